@@ -1,0 +1,46 @@
+import { ArtifactError } from '../core/index.js'
+import manifestJson from './artifacts.json' with { type: 'json' }
+
+/** What the build recorded for one circuit (circuits/artifacts.json, generated). */
+export interface CircuitManifestEntry {
+  template: string
+  params: number[]
+  publicInputs: string[]
+  constraints: number
+  publicSignals: number
+  ptau: { power: number; source: 'dev-beacon' | 'ceremony'; sha256: string }
+  zkeySetup: 'dev-beacon' | 'ceremony'
+  notForProduction: boolean
+  files: Record<ArtifactKind, string>
+}
+
+export type ArtifactKind = 'r1cs' | 'wasm' | 'zkey' | 'vkey'
+
+const manifest = manifestJson as { circuits: Record<string, CircuitManifestEntry> }
+
+/** The committed manifest entry for `circuitId`. @throws {ArtifactError} for an unknown circuit. */
+export function getCircuitManifest(circuitId: string): CircuitManifestEntry {
+  const entry = manifest.circuits[circuitId]
+  if (entry === undefined) throw new ArtifactError(circuitId, 'unknown circuit id (not in circuits/artifacts.json)')
+  return entry
+}
+
+/** Lowercase hex sha256, via WebCrypto so it runs in browsers and Node alike. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/**
+ * Checks artifact bytes against the committed manifest before they are used for proving or
+ * verifying, so a swapped zkey or wasm can never produce or accept proofs silently.
+ *
+ * @throws {ArtifactError} when the hash differs.
+ */
+export async function checkArtifact(circuitId: string, kind: ArtifactKind, bytes: Uint8Array, label = `${circuitId}/${kind}`): Promise<void> {
+  const expected = getCircuitManifest(circuitId).files[kind]
+  const actual = await sha256Hex(bytes)
+  if (actual !== expected) {
+    throw new ArtifactError(label, `sha256 ${actual} does not match the manifest (${expected}); rebuild with \`npm run build\``)
+  }
+}

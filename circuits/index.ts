@@ -1,0 +1,12 @@
+// Circuits: artifact manifest, JS mirrors of what circuits compute, Groth16 prove/verify.
+// Browser-safe; the Node-only loader sits behind circuits/node.ts.
+export { checkArtifact, getCircuitManifest, sha256Hex } from './artifact-manifest.js'
+export type { ArtifactKind, CircuitManifestEntry } from './artifact-manifest.js'
+export { computeKeyCommitment, getPoseidon, InvalidKeyError, splitKey } from './key-commitment.js'
+export { generateProof, WitnessError } from './generate-proof.js'
+export type { ProvingArtifacts } from './generate-proof.js'
+export { loadVerificationKey, verifyProof } from './verify-proof.js'
+export type { VerificationKey } from './verify-proof.js'
+
+/** Circuit id of the key-commitment circuit (recorded in proofs and on-chain). */
+export const KEY_COMMITMENT_CIRCUIT = 'key-commitment-v1'

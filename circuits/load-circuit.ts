@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ArtifactError } from '../core/index.js'
+import { checkArtifact } from './artifact-manifest.js'
+import type { ProvingArtifacts } from './generate-proof.js'
+import type { VerificationKey } from './verify-proof.js'
+
+const defaultBuildDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'circuits')
+
+export interface LoadCircuitOptions {
+  /** Where `npm run build` put the artifacts. Default: build/circuits in the project. */
+  buildDir?: string
+}
+
+/**
+ * Reads a circuit's wasm, zkey and vkey from the build folder and checks each against the
+ * committed manifest (Node only).
+ *
+ * @throws {ArtifactError} when a file is missing or its hash differs.
+ */
+export async function loadCircuit(circuitId: string, options: LoadCircuitOptions = {}): Promise<ProvingArtifacts & { vkey: VerificationKey }> {
+  const dir = join(options.buildDir ?? defaultBuildDir, circuitId)
+  const read = async (file: string): Promise<Uint8Array> => {
+    try {
+      return new Uint8Array(await readFile(join(dir, file)))
+    } catch (err) {
+      throw new ArtifactError(join(dir, file), 'missing; run `npm run build`', { cause: err })
+    }
+  }
+  const [wasm, zkey, vkeyBytes] = await Promise.all([read('main_js/main.wasm'), read('main.zkey'), read('vkey.json')])
+  await checkArtifact(circuitId, 'wasm', wasm, join(dir, 'main_js/main.wasm'))
+  await checkArtifact(circuitId, 'zkey', zkey, join(dir, 'main.zkey'))
+  await checkArtifact(circuitId, 'vkey', vkeyBytes, join(dir, 'vkey.json'))
+  return { circuitId, wasm, zkey, vkey: JSON.parse(new TextDecoder().decode(vkeyBytes)) as VerificationKey }
+}
+
+/** Stops snarkjs's worker threads so the process can exit. */
+export async function releaseProverThreads(): Promise<void> {
+  await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate()
+  delete (globalThis as { curve_bn128?: unknown }).curve_bn128
+}

@@ -1,0 +1,48 @@
+// The `assay` command. First import: the polyfill libp2p needs on Node 20.
+import '../core/polyfill.js'
+import { Command } from 'commander'
+import { loadConfig } from '../core/index.js'
+import { startNode } from './start-node.js'
+
+const program = new Command()
+program.name('assay').description('Verifiable marketplace for sensor data').version('0.1.0')
+
+program
+  .command('node')
+  .description('start a node on embedded defaults: anvil chain, Redis, Helia, HTTP API and web UI (env overrides: see README)')
+  .action(async () => {
+    const config = loadConfig()
+    const node = await startNode(config)
+    console.log(`assay node ready at ${node.url}`)
+    let signals = 0
+    const shutdown = (signal: string): void => {
+      signals += 1
+      if (signals > 1) {
+        console.log('forced exit')
+        process.exit(130)
+      }
+      console.log(`${signal}: stopping services…`)
+      node.stop().then(
+        () => {
+          console.log('stopped cleanly')
+          process.exit(0)
+        },
+        (err: unknown) => {
+          console.error(err)
+          process.exit(1)
+        },
+      )
+    }
+    process.on('SIGINT', () => shutdown('SIGINT'))
+    process.on('SIGTERM', () => shutdown('SIGTERM'))
+  })
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // Named errors carry a message meant for the user; anything else is a bug and shows its stack.
+  if (err instanceof Error && err.name !== 'Error') {
+    console.error(`${err.name}: ${err.message}`)
+  } else {
+    console.error(err)
+  }
+  process.exit(1)
+})

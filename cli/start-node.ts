@@ -1,0 +1,131 @@
+import { once } from 'node:events'
+import type { Server } from 'node:http'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { AssayConfig } from '../core/index.js'
+import { startAnvil, type AnvilService } from '../contracts/node.js'
+import { startRedis, type RedisService } from '../pipelines/index.js'
+import { createApp, type HealthReport, type ServiceHealth } from '../server/index.js'
+import { createEmbeddedHelia, type EmbeddedHelia } from '../storage/index.js'
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** A running Assay node: its services and the HTTP server. */
+export interface AssayNode {
+  url: string
+  rpcUrl: string
+  redisUrl: string
+  helia: EmbeddedHelia
+  checkHealth(): Promise<HealthReport>
+  /** Stops everything in reverse start order; safe to call twice. */
+  stop(): Promise<void>
+}
+
+async function rpc(url: string, method: string): Promise<string> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [] }),
+    signal: AbortSignal.timeout(2000),
+  })
+  const body = (await res.json()) as { result?: string; error?: { message: string } }
+  if (body.result === undefined) throw new Error(body.error?.message ?? 'no result')
+  return body.result
+}
+
+async function probe(embedded: boolean, fn: () => Promise<Record<string, unknown>>): Promise<ServiceHealth> {
+  try {
+    return { ok: true, embedded, detail: await fn() }
+  } catch (err) {
+    return { ok: false, embedded, detail: {}, error: err instanceof Error ? err.message : String(err) }
+  }
+}
+
+/**
+ * Starts a node on the given config: the chain (embedded anvil unless RPC_URL), Redis (spawned
+ * unless REDIS_URL), the embedded Helia node, then the HTTP server. The only place that wires
+ * real services together. If any start fails, what already started is stopped again.
+ */
+export async function startNode(config: AssayConfig, log: (msg: string) => void = console.log): Promise<AssayNode> {
+  const stack: Array<() => Promise<void>> = []
+  const stopAll = async (): Promise<void> => {
+    while (stack.length > 0) {
+      const stop = stack.pop()
+      await stop?.().catch((err: unknown) => log(`stop failed: ${err instanceof Error ? err.message : String(err)}`))
+    }
+  }
+  try {
+    let anvil: AnvilService | undefined
+    let rpcUrl = config.rpcUrl
+    if (rpcUrl === undefined) {
+      anvil = await startAnvil({ dataDir: config.dataDir, port: config.anvilPort })
+      stack.push(() => anvil!.stop())
+      rpcUrl = anvil.rpcUrl
+      log(`chain: embedded anvil at ${rpcUrl} (state in ${join(config.dataDir, 'chain')})`)
+    } else {
+      log(`chain: ${rpcUrl}`)
+    }
+    const redis: RedisService = await startRedis({ url: config.redisUrl, dataDir: config.dataDir })
+    stack.push(() => redis.stop())
+    log(`redis: ${redis.embedded ? `embedded redis-server at ${redis.url}` : 'external REDIS_URL'}`)
+
+    const helia = await createEmbeddedHelia({ dataDir: config.dataDir, listen: [config.ipfsListen] })
+    stack.push(() => helia.stop())
+    log(`ipfs: embedded Helia ${helia.helia.libp2p.peerId.toString()} on ${helia.helia.libp2p.getMultiaddrs().map(String).join(', ')}`)
+
+    const chainUrl = rpcUrl
+    const checkHealth = async (): Promise<HealthReport> => {
+      const { Redis } = await import('ioredis')
+      const services = {
+        chain: await probe(anvil !== undefined, async () => ({
+          chainId: Number(BigInt(await rpc(chainUrl, 'eth_chainId'))),
+          blockNumber: Number(BigInt(await rpc(chainUrl, 'eth_blockNumber'))),
+        })),
+        redis: await probe(redis.embedded, async () => {
+          const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+          client.on('error', () => {})
+          try {
+            await client.connect()
+            return { pong: await client.ping() }
+          } finally {
+            client.disconnect()
+          }
+        }),
+        ipfs: await probe(true, async () => ({
+          peerId: helia.helia.libp2p.peerId.toString(),
+          status: helia.helia.libp2p.status,
+          addresses: helia.helia.libp2p.getMultiaddrs().map(String),
+          connections: helia.helia.libp2p.getConnections().length,
+        })),
+      }
+      return { ok: Object.values(services).every((s) => s.ok), services }
+    }
+
+    const app = createApp({ checkHealth, webDir: join(projectRoot, 'build', 'web') })
+    const server: Server = app.listen(config.port, config.host)
+    await once(server, 'listening')
+    stack.push(
+      () =>
+        new Promise<void>((res) => {
+          server.closeAllConnections()
+          server.close(() => res())
+        }),
+    )
+    const address = server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : config.port
+    const url = `http://${config.host}:${port}`
+    log(`http: ${url} (health at ${url}/health)`)
+    let stopping: Promise<void> | undefined
+    return {
+      url,
+      rpcUrl: chainUrl,
+      redisUrl: redis.url,
+      helia,
+      checkHealth,
+      stop: () => (stopping ??= stopAll()),
+    }
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod'
+import { ConfigError } from './errors.js'
+
+/**
+ * Anvil's well-known development mnemonic. Its accounts are public: only the embedded chain uses
+ * them, and only when no PRIVATE_KEY is given.
+ */
+export const DEV_MNEMONIC = 'test test test test test test test test test test test junk'
+
+/** Port of the HTTP API and web UI when PORT is unset. */
+export const DEFAULT_PORT = 7420
+
+const port = z.coerce.number().int().min(0).max(65535)
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (s) => {
+      try {
+        return protocols.includes(new URL(s).protocol)
+      } catch {
+        return false
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  )
+
+/** Every environment variable Assay reads, with its schema. Unset means "use the embedded default". */
+const envSchema = z.object({
+  ASSAY_DATA_DIR: z.string().min(1).default('./data'),
+  PORT: port.default(DEFAULT_PORT),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  RPC_URL: url(['http:', 'https:', 'ws:', 'wss:']).optional(),
+  PRIVATE_KEY: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, { message: 'must be 0x followed by 64 hex digits' })
+    .optional(),
+  ANVIL_PORT: port.default(0),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  IPFS_LISTEN: z.string().min(1).default('/ip4/127.0.0.1/tcp/0'),
+  ASSAY_PTAU: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+})
+
+export type AssayEnv = z.infer<typeof envSchema>
+
+/** The resolved node configuration. `undefined` for rpcUrl/redisUrl means "start the embedded one". */
+export interface AssayConfig {
+  /** Root of everything this node keeps on disk (chain state, Redis data, IPFS blocks). */
+  dataDir: string
+  host: string
+  port: number
+  /** External chain RPC; when absent the node starts an embedded anvil. */
+  rpcUrl?: string
+  /** Operator key; when absent on the embedded chain, anvil's first dev account (DEV_MNEMONIC) signs. */
+  privateKey?: `0x${string}`
+  /** Port for the embedded anvil (0 picks a free port). */
+  anvilPort: number
+  /** External Redis; when absent the node spawns a private redis-server. */
+  redisUrl?: string
+  /** libp2p listen multiaddr for the embedded Helia node. */
+  ipfsListen: string
+  /** Path to a ceremony powers-of-tau file; when absent the build generates a dev-only one. */
+  ptauPath?: string
+  logLevel: AssayEnv['LOG_LEVEL']
+}
+
+/**
+ * Reads and validates the configuration from an environment (defaults to `process.env`).
+ * Empty strings count as unset, so `PORT= npm start` behaves like no PORT at all.
+ *
+ * @throws {ConfigError} naming the first invalid variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = globalThis.process?.env ?? {}): AssayConfig {
+  const raw: Record<string, string> = {}
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key]
+    if (value !== undefined && value.trim() !== '') raw[key] = value.trim()
+  }
+  const parsed = envSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const variable = String(issue?.path[0] ?? 'environment')
+    throw new ConfigError(variable, `${issue?.message ?? 'invalid value'} (got ${JSON.stringify(raw[variable])})`, {
+      cause: parsed.error,
+    })
+  }
+  const e = parsed.data
+  if (e.RPC_URL !== undefined && e.PRIVATE_KEY === undefined) {
+    throw new ConfigError('PRIVATE_KEY', 'is required when RPC_URL points at an external chain')
+  }
+  return {
+    dataDir: e.ASSAY_DATA_DIR,
+    host: e.HOST,
+    port: e.PORT,
+    rpcUrl: e.RPC_URL,
+    privateKey: e.PRIVATE_KEY as `0x${string}` | undefined,
+    anvilPort: e.ANVIL_PORT,
+    redisUrl: e.REDIS_URL,
+    ipfsListen: e.IPFS_LISTEN,
+    ptauPath: e.ASSAY_PTAU,
+    logLevel: e.LOG_LEVEL,
+  }
+}

@@ -1,0 +1,5 @@
+// Shared domain: types, schemas, errors and config. Browser-safe: no `node:` imports here;
+// Node-only helpers live behind `core/node.ts`.
+export { AssayError, ArtifactError, ConfigError, ServiceError } from './errors.js'
+export { DEFAULT_PORT, DEV_MNEMONIC, loadConfig } from './config.js'
+export type { AssayConfig, AssayEnv } from './config.js'

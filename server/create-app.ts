@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs'
+import express, { type Express } from 'express'
+import { createErrorHandler } from './http-errors.js'
+
+/** State of one embedded or external service, as reported by `GET /health`. */
+export interface ServiceHealth {
+  ok: boolean
+  embedded: boolean
+  detail: Record<string, unknown>
+  error?: string
+}
+
+export interface HealthReport {
+  ok: boolean
+  services: Record<string, ServiceHealth>
+}
+
+export interface AppComponents {
+  /** Probes every service; called per `GET /health`. */
+  checkHealth(): Promise<HealthReport>
+  /** Built web app (Vite output) to serve at `/`, when present. */
+  webDir?: string
+  logError?: (err: unknown) => void
+}
+
+/** The HTTP API and web UI of an Assay node. */
+export function createApp(components: AppComponents): Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.use((_req, res, next) => {
+    res.setHeader('x-content-type-options', 'nosniff')
+    res.setHeader('x-frame-options', 'DENY')
+    res.setHeader('referrer-policy', 'no-referrer')
+    res.setHeader('cross-origin-opener-policy', 'same-origin')
+    next()
+  })
+
+  app.get('/health', async (_req, res) => {
+    const report = await components.checkHealth()
+    res.status(report.ok ? 200 : 503).json(report)
+  })
+
+  if (components.webDir !== undefined && existsSync(components.webDir)) {
+    app.use(express.static(components.webDir, { index: 'index.html', maxAge: '1h' }))
+  }
+
+  app.use((req, res) => {
+    res.status(404).json({ error: { name: 'NotFoundError', message: `no route for ${req.method} ${req.path}` } })
+  })
+  app.use(createErrorHandler(components.logError))
+  return app
+}

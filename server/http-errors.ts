@@ -1,0 +1,21 @@
+import type { ErrorRequestHandler } from 'express'
+
+/** Named domain errors → HTTP status. Unknown errors are 500 and never leak details. */
+const STATUS_BY_NAME: Record<string, number> = {
+  ConfigError: 400,
+  ValidationError: 400,
+  NotFoundError: 404,
+  ServiceError: 503,
+}
+
+/** The one error middleware: a JSON body `{ error: { name, message } }`, never a stack trace. */
+export function createErrorHandler(logError: (err: unknown) => void = (err) => console.error(err)): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    const name = err instanceof Error ? err.name : 'Error'
+    const bodyParserStatus = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : undefined
+    const status = STATUS_BY_NAME[name] ?? (bodyParserStatus !== undefined && bodyParserStatus < 500 ? bodyParserStatus : 500)
+    if (status >= 500) logError(err)
+    const message = status >= 500 && STATUS_BY_NAME[name] === undefined ? 'internal error' : err instanceof Error ? err.message : String(err)
+    res.status(status).json({ error: { name: status >= 500 && STATUS_BY_NAME[name] === undefined ? 'InternalError' : name, message } })
+  }
+}
