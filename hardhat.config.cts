@@ -10,7 +10,7 @@ const SOLC_VERSION = '0.8.30'
 // Compile with the pinned npm `solc` (soljson) instead of downloading a compiler: the machines
 // have no internet beyond the npm registry.
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersion: string }, _hre, runSuper) => {
-  if (args.solcVersion !== SOLC_VERSION) return runSuper()
+  if (args.solcVersion !== SOLC_VERSION) return (await runSuper()) as unknown
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const solc = require('solc') as { version(): string }
   return {

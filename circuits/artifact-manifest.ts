@@ -37,7 +37,12 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  *
  * @throws {ArtifactError} when the hash differs.
  */
-export async function checkArtifact(circuitId: string, kind: ArtifactKind, bytes: Uint8Array, label = `${circuitId}/${kind}`): Promise<void> {
+export async function checkArtifact(
+  circuitId: string,
+  kind: ArtifactKind,
+  bytes: Uint8Array,
+  label = `${circuitId}/${kind}`,
+): Promise<void> {
   const expected = getCircuitManifest(circuitId).files[kind]
   const actual = await sha256Hex(bytes)
   if (actual !== expected) {

@@ -19,7 +19,10 @@ export interface LoadCircuitOptions {
  *
  * @throws {ArtifactError} when a file is missing or its hash differs.
  */
-export async function loadCircuit(circuitId: string, options: LoadCircuitOptions = {}): Promise<ProvingArtifacts & { vkey: VerificationKey }> {
+export async function loadCircuit(
+  circuitId: string,
+  options: LoadCircuitOptions = {},
+): Promise<ProvingArtifacts & { vkey: VerificationKey }> {
   const dir = join(options.buildDir ?? defaultBuildDir, circuitId)
   const read = async (file: string): Promise<Uint8Array> => {
     try {

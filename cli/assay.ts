@@ -2,7 +2,7 @@
 import '../core/polyfill.js'
 import { Command } from 'commander'
 import { loadConfig } from '../core/index.js'
-import { startNode } from './start-node.js'
+import { startNode } from './index.js'
 
 const program = new Command()
 program.name('assay').description('Verifiable marketplace for sensor data').version('0.1.0')

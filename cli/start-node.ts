@@ -6,7 +6,8 @@ import type { AssayConfig } from '../core/index.js'
 import { startAnvil, type AnvilService } from '../contracts/node.js'
 import { startRedis, type RedisService } from '../pipelines/index.js'
 import { createApp, type HealthReport, type ServiceHealth } from '../server/index.js'
-import { createEmbeddedHelia, type EmbeddedHelia } from '../storage/index.js'
+import { createEmbeddedHelia } from '../storage/node.js'
+import type { EmbeddedHelia } from '../storage/index.js'
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -61,13 +62,13 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       anvil = await startAnvil({ dataDir: config.dataDir, port: config.anvilPort })
       stack.push(() => anvil!.stop())
       rpcUrl = anvil.rpcUrl
-      log(`chain: embedded anvil at ${rpcUrl} (state in ${join(config.dataDir, 'chain')})`)
+      log(`chain: embedded anvil at ${rpcUrl} (pid ${anvil.pid}, state in ${join(config.dataDir, 'chain')})`)
     } else {
       log(`chain: ${rpcUrl}`)
     }
     const redis: RedisService = await startRedis({ url: config.redisUrl, dataDir: config.dataDir })
     stack.push(() => redis.stop())
-    log(`redis: ${redis.embedded ? `embedded redis-server at ${redis.url}` : 'external REDIS_URL'}`)
+    log(`redis: ${redis.embedded ? `embedded redis-server at ${redis.url} (pid ${redis.pid})` : 'external REDIS_URL'}`)
 
     const helia = await createEmbeddedHelia({ dataDir: config.dataDir, listen: [config.ipfsListen] })
     stack.push(() => helia.stop())
@@ -91,12 +92,15 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
             client.disconnect()
           }
         }),
-        ipfs: await probe(true, async () => ({
-          peerId: helia.helia.libp2p.peerId.toString(),
-          status: helia.helia.libp2p.status,
-          addresses: helia.helia.libp2p.getMultiaddrs().map(String),
-          connections: helia.helia.libp2p.getConnections().length,
-        })),
+        ipfs: await probe(true, () => {
+          const libp2p = helia.helia.libp2p
+          if (libp2p.status !== 'started') throw new Error(`libp2p is ${libp2p.status}`)
+          return Promise.resolve({
+            peerId: libp2p.peerId.toString(),
+            addresses: libp2p.getMultiaddrs().map(String),
+            connections: libp2p.getConnections().length,
+          })
+        }),
       }
       return { ok: Object.values(services).every((s) => s.ok), services }
     }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import { createWriteStream, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { ServiceError } from './errors.js'
@@ -59,7 +60,12 @@ export async function startManagedProcess(
   })
   const collect = (chunk: Buffer): void => {
     log?.write(chunk)
-    tail.push(...chunk.toString('utf8').split('\n').filter((l) => l.trim() !== ''))
+    tail.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    )
     if (tail.length > 20) tail.splice(0, tail.length - 20)
   }
   child.stdout?.on('data', collect)
@@ -81,6 +87,13 @@ export async function startManagedProcess(
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
     await exited
     clearTimeout(timer)
+  }
+
+  // Only a process that really started may be polled for readiness.
+  const spawned = await Promise.race([once(child, 'spawn').then(() => undefined), spawnError])
+  if (spawned instanceof Error) {
+    live.delete(child)
+    throw new ServiceError(name, `could not be started (${spawned.message})`, { cause: spawned })
   }
 
   const deadline = Date.now() + (options.timeoutMs ?? 20_000)

@@ -73,7 +73,22 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisServi
   const proc = await startManagedProcess(
     'redis',
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
+    ],
     { ready: () => ping(url), logFile: join(dir, 'redis.log'), timeoutMs: 15_000 },
   )
   return { url, embedded: true, pid: proc.pid, stop: () => proc.stop() }

@@ -15,7 +15,8 @@ export function createErrorHandler(logError: (err: unknown) => void = (err) => c
     const bodyParserStatus = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : undefined
     const status = STATUS_BY_NAME[name] ?? (bodyParserStatus !== undefined && bodyParserStatus < 500 ? bodyParserStatus : 500)
     if (status >= 500) logError(err)
-    const message = status >= 500 && STATUS_BY_NAME[name] === undefined ? 'internal error' : err instanceof Error ? err.message : String(err)
+    const message =
+      status >= 500 && STATUS_BY_NAME[name] === undefined ? 'internal error' : err instanceof Error ? err.message : String(err)
     res.status(status).json({ error: { name: status >= 500 && STATUS_BY_NAME[name] === undefined ? 'InternalError' : name, message } })
   }
 }

@@ -46,7 +46,7 @@ export async function createEmbeddedHelia(options: EmbeddedHeliaOptions): Promis
   }
   let helia: HeliaNode
   try {
-    helia = await createHelia({
+    helia = createHelia({
       blockstore,
       datastore,
       libp2p: {

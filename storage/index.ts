@@ -1,3 +1,3 @@
-// Storage: the embedded IPFS node (and, in later issues, the encryption envelope and content store).
-export { createEmbeddedHelia } from './create-embedded-helia.js'
+// Storage: browser-safe part (types now; the encryption envelope arrives with the storage issue).
+// The embedded Helia node is Node-only and sits behind storage/node.ts.
 export type { EmbeddedHelia, EmbeddedHeliaOptions, HeliaNode } from './create-embedded-helia.js'

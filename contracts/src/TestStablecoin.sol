@@ -10,7 +10,9 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 /// exercised end to end without a real stablecoin. Never deploy it to a public network.
 contract TestStablecoin is ERC20, ERC20Permit, Ownable {
     /// @param initialOwner Account allowed to mint.
-    constructor(address initialOwner) ERC20("Assay Test USD", "tUSD") ERC20Permit("Assay Test USD") Ownable(initialOwner) {}
+    constructor(
+        address initialOwner
+    ) ERC20("Assay Test USD", "tUSD") ERC20Permit("Assay Test USD") Ownable(initialOwner) {}
 
     /// @notice Mints `amount` base units to `to`.
     /// @dev Owner only; reverts with OwnableUnauthorizedAccount otherwise.

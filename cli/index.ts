@@ -1,0 +1,3 @@
+// CLI: the `assay` command (cli/assay.ts is its entry) and the node launcher it runs.
+export { startNode } from './start-node.js'
+export type { AssayNode } from './start-node.js'

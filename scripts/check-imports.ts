@@ -1,0 +1,214 @@
+// Enforces ARCHITECTURE §2: imports point down the layers, cross-folder imports go through the
+// folder's public entry (index.ts, or node.ts for Node-only parts), browser-safe entries import
+// nothing from `node:`, and no file-level import cycle exists. Exits 1 listing every violation.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, extname, join, relative, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** Layer of each top-level folder; an import may only go to a strictly lower layer (or its own folder). */
+export const LAYERS: Record<string, number> = {
+  core: 0,
+  circuits: 1,
+  contracts: 1,
+  storage: 1,
+  pipelines: 2,
+  server: 3,
+  sdk: 3,
+  cli: 4,
+  web: 4,
+  // Harnesses may use anything.
+  tests: 9,
+  bench: 9,
+  scripts: 9,
+}
+
+const HARNESS_LAYER = 9
+const PUBLIC_ENTRIES = new Set(['index.ts', 'node.ts'])
+/** Extra public entries: the polyfill every entry point loads first. */
+const EXTRA_ENTRIES = new Set(['core/polyfill.ts'])
+/** Entries that must run in a browser (ARCHITECTURE §2): nothing they reach may need Node. */
+const BROWSER_ENTRIES = ['core/index.ts', 'circuits/index.ts', 'contracts/index.ts', 'storage/index.ts', 'sdk/index.ts', 'web/src/main.ts']
+const NODE_ONLY_PACKAGES = /^(node:|blockstore-fs$|datastore-level$|ioredis$|bullmq$|express$|better-sqlite3$|sharp$|@foundry-rs\/)/
+const SOURCE_EXT = new Set(['.ts', '.mts', '.cts', '.tsx'])
+const SKIP_DIRS = new Set(['node_modules', 'build', 'data', 'generated-fixtures', 'dist', 'test-output'])
+
+export interface Violation {
+  file: string
+  message: string
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    if (e.name.startsWith('.') || SKIP_DIRS.has(e.name)) return []
+    const p = join(dir, e.name)
+    if (e.isDirectory()) return sourceFiles(p)
+    return SOURCE_EXT.has(extname(e.name)) && !e.name.endsWith('.d.ts') ? [p] : []
+  })
+}
+
+const SPECIFIER =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm
+
+export interface ImportRef {
+  spec: string
+  /** `import type` / `export type`: erased at runtime, so it never pulls code into a bundle. */
+  typeOnly: boolean
+}
+
+/** Module specifiers imported by a source text (comments stripped first). */
+export function importsOf(text: string): ImportRef[] {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"])\/\/.*$/gm, '$1')
+  const out: ImportRef[] = []
+  for (const m of code.matchAll(SPECIFIER)) {
+    const spec = m[1] ?? m[2] ?? m[3] ?? m[4]
+    if (spec !== undefined) out.push({ spec, typeOnly: /^\s*(?:import|export)\s+type\s/.test(m[0]) })
+  }
+  return out
+}
+
+function resolveRelative(from: string, spec: string): string | undefined {
+  const base = resolve(dirname(from), spec)
+  const candidates = [
+    base,
+    base.replace(/\.js$/, '.ts'),
+    base.replace(/\.mjs$/, '.mts'),
+    base.replace(/\.cjs$/, '.cts'),
+    `${base}.ts`,
+    join(base, 'index.ts'),
+  ]
+  for (const c of candidates) {
+    try {
+      if (statSync(c).isFile()) return c
+    } catch {
+      // try the next candidate
+    }
+  }
+  return undefined
+}
+
+/** Checks every source file under `root`; returns the violations found. */
+export function checkImports(root: string): Violation[] {
+  const violations: Violation[] = []
+  const graph = new Map<string, string[]>()
+  const runtimeGraph = new Map<string, string[]>()
+  const packages = new Map<string, string[]>()
+  const top = (file: string): string => relative(root, file).split(sep)[0] ?? ''
+  const files = Object.keys(LAYERS).flatMap((folder) => {
+    try {
+      return sourceFiles(join(root, folder))
+    } catch {
+      return []
+    }
+  })
+  for (const file of files) {
+    const rel = relative(root, file)
+    const from = top(file)
+    const edges: string[] = []
+    const valueEdges: string[] = []
+    const bare: string[] = []
+    for (const { spec, typeOnly } of importsOf(readFileSync(file, 'utf8'))) {
+      if (!spec.startsWith('.')) {
+        if (!typeOnly) bare.push(spec)
+        continue
+      }
+      const target = resolveRelative(file, spec)
+      if (target === undefined) {
+        violations.push({ file: rel, message: `cannot resolve import '${spec}'` })
+        continue
+      }
+      edges.push(target)
+      if (!typeOnly) valueEdges.push(target)
+      const to = top(target)
+      // Harnesses (tests, bench, scripts) may import anything (ARCHITECTURE §2); cycles still count.
+      if (to === from || LAYERS[to] === undefined || LAYERS[from]! >= HARNESS_LAYER) continue
+      const targetRel = relative(join(root, to), target)
+      if (LAYERS[to] >= LAYERS[from]!) {
+        violations.push({
+          file: rel,
+          message: `${from}/ (layer ${LAYERS[from]}) must not import ${to}/ (layer ${LAYERS[to]}): imports point down`,
+        })
+      }
+      if (!PUBLIC_ENTRIES.has(targetRel) && !EXTRA_ENTRIES.has(`${to}/${targetRel}`)) {
+        violations.push({ file: rel, message: `reaches into ${to}/${targetRel}; import ${to}/index.ts (or node.ts) instead` })
+      }
+    }
+    graph.set(file, edges)
+    runtimeGraph.set(file, valueEdges)
+    packages.set(file, bare)
+  }
+  for (const entry of BROWSER_ENTRIES) {
+    const start = join(root, entry)
+    if (!graph.has(start)) continue
+    const seen = new Set<string>([start])
+    const queue = [start]
+    while (queue.length > 0) {
+      const f = queue.shift()!
+      for (const spec of packages.get(f) ?? []) {
+        if (NODE_ONLY_PACKAGES.test(spec)) {
+          violations.push({
+            file: relative(root, f),
+            message: `imports Node-only '${spec}' but is reachable from browser entry ${entry}; move it behind a node.ts entry`,
+          })
+        }
+      }
+      for (const g of runtimeGraph.get(f) ?? []) {
+        if (!seen.has(g)) {
+          seen.add(g)
+          queue.push(g)
+        }
+      }
+    }
+  }
+  for (const cycle of findCycles(graph)) {
+    violations.push({ file: relative(root, cycle[0]!), message: `import cycle: ${cycle.map((f) => relative(root, f)).join(' -> ')}` })
+  }
+  return violations
+}
+
+/** Strongly connected components with more than one file (or a self-import), via Tarjan. */
+export function findCycles(graph: Map<string, string[]>): string[][] {
+  let index = 0
+  const stack: string[] = []
+  const onStack = new Set<string>()
+  const idx = new Map<string, number>()
+  const low = new Map<string, number>()
+  const cycles: string[][] = []
+  const visit = (v: string): void => {
+    idx.set(v, index)
+    low.set(v, index)
+    index += 1
+    stack.push(v)
+    onStack.add(v)
+    for (const w of graph.get(v) ?? []) {
+      if (!idx.has(w)) {
+        visit(w)
+        low.set(v, Math.min(low.get(v)!, low.get(w)!))
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, idx.get(w)!))
+      }
+    }
+    if (low.get(v) === idx.get(v)) {
+      const scc: string[] = []
+      let w: string
+      do {
+        w = stack.pop()!
+        onStack.delete(w)
+        scc.push(w)
+      } while (w !== v)
+      if (scc.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push([...scc.reverse(), scc[0]!])
+    }
+  }
+  for (const v of graph.keys()) if (!idx.has(v)) visit(v)
+  return cycles
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..'))
+  const violations = checkImports(root)
+  for (const v of violations) console.error(`${v.file}: ${v.message}`)
+  if (violations.length > 0) {
+    console.error(`check-imports: ${violations.length} violation(s)`)
+    process.exit(1)
+  }
+  console.log('check-imports: layers respected, no cycles')
+}

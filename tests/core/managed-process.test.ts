@@ -1,0 +1,68 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect } from 'chai'
+import { startManagedProcess } from '../../core/node.js'
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('startManagedProcess', () => {
+  let dir: string
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'assay-proc-'))
+  })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('waits for readiness, logs output, and stops the process on stop()', async () => {
+    let polls = 0
+    const logFile = join(dir, 'sleeper.log')
+    const proc = await startManagedProcess('sleeper', process.execPath, ['-e', 'console.log("up"); setInterval(() => {}, 1000)'], {
+      ready: () => Promise.resolve(++polls >= 2),
+      logFile,
+    })
+    expect(alive(proc.pid)).to.equal(true)
+    await proc.stop()
+    expect(alive(proc.pid)).to.equal(false)
+    expect(await readFile(logFile, 'utf8')).to.contain('up')
+    await proc.stop() // a second stop is harmless
+  })
+
+  it('reports an early exit as a ServiceError carrying the last output lines', async () => {
+    let caught: unknown
+    await startManagedProcess('crasher', process.execPath, ['-e', 'console.error("bad flag --x"); process.exit(3)'], {
+      ready: () => Promise.resolve(false),
+    }).catch((err: unknown) => (caught = err))
+    expect(caught).to.have.property('name', 'ServiceError')
+    expect((caught as Error).message)
+      .to.contain('crasher: exited with code 3')
+      .and.contain('bad flag --x')
+  })
+
+  it('kills a process that never becomes ready and says so', async () => {
+    let caught: unknown
+    await startManagedProcess('stuck', process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      ready: () => Promise.resolve(false),
+      timeoutMs: 600,
+    }).catch((err: unknown) => (caught = err))
+    expect(caught).to.have.property('name', 'ServiceError')
+    expect((caught as Error).message).to.contain('was not ready within 600 ms')
+  })
+
+  it('reports a missing binary as a ServiceError', async () => {
+    let caught: unknown
+    await startManagedProcess('ghost', '/nonexistent/binary', [], { ready: () => Promise.resolve(true) }).catch(
+      (err: unknown) => (caught = err),
+    )
+    expect(caught).to.have.property('name', 'ServiceError')
+    expect((caught as Error).message).to.contain('ghost')
+  })
+})
