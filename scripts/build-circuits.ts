@@ -62,6 +62,7 @@ function inputHash(spec: CircuitSpec, ptauId: string): string {
   const h = createHash('sha256')
   h.update(JSON.stringify(spec))
   h.update(ptauId)
+  h.update(readFileSync(fileURLToPath(import.meta.url))) // a change to this procedure rebuilds too
   for (const file of circomFiles(join(root, 'circuits', 'src'))) {
     h.update(relative(root, file)).update(readFileSync(file))
   }
