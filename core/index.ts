@@ -3,3 +3,5 @@
 export { AssayError, ArtifactError, ConfigError, ServiceError } from './errors.js'
 export { DEFAULT_PORT, DEV_MNEMONIC, loadConfig } from './config.js'
 export type { AssayConfig, AssayEnv } from './config.js'
+export { MANIFEST_VERSION, ManifestValidationError, manifestSchema, parseManifest } from './manifest.js'
+export type { FieldIssue, Manifest, ManifestInput } from './manifest.js'

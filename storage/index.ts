@@ -1,3 +1,28 @@
-// Storage: browser-safe part (types now; the encryption envelope arrives with the storage issue).
-// The embedded Helia node is Node-only and sits behind storage/node.ts.
+// Storage, browser-safe part: the envelope format, data keys, errors and types.
+// Node-only parts (encryption streams, ECIES, keystore, Helia, content store) are in storage/node.ts.
+export {
+  DEFAULT_CHUNK_SIZE,
+  ENVELOPE_ID,
+  HEADER_BYTES,
+  TAG_BYTES,
+  chunkAad,
+  chunkNonce,
+  decodeHeader,
+  encodeHeader,
+  envelopeSize,
+} from './envelope-format.js'
+export type { EnvelopeHeader } from './envelope-format.js'
+export { DATA_KEY_BYTES, generateDataKey, InvalidDataKeyError } from './data-key.js'
+export {
+  ContentNotFoundError,
+  EnvelopeFormatError,
+  EnvelopeTamperedError,
+  InvalidPublicKeyError,
+  KeystoreError,
+  KeyUnwrapError,
+  TruncatedEnvelopeError,
+  WrongKeyError,
+} from './errors.js'
 export type { EmbeddedHelia, EmbeddedHeliaOptions, HeliaNode } from './create-embedded-helia.js'
+export type { AddResult, AddStreamOptions, ContentStore, ContentStoreComponents, HeldContent, ReadOptions } from './content-store.js'
+export type { Keystore, KeystoreComponents, MasterKeyOptions } from './keystore.js'

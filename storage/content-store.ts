@@ -1,0 +1,227 @@
+import { createHash } from 'node:crypto'
+import { car } from '@helia/car'
+import { unixfs } from '@helia/unixfs'
+import { CarBlockIterator } from '@ipld/car'
+import type { Helia } from 'helia'
+import { CID } from 'multiformats/cid'
+import { parseManifest, type Manifest, type ManifestInput } from '../core/index.js'
+import { decryptEnvelope } from './decrypt-envelope.js'
+import { encryptEnvelope, type EncryptOptions } from './encrypt-envelope.js'
+import { DEFAULT_CHUNK_SIZE, ENVELOPE_ID } from './envelope-format.js'
+import { ContentNotFoundError } from './errors.js'
+
+/** What a content store needs from Helia: blocks, pins and codecs (for CAR traversal). */
+export type ContentStoreComponents = { helia: Pick<Helia, 'blockstore' | 'pins' | 'getCodec' | 'logger'> }
+
+export interface AddResult {
+  /** Root of the ciphertext (UnixFS file of the envelope). */
+  cid: CID
+  envelope: typeof ENVELOPE_ID
+  chunkSize: number
+  plaintext: { sha256: string; bytes: number }
+  ciphertext: { bytes: number }
+}
+
+export interface HeldContent {
+  cid: CID
+  kind: string
+  label?: string
+  addedAt?: string
+}
+
+export interface AddStreamOptions extends EncryptOptions {
+  signal?: AbortSignal
+  /** Free-form label kept with the pin (e.g. a dataset title). */
+  label?: string
+}
+
+export interface ReadOptions {
+  /** Aborts waiting for blocks (e.g. from a peer). Default: 30 s. */
+  signal?: AbortSignal
+}
+
+/** Encrypted, content-addressed storage of datasets and their JSON objects. */
+export interface ContentStore {
+  /** Encrypts a plaintext stream and adds it in one pass, then pins it. */
+  addStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, key: Uint8Array, options?: AddStreamOptions): Promise<AddResult>
+  /** Streams the plaintext: every block is fetched by CID (hash-checked), every chunk authenticated. */
+  cat(cid: CID, key: Uint8Array, options?: ReadOptions): AsyncGenerator<Uint8Array>
+  /** Streams the stored bytes (the envelope) as they are. */
+  catRaw(cid: CID, options?: ReadOptions): AsyncGenerator<Uint8Array>
+  stat(cid: CID, options?: ReadOptions): Promise<{ cid: CID; bytes: number; pinned: boolean }>
+  pin(cid: CID, metadata?: Record<string, string>, options?: ReadOptions): Promise<void>
+  unpin(cid: CID): Promise<void>
+  isPinned(cid: CID): Promise<boolean>
+  /** Everything this node holds pinned, with the kind and label recorded at add time. */
+  list(): Promise<HeldContent[]>
+  /** A CARv1 stream of every block under `cid`, for storage deals and pinning services. */
+  exportCar(cid: CID, options?: ReadOptions): AsyncGenerator<Uint8Array>
+  /** Imports a CAR stream, pins its roots and returns them. */
+  importCar(source: AsyncIterable<Uint8Array>): Promise<CID[]>
+  putJson(value: unknown, metadata?: Record<string, string>): Promise<CID>
+  getJson(cid: CID, options?: ReadOptions): Promise<unknown>
+  /** Validates, then stores a manifest. @throws {ManifestValidationError} */
+  putManifest(manifest: ManifestInput): Promise<CID>
+  /** Reads and validates a manifest. @throws {ManifestValidationError} @throws {ContentNotFoundError} */
+  getManifest(cid: CID, options?: ReadOptions): Promise<Manifest>
+}
+
+const DEFAULT_READ_TIMEOUT_MS = 30_000
+const MAX_JSON_BYTES = 16 * 1024 * 1024
+
+async function* tap(source: AsyncIterable<Uint8Array>, onChunk: (chunk: Uint8Array) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    onChunk(chunk)
+    yield chunk
+  }
+}
+
+async function* fromAny(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield* source
+}
+
+function isNotFound(err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name ?? ''
+  return name === 'NotFoundError' || name === 'AbortError' || name === 'TimeoutError'
+}
+
+/** Creates the content store over a Helia node (embedded or any other implementation). */
+export function createContentStore(components: ContentStoreComponents): ContentStore {
+  const { helia } = components
+  const fs = unixfs(helia)
+  const cars = car(helia)
+  const signalOf = (options?: ReadOptions): AbortSignal => options?.signal ?? AbortSignal.timeout(DEFAULT_READ_TIMEOUT_MS)
+
+  const pin = async (cid: CID, metadata: Record<string, string> = {}, options?: ReadOptions): Promise<void> => {
+    if (await helia.pins.isPinned(cid)) return
+    // pins.add is a lazy generator: nothing is pinned until it is iterated.
+    for await (const _ of helia.pins.add(cid, { metadata: { addedAt: new Date().toISOString(), ...metadata }, signal: options?.signal })) {
+      // walking the DAG
+    }
+  }
+
+  const readAll = async (cid: CID, options?: ReadOptions): Promise<Uint8Array> => {
+    const parts: Uint8Array[] = []
+    let size = 0
+    try {
+      for await (const chunk of fs.cat(cid, { signal: signalOf(options) })) {
+        size += chunk.length
+        if (size > MAX_JSON_BYTES) throw new ContentNotFoundError(cid.toString(), `JSON object larger than ${MAX_JSON_BYTES} bytes`)
+        parts.push(chunk)
+      }
+    } catch (err) {
+      if (isNotFound(err)) throw new ContentNotFoundError(cid.toString(), 'not available from this node or its peers', { cause: err })
+      throw err
+    }
+    return new Uint8Array(Buffer.concat(parts))
+  }
+
+  const store: ContentStore = {
+    async addStream(source, key, options = {}) {
+      const hash = createHash('sha256')
+      let plainBytes = 0
+      let cipherBytes = 0
+      const plaintext = tap(fromAny(source), (c) => {
+        hash.update(c)
+        plainBytes += c.length
+      })
+      const ciphertext = tap(encryptEnvelope(plaintext, key, options), (c) => (cipherBytes += c.length))
+      const cid = await fs.addByteStream(ciphertext, { signal: options.signal, rawLeaves: true, cidVersion: 1 })
+      await pin(cid, { kind: 'dataset', ...(options.label !== undefined ? { label: options.label } : {}) })
+      return {
+        cid,
+        envelope: ENVELOPE_ID,
+        chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+        plaintext: { sha256: hash.digest('hex'), bytes: plainBytes },
+        ciphertext: { bytes: cipherBytes },
+      }
+    },
+
+    async *cat(cid, key, options) {
+      yield* decryptEnvelope(store.catRaw(cid, options), key)
+    },
+
+    async *catRaw(cid, options) {
+      try {
+        yield* fs.cat(cid, { signal: signalOf(options) })
+      } catch (err) {
+        if (isNotFound(err)) throw new ContentNotFoundError(cid.toString(), 'not available from this node or its peers', { cause: err })
+        throw err
+      }
+    },
+
+    async stat(cid, options) {
+      try {
+        const s = await fs.stat(cid, { signal: signalOf(options) })
+        return { cid, bytes: Number(s.size), pinned: await helia.pins.isPinned(cid) }
+      } catch (err) {
+        if (isNotFound(err)) throw new ContentNotFoundError(cid.toString(), 'not available from this node or its peers', { cause: err })
+        throw err
+      }
+    },
+
+    pin,
+
+    async unpin(cid) {
+      if (!(await helia.pins.isPinned(cid))) return
+      for await (const _ of helia.pins.rm(cid)) {
+        // unpinning
+      }
+    },
+
+    isPinned: (cid) => helia.pins.isPinned(cid),
+
+    async list() {
+      const out: HeldContent[] = []
+      for await (const p of helia.pins.ls()) {
+        const m = p.metadata
+        out.push({
+          cid: p.cid,
+          kind: typeof m.kind === 'string' ? m.kind : 'unknown',
+          ...(typeof m.label === 'string' ? { label: m.label } : {}),
+          ...(typeof m.addedAt === 'string' ? { addedAt: m.addedAt } : {}),
+        })
+      }
+      return out
+    },
+
+    async *exportCar(cid, options) {
+      try {
+        yield* cars.export(cid, { signal: signalOf(options) })
+      } catch (err) {
+        if (isNotFound(err)) throw new ContentNotFoundError(cid.toString(), 'not available from this node or its peers', { cause: err })
+        throw err
+      }
+    },
+
+    async importCar(source) {
+      const iterator = await CarBlockIterator.fromIterable(source)
+      const roots = await iterator.getRoots()
+      async function* blocks(): AsyncGenerator<{ cid: CID; bytes: Uint8Array }> {
+        for await (const block of iterator) yield { cid: CID.parse(block.cid.toString()), bytes: block.bytes }
+      }
+      await cars.import({ blocks })
+      for (const root of roots) await pin(CID.asCID(root) ?? CID.parse(root.toString()), { kind: 'car-import' })
+      return roots.map((r) => CID.parse(r.toString()))
+    },
+
+    async putJson(value, metadata = {}) {
+      const cid = await fs.addBytes(new TextEncoder().encode(JSON.stringify(value)), { rawLeaves: true, cidVersion: 1 })
+      await pin(cid, { kind: 'json', ...metadata })
+      return cid
+    },
+
+    async getJson(cid, options) {
+      return JSON.parse(new TextDecoder().decode(await readAll(cid, options))) as unknown
+    },
+
+    async putManifest(manifest) {
+      return store.putJson(parseManifest(manifest), { kind: 'manifest' })
+    },
+
+    async getManifest(cid, options) {
+      return parseManifest(await store.getJson(cid, options))
+    },
+  }
+  return store
+}
