@@ -38,7 +38,11 @@ const seriesSchema = z.strictObject({
   unit: z.string().max(40),
   /** encoded = round(value · 10^scale) + offset, in [0, 2^32). */
   scale: z.number().int().min(0).max(9),
-  offset: z.number().int().min(0).max(2 ** 32 - 1),
+  offset: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
   count,
   firstTime: unixTime,
   lastTime: unixTime,
@@ -70,7 +74,11 @@ export const manifestSchema = z
     series: z.array(seriesSchema).min(1),
     encryption: z.strictObject({
       envelope: z.literal('assay-aes256gcm-stream-v1'),
-      chunkSize: z.number().int().min(64).max(16 * 1024 * 1024),
+      chunkSize: z
+        .number()
+        .int()
+        .min(64)
+        .max(16 * 1024 * 1024),
       /** Poseidon(key as two 128-bit limbs), decimal. */
       keyCommitment: fieldElement,
       /** The data key wrapped (ECIES) to the seller's key, base64: losing a keystore loses nothing. */
@@ -94,7 +102,8 @@ export const manifestSchema = z
   .superRefine((m, ctx) => {
     const devices = new Set(m.devices.map((d) => d.deviceId))
     m.series.forEach((s, i) => {
-      if (!devices.has(s.deviceId)) ctx.addIssue({ code: 'custom', path: ['series', i, 'deviceId'], message: 'names a device not listed in devices' })
+      if (!devices.has(s.deviceId))
+        ctx.addIssue({ code: 'custom', path: ['series', i, 'deviceId'], message: 'names a device not listed in devices' })
       if (s.lastTime < s.firstTime) ctx.addIssue({ code: 'custom', path: ['series', i, 'lastTime'], message: 'is before firstTime' })
     })
   })
@@ -122,7 +131,9 @@ export class ManifestValidationError extends AssayError {
 /** Validates and normalises a manifest. @throws {ManifestValidationError} listing every bad field. */
 export function parseManifest(value: unknown): Manifest {
   if (typeof value === 'object' && value !== null && 'version' in value && value.version !== MANIFEST_VERSION) {
-    throw new ManifestValidationError([{ path: 'version', message: `unsupported manifest version ${JSON.stringify(value.version)} (this code reads ${MANIFEST_VERSION})` }])
+    throw new ManifestValidationError([
+      { path: 'version', message: `unsupported manifest version ${JSON.stringify(value.version)} (this code reads ${MANIFEST_VERSION})` },
+    ])
   }
   const result = manifestSchema.safeParse(value)
   if (!result.success) {

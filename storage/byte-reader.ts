@@ -9,8 +9,7 @@ export class ByteReader {
   private done = false
 
   constructor(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) {
-    this.iterator =
-      Symbol.asyncIterator in source ? (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]() : toAsync(source as Iterable<Uint8Array>)
+    this.iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : toAsync(source)
   }
 
   private async fill(): Promise<boolean> {
@@ -62,6 +61,10 @@ export class ByteReader {
   }
 }
 
-async function* toAsync(source: Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  yield* source
+function toAsync(source: Iterable<Uint8Array>): AsyncIterator<Uint8Array> {
+  const it = source[Symbol.iterator]()
+  return {
+    next: () => Promise.resolve(it.next()),
+    return: (value?: unknown) => Promise.resolve(it.return?.(value) ?? { done: true as const, value: undefined }),
+  }
 }

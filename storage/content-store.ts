@@ -9,6 +9,7 @@ import { decryptEnvelope } from './decrypt-envelope.js'
 import { encryptEnvelope, type EncryptOptions } from './encrypt-envelope.js'
 import { DEFAULT_CHUNK_SIZE, ENVELOPE_ID } from './envelope-format.js'
 import { ContentNotFoundError } from './errors.js'
+import { createVerifiedBlockstore } from './verified-blockstore.js'
 
 /** What a content store needs from Helia: blocks, pins and codecs (for CAR traversal). */
 export type ContentStoreComponents = { helia: Pick<Helia, 'blockstore' | 'pins' | 'getCodec' | 'logger'> }
@@ -44,7 +45,7 @@ export interface ReadOptions {
 export interface ContentStore {
   /** Encrypts a plaintext stream and adds it in one pass, then pins it. */
   addStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, key: Uint8Array, options?: AddStreamOptions): Promise<AddResult>
-  /** Streams the plaintext: every block is fetched by CID (hash-checked), every chunk authenticated. */
+  /** Streams the plaintext: every block is checked against its CID, every chunk authenticated. */
   cat(cid: CID, key: Uint8Array, options?: ReadOptions): AsyncGenerator<Uint8Array>
   /** Streams the stored bytes (the envelope) as they are. */
   catRaw(cid: CID, options?: ReadOptions): AsyncGenerator<Uint8Array>
@@ -57,7 +58,7 @@ export interface ContentStore {
   /** A CARv1 stream of every block under `cid`, for storage deals and pinning services. */
   exportCar(cid: CID, options?: ReadOptions): AsyncGenerator<Uint8Array>
   /** Imports a CAR stream, pins its roots and returns them. */
-  importCar(source: AsyncIterable<Uint8Array>): Promise<CID[]>
+  importCar(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<CID[]>
   putJson(value: unknown, metadata?: Record<string, string>): Promise<CID>
   getJson(cid: CID, options?: ReadOptions): Promise<unknown>
   /** Validates, then stores a manifest. @throws {ManifestValidationError} */
@@ -82,13 +83,14 @@ async function* fromAny(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
 
 function isNotFound(err: unknown): boolean {
   const name = (err as { name?: string } | undefined)?.name ?? ''
-  return name === 'NotFoundError' || name === 'AbortError' || name === 'TimeoutError'
+  return ['NotFoundError', 'LoadBlockFailedError', 'AbortError', 'TimeoutError'].includes(name)
 }
 
 /** Creates the content store over a Helia node (embedded or any other implementation). */
 export function createContentStore(components: ContentStoreComponents): ContentStore {
   const { helia } = components
-  const fs = unixfs(helia)
+  // Reads go through CID verification; writes compute CIDs themselves.
+  const fs = unixfs({ blockstore: createVerifiedBlockstore(helia.blockstore) })
   const cars = car(helia)
   const signalOf = (options?: ReadOptions): AbortSignal => options?.signal ?? AbortSignal.timeout(DEFAULT_READ_TIMEOUT_MS)
 
@@ -195,7 +197,7 @@ export function createContentStore(components: ContentStoreComponents): ContentS
     },
 
     async importCar(source) {
-      const iterator = await CarBlockIterator.fromIterable(source)
+      const iterator = await CarBlockIterator.fromIterable(fromAny(source))
       const roots = await iterator.getRoots()
       async function* blocks(): AsyncGenerator<{ cid: CID; bytes: Uint8Array }> {
         for await (const block of iterator) yield { cid: CID.parse(block.cid.toString()), bytes: block.bytes }

@@ -5,7 +5,14 @@ import { chunkAad, chunkNonce, decodeHeader, HEADER_BYTES, TAG_BYTES } from './e
 import { EnvelopeTamperedError, TruncatedEnvelopeError, WrongKeyError } from './errors.js'
 import { assertDataKey } from './data-key.js'
 
-function open(key: Uint8Array, noncePrefix: Uint8Array, headerHash: Uint8Array, index: number, last: boolean, sealed: Uint8Array): Buffer | undefined {
+function open(
+  key: Uint8Array,
+  noncePrefix: Uint8Array,
+  headerHash: Uint8Array,
+  index: number,
+  last: boolean,
+  sealed: Uint8Array,
+): Buffer | undefined {
   const decipher = createDecipheriv('aes-256-gcm', key, chunkNonce(noncePrefix, index))
   decipher.setAAD(chunkAad(headerHash, index, last))
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES))
@@ -28,12 +35,16 @@ function open(key: Uint8Array, noncePrefix: Uint8Array, headerHash: Uint8Array, 
  * @throws {EnvelopeTamperedError} a chunk fails authentication (bit flips, reordering, duplication, dropped chunks, trailing data)
  * @throws {TruncatedEnvelopeError} the stream ends before the final chunk
  */
-export async function* decryptEnvelope(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, key: Uint8Array): AsyncGenerator<Uint8Array> {
+export async function* decryptEnvelope(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  key: Uint8Array,
+): AsyncGenerator<Uint8Array> {
   assertDataKey(key)
   const reader = new ByteReader(source)
   try {
     const headerBytes = await reader.read(HEADER_BYTES)
-    if (headerBytes.length < HEADER_BYTES) throw new TruncatedEnvelopeError(`envelope ends inside its header (${headerBytes.length} of ${HEADER_BYTES} bytes)`)
+    if (headerBytes.length < HEADER_BYTES)
+      throw new TruncatedEnvelopeError(`envelope ends inside its header (${headerBytes.length} of ${HEADER_BYTES} bytes)`)
     const header = decodeHeader(headerBytes)
     if (!timingSafeEqual(computeKeyCheck(key, header.noncePrefix), header.keyCheck)) throw new WrongKeyError()
     const headerHash = createHash('sha256').update(headerBytes).digest()
@@ -42,7 +53,9 @@ export async function* decryptEnvelope(source: AsyncIterable<Uint8Array> | Itera
     for (let index = 0; ; index++) {
       const sealed = await reader.read(sealedSize)
       if (sealed.length < TAG_BYTES) {
-        throw new TruncatedEnvelopeError(sealed.length === 0 ? `envelope ends before chunk ${index}` : `envelope ends inside chunk ${index}`)
+        throw new TruncatedEnvelopeError(
+          sealed.length === 0 ? `envelope ends before chunk ${index}` : `envelope ends inside chunk ${index}`,
+        )
       }
       const last = sealed.length < sealedSize || (await reader.atEnd())
       const plain = open(key, header.noncePrefix, headerHash, index, last, sealed)

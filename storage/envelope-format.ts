@@ -54,7 +54,8 @@ export function decodeHeader(bytes: Uint8Array): EnvelopeHeader {
   for (let i = 0; i < ENVELOPE_MAGIC.length; i++) {
     if (bytes[i] !== ENVELOPE_MAGIC[i]) throw new EnvelopeFormatError('not an Assay envelope (bad magic)')
   }
-  if (bytes[8] !== ENVELOPE_VERSION) throw new EnvelopeFormatError(`unsupported envelope version ${bytes[8]} (this code reads ${ENVELOPE_VERSION})`)
+  if (bytes[8] !== ENVELOPE_VERSION)
+    throw new EnvelopeFormatError(`unsupported envelope version ${bytes[8]} (this code reads ${ENVELOPE_VERSION})`)
   if (bytes[9] !== ALGORITHM_AES_256_GCM) throw new EnvelopeFormatError(`unsupported algorithm id ${bytes[9]}`)
   if (bytes[10] !== 0 || bytes[11] !== 0) throw new EnvelopeFormatError('reserved header bytes must be zero')
   const chunkSize = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(12)

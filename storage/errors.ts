@@ -72,3 +72,13 @@ export class InvalidPublicKeyError extends AssayError {
     this.name = 'InvalidPublicKeyError'
   }
 }
+
+/** A block whose bytes do not hash to its CID (disk corruption or tampering). */
+export class ContentCorruptedError extends AssayError {
+  readonly cid: string
+  constructor(cid: string, message: string) {
+    super(`${cid}: ${message}`)
+    this.name = 'ContentCorruptedError'
+    this.cid = cid
+  }
+}

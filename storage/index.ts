@@ -14,6 +14,7 @@ export {
 export type { EnvelopeHeader } from './envelope-format.js'
 export { DATA_KEY_BYTES, generateDataKey, InvalidDataKeyError } from './data-key.js'
 export {
+  ContentCorruptedError,
   ContentNotFoundError,
   EnvelopeFormatError,
   EnvelopeTamperedError,
@@ -23,6 +24,7 @@ export {
   TruncatedEnvelopeError,
   WrongKeyError,
 } from './errors.js'
+
 export type { EmbeddedHelia, EmbeddedHeliaOptions, HeliaNode } from './create-embedded-helia.js'
 export type { AddResult, AddStreamOptions, ContentStore, ContentStoreComponents, HeldContent, ReadOptions } from './content-store.js'
 export type { Keystore, KeystoreComponents, MasterKeyOptions } from './keystore.js'

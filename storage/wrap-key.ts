@@ -64,7 +64,8 @@ export function wrapKey(recipientPublicKey: Uint8Array | string, payload: Uint8A
  * @throws {KeyUnwrapError} wrong recipient, wrong context, altered bytes, or unknown version.
  */
 export function unwrapKey(recipientPrivateKey: Uint8Array | string, wrapped: Uint8Array, options: WrapOptions = {}): Uint8Array {
-  if (wrapped.length < 1 + EPHEMERAL_BYTES + NONCE_BYTES + TAG_BYTES) throw new KeyUnwrapError(`wrapped key too short (${wrapped.length} bytes)`)
+  if (wrapped.length < 1 + EPHEMERAL_BYTES + NONCE_BYTES + TAG_BYTES)
+    throw new KeyUnwrapError(`wrapped key too short (${wrapped.length} bytes)`)
   if (wrapped[0] !== ECIES_VERSION) throw new KeyUnwrapError(`unsupported wrapped-key version ${wrapped[0]}`)
   const bytes = Buffer.from(wrapped)
   const ephemeralPub = bytes.subarray(1, 1 + EPHEMERAL_BYTES)
@@ -73,7 +74,11 @@ export function unwrapKey(recipientPrivateKey: Uint8Array | string, wrapped: Uin
   const tag = bytes.subarray(bytes.length - TAG_BYTES)
   const me = createECDH('secp256k1')
   try {
-    me.setPrivateKey(typeof recipientPrivateKey === 'string' ? Buffer.from(recipientPrivateKey.replace(/^0x/, ''), 'hex') : Buffer.from(recipientPrivateKey))
+    me.setPrivateKey(
+      typeof recipientPrivateKey === 'string'
+        ? Buffer.from(recipientPrivateKey.replace(/^0x/, ''), 'hex')
+        : Buffer.from(recipientPrivateKey),
+    )
   } catch (err) {
     throw new KeyUnwrapError('recipient private key is not a valid secp256k1 key', { cause: err })
   }

@@ -58,7 +58,18 @@ async function rpc(url: string, method: string, params: unknown[] = []): Promise
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
   })
-  return ((await res.json()) as { result: unknown }).result
+  const body = (await res.json()) as { result?: unknown; error?: { message: string } }
+  if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`)
+  return body.result
+}
+
+async function receipt(url: string, hash: string): Promise<{ blockNumber: string }> {
+  for (let i = 0; i < 100; i++) {
+    const r = (await rpc(url, 'eth_getTransactionReceipt', [hash])) as { blockNumber: string } | null
+    if (r !== null) return r
+    await new Promise((res) => setTimeout(res, 100))
+  }
+  throw new Error(`no receipt for ${hash}`)
 }
 
 describe('assay node (launcher)', function () {
@@ -103,8 +114,10 @@ describe('assay node (launcher)', function () {
     const first = await runNode(dataDir)
     const rpcUrl = /anvil at (\S+)/.exec(first.output())![1]!
     const [from] = (await rpc(rpcUrl, 'eth_accounts')) as string[]
-    await rpc(rpcUrl, 'eth_sendTransaction', [{ from, to: '0x000000000000000000000000000000000000dEaD', value: '0x1' }])
-    const blockBefore = Number(BigInt((await rpc(rpcUrl, 'eth_blockNumber')) as string))
+    const hash = (await rpc(rpcUrl, 'eth_sendTransaction', [
+      { from, to: '0x000000000000000000000000000000000000dEaD', value: '0x1' },
+    ])) as string
+    const blockBefore = Number(BigInt((await receipt(rpcUrl, hash)).blockNumber))
     expect(blockBefore).to.be.greaterThan(0)
     first.child.kill('SIGTERM')
     await once(first.child, 'exit')
