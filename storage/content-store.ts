@@ -9,6 +9,9 @@ import { decryptEnvelope } from './decrypt-envelope.js'
 import { encryptEnvelope, type EncryptOptions } from './encrypt-envelope.js'
 import { DEFAULT_CHUNK_SIZE, ENVELOPE_ID } from './envelope-format.js'
 import { ContentNotFoundError } from './errors.js'
+import { leafSkippingWalker } from './pin-walker.js'
+import { readAhead } from './read-ahead.js'
+import { readUnixfsFile } from './read-unixfs-file.js'
 import { createVerifiedBlockstore } from './verified-blockstore.js'
 
 /** What a content store needs from Helia: blocks, pins and codecs (for CAR traversal). */
@@ -68,6 +71,10 @@ export interface ContentStore {
 }
 
 const DEFAULT_READ_TIMEOUT_MS = 30_000
+/** Envelope pieces (a chunk body or a tag) encrypted ahead of the importer; ~8 MiB at 1 MiB chunks. */
+const READ_AHEAD_PIECES = 16
+/** Leaves fetched ahead by cat: overlaps disk or network with decryption, bounded memory. */
+const PREFETCH_BLOCKS = 4
 const MAX_JSON_BYTES = 16 * 1024 * 1024
 
 async function* tap(source: AsyncIterable<Uint8Array>, onChunk: (chunk: Uint8Array) => void): AsyncGenerator<Uint8Array> {
@@ -90,14 +97,16 @@ function isNotFound(err: unknown): boolean {
 export function createContentStore(components: ContentStoreComponents): ContentStore {
   const { helia } = components
   // Reads go through CID verification; writes compute CIDs themselves.
-  const fs = unixfs({ blockstore: createVerifiedBlockstore(helia.blockstore) })
+  const verified = createVerifiedBlockstore(helia.blockstore)
+  const fs = unixfs({ blockstore: verified })
   const cars = car(helia)
   const signalOf = (options?: ReadOptions): AbortSignal => options?.signal ?? AbortSignal.timeout(DEFAULT_READ_TIMEOUT_MS)
 
   const pin = async (cid: CID, metadata: Record<string, string> = {}, options?: ReadOptions): Promise<void> => {
     if (await helia.pins.isPinned(cid)) return
     // pins.add is a lazy generator: nothing is pinned until it is iterated.
-    for await (const _ of helia.pins.add(cid, { metadata: { addedAt: new Date().toISOString(), ...metadata }, signal: options?.signal })) {
+    const pinOptions = { metadata: { addedAt: new Date().toISOString(), ...metadata }, signal: options?.signal, walker: leafSkippingWalker }
+    for await (const _ of helia.pins.add(cid, pinOptions)) {
       // walking the DAG
     }
   }
@@ -127,7 +136,7 @@ export function createContentStore(components: ContentStoreComponents): ContentS
         hash.update(c)
         plainBytes += c.length
       })
-      const ciphertext = tap(encryptEnvelope(plaintext, key, options), (c) => (cipherBytes += c.length))
+      const ciphertext = tap(readAhead(encryptEnvelope(plaintext, key, options), READ_AHEAD_PIECES), (c) => (cipherBytes += c.length))
       const cid = await fs.addByteStream(ciphertext, { signal: options.signal, rawLeaves: true, cidVersion: 1 })
       await pin(cid, { kind: 'dataset', ...(options.label !== undefined ? { label: options.label } : {}) })
       return {
@@ -145,7 +154,7 @@ export function createContentStore(components: ContentStoreComponents): ContentS
 
     async *catRaw(cid, options) {
       try {
-        yield* fs.cat(cid, { signal: signalOf(options) })
+        yield* readUnixfsFile(verified, cid, { signal: signalOf(options), prefetch: PREFETCH_BLOCKS })
       } catch (err) {
         if (isNotFound(err)) throw new ContentNotFoundError(cid.toString(), 'not available from this node or its peers', { cause: err })
         throw err
@@ -166,7 +175,7 @@ export function createContentStore(components: ContentStoreComponents): ContentS
 
     async unpin(cid) {
       if (!(await helia.pins.isPinned(cid))) return
-      for await (const _ of helia.pins.rm(cid)) {
+      for await (const _ of helia.pins.rm(cid, { walker: leafSkippingWalker })) {
         // unpinning
       }
     },

@@ -4,7 +4,7 @@ import { identify, type Identify } from '@libp2p/identify'
 import { noise } from '@libp2p/noise'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
-import { FsBlockstore } from 'blockstore-fs'
+import { FileBlockstore } from './file-blockstore.js'
 import { LevelDatastore } from 'datastore-level'
 import { createHelia } from 'helia'
 import { ServiceError } from '../core/index.js'
@@ -35,7 +35,7 @@ export interface EmbeddedHelia {
 export async function createEmbeddedHelia(options: EmbeddedHeliaOptions): Promise<EmbeddedHelia> {
   const root = join(options.dataDir, 'ipfs')
   await mkdir(root, { recursive: true })
-  const blockstore = new FsBlockstore(join(root, 'blocks'))
+  const blockstore = new FileBlockstore(join(root, 'blocks'))
   const datastore = new LevelDatastore(join(root, 'datastore'))
   try {
     await blockstore.open()

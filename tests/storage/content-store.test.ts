@@ -75,6 +75,21 @@ describe('content store', function () {
     expect(await store.list()).to.have.length(0)
   })
 
+  it('keeps every block of a pinned dataset through garbage collection, and frees them after unpin', async () => {
+    const { node: n, store } = await node()
+    const { cid } = await store.addStream(pieces(plain, 65536), key)
+    const loose = await store.addStream([plain.subarray(0, 3 * 1024 * 1024)], key)
+    await store.unpin(loose.cid)
+    await n.helia.gc()
+    expect(sha256(await collect(store.cat(cid, key)))).to.equal(sha256(plain))
+    expect((await caught(() => collect(store.catRaw(loose.cid, { signal: AbortSignal.timeout(500) })))).name).to.equal(
+      'ContentNotFoundError',
+    )
+    await store.unpin(cid)
+    await n.helia.gc()
+    expect((await caught(() => collect(store.catRaw(cid, { signal: AbortSignal.timeout(500) })))).name).to.equal('ContentNotFoundError')
+  })
+
   it('keeps content and pins across a restart', async () => {
     const first = await node()
     const { cid } = await first.store.addStream(pieces(plain, 65536), key)

@@ -1,0 +1,42 @@
+// One measured step of bench:storage, in its own process so its peak RSS is its own.
+// Usage: tsx bench/storage-step.ts <helia-add|encrypt-add|cat-decrypt> <file> <dataDir> [cid keyHex]
+import '../core/polyfill.js'
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { unixfs } from '@helia/unixfs'
+import { CID } from 'multiformats/cid'
+import { generateDataKey } from '../storage/index.js'
+import { createContentStore, createEmbeddedHelia } from '../storage/node.js'
+
+const [mode, file, dataDir, cidArg, keyHex] = process.argv.slice(2)
+if (mode === undefined || file === undefined || dataDir === undefined)
+  throw new Error('usage: storage-step <mode> <file> <dataDir> [cid keyHex]')
+
+const node = await createEmbeddedHelia({ dataDir })
+const store = createContentStore({ helia: node.helia })
+const bytes = (await stat(file)).size
+const readStream = (): AsyncIterable<Uint8Array> => createReadStream(file, { highWaterMark: 1024 * 1024 })
+const started = process.hrtime.bigint()
+const out: Record<string, unknown> = { mode, bytes }
+
+if (mode === 'helia-add') {
+  const cid = await unixfs(node.helia).addByteStream(readStream())
+  out.cid = cid.toString()
+} else if (mode === 'encrypt-add') {
+  const key = generateDataKey()
+  const result = await store.addStream(readStream(), key)
+  out.cid = result.cid.toString()
+  out.key = Buffer.from(key).toString('hex')
+} else if (mode === 'cat-decrypt') {
+  let n = 0
+  for await (const chunk of store.cat(CID.parse(cidArg!), new Uint8Array(Buffer.from(keyHex!, 'hex')))) n += chunk.length
+  if (n !== bytes) throw new Error(`decrypted ${n} bytes, expected ${bytes}`)
+} else {
+  throw new Error(`unknown mode ${mode}`)
+}
+const seconds = Number(process.hrtime.bigint() - started) / 1e9
+await node.stop()
+out.seconds = seconds
+out.mbps = bytes / 1e6 / seconds
+out.peakRssMb = process.resourceUsage().maxRSS / 1024
+console.log(JSON.stringify(out))

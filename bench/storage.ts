@@ -1,0 +1,101 @@
+// bench:storage — Assay's encrypted storage against the machine's limit and plain Helia.
+//   (a) limit: openssl enc -aes-256-ctr | openssl dgst -sha256 over the file (reads, writes nothing)
+//   (b) default @helia/unixfs addByteStream of the plaintext
+//   (c) Assay encrypt+add   (d) Assay cat+decrypt   (e) (c) and (d) on a 1 GiB file: peak RSS
+// Options: --size-mib N (default 256), --big-mib N (default 1024), --skip-big. Last line: JSON.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(name)
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback
+}
+const sizeMiB = arg('--size-mib', 256)
+const bigMiB = arg('--big-mib', 1024)
+const skipBig = process.argv.includes('--skip-big')
+const work = mkdtempSync(join(tmpdir(), 'assay-bench-storage-'))
+
+interface Step {
+  mbps: number
+  seconds: number
+  peakRssMb: number
+  cid?: string
+  key?: string
+}
+
+function step(mode: string, file: string, dataDir: string, extra: string[] = []): Step {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', 'bench/storage-step.ts', mode, file, dataDir, ...extra], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  })
+  if (res.status !== 0) throw new Error(`${mode} failed:\n${res.stderr}`)
+  const last = res.stdout.trim().split('\n').pop()!
+  const parsed = JSON.parse(last) as Step
+  console.error(
+    `[bench] ${mode} ${Number(file.match(/(\d+)\.bin$/)?.[1]) || 0} MiB: ${parsed.mbps.toFixed(0)} MB/s, ${parsed.seconds.toFixed(2)} s, peak RSS ${parsed.peakRssMb.toFixed(0)} MB`,
+  )
+  return parsed
+}
+
+function makeFile(mib: number): string {
+  const file = join(work, `plain-${mib}.bin`)
+  execFileSync('openssl', ['rand', '-out', file, String(mib * 1024 * 1024)])
+  return file
+}
+
+function limit(file: string, mib: number): number {
+  const t0 = process.hrtime.bigint()
+  execFileSync('bash', [
+    '-c',
+    `openssl enc -aes-256-ctr -K ${'11'.repeat(32)} -iv ${'22'.repeat(16)} -in '${file}' | openssl dgst -sha256 > /dev/null`,
+  ])
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  const mbps = (mib * 1024 * 1024) / 1e6 / seconds
+  console.error(`[bench] limit (openssl aes-256-ctr | sha256) ${mib} MiB: ${mbps.toFixed(0)} MB/s`)
+  return mbps
+}
+
+try {
+  const file = makeFile(sizeMiB)
+  // Warm the page cache so every step reads the file from memory, as the limit does.
+  execFileSync('bash', ['-c', `cat '${file}' > /dev/null`])
+  const limitMbps = limit(file, sizeMiB)
+  const heliaDefault = step('helia-add', file, join(work, 'node-b'))
+  const encryptAdd = step('encrypt-add', file, join(work, 'node-c'))
+  const catDecrypt = step('cat-decrypt', file, join(work, 'node-c'), [encryptAdd.cid!, encryptAdd.key!])
+  rmSync(join(work, 'node-b'), { recursive: true, force: true })
+  rmSync(join(work, 'node-c'), { recursive: true, force: true })
+
+  let peakRss1GiB: number | null = null
+  let big: { encryptAdd: Step; catDecrypt: Step } | undefined
+  if (!skipBig) {
+    rmSync(file)
+    const bigFile = makeFile(bigMiB)
+    const e = step('encrypt-add', bigFile, join(work, 'node-e'))
+    const d = step('cat-decrypt', bigFile, join(work, 'node-e'), [e.cid!, e.key!])
+    big = { encryptAdd: e, catDecrypt: d }
+    peakRss1GiB = Math.max(e.peakRssMb, d.peakRssMb)
+  }
+  const round = (x: number): number => Math.round(x * 100) / 100
+  console.log(
+    JSON.stringify({
+      bench: 'storage',
+      size_mib: sizeMiB,
+      limit_mbps: round(limitMbps),
+      helia_default_mbps: round(heliaDefault.mbps),
+      encrypt_add_mbps: round(encryptAdd.mbps),
+      cat_decrypt_mbps: round(catDecrypt.mbps),
+      encrypt_add_ratio: round(encryptAdd.mbps / limitMbps),
+      cat_decrypt_ratio: round(catDecrypt.mbps / limitMbps),
+      encrypt_add_vs_helia_default: round(encryptAdd.mbps / heliaDefault.mbps),
+      peak_rss_mb_256mib: { encrypt_add: round(encryptAdd.peakRssMb), cat_decrypt: round(catDecrypt.peakRssMb) },
+      peak_rss_mb_1gib: peakRss1GiB === null ? null : round(peakRss1GiB),
+      big_mib: skipBig ? null : bigMiB,
+      big_mbps: big === undefined ? null : { encrypt_add: round(big.encryptAdd.mbps), cat_decrypt: round(big.catDecrypt.mbps) },
+    }),
+  )
+} finally {
+  rmSync(work, { recursive: true, force: true })
+}
