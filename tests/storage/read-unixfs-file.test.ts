@@ -83,7 +83,7 @@ describe('readAhead', () => {
     let finalized = false
     async function* source(): AsyncGenerator<number> {
       try {
-        for (let i = 0; ; i++) yield i
+        for (let i = 0; ; i++) yield await Promise.resolve(i)
       } finally {
         finalized = true
       }
