@@ -6,8 +6,10 @@ import type { AssayConfig } from '../core/index.js'
 import { startAnvil, type AnvilService } from '../contracts/node.js'
 import { startRedis, type RedisService } from '../pipelines/index.js'
 import { createApp, type HealthReport, type ServiceHealth } from '../server/index.js'
-import { createEmbeddedHelia } from '../storage/node.js'
-import type { EmbeddedHelia } from '../storage/index.js'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ServiceError } from '../core/index.js'
+import { createContentStore, createEmbeddedHelia, createKeystore, loadMasterKey } from '../storage/node.js'
+import type { ContentStore, EmbeddedHelia, Keystore } from '../storage/index.js'
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -17,6 +19,8 @@ export interface AssayNode {
   rpcUrl: string
   redisUrl: string
   helia: EmbeddedHelia
+  contentStore: ContentStore
+  keystore: Keystore
   checkHealth(): Promise<HealthReport>
   /** Stops everything in reverse start order; safe to call twice. */
   stop(): Promise<void>
@@ -73,6 +77,22 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     const helia = await createEmbeddedHelia({ dataDir: config.dataDir, listen: [config.ipfsListen] })
     stack.push(() => helia.stop())
     log(`ipfs: embedded Helia ${helia.helia.libp2p.peerId.toString()} on ${helia.helia.libp2p.getMultiaddrs().map(String).join(', ')}`)
+    for (const peer of config.ipfsPeers) {
+      try {
+        await helia.helia.libp2p.dial(multiaddr(peer), { signal: AbortSignal.timeout(10_000) })
+        log(`ipfs: connected to ${peer}`)
+      } catch (err) {
+        throw new ServiceError('helia', `cannot dial IPFS_PEERS entry ${peer}: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+        })
+      }
+    }
+    const contentStore = createContentStore({ helia: helia.helia })
+    const masterKey = await loadMasterKey({ hex: config.masterKeyHex, file: join(config.dataDir, 'master.key') })
+    const keystore = await createKeystore({ dir: join(config.dataDir, 'keystore'), masterKey })
+    log(
+      `keystore: ${join(config.dataDir, 'keystore')} (${(await keystore.list()).length} data keys; master key from ${config.masterKeyHex === undefined ? 'master.key' : 'ASSAY_MASTER_KEY'})`,
+    )
 
     const chainUrl = rpcUrl
     const checkHealth = async (): Promise<HealthReport> => {
@@ -99,6 +119,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
             peerId: libp2p.peerId.toString(),
             addresses: libp2p.getMultiaddrs().map(String),
             connections: libp2p.getConnections().length,
+            peers: libp2p.getPeers().map(String),
           })
         }),
       }
@@ -125,6 +146,8 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       rpcUrl: chainUrl,
       redisUrl: redis.url,
       helia,
+      contentStore,
+      keystore,
       checkHealth,
       stop: () => (stopping ??= stopAll()),
     }

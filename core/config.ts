@@ -23,6 +23,9 @@ const url = (protocols: string[]) =>
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   )
 
+/** Variables whose values never appear in error messages or logs. */
+const SECRET_VARIABLES = new Set(['PRIVATE_KEY', 'ASSAY_MASTER_KEY'])
+
 /** Every environment variable Assay reads, with its schema. Unset means "use the embedded default". */
 const envSchema = z.object({
   ASSAY_DATA_DIR: z.string().min(1).default('./data'),
@@ -36,6 +39,19 @@ const envSchema = z.object({
   ANVIL_PORT: port.default(0),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   IPFS_LISTEN: z.string().min(1).default('/ip4/127.0.0.1/tcp/0'),
+  IPFS_PEERS: z
+    .string()
+    .default('')
+    .refine(
+      (s) => s.split(',').every((a) => a.trim() === '' || /^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+(\/p2p\/\w+)?$/.test(a.trim())),
+      {
+        message: 'must be comma-separated multiaddrs like /ip4/10.0.0.2/tcp/4001/p2p/12D3Koo…',
+      },
+    ),
+  ASSAY_MASTER_KEY: z
+    .string()
+    .regex(/^(0x)?[0-9a-fA-F]{64}$/, { message: 'must be 64 hex digits' })
+    .optional(),
   ASSAY_PTAU: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
@@ -58,6 +74,10 @@ export interface AssayConfig {
   redisUrl?: string
   /** libp2p listen multiaddr for the embedded Helia node. */
   ipfsListen: string
+  /** IPFS peers dialled at start (other Assay nodes, a storage node); blocks are fetched from them over bitswap. */
+  ipfsPeers: string[]
+  /** Node master key (hex) sealing the keystore; when absent, `<dataDir>/master.key` (created on first start). */
+  masterKeyHex?: string
   /** Path to a ceremony powers-of-tau file; when absent the build generates a dev-only one. */
   ptauPath?: string
   logLevel: AssayEnv['LOG_LEVEL']
@@ -79,7 +99,8 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const variable = String(issue?.path[0] ?? 'environment')
-    throw new ConfigError(variable, `${issue?.message ?? 'invalid value'} (got ${JSON.stringify(raw[variable])})`, {
+    const shown = SECRET_VARIABLES.has(variable) ? 'a value that is not shown' : JSON.stringify(raw[variable])
+    throw new ConfigError(variable, `${issue?.message ?? 'invalid value'} (got ${shown})`, {
       cause: parsed.error,
     })
   }
@@ -96,6 +117,10 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
     anvilPort: e.ANVIL_PORT,
     redisUrl: e.REDIS_URL,
     ipfsListen: e.IPFS_LISTEN,
+    ipfsPeers: e.IPFS_PEERS.split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== ''),
+    masterKeyHex: e.ASSAY_MASTER_KEY,
     ptauPath: e.ASSAY_PTAU,
     logLevel: e.LOG_LEVEL,
   }

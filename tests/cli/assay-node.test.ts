@@ -153,6 +153,34 @@ describe('assay node (launcher)', function () {
     }
   })
 
+  it('dials IPFS_PEERS at start and fetches content from them', async () => {
+    const peerDir = await mkdtemp(join(tmpdir(), 'assay-peer-'))
+    const peer = await createEmbeddedHelia({ dataDir: peerDir })
+    const lines: string[] = []
+    try {
+      const { createContentStore } = await import('../../storage/node.js')
+      const key = new Uint8Array(32).fill(7)
+      const { cid } = await createContentStore({ helia: peer.helia }).addStream([new TextEncoder().encode('held by the peer')], key)
+      const config = { ...loadConfig({ ASSAY_DATA_DIR: dataDir }), port: 0, ipfsPeers: [peer.helia.libp2p.getMultiaddrs()[0]!.toString()] }
+      const node = await startNode(config, (l) => lines.push(l))
+      try {
+        const health = await node.checkHealth()
+        expect(health.services.ipfs?.detail.peers).to.include(peer.helia.libp2p.peerId.toString())
+        const parts: Uint8Array[] = []
+        for await (const p of node.contentStore.cat(cid, key)) parts.push(p)
+        expect(Buffer.concat(parts).toString()).to.equal('held by the peer')
+        expect(lines.join('\n')).to.contain('keystore: ')
+        await node.keystore.put('dataset:1', key)
+        expect(await node.keystore.get('dataset:1')).to.deep.equal(key)
+      } finally {
+        await node.stop()
+      }
+    } finally {
+      await peer.stop()
+      await rm(peerDir, { recursive: true, force: true })
+    }
+  })
+
   it('exits with a message naming the variable when the config is bad', async () => {
     const child = spawn(process.execPath, ['bin/assay.js', 'node'], {
       env: { ...process.env, PORT: 'not-a-port' },

@@ -58,12 +58,31 @@ describe('loadConfig', () => {
     expect(err.message).to.contain('redis://')
   })
 
-  it('rejects a malformed PRIVATE_KEY without echoing a valid-looking key format', () => {
-    expect(configError({ PRIVATE_KEY: '0x1234' }).variable).to.equal('PRIVATE_KEY')
+  it('rejects a malformed PRIVATE_KEY without echoing it', () => {
+    const err = configError({ PRIVATE_KEY: '0x1234deadbeef' })
+    expect(err.variable).to.equal('PRIVATE_KEY')
+    expect(err.message).to.not.contain('deadbeef')
   })
 
   it('requires PRIVATE_KEY when RPC_URL names an external chain', () => {
     expect(configError({ RPC_URL: 'https://rpc.example.org' }).variable).to.equal('PRIVATE_KEY')
+  })
+
+  it('splits IPFS_PEERS into multiaddrs and rejects anything else', () => {
+    const a = '/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWQbBmxZonJw3LVjryL44zKNLmfgiTVkUi1DmXwGpeEUzB'
+    expect(loadConfig({ IPFS_PEERS: ` ${a}, /dns4/store.example.org/tcp/4001 ` }).ipfsPeers).to.deep.equal([
+      a,
+      '/dns4/store.example.org/tcp/4001',
+    ])
+    expect(loadConfig({}).ipfsPeers).to.deep.equal([])
+    expect(configError({ IPFS_PEERS: 'http://10.0.0.2:4001' }).variable).to.equal('IPFS_PEERS')
+  })
+
+  it('accepts a 64-hex ASSAY_MASTER_KEY and rejects a short one without echoing it', () => {
+    expect(loadConfig({ ASSAY_MASTER_KEY: 'ab'.repeat(32) }).masterKeyHex).to.equal('ab'.repeat(32))
+    const err = configError({ ASSAY_MASTER_KEY: 'abcd'.repeat(15) })
+    expect(err.variable).to.equal('ASSAY_MASTER_KEY')
+    expect(err.message).to.not.contain('abcd')
   })
 
   it('rejects an unknown LOG_LEVEL', () => {
