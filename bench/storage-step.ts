@@ -1,5 +1,5 @@
 // One measured step of bench:storage, in its own process so its peak RSS is its own.
-// Usage: tsx bench/storage-step.ts <helia-add|encrypt-add|cat-decrypt> <file> <dataDir> [cid keyHex]
+// Usage: tsx bench/storage-step.ts <helia-add|helia-add-pin|encrypt-add|cat-decrypt> <file> <dataDir> [cid keyHex]
 import '../core/polyfill.js'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
@@ -19,8 +19,9 @@ const readStream = (): AsyncIterable<Uint8Array> => createReadStream(file, { hig
 const started = process.hrtime.bigint()
 const out: Record<string, unknown> = { mode, bytes }
 
-if (mode === 'helia-add') {
+if (mode === 'helia-add' || mode === 'helia-add-pin') {
   const cid = await unixfs(node.helia).addByteStream(readStream())
+  if (mode === 'helia-add-pin') for await (const _ of node.helia.pins.add(cid)) void _
   out.cid = cid.toString()
 } else if (mode === 'encrypt-add') {
   const key = generateDataKey()

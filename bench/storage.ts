@@ -2,6 +2,8 @@
 //   (a) limit: openssl enc -aes-256-ctr | openssl dgst -sha256 over the file (reads, writes nothing)
 //   (b) default @helia/unixfs addByteStream of the plaintext
 //   (c) Assay encrypt+add   (d) Assay cat+decrypt   (e) (c) and (d) on a 1 GiB file: peak RSS
+// Also: plain Helia add + its default recursive pin, since Assay's add pins too.
+// Each 256 MiB step runs --repeats times (default 3) in fresh processes; the median run counts.
 // Options: --size-mib N (default 256), --big-mib N (default 1024), --skip-big. Last line: JSON.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -15,6 +17,7 @@ const arg = (name: string, fallback: number): number => {
 const sizeMiB = arg('--size-mib', 256)
 const bigMiB = arg('--big-mib', 1024)
 const skipBig = process.argv.includes('--skip-big')
+const repeats = arg('--repeats', 3)
 const work = mkdtempSync(join(tmpdir(), 'assay-bench-storage-'))
 
 interface Step {
@@ -23,6 +26,12 @@ interface Step {
   peakRssMb: number
   cid?: string
   key?: string
+}
+
+/** Runs a step `repeats` times on fresh data dirs (or the same one, for reads) and keeps the median run. */
+function median(mode: string, file: string, dataDir: (i: number) => string, extra: (i: number) => string[] = () => []): Step {
+  const runs = Array.from({ length: repeats }, (_, i) => step(mode, file, dataDir(i), extra(i)))
+  return runs.sort((a, b) => a.mbps - b.mbps)[Math.floor(runs.length / 2)]!
 }
 
 function step(mode: string, file: string, dataDir: string, extra: string[] = []): Step {
@@ -62,11 +71,14 @@ try {
   // Warm the page cache so every step reads the file from memory, as the limit does.
   execFileSync('bash', ['-c', `cat '${file}' > /dev/null`])
   const limitMbps = limit(file, sizeMiB)
-  const heliaDefault = step('helia-add', file, join(work, 'node-b'))
-  const encryptAdd = step('encrypt-add', file, join(work, 'node-c'))
-  const catDecrypt = step('cat-decrypt', file, join(work, 'node-c'), [encryptAdd.cid!, encryptAdd.key!])
-  rmSync(join(work, 'node-b'), { recursive: true, force: true })
-  rmSync(join(work, 'node-c'), { recursive: true, force: true })
+  const dir = (name: string) => (i: number) => join(work, `${name}-${i}`)
+  const heliaDefault = median('helia-add', file, dir('helia'))
+  const heliaPinned = median('helia-add-pin', file, dir('helia-pin'))
+  const adds = Array.from({ length: repeats }, (_, i) => step('encrypt-add', file, dir('assay')(i)))
+  const encryptAdd = [...adds].sort((a, b) => a.mbps - b.mbps)[Math.floor(repeats / 2)]!
+  const catDecrypt = median('cat-decrypt', file, dir('assay'), (i) => [adds[i]!.cid!, adds[i]!.key!])
+  for (const name of ['helia', 'helia-pin', 'assay'])
+    for (let i = 0; i < repeats; i++) rmSync(dir(name)(i), { recursive: true, force: true })
 
   let peakRss1GiB: number | null = null
   let big: { encryptAdd: Step; catDecrypt: Step } | undefined
@@ -84,12 +96,15 @@ try {
       bench: 'storage',
       size_mib: sizeMiB,
       limit_mbps: round(limitMbps),
+      repeats,
       helia_default_mbps: round(heliaDefault.mbps),
+      helia_default_add_and_pin_mbps: round(heliaPinned.mbps),
       encrypt_add_mbps: round(encryptAdd.mbps),
       cat_decrypt_mbps: round(catDecrypt.mbps),
       encrypt_add_ratio: round(encryptAdd.mbps / limitMbps),
       cat_decrypt_ratio: round(catDecrypt.mbps / limitMbps),
       encrypt_add_vs_helia_default: round(encryptAdd.mbps / heliaDefault.mbps),
+      encrypt_add_vs_helia_add_and_pin: round(encryptAdd.mbps / heliaPinned.mbps),
       peak_rss_mb_256mib: { encrypt_add: round(encryptAdd.peakRssMb), cat_decrypt: round(catDecrypt.peakRssMb) },
       peak_rss_mb_1gib: peakRss1GiB === null ? null : round(peakRss1GiB),
       big_mib: skipBig ? null : bigMiB,

@@ -71,8 +71,13 @@ export interface ContentStore {
 }
 
 const DEFAULT_READ_TIMEOUT_MS = 30_000
-/** Envelope pieces (a chunk body or a tag) encrypted ahead of the importer; ~8 MiB at 1 MiB chunks. */
-const READ_AHEAD_PIECES = 16
+/** Envelope pieces (a chunk body or a tag) encrypted ahead of the importer; ~2 MiB at 1 MiB chunks. */
+const READ_AHEAD_PIECES = 4
+/**
+ * Blocks written in parallel by the importer (its default is 10). On two cores 4 was as fast or
+ * faster and kept peak RSS ~40 MB lower: fewer 1 MiB buffers alive at once (bench:storage).
+ */
+const BLOCK_WRITE_CONCURRENCY = 4
 /** Leaves fetched ahead by cat: overlaps disk or network with decryption, bounded memory. */
 const PREFETCH_BLOCKS = 4
 const MAX_JSON_BYTES = 16 * 1024 * 1024
@@ -137,7 +142,12 @@ export function createContentStore(components: ContentStoreComponents): ContentS
         plainBytes += c.length
       })
       const ciphertext = tap(readAhead(encryptEnvelope(plaintext, key, options), READ_AHEAD_PIECES), (c) => (cipherBytes += c.length))
-      const cid = await fs.addByteStream(ciphertext, { signal: options.signal, rawLeaves: true, cidVersion: 1 })
+      const cid = await fs.addByteStream(ciphertext, {
+        signal: options.signal,
+        rawLeaves: true,
+        cidVersion: 1,
+        blockWriteConcurrency: BLOCK_WRITE_CONCURRENCY,
+      })
       await pin(cid, { kind: 'dataset', ...(options.label !== undefined ? { label: options.label } : {}) })
       return {
         cid,
