@@ -18,6 +18,7 @@ import {
 } from '../../circuits/index.js'
 import { loadCircuit, releaseProverThreads } from '../../circuits/node.js'
 import { keyCommitmentVerifierAbi, keyCommitmentVerifierBytecode } from '../../contracts/index.js'
+import { caught } from '../helpers/errors.js'
 
 describe('KeyCommitment circuit', function () {
   this.timeout(120_000)
@@ -74,15 +75,11 @@ describe('KeyCommitment circuit', function () {
     try {
       await cp(join('build', 'circuits', KEY_COMMITMENT_CIRCUIT), join(dir, KEY_COMMITMENT_CIRCUIT), { recursive: true })
       await writeFile(join(dir, KEY_COMMITMENT_CIRCUIT, 'main.zkey'), 'not a zkey')
-      let caught: unknown
-      await loadCircuit(KEY_COMMITMENT_CIRCUIT, { buildDir: dir }).catch((err: unknown) => (caught = err))
-      expect(caught).to.have.property('name', 'ArtifactError')
-      expect((caught as Error).message)
-        .to.contain('main.zkey')
-        .and.contain('does not match the manifest')
-      let caught2: unknown
-      await checkArtifact(KEY_COMMITMENT_CIRCUIT, 'wasm', new Uint8Array([1, 2, 3])).catch((err: unknown) => (caught2 = err))
-      expect(caught2).to.have.property('name', 'ArtifactError')
+      const error = await caught(() => loadCircuit(KEY_COMMITMENT_CIRCUIT, { buildDir: dir }))
+      expect(error).to.have.property('name', 'ArtifactError')
+      expect(error.message).to.contain('main.zkey').and.contain('does not match the manifest')
+      const error2 = await caught(() => checkArtifact(KEY_COMMITMENT_CIRCUIT, 'wasm', new Uint8Array([1, 2, 3])))
+      expect(error2).to.have.property('name', 'ArtifactError')
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

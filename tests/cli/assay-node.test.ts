@@ -8,15 +8,8 @@ import { loadConfig } from '../../core/index.js'
 import { findFreePort } from '../../core/node.js'
 import { createEmbeddedHelia } from '../../storage/node.js'
 import { startNode } from '../../cli/index.js'
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+import { caught } from '../helpers/errors.js'
+import { alive } from '../helpers/process.js'
 
 interface Started {
   child: ChildProcess
@@ -139,10 +132,9 @@ describe('assay node (launcher)', function () {
     const blocker = await createEmbeddedHelia({ dataDir }) // holds the IPFS store lock
     const lines: string[] = []
     try {
-      let caught: unknown
-      await startNode({ ...loadConfig({ ASSAY_DATA_DIR: dataDir }), port: 0 }, (l) => lines.push(l)).catch((err: unknown) => (caught = err))
-      expect(caught).to.have.property('name', 'ServiceError')
-      expect((caught as Error).message).to.contain('helia')
+      const error = await caught(() => startNode({ ...loadConfig({ ASSAY_DATA_DIR: dataDir }), port: 0 }, (l) => lines.push(l)))
+      expect(error).to.have.property('name', 'ServiceError')
+      expect(error.message).to.contain('helia')
       const anvilPid = Number(/anvil at \S+ \(pid (\d+)/.exec(lines.join('\n'))?.[1])
       const redisPid = Number(/redis-server at \S+ \(pid (\d+)/.exec(lines.join('\n'))?.[1])
       expect(anvilPid).to.be.greaterThan(0)

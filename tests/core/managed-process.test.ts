@@ -3,15 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { startManagedProcess } from '../../core/node.js'
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+import { caught } from '../helpers/errors.js'
+import { alive } from '../helpers/process.js'
 
 describe('startManagedProcess', () => {
   let dir: string
@@ -37,32 +30,29 @@ describe('startManagedProcess', () => {
   })
 
   it('reports an early exit as a ServiceError carrying the last output lines', async () => {
-    let caught: unknown
-    await startManagedProcess('crasher', process.execPath, ['-e', 'console.error("bad flag --x"); process.exit(3)'], {
-      ready: () => Promise.resolve(false),
-    }).catch((err: unknown) => (caught = err))
-    expect(caught).to.have.property('name', 'ServiceError')
-    expect((caught as Error).message)
-      .to.contain('crasher: exited with code 3')
-      .and.contain('bad flag --x')
+    const error = await caught(() =>
+      startManagedProcess('crasher', process.execPath, ['-e', 'console.error("bad flag --x"); process.exit(3)'], {
+        ready: () => Promise.resolve(false),
+      }),
+    )
+    expect(error).to.have.property('name', 'ServiceError')
+    expect(error.message).to.contain('crasher: exited with code 3').and.contain('bad flag --x')
   })
 
   it('kills a process that never becomes ready and says so', async () => {
-    let caught: unknown
-    await startManagedProcess('stuck', process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
-      ready: () => Promise.resolve(false),
-      timeoutMs: 600,
-    }).catch((err: unknown) => (caught = err))
-    expect(caught).to.have.property('name', 'ServiceError')
-    expect((caught as Error).message).to.contain('was not ready within 600 ms')
+    const error = await caught(() =>
+      startManagedProcess('stuck', process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+        ready: () => Promise.resolve(false),
+        timeoutMs: 600,
+      }),
+    )
+    expect(error).to.have.property('name', 'ServiceError')
+    expect(error.message).to.contain('was not ready within 600 ms')
   })
 
   it('reports a missing binary as a ServiceError', async () => {
-    let caught: unknown
-    await startManagedProcess('ghost', '/nonexistent/binary', [], { ready: () => Promise.resolve(true) }).catch(
-      (err: unknown) => (caught = err),
-    )
-    expect(caught).to.have.property('name', 'ServiceError')
-    expect((caught as Error).message).to.contain('ghost')
+    const error = await caught(() => startManagedProcess('ghost', '/nonexistent/binary', [], { ready: () => Promise.resolve(true) }))
+    expect(error).to.have.property('name', 'ServiceError')
+    expect(error.message).to.contain('ghost')
   })
 })

@@ -28,13 +28,3 @@ export function* pieces(bytes: Uint8Array, size: number): Generator<Uint8Array> 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
-
-/** Runs `fn` and returns what it threw (fails the test when it throws nothing). */
-export async function caught(fn: () => Promise<unknown>): Promise<Error> {
-  try {
-    await fn()
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected an error, none was thrown')
-}

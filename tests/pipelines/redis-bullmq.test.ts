@@ -6,6 +6,7 @@ import { Queue, QueueEvents, Worker } from 'bullmq'
 import { expect } from 'chai'
 import { Redis } from 'ioredis'
 import { startRedis, type RedisService } from '../../pipelines/index.js'
+import { caught } from '../helpers/errors.js'
 
 describe('startRedis', () => {
   let dataDir: string
@@ -74,20 +75,14 @@ describe('startRedis', () => {
   })
 
   it('names the problem and the fix when no redis-server is installed', async () => {
-    let caught: unknown
-    await startRedis({ dataDir, binary: '/nonexistent/redis-server' }).catch((err: unknown) => (caught = err))
-    expect(caught).to.have.property('name', 'ServiceError')
-    expect((caught as Error).message)
-      .to.contain('redis-server is not installed')
-      .and.contain('apt-get install -y redis-server')
+    const error = await caught(() => startRedis({ dataDir, binary: '/nonexistent/redis-server' }))
+    expect(error).to.have.property('name', 'ServiceError')
+    expect(error.message).to.contain('redis-server is not installed').and.contain('apt-get install -y redis-server')
   })
 
   it('fails with a ServiceError when REDIS_URL does not answer', async () => {
-    let caught: unknown
-    await startRedis({ dataDir, url: 'redis://:secret@127.0.0.1:1' }).catch((err: unknown) => (caught = err))
-    expect(caught).to.have.property('name', 'ServiceError')
-    expect((caught as Error).message)
-      .to.contain('no answer')
-      .and.not.contain('secret')
+    const error = await caught(() => startRedis({ dataDir, url: 'redis://:secret@127.0.0.1:1' }))
+    expect(error).to.have.property('name', 'ServiceError')
+    expect(error.message).to.contain('no answer').and.not.contain('secret')
   })
 })

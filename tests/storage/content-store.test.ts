@@ -5,7 +5,8 @@ import { expect } from 'chai'
 import { CID } from 'multiformats/cid'
 import { envelopeSize, generateDataKey, type EmbeddedHelia } from '../../storage/index.js'
 import { createContentStore, createEmbeddedHelia } from '../../storage/node.js'
-import { caught, collect, pieces, pseudoRandomBytes, sha256 } from '../helpers/bytes.js'
+import { collect, pieces, pseudoRandomBytes, sha256 } from '../helpers/bytes.js'
+import { caught } from '../helpers/errors.js'
 import { sampleManifest } from '../helpers/manifest.js'
 
 describe('content store', function () {

@@ -5,6 +5,7 @@ import { unixfs } from '@helia/unixfs'
 import { expect } from 'chai'
 import { CID } from 'multiformats/cid'
 import { createEmbeddedHelia } from '../../storage/node.js'
+import { caught } from '../helpers/errors.js'
 
 async function catAll(fs: ReturnType<typeof unixfs>, cid: CID): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
@@ -55,10 +56,9 @@ describe('createEmbeddedHelia', () => {
   it('refuses a second node on the same data dir with a named ServiceError', async () => {
     const node = await createEmbeddedHelia({ dataDir })
     try {
-      let caught: unknown
-      await createEmbeddedHelia({ dataDir }).catch((err: unknown) => (caught = err))
-      expect(caught).to.have.property('name', 'ServiceError')
-      expect((caught as Error).message).to.contain('another Assay node')
+      const error = await caught(() => createEmbeddedHelia({ dataDir }))
+      expect(error).to.have.property('name', 'ServiceError')
+      expect(error.message).to.contain('another Assay node')
     } finally {
       await node.stop()
     }

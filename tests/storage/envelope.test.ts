@@ -9,7 +9,8 @@ import {
   type EnvelopeTamperedError,
 } from '../../storage/index.js'
 import { decryptEnvelope, encryptEnvelope } from '../../storage/node.js'
-import { caught, collect, pieces, pseudoRandomBytes, sha256 } from '../helpers/bytes.js'
+import { collect, pieces, pseudoRandomBytes, sha256 } from '../helpers/bytes.js'
+import { caught } from '../helpers/errors.js'
 
 const CS = 1024
 const key = generateDataKey()

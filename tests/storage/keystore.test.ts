@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import { generateDataKey } from '../../storage/index.js'
 import { createKeystore, loadMasterKey } from '../../storage/node.js'
-import { caught } from '../helpers/bytes.js'
+import { caught } from '../helpers/errors.js'
 
 describe('keystore', () => {
   let dir: string

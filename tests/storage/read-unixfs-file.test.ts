@@ -9,7 +9,8 @@ import { createEmbeddedHelia, createVerifiedBlockstore } from '../../storage/nod
 import type { EmbeddedHelia } from '../../storage/index.js'
 import { readUnixfsFile } from '../../storage/read-unixfs-file.js'
 import { readAhead } from '../../storage/read-ahead.js'
-import { caught, collect, pseudoRandomBytes } from '../helpers/bytes.js'
+import { collect, pseudoRandomBytes } from '../helpers/bytes.js'
+import { caught } from '../helpers/errors.js'
 
 describe('readUnixfsFile', () => {
   let dir: string
