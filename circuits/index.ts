@@ -10,3 +10,25 @@ export type { VerificationKey } from './verify-proof.js'
 
 /** Circuit id of the key-commitment circuit (recorded in proofs and on-chain). */
 export const KEY_COMMITMENT_CIRCUIT = 'key-commitment-v1'
+export {
+  assertBatch,
+  batchMessage,
+  BatchInputError,
+  computeBatchCommitment,
+  computeBatchStats,
+  createDeviceKey,
+  deviceKeyFromPrivate,
+  expectedPublicSignals,
+  prepareBatch,
+  sensorStatsParams,
+  signBatch,
+} from './sensor-stats.js'
+export type {
+  BatchReadings,
+  BatchSignature,
+  BatchStats,
+  DeviceKey,
+  PreparedBatch,
+  PrepareBatchOptions,
+  SensorStatsParams,
+} from './sensor-stats.js'

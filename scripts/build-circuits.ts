@@ -253,7 +253,18 @@ function writeIfChanged(path: string, content: string): void {
   writeFileSync(path, content)
 }
 
-main().then(
+/** `--ptau N`: only make sure the dev powers of tau 2^N is cached (to prepare a machine ahead). */
+const ptauFlag = process.argv.indexOf('--ptau')
+const run =
+  ptauFlag >= 0
+    ? async (): Promise<void> => {
+        const ptau = await ensurePtau(Number(process.argv[ptauFlag + 1]))
+        log(`ptau 2^${ptau.power} at ${ptau.path} (sha256 ${ptau.sha256})`)
+        await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate()
+      }
+    : main
+
+run().then(
   () => process.exit(0),
   (err: unknown) => {
     console.error('[circuits] build failed:', err instanceof Error ? err.message : err)

@@ -10,3 +10,18 @@ declare module 'circomlibjs' {
   }
   export function buildPoseidon(): Promise<Poseidon>
 }
+
+declare module 'circomlibjs' {
+  export type BabyJubField = PoseidonField
+  export interface Eddsa {
+    F: BabyJubField
+    prv2pub(privateKey: Uint8Array): [Uint8Array, Uint8Array]
+    signPoseidon(privateKey: Uint8Array, message: Uint8Array): { R8: [Uint8Array, Uint8Array]; S: bigint }
+    verifyPoseidon(
+      message: Uint8Array,
+      signature: { R8: [Uint8Array, Uint8Array]; S: bigint },
+      publicKey: [Uint8Array, Uint8Array],
+    ): boolean
+  }
+  export function buildEddsa(): Promise<Eddsa>
+}

@@ -1,0 +1,240 @@
+import { buildEddsa } from 'circomlibjs'
+import { AssayError } from '../core/index.js'
+import { getCircuitManifest } from './artifact-manifest.js'
+import { getPoseidon } from './key-commitment.js'
+
+/** Template parameters of a SensorStats circuit (circuits/src/sensor-stats.circom). */
+export interface SensorStatsParams {
+  /** Readings per batch (B). */
+  batchSize: number
+  /** Width of an encoded value: values lie in [0, 2^valueBits). */
+  valueBits: number
+  /** Width of the first timestamp of a batch. */
+  timeBits: number
+  /** Gaps between consecutive readings lie in [1, 2^gapBits]. */
+  gapBits: number
+}
+
+/** The parameters a built SensorStats circuit was compiled with (from the artifact manifest). */
+export function sensorStatsParams(circuitId: string): SensorStatsParams {
+  const entry = getCircuitManifest(circuitId)
+  if (entry.template !== 'SensorStats' || entry.params.length !== 4) throw new BatchInputError(`${circuitId} is not a SensorStats circuit`)
+  const [batchSize, valueBits, timeBits, gapBits] = entry.params as [number, number, number, number]
+  return { batchSize, valueBits, timeBits, gapBits }
+}
+
+/** One batch of one series, encoded (integers, see core's fixed-point codec). */
+export interface BatchReadings {
+  values: readonly bigint[]
+  times: readonly bigint[]
+}
+
+/** Public outputs of SensorStats, in circuit order after the commitment. */
+export interface BatchStats {
+  sum: bigint
+  sumSq: bigint
+  min: bigint
+  max: bigint
+  inRange: bigint
+  firstTime: bigint
+  lastTime: bigint
+  maxGap: bigint
+}
+
+/** A batch breaks a circuit precondition; `slot` names the reading when one is at fault. */
+export class BatchInputError extends AssayError {
+  readonly slot: number | undefined
+  constructor(message: string, slot?: number) {
+    super(slot === undefined ? message : `reading ${slot}: ${message}`)
+    this.name = 'BatchInputError'
+    this.slot = slot
+  }
+}
+
+/**
+ * Checks what the circuit assumes, so a bad batch fails here with a named reason instead of as
+ * an opaque witness error: 1..B readings, integer values in [0, 2^valueBits), strictly increasing
+ * times with the first below 2^timeBits and every gap in [1, 2^gapBits], bounds in range.
+ *
+ * @throws {BatchInputError}
+ */
+export function assertBatch(batch: BatchReadings, params: SensorStatsParams, bounds?: { lo: bigint; hi: bigint }): void {
+  const { values, times } = batch
+  if (values.length !== times.length) throw new BatchInputError(`${values.length} values but ${times.length} times`)
+  if (values.length < 1 || values.length > params.batchSize) {
+    throw new BatchInputError(`a batch holds 1..${params.batchSize} readings, got ${values.length}`)
+  }
+  const valueLimit = 1n << BigInt(params.valueBits)
+  values.forEach((v, i) => {
+    if (v < 0n || v >= valueLimit) throw new BatchInputError(`value ${v} outside [0, 2^${params.valueBits})`, i)
+  })
+  if (times[0]! < 0n || times[0]! >= 1n << BigInt(params.timeBits))
+    throw new BatchInputError(`time ${times[0]} outside [0, 2^${params.timeBits})`, 0)
+  const gapLimit = 1n << BigInt(params.gapBits)
+  for (let i = 1; i < times.length; i++) {
+    const gap = times[i]! - times[i - 1]!
+    if (gap < 1n) throw new BatchInputError(`time ${times[i]} is not after ${times[i - 1]} (times must strictly increase)`, i)
+    if (gap > gapLimit) throw new BatchInputError(`gap ${gap} exceeds 2^${params.gapBits}; start a new batch after it`, i)
+  }
+  if (bounds !== undefined) {
+    for (const [name, b] of Object.entries(bounds)) {
+      if (b < 0n || b >= valueLimit) throw new BatchInputError(`${name} ${b} outside [0, 2^${params.valueBits})`)
+    }
+  }
+}
+
+/** Pads a batch with zero slots up to B (what the circuit commits to). */
+function padded(batch: BatchReadings, params: SensorStatsParams): { values: bigint[]; times: bigint[] } {
+  const fill = params.batchSize - batch.values.length
+  return { values: [...batch.values, ...Array<bigint>(fill).fill(0n)], times: [...batch.times, ...Array<bigint>(fill).fill(0n)] }
+}
+
+/**
+ * The batch commitment, bit for bit as BatchCommitment computes it: readings packed as
+ * time · 2^valueBits + value, three per field element, sixteen elements per Poseidon(16), chained
+ * with Poseidon(2) from Poseidon(salt, count).
+ */
+export async function computeBatchCommitment(batch: BatchReadings, salt: bigint, params: SensorStatsParams): Promise<bigint> {
+  assertBatch(batch, params)
+  const poseidon = await getPoseidon()
+  const { values, times } = padded(batch, params)
+  const readingBits = BigInt(params.valueBits + params.timeBits + 1)
+  const elements: bigint[] = []
+  for (let e = 0; e < Math.ceil(params.batchSize / 3); e++) {
+    let element = 0n
+    for (let r = 0; r < 3; r++) {
+      const i = 3 * e + r
+      if (i < params.batchSize) element += ((times[i]! << BigInt(params.valueBits)) + values[i]!) << (BigInt(r) * readingBits)
+    }
+    elements.push(element)
+  }
+  let h = poseidon.F.toObject(poseidon([salt, BigInt(batch.values.length)]))
+  for (let k = 0; k < Math.ceil(elements.length / 16); k++) {
+    const chunk = Array.from({ length: 16 }, (_, j) => elements[16 * k + j] ?? 0n)
+    h = poseidon.F.toObject(poseidon([h, poseidon.F.toObject(poseidon(chunk))]))
+  }
+  return h
+}
+
+/** The statistics SensorStats outputs for a batch (before padding; padding changes nothing). */
+export function computeBatchStats(batch: BatchReadings, lo: bigint, hi: bigint): BatchStats {
+  const { values, times } = batch
+  let sum = 0n
+  let sumSq = 0n
+  let min = values[0]!
+  let max = values[0]!
+  let inRange = 0n
+  let maxGap = 0n
+  values.forEach((v, i) => {
+    sum += v
+    sumSq += v * v
+    if (v < min) min = v
+    if (v > max) max = v
+    if (v >= lo && v <= hi) inRange += 1n
+    if (i > 0 && times[i]! - times[i - 1]! > maxGap) maxGap = times[i]! - times[i - 1]!
+  })
+  return { sum, sumSq, min, max, inRange, firstTime: times[0]!, lastTime: times[times.length - 1]!, maxGap }
+}
+
+/** A device's BabyJub key pair and its id, `deviceId = Poseidon(Ax, Ay)`. */
+export interface DeviceKey {
+  privateKey: Uint8Array
+  Ax: bigint
+  Ay: bigint
+  deviceId: bigint
+}
+
+type Eddsa = Awaited<ReturnType<typeof buildEddsa>>
+let eddsaPromise: Promise<Eddsa> | undefined
+function getEddsa(): Promise<Eddsa> {
+  eddsaPromise ??= buildEddsa()
+  return eddsaPromise
+}
+
+/** Derives the public key and device id of a 32-byte device private key. */
+export async function deviceKeyFromPrivate(privateKey: Uint8Array): Promise<DeviceKey> {
+  if (privateKey.length !== 32) throw new BatchInputError(`device private key must be 32 bytes, got ${privateKey.length}`)
+  const eddsa = await getEddsa()
+  const poseidon = await getPoseidon()
+  const [ax, ay] = eddsa.prv2pub(privateKey)
+  const Ax = eddsa.F.toObject(ax)
+  const Ay = eddsa.F.toObject(ay)
+  return { privateKey, Ax, Ay, deviceId: poseidon.F.toObject(poseidon([Ax, Ay])) }
+}
+
+/** A fresh random device key (for `assay device create` and simulated devices). */
+export function createDeviceKey(): Promise<DeviceKey> {
+  return deviceKeyFromPrivate(crypto.getRandomValues(new Uint8Array(32)))
+}
+
+/** EdDSA-Poseidon signature of a batch: over Poseidon(commitment, seriesId, batchIndex). */
+export interface BatchSignature {
+  R8x: bigint
+  R8y: bigint
+  S: bigint
+}
+
+/** The message a device signs for a batch. */
+export async function batchMessage(commitment: bigint, seriesId: bigint, batchIndex: bigint): Promise<bigint> {
+  const poseidon = await getPoseidon()
+  return poseidon.F.toObject(poseidon([commitment, seriesId, batchIndex]))
+}
+
+/** Signs a batch commitment for a series and batch index with the device key. */
+export async function signBatch(device: DeviceKey, commitment: bigint, seriesId: bigint, batchIndex: bigint): Promise<BatchSignature> {
+  const eddsa = await getEddsa()
+  const signature = eddsa.signPoseidon(device.privateKey, eddsa.F.e(await batchMessage(commitment, seriesId, batchIndex)))
+  return { R8x: eddsa.F.toObject(signature.R8[0]), R8y: eddsa.F.toObject(signature.R8[1]), S: signature.S }
+}
+
+/** Everything one batch proof needs: circuit input and the outputs the JS mirror expects. */
+export interface PreparedBatch {
+  input: Record<string, string | string[]>
+  commitment: bigint
+  stats: BatchStats
+}
+
+export interface PrepareBatchOptions {
+  lo: bigint
+  hi: bigint
+  seriesId: bigint
+  batchIndex: bigint
+  salt: bigint
+  device: Pick<DeviceKey, 'Ax' | 'Ay'>
+  signature: BatchSignature
+}
+
+/** Builds the SensorStats input for a signed batch. @throws {BatchInputError} */
+export async function prepareBatch(batch: BatchReadings, params: SensorStatsParams, options: PrepareBatchOptions): Promise<PreparedBatch> {
+  assertBatch(batch, params, { lo: options.lo, hi: options.hi })
+  const { values, times } = padded(batch, params)
+  const commitment = await computeBatchCommitment(batch, options.salt, params)
+  const s = (x: bigint): string => x.toString()
+  return {
+    commitment,
+    stats: computeBatchStats(batch, options.lo, options.hi),
+    input: {
+      lo: s(options.lo),
+      hi: s(options.hi),
+      count: String(batch.values.length),
+      Ax: s(options.device.Ax),
+      Ay: s(options.device.Ay),
+      seriesId: s(options.seriesId),
+      batchIndex: s(options.batchIndex),
+      values: values.map(s),
+      times: times.map(s),
+      salt: s(options.salt),
+      R8x: s(options.signature.R8x),
+      R8y: s(options.signature.R8y),
+      S: s(options.signature.S),
+    },
+  }
+}
+
+/** Public signals in circuit order: outputs (commitment, stats) then public inputs. */
+export function expectedPublicSignals(prepared: PreparedBatch): string[] {
+  const { stats, input } = prepared
+  return [prepared.commitment, stats.sum, stats.sumSq, stats.min, stats.max, stats.inRange, stats.firstTime, stats.lastTime, stats.maxGap]
+    .map(String)
+    .concat([input.lo, input.hi, input.count, input.Ax, input.Ay, input.seriesId, input.batchIndex] as string[])
+}
