@@ -5,3 +5,13 @@ export { DEFAULT_PORT, DEV_MNEMONIC, loadConfig } from './config.js'
 export type { AssayConfig, AssayEnv } from './config.js'
 export { MANIFEST_VERSION, ManifestValidationError, manifestSchema, parseManifest } from './manifest.js'
 export type { FieldIssue, Manifest, ManifestInput } from './manifest.js'
+export {
+  decodeValue,
+  ENCODED_BITS,
+  encodeValue,
+  inferEncoding,
+  InvalidNumberError,
+  scaleDecimal,
+  ValueOutOfRangeError,
+} from './fixed-point-codec.js'
+export type { MetricEncoding } from './fixed-point-codec.js'
