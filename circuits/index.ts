@@ -32,3 +32,5 @@ export type {
   PrepareBatchOptions,
   SensorStatsParams,
 } from './sensor-stats.js'
+export { BatchOrderError, combineBatchStats, computeDatasetRoot, decodeSeriesStats, proveBatchInclusion } from './dataset-stats.js'
+export type { DecodedSeriesStats, ProvenBatch, SeriesTotals } from './dataset-stats.js'

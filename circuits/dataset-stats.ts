@@ -1,0 +1,116 @@
+import { LeanIMT, type LeanIMTMerkleProof } from '@zk-kit/lean-imt'
+import { AssayError, decodeValue, type MetricEncoding } from '../core/index.js'
+import { getPoseidon } from './key-commitment.js'
+import type { BatchStats } from './sensor-stats.js'
+
+/** One batch's proven outputs with its count (a public input). */
+export interface ProvenBatch extends BatchStats {
+  count: bigint
+}
+
+/** A series' statistics combined from its batches, still in encoded integers. */
+export interface SeriesTotals extends BatchStats {
+  count: bigint
+  batches: number
+}
+
+/** Batches that do not form one series in time order. */
+export class BatchOrderError extends AssayError {
+  readonly batchIndex: number
+  constructor(batchIndex: number, message: string) {
+    super(`batch ${batchIndex}: ${message}`)
+    this.name = 'BatchOrderError'
+    this.batchIndex = batchIndex
+  }
+}
+
+/**
+ * Combines the proven outputs of a series' batches (in batch order): sums add, min of mins, max of
+ * maxes, and the largest gap includes the gaps between batches, which the public first/last
+ * times of neighbouring batches prove.
+ *
+ * @throws {BatchOrderError} when a batch starts before the previous one ended.
+ */
+export function combineBatchStats(batches: readonly ProvenBatch[]): SeriesTotals {
+  if (batches.length === 0) throw new BatchOrderError(0, 'a series needs at least one batch')
+  const first = batches[0]!
+  const totals: SeriesTotals = { ...first, batches: 1 }
+  for (let k = 1; k < batches.length; k++) {
+    const b = batches[k]!
+    if (b.firstTime <= totals.lastTime)
+      throw new BatchOrderError(k, `starts at ${b.firstTime}, not after the previous batch's last time ${totals.lastTime}`)
+    const between = b.firstTime - totals.lastTime
+    totals.count += b.count
+    totals.sum += b.sum
+    totals.sumSq += b.sumSq
+    totals.inRange += b.inRange
+    if (b.min < totals.min) totals.min = b.min
+    if (b.max > totals.max) totals.max = b.max
+    if (between > totals.maxGap) totals.maxGap = between
+    if (b.maxGap > totals.maxGap) totals.maxGap = b.maxGap
+    totals.lastTime = b.lastTime
+    totals.batches += 1
+  }
+  return totals
+}
+
+/** Series statistics in the metric's own units. */
+export interface DecodedSeriesStats {
+  count: number
+  mean: number
+  /** Population variance. */
+  variance: number
+  std: number
+  min: number
+  max: number
+  inRangeShare: number
+  firstTime: number
+  lastTime: number
+  maxGap: number
+}
+
+/**
+ * Decodes combined totals. The mean and variance come from exact integer sums, so they are as
+ * precise as the encoding: variance = (n·Σv² − (Σv)²) / n² in encoded units, divided by 10^(2·scale)
+ * (the offset does not change a variance).
+ */
+export function decodeSeriesStats(totals: SeriesTotals, encoding: MetricEncoding): DecodedSeriesStats {
+  const n = totals.count
+  const unit = 10 ** encoding.scale
+  const meanEncoded = Number(totals.sum) / Number(n)
+  const varianceNumerator = n * totals.sumSq - totals.sum * totals.sum
+  const variance = Number(varianceNumerator) / Number(n * n) / unit ** 2
+  return {
+    count: Number(n),
+    mean: (meanEncoded - encoding.offset) / unit,
+    variance,
+    std: Math.sqrt(variance),
+    min: decodeValue(totals.min, encoding),
+    max: decodeValue(totals.max, encoding),
+    inRangeShare: Number(totals.inRange) / Number(n),
+    firstTime: Number(totals.firstTime),
+    lastTime: Number(totals.lastTime),
+    maxGap: Number(totals.maxGap),
+  }
+}
+
+/**
+ * The dataset root: a lean incremental Merkle tree (zk-kit LeanIMT, Poseidon(2) nodes) over the
+ * batch commitments in order: every series' batches in batch order, series in manifest order.
+ * A single batch is its own root.
+ */
+export async function computeDatasetRoot(commitments: readonly bigint[]): Promise<bigint> {
+  return (await datasetTree(commitments)).root
+}
+
+/** A Merkle inclusion proof of one batch commitment, for on-chain `verifyBatch`. */
+export async function proveBatchInclusion(commitments: readonly bigint[], index: number): Promise<LeanIMTMerkleProof> {
+  return (await datasetTree(commitments)).generateProof(index)
+}
+
+async function datasetTree(commitments: readonly bigint[]): Promise<LeanIMT> {
+  if (commitments.length === 0) throw new BatchOrderError(0, 'a dataset needs at least one batch')
+  const poseidon = await getPoseidon()
+  const hash = (a: bigint, b: bigint): bigint => poseidon.F.toObject(poseidon([a, b]))
+  return new LeanIMT(hash, [...commitments])
+}
