@@ -34,3 +34,5 @@ export type {
 } from './sensor-stats.js'
 export { BatchOrderError, combineBatchStats, computeDatasetRoot, decodeSeriesStats, proveBatchInclusion } from './dataset-stats.js'
 export type { DecodedSeriesStats, ProvenBatch, SeriesTotals } from './dataset-stats.js'
+export { parseProofBundle, parsePublicSignals, ProofBundleError, proofBundleSchema, verifyProofBundle } from './proof-bundle.js'
+export type { BatchPublicSignals, BundleProblem, BundleVerification, ProofBundle, VerifyBundleOptions } from './proof-bundle.js'
