@@ -146,7 +146,7 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
       problems.push({ batch: at, problem: (err as Error).message })
       continue
     }
-    if (!(await verifyProof(options.vkey, b.publicSignals as PublicSignals, b.proof as Groth16Proof))) {
+    if (!(await verifyProof(options.vkey, b.publicSignals, b.proof))) {
       problems.push({ batch: at, problem: 'proof does not verify' })
     }
     if (signals.batchIndex !== BigInt(b.index)) problems.push({ batch: at, problem: `proof is for batch index ${signals.batchIndex}` })
