@@ -1,4 +1,3 @@
-import type { Groth16Proof, PublicSignals } from 'snarkjs'
 import { z } from 'zod'
 import { AssayError } from '../core/index.js'
 import { combineBatchStats, computeDatasetRoot, type ProvenBatch, type SeriesTotals } from './dataset-stats.js'
