@@ -11,12 +11,10 @@ import {
   proveBatchInclusion,
   type ProvenBatch,
 } from '../../circuits/index.js'
+import { datasetPath } from '../helpers/datasets.js'
 
 // Real readings: UCI Occupancy Detection (Candanedo & Feldheim 2016, CC BY 4.0), temperature in °C.
-const rows = readFileSync(new URL('../../../shared/datasets/occupancy-room-2015.csv', import.meta.url), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
+const rows = readFileSync(datasetPath('occupancy-room-2015.csv'), 'utf8').trim().split('\n').slice(1)
 const temperature = rows.map((line) => {
   const [date, t] = line.split(',')
   return { time: BigInt(Date.parse(`${date!.replaceAll('"', '').replace(' ', 'T')}Z`) / 1000), text: t! }
