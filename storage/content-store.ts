@@ -93,9 +93,13 @@ async function* fromAny(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
   yield* source
 }
 
-function isNotFound(err: unknown): boolean {
+/** Rethrows a failed read: missing blocks (or a read that timed out waiting for them) become ContentNotFoundError. */
+function rethrowRead(cid: CID, err: unknown): never {
   const name = (err as { name?: string } | undefined)?.name ?? ''
-  return ['NotFoundError', 'LoadBlockFailedError', 'AbortError', 'TimeoutError'].includes(name)
+  if (['NotFoundError', 'LoadBlockFailedError', 'AbortError', 'TimeoutError'].includes(name)) {
+    throw new ContentNotFoundError(cid.toString(), 'not available from this node or its peers', { cause: err })
+  }
+  throw err
 }
 
 /** Creates the content store over a Helia node (embedded or any other implementation). */
@@ -119,15 +123,10 @@ export function createContentStore(components: ContentStoreComponents): ContentS
   const readAll = async (cid: CID, options?: ReadOptions): Promise<Uint8Array> => {
     const parts: Uint8Array[] = []
     let size = 0
-    try {
-      for await (const chunk of fs.cat(cid, { signal: signalOf(options) })) {
-        size += chunk.length
-        if (size > MAX_JSON_BYTES) throw new ContentNotFoundError(cid.toString(), `JSON object larger than ${MAX_JSON_BYTES} bytes`)
-        parts.push(chunk)
-      }
-    } catch (err) {
-      if (isNotFound(err)) throw new ContentNotFoundError(cid.toString(), 'not available from this node or its peers', { cause: err })
-      throw err
+    for await (const chunk of store.catRaw(cid, options)) {
+      size += chunk.length
+      if (size > MAX_JSON_BYTES) throw new ContentNotFoundError(cid.toString(), `JSON object larger than ${MAX_JSON_BYTES} bytes`)
+      parts.push(chunk)
     }
     return new Uint8Array(Buffer.concat(parts))
   }
@@ -166,8 +165,7 @@ export function createContentStore(components: ContentStoreComponents): ContentS
       try {
         yield* readUnixfsFile(verified, cid, { signal: signalOf(options), prefetch: PREFETCH_BLOCKS })
       } catch (err) {
-        if (isNotFound(err)) throw new ContentNotFoundError(cid.toString(), 'not available from this node or its peers', { cause: err })
-        throw err
+        rethrowRead(cid, err)
       }
     },
 
@@ -176,8 +174,7 @@ export function createContentStore(components: ContentStoreComponents): ContentS
         const s = await fs.stat(cid, { signal: signalOf(options) })
         return { cid, bytes: Number(s.size), pinned: await helia.pins.isPinned(cid) }
       } catch (err) {
-        if (isNotFound(err)) throw new ContentNotFoundError(cid.toString(), 'not available from this node or its peers', { cause: err })
-        throw err
+        rethrowRead(cid, err)
       }
     },
 
@@ -210,8 +207,7 @@ export function createContentStore(components: ContentStoreComponents): ContentS
       try {
         yield* cars.export(cid, { signal: signalOf(options) })
       } catch (err) {
-        if (isNotFound(err)) throw new ContentNotFoundError(cid.toString(), 'not available from this node or its peers', { cause: err })
-        throw err
+        rethrowRead(cid, err)
       }
     },
 
