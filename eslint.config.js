@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js', '.mocharc.cjs'] },
+        projectService: { allowDefaultProject: ['eslint.config.js', '.mocharc.cjs', 'tests/helpers/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -27,6 +27,6 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
-  { files: ['eslint.config.js', '.mocharc.cjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['eslint.config.js', '.mocharc.cjs', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
 )

@@ -18,13 +18,24 @@ export class WitnessError extends AssayError {
   }
 }
 
+export interface GenerateProofOptions {
+  /**
+   * Prove on the calling thread only. Required inside a worker thread: snarkjs's own thread pool
+   * cannot start there ("Worker is not a constructor"). Child processes need not set it.
+   */
+  singleThread?: boolean
+}
+
 /** Computes the witness and a Groth16 proof. @throws {WitnessError} when a constraint fails. */
 export async function generateProof(
   artifacts: ProvingArtifacts,
   input: CircuitSignals,
+  options: GenerateProofOptions = {},
 ): Promise<{ proof: Groth16Proof; publicSignals: PublicSignals }> {
   try {
-    return await groth16.fullProve(input, artifacts.wasm, artifacts.zkey)
+    return await groth16.fullProve(input, artifacts.wasm, artifacts.zkey, undefined, undefined, {
+      singleThread: options.singleThread === true,
+    })
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
     throw new WitnessError(artifacts.circuitId, `inputs do not satisfy the circuit (${message.split('\n')[0]})`, { cause: err })

@@ -4,7 +4,7 @@ export { checkArtifact, getCircuitManifest, sha256Hex } from './artifact-manifes
 export type { ArtifactKind, CircuitManifestEntry } from './artifact-manifest.js'
 export { computeKeyCommitment, getPoseidon, InvalidKeyError, splitKey } from './key-commitment.js'
 export { generateProof, WitnessError } from './generate-proof.js'
-export type { ProvingArtifacts } from './generate-proof.js'
+export type { GenerateProofOptions, ProvingArtifacts } from './generate-proof.js'
 export { loadVerificationKey, verifyProof } from './verify-proof.js'
 export type { VerificationKey } from './verify-proof.js'
 

@@ -71,20 +71,24 @@ export async function startManagedProcess(
   child.stdout?.on('data', collect)
   child.stderr?.on('data', collect)
 
+  // 'close' comes after the process exited and its output was drained; then the log is flushed,
+  // so nothing the process printed last is lost ('exit' can come before the final output).
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       live.delete(child)
-      log?.end()
-      resolve(code)
+      if (log === undefined) resolve(code)
+      else log.end(() => resolve(code))
     })
   })
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve))
   live.add(child)
 
   const stop = async (graceMs = 5000): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+    let timer: NodeJS.Timeout | undefined
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM')
+      timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+    }
     await exited
     clearTimeout(timer)
   }

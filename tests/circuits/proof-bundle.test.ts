@@ -105,6 +105,24 @@ describe('proof bundle', function () {
     expect(problems.some((p) => p.includes('verification key'))).to.equal(true)
   })
 
+  it('proves in a worker thread (how pipeline workers run the prover) and the proof verifies here', async () => {
+    const { Worker } = await import('node:worker_threads')
+    const batch = readings(3, 9, 0)
+    const salt = 5n
+    const commitment = await computeBatchCommitment(batch, salt, params)
+    const signature = await signBatch(device, commitment, 9n, 0n)
+    const { input, stats } = await prepareBatch(batch, params, { lo: 10n, hi: 20n, seriesId: 9n, batchIndex: 0n, salt, device, signature })
+    const worker = new Worker(new URL('../helpers/prove-worker.mjs', import.meta.url), { workerData: { circuitId: CIRCUIT, input } })
+    const result = await new Promise<Awaited<ReturnType<typeof generateProof>>>((resolve, reject) => {
+      worker.once('message', resolve)
+      worker.once('error', reject)
+    })
+    await worker.terminate()
+    expect(result.publicSignals[1]).to.equal(stats.sum.toString())
+    const { verifyProof } = await import('../../circuits/index.js')
+    expect(await verifyProof(circuit.vkey, result.publicSignals, result.proof)).to.equal(true)
+  })
+
   it('rejects a malformed bundle with ProofBundleError naming the field', () => {
     expect(() => parseProofBundle({ ...bundle, batches: [] }))
       .to.throw(Error, 'batches')
