@@ -58,16 +58,20 @@ async function measure(id: string, input: CircuitSignals): Promise<{ proveMs: nu
   const prove: number[] = []
   const verify: number[] = []
   await groth16.fullProve(input, wasm, zkey) // warm-up: wasm compile, worker start
+  let last: Awaited<ReturnType<typeof groth16.fullProve>> | undefined
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now()
-    const { proof, publicSignals } = await groth16.fullProve(input, wasm, zkey)
+    last = await groth16.fullProve(input, wasm, zkey)
     prove.push(performance.now() - t0)
+  }
+  // Verification as an auditor does it: many batches in a row, measured apart from proving.
+  for (let i = 0; i < 30; i++) {
     const t1 = performance.now()
-    if (!(await groth16.verify(vkey, publicSignals, proof))) throw new Error(`${id}: proof does not verify`)
+    if (!(await groth16.verify(vkey, last!.publicSignals, last!.proof))) throw new Error(`${id}: proof does not verify`)
     verify.push(performance.now() - t1)
   }
   console.error(
-    `[bench] ${id}: prove ${prove.map((x) => x.toFixed(0)).join(', ')} ms; verify ${verify.map((x) => x.toFixed(1)).join(', ')} ms`,
+    `[bench] ${id}: prove ${prove.map((x) => x.toFixed(0)).join(', ')} ms; verify median of ${verify.length} ${median(verify).toFixed(1)} ms`,
   )
   return { proveMs: median(prove), verifyMs: median(verify), constraints: manifest.circuits[id]!.constraints }
 }
