@@ -20,7 +20,9 @@ export {
   deviceKeyFromPrivate,
   expectedPublicSignals,
   prepareBatch,
+  narrowestValueBits,
   sensorStatsParams,
+  VALUE_WIDTHS,
   signBatch,
 } from './sensor-stats.js'
 export type {

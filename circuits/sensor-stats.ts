@@ -83,6 +83,20 @@ export function assertBatch(batch: BatchReadings, params: SensorStatsParams, bou
   }
 }
 
+/** Value widths SensorStats is built at; narrower ones cost fewer constraints per reading. */
+export const VALUE_WIDTHS = [16, 24, 32] as const
+
+/**
+ * The narrowest value width that holds every encoded reading and both in-range bounds: most sensor
+ * metrics fit 16 or 24 bits once encoded, and a narrower circuit proves faster.
+ */
+export function narrowestValueBits(values: readonly bigint[], bounds: readonly bigint[] = []): (typeof VALUE_WIDTHS)[number] {
+  const highest = [...values, ...bounds].reduce((a, b) => (b > a ? b : a), 0n)
+  const width = VALUE_WIDTHS.find((w) => highest < 1n << BigInt(w))
+  if (width === undefined) throw new BatchInputError(`value ${highest} does not fit ${VALUE_WIDTHS.at(-1)} bits`)
+  return width
+}
+
 /** Pads a batch with zero slots up to B (what the circuit commits to). */
 function padded(batch: BatchReadings, params: SensorStatsParams): { values: bigint[]; times: bigint[] } {
   const fill = params.batchSize - batch.values.length

@@ -4,11 +4,11 @@ include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/comparators.circom";
 include "circomlib/circuits/poseidon.circom";
 
-// The straightforward circuit bench:prove compares SensorStats with: a Num2Bits(32) range check
+// The straightforward circuit bench:prove compares SensorStats with: a Num2Bits(VALUE_BITS) range check
 // per reading, LessThan comparators for a running min and max and for the in-range bounds, and a
 // Poseidon(16) chunk commitment of the values. No time checks, no count masking, no signature.
 // Benchmark only; never built into the product.
-template BaselineStats(B) {
+template BaselineStats(B, VALUE_BITS) {
     assert(B % 16 == 0);
     signal input values[B];
     signal input lo;
@@ -34,7 +34,7 @@ template BaselineStats(B) {
     var totalSq = 0;
     var count = 0;
     for (var i = 0; i < B; i++) {
-        range[i] = Num2Bits(32);
+        range[i] = Num2Bits(VALUE_BITS);
         range[i].in <== values[i];
         squares[i] <== values[i] * values[i];
         total += values[i];
@@ -43,16 +43,16 @@ template BaselineStats(B) {
             runMin[i] <== values[i];
             runMax[i] <== values[i];
         } else {
-            lessMin[i] = LessThan(32);
+            lessMin[i] = LessThan(VALUE_BITS);
             lessMin[i].in <== [values[i], runMin[i - 1]];
             runMin[i] <== lessMin[i].out * (values[i] - runMin[i - 1]) + runMin[i - 1];
-            moreMax[i] = LessThan(32);
+            moreMax[i] = LessThan(VALUE_BITS);
             moreMax[i].in <== [runMax[i - 1], values[i]];
             runMax[i] <== moreMax[i].out * (values[i] - runMax[i - 1]) + runMax[i - 1];
         }
-        belowLo[i] = LessThan(32);
+        belowLo[i] = LessThan(VALUE_BITS);
         belowLo[i].in <== [values[i], lo];
-        aboveHi[i] = LessThan(32);
+        aboveHi[i] = LessThan(VALUE_BITS);
         aboveHi[i].in <== [hi, values[i]];
         inside[i] <== (1 - belowLo[i].out) * (1 - aboveHi[i].out);
         count += inside[i];
