@@ -19,7 +19,7 @@ import {
   type VerificationKey,
 } from '../circuits/index.js'
 import { releaseProverThreads } from '../circuits/node.js'
-import { datasetPath } from '../tests/helpers/datasets.js'
+import { readOccupancyColumn } from '../tests/helpers/datasets.js'
 
 const runsArg = process.argv.indexOf('--runs')
 const runs = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 5
@@ -30,12 +30,9 @@ execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-circuits.ts', 
 const manifest = JSON.parse(readFileSync(join(dir, 'artifacts.json'), 'utf8')) as { circuits: Record<string, { constraints: number }> }
 
 // One batch of real readings.
-const rows = readFileSync(datasetPath('occupancy-room-2015.csv'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1, 1 + B)
-const texts = rows.map((l) => l.split(',')[1]!)
-const times = rows.map((l) => BigInt(Date.parse(`${l.split(',')[0]!.replaceAll('"', '').replace(' ', 'T')}Z`) / 1000))
+const rows = readOccupancyColumn('Temperature', B)
+const texts = rows.map((r) => r.text)
+const times = rows.map((r) => r.time)
 // Hundredths of a degree: the sensor's resolution (some rows carry 13 averaged digits, which
 // inferEncoding would keep).
 const encoding = inferEncoding(texts, { scale: 2 })

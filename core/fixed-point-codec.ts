@@ -102,7 +102,13 @@ function decimalPlaces(text: string): number {
 export function inferEncoding(readings: ReadonlyArray<number | string>, options: { scale?: number } = {}): MetricEncoding {
   if (readings.length === 0) return { scale: options.scale ?? 0, offset: 0 }
   const texts = readings.map((r) => (typeof r === 'number' ? String(r) : r.trim()))
-  let scale = options.scale ?? Math.min(MAX_SCALE, Math.max(...texts.map(decimalPlaces)))
+  // A reduce, not Math.max(...): spreading a large file's readings overflows the call stack.
+  let scale =
+    options.scale ??
+    Math.min(
+      MAX_SCALE,
+      texts.reduce((most, t) => Math.max(most, decimalPlaces(t)), 0),
+    )
   for (; scale >= 0; scale--) {
     const scaled = texts.map((t) => scaleDecimal(t, scale))
     const lowest = scaled.reduce((a, b) => (b < a ? b : a))

@@ -102,10 +102,7 @@ export async function startManagedProcess(
 
   const deadline = Date.now() + (options.timeoutMs ?? 20_000)
   let done = false
-  const early = Promise.race([
-    exited.then((code) => new ServiceError(name, `exited with code ${code} before it was ready`)),
-    spawnError.then((err) => new ServiceError(name, `could not be started (${err.message})`, { cause: err })),
-  ])
+  const early = exited.then((code) => new ServiceError(name, `exited with code ${code} before it was ready`))
   while (!done) {
     const probe = options.ready().catch(() => false)
     const outcome = await Promise.race([probe, early, sleep(200).then(() => 'pending' as const)])

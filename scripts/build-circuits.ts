@@ -10,6 +10,7 @@ import { homedir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as snarkjs from 'snarkjs'
+import { releaseProverThreads } from '../circuits/node.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const cacheDir = process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay')
@@ -248,7 +249,7 @@ async function main(): Promise<void> {
       writeIfChanged(join(verifierDir, `${spec.verifier}.sol`), readFileSync(join(outDir, `${spec.verifier}.sol`), 'utf8'))
   }
   writeIfChanged(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)
-  await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate()
+  await releaseProverThreads()
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }
 
@@ -265,7 +266,7 @@ const run =
     ? async (): Promise<void> => {
         const ptau = await ensurePtau(Number(process.argv[ptauFlag + 1]))
         log(`ptau 2^${ptau.power} at ${ptau.path} (sha256 ${ptau.sha256})`)
-        await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate()
+        await releaseProverThreads()
       }
     : main
 

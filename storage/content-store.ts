@@ -213,13 +213,16 @@ export function createContentStore(components: ContentStoreComponents): ContentS
 
     async importCar(source) {
       const iterator = await CarBlockIterator.fromIterable(fromAny(source))
-      const roots = await iterator.getRoots()
+      // @ipld/car may carry its own copy of multiformats: take its CIDs as they are when they are
+      // ours, else rebuild them from their bytes.
+      const asOurs = (cid: { bytes: Uint8Array }): CID => CID.asCID(cid) ?? CID.decode(cid.bytes)
+      const roots = (await iterator.getRoots()).map(asOurs)
       async function* blocks(): AsyncGenerator<{ cid: CID; bytes: Uint8Array }> {
-        for await (const block of iterator) yield { cid: CID.parse(block.cid.toString()), bytes: block.bytes }
+        for await (const block of iterator) yield { cid: asOurs(block.cid), bytes: block.bytes }
       }
       await cars.import({ blocks })
-      for (const root of roots) await pin(CID.asCID(root) ?? CID.parse(root.toString()), { kind: 'car-import' })
-      return roots.map((r) => CID.parse(r.toString()))
+      for (const root of roots) await pin(root, { kind: 'car-import' })
+      return roots
     },
 
     async putJson(value, metadata = {}) {

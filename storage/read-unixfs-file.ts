@@ -3,6 +3,7 @@ import type { Blockstore } from 'interface-blockstore'
 import { UnixFS } from 'ipfs-unixfs'
 import { CID } from 'multiformats/cid'
 import { ContentCorruptedError } from './errors.js'
+import { getBlockBytes } from './verified-blockstore.js'
 
 const RAW_CODE = 0x55
 
@@ -10,12 +11,6 @@ export interface ReadFileOptions {
   signal?: AbortSignal
   /** Leaves fetched ahead of the consumer. Default 4 (about 4 MiB of 1 MiB leaves). */
   prefetch?: number
-}
-
-async function getBlock(blockstore: Pick<Blockstore, 'get'>, cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  for await (const part of blockstore.get(cid, { signal })) parts.push(part)
-  return parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts))
 }
 
 /** Leaf CIDs of a UnixFS file in byte order, loading only the intermediate dag-pb nodes. */
@@ -29,7 +24,7 @@ async function* leaves(blockstore: Pick<Blockstore, 'get'>, root: CID, signal?: 
     }
     if (next.code !== DAG_PB_CODE)
       throw new ContentCorruptedError(next.toString(), `not a UnixFS file block (codec 0x${next.code.toString(16)})`)
-    const node = decodeDagPb(await getBlock(blockstore, next, signal))
+    const node = decodeDagPb(await getBlockBytes(blockstore, next, { signal }))
     if (node.Data === undefined) throw new ContentCorruptedError(next.toString(), 'dag-pb node without UnixFS data')
     const unixfs = UnixFS.unmarshal(node.Data)
     if (unixfs.type !== 'file' && unixfs.type !== 'raw')
@@ -53,7 +48,7 @@ export async function* readUnixfsFile(
   const prefetch = Math.max(1, options.prefetch ?? 4)
   const window: Array<Promise<Uint8Array>> = []
   const fetchLeaf = (leaf: CID | Uint8Array): Promise<Uint8Array> => {
-    const p = leaf instanceof Uint8Array ? Promise.resolve(leaf) : getBlock(blockstore, leaf, options.signal)
+    const p = leaf instanceof Uint8Array ? Promise.resolve(leaf) : getBlockBytes(blockstore, leaf, { signal: options.signal })
     p.catch(() => {}) // awaited in order below; avoid an unhandled rejection meanwhile
     return p
   }

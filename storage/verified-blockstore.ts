@@ -20,6 +20,17 @@ export function verifyBlock(cid: CID, bytes: Uint8Array): void {
 
 type ReadableBlockstore = Pick<Blockstore, 'get' | 'put' | 'has'>
 
+/** A whole block: blockstores hand blocks out in pieces (blockstore-fs in 64 KiB ones). */
+export async function getBlockBytes(
+  blockstore: Pick<Blockstore, 'get'>,
+  cid: CID,
+  options?: { signal?: AbortSignal },
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  for await (const part of blockstore.get(cid, options)) parts.push(part)
+  return parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts))
+}
+
 /**
  * Wraps a blockstore so every block read is checked against its CID before any byte of it is
  * released. Helia checks blocks from the network but not those read back from its own disk;
@@ -30,9 +41,7 @@ export function createVerifiedBlockstore(inner: ReadableBlockstore): ReadableBlo
     put: (cid, bytes, options) => inner.put(cid, bytes, options),
     has: (cid, options) => inner.has(cid, options),
     async *get(cid, options) {
-      const parts: Uint8Array[] = []
-      for await (const part of inner.get(cid, options)) parts.push(part)
-      const bytes = parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts))
+      const bytes = await getBlockBytes(inner, cid, options)
       verifyBlock(cid, bytes)
       yield bytes
     },

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { expect } from 'chai'
 import { LeanIMT } from '@zk-kit/lean-imt'
 import { encodeValue, inferEncoding } from '../../core/index.js'
@@ -11,14 +10,10 @@ import {
   proveBatchInclusion,
   type ProvenBatch,
 } from '../../circuits/index.js'
-import { datasetPath } from '../helpers/datasets.js'
+import { readOccupancyColumn } from '../helpers/datasets.js'
 
 // Real readings: UCI Occupancy Detection (Candanedo & Feldheim 2016, CC BY 4.0), temperature in °C.
-const rows = readFileSync(datasetPath('occupancy-room-2015.csv'), 'utf8').trim().split('\n').slice(1)
-const temperature = rows.map((line) => {
-  const [date, t] = line.split(',')
-  return { time: BigInt(Date.parse(`${date!.replaceAll('"', '').replace(' ', 'T')}Z`) / 1000), text: t! }
-})
+const temperature = readOccupancyColumn('Temperature')
 
 describe('dataset statistics from batch outputs', () => {
   const encoding = inferEncoding(temperature.map((r) => r.text))
