@@ -1,16 +1,17 @@
 // Builds every circuit in circuits/circuits.json: circom2 → r1cs + wasm, powers of tau (a cached
-// dev-only beacon ptau, or a ceremony file from ASSAY_PTAU), Groth16 zkey (dev beacon), verification
+// dev-only ptau from a public seed, or a ceremony file from ASSAY_PTAU), Groth16 zkey (dev beacon), verification
 // key, Solidity verifier, and the committed artifact manifest. Incremental: a circuit whose inputs
 // hash to the recorded stamp is not rebuilt. Everything it writes into git is generated; don't edit.
 import '../core/polyfill.js'
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as snarkjs from 'snarkjs'
 import { releaseProverThreads } from '../circuits/node.js'
+import { DEV_PTAU_SEED, writeDevPtau } from './dev-ptau.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const cacheDir = process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay')
@@ -30,6 +31,7 @@ const MIN_POWER = 10
 
 interface CircuitSpec {
   id: string
+  purpose: 'production' | 'test'
   source: string
   template: string
   params: number[]
@@ -38,12 +40,14 @@ interface CircuitSpec {
 }
 
 interface ManifestEntry {
+  purpose: 'production' | 'test'
+  verifier: string
   template: string
   params: number[]
   publicInputs: string[]
   constraints: number
   publicSignals: number
-  ptau: { power: number; source: 'dev-beacon' | 'ceremony'; sha256: string }
+  ptau: { power: number; source: 'dev-seed' | 'ceremony'; sha256: string }
   zkeySetup: 'dev-beacon' | 'ceremony'
   notForProduction: boolean
   files: { r1cs: string; wasm: string; zkey: string; vkey: string }
@@ -66,7 +70,10 @@ function inputHash(spec: CircuitSpec, ptauId: string): string {
   const h = createHash('sha256')
   h.update(JSON.stringify(spec))
   h.update(ptauId)
-  h.update(readFileSync(fileURLToPath(import.meta.url))) // a change to this procedure rebuilds too
+  // A change to this procedure rebuilds too (whitespace aside, so reformatting does not).
+  for (const script of [fileURLToPath(import.meta.url), join(root, 'scripts', 'dev-ptau.ts')]) {
+    h.update(readFileSync(script, 'utf8').replace(/\s+/g, ' '))
+  }
   for (const file of circomFiles(join(root, 'circuits', 'src'))) {
     h.update(relative(root, file)).update(readFileSync(file))
   }
@@ -93,6 +100,7 @@ function compile(spec: CircuitSpec, outDir: string): { r1cs: string; wasm: strin
       relative(root, main),
       '--r1cs',
       '--wasm',
+      '--sym', // signal names → witness wires, for tests that forge a named signal
       '--O2',
       '-l',
       'node_modules',
@@ -114,7 +122,7 @@ function neededPower(constraints: number, publicSignals: number): number {
 interface Ptau {
   path: string
   power: number
-  source: 'dev-beacon' | 'ceremony'
+  source: 'dev-seed' | 'ceremony'
   sha256: string
 }
 
@@ -126,28 +134,24 @@ async function ensurePtau(power: number): Promise<Ptau> {
   }
   const p = Math.max(power, MIN_POWER)
   const dir = join(cacheDir, 'ptau')
-  const final = join(dir, `assay-dev-pot${p}.ptau`)
+  const final = join(dir, `assay-dev-seed-pot${p}.ptau`)
   const shaFile = `${final}.sha256`
   if (existsSync(final) && existsSync(shaFile)) {
-    return { path: final, power: p, source: 'dev-beacon', sha256: readFileSync(shaFile, 'utf8').trim() }
+    return { path: final, power: p, source: 'dev-seed', sha256: readFileSync(shaFile, 'utf8').trim() }
   }
   mkdirSync(dir, { recursive: true })
   const started = Date.now()
-  log(`generating dev powers of tau 2^${p} in ${dir} (one time per machine; power 14 takes minutes, 16 tens of minutes)`)
-  const curve = await snarkjs.curves.getCurveFromName('bn128')
-  const tmp = (s: string): string => join(dir, `.tmp-${process.pid}-pot${p}-${s}.ptau`)
+  log(`generating dev powers of tau 2^${p} in ${dir} (once per machine; 2^16 takes about 4 minutes on 2 cores)`)
+  const tmp = join(dir, `.tmp-${process.pid}-pot${p}.ptau`)
   try {
-    await snarkjs.powersOfTau.newAccumulator(curve, p, tmp('0'))
-    await snarkjs.powersOfTau.beacon(tmp('0'), tmp('1'), 'assay dev beacon', DEV_BEACON, DEV_BEACON_ITERATIONS_EXP)
-    await snarkjs.powersOfTau.preparePhase2(tmp('1'), tmp('final'))
-    if (statSync(tmp('final')).size === 0) throw new Error('preparePhase2 wrote an empty file')
-    const sha = sha256File(tmp('final'))
-    renameSync(tmp('final'), final) // atomic: a crash never leaves a half-written cached ptau
+    await writeDevPtau(tmp, p, { log })
+    const sha = sha256File(tmp)
+    renameSync(tmp, final) // atomic: a crash never leaves a half-written cached ptau
     writeFileSync(shaFile, `${sha}\n`)
     log(`ptau 2^${p} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-    return { path: final, power: p, source: 'dev-beacon', sha256: sha }
+    return { path: final, power: p, source: 'dev-seed', sha256: sha }
   } finally {
-    for (const s of ['0', '1', 'final']) rmSync(tmp(s), { force: true })
+    rmSync(tmp, { force: true })
   }
 }
 
@@ -173,7 +177,7 @@ async function setup(
   writeFileSync(vkey, `${JSON.stringify(vk, null, 2)}\n`)
   const template = readFileSync(join(root, 'node_modules', 'snarkjs', 'templates', 'verifier_groth16.sol.ejs'), 'utf8')
   const raw = (await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template })) as string
-  const header = `// SPDX-License-Identifier: GPL-3.0\n// GENERATED by scripts/build-circuits.ts from circuit ${spec.id} (snarkjs Groth16 template). Do not edit.\n// ${ptau.source === 'dev-beacon' ? 'Development setup: NOT FOR PRODUCTION.' : 'Setup from a ceremony powers of tau.'}\n`
+  const header = `// SPDX-License-Identifier: GPL-3.0\n// GENERATED by scripts/build-circuits.ts from circuit ${spec.id} (snarkjs Groth16 template). Do not edit.\n// ${ptau.source === 'dev-seed' ? 'Development setup: NOT FOR PRODUCTION.' : 'Setup from a ceremony powers of tau.'}\n`
   const body = raw
     .replace(/^\/\/ SPDX-License-Identifier:.*\n/m, '')
     .replace(/pragma solidity [^;]+;/, 'pragma solidity ^0.8.30;')
@@ -197,7 +201,9 @@ async function main(): Promise<void> {
   if (vkeyDir !== undefined) mkdirSync(vkeyDir, { recursive: true })
   if (verifierDir !== undefined) mkdirSync(verifierDir, { recursive: true })
   const ptauId =
-    process.env.ASSAY_PTAU !== undefined && process.env.ASSAY_PTAU !== '' ? `ceremony:${sha256File(process.env.ASSAY_PTAU)}` : 'dev-beacon'
+    process.env.ASSAY_PTAU !== undefined && process.env.ASSAY_PTAU !== ''
+      ? `ceremony:${sha256File(process.env.ASSAY_PTAU)}`
+      : `dev-seed:${DEV_PTAU_SEED}`
 
   for (const spec of catalog.circuits) {
     const outDir = join(buildDir, spec.id)
@@ -212,10 +218,17 @@ async function main(): Promise<void> {
       zkey: join(outDir, 'main.zkey'),
       vkey: join(outDir, 'vkey.json'),
     }
+    const complete = (): boolean => Object.values(files).every((f) => existsSync(f)) && existsSync(join(outDir, `${spec.verifier}.sol`))
+    // Built circuits are cached by input hash beside the ptau files: a fresh clone on a machine that
+    // built them once copies them (checked against the hashes recorded then) instead of redoing setup.
+    const cached = join(cacheDir, 'circuits', hash)
     let entry: ManifestEntry
-    if (stamp?.hash === hash && Object.values(files).every((f) => existsSync(f)) && existsSync(join(outDir, `${spec.verifier}.sol`))) {
+    if (stamp?.hash === hash && complete()) {
       log(`${spec.id}: up to date`)
       entry = stamp.entry
+    } else if (restoreFromCache(cached, outDir, hash, files)) {
+      log(`${spec.id}: restored from ${cached}`)
+      entry = (JSON.parse(readFileSync(stampPath, 'utf8')) as { entry: ManifestEntry }).entry
     } else {
       const t0 = Date.now()
       log(`${spec.id}: compiling ${spec.source}`)
@@ -226,17 +239,20 @@ async function main(): Promise<void> {
       log(`${spec.id}: ${info.nConstraints} constraints, ${publicSignals} public signals; Groth16 setup with ptau 2^${ptau.power}`)
       await setup(spec, files.r1cs, ptau, outDir)
       entry = {
+        purpose: spec.purpose,
+        verifier: spec.verifier,
         template: spec.template,
         params: spec.params,
         publicInputs: spec.publicInputs,
         constraints: info.nConstraints,
         publicSignals,
         ptau: { power: ptau.power, source: ptau.source, sha256: ptau.sha256 },
-        zkeySetup: ptau.source,
-        notForProduction: ptau.source === 'dev-beacon',
+        zkeySetup: ptau.source === 'dev-seed' ? 'dev-beacon' : 'ceremony',
+        notForProduction: ptau.source === 'dev-seed',
         files: { r1cs: sha256File(files.r1cs), wasm: sha256File(files.wasm), zkey: sha256File(files.zkey), vkey: sha256File(files.vkey) },
       }
       writeFileSync(stampPath, `${JSON.stringify({ hash, entry }, null, 2)}\n`)
+      saveToCache(outDir, cached)
       log(`${spec.id}: built in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
       const before = previous.circuits[spec.id]
       if (before !== undefined && JSON.stringify(before.files) !== JSON.stringify(entry.files)) {
@@ -251,6 +267,33 @@ async function main(): Promise<void> {
   writeIfChanged(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)
   await releaseProverThreads()
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+}
+
+/** Copies a cached build into outDir when its stamp matches and every file has its recorded hash. */
+function restoreFromCache(cached: string, outDir: string, hash: string, files: Record<keyof ManifestEntry['files'], string>): boolean {
+  const stampPath = join(cached, 'stamp.json')
+  if (!existsSync(stampPath)) return false
+  const stamp = JSON.parse(readFileSync(stampPath, 'utf8')) as { hash: string; entry: ManifestEntry }
+  if (stamp.hash !== hash) return false
+  rmSync(outDir, { recursive: true, force: true })
+  cpSync(cached, outDir, { recursive: true })
+  const intact = (Object.keys(files) as (keyof typeof files)[]).every(
+    (k) => existsSync(files[k]) && sha256File(files[k]) === stamp.entry.files[k],
+  )
+  if (!intact) {
+    log(`${cached}: cached files differ from their recorded hashes; rebuilding`)
+    rmSync(cached, { recursive: true, force: true })
+    rmSync(outDir, { recursive: true, force: true })
+  }
+  return intact
+}
+
+function saveToCache(outDir: string, cached: string): void {
+  const tmp = `${cached}.tmp-${process.pid}`
+  rmSync(tmp, { recursive: true, force: true })
+  cpSync(outDir, tmp, { recursive: true })
+  rmSync(cached, { recursive: true, force: true })
+  renameSync(tmp, cached)
 }
 
 // Keeps mtimes stable so Hardhat and Vite see no change when nothing changed.
