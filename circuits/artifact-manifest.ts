@@ -3,12 +3,17 @@ import manifestJson from './artifacts.json' with { type: 'json' }
 
 /** What the build recorded for one circuit (circuits/artifacts.json, generated). */
 export interface CircuitManifestEntry {
+  /** production: what publishing uses; test: small circuits for the test suite. */
+  purpose: 'production' | 'test'
+  /** Name of the generated Solidity verifier contract (contracts/src/generated). */
+  verifier: string
   template: string
   params: number[]
   publicInputs: string[]
   constraints: number
   publicSignals: number
-  ptau: { power: number; source: 'dev-beacon' | 'ceremony'; sha256: string }
+  /** dev-seed: tau from a public seed (scripts/dev-ptau.ts); anyone can forge proofs under it. */
+  ptau: { power: number; source: 'dev-seed' | 'ceremony'; sha256: string }
   zkeySetup: 'dev-beacon' | 'ceremony'
   notForProduction: boolean
   files: Record<ArtifactKind, string>
@@ -16,13 +21,18 @@ export interface CircuitManifestEntry {
 
 export type ArtifactKind = 'r1cs' | 'wasm' | 'zkey' | 'vkey'
 
-const manifest = manifestJson as { circuits: Record<string, CircuitManifestEntry> }
+const manifest = manifestJson as unknown as { circuits: Record<string, CircuitManifestEntry> }
 
 /** The committed manifest entry for `circuitId`. @throws {ArtifactError} for an unknown circuit. */
 export function getCircuitManifest(circuitId: string): CircuitManifestEntry {
   const entry = manifest.circuits[circuitId]
   if (entry === undefined) throw new ArtifactError(circuitId, 'unknown circuit id (not in circuits/artifacts.json)')
   return entry
+}
+
+/** Every circuit of the committed manifest, by id. */
+export function listCircuits(): [string, CircuitManifestEntry][] {
+  return Object.entries(manifest.circuits)
 }
 
 /** Lowercase hex sha256, via WebCrypto so it runs in browsers and Node alike. */

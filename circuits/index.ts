@@ -1,6 +1,6 @@
 // Circuits: artifact manifest, JS mirrors of what circuits compute, Groth16 prove/verify.
 // Browser-safe; the Node-only loader sits behind circuits/node.ts.
-export { checkArtifact, getCircuitManifest, sha256Hex } from './artifact-manifest.js'
+export { checkArtifact, getCircuitManifest, listCircuits, sha256Hex } from './artifact-manifest.js'
 export type { ArtifactKind, CircuitManifestEntry } from './artifact-manifest.js'
 export { computeKeyCommitment, getPoseidon, InvalidKeyError, splitKey } from './key-commitment.js'
 export { generateProof, WitnessError } from './generate-proof.js'
@@ -21,6 +21,7 @@ export {
   expectedPublicSignals,
   prepareBatch,
   narrowestValueBits,
+  selectSensorStatsCircuit,
   sensorStatsParams,
   VALUE_WIDTHS,
   signBatch,
@@ -36,5 +37,7 @@ export type {
 } from './sensor-stats.js'
 export { BatchOrderError, combineBatchStats, computeDatasetRoot, decodeSeriesStats, proveBatchInclusion } from './dataset-stats.js'
 export type { DecodedSeriesStats, ProvenBatch, SeriesTotals } from './dataset-stats.js'
-export { parseProofBundle, parsePublicSignals, ProofBundleError, proofBundleSchema, verifyProofBundle } from './proof-bundle.js'
-export type { BatchPublicSignals, BundleProblem, BundleVerification, ProofBundle, VerifyBundleOptions } from './proof-bundle.js'
+export { parseProofBundle, ProofBundleError, proofBundleSchema, verifyProofBundle } from './proof-bundle.js'
+export type { BundleProblem, BundleVerification, ProofBundle, VerifyBundleOptions } from './proof-bundle.js'
+export { PACKED_LAYOUT, packPublicSignals, parsePublicSignals, PUBLIC_SIGNAL_NAMES, PublicSignalsError } from './public-signals.js'
+export type { BatchPublicSignals } from './public-signals.js'

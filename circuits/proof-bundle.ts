@@ -1,56 +1,15 @@
 import { z } from 'zod'
 import { AssayError } from '../core/index.js'
-import { combineBatchStats, computeDatasetRoot, type ProvenBatch, type SeriesTotals } from './dataset-stats.js'
+import { combineBatchStats, computeDatasetRoot, type SeriesTotals } from './dataset-stats.js'
+import { parsePublicSignals, type BatchPublicSignals } from './public-signals.js'
 import { verifyProof, type VerificationKey } from './verify-proof.js'
 
-/** Public signals of SensorStats by name: 9 outputs, then the 7 public inputs. */
-export interface BatchPublicSignals extends ProvenBatch {
-  commitment: bigint
-  lo: bigint
-  hi: bigint
-  Ax: bigint
-  Ay: bigint
-  seriesId: bigint
-  batchIndex: bigint
-}
-
-const SIGNAL_NAMES = [
-  'commitment',
-  'sum',
-  'sumSq',
-  'min',
-  'max',
-  'inRange',
-  'firstTime',
-  'lastTime',
-  'maxGap',
-  'lo',
-  'hi',
-  'count',
-  'Ax',
-  'Ay',
-  'seriesId',
-  'batchIndex',
-] as const
-
-/** A bundle or signal list that is not well formed. */
+/** A bundle that is not well formed. */
 export class ProofBundleError extends AssayError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'ProofBundleError'
   }
-}
-
-/** Names the public signals of one SensorStats proof. @throws {ProofBundleError} */
-export function parsePublicSignals(signals: readonly string[]): BatchPublicSignals {
-  if (signals.length !== SIGNAL_NAMES.length)
-    throw new ProofBundleError(`SensorStats has ${SIGNAL_NAMES.length} public signals, got ${signals.length}`)
-  const out: Record<string, bigint> = {}
-  SIGNAL_NAMES.forEach((name, i) => {
-    if (!/^\d{1,78}$/.test(signals[i]!)) throw new ProofBundleError(`public signal ${name} is not a field element: ${signals[i]}`)
-    out[name] = BigInt(signals[i]!)
-  })
-  return out as unknown as BatchPublicSignals
 }
 
 const fieldString = z.string().regex(/^\d{1,78}$/)
@@ -107,8 +66,8 @@ export interface BundleVerification {
   root: bigint
   /** Per series: proven totals, in encoded units. */
   series: SeriesTotals[]
-  /** Device public keys that signed, as `Ax:Ay` strings. */
-  devices: string[]
+  /** Device ids (Poseidon(Ax, Ay)) that signed. */
+  devices: bigint[]
 }
 
 export interface VerifyBundleOptions {
@@ -117,8 +76,8 @@ export interface VerifyBundleOptions {
   vkeyHash: string
   /** The root anchored on-chain; a mismatch is a problem. */
   expectedRoot?: bigint
-  /** Registered device keys (`Ax:Ay`); a batch signed by any other key is a problem. */
-  allowedDevices?: ReadonlySet<string>
+  /** Registered device ids (Poseidon(Ax, Ay)); a batch signed by any other key is a problem. */
+  allowedDevices?: ReadonlySet<bigint>
   /** Reports progress (verified batches, total), e.g. for a progress bar. */
   onProgress?: (done: number, total: number) => void
 }
@@ -134,7 +93,7 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
     problems.push({ problem: `bundle was made for verification key ${bundle.vkeyHash}, not the loaded ${options.vkeyHash}` })
   }
   const bySeries = new Map<number, Array<{ signals: BatchPublicSignals; index: number }>>()
-  const devices = new Set<string>()
+  const devices = new Set<bigint>()
   let done = 0
   for (const b of bundle.batches) {
     const at = { series: b.series, index: b.index }
@@ -151,9 +110,8 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
     if (signals.batchIndex !== BigInt(b.index)) problems.push({ batch: at, problem: `proof is for batch index ${signals.batchIndex}` })
     if (signals.count !== BigInt(b.count))
       problems.push({ batch: at, problem: `proof counts ${signals.count} readings, bundle says ${b.count}` })
-    const device = `${signals.Ax}:${signals.Ay}`
-    devices.add(device)
-    if (options.allowedDevices !== undefined && !options.allowedDevices.has(device)) {
+    devices.add(signals.deviceId)
+    if (options.allowedDevices !== undefined && !options.allowedDevices.has(signals.deviceId)) {
       problems.push({ batch: at, problem: 'signed by a device key that is not registered for this dataset' })
     }
     const list = bySeries.get(b.series) ?? []

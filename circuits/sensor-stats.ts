@@ -1,7 +1,8 @@
 import { buildEddsa } from 'circomlibjs'
 import { AssayError } from '../core/index.js'
-import { getCircuitManifest } from './artifact-manifest.js'
+import { getCircuitManifest, listCircuits } from './artifact-manifest.js'
 import { getPoseidon } from './key-commitment.js'
+import { packPublicSignals } from './public-signals.js'
 
 /** Template parameters of a SensorStats circuit (circuits/src/sensor-stats.circom). */
 export interface SensorStatsParams {
@@ -95,6 +96,23 @@ export function narrowestValueBits(values: readonly bigint[], bounds: readonly b
   const width = VALUE_WIDTHS.find((w) => highest < 1n << BigInt(w))
   if (width === undefined) throw new BatchInputError(`value ${highest} does not fit ${VALUE_WIDTHS.at(-1)} bits`)
   return width
+}
+
+/**
+ * The production SensorStats circuit for a series: the narrowest value width that holds every
+ * encoded reading and both bounds (each width's B fills the same 2^16 domain, so narrower means
+ * more readings per proof at the same proving cost).
+ *
+ * @throws {BatchInputError} when a value needs more than 32 bits.
+ */
+export function selectSensorStatsCircuit(values: readonly bigint[], bounds: readonly bigint[] = []): string {
+  const width = narrowestValueBits(values, bounds)
+  const candidates = listCircuits()
+    .filter(([, e]) => e.purpose === 'production' && e.template === 'SensorStats' && (e.params[1] ?? 0) >= width)
+    .sort(([, a], [, b]) => (a.params[1] ?? 0) - (b.params[1] ?? 0))
+  const chosen = candidates[0]
+  if (chosen === undefined) throw new BatchInputError(`no production SensorStats circuit holds ${width}-bit values`)
+  return chosen[0]
 }
 
 /** Pads a batch with zero slots up to B (what the circuit commits to). */
@@ -245,10 +263,19 @@ export async function prepareBatch(batch: BatchReadings, params: SensorStatsPara
   }
 }
 
-/** Public signals in circuit order: outputs (commitment, stats) then public inputs. */
-export function expectedPublicSignals(prepared: PreparedBatch): string[] {
+/** Public signals in circuit order (packed, see public-signals.ts) that a proof of this batch carries. */
+export async function expectedPublicSignals(prepared: PreparedBatch): Promise<string[]> {
   const { stats, input } = prepared
-  return [prepared.commitment, stats.sum, stats.sumSq, stats.min, stats.max, stats.inRange, stats.firstTime, stats.lastTime, stats.maxGap]
-    .map(String)
-    .concat([input.lo, input.hi, input.count, input.Ax, input.Ay, input.seriesId, input.batchIndex] as string[])
+  const poseidon = await getPoseidon()
+  const n = (k: string): bigint => BigInt(input[k] as string)
+  return packPublicSignals({
+    ...stats,
+    commitment: prepared.commitment,
+    deviceId: poseidon.F.toObject(poseidon([n('Ax'), n('Ay')])),
+    seriesId: n('seriesId'),
+    batchIndex: n('batchIndex'),
+    count: n('count'),
+    lo: n('lo'),
+    hi: n('hi'),
+  })
 }

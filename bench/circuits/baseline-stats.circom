@@ -9,7 +9,6 @@ include "circomlib/circuits/poseidon.circom";
 // Poseidon(16) chunk commitment of the values. No time checks, no count masking, no signature.
 // Benchmark only; never built into the product.
 template BaselineStats(B, VALUE_BITS) {
-    assert(B % 16 == 0);
     signal input values[B];
     signal input lo;
     signal input hi;
@@ -63,14 +62,14 @@ template BaselineStats(B, VALUE_BITS) {
     max <== runMax[B - 1];
     inRange <== count;
 
-    var CHUNKS = B \ 16;
+    var CHUNKS = (B + 15) \ 16; // a last partial chunk is padded with zeros
     signal chain[CHUNKS + 1];
     chain[0] <== salt;
     component chunk[CHUNKS];
     for (var k = 0; k < CHUNKS; k++) {
         chunk[k] = Poseidon(16);
         for (var j = 0; j < 16; j++) {
-            chunk[k].inputs[j] <== values[16 * k + j];
+            chunk[k].inputs[j] <== 16 * k + j < B ? values[16 * k + j] : 0;
         }
         chain[k + 1] <== Poseidon(2)([chain[k], chunk[k].out]);
     }

@@ -44,24 +44,36 @@ template BatchCommitment(B, VALUE_BITS, TIME_BITS) {
 
 // Proves statistics over one batch of B device-signed readings without revealing them.
 //
-// Public inputs: lo, hi (in-range bounds, encoded), count (real readings, 1..B), the device's
-// BabyJub public key (Ax, Ay), seriesId, batchIndex.
-// Public outputs: commitment, sum, sumSq, min, max, inRange, firstTime, lastTime, maxGap.
+// Inputs (all private): lo, hi (in-range bounds, encoded), count (real readings, 1..B), the
+// device's BabyJub public key (Ax, Ay), seriesId, batchIndex, the readings, the salt and the
+// device's signature (R8x, R8y, S).
+// Public outputs, packed so that on-chain verification pays for 6 signals instead of 16
+// (each public signal costs an ecMul + ecAdd, ~7k gas); bit offsets in brackets:
+//   commitment  the batch commitment
+//   device      Poseidon(Ax, Ay), the device id registered on-chain
+//   series      seriesId
+//   batch       batchIndex [0] | count [32] | lo [48] | hi [80]
+//   sums        sum [0] | sumSq [64] | inRange [160]
+//   bounds      min [0] | max [32] | firstTime [64] | lastTime [128] | maxGap [192]
+// Every packed part is below its slot (range-checked here, or bounded by construction: sum <
+// B·2^32, sumSq < B·2^64, inRange <= count <= B < 2^16, lastTime < 2^(TIME_BITS+1), maxGap <= 2^GAP_BITS),
+// so a packed word has exactly one reading.
 //
 // Enforced here: every real reading is an integer in [0, 2^VALUE_BITS); times are strictly
 // increasing, times[0] < 2^TIME_BITS, each gap in [1, 2^GAP_BITS]; slots at index >= count hold
 // zeros and influence no output; min and max are bounds attained by real readings; maxGap is the
-// largest gap (0 when count = 1); inRange counts real readings with lo <= v <= hi; the device key
-// signed Poseidon(commitment, seriesId, batchIndex), so a proof cannot be replayed under another
-// series or batch index.
+// largest gap (0 when count = 1); inRange counts real readings with lo <= v <= hi; batchIndex <
+// 2^32; the device key signed Poseidon(commitment, seriesId, batchIndex), so a proof cannot be
+// replayed under another series or batch index.
 //
 // NOTE: enforced outside the circuit (circuits/ guard, verifier, contracts):
-//   - the key (Ax, Ay) is a registered, unrevoked device of the dataset (checked on-chain);
+//   - the device id is a registered, unrevoked device of the dataset (checked on-chain);
 //   - seriesId and batchIndex match the manifest, and batch indices of a series are 0..n-1;
 //   - lo <= hi is not required (an empty range simply counts 0);
 //   - the salt is fresh random per batch (hiding), delivered to buyers inside the encrypted payload.
 template SensorStats(B, VALUE_BITS, TIME_BITS, GAP_BITS) {
     assert(VALUE_BITS + TIME_BITS + 2 < 250);
+    assert(VALUE_BITS <= 32 && TIME_BITS <= 63 && GAP_BITS < 32 && B < (1 << 16));
 
     signal input lo;
     signal input hi;
@@ -79,14 +91,20 @@ template SensorStats(B, VALUE_BITS, TIME_BITS, GAP_BITS) {
     signal input S;
 
     signal output commitment;
-    signal output sum;
-    signal output sumSq;
-    signal output min;
-    signal output max;
-    signal output inRange;
-    signal output firstTime;
-    signal output lastTime;
-    signal output maxGap;
+    signal output device;
+    signal output series;
+    signal output batch;
+    signal output sums;
+    signal output bounds;
+
+    signal sum;
+    signal sumSq;
+    signal min;
+    signal max;
+    signal inRange;
+    signal firstTime;
+    signal lastTime;
+    signal maxGap;
 
     // --- which slots are real: a prefix of ones summing to count (count >= 1) ---
     signal active[B + 1];
@@ -238,4 +256,13 @@ template SensorStats(B, VALUE_BITS, TIME_BITS, GAP_BITS) {
     signature.R8x <== R8x;
     signature.R8y <== R8y;
     signature.M <== message;
+
+    // --- packed public outputs (layout above) ---
+    device <== Poseidon(2)([Ax, Ay]);
+    series <== seriesId;
+    component batchIndexBits = Num2Bits(32);
+    batchIndexBits.in <== batchIndex;
+    batch <== batchIndex + count * (1 << 32) + lo * (1 << 48) + hi * (1 << 80);
+    sums <== sum + sumSq * (1 << 64) + inRange * (1 << 160);
+    bounds <== min + max * (1 << 32) + firstTime * (1 << 64) + lastTime * (1 << 128) + maxGap * (1 << 192);
 }

@@ -6,6 +6,7 @@ import {
   generateProof,
   getCircuitManifest,
   parseProofBundle,
+  parsePublicSignals,
   prepareBatch,
   sensorStatsParams,
   signBatch,
@@ -60,7 +61,7 @@ describe('proof bundle', function () {
   })
   after(releaseProverThreads)
 
-  const options = () => ({ vkey: circuit.vkey, vkeyHash, allowedDevices: new Set([`${device.Ax}:${device.Ay}`]) })
+  const options = () => ({ vkey: circuit.vkey, vkeyHash, allowedDevices: new Set([device.deviceId]) })
 
   it('verifies a two-series bundle, rebuilds the root and combines the totals', async () => {
     const result = await verifyProofBundle(parseProofBundle(JSON.parse(JSON.stringify(bundle))), {
@@ -71,7 +72,7 @@ describe('proof bundle', function () {
     expect(result.ok).to.equal(true)
     expect(result.series.map((s) => s.count)).to.deep.equal([36n, 7n])
     expect(result.series[0]!.batches).to.equal(3)
-    expect(result.devices).to.deep.equal([`${device.Ax}:${device.Ay}`])
+    expect(result.devices).to.deep.equal([device.deviceId])
   })
 
   it('reports a missing batch: the index gap and the root mismatch', async () => {
@@ -85,7 +86,7 @@ describe('proof bundle', function () {
 
   it('reports a tampered statistic as a proof that does not verify', async () => {
     const forged = structuredClone(bundle)
-    forged.batches[0]!.publicSignals[1] = (BigInt(forged.batches[0]!.publicSignals[1]!) + 1n).toString()
+    forged.batches[0]!.publicSignals[4] = (BigInt(forged.batches[0]!.publicSignals[4]!) + 1n).toString() // sum + 1
     const result = await verifyProofBundle(forged, options())
     expect(result.problems).to.deep.include({ batch: { series: 0, index: 0 }, problem: 'proof does not verify' })
   })
@@ -99,7 +100,7 @@ describe('proof bundle', function () {
   })
 
   it('reports a signer that is not a registered device, and a foreign verification key', async () => {
-    const result = await verifyProofBundle(bundle, { ...options(), vkeyHash: 'ab'.repeat(32), allowedDevices: new Set(['1:2']) })
+    const result = await verifyProofBundle(bundle, { ...options(), vkeyHash: 'ab'.repeat(32), allowedDevices: new Set([12n]) })
     const problems = result.problems.map((p) => p.problem)
     expect(problems).to.include('signed by a device key that is not registered for this dataset')
     expect(problems.some((p) => p.includes('verification key'))).to.equal(true)
@@ -118,7 +119,7 @@ describe('proof bundle', function () {
       worker.once('error', reject)
     })
     await worker.terminate()
-    expect(result.publicSignals[1]).to.equal(stats.sum.toString())
+    expect(parsePublicSignals(result.publicSignals).sum).to.equal(stats.sum)
     const { verifyProof } = await import('../../circuits/index.js')
     expect(await verifyProof(circuit.vkey, result.publicSignals, result.proof)).to.equal(true)
   })
@@ -128,5 +129,12 @@ describe('proof bundle', function () {
       .to.throw(Error, 'batches')
       .with.property('name', 'ProofBundleError')
     expect(() => parseProofBundle({ ...bundle, vkeyHash: 'x' })).to.throw(Error, 'vkeyHash')
+  })
+
+  it('reports public signals that are not SensorStats’ (bits beyond the packed layout) without verifying them', async () => {
+    const forged = structuredClone(bundle)
+    forged.batches[0]!.publicSignals[5] = (BigInt(forged.batches[0]!.publicSignals[5]!) + (1n << 240n)).toString()
+    const result = await verifyProofBundle(forged, options())
+    expect(result.problems).to.deep.include({ batch: { series: 0, index: 0 }, problem: 'public signal bounds has bits beyond its layout' })
   })
 })

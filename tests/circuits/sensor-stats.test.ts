@@ -9,6 +9,7 @@ import {
   createDeviceKey,
   expectedPublicSignals,
   generateProof,
+  parsePublicSignals,
   prepareBatch,
   sensorStatsParams,
   signBatch,
@@ -28,8 +29,8 @@ const LO = 1000n
 const HI = 3000n
 const SERIES = 77n
 
-// Wire layout of a circom witness: 1, then outputs in declaration order, then public inputs.
-const WIRE = { commitment: 1, sum: 2, sumSq: 3, min: 4, max: 5, inRange: 6, firstTime: 7, lastTime: 8, maxGap: 9, count: 12 }
+// Public outputs by index (packed words: see circuits/public-signals.ts).
+const OUT = { commitment: 0, device: 1, series: 2, batch: 3, sums: 4, bounds: 5 }
 
 function batchOf(values: number[] | bigint[], start = 1_700_000_000n, step = 60n): BatchReadings {
   return { values: values.map(BigInt), times: values.map((_, i) => start + BigInt(i) * step) }
@@ -53,9 +54,15 @@ describe('SensorStats circuit (B = 16)', function () {
     return prepareBatch(batch, params, { lo: LO, hi: HI, seriesId, batchIndex, salt, device, signature })
   }
 
-  /** Witness from valid inputs, one wire overwritten, then the R1CS check. */
-  async function witnessWithWire(prepared: PreparedBatch, wire: number, value: bigint): Promise<boolean> {
-    const file = join(dir, `w-${wire}-${value}.wtns`)
+  /** signal name → witness wire, from the build's .sym file (-1: optimised away into a constraint). */
+  let wires: Map<string, number>
+
+  /**
+   * Witness from valid inputs with named signals overwritten (a signal the optimiser removed is
+   * skipped: its constraint now binds the packed output directly), then the R1CS check.
+   */
+  async function witnessWith(prepared: PreparedBatch, forged: Array<[string, bigint]>): Promise<boolean> {
+    const file = join(dir, `w-${forged.map(([n, v]) => `${n}-${v}`).join('-')}.wtns`)
     await wtns.calculate(prepared.input, circuit.wasm, file)
     const bytes = await readFile(file)
     // wtns: "wtns", version, nSections, then (type u32, size u64, data) sections; section 1 starts
@@ -67,11 +74,15 @@ describe('SensorStats circuit (B = 16)', function () {
       const size = Number(bytes.readBigUInt64LE(at + 4))
       if (type === 1) n8 = bytes.readUInt32LE(at + 12)
       if (type === 2) {
-        const offset = at + 12 + wire * n8
-        let v = value
-        for (let i = 0; i < n8; i++) {
-          bytes[offset + i] = Number(v & 0xffn)
-          v >>= 8n
+        for (const [name, value] of forged) {
+          const wire = wires.get(name)
+          if (wire === undefined) throw new Error(`no signal ${name} in the .sym file`)
+          if (wire < 0) continue
+          let v = value
+          for (let i = 0; i < n8; i++) {
+            bytes[at + 12 + wire * n8 + i] = Number(v & 0xffn)
+            v >>= 8n
+          }
         }
         break
       }
@@ -87,6 +98,16 @@ describe('SensorStats circuit (B = 16)', function () {
     circuit = await loadCircuit(CIRCUIT)
     device = await createDeviceKey()
     dir = await mkdtemp(join(tmpdir(), 'assay-stats-'))
+    const sym = await readFile(join('build', 'circuits', CIRCUIT, 'main.sym'), 'utf8')
+    wires = new Map(
+      sym
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [, wire, , name] = line.split(',')
+          return [name!, Number(wire)]
+        }),
+    )
   })
   after(async () => {
     await releaseProverThreads()
@@ -109,7 +130,7 @@ describe('SensorStats circuit (B = 16)', function () {
       it(`proves ${name}`, async () => {
         const prepared = await prepare(batch)
         const { proof, publicSignals } = await generateProof(circuit, prepared.input)
-        expect(publicSignals).to.deep.equal(expectedPublicSignals(prepared))
+        expect(publicSignals).to.deep.equal(await expectedPublicSignals(prepared))
         expect(await verifyProof(circuit.vkey, publicSignals, proof)).to.equal(true)
       })
     }
@@ -160,28 +181,39 @@ describe('SensorStats circuit (B = 16)', function () {
 
   describe('forged witnesses fail the constraint check', () => {
     let prepared: PreparedBatch
+    let honest: bigint[]
     before(async () => {
       prepared = await prepare(batchOf([1500, 999, 3001, 2000, 1000, 3000, 42]))
+      honest = (await expectedPublicSignals(prepared)).map(BigInt)
     })
+    /** The statement changed consistently: the named signal and the packed output that carries it. */
+    const claim =
+      (signal: string, delta: bigint, word: keyof typeof OUT, shift = 0n): (() => Array<[string, bigint]>) =>
+      () => {
+        const internal = signal === word ? [] : ([[`main.${signal}`, valueOf(signal) + delta]] as Array<[string, bigint]>)
+        return [...internal, [`main.${word}`, (honest[OUT[word]] as bigint) + (delta << shift)]]
+      }
+    const valueOf = (signal: string): bigint =>
+      signal === 'count' ? BigInt(prepared.input.count as string) : (prepared.stats as unknown as Record<string, bigint>)[signal]!
 
     it('accepts the honest witness (the check can pass)', async () => {
-      expect(await witnessWithWire(prepared, WIRE.sum, prepared.stats.sum)).to.equal(true)
+      expect(await witnessWith(prepared, [])).to.equal(true)
     })
-    for (const [name, wire, delta] of [
-      ['sum', WIRE.sum, 1n],
-      ['sumSq', WIRE.sumSq, 1n],
-      ['min (lower than every reading)', WIRE.min, -1n],
-      ['min (a reading but not the lowest)', WIRE.min, 958n],
-      ['max (higher than every reading)', WIRE.max, 1n],
-      ['inRange', WIRE.inRange, 1n],
-      ['lastTime', WIRE.lastTime, 60n],
-      ['maxGap', WIRE.maxGap, 1n],
-      ['count', WIRE.count, 1n],
-      ['commitment', WIRE.commitment, 1n],
+    for (const [name, forge] of [
+      ['sum', claim('sum', 1n, 'sums')],
+      ['sumSq', claim('sumSq', 1n, 'sums', 64n)],
+      ['min (lower than every reading)', claim('min', -1n, 'bounds')],
+      ['min (a reading but not the lowest)', claim('min', 958n, 'bounds')],
+      ['max (higher than every reading)', claim('max', 1n, 'bounds', 32n)],
+      ['inRange', claim('inRange', 1n, 'sums', 160n)],
+      ['lastTime', claim('lastTime', 60n, 'bounds', 128n)],
+      ['maxGap', claim('maxGap', 1n, 'bounds', 192n)],
+      ['count', claim('count', 1n, 'batch', 32n)],
+      ['commitment', claim('commitment', 1n, 'commitment')],
+      ['device id', claim('device', 1n, 'device')],
     ] as const) {
       it(`rejects a witness with a forged ${name}`, async () => {
-        const honest = BigInt(expectedPublicSignals(prepared)[wire - 1]!)
-        expect(await witnessWithWire(prepared, wire, honest + delta)).to.equal(false)
+        expect(await witnessWith(prepared, forge())).to.equal(false)
       })
     }
   })
@@ -196,23 +228,32 @@ describe('SensorStats circuit (B = 16)', function () {
 
     it('rejects a tampered statistic', async () => {
       const forged = [...proof.publicSignals]
-      forged[WIRE.sum - 1] = (BigInt(forged[WIRE.sum - 1]!) + 1n).toString()
+      forged[OUT.sums] = (BigInt(forged[OUT.sums]!) + 1n).toString()
       expect(await verifyProof(circuit.vkey, forged, proof.proof)).to.equal(false)
     })
 
-    it('rejects the proof replayed under another series id or batch index', async () => {
-      // Public signals: 9 outputs, then lo, hi, count, Ax, Ay, seriesId (14), batchIndex (15).
-      for (const index of [14, 15]) {
+    it('rejects the proof replayed under another series id or batch index, or claimed for another device', async () => {
+      for (const index of [OUT.series, OUT.batch, OUT.device]) {
         const replayed = [...proof.publicSignals]
         replayed[index] = (BigInt(replayed[index]!) + 1n).toString()
         expect(await verifyProof(circuit.vkey, replayed, proof.proof)).to.equal(false)
       }
     })
 
-    it('exports Solidity calldata with 16 public signals', async () => {
+    it('states the device id, series, batch index and statistics in its six public signals', async () => {
+      const stated = parsePublicSignals(proof.publicSignals)
+      expect(stated).to.deep.include({
+        ...prepared.stats,
+        deviceId: device.deviceId,
+        seriesId: SERIES,
+        batchIndex: 3n,
+        count: 5n,
+        lo: LO,
+        hi: HI,
+      })
       const calldata = await groth16.exportSolidityCallData(proof.proof, proof.publicSignals)
       const [, , , inputs] = JSON.parse(`[${calldata}]`) as [unknown, unknown, unknown, string[]]
-      expect(inputs).to.have.length(16)
+      expect(inputs).to.have.length(6)
     })
   })
 })
