@@ -37,6 +37,25 @@ program
     process.on('SIGTERM', () => shutdown('SIGTERM'))
   })
 
+program
+  .command('deploy')
+  .description("deploy Assay's contracts: to RPC_URL with PRIVATE_KEY, or to Hardhat's in-process network as a dry run")
+  .option('--network <name>', '`rpc` (RPC_URL + PRIVATE_KEY) or `hardhat` (in-process, nothing is kept)', 'rpc')
+  .option('--fee-bps <n>', 'protocol fee in basis points', '250')
+  .option('--treasury <address>', 'receives protocol fees (default: the deployer)')
+  .option('--test-stablecoin', 'also deploy the development stablecoin tUSD')
+  .option('--force', 'deploy again even if a deployment for this chain is saved')
+  .action(async (opts: { network: string; feeBps: string; treasury?: string; testStablecoin?: boolean; force?: boolean }) => {
+    const { deployCommand } = await import('./deploy-command.js')
+    await deployCommand(loadConfig(), {
+      network: opts.network,
+      feeBps: Number(opts.feeBps),
+      treasury: opts.treasury,
+      testStablecoin: opts.testStablecoin === true,
+      force: opts.force === true,
+    })
+  })
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Named errors carry a message meant for the user; anything else is a bug and shows its stack.
   if (err instanceof Error && err.name !== 'Error') {

@@ -1,3 +1,5 @@
 // CLI: the `assay` command (cli/assay.ts is its entry) and the node launcher it runs.
 export { startNode } from './start-node.js'
 export type { AssayNode } from './start-node.js'
+export { deployCommand } from './deploy-command.js'
+export type { DeployCommandOptions } from './deploy-command.js'

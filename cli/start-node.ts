@@ -2,8 +2,10 @@ import { once } from 'node:events'
 import type { Server } from 'node:http'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { AssayConfig } from '../core/index.js'
-import { startAnvil, type AnvilService } from '../contracts/node.js'
+import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet, type Signer } from 'ethers'
+import { DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
+import { createChainClient, type ChainClient, type Deployment } from '../contracts/index.js'
+import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../contracts/node.js'
 import { startRedis, type RedisService } from '../pipelines/index.js'
 import { createApp, type HealthReport, type ServiceHealth } from '../server/index.js'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -18,6 +20,10 @@ export interface AssayNode {
   url: string
   rpcUrl: string
   redisUrl: string
+  /** Where Assay's contracts are on this chain. */
+  deployment: Deployment
+  /** The node's own chain client, signing with PRIVATE_KEY (or anvil's first dev account). */
+  chain: ChainClient
   helia: EmbeddedHelia
   contentStore: ContentStore
   keystore: Keystore
@@ -70,6 +76,31 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     } else {
       log(`chain: ${rpcUrl}`)
     }
+    // The node's signer: PRIVATE_KEY, or on the embedded chain anvil's first (public) dev account.
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 250 })
+    stack.push(() => Promise.resolve(provider.destroy()))
+    // NonceManager: the provider caches eth_getTransactionCount briefly, so back-to-back
+    // transactions would otherwise reuse a nonce.
+    const signer: Signer = new NonceManager(
+      config.privateKey !== undefined
+        ? new Wallet(config.privateKey, provider)
+        : HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/0").connect(provider),
+    )
+    const chainId = Number((await provider.getNetwork()).chainId)
+    const deploymentFile = join(config.dataDir, 'chain', `deployment-${chainId}.json`)
+    let deployment: Deployment
+    if (anvil !== undefined) {
+      // The embedded chain deploys once, on first start (again if its state was wiped).
+      const ensured = await ensureDeployment(deploymentFile, signer, { testStablecoin: true, redeployIfMissing: true })
+      deployment = ensured.deployment
+      log(`contracts: ${ensured.deployed ? 'deployed' : 'found'} on chain ${chainId} (${deploymentFile})`)
+    } else {
+      // An external chain costs real money: deploy with `assay deploy`, never implicitly.
+      deployment = await loadDeployment(deploymentFile, signer)
+      log(`contracts: ${deploymentFile}`)
+    }
+    const chain = createChainClient(signer, deployment)
+
     const redis: RedisService = await startRedis({ url: config.redisUrl, dataDir: config.dataDir })
     stack.push(() => redis.stop())
     log(`redis: ${redis.embedded ? `embedded redis-server at ${redis.url} (pid ${redis.pid})` : 'external REDIS_URL'}`)
@@ -101,6 +132,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
         chain: await probe(anvil !== undefined, async () => ({
           chainId: Number(BigInt(await rpc(chainUrl, 'eth_chainId'))),
           blockNumber: Number(BigInt(await rpc(chainUrl, 'eth_blockNumber'))),
+          contracts: deployment.contracts,
         })),
         redis: await probe(redis.embedded, async () => {
           const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
@@ -145,6 +177,8 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       url,
       rpcUrl: chainUrl,
       redisUrl: redis.url,
+      deployment,
+      chain,
       helia,
       contentStore,
       keystore,

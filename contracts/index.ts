@@ -1,2 +1,10 @@
-// Contracts: generated typed ABIs, the embedded chain, and (in later issues) the chain client.
+// Contracts: generated typed ABIs, the deployment record, deploy, and the chain client (ethers v6).
+// Browser-safe; the embedded anvil and deployment files sit behind contracts/node.ts.
 export * from './generated/abis.js'
+export { createChainClient, proofToCalldata } from './chain-client.js'
+export type { ChainClient, DatasetRecord, Groth16Proof, ListingRecord, ListParams, PublishDatasetParams, TxResult } from './chain-client.js'
+export { ContractError, decodeContractError } from './contract-error.js'
+export { deployContracts } from './deploy-contracts.js'
+export type { DeployOptions } from './deploy-contracts.js'
+export { DeploymentError, deploymentSchema, parseDeployment, VERIFIER_SLOTS, verifierSlotOf } from './deployment.js'
+export type { Deployment } from './deployment.js'

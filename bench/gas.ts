@@ -1,0 +1,142 @@
+// bench:gas — gas of Assay's contract calls on a real anvil, deployed by the product's deploy code.
+// Typical calls are measured after a first one warmed the counters and payee balances (the first
+// publish and the first sale also write zero slots; they are reported as *_first). verify_batch
+// is estimateGas of a view call with a real proof from circuits/ in a dataset of 4 batches
+// (Merkle depth 2; each further doubling of batches adds one Poseidon hash, ~22k gas). Last line: JSON.
+import '../core/polyfill.js'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Contract, HDNodeWallet, JsonRpcProvider, NonceManager, type ContractTransactionResponse, type InterfaceAbi } from 'ethers'
+import {
+  computeBatchCommitment,
+  computeDatasetRoot,
+  createDeviceKey,
+  generateProof,
+  prepareBatch,
+  proveBatchInclusion,
+  sensorStatsParams,
+  signBatch,
+} from '../circuits/index.js'
+import { loadCircuit, releaseProverThreads } from '../circuits/node.js'
+import { DEV_MNEMONIC } from '../core/index.js'
+import {
+  dataMarketAbi,
+  datasetRegistryAbi,
+  deviceRegistryAbi,
+  proofToCalldata,
+  testStablecoinAbi,
+  verifierSlotOf,
+} from '../contracts/index.js'
+import { ensureDeployment, startAnvil } from '../contracts/node.js'
+
+const CIRCUIT = 'sensor-stats-b16-v1'
+const dir = await mkdtemp(join(tmpdir(), 'assay-gas-'))
+const anvil = await startAnvil({ dataDir: dir })
+const provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 50 })
+const account = (i: number) => new NonceManager(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider))
+const [admin, seller, buyerA, buyerB, buyerC] = [0, 1, 2, 3, 4].map(account) as [
+  NonceManager,
+  NonceManager,
+  NonceManager,
+  NonceManager,
+  NonceManager,
+]
+try {
+  const { deployment } = await ensureDeployment(join(dir, 'deployment.json'), admin, {
+    testStablecoin: true,
+    treasury: await account(9).getAddress(),
+  })
+  const at = (address: string, abi: unknown, signer: NonceManager): Contract => new Contract(address, abi as InterfaceAbi, signer)
+  const gas = async (tx: Promise<unknown>): Promise<number> => Number((await ((await tx) as ContractTransactionResponse).wait())!.gasUsed)
+  const devices = at(deployment.contracts.deviceRegistry, deviceRegistryAbi, seller)
+  const datasets = at(deployment.contracts.datasetRegistry, datasetRegistryAbi, seller)
+  const market = (s: NonceManager): Contract => at(deployment.contracts.dataMarket, dataMarketAbi, s)
+  const tusd = (s: NonceManager): Contract => at(deployment.contracts.testStablecoin!, testStablecoinAbi, s)
+
+  // Four real batches by one device, their root, and one proof to check on-chain.
+  const device = await createDeviceKey()
+  const params = sensorStatsParams(CIRCUIT)
+  const circuit = await loadCircuit(CIRCUIT)
+  const proven = []
+  for (let i = 0; i < 4; i++) {
+    const batch = { values: [100n, 150n + BigInt(i), 120n], times: [0n, 60n, 120n].map((t) => t + BigInt(i) * 1000n) }
+    const commitment = await computeBatchCommitment(batch, 7n + BigInt(i), params)
+    const signature = await signBatch(device, commitment, 1n, BigInt(i))
+    const prepared = await prepareBatch(batch, params, {
+      lo: 0n,
+      hi: 200n,
+      seriesId: 1n,
+      batchIndex: BigInt(i),
+      salt: 7n + BigInt(i),
+      device,
+      signature,
+    })
+    proven.push({ commitment, ...(await generateProof(circuit, prepared.input)) })
+  }
+  const root = await computeDatasetRoot(proven.map((p) => p.commitment))
+
+  const registerDevice = await gas(devices.getFunction('register')(device.Ax, device.Ay, 'ipfs://bafydevicemetadata'))
+  const cid = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
+  const publish = () =>
+    gas(datasets.getFunction('publish')(cid, root, 123n, 9100, `0x${'ab'.repeat(32)}`, [device.deviceId], 0n, verifierSlotOf(CIRCUIT)))
+  const publishFirst = await publish()
+  const publishOne = await publish()
+  const list = await gas(market(seller).getFunction('list')(2n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, []))
+  const buyFirst = await gas(market(buyerA).getFunction('buy')(2n, 10n ** 16n, { value: 10n ** 16n }))
+  const buyNative = await gas(market(buyerB).getFunction('buy')(2n, 10n ** 16n, { value: 10n ** 16n }))
+  const token = deployment.contracts.testStablecoin!
+  await gas(market(seller).getFunction('list')(1n, 5_000_000n, token, 30n * 86_400n, []))
+  for (const b of [buyerA, buyerC]) {
+    await gas(tusd(admin).getFunction('mint')(await b.getAddress(), 100_000_000n))
+    await gas(tusd(b).getFunction('approve')(deployment.contracts.dataMarket, 100_000_000n))
+  }
+  await gas(market(buyerA).getFunction('buy')(1n, 5_000_000n))
+  const buyErc20 = await gas(market(buyerC).getFunction('buy')(1n, 5_000_000n))
+  const withdraw = await gas(market(seller).getFunction('withdraw')('0x0000000000000000000000000000000000000000'))
+  const leafIndex = 2
+  const { siblings } = await proveBatchInclusion(
+    proven.map((p) => p.commitment),
+    leafIndex,
+  )
+  const batch = { proof: proofToCalldata(proven[leafIndex]!.proof), publicSignals: proven[leafIndex]!.publicSignals.map(BigInt) }
+  const verifyBatch = Number(await datasets.getFunction('verifyBatch').estimateGas(2n, batch, siblings, leafIndex))
+  // The same proof in a one-batch dataset (root = the commitment): the cost without a Merkle path.
+  await gas(
+    datasets.getFunction('publish')(
+      cid,
+      proven[leafIndex]!.commitment,
+      123n,
+      9100,
+      `0x${'ab'.repeat(32)}`,
+      [device.deviceId],
+      0n,
+      verifierSlotOf(CIRCUIT),
+    ),
+  )
+  const verifyBatchAlone = Number(await datasets.getFunction('verifyBatch').estimateGas(3n, batch, [], 0))
+  await releaseProverThreads()
+  console.log(
+    JSON.stringify({
+      bench: 'gas',
+      register_device: registerDevice,
+      publish_1_device: publishOne,
+      publish_1_device_first: publishFirst,
+      list,
+      buy_native: buyNative,
+      buy_native_first: buyFirst,
+      buy_erc20: buyErc20,
+      withdraw,
+      verify_batch: verifyBatch,
+      verify_batch_merkle_depth: siblings.length,
+      verify_batch_depth_0: verifyBatchAlone,
+      verify_batch_per_level: Math.round((verifyBatch - verifyBatchAlone) / siblings.length),
+      goals: { publish_1_device: 150_000, buy: 120_000, verify_batch: 300_000 },
+    }),
+  )
+} finally {
+  provider.destroy()
+  await anvil.stop()
+  await rm(dir, { recursive: true, force: true })
+}
+process.exit(0)

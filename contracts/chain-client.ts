@@ -1,0 +1,249 @@
+import {
+  Contract,
+  ZeroAddress,
+  type ContractRunner,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+  type InterfaceAbi,
+  type Log,
+} from 'ethers'
+import { decodeContractError } from './contract-error.js'
+import { DeploymentError, type Deployment } from './deployment.js'
+import { dataMarketAbi, datasetRegistryAbi, deviceRegistryAbi, testStablecoinAbi } from './generated/abis.js'
+
+/** A snarkjs Groth16 proof (the JSON it writes). */
+export interface Groth16Proof {
+  pi_a: readonly string[]
+  pi_b: readonly (readonly string[])[]
+  pi_c: readonly string[]
+}
+
+export interface PublishDatasetParams {
+  manifestCid: string
+  root: bigint
+  keyCommitment: bigint
+  /** Hundredths, 0..10000. */
+  qualityScore: number
+  /** 0x-prefixed 32 bytes. */
+  statsDigest: string
+  deviceIds: readonly bigint[]
+  parent?: bigint
+  /** The SensorStats circuit the batches were proven with (its verifier slot goes on-chain). */
+  circuitId: string
+}
+
+export interface ListParams {
+  datasetId: bigint
+  price: bigint
+  /** ERC-20 address; omitted or the zero address: the native coin. */
+  paymentToken?: string
+  /** Seconds; 0 = perpetual. */
+  accessPeriod?: bigint
+  splits?: readonly { account: string; bps: number }[]
+}
+
+export interface DatasetRecord {
+  owner: string
+  publishedAt: bigint
+  qualityScore: number
+  parent: bigint
+  circuit: number
+  root: bigint
+  anchor: string
+}
+
+export interface ListingRecord {
+  seller: string
+  accessPeriod: bigint
+  active: boolean
+  paymentToken: string
+  price: bigint
+}
+
+export interface TxResult {
+  txHash: string
+  blockNumber: number
+}
+
+/** Typed calls on Assay's contracts; every revert becomes a ContractError with the decoded custom error. */
+export interface ChainClient {
+  readonly deployment: Deployment
+  registerDevice(ax: bigint, ay: bigint, metadataURI: string): Promise<TxResult & { deviceId: bigint }>
+  revokeDevice(deviceId: bigint): Promise<TxResult>
+  transferDevice(deviceId: bigint, to: string): Promise<TxResult>
+  setPublisher(deviceId: bigint, publisher: string, authorised: boolean): Promise<TxResult>
+  deviceOf(deviceId: bigint): Promise<{ owner: string; registeredAt: bigint; revokedAt: bigint; epoch: number }>
+  canPublish(deviceId: bigint, publisher: string): Promise<boolean>
+  publishDataset(params: PublishDatasetParams): Promise<TxResult & { datasetId: bigint }>
+  attestQuality(datasetId: bigint, score: number, reportCid: string): Promise<TxResult>
+  datasetOf(datasetId: bigint): Promise<DatasetRecord>
+  verifyBatch(
+    datasetId: bigint,
+    proof: Groth16Proof,
+    publicSignals: readonly string[],
+    siblings: readonly bigint[],
+    leafIndex: number,
+  ): Promise<true>
+  list(params: ListParams): Promise<TxResult>
+  setPrice(datasetId: bigint, price: bigint): Promise<TxResult>
+  delist(datasetId: bigint): Promise<TxResult>
+  listingOf(datasetId: bigint): Promise<ListingRecord>
+  /** Buys at the current listed price (approving an ERC-20 first when needed). */
+  buy(datasetId: bigint): Promise<TxResult & { expiresAt: bigint; price: bigint }>
+  withdraw(token?: string): Promise<TxResult & { amount: bigint }>
+  owed(account: string, token?: string): Promise<bigint>
+  hasAccess(account: string, datasetId: bigint): Promise<boolean>
+}
+
+/** The flat uint256[8] the verifiers take: a, b (each pair reversed, as snarkjs exports), c. */
+export function proofToCalldata(proof: Groth16Proof): bigint[] {
+  const b = proof.pi_b
+  return [proof.pi_a[0], proof.pi_a[1], b[0]![1], b[0]![0], b[1]![1], b[1]![0], proof.pi_c[0], proof.pi_c[1]].map((x) =>
+    BigInt(x as string),
+  )
+}
+
+/** A chain client for `deployment`, signing with `runner` when it is a signer. */
+export function createChainClient(runner: ContractRunner, deployment: Deployment): ChainClient {
+  const at = (address: string, abi: unknown): Contract => new Contract(address, abi as InterfaceAbi, runner)
+  const devices = at(deployment.contracts.deviceRegistry, deviceRegistryAbi)
+  const datasets = at(deployment.contracts.datasetRegistry, datasetRegistryAbi)
+  const market = at(deployment.contracts.dataMarket, dataMarketAbi)
+
+  async function send(
+    action: string,
+    contract: Contract,
+    fn: string,
+    args: unknown[],
+    value?: bigint,
+  ): Promise<ContractTransactionReceipt> {
+    try {
+      const tx = (await contract.getFunction(fn)(...args, ...(value !== undefined ? [{ value }] : []))) as ContractTransactionResponse
+      return (await tx.wait()) as ContractTransactionReceipt
+    } catch (err) {
+      throw decodeContractError(action, err)
+    }
+  }
+  async function read<T>(action: string, contract: Contract, fn: string, args: unknown[]): Promise<T> {
+    try {
+      return (await contract.getFunction(fn)(...args)) as T
+    } catch (err) {
+      throw decodeContractError(action, err)
+    }
+  }
+  const result = (r: ContractTransactionReceipt): TxResult => ({ txHash: r.hash, blockNumber: r.blockNumber })
+  function eventArg(r: ContractTransactionReceipt, contract: Contract, event: string, arg: string): unknown {
+    for (const log of r.logs as Log[]) {
+      if (log.address.toLowerCase() !== (contract.target as string).toLowerCase()) continue
+      const parsed = contract.interface.parseLog(log)
+      if (parsed?.name === event) return parsed.args.getValue(arg)
+    }
+    throw new DeploymentError(`transaction ${r.hash} emitted no ${event}`)
+  }
+
+  async function listingOf(datasetId: bigint): Promise<ListingRecord> {
+    const l = await read<ListingRecord>('read listing', market, 'listingOf', [datasetId])
+    return { seller: l.seller, accessPeriod: l.accessPeriod, active: l.active, paymentToken: l.paymentToken, price: l.price }
+  }
+
+  return {
+    deployment,
+    async registerDevice(ax, ay, metadataURI) {
+      const r = await send('register device', devices, 'register', [ax, ay, metadataURI])
+      return { ...result(r), deviceId: eventArg(r, devices, 'DeviceRegistered', 'deviceId') as bigint }
+    },
+    async revokeDevice(deviceId) {
+      return result(await send('revoke device', devices, 'revoke', [deviceId]))
+    },
+    async transferDevice(deviceId, to) {
+      return result(await send('transfer device', devices, 'transferDevice', [deviceId, to]))
+    },
+    async setPublisher(deviceId, publisher, authorised) {
+      return result(await send('authorise publisher', devices, 'setPublisher', [deviceId, publisher, authorised]))
+    },
+    async deviceOf(deviceId) {
+      const d = await read<{ owner: string; registeredAt: bigint; revokedAt: bigint; epoch: bigint }>('read device', devices, 'deviceOf', [
+        deviceId,
+      ])
+      return { owner: d.owner, registeredAt: d.registeredAt, revokedAt: d.revokedAt, epoch: Number(d.epoch) }
+    },
+    canPublish(deviceId, publisher) {
+      return read('check device', devices, 'canPublish', [deviceId, publisher])
+    },
+    async publishDataset(p) {
+      const slot = deployment.verifiers[p.circuitId]?.slot
+      if (slot === undefined) throw new DeploymentError(`circuit ${p.circuitId} has no verifier in this deployment`)
+      const r = await send('publish dataset', datasets, 'publish', [
+        p.manifestCid,
+        p.root,
+        p.keyCommitment,
+        p.qualityScore,
+        p.statsDigest,
+        p.deviceIds,
+        p.parent ?? 0n,
+        slot,
+      ])
+      return { ...result(r), datasetId: eventArg(r, datasets, 'DatasetPublished', 'datasetId') as bigint }
+    },
+    async attestQuality(datasetId, score, reportCid) {
+      return result(await send('attest quality', datasets, 'attestQuality', [datasetId, score, reportCid]))
+    },
+    async datasetOf(datasetId) {
+      const d = await read<DatasetRecord & { qualityScore: bigint; circuit: bigint }>('read dataset', datasets, 'datasetOf', [datasetId])
+      return {
+        owner: d.owner,
+        publishedAt: d.publishedAt,
+        qualityScore: Number(d.qualityScore),
+        parent: d.parent,
+        circuit: Number(d.circuit),
+        root: d.root,
+        anchor: d.anchor,
+      }
+    },
+    async verifyBatch(datasetId, proof, publicSignals, siblings, leafIndex) {
+      const batch = { proof: proofToCalldata(proof), publicSignals: publicSignals.map(BigInt) }
+      await read('verify batch', datasets, 'verifyBatch', [datasetId, batch, siblings, leafIndex])
+      return true
+    },
+    async list(p) {
+      return result(
+        await send('list dataset', market, 'list', [
+          p.datasetId,
+          p.price,
+          p.paymentToken ?? ZeroAddress,
+          p.accessPeriod ?? 0n,
+          p.splits ?? [],
+        ]),
+      )
+    },
+    async setPrice(datasetId, price) {
+      return result(await send('change price', market, 'setPrice', [datasetId, price]))
+    },
+    async delist(datasetId) {
+      return result(await send('delist dataset', market, 'delist', [datasetId]))
+    },
+    listingOf,
+    async buy(datasetId) {
+      const listing = await listingOf(datasetId)
+      if (listing.paymentToken !== ZeroAddress) {
+        const token = at(listing.paymentToken, testStablecoinAbi)
+        const owner = await (runner as unknown as { getAddress(): Promise<string> }).getAddress()
+        const allowance = await read<bigint>('read allowance', token, 'allowance', [owner, market.target])
+        if (allowance < listing.price) await send('approve payment', token, 'approve', [market.target, listing.price])
+      }
+      const value = listing.paymentToken === ZeroAddress ? listing.price : undefined
+      const r = await send('buy access', market, 'buy', [datasetId, listing.price], value)
+      return { ...result(r), price: listing.price, expiresAt: eventArg(r, market, 'Purchased', 'expiresAt') as bigint }
+    },
+    async withdraw(token = ZeroAddress) {
+      const r = await send('withdraw proceeds', market, 'withdraw', [token])
+      return { ...result(r), amount: eventArg(r, market, 'Withdrawn', 'amount') as bigint }
+    },
+    owed(account, token = ZeroAddress) {
+      return read('read proceeds', market, 'owed', [account, token])
+    },
+    hasAccess(account, datasetId) {
+      return read('check access', market, 'hasAccess', [account, datasetId])
+    },
+  }
+}

@@ -1,0 +1,104 @@
+import { ContractFactory, type ContractTransactionResponse, type InterfaceAbi, type Signer } from 'ethers'
+import * as abis from './generated/abis.js'
+import { DeploymentError, VERIFIER_SLOTS, type Deployment } from './deployment.js'
+
+export interface DeployOptions {
+  /** Receives protocol fees (default: the deployer). */
+  treasury?: string
+  /** Protocol fee in basis points (default 250 = 2.5%). */
+  feeBps?: number
+  /** Holder of the admin roles (default: the deployer). */
+  admin?: string
+  /** ERC-1155 metadata URI template of access tokens. */
+  tokenUri?: string
+  /** Also deploy the development stablecoin (local chains). */
+  testStablecoin?: boolean
+  /** Reports each step. */
+  log?: (msg: string) => void
+}
+
+type Named = { abi: InterfaceAbi; bytecode: string }
+
+function artifact(name: string): Named {
+  const key = name.charAt(0).toLowerCase() + name.slice(1)
+  const table = abis as unknown as Record<string, unknown>
+  const abi = table[`${key}Abi`]
+  const bytecode = table[`${key}Bytecode`]
+  if (abi === undefined || typeof bytecode !== 'string' || bytecode === '0x')
+    throw new DeploymentError(`contract ${name} is not in contracts/generated/abis.ts (run npm run build)`)
+  return { abi: abi as InterfaceAbi, bytecode }
+}
+
+async function deploy(signer: Signer, name: string, args: unknown[]): Promise<{ address: string; block: number }> {
+  const { abi, bytecode } = artifact(name)
+  try {
+    const contract = await new ContractFactory(abi, bytecode, signer).deploy(...args)
+    const receipt = await contract.deploymentTransaction()!.wait()
+    return { address: await contract.getAddress(), block: receipt!.blockNumber }
+  } catch (err) {
+    throw new DeploymentError(`deploying ${name} failed: ${(err as { shortMessage?: string }).shortMessage ?? (err as Error).message}`, {
+      cause: err,
+    })
+  }
+}
+
+/**
+ * Deploys Assay's contracts with `signer` and wires them: PoseidonT3, DeviceRegistry,
+ * DatasetRegistry with every SensorStats verifier in its slot, DataMarket (and tUSD when asked).
+ * Works on any EVM chain: Hardhat's network, the embedded anvil, or an RPC endpoint.
+ */
+export async function deployContracts(signer: Signer, options: DeployOptions = {}): Promise<Deployment> {
+  const log = options.log ?? ((): void => undefined)
+  const deployer = await signer.getAddress()
+  const admin = options.admin ?? deployer
+  if (signer.provider === null) throw new DeploymentError('the signer has no provider')
+  const network = await signer.provider.getNetwork()
+
+  const poseidon = await deploy(signer, 'PoseidonT3', [])
+  log(`PoseidonT3 ${poseidon.address}`)
+  const devices = await deploy(signer, 'DeviceRegistry', [poseidon.address])
+  log(`DeviceRegistry ${devices.address}`)
+  const datasets = await deploy(signer, 'DatasetRegistry', [devices.address, poseidon.address, deployer])
+  log(`DatasetRegistry ${datasets.address}`)
+  const registry = new ContractFactory(artifact('DatasetRegistry').abi, '0x', signer).attach(datasets.address)
+  const transact = async (fn: string, ...args: unknown[]): Promise<void> => {
+    await ((await registry.getFunction(fn)(...args)) as ContractTransactionResponse).wait()
+  }
+  const adminRole = (): Promise<string> => registry.getFunction('DEFAULT_ADMIN_ROLE')() as Promise<string>
+  const verifiers: Deployment['verifiers'] = {}
+  for (const { slot, circuitId, contract } of VERIFIER_SLOTS) {
+    const verifier = await deploy(signer, contract, [])
+    await transact('setVerifier', slot, verifier.address)
+    verifiers[circuitId] = { slot, address: verifier.address }
+    log(`${contract} ${verifier.address} in slot ${slot}`)
+  }
+  if (admin !== deployer) {
+    await transact('grantRole', await adminRole(), admin)
+    await transact('renounceRole', await adminRole(), deployer)
+  }
+  const market = await deploy(signer, 'DataMarket', [
+    datasets.address,
+    options.treasury ?? deployer,
+    options.feeBps ?? 250,
+    admin,
+    options.tokenUri ?? 'assay://datasets/{id}',
+  ])
+  log(`DataMarket ${market.address}`)
+  const stablecoin = options.testStablecoin === true ? await deploy(signer, 'TestStablecoin', [deployer]) : undefined
+  if (stablecoin !== undefined) log(`TestStablecoin ${stablecoin.address}`)
+
+  return {
+    version: 1,
+    chainId: Number(network.chainId),
+    deployer,
+    startBlock: poseidon.block,
+    contracts: {
+      poseidonT3: poseidon.address,
+      deviceRegistry: devices.address,
+      datasetRegistry: datasets.address,
+      dataMarket: market.address,
+      ...(stablecoin !== undefined ? { testStablecoin: stablecoin.address } : {}),
+    },
+    verifiers,
+  }
+}

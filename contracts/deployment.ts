@@ -1,0 +1,62 @@
+import { z } from 'zod'
+import { AssayError } from '../core/index.js'
+
+/**
+ * Verifier slots of DatasetRegistry (the `circuit` a dataset names on-chain), one per SensorStats
+ * circuit. Slots are permanent: a slot's verifier is installed once and never replaced, so a new
+ * circuit version gets a new slot.
+ */
+export const VERIFIER_SLOTS = [
+  { slot: 0, circuitId: 'sensor-stats-b16-v1', contract: 'SensorStatsB16TestVerifier' },
+  { slot: 1, circuitId: 'sensor-stats-16bit-b400-v1', contract: 'SensorStats16BitVerifier' },
+  { slot: 2, circuitId: 'sensor-stats-24bit-b336-v1', contract: 'SensorStats24BitVerifier' },
+  { slot: 3, circuitId: 'sensor-stats-32bit-b280-v1', contract: 'SensorStats32BitVerifier' },
+] as const
+
+/** The verifier slot of a circuit. @throws {DeploymentError} for a circuit without one. */
+export function verifierSlotOf(circuitId: string): number {
+  const entry = VERIFIER_SLOTS.find((s) => s.circuitId === circuitId)
+  if (entry === undefined) throw new DeploymentError(`no verifier slot for circuit ${circuitId}`)
+  return entry.slot
+}
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/)
+
+/** Where Assay's contracts live on one chain (saved as deployment.json). */
+export const deploymentSchema = z.strictObject({
+  version: z.literal(1),
+  chainId: z.number().int().positive(),
+  deployer: address,
+  /** Block of the first deployment transaction: indexers start here. */
+  startBlock: z.number().int().nonnegative(),
+  contracts: z.strictObject({
+    poseidonT3: address,
+    deviceRegistry: address,
+    datasetRegistry: address,
+    dataMarket: address,
+    /** A development stablecoin (tUSD), on development chains only. */
+    testStablecoin: address.optional(),
+  }),
+  /** Verifier contract per circuit id. */
+  verifiers: z.record(z.string(), z.strictObject({ slot: z.number().int().min(0).max(255), address })),
+})
+
+export type Deployment = z.infer<typeof deploymentSchema>
+
+/** A deployment that cannot be made, read or trusted. */
+export class DeploymentError extends AssayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'DeploymentError'
+  }
+}
+
+/** Validates a deployment record. @throws {DeploymentError} naming the bad field */
+export function parseDeployment(value: unknown): Deployment {
+  const parsed = deploymentSchema.safeParse(value)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new DeploymentError(`invalid deployment: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { cause: parsed.error })
+  }
+  return parsed.data
+}

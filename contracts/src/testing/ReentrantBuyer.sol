@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {IERC1155Receiver} from "@openzeppelin/contracts/token/ERC1155/IERC1155Receiver.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {IDataMarket} from "../interfaces/IDataMarket.sol";
+
+/// @title ReentrantBuyer (tests only)
+/// @notice A contract account that tries to re-enter the market from every callback it gets: the
+/// ERC-1155 receive hook during `buy`, and `receive()` during a native `withdraw`.
+contract ReentrantBuyer is IERC1155Receiver {
+    IDataMarket public immutable market;
+    uint256 public attempts;
+    uint256 public reverted;
+
+    constructor(IDataMarket market_) {
+        market = market_;
+    }
+
+    /// @notice Buys access, paying the native coin.
+    function buy(uint256 datasetId, uint256 price) external payable {
+        market.buy{value: price}(datasetId, price);
+    }
+
+    /// @notice Withdraws native proceeds.
+    function withdraw() external {
+        market.withdraw(address(0));
+    }
+
+    function onERC1155Received(address, address, uint256 id, uint256, bytes calldata) external returns (bytes4) {
+        _tryReenter(abi.encodeCall(IDataMarket.buy, (id, 0)));
+        return this.onERC1155Received.selector;
+    }
+
+    function onERC1155BatchReceived(
+        address,
+        address,
+        uint256[] calldata,
+        uint256[] calldata,
+        bytes calldata
+    ) external pure returns (bytes4) {
+        return this.onERC1155BatchReceived.selector;
+    }
+
+    function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
+        return interfaceId == type(IERC1155Receiver).interfaceId || interfaceId == type(IERC165).interfaceId;
+    }
+
+    receive() external payable {
+        if (msg.sender == address(market)) _tryReenter(abi.encodeCall(IDataMarket.withdraw, (address(0))));
+    }
+
+    function _tryReenter(bytes memory data) private {
+        ++attempts;
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, ) = address(market).call(data);
+        if (!ok) ++reverted;
+    }
+}

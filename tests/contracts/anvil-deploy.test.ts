@@ -1,0 +1,96 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect } from 'chai'
+import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
+import { createDeviceKey, listCircuits } from '../../circuits/index.js'
+import { DEV_MNEMONIC } from '../../core/index.js'
+import { createChainClient, VERIFIER_SLOTS } from '../../contracts/index.js'
+import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
+import { caught } from '../helpers/errors.js'
+
+describe('deploying on a real anvil process', function () {
+  this.timeout(180_000)
+  let dir: string
+  let anvil: AnvilService | undefined
+  let provider: JsonRpcProvider | undefined
+  const account = (i: number) =>
+    new NonceManager(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider!))
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'assay-anvil-'))
+  })
+  afterEach(async () => {
+    provider?.destroy()
+    provider = undefined
+    await anvil?.stop()
+    anvil = undefined
+  })
+  after(() => rm(dir, { recursive: true, force: true }))
+
+  async function chain(): Promise<void> {
+    anvil = await startAnvil({ dataDir: dir })
+    provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100 })
+  }
+  const file = () => join(dir, 'chain', 'deployment.json')
+
+  it('deploys once, saves the addresses, and a second start finds them (also after an anvil restart)', async () => {
+    await chain()
+    const first = await ensureDeployment(file(), account(0), { testStablecoin: true })
+    expect(first.deployed).to.equal(true)
+    expect(Object.keys(first.deployment.verifiers).sort()).to.deep.equal(VERIFIER_SLOTS.map((s) => s.circuitId).sort())
+    expect((await ensureDeployment(file(), account(0))).deployed).to.equal(false)
+    await anvil!.stop()
+    anvil = undefined
+    await chain() // same --state file
+    expect(await loadDeployment(file(), account(0))).to.deep.equal(first.deployment)
+  })
+
+  it('registers, publishes, lists and sells to a second account through the chain client', async () => {
+    await chain()
+    const { deployment } = await ensureDeployment(file(), account(0), { testStablecoin: true })
+    const seller = createChainClient(account(1), deployment)
+    const buyer = createChainClient(account(2), deployment)
+    const device = await createDeviceKey()
+    const { deviceId } = await seller.registerDevice(device.Ax, device.Ay, 'ipfs://meta')
+    expect(deviceId).to.equal(device.deviceId)
+    const { datasetId } = await seller.publishDataset({
+      manifestCid: 'bafymanifest',
+      root: 5n,
+      keyCommitment: 6n,
+      qualityScore: 9000,
+      statsDigest: `0x${'11'.repeat(32)}`,
+      deviceIds: [deviceId],
+      circuitId: 'sensor-stats-16bit-b400-v1',
+    })
+    expect((await seller.datasetOf(datasetId)).circuit).to.equal(1)
+    await seller.list({ datasetId, price: 10n ** 16n })
+    await buyer.buy(datasetId)
+    const buyerAddress = await account(2).getAddress()
+    expect(await buyer.hasAccess(buyerAddress, datasetId)).to.equal(true)
+    const paid = await seller.withdraw()
+    expect(paid.amount).to.equal((10n ** 16n * 9750n) / 10_000n)
+  })
+
+  it('refuses a saved deployment for another chain or with contracts missing, with DeploymentError', async () => {
+    await chain()
+    await ensureDeployment(file(), account(0))
+    const saved = JSON.parse(await readFile(file(), 'utf8')) as { chainId: number; contracts: { dataMarket: string } }
+    await writeFile(join(dir, 'other-chain.json'), JSON.stringify({ ...saved, chainId: 5 }))
+    const wrongChain = await caught(() => loadDeployment(join(dir, 'other-chain.json'), account(0)))
+    expect([wrongChain.name, wrongChain.message]).to.deep.include.members(['DeploymentError'])
+    expect(wrongChain.message).to.contain('is for chain 5')
+    await writeFile(
+      join(dir, 'gone.json'),
+      JSON.stringify({ ...saved, contracts: { ...saved.contracts, dataMarket: `0x${'12'.repeat(20)}` } }),
+    )
+    expect((await caught(() => loadDeployment(join(dir, 'gone.json'), account(0)))).message).to.contain('no contract at')
+    expect((await caught(() => loadDeployment(join(dir, 'missing.json'), account(0)))).message).to.contain('run `assay deploy`')
+  })
+
+  it('has a verifier slot for every SensorStats circuit of the catalog, with its generated contract', () => {
+    const stats = listCircuits().filter(([, e]) => e.template === 'SensorStats')
+    expect(VERIFIER_SLOTS.map((s) => s.circuitId).sort()).to.deep.equal(stats.map(([id]) => id).sort())
+    for (const [id, entry] of stats) expect(VERIFIER_SLOTS.find((s) => s.circuitId === id)?.contract).to.equal(entry.verifier)
+  })
+})
