@@ -41,6 +41,15 @@ describe('assay deploy', function () {
     expect((JSON.parse(await readFile(file, 'utf8')) as typeof saved).contracts.dataMarket).to.not.equal(saved.contracts.dataMarket)
   })
 
+  it("dry-runs on Hardhat's in-process network and prints the deployment", async () => {
+    const lines: string[] = []
+    await deployCommand(loadConfig({ ASSAY_DATA_DIR: join(dir, 'dry') }), { ...options, network: 'hardhat' }, (l) => lines.push(l))
+    const printed = JSON.parse(lines.at(-1)!) as { chainId: number; contracts: Record<string, string> }
+    expect(printed.chainId).to.equal(31337)
+    expect(Object.keys(printed.contracts)).to.include.members(['deviceRegistry', 'datasetRegistry', 'dataMarket'])
+    expect(existsSync(join(dir, 'dry'))).to.equal(false)
+  })
+
   it('refuses without RPC_URL, or with a fee above 10%, with ConfigError', async () => {
     const embedded = loadConfig({ ASSAY_DATA_DIR: join(dir, 'none') })
     expect((await caught(() => deployCommand(embedded, options, quiet))).name).to.equal('ConfigError')

@@ -254,6 +254,19 @@ describe('DataMarket', function () {
     })
   })
 
+  it('answers its views: fee terms, splits, token id, ERC-1155 and AccessControl interfaces', async () => {
+    const { market, seller, treasury, deviceOwner } = await loadFixture(fixture)
+    await list(market, seller, { splits: [{ account: deviceOwner.address, bps: 1500 }] })
+    const [feeTreasury, bps] = await market.getFunction('feeTerms')()
+    expect([feeTreasury, bps]).to.deep.equal([treasury.address, 250n])
+    expect((await market.getFunction('splitsOf')(1n)).map((s: { account: string; bps: bigint }) => [s.account, s.bps])).to.deep.equal([
+      [deviceOwner.address, 1500n],
+    ])
+    expect(await market.getFunction('tokenIdOf')(7n)).to.equal(7n)
+    for (const id of ['0xd9b67a26', '0x7965db0b', '0x01ffc9a7']) expect(await market.getFunction('supportsInterface')(id)).to.equal(true)
+    expect(await market.getFunction('supportsInterface')('0xffffffff')).to.equal(false)
+  })
+
   it('is usable through the typed chain client, which decodes reverts into ContractError', async () => {
     const { client, seller, buyer, deployment } = await loadFixture(fixture)
     await client(seller).list({ datasetId: 1n, price: 3_000_000n, paymentToken: deployment.contracts.testStablecoin, accessPeriod: DAY })

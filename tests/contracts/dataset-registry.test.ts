@@ -97,6 +97,8 @@ describe('DatasetRegistry', function () {
     expect(await datasets.getFunction('computeAnchor')(CID, 777n, STATS)).to.equal(anchor)
     expect(await datasets.getFunction('hasDevice')(1n, alice.deviceId)).to.equal(true)
     expect(await datasets.getFunction('ownerOf')(1n)).to.equal(seller.address)
+    expect(await datasets.getFunction('datasetCount')()).to.equal(1n)
+    await expect(datasets.getFunction('ownerOf')(2n)).to.be.revertedWithCustomError(datasets, 'UnknownDataset').withArgs(2n)
   })
 
   it('records versions: a parent of the same owner, never of another', async () => {

@@ -27,11 +27,13 @@ contract ReentrantBuyer is IERC1155Receiver {
         market.withdraw(address(0));
     }
 
+    /// @notice Tries to buy again while the market is minting to it.
     function onERC1155Received(address, address, uint256 id, uint256, bytes calldata) external returns (bytes4) {
         _tryReenter(abi.encodeCall(IDataMarket.buy, (id, 0)));
         return this.onERC1155Received.selector;
     }
 
+    /// @notice Accepts batch mints (never used by the market).
     function onERC1155BatchReceived(
         address,
         address,
@@ -42,10 +44,12 @@ contract ReentrantBuyer is IERC1155Receiver {
         return this.onERC1155BatchReceived.selector;
     }
 
+    /// @notice ERC-165: an ERC-1155 receiver.
     function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
         return interfaceId == type(IERC1155Receiver).interfaceId || interfaceId == type(IERC165).interfaceId;
     }
 
+    /// @notice Tries to withdraw again while the market pays it.
     receive() external payable {
         if (msg.sender == address(market)) _tryReenter(abi.encodeCall(IDataMarket.withdraw, (address(0))));
     }
