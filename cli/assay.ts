@@ -56,6 +56,16 @@ program
     })
   })
 
+program
+  .command('map')
+  .description('infer a mapping (timestamp, device, metrics, units, missing tokens) for a CSV or NDJSON file, to edit before publishing')
+  .argument('<file>', 'the sensor file')
+  .option('--out <mapping.json>', 'write the mapping to a file instead of standard output')
+  .action(async (file: string, opts: { out?: string }) => {
+    const { mapCommand } = await import('./map-command.js')
+    await mapCommand(file, opts)
+  })
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Named errors carry a message meant for the user; anything else is a bug and shows its stack.
   if (err instanceof Error && err.name !== 'Error') {

@@ -92,23 +92,19 @@ function decimalPlaces(text: string): number {
 }
 
 /**
- * Picks an encoding for a metric from its readings: as many decimal places as the data carries
- * (at most 9), and an offset that makes the lowest reading non-negative with headroom of the
- * observed span below it (so a later version of the dataset with slightly lower readings still
- * fits). Reduces the scale when the range would not fit 32 bits.
+ * Picks an encoding for a metric from its readings: the sensor's resolution, i.e. the fewest
+ * decimal places that write at least 90% of the readings exactly (at most 9; a few averaged rows
+ * such as `20.8566666666667` do not push a 0.01 °C series to 13 digits; they are rounded), and an
+ * offset that makes the lowest reading non-negative with headroom of the observed span below it
+ * (so a later version of the dataset with slightly lower readings still fits). Reduces the scale
+ * when the range would not fit 32 bits.
  *
  * @throws {ValueOutOfRangeError} when even scale 0 cannot hold the range.
  */
 export function inferEncoding(readings: ReadonlyArray<number | string>, options: { scale?: number } = {}): MetricEncoding {
   if (readings.length === 0) return { scale: options.scale ?? 0, offset: 0 }
   const texts = readings.map((r) => (typeof r === 'number' ? String(r) : r.trim()))
-  // A reduce, not Math.max(...): spreading a large file's readings overflows the call stack.
-  let scale =
-    options.scale ??
-    Math.min(
-      MAX_SCALE,
-      texts.reduce((most, t) => Math.max(most, decimalPlaces(t)), 0),
-    )
+  let scale = options.scale ?? resolution(texts)
   for (; scale >= 0; scale--) {
     const scaled = texts.map((t) => scaleDecimal(t, scale))
     const lowest = scaled.reduce((a, b) => (b < a ? b : a))
@@ -120,4 +116,16 @@ export function inferEncoding(readings: ReadonlyArray<number | string>, options:
     if (options.scale !== undefined) break
   }
   throw new ValueOutOfRangeError(texts[0]!, { scale: Math.max(0, scale), offset: 0 })
+}
+
+/** Fewest decimal places (≤ MAX_SCALE) that write at least 90% of the texts exactly. */
+function resolution(texts: readonly string[]): number {
+  const counts = new Array<number>(MAX_SCALE + 2).fill(0)
+  for (const t of texts) counts[Math.min(decimalPlaces(t), MAX_SCALE + 1)]! += 1
+  let covered = 0
+  for (let s = 0; s <= MAX_SCALE; s++) {
+    covered += counts[s]!
+    if (covered >= 0.9 * texts.length) return s
+  }
+  return MAX_SCALE
 }

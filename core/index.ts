@@ -15,3 +15,5 @@ export {
   ValueOutOfRangeError,
 } from './fixed-point-codec.js'
 export type { MetricEncoding } from './fixed-point-codec.js'
+export { importMappingSchema, MappingError, metricName, parseImportMapping } from './import-mapping.js'
+export type { ImportMapping, ImportMappingInput, MetricMapping } from './import-mapping.js'

@@ -1,4 +1,16 @@
-// Pipelines: BullMQ queues and workers on Redis. This issue provides the Redis service; the
-// publish flow arrives with the publishing issue.
+// Pipelines: importing sellers' files into readings, the quality score, and (on BullMQ and Redis)
+// the publish flow. Node-only.
 export { REDIS_INSTALL_HINT, startRedis } from './start-redis.js'
 export type { RedisService, StartRedisOptions } from './start-redis.js'
+export { readCsvRecords, readNdjsonRecords, SourceFormatError } from './read-records.js'
+export type { SourceRecord } from './read-records.js'
+export { createTimestampParser } from './timestamp-parser.js'
+export type { TimestampParser } from './timestamp-parser.js'
+export { importReadings, ImportRowError, MissingColumnError, NoReadingsError } from './import-readings.js'
+export type { ImportedSeries, ImportOptions, ImportResult, RowProblem } from './import-readings.js'
+export { inferMapping } from './infer-mapping.js'
+export type { InferredMapping } from './infer-mapping.js'
+export { metricDefaults } from './metric-defaults.js'
+export type { MetricDefaults } from './metric-defaults.js'
+export { QUALITY_WEIGHTS, scoreQuality } from './quality-score.js'
+export type { ComponentResult, QualityComponent, QualityInput, QualityReport, SeriesQuality } from './quality-score.js'

@@ -19,7 +19,8 @@ describe('startManagedProcess', () => {
     let polls = 0
     const logFile = join(dir, 'sleeper.log')
     const proc = await startManagedProcess('sleeper', process.execPath, ['-e', 'console.log("up"); setInterval(() => {}, 1000)'], {
-      ready: () => Promise.resolve(++polls >= 2),
+      // Ready once polled twice and the child has spoken (a loaded machine starts node slowly).
+      ready: async () => ++polls >= 2 && (await readFile(logFile, 'utf8').catch(() => '')).includes('up'),
       logFile,
     })
     expect(alive(proc.pid)).to.equal(true)
