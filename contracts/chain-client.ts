@@ -75,6 +75,8 @@ export interface ChainClient {
   deviceOf(deviceId: bigint): Promise<{ owner: string; registeredAt: bigint; revokedAt: bigint; epoch: number }>
   canPublish(deviceId: bigint, publisher: string): Promise<boolean>
   publishDataset(params: PublishDatasetParams): Promise<TxResult & { datasetId: bigint }>
+  /** A dataset `owner` already anchored with this manifest CID (so a retried publish never anchors twice). */
+  findPublished(owner: string, manifestCid: string): Promise<(TxResult & { datasetId: bigint }) | undefined>
   attestQuality(datasetId: bigint, score: number, reportCid: string): Promise<TxResult>
   datasetOf(datasetId: bigint): Promise<DatasetRecord>
   verifyBatch(
@@ -184,6 +186,20 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
         slot,
       ])
       return { ...result(r), datasetId: eventArg(r, datasets, 'DatasetPublished', 'datasetId') as bigint }
+    },
+    async findPublished(owner, manifestCid) {
+      let logs: Array<Log & { args?: unknown }>
+      try {
+        logs = await datasets.queryFilter(datasets.filters.DatasetPublished!(null, owner), deployment.startBlock)
+      } catch (err) {
+        throw decodeContractError('look up published datasets', err)
+      }
+      for (const log of logs) {
+        const parsed = datasets.interface.parseLog(log)
+        if (parsed?.args.getValue('manifestCid') === manifestCid)
+          return { datasetId: parsed.args.getValue('datasetId') as bigint, txHash: log.transactionHash, blockNumber: log.blockNumber }
+      }
+      return undefined
     },
     async attestQuality(datasetId, score, reportCid) {
       return result(await send('attest quality', datasets, 'attestQuality', [datasetId, score, reportCid]))

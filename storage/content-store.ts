@@ -63,6 +63,10 @@ export interface ContentStore {
   /** Imports a CAR stream, pins its roots and returns them. */
   importCar(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<CID[]>
   putJson(value: unknown, metadata?: Record<string, string>): Promise<CID>
+  /** Stores public bytes unencrypted (previews), pinned. */
+  putBytes(bytes: Uint8Array, metadata?: Record<string, string>): Promise<CID>
+  /** Reads public bytes back, every block verified. */
+  getBytes(cid: CID, options?: ReadOptions): Promise<Uint8Array>
   getJson(cid: CID, options?: ReadOptions): Promise<unknown>
   /** Validates, then stores a manifest. @throws {ManifestValidationError} */
   putManifest(manifest: ManifestInput): Promise<CID>
@@ -229,6 +233,16 @@ export function createContentStore(components: ContentStoreComponents): ContentS
       const cid = await fs.addBytes(new TextEncoder().encode(JSON.stringify(value)), { rawLeaves: true, cidVersion: 1 })
       await pin(cid, { kind: 'json', ...metadata })
       return cid
+    },
+
+    async putBytes(bytes, metadata = {}) {
+      const cid = await fs.addBytes(bytes, { rawLeaves: true, cidVersion: 1 })
+      await pin(cid, { kind: 'bytes', ...metadata })
+      return cid
+    },
+
+    getBytes(cid, options) {
+      return readAll(cid, options)
     },
 
     async getJson(cid, options) {

@@ -1,0 +1,138 @@
+import {
+  computeBatchCommitment,
+  getPoseidon,
+  prepareBatch,
+  selectSensorStatsCircuit,
+  sensorStatsParams,
+  signBatch,
+  type DeviceKey,
+  type SensorStatsParams,
+} from '../circuits/index.js'
+import { encodeValue, inferEncoding, scaleDecimal, type MetricEncoding } from '../core/index.js'
+import type { ImportedSeries } from './import-readings.js'
+
+/** One series ready to prove: encoded readings and what the manifest says about it. */
+export interface PlannedSeries {
+  seriesId: bigint
+  device: string
+  deviceId: bigint
+  metric: string
+  unit: string
+  encoding: MetricEncoding
+  /** The valid range, encoded and clamped to the circuit's width: the band the proofs count in. */
+  lo: bigint
+  hi: bigint
+  validRange?: readonly [number, number]
+  times: bigint[]
+  values: bigint[]
+  /** Decoded values as the file wrote them (for the quality score and the normalised plaintext). */
+  texts: string[]
+  duplicates: number
+}
+
+/** One batch: its place, salt, commitment and the circuit input (with the device's signature). */
+export interface PlannedBatch {
+  series: number
+  index: number
+  salt: bigint
+  commitment: bigint
+  count: number
+  input: Record<string, string | string[]>
+}
+
+export interface BatchPlan {
+  circuitId: string
+  params: SensorStatsParams
+  series: PlannedSeries[]
+  batches: PlannedBatch[]
+}
+
+export interface PlanOptions {
+  /** Signs every batch: the device's own key, or the owner's gateway key for files without device signatures. */
+  signer: DeviceKey
+  /** Random field elements (salts, series ids); injectable for deterministic tests. */
+  randomField?: () => bigint
+  /** Force a circuit instead of the narrowest production one (tests use the small one). */
+  circuitId?: string
+}
+
+const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
+
+/** A uniformly random field element (rejection sampling over 254-bit strings). */
+export function randomFieldElement(): bigint {
+  for (;;) {
+    const bytes = crypto.getRandomValues(new Uint8Array(32))
+    bytes[0] = bytes[0]! & 0x3f
+    const v = BigInt(`0x${Buffer.from(bytes).toString('hex')}`)
+    if (v < FIELD) return v
+  }
+}
+
+/**
+ * Encodes imported series (the mapping's scale, or the sensor's resolution; an offset that makes
+ * every value non-negative), picks the narrowest production circuit that holds all of them, and
+ * cuts each series into batches of B readings, starting a new batch after a gap the circuit cannot
+ * span. Every batch gets a fresh salt, its commitment and the signer's signature.
+ */
+export async function planBatches(imported: readonly ImportedSeries[], options: PlanOptions): Promise<BatchPlan> {
+  const random = options.randomField ?? randomFieldElement
+  const poseidon = await getPoseidon()
+  const deviceId = poseidon.F.toObject(poseidon([options.signer.Ax, options.signer.Ay]))
+  const encoded = imported.map((s) => {
+    const encoding = inferEncoding(s.values, s.metric.scale !== undefined ? { scale: s.metric.scale } : {})
+    if (s.metric.offset !== undefined) encoding.offset = s.metric.offset
+    return { s, encoding, values: s.values.map((v) => encodeValue(v, encoding)) }
+  })
+  const widest = encoded.flatMap((e) => e.values)
+  const circuitId = options.circuitId ?? selectSensorStatsCircuit(widest)
+  const params = sensorStatsParams(circuitId)
+  const max = (1n << BigInt(params.valueBits)) - 1n
+  const clamp = (v: bigint): bigint => (v < 0n ? 0n : v > max ? max : v)
+
+  const series: PlannedSeries[] = encoded.map(({ s, encoding, values }) => {
+    const range = s.metric.validRange
+    const bound = (x: number): bigint => scaleDecimal(x, encoding.scale) + BigInt(encoding.offset)
+    return {
+      seriesId: random(),
+      device: s.device,
+      deviceId,
+      metric: s.metric.name,
+      unit: s.metric.unit,
+      encoding,
+      lo: range !== undefined ? clamp(bound(range[0])) : 0n,
+      hi: range !== undefined ? clamp(bound(range[1])) : max,
+      ...(range !== undefined ? { validRange: range } : {}),
+      times: s.times.map(BigInt),
+      values,
+      texts: s.values,
+      duplicates: s.duplicates,
+    }
+  })
+
+  const batches: PlannedBatch[] = []
+  const gapLimit = 1n << BigInt(params.gapBits)
+  for (const [si, s] of series.entries()) {
+    let index = 0
+    for (let from = 0; from < s.times.length;) {
+      let to = from + 1
+      while (to < s.times.length && to - from < params.batchSize && s.times[to]! - s.times[to - 1]! <= gapLimit) to++
+      const batch = { values: s.values.slice(from, to), times: s.times.slice(from, to) }
+      const salt = random()
+      const commitment = await computeBatchCommitment(batch, salt, params)
+      const signature = await signBatch(options.signer, commitment, s.seriesId, BigInt(index))
+      const prepared = await prepareBatch(batch, params, {
+        lo: s.lo,
+        hi: s.hi,
+        seriesId: s.seriesId,
+        batchIndex: BigInt(index),
+        salt,
+        device: options.signer,
+        signature,
+      })
+      batches.push({ series: si, index, salt, commitment, count: to - from, input: prepared.input })
+      index++
+      from = to
+    }
+  }
+  return { circuitId, params, series, batches }
+}
