@@ -19,5 +19,15 @@ export type { BatchPlan, PlannedBatch, PlannedSeries, PlanOptions } from './plan
 export { plaintextArchive, seriesDescription } from './plaintext-archive.js'
 export { renderPreview } from './render-preview.js'
 export type { PreviewSeries } from './render-preview.js'
-export { PUBLISH_STAGES, publishDataset, PublishError } from './publish-dataset.js'
-export type { BatchProver, PublishComponents, PublishProgress, PublishRequest, PublishResult, PublishStage } from './publish-dataset.js'
+export { publishDataset, runPublication } from './publish-dataset.js'
+export type { PublishComponents, PublishProgress, PublishRequest, PublishResult } from './publish-dataset.js'
+export { createLocalProver, Publication, PUBLISH_STAGES, PublishError } from './publication.js'
+export type {
+  Anchored,
+  BatchProver,
+  PublicationComponents,
+  PublicationSpec,
+  ProvenBatchFile,
+  PublishStage,
+  StoredContent,
+} from './publication.js'

@@ -13,7 +13,7 @@ import { loadCircuit, releaseProverThreads } from '../../circuits/node.js'
 import { DEV_MNEMONIC, parseImportMapping } from '../../core/index.js'
 import { createChainClient, type ChainClient } from '../../contracts/index.js'
 import { ensureDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
-import { publishDataset, type PublishProgress, type PublishResult } from '../../pipelines/index.js'
+import { Publication, publishDataset, runPublication, type PublishProgress, type PublishResult } from '../../pipelines/index.js'
 import type { ContentStore, EmbeddedHelia, Keystore } from '../../storage/index.js'
 import { createContentStore, createEmbeddedHelia, createKeystore } from '../../storage/node.js'
 import { datasetPath } from '../helpers/datasets.js'
@@ -56,7 +56,15 @@ describe('publishing a file end to end (real Helia on disk, real anvil, producti
     slice = join(dir, 'office.csv')
     await writeFile(slice, `${lines.slice(0, ROWS + 1).join('\n')}\n`)
     result = await publishDataset(
-      { contentStore: store, keystore, chain, owner: wallet.address, ownerPublicKey: wallet.signingKey.publicKey, gateway },
+      {
+        contentStore: store,
+        keystore,
+        chain,
+        owner: wallet.address,
+        ownerPublicKey: wallet.signingKey.publicKey,
+        gateway,
+        workDir: join(dir, 'work'),
+      },
       {
         file: slice,
         mapping: parseImportMapping(JSON.parse(await readFile('examples/occupancy-room-2015.mapping.json', 'utf8'))),
@@ -122,7 +130,7 @@ describe('publishing a file end to end (real Helia on disk, real anvil, producti
   })
 
   it('stores the encrypted plaintext archive: with the data key it is a tar holding the source file byte for byte', async () => {
-    const key = await keystore.get(`kc-${BigInt(result.manifest.encryption.keyCommitment).toString(16)}`)
+    const key = await keystore.get(`pub-${result.workspace.split('/').at(-1)}`)
     const tar = join(dir, 'plain.tar')
     await pipeline(Readable.from(store.cat(CID.parse(result.manifest.content.ciphertextCid), key)), createWriteStream(tar))
     const out = join(dir, 'out')
@@ -138,6 +146,21 @@ describe('publishing a file end to end (real Helia on disk, real anvil, producti
     expect(report.signedBy).to.equal('gateway')
     const png = await store.getBytes(CID.parse(result.manifest.previewCid!))
     expect(Buffer.from(png.subarray(1, 4)).toString()).to.equal('PNG')
+  })
+
+  it('resumes a workspace without redoing finished stages, and never anchors the same manifest twice', async () => {
+    // As if the process died after the anchor transaction was sent but before its result was saved.
+    await rm(join(result.workspace, 'anchored.json'))
+    await rm(join(result.workspace, 'listed.json'))
+    const stages: string[] = []
+    const again = await runPublication(
+      { contentStore: store, keystore, chain, owner: wallet.address, ownerPublicKey: wallet.signingKey.publicKey, gateway },
+      new Publication(result.workspace),
+      (p) => stages.push(p.stage),
+    )
+    expect(again.alreadyAnchored).to.equal(true)
+    expect(again.datasetId).to.equal(result.datasetId)
+    expect(again.manifestCid).to.equal(result.manifestCid)
   })
 
   it('rejects a file with no usable reading as a PublishError at ingest, before anything is stored or sent', async () => {
