@@ -31,3 +31,13 @@ export type {
   PublishStage,
   StoredContent,
 } from './publication.js'
+export {
+  createPublishQueues,
+  publicationId,
+  publicationStatus,
+  stageJobId,
+  startProveWorker,
+  startStageWorker,
+  submitPublication,
+} from './publish-flow.js'
+export type { ProveBatchJob, PublicationStatus, PublishQueueOptions, PublishQueues, StageJob } from './publish-flow.js'

@@ -1,0 +1,236 @@
+import { basename } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  FlowProducer,
+  Queue,
+  UnrecoverableError,
+  WaitingChildrenError,
+  Worker,
+  type ConnectionOptions,
+  type FlowJob,
+  type Job,
+} from 'bullmq'
+import { Publication, PUBLISH_STAGES, type PublicationComponents, type ProvenBatchFile, type PublishStage } from './publication.js'
+
+/** A batch proof job: everything a prover on any machine needs. */
+export interface ProveBatchJob {
+  circuitId: string
+  input: Record<string, string | string[]>
+  series: number
+  index: number
+  count: number
+}
+
+/** A stage job: which workspace it works on (on the disk of the node that owns Helia and the chain key). */
+export interface StageJob {
+  workspace: string
+  step?: 'waiting-for-proofs'
+}
+
+export interface PublishQueueOptions {
+  connection: ConnectionOptions
+  /** Queue name prefix (tests use their own). */
+  prefix?: string
+}
+
+const STAGE_QUEUE = 'assay-publish'
+const PROVE_QUEUE = 'assay-prove'
+const JOB_DEFAULTS = { attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: false, removeOnFail: false } as const
+
+/** Errors that a retry cannot fix: bad input, a revert, a broken invariant. */
+const PERMANENT = new Set([
+  'ImportRowError',
+  'NoReadingsError',
+  'MissingColumnError',
+  'SourceFormatError',
+  'MappingError',
+  'ValueOutOfRangeError',
+  'InvalidNumberError',
+  'BatchInputError',
+  'ContractError',
+  'ManifestValidationError',
+  'ArtifactError',
+])
+
+export interface PublishQueues {
+  stages: Queue<StageJob>
+  proofs: Queue<ProveBatchJob, ProvenBatchFile>
+  flows: FlowProducer
+  close(): Promise<void>
+}
+
+export function createPublishQueues(options: PublishQueueOptions): PublishQueues {
+  const opts = { connection: options.connection, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}) }
+  const stages = new Queue<StageJob>(STAGE_QUEUE, opts)
+  const proofs = new Queue<ProveBatchJob, ProvenBatchFile>(PROVE_QUEUE, opts)
+  const flows = new FlowProducer(opts)
+  return {
+    stages,
+    proofs,
+    flows,
+    async close() {
+      await Promise.all([stages.close(), proofs.close(), flows.close()])
+    },
+  }
+}
+
+/** The id of a publication (its workspace folder's name) and of each of its stage jobs. */
+export const publicationId = (publication: Publication): string => basename(publication.dir)
+export const stageJobId = (pubId: string, stage: PublishStage): string => `${pubId}.${stage}`
+
+/**
+ * Submits a publication as one BullMQ flow: list ← anchor ← preview ← quality ← store ← prove ←
+ * ingest (a parent runs after its child, so ingest runs first). Job ids are derived from the
+ * publication, so submitting twice adds nothing.
+ */
+export async function submitPublication(queues: PublishQueues, publication: Publication): Promise<string> {
+  const pubId = publicationId(publication)
+  let node: FlowJob | undefined
+  for (const stage of PUBLISH_STAGES) {
+    node = {
+      name: stage,
+      queueName: STAGE_QUEUE,
+      data: { workspace: publication.dir } satisfies StageJob,
+      opts: { ...JOB_DEFAULTS, jobId: stageJobId(pubId, stage), failParentOnFailure: true },
+      ...(node !== undefined ? { children: [node] } : {}),
+    }
+  }
+  await queues.flows.add(node!, { queuesOptions: { [STAGE_QUEUE]: { defaultJobOptions: JOB_DEFAULTS } } })
+  return pubId
+}
+
+/**
+ * The stage worker: runs on the node (it needs the content store, keystore and chain key). The
+ * prove stage fans out one child job per missing batch onto the proof queue and waits for them.
+ */
+export function startStageWorker(
+  components: PublicationComponents,
+  options: PublishQueueOptions & { concurrency?: number },
+): Worker<StageJob> {
+  const opts = { connection: options.connection, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}) }
+  const proofQueue = new Queue<ProveBatchJob, ProvenBatchFile>(PROVE_QUEUE, opts)
+  const worker = new Worker<StageJob>(
+    STAGE_QUEUE,
+    async (job: Job<StageJob>, token?: string) => {
+      const publication = new Publication(job.data.workspace)
+      const stage = job.name as PublishStage
+      const progress = (done: number, total: number): Promise<void> => job.updateProgress({ stage, done, total })
+      try {
+        await progress(0, 1)
+        const plan = await publication.ingest(components)
+        if (stage === 'ingest') {
+          await progress(1, 1)
+          return { batches: plan.batches.length, circuitId: plan.circuitId }
+        }
+        if (stage === 'prove') {
+          if (job.data.step !== 'waiting-for-proofs') {
+            const { missing } = await publication.proofs(plan)
+            const pubId = publicationId(publication)
+            for (const i of missing) {
+              const b = plan.batches[i]!
+              await proofQueue.add(
+                'prove-batch',
+                { circuitId: plan.circuitId, input: b.input, series: b.series, index: b.index, count: b.count },
+                {
+                  ...JOB_DEFAULTS,
+                  jobId: `${pubId}.prove.${b.series}-${b.index}`,
+                  parent: { id: job.id!, queue: job.queueQualifiedName },
+                  failParentOnFailure: true,
+                },
+              )
+            }
+            await job.updateData({ ...job.data, step: 'waiting-for-proofs' })
+            if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError()
+          }
+          for (const proof of Object.values(await job.getChildrenValues<ProvenBatchFile>())) await publication.recordProof(proof)
+          const { missing } = await publication.proofs(plan)
+          if (missing.length > 0) throw new Error(`${missing.length} batches have no proof after their jobs completed`)
+          await progress(plan.batches.length, plan.batches.length)
+          return { proofs: plan.batches.length }
+        }
+        const { proofs } = await publication.proofs(plan)
+        switch (stage) {
+          case 'store': {
+            const stored = await publication.store(components, plan, proofs)
+            await progress(1, 1)
+            return { ciphertextCid: stored.ciphertextCid }
+          }
+          case 'quality': {
+            const quality = await publication.quality(components, plan, proofs)
+            await progress(1, 1)
+            return { score: quality.report.score }
+          }
+          case 'preview': {
+            const preview = await publication.preview(components, plan)
+            await progress(1, 1)
+            return preview
+          }
+          case 'anchor': {
+            const a = await publication.anchor(components, plan, proofs)
+            return { datasetId: a.datasetId.toString(), manifestCid: a.manifestCid, txHash: a.txHash, root: a.root.toString() }
+          }
+          case 'list': {
+            const anchored = await publication.anchor(components, plan, proofs)
+            await publication.list(components, anchored)
+            return { datasetId: anchored.datasetId.toString(), manifestCid: anchored.manifestCid, txHash: anchored.txHash }
+          }
+          default:
+            throw new UnrecoverableError(`unknown stage ${job.name}`)
+        }
+      } catch (err) {
+        if (err instanceof WaitingChildrenError || err instanceof UnrecoverableError) throw err
+        const cause = (err as { cause?: unknown }).cause as Error | undefined
+        if (PERMANENT.has((err as Error).name) || (cause !== undefined && PERMANENT.has(cause.name)))
+          throw new UnrecoverableError(`${stage}: ${(err as Error).name}: ${(err as Error).message}`)
+        throw err
+      }
+    },
+    { ...opts, concurrency: options.concurrency ?? 2 },
+  )
+  worker.on('closed', () => void proofQueue.close())
+  return worker
+}
+
+/**
+ * A proof worker: each batch is proven in a sandboxed child process (BullMQ forks it), so a
+ * crash or SIGKILL loses only that attempt. Runs on the node or on other machines (`assay worker`).
+ */
+export function startProveWorker(options: PublishQueueOptions & { concurrency?: number }): Worker<ProveBatchJob, ProvenBatchFile> {
+  const processor = fileURLToPath(new URL('./prove-batch-processor.ts', import.meta.url))
+  return new Worker<ProveBatchJob, ProvenBatchFile>(PROVE_QUEUE, processor, {
+    connection: options.connection,
+    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+    concurrency: options.concurrency ?? 1,
+  })
+}
+
+export interface PublicationStatus {
+  id: string
+  stages: Record<PublishStage, string>
+  proofs: { done: number; total: number }
+  /** The list stage's result once the flow completed. */
+  result?: { datasetId: string; manifestCid: string; txHash: string }
+  failedReason?: string
+}
+
+/** Where a publication's flow stands: the state of each stage job and how many batches are proven. */
+export async function publicationStatus(queues: PublishQueues, pubId: string): Promise<PublicationStatus> {
+  const stages = {} as Record<PublishStage, string>
+  let failedReason: string | undefined
+  let result: PublicationStatus['result']
+  let proofs = { done: 0, total: 0 }
+  for (const stage of PUBLISH_STAGES) {
+    const job = await queues.stages.getJob(stageJobId(pubId, stage))
+    stages[stage] = job === undefined ? 'unknown' : await job.getState()
+    if (job?.failedReason !== undefined && failedReason === undefined) failedReason = job.failedReason
+    if (stage === 'prove' && job !== undefined) {
+      // Only the batch jobs count (the prove stage's other child is ingest).
+      const deps = await job.getDependencies({ processed: { count: 100_000 }, unprocessed: { count: 100_000 } })
+      const isProof = (key: string): boolean => key.includes(`:${PROVE_QUEUE}:`)
+      const done = Object.keys(deps.processed ?? {}).filter(isProof).length
+      proofs = { done, total: done + (deps.unprocessed ?? []).filter(isProof).length }
+    }
+    if (stage === 'list' && stages[stage] === 'completed') result = job!.returnvalue as PublicationStatus['result']
+  }
+  return { id: pubId, stages, proofs, ...(result !== undefined ? { result } : {}), ...(failedReason !== undefined ? { failedReason } : {}) }
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { expect } from 'chai'
+import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
+import { createDeviceKey } from '../../circuits/index.js'
+import { DEV_MNEMONIC, parseImportMapping } from '../../core/index.js'
+import { createChainClient, type ChainClient } from '../../contracts/index.js'
+import { ensureDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
+import {
+  createPublishQueues,
+  Publication,
+  publicationStatus,
+  startProveWorker,
+  startStageWorker,
+  startRedis,
+  submitPublication,
+  type PublicationComponents,
+  type PublicationStatus,
+  type PublishQueues,
+  type RedisService,
+} from '../../pipelines/index.js'
+import type { EmbeddedHelia } from '../../storage/index.js'
+import { createContentStore, createEmbeddedHelia, createKeystore } from '../../storage/node.js'
+import { datasetPath } from '../helpers/datasets.js'
+
+describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandboxed child processes)', function () {
+  this.timeout(600_000)
+  let dir: string
+  let redis: RedisService
+  let anvil: AnvilService
+  let provider: JsonRpcProvider
+  let helia: EmbeddedHelia
+  let queues: PublishQueues
+  let chain: ChainClient
+  let components: PublicationComponents
+  const workers: Array<{ close(): Promise<void> }> = []
+  const prefix = `test-${randomUUID()}`
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'assay-flow-'))
+    redis = await startRedis({ dataDir: join(dir, 'node') })
+    anvil = await startAnvil({ dataDir: join(dir, 'node') })
+    provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100 })
+    const wallet = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/0").connect(provider)
+    const { deployment } = await ensureDeployment(join(dir, 'deployment.json'), new NonceManager(wallet))
+    chain = createChainClient(new NonceManager(wallet), deployment)
+    helia = await createEmbeddedHelia({ dataDir: join(dir, 'node') })
+    components = {
+      contentStore: createContentStore({ helia: helia.helia }),
+      keystore: await createKeystore({ dir: join(dir, 'keystore'), masterKey: new Uint8Array(32).fill(3) }),
+      chain,
+      owner: wallet.address,
+      ownerPublicKey: wallet.signingKey.publicKey,
+      gateway: await createDeviceKey(),
+    }
+    const connection = { url: redis.url, maxRetriesPerRequest: null }
+    queues = createPublishQueues({ connection, prefix })
+    workers.push(startStageWorker(components, { connection, prefix }), startProveWorker({ connection, prefix, concurrency: 2 }))
+  })
+  after(async () => {
+    for (const w of workers) await w.close()
+    await queues?.close()
+    await helia?.stop()
+    provider?.destroy()
+    await anvil?.stop()
+    await redis?.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  async function until(pubId: string, done: (s: PublicationStatus) => boolean): Promise<PublicationStatus> {
+    for (let i = 0; i < 600; i++) {
+      const status = await publicationStatus(queues, pubId)
+      if (done(status) || status.failedReason !== undefined) return status
+      await sleep(500)
+    }
+    throw new Error(`publication ${pubId} did not finish`)
+  }
+
+  it('publishes a slice of the occupancy file: every stage completes, batches proven by child jobs, anchored once', async () => {
+    const lines = readFileSync(datasetPath('occupancy-room-2015.csv'), 'utf8').split('\n')
+    const file = join(dir, 'office.csv')
+    await writeFile(file, `${lines.slice(0, 121).join('\n')}\n`)
+    const publication = await Publication.create(join(dir, 'work', 'pub-flow-1'), file, {
+      title: 'Office room, two hours',
+      description: '',
+      licence: 'CC-BY-4.0',
+      tags: [],
+      mapping: parseImportMapping(JSON.parse(await readFile('examples/occupancy-room-2015.mapping.json', 'utf8'))),
+      listing: { price: '1000000000000000' },
+    })
+    const pubId = await submitPublication(queues, publication)
+    expect(await submitPublication(queues, publication)).to.equal(pubId) // same ids: nothing new
+    const status = await until(pubId, (s) => s.result !== undefined)
+    expect(status.failedReason).to.equal(undefined)
+    expect(Object.values(status.stages)).to.deep.equal(Array(7).fill('completed'))
+    expect(status.proofs).to.deep.equal({ done: 5, total: 5 })
+    const record = await chain.datasetOf(BigInt(status.result!.datasetId))
+    const anchored = (await publication.load<{ root: bigint }>('anchored'))!
+    expect(record.root).to.equal(anchored.root)
+    expect((await chain.listingOf(BigInt(status.result!.datasetId))).active).to.equal(true)
+  })
+
+  it('fails a publication whose file has no usable reading at ingest, for good (no retries), and says why', async () => {
+    const file = join(dir, 'bad.csv')
+    await writeFile(file, 'Date,Temperature\n"2015-02-04 17:51:00",NA\n')
+    const publication = await Publication.create(join(dir, 'work', 'pub-flow-bad'), file, {
+      title: 'Nothing',
+      description: '',
+      licence: 'CC0-1.0',
+      tags: [],
+      mapping: parseImportMapping({
+        version: 1,
+        format: 'csv',
+        timestamp: { columns: ['Date'], format: 'YYYY-MM-DD HH:mm:ss' },
+        metrics: [{ column: 'Temperature' }],
+      }),
+    })
+    const pubId = await submitPublication(queues, publication)
+    const status = await until(pubId, (s) => s.stages.ingest === 'failed')
+    expect(status.stages.ingest).to.equal('failed')
+    expect(status.failedReason).to.contain('NoReadingsError')
+    const job = await queues.stages.getJob(`${pubId}.ingest`)
+    expect(job!.attemptsMade).to.equal(1)
+  })
+})
