@@ -66,6 +66,39 @@ program
     await mapCommand(file, opts)
   })
 
+program
+  .command('publish')
+  .description('publish a sensor file through a running node: import, prove, encrypt, store, score, anchor and list, with progress')
+  .argument('<file>', 'CSV or NDJSON file')
+  .option('--map <mapping.json>', 'the mapping (default: the node infers one; see `assay map`)')
+  .requiredOption('--title <title>', 'title of the dataset')
+  .option('--description <text>', 'description')
+  .option('--licence <spdx>', 'licence', 'CC-BY-4.0')
+  .option('--tags <a,b>', 'comma-separated tags')
+  .option('--price <amount>', 'price in whole units of the payment token (ether for the native coin); omit to publish unlisted')
+  .option('--token <address>', 'ERC-20 to be paid in (default: the native coin)')
+  .option('--decimals <n>', "the payment token's decimals", '18')
+  .option('--period <duration>', 'access period per purchase: 7d, 24h, 3600 (default: perpetual)')
+  .option('--node <url>', 'the node to publish through (default: http://127.0.0.1:$PORT)')
+  .option('--json', 'print {datasetId, manifestCid, root, txHash, stats, quality} at the end')
+  .action(async (file: string, opts: Record<string, string | boolean | undefined>) => {
+    const { publishCommand } = await import('./publish-command.js')
+    const config = loadConfig()
+    await publishCommand(file, {
+      node: (opts.node as string | undefined) ?? `http://${config.host}:${config.port}`,
+      title: opts.title as string,
+      ...(opts.map !== undefined ? { map: opts.map as string } : {}),
+      ...(opts.description !== undefined ? { description: opts.description as string } : {}),
+      licence: opts.licence as string,
+      ...(opts.tags !== undefined ? { tags: opts.tags as string } : {}),
+      ...(opts.price !== undefined ? { price: opts.price as string } : {}),
+      ...(opts.token !== undefined ? { token: opts.token as string } : {}),
+      decimals: Number(opts.decimals),
+      ...(opts.period !== undefined ? { period: opts.period as string } : {}),
+      json: opts.json === true,
+    })
+  })
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Named errors carry a message meant for the user; anything else is a bug and shows its stack.
   if (err instanceof Error && err.name !== 'Error') {

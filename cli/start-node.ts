@@ -6,7 +6,17 @@ import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet, type Signer } from
 import { DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
 import { createChainClient, type ChainClient, type Deployment } from '../contracts/index.js'
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../contracts/node.js'
-import { startRedis, type RedisService } from '../pipelines/index.js'
+import {
+  createPublishQueues,
+  publicationStatus,
+  startProveWorker,
+  startRedis,
+  startStageWorker,
+  submitPublication,
+  type Publication,
+  type RedisService,
+} from '../pipelines/index.js'
+import { loadGatewayKey } from './gateway-key.js'
 import { createApp, type HealthReport, type ServiceHealth } from '../server/index.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceError } from '../core/index.js'
@@ -14,6 +24,8 @@ import { createContentStore, createEmbeddedHelia, createKeystore, loadMasterKey 
 import type { ContentStore, EmbeddedHelia, Keystore } from '../storage/index.js'
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+/** Largest upload `POST /datasets` accepts. */
+const MAX_UPLOAD_BYTES = 1024 ** 3
 
 /** A running Assay node: its services and the HTTP server. */
 export interface AssayNode {
@@ -81,11 +93,11 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     stack.push(() => Promise.resolve(provider.destroy()))
     // NonceManager: the provider caches eth_getTransactionCount briefly, so back-to-back
     // transactions would otherwise reuse a nonce.
-    const signer: Signer = new NonceManager(
+    const wallet =
       config.privateKey !== undefined
         ? new Wallet(config.privateKey, provider)
-        : HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/0").connect(provider),
-    )
+        : HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/0").connect(provider)
+    const signer: Signer = new NonceManager(wallet)
     const chainId = Number((await provider.getNetwork()).chainId)
     const deploymentFile = join(config.dataDir, 'chain', `deployment-${chainId}.json`)
     let deployment: Deployment
@@ -125,6 +137,31 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       `keystore: ${join(config.dataDir, 'keystore')} (${(await keystore.list()).length} data keys; master key from ${config.masterKeyHex === undefined ? 'master.key' : 'ASSAY_MASTER_KEY'})`,
     )
 
+    // Publishing: the stage worker runs here (it needs Helia, the keystore and the chain key);
+    // batch proofs run in sandboxed child processes, here and on any `assay worker`.
+    const gateway = await loadGatewayKey(join(config.dataDir, 'gateway.key'))
+    const connection = { url: redis.url, maxRetriesPerRequest: null }
+    const queues = createPublishQueues({ connection })
+    const stageWorker = startStageWorker(
+      { contentStore, keystore, chain, owner: wallet.address, ownerPublicKey: wallet.signingKey.publicKey, gateway },
+      { connection },
+    )
+    const proveWorker = startProveWorker({ connection })
+    stack.push(async () => {
+      await Promise.all([stageWorker.close(), proveWorker.close()])
+      await queues.close()
+    })
+    log(`publishing: stage worker and a sandboxed prover on ${redis.url}; gateway device ${gateway.deviceId}`)
+    const publishing = {
+      workDir: join(config.dataDir, 'publishing'),
+      maxUploadBytes: MAX_UPLOAD_BYTES,
+      submit: (publication: Publication) => submitPublication(queues, publication),
+      status: async (id: string) => {
+        const status = await publicationStatus(queues, id)
+        return Object.values(status.stages).every((s) => s === 'unknown') ? undefined : status
+      },
+    }
+
     const chainUrl = rpcUrl
     const checkHealth = async (): Promise<HealthReport> => {
       const { Redis } = await import('ioredis')
@@ -158,7 +195,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       return { ok: Object.values(services).every((s) => s.ok), services }
     }
 
-    const app = createApp({ checkHealth, webDir: join(projectRoot, 'build', 'web') })
+    const app = createApp({ checkHealth, webDir: join(projectRoot, 'build', 'web'), publishing })
     const server: Server = app.listen(config.port, config.host)
     await once(server, 'listening')
     stack.push(

@@ -172,7 +172,16 @@ export function startStageWorker(
           case 'list': {
             const anchored = await publication.anchor(components, plan, proofs)
             await publication.list(components, anchored)
-            return { datasetId: anchored.datasetId.toString(), manifestCid: anchored.manifestCid, txHash: anchored.txHash }
+            const manifest = await publication.manifest(components)
+            await progress(1, 1)
+            return {
+              datasetId: anchored.datasetId.toString(),
+              manifestCid: anchored.manifestCid,
+              txHash: anchored.txHash,
+              root: anchored.root.toString(),
+              quality: manifest.quality.score,
+              stats: manifest.stats.map((st, i) => ({ metric: manifest.series[i]!.metric, unit: manifest.series[i]!.unit, ...st })),
+            }
           }
           default:
             throw new UnrecoverableError(`unknown stage ${job.name}`)
@@ -209,7 +218,7 @@ export interface PublicationStatus {
   stages: Record<PublishStage, string>
   proofs: { done: number; total: number }
   /** The list stage's result once the flow completed. */
-  result?: { datasetId: string; manifestCid: string; txHash: string }
+  result?: { datasetId: string; manifestCid: string; txHash: string; root: string; quality: number; stats: Array<Record<string, unknown>> }
   failedReason?: string
 }
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import express, { type Express } from 'express'
 import { createErrorHandler } from './http-errors.js'
+import { publishingRoutes, type PublishingApi } from './publishing-routes.js'
 
 /** State of one embedded or external service, as reported by `GET /health`. */
 export interface ServiceHealth {
@@ -20,6 +21,8 @@ export interface AppComponents {
   checkHealth(): Promise<HealthReport>
   /** Built web app (Vite output) to serve at `/`, when present. */
   webDir?: string
+  /** Publishing: uploads become publication jobs (absent: the routes answer 404). */
+  publishing?: PublishingApi
   logError?: (err: unknown) => void
 }
 
@@ -39,6 +42,8 @@ export function createApp(components: AppComponents): Express {
     const report = await components.checkHealth()
     res.status(report.ok ? 200 : 503).json(report)
   })
+
+  if (components.publishing !== undefined) app.use(publishingRoutes(components.publishing))
 
   if (components.webDir !== undefined && existsSync(components.webDir)) {
     app.use(express.static(components.webDir, { index: 'index.html', maxAge: '1h' }))

@@ -4,6 +4,9 @@ import type { ErrorRequestHandler } from 'express'
 const STATUS_BY_NAME: Record<string, number> = {
   ConfigError: 400,
   ValidationError: 400,
+  MappingError: 400,
+  SourceFormatError: 400,
+  UploadTooLargeError: 413,
   NotFoundError: 404,
   ServiceError: 503,
 }

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import Busboy from 'busboy'
+import { Router, type Request, type Response } from 'express'
+import { z } from 'zod'
+import { AssayError, parseImportMapping, type ImportMapping } from '../core/index.js'
+import { inferMapping, Publication, type PublicationSpec, type PublicationStatus } from '../pipelines/index.js'
+
+/** What the publishing routes need from the node. */
+export interface PublishingApi {
+  /** Folder for uploads and publication workspaces. */
+  workDir: string
+  /** Largest accepted upload in bytes. */
+  maxUploadBytes: number
+  submit(publication: Publication): Promise<string>
+  status(id: string): Promise<PublicationStatus | undefined>
+}
+
+/** A request the API refuses (400), naming the field. */
+export class ValidationError extends AssayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'ValidationError'
+  }
+}
+
+/** An upload above the node's limit (413). */
+export class UploadTooLargeError extends AssayError {
+  constructor(limit: number) {
+    super(`the file is larger than this node accepts (${limit} bytes)`)
+    this.name = 'UploadTooLargeError'
+  }
+}
+
+const decimal = z.string().regex(/^\d{1,78}$/, { message: 'must be a whole number' })
+const fieldsSchema = z.strictObject({
+  title: z.string().trim().min(1).max(200),
+  description: z.string().max(10_000).default(''),
+  licence: z.string().trim().min(1).max(100).default('CC-BY-4.0'),
+  tags: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  mapping: z.string().optional(),
+  price: decimal.optional(),
+  paymentToken: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x address' })
+    .optional(),
+  accessPeriod: decimal.optional(),
+  splits: z.string().optional(),
+})
+const splitsSchema = z.array(z.strictObject({ account: z.string().regex(/^0x[0-9a-fA-F]{40}$/), bps: z.number().int().min(1).max(10_000) })).max(16)
+
+/** POST /datasets (multipart upload → a publication job), GET /jobs/:id, GET /jobs/:id/events (SSE). */
+export function publishingRoutes(api: PublishingApi): Router {
+  const router = Router()
+
+  router.post('/datasets', async (req, res, next) => {
+    const id = `pub-${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`
+    const uploadDir = join(api.workDir, 'uploads', id)
+    try {
+      const { file, fields } = await receiveUpload(req, uploadDir, api.maxUploadBytes)
+      const parsed = fieldsSchema.safeParse(fields)
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!
+        throw new ValidationError(`${issue.path.join('.') || 'form'}: ${issue.message}`)
+      }
+      const f = parsed.data
+      let mapping: ImportMapping
+      if (f.mapping !== undefined && f.mapping.trim() !== '') {
+        try {
+          mapping = parseImportMapping(JSON.parse(f.mapping))
+        } catch (err) {
+          throw new ValidationError(`mapping: ${(err as Error).message}`, { cause: err })
+        }
+      } else {
+        mapping = (await inferMapping(file)).mapping
+      }
+      let splits: z.infer<typeof splitsSchema> | undefined
+      if (f.splits !== undefined && f.splits.trim() !== '') {
+        const s = splitsSchema.safeParse(JSON.parse(f.splits))
+        if (!s.success) throw new ValidationError(`splits: ${s.error.issues[0]!.message}`)
+        splits = s.data
+      }
+      const spec: Omit<PublicationSpec, 'sourceName' | 'createdAt'> = {
+        title: f.title,
+        description: f.description,
+        licence: f.licence,
+        tags: f.tags,
+        mapping,
+        ...(f.price !== undefined
+          ? {
+              listing: {
+                price: f.price,
+                ...(f.paymentToken !== undefined ? { paymentToken: f.paymentToken } : {}),
+                ...(f.accessPeriod !== undefined ? { accessPeriod: f.accessPeriod } : {}),
+                ...(splits !== undefined ? { splits } : {}),
+              },
+            }
+          : {}),
+      }
+      const publication = await Publication.create(join(api.workDir, 'publications', id), file, spec)
+      await rm(uploadDir, { recursive: true, force: true })
+      const jobId = await api.submit(publication)
+      res.status(202).json({ jobId, status: `/jobs/${jobId}`, events: `/jobs/${jobId}/events` })
+    } catch (err) {
+      await rm(uploadDir, { recursive: true, force: true })
+      next(err)
+    }
+  })
+
+  router.get('/jobs/:id', async (req, res, next) => {
+    try {
+      const status = await api.status(req.params.id)
+      if (status === undefined) return void res.status(404).json({ error: { name: 'NotFoundError', message: `no job ${req.params.id}` } })
+      res.json(status)
+    } catch (err) {
+      next(err)
+    }
+  })
+
+  router.get('/jobs/:id/events', async (req, res) => {
+    const first = await api.status(req.params.id)
+    if (first === undefined) return void res.status(404).json({ error: { name: 'NotFoundError', message: `no job ${req.params.id}` } })
+    streamStatus(req, res, req.params.id, api)
+  })
+  return router
+}
+
+/** Server-sent events: `progress` on every change, then `done` or `failed`, then the stream ends. */
+function streamStatus(req: Request, res: Response, id: string, api: PublishingApi): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+  let last = ''
+  let closed = false
+  req.on('close', () => (closed = true))
+  const tick = async (): Promise<void> => {
+    while (!closed) {
+      const status = await api.status(id)
+      const text = JSON.stringify(status)
+      if (text !== last) {
+        last = text
+        res.write(`event: progress\ndata: ${text}\n\n`)
+      }
+      if (status?.result !== undefined || status?.failedReason !== undefined) {
+        res.write(`event: ${status.result !== undefined ? 'done' : 'failed'}\ndata: ${text}\n\n`)
+        break
+      }
+      await new Promise((r) => setTimeout(r, 400))
+    }
+    res.end()
+  }
+  tick().catch(() => res.end())
+}
+
+/** Streams the multipart `file` part to disk (bounded by `limit`) and collects the text fields. */
+function receiveUpload(req: Request, dir: string, limit: number): Promise<{ file: string; fields: Record<string, string> }> {
+  return new Promise((resolve, reject) => {
+    let busboy: Busboy.Busboy
+    try {
+      busboy = Busboy({ headers: req.headers, limits: { fileSize: limit, files: 1, fields: 20, fieldSize: 1024 * 1024 } })
+    } catch (err) {
+      return reject(new ValidationError('expected a multipart/form-data upload', { cause: err }))
+    }
+    const fields: Record<string, string> = {}
+    let saving: Promise<string> | undefined
+    let tooLarge = false
+    busboy.on('field', (name, value) => (fields[name] = value))
+    busboy.on('file', (name, stream, info) => {
+      if (name !== 'file') return void stream.resume()
+      const safe = (info.filename || 'upload').replace(/[^A-Za-z0-9._-]+/g, '_').slice(-100)
+      const path = join(dir, safe)
+      stream.on('limit', () => {
+        tooLarge = true
+        stream.resume()
+      })
+      saving = mkdir(dir, { recursive: true }).then(async () => {
+        await pipeline(stream, createWriteStream(path))
+        return path
+      })
+    })
+    busboy.on('error', (err) => reject(new ValidationError(`upload: ${(err as Error).message}`, { cause: err })))
+    busboy.on('close', () => {
+      if (saving === undefined) return reject(new ValidationError('file: no file part named "file" in the upload'))
+      saving.then(
+        (file) => (tooLarge ? reject(new UploadTooLargeError(limit)) : resolve({ file, fields })),
+        (err: unknown) => reject(err as Error),
+      )
+    })
+    req.pipe(busboy)
+  })
+}
