@@ -104,9 +104,14 @@ try {
     seconds[workers] = (performance.now() - t) / 1000
     log(`${workers} prover process(es): ${round(seconds[workers])} s`)
     if (workers === 2) {
+      // Wall time per stage: from the previous stage's end (or the submission) to this one's end,
+      // queueing included; the prove stage's own job only collects its children's proofs.
+      let previous = t + performance.timeOrigin
       for (const stage of ['ingest', 'prove', 'store', 'quality', 'preview', 'anchor', 'list'] as const) {
         const job = await queues.stages.getJob(`${id}.${stage}`)
-        if (job?.processedOn !== undefined && job.finishedOn !== undefined) stageSeconds[stage] = round((job.finishedOn - job.processedOn) / 1000)
+        if (job?.finishedOn === undefined) continue
+        stageSeconds[stage] = round((job.finishedOn - previous) / 1000)
+        previous = job.finishedOn
       }
     }
     await provers.close()

@@ -101,11 +101,13 @@ program
 
 program
   .command('worker')
-  .description('run batch provers only (sandboxed child processes) for the node whose Redis is REDIS_URL; start on other machines to prove faster')
+  .description(
+    'run batch provers only (sandboxed child processes) for the node whose Redis is REDIS_URL; start on other machines to prove faster',
+  )
   .option('--concurrency <n>', 'prover processes', '1')
   .action(async (opts: { concurrency: string }) => {
     const { workerCommand } = await import('./worker-command.js')
-    await workerCommand(loadConfig(), { concurrency: Number(opts.concurrency) })
+    workerCommand(loadConfig(), { concurrency: Number(opts.concurrency) })
   })
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -77,7 +77,8 @@ export async function publishCommand(
     throw new PublishCommandError(`cannot reach the node at ${options.node} (is \`assay node\` running?)`, { cause: err })
   }
   const body = (await res.json()) as { jobId?: string; events?: string; error?: { name: string; message: string } }
-  if (!res.ok || body.jobId === undefined) throw new PublishCommandError(`${body.error?.name ?? res.status}: ${body.error?.message ?? 'upload refused'}`)
+  if (!res.ok || body.jobId === undefined)
+    throw new PublishCommandError(`${body.error?.name ?? res.status}: ${body.error?.message ?? 'upload refused'}`)
   io.err(`publication ${body.jobId} accepted; following its progress`)
 
   const events = await fetch(new URL(body.events!, options.node))
@@ -104,9 +105,13 @@ export async function publishCommand(
       }
     }
   }
-  if (final === undefined || kind === 'failed') throw new PublishCommandError(`publication failed: ${final?.failedReason ?? 'the progress stream ended early'}`)
+  if (final === undefined || kind === 'failed')
+    throw new PublishCommandError(`publication failed: ${final?.failedReason ?? 'the progress stream ended early'}`)
   if (options.json === true) io.out(JSON.stringify(final.result))
-  else io.out(`dataset ${final.result!.datasetId} published: manifest ${final.result!.manifestCid}, quality ${final.result!.quality}, tx ${final.result!.txHash}`)
+  else
+    io.out(
+      `dataset ${final.result!.datasetId} published: manifest ${final.result!.manifestCid}, quality ${final.result!.quality}, tx ${final.result!.txHash}`,
+    )
   return final.result
 }
 

@@ -40,4 +40,6 @@ export {
   startStageWorker,
   submitPublication,
 } from './publish-flow.js'
-export type { ProveBatchJob, PublicationStatus, PublishQueueOptions, PublishQueues, StageJob } from './publish-flow.js'
+export type { ProveBatchJob, ProveWorker, PublicationStatus, PublishQueueOptions, PublishQueues, StageJob } from './publish-flow.js'
+export { createProverPool, ProverCrashedError } from './prover-pool.js'
+export type { ProverPool } from './prover-pool.js'

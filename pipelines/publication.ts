@@ -336,6 +336,8 @@ export class Publication {
           parent: spec.parent !== undefined ? BigInt(spec.parent.datasetId) : 0n,
           circuitId: plan.circuitId,
         }))
+      // Fault injection for the crash tests: die after the transaction, before its result is saved.
+      if (process.env.ASSAY_FAULT === 'exit-after-anchor-sent') process.kill(process.pid, 'SIGKILL')
       return { datasetId: tx.datasetId, txHash: tx.txHash, manifestCid, root, alreadyAnchored: existing !== undefined }
     })
   }

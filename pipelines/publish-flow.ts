@@ -1,5 +1,4 @@
 import { basename } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import {
   FlowProducer,
   Queue,
@@ -10,6 +9,7 @@ import {
   type FlowJob,
   type Job,
 } from 'bullmq'
+import { createProverPool } from './prover-pool.js'
 import { Publication, PUBLISH_STAGES, type PublicationComponents, type ProvenBatchFile, type PublishStage } from './publication.js'
 
 /** A batch proof job: everything a prover on any machine needs. */
@@ -36,6 +36,11 @@ export interface PublishQueueOptions {
 const STAGE_QUEUE = 'assay-publish'
 const PROVE_QUEUE = 'assay-prove'
 const JOB_DEFAULTS = { attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: false, removeOnFail: false } as const
+/**
+ * Locks are renewed every half lockDuration while a job runs; a worker that died stops renewing,
+ * and its job goes back to the queue at the next stalled check: within ~20 s, not BullMQ's ~60 s.
+ */
+const LOCKS = { lockDuration: 15_000, stalledInterval: 5_000 } as const
 
 /** Errors that a retry cannot fix: bad input, a revert, a broken invariant. */
 const PERMANENT = new Set([
@@ -194,23 +199,40 @@ export function startStageWorker(
         throw err
       }
     },
-    { ...opts, concurrency: options.concurrency ?? 2 },
+    { ...opts, ...LOCKS, concurrency: options.concurrency ?? 2 },
   )
   worker.on('closed', () => void proofQueue.close())
   return worker
 }
 
 /**
- * A proof worker: each batch is proven in a sandboxed child process (BullMQ forks it), so a
- * crash or SIGKILL loses only that attempt. Runs on the node or on other machines (`assay worker`).
+ * A proof worker: each batch is proven in a child process of its own pool (`createProverPool`),
+ * so proving never blocks this process's event loop and a crash or SIGKILL fails only that
+ * attempt (BullMQ retries it). Runs on the node or on other machines (`assay worker`).
  */
-export function startProveWorker(options: PublishQueueOptions & { concurrency?: number }): Worker<ProveBatchJob, ProvenBatchFile> {
-  const processor = fileURLToPath(new URL('./prove-batch-processor.ts', import.meta.url))
-  return new Worker<ProveBatchJob, ProvenBatchFile>(PROVE_QUEUE, processor, {
+export function startProveWorker(options: PublishQueueOptions & { concurrency?: number }): ProveWorker {
+  const concurrency = options.concurrency ?? 1
+  const pool = createProverPool(concurrency)
+  const worker = new Worker<ProveBatchJob, ProvenBatchFile>(PROVE_QUEUE, (job) => pool.prove(job.data), {
     connection: options.connection,
     ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
-    concurrency: options.concurrency ?? 1,
+    ...LOCKS,
+    concurrency,
   })
+  return {
+    worker,
+    async close() {
+      await worker.close()
+      await pool.close()
+    },
+  }
+}
+
+/** A proof worker and its prover processes. */
+export interface ProveWorker {
+  worker: Worker<ProveBatchJob, ProvenBatchFile>
+  /** Stops taking jobs, lets running proofs finish, then ends the prover processes. */
+  close(): Promise<void>
 }
 
 export interface PublicationStatus {

@@ -21,6 +21,8 @@ export interface StartRedisOptions {
   dataDir: string
   /** redis-server binary. Default: `redis-server` on PATH. */
   binary?: string
+  /** Port for the embedded server (0 or absent: a free one). */
+  port?: number
 }
 
 /** The line to show a user who has no redis-server. */
@@ -68,7 +70,7 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisServi
   }
   const dir = join(options.dataDir, 'redis')
   await mkdir(dir, { recursive: true })
-  const port = await findFreePort()
+  const port = options.port !== undefined && options.port !== 0 ? options.port : await findFreePort()
   const url = `redis://127.0.0.1:${port}`
   const proc = await startManagedProcess(
     'redis',

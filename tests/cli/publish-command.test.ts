@@ -30,7 +30,14 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     const err: string[] = []
     const result = await publishCommand(
       file,
-      { node: node.url, map: 'examples/occupancy-room-2015.mapping.json', title: 'Office, one hour', price: '0.01', period: '7d', json: true },
+      {
+        node: node.url,
+        map: 'examples/occupancy-room-2015.mapping.json',
+        title: 'Office, one hour',
+        price: '0.01',
+        period: '7d',
+        json: true,
+      },
       { out: (s) => out.push(s), err: (s) => err.push(s) },
     )
     const printed = JSON.parse(out.at(-1)!) as { datasetId: string; root: string; stats: Array<{ metric: string; count: number }> }
@@ -49,20 +56,35 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
   })
 
   it('infers the mapping on the node when none is given', async () => {
-    const result = await publishCommand(file, { node: node.url, title: 'Office, inferred mapping' }, { out: () => undefined, err: () => undefined })
+    const result = await publishCommand(
+      file,
+      { node: node.url, title: 'Office, inferred mapping' },
+      { out: () => undefined, err: () => undefined },
+    )
     expect(result!.stats).to.have.length(5)
   })
 
   it('reports a refused upload with the node’s named error: a bad mapping, a missing title, no file', async () => {
     const badMap = join(dir, 'bad.json')
-    await writeFile(badMap, JSON.stringify({ version: 1, format: 'csv', timestamp: { columns: ['Nope'] }, metrics: [{ column: 'Temperature' }] }))
-    const e1 = await caught(() => publishCommand(file, { node: node.url, map: badMap, title: 't' }, { out: () => undefined, err: () => undefined }))
-    expect([e1.name, e1.message]).to.deep.equal(['PublishCommandError', 'publication failed: ingest: MissingColumnError: office.csv has no column "Nope" (it has "Date", "Temperature", "Humidity", "Light", "CO2", "HumidityRatio", "Occupancy")'])
+    await writeFile(
+      badMap,
+      JSON.stringify({ version: 1, format: 'csv', timestamp: { columns: ['Nope'] }, metrics: [{ column: 'Temperature' }] }),
+    )
+    const e1 = await caught(() =>
+      publishCommand(file, { node: node.url, map: badMap, title: 't' }, { out: () => undefined, err: () => undefined }),
+    )
+    expect([e1.name, e1.message]).to.deep.equal([
+      'PublishCommandError',
+      'publication failed: ingest: MissingColumnError: office.csv has no column "Nope" (it has "Date", "Temperature", "Humidity", "Light", "CO2", "HumidityRatio", "Occupancy")',
+    ])
     const form = new FormData()
     form.append('file', new Blob(['a,b\n']), 'x.csv')
     const res = await fetch(new URL('/datasets', node.url), { method: 'POST', body: form })
     expect(res.status).to.equal(400)
-    expect(((await res.json()) as { error: { name: string; message: string } }).error).to.deep.equal({ name: 'ValidationError', message: 'title: Invalid input: expected string, received undefined' })
+    expect(((await res.json()) as { error: { name: string; message: string } }).error).to.deep.equal({
+      name: 'ValidationError',
+      message: 'title: Invalid input: expected string, received undefined',
+    })
     const noFile = new FormData()
     noFile.append('title', 'x')
     const res2 = await fetch(new URL('/datasets', node.url), { method: 'POST', body: noFile })
@@ -71,7 +93,14 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
   })
 
   it('reads durations', () => {
-    expect([parseDuration('7d'), parseDuration('24h'), parseDuration('30m'), parseDuration('3600')]).to.deep.equal([604_800n, 86_400n, 1_800n, 3_600n])
-    expect(() => parseDuration('a week')).to.throw(Error, 'is not a duration').with.property('name', 'ConfigError')
+    expect([parseDuration('7d'), parseDuration('24h'), parseDuration('30m'), parseDuration('3600')]).to.deep.equal([
+      604_800n,
+      86_400n,
+      1_800n,
+      3_600n,
+    ])
+    expect(() => parseDuration('a week'))
+      .to.throw(Error, 'is not a duration')
+      .with.property('name', 'ConfigError')
   })
 })

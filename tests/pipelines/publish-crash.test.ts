@@ -1,0 +1,176 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { expect } from 'chai'
+import { Contract, JsonRpcProvider } from 'ethers'
+import { datasetRegistryAbi, parseDeployment } from '../../contracts/index.js'
+import { findFreePort } from '../../core/node.js'
+import { startRedis, type PublicationStatus } from '../../pipelines/index.js'
+import { datasetPath } from '../helpers/datasets.js'
+import { alive } from '../helpers/process.js'
+
+interface RunningNode {
+  child: ChildProcess
+  url: string
+  rpcUrl: string
+  pids: number[]
+  output: () => string
+}
+
+/** `assay node` as a user runs it (bin/assay.js), on a data dir that survives restarts. */
+async function runNode(dataDir: string, env: Record<string, string> = {}): Promise<RunningNode> {
+  const port = await findFreePort()
+  const child = spawn(process.execPath, ['bin/assay.js', 'node'], {
+    env: { ...process.env, ASSAY_DATA_DIR: dataDir, PORT: String(port), REDIS_URL: '', RPC_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()))
+  for (const deadline = Date.now() + 90_000; !out.includes('assay node ready'); await sleep(100)) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`assay node exited early:\n${out}`)
+    if (Date.now() > deadline) throw new Error(`assay node not ready:\n${out}`)
+  }
+  const pids = [...out.matchAll(/\(pid (\d+)/g)].map((m) => Number(m[1]))
+  return { child, url: `http://127.0.0.1:${port}`, rpcUrl: /anvil at (\S+)/.exec(out)?.[1] ?? '', pids, output: () => out }
+}
+
+/** Stops what a SIGKILLed node left behind (anvil, redis) the way a clean exit would, so state persists. */
+async function stopOrphans(pids: number[]): Promise<void> {
+  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGTERM')
+  for (let i = 0; i < 100 && pids.some(alive); i++) await sleep(100)
+}
+
+async function upload(url: string, file: string, title: string): Promise<string> {
+  const form = new FormData()
+  form.append('title', title)
+  form.append('mapping', await readFile('examples/occupancy-room-2015.mapping.json', 'utf8'))
+  form.append('file', new Blob([await readFile(file)]), 'office.csv')
+  const res = await fetch(new URL('/datasets', url), { method: 'POST', body: form })
+  const body = (await res.json()) as { jobId: string }
+  expect(res.status).to.equal(202)
+  return body.jobId
+}
+
+async function waitFor(url: string, id: string, done: (s: PublicationStatus) => boolean, timeoutMs = 300_000): Promise<PublicationStatus> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(300)) {
+    try {
+      const status = (await (await fetch(new URL(`/jobs/${id}`, url))).json()) as PublicationStatus
+      if (status.failedReason !== undefined && status.stages.list === 'failed')
+        throw new Error(`publication failed: ${status.failedReason}`)
+      if (done(status)) return status
+    } catch (err) {
+      if ((err as Error).message.startsWith('publication failed')) throw err
+    }
+  }
+  throw new Error(`publication ${id} did not get there in time`)
+}
+
+/** How many DatasetPublished events name this manifest: must be exactly one. */
+async function anchorsOf(dataDir: string, rpcUrl: string, manifestCid: string): Promise<number> {
+  const file = (await readdir(join(dataDir, 'chain'))).find((f) => f.startsWith('deployment-'))!
+  const deployment = parseDeployment(JSON.parse(await readFile(join(dataDir, 'chain', file), 'utf8')))
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true })
+  try {
+    const registry = new Contract(deployment.contracts.datasetRegistry, datasetRegistryAbi, provider)
+    const logs = await registry.queryFilter(registry.filters.DatasetPublished!(), deployment.startBlock)
+    return logs.filter((l) => registry.interface.parseLog(l)?.args.getValue('manifestCid') === manifestCid).length
+  } finally {
+    provider.destroy()
+  }
+}
+
+/** Child processes of `pid` whose command line contains `text`. */
+async function childrenMatching(pid: number, text: string): Promise<number[]> {
+  const found: number[] = []
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (ppid !== pid) continue
+      if ((await readFile(`/proc/${entry}/cmdline`, 'utf8')).includes(text)) found.push(Number(entry))
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found
+}
+
+describe('publishing survives crashes (assay node as a process)', function () {
+  this.timeout(900_000)
+  let root: string
+  let slice: string
+  const nodes: RunningNode[] = []
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'assay-crash-'))
+    const lines = readFileSync(datasetPath('occupancy-room-2015.csv'), 'utf8').split('\n')
+    slice = join(root, 'office.csv')
+    await (await import('node:fs/promises')).writeFile(slice, `${lines.slice(0, 41).join('\n')}\n`)
+  })
+  afterEach(async () => {
+    for (const n of nodes.splice(0)) {
+      if (n.child.exitCode === null && n.child.signalCode === null) {
+        n.child.kill('SIGTERM')
+        await new Promise((r) => n.child.once('exit', r))
+      }
+      await stopOrphans(n.pids)
+    }
+  })
+  after(() => rm(root, { recursive: true, force: true }))
+
+  it('a prover process SIGKILLed while proving: the batch is retried and the dataset is anchored once', async () => {
+    const dataDir = join(root, 'prove-kill')
+    const node = await runNode(dataDir)
+    nodes.push(node)
+    const id = await upload(node.url, slice, 'Killed prover')
+    let killed = 0
+    for (const deadline = Date.now() + 120_000; killed === 0 && Date.now() < deadline; await sleep(50)) {
+      // The node's prover pool forks its provers as child processes.
+      for (const pid of await childrenMatching(node.child.pid!, 'prover-process')) {
+        process.kill(pid, 'SIGKILL')
+        killed++
+      }
+    }
+    expect(killed).to.be.greaterThan(0)
+    const status = await waitFor(node.url, id, (s) => s.result !== undefined)
+    expect(status.proofs.done).to.equal(status.proofs.total)
+    expect(await anchorsOf(dataDir, node.rpcUrl, status.result!.manifestCid)).to.equal(1)
+  })
+
+  it('the node SIGKILLed right after sending the anchor transaction: after a restart it completes, anchored once', async () => {
+    const dataDir = join(root, 'anchor-kill')
+    const first = await runNode(dataDir, { ASSAY_FAULT: 'exit-after-anchor-sent' })
+    nodes.push(first)
+    const id = await upload(first.url, slice, 'Killed at anchor')
+    await new Promise((r) => first.child.once('exit', r))
+    expect(first.child.signalCode).to.equal('SIGKILL')
+    await stopOrphans(first.pids)
+    const second = await runNode(dataDir)
+    nodes.push(second)
+    const status = await waitFor(second.url, id, (s) => s.result !== undefined)
+    expect(await anchorsOf(dataDir, second.rpcUrl, status.result!.manifestCid)).to.equal(1)
+  })
+
+  it('Redis restarted in the middle of a flow: the flow completes', async () => {
+    const dataDir = join(root, 'redis-restart')
+    let redis = await startRedis({ dataDir: join(root, 'external-redis') })
+    const port = Number(new URL(redis.url).port)
+    const node = await runNode(dataDir, { REDIS_URL: redis.url })
+    nodes.push(node)
+    try {
+      const id = await upload(node.url, slice, 'Redis restarted')
+      await waitFor(node.url, id, (s) => s.stages.prove === 'waiting-children' || s.proofs.done > 0, 120_000)
+      await redis.stop()
+      await sleep(1000)
+      redis = await startRedis({ dataDir: join(root, 'external-redis'), port })
+      const status = await waitFor(node.url, id, (s) => s.result !== undefined)
+      expect(await anchorsOf(dataDir, node.rpcUrl, status.result!.manifestCid)).to.equal(1)
+    } finally {
+      await redis.stop()
+    }
+  })
+})
