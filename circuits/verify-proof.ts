@@ -23,7 +23,8 @@ interface Curve {
 // them to snarkjs's worker pool made its latency jitter (13–29 ms); it also never needs
 // terminating, so it cannot keep a process alive.
 let verifierCurve: Promise<Curve> | undefined
-const curve = (): Promise<Curve> => (verifierCurve ??= curves.getCurveFromName('bn128', { singleThread: true }) as unknown as Promise<Curve>)
+const curve = (): Promise<Curve> =>
+  (verifierCurve ??= curves.getCurveFromName('bn128', { singleThread: true }) as unknown as Promise<Curve>)
 
 const big = (x: unknown): unknown => (Array.isArray(x) ? x.map(big) : typeof x === 'string' ? BigInt(x) : x)
 
@@ -33,7 +34,8 @@ const big = (x: unknown): unknown => (Array.isArray(x) ? x.map(big) : typeof x =
  * Returns false for an invalid proof; throws only for malformed input.
  */
 export async function verifyProof(vkey: VerificationKey, publicSignals: PublicSignals, proof: Groth16Proof): Promise<boolean> {
-  if (vkey.protocol !== 'groth16' || String(vkey.curve).toLowerCase() !== 'bn128') throw new Error('verifyProof takes Groth16 keys over bn128')
+  if (vkey.protocol !== 'groth16' || String(vkey.curve).toLowerCase() !== 'bn128')
+    throw new Error('verifyProof takes Groth16 keys over bn128')
   if (publicSignals.length !== vkey.nPublic) return false
   const c = await curve()
   const signals = publicSignals.map((s) => BigInt(s))

@@ -58,7 +58,9 @@ const fieldsSchema = z.strictObject({
   accessPeriod: decimal.optional(),
   splits: z.string().optional(),
 })
-const splitsSchema = z.array(z.strictObject({ account: z.string().regex(/^0x[0-9a-fA-F]{40}$/), bps: z.number().int().min(1).max(10_000) })).max(16)
+const splitsSchema = z
+  .array(z.strictObject({ account: z.string().regex(/^0x[0-9a-fA-F]{40}$/), bps: z.number().int().min(1).max(10_000) }))
+  .max(16)
 
 /** POST /datasets (multipart upload → a publication job), GET /jobs/:id, GET /jobs/:id/events (SSE). */
 export function publishingRoutes(api: PublishingApi): Router {
