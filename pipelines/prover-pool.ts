@@ -2,7 +2,15 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { AssayError } from '../core/index.js'
 import type { ProvenBatchFile } from './publication.js'
-import type { ProveBatchJob } from './publish-flow.js'
+
+/** A batch proof job: everything a prover on any machine needs. */
+export interface ProveBatchJob {
+  circuitId: string
+  input: Record<string, string | string[]>
+  series: number
+  index: number
+  count: number
+}
 
 export interface ProveRequest {
   id: number

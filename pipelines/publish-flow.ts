@@ -9,17 +9,9 @@ import {
   type FlowJob,
   type Job,
 } from 'bullmq'
-import { createProverPool } from './prover-pool.js'
+import { createProverPool, type ProveBatchJob } from './prover-pool.js'
+export type { ProveBatchJob } from './prover-pool.js'
 import { Publication, PUBLISH_STAGES, type PublicationComponents, type ProvenBatchFile, type PublishStage } from './publication.js'
-
-/** A batch proof job: everything a prover on any machine needs. */
-export interface ProveBatchJob {
-  circuitId: string
-  input: Record<string, string | string[]>
-  series: number
-  index: number
-  count: number
-}
 
 /** A stage job: which workspace it works on (on the disk of the node that owns Helia and the chain key). */
 export interface StageJob {
