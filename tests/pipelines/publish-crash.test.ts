@@ -44,6 +44,16 @@ async function stopOrphans(pids: number[]): Promise<void> {
   for (let i = 0; i < 100 && pids.some(alive); i++) await sleep(100)
 }
 
+/** SIGTERM, and SIGKILL if the node has not stopped within 20 s. */
+async function stopNode(n: RunningNode): Promise<void> {
+  if (n.child.exitCode !== null || n.child.signalCode !== null) return
+  const exited = new Promise((r) => n.child.once('exit', r))
+  n.child.kill('SIGTERM')
+  const timer = setTimeout(() => n.child.kill('SIGKILL'), 20_000)
+  await exited
+  clearTimeout(timer)
+}
+
 async function upload(url: string, file: string, title: string): Promise<string> {
   const form = new FormData()
   form.append('title', title)
@@ -113,10 +123,7 @@ describe('publishing survives crashes (assay node as a process)', function () {
   })
   afterEach(async () => {
     for (const n of nodes.splice(0)) {
-      if (n.child.exitCode === null && n.child.signalCode === null) {
-        n.child.kill('SIGTERM')
-        await new Promise((r) => n.child.once('exit', r))
-      }
+      await stopNode(n)
       await stopOrphans(n.pids)
     }
   })
@@ -170,6 +177,9 @@ describe('publishing survives crashes (assay node as a process)', function () {
       const status = await waitFor(node.url, id, (s) => s.result !== undefined)
       expect(await anchorsOf(dataDir, node.rpcUrl, status.result!.manifestCid)).to.equal(1)
     } finally {
+      // The node first, while its Redis still answers, so its workers can close.
+      await stopNode(node)
+      await stopOrphans(node.pids)
       await redis.stop()
     }
   })
