@@ -24,6 +24,7 @@ import {
   plaintextArchive,
   Publication,
   publicationStatus,
+  qualityInputs,
   scoreQuality,
   startProveWorker,
   startRedis,
@@ -126,18 +127,7 @@ try {
   const wholePlan = await planBatches(whole.series, { signer: components.gateway })
   const planSeconds = (performance.now() - t) / 1000 - importSeconds
   const t2 = performance.now()
-  scoreQuality(
-    wholePlan.series.map((s) => ({
-      key: s.seriesId.toString(),
-      device: s.device,
-      metric: s.metric,
-      times: s.times.map(Number),
-      values: s.texts.map(Number),
-      duplicates: s.duplicates,
-      ...(s.validRange !== undefined ? { validRange: s.validRange } : {}),
-      deviceSigned: false,
-    })),
-  )
+  scoreQuality(qualityInputs(wholePlan))
   const qualitySeconds = (performance.now() - t2) / 1000
   const t3 = performance.now()
   await components.contentStore.addStream(plaintextArchive(wholePlan, datasetPath('beijing-pm25-2010-2014.csv')), generateDataKey())

@@ -39,5 +39,12 @@ export { BatchOrderError, combineBatchStats, computeDatasetRoot, decodeSeriesSta
 export type { DecodedSeriesStats, ProvenBatch, SeriesTotals } from './dataset-stats.js'
 export { parseProofBundle, ProofBundleError, proofBundleSchema, verifyProofBundle } from './proof-bundle.js'
 export type { BundleProblem, BundleVerification, ProofBundle, VerifyBundleOptions } from './proof-bundle.js'
-export { PACKED_LAYOUT, packPublicSignals, parsePublicSignals, PUBLIC_SIGNAL_NAMES, PublicSignalsError } from './public-signals.js'
+export {
+  PACKED_LAYOUT,
+  packPublicSignals,
+  parsePublicSignals,
+  PUBLIC_SIGNAL_NAMES,
+  PublicSignalsError,
+  SNARK_FIELD,
+} from './public-signals.js'
 export type { BatchPublicSignals } from './public-signals.js'

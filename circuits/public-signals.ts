@@ -41,13 +41,14 @@ export class PublicSignalsError extends AssayError {
   }
 }
 
-const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
+/** The BN254 scalar field: public signals, commitments and device ids are elements of it. */
+export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
 
 function toField(name: string, value: string | undefined): bigint {
   if (value === undefined || !/^\d{1,78}$/.test(value))
     throw new PublicSignalsError(`public signal ${name} is not a field element: ${value}`)
   const v = BigInt(value)
-  if (v >= FIELD) throw new PublicSignalsError(`public signal ${name} is not below the field modulus`)
+  if (v >= SNARK_FIELD) throw new PublicSignalsError(`public signal ${name} is not below the field modulus`)
   return v
 }
 

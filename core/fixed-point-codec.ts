@@ -38,15 +38,20 @@ export class InvalidNumberError extends AssayError {
 
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/
 
+/** Whether a text is a decimal number the codec can encode (what `scaleDecimal` accepts). */
+export function isDecimalText(text: string): boolean {
+  const m = DECIMAL.exec(text.trim())
+  return m !== null && !(m[2] === '' && (m[3] ?? '') === '')
+}
+
 /**
  * round(value · 10^scale) as an exact integer, rounding half away from zero, computed from the
  * decimal digits so that e.g. 1.005 at scale 2 is 101 (binary floating point would give 100).
  */
 export function scaleDecimal(value: number | string, scale: number): bigint {
   const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : 'x') : value.trim()
-  const m = DECIMAL.exec(text)
-  if (m === null || (m[2] === '' && (m[3] ?? '') === '')) throw new InvalidNumberError(String(value))
-  const [, sign, intPart, fracPart = '', exp = '0'] = m
+  if (!isDecimalText(text)) throw new InvalidNumberError(String(value))
+  const [, sign, intPart, fracPart = '', exp = '0'] = DECIMAL.exec(text)!
   const digits = `${intPart}${fracPart}`.replace(/^0+(?=\d)/, '') || '0'
   // value = digits · 10^(exp - fracLen); we want value · 10^scale.
   const shift = Number(exp) - fracPart.length + scale

@@ -10,6 +10,7 @@ export {
   ENCODED_BITS,
   encodeValue,
   inferEncoding,
+  isDecimalText,
   InvalidNumberError,
   scaleDecimal,
   ValueOutOfRangeError,

@@ -1,5 +1,5 @@
 import { basename } from 'node:path'
-import { AssayError, metricName, type ImportMapping, type MetricMapping } from '../core/index.js'
+import { AssayError, isDecimalText, metricName, type ImportMapping, type MetricMapping } from '../core/index.js'
 import { readCsvRecords, readNdjsonRecords, type SourceRecord } from './read-records.js'
 import { createTimestampParser } from './timestamp-parser.js'
 
@@ -68,8 +68,6 @@ export class MissingColumnError extends AssayError {
     this.name = 'MissingColumnError'
   }
 }
-
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 
 /**
  * Reads a seller's file through its mapping into per-series readings. Streams the file (memory
@@ -140,7 +138,7 @@ export async function importReadings(path: string, mapping: ImportMapping, optio
         result.missing++
         return
       }
-      if (!NUMBER.test(text)) {
+      if (!isDecimalText(text)) {
         problem(line, column, `"${text}" is not a number (missing values: ${[...missingTokens].map((t) => JSON.stringify(t)).join(', ')})`)
         return
       }

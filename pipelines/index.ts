@@ -21,7 +21,7 @@ export { renderPreview } from './render-preview.js'
 export type { PreviewSeries } from './render-preview.js'
 export { publishDataset, runPublication } from './publish-dataset.js'
 export type { PublishComponents, PublishProgress, PublishRequest, PublishResult } from './publish-dataset.js'
-export { createLocalProver, Publication, PUBLISH_STAGES, PublishError } from './publication.js'
+export { createLocalProver, Publication, PUBLISH_STAGES, PublishError, qualityInputs } from './publication.js'
 export type {
   Anchored,
   BatchProver,

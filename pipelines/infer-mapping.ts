@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises'
 import { extname } from 'node:path'
-import { inferEncoding, parseImportMapping, type ImportMapping, type ImportMappingInput } from '../core/index.js'
+import { inferEncoding, isDecimalText, parseImportMapping, type ImportMapping, type ImportMappingInput } from '../core/index.js'
 import { metricDefaults } from './metric-defaults.js'
 import { readCsvRecords, readNdjsonRecords, SourceFormatError, type SourceRecord } from './read-records.js'
 import { createTimestampParser } from './timestamp-parser.js'
@@ -15,7 +15,6 @@ export interface InferredMapping {
 
 const SAMPLE_ROWS = 1000
 const MISSING_TOKENS = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', '-', '--', '-999', '-9999']
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 const TIME_PATTERNS: Array<[RegExp, string]> = [
   [/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/, 'iso'],
   [/^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}$/, 'YYYY/MM/DD HH:mm:ss'],
@@ -92,9 +91,9 @@ export async function inferMapping(path: string): Promise<InferredMapping> {
     if (timeColumns.has(c) || c === deviceColumn) continue
     const vs = values(c)
     const present = vs.filter((v) => !MISSING_TOKENS.includes(v))
-    const numeric = present.filter((v) => NUMBER.test(v))
+    const numeric = present.filter((v) => isDecimalText(v))
     if (present.length === 0 || numeric.length < present.length) {
-      if (present.length > 0) notes.push(`skipped "${c}": not numeric (e.g. ${JSON.stringify(present.find((v) => !NUMBER.test(v)))})`)
+      if (present.length > 0) notes.push(`skipped "${c}": not numeric (e.g. ${JSON.stringify(present.find((v) => !isDecimalText(v)))})`)
       continue
     }
     for (const v of vs) if (MISSING_TOKENS.includes(v)) missing.add(v)

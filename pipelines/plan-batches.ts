@@ -5,6 +5,7 @@ import {
   selectSensorStatsCircuit,
   sensorStatsParams,
   signBatch,
+  SNARK_FIELD,
   type DeviceKey,
   type SensorStatsParams,
 } from '../circuits/index.js'
@@ -56,15 +57,13 @@ export interface PlanOptions {
   circuitId?: string
 }
 
-const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
-
 /** A uniformly random field element (rejection sampling over 254-bit strings). */
 export function randomFieldElement(): bigint {
   for (;;) {
     const bytes = crypto.getRandomValues(new Uint8Array(32))
     bytes[0] = bytes[0]! & 0x3f
     const v = BigInt(`0x${Buffer.from(bytes).toString('hex')}`)
-    if (v < FIELD) return v
+    if (v < SNARK_FIELD) return v
   }
 }
 

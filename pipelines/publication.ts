@@ -22,7 +22,7 @@ import { wrapKey } from '../storage/node.js'
 import { importReadings, type ImportOptions } from './import-readings.js'
 import { planBatches, type BatchPlan } from './plan-batches.js'
 import { plaintextArchive } from './plaintext-archive.js'
-import { scoreQuality, type QualityReport } from './quality-score.js'
+import { scoreQuality, type QualityInput, type QualityReport } from './quality-score.js'
 import { renderPreview } from './render-preview.js'
 
 export const PUBLISH_STAGES = ['ingest', 'prove', 'store', 'quality', 'preview', 'anchor', 'list'] as const
@@ -212,19 +212,7 @@ export class Publication {
     return this.once('quality', async () => {
       const spec = await this.spec()
       const proven = provenTotals(plan, proofs)
-      const report = scoreQuality(
-        plan.series.map((s, i) => ({
-          key: s.seriesId.toString(),
-          device: s.device,
-          metric: s.metric,
-          times: s.times.map(Number),
-          values: s.texts.map(Number),
-          duplicates: s.duplicates,
-          ...(s.validRange !== undefined ? { validRange: s.validRange } : {}),
-          deviceSigned: false,
-          proven: { inRange: Number(proven[i]!.inRange), maxGap: Number(proven[i]!.maxGap) },
-        })),
-      )
+      const report = scoreQuality(qualityInputs(plan, proven))
       const reportCid = await c.contentStore.putJson(report, { kind: 'quality-report', label: spec.title })
       return { report, reportCid: reportCid.toString() }
     })
@@ -401,6 +389,24 @@ export function createLocalProver(): BatchProver {
     if (circuit === undefined) loaded.set(circuitId, (circuit = await loadCircuit(circuitId)))
     return generateProof(circuit, input)
   }
+}
+
+/**
+ * What the quality score reads of a plan: decoded readings per series (gateway-signed), and the
+ * proven in-range count and largest gap when the proofs' totals are given.
+ */
+export function qualityInputs(plan: BatchPlan, proven?: ReturnType<typeof combineBatchStats>[]): QualityInput[] {
+  return plan.series.map((s, i) => ({
+    key: s.seriesId.toString(),
+    device: s.device,
+    metric: s.metric,
+    times: s.times.map(Number),
+    values: s.texts.map(Number),
+    duplicates: s.duplicates,
+    ...(s.validRange !== undefined ? { validRange: s.validRange } : {}),
+    deviceSigned: false,
+    ...(proven !== undefined ? { proven: { inRange: Number(proven[i]!.inRange), maxGap: Number(proven[i]!.maxGap) } } : {}),
+  }))
 }
 
 function provenTotals(plan: BatchPlan, proofs: ProvenBatchFile[]): ReturnType<typeof combineBatchStats>[] {

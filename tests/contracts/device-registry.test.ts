@@ -1,9 +1,9 @@
 import { expect } from 'chai'
 import type { Contract } from 'ethers'
-import { createDeviceKey, type DeviceKey } from '../../circuits/index.js'
+import { createDeviceKey, SNARK_FIELD, type DeviceKey } from '../../circuits/index.js'
 import { deployAssay, loadFixture, type AssayFixture } from '../helpers/chain.js'
 
-const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
+const FIELD = SNARK_FIELD
 
 describe('DeviceRegistry', function () {
   this.timeout(120_000)
