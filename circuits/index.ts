@@ -17,14 +17,17 @@ export {
   computeBatchCommitment,
   computeBatchStats,
   createDeviceKey,
+  cutBatches,
   deviceKeyFromPrivate,
   expectedPublicSignals,
+  isDevicePublicKey,
   prepareBatch,
   narrowestValueBits,
   selectSensorStatsCircuit,
   sensorStatsParams,
   VALUE_WIDTHS,
   signBatch,
+  verifyBatchSignature,
 } from './sensor-stats.js'
 export type {
   BatchReadings,
@@ -48,3 +51,5 @@ export {
   SNARK_FIELD,
 } from './public-signals.js'
 export type { BatchPublicSignals } from './public-signals.js'
+export { DEVICE_KEY_FORMAT, DeviceKeyFileError, deviceKeyFromFile, deviceKeyToFile } from './device-key-file.js'
+export type { DeviceKeyFile } from './device-key-file.js'

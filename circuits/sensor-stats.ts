@@ -2,7 +2,7 @@ import { buildEddsa } from 'circomlibjs'
 import { AssayError } from '../core/index.js'
 import { getCircuitManifest, listCircuits } from './artifact-manifest.js'
 import { getPoseidon } from './key-commitment.js'
-import { packPublicSignals } from './public-signals.js'
+import { packPublicSignals, SNARK_FIELD } from './public-signals.js'
 
 /** Template parameters of a SensorStats circuit (circuits/src/sensor-stats.circom). */
 export interface SensorStatsParams {
@@ -217,6 +217,48 @@ export async function signBatch(device: DeviceKey, commitment: bigint, seriesId:
   const eddsa = await getEddsa()
   const signature = eddsa.signPoseidon(device.privateKey, eddsa.F.e(await batchMessage(commitment, seriesId, batchIndex)))
   return { R8x: eddsa.F.toObject(signature.R8[0]), R8y: eddsa.F.toObject(signature.R8[1]), S: signature.S }
+}
+
+/** Whether (Ax, Ay) is a point of Baby Jubjub: a key a device could sign with. */
+export async function isDevicePublicKey(Ax: bigint, Ay: bigint): Promise<boolean> {
+  if (Ax <= 0n || Ay <= 0n || Ax >= SNARK_FIELD || Ay >= SNARK_FIELD) return false
+  const eddsa = await getEddsa()
+  return eddsa.babyJub.inCurve([eddsa.F.e(Ax), eddsa.F.e(Ay)])
+}
+
+/**
+ * Whether `signature` is the device's signature of a batch (the check SensorStats makes, done
+ * before proving so a forged batch is refused with a reason instead of failing in the witness).
+ */
+export async function verifyBatchSignature(
+  device: Pick<DeviceKey, 'Ax' | 'Ay'>,
+  commitment: bigint,
+  seriesId: bigint,
+  batchIndex: bigint,
+  signature: BatchSignature,
+): Promise<boolean> {
+  const eddsa = await getEddsa()
+  const F = eddsa.F
+  const inField = (x: bigint): boolean => x >= 0n && x < SNARK_FIELD
+  if (![device.Ax, device.Ay, signature.R8x, signature.R8y, signature.S].every(inField)) return false
+  const message = F.e(await batchMessage(commitment, seriesId, batchIndex))
+  return eddsa.verifyPoseidon(message, { R8: [F.e(signature.R8x), F.e(signature.R8y)], S: signature.S }, [F.e(device.Ax), F.e(device.Ay)])
+}
+
+/**
+ * Cuts a series' times into batches as SensorStats accepts them: at most B readings, and a new
+ * batch after any gap wider than 2^gapBits. Returns [from, to) index pairs.
+ */
+export function cutBatches(times: readonly bigint[], params: SensorStatsParams): Array<[number, number]> {
+  const ranges: Array<[number, number]> = []
+  const gapLimit = 1n << BigInt(params.gapBits)
+  for (let from = 0; from < times.length;) {
+    let to = from + 1
+    while (to < times.length && to - from < params.batchSize && times[to]! - times[to - 1]! <= gapLimit) to++
+    ranges.push([from, to])
+    from = to
+  }
+  return ranges
 }
 
 /** Everything one batch proof needs: circuit input and the outputs the JS mirror expects. */

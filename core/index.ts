@@ -18,3 +18,6 @@ export {
 export type { MetricEncoding } from './fixed-point-codec.js'
 export { importMappingSchema, MappingError, metricName, parseImportMapping } from './import-mapping.js'
 export type { ImportMapping, ImportMappingInput, MetricMapping } from './import-mapping.js'
+export { fieldElementSchema } from './field-element.js'
+export { parseSignedBatch, SIGNED_BATCH_FORMAT, SignedBatchError, signedBatchSchema } from './signed-batch.js'
+export type { SignedBatch } from './signed-batch.js'

@@ -1,6 +1,7 @@
 import { CID } from 'multiformats/cid'
 import { z } from 'zod'
 import { AssayError } from './errors.js'
+import { fieldElementSchema } from './field-element.js'
 
 /** Current manifest schema version. A breaking change bumps it; readers reject unknown versions. */
 export const MANIFEST_VERSION = 1
@@ -16,8 +17,7 @@ const cid = z.string().refine(
   },
   { message: 'must be a CID string' },
 )
-/** A BN254 field element as a decimal string (commitments, device ids, Poseidon outputs). */
-const fieldElement = z.string().regex(/^(0|[1-9][0-9]{0,76})$/, { message: 'must be a decimal field element' })
+const fieldElement = fieldElementSchema
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, { message: 'must be 64 lowercase hex digits' })
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x-prefixed 20-byte address' })
 const unixTime = z.number().int().nonnegative()

@@ -15,6 +15,7 @@ declare module 'circomlibjs' {
   export type BabyJubField = PoseidonField
   export interface Eddsa {
     F: BabyJubField
+    babyJub: { inCurve(point: [Uint8Array, Uint8Array]): boolean }
     prv2pub(privateKey: Uint8Array): [Uint8Array, Uint8Array]
     signPoseidon(privateKey: Uint8Array, message: Uint8Array): { R8: [Uint8Array, Uint8Array]; S: bigint }
     verifyPoseidon(
