@@ -1,6 +1,6 @@
 import {
   computeBatchCommitment,
-  getPoseidon,
+  cutBatches,
   prepareBatch,
   selectSensorStatsCircuit,
   sensorStatsParams,
@@ -15,8 +15,13 @@ import type { ImportedSeries } from './import-readings.js'
 /** One series ready to prove: encoded readings and what the manifest says about it. */
 export interface PlannedSeries {
   seriesId: bigint
+  /** The device's name in the file (a device column, a fixed name, or the key file's label). */
   device: string
   deviceId: bigint
+  /** Public key of whoever signed this series' batches. */
+  deviceKey: { Ax: bigint; Ay: bigint }
+  /** `device`: the sensor's own key signed; `gateway`: the owner's gateway key signed for it. */
+  signedBy: 'device' | 'gateway'
   metric: string
   unit: string
   encoding: MetricEncoding
@@ -75,8 +80,7 @@ export function randomFieldElement(): bigint {
  */
 export async function planBatches(imported: readonly ImportedSeries[], options: PlanOptions): Promise<BatchPlan> {
   const random = options.randomField ?? randomFieldElement
-  const poseidon = await getPoseidon()
-  const deviceId = poseidon.F.toObject(poseidon([options.signer.Ax, options.signer.Ay]))
+  const { Ax, Ay, deviceId } = options.signer
   const encoded = imported.map((s) => {
     const encoding = inferEncoding(s.values, s.metric.scale !== undefined ? { scale: s.metric.scale } : {})
     if (s.metric.offset !== undefined) encoding.offset = s.metric.offset
@@ -85,21 +89,19 @@ export async function planBatches(imported: readonly ImportedSeries[], options: 
   const widest = encoded.flatMap((e) => e.values)
   const circuitId = options.circuitId ?? selectSensorStatsCircuit(widest)
   const params = sensorStatsParams(circuitId)
-  const max = (1n << BigInt(params.valueBits)) - 1n
-  const clamp = (v: bigint): bigint => (v < 0n ? 0n : v > max ? max : v)
 
   const series: PlannedSeries[] = encoded.map(({ s, encoding, values }) => {
     const range = s.metric.validRange
-    const bound = (x: number): bigint => scaleDecimal(x, encoding.scale) + BigInt(encoding.offset)
     return {
       seriesId: random(),
       device: s.device,
       deviceId,
+      deviceKey: { Ax, Ay },
+      signedBy: 'gateway',
       metric: s.metric.name,
       unit: s.metric.unit,
       encoding,
-      lo: range !== undefined ? clamp(bound(range[0])) : 0n,
-      hi: range !== undefined ? clamp(bound(range[1])) : max,
+      ...validBand(range, encoding, params),
       ...(range !== undefined ? { validRange: range } : {}),
       times: s.times.map(BigInt),
       values,
@@ -109,12 +111,8 @@ export async function planBatches(imported: readonly ImportedSeries[], options: 
   })
 
   const batches: PlannedBatch[] = []
-  const gapLimit = 1n << BigInt(params.gapBits)
   for (const [si, s] of series.entries()) {
-    let index = 0
-    for (let from = 0; from < s.times.length;) {
-      let to = from + 1
-      while (to < s.times.length && to - from < params.batchSize && s.times[to]! - s.times[to - 1]! <= gapLimit) to++
+    for (const [index, [from, to]] of cutBatches(s.times, params).entries()) {
       const batch = { values: s.values.slice(from, to), times: s.times.slice(from, to) }
       const salt = random()
       const commitment = await computeBatchCommitment(batch, salt, params)
@@ -129,9 +127,23 @@ export async function planBatches(imported: readonly ImportedSeries[], options: 
         signature,
       })
       batches.push({ series: si, index, salt, commitment, count: to - from, input: prepared.input })
-      index++
-      from = to
     }
   }
   return { circuitId, params, series, batches }
+}
+
+/**
+ * The band the proofs count "in range" in: the valid range encoded and clamped to the circuit's
+ * width (the whole width when there is no range).
+ */
+export function validBand(
+  range: readonly [number, number] | undefined,
+  encoding: MetricEncoding,
+  params: SensorStatsParams,
+): { lo: bigint; hi: bigint } {
+  const max = (1n << BigInt(params.valueBits)) - 1n
+  if (range === undefined) return { lo: 0n, hi: max }
+  const clamp = (v: bigint): bigint => (v < 0n ? 0n : v > max ? max : v)
+  const bound = (x: number): bigint => scaleDecimal(x, encoding.scale) + BigInt(encoding.offset)
+  return { lo: clamp(bound(range[0])), hi: clamp(bound(range[1])) }
 }

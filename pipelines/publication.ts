@@ -15,12 +15,13 @@ import {
   type ProofBundle,
 } from '../circuits/index.js'
 import { loadCircuit } from '../circuits/node.js'
-import { AssayError, parseImportMapping, parseManifest, type ImportMapping, type ManifestInput } from '../core/index.js'
+import { AssayError, MappingError, parseImportMapping, parseManifest, type ImportMapping, type ManifestInput } from '../core/index.js'
 import type { ChainClient } from '../contracts/index.js'
 import { generateDataKey, type ContentStore, type Keystore } from '../storage/index.js'
 import { wrapKey } from '../storage/node.js'
 import { importReadings, type ImportOptions } from './import-readings.js'
 import { planBatches, type BatchPlan } from './plan-batches.js'
+import { isSignedBatchFile, planSignedBatches } from './read-signed-batches.js'
 import { plaintextArchive } from './plaintext-archive.js'
 import { scoreQuality, type QualityInput, type QualityReport } from './quality-score.js'
 import { renderPreview } from './render-preview.js'
@@ -34,7 +35,8 @@ export interface PublicationSpec {
   description: string
   licence: string
   tags: string[]
-  mapping: ImportMapping
+  /** How to read a CSV/NDJSON file; signed-batch files need none (they carry their own encoding). */
+  mapping?: ImportMapping
   listing?: { price: string; paymentToken?: string; accessPeriod?: string; splits?: { account: string; bps: number }[] }
   parent?: { datasetId: string; manifestCid: string }
   /** Force a circuit (tests use the small one); default: the narrowest production circuit. */
@@ -64,6 +66,18 @@ export interface ProvenBatchFile {
   count: number
   publicSignals: string[]
   proof: ProofBundle['batches'][number]['proof']
+}
+
+/** A signed batch names a device its publisher may not publish for (unregistered, revoked, or another owner's). */
+export class DeviceNotRegisteredError extends AssayError {
+  readonly deviceId: string
+  constructor(deviceId: string, label: string | undefined, owner: string) {
+    super(
+      `device ${label !== undefined ? `"${label}" ` : ''}(${deviceId.slice(0, 12)}…) may not be published by ${owner}: register it with \`assay device register KEYFILE\` (or have its owner authorise you)`,
+    )
+    this.name = 'DeviceNotRegisteredError'
+    this.deviceId = deviceId
+  }
 }
 
 /** A stage failed; `stage` names it and `cause` says why. Stages after it did not run. */
@@ -102,7 +116,7 @@ export class Publication {
   async spec(): Promise<PublicationSpec> {
     const spec = await this.load<PublicationSpec>('spec')
     if (spec === undefined) throw new AssayError(`${this.dir} is not a publication workspace (no spec.json)`)
-    return { ...spec, mapping: parseImportMapping(spec.mapping) }
+    return { ...spec, ...(spec.mapping !== undefined ? { mapping: parseImportMapping(spec.mapping) } : {}) }
   }
 
   sourcePath(spec: PublicationSpec): string {
@@ -133,11 +147,17 @@ export class Publication {
     return value
   }
 
-  /** ingest: import the file through the mapping, encode, pick the circuit, cut and sign batches. */
+  /**
+   * ingest: a signed-batch file is checked batch by batch and kept as the devices signed it; any
+   * other file is imported through the mapping, encoded, and cut into batches the gateway signs.
+   */
   ingest(c: PublicationComponents): Promise<BatchPlan & { rows: number }> {
     return this.once('plan', async () => {
       const spec = await this.spec()
-      const imported = await importReadings(this.sourcePath(spec), spec.mapping, spec.import)
+      const source = this.sourcePath(spec)
+      if (await isSignedBatchFile(source)) return planSignedBatches(source)
+      if (spec.mapping === undefined) throw new MappingError('mapping: required for files that are not signed batches')
+      const imported = await importReadings(source, spec.mapping, spec.import)
       const plan = await planBatches(imported.series, {
         signer: c.gateway,
         ...(spec.circuitId !== undefined ? { circuitId: spec.circuitId } : {}),
@@ -251,14 +271,7 @@ export class Publication {
         licence: spec.licence,
         tags: spec.tags,
         owner: c.owner,
-        devices: [
-          {
-            deviceId: plan.series[0]!.deviceId.toString(),
-            publicKey: { x: c.gateway.Ax.toString(), y: c.gateway.Ay.toString() },
-            label: `gateway of ${c.owner}`,
-            gateway: true,
-          },
-        ],
+        devices: devicesOf(plan, c.owner),
         series: plan.series.map((s) => ({
           seriesId: s.seriesId.toString(),
           deviceId: s.deviceId.toString(),
@@ -308,9 +321,13 @@ export class Publication {
       const manifest = parseManifest(manifestInput)
       const manifestCid = (await c.contentStore.putManifest(manifest)).toString()
       const statsDigest = `0x${createHash('sha256').update(JSON.stringify(manifest.stats)).digest('hex')}`
-      const deviceId = plan.series[0]!.deviceId
-      if (!(await c.chain.canPublish(deviceId, c.owner)))
-        await c.chain.registerDevice(c.gateway.Ax, c.gateway.Ay, `assay:gateway:${c.owner}`)
+      const deviceIds = manifest.devices.map((d) => BigInt(d.deviceId))
+      for (const d of manifest.devices) {
+        if (await c.chain.canPublish(BigInt(d.deviceId), c.owner)) continue
+        // The node's own gateway key is registered on first use; a sensor's key is its owner's to register.
+        if (d.gateway) await c.chain.registerDevice(c.gateway.Ax, c.gateway.Ay, `assay:gateway:${c.owner}`)
+        else throw new DeviceNotRegisteredError(d.deviceId, d.label, c.owner)
+      }
       const existing = await c.chain.findPublished(c.owner, manifestCid)
       const tx =
         existing ??
@@ -320,7 +337,7 @@ export class Publication {
           keyCommitment: stored.keyCommitment,
           qualityScore: Math.round(quality.report.score * 100),
           statsDigest,
-          deviceIds: [deviceId],
+          deviceIds,
           parent: spec.parent !== undefined ? BigInt(spec.parent.datasetId) : 0n,
           circuitId: plan.circuitId,
         }))
@@ -392,7 +409,7 @@ export function createLocalProver(): BatchProver {
 }
 
 /**
- * What the quality score reads of a plan: decoded readings per series (gateway-signed), and the
+ * What the quality score reads of a plan: decoded readings per series, who signed them, and the
  * proven in-range count and largest gap when the proofs' totals are given.
  */
 export function qualityInputs(plan: BatchPlan, proven?: ReturnType<typeof combineBatchStats>[]): QualityInput[] {
@@ -404,7 +421,7 @@ export function qualityInputs(plan: BatchPlan, proven?: ReturnType<typeof combin
     values: s.texts.map(Number),
     duplicates: s.duplicates,
     ...(s.validRange !== undefined ? { validRange: s.validRange } : {}),
-    deviceSigned: false,
+    deviceSigned: s.signedBy === 'device',
     ...(proven !== undefined ? { proven: { inRange: Number(proven[i]!.inRange), maxGap: Number(proven[i]!.maxGap) } } : {}),
   }))
 }
@@ -418,4 +435,21 @@ function provenTotals(plan: BatchPlan, proofs: ProvenBatchFile[]): ReturnType<ty
         .map((p) => parsePublicSignals(p.publicSignals)),
     ),
   )
+}
+
+/** The manifest's devices: each distinct signer of the plan, the gateway marked as such. */
+function devicesOf(plan: BatchPlan, owner: string): ManifestInput['devices'] {
+  const seen = new Map<string, ManifestInput['devices'][number]>()
+  for (const s of plan.series) {
+    const id = s.deviceId.toString()
+    if (seen.has(id)) continue
+    const gateway = s.signedBy === 'gateway'
+    seen.set(id, {
+      deviceId: id,
+      publicKey: { x: s.deviceKey.Ax.toString(), y: s.deviceKey.Ay.toString() },
+      label: gateway ? `gateway of ${owner}` : s.device,
+      gateway,
+    })
+  }
+  return [...seen.values()]
 }

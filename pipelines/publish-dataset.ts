@@ -27,7 +27,8 @@ export interface PublishComponents extends PublicationComponents {
 
 export interface PublishRequest {
   file: string
-  mapping: ImportMapping
+  /** Needed unless the file is a signed-batch file. */
+  mapping?: ImportMapping
   title: string
   description?: string
   licence: string
@@ -69,7 +70,7 @@ export async function publishDataset(
     description: request.description ?? '',
     licence: request.licence,
     tags: request.tags ?? [],
-    mapping: request.mapping,
+    ...(request.mapping !== undefined ? { mapping: request.mapping } : {}),
     ...(request.listing !== undefined
       ? {
           listing: {

@@ -193,5 +193,8 @@ function agreementWith(s: QualityInput, all: readonly QualityInput[], step: numb
     }
   }
   if (pairs === 0) return undefined
-  return { score: agree / pairs, detail: `${agree} of ${pairs} readings paired in time with another device agree within ${tolerance}` }
+  return {
+    score: agree / pairs,
+    detail: `${agree} of ${pairs} readings paired in time with another device agree within ${Number(tolerance.toPrecision(3))}`,
+  }
 }

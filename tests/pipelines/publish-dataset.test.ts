@@ -1,70 +1,54 @@
 import { execFileSync } from 'node:child_process'
 import { createWriteStream, readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { expect } from 'chai'
-import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
+import type { HDNodeWallet } from 'ethers'
 import { CID } from 'multiformats/cid'
-import { createDeviceKey, parseProofBundle, proveBatchInclusion, verifyProofBundle, type DeviceKey } from '../../circuits/index.js'
-import { loadCircuit, releaseProverThreads } from '../../circuits/node.js'
-import { DEV_MNEMONIC, parseImportMapping } from '../../core/index.js'
-import { createChainClient, type ChainClient } from '../../contracts/index.js'
-import { ensureDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
-import { Publication, publishDataset, runPublication, type PublishProgress, type PublishResult } from '../../pipelines/index.js'
-import type { ContentStore, EmbeddedHelia, Keystore } from '../../storage/index.js'
-import { createContentStore, createEmbeddedHelia, createKeystore } from '../../storage/node.js'
+import { parseProofBundle, proveBatchInclusion, verifyProofBundle } from '../../circuits/index.js'
+import { loadCircuit } from '../../circuits/node.js'
+import { parseImportMapping } from '../../core/index.js'
+import type { ChainClient } from '../../contracts/index.js'
+import {
+  Publication,
+  publishDataset,
+  runPublication,
+  type PublishComponents,
+  type PublishProgress,
+  type PublishResult,
+} from '../../pipelines/index.js'
+import type { ContentStore, Keystore } from '../../storage/index.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { caught } from '../helpers/errors.js'
+import { startTestPublisher, type TestPublisher } from '../helpers/publisher.js'
 
 const ROWS = 300
 
 describe('publishing a file end to end (real Helia on disk, real anvil, production circuit)', function () {
   this.timeout(600_000)
+  let publisher: TestPublisher
   let dir: string
-  let anvil: AnvilService
-  let provider: JsonRpcProvider
-  let helia: EmbeddedHelia
   let store: ContentStore
   let keystore: Keystore
   let chain: ChainClient
-  let gateway: DeviceKey
   let wallet: HDNodeWallet
+  let components: PublishComponents
   let slice: string
   let result: PublishResult
   const progress: PublishProgress[] = []
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'assay-publish-'))
-    anvil = await startAnvil({ dataDir: join(dir, 'node') })
-    provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100 })
-    wallet = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/1").connect(provider)
-    const signer = new NonceManager(wallet)
-    const { deployment } = await ensureDeployment(
-      join(dir, 'deployment.json'),
-      new NonceManager(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/0").connect(provider)),
-    )
-    chain = createChainClient(signer, deployment)
-    helia = await createEmbeddedHelia({ dataDir: join(dir, 'node') })
-    store = createContentStore({ helia: helia.helia })
-    keystore = await createKeystore({ dir: join(dir, 'keystore'), masterKey: new Uint8Array(32).fill(7) })
-    gateway = await createDeviceKey()
+    publisher = await startTestPublisher('publish')
+    ;({ dir, keystore, chain, wallet, components } = publisher)
+    store = components.contentStore
     // The seller's file: the first rows of the occupancy file, as a file of its own.
     const lines = readFileSync(datasetPath('occupancy-room-2015.csv'), 'utf8').split('\n')
     slice = join(dir, 'office.csv')
     await writeFile(slice, `${lines.slice(0, ROWS + 1).join('\n')}\n`)
     result = await publishDataset(
-      {
-        contentStore: store,
-        keystore,
-        chain,
-        owner: wallet.address,
-        ownerPublicKey: wallet.signingKey.publicKey,
-        gateway,
-        workDir: join(dir, 'work'),
-      },
+      components,
       {
         file: slice,
         mapping: parseImportMapping(JSON.parse(await readFile('examples/occupancy-room-2015.mapping.json', 'utf8'))),
@@ -78,11 +62,7 @@ describe('publishing a file end to end (real Helia on disk, real anvil, producti
     )
   })
   after(async () => {
-    await releaseProverThreads()
-    await helia?.stop()
-    provider?.destroy()
-    await anvil?.stop()
-    await rm(dir, { recursive: true, force: true })
+    await publisher?.stop()
   })
 
   it('goes through every stage in order and anchors the manifest, root and key commitment', async () => {
@@ -153,11 +133,7 @@ describe('publishing a file end to end (real Helia on disk, real anvil, producti
     await rm(join(result.workspace, 'anchored.json'))
     await rm(join(result.workspace, 'listed.json'))
     const stages: string[] = []
-    const again = await runPublication(
-      { contentStore: store, keystore, chain, owner: wallet.address, ownerPublicKey: wallet.signingKey.publicKey, gateway },
-      new Publication(result.workspace),
-      (p) => stages.push(p.stage),
-    )
+    const again = await runPublication(components, new Publication(result.workspace), (p) => stages.push(p.stage))
     expect(again.alreadyAnchored).to.equal(true)
     expect(again.datasetId).to.equal(result.datasetId)
     expect(again.manifestCid).to.equal(result.manifestCid)
@@ -168,20 +144,17 @@ describe('publishing a file end to end (real Helia on disk, real anvil, producti
     await writeFile(empty, 'Date,Temperature\n"2015-02-04 17:51:00",NA\n')
     const before = (await store.list()).length
     const err = await caught(() =>
-      publishDataset(
-        { contentStore: store, keystore, chain, owner: wallet.address, ownerPublicKey: wallet.signingKey.publicKey, gateway },
-        {
-          file: empty,
-          mapping: parseImportMapping({
-            version: 1,
-            format: 'csv',
-            timestamp: { columns: ['Date'], format: 'YYYY-MM-DD HH:mm:ss' },
-            metrics: [{ column: 'Temperature' }],
-          }),
-          title: 'x',
-          licence: 'CC0-1.0',
-        },
-      ),
+      publishDataset(components, {
+        file: empty,
+        mapping: parseImportMapping({
+          version: 1,
+          format: 'csv',
+          timestamp: { columns: ['Date'], format: 'YYYY-MM-DD HH:mm:ss' },
+          metrics: [{ column: 'Temperature' }],
+        }),
+        title: 'x',
+        licence: 'CC0-1.0',
+      }),
     )
     expect([err.name, (err as Error & { stage: string }).stage]).to.deep.equal(['PublishError', 'ingest'])
     expect((err.cause as Error).name).to.equal('NoReadingsError')
