@@ -110,6 +110,63 @@ program
     workerCommand(loadConfig(), { concurrency: Number(opts.concurrency) })
   })
 
+const device = program.command('device').description("a sensor's signing key: create one, register it on-chain")
+device
+  .command('create')
+  .description('create a BabyJub device key file (private: it signs the batches of one sensor)')
+  .option('--out <file>', 'where to write the key', 'device.key.json')
+  .option('--label <name>', 'a name for the device, shown in manifests')
+  .option('--json', 'print {file, deviceId, publicKey}')
+  .action(async (opts: { out: string; label?: string; json?: boolean }) => {
+    const { deviceCreateCommand } = await import('./device-command.js')
+    await deviceCreateCommand({ out: opts.out, ...(opts.label !== undefined ? { label: opts.label } : {}), json: opts.json === true })
+  })
+device
+  .command('register')
+  .description("register a device's public key on-chain to the node's account (the key file stays here)")
+  .argument('<keyfile>', 'a file from `assay device create`')
+  .option('--label <name>', "the device's name on-chain (default: the key file's label)")
+  .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
+  .option('--json', 'print {deviceId, owner, txHash, alreadyRegistered}')
+  .action(async (keyFile: string, opts: { label?: string; node?: string; json?: boolean }) => {
+    const { deviceRegisterCommand } = await import('./device-command.js')
+    const config = loadConfig()
+    await deviceRegisterCommand(keyFile, {
+      node: opts.node ?? `http://${config.host}:${config.port}`,
+      ...(opts.label !== undefined ? { label: opts.label } : {}),
+      json: opts.json === true,
+    })
+  })
+
+program
+  .command('simulate')
+  .description(
+    'write realistic readings of simulated sensors (daily cycle, noise, gaps, stuck values), signed per batch by each device key',
+  )
+  .option('--out <file>', 'the signed-batch file to write', 'simulated.ndjson')
+  .option('--device <keyfile...>', 'device key files (default: a new key next to --out)')
+  .option('--metrics <a,b>', 'temperature, humidity, co2, pm25, pressure', 'temperature,humidity')
+  .option('--duration <d>', 'how long the devices record: 2d, 12h, seconds', '2d')
+  .option('--readings <n>', 'readings per series (instead of --duration)')
+  .option('--interval <d>', 'sampling interval: 60, 5m, 1h', '60')
+  .option('--start <iso>', 'first reading (default: so that the last reading is now)')
+  .option('--seed <n>', 'seed of the values, for a repeatable file (salts stay random)')
+  .option('--circuit <id>', 'the SensorStats circuit the batches are signed for')
+  .action(async (opts: Record<string, string | string[] | undefined>) => {
+    const { simulateCommand } = await import('./simulate-command.js')
+    await simulateCommand({
+      out: opts.out as string,
+      devices: (opts.device as string[] | undefined) ?? [],
+      metrics: opts.metrics as string,
+      duration: opts.duration as string,
+      ...(opts.readings !== undefined ? { readings: Number(opts.readings) } : {}),
+      interval: opts.interval as string,
+      ...(opts.start !== undefined ? { start: opts.start as string } : {}),
+      ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
+      ...(opts.circuit !== undefined ? { circuit: opts.circuit as string } : {}),
+    })
+  })
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Named errors carry a message meant for the user; anything else is a bug and shows its stack.
   if (err instanceof Error && err.name !== 'Error') {

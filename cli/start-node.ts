@@ -9,6 +9,7 @@ import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from 
 import {
   createPublishQueues,
   publicationStatus,
+  settlesWithin,
   startProveWorker,
   startRedis,
   startStageWorker,
@@ -26,6 +27,8 @@ import type { ContentStore, EmbeddedHelia, Keystore } from '../storage/index.js'
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** Largest upload `POST /datasets` accepts. */
 const MAX_UPLOAD_BYTES = 1024 ** 3
+/** How long a stopping node lets running stage jobs and proofs finish. */
+const WORKER_GRACE_MS = 20_000
 
 /** A running Assay node: its services and the HTTP server. */
 export interface AssayNode {
@@ -147,9 +150,27 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       { connection },
     )
     const proveWorker = startProveWorker({ connection })
+    // One line per 30 s while Redis is unreachable, instead of a stack trace per reconnect attempt.
+    let lastRedisError = 0
+    const onRedisError = (err: Error): void => {
+      if (Date.now() - lastRedisError < 30_000) return
+      lastRedisError = Date.now()
+      log(`redis: ${err.message} (retrying)`)
+    }
+    stageWorker.on('error', onRedisError)
+    proveWorker.worker.on('error', onRedisError)
+    queues.stages.on('error', onRedisError)
+    queues.proofs.on('error', onRedisError)
+    queues.flows.on('error', onRedisError)
     stack.push(async () => {
-      await Promise.all([stageWorker.close(), proveWorker.close()])
-      await queues.close()
+      // Bounded: with Redis gone these never finish; the node still stops (stalled jobs are
+      // taken up again by the next worker once Redis is back).
+      const results = await Promise.allSettled([
+        settlesWithin(stageWorker.close(), WORKER_GRACE_MS, 'closing the stage worker'),
+        proveWorker.close(WORKER_GRACE_MS),
+        settlesWithin(queues.close(), 5_000, 'closing the publish queues'),
+      ])
+      for (const r of results) if (r.status === 'rejected') log(`stop: ${(r.reason as Error).message}`)
     })
     log(`publishing: stage worker and a sandboxed prover on ${redis.url}; gateway device ${gateway.deviceId}`)
     const publishing = {
@@ -195,7 +216,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       return { ok: Object.values(services).every((s) => s.ok), services }
     }
 
-    const app = createApp({ checkHealth, webDir: join(projectRoot, 'build', 'web'), publishing })
+    const app = createApp({ checkHealth, webDir: join(projectRoot, 'build', 'web'), publishing, devices: { chain, owner: wallet.address } })
     const server: Server = app.listen(config.port, config.host)
     await once(server, 'listening')
     stack.push(

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import express, { type Express } from 'express'
 import { createErrorHandler } from './http-errors.js'
+import { deviceRoutes, type DevicesApi } from './device-routes.js'
 import { publishingRoutes, type PublishingApi } from './publishing-routes.js'
 
 /** State of one embedded or external service, as reported by `GET /health`. */
@@ -23,6 +24,8 @@ export interface AppComponents {
   webDir?: string
   /** Publishing: uploads become publication jobs (absent: the routes answer 404). */
   publishing?: PublishingApi
+  /** Device registration through the node's account (absent: the routes answer 404). */
+  devices?: DevicesApi
   logError?: (err: unknown) => void
 }
 
@@ -44,6 +47,7 @@ export function createApp(components: AppComponents): Express {
   })
 
   if (components.publishing !== undefined) app.use(publishingRoutes(components.publishing))
+  if (components.devices !== undefined) app.use(express.json({ limit: '16kb' }), deviceRoutes(components.devices))
 
   if (components.webDir !== undefined && existsSync(components.webDir)) {
     app.use(express.static(components.webDir, { index: 'index.html', maxAge: '1h' }))

@@ -7,6 +7,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   MappingError: 400,
   SourceFormatError: 400,
   UploadTooLargeError: 413,
+  DeviceOwnedError: 409,
   NotFoundError: 404,
   ServiceError: 503,
 }

@@ -7,7 +7,8 @@ import Busboy from 'busboy'
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import { AssayError, parseImportMapping, type ImportMapping } from '../core/index.js'
-import { inferMapping, Publication, type PublicationSpec, type PublicationStatus } from '../pipelines/index.js'
+import { ValidationError } from './validation-error.js'
+import { inferMapping, isSignedBatchFile, Publication, type PublicationSpec, type PublicationStatus } from '../pipelines/index.js'
 
 /** What the publishing routes need from the node. */
 export interface PublishingApi {
@@ -17,14 +18,6 @@ export interface PublishingApi {
   maxUploadBytes: number
   submit(publication: Publication): Promise<string>
   status(id: string): Promise<PublicationStatus | undefined>
-}
-
-/** A request the API refuses (400), naming the field. */
-export class ValidationError extends AssayError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'ValidationError'
-  }
 }
 
 /** An upload above the node's limit (413). */
@@ -77,14 +70,15 @@ export function publishingRoutes(api: PublishingApi): Router {
         throw new ValidationError(`${issue.path.join('.') || 'form'}: ${issue.message}`)
       }
       const f = parsed.data
-      let mapping: ImportMapping
+      let mapping: ImportMapping | undefined
       if (f.mapping !== undefined && f.mapping.trim() !== '') {
         try {
           mapping = parseImportMapping(JSON.parse(f.mapping))
         } catch (err) {
           throw new ValidationError(`mapping: ${(err as Error).message}`, { cause: err })
         }
-      } else {
+      } else if (!(await isSignedBatchFile(file))) {
+        // Signed batches carry their own encoding; anything else gets the mapping `assay map` would infer.
         mapping = (await inferMapping(file)).mapping
       }
       let splits: z.infer<typeof splitsSchema> | undefined
@@ -98,7 +92,7 @@ export function publishingRoutes(api: PublishingApi): Router {
         description: f.description,
         licence: f.licence,
         tags: f.tags,
-        mapping,
+        ...(mapping !== undefined ? { mapping } : {}),
         ...(f.price !== undefined
           ? {
               listing: {

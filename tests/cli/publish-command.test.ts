@@ -3,8 +3,21 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { loadConfig } from '../../core/index.js'
-import { parseDuration, publishCommand, startNode, type AssayNode } from '../../cli/index.js'
+import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
+import { CID } from 'multiformats/cid'
+import {
+  deviceCreateCommand,
+  deviceRegisterCommand,
+  parseDuration,
+  publishCommand,
+  simulateCommand,
+  startNode,
+  type AssayNode,
+} from '../../cli/index.js'
+import { createDeviceKey, parseProofBundle, verifyProofBundle } from '../../circuits/index.js'
+import { loadCircuit } from '../../circuits/node.js'
+import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
+import { createChainClient } from '../../contracts/index.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { caught } from '../helpers/errors.js'
 
@@ -90,6 +103,96 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     const res2 = await fetch(new URL('/datasets', node.url), { method: 'POST', body: noFile })
     expect(((await res2.json()) as { error: { message: string } }).error.message).to.equal('file: no file part named "file" in the upload')
     expect((await fetch(new URL('/jobs/nope', node.url))).status).to.equal(404)
+  })
+
+  it('publishes readings signed by the seller’s own devices: device create → register → simulate → publish', async () => {
+    const quiet = { out: () => undefined, err: () => undefined }
+    const keys = [join(dir, 'roof.key.json'), join(dir, 'balcony.key.json')]
+    await deviceCreateCommand({ out: keys[0]!, label: 'roof' }, quiet)
+    await deviceCreateCommand({ out: keys[1]!, label: 'balcony' }, quiet)
+    expect((await caught(() => deviceCreateCommand({ out: keys[0]! }, quiet))).name).to.equal('DeviceKeyFileError')
+    const sim = await simulateCommand(
+      {
+        out: join(dir, 'sim.ndjson'),
+        devices: keys,
+        metrics: 'temperature',
+        readings: 20,
+        interval: '60',
+        start: '2026-01-01T00:00:00Z',
+        seed: 5,
+        circuit: 'sensor-stats-b16-v1',
+      },
+      quiet,
+    )
+    expect([sim.readings, sim.batches]).to.deep.equal([40, 4])
+
+    // Unregistered devices: the node proves and stores, then refuses to anchor, naming the device.
+    const refused = await caught(() => publishCommand(sim.file, { node: node.url, title: 'Two simulated sensors' }, quiet))
+    expect(refused.message).to.match(/anchor: DeviceNotRegisteredError: device "roof" \(\d+…\) may not be published by 0x/)
+
+    const registered = await deviceRegisterCommand(keys[0]!, { node: node.url }, quiet)
+    expect(registered.alreadyRegistered).to.equal(false)
+    await deviceRegisterCommand(keys[1]!, { node: node.url }, quiet)
+    expect((await deviceRegisterCommand(keys[0]!, { node: node.url }, quiet)).alreadyRegistered).to.equal(true)
+    const device = (await (await fetch(new URL(`/devices/${registered.deviceId}`, node.url))).json()) as Record<string, unknown>
+    expect([device.owner, device.revokedAt, device.publishableByThisNode]).to.deep.equal([registered.owner, null, true])
+
+    const result = await publishCommand(sim.file, { node: node.url, title: 'Two simulated sensors', json: true }, quiet)
+    const manifest = await node.contentStore.getManifest(CID.parse(result!.manifestCid))
+    expect(manifest.devices.map((d) => [d.label, d.gateway])).to.deep.equal([
+      ['roof', false],
+      ['balcony', false],
+    ])
+    expect(manifest.devices[0]!.deviceId).to.equal(registered.deviceId)
+    const report = (await node.contentStore.getJson(CID.parse(manifest.quality.reportCid))) as { signedBy: string }
+    expect(report.signedBy).to.equal('devices')
+    expect(manifest.stats.map((st) => st.count)).to.deep.equal([20, 20])
+    // Every proof shows its batch was signed by one of the two devices, and the stats are the file's.
+    const bundle = parseProofBundle(await node.contentStore.getJson(CID.parse(manifest.proofs.bundleCid)))
+    const verdict = await verifyProofBundle(bundle, {
+      vkey: (await loadCircuit(bundle.circuitId)).vkey,
+      vkeyHash: bundle.vkeyHash,
+      expectedRoot: BigInt(manifest.commitments.root),
+      allowedDevices: new Set(manifest.devices.map((d) => BigInt(d.deviceId))),
+    })
+    expect(verdict.problems).to.deep.equal([])
+    const signed = readFileSync(sim.file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { device: { label: string }; values: number[] })
+    const roof = signed.filter((b) => b.device.label === 'roof').flatMap((b) => b.values.map((v) => (v - 5000) / 100))
+    expect(manifest.stats[0]!.mean).to.be.closeTo(roof.reduce((a, b) => a + b, 0) / roof.length, 1e-9)
+    expect([manifest.stats[0]!.min, manifest.stats[0]!.max]).to.deep.equal([Math.min(...roof), Math.max(...roof)])
+  })
+
+  it('refuses device registrations it cannot honour with a named error', async () => {
+    const post = async (body: unknown) => {
+      const res = await fetch(new URL('/devices', node.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      })
+      return [res.status, ((await res.json()) as { error?: { name: string; message: string } }).error] as const
+    }
+    expect(await post({ publicKey: { x: '1', y: '2' } })).to.deep.equal([
+      400,
+      { name: 'ValidationError', message: 'publicKey: not a point of Baby Jubjub (see `assay device create`)' },
+    ])
+    expect((await post({ publicKey: { x: '0x1', y: '2' } }))[0]).to.equal(400)
+    expect((await post('{"publicKey":')).map((x) => (typeof x === 'number' ? x : undefined))[0]).to.equal(400)
+    // A key somebody else registered first.
+    const theirs = await createDeviceKey()
+    const provider = new JsonRpcProvider(node.rpcUrl, undefined, { staticNetwork: true })
+    try {
+      const other = new NonceManager(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/5").connect(provider))
+      await createChainClient(other, node.deployment).registerDevice(theirs.Ax, theirs.Ay, '')
+    } finally {
+      provider.destroy()
+    }
+    const [status, error] = await post({ publicKey: { x: theirs.Ax.toString(), y: theirs.Ay.toString() } })
+    expect([status, error!.name]).to.deep.equal([409, 'DeviceOwnedError'])
+    expect((await fetch(new URL('/devices/12345', node.url))).status).to.equal(404)
+    expect((await fetch(new URL('/devices/abc', node.url))).status).to.equal(400)
   })
 
   it('reads durations', () => {
