@@ -10,6 +10,7 @@ import {
   type Job,
 } from 'bullmq'
 import { createProverPool, type ProveBatchJob } from './prover-pool.js'
+import { settlesWithin } from './settles-within.js'
 export type { ProveBatchJob } from './prover-pool.js'
 import { Publication, PUBLISH_STAGES, type PublicationComponents, type ProvenBatchFile, type PublishStage } from './publication.js'
 
@@ -47,6 +48,8 @@ const PERMANENT = new Set([
   'ContractError',
   'ManifestValidationError',
   'ArtifactError',
+  'SignedBatchError',
+  'DeviceNotRegisteredError',
 ])
 
 export interface PublishQueues {
@@ -213,9 +216,13 @@ export function startProveWorker(options: PublishQueueOptions & { concurrency?: 
   })
   return {
     worker,
-    async close() {
-      await worker.close()
-      await pool.close()
+    async close(graceMs = 30_000) {
+      // With Redis gone, BullMQ's close never resolves; the prover processes are ended regardless.
+      try {
+        await settlesWithin(worker.close(), graceMs)
+      } finally {
+        await pool.close()
+      }
     },
   }
 }
@@ -223,8 +230,11 @@ export function startProveWorker(options: PublishQueueOptions & { concurrency?: 
 /** A proof worker and its prover processes. */
 export interface ProveWorker {
   worker: Worker<ProveBatchJob, ProvenBatchFile>
-  /** Stops taking jobs, lets running proofs finish, then ends the prover processes. */
-  close(): Promise<void>
+  /**
+   * Stops taking jobs and lets running proofs finish (up to `graceMs`, default 30 s), then ends
+   * the prover processes. @throws {ShutdownTimeoutError} when the worker did not close in time.
+   */
+  close(graceMs?: number): Promise<void>
 }
 
 export interface PublicationStatus {
@@ -254,6 +264,23 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
       proofs = { done, total: done + (deps.unprocessed ?? []).filter(isProof).length }
     }
     if (stage === 'list' && stages[stage] === 'completed') result = job!.returnvalue as PublicationStatus['result']
+  }
+  // The stages are read one by one while a failure spreads from child to parents: a parent's
+  // "child … failed" can be seen before the child's own reason. The child failed first, so a
+  // second read finds the reason the user needs.
+  if (failedReason?.startsWith('child ') === true) {
+    search: for (const stage of PUBLISH_STAGES) {
+      const job = await queues.stages.getJob(stageJobId(pubId, stage))
+      if (job?.failedReason === undefined) continue
+      // A batch proof's reason is kept by the prove stage as a failed child's value.
+      const reasons = [job.failedReason, ...Object.values(await job.getFailedChildrenValues())]
+      for (const reason of reasons) {
+        if (!reason.startsWith('child ')) {
+          failedReason = reason
+          break search
+        }
+      }
+    }
   }
   return { id: pubId, stages, proofs, ...(result !== undefined ? { result } : {}), ...(failedReason !== undefined ? { failedReason } : {}) }
 }

@@ -162,6 +162,30 @@ describe('publishing survives crashes (assay node as a process)', function () {
     expect(await anchorsOf(dataDir, second.rpcUrl, status.result!.manifestCid)).to.equal(1)
   })
 
+  it('a node whose external Redis is gone still stops on SIGTERM, ending its prover processes', async () => {
+    const redis = await startRedis({ dataDir: join(root, 'vanishing-redis') })
+    const node = await runNode(join(root, 'no-redis'), { REDIS_URL: redis.url })
+    nodes.push(node)
+    // Stop Redis while a batch is being proven.
+    const id = await upload(node.url, slice, 'Redis gone')
+    await waitFor(node.url, id, (s) => s.stages.prove === 'waiting-children', 120_000)
+    let provers: number[] = []
+    for (let i = 0; i < 100 && provers.length === 0; i++, await sleep(100))
+      provers = await childrenMatching(node.child.pid!, 'prover-process')
+    expect(provers).to.have.length.greaterThan(0)
+    await redis.stop()
+    await sleep(500)
+    const exited = new Promise<[number | null, string | null]>((r) => node.child.once('exit', (code, signal) => r([code, signal])))
+    const started = Date.now()
+    node.child.kill('SIGTERM')
+    const [code, signal] = await Promise.race([exited, sleep(60_000).then(() => [null, 'still running after 60 s'] as const)])
+    expect([code, signal], node.output()).to.deep.equal([0, null])
+    expect(Date.now() - started).to.be.below(45_000)
+    expect(node.output()).to.match(/stop: closing the stage worker did not finish within \d+ ms; abandoned/)
+    for (let i = 0; i < 50 && provers.some(alive); i++) await sleep(100)
+    expect(provers.filter(alive), 'prover processes left running').to.deep.equal([])
+  })
+
   it('Redis restarted in the middle of a flow: the flow completes', async () => {
     const dataDir = join(root, 'redis-restart')
     let redis = await startRedis({ dataDir: join(root, 'external-redis') })
