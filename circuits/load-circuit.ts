@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ArtifactError } from '../core/index.js'
-import { checkArtifact } from './artifact-manifest.js'
+import { checkArtifact, sha256Hex } from './artifact-manifest.js'
 import type { ProvingArtifacts } from './generate-proof.js'
 import type { VerificationKey } from './verify-proof.js'
 
@@ -36,6 +36,27 @@ export async function loadCircuit(
   await checkArtifact(circuitId, 'zkey', zkey, join(dir, 'main.zkey'))
   await checkArtifact(circuitId, 'vkey', vkeyBytes, join(dir, 'vkey.json'))
   return { circuitId, wasm, zkey, vkey: JSON.parse(new TextDecoder().decode(vkeyBytes)) as VerificationKey }
+}
+
+/**
+ * Reads only a circuit's verification key (what verifiers need: no wasm or zkey), checked against
+ * the committed manifest, with the sha256 a proof bundle names.
+ *
+ * @throws {ArtifactError}
+ */
+export async function loadCircuitVerificationKey(
+  circuitId: string,
+  options: LoadCircuitOptions = {},
+): Promise<{ vkey: VerificationKey; vkeyHash: string }> {
+  const path = join(options.buildDir ?? defaultBuildDir, circuitId, 'vkey.json')
+  let bytes: Uint8Array
+  try {
+    bytes = new Uint8Array(await readFile(path))
+  } catch (err) {
+    throw new ArtifactError(path, 'missing; run `npm run build`', { cause: err })
+  }
+  await checkArtifact(circuitId, 'vkey', bytes, path)
+  return { vkey: JSON.parse(new TextDecoder().decode(bytes)) as VerificationKey, vkeyHash: await sha256Hex(bytes) }
 }
 
 /** Stops snarkjs's worker threads so the process can exit. */

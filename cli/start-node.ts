@@ -3,6 +3,7 @@ import type { Server } from 'node:http'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet, type Signer } from 'ethers'
+import { loadCircuitVerificationKey } from '../circuits/node.js'
 import { DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
 import { createChainClient, type ChainClient, type Deployment } from '../contracts/index.js'
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../contracts/node.js'
@@ -18,7 +19,7 @@ import {
   type RedisService,
 } from '../pipelines/index.js'
 import { loadGatewayKey } from './gateway-key.js'
-import { createApp, type HealthReport, type ServiceHealth } from '../server/index.js'
+import { createApp, createCatalogIndexer, openCatalog, type HealthReport, type ServiceHealth } from '../server/index.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceError } from '../core/index.js'
 import { createContentStore, createEmbeddedHelia, createKeystore, loadMasterKey } from '../storage/node.js'
@@ -216,7 +217,29 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       return { ok: Object.values(services).every((s) => s.ok), services }
     }
 
-    const app = createApp({ checkHealth, webDir: join(projectRoot, 'build', 'web'), publishing, devices: { chain, owner: wallet.address } })
+    // The catalog is derived from the chain and IPFS: delete catalog.sqlite and it rebuilds.
+    const catalog = openCatalog(join(config.dataDir, 'catalog.sqlite'))
+    stack.push(() => Promise.resolve(catalog.close()))
+    const indexer = createCatalogIndexer({
+      provider,
+      deployment,
+      contentStore,
+      catalog,
+      verificationKey: (circuitId) => loadCircuitVerificationKey(circuitId),
+      log,
+    })
+    await indexer.sync()
+    indexer.start(1_000)
+    stack.push(() => indexer.stop())
+    log(`catalog: ${join(config.dataDir, 'catalog.sqlite')} at block ${catalog.cursor()}`)
+
+    const app = createApp({
+      checkHealth,
+      webDir: join(projectRoot, 'build', 'web'),
+      publishing,
+      devices: { chain, owner: wallet.address },
+      catalog: { catalog, contentStore },
+    })
     const server: Server = app.listen(config.port, config.host)
     await once(server, 'listening')
     stack.push(

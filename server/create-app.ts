@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import express, { type Express } from 'express'
 import { createErrorHandler } from './http-errors.js'
+import { catalogRoutes, type CatalogApi } from './catalog-routes.js'
 import { deviceRoutes, type DevicesApi } from './device-routes.js'
 import { publishingRoutes, type PublishingApi } from './publishing-routes.js'
 
@@ -26,6 +27,8 @@ export interface AppComponents {
   publishing?: PublishingApi
   /** Device registration through the node's account (absent: the routes answer 404). */
   devices?: DevicesApi
+  /** The catalog: search, dataset pages, previews (absent: the routes answer 404). */
+  catalog?: CatalogApi
   logError?: (err: unknown) => void
 }
 
@@ -46,6 +49,7 @@ export function createApp(components: AppComponents): Express {
     res.status(report.ok ? 200 : 503).json(report)
   })
 
+  if (components.catalog !== undefined) app.use(catalogRoutes(components.catalog))
   if (components.publishing !== undefined) app.use(publishingRoutes(components.publishing))
   if (components.devices !== undefined) app.use(express.json({ limit: '16kb' }), deviceRoutes(components.devices))
 

@@ -1,4 +1,4 @@
-// Server: HTTP API and web UI: health, publishing (uploads, job status, progress events).
+// Server: HTTP API and web UI: health, catalog (indexer, search, dataset pages), devices, publishing (uploads, job status, progress events).
 export { createApp } from './create-app.js'
 export type { AppComponents, HealthReport, ServiceHealth } from './create-app.js'
 export { createErrorHandler } from './http-errors.js'
@@ -7,3 +7,9 @@ export type { DevicesApi } from './device-routes.js'
 export { publishingRoutes, UploadTooLargeError } from './publishing-routes.js'
 export { ValidationError } from './validation-error.js'
 export type { PublishingApi } from './publishing-routes.js'
+export { ftsQuery, openCatalog } from './catalog.js'
+export type { AnchoredDataset, Catalog, CatalogEntry, CatalogPage, CatalogQuery } from './catalog.js'
+export { createCatalogIndexer, ManifestMismatchError } from './catalog-indexer.js'
+export type { CatalogIndexer, CatalogIndexerComponents, CatalogIndexerOptions } from './catalog-indexer.js'
+export { catalogRoutes } from './catalog-routes.js'
+export type { CatalogApi } from './catalog-routes.js'

@@ -66,6 +66,11 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     const listing = await node.chain.listingOf(BigInt(printed.datasetId))
     expect([listing.price, listing.accessPeriod]).to.deep.equal([10n ** 16n, 7n * 86_400n])
     expect((await node.chain.datasetOf(BigInt(printed.datasetId))).root.toString()).to.equal(printed.root)
+    // The node's catalog picks it up from the chain and checks its proofs.
+    let entry: { title?: string; verification?: { status: string } } = {}
+    for (let i = 0; i < 100 && entry.verification?.status !== 'verified'; i++, await new Promise((r) => setTimeout(r, 200)))
+      entry = (await (await fetch(new URL(`/datasets/${printed.datasetId}`, node.url))).json()) as typeof entry
+    expect([entry.title, entry.verification?.status]).to.deep.equal(['Office, one hour', 'verified'])
   })
 
   it('infers the mapping on the node when none is given', async () => {

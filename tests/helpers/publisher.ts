@@ -14,6 +14,7 @@ import { createContentStore, createEmbeddedHelia, createKeystore } from '../../s
 /** A seller's publishing setup on real parts: anvil with Assay deployed, Helia on disk, a keystore. */
 export interface TestPublisher {
   dir: string
+  rpcUrl: string
   /** Account 1 of the dev mnemonic (account 0 deployed). */
   wallet: HDNodeWallet
   chain: ChainClient
@@ -35,6 +36,7 @@ export async function startTestPublisher(name: string): Promise<TestPublisher> {
   const keystore = await createKeystore({ dir: join(dir, 'keystore'), masterKey: new Uint8Array(32).fill(7) })
   return {
     dir,
+    rpcUrl: anvil.rpcUrl,
     wallet,
     chain,
     helia,

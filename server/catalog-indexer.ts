@@ -1,0 +1,257 @@
+import { Interface, type Log, type Provider } from 'ethers'
+import { CID } from 'multiformats/cid'
+import { parseProofBundle, verifyProofBundle, type VerificationKey } from '../circuits/index.js'
+import { AssayError, type Manifest } from '../core/index.js'
+import { dataMarketAbi, datasetRegistryAbi, type Deployment } from '../contracts/index.js'
+import type { ContentStore } from '../storage/index.js'
+import type { Catalog } from './catalog.js'
+
+export interface CatalogIndexerComponents {
+  provider: Provider
+  deployment: Deployment
+  contentStore: Pick<ContentStore, 'getManifest' | 'getJson'>
+  catalog: Catalog
+  /** A circuit's verification key and its sha256; when given, the indexer checks every proof bundle. */
+  verificationKey?: (circuitId: string) => Promise<{ vkey: VerificationKey; vkeyHash: string }>
+  log?: (msg: string) => void
+}
+
+export interface CatalogIndexerOptions {
+  /** Blocks per getLogs request. */
+  blockRange?: number
+  /** How long to wait for a manifest's blocks before trying again on the next sync. */
+  manifestTimeoutMs?: number
+}
+
+export interface CatalogIndexer {
+  /** Indexes every block up to the chain head, then reads manifests still missing. Returns the new cursor. */
+  sync(): Promise<number>
+  /** Syncs every `intervalMs` until stopped (errors are logged and retried). */
+  start(intervalMs?: number): void
+  stop(): Promise<void>
+}
+
+/** An anchored manifest that does not match its anchor (owner, root or key commitment differ). */
+export class ManifestMismatchError extends AssayError {
+  constructor(datasetId: bigint, field: string) {
+    super(`dataset ${datasetId}: the manifest's ${field} differs from what was anchored`)
+    this.name = 'ManifestMismatchError'
+  }
+}
+
+const registry = new Interface(datasetRegistryAbi)
+const market = new Interface(dataMarketAbi)
+
+/**
+ * Follows Assay's contract events from a persisted block cursor into the catalog, and reads each
+ * anchored manifest from IPFS (checking it against its anchor). The catalog is derived state: a
+ * deleted database rebuilds from the deployment's start block, and a catalog built from another
+ * chain or deployment is cleared first.
+ */
+export function createCatalogIndexer(c: CatalogIndexerComponents, options: CatalogIndexerOptions = {}): CatalogIndexer {
+  const blockRange = options.blockRange ?? 5_000
+  const manifestTimeoutMs = options.manifestTimeoutMs ?? 10_000
+  const log = c.log ?? (() => undefined)
+  const { datasetRegistry, dataMarket } = c.deployment.contracts
+  const origin = `${c.deployment.chainId}:${datasetRegistry.toLowerCase()}:${dataMarket.toLowerCase()}`
+  const anchors = new Map<bigint, { owner: string; root: bigint; keyCommitment: bigint }>()
+  let running: Promise<number> | undefined
+  let timer: NodeJS.Timeout | undefined
+  let stopped = false
+
+  async function indexBlocks(): Promise<number> {
+    if (c.catalog.origin() !== origin) {
+      if (c.catalog.origin() !== undefined) log(`catalog: built from ${c.catalog.origin()}, now ${origin}: rebuilding`)
+      c.catalog.clear()
+      c.catalog.setOrigin(origin)
+    }
+    const head = await c.provider.getBlockNumber()
+    let from = (c.catalog.cursor() ?? c.deployment.startBlock - 1) + 1
+    while (from <= head) {
+      const to = Math.min(head, from + blockRange - 1)
+      const logs = await c.provider.getLogs({ address: [datasetRegistry, dataMarket], fromBlock: from, toBlock: to })
+      logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index)
+      const times = new Map<number, number>()
+      for (const l of logs) {
+        if (l.address.toLowerCase() === datasetRegistry.toLowerCase() && !times.has(l.blockNumber))
+          times.set(l.blockNumber, (await c.provider.getBlock(l.blockNumber))!.timestamp)
+      }
+      c.catalog.transaction(() => {
+        for (const l of logs) apply(l, times)
+      }, to)
+      from = to + 1
+    }
+    return c.catalog.cursor() ?? head
+  }
+
+  function apply(l: Log, times: Map<number, number>): void {
+    const isRegistry = l.address.toLowerCase() === datasetRegistry.toLowerCase()
+    const parsed = (isRegistry ? registry : market).parseLog(l)
+    if (parsed === null) return
+    const a = parsed.args
+    switch (parsed.name) {
+      case 'DatasetPublished': {
+        const datasetId = a.getValue('datasetId') as bigint
+        anchors.set(datasetId, {
+          owner: (a.getValue('owner') as string).toLowerCase(),
+          root: a.getValue('root') as bigint,
+          keyCommitment: a.getValue('keyCommitment') as bigint,
+        })
+        c.catalog.anchor({
+          datasetId,
+          owner: a.getValue('owner') as string,
+          manifestCid: a.getValue('manifestCid') as string,
+          root: a.getValue('root') as bigint,
+          parent: a.getValue('parent') as bigint,
+          circuit: Number(a.getValue('circuit')),
+          qualityScore: Number(a.getValue('qualityScore')) / 100,
+          publishedAt: times.get(l.blockNumber)!,
+          block: l.blockNumber,
+          txHash: l.transactionHash,
+        })
+        break
+      }
+      case 'QualityAttested':
+        c.catalog.setQuality(a.getValue('datasetId') as bigint, Number(a.getValue('score')) / 100)
+        break
+      case 'Listed':
+        c.catalog.list(a.getValue('datasetId') as bigint, {
+          price: a.getValue('price') as bigint,
+          paymentToken: a.getValue('paymentToken') as string,
+          accessPeriod: Number(a.getValue('accessPeriod')),
+        })
+        break
+      case 'PriceChanged':
+        c.catalog.setPrice(a.getValue('datasetId') as bigint, a.getValue('newPrice') as bigint)
+        break
+      case 'Delisted':
+        c.catalog.delist(a.getValue('datasetId') as bigint)
+        break
+      case 'Purchased':
+        c.catalog.purchased(a.getValue('datasetId') as bigint)
+        break
+    }
+  }
+
+  /** What the anchor says, for manifests of datasets anchored before this process started. */
+  async function anchorOf(datasetId: bigint): Promise<{ owner: string; root: bigint; keyCommitment: bigint } | undefined> {
+    const known = anchors.get(datasetId)
+    if (known !== undefined) return known
+    const logs = await c.provider.getLogs({
+      address: datasetRegistry,
+      topics: registry.encodeFilterTopics('DatasetPublished', [datasetId]),
+      fromBlock: c.deployment.startBlock,
+    })
+    const parsed = logs.length > 0 ? registry.parseLog(logs[0]!) : null
+    if (parsed === null) return undefined
+    const a = parsed.args
+    return {
+      owner: (a.getValue('owner') as string).toLowerCase(),
+      root: a.getValue('root') as bigint,
+      keyCommitment: a.getValue('keyCommitment') as bigint,
+    }
+  }
+
+  function check(datasetId: bigint, m: Manifest, anchor: { owner: string; root: bigint; keyCommitment: bigint }): void {
+    if (m.owner.toLowerCase() !== anchor.owner) throw new ManifestMismatchError(datasetId, 'owner')
+    if (BigInt(m.commitments.root) !== anchor.root) throw new ManifestMismatchError(datasetId, 'root')
+    if (BigInt(m.encryption.keyCommitment) !== anchor.keyCommitment) throw new ManifestMismatchError(datasetId, 'key commitment')
+  }
+
+  async function readManifests(): Promise<void> {
+    for (const { datasetId, manifestCid } of c.catalog.pendingManifests()) {
+      let cid: CID
+      try {
+        cid = CID.parse(manifestCid)
+      } catch {
+        c.catalog.setManifestStatus(datasetId, 'invalid')
+        continue
+      }
+      try {
+        const manifest = await c.contentStore.getManifest(cid, { signal: AbortSignal.timeout(manifestTimeoutMs) })
+        const anchor = await anchorOf(datasetId)
+        if (anchor === undefined) continue
+        check(datasetId, manifest, anchor)
+        c.catalog.setManifest(datasetId, manifest)
+      } catch (err) {
+        const name = (err as Error).name
+        if (name === 'ManifestValidationError' || name === 'ManifestMismatchError' || name === 'SyntaxError') {
+          log(`catalog: dataset ${datasetId}: ${(err as Error).message}`)
+          c.catalog.setManifestStatus(datasetId, 'invalid')
+        } // anything else (blocks not reachable yet): stays unavailable and is tried again next sync
+      }
+    }
+  }
+
+  async function verifyBundles(): Promise<void> {
+    if (c.verificationKey === undefined) return
+    for (const { datasetId, root, manifest } of c.catalog.pendingVerifications()) {
+      let bundle
+      try {
+        bundle = parseProofBundle(
+          await c.contentStore.getJson(CID.parse(manifest.proofs.bundleCid), { signal: AbortSignal.timeout(manifestTimeoutMs) }),
+        )
+      } catch (err) {
+        if ((err as Error).name === 'ProofBundleError' || (err as Error).name === 'SyntaxError')
+          c.catalog.setVerification(datasetId, 'failed', `proof bundle: ${(err as Error).message}`)
+        continue // not reachable yet: tried again next sync
+      }
+      try {
+        const { vkey, vkeyHash } = await c.verificationKey(manifest.proofs.circuitId)
+        const verdict = await verifyProofBundle(bundle, {
+          vkey,
+          vkeyHash,
+          expectedRoot: root,
+          allowedDevices: new Set(manifest.devices.map((d) => BigInt(d.deviceId))),
+        })
+        const first = verdict.problems[0]
+        c.catalog.setVerification(
+          datasetId,
+          verdict.ok && manifest.proofs.vkeyHash === vkeyHash ? 'verified' : 'failed',
+          first === undefined
+            ? manifest.proofs.vkeyHash === vkeyHash
+              ? `${bundle.batches.length} batch proofs valid; root matches the anchor`
+              : 'the manifest names another verification key'
+            : `${verdict.problems.length} problem(s); first: ${first.batch !== undefined ? `series ${first.batch.series} batch ${first.batch.index}: ` : ''}${first.problem}`,
+        )
+      } catch (err) {
+        c.catalog.setVerification(datasetId, 'failed', (err as Error).message)
+      }
+    }
+  }
+
+  const sync = (): Promise<number> =>
+    (running ??= (async () => {
+      try {
+        const cursor = await indexBlocks()
+        await readManifests()
+        await verifyBundles()
+        return cursor
+      } finally {
+        running = undefined
+      }
+    })())
+
+  return {
+    sync,
+    start(intervalMs = 1_000) {
+      const tick = (): void => {
+        if (stopped) return
+        sync()
+          .then(
+            () => undefined,
+            (err: unknown) => log(`catalog: sync failed, retrying: ${(err as Error).message}`),
+          )
+          .finally(() => {
+            if (!stopped) timer = setTimeout(tick, intervalMs)
+          })
+      }
+      tick()
+    },
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      await running?.catch(() => undefined)
+    },
+  }
+}

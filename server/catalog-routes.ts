@@ -1,0 +1,100 @@
+import { Router } from 'express'
+import { CID } from 'multiformats/cid'
+import { z } from 'zod'
+import type { ContentStore } from '../storage/index.js'
+import type { Catalog } from './catalog.js'
+import { ValidationError } from './validation-error.js'
+
+export interface CatalogApi {
+  catalog: Catalog
+  contentStore: Pick<ContentStore, 'getBytes'>
+}
+
+const int = z.coerce.number().int()
+const wei = z
+  .string()
+  .regex(/^\d{1,78}$/, { message: 'must be a whole number of the smallest unit (wei)' })
+  .transform((s) => BigInt(s))
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x address' })
+
+const querySchema = z.strictObject({
+  q: z.string().max(200).optional(),
+  metric: z.string().min(1).max(100).optional(),
+  unit: z.string().min(1).max(40).optional(),
+  minQuality: z.coerce.number().min(0).max(100).optional(),
+  maxQuality: z.coerce.number().min(0).max(100).optional(),
+  minPrice: wei.optional(),
+  maxPrice: wei.optional(),
+  from: int.min(0).optional(),
+  to: int.min(0).optional(),
+  minDevices: int.min(0).max(1_000_000).optional(),
+  maxDevices: int.min(0).max(1_000_000).optional(),
+  owner: address.optional(),
+  listed: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  sort: z.enum(['newest', 'quality', 'price']).optional(),
+  limit: int.min(1).max(100).default(20),
+  offset: int.min(0).max(1_000_000).default(0),
+})
+
+const datasetId = z.string().regex(/^[1-9]\d{0,15}$/, { message: 'must be a dataset id (a positive integer)' })
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+  const parsed = schema.safeParse(value)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const key = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : what)
+    throw new ValidationError(`${key}: ${issue.message}`)
+  }
+  return parsed.data
+}
+
+/**
+ * GET /datasets (search and filters, paginated), GET /datasets/:id (catalog entry, manifest and the
+ * node's verification of the proofs), GET /datasets/:id/preview (the public chart, immutable).
+ */
+export function catalogRoutes(api: CatalogApi): Router {
+  const router = Router()
+
+  router.get('/datasets', (req, res, next) => {
+    try {
+      const query = parse(querySchema, req.query, 'query')
+      const page = api.catalog.search(query)
+      res.setHeader('cache-control', 'no-cache')
+      res.json({ total: page.total, limit: query.limit, offset: query.offset, items: page.items })
+    } catch (err) {
+      next(err)
+    }
+  })
+
+  router.get('/datasets/:id', (req, res, next) => {
+    try {
+      const id = BigInt(parse(datasetId, req.params.id, 'id'))
+      const entry = api.catalog.get(id)
+      if (entry === undefined) return void res.status(404).json({ error: { name: 'NotFoundError', message: `no dataset ${id}` } })
+      res.json(entry)
+    } catch (err) {
+      next(err)
+    }
+  })
+
+  router.get('/datasets/:id/preview', async (req, res, next) => {
+    try {
+      const id = BigInt(parse(datasetId, req.params.id, 'id'))
+      const cid = api.catalog.get(id)?.previewCid
+      if (cid == null) return void res.status(404).json({ error: { name: 'NotFoundError', message: `no preview for dataset ${id}` } })
+      const etag = `"${cid}"`
+      res.setHeader('etag', etag)
+      // Content-addressed: the bytes behind a CID never change.
+      res.setHeader('cache-control', 'public, max-age=31536000, immutable')
+      if (req.headers['if-none-match'] === etag) return void res.status(304).end()
+      const bytes = await api.contentStore.getBytes(CID.parse(cid), { signal: AbortSignal.timeout(10_000) })
+      res.type('image/png').send(Buffer.from(bytes))
+    } catch (err) {
+      next(err)
+    }
+  })
+  return router
+}

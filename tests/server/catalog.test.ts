@@ -1,0 +1,216 @@
+import { once } from 'node:events'
+import type { Server } from 'node:http'
+import { readFileSync } from 'node:fs'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { expect } from 'chai'
+import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
+import { createDeviceKey } from '../../circuits/index.js'
+import { loadCircuitVerificationKey } from '../../circuits/node.js'
+import { DEV_MNEMONIC, parseImportMapping, type SignedBatch } from '../../core/index.js'
+import { createChainClient } from '../../contracts/index.js'
+import { publishDataset, simulateSignedBatches, type PublishResult } from '../../pipelines/index.js'
+import { createApp, createCatalogIndexer, ftsQuery, openCatalog, type Catalog, type CatalogIndexer } from '../../server/index.js'
+import { datasetPath } from '../helpers/datasets.js'
+import { startTestPublisher, type TestPublisher } from '../helpers/publisher.js'
+
+describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)', function () {
+  this.timeout(300_000)
+  let publisher: TestPublisher
+  let provider: JsonRpcProvider
+  let office: PublishResult
+  let roof: PublishResult
+  let catalog: Catalog
+  let indexer: CatalogIndexer
+  let server: Server
+  let url: string
+  const newIndexer = (c: Catalog): CatalogIndexer =>
+    createCatalogIndexer({
+      provider,
+      deployment: publisher.chain.deployment,
+      contentStore: publisher.components.contentStore,
+      catalog: c,
+      verificationKey: (id) => loadCircuitVerificationKey(id),
+    })
+
+  before(async () => {
+    publisher = await startTestPublisher('catalog')
+    // No request cache: the head must be read fresh right after a transaction.
+    provider = new JsonRpcProvider(publisher.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
+    const { dir, components } = publisher
+    // A CSV signed by the gateway, listed at 0.01 ETH…
+    const lines = readFileSync(datasetPath('occupancy-room-2015.csv'), 'utf8').split('\n')
+    await writeFile(join(dir, 'office.csv'), `${lines.slice(0, 21).join('\n')}\n`)
+    office = await publishDataset(components, {
+      file: join(dir, 'office.csv'),
+      mapping: parseImportMapping(JSON.parse(await readFile('examples/occupancy-room-2015.mapping.json', 'utf8'))),
+      title: 'Office room climate',
+      description: 'Temperature, humidity, light and CO2 of one office',
+      licence: 'CC-BY-4.0',
+      tags: ['indoor'],
+      circuitId: 'sensor-stats-b16-v1',
+      listing: { price: 10n ** 16n },
+    })
+    // …and a device-signed CO2 feed from two registered sensors, listed at 2 ETH.
+    const devices = [
+      { ...(await createDeviceKey()), label: 'roof' },
+      { ...(await createDeviceKey()), label: 'yard' },
+    ]
+    for (const d of devices) await publisher.chain.registerDevice(d.Ax, d.Ay, '')
+    const batches: SignedBatch[] = []
+    for await (const b of simulateSignedBatches({
+      devices,
+      metrics: ['co2'],
+      start: 1_767_225_600,
+      readings: 30,
+      interval: 60,
+      circuitId: 'sensor-stats-b16-v1',
+      seed: 2,
+    }))
+      batches.push(b)
+    await writeFile(join(dir, 'roof.ndjson'), batches.map((b) => `${JSON.stringify(b)}\n`).join(''))
+    roof = await publishDataset(components, {
+      file: join(dir, 'roof.ndjson'),
+      title: 'Rooftop CO₂',
+      licence: 'CC0-1.0',
+      tags: ['outdoor', 'air'],
+      listing: { price: 2n * 10n ** 18n, accessPeriod: 86_400n },
+    })
+    catalog = openCatalog(join(dir, 'catalog.sqlite'))
+    indexer = newIndexer(catalog)
+    await indexer.sync()
+    server = createApp({
+      checkHealth: () => Promise.resolve({ ok: true, services: {} }),
+      catalog: { catalog, contentStore: components.contentStore },
+    }).listen(0)
+    await once(server, 'listening')
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  })
+  after(async () => {
+    server?.close()
+    catalog?.close()
+    provider?.destroy()
+    await publisher?.stop()
+  })
+
+  it('indexes every anchored dataset with its manifest, listing, and the node’s verification of its proofs', () => {
+    const entry = catalog.get(roof.datasetId)!
+    expect(entry.manifestCid).to.equal(roof.manifestCid)
+    expect([entry.title, entry.metrics, entry.deviceCount, entry.readings, entry.manifestStatus]).to.deep.equal([
+      'Rooftop CO₂',
+      ['co2'],
+      2,
+      roof.manifest.series.reduce((n, s) => n + s.count, 0),
+      'ok',
+    ])
+    expect(entry.listing).to.deep.equal({
+      price: (2n * 10n ** 18n).toString(),
+      paymentToken: '0x0000000000000000000000000000000000000000',
+      accessPeriod: 86_400,
+      active: true,
+    })
+    expect(entry.verification.status, entry.verification.detail ?? '').to.equal('verified')
+    expect(entry.manifest?.commitments.root).to.equal(roof.root.toString())
+    expect(catalog.get(office.datasetId)!.qualityScore).to.equal(Math.round(office.quality.score * 100) / 100)
+  })
+
+  it('searches full text and filters by metric, quality, price, time, devices, owner and listing', () => {
+    const ids = (q: Parameters<Catalog['search']>[0]) => catalog.search(q).items.map((e) => e.datasetId)
+    const [o, r] = [office.datasetId.toString(), roof.datasetId.toString()]
+    expect(ids({})).to.deep.equal([r, o])
+    expect(ids({ q: 'offi' })).to.deep.equal([o])
+    expect(ids({ q: 'outdoor air' })).to.deep.equal([r])
+    expect(ids({ q: 'humidity' })).to.deep.equal([o])
+    expect(ids({ metric: 'co2' })).to.deep.equal([r, o])
+    expect(ids({ metric: 'light' })).to.deep.equal([o])
+    expect(ids({ unit: 'ppm', minDevices: 2 })).to.deep.equal([r])
+    expect(ids({ maxPrice: 10n ** 17n })).to.deep.equal([o])
+    expect(ids({ minPrice: 10n ** 18n })).to.deep.equal([r])
+    expect(ids({ from: 1_767_225_600 })).to.deep.equal([r])
+    expect(ids({ to: 1_500_000_000 })).to.deep.equal([o])
+    expect(ids({ owner: publisher.wallet.address.toUpperCase().replace('0X', '0x') })).to.have.length(2)
+    expect(ids({ minQuality: 99.9 })).to.deep.equal([])
+    expect(ids({ sort: 'price' })).to.deep.equal([o, r])
+    expect(catalog.search({ limit: 1, offset: 1 })).to.deep.include({ total: 2 })
+    expect(ids({ limit: 1, offset: 1 })).to.deep.equal([o])
+  })
+
+  it('treats search text as words, never as FTS syntax', () => {
+    expect(ftsQuery('" OR title:* NEAR(')).to.equal('"OR"* AND "title"* AND "NEAR"*')
+    expect(ftsQuery('  --  ')).to.equal(undefined)
+    expect(catalog.search({ q: '"); DROP TABLE datasets; --' }).total).to.equal(0)
+  })
+
+  it('follows purchases and rebuilds the same catalog from the chain when its database is deleted', async () => {
+    const buyer = new NonceManager(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/2").connect(provider))
+    await createChainClient(buyer, publisher.chain.deployment).buy(office.datasetId)
+    await indexer.sync()
+    expect(catalog.get(office.datasetId)!.purchases).to.equal(1)
+    const path = join(publisher.dir, 'rebuilt.sqlite')
+    await rm(path, { force: true })
+    const rebuilt = openCatalog(path)
+    try {
+      await newIndexer(rebuilt).sync()
+      const strip = (c: Catalog) => c.search({}).items
+      expect(strip(rebuilt)).to.deep.equal(strip(catalog))
+    } finally {
+      rebuilt.close()
+    }
+  })
+
+  it('marks a manifest that does not match its anchor as invalid', async () => {
+    // The office manifest anchored again by the same owner with another root.
+    const forged = await publisher.chain.publishDataset({
+      manifestCid: office.manifestCid,
+      root: 12345n,
+      keyCommitment: BigInt(office.manifest.encryption.keyCommitment),
+      qualityScore: 9000,
+      statsDigest: `0x${'00'.repeat(32)}`,
+      deviceIds: office.manifest.devices.map((d) => BigInt(d.deviceId)),
+      parent: 0n,
+      circuitId: 'sensor-stats-b16-v1',
+    })
+    await indexer.sync()
+    const entry = catalog.get(forged.datasetId)!
+    expect([entry.manifestStatus, entry.title, entry.verification.status]).to.deep.equal(['invalid', '', 'pending'])
+  })
+
+  it('serves GET /datasets with filters, GET /datasets/:id and a cacheable preview; bad queries are 400', async () => {
+    const get = async (path: string, headers: Record<string, string> = {}) => fetch(new URL(path, url), { headers })
+    const list = (await (await get('/datasets?metric=co2&minDevices=2&limit=5')).json()) as {
+      total: number
+      items: Array<{ datasetId: string }>
+    }
+    expect([list.total, list.items[0]!.datasetId]).to.deep.equal([1, roof.datasetId.toString()])
+    const page = (await (await get(`/datasets/${roof.datasetId}`)).json()) as {
+      manifest: { title: string }
+      verification: { status: string }
+    }
+    expect([page.manifest.title, page.verification.status]).to.deep.equal(['Rooftop CO₂', 'verified'])
+    const preview = await get(`/datasets/${roof.datasetId}/preview`)
+    expect([preview.status, preview.headers.get('content-type'), preview.headers.get('cache-control')]).to.deep.equal([
+      200,
+      'image/png',
+      'public, max-age=31536000, immutable',
+    ])
+    expect(
+      Buffer.from(await preview.arrayBuffer())
+        .subarray(1, 4)
+        .toString(),
+    ).to.equal('PNG')
+    expect((await get(`/datasets/${roof.datasetId}/preview`, { 'if-none-match': preview.headers.get('etag')! })).status).to.equal(304)
+    for (const [path, message] of [
+      ['/datasets?limit=1000', /^limit: /],
+      ['/datasets?minPrice=abc', /^minPrice: must be a whole number/],
+      ['/datasets?colour=red', /^colour: /],
+      ['/datasets?owner=me', /^owner: must be a 0x address/],
+      ['/datasets/abc', /^id: must be a dataset id/],
+    ] as const) {
+      const res = await get(path)
+      const body = (await res.json()) as { error: { name: string; message: string } }
+      expect([path, res.status, body.error.name]).to.deep.equal([path, 400, 'ValidationError'])
+      expect(body.error.message).to.match(message)
+    }
+    expect((await get('/datasets/999')).status).to.equal(404)
+  })
+})
