@@ -19,10 +19,18 @@ import {
   type RedisService,
 } from '../pipelines/index.js'
 import { loadGatewayKey } from './gateway-key.js'
-import { createApp, createCatalogIndexer, openCatalog, type HealthReport, type ServiceHealth } from '../server/index.js'
+import {
+  createApp,
+  createCatalogIndexer,
+  openAuditLog,
+  openCatalog,
+  openNonceStore,
+  type HealthReport,
+  type ServiceHealth,
+} from '../server/index.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceError } from '../core/index.js'
-import { createContentStore, createEmbeddedHelia, createKeystore, loadMasterKey } from '../storage/node.js'
+import { createContentStore, createEmbeddedHelia, createKeystore, loadMasterKey, unwrapKey } from '../storage/node.js'
 import type { ContentStore, EmbeddedHelia, Keystore } from '../storage/index.js'
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -233,12 +241,27 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     stack.push(() => indexer.stop())
     log(`catalog: ${join(config.dataDir, 'catalog.sqlite')} at block ${catalog.cursor()}`)
 
+    // Key release: nonces and the audit log live with the node's data; keys are opened from the
+    // manifest's seller copy with the node's account key (a lost keystore loses nothing).
+    const nonces = openNonceStore(join(config.dataDir, 'key-release', 'nonces.sqlite'))
+    stack.push(() => Promise.resolve(nonces.close()))
+    const keyRelease = {
+      deployment,
+      chain,
+      manifestOf: (id: bigint) => catalog.get(id)?.manifest ?? undefined,
+      sellers: new Set([wallet.address.toLowerCase()]),
+      unwrapSellerKey: (wrapped: Uint8Array) => unwrapKey(wallet.signingKey.privateKey, wrapped),
+      nonces,
+      audit: openAuditLog(join(config.dataDir, 'key-release', 'audit.jsonl')),
+    }
+
     const app = createApp({
       checkHealth,
       webDir: join(projectRoot, 'build', 'web'),
       publishing,
       devices: { chain, owner: wallet.address },
       catalog: { catalog, contentStore },
+      keyRelease,
     })
     const server: Server = app.listen(config.port, config.host)
     await once(server, 'listening')

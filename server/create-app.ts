@@ -3,6 +3,7 @@ import express, { type Express } from 'express'
 import { createErrorHandler } from './http-errors.js'
 import { catalogRoutes, type CatalogApi } from './catalog-routes.js'
 import { deviceRoutes, type DevicesApi } from './device-routes.js'
+import { keyReleaseRoutes, type KeyReleaseComponents } from './key-release.js'
 import { publishingRoutes, type PublishingApi } from './publishing-routes.js'
 
 /** State of one embedded or external service, as reported by `GET /health`. */
@@ -29,6 +30,8 @@ export interface AppComponents {
   devices?: DevicesApi
   /** The catalog: search, dataset pages, previews (absent: the routes answer 404). */
   catalog?: CatalogApi
+  /** Key release to buyers (absent: the route answers 404). */
+  keyRelease?: KeyReleaseComponents
   logError?: (err: unknown) => void
 }
 
@@ -51,7 +54,9 @@ export function createApp(components: AppComponents): Express {
 
   if (components.catalog !== undefined) app.use(catalogRoutes(components.catalog))
   if (components.publishing !== undefined) app.use(publishingRoutes(components.publishing))
-  if (components.devices !== undefined) app.use(express.json({ limit: '16kb' }), deviceRoutes(components.devices))
+  if (components.keyRelease !== undefined) app.use(keyReleaseRoutes(components.keyRelease))
+  if (components.devices !== undefined) app.use('/devices', express.json({ limit: '16kb' }))
+  if (components.devices !== undefined) app.use(deviceRoutes(components.devices))
 
   if (components.webDir !== undefined && existsSync(components.webDir)) {
     app.use(express.static(components.webDir, { index: 'index.html', maxAge: '1h' }))

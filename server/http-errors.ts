@@ -8,6 +8,12 @@ const STATUS_BY_NAME: Record<string, number> = {
   SourceFormatError: 400,
   UploadTooLargeError: 413,
   DeviceOwnedError: 409,
+  KeyRequestError: 400,
+  KeyRequestExpiredError: 400,
+  KeyRequestSignatureError: 401,
+  NoAccessError: 403,
+  KeyNotHeldError: 404,
+  NonceReusedError: 409,
   NotFoundError: 404,
   ServiceError: 503,
 }

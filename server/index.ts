@@ -13,3 +13,19 @@ export { createCatalogIndexer, ManifestMismatchError } from './catalog-indexer.j
 export type { CatalogIndexer, CatalogIndexerComponents, CatalogIndexerOptions } from './catalog-indexer.js'
 export { catalogRoutes } from './catalog-routes.js'
 export type { CatalogApi } from './catalog-routes.js'
+export { openAuditLog } from './audit-log.js'
+export type { AuditEntry, AuditLog } from './audit-log.js'
+export {
+  keyContext,
+  KeyNotHeldError,
+  keyReleaseRoutes,
+  KeyRequestError,
+  KeyRequestExpiredError,
+  KeyRequestSignatureError,
+  MAX_REQUEST_LIFETIME_S,
+  NoAccessError,
+  NonceReusedError,
+} from './key-release.js'
+export type { KeyReleaseComponents } from './key-release.js'
+export { openNonceStore } from './nonce-store.js'
+export type { NonceStore } from './nonce-store.js'

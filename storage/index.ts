@@ -13,6 +13,7 @@ export {
 } from './envelope-format.js'
 export type { EnvelopeHeader } from './envelope-format.js'
 export { DATA_KEY_BYTES, generateDataKey, InvalidDataKeyError } from './data-key.js'
+export { unwrapKeyWeb } from './unwrap-key-web.js'
 export {
   ContentCorruptedError,
   ContentNotFoundError,

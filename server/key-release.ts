@@ -1,0 +1,176 @@
+import express, { Router, type ErrorRequestHandler, type Request } from 'express'
+import { SigningKey } from 'ethers'
+import { z } from 'zod'
+import { computeKeyCommitment } from '../circuits/index.js'
+import { AssayError, type Manifest } from '../core/index.js'
+import { recoverKeyRequestSigner, type ChainClient, type Deployment, type KeyRequest } from '../contracts/index.js'
+import { wrapKey } from '../storage/node.js'
+import type { AuditLog } from './audit-log.js'
+import type { NonceStore } from './nonce-store.js'
+
+/** How far ahead a request's expiry may lie: a signed request is a bearer token until then. */
+export const MAX_REQUEST_LIFETIME_S = 3_600
+
+export interface KeyReleaseComponents {
+  deployment: Pick<Deployment, 'chainId' | 'contracts'>
+  chain: Pick<ChainClient, 'hasAccess'>
+  /** The anchored dataset's manifest, when the catalog has read it. */
+  manifestOf(datasetId: bigint): Manifest | undefined
+  /** Accounts whose data keys this node can open (the node's own account). */
+  sellers: ReadonlySet<string>
+  /** Opens the seller's copy of a data key (`encryption.sellerWrappedKey`, wrapped to the seller's key). */
+  unwrapSellerKey(wrapped: Uint8Array): Uint8Array
+  nonces: NonceStore
+  audit: AuditLog
+  now?: () => number
+}
+
+/** The request is malformed, names another dataset, or lives too long (400). */
+export class KeyRequestError extends AssayError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'KeyRequestError'
+  }
+}
+/** The request's expiry has passed (400). */
+export class KeyRequestExpiredError extends AssayError {
+  constructor(expiry: bigint, now: number) {
+    super(`the request expired at ${expiry} (now ${now}); sign a new one`)
+    this.name = 'KeyRequestExpiredError'
+  }
+}
+/** The signature is not the buyer's for this request, chain and market (401). */
+export class KeyRequestSignatureError extends AssayError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'KeyRequestSignatureError'
+  }
+}
+/** This buyer already used this nonce (409): a replay, or a client that reused one. */
+export class NonceReusedError extends AssayError {
+  constructor(nonce: string) {
+    super(`nonce ${nonce} was already used; every request needs a fresh one`)
+    this.name = 'NonceReusedError'
+  }
+}
+/** The buyer holds no valid access token for the dataset (403). */
+export class NoAccessError extends AssayError {
+  constructor(buyer: string, datasetId: bigint) {
+    super(`${buyer} has no access to dataset ${datasetId} (buy it, or renew an expired access)`)
+    this.name = 'NoAccessError'
+  }
+}
+/** The dataset is unknown here, or its key is held by another node (404). */
+export class KeyNotHeldError extends AssayError {
+  constructor(datasetId: bigint, why: string) {
+    super(`dataset ${datasetId}: ${why}`)
+    this.name = 'KeyNotHeldError'
+  }
+}
+
+const hex = (bytes: number[], what: string) =>
+  z.string().refine((s) => new RegExp(`^0x([0-9a-fA-F]{2}){${bytes.join(',')}}$`).test(s) && bytes.includes((s.length - 2) / 2), {
+    message: `must be 0x and ${bytes.join(' or ')} bytes of hex (${what})`,
+  })
+const bodySchema = z.strictObject({
+  request: z.strictObject({
+    buyer: z.string().regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x address' }),
+    datasetId: z.string().regex(/^[1-9]\d{0,76}$/, { message: 'must be a dataset id' }),
+    ephemeralPublicKey: hex([33, 65], 'a secp256k1 public key'),
+    nonce: hex([32], 'random'),
+    expiry: z.string().regex(/^\d{1,19}$/, { message: 'must be unix seconds' }),
+  }),
+  signature: hex([65], 'an EIP-712 signature'),
+})
+
+/**
+ * POST /datasets/:id/key: releases a dataset's data key to a buyer, wrapped (ECIES) to the
+ * ephemeral key the buyer's wallet signed. Checks, in order: shape, dataset id, expiry, the
+ * EIP-712 signature, the nonce (burnt once the signature is valid), that this node holds the key,
+ * and `hasAccess` on-chain. Every release and refusal is appended to the audit log first.
+ */
+export function keyReleaseRoutes(c: KeyReleaseComponents): Router {
+  const router = Router()
+  const now = c.now ?? (() => Math.floor(Date.now() / 1000))
+
+  const audited = new WeakSet<object>()
+  router.post('/datasets/:id/key', express.json({ limit: '16kb' }), async (req, res, next) => {
+    const seen: { datasetId?: string; buyer?: string; nonce?: string } = {}
+    try {
+      const { request, signature, datasetId } = parse(req)
+      Object.assign(seen, { datasetId: datasetId.toString(), buyer: request.buyer, nonce: request.nonce })
+      const t = now()
+      if (request.expiry < BigInt(t)) throw new KeyRequestExpiredError(request.expiry, t)
+      if (request.expiry > BigInt(t + MAX_REQUEST_LIFETIME_S))
+        throw new KeyRequestError(`expiry: at most ${MAX_REQUEST_LIFETIME_S} s ahead (a signed request works until it expires)`)
+      let signer: string
+      try {
+        signer = recoverKeyRequestSigner(c.deployment, request, signature)
+      } catch (err) {
+        throw new KeyRequestSignatureError(`signature: ${(err as Error).message.split(' (')[0]}`)
+      }
+      if (signer.toLowerCase() !== request.buyer.toLowerCase())
+        throw new KeyRequestSignatureError('the signature is not the buyer’s for this request, chain and market')
+      if (!c.nonces.use(request.buyer, request.nonce, Number(request.expiry))) throw new NonceReusedError(request.nonce)
+      const manifest = c.manifestOf(datasetId)
+      if (manifest === undefined) throw new KeyNotHeldError(datasetId, 'not in this node’s catalog (yet)')
+      if (!c.sellers.has(manifest.owner.toLowerCase()))
+        throw new KeyNotHeldError(datasetId, `its key is held by its seller ${manifest.owner}`)
+      const isSeller = request.buyer.toLowerCase() === manifest.owner.toLowerCase()
+      if (!isSeller && !(await c.chain.hasAccess(request.buyer, datasetId))) throw new NoAccessError(request.buyer, datasetId)
+      const key = c.unwrapSellerKey(Buffer.from(manifest.encryption.sellerWrappedKey, 'base64'))
+      // The key must open what was anchored; a mismatch is this node's fault, never the buyer's.
+      if ((await computeKeyCommitment(key)).toString() !== manifest.encryption.keyCommitment)
+        throw new AssayError(`dataset ${datasetId}: the held key does not match its anchored commitment`)
+      const context = keyContext(c.deployment.chainId, datasetId, request.nonce)
+      const wrappedKey = Buffer.from(wrapKey(request.ephemeralPublicKey, key, { context })).toString('base64')
+      c.audit.append({ outcome: 'released', reason: 'released', ...seen, remote: req.ip })
+      res.json({ datasetId: datasetId.toString(), wrappedKey, context, keyCommitment: manifest.encryption.keyCommitment })
+    } catch (err) {
+      c.audit.append({ outcome: 'refused', reason: (err as Error).name ?? 'Error', ...seen, remote: req.ip })
+      if (typeof err === 'object' && err !== null) audited.add(err)
+      next(err)
+    }
+  })
+  // Refusals before the handler (broken JSON, a body too large) are audited too.
+  const auditEarlyRefusal: ErrorRequestHandler = (err: unknown, req, _res, next) => {
+    if (typeof err !== 'object' || err === null || !audited.has(err))
+      c.audit.append({ outcome: 'refused', reason: (err as Error)?.name ?? 'Error', remote: req.ip })
+    next(err)
+  }
+  router.use('/datasets/:id/key', auditEarlyRefusal)
+  return router
+}
+
+/** What a released key is wrapped for: one chain, dataset and request. */
+export function keyContext(chainId: number, datasetId: bigint, nonce: string): string {
+  return `assay-key:${chainId}:${datasetId}:${nonce.toLowerCase()}`
+}
+
+function parse(req: Request): { request: KeyRequest; signature: string; datasetId: bigint } {
+  const parsed = bodySchema.safeParse(req.body)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new KeyRequestError(`${issue.path.join('.') || 'body'}: ${issue.message}`)
+  }
+  const { request: r, signature } = parsed.data
+  const pathId = String(req.params.id)
+  if (!/^[1-9]\d{0,76}$/.test(pathId) || BigInt(pathId) !== BigInt(r.datasetId))
+    throw new KeyRequestError(`request.datasetId ${r.datasetId} is not the dataset in the path (${pathId.slice(0, 80)})`)
+  try {
+    SigningKey.computePublicKey(r.ephemeralPublicKey, true)
+  } catch {
+    throw new KeyRequestError('request.ephemeralPublicKey: not a point of secp256k1')
+  }
+  return {
+    request: {
+      buyer: r.buyer,
+      datasetId: BigInt(r.datasetId),
+      ephemeralPublicKey: r.ephemeralPublicKey,
+      nonce: r.nonce,
+      expiry: BigInt(r.expiry),
+    },
+    signature,
+    datasetId: BigInt(r.datasetId),
+  }
+}
