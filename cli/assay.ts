@@ -167,6 +167,89 @@ program
     })
   })
 
+const nodeUrl = (opts: { node?: string }): string => {
+  const config = loadConfig()
+  return opts.node ?? `http://${config.host}:${config.port}`
+}
+const devAccount = (opts: { devAccount?: string }): { devAccount?: number } =>
+  opts.devAccount !== undefined ? { devAccount: Number(opts.devAccount) } : {}
+
+program
+  .command('list')
+  .description("search the node's catalog")
+  .option('--query <words>', 'full-text search over title, description, tags and metrics')
+  .option('--metric <name>', 'only datasets with this metric')
+  .option('--min-quality <n>', 'only datasets scoring at least n (0–100)')
+  .option('--limit <n>', 'at most n results', '20')
+  .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
+  .option('--json', 'print the result as JSON')
+  .action(async (opts: Record<string, string | boolean | undefined>) => {
+    const { listCommand } = await import('./catalog-commands.js')
+    await listCommand({
+      node: nodeUrl(opts),
+      ...(opts.query !== undefined ? { query: opts.query as string } : {}),
+      ...(opts.metric !== undefined ? { metric: opts.metric as string } : {}),
+      ...(opts.minQuality !== undefined ? { minQuality: opts.minQuality as string } : {}),
+      limit: opts.limit as string,
+      json: opts.json === true,
+    })
+  })
+
+program
+  .command('show')
+  .description("one dataset: manifest, statistics, quality, listing, and the node's proof check")
+  .argument('<id>', 'dataset id')
+  .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
+  .option('--json', 'print the dataset page as JSON')
+  .action(async (id: string, opts: { node?: string; json?: boolean }) => {
+    const { showCommand } = await import('./catalog-commands.js')
+    await showCommand(id, { node: nodeUrl(opts), json: opts.json === true })
+  })
+
+program
+  .command('buy')
+  .description('buy access to a dataset with your wallet (PRIVATE_KEY, or --dev-account N on the local chain)')
+  .argument('<id>', 'dataset id')
+  .option('--dev-account <n>', "use anvil's test account n (local development chain only)")
+  .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
+  .option('--json', 'print {datasetId, buyer, txHash, price, expiresAt}')
+  .action(async (id: string, opts: { node?: string; devAccount?: string; json?: boolean }) => {
+    const { buyCommand } = await import('./buy-command.js')
+    await buyCommand(id, loadConfig(), { node: nodeUrl(opts), ...devAccount(opts), json: opts.json === true })
+  })
+
+program
+  .command('download')
+  .description('get the key, download, decrypt, and re-verify every commitment against the anchored root')
+  .argument('<id>', 'dataset id')
+  .requiredOption('--out <dir>', 'where to write the decrypted files')
+  .option('--dev-account <n>', "use anvil's test account n (local development chain only)")
+  .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
+  .option('--json', 'print what was written')
+  .action(async (id: string, opts: { out: string; node?: string; devAccount?: string; json?: boolean }) => {
+    const { downloadCommand } = await import('./download-command.js')
+    await downloadCommand(id, loadConfig(), { node: nodeUrl(opts), out: opts.out, ...devAccount(opts), json: opts.json === true })
+  })
+
+program
+  .command('verify')
+  .description(
+    'audit a dataset from the chain and IPFS alone: anchor, manifest, content, proofs, stats, on-chain verifier, devices, quality',
+  )
+  .argument('<id>', 'dataset id')
+  .option('--plaintext <dir>', 'a decrypted copy (from `assay download`): rebuild every commitment from it too')
+  .option('--node <url>', 'the node to use as an IPFS gateway (default: http://127.0.0.1:$PORT)')
+  .option('--json', 'print the report as JSON')
+  .action(async (id: string, opts: { plaintext?: string; node?: string; json?: boolean }) => {
+    const { verifyCommand } = await import('./verify-command.js')
+    const report = await verifyCommand(id, loadConfig(), {
+      node: nodeUrl(opts),
+      ...(opts.plaintext !== undefined ? { plaintext: opts.plaintext } : {}),
+      json: opts.json === true,
+    })
+    if (!report.ok) process.exitCode = 1
+  })
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Named errors carry a message meant for the user; anything else is a bug and shows its stack.
   if (err instanceof Error && err.name !== 'Error') {

@@ -262,6 +262,10 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       devices: { chain, owner: wallet.address },
       catalog: { catalog, contentStore },
       keyRelease,
+      ipfs: { contentStore },
+      // The embedded chain's URL is local and keyless, so clients may use it; an external RPC URL can
+      // carry an API key and is never published.
+      deployment: { ...deployment, ...(anvil !== undefined ? { rpcUrl } : {}) },
     })
     const server: Server = app.listen(config.port, config.host)
     await once(server, 'listening')

@@ -10,3 +10,4 @@ export { DeploymentError, deploymentSchema, parseDeployment, VERIFIER_SLOTS, ver
 export type { Deployment } from './deployment.js'
 export { KEY_REQUEST_TYPES, keyRequestDomain, recoverKeyRequestSigner, signKeyRequest } from './key-request.js'
 export type { KeyRequest } from './key-request.js'
+export { computeAnchor, statsDigestOf } from './dataset-anchor.js'

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
@@ -16,7 +15,7 @@ import {
 } from '../circuits/index.js'
 import { loadCircuit } from '../circuits/node.js'
 import { AssayError, MappingError, parseImportMapping, parseManifest, type ImportMapping, type ManifestInput } from '../core/index.js'
-import type { ChainClient } from '../contracts/index.js'
+import { statsDigestOf, type ChainClient } from '../contracts/index.js'
 import { generateDataKey, type ContentStore, type Keystore } from '../storage/index.js'
 import { wrapKey } from '../storage/node.js'
 import { importReadings, type ImportOptions } from './import-readings.js'
@@ -320,7 +319,7 @@ export class Publication {
       }
       const manifest = parseManifest(manifestInput)
       const manifestCid = (await c.contentStore.putManifest(manifest)).toString()
-      const statsDigest = `0x${createHash('sha256').update(JSON.stringify(manifest.stats)).digest('hex')}`
+      const statsDigest = statsDigestOf(manifest.stats)
       const deviceIds = manifest.devices.map((d) => BigInt(d.deviceId))
       for (const d of manifest.devices) {
         if (await c.chain.canPublish(BigInt(d.deviceId), c.owner)) continue

@@ -177,6 +177,8 @@ const LIST_COLUMNS = [
   'access_period',
   'listed',
   'purchases',
+  'verification',
+  'verification_detail',
 ]
   .map((c) => `d.${c}`)
   .join(', ')

@@ -3,6 +3,7 @@ import express, { type Express } from 'express'
 import { createErrorHandler } from './http-errors.js'
 import { catalogRoutes, type CatalogApi } from './catalog-routes.js'
 import { deviceRoutes, type DevicesApi } from './device-routes.js'
+import { ipfsRoutes, type IpfsApi } from './ipfs-routes.js'
 import { keyReleaseRoutes, type KeyReleaseComponents } from './key-release.js'
 import { publishingRoutes, type PublishingApi } from './publishing-routes.js'
 
@@ -32,6 +33,10 @@ export interface AppComponents {
   catalog?: CatalogApi
   /** Key release to buyers (absent: the route answers 404). */
   keyRelease?: KeyReleaseComponents
+  /** The trustless gateway (CAR and raw blocks) over the node's content store. */
+  ipfs?: IpfsApi
+  /** Public facts clients need: chain id and contract addresses. */
+  deployment?: unknown
   logError?: (err: unknown) => void
 }
 
@@ -52,6 +57,8 @@ export function createApp(components: AppComponents): Express {
     res.status(report.ok ? 200 : 503).json(report)
   })
 
+  if (components.deployment !== undefined) app.get('/deployment', (_req, res) => void res.json(components.deployment))
+  if (components.ipfs !== undefined) app.use(ipfsRoutes(components.ipfs))
   if (components.catalog !== undefined) app.use(catalogRoutes(components.catalog))
   if (components.publishing !== undefined) app.use(publishingRoutes(components.publishing))
   if (components.keyRelease !== undefined) app.use(keyReleaseRoutes(components.keyRelease))

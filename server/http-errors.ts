@@ -15,6 +15,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   KeyNotHeldError: 404,
   NonceReusedError: 409,
   NotFoundError: 404,
+  ContentNotFoundError: 404,
   ServiceError: 503,
 }
 

@@ -29,3 +29,5 @@ export {
 export type { KeyReleaseComponents } from './key-release.js'
 export { openNonceStore } from './nonce-store.js'
 export type { NonceStore } from './nonce-store.js'
+export { ipfsRoutes } from './ipfs-routes.js'
+export type { IpfsApi } from './ipfs-routes.js'

@@ -1,0 +1,35 @@
+import { formatEther } from 'ethers'
+import { ConfigError, type AssayConfig } from '../core/index.js'
+import { createAssayClient } from '../sdk/index.js'
+import { buyerWallet, connectChain } from './wallet.js'
+
+/** `assay buy ID`: buys access with the buyer's wallet at the listed price. */
+export async function buyCommand(
+  id: string,
+  config: AssayConfig,
+  o: { node: string; devAccount?: number; json?: boolean },
+  io: { out: (s: string) => void } = { out: (s) => console.log(s) },
+): Promise<{ datasetId: string; buyer: string; txHash: string; price: string; expiresAt: string }> {
+  if (!/^[1-9]\d*$/.test(id)) throw new ConfigError('ID', 'must be a dataset id')
+  const client = createAssayClient({ node: o.node })
+  const chain = await connectChain(config, client)
+  try {
+    const signer = buyerWallet(config, chain, o.devAccount)
+    const bought = await client.buy(signer, BigInt(id))
+    const result = {
+      datasetId: id,
+      buyer: await signer.getAddress(),
+      txHash: bought.txHash,
+      price: bought.price.toString(),
+      expiresAt: bought.expiresAt.toString(),
+    }
+    if (o.json === true) io.out(JSON.stringify(result))
+    else
+      io.out(
+        `bought access to #${id} for ${formatEther(bought.price)} (tx ${bought.txHash}); ${bought.expiresAt === 0n ? 'perpetual' : `until ${new Date(Number(bought.expiresAt) * 1000).toISOString()}`}`,
+      )
+    return result
+  } finally {
+    chain.close()
+  }
+}

@@ -1,0 +1,181 @@
+import { getBytes, hexlify, randomBytes, SigningKey, type Signer } from 'ethers'
+import { CID } from 'multiformats/cid'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { computeKeyCommitment } from '../circuits/index.js'
+import { parseManifest, type Manifest } from '../core/index.js'
+import {
+  computeAnchor,
+  createChainClient,
+  parseDeployment,
+  signKeyRequest,
+  statsDigestOf,
+  type ChainClient,
+  type Deployment,
+  type KeyRequest,
+} from '../contracts/index.js'
+import { unwrapKeyWeb } from '../storage/index.js'
+import { AssayApiError } from './assay-api-error.js'
+import { VerificationError } from './verification-error.js'
+
+export interface AssayClientOptions {
+  /** The node's HTTP address, e.g. http://127.0.0.1:7420. */
+  node: string
+  fetch?: typeof fetch
+}
+
+/** A dataset page as the node's catalog serves it (its manifest is checked by `verifiedManifest`). */
+export interface DatasetPage {
+  datasetId: string
+  owner: string
+  manifestCid: string
+  title: string
+  metrics: string[]
+  qualityScore: number
+  readings: number
+  deviceCount: number
+  firstTime: number | null
+  lastTime: number | null
+  listing: { price: string; paymentToken: string; accessPeriod: number; active: boolean } | null
+  purchases: number
+  manifestStatus: string
+  verification: { status: string; detail: string | null }
+  manifest: Manifest | null
+}
+
+export interface SearchResult {
+  total: number
+  limit: number
+  offset: number
+  items: Array<Omit<DatasetPage, 'manifest'>>
+}
+
+/** A CID's raw block, checked against the CID (sha256 only): the node is not trusted. */
+async function checkedBlock(cid: CID, bytes: Uint8Array): Promise<Uint8Array> {
+  if (cid.multihash.code !== sha256.code)
+    throw new VerificationError('block', `${cid.toString()}: cannot check multihash 0x${cid.multihash.code.toString(16)}`)
+  const digest = await sha256.digest(bytes)
+  if (hexlify(digest.digest) !== hexlify(cid.multihash.digest))
+    throw new VerificationError('block', `${cid.toString()}: the bytes served do not match the CID`)
+  return bytes
+}
+
+/**
+ * Assay's client: catalog reads, buying, key requests, and content by CID from a node. Only the
+ * chain and content addressing are trusted: manifests are checked against their on-chain anchor,
+ * blocks against their CIDs, keys against their anchored commitments. Browser-safe.
+ */
+export function createAssayClient(options: AssayClientOptions) {
+  const http = options.fetch ?? fetch
+  const url = (path: string): URL => new URL(path, options.node)
+  let deploymentPromise: Promise<Deployment & { rpcUrl?: string }> | undefined
+
+  async function call<T>(path: string, init?: RequestInit): Promise<T> {
+    let res: Response
+    try {
+      res = await http(url(path), init)
+    } catch (err) {
+      throw new AssayApiError(0, 'NetworkError', `cannot reach ${options.node}`, { cause: err })
+    }
+    const body = (await res.json().catch(() => ({}))) as { error?: { name: string; message: string } }
+    if (!res.ok) throw new AssayApiError(res.status, body.error?.name ?? 'HttpError', body.error?.message ?? res.statusText)
+    return body as T
+  }
+
+  const client = {
+    /** The chain and contract addresses the node works with (and its RPC URL when it runs a local chain). */
+    deployment(): Promise<Deployment & { rpcUrl?: string }> {
+      deploymentPromise ??= call<Record<string, unknown>>('/deployment').then(({ rpcUrl, ...rest }) => ({
+        ...parseDeployment(rest),
+        ...(typeof rpcUrl === 'string' ? { rpcUrl } : {}),
+      }))
+      return deploymentPromise
+    },
+
+    search(query: Record<string, string | number | bigint | boolean | undefined> = {}): Promise<SearchResult> {
+      const params = new URLSearchParams()
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v))
+      return call<SearchResult>(`/datasets?${params}`)
+    },
+
+    get(datasetId: bigint | string): Promise<DatasetPage> {
+      return call<DatasetPage>(`/datasets/${datasetId}`)
+    },
+
+    /** One raw block by CID, checked against it. */
+    async block(cid: CID): Promise<Uint8Array> {
+      const res = await http(url(`/ipfs/${cid.toString()}?format=raw`))
+      if (!res.ok) throw new AssayApiError(res.status, 'BlockUnavailable', `${cid.toString()} is not served by ${options.node}`)
+      return checkedBlock(cid, new Uint8Array(await res.arrayBuffer()))
+    },
+
+    /** A CID's whole DAG as a CAR stream (check blocks with storage's readFileFromCar). */
+    async car(cid: CID): Promise<AsyncIterable<Uint8Array>> {
+      const res = await http(url(`/ipfs/${cid.toString()}?format=car`))
+      if (!res.ok || res.body === null)
+        throw new AssayApiError(res.status, 'ContentUnavailable', `${cid.toString()} is not served by ${options.node}`)
+      return res.body as unknown as AsyncIterable<Uint8Array>
+    },
+
+    /**
+     * The dataset's manifest, fetched by its CID and accepted only if the on-chain anchor
+     * (keccak of CID, key commitment and stats digest) matches it.
+     */
+    async verifiedManifest(
+      datasetId: bigint,
+      chain: Pick<ChainClient, 'datasetOf'>,
+      manifestCid?: string,
+    ): Promise<{ manifest: Manifest; manifestCid: string }> {
+      const cidText = manifestCid ?? (await client.get(datasetId)).manifestCid
+      const cid = CID.parse(cidText)
+      const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await client.block(cid))))
+      const record = await chain.datasetOf(datasetId)
+      const anchor = computeAnchor(cidText, BigInt(manifest.encryption.keyCommitment), statsDigestOf(manifest.stats))
+      if (anchor !== record.anchor)
+        throw new VerificationError('manifest-anchor', `manifest ${cidText} is not the one anchored for dataset ${datasetId}`)
+      if (BigInt(manifest.commitments.root) !== record.root)
+        throw new VerificationError('root', `manifest root differs from the anchored root of dataset ${datasetId}`)
+      return { manifest, manifestCid: cidText }
+    },
+
+    /** Buys access with the signer's wallet (approving an ERC-20 first when the listing asks for one). */
+    async buy(signer: Signer, datasetId: bigint): Promise<{ txHash: string; expiresAt: bigint; price: bigint }> {
+      return createChainClient(signer, await client.deployment()).buy(datasetId)
+    },
+
+    /**
+     * Asks the node for the dataset's key: a fresh ephemeral key pair, an EIP-712 request signed
+     * by the buyer's wallet, and the answer opened with the ephemeral key and checked against the
+     * anchored key commitment.
+     */
+    async requestKey(signer: Signer, datasetId: bigint, keyCommitment: string, options: { lifetimeS?: number } = {}): Promise<Uint8Array> {
+      const ephemeral = new SigningKey(hexlify(randomBytes(32)))
+      const request: KeyRequest = {
+        buyer: await signer.getAddress(),
+        datasetId,
+        ephemeralPublicKey: ephemeral.compressedPublicKey,
+        nonce: hexlify(randomBytes(32)),
+        expiry: BigInt(Math.floor(Date.now() / 1000) + (options.lifetimeS ?? 300)),
+      }
+      const signature = await signKeyRequest(signer, await client.deployment(), request)
+      const answer = await call<{ wrappedKey: string; context: string }>(`/datasets/${datasetId}/key`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ request: { ...request, datasetId: datasetId.toString(), expiry: request.expiry.toString() }, signature }),
+      })
+      const key = await unwrapKeyWeb(ephemeral.privateKey, getBytes(`0x${base64ToHex(answer.wrappedKey)}`), { context: answer.context })
+      if ((await computeKeyCommitment(key)).toString() !== keyCommitment)
+        throw new VerificationError('key-commitment', `the key released for dataset ${datasetId} does not match its anchored commitment`)
+      return key
+    },
+  }
+  return client
+}
+
+export type AssayClient = ReturnType<typeof createAssayClient>
+
+function base64ToHex(b64: string): string {
+  const bin = atob(b64)
+  let hex = ''
+  for (let i = 0; i < bin.length; i++) hex += bin.charCodeAt(i).toString(16).padStart(2, '0')
+  return hex
+}

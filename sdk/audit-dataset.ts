@@ -1,0 +1,218 @@
+import { Interface, type Provider } from 'ethers'
+import { CID } from 'multiformats/cid'
+import {
+  decodeSeriesStats,
+  parseProofBundle,
+  proveBatchInclusion,
+  verifyProofBundle,
+  type ProofBundle,
+  type VerificationKey,
+} from '../circuits/index.js'
+import { parseManifest, type Manifest } from '../core/index.js'
+import { computeAnchor, datasetRegistryAbi, statsDigestOf, type ChainClient, type Deployment } from '../contracts/index.js'
+import { readFileFromCar } from '../storage/node.js'
+import type { AssayClient } from './assay-client.js'
+import { verifyPlaintext, type PlaintextArchive } from './verify-plaintext.js'
+
+export interface AuditCheck {
+  name: string
+  ok: boolean
+  detail: string
+}
+
+export interface AuditReport {
+  datasetId: string
+  manifestCid?: string
+  ok: boolean
+  checks: AuditCheck[]
+  /** Set when the manifest could be read: what the audit was about. */
+  manifest?: Manifest
+}
+
+export interface AuditOptions {
+  client: AssayClient
+  chain: Pick<ChainClient, 'datasetOf' | 'deviceOf' | 'verifyBatch'>
+  provider: Provider
+  deployment: Pick<Deployment, 'contracts' | 'startBlock'>
+  /** A circuit's verification key and sha256, from the artifacts the committed manifest pins. */
+  verificationKey(circuitId: string): Promise<{ vkey: VerificationKey; vkeyHash: string }>
+  datasetId: bigint
+  /** Batches whose proof the verifier contract re-checks on-chain (default 3: first, middle, last). */
+  onChainSample?: number
+  /** The decrypted archive, when the auditor has it: its commitments are rebuilt too. */
+  plaintext?: PlaintextArchive
+  onProgress?: (check: AuditCheck) => void
+}
+
+const registry = new Interface(datasetRegistryAbi)
+
+/** Reads a JSON file by CID through the node's trustless gateway, every block checked. */
+async function jsonByCid(client: AssayClient, cid: CID): Promise<unknown> {
+  const parts: Uint8Array[] = []
+  for await (const chunk of readFileFromCar(await client.car(cid), cid)) parts.push(chunk)
+  return JSON.parse(new TextDecoder().decode(Buffer.concat(parts)))
+}
+
+/**
+ * The auditor's bundle: every claim of a dataset checked from public data, trusting only the
+ * chain, content addressing and the committed circuit artifacts. Collects every check's verdict;
+ * `ok` only when all pass.
+ */
+export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
+  const checks: AuditCheck[] = []
+  const report: AuditReport = { datasetId: o.datasetId.toString(), ok: false, checks }
+  const check = async (name: string, fn: () => Promise<string> | string): Promise<boolean> => {
+    let result: AuditCheck
+    try {
+      result = { name, ok: true, detail: await fn() }
+    } catch (err) {
+      result = { name, ok: false, detail: `${(err as Error).name}: ${(err as Error).message}` }
+    }
+    checks.push(result)
+    o.onProgress?.(result)
+    return result.ok
+  }
+  const fail = (message: string): never => {
+    throw Object.assign(new Error(message), { name: 'CheckFailed' })
+  }
+
+  // 1. The anchor and its event.
+  let event: { owner: string; manifestCid: string; deviceIds: bigint[]; block: number; txHash: string } | undefined
+  let record: Awaited<ReturnType<AuditOptions['chain']['datasetOf']>> | undefined
+  const anchored = await check('anchor', async () => {
+    record = await o.chain.datasetOf(o.datasetId)
+    const logs = await o.provider.getLogs({
+      address: o.deployment.contracts.datasetRegistry,
+      topics: registry.encodeFilterTopics('DatasetPublished', [o.datasetId]),
+      fromBlock: o.deployment.startBlock,
+    })
+    const parsed = logs.length === 1 ? registry.parseLog(logs[0]!) : null
+    if (parsed === null) fail(`expected one DatasetPublished event, found ${logs.length}`)
+    const a = parsed!.args
+    event = {
+      owner: a.getValue('owner') as string,
+      manifestCid: a.getValue('manifestCid') as string,
+      deviceIds: [...(a.getValue('deviceIds') as bigint[])],
+      block: logs[0]!.blockNumber,
+      txHash: logs[0]!.transactionHash,
+    }
+    return `anchored by ${event.owner} in block ${event.block} (tx ${event.txHash}); root ${record.root}`
+  })
+  if (!anchored || event === undefined || record === undefined) return report
+  report.manifestCid = event.manifestCid
+
+  // 2. The manifest: by CID, schema, and the anchor's keccak over (CID, key commitment, stats digest).
+  let manifest: Manifest | undefined
+  const manifestOk = await check('manifest', async () => {
+    manifest = parseManifest(await jsonByCid(o.client, CID.parse(event!.manifestCid)))
+    const anchor = computeAnchor(event!.manifestCid, BigInt(manifest.encryption.keyCommitment), statsDigestOf(manifest.stats))
+    if (anchor !== record!.anchor) fail('the anchor does not match this manifest’s CID, key commitment and stats')
+    if (BigInt(manifest.commitments.root) !== record!.root) fail('the manifest’s root is not the anchored root')
+    if (manifest.owner.toLowerCase() !== event!.owner.toLowerCase()) fail('the manifest names another owner')
+    return `${event!.manifestCid}: schema v${manifest.version} valid, anchor and root match`
+  })
+  if (!manifestOk || manifest === undefined) return report
+  report.manifest = manifest
+  const m = manifest
+
+  // 3. Every CID reachable and matching.
+  await check('content', async () => {
+    let bytes = 0
+    for await (const chunk of readFileFromCar(await o.client.car(CID.parse(m.content.ciphertextCid)), CID.parse(m.content.ciphertextCid)))
+      bytes += chunk.length
+    const previews = m.previewCid !== undefined ? [m.previewCid] : []
+    for (const cid of [m.quality.reportCid, ...previews])
+      for await (const _ of readFileFromCar(await o.client.car(CID.parse(cid)), CID.parse(cid)));
+    return `ciphertext ${bytes} bytes, quality report${previews.length > 0 ? ' and preview' : ''}: every block matches its CID`
+  })
+
+  // 4. Proofs: the bundle, its verification key against the artifact manifest, every batch.
+  let bundle: ProofBundle | undefined
+  let verdict: Awaited<ReturnType<typeof verifyProofBundle>> | undefined
+  await check('proofs', async () => {
+    bundle = parseProofBundle(await jsonByCid(o.client, CID.parse(m.proofs.bundleCid)))
+    const { vkey, vkeyHash } = await o.verificationKey(m.proofs.circuitId)
+    if (m.proofs.vkeyHash !== vkeyHash) fail(`the manifest names verification key ${m.proofs.vkeyHash}, the artifacts pin ${vkeyHash}`)
+    verdict = await verifyProofBundle(bundle, {
+      vkey,
+      vkeyHash,
+      expectedRoot: record!.root,
+      allowedDevices: new Set(m.devices.map((d) => BigInt(d.deviceId))),
+    })
+    if (!verdict.ok)
+      fail(verdict.problems.map((p) => (p.batch ? `series ${p.batch.series} batch ${p.batch.index}: ` : '') + p.problem).join('; '))
+    const proven = bundle.batches.map((b) => b.publicSignals[0])
+    if (JSON.stringify(proven) !== JSON.stringify(m.commitments.batches)) fail('the manifest’s batch commitments are not the proven ones')
+    return `${bundle.batches.length} batch proofs valid (${m.proofs.circuitId}, vkey ${vkeyHash.slice(0, 12)}…); commitments rebuild the anchored root`
+  })
+
+  // 5. The statistics the manifest states are what the proofs output.
+  await check('stats', () => {
+    if (verdict === undefined) fail('no verified proofs to compare with')
+    m.stats.forEach((st, i) => {
+      const d = decodeSeriesStats(verdict!.series[i]!, { scale: m.series[i]!.scale, offset: m.series[i]!.offset })
+      const same = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a))
+      if (
+        d.count !== st.count ||
+        !same(d.mean, st.mean) ||
+        !same(d.variance, st.variance) ||
+        d.min !== st.min ||
+        d.max !== st.max ||
+        d.maxGap !== st.maxGap
+      )
+        fail(`series ${i} (${m.series[i]!.metric}): stated statistics differ from the proven ones`)
+    })
+    return `${m.stats.length} series: count, mean, variance, min, max, in-range share, time span and largest gap as proven`
+  })
+
+  // 6. The verifier contract's own answer for a sample of batches.
+  await check('on-chain verifier', async () => {
+    if (bundle === undefined) fail('no proof bundle')
+    const n = bundle!.batches.length
+    const sample = [...new Set([0, Math.floor(n / 2), n - 1].slice(0, o.onChainSample ?? 3))]
+    const commitments = m.commitments.batches.map(BigInt)
+    for (const i of sample) {
+      const b = bundle!.batches[i]!
+      // The path's index has one bit per real sibling (LeanIMT skips levels without one).
+      const { siblings, index } = await proveBatchInclusion(commitments, i)
+      await o.chain.verifyBatch(o.datasetId, b.proof, b.publicSignals, siblings, index)
+    }
+    return `DatasetRegistry.verifyBatch accepts batches ${sample.join(', ')} against the anchored root`
+  })
+
+  // 7. Devices: the anchored ones, registered before publishing and not revoked by then.
+  await check('devices', async () => {
+    const listed = m.devices.map((d) => d.deviceId).sort()
+    const onChain = event!.deviceIds.map(String).sort()
+    if (JSON.stringify(listed) !== JSON.stringify(onChain)) fail('the manifest’s devices are not the anchored ones')
+    const block = await o.provider.getBlock(event!.block)
+    for (const d of m.devices) {
+      const dev = await o.chain.deviceOf(BigInt(d.deviceId))
+      if (dev.owner === '0x0000000000000000000000000000000000000000') fail(`device ${d.label ?? d.deviceId} is not registered`)
+      if (dev.registeredAt > BigInt(block!.timestamp)) fail(`device ${d.label ?? d.deviceId} was registered after publishing`)
+      if (dev.revokedAt !== 0n && dev.revokedAt <= BigInt(block!.timestamp))
+        fail(`device ${d.label ?? d.deviceId} was revoked before publishing`)
+    }
+    const signers = m.devices.map((d) => `${d.label ?? d.deviceId.slice(0, 10)}${d.gateway ? ' (gateway)' : ''}`)
+    return `${m.devices.length} device(s) registered and unrevoked at publish time: ${signers.join(', ')}`
+  })
+
+  // 8. Quality: the report is the anchored one.
+  await check('quality', async () => {
+    const q = (await jsonByCid(o.client, CID.parse(m.quality.reportCid))) as { score?: number }
+    if (q.score !== m.quality.score) fail(`the report scores ${q.score}, the manifest ${m.quality.score}`)
+    if (Math.round(m.quality.score * 100) !== record!.qualityScore)
+      fail(`anchored score ${record!.qualityScore / 100} differs from the manifest's ${m.quality.score}`)
+    return `score ${m.quality.score} (report ${m.quality.reportCid.slice(0, 14)}…) as anchored`
+  })
+
+  // 9. The plaintext, when given.
+  if (o.plaintext !== undefined) {
+    await check('plaintext', async () => {
+      const r = await verifyPlaintext(o.plaintext!, m)
+      return `${r.readings} readings rebuild all ${r.batches} batch commitments and the root`
+    })
+  }
+  report.ok = checks.every((c) => c.ok)
+  return report
+}

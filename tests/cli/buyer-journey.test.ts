@@ -1,0 +1,180 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect } from 'chai'
+import { HDNodeWallet, JsonRpcProvider } from 'ethers'
+import {
+  buyCommand,
+  deviceCreateCommand,
+  deviceRegisterCommand,
+  downloadCommand,
+  listCommand,
+  publishCommand,
+  showCommand,
+  simulateCommand,
+  startNode,
+  verifyCommand,
+  type AssayNode,
+} from '../../cli/index.js'
+import { loadCircuitVerificationKey } from '../../circuits/node.js'
+import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
+import { createChainClient } from '../../contracts/index.js'
+import { createAssayClient } from '../../sdk/index.js'
+import { auditDataset, downloadDataset } from '../../sdk/node.js'
+import { caught } from '../helpers/errors.js'
+
+const quiet = { out: () => undefined, err: () => undefined }
+
+describe('buying and auditing through a running node (publish → list → buy → download → verify)', function () {
+  this.timeout(600_000)
+  let dir: string
+  let node: AssayNode
+  let datasetId: string
+  let simulated: string
+  const config = () => loadConfig({ ASSAY_DATA_DIR: join(dir, 'cli') })
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'assay-journey-'))
+    node = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node') }), port: 0 }, () => undefined)
+    // The seller: a device, a simulated signed feed, registration, publication at 0.01 ETH for 7 days.
+    const key = join(dir, 'balcony.key.json')
+    await deviceCreateCommand({ out: key, label: 'balcony' }, quiet)
+    await deviceRegisterCommand(key, { node: node.url }, quiet)
+    simulated = join(dir, 'balcony.ndjson')
+    await simulateCommand(
+      {
+        out: simulated,
+        devices: [key],
+        metrics: 'temperature,humidity',
+        readings: 40,
+        interval: '300',
+        start: '2026-03-01T00:00:00Z',
+        seed: 11,
+        circuit: 'sensor-stats-b16-v1',
+      },
+      quiet,
+    )
+    const published = await publishCommand(
+      simulated,
+      { node: node.url, title: 'Balcony climate, March', tags: 'outdoor', price: '0.01', period: '7d' },
+      quiet,
+    )
+    datasetId = published!.datasetId
+  })
+  after(async () => {
+    await node?.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('finds the dataset with list and search once the catalog has indexed and checked it', async () => {
+    let found: { total: number; items: Array<{ datasetId: string; verification: { status: string } }> } = { total: 0, items: [] }
+    for (let i = 0; i < 100 && found.items[0]?.verification.status !== 'verified'; i++, await new Promise((r) => setTimeout(r, 200)))
+      found = (await listCommand({ node: node.url, query: 'balcony', metric: 'temperature', json: true }, quiet)) as typeof found
+    expect([found.total, found.items[0]!.datasetId, found.items[0]!.verification.status]).to.deep.equal([1, datasetId, 'verified'])
+    expect(((await listCommand({ node: node.url, query: 'kitchen' }, quiet)) as { total: number }).total).to.equal(0)
+    const lines: string[] = []
+    await showCommand(datasetId, { node: node.url }, { out: (s) => lines.push(s) })
+    expect(lines.join('\n')).to.contain('Balcony climate, March').and.contain('temperature (°C): n=40')
+  })
+
+  it('buys with a second account, downloads, decrypts and re-verifies; the source file comes back byte for byte', async () => {
+    const stranger = await caught(() =>
+      downloadCommand(datasetId, config(), { node: node.url, out: join(dir, 'nope'), devAccount: 3 }, quiet),
+    )
+    expect([stranger.name, (stranger as Error & { errorName?: string }).errorName]).to.deep.equal(['AssayApiError', 'NoAccessError'])
+    const bought = await buyCommand(datasetId, config(), { node: node.url, devAccount: 2, json: true }, quiet)
+    expect(bought.buyer).to.equal(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/2").address)
+    const out = join(dir, 'bought')
+    const result = await downloadCommand(datasetId, config(), { node: node.url, out, devAccount: 2 }, quiet)
+    expect([result.readings, result.batches]).to.deep.equal([80, 6])
+    expect(await readFile(join(out, 'source', 'balcony.ndjson'))).to.deep.equal(await readFile(simulated))
+  })
+
+  it('verify passes every check, from the chain and content addressing alone, with and without the plaintext', async () => {
+    const lines: string[] = []
+    const report = await verifyCommand(
+      datasetId,
+      config(),
+      { node: node.url, plaintext: join(dir, 'bought') },
+      { out: (s) => lines.push(s) },
+    )
+    expect(
+      report.checks.map((c) => [c.name, c.ok]),
+      lines.join('\n'),
+    ).to.deep.equal([
+      ['anchor', true],
+      ['manifest', true],
+      ['content', true],
+      ['proofs', true],
+      ['stats', true],
+      ['on-chain verifier', true],
+      ['devices', true],
+      ['quality', true],
+      ['plaintext', true],
+    ])
+    expect(report.ok, lines.join('\n')).to.equal(true)
+    expect(lines.at(-1)).to.equal(`dataset #${datasetId}: every check passed`)
+  })
+
+  it('detects tampered plaintext, and a gateway that alters a manifest, a proof bundle or a ciphertext block', async () => {
+    // The buyer's copy, one reading changed.
+    const readings = join(dir, 'bought', 'readings.ndjson')
+    const original = await readFile(readings, 'utf8')
+    await writeFile(
+      readings,
+      original.replace(/"v":"(\d+)\./, (_m, d: string) => `"v":"${Number(d) + 1}.`),
+    )
+    const tampered = await verifyCommand(datasetId, config(), { node: node.url, plaintext: join(dir, 'bought') }, quiet)
+    expect(tampered.checks.find((c) => c.name === 'plaintext')!.detail).to.match(/^VerificationError: batch-commitment: series 0 batch 0/)
+    expect(tampered.ok).to.equal(false)
+    await writeFile(readings, original)
+
+    // A gateway that flips one byte of whatever a CID names.
+    const page = await createAssayClient({ node: node.url }).get(datasetId)
+    const m = page.manifest!
+    const provider = new JsonRpcProvider((await createAssayClient({ node: node.url }).deployment()).rpcUrl, undefined, {
+      staticNetwork: true,
+    })
+    try {
+      const deployment = await createAssayClient({ node: node.url }).deployment()
+      const chain = createChainClient(provider, deployment)
+      const lying = (cid: string): typeof fetch =>
+        (async (input: string | URL, init?: RequestInit) => {
+          const res = await fetch(input, init)
+          if (!input.toString().includes(cid)) return res
+          const bytes = new Uint8Array(await res.arrayBuffer())
+          bytes.set([bytes.at(-40)! ^ 1], bytes.length - 40)
+          return new Response(bytes, { status: res.status, headers: res.headers })
+        }) as typeof fetch
+      const audit = (cid: string) =>
+        auditDataset({
+          client: createAssayClient({ node: node.url, fetch: lying(cid) }),
+          chain,
+          provider,
+          deployment,
+          verificationKey: (id) => loadCircuitVerificationKey(id),
+          datasetId: BigInt(datasetId),
+        })
+      const failed = async (cid: string) => (await audit(cid)).checks.filter((c) => !c.ok).map((c) => [c.name, c.detail.split(':')[0]])
+      expect(await failed(page.manifestCid)).to.deep.equal([['manifest', 'ContentCorruptedError']])
+      expect(await failed(m.proofs.bundleCid)).to.deep.equal([
+        ['proofs', 'ContentCorruptedError'],
+        ['stats', 'CheckFailed'],
+        ['on-chain verifier', 'CheckFailed'],
+      ])
+      expect(await failed(m.content.ciphertextCid)).to.deep.equal([['content', 'ContentCorruptedError']])
+      const err = await caught(() =>
+        downloadDataset({
+          client: createAssayClient({ node: node.url, fetch: lying(m.content.ciphertextCid) }),
+          chain,
+          signer: HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/2").connect(provider),
+          datasetId: BigInt(datasetId),
+          outDir: join(dir, 'tampered'),
+        }),
+      )
+      expect(err.name).to.equal('ContentCorruptedError')
+    } finally {
+      provider.destroy()
+    }
+  })
+})
