@@ -22,10 +22,13 @@ import { loadGatewayKey } from './gateway-key.js'
 import {
   createApp,
   createCatalogIndexer,
+  createMetrics,
   openAuditLog,
   openCatalog,
   openNonceStore,
+  type AuditLog,
   type HealthReport,
+  type Metrics,
   type ServiceHealth,
 } from '../server/index.js'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -243,6 +246,9 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
 
     // Key release: nonces and the audit log live with the node's data; keys are opened from the
     // manifest's seller copy with the node's account key (a lost keystore loses nothing).
+    const metrics = createMetrics()
+    metrics.gauge('assay_catalog_datasets', 'Datasets in the catalog', () => catalog.search({ limit: 1 }).total)
+    metrics.gauge('assay_catalog_block', 'Last block the catalog indexed', () => catalog.cursor() ?? 0)
     const nonces = openNonceStore(join(config.dataDir, 'key-release', 'nonces.sqlite'))
     stack.push(() => Promise.resolve(nonces.close()))
     const keyRelease = {
@@ -252,7 +258,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       sellers: new Set([wallet.address.toLowerCase()]),
       unwrapSellerKey: (wrapped: Uint8Array) => unwrapKey(wallet.signingKey.privateKey, wrapped),
       nonces,
-      audit: openAuditLog(join(config.dataDir, 'key-release', 'audit.jsonl')),
+      audit: auditWithMetrics(openAuditLog(join(config.dataDir, 'key-release', 'audit.jsonl')), metrics),
     }
 
     const app = createApp({
@@ -262,6 +268,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       devices: { chain, owner: wallet.address },
       catalog: { catalog, contentStore },
       keyRelease,
+      metrics,
       ipfs: { contentStore },
       // The embedded chain's URL is local and keyless, so clients may use it; an external RPC URL can
       // carry an API key and is never published.
@@ -296,5 +303,15 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
   } catch (err) {
     await stopAll()
     throw err
+  }
+}
+
+/** Every key-release decision counted in /metrics as it is logged. */
+function auditWithMetrics(log: AuditLog, metrics: Metrics): AuditLog {
+  return {
+    append(entry) {
+      log.append(entry)
+      metrics.keyReleases.inc({ outcome: entry.outcome, reason: entry.reason })
+    },
   }
 }

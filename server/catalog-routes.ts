@@ -17,7 +17,8 @@ const wei = z
   .transform((s) => BigInt(s))
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x address' })
 
-const querySchema = z.strictObject({
+/** GET /datasets query parameters. */
+export const catalogQuerySchema = z.strictObject({
   q: z.string().max(200).optional(),
   metric: z.string().min(1).max(100).optional(),
   unit: z.string().min(1).max(40).optional(),
@@ -60,7 +61,7 @@ export function catalogRoutes(api: CatalogApi): Router {
 
   router.get('/datasets', (req, res, next) => {
     try {
-      const query = parse(querySchema, req.query, 'query')
+      const query = parse(catalogQuerySchema, req.query, 'query')
       const page = api.catalog.search(query)
       res.setHeader('cache-control', 'no-cache')
       res.json({ total: page.total, limit: query.limit, offset: query.offset, items: page.items })

@@ -4,6 +4,8 @@ import { createErrorHandler } from './http-errors.js'
 import { catalogRoutes, type CatalogApi } from './catalog-routes.js'
 import { deviceRoutes, type DevicesApi } from './device-routes.js'
 import { ipfsRoutes, type IpfsApi } from './ipfs-routes.js'
+import { openApiDocument } from './openapi.js'
+import type { Metrics } from './metrics.js'
 import { keyReleaseRoutes, type KeyReleaseComponents } from './key-release.js'
 import { publishingRoutes, type PublishingApi } from './publishing-routes.js'
 
@@ -35,6 +37,8 @@ export interface AppComponents {
   keyRelease?: KeyReleaseComponents
   /** The trustless gateway (CAR and raw blocks) over the node's content store. */
   ipfs?: IpfsApi
+  /** Prometheus metrics, served at /metrics. */
+  metrics?: Metrics
   /** Public facts clients need: chain id and contract addresses. */
   deployment?: unknown
   logError?: (err: unknown) => void
@@ -51,6 +55,15 @@ export function createApp(components: AppComponents): Express {
     res.setHeader('cross-origin-opener-policy', 'same-origin')
     next()
   })
+
+  if (components.metrics !== undefined) {
+    const metrics = components.metrics
+    app.use(metrics.middleware)
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+    })
+  }
+  app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()))
 
   app.get('/health', async (_req, res) => {
     const report = await components.checkHealth()

@@ -19,7 +19,8 @@ export class DeviceOwnedError extends AssayError {
   }
 }
 
-const registerSchema = z.strictObject({
+/** POST /devices body. */
+export const registerDeviceSchema = z.strictObject({
   publicKey: z.strictObject({ x: fieldElementSchema, y: fieldElementSchema }),
   label: z.string().trim().max(200).optional(),
 })
@@ -34,7 +35,7 @@ export function deviceRoutes(api: DevicesApi): Router {
 
   router.post('/devices', async (req, res, next) => {
     try {
-      const parsed = registerSchema.safeParse(req.body)
+      const parsed = registerDeviceSchema.safeParse(req.body)
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!
         throw new ValidationError(`${issue.path.join('.') || 'body'}: ${issue.message}`)

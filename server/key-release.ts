@@ -72,7 +72,8 @@ const hex = (bytes: number[], what: string) =>
   z.string().refine((s) => new RegExp(`^0x([0-9a-fA-F]{2}){${bytes.join(',')}}$`).test(s) && bytes.includes((s.length - 2) / 2), {
     message: `must be 0x and ${bytes.join(' or ')} bytes of hex (${what})`,
   })
-const bodySchema = z.strictObject({
+/** POST /datasets/:id/key body. */
+export const keyRequestBodySchema = z.strictObject({
   request: z.strictObject({
     buyer: z.string().regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x address' }),
     datasetId: z.string().regex(/^[1-9]\d{0,76}$/, { message: 'must be a dataset id' }),
@@ -148,7 +149,7 @@ export function keyContext(chainId: number, datasetId: bigint, nonce: string): s
 }
 
 function parse(req: Request): { request: KeyRequest; signature: string; datasetId: bigint } {
-  const parsed = bodySchema.safeParse(req.body)
+  const parsed = keyRequestBodySchema.safeParse(req.body)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     throw new KeyRequestError(`${issue.path.join('.') || 'body'}: ${issue.message}`)

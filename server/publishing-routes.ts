@@ -29,7 +29,8 @@ export class UploadTooLargeError extends AssayError {
 }
 
 const decimal = z.string().regex(/^\d{1,78}$/, { message: 'must be a whole number' })
-const fieldsSchema = z.strictObject({
+/** POST /datasets form fields (besides the `file` part). */
+export const publishFieldsSchema = z.strictObject({
   title: z.string().trim().min(1).max(200),
   description: z.string().max(10_000).default(''),
   licence: z.string().trim().min(1).max(100).default('CC-BY-4.0'),
@@ -64,7 +65,7 @@ export function publishingRoutes(api: PublishingApi): Router {
     const uploadDir = join(api.workDir, 'uploads', id)
     try {
       const { file, fields } = await receiveUpload(req, uploadDir, api.maxUploadBytes)
-      const parsed = fieldsSchema.safeParse(fields)
+      const parsed = publishFieldsSchema.safeParse(fields)
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!
         throw new ValidationError(`${issue.path.join('.') || 'form'}: ${issue.message}`)

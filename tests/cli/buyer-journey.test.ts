@@ -116,6 +116,17 @@ describe('buying and auditing through a running node (publish → list → buy �
     expect(lines.at(-1)).to.equal(`dataset #${datasetId}: every check passed`)
   })
 
+  it('documents its API at /openapi.json and counts requests, key releases and the catalog at /metrics', async () => {
+    const doc = (await (await fetch(new URL('/openapi.json', node.url))).json()) as { openapi: string; paths: Record<string, unknown> }
+    expect(doc.openapi).to.equal('3.1.0')
+    expect(Object.keys(doc.paths)).to.include.members(['/datasets', '/datasets/{id}', '/datasets/{id}/key', '/ipfs/{cid}', '/devices'])
+    const metrics = await (await fetch(new URL('/metrics', node.url))).text()
+    expect(metrics).to.match(/assay_key_releases_total\{outcome="released",reason="released"\} 1/)
+    expect(metrics).to.match(/assay_key_releases_total\{outcome="refused",reason="NoAccessError"\} 1/)
+    expect(metrics).to.match(/assay_catalog_datasets 1/)
+    expect(metrics).to.match(/assay_http_requests_total\{method="GET",route="\/datasets\/:id",status="200"\}/)
+  })
+
   it('detects tampered plaintext, and a gateway that alters a manifest, a proof bundle or a ciphertext block', async () => {
     // The buyer's copy, one reading changed.
     const readings = join(dir, 'bought', 'readings.ndjson')
