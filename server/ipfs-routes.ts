@@ -4,7 +4,7 @@ import type { ContentStore } from '../storage/index.js'
 import { ValidationError } from './validation-error.js'
 
 export interface IpfsApi {
-  contentStore: Pick<ContentStore, 'exportCar' | 'getBytes'>
+  contentStore: Pick<ContentStore, 'exportCar' | 'getBytes' | 'isPinned'>
 }
 
 const CAR = 'application/vnd.ipld.car'
@@ -14,7 +14,7 @@ const RAW = 'application/vnd.ipld.raw'
  * A trustless gateway subset: GET /ipfs/:cid as a CAR (`?format=car` or `Accept:
  * application/vnd.ipld.car`) or as one raw block. Clients check every block against its CID, so
  * they need not trust this node; what it serves is public (manifests, bundles, previews) or
- * encrypted (dataset content).
+ * encrypted (dataset content). Only pinned roots are served.
  */
 export function ipfsRoutes(api: IpfsApi): Router {
   const router = Router()
@@ -29,6 +29,13 @@ export function ipfsRoutes(api: IpfsApi): Router {
     const format = req.query.format ?? (accept.includes(CAR) ? 'car' : accept.includes(RAW) ? 'raw' : undefined)
     if (format !== 'car' && format !== 'raw')
       return next(new ValidationError('format: ask for car or raw (a trustless gateway serves no files)'))
+    // A gateway for what this node holds: it never fetches from the network for a client.
+    try {
+      if (!(await api.contentStore.isPinned(cid)))
+        return void res.status(404).json({ error: { name: 'NotFoundError', message: `${cid.toString()} is not held by this node` } })
+    } catch (err) {
+      return next(err)
+    }
     const signal = AbortSignal.timeout(30_000)
     res.setHeader('cache-control', 'public, max-age=31536000, immutable')
     res.setHeader('etag', `"${cid.toString()}.${format}"`)
