@@ -250,6 +250,16 @@ program
     if (!report.ok) process.exitCode = 1
   })
 
+program
+  .command('demo')
+  .description('the whole marketplace on embedded defaults: device, signed feed, publish, buy, download, verify')
+  .option('--dir <dir>', 'keep the demo’s node, keys and files here (default: a temporary folder)')
+  .action(async (opts: { dir?: string }) => {
+    const { demoCommand } = await import('./demo-command.js')
+    const { ok } = await demoCommand(opts.dir !== undefined ? { dir: opts.dir } : {})
+    process.exit(ok ? 0 : 1)
+  })
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Named errors carry a message meant for the user; anything else is a bug and shows its stack.
   if (err instanceof Error && err.name !== 'Error') {

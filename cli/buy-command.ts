@@ -3,6 +3,9 @@ import { ConfigError, type AssayConfig } from '../core/index.js'
 import { createAssayClient } from '../sdk/index.js'
 import { buyerWallet, connectChain } from './wallet.js'
 
+/** DataMarket records perpetual access as the largest uint64. */
+const PERPETUAL = 2n ** 64n - 1n
+
 /** `assay buy ID`: buys access with the buyer's wallet at the listed price. */
 export async function buyCommand(
   id: string,
@@ -26,7 +29,7 @@ export async function buyCommand(
     if (o.json === true) io.out(JSON.stringify(result))
     else
       io.out(
-        `bought access to #${id} for ${formatEther(bought.price)} (tx ${bought.txHash}); ${bought.expiresAt === 0n ? 'perpetual' : `until ${new Date(Number(bought.expiresAt) * 1000).toISOString()}`}`,
+        `bought access to #${id} for ${formatEther(bought.price)} (tx ${bought.txHash}); ${bought.expiresAt >= PERPETUAL ? 'perpetual' : `until ${new Date(Number(bought.expiresAt) * 1000).toISOString()}`}`,
       )
     return result
   } finally {

@@ -27,6 +27,7 @@ import {
   openCatalog,
   openNonceStore,
   type AuditLog,
+  type Catalog,
   type HealthReport,
   type Metrics,
   type ServiceHealth,
@@ -54,6 +55,8 @@ export interface AssayNode {
   helia: EmbeddedHelia
   contentStore: ContentStore
   keystore: Keystore
+  /** The catalog the indexer keeps (derived state). */
+  catalog: Catalog
   checkHealth(): Promise<HealthReport>
   /** Stops everything in reverse start order; safe to call twice. */
   stop(): Promise<void>
@@ -297,6 +300,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       helia,
       contentStore,
       keystore,
+      catalog,
       checkHealth,
       stop: () => (stopping ??= stopAll()),
     }

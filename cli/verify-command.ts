@@ -2,6 +2,7 @@ import { loadCircuitVerificationKey } from '../circuits/node.js'
 import { ConfigError, type AssayConfig } from '../core/index.js'
 import { createAssayClient } from '../sdk/index.js'
 import { auditDataset, readPlaintextDir, type AuditReport } from '../sdk/node.js'
+import { recomputeQuality } from './recompute-quality.js'
 import { connectChain } from './wallet.js'
 
 /**
@@ -26,7 +27,7 @@ export async function verifyCommand(
       deployment: chain.deployment,
       verificationKey: (circuitId) => loadCircuitVerificationKey(circuitId),
       datasetId: BigInt(id),
-      ...(o.plaintext !== undefined ? { plaintext: await readPlaintextDir(o.plaintext) } : {}),
+      ...(o.plaintext !== undefined ? { plaintext: await readPlaintextDir(o.plaintext), recomputeQuality } : {}),
       onProgress: o.json === true ? undefined : (c) => io.out(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`),
     })
     if (o.json === true) io.out(JSON.stringify({ ...report, manifest: undefined }))

@@ -5,7 +5,8 @@ import type { BatchPlan } from './plan-batches.js'
 
 /**
  * The plaintext a buyer decrypts: a POSIX tar (ustar) that any tar tool opens, holding
- *   series.json      per series: id, device, metric, unit, scale, offset, valid range
+ *   series.json      per series: id, device, metric, unit, scale, offset, valid range, count,
+ *                    repeated timestamps dropped at import (so the quality score can be recomputed)
  *   batches.json     per batch: series, index, first reading, count, salt, commitment
  *   readings.ndjson  one reading per line in series order: {"s": series, "t": unix s, "v": "text"}
  *   source/<name>    the seller's file exactly as uploaded
@@ -45,6 +46,7 @@ export function seriesDescription(plan: BatchPlan): unknown[] {
     offset: s.encoding.offset,
     ...(s.validRange !== undefined ? { validRange: s.validRange } : {}),
     count: s.times.length,
+    duplicates: s.duplicates,
   }))
 }
 

@@ -6,6 +6,7 @@ import {
   proveBatchInclusion,
   verifyProofBundle,
   type ProofBundle,
+  type SeriesTotals,
   type VerificationKey,
 } from '../circuits/index.js'
 import { parseManifest, type Manifest } from '../core/index.js'
@@ -41,6 +42,11 @@ export interface AuditOptions {
   onChainSample?: number
   /** The decrypted archive, when the auditor has it: its commitments are rebuilt too. */
   plaintext?: PlaintextArchive
+  /**
+   * Recomputes the quality score from the plaintext and the proven totals (the CLI passes the
+   * pipelines' scorer); compared with the anchored score.
+   */
+  recomputeQuality?: (archive: PlaintextArchive, manifest: Manifest, proven: SeriesTotals[]) => number
   onProgress?: (check: AuditCheck) => void
 }
 
@@ -212,6 +218,14 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
       const r = await verifyPlaintext(o.plaintext!, m)
       return `${r.readings} readings rebuild all ${r.batches} batch commitments and the root`
     })
+    if (o.recomputeQuality !== undefined) {
+      await check('quality (recomputed)', () => {
+        if (verdict === undefined) fail('no verified proofs to take validity and gaps from')
+        const score = o.recomputeQuality!(o.plaintext!, m, verdict!.series)
+        if (Math.abs(score - m.quality.score) > 0.01) fail(`recomputed ${score}, anchored ${m.quality.score}`)
+        return `recomputed from the plaintext: ${score}, as anchored`
+      })
+    }
   }
   report.ok = checks.every((c) => c.ok)
   return report

@@ -4,7 +4,17 @@ import { VerificationError } from './verification-error.js'
 
 /** What the decrypted archive holds (see pipelines' plaintext-archive). */
 export interface PlaintextArchive {
-  series: Array<{ seriesId: string; metric: string; unit: string; scale: number; offset: number; count: number }>
+  series: Array<{
+    seriesId: string
+    metric: string
+    unit: string
+    scale: number
+    offset: number
+    count: number
+    device?: string
+    validRange?: [number, number]
+    duplicates?: number
+  }>
   batches: Array<{ series: number; index: number; from: number; count: number; salt: string; commitment: string }>
   /** One reading per line: {"s": series, "t": unix s, "v": "text"}. */
   readings: string

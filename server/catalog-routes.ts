@@ -59,12 +59,24 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.
 export function catalogRoutes(api: CatalogApi): Router {
   const router = Router()
 
+  // Response bodies by URL, valid while the catalog's version is unchanged: a busy list or search
+  // is a map lookup (no parsing, querying or serialising), and clients revalidate with the ETag.
+  const bodies = new Map<string, { version: number; body: string; etag: string }>()
   router.get('/datasets', (req, res, next) => {
     try {
-      const query = parse(catalogQuerySchema, req.query, 'query')
-      const page = api.catalog.search(query)
+      const version = api.catalog.version()
+      let hit = bodies.get(req.url)
+      if (hit === undefined || hit.version !== version) {
+        const query = parse(catalogQuerySchema, req.query, 'query')
+        const page = api.catalog.search(query)
+        const body = JSON.stringify({ total: page.total, limit: query.limit, offset: query.offset, items: page.items })
+        if (bodies.size >= 1_000) bodies.clear()
+        bodies.set(req.url, (hit = { version, body, etag: `W/"c${version}-${body.length}"` }))
+      }
       res.setHeader('cache-control', 'no-cache')
-      res.json({ total: page.total, limit: query.limit, offset: query.offset, items: page.items })
+      res.setHeader('etag', hit.etag)
+      if (req.headers['if-none-match'] === hit.etag) return void res.status(304).end()
+      res.type('application/json').send(hit.body)
     } catch (err) {
       next(err)
     }

@@ -99,6 +99,8 @@ export interface Catalog {
   purchased(datasetId: bigint): void
   get(datasetId: bigint): (CatalogEntry & { manifest: Manifest | null }) | undefined
   search(query: CatalogQuery): CatalogPage
+  /** Changes whenever anything in the catalog changes (for caches and ETags). */
+  version(): number
   /** Drops everything (a new chain or registry). */
   clear(): void
   close(): void
@@ -277,6 +279,21 @@ export function openCatalog(path: string): Catalog {
     description = @description, licence = @licence, tags = @tags, metrics = @metrics, units = @units, first_time = @firstTime,
     last_time = @lastTime, rows = @rows, readings = @readings, device_count = @deviceCount, preview_cid = @previewCid WHERE id = @id`)
   const byId = db.prepare('SELECT * FROM datasets WHERE id = ?')
+  // Searches build their SQL from the filters present: prepare each shape once.
+  const statements = new Map<string, Database.Statement>()
+  const statement = (sql: string): Database.Statement => {
+    let st = statements.get(sql)
+    if (st === undefined) statements.set(sql, (st = db.prepare(sql)))
+    return st
+  }
+  // Pages are cached until the next write (the catalog changes only when the indexer applies a block
+  // range), so a busy list or search costs a map lookup.
+  const pages = new Map<string, CatalogPage>()
+  let version = 0
+  const changed = (): void => {
+    version++
+    pages.clear()
+  }
 
   return {
     cursor: () => {
@@ -284,7 +301,10 @@ export function openCatalog(path: string): Catalog {
       return v === undefined ? undefined : Number(v)
     },
     origin: () => meta('origin'),
-    setOrigin: (origin) => void setMeta.run('origin', origin),
+    setOrigin: (origin) => {
+      changed()
+      setMeta.run('origin', origin)
+    },
     transaction(fn, cursor) {
       db.transaction(() => {
         fn()
@@ -292,6 +312,7 @@ export function openCatalog(path: string): Catalog {
       })()
     },
     anchor(d) {
+      changed()
       insertAnchor.run({
         id: Number(d.datasetId),
         owner: d.owner.toLowerCase(),
@@ -306,6 +327,7 @@ export function openCatalog(path: string): Catalog {
       })
     },
     setManifest(datasetId, m) {
+      changed()
       const id = Number(datasetId)
       const metrics = [...new Set(m.series.map((s) => s.metric))]
       const units = [...new Set(m.series.map((s) => s.unit))]
@@ -340,6 +362,7 @@ export function openCatalog(path: string): Catalog {
       })()
     },
     setManifestStatus(datasetId, status) {
+      changed()
       db.prepare("UPDATE datasets SET manifest_status = ? WHERE id = ? AND manifest_status != 'ok'").run(status, Number(datasetId))
     },
     pendingManifests() {
@@ -348,6 +371,7 @@ export function openCatalog(path: string): Catalog {
       )
     },
     setVerification(datasetId, status, detail) {
+      changed()
       db.prepare('UPDATE datasets SET verification = ?, verification_detail = ? WHERE id = ?').run(status, detail, Number(datasetId))
     },
     pendingVerifications() {
@@ -357,9 +381,11 @@ export function openCatalog(path: string): Catalog {
       return rows.map((r) => ({ datasetId: BigInt(r.id), root: BigInt(r.root), manifest: JSON.parse(r.manifest) as Manifest }))
     },
     setQuality(datasetId, score) {
+      changed()
       db.prepare('UPDATE datasets SET quality = ? WHERE id = ?').run(score, Number(datasetId))
     },
     list(datasetId, l) {
+      changed()
       db.prepare('UPDATE datasets SET price = ?, payment_token = ?, access_period = ?, listed = 1 WHERE id = ?').run(
         padPrice(l.price),
         l.paymentToken.toLowerCase(),
@@ -368,12 +394,15 @@ export function openCatalog(path: string): Catalog {
       )
     },
     setPrice(datasetId, price) {
+      changed()
       db.prepare('UPDATE datasets SET price = ? WHERE id = ?').run(padPrice(price), Number(datasetId))
     },
     delist(datasetId) {
+      changed()
       db.prepare('UPDATE datasets SET listed = 0 WHERE id = ?').run(Number(datasetId))
     },
     purchased(datasetId) {
+      changed()
       db.prepare('UPDATE datasets SET purchases = purchases + 1 WHERE id = ?').run(Number(datasetId))
     },
     get(datasetId) {
@@ -382,6 +411,9 @@ export function openCatalog(path: string): Catalog {
       return r === undefined ? undefined : { ...toEntry(r), manifest: r.manifest == null ? null : (JSON.parse(r.manifest) as Manifest) }
     },
     search(q) {
+      const cacheKey = JSON.stringify(q, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+      const cached = pages.get(cacheKey)
+      if (cached !== undefined) return cached
       const where: string[] = []
       const params: unknown[] = []
       const fts = q.q !== undefined ? ftsQuery(q.q) : undefined
@@ -417,15 +449,22 @@ export function openCatalog(path: string): Catalog {
       const order = { newest: 'd.id DESC', quality: 'd.quality DESC, d.id DESC', price: 'd.price IS NULL, d.price ASC, d.id DESC' }[
         q.sort ?? 'newest'
       ]
-      const total = (db.prepare(`SELECT count(*) AS n FROM datasets d ${clause}`).get(...params) as { n: number }).n
-      const rows = db
-        .prepare(`SELECT ${LIST_COLUMNS} FROM datasets d ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`)
-        .all(...params, q.limit ?? 20, q.offset ?? 0) as Row[]
-      return { total, items: rows.map(toEntry) }
+      const total = (statement(`SELECT count(*) AS n FROM datasets d ${clause}`).get(...params) as { n: number }).n
+      const rows = statement(`SELECT ${LIST_COLUMNS} FROM datasets d ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`).all(
+        ...params,
+        q.limit ?? 20,
+        q.offset ?? 0,
+      ) as Row[]
+      const page = { total, items: rows.map(toEntry) }
+      if (pages.size >= 1_000) pages.clear()
+      pages.set(cacheKey, page)
+      return page
     },
     clear() {
+      changed()
       db.exec('DELETE FROM datasets; DELETE FROM dataset_metrics; DELETE FROM datasets_fts; DELETE FROM meta;')
     },
+    version: () => version,
     close: () => db.close(),
   }
 }

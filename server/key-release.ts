@@ -93,6 +93,20 @@ export const keyRequestBodySchema = z.strictObject({
 export function keyReleaseRoutes(c: KeyReleaseComponents): Router {
   const router = Router()
   const now = c.now ?? (() => Math.floor(Date.now() / 1000))
+  // Keys opened (and checked against their anchored commitment) once per manifest.
+  const opened = new Map<string, Uint8Array>()
+  const keyOf = async (datasetId: bigint, manifest: Manifest): Promise<Uint8Array> => {
+    const cid = manifest.content.ciphertextCid
+    let key = opened.get(cid)
+    if (key === undefined) {
+      key = c.unwrapSellerKey(Buffer.from(manifest.encryption.sellerWrappedKey, 'base64'))
+      // The key must open what was anchored; a mismatch is this node's fault, never the buyer's.
+      if ((await computeKeyCommitment(key)).toString() !== manifest.encryption.keyCommitment)
+        throw new AssayError(`dataset ${datasetId}: the held key does not match its anchored commitment`)
+      opened.set(cid, key)
+    }
+    return key
+  }
 
   const audited = new WeakSet<object>()
   router.post('/datasets/:id/key', express.json({ limit: '16kb' }), async (req, res, next) => {
@@ -119,10 +133,7 @@ export function keyReleaseRoutes(c: KeyReleaseComponents): Router {
         throw new KeyNotHeldError(datasetId, `its key is held by its seller ${manifest.owner}`)
       const isSeller = request.buyer.toLowerCase() === manifest.owner.toLowerCase()
       if (!isSeller && !(await c.chain.hasAccess(request.buyer, datasetId))) throw new NoAccessError(request.buyer, datasetId)
-      const key = c.unwrapSellerKey(Buffer.from(manifest.encryption.sellerWrappedKey, 'base64'))
-      // The key must open what was anchored; a mismatch is this node's fault, never the buyer's.
-      if ((await computeKeyCommitment(key)).toString() !== manifest.encryption.keyCommitment)
-        throw new AssayError(`dataset ${datasetId}: the held key does not match its anchored commitment`)
+      const key = await keyOf(datasetId, manifest)
       const context = keyContext(c.deployment.chainId, datasetId, request.nonce)
       const wrappedKey = Buffer.from(wrapKey(request.ephemeralPublicKey, key, { context })).toString('base64')
       c.audit.append({ outcome: 'released', reason: 'released', ...seen, remote: req.ip })

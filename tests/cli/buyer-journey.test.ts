@@ -111,6 +111,7 @@ describe('buying and auditing through a running node (publish → list → buy �
       ['devices', true],
       ['quality', true],
       ['plaintext', true],
+      ['quality (recomputed)', true],
     ])
     expect(report.ok, lines.join('\n')).to.equal(true)
     expect(lines.at(-1)).to.equal(`dataset #${datasetId}: every check passed`)
