@@ -1,11 +1,13 @@
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { once } from 'node:events'
 import type { Server } from 'node:http'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet, type Signer } from 'ethers'
 import { loadCircuitVerificationKey } from '../circuits/node.js'
-import { DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
-import { createChainClient, type ChainClient, type Deployment } from '../contracts/index.js'
+import { assertNodeConfig, ConfigError, DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
+import { createChainClient, parseDeployment, type ChainClient, type Deployment } from '../contracts/index.js'
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../contracts/node.js'
 import {
   createPublishQueues,
@@ -88,6 +90,7 @@ async function probe(embedded: boolean, fn: () => Promise<Record<string, unknown
  * real services together. If any start fails, what already started is stopped again.
  */
 export async function startNode(config: AssayConfig, log: (msg: string) => void = console.log): Promise<AssayNode> {
+  assertNodeConfig(config)
   const stack: Array<() => Promise<void>> = []
   const stopAll = async (): Promise<void> => {
     while (stack.length > 0) {
@@ -125,7 +128,11 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       deployment = ensured.deployment
       log(`contracts: ${ensured.deployed ? 'deployed' : 'found'} on chain ${chainId} (${deploymentFile})`)
     } else {
-      // An external chain costs real money: deploy with `assay deploy`, never implicitly.
+      // An external chain costs real money: deploy with `assay deploy`, never implicitly. A node
+      // joining a chain Assay is already on takes the addresses from ASSAY_DEPLOYMENT (checked
+      // against the chain by loadDeployment).
+      if (!existsSync(deploymentFile) && config.deploymentSource !== undefined)
+        await importDeployment(config.deploymentSource, deploymentFile, log)
       deployment = await loadDeployment(deploymentFile, signer)
       log(`contracts: ${deploymentFile}`)
     }
@@ -272,7 +279,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       catalog: { catalog, contentStore },
       keyRelease,
       metrics,
-      ipfs: { contentStore },
+      ipfs: { contentStore, catalogued: (cid) => catalog.references(cid) },
       // The embedded chain's URL is local and keyless, so clients may use it; an external RPC URL can
       // carry an API key and is never published.
       deployment: { ...deployment, ...(anvil !== undefined ? { rpcUrl } : {}) },
@@ -318,4 +325,21 @@ function auditWithMetrics(log: AuditLog, metrics: Metrics): AuditLog {
       metrics.keyReleases.inc({ outcome: entry.outcome, reason: entry.reason })
     },
   }
+}
+
+/** Saves a deployment record from a file or URL (another node's `/deployment`) as this node's. */
+async function importDeployment(source: string, file: string, log: (msg: string) => void): Promise<void> {
+  let value: Record<string, unknown>
+  try {
+    value = /^https?:\/\//.test(source)
+      ? ((await (await fetch(source, { signal: AbortSignal.timeout(10_000) })).json()) as Record<string, unknown>)
+      : (JSON.parse(await readFile(source, 'utf8')) as Record<string, unknown>)
+  } catch (err) {
+    throw new ConfigError('ASSAY_DEPLOYMENT', `cannot read a deployment from ${source}: ${(err as Error).message}`, { cause: err })
+  }
+  const { rpcUrl: _ignored, ...record } = value
+  const deployment = parseDeployment(record)
+  await mkdir(dirname(file), { recursive: true })
+  await writeFile(file, `${JSON.stringify(deployment, null, 2)}\n`)
+  log(`contracts: addresses for chain ${deployment.chainId} taken from ${source}`)
 }

@@ -53,6 +53,7 @@ const envSchema = z.object({
     .regex(/^(0x)?[0-9a-fA-F]{64}$/, { message: 'must be 64 hex digits' })
     .optional(),
   ASSAY_PTAU: z.string().min(1).optional(),
+  ASSAY_DEPLOYMENT: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -80,6 +81,11 @@ export interface AssayConfig {
   masterKeyHex?: string
   /** Path to a ceremony powers-of-tau file; when absent the build generates a dev-only one. */
   ptauPath?: string
+  /**
+   * Where a node on an external chain finds Assay's addresses when it has no deployment file yet:
+   * a file path or an http(s) URL (e.g. another node's `/deployment`). Checked against the chain.
+   */
+  deploymentSource?: string
   logLevel: AssayEnv['LOG_LEVEL']
 }
 
@@ -105,9 +111,6 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
     })
   }
   const e = parsed.data
-  if (e.RPC_URL !== undefined && e.PRIVATE_KEY === undefined) {
-    throw new ConfigError('PRIVATE_KEY', 'is required when RPC_URL points at an external chain')
-  }
   return {
     dataDir: e.ASSAY_DATA_DIR,
     host: e.HOST,
@@ -122,6 +125,18 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
       .filter((a) => a !== ''),
     masterKeyHex: e.ASSAY_MASTER_KEY,
     ptauPath: e.ASSAY_PTAU,
+    ...(e.ASSAY_DEPLOYMENT !== undefined ? { deploymentSource: e.ASSAY_DEPLOYMENT } : {}),
     logLevel: e.LOG_LEVEL,
   }
+}
+
+/**
+ * What a node (not a client) needs besides the environment's shape: on an external chain it signs
+ * with PRIVATE_KEY. Buyers and auditors may set RPC_URL alone.
+ *
+ * @throws {ConfigError}
+ */
+export function assertNodeConfig(config: AssayConfig): void {
+  if (config.rpcUrl !== undefined && config.privateKey === undefined)
+    throw new ConfigError('PRIVATE_KEY', 'is required when RPC_URL points at an external chain')
 }

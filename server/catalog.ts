@@ -99,6 +99,8 @@ export interface Catalog {
   purchased(datasetId: bigint): void
   get(datasetId: bigint): (CatalogEntry & { manifest: Manifest | null }) | undefined
   search(query: CatalogQuery): CatalogPage
+  /** Whether `cid` is a catalogued dataset's manifest or something its manifest names. */
+  references(cid: string): boolean
   /** Changes whenever anything in the catalog changes (for caches and ETags). */
   version(): number
   /** Drops everything (a new chain or registry). */
@@ -463,6 +465,14 @@ export function openCatalog(path: string): Catalog {
     clear() {
       changed()
       db.exec('DELETE FROM datasets; DELETE FROM dataset_metrics; DELETE FROM datasets_fts; DELETE FROM meta;')
+    },
+    references(cid) {
+      return (
+        statement("SELECT 1 FROM datasets WHERE manifest_cid = ? OR (manifest_status = 'ok' AND instr(manifest, ?) > 0) LIMIT 1").get(
+          cid,
+          `"${cid}"`,
+        ) !== undefined
+      )
     },
     version: () => version,
     close: () => db.close(),

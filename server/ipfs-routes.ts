@@ -5,6 +5,11 @@ import { ValidationError } from './validation-error.js'
 
 export interface IpfsApi {
   contentStore: Pick<ContentStore, 'exportCar' | 'getBytes' | 'isPinned'>
+  /**
+   * Content this node serves even when it does not hold it, fetching it from its IPFS peers: the
+   * catalogued datasets' manifests and what they name. Anything else is served only when pinned.
+   */
+  catalogued?: (cid: string) => boolean
 }
 
 const CAR = 'application/vnd.ipld.car'
@@ -14,7 +19,7 @@ const RAW = 'application/vnd.ipld.raw'
  * A trustless gateway subset: GET /ipfs/:cid as a CAR (`?format=car` or `Accept:
  * application/vnd.ipld.car`) or as one raw block. Clients check every block against its CID, so
  * they need not trust this node; what it serves is public (manifests, bundles, previews) or
- * encrypted (dataset content). Only pinned roots are served.
+ * encrypted (dataset content). Only pinned roots, and content of catalogued datasets, are served.
  */
 export function ipfsRoutes(api: IpfsApi): Router {
   const router = Router()
@@ -31,7 +36,7 @@ export function ipfsRoutes(api: IpfsApi): Router {
       return next(new ValidationError('format: ask for car or raw (a trustless gateway serves no files)'))
     // A gateway for what this node holds: it never fetches from the network for a client.
     try {
-      if (!(await api.contentStore.isPinned(cid)))
+      if (!(await api.contentStore.isPinned(cid)) && api.catalogued?.(cid.toString()) !== true)
         return void res.status(404).json({ error: { name: 'NotFoundError', message: `${cid.toString()} is not held by this node` } })
     } catch (err) {
       return next(err)

@@ -117,6 +117,36 @@ describe('buying and auditing through a running node (publish → list → buy �
     expect(lines.at(-1)).to.equal(`dataset #${datasetId}: every check passed`)
   })
 
+  it('verifies from a second, fresh node that knows the chain’s RPC URL and dials the first node over IPFS', async () => {
+    const peer = node.helia.helia.libp2p.getMultiaddrs().find((a) => a.toString().startsWith('/ip4/127.0.0.1/tcp/'))!
+    const second = await startNode(
+      {
+        ...loadConfig({
+          ASSAY_DATA_DIR: join(dir, 'second'),
+          RPC_URL: node.rpcUrl,
+          PRIVATE_KEY: HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/7").privateKey,
+          IPFS_PEERS: peer.toString(),
+          ASSAY_DEPLOYMENT: new URL('/deployment', node.url).toString(),
+        }),
+        port: 0,
+      },
+      () => undefined,
+    )
+    try {
+      // Its own catalog: indexed from the chain, manifest and proofs fetched over bitswap and checked.
+      for (let i = 0; i < 150 && second.catalog.get(BigInt(datasetId))?.verification.status !== 'verified'; i++)
+        await new Promise((r) => setTimeout(r, 200))
+      expect(second.catalog.get(BigInt(datasetId))?.verification.status).to.equal('verified')
+      // An auditor with only an RPC URL (no key), using the second node as its gateway.
+      const auditor = loadConfig({ ASSAY_DATA_DIR: join(dir, 'auditor'), RPC_URL: node.rpcUrl })
+      const report = await verifyCommand(datasetId, auditor, { node: second.url }, quiet)
+      expect(report.checks.filter((c) => !c.ok)).to.deep.equal([])
+      expect(report.ok).to.equal(true)
+    } finally {
+      await second.stop()
+    }
+  })
+
   it('documents its API at /openapi.json and counts requests, key releases and the catalog at /metrics', async () => {
     const doc = (await (await fetch(new URL('/openapi.json', node.url))).json()) as { openapi: string; paths: Record<string, unknown> }
     expect(doc.openapi).to.equal('3.1.0')

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { ConfigError, DEFAULT_PORT, loadConfig } from '../../core/index.js'
+import { assertNodeConfig, ConfigError, DEFAULT_PORT, loadConfig } from '../../core/index.js'
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -64,8 +64,12 @@ describe('loadConfig', () => {
     expect(err.message).to.not.contain('deadbeef')
   })
 
-  it('requires PRIVATE_KEY when RPC_URL names an external chain', () => {
-    expect(configError({ RPC_URL: 'https://rpc.example.org' }).variable).to.equal('PRIVATE_KEY')
+  it('requires PRIVATE_KEY of a node on an external chain, but not of a client', () => {
+    const config = loadConfig({ RPC_URL: 'https://rpc.example.org' })
+    expect(config.rpcUrl).to.equal('https://rpc.example.org')
+    expect(() => assertNodeConfig(config))
+      .to.throw(Error, 'is required when RPC_URL points at an external chain')
+      .with.property('variable', 'PRIVATE_KEY')
   })
 
   it('splits IPFS_PEERS into multiaddrs and rejects anything else', () => {
