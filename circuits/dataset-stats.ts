@@ -94,6 +94,39 @@ export function decodeSeriesStats(totals: SeriesTotals, encoding: MetricEncoding
   }
 }
 
+/** Statistics as a manifest states them (per series). */
+export interface StatedStats {
+  count: number
+  mean: number
+  variance: number
+  min: number
+  max: number
+  inRangeShare: number
+  firstTime: number
+  lastTime: number
+  maxGap: number
+}
+
+/**
+ * The first series whose stated statistics are not what its proofs output (decoded with the
+ * series' encoding), or undefined when all agree. Means and variances may differ by float rounding.
+ */
+export function misstatedSeries(
+  stated: readonly StatedStats[],
+  encodings: readonly MetricEncoding[],
+  proven: readonly SeriesTotals[],
+): { series: number; field: string } | undefined {
+  if (stated.length !== proven.length) return { series: Math.min(stated.length, proven.length), field: 'series count' }
+  const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b))
+  for (const [i, st] of stated.entries()) {
+    const d = decodeSeriesStats(proven[i]!, encodings[i]!)
+    for (const field of ['count', 'min', 'max', 'firstTime', 'lastTime', 'maxGap'] as const)
+      if (d[field] !== st[field]) return { series: i, field }
+    for (const field of ['mean', 'variance', 'inRangeShare'] as const) if (!close(d[field], st[field])) return { series: i, field }
+  }
+  return undefined
+}
+
 /**
  * The dataset root: a lean incremental Merkle tree (zk-kit LeanIMT, Poseidon(2) nodes) over the
  * batch commitments in order: every series' batches in batch order, series in manifest order.

@@ -38,8 +38,15 @@ export type {
   PrepareBatchOptions,
   SensorStatsParams,
 } from './sensor-stats.js'
-export { BatchOrderError, combineBatchStats, computeDatasetRoot, decodeSeriesStats, proveBatchInclusion } from './dataset-stats.js'
-export type { DecodedSeriesStats, ProvenBatch, SeriesTotals } from './dataset-stats.js'
+export {
+  BatchOrderError,
+  combineBatchStats,
+  computeDatasetRoot,
+  decodeSeriesStats,
+  misstatedSeries,
+  proveBatchInclusion,
+} from './dataset-stats.js'
+export type { DecodedSeriesStats, ProvenBatch, SeriesTotals, StatedStats } from './dataset-stats.js'
 export { parseProofBundle, ProofBundleError, proofBundleSchema, verifyProofBundle } from './proof-bundle.js'
 export type { BundleProblem, BundleVerification, ProofBundle, VerifyBundleOptions } from './proof-bundle.js'
 export {

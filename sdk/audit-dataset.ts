@@ -1,7 +1,7 @@
 import { Interface, type Provider } from 'ethers'
 import { CID } from 'multiformats/cid'
 import {
-  decodeSeriesStats,
+  misstatedSeries,
   parseProofBundle,
   proveBatchInclusion,
   verifyProofBundle,
@@ -155,19 +155,9 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
   // 5. The statistics the manifest states are what the proofs output.
   await check('stats', () => {
     if (verdict === undefined) fail('no verified proofs to compare with')
-    m.stats.forEach((st, i) => {
-      const d = decodeSeriesStats(verdict!.series[i]!, { scale: m.series[i]!.scale, offset: m.series[i]!.offset })
-      const same = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a))
-      if (
-        d.count !== st.count ||
-        !same(d.mean, st.mean) ||
-        !same(d.variance, st.variance) ||
-        d.min !== st.min ||
-        d.max !== st.max ||
-        d.maxGap !== st.maxGap
-      )
-        fail(`series ${i} (${m.series[i]!.metric}): stated statistics differ from the proven ones`)
-    })
+    const wrong = misstatedSeries(m.stats, m.series, verdict!.series)
+    if (wrong !== undefined)
+      fail(`series ${wrong.series} (${m.series[wrong.series]?.metric}): the stated ${wrong.field} is not what the proofs output`)
     return `${m.stats.length} series: count, mean, variance, min, max, in-range share, time span and largest gap as proven`
   })
 

@@ -1,6 +1,6 @@
 import { Interface, type Log, type Provider } from 'ethers'
 import { CID } from 'multiformats/cid'
-import { parseProofBundle, verifyProofBundle, type VerificationKey } from '../circuits/index.js'
+import { misstatedSeries, parseProofBundle, verifyProofBundle, type VerificationKey } from '../circuits/index.js'
 import { AssayError, type Manifest } from '../core/index.js'
 import { dataMarketAbi, datasetRegistryAbi, type Deployment } from '../contracts/index.js'
 import type { ContentStore } from '../storage/index.js'
@@ -205,6 +205,11 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
           allowedDevices: new Set(manifest.devices.map((d) => BigInt(d.deviceId))),
         })
         const first = verdict.problems[0]
+        const wrong = verdict.ok ? misstatedSeries(manifest.stats, manifest.series, verdict.series) : undefined
+        if (wrong !== undefined) {
+          c.catalog.setVerification(datasetId, 'failed', `series ${wrong.series}: the stated ${wrong.field} is not what the proofs output`)
+          continue
+        }
         c.catalog.setVerification(
           datasetId,
           verdict.ok && manifest.proofs.vkeyHash === vkeyHash ? 'verified' : 'failed',

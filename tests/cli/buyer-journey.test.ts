@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider } from 'ethers'
+import { CID } from 'multiformats/cid'
 import {
   buyCommand,
   deviceCreateCommand,
@@ -16,9 +17,10 @@ import {
   verifyCommand,
   type AssayNode,
 } from '../../cli/index.js'
+import { parseProofBundle } from '../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../circuits/node.js'
 import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
-import { createChainClient } from '../../contracts/index.js'
+import { createChainClient, statsDigestOf } from '../../contracts/index.js'
 import { createAssayClient } from '../../sdk/index.js'
 import { auditDataset, downloadDataset } from '../../sdk/node.js'
 import { caught } from '../helpers/errors.js'
@@ -147,6 +149,59 @@ describe('buying and auditing through a running node (publish → list → buy �
     }
   })
 
+  it('fails the audit of datasets whose publisher misstates a statistic or alters a public signal', async () => {
+    const m = (await createAssayClient({ node: node.url }).get(datasetId)).manifest!
+    const provider = new JsonRpcProvider(node.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
+    try {
+      const anchor = async (manifest: typeof m): Promise<bigint> => {
+        const cid = await node.contentStore.putManifest(manifest)
+        const published = await node.chain.publishDataset({
+          manifestCid: cid.toString(),
+          root: BigInt(manifest.commitments.root),
+          keyCommitment: BigInt(manifest.encryption.keyCommitment),
+          qualityScore: Math.round(manifest.quality.score * 100),
+          statsDigest: statsDigestOf(manifest.stats),
+          deviceIds: manifest.devices.map((d) => BigInt(d.deviceId)),
+          parent: 0n,
+          circuitId: manifest.proofs.circuitId,
+        })
+        return published.datasetId
+      }
+      const audit = async (id: bigint) =>
+        (
+          await auditDataset({
+            client: createAssayClient({ node: node.url }),
+            chain: createChainClient(provider, node.deployment),
+            provider,
+            deployment: node.deployment,
+            verificationKey: (c) => loadCircuitVerificationKey(c),
+            datasetId: id,
+          })
+        ).checks
+          .filter((c) => !c.ok)
+          .map((c) => `${c.name}: ${c.detail}`)
+      // A mean one degree warmer than the proofs say.
+      const warmer = await anchor({ ...m, stats: m.stats.map((st, i) => (i === 0 ? { ...st, mean: st.mean + 1 } : st)) })
+      expect(await audit(warmer)).to.deep.equal([
+        'stats: CheckFailed: series 0 (temperature): the stated mean is not what the proofs output',
+      ])
+      // A bundle whose first proof claims a larger sum.
+      const bundle = parseProofBundle(await node.contentStore.getJson(CID.parse(m.proofs.bundleCid)))
+      const signals = bundle.batches[0]!.publicSignals
+      signals[4] = (BigInt(signals[4]!) + 1n).toString()
+      const altered = await anchor({ ...m, proofs: { ...m.proofs, bundleCid: (await node.contentStore.putJson(bundle)).toString() } })
+      const failures = await audit(altered)
+      expect(failures[0]).to.match(/^proofs: CheckFailed: series 0 batch 0: proof does not verify/)
+      // The node's own catalog says so too.
+      for (let i = 0; i < 100 && node.catalog.get(altered)?.verification.status !== 'failed'; i++)
+        await new Promise((r) => setTimeout(r, 200))
+      expect(node.catalog.get(warmer)?.verification.detail).to.equal('series 0: the stated mean is not what the proofs output')
+      expect(node.catalog.get(altered)?.verification.status).to.equal('failed')
+    } finally {
+      provider.destroy()
+    }
+  })
+
   it('documents its API at /openapi.json and counts requests, key releases and the catalog at /metrics', async () => {
     const doc = (await (await fetch(new URL('/openapi.json', node.url))).json()) as { openapi: string; paths: Record<string, unknown> }
     expect(doc.openapi).to.equal('3.1.0')
@@ -154,7 +209,7 @@ describe('buying and auditing through a running node (publish → list → buy �
     const metrics = await (await fetch(new URL('/metrics', node.url))).text()
     expect(metrics).to.match(/assay_key_releases_total\{outcome="released",reason="released"\} 1/)
     expect(metrics).to.match(/assay_key_releases_total\{outcome="refused",reason="NoAccessError"\} 1/)
-    expect(metrics).to.match(/assay_catalog_datasets 1/)
+    expect(metrics).to.match(/assay_catalog_datasets [1-9]/)
     expect(metrics).to.match(/assay_http_requests_total\{method="GET",route="\/datasets\/:id",status="200"\}/)
   })
 
