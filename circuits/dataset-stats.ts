@@ -95,17 +95,7 @@ export function decodeSeriesStats(totals: SeriesTotals, encoding: MetricEncoding
 }
 
 /** Statistics as a manifest states them (per series). */
-export interface StatedStats {
-  count: number
-  mean: number
-  variance: number
-  min: number
-  max: number
-  inRangeShare: number
-  firstTime: number
-  lastTime: number
-  maxGap: number
-}
+export type StatedStats = Omit<DecodedSeriesStats, 'std'>
 
 /**
  * The first series whose stated statistics are not what its proofs output (decoded with the

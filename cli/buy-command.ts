@@ -1,7 +1,6 @@
 import { formatEther } from 'ethers'
-import { ConfigError, type AssayConfig } from '../core/index.js'
-import { createAssayClient } from '../sdk/index.js'
-import { buyerWallet, connectChain } from './wallet.js'
+import type { AssayConfig } from '../core/index.js'
+import { buyerWallet, withDataset } from './wallet.js'
 
 /** DataMarket records perpetual access as the largest uint64. */
 const PERPETUAL = 2n ** 64n - 1n
@@ -13,12 +12,9 @@ export async function buyCommand(
   o: { node: string; devAccount?: number; json?: boolean },
   io: { out: (s: string) => void } = { out: (s) => console.log(s) },
 ): Promise<{ datasetId: string; buyer: string; txHash: string; price: string; expiresAt: string }> {
-  if (!/^[1-9]\d*$/.test(id)) throw new ConfigError('ID', 'must be a dataset id')
-  const client = createAssayClient({ node: o.node })
-  const chain = await connectChain(config, client)
-  try {
+  return withDataset(id, config, o.node, async (datasetId, client, chain) => {
     const signer = buyerWallet(config, chain, o.devAccount)
-    const bought = await client.buy(signer, BigInt(id))
+    const bought = await client.buy(signer, datasetId)
     const result = {
       datasetId: id,
       buyer: await signer.getAddress(),
@@ -32,7 +28,5 @@ export async function buyCommand(
         `bought access to #${id} for ${formatEther(bought.price)} (tx ${bought.txHash}); ${bought.expiresAt >= PERPETUAL ? 'perpetual' : `until ${new Date(Number(bought.expiresAt) * 1000).toISOString()}`}`,
       )
     return result
-  } finally {
-    chain.close()
-  }
+  })
 }

@@ -1,7 +1,6 @@
-import { ConfigError, type AssayConfig } from '../core/index.js'
-import { createAssayClient } from '../sdk/index.js'
+import type { AssayConfig } from '../core/index.js'
 import { downloadDataset, type DownloadResult } from '../sdk/node.js'
-import { buyerWallet, connectChain } from './wallet.js'
+import { buyerWallet, withDataset } from './wallet.js'
 
 /**
  * `assay download ID --out DIR`: requests the key, downloads, decrypts, and re-verifies every
@@ -13,15 +12,12 @@ export async function downloadCommand(
   o: { node: string; out: string; devAccount?: number; json?: boolean },
   io: { out: (s: string) => void } = { out: (s) => console.log(s) },
 ): Promise<DownloadResult> {
-  if (!/^[1-9]\d*$/.test(id)) throw new ConfigError('ID', 'must be a dataset id')
-  const client = createAssayClient({ node: o.node })
-  const chain = await connectChain(config, client)
-  try {
+  return withDataset(id, config, o.node, async (datasetId, client, chain) => {
     const result = await downloadDataset({
       client,
       chain: chain.reader,
       signer: buyerWallet(config, chain, o.devAccount),
-      datasetId: BigInt(id),
+      datasetId,
       outDir: o.out,
     })
     if (o.json === true)
@@ -40,7 +36,5 @@ export async function downloadCommand(
         `#${id}: ${result.readings} readings decrypted to ${o.out}; all ${result.batches} batch commitments and the anchored root verified (${result.files.length} files)`,
       )
     return result
-  } finally {
-    chain.close()
-  }
+  })
 }

@@ -1,7 +1,7 @@
 import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet, type Signer } from 'ethers'
 import { ConfigError, DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
 import { createChainClient, type ChainClient, type Deployment } from '../contracts/index.js'
-import type { AssayClient } from '../sdk/index.js'
+import { createAssayClient, type AssayClient } from '../sdk/index.js'
 
 /** Chain ids of development chains, where anvil's public test accounts may be used. */
 const DEV_CHAINS = new Set([31337])
@@ -34,4 +34,24 @@ export function buyerWallet(config: AssayConfig, chain: ChainAccess, devAccount?
     return new NonceManager(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${devAccount}`).connect(chain.provider))
   }
   throw new ConfigError('PRIVATE_KEY', 'a wallet is needed: set PRIVATE_KEY, or pass --dev-account N on the local development chain')
+}
+
+/**
+ * Runs a dataset command: checks the id, and gives `fn` a client of the node and the chain the node
+ * works with (closed afterwards).
+ */
+export async function withDataset<T>(
+  id: string,
+  config: AssayConfig,
+  node: string,
+  fn: (datasetId: bigint, client: AssayClient, chain: ChainAccess) => Promise<T>,
+): Promise<T> {
+  if (!/^[1-9]\d*$/.test(id)) throw new ConfigError('ID', 'must be a dataset id')
+  const client = createAssayClient({ node })
+  const chain = await connectChain(config, client)
+  try {
+    return await fn(BigInt(id), client, chain)
+  } finally {
+    chain.close()
+  }
 }

@@ -2,6 +2,7 @@ import { CID } from 'multiformats/cid'
 import { z } from 'zod'
 import { AssayError } from './errors.js'
 import { fieldElementSchema } from './field-element.js'
+import { seriesEncodingShape } from './series-encoding-schema.js'
 
 /** Current manifest schema version. A breaking change bumps it; readers reject unknown versions. */
 export const MANIFEST_VERSION = 1
@@ -34,15 +35,7 @@ const deviceSchema = z.strictObject({
 const seriesSchema = z.strictObject({
   seriesId: fieldElement,
   deviceId: fieldElement,
-  metric: z.string().min(1).max(100),
-  unit: z.string().max(40),
-  /** encoded = round(value · 10^scale) + offset, in [0, 2^32). */
-  scale: z.number().int().min(0).max(9),
-  offset: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1),
+  ...seriesEncodingShape,
   count,
   firstTime: unixTime,
   lastTime: unixTime,

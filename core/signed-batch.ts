@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { AssayError } from './errors.js'
 import { fieldElementSchema as field } from './field-element.js'
+import { seriesEncodingShape } from './series-encoding-schema.js'
 
 /** Format tag of a device-signed batch (one JSON object per line of a signed-batch file). */
 export const SIGNED_BATCH_FORMAT = 'assay.signed-batch/v1'
@@ -17,15 +18,7 @@ export const signedBatchSchema = z.strictObject({
   circuitId: z.string().min(1).max(100),
   device: z.strictObject({ x: field, y: field, label: z.string().max(200).optional() }),
   seriesId: field,
-  metric: z.string().min(1).max(100),
-  unit: z.string().max(40),
-  /** encoded = round(value · 10^scale) + offset. */
-  scale: z.number().int().min(0).max(9),
-  offset: z
-    .number()
-    .int()
-    .min(-(2 ** 32))
-    .max(2 ** 32),
+  ...seriesEncodingShape,
   /** Physically valid range in the metric's unit; the proofs count readings inside it. */
   validRange: z
     .tuple([z.number().finite(), z.number().finite()])
