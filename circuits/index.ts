@@ -18,6 +18,7 @@ export {
   computeBatchStats,
   createDeviceKey,
   cutBatches,
+  deviceIdOf,
   deviceKeyFromPrivate,
   expectedPublicSignals,
   isDevicePublicKey,

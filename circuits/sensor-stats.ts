@@ -183,15 +183,20 @@ function getEddsa(): Promise<Eddsa> {
   return eddsaPromise
 }
 
+/** A device's id: Poseidon(Ax, Ay), as the circuit states it and DeviceRegistry stores it. */
+export async function deviceIdOf(Ax: bigint, Ay: bigint): Promise<bigint> {
+  const poseidon = await getPoseidon()
+  return poseidon.F.toObject(poseidon([Ax, Ay]))
+}
+
 /** Derives the public key and device id of a 32-byte device private key. */
 export async function deviceKeyFromPrivate(privateKey: Uint8Array): Promise<DeviceKey> {
   if (privateKey.length !== 32) throw new BatchInputError(`device private key must be 32 bytes, got ${privateKey.length}`)
   const eddsa = await getEddsa()
-  const poseidon = await getPoseidon()
   const [ax, ay] = eddsa.prv2pub(privateKey)
   const Ax = eddsa.F.toObject(ax)
   const Ay = eddsa.F.toObject(ay)
-  return { privateKey, Ax, Ay, deviceId: poseidon.F.toObject(poseidon([Ax, Ay])) }
+  return { privateKey, Ax, Ay, deviceId: await deviceIdOf(Ax, Ay) }
 }
 
 /** A fresh random device key (for `assay device create` and simulated devices). */
@@ -308,12 +313,11 @@ export async function prepareBatch(batch: BatchReadings, params: SensorStatsPara
 /** Public signals in circuit order (packed, see public-signals.ts) that a proof of this batch carries. */
 export async function expectedPublicSignals(prepared: PreparedBatch): Promise<string[]> {
   const { stats, input } = prepared
-  const poseidon = await getPoseidon()
   const n = (k: string): bigint => BigInt(input[k] as string)
   return packPublicSignals({
     ...stats,
     commitment: prepared.commitment,
-    deviceId: poseidon.F.toObject(poseidon([n('Ax'), n('Ay')])),
+    deviceId: await deviceIdOf(n('Ax'), n('Ay')),
     seriesId: n('seriesId'),
     batchIndex: n('batchIndex'),
     count: n('count'),

@@ -1,4 +1,4 @@
-import { formatEther } from 'ethers'
+import { formatEther, ZeroAddress } from 'ethers'
 import { ConfigError } from '../core/index.js'
 import { createAssayClient, type DatasetPage } from '../sdk/index.js'
 
@@ -7,9 +7,7 @@ const defaultIo: Io = { out: (s) => console.log(s) }
 
 const day = (t: number | null): string => (t === null ? '?' : new Date(t * 1000).toISOString().slice(0, 10))
 const price = (l: DatasetPage['listing']): string =>
-  l === null || !l.active
-    ? 'not for sale'
-    : `${formatEther(l.price)} ${l.paymentToken === '0x0000000000000000000000000000000000000000' ? 'ETH' : `of ${l.paymentToken}`}`
+  l === null || !l.active ? 'not for sale' : `${formatEther(l.price)} ${l.paymentToken === ZeroAddress ? 'ETH' : `of ${l.paymentToken}`}`
 
 export interface ListOptions {
   node: string

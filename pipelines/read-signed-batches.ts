@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline'
 import {
   BatchInputError,
   computeBatchCommitment,
-  getPoseidon,
+  deviceIdOf,
   prepareBatch,
   sensorStatsParams,
   verifyBatchSignature,
@@ -37,7 +37,6 @@ export async function isSignedBatchFile(path: string): Promise<boolean> {
  */
 export async function planSignedBatches(path: string): Promise<BatchPlan & { rows: number }> {
   const file = basename(path)
-  const poseidon = await getPoseidon()
   const series: PlannedSeries[] = []
   const bySeriesId = new Map<string, { index: number; first: SignedBatch; nextIndex: number }>()
   const batches: PlannedBatch[] = []
@@ -74,7 +73,7 @@ export async function planSignedBatches(path: string): Promise<BatchPlan & { row
       const range = b.validRange ?? metricDefaults(b.metric)?.validRange
       const Ax = BigInt(b.device.x)
       const Ay = BigInt(b.device.y)
-      const deviceId = poseidon.F.toObject(poseidon([Ax, Ay]))
+      const deviceId = await deviceIdOf(Ax, Ay)
       known = { index: series.length, first: b, nextIndex: 0 }
       bySeriesId.set(b.seriesId, known)
       series.push({

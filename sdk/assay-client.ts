@@ -1,4 +1,4 @@
-import { getBytes, hexlify, randomBytes, SigningKey, type Signer } from 'ethers'
+import { decodeBase64, hexlify, randomBytes, SigningKey, type Signer } from 'ethers'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { computeKeyCommitment } from '../circuits/index.js'
@@ -162,7 +162,7 @@ export function createAssayClient(options: AssayClientOptions) {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ request: { ...request, datasetId: datasetId.toString(), expiry: request.expiry.toString() }, signature }),
       })
-      const key = await unwrapKeyWeb(ephemeral.privateKey, getBytes(`0x${base64ToHex(answer.wrappedKey)}`), { context: answer.context })
+      const key = await unwrapKeyWeb(ephemeral.privateKey, decodeBase64(answer.wrappedKey), { context: answer.context })
       if ((await computeKeyCommitment(key)).toString() !== keyCommitment)
         throw new VerificationError('key-commitment', `the key released for dataset ${datasetId} does not match its anchored commitment`)
       return key
@@ -172,10 +172,3 @@ export function createAssayClient(options: AssayClientOptions) {
 }
 
 export type AssayClient = ReturnType<typeof createAssayClient>
-
-function base64ToHex(b64: string): string {
-  const bin = atob(b64)
-  let hex = ''
-  for (let i = 0; i < bin.length; i++) hex += bin.charCodeAt(i).toString(16).padStart(2, '0')
-  return hex
-}

@@ -1,4 +1,4 @@
-import { Interface, type Provider } from 'ethers'
+import { Interface, ZeroAddress, type Provider } from 'ethers'
 import { CID } from 'multiformats/cid'
 import {
   misstatedSeries,
@@ -184,7 +184,7 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
     const block = await o.provider.getBlock(event!.block)
     for (const d of m.devices) {
       const dev = await o.chain.deviceOf(BigInt(d.deviceId))
-      if (dev.owner === '0x0000000000000000000000000000000000000000') fail(`device ${d.label ?? d.deviceId} is not registered`)
+      if (dev.owner === ZeroAddress) fail(`device ${d.label ?? d.deviceId} is not registered`)
       if (dev.registeredAt > BigInt(block!.timestamp)) fail(`device ${d.label ?? d.deviceId} was registered after publishing`)
       if (dev.revokedAt !== 0n && dev.revokedAt <= BigInt(block!.timestamp))
         fail(`device ${d.label ?? d.deviceId} was revoked before publishing`)

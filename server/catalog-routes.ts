@@ -3,7 +3,7 @@ import { CID } from 'multiformats/cid'
 import { z } from 'zod'
 import type { ContentStore } from '../storage/index.js'
 import type { Catalog } from './catalog.js'
-import { ValidationError } from './validation-error.js'
+import { parseInput as parse } from './validation-error.js'
 
 export interface CatalogApi {
   catalog: Catalog
@@ -41,16 +41,6 @@ export const catalogQuerySchema = z.strictObject({
 })
 
 const datasetId = z.string().regex(/^[1-9]\d{0,15}$/, { message: 'must be a dataset id (a positive integer)' })
-
-function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
-  const parsed = schema.safeParse(value)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    const key = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : what)
-    throw new ValidationError(`${key}: ${issue.message}`)
-  }
-  return parsed.data
-}
 
 /**
  * GET /datasets (search and filters, paginated), GET /datasets/:id (catalog entry, manifest and the

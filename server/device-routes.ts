@@ -1,9 +1,10 @@
 import { Router } from 'express'
+import { ZeroAddress } from 'ethers'
 import { z } from 'zod'
-import { getPoseidon, isDevicePublicKey } from '../circuits/index.js'
+import { deviceIdOf, isDevicePublicKey } from '../circuits/index.js'
 import { AssayError, fieldElementSchema } from '../core/index.js'
 import { ContractError, type ChainClient } from '../contracts/index.js'
-import { ValidationError } from './validation-error.js'
+import { parseInput, ValidationError } from './validation-error.js'
 
 /** What the device routes need: the node's chain client and the account it signs with. */
 export interface DevicesApi {
@@ -35,23 +36,18 @@ export function deviceRoutes(api: DevicesApi): Router {
 
   router.post('/devices', async (req, res, next) => {
     try {
-      const parsed = registerDeviceSchema.safeParse(req.body)
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!
-        throw new ValidationError(`${issue.path.join('.') || 'body'}: ${issue.message}`)
-      }
-      const Ax = BigInt(parsed.data.publicKey.x)
-      const Ay = BigInt(parsed.data.publicKey.y)
+      const body = parseInput(registerDeviceSchema, req.body, 'body')
+      const Ax = BigInt(body.publicKey.x)
+      const Ay = BigInt(body.publicKey.y)
       if (!(await isDevicePublicKey(Ax, Ay))) throw new ValidationError('publicKey: not a point of Baby Jubjub (see `assay device create`)')
-      const poseidon = await getPoseidon()
-      const deviceId = poseidon.F.toObject(poseidon([Ax, Ay]))
+      const deviceId = await deviceIdOf(Ax, Ay)
       const current = await api.chain.deviceOf(deviceId)
-      if (current.owner !== '0x0000000000000000000000000000000000000000') {
+      if (current.owner !== ZeroAddress) {
         if (current.owner.toLowerCase() !== api.owner.toLowerCase()) throw new DeviceOwnedError(deviceId, current.owner)
         return void res.json({ deviceId: deviceId.toString(), owner: current.owner, alreadyRegistered: true })
       }
       try {
-        const tx = await api.chain.registerDevice(Ax, Ay, parsed.data.label ?? '')
+        const tx = await api.chain.registerDevice(Ax, Ay, body.label ?? '')
         res.status(201).json({ deviceId: deviceId.toString(), owner: api.owner, txHash: tx.txHash, alreadyRegistered: false })
       } catch (err) {
         // Somebody registered it between our read and our transaction.
@@ -70,8 +66,7 @@ export function deviceRoutes(api: DevicesApi): Router {
       if (!id.success) throw new ValidationError('id: must be a decimal device id')
       const deviceId = BigInt(id.data)
       const d = await api.chain.deviceOf(deviceId)
-      if (d.owner === '0x0000000000000000000000000000000000000000')
-        return void res.status(404).json({ error: { name: 'NotFoundError', message: `no device ${deviceId}` } })
+      if (d.owner === ZeroAddress) return void res.status(404).json({ error: { name: 'NotFoundError', message: `no device ${deviceId}` } })
       res.json({
         deviceId: deviceId.toString(),
         owner: d.owner,

@@ -7,6 +7,7 @@ import { recoverKeyRequestSigner, type ChainClient, type Deployment, type KeyReq
 import { wrapKey } from '../storage/node.js'
 import type { AuditLog } from './audit-log.js'
 import type { NonceStore } from './nonce-store.js'
+import { parseInput } from './validation-error.js'
 
 /** How far ahead a request's expiry may lie: a signed request is a bearer token until then. */
 export const MAX_REQUEST_LIFETIME_S = 3_600
@@ -160,12 +161,7 @@ export function keyContext(chainId: number, datasetId: bigint, nonce: string): s
 }
 
 function parse(req: Request): { request: KeyRequest; signature: string; datasetId: bigint } {
-  const parsed = keyRequestBodySchema.safeParse(req.body)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new KeyRequestError(`${issue.path.join('.') || 'body'}: ${issue.message}`)
-  }
-  const { request: r, signature } = parsed.data
+  const { request: r, signature } = parseInput(keyRequestBodySchema, req.body, 'body', (message) => new KeyRequestError(message))
   const pathId = String(req.params.id)
   if (!/^[1-9]\d{0,76}$/.test(pathId) || BigInt(pathId) !== BigInt(r.datasetId))
     throw new KeyRequestError(`request.datasetId ${r.datasetId} is not the dataset in the path (${pathId.slice(0, 80)})`)

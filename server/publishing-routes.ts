@@ -7,7 +7,7 @@ import Busboy from 'busboy'
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import { AssayError, parseImportMapping, type ImportMapping } from '../core/index.js'
-import { ValidationError } from './validation-error.js'
+import { parseInput, ValidationError } from './validation-error.js'
 import { inferMapping, isSignedBatchFile, Publication, type PublicationSpec, type PublicationStatus } from '../pipelines/index.js'
 
 /** What the publishing routes need from the node. */
@@ -65,12 +65,7 @@ export function publishingRoutes(api: PublishingApi): Router {
     const uploadDir = join(api.workDir, 'uploads', id)
     try {
       const { file, fields } = await receiveUpload(req, uploadDir, api.maxUploadBytes)
-      const parsed = publishFieldsSchema.safeParse(fields)
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!
-        throw new ValidationError(`${issue.path.join('.') || 'form'}: ${issue.message}`)
-      }
-      const f = parsed.data
+      const f = parseInput(publishFieldsSchema, fields, 'form')
       let mapping: ImportMapping | undefined
       if (f.mapping !== undefined && f.mapping.trim() !== '') {
         try {
