@@ -70,6 +70,7 @@ try {
         owner: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
         manifestCid: 'bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq',
         root: 7n,
+        keyCommitment: 42n,
         parent: 0n,
         circuit: 1,
         qualityScore: 50 + (i % 50),

@@ -54,7 +54,6 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
   const log = c.log ?? (() => undefined)
   const { datasetRegistry, dataMarket } = c.deployment.contracts
   const origin = `${c.deployment.chainId}:${datasetRegistry.toLowerCase()}:${dataMarket.toLowerCase()}`
-  const anchors = new Map<bigint, { owner: string; root: bigint; keyCommitment: bigint }>()
   let running: Promise<number> | undefined
   let timer: NodeJS.Timeout | undefined
   let stopped = false
@@ -91,17 +90,12 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
     const a = parsed.args
     switch (parsed.name) {
       case 'DatasetPublished': {
-        const datasetId = a.getValue('datasetId') as bigint
-        anchors.set(datasetId, {
-          owner: (a.getValue('owner') as string).toLowerCase(),
-          root: a.getValue('root') as bigint,
-          keyCommitment: a.getValue('keyCommitment') as bigint,
-        })
         c.catalog.anchor({
-          datasetId,
+          datasetId: a.getValue('datasetId') as bigint,
           owner: a.getValue('owner') as string,
           manifestCid: a.getValue('manifestCid') as string,
           root: a.getValue('root') as bigint,
+          keyCommitment: a.getValue('keyCommitment') as bigint,
           parent: a.getValue('parent') as bigint,
           circuit: Number(a.getValue('circuit')),
           qualityScore: Number(a.getValue('qualityScore')) / 100,
@@ -133,25 +127,6 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
     }
   }
 
-  /** What the anchor says, for manifests of datasets anchored before this process started. */
-  async function anchorOf(datasetId: bigint): Promise<{ owner: string; root: bigint; keyCommitment: bigint } | undefined> {
-    const known = anchors.get(datasetId)
-    if (known !== undefined) return known
-    const logs = await c.provider.getLogs({
-      address: datasetRegistry,
-      topics: registry.encodeFilterTopics('DatasetPublished', [datasetId]),
-      fromBlock: c.deployment.startBlock,
-    })
-    const parsed = logs.length > 0 ? registry.parseLog(logs[0]!) : null
-    if (parsed === null) return undefined
-    const a = parsed.args
-    return {
-      owner: (a.getValue('owner') as string).toLowerCase(),
-      root: a.getValue('root') as bigint,
-      keyCommitment: a.getValue('keyCommitment') as bigint,
-    }
-  }
-
   function check(datasetId: bigint, m: Manifest, anchor: { owner: string; root: bigint; keyCommitment: bigint }): void {
     if (m.owner.toLowerCase() !== anchor.owner) throw new ManifestMismatchError(datasetId, 'owner')
     if (BigInt(m.commitments.root) !== anchor.root) throw new ManifestMismatchError(datasetId, 'root')
@@ -159,7 +134,7 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
   }
 
   async function readManifests(): Promise<void> {
-    for (const { datasetId, manifestCid } of c.catalog.pendingManifests()) {
+    for (const { datasetId, manifestCid, ...anchor } of c.catalog.pendingManifests()) {
       let cid: CID
       try {
         cid = CID.parse(manifestCid)
@@ -169,8 +144,6 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
       }
       try {
         const manifest = await c.contentStore.getManifest(cid, { signal: AbortSignal.timeout(manifestTimeoutMs) })
-        const anchor = await anchorOf(datasetId)
-        if (anchor === undefined) continue
         check(datasetId, manifest, anchor)
         c.catalog.setManifest(datasetId, manifest)
       } catch (err) {

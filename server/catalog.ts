@@ -67,6 +67,7 @@ export interface AnchoredDataset {
   owner: string
   manifestCid: string
   root: bigint
+  keyCommitment: bigint
   parent: bigint
   circuit: number
   qualityScore: number
@@ -88,7 +89,7 @@ export interface Catalog {
   setManifest(datasetId: bigint, manifest: Manifest): void
   setManifestStatus(datasetId: bigint, status: 'unavailable' | 'invalid'): void
   /** Datasets whose manifest still has to be read. */
-  pendingManifests(): Array<{ datasetId: bigint; manifestCid: string }>
+  pendingManifests(): Array<{ datasetId: bigint; manifestCid: string; owner: string; root: bigint; keyCommitment: bigint }>
   setQuality(datasetId: bigint, score: number): void
   setVerification(datasetId: bigint, status: 'verified' | 'failed', detail: string | null): void
   /** Datasets with a manifest whose proofs the node has not checked yet. */
@@ -108,6 +109,8 @@ export interface Catalog {
   close(): void
 }
 
+/** Bumped whenever SCHEMA changes. */
+const SCHEMA_VERSION = 2
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS datasets (
@@ -115,6 +118,7 @@ CREATE TABLE IF NOT EXISTS datasets (
   owner TEXT NOT NULL,
   manifest_cid TEXT NOT NULL,
   root TEXT NOT NULL,
+  key_commitment TEXT NOT NULL,
   parent TEXT,
   circuit INTEGER NOT NULL,
   quality REAL NOT NULL,
@@ -269,13 +273,20 @@ export function openCatalog(path: string): Catalog {
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
+  // The catalog is derived state: a database of another layout is dropped and rebuilt from the chain.
+  if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
+    db.exec(
+      'DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS datasets; DROP TABLE IF EXISTS dataset_metrics; DROP TABLE IF EXISTS datasets_fts;',
+    )
+    db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  }
   db.exec(SCHEMA)
   const meta = (key: string): string | undefined =>
     (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value
   const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
   const insertAnchor =
-    db.prepare(`INSERT INTO datasets (id, owner, manifest_cid, root, parent, circuit, quality, published_at, block, tx_hash)
-    VALUES (@id, @owner, @manifestCid, @root, @parent, @circuit, @quality, @publishedAt, @block, @txHash)
+    db.prepare(`INSERT INTO datasets (id, owner, manifest_cid, root, key_commitment, parent, circuit, quality, published_at, block, tx_hash)
+    VALUES (@id, @owner, @manifestCid, @root, @keyCommitment, @parent, @circuit, @quality, @publishedAt, @block, @txHash)
     ON CONFLICT(id) DO NOTHING`)
   const updateManifest = db.prepare(`UPDATE datasets SET manifest_status = 'ok', manifest = @manifest, title = @title,
     description = @description, licence = @licence, tags = @tags, metrics = @metrics, units = @units, first_time = @firstTime,
@@ -320,6 +331,7 @@ export function openCatalog(path: string): Catalog {
         owner: d.owner.toLowerCase(),
         manifestCid: d.manifestCid,
         root: d.root.toString(),
+        keyCommitment: d.keyCommitment.toString(),
         parent: d.parent === 0n ? null : d.parent.toString(),
         circuit: d.circuit,
         quality: d.qualityScore,
@@ -350,11 +362,11 @@ export function openCatalog(path: string): Catalog {
           deviceCount: m.devices.length,
           previewCid: m.previewCid ?? null,
         })
-        db.prepare('DELETE FROM dataset_metrics WHERE dataset_id = ?').run(id)
-        const addMetric = db.prepare('INSERT INTO dataset_metrics (dataset_id, metric, unit) VALUES (?, ?, ?)')
+        statement('DELETE FROM dataset_metrics WHERE dataset_id = ?').run(id)
+        const addMetric = statement('INSERT INTO dataset_metrics (dataset_id, metric, unit) VALUES (?, ?, ?)')
         for (const s of m.series) addMetric.run(id, s.metric, s.unit)
-        db.prepare('DELETE FROM datasets_fts WHERE rowid = ?').run(id)
-        db.prepare('INSERT INTO datasets_fts (rowid, title, description, tags, metrics) VALUES (?, ?, ?, ?, ?)').run(
+        statement('DELETE FROM datasets_fts WHERE rowid = ?').run(id)
+        statement('INSERT INTO datasets_fts (rowid, title, description, tags, metrics) VALUES (?, ?, ?, ?, ?)').run(
           id,
           m.title,
           m.description,
@@ -365,16 +377,23 @@ export function openCatalog(path: string): Catalog {
     },
     setManifestStatus(datasetId, status) {
       changed()
-      db.prepare("UPDATE datasets SET manifest_status = ? WHERE id = ? AND manifest_status != 'ok'").run(status, Number(datasetId))
+      statement("UPDATE datasets SET manifest_status = ? WHERE id = ? AND manifest_status != 'ok'").run(status, Number(datasetId))
     },
     pendingManifests() {
-      return (db.prepare("SELECT id, manifest_cid FROM datasets WHERE manifest_status = 'unavailable' ORDER BY id").all() as Row[]).map(
-        (r) => ({ datasetId: BigInt(r.id), manifestCid: r.manifest_cid }),
-      )
+      const rows = db
+        .prepare("SELECT id, manifest_cid, owner, root, key_commitment FROM datasets WHERE manifest_status = 'unavailable' ORDER BY id")
+        .all() as Array<Pick<Row, 'id' | 'manifest_cid' | 'owner' | 'root'> & { key_commitment: string }>
+      return rows.map((r) => ({
+        datasetId: BigInt(r.id),
+        manifestCid: r.manifest_cid,
+        owner: r.owner,
+        root: BigInt(r.root),
+        keyCommitment: BigInt(r.key_commitment),
+      }))
     },
     setVerification(datasetId, status, detail) {
       changed()
-      db.prepare('UPDATE datasets SET verification = ?, verification_detail = ? WHERE id = ?').run(status, detail, Number(datasetId))
+      statement('UPDATE datasets SET verification = ?, verification_detail = ? WHERE id = ?').run(status, detail, Number(datasetId))
     },
     pendingVerifications() {
       const rows = db
@@ -384,11 +403,11 @@ export function openCatalog(path: string): Catalog {
     },
     setQuality(datasetId, score) {
       changed()
-      db.prepare('UPDATE datasets SET quality = ? WHERE id = ?').run(score, Number(datasetId))
+      statement('UPDATE datasets SET quality = ? WHERE id = ?').run(score, Number(datasetId))
     },
     list(datasetId, l) {
       changed()
-      db.prepare('UPDATE datasets SET price = ?, payment_token = ?, access_period = ?, listed = 1 WHERE id = ?').run(
+      statement('UPDATE datasets SET price = ?, payment_token = ?, access_period = ?, listed = 1 WHERE id = ?').run(
         padPrice(l.price),
         l.paymentToken.toLowerCase(),
         l.accessPeriod,
@@ -397,15 +416,15 @@ export function openCatalog(path: string): Catalog {
     },
     setPrice(datasetId, price) {
       changed()
-      db.prepare('UPDATE datasets SET price = ? WHERE id = ?').run(padPrice(price), Number(datasetId))
+      statement('UPDATE datasets SET price = ? WHERE id = ?').run(padPrice(price), Number(datasetId))
     },
     delist(datasetId) {
       changed()
-      db.prepare('UPDATE datasets SET listed = 0 WHERE id = ?').run(Number(datasetId))
+      statement('UPDATE datasets SET listed = 0 WHERE id = ?').run(Number(datasetId))
     },
     purchased(datasetId) {
       changed()
-      db.prepare('UPDATE datasets SET purchases = purchases + 1 WHERE id = ?').run(Number(datasetId))
+      statement('UPDATE datasets SET purchases = purchases + 1 WHERE id = ?').run(Number(datasetId))
     },
     get(datasetId) {
       if (datasetId < 1n || datasetId > BigInt(Number.MAX_SAFE_INTEGER)) return undefined
