@@ -61,3 +61,5 @@ export {
 export type { BatchPublicSignals } from './public-signals.js'
 export { DEVICE_KEY_FORMAT, DeviceKeyFileError, deviceKeyFromFile, deviceKeyToFile } from './device-key-file.js'
 export type { DeviceKeyFile } from './device-key-file.js'
+export { verifyDatasetProofs } from './verify-dataset-proofs.js'
+export type { DatasetProofsCheck } from './verify-dataset-proofs.js'

@@ -1,10 +1,10 @@
 import { Interface, ZeroAddress, type Provider } from 'ethers'
 import { CID } from 'multiformats/cid'
 import {
-  misstatedSeries,
   parseProofBundle,
   proveBatchInclusion,
-  verifyProofBundle,
+  verifyDatasetProofs,
+  type DatasetProofsCheck,
   type ProofBundle,
   type SeriesTotals,
   type VerificationKey,
@@ -134,28 +134,20 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
 
   // 4. Proofs: the bundle, its verification key against the artifact manifest, every batch.
   let bundle: ProofBundle | undefined
-  let verdict: Awaited<ReturnType<typeof verifyProofBundle>> | undefined
+  let proven: Extract<DatasetProofsCheck, { ok: true }> | undefined
   await check('proofs', async () => {
     bundle = parseProofBundle(await jsonByCid(o.client, CID.parse(m.proofs.bundleCid)))
     const { vkey, vkeyHash } = await o.verificationKey(m.proofs.circuitId)
-    if (m.proofs.vkeyHash !== vkeyHash) fail(`the manifest names verification key ${m.proofs.vkeyHash}, the artifacts pin ${vkeyHash}`)
-    verdict = await verifyProofBundle(bundle, {
-      vkey,
-      vkeyHash,
-      expectedRoot: record!.root,
-      allowedDevices: new Set(m.devices.map((d) => BigInt(d.deviceId))),
-    })
-    if (!verdict.ok)
-      fail(verdict.problems.map((p) => (p.batch ? `series ${p.batch.series} batch ${p.batch.index}: ` : '') + p.problem).join('; '))
-    const proven = bundle.batches.map((b) => b.publicSignals[0])
-    if (JSON.stringify(proven) !== JSON.stringify(m.commitments.batches)) fail('the manifest’s batch commitments are not the proven ones')
+    const result = await verifyDatasetProofs(m, bundle, { vkey, vkeyHash, anchoredRoot: record!.root })
+    if (!result.ok) return fail(result.problem)
+    proven = result
     return `${bundle.batches.length} batch proofs valid (${m.proofs.circuitId}, vkey ${vkeyHash.slice(0, 12)}…); commitments rebuild the anchored root`
   })
 
   // 5. The statistics the manifest states are what the proofs output.
   await check('stats', () => {
-    if (verdict === undefined) fail('no verified proofs to compare with')
-    const wrong = misstatedSeries(m.stats, m.series, verdict!.series)
+    if (proven === undefined) return fail('no verified proofs to compare with')
+    const wrong = proven.misstated
     if (wrong !== undefined)
       fail(`series ${wrong.series} (${m.series[wrong.series]?.metric}): the stated ${wrong.field} is not what the proofs output`)
     return `${m.stats.length} series: count, mean, variance, min, max, in-range share, time span and largest gap as proven`
@@ -210,8 +202,8 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
     })
     if (o.recomputeQuality !== undefined) {
       await check('quality (recomputed)', () => {
-        if (verdict === undefined) fail('no verified proofs to take validity and gaps from')
-        const score = o.recomputeQuality!(o.plaintext!, m, verdict!.series)
+        if (proven === undefined) return fail('no verified proofs to take validity and gaps from')
+        const score = o.recomputeQuality!(o.plaintext!, m, proven.verdict.series)
         if (Math.abs(score - m.quality.score) > 0.01) fail(`recomputed ${score}, anchored ${m.quality.score}`)
         return `recomputed from the plaintext: ${score}, as anchored`
       })

@@ -1,6 +1,6 @@
 import { Interface, type Log, type Provider } from 'ethers'
 import { CID } from 'multiformats/cid'
-import { misstatedSeries, parseProofBundle, verifyProofBundle, type VerificationKey } from '../circuits/index.js'
+import { parseProofBundle, verifyDatasetProofs, type VerificationKey } from '../circuits/index.js'
 import { AssayError, type Manifest } from '../core/index.js'
 import { dataMarketAbi, datasetRegistryAbi, type Deployment } from '../contracts/index.js'
 import type { ContentStore } from '../storage/index.js'
@@ -171,27 +171,15 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
       }
       try {
         const { vkey, vkeyHash } = await c.verificationKey(manifest.proofs.circuitId)
-        const verdict = await verifyProofBundle(bundle, {
-          vkey,
-          vkeyHash,
-          expectedRoot: root,
-          allowedDevices: new Set(manifest.devices.map((d) => BigInt(d.deviceId))),
-        })
-        const first = verdict.problems[0]
-        const wrong = verdict.ok ? misstatedSeries(manifest.stats, manifest.series, verdict.series) : undefined
-        if (wrong !== undefined) {
-          c.catalog.setVerification(datasetId, 'failed', `series ${wrong.series}: the stated ${wrong.field} is not what the proofs output`)
-          continue
-        }
-        c.catalog.setVerification(
-          datasetId,
-          verdict.ok && manifest.proofs.vkeyHash === vkeyHash ? 'verified' : 'failed',
-          first === undefined
-            ? manifest.proofs.vkeyHash === vkeyHash
-              ? `${bundle.batches.length} batch proofs valid; root matches the anchor`
-              : 'the manifest names another verification key'
-            : `${verdict.problems.length} problem(s); first: ${first.batch !== undefined ? `series ${first.batch.series} batch ${first.batch.index}: ` : ''}${first.problem}`,
-        )
+        const proofs = await verifyDatasetProofs(manifest, bundle, { vkey, vkeyHash, anchoredRoot: root })
+        if (!proofs.ok) c.catalog.setVerification(datasetId, 'failed', proofs.problem)
+        else if (proofs.misstated !== undefined)
+          c.catalog.setVerification(
+            datasetId,
+            'failed',
+            `series ${proofs.misstated.series}: the stated ${proofs.misstated.field} is not what the proofs output`,
+          )
+        else c.catalog.setVerification(datasetId, 'verified', `${bundle.batches.length} batch proofs valid; root matches the anchor`)
       } catch (err) {
         c.catalog.setVerification(datasetId, 'failed', (err as Error).message)
       }
