@@ -249,10 +249,11 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       verificationKey: (circuitId) => loadCircuitVerificationKey(circuitId),
       log,
     })
-    await indexer.sync()
+    // In the background from the first tick: catching up with a long chain (reading manifests,
+    // verifying proofs) must not hold up the node's start.
     indexer.start(1_000)
     stack.push(() => indexer.stop())
-    log(`catalog: ${join(config.dataDir, 'catalog.sqlite')} at block ${catalog.cursor()}`)
+    log(`catalog: ${join(config.dataDir, 'catalog.sqlite')} (indexed up to block ${catalog.cursor() ?? 'none yet'}; following the chain)`)
 
     // Key release: nonces and the audit log live with the node's data; keys are opened from the
     // manifest's seller copy with the node's account key (a lost keystore loses nothing).
