@@ -3,7 +3,7 @@ import type { Blockstore } from 'interface-blockstore'
 import { UnixFS } from 'ipfs-unixfs'
 import { CID } from 'multiformats/cid'
 import { ContentCorruptedError } from './errors.js'
-import { getBlockBytes } from './verified-blockstore.js'
+import { getBlockBytes } from './block-bytes.js'
 
 const RAW_CODE = 0x55
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
+import { getBlockBytes } from './block-bytes.js'
 import { ContentCorruptedError } from './errors.js'
 
 const SHA2_256 = 0x12
@@ -19,17 +20,6 @@ export function verifyBlock(cid: CID, bytes: Uint8Array): void {
 }
 
 type ReadableBlockstore = Pick<Blockstore, 'get' | 'put' | 'has'>
-
-/** A whole block: blockstores hand blocks out in pieces (blockstore-fs in 64 KiB ones). */
-export async function getBlockBytes(
-  blockstore: Pick<Blockstore, 'get'>,
-  cid: CID,
-  options?: { signal?: AbortSignal },
-): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  for await (const part of blockstore.get(cid, options)) parts.push(part)
-  return parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts))
-}
 
 /**
  * Wraps a blockstore so every block read is checked against its CID before any byte of it is
