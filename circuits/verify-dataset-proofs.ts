@@ -16,7 +16,13 @@ export type DatasetProofsCheck =
 export async function verifyDatasetProofs(
   manifest: Manifest,
   bundle: ProofBundle,
-  options: { vkey: VerificationKey; vkeyHash: string; anchoredRoot: bigint },
+  options: {
+    vkey: VerificationKey
+    vkeyHash: string
+    anchoredRoot: bigint
+    /** Batch proofs verified so far, e.g. for a progress bar. */
+    onProgress?: (done: number, total: number) => void
+  },
 ): Promise<DatasetProofsCheck> {
   if (manifest.proofs.vkeyHash !== options.vkeyHash)
     return { ok: false, problem: `the manifest names verification key ${manifest.proofs.vkeyHash}, the artifacts pin ${options.vkeyHash}` }
@@ -25,6 +31,7 @@ export async function verifyDatasetProofs(
     vkeyHash: options.vkeyHash,
     expectedRoot: options.anchoredRoot,
     allowedDevices: new Set(manifest.devices.map((d) => BigInt(d.deviceId))),
+    ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
   })
   if (!verdict.ok)
     return {

@@ -1,6 +1,8 @@
 import { loadCircuitVerificationKey } from '../circuits/node.js'
 import type { AssayConfig } from '../core/index.js'
-import { auditDataset, readPlaintextDir, type AuditReport } from '../sdk/node.js'
+import { auditDataset, type AuditReport } from '../sdk/index.js'
+import { readPlaintextDir } from '../sdk/node.js'
+import { readFileFromCar } from '../storage/node.js'
 import { recomputeQuality } from './recompute-quality.js'
 import { withDataset } from './wallet.js'
 
@@ -22,6 +24,8 @@ export async function verifyCommand(
       provider: chain.provider,
       deployment: chain.deployment,
       verificationKey: (circuitId) => loadCircuitVerificationKey(circuitId),
+      // Blocks wait on disk, so a large dataset's ciphertext never sits in memory.
+      readFile: readFileFromCar,
       datasetId,
       ...(o.plaintext !== undefined ? { plaintext: await readPlaintextDir(o.plaintext), recomputeQuality } : {}),
       onProgress: o.json === true ? undefined : (c) => io.out(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`),

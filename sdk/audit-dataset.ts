@@ -11,7 +11,7 @@ import {
 } from '../circuits/index.js'
 import { parseManifest, type Manifest } from '../core/index.js'
 import { computeAnchor, datasetRegistryAbi, statsDigestOf, type ChainClient, type Deployment } from '../contracts/index.js'
-import { readFileFromCar } from '../storage/node.js'
+import { readCarFile } from '../storage/index.js'
 import type { AssayClient } from './assay-client.js'
 import { verifyPlaintext, type PlaintextArchive } from './verify-plaintext.js'
 
@@ -48,15 +48,23 @@ export interface AuditOptions {
    */
   recomputeQuality?: (archive: PlaintextArchive, manifest: Manifest, proven: SeriesTotals[]) => number
   onProgress?: (check: AuditCheck) => void
+  /** Batch proofs verified so far, for a progress bar. */
+  onProofProgress?: (done: number, total: number) => void
+  /**
+   * Reads a file out of a CAR, checking every block (default: storage's readCarFile, blocks in
+   * memory; the CLI passes the reader that keeps them on disk).
+   */
+  readFile?: (car: AsyncIterable<Uint8Array>, root: CID) => AsyncIterable<Uint8Array>
 }
 
 const registry = new Interface(datasetRegistryAbi)
 
 /** Reads a JSON file by CID through the node's trustless gateway, every block checked. */
-async function jsonByCid(client: AssayClient, cid: CID): Promise<unknown> {
-  const parts: Uint8Array[] = []
-  for await (const chunk of readFileFromCar(await client.car(cid), cid)) parts.push(chunk)
-  return JSON.parse(new TextDecoder().decode(Buffer.concat(parts)))
+async function jsonByCid(client: AssayClient, cid: CID, readFile: NonNullable<AuditOptions['readFile']>): Promise<unknown> {
+  const decoder = new TextDecoder()
+  let text = ''
+  for await (const chunk of readFile(await client.car(cid), cid)) text += decoder.decode(chunk, { stream: true })
+  return JSON.parse(text + decoder.decode())
 }
 
 /**
@@ -65,6 +73,7 @@ async function jsonByCid(client: AssayClient, cid: CID): Promise<unknown> {
  * `ok` only when all pass.
  */
 export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
+  const readFile = o.readFile ?? readCarFile
   const checks: AuditCheck[] = []
   const report: AuditReport = { datasetId: o.datasetId.toString(), ok: false, checks }
   const check = async (name: string, fn: () => Promise<string> | string): Promise<boolean> => {
@@ -110,7 +119,7 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
   // 2. The manifest: by CID, schema, and the anchor's keccak over (CID, key commitment, stats digest).
   let manifest: Manifest | undefined
   const manifestOk = await check('manifest', async () => {
-    manifest = parseManifest(await jsonByCid(o.client, CID.parse(event!.manifestCid)))
+    manifest = parseManifest(await jsonByCid(o.client, CID.parse(event!.manifestCid), readFile))
     const anchor = computeAnchor(event!.manifestCid, BigInt(manifest.encryption.keyCommitment), statsDigestOf(manifest.stats))
     if (anchor !== record!.anchor) fail('the anchor does not match this manifest’s CID, key commitment and stats')
     if (BigInt(manifest.commitments.root) !== record!.root) fail('the manifest’s root is not the anchored root')
@@ -124,11 +133,11 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
   // 3. Every CID reachable and matching.
   await check('content', async () => {
     let bytes = 0
-    for await (const chunk of readFileFromCar(await o.client.car(CID.parse(m.content.ciphertextCid)), CID.parse(m.content.ciphertextCid)))
+    for await (const chunk of readFile(await o.client.car(CID.parse(m.content.ciphertextCid)), CID.parse(m.content.ciphertextCid)))
       bytes += chunk.length
     const previews = m.previewCid !== undefined ? [m.previewCid] : []
     for (const cid of [m.quality.reportCid, ...previews])
-      for await (const _ of readFileFromCar(await o.client.car(CID.parse(cid)), CID.parse(cid)));
+      for await (const _ of readFile(await o.client.car(CID.parse(cid)), CID.parse(cid)));
     return `ciphertext ${bytes} bytes, quality report${previews.length > 0 ? ' and preview' : ''}: every block matches its CID`
   })
 
@@ -136,9 +145,14 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
   let bundle: ProofBundle | undefined
   let proven: Extract<DatasetProofsCheck, { ok: true }> | undefined
   await check('proofs', async () => {
-    bundle = parseProofBundle(await jsonByCid(o.client, CID.parse(m.proofs.bundleCid)))
+    bundle = parseProofBundle(await jsonByCid(o.client, CID.parse(m.proofs.bundleCid), readFile))
     const { vkey, vkeyHash } = await o.verificationKey(m.proofs.circuitId)
-    const result = await verifyDatasetProofs(m, bundle, { vkey, vkeyHash, anchoredRoot: record!.root })
+    const result = await verifyDatasetProofs(m, bundle, {
+      vkey,
+      vkeyHash,
+      anchoredRoot: record!.root,
+      ...(o.onProofProgress !== undefined ? { onProgress: o.onProofProgress } : {}),
+    })
     if (!result.ok) return fail(result.problem)
     proven = result
     return `${bundle.batches.length} batch proofs valid (${m.proofs.circuitId}, vkey ${vkeyHash.slice(0, 12)}…); commitments rebuild the anchored root`
@@ -187,7 +201,7 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
 
   // 8. Quality: the report is the anchored one.
   await check('quality', async () => {
-    const q = (await jsonByCid(o.client, CID.parse(m.quality.reportCid))) as { score?: number }
+    const q = (await jsonByCid(o.client, CID.parse(m.quality.reportCid), readFile)) as { score?: number }
     if (q.score !== m.quality.score) fail(`the report scores ${q.score}, the manifest ${m.quality.score}`)
     if (Math.round(m.quality.score * 100) !== record!.qualityScore)
       fail(`anchored score ${record!.qualityScore / 100} differs from the manifest's ${m.quality.score}`)

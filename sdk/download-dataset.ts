@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, normalize } from 'node:path'
 import type { Signer } from 'ethers'
@@ -7,9 +6,8 @@ import type { Manifest } from '../core/index.js'
 import type { ChainClient } from '../contracts/index.js'
 import { decryptEnvelope, readFileFromCar } from '../storage/node.js'
 import type { AssayClient } from './assay-client.js'
-import { readTar } from './read-tar.js'
+import { openArchive } from './open-archive.js'
 import { VerificationError } from './verification-error.js'
-import { verifyPlaintext } from './verify-plaintext.js'
 
 export interface DownloadOptions {
   client: AssayClient
@@ -53,31 +51,14 @@ export async function downloadDataset(o: DownloadOptions): Promise<DownloadResul
   const partial = `${archive}.partial`
   const written: string[] = []
   try {
-    const hash = createHash('sha256')
     const parts: Uint8Array[] = []
     const car = await o.client.car(CID.parse(manifest.content.ciphertextCid))
     for await (const chunk of decryptEnvelope(readFileFromCar(car, CID.parse(manifest.content.ciphertextCid)), key)) {
-      hash.update(chunk)
       parts.push(chunk)
     }
     const tar = Buffer.concat(parts)
-    if (hash.digest('hex') !== manifest.content.plaintextSha256)
-      throw new VerificationError('plaintext-hash', 'the decrypted archive does not hash to the manifest’s plaintextSha256')
     await writeFile(partial, tar)
-    const files = readTar(tar)
-    const text = (name: string): string => {
-      const f = files.get(name)
-      if (f === undefined) throw new VerificationError('archive', `the archive has no ${name}`)
-      return new TextDecoder().decode(f)
-    }
-    const counts = await verifyPlaintext(
-      {
-        series: JSON.parse(text('series.json')) as never,
-        batches: JSON.parse(text('batches.json')) as never,
-        readings: text('readings.ndjson'),
-      },
-      manifest,
-    )
+    const { files, batches, readings } = await openArchive(tar, manifest)
     for (const [name, bytes] of files) {
       const safe = normalize(name)
       if (safe.startsWith('..') || safe.startsWith('/'))
@@ -87,7 +68,7 @@ export async function downloadDataset(o: DownloadOptions): Promise<DownloadResul
       written.push(join(o.outDir, safe))
     }
     await rename(partial, archive)
-    return { manifestCid, manifest, archive, files: written, ...counts }
+    return { manifestCid, manifest, archive, files: written, batches, readings }
   } catch (err) {
     for (const f of [partial, ...written]) await rm(f, { force: true })
     throw err

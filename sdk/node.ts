@@ -1,5 +1,3 @@
 // SDK, Node-only part: downloading a dataset to disk (decrypt, unpack, verify).
 export { downloadDataset, readPlaintextDir } from './download-dataset.js'
 export type { DownloadOptions, DownloadResult } from './download-dataset.js'
-export { auditDataset } from './audit-dataset.js'
-export type { AuditCheck, AuditOptions, AuditReport } from './audit-dataset.js'

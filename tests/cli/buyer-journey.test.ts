@@ -21,8 +21,8 @@ import { parseProofBundle } from '../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../circuits/node.js'
 import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
 import { createChainClient, statsDigestOf } from '../../contracts/index.js'
-import { createAssayClient } from '../../sdk/index.js'
-import { auditDataset, downloadDataset } from '../../sdk/node.js'
+import { auditDataset, createAssayClient } from '../../sdk/index.js'
+import { downloadDataset } from '../../sdk/node.js'
 import { caught } from '../helpers/errors.js'
 
 const quiet = { out: () => undefined, err: () => undefined }
