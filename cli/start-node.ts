@@ -275,6 +275,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     const app = createApp({
       checkHealth,
       webDir: join(projectRoot, 'build', 'web'),
+      circuitsDir: join(projectRoot, 'build', 'circuits'),
       publishing,
       devices: { chain, owner: wallet.address },
       catalog: { catalog, contentStore },

@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs'
 import express, { type Express } from 'express'
 import { createErrorHandler } from './http-errors.js'
 import { catalogRoutes, type CatalogApi } from './catalog-routes.js'
+import { circuitRoutes } from './circuit-routes.js'
 import { deviceRoutes, type DevicesApi } from './device-routes.js'
 import { ipfsRoutes, type IpfsApi } from './ipfs-routes.js'
 import { openApiDocument } from './openapi.js'
 import type { Metrics } from './metrics.js'
 import { keyReleaseRoutes, type KeyReleaseComponents } from './key-release.js'
+import { mappingRoutes } from './mapping-routes.js'
 import { publishingRoutes, type PublishingApi } from './publishing-routes.js'
 
 /** State of one embedded or external service, as reported by `GET /health`. */
@@ -39,6 +41,8 @@ export interface AppComponents {
   ipfs?: IpfsApi
   /** Prometheus metrics, served at /metrics. */
   metrics?: Metrics
+  /** Built circuit artifacts (build/circuits): verification keys are served to browsers. */
+  circuitsDir?: string
   /** Public facts clients need: chain id and contract addresses. */
   deployment?: unknown
   logError?: (err: unknown) => void
@@ -73,6 +77,8 @@ export function createApp(components: AppComponents): Express {
   if (components.deployment !== undefined) app.get('/deployment', (_req, res) => void res.json(components.deployment))
   if (components.ipfs !== undefined) app.use(ipfsRoutes(components.ipfs))
   if (components.catalog !== undefined) app.use(catalogRoutes(components.catalog))
+  if (components.circuitsDir !== undefined) app.use(circuitRoutes({ buildDir: components.circuitsDir }))
+  if (components.publishing !== undefined) app.use(mappingRoutes(components.publishing))
   if (components.publishing !== undefined) app.use(publishingRoutes(components.publishing))
   if (components.keyRelease !== undefined) app.use(keyReleaseRoutes(components.keyRelease))
   if (components.devices !== undefined) app.use('/devices', express.json({ limit: '16kb' }))

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { mkdir, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
-import Busboy from 'busboy'
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
-import { AssayError, parseImportMapping, type ImportMapping } from '../core/index.js'
+import { parseImportMapping, type ImportMapping } from '../core/index.js'
+import { receiveUpload } from './receive-upload.js'
 import { parseInput, ValidationError } from './validation-error.js'
 import { inferMapping, isSignedBatchFile, Publication, type PublicationSpec, type PublicationStatus } from '../pipelines/index.js'
 
@@ -18,14 +16,6 @@ export interface PublishingApi {
   maxUploadBytes: number
   submit(publication: Publication): Promise<string>
   status(id: string): Promise<PublicationStatus | undefined>
-}
-
-/** An upload above the node's limit (413). */
-export class UploadTooLargeError extends AssayError {
-  constructor(limit: number) {
-    super(`the file is larger than this node accepts (${limit} bytes)`)
-    this.name = 'UploadTooLargeError'
-  }
 }
 
 const decimal = z.string().regex(/^\d{1,78}$/, { message: 'must be a whole number' })
@@ -151,42 +141,4 @@ function streamStatus(req: Request, res: Response, id: string, api: PublishingAp
     res.end()
   }
   tick().catch(() => res.end())
-}
-
-/** Streams the multipart `file` part to disk (bounded by `limit`) and collects the text fields. */
-function receiveUpload(req: Request, dir: string, limit: number): Promise<{ file: string; fields: Record<string, string> }> {
-  return new Promise((resolve, reject) => {
-    let busboy: Busboy.Busboy
-    try {
-      busboy = Busboy({ headers: req.headers, limits: { fileSize: limit, files: 1, fields: 20, fieldSize: 1024 * 1024 } })
-    } catch (err) {
-      return reject(new ValidationError('expected a multipart/form-data upload', { cause: err }))
-    }
-    const fields: Record<string, string> = {}
-    let saving: Promise<string> | undefined
-    let tooLarge = false
-    busboy.on('field', (name, value) => (fields[name] = value))
-    busboy.on('file', (name, stream, info) => {
-      if (name !== 'file') return void stream.resume()
-      const safe = (info.filename || 'upload').replace(/[^A-Za-z0-9._-]+/g, '_').slice(-100)
-      const path = join(dir, safe)
-      stream.on('limit', () => {
-        tooLarge = true
-        stream.resume()
-      })
-      saving = mkdir(dir, { recursive: true }).then(async () => {
-        await pipeline(stream, createWriteStream(path))
-        return path
-      })
-    })
-    busboy.on('error', (err) => reject(new ValidationError(`upload: ${(err as Error).message}`, { cause: err })))
-    busboy.on('close', () => {
-      if (saving === undefined) return reject(new ValidationError('file: no file part named "file" in the upload'))
-      saving.then(
-        (file) => (tooLarge ? reject(new UploadTooLargeError(limit)) : resolve({ file, fields })),
-        (err: unknown) => reject(err as Error),
-      )
-    })
-    req.pipe(busboy)
-  })
 }

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Router } from 'express'
+import { parseImportMapping, type ImportMapping } from '../core/index.js'
+import { importReadings, inferMapping, isSignedBatchFile, type RowProblem } from '../pipelines/index.js'
+import { receiveUpload } from './receive-upload.js'
+import { ValidationError } from './validation-error.js'
+
+/** Largest file head the preview reads: the first rows are enough to infer and check a mapping. */
+export const MAPPING_PREVIEW_BYTES = 1024 * 1024
+const PREVIEW_ROWS = 12
+
+/** One row of the preview as the mapping reads it: time, device and each metric's value. */
+export interface PreviewRow {
+  time: number
+  device: string
+  values: Record<string, string>
+}
+
+export interface MappingPreview {
+  /** `signed-batches`: a device-signed file, which needs no mapping. */
+  kind: 'table' | 'signed-batches'
+  mapping?: ImportMapping
+  notes: string[]
+  columns: string[]
+  /** The first source rows as read, before the mapping. */
+  sample: Array<{ line: number; fields: Record<string, string> }>
+  rows: PreviewRow[]
+  problems: Array<Pick<RowProblem, 'line' | 'column' | 'message'>>
+}
+
+/**
+ * POST /mappings/preview (multipart: `file`, the head of the seller's file, and optionally
+ * `mapping`): the mapping `assay map` would infer, or the seller's edited one checked, and the
+ * first rows parsed with it, so the Sell page can show what will be published before uploading.
+ */
+export function mappingRoutes(api: { workDir: string }): Router {
+  const router = Router()
+  router.post('/mappings/preview', async (req, res, next) => {
+    const dir = join(api.workDir, 'previews', randomUUID())
+    try {
+      const { file, fields } = await receiveUpload(req, dir, MAPPING_PREVIEW_BYTES)
+      if (await isSignedBatchFile(file)) {
+        const notes = ['device-signed batches: published exactly as the devices signed them, no mapping needed']
+        const preview: MappingPreview = { kind: 'signed-batches', notes, columns: [], sample: [], rows: [], problems: [] }
+        return void res.json(preview)
+      }
+      const inferred = await inferMapping(file)
+      let mapping = inferred.mapping
+      if (fields.mapping !== undefined && fields.mapping.trim() !== '') {
+        try {
+          mapping = parseImportMapping(JSON.parse(fields.mapping))
+        } catch (err) {
+          throw new ValidationError(`mapping: ${(err as Error).message}`, { cause: err })
+        }
+      }
+      // The page sends the file's head cut at a line end, so every problem here is a real one.
+      const imported = await importReadings(file, mapping, { skipBadRows: true, maxRows: 200, keepProblems: 10 })
+      const byRow = new Map<string, PreviewRow>()
+      for (const s of imported.series) {
+        s.times.forEach((time, i) => {
+          const key = `${s.device}\u0000${time}`
+          const row = byRow.get(key) ?? { time, device: s.device, values: {} }
+          row.values[s.metric.name] = s.values[i]!
+          byRow.set(key, row)
+        })
+      }
+      const rows = [...byRow.values()].sort((a, b) => a.time - b.time || a.device.localeCompare(b.device)).slice(0, PREVIEW_ROWS)
+      const preview: MappingPreview = {
+        kind: 'table',
+        mapping,
+        notes: inferred.notes,
+        columns: Object.keys(inferred.sample[0]?.fields ?? {}),
+        sample: inferred.sample.slice(0, 5).map((r) => ({ line: r.line, fields: r.fields })),
+        rows,
+        problems: imported.problems.map(({ line, column, message }) => ({ line, column, message })),
+      }
+      res.json(preview)
+    } catch (err) {
+      next(err)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+  return router
+}
