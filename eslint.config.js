@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'build/', 'data/', 'test-output/', 'contracts/generated/', 'bin/'] },
+  { ignores: ['node_modules/', 'build/', 'data/', 'test-output/', 'contracts/generated/', 'bin/', 'scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

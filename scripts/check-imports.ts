@@ -27,7 +27,15 @@ const PUBLIC_ENTRIES = new Set(['index.ts', 'node.ts'])
 /** Extra public entries: the polyfill every entry point loads first. */
 const EXTRA_ENTRIES = new Set(['core/polyfill.ts'])
 /** Entries that must run in a browser (ARCHITECTURE §2): nothing they reach may need Node. */
-const BROWSER_ENTRIES = ['core/index.ts', 'circuits/index.ts', 'contracts/index.ts', 'storage/index.ts', 'sdk/index.ts', 'web/src/main.ts']
+const BROWSER_ENTRIES = [
+  'core/index.ts',
+  'circuits/index.ts',
+  'contracts/index.ts',
+  'storage/index.ts',
+  'sdk/index.ts',
+  'web/src/main.ts',
+  'web/src/verifier-worker.ts',
+]
 const NODE_ONLY_PACKAGES = /^(node:|blockstore-fs$|datastore-level$|ioredis$|bullmq$|express$|better-sqlite3$|sharp$|@foundry-rs\/)/
 const SOURCE_EXT = new Set(['.ts', '.mts', '.cts', '.tsx'])
 const SKIP_DIRS = new Set(['node_modules', 'build', 'data', 'generated-fixtures', 'dist', 'test-output'])

@@ -7,6 +7,7 @@ export default defineConfig({
   base: './',
   build: {
     outDir: fileURLToPath(new URL('../build/web', import.meta.url)),
+    sourcemap: true,
     emptyOutDir: true,
   },
   logLevel: 'warn',

@@ -1,0 +1,386 @@
+import { ZeroAddress } from 'ethers'
+import { CID } from 'multiformats/cid'
+import type { Manifest } from '../../../core/index.js'
+import { decryptDataset, type DatasetPage, type DecryptedDataset } from '../../../sdk/index.js'
+import { readCarFile } from '../../../storage/index.js'
+import type { AppContext } from '../app-context.js'
+import { actionButton, errorAlert, notice, qualityBadge, saveBytes, spinner } from '../components.js'
+import { h, mount, progressBar } from '../dom.js'
+import { formatBytes, formatDate, formatDuration, formatNumber, formatPrice, shortHex } from '../format.js'
+import type { Page } from '../router.js'
+import { runVerifier } from '../run-verifier.js'
+import { provenanceTimeline } from './provenance-timeline.js'
+import { QUALITY_EXPLANATIONS } from './quality-explanations.js'
+
+interface QualityReportView {
+  score: number
+  signedBy: string
+  series: Array<{
+    device: string
+    metric: string
+    score: number
+    components: Record<string, { score: number; detail: string; proven?: boolean }>
+  }>
+}
+
+async function jsonFile(ctx: AppContext, cidText: string): Promise<unknown> {
+  const cid = CID.parse(cidText)
+  const decoder = new TextDecoder()
+  let text = ''
+  for await (const chunk of readCarFile(await ctx.client.car(cid), cid)) text += decoder.decode(chunk, { stream: true })
+  return JSON.parse(text + decoder.decode())
+}
+
+function statsTable(m: Manifest): { table: HTMLElement; mark(state: 'proven' | 'failed', reason?: string, series?: number): void } {
+  const marks: HTMLElement[] = []
+  const rows = m.series.map((s, i) => {
+    const st = m.stats[i]!
+    const device = m.devices.find((d) => d.deviceId === s.deviceId)
+    const mark = h('span', { class: 'badge', 'data-testid': `proof-state-${i}` }, 'checking…')
+    marks.push(mark)
+    const v = (x: number): string => `${formatNumber(x, Math.max(2, s.scale))}`
+    return h(
+      'tr',
+      null,
+      h(
+        'th',
+        { scope: 'row' },
+        s.metric,
+        s.unit !== '' ? h('small', null, ` (${s.unit})`) : null,
+        h('br'),
+        h('small', null, device?.label ?? shortHex(s.deviceId)),
+      ),
+      h('td', null, formatNumber(st.count)),
+      h('td', null, v(st.mean)),
+      h('td', null, v(Math.sqrt(st.variance))),
+      h('td', null, v(st.min)),
+      h('td', null, v(st.max)),
+      h('td', null, `${(st.inRangeShare * 100).toFixed(1)}%`, h('br'), h('small', null, `in [${st.range.lo}, ${st.range.hi}]`)),
+      h('td', null, formatDate(st.firstTime), h('br'), formatDate(st.lastTime)),
+      h('td', null, formatDuration(st.maxGap)),
+      h('td', null, mark),
+    )
+  })
+  const table = h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'stats', 'data-testid': 'stats-table' },
+      h('caption', null, 'Statistics over the raw readings, as stated in the anchored manifest'),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ...['Series', 'Count', 'Mean', 'Std', 'Min', 'Max', 'In range', 'Time coverage', 'Max gap', 'Proof'].map((c) =>
+            h('th', { scope: 'col' }, c),
+          ),
+        ),
+      ),
+      h('tbody', null, ...rows),
+    ),
+  )
+  return {
+    table,
+    mark(state, reason, series) {
+      marks.forEach((el, i) => {
+        const failed = state === 'failed' && (series === undefined || series === i)
+        el.className = `badge ${failed ? 'bad' : 'ok'}`
+        el.textContent = failed ? '✗ not proven' : '✓ proven'
+        el.title = failed ? (reason ?? '') : 'Verified in this browser from the batch proofs'
+      })
+    },
+  }
+}
+
+function qualitySection(report: QualityReportView): HTMLElement {
+  return h(
+    'div',
+    { class: 'quality' },
+    h(
+      'p',
+      null,
+      qualityBadge(report.score),
+      ' ',
+      `Signed by: ${report.signedBy === 'devices' ? 'the devices’ own keys' : report.signedBy === 'gateway' ? 'the owner’s gateway key' : 'devices and a gateway'}`,
+    ),
+    ...report.series.map((s) =>
+      h(
+        'details',
+        { class: 'quality-series' },
+        h('summary', null, `${s.metric} · ${s.device}: `, h('strong', null, formatNumber(s.score, 1))),
+        h(
+          'table',
+          null,
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', { scope: 'col' }, 'Component'),
+              h('th', { scope: 'col' }, 'Share'),
+              h('th', { scope: 'col' }, 'What was measured'),
+            ),
+          ),
+          h(
+            'tbody',
+            null,
+            ...Object.entries(s.components).map(([name, c]) =>
+              h(
+                'tr',
+                null,
+                h('th', { scope: 'row' }, name, c.proven === true ? h('span', { class: 'badge ok small' }, 'proven') : null),
+                h('td', null, c.score.toFixed(3)),
+                h('td', null, c.detail, h('br'), h('small', null, QUALITY_EXPLANATIONS[name] ?? '')),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  )
+}
+
+/** The access panel: buy, then request the key, download, decrypt and check in the browser, save. */
+function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, signal: AbortSignal): HTMLElement {
+  const panel = h('section', { class: 'panel access', 'aria-labelledby': 'access-title', 'data-testid': 'access-panel' })
+  const id = BigInt(page.datasetId)
+  const render = async (): Promise<void> => {
+    const listing = page.listing
+    const head = h(
+      'div',
+      null,
+      h('h2', { id: 'access-title' }, 'Access'),
+      listing?.active === true
+        ? h(
+            'p',
+            { class: 'price-line' },
+            h('strong', { class: 'price' }, formatPrice(listing.price, listing.paymentToken)),
+            ` · ${listing.accessPeriod === 0 ? 'perpetual access' : `access for ${formatDuration(listing.accessPeriod)}`}`,
+          )
+        : h('p', null, 'Not for sale.'),
+    )
+    const state = ctx.wallet.state()
+    if (state.kind === 'none') return mount(panel, head, h('p', null, 'Connect a wallet (top right) to buy access and download.'))
+    mount(panel, head, spinner('Checking your access…'))
+    const { reader } = ctx.chain()
+    const isOwner = state.address.toLowerCase() === page.owner.toLowerCase()
+    const access = isOwner || (await reader.hasAccess(state.address, id))
+    if (signal.aborted) return
+    if (!access) {
+      if (listing?.active !== true) return mount(panel, head, h('p', null, 'This wallet has no access, and the dataset is not for sale.'))
+      return mount(
+        panel,
+        head,
+        actionButton(
+          `Buy for ${formatPrice(listing.price, listing.paymentToken)}`,
+          async () => {
+            await ctx.client.buy(await ctx.wallet.signer(), id)
+            await render()
+          },
+          { class: 'primary', 'data-testid': 'buy' },
+        ),
+        listing.paymentToken !== ZeroAddress ? h('p', { class: 'hint' }, 'Paid in tUSD: your wallet approves the amount first.') : null,
+      )
+    }
+    const result = h('div', { 'data-testid': 'download-result' })
+    const progress = progressBar('Download progress')
+    mount(
+      panel,
+      head,
+      notice('success', isOwner ? 'You published this dataset.' : 'This wallet has access.'),
+      actionButton(
+        'Download & decrypt',
+        async () => {
+          result.replaceChildren(progress.el)
+          const key = await ctx.client.requestKey(await ctx.wallet.signer(), id, manifest.encryption.keyCommitment)
+          const total = manifest.content.bytes
+          const data = await decryptDataset({
+            client: ctx.client,
+            manifest,
+            key,
+            onProgress: (stage, bytes) =>
+              progress.set(
+                stage === 'download' ? bytes / 2 : total / 2 + bytes / 2,
+                total,
+                `${stage === 'verify' ? 'checking commitments' : stage === 'download' ? 'downloading' : 'decrypting'} · ${formatBytes(bytes)}`,
+              ),
+          })
+          mount(result, downloaded(data, page))
+        },
+        { class: 'primary', 'data-testid': 'download' },
+      ),
+      result,
+    )
+  }
+  const off = ctx.wallet.subscribe(() => void render().catch((err: unknown) => mount(panel, errorAlert(err))))
+  signal.addEventListener('abort', off, { once: true })
+  render().catch((err: unknown) => mount(panel, errorAlert(err)))
+  return panel
+}
+
+function downloaded(data: DecryptedDataset, page: DatasetPage): HTMLElement {
+  const mbps = data.decryptSeconds > 0 ? data.archive.length / (1 << 20) / data.decryptSeconds : 0
+  return h(
+    'div',
+    { class: 'downloaded' },
+    notice(
+      'success',
+      h('strong', null, 'Decrypted and checked. '),
+      `${formatNumber(data.readings)} readings rebuild all ${data.batches} batch commitments and the anchored root; the archive matches its hash. `,
+      h(
+        'small',
+        { 'data-testid': 'decrypt-rate' },
+        `${formatBytes(data.archive.length)} decrypted in ${(data.decryptSeconds * 1000).toFixed(0)} ms (${mbps.toFixed(0)} MiB/s).`,
+      ),
+    ),
+    h(
+      'div',
+      { class: 'row' },
+      data.source !== undefined
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'primary',
+              'data-testid': 'save-source',
+              onClick: () => saveBytes(data.source!.bytes, data.source!.name),
+            },
+            `Save ${data.source.name}`,
+          )
+        : null,
+      h(
+        'button',
+        {
+          type: 'button',
+          onClick: () =>
+            saveBytes(
+              data.files.get('readings.ndjson') ?? new Uint8Array(),
+              `dataset-${page.datasetId}-readings.ndjson`,
+              'application/x-ndjson',
+            ),
+        },
+        'Save readings (NDJSON)',
+      ),
+      h(
+        'button',
+        { type: 'button', onClick: () => saveBytes(data.archive, `dataset-${page.datasetId}.tar`, 'application/x-tar') },
+        'Save archive (.tar)',
+      ),
+    ),
+  )
+}
+
+/** One dataset: proven statistics (checked here), quality, preview, provenance, access. */
+export const datasetPage: Page = async (root, ctx, route, signal) => {
+  const idText = route.path[1] ?? ''
+  if (!/^[1-9]\d{0,15}$/.test(idText)) return mount(root, errorAlert(new Error(`“${idText}” is not a dataset id`)))
+  mount(root, spinner(`Loading dataset #${idText}…`))
+  let page: DatasetPage
+  let manifest: Manifest
+  let manifestCid: string
+  try {
+    page = await ctx.client.get(idText)
+    // The node's copy is not trusted: the manifest counts only if its hash is the anchored one.
+    ;({ manifest, manifestCid } = await ctx.client.verifiedManifest(BigInt(idText), ctx.chain().reader, page.manifestCid))
+  } catch (err) {
+    return mount(root, h('h1', null, `Dataset #${idText}`), errorAlert(err))
+  }
+  if (signal.aborted) return
+  const stats = statsTable(manifest)
+  const proofProgress = progressBar('Proof verification progress')
+  const proofStatus = h('div', { class: 'proof-status', 'data-testid': 'proof-status' }, proofProgress.el)
+  const quality = h('div', null, spinner('Reading the quality report…'))
+  const timeline = h('div', null, spinner('Reading the chain…'))
+  mount(
+    root,
+    h(
+      'div',
+      { class: 'dataset-head' },
+      h(
+        'div',
+        null,
+        h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Marketplace'), ` / dataset #${page.datasetId}`),
+        h('h1', null, manifest.title),
+        manifest.description !== '' ? h('p', { class: 'lead' }, manifest.description) : null,
+        h(
+          'p',
+          { class: 'chips' },
+          qualityBadge(manifest.quality.score),
+          ...manifest.tags.map((t) => h('span', { class: 'chip' }, t)),
+          h('span', { class: 'chip muted' }, manifest.licence),
+        ),
+        h(
+          'p',
+          { class: 'meta' },
+          `Owner ${shortHex(manifest.owner, 4)} · ${manifest.devices.length} device(s) · published ${manifest.createdAt.slice(0, 10)}`,
+        ),
+      ),
+      accessPanel(ctx, page, manifest, signal),
+    ),
+    h('section', { 'aria-labelledby': 'stats-title' }, h('h2', { id: 'stats-title' }, 'Proven statistics'), proofStatus, stats.table),
+    h(
+      'div',
+      { class: 'two-col' },
+      h('section', { 'aria-labelledby': 'quality-title' }, h('h2', { id: 'quality-title' }, 'Quality report'), quality),
+      h(
+        'section',
+        { 'aria-labelledby': 'preview-title' },
+        h('h2', { id: 'preview-title' }, 'Preview'),
+        h('img', {
+          class: 'preview',
+          src: new URL(`/datasets/${page.datasetId}/preview`, ctx.node).toString(),
+          alt: `Chart of ${manifest.title}: hourly means per series`,
+        }),
+      ),
+    ),
+    h('section', { 'aria-labelledby': 'timeline-title' }, h('h2', { id: 'timeline-title' }, 'Provenance'), timeline),
+  )
+
+  const rpcUrl = ctx.rpcUrl()!
+  proofProgress.set(
+    0,
+    manifest.commitments.batches.length,
+    `Verifying ${manifest.commitments.batches.length} batch proofs in your browser…`,
+  )
+  runVerifier(
+    { type: 'proofs', node: ctx.node, rpcUrl, datasetId: page.datasetId },
+    (m) => m.type === 'progress' && proofProgress.set(m.done, m.total, `Verifying proofs in your browser: ${m.done} / ${m.total}`),
+    signal,
+  ).then(
+    ({ result }) => {
+      const bad = !result.ok || result.misstated !== undefined
+      const reason =
+        result.problem ??
+        (result.misstated !== undefined ? `the stated ${result.misstated.field} is not what the proofs output` : undefined)
+      stats.mark(bad ? 'failed' : 'proven', reason, result.ok ? result.misstated?.series : undefined)
+      mount(
+        proofStatus,
+        bad
+          ? notice('warning', h('strong', null, 'Not proven. '), reason ?? '')
+          : notice(
+              'success',
+              h('strong', null, 'Proven. '),
+              `Your browser verified all ${result.batches} batch proofs (${result.circuitId}) in ${result.seconds.toFixed(2)} s against the verification key pinned in this app, the anchored Merkle root and the registered devices.`,
+            ),
+      )
+      proofStatus.dataset.seconds = String(result.seconds)
+      proofStatus.dataset.state = bad ? 'failed' : 'proven'
+    },
+    (err: unknown) => {
+      if (!signal.aborted) mount(proofStatus, errorAlert(err))
+    },
+  )
+  jsonFile(ctx, manifest.quality.reportCid).then(
+    (report) => mount(quality, qualitySection(report as QualityReportView)),
+    (err: unknown) => mount(quality, errorAlert(err)),
+  )
+  const { provider } = ctx.chain()
+  provenanceTimeline(manifest, manifestCid, BigInt(page.datasetId), provider, ctx.deployment, ctx.node).then(
+    (el) => mount(timeline, el),
+    (err: unknown) => mount(timeline, errorAlert(err)),
+  )
+}

@@ -1,0 +1,223 @@
+import { parseEther } from 'ethers'
+import { AssayApiError } from '../../../sdk/index.js'
+import type { AppContext } from '../app-context.js'
+import { errorAlert, notice, spinner } from '../components.js'
+import { field, h, mount, progressBar } from '../dom.js'
+import { shortHex } from '../format.js'
+import { href, type Page } from '../router.js'
+import { mappingEditor, parsedRowsTable, type MappingPreview } from './mapping-editor.js'
+
+/** The node reads at most this much of the file for the mapping preview (server MAPPING_PREVIEW_BYTES). */
+const PREVIEW_BYTES = 1024 * 1024
+const STAGE_LABELS: Record<string, string> = {
+  ingest: 'Read and batch the readings',
+  prove: 'Prove the statistics (zero knowledge)',
+  store: 'Encrypt and store in IPFS',
+  quality: 'Score quality',
+  preview: 'Render the preview chart',
+  anchor: 'Anchor on-chain',
+  list: 'List for sale',
+}
+
+async function postForm<T>(ctx: AppContext, path: string, form: FormData): Promise<T> {
+  const res = await fetch(new URL(path, ctx.node), { method: 'POST', body: form })
+  const body = (await res.json().catch(() => ({}))) as { error?: { name: string; message: string } }
+  if (!res.ok) throw new AssayApiError(res.status, body.error?.name ?? 'HttpError', body.error?.message ?? res.statusText)
+  return body as T
+}
+
+/** The file's head, cut at its last line end, so the preview never sees half a row. */
+async function headOf(file: File): Promise<Blob> {
+  if (file.size <= PREVIEW_BYTES) return file
+  const bytes = new Uint8Array(await file.slice(0, PREVIEW_BYTES).arrayBuffer())
+  const end = bytes.lastIndexOf(0x0a)
+  return file.slice(0, end > 0 ? end + 1 : PREVIEW_BYTES)
+}
+
+/** Sell: upload, check and edit the inferred mapping on parsed rows, set the listing, publish, follow it live. */
+export const sellPage: Page = (root, ctx, _route, signal) => {
+  const fileInput = h('input', { type: 'file', accept: '.csv,.tsv,.txt,.ndjson,.jsonl', required: true, 'data-testid': 'file' })
+  const mappingArea = h('div', { 'aria-live': 'polite' })
+  const title = h('input', { required: true, maxlength: 200, 'data-testid': 'title' })
+  const description = h('textarea', { rows: 3, maxlength: 10_000 })
+  const tags = h('input', { placeholder: 'indoor, office' })
+  const licence = h('input', { value: 'CC-BY-4.0' })
+  const price = h('input', { inputmode: 'decimal', value: '0.01', 'data-testid': 'price' })
+  const period = h('input', { type: 'number', min: 0, step: 1, value: 30, 'data-testid': 'period' })
+  const progress = h('section', { 'aria-live': 'polite', 'data-testid': 'publish-progress' })
+  const formError = h('div')
+  let editor: ReturnType<typeof mappingEditor> | undefined
+  let preview: MappingPreview | undefined
+
+  const showPreview = async (withMapping: boolean): Promise<void> => {
+    const file = fileInput.files?.[0]
+    if (file === undefined) return
+    mount(mappingArea, spinner('Reading the first rows…'))
+    const form = new FormData()
+    form.append('file', await headOf(file), file.name)
+    if (withMapping && editor !== undefined) form.append('mapping', JSON.stringify(editor.read()))
+    try {
+      preview = await postForm<MappingPreview>(ctx, '/mappings/preview', form)
+    } catch (err) {
+      preview = undefined
+      editor = undefined
+      return mount(mappingArea, errorAlert(err))
+    }
+    if (title.value === '') title.value = file.name.replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ')
+    if (preview.kind === 'signed-batches') {
+      editor = undefined
+      return mount(mappingArea, notice('info', preview.notes.join(' ')))
+    }
+    const current = editor !== undefined && withMapping ? editor : mappingEditor(preview)
+    editor = current
+    mount(
+      mappingArea,
+      h('h3', null, 'How the file is read'),
+      preview.notes.length > 0 ? h('ul', { class: 'notes' }, ...preview.notes.map((n) => h('li', null, n))) : null,
+      current.el,
+      h('button', { type: 'button', 'data-testid': 'update-preview', onClick: () => void showPreview(true) }, 'Update preview'),
+      preview.problems.length > 0
+        ? notice(
+            'warning',
+            h('strong', null, 'Rows the mapping cannot read: '),
+            h('ul', null, ...preview.problems.map((p) => h('li', null, `line ${p.line}, ${p.column}: ${p.message}`))),
+          )
+        : null,
+      parsedRowsTable(preview),
+    )
+  }
+  fileInput.addEventListener('change', () => {
+    editor = undefined
+    void showPreview(false)
+  })
+
+  const follow = (events: string): void => {
+    const bar = progressBar('Proving progress')
+    const stages = h('ol', { class: 'stages' })
+    const outcome = h('div')
+    mount(progress, h('h2', null, 'Publishing'), stages, bar.el, outcome)
+    const source = new EventSource(new URL(events, ctx.node))
+    signal.addEventListener('abort', () => source.close(), { once: true })
+    const render = (status: { stages: Record<string, string>; proofs: { done: number; total: number } }): void => {
+      mount(
+        stages,
+        ...Object.entries(status.stages).map(([stage, state]) =>
+          h(
+            'li',
+            { class: `stage ${state}`, 'data-stage': stage },
+            h('span', { class: 'stage-state', 'aria-hidden': 'true' }),
+            `${STAGE_LABELS[stage] ?? stage}`,
+            h('small', null, ` — ${state}`),
+          ),
+        ),
+      )
+      bar.set(status.proofs.done, status.proofs.total, `${status.proofs.done} / ${status.proofs.total} batch proofs`)
+    }
+    source.addEventListener('progress', (e) => render(JSON.parse((e as MessageEvent<string>).data) as Parameters<typeof render>[0]))
+    source.addEventListener('failed', (e) => {
+      source.close()
+      const status = JSON.parse((e as MessageEvent<string>).data) as { failedReason?: string }
+      mount(outcome, errorAlert(Object.assign(new Error(status.failedReason ?? 'the publication failed'), { name: 'PublishError' })))
+    })
+    source.addEventListener('done', (e) => {
+      source.close()
+      const status = JSON.parse((e as MessageEvent<string>).data) as { result: { datasetId: string; txHash: string } }
+      const id = status.result.datasetId
+      mount(outcome, spinner(`Anchored as dataset #${id} (tx ${shortHex(status.result.txHash)}); waiting for the catalog…`))
+      const wait = async (): Promise<void> => {
+        for (let i = 0; i < 150 && !signal.aborted; i++) {
+          try {
+            await ctx.client.get(id)
+            return mount(
+              outcome,
+              notice(
+                'success',
+                h('strong', null, 'Published. '),
+                `Dataset #${id} is listed. `,
+                h('a', { href: href(`datasets/${id}`), 'data-testid': 'listing-link' }, 'View the listing'),
+              ),
+            )
+          } catch {
+            await new Promise((r) => setTimeout(r, 400))
+          }
+        }
+      }
+      void wait()
+    })
+    source.addEventListener('error', () => {
+      if (source.readyState === EventSource.CLOSED)
+        mount(outcome, errorAlert(new Error('lost the connection to the node while publishing; reload to see the job’s state')))
+    })
+  }
+
+  const publish = async (e: SubmitEvent): Promise<void> => {
+    e.preventDefault()
+    formError.replaceChildren()
+    const file = fileInput.files?.[0]
+    if (file === undefined) return mount(formError, errorAlert(new Error('Choose a file to publish.')))
+    let priceWei: bigint
+    try {
+      priceWei = parseEther(price.value.trim() || '0')
+    } catch {
+      return mount(formError, h('p', { role: 'alert', class: 'field-error' }, 'Price: enter an amount in ETH, e.g. 0.01'))
+    }
+    const form = new FormData()
+    form.append('title', title.value.trim())
+    form.append('description', description.value)
+    form.append('tags', tags.value)
+    form.append('licence', licence.value.trim())
+    form.append('price', priceWei.toString())
+    form.append('accessPeriod', String(Math.round(Number(period.value || '0') * 86_400)))
+    if (editor !== undefined) form.append('mapping', JSON.stringify(editor.read()))
+    form.append('file', file, file.name) // last: the node reads the fields before it streams the file
+    const submit = (e.submitter as HTMLButtonElement | null) ?? undefined
+    if (submit !== undefined) submit.disabled = true
+    try {
+      const { events } = await postForm<{ jobId: string; events: string }>(ctx, '/datasets', form)
+      follow(events)
+    } catch (err) {
+      mount(formError, errorAlert(err))
+    } finally {
+      if (submit !== undefined) submit.disabled = false
+    }
+  }
+
+  mount(
+    root,
+    h('h1', null, 'Sell sensor data'),
+    h(
+      'p',
+      { class: 'lead' },
+      `This node encrypts your file, stores it in IPFS, proves its statistics in zero knowledge and anchors them on chain ${ctx.deployment.chainId} with its own account, which becomes the seller.`,
+    ),
+    h(
+      'form',
+      { class: 'sell', onSubmit: (e: SubmitEvent) => void publish(e) },
+      h(
+        'section',
+        { class: 'panel' },
+        h('h2', null, '1. Your data'),
+        field('CSV or NDJSON file, or device-signed batches', fileInput),
+        mappingArea,
+      ),
+      h(
+        'section',
+        { class: 'panel' },
+        h('h2', null, '2. The listing'),
+        field('Title', title),
+        field('Description', description),
+        h(
+          'div',
+          { class: 'filter-row' },
+          field('Tags', tags, 'comma-separated'),
+          field('Licence', licence),
+          field('Price (ETH)', price),
+          field('Access (days)', period, '0 = perpetual'),
+        ),
+      ),
+      h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'publish' }, 'Publish')),
+      formError,
+    ),
+    progress,
+  )
+}

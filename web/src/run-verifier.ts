@@ -1,0 +1,40 @@
+import type { VerifierMessage, VerifierTask } from './verifier-protocol.js'
+
+/** A verifier error carried back from the worker, with its original name. */
+export class VerifierTaskError extends Error {
+  constructor(name: string, message: string) {
+    super(message)
+    this.name = name
+  }
+}
+
+/**
+ * Runs a task in a fresh verifier worker, passing every progress message to `onMessage`; resolves
+ * with the final message. Aborting terminates the worker.
+ */
+export function runVerifier<T extends 'proofs' | 'audit'>(
+  task: VerifierTask & { type: T },
+  onMessage: (message: VerifierMessage) => void,
+  signal?: AbortSignal,
+): Promise<Extract<VerifierMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./verifier-worker.ts', import.meta.url), { type: 'module', name: `assay-${task.type}` })
+    const stop = (): void => worker.terminate()
+    signal?.addEventListener('abort', stop, { once: true })
+    worker.addEventListener('message', (event: MessageEvent<VerifierMessage>) => {
+      const m = event.data
+      if (m.type === 'error') {
+        stop()
+        reject(new VerifierTaskError(m.name, m.message))
+      } else if (m.type === task.type) {
+        stop()
+        resolve(m as Extract<VerifierMessage, { type: T }>)
+      } else onMessage(m)
+    })
+    worker.addEventListener('error', (event) => {
+      stop()
+      reject(new VerifierTaskError('WorkerError', event.message || 'the verifier worker failed to start'))
+    })
+    worker.postMessage(task)
+  })
+}

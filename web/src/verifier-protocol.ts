@@ -1,0 +1,25 @@
+// Messages between the pages and the verifier worker (proof checks and audits run off the main
+// thread so the page stays responsive and its progress bars move).
+import type { AuditCheck, AuditReport } from '../../sdk/index.js'
+
+export type VerifierTask =
+  { type: 'proofs'; node: string; rpcUrl: string; datasetId: string } | { type: 'audit'; node: string; rpcUrl: string; datasetId: string }
+
+export interface ProofsResult {
+  ok: boolean
+  /** Why the proofs fail, when they do. */
+  problem?: string
+  /** A stated statistic the proofs contradict. */
+  misstated?: { series: number; field: string }
+  batches: number
+  /** Wall time of verifying the batch proofs alone. */
+  seconds: number
+  circuitId: string
+}
+
+export type VerifierMessage =
+  | { type: 'progress'; done: number; total: number }
+  | { type: 'check'; check: AuditCheck }
+  | { type: 'proofs'; result: ProofsResult }
+  | { type: 'audit'; report: Omit<AuditReport, 'manifest'> & { seconds: number } }
+  | { type: 'error'; name: string; message: string }

@@ -1,0 +1,77 @@
+// The verifier worker: checks a dataset's proofs, or runs the whole audit, from the chain and
+// content addressing only (the node is just a gateway whose answers are all checked).
+import './buffer-global.js'
+import { JsonRpcProvider } from 'ethers'
+import { CID } from 'multiformats/cid'
+import { parseProofBundle, verifyDatasetProofs } from '../../circuits/index.js'
+import { createChainClient } from '../../contracts/index.js'
+import { auditDataset, createAssayClient } from '../../sdk/index.js'
+import { readCarFile } from '../../storage/index.js'
+import { verificationKeyFromNode } from './verification-key.js'
+import type { ProofsResult, VerifierMessage, VerifierTask } from './verifier-protocol.js'
+
+const post = (message: VerifierMessage): void => self.postMessage(message)
+
+async function connect(task: VerifierTask) {
+  const client = createAssayClient({ node: task.node })
+  const deployment = await client.deployment()
+  const provider = new JsonRpcProvider(task.rpcUrl, deployment.chainId, { staticNetwork: true })
+  return { client, deployment, provider, chain: createChainClient(provider, deployment) }
+}
+
+async function checkProofs(task: VerifierTask): Promise<ProofsResult> {
+  const { client, chain, provider } = await connect(task)
+  try {
+    const datasetId = BigInt(task.datasetId)
+    const { manifest } = await client.verifiedManifest(datasetId, chain)
+    const record = await chain.datasetOf(datasetId)
+    const bundleCid = CID.parse(manifest.proofs.bundleCid)
+    const decoder = new TextDecoder()
+    let text = ''
+    for await (const chunk of readCarFile(await client.car(bundleCid), bundleCid)) text += decoder.decode(chunk, { stream: true })
+    const bundle = parseProofBundle(JSON.parse(text + decoder.decode()))
+    const { vkey, vkeyHash } = await verificationKeyFromNode(task.node, manifest.proofs.circuitId)
+    const started = performance.now()
+    const result = await verifyDatasetProofs(manifest, bundle, {
+      vkey,
+      vkeyHash,
+      anchoredRoot: record.root,
+      onProgress: (done, total) => post({ type: 'progress', done, total }),
+    })
+    const seconds = (performance.now() - started) / 1000
+    const base = { batches: bundle.batches.length, seconds, circuitId: manifest.proofs.circuitId }
+    if (!result.ok) return { ok: false, problem: result.problem, ...base }
+    return { ok: true, ...(result.misstated !== undefined ? { misstated: result.misstated } : {}), ...base }
+  } finally {
+    provider.destroy()
+  }
+}
+
+async function audit(task: VerifierTask): Promise<Extract<VerifierMessage, { type: 'audit' }>['report']> {
+  const { client, deployment, provider, chain } = await connect(task)
+  try {
+    const started = performance.now()
+    const { manifest: _manifest, ...report } = await auditDataset({
+      client,
+      chain,
+      provider,
+      deployment,
+      verificationKey: (circuitId) => verificationKeyFromNode(task.node, circuitId),
+      datasetId: BigInt(task.datasetId),
+      onProgress: (check) => post({ type: 'check', check }),
+      onProofProgress: (done, total) => post({ type: 'progress', done, total }),
+    })
+    return { ...report, seconds: (performance.now() - started) / 1000 }
+  } finally {
+    provider.destroy()
+  }
+}
+
+self.addEventListener('message', (event: MessageEvent<VerifierTask>) => {
+  const task = event.data
+  const run =
+    task.type === 'proofs'
+      ? checkProofs(task).then((result) => post({ type: 'proofs', result }))
+      : audit(task).then((report) => post({ type: 'audit', report }))
+  run.catch((err: unknown) => post({ type: 'error', name: (err as Error).name ?? 'Error', message: (err as Error).message ?? String(err) }))
+})
