@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js', '.mocharc.cjs', 'tests/helpers/*.mjs'] },
+        projectService: { allowDefaultProject: ['eslint.config.js', '.mocharc.cjs', 'tests/web/mocharc.cjs', 'tests/helpers/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -39,6 +39,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
     },
   },
-  { files: ['eslint.config.js', '.mocharc.cjs', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['eslint.config.js', '.mocharc.cjs', 'tests/web/mocharc.cjs', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
 )

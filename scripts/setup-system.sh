@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the system packages Assay needs that npm cannot: redis-server (embedded Redis) and
-# fonts-dejavu-core (text in sharp-rendered charts). Does nothing when they are present.
+# Installs the system packages Assay needs that npm cannot: redis-server (embedded Redis),
+# fonts-dejavu-core (text in sharp-rendered charts) and chromium (the web app's browser tests;
+# Playwright's own browser download does not work here). Does nothing when they are present.
 # As root it installs them with apt-get; otherwise it prints the one line to run.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ command -v redis-server >/dev/null 2>&1 || [ -n "${REDIS_URL:-}" ] || missing+=(
 if ! fc-list 2>/dev/null | grep -qi dejavu && [ ! -d /usr/share/fonts/truetype/dejavu ]; then
   missing+=(fonts-dejavu-core)
 fi
+
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

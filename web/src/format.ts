@@ -37,3 +37,7 @@ export const formatBytes = (n: number): string =>
   n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`
 
 export const qualityClass = (score: number): string => (score >= 90 ? 'good' : score >= 70 ? 'fair' : 'poor')
+
+/** A device's name for people: its label with any address shortened, else its id shortened. */
+export const deviceName = (d: { label?: string | undefined; deviceId: string } | undefined, fallbackId = ''): string =>
+  d?.label?.replace(/0x[0-9a-fA-F]{40}/g, (a) => shortHex(a, 4)) ?? shortHex(d?.deviceId ?? fallbackId)

@@ -6,7 +6,7 @@ import { readCarFile } from '../../../storage/index.js'
 import type { AppContext } from '../app-context.js'
 import { actionButton, errorAlert, notice, qualityBadge, saveBytes, spinner } from '../components.js'
 import { h, mount, progressBar } from '../dom.js'
-import { formatBytes, formatDate, formatDuration, formatNumber, formatPrice, shortHex } from '../format.js'
+import { deviceName, formatBytes, formatDate, formatDuration, formatNumber, formatPrice, shortHex } from '../format.js'
 import type { Page } from '../router.js'
 import { runVerifier } from '../run-verifier.js'
 import { provenanceTimeline } from './provenance-timeline.js'
@@ -48,8 +48,9 @@ function statsTable(m: Manifest): { table: HTMLElement; mark(state: 'proven' | '
         s.metric,
         s.unit !== '' ? h('small', null, ` (${s.unit})`) : null,
         h('br'),
-        h('small', null, device?.label ?? shortHex(s.deviceId)),
+        h('small', null, deviceName(device, s.deviceId)),
       ),
+      h('td', null, mark),
       h('td', null, formatNumber(st.count)),
       h('td', null, v(st.mean)),
       h('td', null, v(Math.sqrt(st.variance))),
@@ -58,7 +59,6 @@ function statsTable(m: Manifest): { table: HTMLElement; mark(state: 'proven' | '
       h('td', null, `${(st.inRangeShare * 100).toFixed(1)}%`, h('br'), h('small', null, `in [${st.range.lo}, ${st.range.hi}]`)),
       h('td', null, formatDate(st.firstTime), h('br'), formatDate(st.lastTime)),
       h('td', null, formatDuration(st.maxGap)),
-      h('td', null, mark),
     )
   })
   const table = h(
@@ -74,7 +74,7 @@ function statsTable(m: Manifest): { table: HTMLElement; mark(state: 'proven' | '
         h(
           'tr',
           null,
-          ...['Series', 'Count', 'Mean', 'Std', 'Min', 'Max', 'In range', 'Time coverage', 'Max gap', 'Proof'].map((c) =>
+          ...['Series', 'Proof', 'Count', 'Mean', 'Std', 'Min', 'Max', 'In range', 'Time coverage', 'Max gap'].map((c) =>
             h('th', { scope: 'col' }, c),
           ),
         ),
@@ -171,7 +171,7 @@ function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, sig
     const access = isOwner || (await reader.hasAccess(state.address, id))
     if (signal.aborted) return
     if (!access) {
-      if (listing?.active !== true) return mount(panel, head, h('p', null, 'This wallet has no access, and the dataset is not for sale.'))
+      if (listing?.active !== true) return mount(panel, head, h('p', null, 'This wallet has no access.'))
       return mount(
         panel,
         head,
@@ -230,12 +230,12 @@ function downloaded(data: DecryptedDataset, page: DatasetPage): HTMLElement {
     notice(
       'success',
       h('strong', null, 'Decrypted and checked. '),
-      `${formatNumber(data.readings)} readings rebuild all ${data.batches} batch commitments and the anchored root; the archive matches its hash. `,
-      h(
-        'small',
-        { 'data-testid': 'decrypt-rate' },
-        `${formatBytes(data.archive.length)} decrypted in ${(data.decryptSeconds * 1000).toFixed(0)} ms (${mbps.toFixed(0)} MiB/s).`,
-      ),
+      `${formatNumber(data.readings)} readings rebuild all ${data.batches} batch commitments and the anchored root.`,
+    ),
+    h(
+      'p',
+      { class: 'hint', 'data-testid': 'decrypt-rate' },
+      `${formatBytes(data.archive.length)}, archive hash as anchored; decrypted in ${(data.decryptSeconds * 1000).toFixed(0)} ms${mbps > 0 ? ` (${mbps.toFixed(0)} MiB/s)` : ''}.`,
     ),
     h(
       'div',
@@ -247,9 +247,10 @@ function downloaded(data: DecryptedDataset, page: DatasetPage): HTMLElement {
               type: 'button',
               class: 'primary',
               'data-testid': 'save-source',
+              title: data.source.name,
               onClick: () => saveBytes(data.source!.bytes, data.source!.name),
             },
-            `Save ${data.source.name}`,
+            'Save original file',
           )
         : null,
       h(
@@ -263,12 +264,12 @@ function downloaded(data: DecryptedDataset, page: DatasetPage): HTMLElement {
               'application/x-ndjson',
             ),
         },
-        'Save readings (NDJSON)',
+        'Readings (NDJSON)',
       ),
       h(
         'button',
         { type: 'button', onClick: () => saveBytes(data.archive, `dataset-${page.datasetId}.tar`, 'application/x-tar') },
-        'Save archive (.tar)',
+        'Archive (.tar)',
       ),
     ),
   )
@@ -355,7 +356,9 @@ export const datasetPage: Page = async (root, ctx, route, signal) => {
       const bad = !result.ok || result.misstated !== undefined
       const reason =
         result.problem ??
-        (result.misstated !== undefined ? `the stated ${result.misstated.field} is not what the proofs output` : undefined)
+        (result.misstated !== undefined
+          ? `${manifest.series[result.misstated.series]?.metric ?? `series ${result.misstated.series}`}: the stated ${result.misstated.field} is not what the proofs output`
+          : undefined)
       stats.mark(bad ? 'failed' : 'proven', reason, result.ok ? result.misstated?.series : undefined)
       mount(
         proofStatus,

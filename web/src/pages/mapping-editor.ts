@@ -31,10 +31,16 @@ export function mappingEditor(preview: MappingPreview): { el: HTMLElement; read(
     ...preview.columns.map((c) => h('option', { value: `column:${c}`, selected: c === deviceColumn }, `Column “${c}”`)),
   )
   const deviceLabel = h('input', { value: 'fixed' in m.device ? m.device.fixed : 'device-1' })
-  const metricRows = m.metrics.map((metric) => {
+  // Every other column can be added too (unchecked): the inference skips e.g. 0/1 labels.
+  const used = new Set([...m.timestamp.columns, ...('column' in m.device ? [m.device.column] : []), ...m.metrics.map((x) => x.column)])
+  const candidates: Array<{ metric: ImportMapping['metrics'][number]; on: boolean }> = [
+    ...m.metrics.map((metric) => ({ metric, on: true })),
+    ...preview.columns.filter((c) => !used.has(c)).map((column) => ({ metric: { column, unit: '' }, on: false })),
+  ]
+  const metricRows = candidates.map(({ metric, on }) => {
     const include = h('input', {
       type: 'checkbox',
-      checked: true,
+      checked: on,
       'aria-label': `Publish ${metric.column}`,
       'data-testid': `include-${metric.column}`,
     })
@@ -70,7 +76,7 @@ export function mappingEditor(preview: MappingPreview): { el: HTMLElement; read(
       h('td', null, name),
       h('td', null, unit),
       h('td', null, scale),
-      h('td', null, lo, ' – ', hi),
+      h('td', null, h('span', { class: 'range' }, lo, '–', hi)),
     )
     return {
       row,

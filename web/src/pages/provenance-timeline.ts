@@ -2,7 +2,7 @@ import { Interface, type JsonRpcProvider, type Log } from 'ethers'
 import type { Manifest } from '../../../core/index.js'
 import { dataMarketAbi, datasetRegistryAbi, deviceRegistryAbi, type Deployment } from '../../../contracts/index.js'
 import { h } from '../dom.js'
-import { formatDate, formatPrice, shortHex } from '../format.js'
+import { deviceName, formatDate, formatPrice, shortHex } from '../format.js'
 
 const registry = new Interface(datasetRegistryAbi)
 const market = new Interface(dataMarketAbi)
@@ -54,7 +54,7 @@ export async function provenanceTimeline(
         block: log.blockNumber,
         order: 0,
         tx: log.transactionHash,
-        title: `Device ${d.label ?? shortHex(d.deviceId)} registered${d.gateway ? ' (owner’s gateway key)' : ''}`,
+        title: `Device ${deviceName(d)} registered${d.gateway ? ' (owner’s gateway key)' : ''}`,
         body: [
           `Baby Jubjub key ${shortHex(d.publicKey.x, 4)}…; owner ${shortHex(String(devices.parseLog(log)!.args.getValue('owner')), 4)}`,
         ],
@@ -68,7 +68,7 @@ export async function provenanceTimeline(
       order: 1,
       title: `${batches} batch${batches === 1 ? '' : 'es'} signed and proven`,
       body: [
-        `${manifest.series.reduce((n, s) => n + s.count, 0).toLocaleString('en')} readings in ${manifest.series.length} series, each batch signed by its device and proven with ${manifest.proofs.circuitId}. `,
+        `${manifest.series.reduce((n, s) => n + s.count, 0).toLocaleString('en')} readings in ${manifest.series.length} series, each batch signed by ${manifest.devices.every((d) => d.gateway) ? 'the owner’s gateway key' : 'its device’s key'} and proven with ${manifest.proofs.circuitId}. `,
         cidLink(node, manifest.proofs.bundleCid, 'car', 'proof bundle'),
       ],
     })

@@ -1,0 +1,242 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect } from 'chai'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { startNode, type AssayNode } from '../../cli/index.js'
+import { loadConfig } from '../../core/index.js'
+import { statsDigestOf } from '../../contracts/index.js'
+import { createAssayClient } from '../../sdk/index.js'
+import { launchChromium, pageErrors, screenshot } from '../helpers/browser.js'
+import { datasetPath } from '../helpers/datasets.js'
+
+// The whole product in a real browser: a seller publishes through the Sell page, a buyer finds the
+// dataset, lets the browser verify its proofs, buys with the development wallet, downloads and
+// decrypts it; the audit page passes for it and fails for a tampered manifest. Screenshots of every
+// page go to test-output/web/.
+describe('web app in Chromium (sell → find → verify → buy → download → audit)', function () {
+  this.timeout(600_000)
+  let dir: string
+  let node: AssayNode
+  let browser: Browser
+  let context: BrowserContext
+  let page: Page
+  let errors: string[]
+  let slice: string
+  let datasetId: string
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'assay-web-'))
+    node = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node') }), port: 0 }, () => undefined)
+    // A slice of the occupancy file: 300 one-minute rows of an office in February 2015.
+    const lines = (await readFile(datasetPath('occupancy-room-2015.csv'), 'utf8')).split('\n')
+    slice = join(dir, 'occupancy-feb-2015.csv')
+    await writeFile(slice, `${lines.slice(0, 301).join('\n')}\n`)
+    browser = await launchChromium()
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
+    page = await context.newPage()
+    errors = pageErrors(page)
+  })
+  after(async () => {
+    await browser?.close()
+    await node?.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed' && page !== undefined) return screenshot(page, `failed-${this.currentTest.title.slice(0, 40)}`)
+  })
+
+  it('lets a seller publish a slice of the occupancy file: editable mapping, parsed rows, live progress', async () => {
+    await page.goto(`${node.url}/#/sell`)
+    await page.getByTestId('file').setInputFiles(slice)
+    const parsed = page.getByTestId('parsed-rows')
+    await parsed.waitFor()
+    expect(await parsed.locator('thead th').allTextContents()).to.deep.equal([
+      'Time (UTC)',
+      'Device',
+      'Temperature',
+      'Humidity',
+      'Light',
+      'CO2',
+      'HumidityRatio',
+    ])
+    expect(await parsed.locator('tbody tr').first().locator('td').allTextContents()).to.deep.equal([
+      '2015-02-04 17:51:00',
+      'device-1',
+      '23.18',
+      '27.272',
+      '426',
+      '721.25',
+      '0.00479298817650529',
+    ])
+    // Occupancy (0/1) is offered but not inferred. The seller keeps three metrics and renames one;
+    // the preview follows the edited mapping.
+    expect(await page.getByTestId('include-Occupancy').isChecked()).to.equal(false)
+    for (const column of ['Light', 'HumidityRatio']) await page.getByTestId(`include-${column}`).uncheck()
+    await page.getByLabel('Name of CO2').fill('co2')
+    await page.getByTestId('update-preview').click()
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=parsed-rows] thead th').length === 5)
+    expect(await page.getByTestId('parsed-rows').locator('thead th').allTextContents()).to.deep.equal([
+      'Time (UTC)',
+      'Device',
+      'Temperature',
+      'Humidity',
+      'co2',
+    ])
+    await page.getByTestId('title').fill('Office occupancy room, February 2015')
+    await page.getByLabel('Description').fill('Temperature, humidity and CO2 of one office, one reading a minute.')
+    await page.getByTestId('price').fill('0.02')
+    await page.getByTestId('period').fill('30')
+    await screenshot(page, '1-sell-mapping')
+    await page.getByTestId('publish').click()
+    await page.locator('[data-stage=prove]').waitFor()
+    await screenshot(page, '2-sell-progress')
+    const link = page.getByTestId('listing-link')
+    await link.waitFor({ timeout: 300_000 })
+    datasetId = /datasets\/(\d+)/.exec((await link.getAttribute('href')) ?? '')![1]!
+    expect(await page.locator('.stage.completed').count()).to.equal(7)
+    await screenshot(page, '3-sell-published')
+  })
+
+  it('lets a buyer find it, verify the proofs in the browser, buy with the development wallet and save the original file', async () => {
+    await page.goto(`${node.url}/#/`)
+    await page.getByRole('searchbox', { name: 'Search' }).fill('occupancy')
+    await page.getByLabel('Metric').fill('co2')
+    await page.getByRole('button', { name: 'Search' }).click()
+    const card = page.getByTestId('dataset-card')
+    await card.first().waitFor()
+    expect(await card.count()).to.equal(1)
+    expect(await card.locator('.price').textContent()).to.equal('0.02 ETH')
+    await screenshot(page, '4-marketplace')
+
+    await card.getByRole('link', { name: 'Office occupancy room, February 2015' }).click()
+    const status = page.locator('[data-testid=proof-status][data-state]')
+    await status.waitFor({ timeout: 120_000 })
+    expect(await status.getAttribute('data-state')).to.equal('proven')
+    expect(await page.locator('[data-testid^=proof-state-]').allTextContents()).to.deep.equal(['✓ proven', '✓ proven', '✓ proven'])
+    await page.getByTestId('timeline').waitFor()
+    expect(await page.getByTestId('timeline').locator('li strong').allTextContents()).to.include.members([
+      'Anchored on-chain',
+      'Listed at 0.02 ETH',
+    ])
+    await screenshot(page, '5-dataset-proven')
+
+    await page.getByRole('button', { name: 'Connect wallet' }).click()
+    await page.getByLabel('Account').selectOption('2')
+    await screenshot(page, '6-connect-wallet')
+    await page.getByRole('button', { name: 'Use development wallet' }).click()
+    await page.getByTestId('buy').click()
+    await page.getByTestId('download').waitFor({ timeout: 60_000 })
+    await page.getByTestId('download').click()
+    const save = page.getByTestId('save-source')
+    await save.waitFor({ timeout: 60_000 })
+    expect(await page.getByTestId('download-result').textContent()).to.contain('rebuild all 3 batch commitments and the anchored root')
+    await screenshot(page, '7-dataset-downloaded')
+    const [download] = await Promise.all([page.waitForEvent('download'), save.click()])
+    expect(download.suggestedFilename()).to.equal('occupancy-feb-2015.csv')
+    expect(Buffer.compare(await readFile(await download.path()), await readFile(slice))).to.equal(0)
+    // The chain agrees: account 2 holds the access token.
+    const buyer = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'
+    expect(await node.chain.hasAccess(buyer, BigInt(datasetId))).to.equal(true)
+  })
+
+  it('passes the audit page for the dataset, with a downloadable JSON report', async () => {
+    await page.goto(`${node.url}/#/audit/${datasetId}`)
+    const verdict = page.getByTestId('audit-verdict')
+    await verdict.waitFor({ timeout: 120_000 })
+    expect(await verdict.textContent()).to.equal('Every check passed. ')
+    expect(
+      await page
+        .locator('.check')
+        .evaluateAll((els) => els.map((e) => `${(e as HTMLElement).dataset.check}:${(e as HTMLElement).dataset.ok}`)),
+    ).to.deep.equal([
+      'anchor:true',
+      'manifest:true',
+      'content:true',
+      'proofs:true',
+      'stats:true',
+      'on-chain verifier:true',
+      'devices:true',
+      'quality:true',
+    ])
+    await screenshot(page, '8-audit-passed')
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-download').click()])
+    const report = JSON.parse(await readFile(await download.path(), 'utf8')) as { ok: boolean; datasetId: string; checks: unknown[] }
+    expect([report.ok, report.datasetId, report.checks.length]).to.deep.equal([true, datasetId, 8])
+  })
+
+  it('fails the audit page and the proven marks for a dataset whose manifest was tampered', async () => {
+    // The publisher anchors a copy of the manifest stating a mean one degree warmer than proven.
+    const m = (await createAssayClient({ node: node.url }).get(datasetId)).manifest!
+    const tampered = { ...m, stats: m.stats.map((s, i) => (i === 0 ? { ...s, mean: s.mean + 1 } : s)) }
+    const cid = await node.contentStore.putManifest(tampered)
+    const { datasetId: badId } = await node.chain.publishDataset({
+      manifestCid: cid.toString(),
+      root: BigInt(tampered.commitments.root),
+      keyCommitment: BigInt(tampered.encryption.keyCommitment),
+      qualityScore: Math.round(tampered.quality.score * 100),
+      statsDigest: statsDigestOf(tampered.stats),
+      deviceIds: tampered.devices.map((d) => BigInt(d.deviceId)),
+      parent: 0n,
+      circuitId: tampered.proofs.circuitId,
+    })
+    await page.goto(`${node.url}/#/audit/${badId}`)
+    const verdict = page.getByTestId('audit-verdict')
+    await verdict.waitFor({ timeout: 120_000 })
+    expect(await verdict.textContent()).to.equal('1 check failed. ')
+    expect(await page.locator('.check.fail').getAttribute('data-check')).to.equal('stats')
+    expect(await page.locator('.check.fail p').textContent()).to.contain('the stated mean is not what the proofs output')
+    await screenshot(page, '9-audit-failed')
+
+    // Its dataset page refuses to call the warmer mean proven.
+    for (let i = 0; i < 100 && node.catalog.get(badId) === undefined; i++) await new Promise((r) => setTimeout(r, 200))
+    await page.goto(`${node.url}/#/datasets/${badId}`)
+    const status = page.locator('[data-testid=proof-status][data-state]')
+    await status.waitFor({ timeout: 120_000 })
+    expect(await status.getAttribute('data-state')).to.equal('failed')
+    expect(await page.locator('[data-testid^=proof-state-]').allTextContents()).to.deep.equal(['✗ not proven', '✓ proven', '✓ proven'])
+    await screenshot(page, '10-dataset-tampered')
+  })
+
+  it('explains wallet failures: a rejected request, a wallet on another network, no wallet at all', async () => {
+    const tryConnect = async (provider: string | undefined): Promise<string> => {
+      const p = await context.newPage()
+      if (provider !== undefined) await p.addInitScript(provider)
+      await p.goto(`${node.url}/#/datasets/${datasetId}`)
+      await p.getByRole('button', { name: 'Connect wallet' }).click()
+      await p.getByRole('button', { name: 'Connect browser wallet' }).click()
+      const alert = p.locator('dialog [role=alert]')
+      await alert.waitFor()
+      const text = (await alert.textContent()) ?? ''
+      if (provider === undefined) await screenshot(p, '11-wallet-error')
+      await p.close()
+      return text
+    }
+    const rejecting = `window.ethereum = { request: async () => { throw Object.assign(new Error('User rejected the request.'), { code: 4001 }) } }`
+    const mainnet = `window.ethereum = { request: async ({ method }) => {
+      if (method === 'eth_requestAccounts' || method === 'eth_accounts') return ['0x90F79bf6EB2c4f870365E785982E1f101E93b906']
+      if (method === 'eth_chainId') return '0x1'
+      if (method === 'wallet_switchEthereumChain') throw Object.assign(new Error('Unrecognized chain ID'), { code: 4902 })
+      throw new Error('unexpected ' + method)
+    } }`
+    expect(await tryConnect(rejecting)).to.equal(
+      'Wallet request rejected You declined the request in your wallet. Nothing was sent or signed.',
+    )
+    expect(await tryConnect(mainnet)).to.equal(
+      "Wrong network Your wallet is on chain 1; this marketplace's contracts are on chain 31337. Switch networks in your wallet.",
+    )
+    expect(await tryConnect(undefined)).to.match(/^No wallet No browser wallet found/)
+  })
+
+  it('fits a phone screen and raised no uncaught errors in any page', async () => {
+    const phone = await context.newPage()
+    await phone.setViewportSize({ width: 390, height: 844 })
+    await phone.goto(`${node.url}/#/`)
+    await phone.getByTestId('dataset-card').first().waitFor()
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    expect(overflow).to.equal(0)
+    await screenshot(phone, '12-marketplace-phone')
+    await phone.close()
+    expect(errors).to.deep.equal([])
+  })
+})
