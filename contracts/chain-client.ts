@@ -60,6 +60,27 @@ export interface ListingRecord {
   price: bigint
 }
 
+/** A stream's terms as the market stores them. */
+export interface StreamRecord {
+  owner: string
+  start: bigint
+  windowLength: bigint
+  period: bigint
+  paymentToken: string
+  pricePerPeriod: bigint
+}
+
+export interface CreateStreamParams {
+  /** Start of window 0 (unix seconds); 0 for now. */
+  start?: bigint
+  windowLength: bigint
+  period: bigint
+  pricePerPeriod: bigint
+  paymentToken?: string
+  deviceIds: bigint[]
+  splits?: Array<{ account: string; bps: number }>
+}
+
 export interface TxResult {
   txHash: string
   blockNumber: number
@@ -95,6 +116,16 @@ export interface ChainClient {
   withdraw(token?: string): Promise<TxResult & { amount: bigint }>
   owed(account: string, token?: string): Promise<bigint>
   hasAccess(account: string, datasetId: bigint): Promise<boolean>
+  createStream(params: CreateStreamParams): Promise<TxResult & { streamId: bigint; start: bigint }>
+  streamOf(streamId: bigint): Promise<StreamRecord>
+  /** Buys `periods` periods at the current price (approving an ERC-20 first when needed). */
+  subscribe(streamId: bigint, periods: bigint): Promise<TxResult & { start: bigint; end: bigint; amount: bigint }>
+  subscriptionOf(account: string, streamId: bigint): Promise<{ start: bigint; end: bigint }>
+  attachWindow(streamId: bigint, windowIndex: bigint, datasetId: bigint): Promise<TxResult>
+  /** The dataset of a window (0n when not published). */
+  windowDataset(streamId: bigint, windowIndex: bigint): Promise<bigint>
+  /** The stream and window of a dataset (streamId 0n when it is not a window). */
+  windowOf(datasetId: bigint): Promise<{ streamId: bigint; windowIndex: bigint }>
 }
 
 /** The flat uint256[8] the verifiers take: a, b (each pair reversed, as snarkjs exports), c. */
@@ -260,6 +291,65 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     },
     hasAccess(account, datasetId) {
       return read('check access', market, 'hasAccess', [account, datasetId])
+    },
+    async createStream(p) {
+      const r = await send('create stream', market, 'createStream', [
+        p.start ?? 0n,
+        p.windowLength,
+        p.period,
+        p.paymentToken ?? ZeroAddress,
+        p.pricePerPeriod,
+        p.deviceIds,
+        p.splits ?? [],
+      ])
+      return {
+        ...result(r),
+        streamId: eventArg(r, market, 'StreamCreated', 'streamId') as bigint,
+        start: eventArg(r, market, 'StreamCreated', 'start') as bigint,
+      }
+    },
+    async streamOf(streamId) {
+      const s = await read<StreamRecord>('read stream', market, 'streamOf', [streamId])
+      return {
+        owner: s.owner,
+        start: s.start,
+        windowLength: s.windowLength,
+        period: s.period,
+        paymentToken: s.paymentToken,
+        pricePerPeriod: s.pricePerPeriod,
+      }
+    },
+    async subscribe(streamId, periods) {
+      const stream = await read<StreamRecord>('read stream', market, 'streamOf', [streamId])
+      const amount = stream.pricePerPeriod * periods
+      if (stream.paymentToken !== ZeroAddress) {
+        const token = at(stream.paymentToken, testStablecoinAbi)
+        const owner = await (runner as unknown as { getAddress(): Promise<string> }).getAddress()
+        const allowance = await read<bigint>('read allowance', token, 'allowance', [owner, market.target])
+        if (allowance < amount) await send('approve payment', token, 'approve', [market.target, amount])
+      }
+      const value = stream.paymentToken === ZeroAddress ? amount : undefined
+      const r = await send('subscribe to stream', market, 'subscribe', [streamId, periods, stream.pricePerPeriod], value)
+      return {
+        ...result(r),
+        amount,
+        start: eventArg(r, market, 'Subscribed', 'start') as bigint,
+        end: eventArg(r, market, 'Subscribed', 'end') as bigint,
+      }
+    },
+    async subscriptionOf(account, streamId) {
+      const s = await read<{ start: bigint; end: bigint }>('read subscription', market, 'subscriptionOf', [account, streamId])
+      return { start: s.start, end: s.end }
+    },
+    async attachWindow(streamId, windowIndex, datasetId) {
+      return result(await send('attach window', market, 'attachWindow', [streamId, windowIndex, datasetId]))
+    },
+    windowDataset(streamId, windowIndex) {
+      return read('read window', market, 'windowDataset', [streamId, windowIndex])
+    },
+    async windowOf(datasetId) {
+      const [streamId, windowIndex] = await read<[bigint, bigint]>('read window of dataset', market, 'windowOf', [datasetId])
+      return { streamId, windowIndex }
     },
   }
 }

@@ -2,7 +2,17 @@
 // Browser-safe; the embedded anvil and deployment files sit behind contracts/node.ts.
 export * from './generated/abis.js'
 export { createChainClient, proofToCalldata } from './chain-client.js'
-export type { ChainClient, DatasetRecord, Groth16Proof, ListingRecord, ListParams, PublishDatasetParams, TxResult } from './chain-client.js'
+export type {
+  ChainClient,
+  CreateStreamParams,
+  DatasetRecord,
+  Groth16Proof,
+  ListingRecord,
+  ListParams,
+  PublishDatasetParams,
+  StreamRecord,
+  TxResult,
+} from './chain-client.js'
 export { ContractError, decodeContractError } from './contract-error.js'
 export { deployContracts } from './deploy-contracts.js'
 export type { DeployOptions } from './deploy-contracts.js'

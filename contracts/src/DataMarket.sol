@@ -8,15 +8,17 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IDataMarket} from "./interfaces/IDataMarket.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
+import {IStreamSubscriptions} from "./interfaces/IStreamSubscriptions.sol";
 
 /// @title DataMarket
 /// @notice Sells access to datasets as ERC-1155 tokens (token id = dataset id). A purchase takes a
 /// protocol fee to the treasury, splits the rest between revenue-share accounts and the seller,
 /// and credits everyone for pull withdrawal. Access can be perpetual or last a period, and a
-/// renewal extends it.
+/// renewal extends it. Streams are sold by subscription: a subscription covers whole windows of
+/// time, and every window dataset attached to the stream inside it is readable.
 /// @dev Access tokens are not transferable: access is a licence of the buyer, and its expiry is
 /// kept per account.
-contract DataMarket is IDataMarket, ERC1155, AccessControl, ReentrancyGuardTransient {
+contract DataMarket is IDataMarket, IStreamSubscriptions, ERC1155, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     bytes32 public constant FEE_ADMIN_ROLE = keccak256("FEE_ADMIN_ROLE");
@@ -24,6 +26,15 @@ contract DataMarket is IDataMarket, ERC1155, AccessControl, ReentrancyGuardTrans
     uint16 private constant BPS = 10_000;
     uint256 public constant MAX_SPLITS = 16;
     uint64 public constant MAX_ACCESS_PERIOD = 100 * 365 days;
+    uint256 public constant MAX_PERIODS = 1_000;
+    /// @dev Stream subscription tokens have the top bit set; dataset ids never reach it.
+    uint256 private constant STREAM_TOKEN_BIT = 1 << 255;
+
+    /// @dev A window dataset's place: stored as streamId + 1 so that zero means "not a window".
+    struct WindowRef {
+        uint192 streamIdPlusOne;
+        uint64 index;
+    }
 
     /// @dev Fee terms packed in one slot, read once per purchase.
     struct FeeTerms {
@@ -38,6 +49,14 @@ contract DataMarket is IDataMarket, ERC1155, AccessControl, ReentrancyGuardTrans
     mapping(uint256 datasetId => Split[]) private _splits;
     mapping(address account => mapping(uint256 datasetId => uint64)) private _expiry;
     mapping(address account => mapping(address token => uint256)) private _owed;
+
+    uint256 private _streamCount;
+    mapping(uint256 streamId => Stream) private _streams;
+    mapping(uint256 streamId => Split[]) private _streamSplits;
+    mapping(uint256 streamId => uint256[]) private _streamDevices;
+    mapping(address account => mapping(uint256 streamId => Subscription)) private _subscriptions;
+    mapping(uint256 streamId => mapping(uint64 windowIndex => uint256 datasetId)) private _windows;
+    mapping(uint256 datasetId => WindowRef) private _windowOf;
 
     /// @param datasets_ The dataset registry (owners of datasets may list them).
     /// @param treasury Receives the protocol fee.
@@ -70,15 +89,7 @@ contract DataMarket is IDataMarket, ERC1155, AccessControl, ReentrancyGuardTrans
         _onlyDatasetOwner(datasetId);
         if (price == 0 || price > type(uint96).max) revert InvalidPrice(price);
         if (accessPeriod > MAX_ACCESS_PERIOD) revert InvalidAccessPeriod(accessPeriod);
-        if (splits.length > MAX_SPLITS) revert TooManySplits(splits.length, MAX_SPLITS);
-        uint256 total;
-        delete _splits[datasetId];
-        for (uint256 i = 0; i < splits.length; ++i) {
-            if (splits[i].account == address(0) || splits[i].bps == 0) revert InvalidSplitAccount(i);
-            total += splits[i].bps;
-            _splits[datasetId].push(splits[i]);
-        }
-        if (total > BPS) revert InvalidSplits(total);
+        _storeSplits(_splits[datasetId], splits);
         _listings[datasetId] = Listing({
             seller: msg.sender,
             accessPeriod: accessPeriod,
@@ -110,35 +121,100 @@ contract DataMarket is IDataMarket, ERC1155, AccessControl, ReentrancyGuardTrans
         Listing memory listing = _activeListing(datasetId);
         if (listing.price != expectedPrice) revert PriceMismatch(datasetId, expectedPrice, listing.price);
         address token = listing.paymentToken;
-        if (token == address(0)) {
-            if (msg.value != listing.price) revert IncorrectPayment(msg.value, listing.price);
-        } else {
-            if (msg.value != 0) revert UnexpectedNativePayment(msg.value);
-            // Credit only what arrived: a token that takes a cut or lies about transfers cannot
-            // leave the market owing more than it holds.
-            uint256 before = IERC20(token).balanceOf(address(this));
-            IERC20(token).safeTransferFrom(msg.sender, address(this), listing.price);
-            uint256 received = IERC20(token).balanceOf(address(this)) - before;
-            if (received != listing.price) revert PaymentShortfall(token, received, listing.price);
-        }
-
-        FeeTerms memory fee = _fee;
-        uint256 feeAmount = (uint256(listing.price) * fee.bps) / BPS;
-        uint256 proceeds = listing.price - feeAmount;
-        uint256 distributed;
-        Split[] storage splits = _splits[datasetId];
-        for (uint256 i = 0; i < splits.length; ++i) {
-            uint256 share = (proceeds * splits[i].bps) / BPS;
-            _owed[splits[i].account][token] += share;
-            distributed += share;
-        }
-        // The seller gets the remainder, so rounding never loses a wei.
-        _owed[listing.seller][token] += proceeds - distributed;
-        if (feeAmount != 0) _owed[fee.treasury][token] += feeAmount;
+        _collect(token, listing.price);
+        uint256 feeAmount = _distribute(token, listing.price, _splits[datasetId], listing.seller);
 
         expiresAt = _extendAccess(msg.sender, datasetId, listing.accessPeriod);
         _mint(msg.sender, datasetId, 1, "");
         emit Purchased(datasetId, msg.sender, token, listing.price, feeAmount, expiresAt);
+    }
+
+    /// @inheritdoc IStreamSubscriptions
+    function createStream(
+        uint64 start,
+        uint64 windowLength,
+        uint64 period,
+        address paymentToken,
+        uint256 pricePerPeriod,
+        uint256[] calldata deviceIds,
+        Split[] calldata splits
+    ) external returns (uint256 streamId) {
+        if (windowLength == 0 || period == 0 || period % windowLength != 0 || period > MAX_ACCESS_PERIOD)
+            revert InvalidWindow(windowLength, period);
+        if (pricePerPeriod == 0 || pricePerPeriod > type(uint96).max) revert InvalidPrice(pricePerPeriod);
+        streamId = ++_streamCount;
+        _storeSplits(_streamSplits[streamId], splits);
+        if (start == 0) start = uint64(block.timestamp);
+        _streams[streamId] = Stream({
+            owner: msg.sender,
+            start: start,
+            windowLength: windowLength,
+            paymentToken: paymentToken,
+            period: period,
+            pricePerPeriod: uint96(pricePerPeriod)
+        });
+        _streamDevices[streamId] = deviceIds;
+        emit StreamCreated(
+            streamId,
+            msg.sender,
+            start,
+            windowLength,
+            period,
+            paymentToken,
+            pricePerPeriod,
+            deviceIds,
+            splits
+        );
+    }
+
+    /// @inheritdoc IStreamSubscriptions
+    function subscribe(
+        uint256 streamId,
+        uint256 periods,
+        uint256 expectedPrice
+    ) external payable nonReentrant returns (uint64 start, uint64 end) {
+        Stream memory stream = _knownStream(streamId);
+        if (periods == 0 || periods > MAX_PERIODS) revert InvalidPeriods(periods);
+        if (stream.pricePerPeriod != expectedPrice)
+            revert StreamPriceMismatch(streamId, expectedPrice, stream.pricePerPeriod);
+        uint256 amount = uint256(stream.pricePerPeriod) * periods;
+        _collect(stream.paymentToken, amount);
+        uint256 feeAmount = _distribute(stream.paymentToken, amount, _streamSplits[streamId], stream.owner);
+
+        // Access starts with the window now open (or the stream's first), or continues an
+        // unbroken subscription.
+        uint64 current = stream.start;
+        if (block.timestamp > stream.start)
+            current =
+                stream.start + ((uint64(block.timestamp) - stream.start) / stream.windowLength) * stream.windowLength;
+        Subscription storage sub = _subscriptions[msg.sender][streamId];
+        uint64 added = uint64(periods) * stream.period;
+        if (sub.end >= current && sub.end != 0) {
+            start = sub.start;
+            end = sub.end + added;
+        } else {
+            start = current;
+            end = current + added;
+        }
+        sub.start = start;
+        sub.end = end;
+        _mint(msg.sender, streamTokenId(streamId), 1, "");
+        emit Subscribed(streamId, msg.sender, stream.paymentToken, amount, feeAmount, start, end);
+    }
+
+    /// @inheritdoc IStreamSubscriptions
+    function attachWindow(uint256 streamId, uint64 windowIndex, uint256 datasetId) external {
+        Stream memory stream = _knownStream(streamId);
+        if (stream.owner != msg.sender) revert NotStreamOwner(streamId, msg.sender);
+        _onlyDatasetOwner(datasetId);
+        uint64 windowStart = stream.start + windowIndex * stream.windowLength;
+        if (windowStart > block.timestamp) revert WindowNotStarted(streamId, windowIndex, windowStart);
+        uint256 existing = _windows[streamId][windowIndex];
+        if (existing != 0) revert WindowAlreadyPublished(streamId, windowIndex, existing);
+        if (_windowOf[datasetId].streamIdPlusOne != 0) revert DatasetAlreadyAttached(datasetId);
+        _windows[streamId][windowIndex] = datasetId;
+        _windowOf[datasetId] = WindowRef({streamIdPlusOne: uint192(streamId + 1), index: windowIndex});
+        emit WindowPublished(streamId, windowIndex, datasetId);
     }
 
     /// @inheritdoc IDataMarket
@@ -177,8 +253,19 @@ contract DataMarket is IDataMarket, ERC1155, AccessControl, ReentrancyGuardTrans
     }
 
     /// @inheritdoc IDataMarket
+    /// @dev A stream window is readable by subscribers whose subscription covers the whole window.
     function hasAccess(address account, uint256 datasetId) external view returns (bool) {
-        return _expiry[account][datasetId] > block.timestamp && balanceOf(account, datasetId) != 0;
+        if (_expiry[account][datasetId] > block.timestamp && balanceOf(account, datasetId) != 0) return true;
+        WindowRef memory ref = _windowOf[datasetId];
+        if (ref.streamIdPlusOne == 0) return false;
+        uint256 streamId = ref.streamIdPlusOne - 1;
+        Stream storage stream = _streams[streamId];
+        Subscription memory sub = _subscriptions[account][streamId];
+        uint64 windowStart = stream.start + ref.index * stream.windowLength;
+        return
+            sub.start <= windowStart &&
+            windowStart + stream.windowLength <= sub.end &&
+            balanceOf(account, streamTokenId(streamId)) != 0;
     }
 
     /// @inheritdoc IDataMarket
@@ -206,6 +293,39 @@ contract DataMarket is IDataMarket, ERC1155, AccessControl, ReentrancyGuardTrans
         return datasetId;
     }
 
+    /// @inheritdoc IStreamSubscriptions
+    function streamOf(uint256 streamId) external view returns (Stream memory) {
+        return _knownStream(streamId);
+    }
+
+    /// @inheritdoc IStreamSubscriptions
+    function streamDevices(uint256 streamId) external view returns (uint256[] memory) {
+        _knownStream(streamId);
+        return _streamDevices[streamId];
+    }
+
+    /// @inheritdoc IStreamSubscriptions
+    function subscriptionOf(address account, uint256 streamId) external view returns (Subscription memory) {
+        return _subscriptions[account][streamId];
+    }
+
+    /// @inheritdoc IStreamSubscriptions
+    function windowDataset(uint256 streamId, uint64 windowIndex) external view returns (uint256) {
+        return _windows[streamId][windowIndex];
+    }
+
+    /// @inheritdoc IStreamSubscriptions
+    function windowOf(uint256 datasetId) external view returns (uint256 streamId, uint64 windowIndex) {
+        WindowRef memory ref = _windowOf[datasetId];
+        if (ref.streamIdPlusOne == 0) return (0, 0);
+        return (ref.streamIdPlusOne - 1, ref.index);
+    }
+
+    /// @inheritdoc IStreamSubscriptions
+    function streamTokenId(uint256 streamId) public pure returns (uint256) {
+        return STREAM_TOKEN_BIT | streamId;
+    }
+
     /// @inheritdoc ERC1155
     function supportsInterface(bytes4 interfaceId) public view override(ERC1155, AccessControl) returns (bool) {
         return super.supportsInterface(interfaceId);
@@ -226,6 +346,59 @@ contract DataMarket is IDataMarket, ERC1155, AccessControl, ReentrancyGuardTrans
             expiresAt = current == type(uint64).max ? current : start + period;
         }
         _expiry[account][datasetId] = expiresAt;
+    }
+
+    /// @dev Takes `amount` from the caller in `token` (native: msg.value must be exactly it).
+    function _collect(address token, uint256 amount) private {
+        if (token == address(0)) {
+            if (msg.value != amount) revert IncorrectPayment(msg.value, amount);
+        } else {
+            if (msg.value != 0) revert UnexpectedNativePayment(msg.value);
+            // Credit only what arrived: a token that takes a cut or lies about transfers cannot
+            // leave the market owing more than it holds.
+            uint256 before = IERC20(token).balanceOf(address(this));
+            IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+            uint256 received = IERC20(token).balanceOf(address(this)) - before;
+            if (received != amount) revert PaymentShortfall(token, received, amount);
+        }
+    }
+
+    /// @dev Credits the fee, the splits and the seller (who gets the remainder, so rounding never
+    /// loses a wei); returns the fee.
+    function _distribute(
+        address token,
+        uint256 amount,
+        Split[] storage splits,
+        address seller
+    ) private returns (uint256 feeAmount) {
+        FeeTerms memory fee = _fee;
+        feeAmount = (amount * fee.bps) / BPS;
+        uint256 proceeds = amount - feeAmount;
+        uint256 distributed;
+        for (uint256 i = 0; i < splits.length; ++i) {
+            uint256 share = (proceeds * splits[i].bps) / BPS;
+            _owed[splits[i].account][token] += share;
+            distributed += share;
+        }
+        _owed[seller][token] += proceeds - distributed;
+        if (feeAmount != 0) _owed[fee.treasury][token] += feeAmount;
+    }
+
+    function _storeSplits(Split[] storage stored, Split[] calldata splits) private {
+        if (splits.length > MAX_SPLITS) revert TooManySplits(splits.length, MAX_SPLITS);
+        uint256 total;
+        while (stored.length != 0) stored.pop();
+        for (uint256 i = 0; i < splits.length; ++i) {
+            if (splits[i].account == address(0) || splits[i].bps == 0) revert InvalidSplitAccount(i);
+            total += splits[i].bps;
+            stored.push(splits[i]);
+        }
+        if (total > BPS) revert InvalidSplits(total);
+    }
+
+    function _knownStream(uint256 streamId) private view returns (Stream storage stream) {
+        stream = _streams[streamId];
+        if (stream.owner == address(0)) revert UnknownStream(streamId);
     }
 
     function _onlyDatasetOwner(uint256 datasetId) private view {
