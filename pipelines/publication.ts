@@ -38,6 +38,8 @@ export interface PublicationSpec {
   mapping?: ImportMapping
   listing?: { price: string; paymentToken?: string; accessPeriod?: string; splits?: { account: string; bps: number }[] }
   parent?: { datasetId: string; manifestCid: string }
+  /** A stream window: named in the manifest and attached to the stream on-chain at `list`. */
+  stream?: { streamId: string; windowIndex: number }
   /** Force a circuit (tests use the small one); default: the narrowest production circuit. */
   circuitId?: string
   import?: ImportOptions
@@ -314,6 +316,7 @@ export class Publication {
         }),
         quality: { score: quality.report.score, reportCid: quality.reportCid },
         previewCid: preview.previewCid,
+        ...(spec.stream !== undefined ? { stream: spec.stream } : {}),
         parent: spec.parent?.manifestCid ?? null,
         createdAt: spec.createdAt,
       }
@@ -346,10 +349,23 @@ export class Publication {
     })
   }
 
-  /** list: put the dataset on sale with the requested terms (listing again only replaces them). */
+  /**
+   * list: put the dataset on sale with the requested terms (listing again only replaces them); a
+   * stream window is attached to its stream instead (once: a retry finds it attached).
+   */
   list(c: PublicationComponents, anchored: Anchored): Promise<{ listed: boolean }> {
     return this.once('listed', async () => {
       const spec = await this.spec()
+      if (spec.stream !== undefined) {
+        const streamId = BigInt(spec.stream.streamId)
+        const windowIndex = BigInt(spec.stream.windowIndex)
+        const attached = await c.chain.windowDataset(streamId, windowIndex)
+        if (attached === 0n) await c.chain.attachWindow(streamId, windowIndex, anchored.datasetId)
+        else if (attached !== anchored.datasetId)
+          throw new PublishError('list', {
+            cause: new AssayError(`window ${windowIndex} of stream ${streamId} is already dataset ${attached}`),
+          })
+      }
       if (spec.listing === undefined) return { listed: false }
       await c.chain.list({
         datasetId: anchored.datasetId,
