@@ -4,7 +4,8 @@ import { once } from 'node:events'
 import type { Server } from 'node:http'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet, type Signer } from 'ethers'
+import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet, ZeroAddress, type Signer } from 'ethers'
+import { sensorStatsParams } from '../circuits/index.js'
 import { loadCircuitVerificationKey } from '../circuits/node.js'
 import { assertNodeConfig, ConfigError, DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
 import { createChainClient, parseDeployment, type ChainClient, type Deployment } from '../contracts/index.js'
@@ -17,6 +18,10 @@ import {
   startRedis,
   startStageWorker,
   submitPublication,
+  createStreamIngest,
+  createWindowCloser,
+  openStreamStore,
+  SIMULATION_CIRCUIT,
   type Publication,
   type RedisService,
 } from '../pipelines/index.js'
@@ -28,7 +33,9 @@ import {
   openAuditLog,
   openCatalog,
   openNonceStore,
+  ValidationError,
   type AuditLog,
+  type StreamsApi,
   type Catalog,
   type HealthReport,
   type Metrics,
@@ -44,6 +51,8 @@ const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const MAX_UPLOAD_BYTES = 1024 ** 3
 /** How long a stopping node lets running stage jobs and proofs finish. */
 const WORKER_GRACE_MS = 20_000
+/** How often stream windows are checked for closing and their publications followed. */
+const STREAM_TICK_MS = 1_000
 
 /** A running Assay node: its services and the HTTP server. */
 export interface AssayNode {
@@ -205,6 +214,70 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       },
     }
 
+    // Streams: live batches are checked and stored durably (SQLite) before they are acknowledged;
+    // closed windows go through the same publish flow as uploads.
+    const streamStore = openStreamStore(join(config.dataDir, 'streams', 'streams.sqlite'))
+    stack.push(() => Promise.resolve(streamStore.close()))
+    const registeredDevices = new Map<string, number>()
+    const streamIngest = createStreamIngest({
+      store: streamStore,
+      async deviceRegistered(deviceId) {
+        const key = deviceId.toString()
+        if ((registeredDevices.get(key) ?? 0) > Date.now()) return true
+        const device = await chain.deviceOf(deviceId)
+        const ok = device.owner !== ZeroAddress && device.revokedAt === 0n
+        if (ok) registeredDevices.set(key, Date.now() + 60_000) // a revocation is seen within a minute
+        return ok
+      },
+    })
+    const windowCloser = createWindowCloser({
+      store: streamStore,
+      workDir: join(config.dataDir, 'streams'),
+      submit: publishing.submit,
+      status: publishing.status,
+      log,
+    })
+    windowCloser.start(STREAM_TICK_MS)
+    stack.push(() => windowCloser.stop())
+    const streams: StreamsApi = {
+      store: streamStore,
+      ingest: streamIngest,
+      async create(input) {
+        const circuitId = input.circuitId ?? SIMULATION_CIRCUIT
+        try {
+          sensorStatsParams(circuitId)
+        } catch (err) {
+          throw new ValidationError(`circuitId: ${(err as Error).message}`, { cause: err })
+        }
+        const period = input.periodSeconds ?? input.windowSeconds
+        if (period % input.windowSeconds !== 0) throw new ValidationError('periodSeconds: must be a whole number of windows')
+        const tx = await chain.createStream({
+          start: BigInt(input.start ?? 0),
+          windowLength: BigInt(input.windowSeconds),
+          period: BigInt(period),
+          pricePerPeriod: BigInt(input.price),
+          ...(input.paymentToken !== undefined ? { paymentToken: input.paymentToken } : {}),
+          deviceIds: input.deviceIds.map(BigInt),
+        })
+        const spec = {
+          streamId: tx.streamId.toString(),
+          title: input.title,
+          description: input.description,
+          licence: input.licence,
+          tags: input.tags,
+          circuitId,
+          start: Number(tx.start),
+          windowLength: input.windowSeconds,
+          graceS: input.graceSeconds,
+          maxReadings: input.maxReadings,
+          deviceIds: input.deviceIds,
+        }
+        streamStore.addStream(spec)
+        log(`stream ${spec.streamId} created: windows of ${spec.windowLength} s from ${spec.start} (tx ${tx.txHash})`)
+        return { ...spec, txHash: tx.txHash }
+      },
+    }
+
     const chainUrl = rpcUrl
     const checkHealth = async (): Promise<HealthReport> => {
       const { Redis } = await import('ioredis')
@@ -277,6 +350,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       webDir: join(projectRoot, 'build', 'web'),
       circuitsDir: join(projectRoot, 'build', 'circuits'),
       publishing,
+      streams,
       devices: { chain, owner: wallet.address },
       catalog: { catalog, contentStore },
       keyRelease,

@@ -10,6 +10,7 @@ import type { Metrics } from './metrics.js'
 import { keyReleaseRoutes, type KeyReleaseComponents } from './key-release.js'
 import { mappingRoutes } from './mapping-routes.js'
 import { publishingRoutes, type PublishingApi } from './publishing-routes.js'
+import { streamRoutes, type StreamsApi } from './stream-routes.js'
 
 /** State of one embedded or external service, as reported by `GET /health`. */
 export interface ServiceHealth {
@@ -35,6 +36,8 @@ export interface AppComponents {
   devices?: DevicesApi
   /** The catalog: search, dataset pages, previews (absent: the routes answer 404). */
   catalog?: CatalogApi
+  /** Data streams: creation, live ingestion, windows (absent: the routes answer 404). */
+  streams?: StreamsApi
   /** Key release to buyers (absent: the route answers 404). */
   keyRelease?: KeyReleaseComponents
   /** The trustless gateway (CAR and raw blocks) over the node's content store. */
@@ -80,6 +83,7 @@ export function createApp(components: AppComponents): Express {
   if (components.circuitsDir !== undefined) app.use(circuitRoutes({ buildDir: components.circuitsDir }))
   if (components.publishing !== undefined) app.use(mappingRoutes(components.publishing))
   if (components.publishing !== undefined) app.use(publishingRoutes(components.publishing))
+  if (components.streams !== undefined) app.use(streamRoutes(components.streams))
   if (components.keyRelease !== undefined) app.use(keyReleaseRoutes(components.keyRelease))
   if (components.devices !== undefined) app.use('/devices', express.json({ limit: '16kb' }))
   if (components.devices !== undefined) app.use(deviceRoutes(components.devices))

@@ -18,6 +18,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   KeyNotHeldError: 404,
   NonceReusedError: 409,
   NotFoundError: 404,
+  UnknownStreamError: 404,
   ContentNotFoundError: 404,
   ServiceError: 503,
 }

@@ -1,0 +1,129 @@
+import { computeBatchCommitment, sensorStatsParams, signBatch, type DeviceKey } from '../circuits/index.js'
+import { encodeValue, SIGNED_BATCH_FORMAT, type SignedBatch } from '../core/index.js'
+import { randomFieldElement } from './plan-batches.js'
+import { SIMULATED_METRICS, SimulationError } from './simulate-device.js'
+
+export interface StreamFeedOptions {
+  devices: ReadonlyArray<DeviceKey & { label?: string }>
+  metrics: readonly string[]
+  /** The circuit the stream takes (its B and widths). */
+  circuitId: string
+  stream: { start: number; windowLength: number }
+  /** Seconds between readings. */
+  interval: number
+  /** Time of the first reading (default: the stream's start). */
+  from?: number
+  seed?: number
+}
+
+interface SeriesFeed {
+  device: DeviceKey & { label?: string }
+  metric: string
+  seriesId: bigint
+  bias: number
+  wander: number
+  next: number
+  window: number
+  batchIndex: number
+  times: bigint[]
+  values: bigint[]
+}
+
+/**
+ * Simulated devices feeding a stream live: readings every `interval` seconds following each
+ * metric's daily cycle with noise and a slow wander, signed by each device in batches that never
+ * cross a window (indices restart at 0 in every window) and are sent once full or once their
+ * window has ended. `batchesUntil(t)` gives the batches complete at time t, oldest first.
+ */
+export function createStreamFeed(o: StreamFeedOptions) {
+  if (o.devices.length === 0) throw new SimulationError('at least one device is needed')
+  const unknown = o.metrics.filter((m) => SIMULATED_METRICS[m] === undefined)
+  if (unknown.length > 0 || o.metrics.length === 0) throw new SimulationError(`unknown metrics: ${unknown.join(', ') || '(none given)'}`)
+  const params = sensorStatsParams(o.circuitId)
+  let state = (o.seed ?? Date.now()) >>> 0
+  const rand = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
+  const windowOf = (t: number): number => Math.floor((t - o.stream.start) / o.stream.windowLength)
+  const first = o.from ?? o.stream.start
+  const feeds: SeriesFeed[] = o.devices.flatMap((device) =>
+    o.metrics.map((metric) => ({
+      device,
+      metric,
+      seriesId: randomFieldElement(),
+      bias: gauss() * SIMULATED_METRICS[metric]!.noise,
+      wander: 0,
+      next: first,
+      window: windowOf(first),
+      batchIndex: 0,
+      times: [],
+      values: [],
+    })),
+  )
+
+  async function flush(f: SeriesFeed, out: SignedBatch[]): Promise<void> {
+    if (f.times.length === 0) return
+    const m = SIMULATED_METRICS[f.metric]!
+    const batch = { values: f.values, times: f.times }
+    const salt = randomFieldElement()
+    const commitment = await computeBatchCommitment(batch, salt, params)
+    const signature = await signBatch(f.device, commitment, f.seriesId, BigInt(f.batchIndex))
+    out.push({
+      format: SIGNED_BATCH_FORMAT,
+      circuitId: o.circuitId,
+      device: { x: f.device.Ax.toString(), y: f.device.Ay.toString(), ...(f.device.label !== undefined ? { label: f.device.label } : {}) },
+      seriesId: f.seriesId.toString(),
+      metric: f.metric,
+      unit: m.unit,
+      scale: m.scale,
+      offset: m.offset,
+      validRange: m.validRange,
+      batchIndex: f.batchIndex,
+      salt: salt.toString(),
+      times: f.times.map(Number),
+      values: f.values.map(Number),
+      signature: { R8x: signature.R8x.toString(), R8y: signature.R8y.toString(), S: signature.S.toString() },
+    })
+    f.batchIndex++
+    f.times = []
+    f.values = []
+  }
+
+  return {
+    async batchesUntil(t: number): Promise<SignedBatch[]> {
+      const out: SignedBatch[] = []
+      for (const f of feeds) {
+        const m = SIMULATED_METRICS[f.metric]!
+        for (; f.next <= t; f.next += o.interval) {
+          const w = windowOf(f.next)
+          if (w !== f.window) {
+            await flush(f, out)
+            f.window = w
+            f.batchIndex = 0
+          }
+          f.wander = 0.98 * f.wander + gauss() * m.wander
+          const hour = (((f.next % 86_400) + 86_400) % 86_400) / 3600
+          const v = m.mean + f.wander + f.bias + m.dailySwing * Math.cos((2 * Math.PI * (hour - 15)) / 24) + gauss() * m.noise
+          const clamped = Math.min(m.validRange[1], Math.max(m.validRange[0], v))
+          f.times.push(BigInt(f.next))
+          f.values.push(encodeValue(clamped.toFixed(m.scale), { scale: m.scale, offset: m.offset }))
+          if (f.times.length === params.batchSize) await flush(f, out)
+        }
+        // The next reading belongs to a later window: this window's last batch is complete.
+        if (windowOf(f.next) !== f.window) {
+          await flush(f, out)
+          f.window = windowOf(f.next)
+          f.batchIndex = 0
+        }
+      }
+      return out.sort((a, b) => a.times[0]! - b.times[0]!)
+    },
+  }
+}
+
+export type StreamFeed = ReturnType<typeof createStreamFeed>

@@ -1,0 +1,180 @@
+import { BatchInputError, computeBatchCommitment, deviceIdOf, sensorStatsParams, verifyBatchSignature } from '../circuits/index.js'
+import { AssayError, parseSignedBatch, type SignedBatch } from '../core/index.js'
+import type { StreamSpec, StreamStore, WindowRecord } from './stream-store.js'
+
+/** How far ahead of the node's clock a device's readings may be. */
+const CLOCK_SKEW_S = 60
+
+/** Why a batch was refused (the `reason` of a StreamBatchError). */
+export type StreamRejection =
+  | 'malformed'
+  | 'unsigned'
+  | 'wrong-circuit'
+  | 'foreign-device'
+  | 'unregistered-device'
+  | 'before-stream'
+  | 'from-the-future'
+  | 'straddles-window'
+  | 'window-closed'
+  | 'replayed'
+  | 'out-of-order'
+  | 'invalid-readings'
+  | 'bad-signature'
+
+/** A batch the stream refused; nothing of it was stored. */
+export class StreamBatchError extends AssayError {
+  readonly reason: StreamRejection
+  constructor(reason: StreamRejection, message: string, options?: { cause?: unknown }) {
+    super(`${reason}: ${message}`, options)
+    this.name = 'StreamBatchError'
+    this.reason = reason
+  }
+}
+
+/** The stream does not exist on this node. */
+export class UnknownStreamError extends AssayError {
+  constructor(streamId: string) {
+    super(`this node does not run stream ${streamId}`)
+    this.name = 'UnknownStreamError'
+  }
+}
+
+export type IngestResult =
+  | { ok: true; window: number; seriesId: string; batchIndex: number; readings: number }
+  | { ok: false; reason: StreamRejection; message: string }
+
+export interface StreamIngestComponents {
+  store: StreamStore
+  /** Whether a device is registered (and not revoked) on-chain; cached by the caller if it likes. */
+  deviceRegistered(deviceId: bigint): Promise<boolean>
+  /** Unix seconds now. */
+  now?: () => number
+}
+
+/** The window a time falls in, and that window's [start, end). */
+export function windowOf(spec: Pick<StreamSpec, 'start' | 'windowLength'>, time: number): { index: number; start: number; end: number } {
+  const index = Math.floor((time - spec.start) / spec.windowLength)
+  const start = spec.start + index * spec.windowLength
+  return { index, start, end: start + spec.windowLength }
+}
+
+/**
+ * Checks and stores live batches of a stream. A batch is taken only when it is well-formed and
+ * signed for the stream's circuit by one of the stream's registered devices; lies inside one
+ * window that is still open (its end plus the grace period not passed, its size cap not reached);
+ * continues its series (index one past the previous batch of that series in the window, first
+ * time after the series' last accepted time); and its values fit the circuit. It is then stored
+ * durably, and only then acknowledged. Batches of one series are taken one at a time.
+ */
+export function createStreamIngest(c: StreamIngestComponents) {
+  const now = c.now ?? (() => Date.now() / 1000)
+  // One chain per series: two batches of a series racing would both pass the order check.
+  const queues = new Map<string, Promise<unknown>>()
+
+  async function check(spec: StreamSpec, line: string): Promise<{ b: SignedBatch; window: ReturnType<typeof windowOf> }> {
+    let json: unknown
+    try {
+      json = JSON.parse(line)
+    } catch (err) {
+      throw new StreamBatchError('malformed', `not JSON: ${(err as Error).message}`, { cause: err })
+    }
+    if (typeof json === 'object' && json !== null && !('signature' in json))
+      throw new StreamBatchError('unsigned', 'the batch carries no device signature')
+    let b: SignedBatch
+    try {
+      b = parseSignedBatch(json)
+    } catch (err) {
+      throw new StreamBatchError('malformed', (err as Error).message, { cause: err })
+    }
+    if (b.circuitId !== spec.circuitId)
+      throw new StreamBatchError('wrong-circuit', `signed for ${b.circuitId}; stream ${spec.streamId} takes ${spec.circuitId}`)
+    const deviceId = await deviceIdOf(BigInt(b.device.x), BigInt(b.device.y))
+    if (!spec.deviceIds.includes(deviceId.toString()))
+      throw new StreamBatchError('foreign-device', `device ${deviceId.toString().slice(0, 12)}… does not feed stream ${spec.streamId}`)
+    if (!(await c.deviceRegistered(deviceId)))
+      throw new StreamBatchError('unregistered-device', `device ${deviceId.toString().slice(0, 12)}… is not registered (or was revoked)`)
+    const first = b.times[0]!
+    const last = b.times.at(-1)!
+    if (first < spec.start) throw new StreamBatchError('before-stream', `the batch starts at ${first}, before the stream (${spec.start})`)
+    if (last > now() + CLOCK_SKEW_S)
+      throw new StreamBatchError('from-the-future', `the batch ends at ${last}, more than ${CLOCK_SKEW_S} s after the node's clock`)
+    const window = windowOf(spec, first)
+    if (last >= window.end)
+      throw new StreamBatchError(
+        'straddles-window',
+        `readings from ${first} to ${last} cross the end of window ${window.index} (${window.end})`,
+      )
+    const stored = c.store.window(spec.streamId, window.index)
+    if (now() >= window.end + spec.graceS || (stored !== undefined && stored.state !== 'open'))
+      throw new StreamBatchError('window-closed', `window ${window.index} is closed`)
+    const series = c.store.series(spec.streamId, b.seriesId)
+    if (series !== undefined) {
+      if (series.window === window.index && b.batchIndex < series.nextIndex && first <= series.lastTime)
+        throw new StreamBatchError('replayed', `batch ${b.batchIndex} of window ${window.index} was already taken`)
+      if (first <= series.lastTime || window.index < series.window)
+        throw new StreamBatchError('out-of-order', `the batch starts at ${first}, not after the series' last reading (${series.lastTime})`)
+    }
+    const expected = series !== undefined && series.window === window.index ? series.nextIndex : 0
+    if (b.batchIndex !== expected)
+      throw new StreamBatchError('out-of-order', `batch index ${b.batchIndex} where ${expected} was expected in window ${window.index}`)
+    const params = sensorStatsParams(spec.circuitId)
+    let commitment: bigint
+    try {
+      commitment = await computeBatchCommitment({ values: b.values.map(BigInt), times: b.times.map(BigInt) }, BigInt(b.salt), params)
+    } catch (err) {
+      if (err instanceof BatchInputError) throw new StreamBatchError('invalid-readings', err.message, { cause: err })
+      throw err
+    }
+    const signature = { R8x: BigInt(b.signature.R8x), R8y: BigInt(b.signature.R8y), S: BigInt(b.signature.S) }
+    const key = { Ax: BigInt(b.device.x), Ay: BigInt(b.device.y) }
+    if (!(await verifyBatchSignature(key, commitment, BigInt(b.seriesId), BigInt(b.batchIndex), signature)))
+      throw new StreamBatchError('bad-signature', `batch ${b.batchIndex} is not signed by its device's key`)
+    return { b, window }
+  }
+
+  async function one(spec: StreamSpec, line: string): Promise<IngestResult> {
+    try {
+      // Shape first, outside the series' queue, to find which queue the batch belongs to.
+      const seriesId = (JSON.parse(line) as { seriesId?: unknown }).seriesId
+      const key = `${spec.streamId}:${typeof seriesId === 'string' ? seriesId : ''}`
+      const run = (queues.get(key) ?? Promise.resolve()).then(async () => {
+        const { b, window } = await check(spec, line)
+        const record: WindowRecord = c.store.accept({
+          streamId: spec.streamId,
+          window: window.index,
+          seriesId: b.seriesId,
+          batchIndex: b.batchIndex,
+          firstTime: b.times[0]!,
+          lastTime: b.times.at(-1)!,
+          count: b.times.length,
+          line: JSON.stringify(b),
+        })
+        if (record.readings >= spec.maxReadings && record.state === 'open')
+          c.store.setWindow(spec.streamId, window.index, { state: 'full' })
+        return { ok: true as const, window: window.index, seriesId: b.seriesId, batchIndex: b.batchIndex, readings: b.times.length }
+      })
+      queues.set(
+        key,
+        run.catch(() => undefined),
+      )
+      return await run
+    } catch (err) {
+      if (err instanceof StreamBatchError) return { ok: false, reason: err.reason, message: err.message }
+      if (err instanceof SyntaxError) return { ok: false, reason: 'malformed', message: `malformed: not JSON: ${err.message}` }
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+        return { ok: false, reason: 'replayed', message: 'replayed: this batch was already taken' }
+      throw err
+    }
+  }
+
+  return {
+    /** Checks and stores each line (one signed batch per line); one result per line, in order. */
+    async ingest(streamId: string, lines: readonly string[]): Promise<IngestResult[]> {
+      const spec = c.store.stream(streamId)
+      if (spec === undefined) throw new UnknownStreamError(streamId)
+      return Promise.all(lines.filter((l) => l.trim() !== '').map((l) => one(spec, l)))
+    },
+  }
+}
+
+export type StreamIngest = ReturnType<typeof createStreamIngest>

@@ -1,0 +1,184 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { expect } from 'chai'
+import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
+import { deviceCreateCommand, deviceRegisterCommand, startNode, type AssayNode } from '../../cli/index.js'
+import { deviceKeyFromFile, type DeviceKey } from '../../circuits/index.js'
+import { DEV_MNEMONIC, loadConfig, type SignedBatch } from '../../core/index.js'
+import { createChainClient } from '../../contracts/index.js'
+import { createStreamFeed, type IngestResult, type StreamFeed, type WindowRecord } from '../../pipelines/index.js'
+import { createAssayClient } from '../../sdk/index.js'
+import { downloadDataset } from '../../sdk/node.js'
+import { caught } from '../helpers/errors.js'
+
+const quiet = { out: () => undefined, err: () => undefined }
+const WINDOW = 6
+const CIRCUIT = 'sensor-stats-b16-v1'
+
+interface StreamView {
+  streamId: string
+  start: number
+  lastReading: number | null
+  windowsPublished: number
+  windows: WindowRecord[]
+}
+
+/** A device streams live for several short windows over HTTP; each window is published, proven and anchored. */
+describe('data streams through a running node (live batches → windows → subscriptions)', function () {
+  this.timeout(600_000)
+  let dir: string
+  let node: AssayNode
+  let device: DeviceKey
+  let stranger: DeviceKey
+  let stream: { streamId: string; start: number }
+  const post = async (path: string, body: unknown): Promise<Response> =>
+    fetch(new URL(path, node.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const push = async (batches: SignedBatch[]): Promise<{ status: number; results: IngestResult[] }> => {
+    const res = await fetch(new URL(`/streams/${stream.streamId}/readings`, node.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: batches.map((b) => JSON.stringify(b)).join('\n'),
+    })
+    return { status: res.status, results: ((await res.json()) as { results: IngestResult[] }).results }
+  }
+  const view = async (): Promise<StreamView> => (await (await fetch(new URL(`/streams/${stream.streamId}`, node.url))).json()) as StreamView
+  const feedFor = (keys: DeviceKey[], from?: number): StreamFeed =>
+    createStreamFeed({
+      devices: keys,
+      metrics: ['temperature'],
+      circuitId: CIRCUIT,
+      stream: { start: stream.start, windowLength: WINDOW },
+      interval: 1,
+      ...(from !== undefined ? { from } : {}),
+    })
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'assay-streams-'))
+    node = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node') }), port: 0 }, () => undefined)
+    for (const label of ['window-sensor', 'stranger']) {
+      await deviceCreateCommand({ out: join(dir, `${label}.key.json`), label }, quiet)
+      await deviceRegisterCommand(join(dir, `${label}.key.json`), { node: node.url }, quiet)
+    }
+    const keyFile = async (label: string) => deviceKeyFromFile(JSON.parse(await readFile(join(dir, `${label}.key.json`), 'utf8')))
+    device = await keyFile('window-sensor')
+    stranger = await keyFile('stranger')
+    const res = await post('/streams', {
+      title: 'Window sensor, live',
+      windowSeconds: WINDOW,
+      periodSeconds: 2 * WINDOW,
+      price: '1000000000000000',
+      graceSeconds: 2,
+      deviceIds: [device.deviceId.toString()],
+      circuitId: CIRCUIT,
+      start: Math.ceil(Date.now() / 1000) + 2,
+    })
+    expect(res.status).to.equal(201)
+    stream = (await res.json()) as { streamId: string; start: number }
+  })
+  after(async () => {
+    await node?.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('takes live batches, publishes every window as its own anchored dataset, and sells windows 2–3 to a subscriber of that period', async () => {
+    const feed = feedFor([device])
+    const provider = new JsonRpcProvider(node.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
+    const subscriber = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/3").connect(provider)
+    const market = createChainClient(new NonceManager(subscriber), node.deployment)
+    let subscribed: { start: bigint; end: bigint } | undefined
+    let accepted = 0
+    // Feed windows 0–4 as the clock passes; subscribe while window 2 is open.
+    for (let now = Date.now() / 1000; now < stream.start + 5 * WINDOW; now = Date.now() / 1000) {
+      const batches = await feed.batchesUntil(Math.floor(now))
+      if (batches.length > 0) {
+        const r = await push(batches)
+        expect(r.results.filter((x) => !x.ok)).to.deep.equal([])
+        accepted += batches.reduce((n, b) => n + b.times.length, 0)
+      }
+      if (subscribed === undefined && now >= stream.start + 2 * WINDOW + 0.5)
+        subscribed = await market.subscribe(BigInt(stream.streamId), 1n)
+      await sleep(400)
+    }
+    expect(subscribed).to.deep.include({ start: BigInt(stream.start + 2 * WINDOW), end: BigInt(stream.start + 4 * WINDOW) })
+    const last = await feed.batchesUntil(stream.start + 5 * WINDOW) // window 4's last batch
+    expect((await push(last)).status).to.equal(200)
+    accepted += last.reduce((n, b) => n + b.times.length, 0)
+
+    let v = await view()
+    for (let i = 0; i < 300 && v.windows.filter((w) => w.state === 'published').length < 5; i++, await sleep(500)) v = await view()
+    expect(v.windows.map((w) => [w.index, w.state, w.readings])).to.deep.equal([0, 1, 2, 3, 4].map((i) => [i, 'published', WINDOW]))
+    expect(v.windows.reduce((n, w) => n + w.readings, 0)).to.equal(accepted)
+
+    // Each window is a dataset of its own: stream and window in the manifest and on-chain.
+    const client = createAssayClient({ node: node.url })
+    const datasets = v.windows.map((w) => BigInt(w.datasetId!))
+    for (const [i, id] of datasets.entries()) {
+      expect(await node.chain.windowOf(id)).to.deep.equal({ streamId: BigInt(stream.streamId), windowIndex: BigInt(i) })
+      const { manifest } = await client.verifiedManifest(id, node.chain)
+      expect(manifest.stream).to.deep.equal({ streamId: stream.streamId, windowIndex: i })
+      expect(manifest.stats[0]!.count).to.equal(WINDOW)
+    }
+
+    // Keys: windows 2 and 3 for the subscriber; 1 and 4 refused.
+    const keyFor = async (id: bigint): Promise<string> => {
+      const { manifest } = await client.verifiedManifest(id, node.chain)
+      try {
+        await client.requestKey(subscriber, id, manifest.encryption.keyCommitment)
+        return 'released'
+      } catch (err) {
+        return (err as { errorName?: string }).errorName ?? (err as Error).name
+      }
+    }
+    expect(await Promise.all(datasets.map(keyFor))).to.deep.equal([
+      'NoAccessError',
+      'NoAccessError',
+      'released',
+      'released',
+      'NoAccessError',
+    ])
+    const got = await downloadDataset({
+      client,
+      chain: node.chain,
+      signer: subscriber,
+      datasetId: datasets[2]!,
+      outDir: join(dir, 'window-2'),
+    })
+    expect([got.readings, got.batches]).to.deep.equal([WINDOW, 1])
+    provider.destroy()
+  })
+
+  it('refuses out-of-order, replayed, unsigned, foreign-device, forged, late and future batches, each with its reason', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const from = stream.start + Math.floor((now - stream.start) / WINDOW) * WINDOW // the open window
+    const feed = feedFor([device], from)
+    // One series over three windows: w, w + 1, w + 2 (one batch each).
+    const [b0, b1, b2] = (await feed.batchesUntil(from + 17)).slice(0, 3) as [SignedBatch, SignedBatch, SignedBatch]
+    const reasons = async (batches: SignedBatch[]): Promise<string[]> => (await push(batches)).results.map((r) => (r.ok ? 'ok' : r.reason))
+    const unsigned = { ...b0 } as Partial<SignedBatch>
+    delete unsigned.signature
+    const forged = { ...b0, values: [b0.values[0]! + 1, ...b0.values.slice(1)] }
+    const foreign = (await feedFor([stranger], from).batchesUntil(from + 5))[0]!
+    const late = (await feedFor([device], stream.start).batchesUntil(stream.start + 5))[0]!
+    const future = (await feedFor([device], from + 600).batchesUntil(from + 605))[0]!
+    expect(await reasons([unsigned as SignedBatch, forged, foreign, late, future])).to.deep.equal([
+      'unsigned',
+      'bad-signature',
+      'foreign-device',
+      'window-closed',
+      'from-the-future',
+    ])
+    expect(await reasons([b0])).to.deep.equal(['ok'])
+    expect(await reasons([b0])).to.deep.equal(['replayed'])
+    expect(await reasons([b2])).to.deep.equal(['ok'])
+    const res = await push([b1])
+    expect([res.status, res.results.map((r) => (r.ok ? 'ok' : r.reason))]).to.deep.equal([422, ['out-of-order']])
+    const err = await caught(() =>
+      fetch(new URL('/streams/99/readings', node.url), { method: 'POST', body: '{}' }).then(async (r) => {
+        throw Object.assign(new Error(((await r.json()) as { error: { name: string } }).error.name), { status: r.status })
+      }),
+    )
+    expect([err.message, (err as { status?: number }).status]).to.deep.equal(['UnknownStreamError', 404])
+  })
+})
