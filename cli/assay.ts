@@ -2,7 +2,7 @@
 import '../core/polyfill.js'
 import { Command } from 'commander'
 import { loadConfig } from '../core/index.js'
-import { startNode } from './index.js'
+import { parseDuration, startNode } from './index.js'
 
 const program = new Command()
 program.name('assay').description('Verifiable marketplace for sensor data').version('0.1.0')
@@ -138,6 +138,13 @@ device
     })
   })
 
+const nodeUrl = (opts: { node?: string }): string => {
+  const config = loadConfig()
+  return opts.node ?? `http://${config.host}:${config.port}`
+}
+const devAccount = (opts: { devAccount?: string }): { devAccount?: number } =>
+  opts.devAccount !== undefined ? { devAccount: Number(opts.devAccount) } : {}
+
 program
   .command('simulate')
   .description(
@@ -152,7 +159,22 @@ program
   .option('--start <iso>', 'first reading (default: so that the last reading is now)')
   .option('--seed <n>', 'seed of the values, for a repeatable file (salts stay random)')
   .option('--circuit <id>', 'the SensorStats circuit the batches are signed for')
+  .option('--stream <id>', 'feed this stream live instead of writing a file (batches sent as they complete)')
+  .option('--node <url>', 'the node running the stream (default: http://127.0.0.1:$PORT)')
   .action(async (opts: Record<string, string | string[] | undefined>) => {
+    if (opts.stream !== undefined) {
+      const { streamFeedCommand } = await import('./stream-commands.js')
+      await streamFeedCommand({
+        node: nodeUrl(opts),
+        stream: opts.stream as string,
+        devices: (opts.device as string[] | undefined) ?? [],
+        metrics: opts.metrics as string,
+        interval: opts.interval as string,
+        ...(opts.duration !== '2d' && opts.duration !== undefined ? { duration: opts.duration as string } : {}),
+        ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
+      })
+      return
+    }
     const { simulateCommand } = await import('./simulate-command.js')
     await simulateCommand({
       out: opts.out as string,
@@ -166,13 +188,6 @@ program
       ...(opts.circuit !== undefined ? { circuit: opts.circuit as string } : {}),
     })
   })
-
-const nodeUrl = (opts: { node?: string }): string => {
-  const config = loadConfig()
-  return opts.node ?? `http://${config.host}:${config.port}`
-}
-const devAccount = (opts: { devAccount?: string }): { devAccount?: number } =>
-  opts.devAccount !== undefined ? { devAccount: Number(opts.devAccount) } : {}
 
 program
   .command('list')
@@ -248,6 +263,78 @@ program
       json: opts.json === true,
     })
     if (!report.ok) process.exitCode = 1
+  })
+
+const stream = program.command('stream').description('live data streams: create one, push batches, pull the windows you subscribed to')
+stream
+  .command('create')
+  .description("a stream on the node's account: windows of fixed length, each published as a dataset, sold by subscription")
+  .requiredOption('--title <text>', 'what the stream is')
+  .requiredOption('--device <keyfile...>', 'key files of the devices feeding it (registered with assay device register)')
+  .option('--window <d>', 'window length: 1h, 1d, seconds', '1h')
+  .option('--period <d>', 'access one purchase buys, a whole number of windows (default: 1 day or the window)')
+  .option('--price <eth>', 'price per period', '0.01')
+  .option('--grace <d>', 'how long after its end a window still takes late batches', '60')
+  .option('--max-readings <n>', 'close a window early at this many readings')
+  .option('--circuit <id>', 'the SensorStats circuit the devices sign for')
+  .option('--description <text>', 'longer description')
+  .option('--tags <a,b>', 'comma-separated tags')
+  .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
+  .option('--json', 'print the stream as JSON')
+  .action(async (opts: Record<string, string | string[] | boolean | undefined>) => {
+    const { streamCreateCommand } = await import('./stream-commands.js')
+    const window = opts.window as string
+    await streamCreateCommand({
+      node: nodeUrl(opts),
+      title: opts.title as string,
+      devices: opts.device as string[],
+      window,
+      period:
+        (opts.period as string | undefined) ??
+        (Number(parseDuration(window)) <= 86_400 && 86_400 % Number(parseDuration(window)) === 0 ? '1d' : window),
+      price: opts.price as string,
+      grace: opts.grace as string,
+      ...(opts.maxReadings !== undefined ? { maxReadings: Number(opts.maxReadings) } : {}),
+      ...(opts.circuit !== undefined ? { circuit: opts.circuit as string } : {}),
+      ...(opts.description !== undefined ? { description: opts.description as string } : {}),
+      ...(opts.tags !== undefined ? { tags: opts.tags as string } : {}),
+      json: opts.json === true,
+    })
+  })
+stream
+  .command('push')
+  .description("send a signed-batch file's batches to a stream (each acknowledged once stored)")
+  .argument('<stream>', 'stream id')
+  .argument('<file>', 'signed-batch NDJSON (assay simulate, or your devices)')
+  .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
+  .action(async (id: string, file: string, opts: { node?: string }) => {
+    const { streamPushCommand } = await import('./stream-commands.js')
+    await streamPushCommand(id, file, { node: nodeUrl(opts) })
+  })
+stream
+  .command('pull')
+  .description('download, decrypt and verify every published window your subscription covers')
+  .argument('<stream>', 'stream id')
+  .requiredOption('--out <dir>', 'folder for window-N subfolders')
+  .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
+  .option('--dev-account <n>', "use anvil's test account n (development chain only; else PRIVATE_KEY)")
+  .option('--json', 'print the result as JSON')
+  .action(async (id: string, opts: { out: string; node?: string; devAccount?: string; json?: boolean }) => {
+    const { streamPullCommand } = await import('./stream-commands.js')
+    await streamPullCommand(id, loadConfig(), { node: nodeUrl(opts), out: opts.out, ...devAccount(opts), json: opts.json === true })
+  })
+
+program
+  .command('subscribe')
+  .description('buy access to a stream for a period, from the window now open (renewals extend)')
+  .argument('<stream>', 'stream id')
+  .option('--period <d>', 'how long: 7d, 24h, seconds (rounded up to whole periods)', '7d')
+  .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
+  .option('--dev-account <n>', "use anvil's test account n (development chain only; else PRIVATE_KEY)")
+  .option('--json', 'print the result as JSON')
+  .action(async (id: string, opts: { period: string; node?: string; devAccount?: string; json?: boolean }) => {
+    const { subscribeCommand } = await import('./stream-commands.js')
+    await subscribeCommand(id, loadConfig(), { node: nodeUrl(opts), period: opts.period, ...devAccount(opts), json: opts.json === true })
   })
 
 program

@@ -19,3 +19,14 @@ export { buyerWallet, connectChain, withDataset } from './wallet.js'
 export type { ChainAccess } from './wallet.js'
 export { demoCommand } from './demo-command.js'
 export { recomputeQuality } from './recompute-quality.js'
+export {
+  pushBatches,
+  streamCreateCommand,
+  streamFeedCommand,
+  StreamPushError,
+  streamPullCommand,
+  streamPushCommand,
+  streamView,
+  subscribeCommand,
+} from './stream-commands.js'
+export type { StreamView } from './stream-commands.js'

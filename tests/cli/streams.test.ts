@@ -1,10 +1,18 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
-import { deviceCreateCommand, deviceRegisterCommand, startNode, type AssayNode } from '../../cli/index.js'
+import {
+  deviceCreateCommand,
+  deviceRegisterCommand,
+  startNode,
+  streamPullCommand,
+  streamPushCommand,
+  subscribeCommand,
+  type AssayNode,
+} from '../../cli/index.js'
 import { deviceKeyFromFile, type DeviceKey } from '../../circuits/index.js'
 import { DEV_MNEMONIC, loadConfig, type SignedBatch } from '../../core/index.js'
 import { createChainClient } from '../../contracts/index.js'
@@ -180,5 +188,32 @@ describe('data streams through a running node (live batches → windows → subs
       }),
     )
     expect([err.message, (err as { status?: number }).status]).to.deep.equal(['UnknownStreamError', 404])
+  })
+
+  it('works from the CLI: stream push of a signed file, subscribe for a period, stream pull of the windows it covers', async () => {
+    const config = loadConfig({ ASSAY_DATA_DIR: join(dir, 'cli') })
+    const now = Math.floor(Date.now() / 1000)
+    const window = Math.floor((now - stream.start) / WINDOW)
+    const from = stream.start + window * WINDOW
+    const bought = await subscribeCommand(stream.streamId, config, { node: node.url, period: '12', devAccount: 4 }, quiet)
+    expect([Number(bought.start), Number(bought.end)]).to.deep.equal([from, from + 2 * WINDOW])
+    const file = join(dir, 'window.ndjson')
+    const batches = await feedFor([device], from).batchesUntil(from + WINDOW - 1)
+    await writeFile(file, batches.map((b) => JSON.stringify(b)).join('\n'))
+    expect(await streamPushCommand(stream.streamId, file, { node: node.url }, quiet)).to.deep.equal({
+      accepted: batches.length,
+      rejected: 0,
+    })
+    let v = await view()
+    for (let i = 0; i < 200 && v.windows.find((w) => w.index === window)?.state !== 'published'; i++, await sleep(300)) v = await view()
+    const pulled = await streamPullCommand(stream.streamId, config, { node: node.url, out: join(dir, 'pulled'), devAccount: 4 }, quiet)
+    expect(pulled.pulled).to.deep.equal([window])
+    expect(pulled.noAccess).to.include.members([0, 1, 2, 3, 4])
+    const series = JSON.parse(await readFile(join(dir, 'pulled', `window-${window}`, 'series.json'), 'utf8')) as Array<{ seriesId: string }>
+    expect(series.map((x) => x.seriesId)).to.include(batches[0]!.seriesId)
+    // Pulling again skips what is already there.
+    expect(
+      (await streamPullCommand(stream.streamId, config, { node: node.url, out: join(dir, 'pulled'), devAccount: 4 }, quiet)).skipped,
+    ).to.deep.equal([window])
   })
 })

@@ -1,0 +1,264 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { formatEther, parseEther } from 'ethers'
+import { AssayError, ConfigError, type AssayConfig, type SignedBatch } from '../core/index.js'
+import { createChainClient } from '../contracts/index.js'
+import { createStreamFeed, type IngestResult, type StreamSpec, type WindowRecord } from '../pipelines/index.js'
+import { AssayApiError, createAssayClient } from '../sdk/index.js'
+import { downloadDataset } from '../sdk/node.js'
+import { readDeviceKeyFile } from './device-command.js'
+import { parseDuration } from './publish-command.js'
+import { buyerWallet, connectChain } from './wallet.js'
+
+type Io = { out: (s: string) => void; err: (s: string) => void }
+const stdio: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }
+
+/** The node refused some of the batches pushed to a stream (the others were kept). */
+export class StreamPushError extends AssayError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'StreamPushError'
+  }
+}
+
+export interface StreamView extends StreamSpec {
+  lastReading: number | null
+  windowsPublished: number
+  windows: WindowRecord[]
+}
+
+async function call<T>(node: string, path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+  let res: Response
+  try {
+    res = await fetch(new URL(path, node), init)
+  } catch (err) {
+    throw new AssayApiError(0, 'NetworkError', `cannot reach ${node}`, { cause: err })
+  }
+  const body = (await res.json()) as T & { error?: { name: string; message: string } }
+  if (!res.ok && res.status !== 422)
+    throw new AssayApiError(res.status, body.error?.name ?? 'HttpError', body.error?.message ?? res.statusText)
+  return { status: res.status, body }
+}
+
+export const streamView = async (node: string, streamId: string): Promise<StreamView> =>
+  (await call<StreamView>(node, `/streams/${encodeURIComponent(streamId)}`)).body
+
+/** `assay stream create`: a stream on the node's account, fed by the given device keys. */
+export async function streamCreateCommand(
+  o: {
+    node: string
+    title: string
+    devices: string[]
+    window: string
+    period?: string
+    price: string
+    grace?: string
+    maxReadings?: number
+    circuit?: string
+    description?: string
+    tags?: string
+    json?: boolean
+  },
+  io: Io = stdio,
+): Promise<StreamSpec & { txHash: string }> {
+  if (o.devices.length === 0) throw new ConfigError('--device', 'at least one device key file feeds a stream')
+  const deviceIds = await Promise.all(o.devices.map(async (f) => (await readDeviceKeyFile(f)).deviceId.toString()))
+  const { body } = await call<StreamSpec & { txHash: string }>(o.node, '/streams', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      title: o.title,
+      description: o.description ?? '',
+      tags: (o.tags ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+      windowSeconds: Number(parseDuration(o.window)),
+      ...(o.period !== undefined ? { periodSeconds: Number(parseDuration(o.period)) } : {}),
+      price: parseEther(o.price).toString(),
+      ...(o.grace !== undefined ? { graceSeconds: Number(parseDuration(o.grace)) } : {}),
+      ...(o.maxReadings !== undefined ? { maxReadings: o.maxReadings } : {}),
+      ...(o.circuit !== undefined ? { circuitId: o.circuit } : {}),
+      deviceIds,
+    }),
+  })
+  if (o.json === true) io.out(JSON.stringify(body))
+  else
+    io.out(
+      `stream ${body.streamId} created (tx ${body.txHash}): windows of ${body.windowLength} s from ${new Date(body.start * 1000).toISOString()}, ` +
+        `${body.deviceIds.length} device(s), circuit ${body.circuitId}; next: assay simulate --stream ${body.streamId} --device KEYFILE`,
+    )
+  return body
+}
+
+/** Sends signed batches to a stream; one line per refusal. */
+export async function pushBatches(
+  node: string,
+  streamId: string,
+  lines: string[],
+  io: Io,
+): Promise<{ accepted: number; rejected: number }> {
+  let accepted = 0
+  let rejected = 0
+  for (let i = 0; i < lines.length; i += 500) {
+    const chunk = lines.slice(i, i + 500)
+    const { body } = await call<{ results: IngestResult[] }>(node, `/streams/${encodeURIComponent(streamId)}/readings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: chunk.join('\n'),
+    })
+    body.results.forEach((r, j) => {
+      if (r.ok) accepted++
+      else {
+        rejected++
+        io.err(`batch ${i + j + 1}: refused, ${r.message}`)
+      }
+    })
+  }
+  return { accepted, rejected }
+}
+
+/** `assay stream push STREAM FILE`: sends a signed-batch file's batches to a stream. */
+export async function streamPushCommand(
+  streamId: string,
+  file: string,
+  o: { node: string },
+  io: Io = stdio,
+): Promise<{ accepted: number; rejected: number }> {
+  const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '')
+  const r = await pushBatches(o.node, streamId, lines, io)
+  io.out(`${r.accepted} batch(es) acknowledged by stream ${streamId}${r.rejected > 0 ? `, ${r.rejected} refused` : ''}`)
+  if (r.rejected > 0) throw new StreamPushError(`${r.rejected} of ${lines.length} batches were refused (see above); the others were kept`)
+  return r
+}
+
+/**
+ * `assay simulate --stream STREAM`: simulated devices feeding a stream live, one reading per
+ * interval, batches sent as they complete, until `duration` has passed (or forever).
+ */
+export async function streamFeedCommand(
+  o: { node: string; stream: string; devices: string[]; metrics: string; interval: string; duration?: string; seed?: number },
+  io: Io = stdio,
+): Promise<{ accepted: number; rejected: number }> {
+  if (o.devices.length === 0) throw new ConfigError('--device', 'a live feed needs the device key files of the stream')
+  const stream = await streamView(o.node, o.stream)
+  const keys = await Promise.all(o.devices.map((f) => readDeviceKeyFile(f)))
+  const interval = Number(parseDuration(o.interval))
+  const now = Math.floor(Date.now() / 1000)
+  const feed = createStreamFeed({
+    devices: keys,
+    metrics: o.metrics
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean),
+    circuitId: stream.circuitId,
+    stream: { start: stream.start, windowLength: stream.windowLength },
+    interval,
+    from: Math.max(stream.start, now),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+  })
+  const until = o.duration !== undefined ? now + Number(parseDuration(o.duration)) : Infinity
+  const total = { accepted: 0, rejected: 0 }
+  io.err(
+    `feeding stream ${o.stream} from ${keys.length} device(s) every ${interval} s${Number.isFinite(until) ? ` for ${o.duration}` : ' (Ctrl-C stops)'}`,
+  )
+  for (let t = now; t <= until; t = Math.floor(Date.now() / 1000)) {
+    const batches: SignedBatch[] = await feed.batchesUntil(Math.min(t, until))
+    if (batches.length > 0) {
+      const r = await pushBatches(
+        o.node,
+        o.stream,
+        batches.map((b) => JSON.stringify(b)),
+        io,
+      )
+      total.accepted += r.accepted
+      total.rejected += r.rejected
+      io.out(
+        `${new Date(t * 1000).toISOString()}: ${r.accepted} batch(es) acknowledged (${batches.reduce((n, b) => n + b.times.length, 0)} readings)`,
+      )
+    }
+    await sleep(1000)
+  }
+  return total
+}
+
+/** `assay subscribe STREAM --period 7d`: buys the periods covering `period`, from the open window. */
+export async function subscribeCommand(
+  streamId: string,
+  config: AssayConfig,
+  o: { node: string; period: string; devAccount?: number; json?: boolean },
+  io: Io = stdio,
+): Promise<{ streamId: string; subscriber: string; start: string; end: string; txHash: string; paid: string }> {
+  const client = createAssayClient({ node: o.node })
+  const chain = await connectChain(config, client)
+  try {
+    const signer = buyerWallet(config, chain, o.devAccount)
+    const market = createChainClient(signer, chain.deployment)
+    const terms = await market.streamOf(BigInt(streamId))
+    const wanted = parseDuration(o.period)
+    const periods = (wanted + terms.period - 1n) / terms.period
+    const r = await market.subscribe(BigInt(streamId), periods)
+    const result = {
+      streamId,
+      subscriber: await signer.getAddress(),
+      start: r.start.toString(),
+      end: r.end.toString(),
+      txHash: r.txHash,
+      paid: r.amount.toString(),
+    }
+    if (o.json === true) io.out(JSON.stringify(result))
+    else
+      io.out(
+        `subscribed to stream ${streamId} for ${periods} period(s) (${formatEther(r.amount)} paid, tx ${r.txHash}): windows from ` +
+          `${new Date(Number(r.start) * 1000).toISOString()} to ${new Date(Number(r.end) * 1000).toISOString()}`,
+      )
+    return result
+  } finally {
+    chain.close()
+  }
+}
+
+/**
+ * `assay stream pull STREAM --out DIR`: downloads, decrypts and verifies every published window
+ * the subscriber may read into DIR/window-N (windows already there are skipped).
+ */
+export async function streamPullCommand(
+  streamId: string,
+  config: AssayConfig,
+  o: { node: string; out: string; devAccount?: number; json?: boolean },
+  io: Io = stdio,
+): Promise<{ pulled: number[]; skipped: number[]; noAccess: number[] }> {
+  const client = createAssayClient({ node: o.node })
+  const chain = await connectChain(config, client)
+  try {
+    const signer = buyerWallet(config, chain, o.devAccount)
+    const subscriber = await signer.getAddress()
+    const stream = await streamView(o.node, streamId)
+    const result = { pulled: [] as number[], skipped: [] as number[], noAccess: [] as number[] }
+    for (const w of stream.windows.filter((x) => x.state === 'published' && x.datasetId !== null)) {
+      const outDir = join(o.out, `window-${w.index}`)
+      if (existsSync(join(outDir, `dataset-${w.datasetId}.tar`))) {
+        result.skipped.push(w.index)
+        continue
+      }
+      if (!(await chain.reader.hasAccess(subscriber, BigInt(w.datasetId!)))) {
+        result.noAccess.push(w.index)
+        continue
+      }
+      const got = await downloadDataset({ client, chain: chain.reader, signer, datasetId: BigInt(w.datasetId!), outDir })
+      result.pulled.push(w.index)
+      if (o.json !== true)
+        io.out(`window ${w.index} (dataset ${w.datasetId}): ${got.readings} readings in ${got.batches} batches verified → ${outDir}`)
+    }
+    if (o.json === true) io.out(JSON.stringify(result))
+    else
+      io.out(
+        `stream ${streamId}: ${result.pulled.length} window(s) pulled, ${result.skipped.length} already here, ${result.noAccess.length} outside your subscription`,
+      )
+    return result
+  } finally {
+    chain.close()
+  }
+}
