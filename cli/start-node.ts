@@ -20,6 +20,9 @@ import {
   submitPublication,
   createStreamIngest,
   createWindowCloser,
+  READINGS_TOPIC,
+  startMosquitto,
+  startMqttIngest,
   openStreamStore,
   SIMULATION_CIRCUIT,
   type Publication,
@@ -59,6 +62,8 @@ export interface AssayNode {
   url: string
   rpcUrl: string
   redisUrl: string
+  /** The MQTT broker devices publish stream readings to. */
+  mqttUrl: string
   /** Where Assay's contracts are on this chain. */
   deployment: Deployment
   /** The node's own chain client, signing with PRIVATE_KEY (or anvil's first dev account). */
@@ -230,6 +235,19 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
         return ok
       },
     })
+    // Devices may publish over MQTT too: a private mosquitto unless MQTT_URL names a broker.
+    const broker = await startMosquitto({ ...(config.mqttUrl !== undefined ? { url: config.mqttUrl } : {}), dataDir: config.dataDir })
+    stack.push(() => broker.stop())
+    const mqttIngest = await startMqttIngest({
+      url: broker.url,
+      ingest: streamIngest,
+      clientId: `assay-node-${wallet.address.slice(2, 12).toLowerCase()}`,
+      log,
+    })
+    stack.push(() => mqttIngest.stop())
+    log(
+      `mqtt: ${broker.embedded ? `embedded mosquitto at ${broker.url} (pid ${broker.pid})` : `broker at ${broker.url}`}; devices publish to ${READINGS_TOPIC}`,
+    )
     const windowCloser = createWindowCloser({
       store: streamStore,
       workDir: join(config.dataDir, 'streams'),
@@ -296,6 +314,10 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
           } finally {
             client.disconnect()
           }
+        }),
+        mqtt: await probe(broker.embedded, () => {
+          if (!mqttIngest.client.connected) throw new Error(`not connected to ${broker.url}`)
+          return Promise.resolve({ url: broker.url, subscribed: READINGS_TOPIC })
         }),
         ipfs: await probe(true, () => {
           const libp2p = helia.helia.libp2p
@@ -378,6 +400,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       url,
       rpcUrl: chainUrl,
       redisUrl: redis.url,
+      mqttUrl: broker.url,
       deployment,
       chain,
       helia,

@@ -38,6 +38,7 @@ const envSchema = z.object({
     .optional(),
   ANVIL_PORT: port.default(0),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  MQTT_URL: url(['mqtt:', 'mqtts:', 'ws:', 'wss:']).optional(),
   IPFS_LISTEN: z.string().min(1).default('/ip4/127.0.0.1/tcp/0'),
   IPFS_PEERS: z
     .string()
@@ -73,6 +74,8 @@ export interface AssayConfig {
   anvilPort: number
   /** External Redis; when absent the node spawns a private redis-server. */
   redisUrl?: string
+  /** External MQTT broker for stream readings; when absent the node spawns a private mosquitto. */
+  mqttUrl?: string
   /** libp2p listen multiaddr for the embedded Helia node. */
   ipfsListen: string
   /** IPFS peers dialled at start (other Assay nodes, a storage node); blocks are fetched from them over bitswap. */
@@ -119,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
     privateKey: e.PRIVATE_KEY as `0x${string}` | undefined,
     anvilPort: e.ANVIL_PORT,
     redisUrl: e.REDIS_URL,
+    ...(e.MQTT_URL !== undefined ? { mqttUrl: e.MQTT_URL } : {}),
     ipfsListen: e.IPFS_LISTEN,
     ipfsPeers: e.IPFS_PEERS.split(',')
       .map((a) => a.trim())

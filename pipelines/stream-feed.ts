@@ -13,6 +13,8 @@ export interface StreamFeedOptions {
   interval: number
   /** Time of the first reading (default: the stream's start). */
   from?: number
+  /** Readings per batch a device sends (default and at most: the circuit's B). */
+  batchReadings?: number
   seed?: number
 }
 
@@ -40,6 +42,7 @@ export function createStreamFeed(o: StreamFeedOptions) {
   const unknown = o.metrics.filter((m) => SIMULATED_METRICS[m] === undefined)
   if (unknown.length > 0 || o.metrics.length === 0) throw new SimulationError(`unknown metrics: ${unknown.join(', ') || '(none given)'}`)
   const params = sensorStatsParams(o.circuitId)
+  const cut = Math.max(1, Math.min(o.batchReadings ?? params.batchSize, params.batchSize))
   let state = (o.seed ?? Date.now()) >>> 0
   const rand = (): number => {
     state = (state + 0x6d2b79f5) >>> 0
@@ -112,7 +115,7 @@ export function createStreamFeed(o: StreamFeedOptions) {
           const clamped = Math.min(m.validRange[1], Math.max(m.validRange[0], v))
           f.times.push(BigInt(f.next))
           f.values.push(encodeValue(clamped.toFixed(m.scale), { scale: m.scale, offset: m.offset }))
-          if (f.times.length === params.batchSize) await flush(f, out)
+          if (f.times.length === cut) await flush(f, out)
         }
         // The next reading belongs to a later window: this window's last batch is complete.
         if (windowOf(f.next) !== f.window) {

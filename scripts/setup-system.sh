@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages Assay needs that npm cannot: redis-server (embedded Redis),
-# fonts-dejavu-core (text in sharp-rendered charts) and chromium (the web app's browser tests;
-# Playwright's own browser download does not work here). Does nothing when they are present.
+# fonts-dejavu-core (text in sharp-rendered charts), mosquitto (the embedded MQTT broker for stream
+# readings) and chromium (the web app's browser tests; Playwright's own browser download does not
+# work here). Does nothing when they are present.
 # As root it installs them with apt-get; otherwise it prints the one line to run.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ if ! fc-list 2>/dev/null | grep -qi dejavu && [ ! -d /usr/share/fonts/truetype/d
 fi
 
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || [ -n "${MQTT_URL:-}" ] || missing+=(mosquitto)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -16,7 +16,15 @@ import {
 import { deviceKeyFromFile, type DeviceKey } from '../../circuits/index.js'
 import { DEV_MNEMONIC, loadConfig, type SignedBatch } from '../../core/index.js'
 import { createChainClient } from '../../contracts/index.js'
-import { createStreamFeed, type IngestResult, type StreamFeed, type WindowRecord } from '../../pipelines/index.js'
+import mqtt from 'mqtt'
+import {
+  createStreamFeed,
+  readingsTopic,
+  type IngestResult,
+  type MqttAck,
+  type StreamFeed,
+  type WindowRecord,
+} from '../../pipelines/index.js'
 import { createAssayClient } from '../../sdk/index.js'
 import { downloadDataset } from '../../sdk/node.js'
 import { caught } from '../helpers/errors.js'
@@ -215,5 +223,34 @@ describe('data streams through a running node (live batches → windows → subs
     expect(
       (await streamPullCommand(stream.streamId, config, { node: node.url, out: join(dir, 'pulled'), devAccount: 4 }, quiet)).skipped,
     ).to.deep.equal([window])
+  })
+
+  it('takes batches over MQTT too: acknowledged on the response topic once stored, refusals with their reasons', async () => {
+    const client = await mqtt.connectAsync(node.mqttUrl, { protocolVersion: 5, clientId: 'test-device' })
+    try {
+      const acks: Array<{ correlation: string; ack: MqttAck }> = []
+      client.on('message', (_topic, payload, packet) =>
+        acks.push({ correlation: packet.properties?.correlationData?.toString() ?? '', ack: JSON.parse(payload.toString()) as MqttAck }),
+      )
+      await client.subscribeAsync('test-device/acks', { qos: 1 })
+      const now = Math.floor(Date.now() / 1000)
+      const from = stream.start + Math.floor((now - stream.start) / WINDOW) * WINDOW
+      const batches = await feedFor([device], from).batchesUntil(from + WINDOW - 1)
+      const send = (id: string, body: SignedBatch[]) =>
+        client.publishAsync(readingsTopic(stream.streamId), body.map((b) => JSON.stringify(b)).join('\n'), {
+          qos: 1,
+          properties: { responseTopic: 'test-device/acks', correlationData: Buffer.from(id) },
+        })
+      await send('first', batches)
+      await send('again', batches)
+      for (let i = 0; i < 100 && acks.length < 2; i++) await sleep(100)
+      const byId = Object.fromEntries(acks.map((a) => [a.correlation, a.ack]))
+      expect(byId.first).to.deep.include({ accepted: batches.length, rejected: 0 })
+      expect(byId.again!.results.map((r) => (r.ok ? 'ok' : r.reason))).to.deep.equal(batches.map(() => 'replayed'))
+      const v = await view()
+      expect(v.lastReading).to.equal(batches.at(-1)!.times.at(-1))
+    } finally {
+      await client.endAsync()
+    }
   })
 })

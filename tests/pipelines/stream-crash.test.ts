@@ -1,0 +1,97 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { expect } from 'chai'
+import { deviceCreateCommand, deviceRegisterCommand } from '../../cli/index.js'
+import { deviceKeyFromFile } from '../../circuits/index.js'
+import { createStreamFeed, type IngestResult, type WindowRecord } from '../../pipelines/index.js'
+import { runNode, stopNode, stopOrphans, type RunningNode } from '../helpers/node-process.js'
+
+const quiet = { out: () => undefined, err: () => undefined }
+const WINDOW = 12
+
+describe('streams survive a node killed mid-window (assay node as a process)', function () {
+  this.timeout(600_000)
+  let root: string
+  const nodes: RunningNode[] = []
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'assay-stream-crash-'))
+  })
+  afterEach(async () => {
+    for (const n of nodes.splice(0)) {
+      await stopNode(n)
+      await stopOrphans(n.pids)
+    }
+  })
+  after(() => rm(root, { recursive: true, force: true }))
+
+  it('keeps every acknowledged reading: after a SIGKILL mid-window and a restart the window is published with all of them', async () => {
+    const dataDir = join(root, 'node')
+    const first = await runNode(dataDir)
+    nodes.push(first)
+    const keyFile = join(root, 'sensor.key.json')
+    await deviceCreateCommand({ out: keyFile, label: 'sensor' }, quiet)
+    await deviceRegisterCommand(keyFile, { node: first.url }, quiet)
+    const key = await deviceKeyFromFile(JSON.parse(await readFile(keyFile, 'utf8')))
+    const res = await fetch(new URL('/streams', first.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Crash-tested stream',
+        windowSeconds: WINDOW,
+        price: '1000',
+        graceSeconds: 2,
+        deviceIds: [key.deviceId.toString()],
+        circuitId: 'sensor-stats-b16-v1',
+        start: Math.ceil(Date.now() / 1000) + 1,
+      }),
+    })
+    const stream = (await res.json()) as { streamId: string; start: number }
+    // Batches of two readings each, pushed as they complete, until the window is half over.
+    const feed = createStreamFeed({
+      devices: [key],
+      metrics: ['temperature', 'humidity'],
+      circuitId: 'sensor-stats-b16-v1',
+      stream: { start: stream.start, windowLength: WINDOW },
+      interval: 1,
+      batchReadings: 2,
+    })
+    let acked = 0
+    let batches = 0
+    while (Date.now() / 1000 < stream.start + WINDOW / 2) {
+      await sleep(900)
+      const ready = await feed.batchesUntil(Math.floor(Date.now() / 1000))
+      if (ready.length === 0) continue
+      const r = await fetch(new URL(`/streams/${stream.streamId}/readings`, first.url), {
+        method: 'POST',
+        body: ready.map((b) => JSON.stringify(b)).join('\n'),
+      })
+      const results = ((await r.json()) as { results: IngestResult[] }).results
+      for (const [i, x] of results.entries())
+        if (x.ok) {
+          acked += ready[i]!.times.length
+          batches++
+        }
+    }
+    expect(batches).to.be.greaterThan(0)
+    // Mid-window: the node dies without any chance to clean up.
+    first.child.kill('SIGKILL')
+    await new Promise((r) => first.child.once('exit', r))
+    await stopOrphans(first.pids)
+
+    const second = await runNode(dataDir)
+    nodes.push(second)
+    let window: WindowRecord | undefined
+    for (let i = 0; i < 400 && window?.state !== 'published'; i++, await sleep(300)) {
+      const view = (await (await fetch(new URL(`/streams/${stream.streamId}`, second.url))).json()) as { windows: WindowRecord[] }
+      window = view.windows.find((w) => w.index === 0)
+    }
+    expect([window?.state, window?.readings, window?.batches]).to.deep.equal(['published', acked, batches])
+    const page = (await (await fetch(new URL(`/datasets/${window!.datasetId}`, second.url))).json()) as {
+      manifest: { stats: Array<{ count: number }>; stream: unknown }
+    }
+    expect(page.manifest.stats.reduce((n, s) => n + s.count, 0)).to.equal(acked)
+    expect(page.manifest.stream).to.deep.equal({ streamId: stream.streamId, windowIndex: 0 })
+  })
+})
