@@ -1,4 +1,5 @@
 import { buildEddsa } from 'circomlibjs'
+import { verifyEddsaPoseidon } from './babyjub.js'
 import { AssayError } from '../core/index.js'
 import { getCircuitManifest, listCircuits } from './artifact-manifest.js'
 import { getPoseidon } from './key-commitment.js'
@@ -242,12 +243,9 @@ export async function verifyBatchSignature(
   batchIndex: bigint,
   signature: BatchSignature,
 ): Promise<boolean> {
-  const eddsa = await getEddsa()
-  const F = eddsa.F
   const inField = (x: bigint): boolean => x >= 0n && x < SNARK_FIELD
   if (![device.Ax, device.Ay, signature.R8x, signature.R8y, signature.S].every(inField)) return false
-  const message = F.e(await batchMessage(commitment, seriesId, batchIndex))
-  return eddsa.verifyPoseidon(message, { R8: [F.e(signature.R8x), F.e(signature.R8y)], S: signature.S }, [F.e(device.Ax), F.e(device.Ay)])
+  return verifyEddsaPoseidon(await batchMessage(commitment, seriesId, batchIndex), signature, [device.Ax, device.Ay])
 }
 
 /**

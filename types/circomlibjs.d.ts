@@ -26,3 +26,13 @@ declare module 'circomlibjs' {
   }
   export function buildEddsa(): Promise<Eddsa>
 }
+
+declare module 'circomlibjs' {
+  export interface BabyJub {
+    F: BabyJubField
+    Base8: [Uint8Array, Uint8Array]
+    subOrder: bigint
+    mulPointEscalar(point: [Uint8Array, Uint8Array], scalar: bigint): [Uint8Array, Uint8Array]
+  }
+  export function buildBabyjub(): Promise<BabyJub>
+}
