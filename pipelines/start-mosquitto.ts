@@ -57,6 +57,8 @@ export async function startMosquitto(options: { url?: string; dataDir: string; b
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
+      // Small acknowledgements must not wait for Nagle's algorithm.
+      'set_tcp_nodelay true',
       'persistence true',
       `persistence_location ${dir}/`,
       'autosave_interval 1',

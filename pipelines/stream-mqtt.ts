@@ -71,6 +71,8 @@ export async function startMqttIngest(o: {
       })
   }
   client.on('error', (err) => log(`mqtt: ${err.message}`))
+  // Acknowledgements are small: send them at once instead of waiting on Nagle's algorithm.
+  client.on('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true))
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve())
     client.once('error', reject)
