@@ -7,6 +7,8 @@ import { startNode, type AssayNode } from '../../cli/index.js'
 import { loadConfig } from '../../core/index.js'
 import { statsDigestOf } from '../../contracts/index.js'
 import { createAssayClient } from '../../sdk/index.js'
+import { createDeviceKey } from '../../circuits/index.js'
+import { createStreamFeed } from '../../pipelines/index.js'
 import { launchChromium, pageErrors, screenshot } from '../helpers/browser.js'
 import { datasetPath } from '../helpers/datasets.js'
 
@@ -103,8 +105,9 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     await page.getByRole('searchbox', { name: 'Search' }).fill('occupancy')
     await page.getByLabel('Metric').fill('co2')
     await page.getByRole('button', { name: 'Search' }).click()
+    await page.waitForURL(/q=occupancy/)
+    await page.getByRole('heading', { name: '1 dataset' }).waitFor()
     const card = page.getByTestId('dataset-card')
-    await card.first().waitFor()
     expect(await card.count()).to.equal(1)
     expect(await card.locator('.price').textContent()).to.equal('0.02 ETH')
     await screenshot(page, '4-marketplace')
@@ -228,6 +231,60 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     expect(await tryConnect(undefined)).to.match(/^No wallet No browser wallet found/)
   })
 
+  it('shows a live stream with its windows, and subscribes the connected wallet', async () => {
+    const key = await createDeviceKey()
+    await node.chain.registerDevice(key.Ax, key.Ay, 'web-stream-sensor')
+    const start = Math.floor(Date.now() / 1000) - 16
+    const res = await fetch(new URL('/streams', node.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Office air, live',
+        windowSeconds: 8,
+        periodSeconds: 16,
+        price: '1000000000000000',
+        graceSeconds: 60,
+        maxReadings: 8, // window 0 fills at once and is published without waiting for its grace
+        deviceIds: [key.deviceId.toString()],
+        circuitId: 'sensor-stats-b16-v1',
+        start,
+      }),
+    })
+    const stream = (await res.json()) as { streamId: string }
+    const feed = createStreamFeed({
+      devices: [key],
+      metrics: ['temperature'],
+      circuitId: 'sensor-stats-b16-v1',
+      stream: { start, windowLength: 8 },
+      interval: 1,
+      batchReadings: 4,
+    })
+    const batches = (await feed.batchesUntil(start + 9)).filter((b) => b.times[0]! < start + 8)
+    const pushed = await fetch(new URL(`/streams/${stream.streamId}/readings`, node.url), {
+      method: 'POST',
+      body: batches.map((b) => JSON.stringify(b)).join('\n'),
+    })
+    expect(pushed.status).to.equal(200)
+
+    await page.goto(`${node.url}/#/streams`)
+    await page.getByTestId('streams-table').waitFor()
+    expect(await page.getByTestId('streams-table').getByRole('link', { name: 'Office air, live' }).count()).to.equal(1)
+    await page.getByRole('link', { name: 'Office air, live' }).click()
+    await page.locator('[data-window="0"] .badge.ok').waitFor({ timeout: 60_000 })
+    expect(await page.getByTestId('live-state').textContent()).to.equal('● live')
+    expect(await page.getByTestId('windows-published').textContent()).to.equal('1')
+    await page.getByTestId('subscribe').click()
+    await page.locator('[data-testid=subscription] .alert.success').waitFor({ timeout: 30_000 })
+    expect(await page.getByTestId('access-0').textContent()).to.equal('—')
+    await screenshot(page, '12-stream')
+    // The window's own page says where it belongs.
+    await page.locator('[data-window="0"] a').click()
+    await page.getByTestId('stream-window').waitFor()
+    expect(await page.getByTestId('stream-window').textContent()).to.match(
+      /^Window 0 of stream #\d+: readable with a subscription that covers it\.$/,
+    )
+  })
+
   it('fits a phone screen and raised no uncaught errors in any page', async () => {
     const phone = await context.newPage()
     await phone.setViewportSize({ width: 390, height: 844 })
@@ -235,7 +292,7 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     await phone.getByTestId('dataset-card').first().waitFor()
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
     expect(overflow).to.equal(0)
-    await screenshot(phone, '12-marketplace-phone')
+    await screenshot(phone, '13-marketplace-phone')
     await phone.close()
     expect(errors).to.deep.equal([])
   })

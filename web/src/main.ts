@@ -11,6 +11,7 @@ import { walletWidget } from './wallet-widget.js'
 const PAGES: Record<string, { load: () => Promise<Page>; title: string }> = {
   '': { load: () => import('./pages/marketplace-page.js').then((m) => m.marketplacePage), title: 'Marketplace' },
   datasets: { load: () => import('./pages/dataset-page.js').then((m) => m.datasetPage), title: 'Dataset' },
+  streams: { load: () => import('./pages/streams-page.js').then((m) => m.streamsPage), title: 'Streams' },
   sell: { load: () => import('./pages/sell-page.js').then((m) => m.sellPage), title: 'Sell' },
   audit: { load: () => import('./pages/audit-page.js').then((m) => m.auditPage), title: 'Audit' },
   node: { load: () => import('./pages/node-page.js').then((m) => m.nodePage), title: 'Node' },
@@ -21,6 +22,7 @@ function shell(ctx: AppContext | undefined): HTMLElement {
     'nav',
     { 'aria-label': 'Main' },
     h('a', { href: '#/', 'data-nav': '' }, 'Marketplace'),
+    h('a', { href: '#/streams', 'data-nav': 'streams' }, 'Streams'),
     h('a', { href: '#/sell', 'data-nav': 'sell' }, 'Sell'),
     h('a', { href: '#/audit', 'data-nav': 'audit' }, 'Audit'),
     h('a', { href: '#/node', 'data-nav': 'node' }, 'Node'),

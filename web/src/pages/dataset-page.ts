@@ -7,7 +7,7 @@ import type { AppContext } from '../app-context.js'
 import { actionButton, errorAlert, notice, qualityBadge, saveBytes, spinner } from '../components.js'
 import { h, mount, progressBar } from '../dom.js'
 import { deviceName, formatBytes, formatDate, formatDuration, formatNumber, formatPrice, shortHex } from '../format.js'
-import type { Page } from '../router.js'
+import { href, type Page } from '../router.js'
 import { runVerifier } from '../run-verifier.js'
 import { provenanceTimeline } from './provenance-timeline.js'
 import { QUALITY_EXPLANATIONS } from './quality-explanations.js'
@@ -161,7 +161,15 @@ function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, sig
             h('strong', { class: 'price' }, formatPrice(listing.price, listing.paymentToken)),
             ` · ${listing.accessPeriod === 0 ? 'perpetual access' : `access for ${formatDuration(listing.accessPeriod)}`}`,
           )
-        : h('p', null, 'Not for sale.'),
+        : manifest.stream !== undefined
+          ? h(
+              'p',
+              { 'data-testid': 'stream-window' },
+              `Window ${manifest.stream.windowIndex} of `,
+              h('a', { href: href(`streams/${manifest.stream.streamId}`) }, `stream #${manifest.stream.streamId}`),
+              ': readable with a subscription that covers it.',
+            )
+          : h('p', null, 'Not for sale.'),
     )
     const state = ctx.wallet.state()
     if (state.kind === 'none') return mount(panel, head, h('p', null, 'Connect a wallet (top right) to buy access and download.'))

@@ -1,0 +1,260 @@
+import { createChainClient, type StreamRecord } from '../../../contracts/index.js'
+import type { AppContext } from '../app-context.js'
+import { actionButton, errorAlert, notice, spinner } from '../components.js'
+import { field, h, mount } from '../dom.js'
+import { formatDate, formatDuration, formatPrice } from '../format.js'
+import { href, type Page } from '../router.js'
+
+/** A stream as GET /streams/:id shows it (pipelines' StreamSpec plus live state). */
+interface StreamView {
+  streamId: string
+  title: string
+  description: string
+  tags: string[]
+  circuitId: string
+  start: number
+  windowLength: number
+  graceS: number
+  deviceIds: string[]
+  lastReading: number | null
+  windowsPublished: number
+  windows?: Array<{ index: number; state: string; readings: number; batches: number; datasetId: string | null }>
+}
+
+async function getJson<T>(ctx: AppContext, path: string): Promise<T> {
+  const res = await fetch(new URL(path, ctx.node))
+  const body = (await res.json()) as T & { error?: { name: string; message: string } }
+  if (!res.ok) throw Object.assign(new Error(body.error?.message ?? res.statusText), { name: body.error?.name ?? 'HttpError' })
+  return body
+}
+
+const ago = (unix: number | null): string => {
+  if (unix === null) return 'no readings yet'
+  const s = Math.max(0, Math.round(Date.now() / 1000 - unix))
+  return s < 90 ? `${s} s ago` : `${formatDuration(s)} ago`
+}
+/** Live while the newest reading is at most two windows old. */
+const isLive = (s: StreamView): boolean => s.lastReading !== null && Date.now() / 1000 - s.lastReading < 2 * s.windowLength + s.graceS
+
+function liveBadge(s: StreamView): HTMLElement {
+  return h('span', { class: `badge ${isLive(s) ? 'ok' : ''}`, 'data-testid': 'live-state' }, isLive(s) ? '● live' : 'idle')
+}
+
+/** Streams: the node's live feeds, each an open-ended sequence of proven windows sold by subscription. */
+export const streamsPage: Page = async (root, ctx, route, signal) => {
+  if (route.path[1] !== undefined) return streamPage(root, ctx, route.path[1], signal)
+  mount(root, h('h1', null, 'Streams'), spinner('Loading streams…'))
+  try {
+    const { streams } = await getJson<{ streams: StreamView[] }>(ctx, '/streams')
+    mount(
+      root,
+      h('h1', null, 'Streams'),
+      h(
+        'p',
+        { class: 'lead' },
+        'Live sensor feeds. Every closed window becomes a dataset of its own — proven, encrypted, anchored — and a subscription gives you every window in the period you pay for, including windows published later.',
+      ),
+      streams.length === 0
+        ? h('p', null, 'No streams on this node yet. Create one with ', h('code', null, 'assay stream create'), '.')
+        : h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              { 'data-testid': 'streams-table' },
+              h(
+                'thead',
+                null,
+                h(
+                  'tr',
+                  null,
+                  ...['Stream', 'State', 'Window', 'Devices', 'Last reading', 'Windows published'].map((c) => h('th', { scope: 'col' }, c)),
+                ),
+              ),
+              h(
+                'tbody',
+                null,
+                ...streams.map((s) =>
+                  h(
+                    'tr',
+                    null,
+                    h(
+                      'th',
+                      { scope: 'row' },
+                      h('a', { href: href(`streams/${s.streamId}`) }, s.title),
+                      h('br'),
+                      h('small', null, `#${s.streamId}`),
+                    ),
+                    h('td', null, liveBadge(s)),
+                    h('td', null, formatDuration(s.windowLength)),
+                    h('td', null, String(s.deviceIds.length)),
+                    h('td', null, ago(s.lastReading)),
+                    h('td', null, String(s.windowsPublished)),
+                  ),
+                ),
+              ),
+            ),
+          ),
+    )
+  } catch (err) {
+    mount(root, h('h1', null, 'Streams'), errorAlert(err))
+  }
+}
+
+async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal: AbortSignal): Promise<void> {
+  mount(root, spinner(`Loading stream #${id}…`))
+  let terms: StreamRecord
+  try {
+    terms = await ctx.chain().reader.streamOf(BigInt(id))
+  } catch (err) {
+    return mount(root, h('h1', null, `Stream #${id}`), errorAlert(err))
+  }
+  const status = h('section', { 'aria-live': 'polite', 'data-testid': 'stream-status' })
+  const windows = h('section', { 'aria-labelledby': 'windows-title' })
+  const subscription = h('div', { 'data-testid': 'subscription' })
+  const periods = h('input', { type: 'number', min: 1, max: 1000, step: 1, value: 1, 'data-testid': 'periods' })
+  let covered: { start: bigint; end: bigint } = { start: 0n, end: 0n }
+  let view: StreamView | undefined
+
+  const renderWindows = (): void => {
+    if (view === undefined) return
+    const s = view
+    mount(
+      windows,
+      h('h2', { id: 'windows-title' }, 'Windows'),
+      (s.windows ?? []).length === 0
+        ? h('p', null, 'No readings yet: windows appear as devices send batches.')
+        : h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              { 'data-testid': 'windows-table' },
+              h(
+                'thead',
+                null,
+                h(
+                  'tr',
+                  null,
+                  ...['Window', 'Time (UTC)', 'State', 'Readings', 'Dataset', 'Your access'].map((c) => h('th', { scope: 'col' }, c)),
+                ),
+              ),
+              h(
+                'tbody',
+                null,
+                ...(s.windows ?? []).map((w) => {
+                  const from = s.start + w.index * s.windowLength
+                  const inside = BigInt(from) >= covered.start && BigInt(from + s.windowLength) <= covered.end
+                  return h(
+                    'tr',
+                    { 'data-window': w.index },
+                    h('th', { scope: 'row' }, String(w.index)),
+                    h('td', null, formatDate(from), h('br'), h('small', null, `for ${formatDuration(s.windowLength)}`)),
+                    h(
+                      'td',
+                      null,
+                      h('span', { class: `badge ${w.state === 'published' ? 'ok' : w.state === 'failed' ? 'bad' : ''}` }, w.state),
+                    ),
+                    h('td', null, String(w.readings)),
+                    h('td', null, w.datasetId !== null ? h('a', { href: href(`datasets/${w.datasetId}`) }, `#${w.datasetId}`) : '—'),
+                    h('td', { 'data-testid': `access-${w.index}` }, inside ? '✓ subscribed' : '—'),
+                  )
+                }),
+              ),
+            ),
+          ),
+    )
+  }
+  const refresh = async (): Promise<void> => {
+    view = await getJson<StreamView>(ctx, `/streams/${encodeURIComponent(id)}`)
+    mount(
+      status,
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', null, 'State'),
+        h('dd', null, liveBadge(view)),
+        h('dt', null, 'Last reading'),
+        h('dd', { 'data-testid': 'last-reading' }, ago(view.lastReading)),
+        h('dt', null, 'Windows published'),
+        h('dd', { 'data-testid': 'windows-published' }, String(view.windowsPublished)),
+        h('dt', null, 'Devices'),
+        h('dd', null, String(view.deviceIds.length)),
+        h('dt', null, 'Circuit'),
+        h('dd', null, view.circuitId),
+      ),
+    )
+    renderWindows()
+  }
+  const renderSubscription = async (): Promise<void> => {
+    const wallet = ctx.wallet.state()
+    if (wallet.kind === 'none') {
+      covered = { start: 0n, end: 0n }
+      return mount(subscription, h('p', null, 'Connect a wallet (top right) to subscribe.'))
+    }
+    covered = await ctx.chain().reader.subscriptionOf(wallet.address, BigInt(id))
+    renderWindows()
+    mount(
+      subscription,
+      covered.end > 0n
+        ? notice(
+            covered.end * 1000n > BigInt(Date.now()) ? 'success' : 'info',
+            `Your subscription covers windows from ${formatDate(Number(covered.start))} to ${formatDate(Number(covered.end))}.`,
+          )
+        : h('p', null, 'You have no subscription yet.'),
+      h('div', { class: 'row' }, field('Periods', periods, `${formatDuration(Number(terms.period))} each`)),
+      actionButton(
+        covered.end * 1000n > BigInt(Date.now()) ? 'Extend subscription' : 'Subscribe',
+        async () => {
+          const n = Number(periods.value)
+          if (!Number.isInteger(n) || n < 1 || n > 1000)
+            throw Object.assign(new Error('Periods: a whole number from 1 to 1000'), { name: 'ValidationError' })
+          await createChainClient(await ctx.wallet.signer(), ctx.deployment).subscribe(BigInt(id), BigInt(n))
+          await renderSubscription()
+        },
+        { class: 'primary', 'data-testid': 'subscribe' },
+      ),
+    )
+  }
+
+  mount(
+    root,
+    h('p', { class: 'crumbs' }, h('a', { href: href('streams') }, 'Streams'), ` / stream #${id}`),
+    h(
+      'div',
+      { class: 'dataset-head' },
+      h('div', null, h('h1', { 'data-testid': 'stream-title' }, `Stream #${id}`), status),
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'subscribe-title' },
+        h('h2', { id: 'subscribe-title' }, 'Subscribe'),
+        h(
+          'p',
+          { class: 'price-line' },
+          h('strong', { class: 'price' }, formatPrice(terms.pricePerPeriod, terms.paymentToken)),
+          ` per ${formatDuration(Number(terms.period))} · windows of ${formatDuration(Number(terms.windowLength))}`,
+        ),
+        subscription,
+      ),
+    ),
+    windows,
+  )
+  try {
+    await refresh()
+    const title = root.querySelector('[data-testid=stream-title]')
+    if (title !== null && view !== undefined) title.textContent = view.title
+  } catch (err) {
+    mount(status, errorAlert(err))
+  }
+  renderSubscription().catch((err: unknown) => mount(subscription, errorAlert(err)))
+  const off = ctx.wallet.subscribe(() => void renderSubscription().catch((err: unknown) => mount(subscription, errorAlert(err))))
+  const timer = setInterval(() => void refresh().catch(() => undefined), 3000)
+  signal.addEventListener(
+    'abort',
+    () => {
+      clearInterval(timer)
+      off()
+    },
+    { once: true },
+  )
+}
