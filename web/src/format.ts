@@ -8,11 +8,12 @@ export function formatPrice(wei: string | bigint, paymentToken = ZeroAddress): s
   return `${eth.replace(/\.0$/, '')} ETH`
 }
 
+/** `2026-11-22 10:51 UTC`, with seconds when they are not zero (short stream windows). */
 export const formatDate = (unixS: number): string =>
   new Date(unixS * 1000)
     .toISOString()
     .replace('T', ' ')
-    .replace(/:\d\d\.\d+Z$/, ' UTC')
+    .replace(/(:00)?\.\d+Z$/, ' UTC')
 
 export function formatDuration(seconds: number): string {
   if (seconds >= 2 ** 63) return 'forever'
