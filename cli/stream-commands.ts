@@ -247,7 +247,14 @@ export async function streamPullCommand(
         result.noAccess.push(w.index)
         continue
       }
-      const got = await downloadDataset({ client, chain: chain.reader, signer, datasetId: BigInt(w.datasetId!), outDir })
+      const got = await downloadDataset({
+        client,
+        chain: chain.reader,
+        signer,
+        datasetId: BigInt(w.datasetId!),
+        ...(w.manifestCid !== null ? { manifestCid: w.manifestCid } : {}),
+        outDir,
+      })
       result.pulled.push(w.index)
       if (o.json !== true)
         io.out(`window ${w.index} (dataset ${w.datasetId}): ${got.readings} readings in ${got.batches} batches verified → ${outDir}`)

@@ -33,6 +33,8 @@ export interface WindowRecord {
   batches: number
   jobId: string | null
   datasetId: string | null
+  /** The published dataset's manifest (checked by readers against its anchor). */
+  manifestCid: string | null
   detail: string | null
 }
 
@@ -73,7 +75,11 @@ export interface StreamStore {
   openWindows(): WindowRecord[]
   /** Windows handed to publishing, whose job is still to be followed. */
   closingWindows(): WindowRecord[]
-  setWindow(streamId: string, index: number, change: Partial<Pick<WindowRecord, 'state' | 'jobId' | 'datasetId' | 'detail'>>): void
+  setWindow(
+    streamId: string,
+    index: number,
+    change: Partial<Pick<WindowRecord, 'state' | 'jobId' | 'datasetId' | 'manifestCid' | 'detail'>>,
+  ): void
   /** The window's batches as signed lines, in the order they were accepted. */
   windowLines(streamId: string, index: number): string[]
   /** Time of the newest accepted reading of a stream (unix seconds), if any. */
@@ -89,6 +95,7 @@ interface WindowRow {
   batches: number
   job_id: string | null
   dataset_id: string | null
+  manifest_cid: string | null
   detail: string | null
 }
 
@@ -100,6 +107,7 @@ const toWindow = (r: WindowRow): WindowRecord => ({
   batches: r.batches,
   jobId: r.job_id,
   datasetId: r.dataset_id,
+  manifestCid: r.manifest_cid,
   detail: r.detail,
 })
 
@@ -122,7 +130,8 @@ export function openStreamStore(path: string): StreamStore {
       last_time INTEGER NOT NULL, PRIMARY KEY (stream_id, series_id));
     CREATE TABLE IF NOT EXISTS windows (
       stream_id TEXT NOT NULL, idx INTEGER NOT NULL, state TEXT NOT NULL, readings INTEGER NOT NULL DEFAULT 0,
-      batches INTEGER NOT NULL DEFAULT 0, job_id TEXT, dataset_id TEXT, detail TEXT, PRIMARY KEY (stream_id, idx));
+      batches INTEGER NOT NULL DEFAULT 0, job_id TEXT, dataset_id TEXT, manifest_cid TEXT, detail TEXT,
+      PRIMARY KEY (stream_id, idx));
   `)
   const q = {
     addStream: db.prepare('INSERT OR REPLACE INTO streams (stream_id, spec) VALUES (?, ?)'),
@@ -181,6 +190,7 @@ export function openStreamStore(path: string): StreamStore {
         ['state', 'state'],
         ['jobId', 'job_id'],
         ['datasetId', 'dataset_id'],
+        ['manifestCid', 'manifest_cid'],
         ['detail', 'detail'],
       ] as const) {
         if (key in change) {

@@ -53,7 +53,11 @@ export function createWindowCloser(c: WindowCloserComponents) {
     if (w.jobId === null) return
     const status = await c.status(w.jobId)
     if (status?.result !== undefined) {
-      c.store.setWindow(w.streamId, w.index, { state: 'published', datasetId: status.result.datasetId })
+      c.store.setWindow(w.streamId, w.index, {
+        state: 'published',
+        datasetId: status.result.datasetId,
+        manifestCid: status.result.manifestCid,
+      })
       log(`stream ${w.streamId}: window ${w.index} published as dataset ${status.result.datasetId}`)
     } else if (status?.failedReason !== undefined) {
       c.store.setWindow(w.streamId, w.index, { state: 'failed', detail: status.failedReason })

@@ -16,6 +16,8 @@ export interface DownloadOptions {
   /** The buyer's wallet: signs the key request. Not needed when `key` is given. */
   signer?: Signer
   datasetId: bigint
+  /** The manifest's CID when the caller knows it (else the node's catalog names it); checked against the anchor either way. */
+  manifestCid?: string
   outDir: string
   /** A key obtained before; skips the key request. */
   key?: Uint8Array
@@ -40,7 +42,7 @@ export interface DownloadResult {
  * @throws {VerificationError} naming the check that failed
  */
 export async function downloadDataset(o: DownloadOptions): Promise<DownloadResult> {
-  const { manifest, manifestCid } = await o.client.verifiedManifest(o.datasetId, o.chain)
+  const { manifest, manifestCid } = await o.client.verifiedManifest(o.datasetId, o.chain, o.manifestCid)
   let key = o.key
   if (key === undefined) {
     if (o.signer === undefined) throw new VerificationError('key', 'a signer (the buyer’s wallet) or a key is needed')
