@@ -8,6 +8,7 @@ import {
   deviceCreateCommand,
   deviceRegisterCommand,
   startNode,
+  streamFeedCommand,
   streamPullCommand,
   streamPushCommand,
   subscribeCommand,
@@ -221,6 +222,20 @@ describe('data streams through a running node (live batches → windows → subs
     expect(pulled.noAccess).to.include.members([0, 1, 2, 3, 4])
     const series = JSON.parse(await readFile(join(dir, 'pulled', `window-${window}`, 'series.json'), 'utf8')) as Array<{ seriesId: string }>
     expect(series.map((x) => x.seriesId)).to.include(batches[0]!.seriesId)
+    // assay simulate --stream: a live feed from the device's key file, batches sent as windows end.
+    const fed = await streamFeedCommand(
+      {
+        node: node.url,
+        stream: stream.streamId,
+        devices: [join(dir, 'window-sensor.key.json')],
+        metrics: 'humidity',
+        interval: '1',
+        duration: '7',
+      },
+      quiet,
+    )
+    expect(fed.accepted).to.be.at.least(1)
+    expect(fed.rejected).to.equal(0)
     // Pulling again skips what is already there.
     expect(
       (await streamPullCommand(stream.streamId, config, { node: node.url, out: join(dir, 'pulled'), devAccount: 4 }, quiet)).skipped,
