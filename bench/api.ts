@@ -10,18 +10,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { HDNodeWallet, hexlify, JsonRpcProvider, randomBytes, SigningKey } from 'ethers'
-import {
-  buyCommand,
-  deviceCreateCommand,
-  deviceRegisterCommand,
-  publishCommand,
-  simulateCommand,
-  startNode,
-  verifyCommand,
-} from '../cli/index.js'
+import { buyCommand, startNode, verifyCommand } from '../cli/index.js'
 import { DEV_MNEMONIC, loadConfig, parseManifest } from '../core/index.js'
 import { signKeyRequest } from '../contracts/index.js'
 import { sampleManifest } from '../tests/helpers/manifest.js'
+import { publishMeterDataset } from './publish-meter-dataset.js'
 
 const log = (msg: string): void => console.error(`[bench] ${msg}`)
 const quiet = { out: () => undefined, err: () => undefined }
@@ -34,27 +27,9 @@ const node = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node')
 const config = loadConfig({ ASSAY_DATA_DIR: join(dir, 'cli') })
 try {
   // One real dataset of 100 batches.
-  const key = join(dir, 'meter.key.json')
-  await deviceCreateCommand({ out: key, label: 'meter' }, quiet)
-  await deviceRegisterCommand(key, { node: node.url }, quiet)
-  const file = join(dir, 'meter.ndjson')
-  await simulateCommand(
-    {
-      out: file,
-      devices: [key],
-      metrics: 'temperature',
-      readings: 16 * BATCHES,
-      interval: '60',
-      start: '2026-01-01T00:00:00Z',
-      seed: 1,
-      circuit: 'sensor-stats-b16-v1',
-    },
-    quiet,
-  )
+  const { datasetId, seconds } = await publishMeterDataset(node.url, dir, BATCHES)
+  log(`published #${datasetId} (${BATCHES} batches) in ${seconds.toFixed(1)} s`)
   let t = performance.now()
-  const published = await publishCommand(file, { node: node.url, title: 'Meter temperature', price: '0.001' }, quiet)
-  const datasetId = published!.datasetId
-  log(`published #${datasetId} (${BATCHES} batches) in ${((performance.now() - t) / 1000).toFixed(1)} s`)
   await buyCommand(datasetId, config, { node: node.url, devAccount: 2 }, quiet)
   while (node.catalog.get(BigInt(datasetId))?.verification.status !== 'verified') await new Promise((r) => setTimeout(r, 200))
 

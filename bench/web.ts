@@ -13,13 +13,13 @@ import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'vite'
-import { deviceCreateCommand, deviceRegisterCommand, publishCommand, simulateCommand, startNode } from '../cli/index.js'
+import { startNode } from '../cli/index.js'
 import { loadConfig } from '../core/index.js'
 import { encryptEnvelope } from '../storage/node.js'
 import { launchChromium } from '../tests/helpers/browser.js'
+import { publishMeterDataset } from './publish-meter-dataset.js'
 
 const log = (msg: string): void => console.error(`[bench] ${msg}`)
-const quiet = { out: () => undefined, err: () => undefined }
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 100)
 const DECRYPT_MIB = Number(process.env.BENCH_DECRYPT_MIB ?? 64)
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
@@ -29,26 +29,9 @@ const node = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node')
 const browser = await launchChromium()
 try {
   // 1. A 100-batch dataset, verified by the dataset page.
-  const key = join(dir, 'meter.key.json')
-  await deviceCreateCommand({ out: key, label: 'meter' }, quiet)
-  await deviceRegisterCommand(key, { node: node.url }, quiet)
-  const file = join(dir, 'meter.ndjson')
-  await simulateCommand(
-    {
-      out: file,
-      devices: [key],
-      metrics: 'temperature',
-      readings: 16 * BATCHES,
-      interval: '60',
-      start: '2026-01-01T00:00:00Z',
-      seed: 1,
-      circuit: 'sensor-stats-b16-v1',
-    },
-    quiet,
-  )
+  const { datasetId, seconds } = await publishMeterDataset(node.url, dir, BATCHES)
+  log(`published #${datasetId} (${BATCHES} batches) in ${seconds.toFixed(1)} s`)
   let t = performance.now()
-  const { datasetId } = (await publishCommand(file, { node: node.url, title: 'Meter temperature', price: '0.001' }, quiet))!
-  log(`published #${datasetId} (${BATCHES} batches) in ${((performance.now() - t) / 1000).toFixed(1)} s`)
   while (node.catalog.get(BigInt(datasetId)) === undefined) await new Promise((r) => setTimeout(r, 200))
 
   const page = await browser.newPage()

@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import type { Manifest } from '../core/index.js'
-import { decryptEnvelopeWeb, readCarFile } from '../storage/index.js'
+import { concatBytes, decryptEnvelopeWeb, readCarFile } from '../storage/index.js'
 import type { AssayClient } from './assay-client.js'
 import { openArchive, type OpenedArchive } from './open-archive.js'
 
@@ -47,12 +47,7 @@ export async function decryptDataset(o: DecryptDatasetOptions): Promise<Decrypte
     o.onProgress?.('decrypt', size)
   }
   const decryptSeconds = (performance.now() - started) / 1000
-  const archive = new Uint8Array(size)
-  let at = 0
-  for (const p of parts) {
-    archive.set(p, at)
-    at += p.length
-  }
+  const archive = concatBytes(parts)
   o.onProgress?.('verify', size)
   return { archive, decryptSeconds, ...(await openArchive(archive, o.manifest)) }
 }

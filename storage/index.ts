@@ -16,6 +16,7 @@ export { DATA_KEY_BYTES, generateDataKey, InvalidDataKeyError } from './data-key
 export { unwrapKeyWeb } from './unwrap-key-web.js'
 export { decryptEnvelopeWeb } from './decrypt-envelope-web.js'
 export { checkBlock, readCarFile } from './read-car-file.js'
+export { concatBytes } from './concat-bytes.js'
 export {
   ContentCorruptedError,
   ContentNotFoundError,

@@ -1,4 +1,5 @@
 import { SigningKey, getBytes, hexlify } from 'ethers'
+import { concatBytes } from './concat-bytes.js'
 import { KeyUnwrapError } from './errors.js'
 
 // The browser-safe twin of wrap-key.ts's unwrapKey (same wire format, version 1), built on
@@ -9,15 +10,7 @@ const NONCE_BYTES = 12
 const TAG_BYTES = 16
 const INFO = new TextEncoder().encode('assay-ecies-v1')
 
-const concat = (...parts: Uint8Array[]): Uint8Array<ArrayBuffer> => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
+const concat = (...parts: Uint8Array[]): Uint8Array<ArrayBuffer> => concatBytes(parts)
 
 /**
  * Opens a key wrapped by `wrapKey` with the recipient's secp256k1 private key (0x hex or bytes).

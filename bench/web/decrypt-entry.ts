@@ -1,6 +1,6 @@
 // Browser side of bench:web's decryption measurement: the app's WebCrypto decryptor over an
 // envelope fetched from the bench server, fed in 1 MiB pieces as the download path does.
-import { decryptEnvelopeWeb } from '../../storage/index.js'
+import { concatBytes, decryptEnvelopeWeb } from '../../storage/index.js'
 
 async function runDecryptBench(url: string, keyHex: string): Promise<{ bytes: number; seconds: number; sha256: string }> {
   const sealed = new Uint8Array(await (await fetch(url)).arrayBuffer())
@@ -16,12 +16,7 @@ async function runDecryptBench(url: string, keyHex: string): Promise<{ bytes: nu
     bytes += chunk.length
   }
   const seconds = (performance.now() - started) / 1000
-  const whole = new Uint8Array(bytes)
-  let at = 0
-  for (const p of parts) {
-    whole.set(p, at)
-    at += p.length
-  }
+  const whole = concatBytes(parts)
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', whole))
   return { bytes, seconds, sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') }
 }

@@ -20,9 +20,10 @@ import {
 import { parseProofBundle } from '../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../circuits/node.js'
 import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
-import { createChainClient, statsDigestOf } from '../../contracts/index.js'
+import { createChainClient } from '../../contracts/index.js'
 import { auditDataset, createAssayClient } from '../../sdk/index.js'
 import { downloadDataset } from '../../sdk/node.js'
+import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { caught } from '../helpers/errors.js'
 
 const quiet = { out: () => undefined, err: () => undefined }
@@ -153,20 +154,7 @@ describe('buying and auditing through a running node (publish → list → buy �
     const m = (await createAssayClient({ node: node.url }).get(datasetId)).manifest!
     const provider = new JsonRpcProvider(node.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
     try {
-      const anchor = async (manifest: typeof m): Promise<bigint> => {
-        const cid = await node.contentStore.putManifest(manifest)
-        const published = await node.chain.publishDataset({
-          manifestCid: cid.toString(),
-          root: BigInt(manifest.commitments.root),
-          keyCommitment: BigInt(manifest.encryption.keyCommitment),
-          qualityScore: Math.round(manifest.quality.score * 100),
-          statsDigest: statsDigestOf(manifest.stats),
-          deviceIds: manifest.devices.map((d) => BigInt(d.deviceId)),
-          parent: 0n,
-          circuitId: manifest.proofs.circuitId,
-        })
-        return published.datasetId
-      }
+      const anchor = (manifest: typeof m): Promise<bigint> => anchorManifest(node, manifest)
       const audit = async (id: bigint) =>
         (
           await auditDataset({

@@ -5,11 +5,11 @@ import { expect } from 'chai'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startNode, type AssayNode } from '../../cli/index.js'
 import { loadConfig } from '../../core/index.js'
-import { statsDigestOf } from '../../contracts/index.js'
 import { createAssayClient } from '../../sdk/index.js'
 import { createDeviceKey } from '../../circuits/index.js'
 import { createStreamFeed } from '../../pipelines/index.js'
 import { launchChromium, pageErrors, screenshot } from '../helpers/browser.js'
+import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
 
 // The whole product in a real browser: a seller publishes through the Sell page, a buyer finds the
@@ -172,17 +172,7 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     // The publisher anchors a copy of the manifest stating a mean one degree warmer than proven.
     const m = (await createAssayClient({ node: node.url }).get(datasetId)).manifest!
     const tampered = { ...m, stats: m.stats.map((s, i) => (i === 0 ? { ...s, mean: s.mean + 1 } : s)) }
-    const cid = await node.contentStore.putManifest(tampered)
-    const { datasetId: badId } = await node.chain.publishDataset({
-      manifestCid: cid.toString(),
-      root: BigInt(tampered.commitments.root),
-      keyCommitment: BigInt(tampered.encryption.keyCommitment),
-      qualityScore: Math.round(tampered.quality.score * 100),
-      statsDigest: statsDigestOf(tampered.stats),
-      deviceIds: tampered.devices.map((d) => BigInt(d.deviceId)),
-      parent: 0n,
-      circuitId: tampered.proofs.circuitId,
-    })
+    const badId = await anchorManifest(node, tampered)
     await page.goto(`${node.url}/#/audit/${badId}`)
     const verdict = page.getByTestId('audit-verdict')
     await verdict.waitFor({ timeout: 120_000 })

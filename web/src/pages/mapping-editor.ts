@@ -1,16 +1,8 @@
 import type { ImportMapping } from '../../../core/index.js'
+import type { MappingPreview } from '../../../server/index.js'
 import { field, h } from '../dom.js'
 
-/** What the node's POST /mappings/preview answers (server/mapping-routes.ts). */
-export interface MappingPreview {
-  kind: 'table' | 'signed-batches'
-  mapping?: ImportMapping
-  notes: string[]
-  columns: string[]
-  sample: Array<{ line: number; fields: Record<string, string> }>
-  rows: Array<{ time: number; device: string; values: Record<string, string> }>
-  problems: Array<{ line: number; column: string; message: string }>
-}
+export type { MappingPreview }
 
 const num = (v: string): number | undefined => (v.trim() === '' ? undefined : Number(v))
 
