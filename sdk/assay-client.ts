@@ -1,6 +1,5 @@
 import { decodeBase64, hexlify, randomBytes, SigningKey, type Signer } from 'ethers'
 import { CID } from 'multiformats/cid'
-import { sha256 } from 'multiformats/hashes/sha2'
 import { computeKeyCommitment } from '../circuits/index.js'
 import { parseManifest, type Manifest } from '../core/index.js'
 import {
@@ -13,7 +12,7 @@ import {
   type Deployment,
   type KeyRequest,
 } from '../contracts/index.js'
-import { unwrapKeyWeb } from '../storage/index.js'
+import { checkBlock, unwrapKeyWeb } from '../storage/index.js'
 import { AssayApiError } from './assay-api-error.js'
 import { VerificationError } from './verification-error.js'
 
@@ -49,13 +48,13 @@ export interface SearchResult {
   items: Array<Omit<DatasetPage, 'manifest'>>
 }
 
-/** A CID's raw block, checked against the CID (sha256 only): the node is not trusted. */
+/** A CID's raw block, checked against the CID: the node is not trusted. */
 async function checkedBlock(cid: CID, bytes: Uint8Array): Promise<Uint8Array> {
-  if (cid.multihash.code !== sha256.code)
-    throw new VerificationError('block', `${cid.toString()}: cannot check multihash 0x${cid.multihash.code.toString(16)}`)
-  const digest = await sha256.digest(bytes)
-  if (hexlify(digest.digest) !== hexlify(cid.multihash.digest))
-    throw new VerificationError('block', `${cid.toString()}: the bytes served do not match the CID`)
+  try {
+    await checkBlock(cid, bytes)
+  } catch (err) {
+    throw new VerificationError('block', (err as Error).message, { cause: err })
+  }
   return bytes
 }
 

@@ -15,7 +15,8 @@ export type { EnvelopeHeader } from './envelope-format.js'
 export { DATA_KEY_BYTES, generateDataKey, InvalidDataKeyError } from './data-key.js'
 export { unwrapKeyWeb } from './unwrap-key-web.js'
 export { decryptEnvelopeWeb } from './decrypt-envelope-web.js'
-export { checkBlock, readCarFile } from './read-car-file.js'
+export { checkBlock } from './check-block.js'
+export { readCarFile } from './read-car-file.js'
 export { concatBytes } from './concat-bytes.js'
 export {
   ContentCorruptedError,

@@ -2,23 +2,11 @@ import { CarBlockIterator } from '@ipld/car'
 import type { Blockstore } from 'interface-blockstore'
 import { NotFoundError } from 'interface-store'
 import { CID } from 'multiformats/cid'
-import { identity } from 'multiformats/hashes/identity'
-import { sha256 } from 'multiformats/hashes/sha2'
+import { checkBlock } from './check-block.js'
 import { ContentCorruptedError } from './errors.js'
 import { readUnixfsFile } from './read-unixfs-file.js'
 
 type BlockSink = Pick<Blockstore, 'get' | 'put'>
-
-/** Checks a block against its CID's multihash (sha2-256 or identity). Browser-safe. */
-export async function checkBlock(cid: CID, bytes: Uint8Array): Promise<void> {
-  const { code, digest } = cid.multihash
-  let actual: Uint8Array
-  if (code === sha256.code) actual = (await sha256.digest(bytes)).digest
-  else if (code === identity.code) actual = bytes
-  else throw new ContentCorruptedError(cid.toString(), `cannot verify multihash code 0x${code.toString(16)}`)
-  if (actual.length !== digest.length || actual.some((b, i) => b !== digest[i]))
-    throw new ContentCorruptedError(cid.toString(), 'block bytes do not match the CID')
-}
 
 /** Blocks kept in memory: enough for the file sizes a browser handles. */
 function memoryBlocks(): BlockSink {

@@ -1,23 +1,6 @@
-import { createHash } from 'node:crypto'
 import type { Blockstore } from 'interface-blockstore'
-import type { CID } from 'multiformats/cid'
 import { getBlockBytes } from './block-bytes.js'
-import { ContentCorruptedError } from './errors.js'
-
-const SHA2_256 = 0x12
-const IDENTITY = 0x00
-
-/** Checks `bytes` against the multihash in `cid`. @throws {ContentCorruptedError} */
-export function verifyBlock(cid: CID, bytes: Uint8Array): void {
-  const { code, digest } = cid.multihash
-  let actual: Uint8Array
-  if (code === SHA2_256) actual = createHash('sha256').update(bytes).digest()
-  else if (code === IDENTITY) actual = bytes
-  else throw new ContentCorruptedError(cid.toString(), `cannot verify multihash code 0x${code.toString(16)}`)
-  if (Buffer.compare(Buffer.from(actual), Buffer.from(digest)) !== 0) {
-    throw new ContentCorruptedError(cid.toString(), 'block bytes do not match the CID')
-  }
-}
+import { checkBlock } from './check-block.js'
 
 type ReadableBlockstore = Pick<Blockstore, 'get' | 'put' | 'has'>
 
@@ -32,7 +15,7 @@ export function createVerifiedBlockstore(inner: ReadableBlockstore): ReadableBlo
     has: (cid, options) => inner.has(cid, options),
     async *get(cid, options) {
       const bytes = await getBlockBytes(inner, cid, options)
-      verifyBlock(cid, bytes)
+      await checkBlock(cid, bytes)
       yield bytes
     },
   }
