@@ -13,6 +13,7 @@ import { parseManifest, type Manifest } from '../core/index.js'
 import { computeAnchor, datasetRegistryAbi, statsDigestOf, type ChainClient, type Deployment } from '../contracts/index.js'
 import { readCarFile } from '../storage/index.js'
 import type { AssayClient } from './assay-client.js'
+import { readJsonByCid } from './read-json-by-cid.js'
 import { verifyPlaintext, type PlaintextArchive } from './verify-plaintext.js'
 
 export interface AuditCheck {
@@ -58,14 +59,6 @@ export interface AuditOptions {
 }
 
 const registry = new Interface(datasetRegistryAbi)
-
-/** Reads a JSON file by CID through the node's trustless gateway, every block checked. */
-async function jsonByCid(client: AssayClient, cid: CID, readFile: NonNullable<AuditOptions['readFile']>): Promise<unknown> {
-  const decoder = new TextDecoder()
-  let text = ''
-  for await (const chunk of readFile(await client.car(cid), cid)) text += decoder.decode(chunk, { stream: true })
-  return JSON.parse(text + decoder.decode())
-}
 
 /**
  * The auditor's bundle: every claim of a dataset checked from public data, trusting only the
@@ -119,7 +112,7 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
   // 2. The manifest: by CID, schema, and the anchor's keccak over (CID, key commitment, stats digest).
   let manifest: Manifest | undefined
   const manifestOk = await check('manifest', async () => {
-    manifest = parseManifest(await jsonByCid(o.client, CID.parse(event!.manifestCid), readFile))
+    manifest = parseManifest(await readJsonByCid(o.client, CID.parse(event!.manifestCid), readFile))
     const anchor = computeAnchor(event!.manifestCid, BigInt(manifest.encryption.keyCommitment), statsDigestOf(manifest.stats))
     if (anchor !== record!.anchor) fail('the anchor does not match this manifest’s CID, key commitment and stats')
     if (BigInt(manifest.commitments.root) !== record!.root) fail('the manifest’s root is not the anchored root')
@@ -145,7 +138,7 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
   let bundle: ProofBundle | undefined
   let proven: Extract<DatasetProofsCheck, { ok: true }> | undefined
   await check('proofs', async () => {
-    bundle = parseProofBundle(await jsonByCid(o.client, CID.parse(m.proofs.bundleCid), readFile))
+    bundle = parseProofBundle(await readJsonByCid(o.client, CID.parse(m.proofs.bundleCid), readFile))
     const { vkey, vkeyHash } = await o.verificationKey(m.proofs.circuitId)
     const result = await verifyDatasetProofs(m, bundle, {
       vkey,
@@ -201,7 +194,7 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
 
   // 8. Quality: the report is the anchored one.
   await check('quality', async () => {
-    const q = (await jsonByCid(o.client, CID.parse(m.quality.reportCid), readFile)) as { score?: number }
+    const q = (await readJsonByCid(o.client, CID.parse(m.quality.reportCid), readFile)) as { score?: number }
     if (q.score !== m.quality.score) fail(`the report scores ${q.score}, the manifest ${m.quality.score}`)
     if (Math.round(m.quality.score * 100) !== record!.qualityScore)
       fail(`anchored score ${record!.qualityScore / 100} differs from the manifest's ${m.quality.score}`)

@@ -5,8 +5,7 @@ import { JsonRpcProvider } from 'ethers'
 import { CID } from 'multiformats/cid'
 import { parseProofBundle, verifyDatasetProofs } from '../../circuits/index.js'
 import { createChainClient } from '../../contracts/index.js'
-import { auditDataset, createAssayClient } from '../../sdk/index.js'
-import { readCarFile } from '../../storage/index.js'
+import { auditDataset, createAssayClient, readJsonByCid } from '../../sdk/index.js'
 import { verificationKeyFromNode } from './verification-key.js'
 import type { ProofsResult, VerifierMessage, VerifierTask } from './verifier-protocol.js'
 
@@ -25,11 +24,7 @@ async function checkProofs(task: VerifierTask): Promise<ProofsResult> {
     const datasetId = BigInt(task.datasetId)
     const { manifest } = await client.verifiedManifest(datasetId, chain)
     const record = await chain.datasetOf(datasetId)
-    const bundleCid = CID.parse(manifest.proofs.bundleCid)
-    const decoder = new TextDecoder()
-    let text = ''
-    for await (const chunk of readCarFile(await client.car(bundleCid), bundleCid)) text += decoder.decode(chunk, { stream: true })
-    const bundle = parseProofBundle(JSON.parse(text + decoder.decode()))
+    const bundle = parseProofBundle(await readJsonByCid(client, CID.parse(manifest.proofs.bundleCid)))
     const { vkey, vkeyHash } = await verificationKeyFromNode(task.node, manifest.proofs.circuitId)
     const started = performance.now()
     const result = await verifyDatasetProofs(manifest, bundle, {

@@ -1,8 +1,7 @@
 import { ZeroAddress } from 'ethers'
 import { CID } from 'multiformats/cid'
 import type { Manifest } from '../../../core/index.js'
-import { decryptDataset, type DatasetPage, type DecryptedDataset } from '../../../sdk/index.js'
-import { readCarFile } from '../../../storage/index.js'
+import { decryptDataset, readJsonByCid, type DatasetPage, type DecryptedDataset } from '../../../sdk/index.js'
 import type { AppContext } from '../app-context.js'
 import { actionButton, errorAlert, notice, qualityBadge, saveBytes, spinner } from '../components.js'
 import { h, mount, progressBar } from '../dom.js'
@@ -21,14 +20,6 @@ interface QualityReportView {
     score: number
     components: Record<string, { score: number; detail: string; proven?: boolean }>
   }>
-}
-
-async function jsonFile(ctx: AppContext, cidText: string): Promise<unknown> {
-  const cid = CID.parse(cidText)
-  const decoder = new TextDecoder()
-  let text = ''
-  for await (const chunk of readCarFile(await ctx.client.car(cid), cid)) text += decoder.decode(chunk, { stream: true })
-  return JSON.parse(text + decoder.decode())
 }
 
 function statsTable(m: Manifest): { table: HTMLElement; mark(state: 'proven' | 'failed', reason?: string, series?: number): void } {
@@ -385,7 +376,7 @@ export const datasetPage: Page = async (root, ctx, route, signal) => {
       if (!signal.aborted) mount(proofStatus, errorAlert(err))
     },
   )
-  jsonFile(ctx, manifest.quality.reportCid).then(
+  readJsonByCid(ctx.client, CID.parse(manifest.quality.reportCid)).then(
     (report) => mount(quality, qualitySection(report as QualityReportView)),
     (err: unknown) => mount(quality, errorAlert(err)),
   )
