@@ -2,17 +2,10 @@ import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
-import {
-  BatchInputError,
-  computeBatchCommitment,
-  deviceIdOf,
-  prepareBatch,
-  sensorStatsParams,
-  verifyBatchSignature,
-  type SensorStatsParams,
-} from '../circuits/index.js'
+import { BatchInputError, deviceIdOf, prepareBatch, sensorStatsParams, type SensorStatsParams } from '../circuits/index.js'
 import { decodeValue, parseSignedBatch, SIGNED_BATCH_FORMAT, SignedBatchError, type SignedBatch } from '../core/index.js'
 import { metricDefaults } from './metric-defaults.js'
+import { verifyBatchRecord } from './signed-batch-record.js'
 import { validBand, type BatchPlan, type PlannedBatch, type PlannedSeries } from './plan-batches.js'
 
 /** Whether a file is a signed-batch file: its first line is a batch in SIGNED_BATCH_FORMAT. */
@@ -118,8 +111,9 @@ export async function planSignedBatches(path: string): Promise<BatchPlan & { row
     let commitment: bigint
     let input: Record<string, string | string[]>
     try {
-      commitment = await computeBatchCommitment({ values, times }, salt, params!)
-      if (!(await verifyBatchSignature(s.deviceKey, commitment, s.seriesId, BigInt(b.batchIndex), signature)))
+      const verdict = await verifyBatchRecord(b, params!)
+      commitment = verdict.commitment
+      if (!verdict.signed)
         throw new SignedBatchError(`batch ${b.batchIndex} of series ${short(b.seriesId)}: the signature is not the device's`, where)
       ;({ input } = await prepareBatch({ values, times }, params!, {
         lo: s.lo,

@@ -1,6 +1,7 @@
-import { computeBatchCommitment, cutBatches, sensorStatsParams, signBatch, type DeviceKey } from '../circuits/index.js'
-import { AssayError, encodeValue, SIGNED_BATCH_FORMAT, type SignedBatch } from '../core/index.js'
+import { cutBatches, sensorStatsParams, type DeviceKey } from '../circuits/index.js'
+import { AssayError, encodeValue, type SignedBatch } from '../core/index.js'
 import { randomFieldElement } from './plan-batches.js'
+import { signBatchRecord } from './signed-batch-record.js'
 
 /** How a simulated sensor behaves for one metric. */
 export interface SimulatedMetric {
@@ -69,6 +70,18 @@ function prng(seed: number): () => number {
   }
 }
 
+/** Seeded uniform and standard-normal (Box–Muller) draws for simulated sensors. */
+export function seededRandom(seed: number): { rand: () => number; gauss: () => number } {
+  const rand = prng(seed)
+  return { rand, gauss: () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()) }
+}
+
+/** A metric's noiseless value at unix time t: its mean plus a daily cycle peaking mid-afternoon. */
+export function dailyCycle(m: SimulatedMetric, t: number): number {
+  const hour = (((t % 86_400) + 86_400) % 86_400) / 3600
+  return m.mean + m.dailySwing * Math.cos((2 * Math.PI * (hour - 15)) / 24)
+}
+
 /**
  * Realistic readings from simulated devices, signed per batch by each device's key: a daily cycle
  * with a per-device calibration bias, Gaussian noise, a slow wander, and now and then an outage
@@ -88,8 +101,7 @@ export async function* simulateSignedBatches(options: SimulateOptions): AsyncGen
   const circuitId = options.circuitId ?? SIMULATION_CIRCUIT
   const params = sensorStatsParams(circuitId)
   const random = options.randomField ?? randomFieldElement
-  const rand = prng(options.seed ?? Date.now())
-  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
+  const { rand, gauss } = seededRandom(options.seed ?? Date.now())
   const gapRate = options.gapRate ?? 0.0005
   const stuckRate = options.stuckRate ?? 0.0003
 
@@ -102,9 +114,8 @@ export async function* simulateSignedBatches(options: SimulateOptions): AsyncGen
     let wander = 0
     for (let i = 0, t = options.start; i < options.readings; i++, t += options.interval) {
       wander = 0.98 * wander + gauss() * m.wander
-      const hour = (((t % 86_400) + 86_400) % 86_400) / 3600
       times.push(t)
-      truth.push(m.mean + wander + m.dailySwing * Math.cos((2 * Math.PI * (hour - 15)) / 24))
+      truth.push(dailyCycle(m, t) + wander)
     }
     environment.set(metric, { times, truth })
   }
@@ -138,25 +149,9 @@ export async function* simulateSignedBatches(options: SimulateOptions): AsyncGen
       const seriesId = random()
       for (const [batchIndex, [from, to]] of cutBatches(times, params).entries()) {
         const batch = { values: values.slice(from, to), times: times.slice(from, to) }
-        const salt = random()
-        const commitment = await computeBatchCommitment(batch, salt, params)
-        const signature = await signBatch(device, commitment, seriesId, BigInt(batchIndex))
-        pending.push({
-          format: SIGNED_BATCH_FORMAT,
-          circuitId,
-          device: { x: device.Ax.toString(), y: device.Ay.toString(), ...(device.label !== undefined ? { label: device.label } : {}) },
-          seriesId: seriesId.toString(),
-          metric,
-          unit: m.unit,
-          scale: m.scale,
-          offset: m.offset,
-          validRange: m.validRange,
-          batchIndex,
-          salt: salt.toString(),
-          times: batch.times.map(Number),
-          values: batch.values.map(Number),
-          signature: { R8x: signature.R8x.toString(), R8y: signature.R8y.toString(), S: signature.S.toString() },
-        })
+        pending.push(
+          await signBatchRecord({ circuitId, params, device, seriesId, series: { metric, ...m }, batchIndex, batch, salt: random() }),
+        )
       }
     }
   }

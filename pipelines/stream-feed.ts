@@ -1,7 +1,8 @@
-import { computeBatchCommitment, sensorStatsParams, signBatch, type DeviceKey } from '../circuits/index.js'
-import { encodeValue, SIGNED_BATCH_FORMAT, type SignedBatch } from '../core/index.js'
+import { sensorStatsParams, type DeviceKey } from '../circuits/index.js'
+import { encodeValue, type SignedBatch } from '../core/index.js'
 import { randomFieldElement } from './plan-batches.js'
-import { SIMULATED_METRICS, SimulationError } from './simulate-device.js'
+import { signBatchRecord } from './signed-batch-record.js'
+import { dailyCycle, seededRandom, SIMULATED_METRICS, SimulationError } from './simulate-device.js'
 
 export interface StreamFeedOptions {
   devices: ReadonlyArray<DeviceKey & { label?: string }>
@@ -43,15 +44,7 @@ export function createStreamFeed(o: StreamFeedOptions) {
   if (unknown.length > 0 || o.metrics.length === 0) throw new SimulationError(`unknown metrics: ${unknown.join(', ') || '(none given)'}`)
   const params = sensorStatsParams(o.circuitId)
   const cut = Math.max(1, Math.min(o.batchReadings ?? params.batchSize, params.batchSize))
-  let state = (o.seed ?? Date.now()) >>> 0
-  const rand = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
+  const { gauss } = seededRandom(o.seed ?? Date.now())
   const windowOf = (t: number): number => Math.floor((t - o.stream.start) / o.stream.windowLength)
   const first = o.from ?? o.stream.start
   const feeds: SeriesFeed[] = o.devices.flatMap((device) =>
@@ -71,27 +64,20 @@ export function createStreamFeed(o: StreamFeedOptions) {
 
   async function flush(f: SeriesFeed, out: SignedBatch[]): Promise<void> {
     if (f.times.length === 0) return
-    const m = SIMULATED_METRICS[f.metric]!
+    const series = { metric: f.metric, ...SIMULATED_METRICS[f.metric]! }
     const batch = { values: f.values, times: f.times }
-    const salt = randomFieldElement()
-    const commitment = await computeBatchCommitment(batch, salt, params)
-    const signature = await signBatch(f.device, commitment, f.seriesId, BigInt(f.batchIndex))
-    out.push({
-      format: SIGNED_BATCH_FORMAT,
-      circuitId: o.circuitId,
-      device: { x: f.device.Ax.toString(), y: f.device.Ay.toString(), ...(f.device.label !== undefined ? { label: f.device.label } : {}) },
-      seriesId: f.seriesId.toString(),
-      metric: f.metric,
-      unit: m.unit,
-      scale: m.scale,
-      offset: m.offset,
-      validRange: m.validRange,
-      batchIndex: f.batchIndex,
-      salt: salt.toString(),
-      times: f.times.map(Number),
-      values: f.values.map(Number),
-      signature: { R8x: signature.R8x.toString(), R8y: signature.R8y.toString(), S: signature.S.toString() },
-    })
+    out.push(
+      await signBatchRecord({
+        circuitId: o.circuitId,
+        params,
+        device: f.device,
+        seriesId: f.seriesId,
+        series,
+        batchIndex: f.batchIndex,
+        batch,
+        salt: randomFieldElement(),
+      }),
+    )
     f.batchIndex++
     f.times = []
     f.values = []
@@ -110,8 +96,7 @@ export function createStreamFeed(o: StreamFeedOptions) {
             f.batchIndex = 0
           }
           f.wander = 0.98 * f.wander + gauss() * m.wander
-          const hour = (((f.next % 86_400) + 86_400) % 86_400) / 3600
-          const v = m.mean + f.wander + f.bias + m.dailySwing * Math.cos((2 * Math.PI * (hour - 15)) / 24) + gauss() * m.noise
+          const v = dailyCycle(m, f.next) + f.wander + f.bias + gauss() * m.noise
           const clamped = Math.min(m.validRange[1], Math.max(m.validRange[0], v))
           f.times.push(BigInt(f.next))
           f.values.push(encodeValue(clamped.toFixed(m.scale), { scale: m.scale, offset: m.offset }))

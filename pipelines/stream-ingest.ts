@@ -1,5 +1,6 @@
-import { BatchInputError, computeBatchCommitment, deviceIdOf, sensorStatsParams, verifyBatchSignature } from '../circuits/index.js'
+import { BatchInputError, deviceIdOf, sensorStatsParams } from '../circuits/index.js'
 import { AssayError, parseSignedBatch, type SignedBatch } from '../core/index.js'
+import { verifyBatchRecord } from './signed-batch-record.js'
 import type { StreamSpec, StreamStore, WindowRecord } from './stream-store.js'
 
 /** How far ahead of the node's clock a device's readings may be. */
@@ -118,17 +119,14 @@ export function createStreamIngest(c: StreamIngestComponents) {
     if (b.batchIndex !== expected)
       throw new StreamBatchError('out-of-order', `batch index ${b.batchIndex} where ${expected} was expected in window ${window.index}`)
     const params = sensorStatsParams(spec.circuitId)
-    let commitment: bigint
+    let signed: boolean
     try {
-      commitment = await computeBatchCommitment({ values: b.values.map(BigInt), times: b.times.map(BigInt) }, BigInt(b.salt), params)
+      ;({ signed } = await verifyBatchRecord(b, params))
     } catch (err) {
       if (err instanceof BatchInputError) throw new StreamBatchError('invalid-readings', err.message, { cause: err })
       throw err
     }
-    const signature = { R8x: BigInt(b.signature.R8x), R8y: BigInt(b.signature.R8y), S: BigInt(b.signature.S) }
-    const key = { Ax: BigInt(b.device.x), Ay: BigInt(b.device.y) }
-    if (!(await verifyBatchSignature(key, commitment, BigInt(b.seriesId), BigInt(b.batchIndex), signature)))
-      throw new StreamBatchError('bad-signature', `batch ${b.batchIndex} is not signed by its device's key`)
+    if (!signed) throw new StreamBatchError('bad-signature', `batch ${b.batchIndex} is not signed by its device's key`)
     return { b, window }
   }
 
