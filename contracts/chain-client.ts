@@ -174,6 +174,15 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     throw new DeploymentError(`transaction ${r.hash} emitted no ${event}`)
   }
 
+  /** Lets the market take `amount` of an ERC-20 from the signer (nothing to do for the native coin). */
+  async function approvePayment(paymentToken: string, amount: bigint): Promise<void> {
+    if (paymentToken === ZeroAddress) return
+    const token = at(paymentToken, testStablecoinAbi)
+    const owner = await (runner as unknown as { getAddress(): Promise<string> }).getAddress()
+    const allowance = await read<bigint>('read allowance', token, 'allowance', [owner, market.target])
+    if (allowance < amount) await send('approve payment', token, 'approve', [market.target, amount])
+  }
+
   async function listingOf(datasetId: bigint): Promise<ListingRecord> {
     const l = await read<ListingRecord>('read listing', market, 'listingOf', [datasetId])
     return { seller: l.seller, accessPeriod: l.accessPeriod, active: l.active, paymentToken: l.paymentToken, price: l.price }
@@ -272,12 +281,7 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     listingOf,
     async buy(datasetId) {
       const listing = await listingOf(datasetId)
-      if (listing.paymentToken !== ZeroAddress) {
-        const token = at(listing.paymentToken, testStablecoinAbi)
-        const owner = await (runner as unknown as { getAddress(): Promise<string> }).getAddress()
-        const allowance = await read<bigint>('read allowance', token, 'allowance', [owner, market.target])
-        if (allowance < listing.price) await send('approve payment', token, 'approve', [market.target, listing.price])
-      }
+      await approvePayment(listing.paymentToken, listing.price)
       const value = listing.paymentToken === ZeroAddress ? listing.price : undefined
       const r = await send('buy access', market, 'buy', [datasetId, listing.price], value)
       return { ...result(r), price: listing.price, expiresAt: eventArg(r, market, 'Purchased', 'expiresAt') as bigint }
@@ -322,12 +326,7 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     async subscribe(streamId, periods) {
       const stream = await read<StreamRecord>('read stream', market, 'streamOf', [streamId])
       const amount = stream.pricePerPeriod * periods
-      if (stream.paymentToken !== ZeroAddress) {
-        const token = at(stream.paymentToken, testStablecoinAbi)
-        const owner = await (runner as unknown as { getAddress(): Promise<string> }).getAddress()
-        const allowance = await read<bigint>('read allowance', token, 'allowance', [owner, market.target])
-        if (allowance < amount) await send('approve payment', token, 'approve', [market.target, amount])
-      }
+      await approvePayment(stream.paymentToken, amount)
       const value = stream.paymentToken === ZeroAddress ? amount : undefined
       const r = await send('subscribe to stream', market, 'subscribe', [streamId, periods, stream.pricePerPeriod], value)
       return {
