@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Router } from 'express'
-import { parseImportMapping, type ImportMapping } from '../core/index.js'
+import type { ImportMapping } from '../core/index.js'
 import { importReadings, inferMapping, isSignedBatchFile, type RowProblem } from '../pipelines/index.js'
 import { receiveUpload } from './receive-upload.js'
-import { ValidationError } from './validation-error.js'
+import { parseMappingField } from './mapping-field.js'
 
 /** Largest file head the preview reads: the first rows are enough to infer and check a mapping. */
 export const MAPPING_PREVIEW_BYTES = 1024 * 1024
@@ -47,14 +47,7 @@ export function mappingRoutes(api: { workDir: string }): Router {
         return void res.json(preview)
       }
       const inferred = await inferMapping(file)
-      let mapping = inferred.mapping
-      if (fields.mapping !== undefined && fields.mapping.trim() !== '') {
-        try {
-          mapping = parseImportMapping(JSON.parse(fields.mapping))
-        } catch (err) {
-          throw new ValidationError(`mapping: ${(err as Error).message}`, { cause: err })
-        }
-      }
+      const mapping = parseMappingField(fields.mapping) ?? inferred.mapping
       // The page sends the file's head cut at a line end, so every problem here is a real one.
       const imported = await importReadings(file, mapping, { skipBadRows: true, maxRows: 200, keepProblems: 10 })
       const byRow = new Map<string, PreviewRow>()

@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
-import { parseImportMapping, type ImportMapping } from '../core/index.js'
+import type { ImportMapping } from '../core/index.js'
+import { parseMappingField } from './mapping-field.js'
 import { receiveUpload } from './receive-upload.js'
 import { parseInput, ValidationError } from './validation-error.js'
 import { inferMapping, isSignedBatchFile, Publication, type PublicationSpec, type PublicationStatus } from '../pipelines/index.js'
@@ -56,17 +57,9 @@ export function publishingRoutes(api: PublishingApi): Router {
     try {
       const { file, fields } = await receiveUpload(req, uploadDir, api.maxUploadBytes)
       const f = parseInput(publishFieldsSchema, fields, 'form')
-      let mapping: ImportMapping | undefined
-      if (f.mapping !== undefined && f.mapping.trim() !== '') {
-        try {
-          mapping = parseImportMapping(JSON.parse(f.mapping))
-        } catch (err) {
-          throw new ValidationError(`mapping: ${(err as Error).message}`, { cause: err })
-        }
-      } else if (!(await isSignedBatchFile(file))) {
-        // Signed batches carry their own encoding; anything else gets the mapping `assay map` would infer.
-        mapping = (await inferMapping(file)).mapping
-      }
+      let mapping: ImportMapping | undefined = parseMappingField(f.mapping)
+      // Signed batches carry their own encoding; anything else gets the mapping `assay map` would infer.
+      if (mapping === undefined && !(await isSignedBatchFile(file))) mapping = (await inferMapping(file)).mapping
       let splits: z.infer<typeof splitsSchema> | undefined
       if (f.splits !== undefined && f.splits.trim() !== '') {
         const s = splitsSchema.safeParse(JSON.parse(f.splits))
