@@ -110,6 +110,32 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     expect((await fetch(new URL('/jobs/nope', node.url))).status).to.equal(404)
   })
 
+  it('previews a mapping before upload: inferred, edited, refused with a named error; serves verification keys', async () => {
+    const preview = async (body: string, name: string, mapping?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const form = new FormData()
+      if (mapping !== undefined) form.append('mapping', JSON.stringify(mapping))
+      form.append('file', new Blob([body]), name)
+      const res = await fetch(new URL('/mappings/preview', node.url), { method: 'POST', body: form })
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+    }
+    const text = readFileSync(file, 'utf8')
+    const inferred = await preview(text, 'office.csv')
+    expect(inferred.status).to.equal(200)
+    const mapping = inferred.body.mapping as { metrics: Array<{ column: string }> }
+    expect(mapping.metrics.map((m) => m.column)).to.deep.equal(['Temperature', 'Humidity', 'Light', 'CO2', 'HumidityRatio'])
+    expect((inferred.body.rows as unknown[]).length).to.equal(12)
+    const edited = await preview(text, 'office.csv', { ...mapping, metrics: [{ column: 'CO2', name: 'co2', unit: 'ppm' }] })
+    expect((edited.body.rows as Array<{ values: Record<string, string> }>)[0]!.values).to.deep.equal({ co2: '721.25' })
+    const bad = await preview(text, 'office.csv', { version: 2 })
+    expect([bad.status, (bad.body.error as { name: string }).name]).to.deep.equal([400, 'ValidationError'])
+    const noTime = await preview('a,b\n1,2\n', 'x.csv')
+    expect([noTime.status, (noTime.body.error as { name: string }).name]).to.deep.equal([400, 'SourceFormatError'])
+    const vkey = await fetch(new URL('/circuits/sensor-stats-b16-v1/vkey.json', node.url))
+    expect([vkey.status, ((await vkey.json()) as { protocol: string }).protocol]).to.deep.equal([200, 'groth16'])
+    const unknown = await fetch(new URL('/circuits/nope/vkey.json', node.url))
+    expect([unknown.status, ((await unknown.json()) as { error: { name: string } }).error.name]).to.deep.equal([404, 'NotFoundError'])
+  })
+
   it('publishes readings signed by the seller’s own devices: device create → register → simulate → publish', async () => {
     const quiet = { out: () => undefined, err: () => undefined }
     const keys = [join(dir, 'roof.key.json'), join(dir, 'balcony.key.json')]
