@@ -29,4 +29,3 @@ export {
   streamView,
   subscribeCommand,
 } from './stream-commands.js'
-export type { StreamView } from './stream-commands.js'

@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { formatEther, parseEther } from 'ethers'
 import { AssayError, ConfigError, type AssayConfig, type SignedBatch } from '../core/index.js'
 import { createChainClient } from '../contracts/index.js'
-import { createStreamFeed, type IngestResult, type StreamSpec, type WindowRecord } from '../pipelines/index.js'
+import { createStreamFeed, type IngestResult, type StreamSpec } from '../pipelines/index.js'
+import type { StreamView } from '../server/index.js'
 import { AssayApiError, createAssayClient } from '../sdk/index.js'
 import { downloadDataset } from '../sdk/node.js'
 import { readDeviceKeyFile } from './device-command.js'
@@ -21,12 +22,6 @@ export class StreamPushError extends AssayError {
     super(message)
     this.name = 'StreamPushError'
   }
-}
-
-export interface StreamView extends StreamSpec {
-  lastReading: number | null
-  windowsPublished: number
-  windows: WindowRecord[]
 }
 
 async function call<T>(node: string, path: string, init?: RequestInit): Promise<{ status: number; body: T }> {

@@ -1,6 +1,6 @@
 import express, { Router } from 'express'
 import { z } from 'zod'
-import type { IngestResult, StreamIngest, StreamSpec, StreamStore } from '../pipelines/index.js'
+import type { IngestResult, StreamIngest, StreamSpec, StreamStore, WindowRecord } from '../pipelines/index.js'
 import { parseInput } from './validation-error.js'
 
 /** What the stream routes need from the node. */
@@ -43,8 +43,15 @@ export const createStreamSchema = z.strictObject({
 })
 export type CreateStreamInput = z.output<typeof createStreamSchema>
 
-/** A stream as GET /streams and GET /streams/:id show it. */
-function view(api: StreamsApi, spec: StreamSpec) {
+/** A stream as GET /streams/:id shows it (GET /streams lists them without `windows`). */
+export interface StreamView extends StreamSpec {
+  /** Time of the newest accepted reading (unix seconds). */
+  lastReading: number | null
+  windowsPublished: number
+  windows: WindowRecord[]
+}
+
+function view(api: StreamsApi, spec: StreamSpec): StreamView {
   const windows = api.store.windows(spec.streamId)
   return {
     ...spec,

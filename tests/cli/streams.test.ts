@@ -18,29 +18,15 @@ import { deviceKeyFromFile, type DeviceKey } from '../../circuits/index.js'
 import { DEV_MNEMONIC, loadConfig, type SignedBatch } from '../../core/index.js'
 import { createChainClient } from '../../contracts/index.js'
 import mqtt from 'mqtt'
-import {
-  createStreamFeed,
-  readingsTopic,
-  type IngestResult,
-  type MqttAck,
-  type StreamFeed,
-  type WindowRecord,
-} from '../../pipelines/index.js'
+import { createStreamFeed, readingsTopic, type IngestResult, type MqttAck, type StreamFeed } from '../../pipelines/index.js'
 import { createAssayClient } from '../../sdk/index.js'
+import type { StreamView } from '../../server/index.js'
 import { downloadDataset } from '../../sdk/node.js'
 import { caught } from '../helpers/errors.js'
 
 const quiet = { out: () => undefined, err: () => undefined }
 const WINDOW = 6
 const CIRCUIT = 'sensor-stats-b16-v1'
-
-interface StreamView {
-  streamId: string
-  start: number
-  lastReading: number | null
-  windowsPublished: number
-  windows: WindowRecord[]
-}
 
 /** A device streams live for several short windows over HTTP; each window is published, proven and anchored. */
 describe('data streams through a running node (live batches → windows → subscriptions)', function () {

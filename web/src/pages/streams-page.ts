@@ -1,25 +1,13 @@
 import { createChainClient, type StreamRecord } from '../../../contracts/index.js'
+import type { StreamView as ServerStreamView } from '../../../server/index.js'
 import type { AppContext } from '../app-context.js'
 import { actionButton, errorAlert, notice, spinner } from '../components.js'
 import { field, h, mount } from '../dom.js'
 import { formatDate, formatDuration, formatPrice } from '../format.js'
 import { href, type Page } from '../router.js'
 
-/** A stream as GET /streams/:id shows it (pipelines' StreamSpec plus live state). */
-interface StreamView {
-  streamId: string
-  title: string
-  description: string
-  tags: string[]
-  circuitId: string
-  start: number
-  windowLength: number
-  graceS: number
-  deviceIds: string[]
-  lastReading: number | null
-  windowsPublished: number
-  windows?: Array<{ index: number; state: string; readings: number; batches: number; datasetId: string | null }>
-}
+/** GET /streams lists streams without their windows. */
+type StreamView = Omit<ServerStreamView, 'windows'> & { windows?: ServerStreamView['windows'] }
 
 async function getJson<T>(ctx: AppContext, path: string): Promise<T> {
   const res = await fetch(new URL(path, ctx.node))
