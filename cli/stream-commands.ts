@@ -7,7 +7,7 @@ import { AssayError, ConfigError, type AssayConfig, type SignedBatch } from '../
 import { createChainClient } from '../contracts/index.js'
 import { createStreamFeed, type IngestResult, type StreamSpec } from '../pipelines/index.js'
 import type { StreamView } from '../server/index.js'
-import { AssayApiError, createAssayClient } from '../sdk/index.js'
+import { createAssayClient } from '../sdk/index.js'
 import { downloadDataset } from '../sdk/node.js'
 import { readDeviceKeyFile } from './device-command.js'
 import { parseDuration } from './publish-command.js'
@@ -24,21 +24,8 @@ export class StreamPushError extends AssayError {
   }
 }
 
-async function call<T>(node: string, path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  let res: Response
-  try {
-    res = await fetch(new URL(path, node), init)
-  } catch (err) {
-    throw new AssayApiError(0, 'NetworkError', `cannot reach ${node}`, { cause: err })
-  }
-  const body = (await res.json()) as T & { error?: { name: string; message: string } }
-  if (!res.ok && res.status !== 422)
-    throw new AssayApiError(res.status, body.error?.name ?? 'HttpError', body.error?.message ?? res.statusText)
-  return { status: res.status, body }
-}
-
 export const streamView = async (node: string, streamId: string): Promise<StreamView> =>
-  (await call<StreamView>(node, `/streams/${encodeURIComponent(streamId)}`)).body
+  createAssayClient({ node }).request<StreamView>(`/streams/${encodeURIComponent(streamId)}`)
 
 /** `assay stream create`: a stream on the node's account, fed by the given device keys. */
 export async function streamCreateCommand(
@@ -60,7 +47,7 @@ export async function streamCreateCommand(
 ): Promise<StreamSpec & { txHash: string }> {
   if (o.devices.length === 0) throw new ConfigError('--device', 'at least one device key file feeds a stream')
   const deviceIds = await Promise.all(o.devices.map(async (f) => (await readDeviceKeyFile(f)).deviceId.toString()))
-  const { body } = await call<StreamSpec & { txHash: string }>(o.node, '/streams', {
+  const body = await createAssayClient({ node: o.node }).request<StreamSpec & { txHash: string }>('/streams', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -95,15 +82,17 @@ export async function pushBatches(
   lines: string[],
   io: Io,
 ): Promise<{ accepted: number; rejected: number }> {
+  const client = createAssayClient({ node })
   let accepted = 0
   let rejected = 0
   for (let i = 0; i < lines.length; i += 500) {
     const chunk = lines.slice(i, i + 500)
-    const { body } = await call<{ results: IngestResult[] }>(node, `/streams/${encodeURIComponent(streamId)}/readings`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
-      body: chunk.join('\n'),
-    })
+    // 422: some batches were refused; the answer still lists every batch's result.
+    const body = await client.request<{ results: IngestResult[] }>(
+      `/streams/${encodeURIComponent(streamId)}/readings`,
+      { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: chunk.join('\n') },
+      [422],
+    )
     body.results.forEach((r, j) => {
       if (r.ok) accepted++
       else {

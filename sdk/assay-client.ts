@@ -68,7 +68,8 @@ export function createAssayClient(options: AssayClientOptions) {
   const url = (path: string): URL => new URL(path, options.node)
   let deploymentPromise: Promise<Deployment & { rpcUrl?: string }> | undefined
 
-  async function call<T>(path: string, init?: RequestInit): Promise<T> {
+  /** A JSON call; any other status than 2xx (or one of `accept`) is an AssayApiError with the node's error name. */
+  async function call<T>(path: string, init?: RequestInit, accept: readonly number[] = []): Promise<T> {
     let res: Response
     try {
       res = await http(url(path), init)
@@ -76,11 +77,21 @@ export function createAssayClient(options: AssayClientOptions) {
       throw new AssayApiError(0, 'NetworkError', `cannot reach ${options.node}`, { cause: err })
     }
     const body = (await res.json().catch(() => ({}))) as { error?: { name: string; message: string } }
-    if (!res.ok) throw new AssayApiError(res.status, body.error?.name ?? 'HttpError', body.error?.message ?? res.statusText)
+    if (!res.ok && !accept.includes(res.status))
+      throw new AssayApiError(res.status, body.error?.name ?? 'HttpError', body.error?.message ?? res.statusText)
     return body as T
   }
 
   const client = {
+    /**
+     * Any JSON route of the node (streams, mapping previews, …): the body, or an AssayApiError
+     * naming the node's error. Statuses in `accept` return their body too (e.g. 422 with per-item
+     * results).
+     */
+    request<T>(path: string, init?: RequestInit, accept?: readonly number[]): Promise<T> {
+      return call<T>(path, init, accept)
+    },
+
     /** The chain and contract addresses the node works with (and its RPC URL when it runs a local chain). */
     deployment(): Promise<Deployment & { rpcUrl?: string }> {
       deploymentPromise ??= call<Record<string, unknown>>('/deployment').then(({ rpcUrl, ...rest }) => ({

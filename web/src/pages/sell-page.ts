@@ -1,6 +1,4 @@
 import { parseEther } from 'ethers'
-import { AssayApiError } from '../../../sdk/index.js'
-import type { AppContext } from '../app-context.js'
 import { errorAlert, notice, spinner } from '../components.js'
 import { field, h, mount, progressBar } from '../dom.js'
 import { shortHex } from '../format.js'
@@ -17,13 +15,6 @@ const STAGE_LABELS: Record<string, string> = {
   preview: 'Render the preview chart',
   anchor: 'Anchor on-chain',
   list: 'List for sale',
-}
-
-async function postForm<T>(ctx: AppContext, path: string, form: FormData): Promise<T> {
-  const res = await fetch(new URL(path, ctx.node), { method: 'POST', body: form })
-  const body = (await res.json().catch(() => ({}))) as { error?: { name: string; message: string } }
-  if (!res.ok) throw new AssayApiError(res.status, body.error?.name ?? 'HttpError', body.error?.message ?? res.statusText)
-  return body as T
 }
 
 /** The file's head, cut at its last line end, so the preview never sees half a row. */
@@ -57,7 +48,7 @@ export const sellPage: Page = (root, ctx, _route, signal) => {
     form.append('file', await headOf(file), file.name)
     if (withMapping && editor !== undefined) form.append('mapping', JSON.stringify(editor.read()))
     try {
-      preview = await postForm<MappingPreview>(ctx, '/mappings/preview', form)
+      preview = await ctx.client.request<MappingPreview>('/mappings/preview', { method: 'POST', body: form })
     } catch (err) {
       preview = undefined
       editor = undefined
@@ -173,7 +164,7 @@ export const sellPage: Page = (root, ctx, _route, signal) => {
     const submit = (e.submitter as HTMLButtonElement | null) ?? undefined
     if (submit !== undefined) submit.disabled = true
     try {
-      const { events } = await postForm<{ jobId: string; events: string }>(ctx, '/datasets', form)
+      const { events } = await ctx.client.request<{ jobId: string; events: string }>('/datasets', { method: 'POST', body: form })
       follow(events)
     } catch (err) {
       mount(formError, errorAlert(err))

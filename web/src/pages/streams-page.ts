@@ -9,13 +9,6 @@ import { href, type Page } from '../router.js'
 /** GET /streams lists streams without their windows. */
 type StreamView = Omit<ServerStreamView, 'windows'> & { windows?: ServerStreamView['windows'] }
 
-async function getJson<T>(ctx: AppContext, path: string): Promise<T> {
-  const res = await fetch(new URL(path, ctx.node))
-  const body = (await res.json()) as T & { error?: { name: string; message: string } }
-  if (!res.ok) throw Object.assign(new Error(body.error?.message ?? res.statusText), { name: body.error?.name ?? 'HttpError' })
-  return body
-}
-
 const ago = (unix: number | null): string => {
   if (unix === null) return 'no readings yet'
   const s = Math.max(0, Math.round(Date.now() / 1000 - unix))
@@ -33,7 +26,7 @@ export const streamsPage: Page = async (root, ctx, route, signal) => {
   if (route.path[1] !== undefined) return streamPage(root, ctx, route.path[1], signal)
   mount(root, h('h1', null, 'Streams'), spinner('Loading streams…'))
   try {
-    const { streams } = await getJson<{ streams: StreamView[] }>(ctx, '/streams')
+    const { streams } = await ctx.client.request<{ streams: StreamView[] }>('/streams')
     mount(
       root,
       h('h1', null, 'Streams'),
@@ -154,7 +147,7 @@ async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal
     )
   }
   const refresh = async (): Promise<void> => {
-    view = await getJson<StreamView>(ctx, `/streams/${encodeURIComponent(id)}`)
+    view = await ctx.client.request<StreamView>(`/streams/${encodeURIComponent(id)}`)
     mount(
       status,
       h(
