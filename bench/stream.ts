@@ -82,8 +82,16 @@ try {
   }
   log(`signed ${DEVICES * 4 * BATCHES} batches of ${B} readings in ${round((performance.now() - t) / 1000)} s`)
 
-  /** Sends each device's batches [from, from + BATCHES) over HTTP, each after the previous ack or every `paceMs`. */
-  const overHttp = async (from: number, paceMs = 0): Promise<{ rate: number; latency: number[] }> => {
+  /**
+   * Sends each device's batches [from, from + BATCHES) with `send` (which resolves once the batch
+   * is acknowledged and throws if it was refused), each after the previous ack, or every
+   * `paceMs` with the devices' clocks spread over that interval. Readings/s and ack latencies.
+   */
+  const drive = async (
+    from: number,
+    paceMs: number,
+    send: (device: number, id: string, batch: SignedBatch) => Promise<void>,
+  ): Promise<{ rate: number; latency: number[] }> => {
     const latency: number[] = []
     const t0 = performance.now()
     await Promise.all(
@@ -91,18 +99,19 @@ try {
         for (const [k, b] of batches.slice(from, from + BATCHES).entries()) {
           if (paceMs > 0) await sleep(Math.max(0, t0 + k * paceMs + (i * paceMs) / DEVICES - performance.now()))
           const started = performance.now()
-          const res = await fetch(new URL(`/streams/${ingestStream.streamId}/readings`, node.url), {
-            method: 'POST',
-            body: JSON.stringify(b),
-          })
-          const body = (await res.json()) as { results: IngestResult[] }
+          await send(i, `${i}:${from + k}`, b)
           latency.push(performance.now() - started)
-          if (!body.results[0]?.ok) throw new Error(`refused over HTTP: ${JSON.stringify(body.results[0])}`)
         }
       }),
     )
     return { rate: (DEVICES * BATCHES * B) / ((performance.now() - t0) / 1000), latency }
   }
+  const overHttp = (from: number, paceMs = 0) =>
+    drive(from, paceMs, async (_device, _id, b) => {
+      const res = await fetch(new URL(`/streams/${ingestStream.streamId}/readings`, node.url), { method: 'POST', body: JSON.stringify(b) })
+      const body = (await res.json()) as { results: IngestResult[] }
+      if (!body.results[0]?.ok) throw new Error(`refused over HTTP: ${JSON.stringify(body.results[0])}`)
+    })
   const clients = await Promise.all(
     devices.map((_, i) => mqtt.connectAsync(node.mqttUrl, { protocolVersion: 5, clientId: `bench-device-${i}` })),
   )
@@ -117,29 +126,16 @@ try {
       await client.subscribeAsync(`bench/${i}/acks`, { qos: 1 })
     }),
   )
-  /** The same over MQTT. */
-  const overMqtt = async (from: number, paceMs = 0): Promise<{ rate: number; latency: number[] }> => {
-    const latency: number[] = []
-    const t0 = performance.now()
-    await Promise.all(
-      perDevice.map(async (batches, i) => {
-        for (const [k, b] of batches.slice(from, from + BATCHES).entries()) {
-          if (paceMs > 0) await sleep(Math.max(0, t0 + k * paceMs + (i * paceMs) / DEVICES - performance.now()))
-          const id = `${i}:${from + k}`
-          const started = performance.now()
-          const acked = new Promise<MqttAck>((resolve) => waiting.set(id, resolve))
-          await clients[i]!.publishAsync(readingsTopic(ingestStream.streamId), JSON.stringify(b), {
-            qos: 1,
-            properties: { responseTopic: `bench/${i}/acks`, correlationData: Buffer.from(id) },
-          })
-          const ack = await acked
-          latency.push(performance.now() - started)
-          if (ack.accepted !== 1) throw new Error(`refused over MQTT: ${JSON.stringify(ack.results[0])}`)
-        }
-      }),
-    )
-    return { rate: (DEVICES * BATCHES * B) / ((performance.now() - t0) / 1000), latency }
-  }
+  const overMqtt = (from: number, paceMs = 0) =>
+    drive(from, paceMs, async (device, id, b) => {
+      const acked = new Promise<MqttAck>((resolve) => waiting.set(id, resolve))
+      await clients[device]!.publishAsync(readingsTopic(ingestStream.streamId), JSON.stringify(b), {
+        qos: 1,
+        properties: { responseTopic: `bench/${device}/acks`, correlationData: Buffer.from(id) },
+      })
+      const ack = await acked
+      if (ack.accepted !== 1) throw new Error(`refused over MQTT: ${JSON.stringify(ack.results[0])}`)
+    })
   const report = (name: string, r: { rate: number; latency: number[] }): void =>
     log(`${name}: ${Math.round(r.rate)} readings/s, p99 ack ${round(p99(r.latency))} ms`)
   const pace = (DEVICES * B * 1000) / 20_000 // ms between a device's batches at 20,000 readings/s in all
