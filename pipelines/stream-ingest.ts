@@ -72,13 +72,7 @@ export function createStreamIngest(c: StreamIngestComponents) {
   // One chain per series: two batches of a series racing would both pass the order check.
   const queues = new Map<string, Promise<unknown>>()
 
-  async function check(spec: StreamSpec, line: string): Promise<{ b: SignedBatch; window: ReturnType<typeof windowOf> }> {
-    let json: unknown
-    try {
-      json = JSON.parse(line)
-    } catch (err) {
-      throw new StreamBatchError('malformed', `not JSON: ${(err as Error).message}`, { cause: err })
-    }
+  async function check(spec: StreamSpec, json: unknown): Promise<{ b: SignedBatch; window: ReturnType<typeof windowOf> }> {
     if (typeof json === 'object' && json !== null && !('signature' in json))
       throw new StreamBatchError('unsigned', 'the batch carries no device signature')
     let b: SignedBatch
@@ -131,12 +125,18 @@ export function createStreamIngest(c: StreamIngestComponents) {
   }
 
   async function one(spec: StreamSpec, line: string): Promise<IngestResult> {
+    let json: unknown
     try {
-      // Shape first, outside the series' queue, to find which queue the batch belongs to.
-      const seriesId = (JSON.parse(line) as { seriesId?: unknown }).seriesId
+      json = JSON.parse(line)
+    } catch (err) {
+      return { ok: false, reason: 'malformed', message: `malformed: not JSON: ${(err as Error).message}` }
+    }
+    try {
+      // The series id picks the queue; the checks themselves run inside it.
+      const seriesId = typeof json === 'object' && json !== null ? (json as { seriesId?: unknown }).seriesId : undefined
       const key = `${spec.streamId}:${typeof seriesId === 'string' ? seriesId : ''}`
       const run = (queues.get(key) ?? Promise.resolve()).then(async () => {
-        const { b, window } = await check(spec, line)
+        const { b, window } = await check(spec, json)
         const record: WindowRecord = c.store.accept({
           streamId: spec.streamId,
           window: window.index,
@@ -158,7 +158,6 @@ export function createStreamIngest(c: StreamIngestComponents) {
       return await run
     } catch (err) {
       if (err instanceof StreamBatchError) return { ok: false, reason: err.reason, message: err.message }
-      if (err instanceof SyntaxError) return { ok: false, reason: 'malformed', message: `malformed: not JSON: ${err.message}` }
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
         return { ok: false, reason: 'replayed', message: 'replayed: this batch was already taken' }
       throw err

@@ -1,7 +1,7 @@
 import express, { Router } from 'express'
 import { z } from 'zod'
 import type { IngestResult, StreamIngest, StreamSpec, StreamStore, WindowRecord } from '../pipelines/index.js'
-import { parseInput } from './validation-error.js'
+import { parseInput, ValidationError } from './validation-error.js'
 
 /** What the stream routes need from the node. */
 export interface StreamsApi {
@@ -92,7 +92,14 @@ export function streamRoutes(api: StreamsApi): Router {
       const text = typeof req.body === 'string' ? req.body : ''
       const trimmed = text.trim()
       // A JSON array of batches is taken too; otherwise one batch per line.
-      const lines = trimmed.startsWith('[') ? (JSON.parse(trimmed) as unknown[]).map((b) => JSON.stringify(b)) : text.split('\n')
+      let lines = text.split('\n')
+      if (trimmed.startsWith('[')) {
+        try {
+          lines = (JSON.parse(trimmed) as unknown[]).map((b) => JSON.stringify(b))
+        } catch (err) {
+          throw new ValidationError(`body: not a JSON array of batches (${(err as Error).message})`, { cause: err })
+        }
+      }
       const results: IngestResult[] = await api.ingest.ingest(req.params.id, lines)
       const accepted = results.filter((r) => r.ok).length
       res.status(accepted === results.length ? 200 : 422).json({ accepted, rejected: results.length - accepted, results })

@@ -174,6 +174,18 @@ describe('data streams through a running node (live batches → windows → subs
       'window-closed',
       'from-the-future',
     ])
+    // Lines that are not batches at all: each refused by name, none a server error.
+    const raw = await fetch(new URL(`/streams/${stream.streamId}/readings`, node.url), { method: 'POST', body: 'not json\nnull\n5\n{}' })
+    const rawResults = ((await raw.json()) as { results: IngestResult[] }).results
+    expect([raw.status, rawResults.map((r) => (r.ok ? 'ok' : r.reason))]).to.deep.equal([
+      422,
+      ['malformed', 'malformed', 'malformed', 'unsigned'],
+    ])
+    const brokenArray = await fetch(new URL(`/streams/${stream.streamId}/readings`, node.url), { method: 'POST', body: '[{"format": ' })
+    expect([brokenArray.status, ((await brokenArray.json()) as { error: { name: string } }).error.name]).to.deep.equal([
+      400,
+      'ValidationError',
+    ])
     expect(await reasons([b0])).to.deep.equal(['ok'])
     expect(await reasons([b0])).to.deep.equal(['replayed'])
     expect(await reasons([b2])).to.deep.equal(['ok'])
