@@ -52,11 +52,18 @@ export interface StreamIngestComponents {
   now?: () => number
 }
 
-/** The window a time falls in, and that window's [start, end). */
-export function windowOf(spec: Pick<StreamSpec, 'start' | 'windowLength'>, time: number): { index: number; start: number; end: number } {
-  const index = Math.floor((time - spec.start) / spec.windowLength)
+/** Window `index`'s [start, end) (unix seconds). */
+export function windowBounds(
+  spec: Pick<StreamSpec, 'start' | 'windowLength'>,
+  index: number,
+): { index: number; start: number; end: number } {
   const start = spec.start + index * spec.windowLength
   return { index, start, end: start + spec.windowLength }
+}
+
+/** The window a time falls in, and that window's [start, end). */
+export function windowOf(spec: Pick<StreamSpec, 'start' | 'windowLength'>, time: number): { index: number; start: number; end: number } {
+  return windowBounds(spec, Math.floor((time - spec.start) / spec.windowLength))
 }
 
 /**

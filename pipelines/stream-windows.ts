@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Publication } from './publication.js'
 import type { PublicationStatus } from './publish-flow.js'
+import { windowBounds } from './stream-ingest.js'
 import type { StreamStore, WindowRecord } from './stream-store.js'
 
 export interface WindowCloserComponents {
@@ -30,16 +31,15 @@ export function createWindowCloser(c: WindowCloserComponents) {
   async function close(w: WindowRecord): Promise<void> {
     const spec = c.store.stream(w.streamId)
     if (spec === undefined) return
-    const end = spec.start + (w.index + 1) * spec.windowLength
+    const { start, end } = windowBounds(spec, w.index)
     if (w.state !== 'full' && now() < end + spec.graceS) return
     const name = `stream-${w.streamId}-window-${w.index}`
     const file = join(c.workDir, 'windows', `${name}.ndjson`)
     await mkdir(join(c.workDir, 'windows'), { recursive: true })
     await writeFile(file, `${c.store.windowLines(w.streamId, w.index).join('\n')}\n`)
-    const start = new Date((spec.start + w.index * spec.windowLength) * 1000).toISOString()
     const publication = await Publication.create(join(c.workDir, 'publications', name), file, {
       title: `${spec.title} — window ${w.index}`,
-      description: `${spec.description}${spec.description === '' ? '' : '\n\n'}Window ${w.index} of stream ${spec.streamId}, from ${start} for ${spec.windowLength} s.`,
+      description: `${spec.description}${spec.description === '' ? '' : '\n\n'}Window ${w.index} of stream ${spec.streamId}, from ${new Date(start * 1000).toISOString()} for ${spec.windowLength} s.`,
       licence: spec.licence,
       tags: [...spec.tags, 'stream'],
       stream: { streamId: spec.streamId, windowIndex: w.index },
