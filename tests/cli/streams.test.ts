@@ -47,6 +47,14 @@ describe('data streams through a running node (live batches → windows → subs
     return { status: res.status, results: ((await res.json()) as { results: IngestResult[] }).results }
   }
   const view = async (): Promise<StreamView> => (await (await fetch(new URL(`/streams/${stream.streamId}`, node.url))).json()) as StreamView
+  /** Start of the open window, waiting for the next one when less than half of it is left (tests must not race its end). */
+  const openWindow = async (): Promise<number> => {
+    const now = Date.now() / 1000
+    const start = stream.start + Math.floor((now - stream.start) / WINDOW) * WINDOW
+    if (start + WINDOW - now >= WINDOW / 2) return start
+    await sleep((start + WINDOW - now) * 1000 + 100)
+    return start + WINDOW
+  }
   const feedFor = (keys: DeviceKey[], from?: number): StreamFeed =>
     createStreamFeed({
       devices: keys,
@@ -155,8 +163,7 @@ describe('data streams through a running node (live batches → windows → subs
   })
 
   it('refuses out-of-order, replayed, unsigned, foreign-device, forged, late and future batches, each with its reason', async () => {
-    const now = Math.floor(Date.now() / 1000)
-    const from = stream.start + Math.floor((now - stream.start) / WINDOW) * WINDOW // the open window
+    const from = await openWindow()
     const feed = feedFor([device], from)
     // One series over three windows: w, w + 1, w + 2 (one batch each).
     const [b0, b1, b2] = (await feed.batchesUntil(from + 17)).slice(0, 3) as [SignedBatch, SignedBatch, SignedBatch]
@@ -201,9 +208,8 @@ describe('data streams through a running node (live batches → windows → subs
 
   it('works from the CLI: stream push of a signed file, subscribe for a period, stream pull of the windows it covers', async () => {
     const config = loadConfig({ ASSAY_DATA_DIR: join(dir, 'cli') })
-    const now = Math.floor(Date.now() / 1000)
-    const window = Math.floor((now - stream.start) / WINDOW)
-    const from = stream.start + window * WINDOW
+    const from = await openWindow()
+    const window = (from - stream.start) / WINDOW
     const bought = await subscribeCommand(stream.streamId, config, { node: node.url, period: '12', devAccount: 4 }, quiet)
     expect([Number(bought.start), Number(bought.end)]).to.deep.equal([from, from + 2 * WINDOW])
     const file = join(dir, 'window.ndjson')
@@ -248,8 +254,7 @@ describe('data streams through a running node (live batches → windows → subs
         acks.push({ correlation: packet.properties?.correlationData?.toString() ?? '', ack: JSON.parse(payload.toString()) as MqttAck }),
       )
       await client.subscribeAsync('test-device/acks', { qos: 1 })
-      const now = Math.floor(Date.now() / 1000)
-      const from = stream.start + Math.floor((now - stream.start) / WINDOW) * WINDOW
+      const from = await openWindow()
       const batches = await feedFor([device], from).batchesUntil(from + WINDOW - 1)
       const send = (id: string, body: SignedBatch[]) =>
         client.publishAsync(readingsTopic(stream.streamId), body.map((b) => JSON.stringify(b)).join('\n'), {
