@@ -360,7 +360,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     const keyRelease = {
       deployment,
       chain,
-      manifestOf: (id: bigint) => catalog.get(id)?.manifest ?? undefined,
+      manifestOf: (id: bigint) => indexer.manifestOf(id),
       sellers: new Set([wallet.address.toLowerCase()]),
       unwrapSellerKey: (wrapped: Uint8Array) => unwrapKey(wallet.signingKey.privateKey, wrapped),
       nonces,

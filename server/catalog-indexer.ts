@@ -26,6 +26,11 @@ export interface CatalogIndexerOptions {
 export interface CatalogIndexer {
   /** Indexes every block up to the chain head, then reads manifests still missing. Returns the new cursor. */
   sync(): Promise<number>
+  /**
+   * A dataset's anchored manifest (checked against its anchor), catching up with the chain first
+   * when the catalog has not read it yet: a dataset anchored a moment ago is not "unknown".
+   */
+  manifestOf(datasetId: bigint): Promise<Manifest | undefined>
   /** Syncs every `intervalMs` until stopped (errors are logged and retried). */
   start(intervalMs?: number): void
   stop(): Promise<void>
@@ -200,6 +205,12 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
 
   return {
     sync,
+    async manifestOf(datasetId) {
+      const known = () => c.catalog.get(datasetId)
+      // Twice: a sync already under way may have read the chain's head before the anchor.
+      for (let i = 0; i < 2 && (known()?.manifestStatus ?? 'unavailable') === 'unavailable'; i++) await sync()
+      return known()?.manifest ?? undefined
+    },
     start(intervalMs = 1_000) {
       const tick = (): void => {
         if (stopped) return

@@ -15,8 +15,8 @@ export const MAX_REQUEST_LIFETIME_S = 3_600
 export interface KeyReleaseComponents {
   deployment: Pick<Deployment, 'chainId' | 'contracts'>
   chain: Pick<ChainClient, 'hasAccess'>
-  /** The anchored dataset's manifest, when the catalog has read it. */
-  manifestOf(datasetId: bigint): Manifest | undefined
+  /** The anchored dataset's manifest, checked against its anchor; undefined when not anchored (or invalid). */
+  manifestOf(datasetId: bigint): Manifest | undefined | Promise<Manifest | undefined>
   /** Accounts whose data keys this node can open (the node's own account). */
   sellers: ReadonlySet<string>
   /** Opens the seller's copy of a data key (`encryption.sellerWrappedKey`, wrapped to the seller's key). */
@@ -128,8 +128,8 @@ export function keyReleaseRoutes(c: KeyReleaseComponents): Router {
       if (signer.toLowerCase() !== request.buyer.toLowerCase())
         throw new KeyRequestSignatureError('the signature is not the buyer’s for this request, chain and market')
       if (!c.nonces.use(request.buyer, request.nonce, Number(request.expiry))) throw new NonceReusedError(request.nonce)
-      const manifest = c.manifestOf(datasetId)
-      if (manifest === undefined) throw new KeyNotHeldError(datasetId, 'not in this node’s catalog (yet)')
+      const manifest = await c.manifestOf(datasetId)
+      if (manifest === undefined) throw new KeyNotHeldError(datasetId, 'not anchored, or its manifest is not readable here')
       if (!c.sellers.has(manifest.owner.toLowerCase()))
         throw new KeyNotHeldError(datasetId, `its key is held by its seller ${manifest.owner}`)
       const isSeller = request.buyer.toLowerCase() === manifest.owner.toLowerCase()

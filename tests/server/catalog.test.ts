@@ -8,7 +8,7 @@ import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey } from '../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../circuits/node.js'
 import { DEV_MNEMONIC, parseImportMapping, type SignedBatch } from '../../core/index.js'
-import { createChainClient } from '../../contracts/index.js'
+import { createChainClient, statsDigestOf } from '../../contracts/index.js'
 import { publishDataset, simulateSignedBatches, type PublishResult } from '../../pipelines/index.js'
 import { createApp, createCatalogIndexer, ftsQuery, openCatalog, type Catalog, type CatalogIndexer } from '../../server/index.js'
 import { datasetPath } from '../helpers/datasets.js'
@@ -173,6 +173,30 @@ describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)
     await indexer.sync()
     const entry = catalog.get(forged.datasetId)!
     expect([entry.manifestStatus, entry.title, entry.verification.status]).to.deep.equal(['invalid', '', 'pending'])
+  })
+
+  it('answers a manifest anchored a moment ago by catching up with the chain, and nothing for an unknown or invalid dataset', async () => {
+    // The office dataset anchored once more, exactly as before, and once with another root; the
+    // indexer has not synced since.
+    const anchorOffice = (root: bigint) =>
+      publisher.chain.publishDataset({
+        manifestCid: office.manifestCid,
+        root,
+        keyCommitment: BigInt(office.manifest.encryption.keyCommitment),
+        qualityScore: 9000,
+        statsDigest: statsDigestOf(office.manifest.stats),
+        deviceIds: office.manifest.devices.map((d) => BigInt(d.deviceId)),
+        parent: 0n,
+        circuitId: 'sensor-stats-b16-v1',
+      })
+    const again = await anchorOffice(BigInt(office.manifest.commitments.root))
+    const forged = await anchorOffice(777n)
+    expect(catalog.get(again.datasetId)).to.equal(undefined)
+    expect(await indexer.manifestOf(again.datasetId)).to.deep.equal(office.manifest)
+    expect(catalog.get(again.datasetId)!.manifestStatus).to.equal('ok')
+    expect(await indexer.manifestOf(forged.datasetId)).to.equal(undefined)
+    expect(catalog.get(forged.datasetId)!.manifestStatus).to.equal('invalid')
+    expect(await indexer.manifestOf(forged.datasetId + 1000n)).to.equal(undefined)
   })
 
   it('serves GET /datasets with filters, GET /datasets/:id and a cacheable preview; bad queries are 400', async () => {
