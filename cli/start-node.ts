@@ -138,7 +138,11 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     let deployment: Deployment
     if (anvil !== undefined) {
       // The embedded chain deploys once, on first start (again if its state was wiped).
-      const ensured = await ensureDeployment(deploymentFile, signer, { testStablecoin: true, redeployIfMissing: true })
+      const ensured = await ensureDeployment(deploymentFile, signer, {
+        testStablecoin: true,
+        redeployIfMissing: true,
+        log: (msg) => log(`contracts: ${msg}`),
+      })
       deployment = ensured.deployment
       log(`contracts: ${ensured.deployed ? 'deployed' : 'found'} on chain ${chainId} (${deploymentFile})`)
     } else {

@@ -1,4 +1,4 @@
-import { ContractFactory, type ContractTransactionResponse, type InterfaceAbi, type Signer } from 'ethers'
+import { concat, ContractFactory, keccak256, type ContractTransactionResponse, type InterfaceAbi, type Signer } from 'ethers'
 import * as abis from './generated/abis.js'
 import { DeploymentError, VERIFIER_SLOTS, type Deployment } from './deployment.js'
 
@@ -18,6 +18,26 @@ export interface DeployOptions {
 }
 
 type Named = { abi: InterfaceAbi; bytecode: string }
+
+/** What `deployContracts` deploys, in order (verifiers by slot). */
+function deployedNames(testStablecoin: boolean): string[] {
+  return [
+    'PoseidonT3',
+    'DeviceRegistry',
+    'DatasetRegistry',
+    ...VERIFIER_SLOTS.map((s) => s.contract),
+    'DataMarket',
+    ...(testStablecoin ? ['TestStablecoin'] : []),
+  ]
+}
+
+/**
+ * keccak256 over the creation code of every contract a deployment holds, as this build compiled
+ * them. Saved with a deployment; a different value means the contracts changed since.
+ */
+export function contractsCodeHash(options: { testStablecoin: boolean }): string {
+  return keccak256(concat(deployedNames(options.testStablecoin).map((name) => keccak256(artifact(name).bytecode))))
+}
 
 function artifact(name: string): Named {
   const key = name.charAt(0).toLowerCase() + name.slice(1)
@@ -100,5 +120,6 @@ export async function deployContracts(signer: Signer, options: DeployOptions = {
       ...(stablecoin !== undefined ? { testStablecoin: stablecoin.address } : {}),
     },
     verifiers,
+    codeHash: contractsCodeHash({ testStablecoin: stablecoin !== undefined }),
   }
 }

@@ -39,6 +39,14 @@ export const deploymentSchema = z.strictObject({
   }),
   /** Verifier contract per circuit id. */
   verifiers: z.record(z.string(), z.strictObject({ slot: z.number().int().min(0).max(255), address })),
+  /**
+   * keccak256 over the creation code of every contract deployed (`contractsCodeHash`): a node
+   * built from other contracts refuses the deployment instead of calling an ABI it lacks.
+   */
+  codeHash: z
+    .string()
+    .regex(/^0x[0-9a-f]{64}$/)
+    .optional(),
 })
 
 export type Deployment = z.infer<typeof deploymentSchema>

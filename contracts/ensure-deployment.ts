@@ -2,10 +2,13 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Signer } from 'ethers'
-import { deployContracts, type DeployOptions } from './deploy-contracts.js'
+import { contractsCodeHash, deployContracts, type DeployOptions } from './deploy-contracts.js'
 import { DeploymentError, parseDeployment, VERIFIER_SLOTS, type Deployment } from './deployment.js'
 
-/** Reads a saved deployment and checks it against the chain (same chain id, code at every address). */
+/**
+ * Reads a saved deployment and checks it against this build (same contract code) and the chain
+ * (same chain id, code at every address).
+ */
 export async function loadDeployment(file: string, signer: Signer): Promise<Deployment> {
   let deployment: Deployment
   if (!existsSync(file)) throw new DeploymentError(`no deployment at ${file}: run \`assay deploy\` for this chain first`)
@@ -15,6 +18,13 @@ export async function loadDeployment(file: string, signer: Signer): Promise<Depl
     if (err instanceof DeploymentError) throw new DeploymentError(`${file}: ${err.message}`, { cause: err })
     throw new DeploymentError(`${file}: not readable JSON`, { cause: err })
   }
+  const built = contractsCodeHash({ testStablecoin: deployment.contracts.testStablecoin !== undefined })
+  if (deployment.codeHash !== built)
+    throw new DeploymentError(
+      `${file}: ${deployment.codeHash === undefined ? 'records no code hash' : `was deployed from contract code ${deployment.codeHash}`}, ` +
+        `but this build's contracts hash to ${built}: the contracts changed since, so deploy again ` +
+        '(`assay deploy`; the embedded chain redeploys by itself)',
+    )
   const provider = signer.provider
   if (provider === null) throw new DeploymentError('the signer has no provider')
   const chainId = Number((await provider.getNetwork()).chainId)
@@ -31,7 +41,8 @@ export async function loadDeployment(file: string, signer: Signer): Promise<Depl
 /**
  * The deployment saved at `file`, or a new one (deployed with `signer` and saved) when there is
  * none yet: the embedded chain deploys once, on first start. A saved deployment whose contracts
- * are missing from the chain is an error, never silently replaced, unless `redeployIfMissing`.
+ * are missing from the chain, or were built from other contract code, is an error, never silently
+ * replaced, unless `redeployIfMissing` (then `log` says why).
  */
 export async function ensureDeployment(
   file: string,
@@ -47,6 +58,7 @@ export async function ensureDeployment(
         throw new DeploymentError(`${file} lacks verifiers for ${missing.map((m) => m.circuitId).join(', ')}; deploy again`)
     } catch (err) {
       if (options.redeployIfMissing !== true) throw err
+      options.log?.(`${(err as Error).message.split(': deploy again')[0]}: deploying afresh`)
     }
   }
   const deployment = await deployContracts(signer, options)

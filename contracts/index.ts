@@ -14,7 +14,7 @@ export type {
   TxResult,
 } from './chain-client.js'
 export { ContractError, decodeContractError } from './contract-error.js'
-export { deployContracts } from './deploy-contracts.js'
+export { contractsCodeHash, deployContracts } from './deploy-contracts.js'
 export type { DeployOptions } from './deploy-contracts.js'
 export { DeploymentError, deploymentSchema, parseDeployment, VERIFIER_SLOTS, verifierSlotOf } from './deployment.js'
 export type { Deployment } from './deployment.js'

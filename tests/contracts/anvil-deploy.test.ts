@@ -5,7 +5,7 @@ import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey, listCircuits } from '../../circuits/index.js'
 import { DEV_MNEMONIC } from '../../core/index.js'
-import { createChainClient, VERIFIER_SLOTS } from '../../contracts/index.js'
+import { contractsCodeHash, createChainClient, VERIFIER_SLOTS } from '../../contracts/index.js'
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
 import { caught } from '../helpers/errors.js'
 
@@ -86,6 +86,31 @@ describe('deploying on a real anvil process', function () {
     )
     expect((await caught(() => loadDeployment(join(dir, 'gone.json'), account(0)))).message).to.contain('no contract at')
     expect((await caught(() => loadDeployment(join(dir, 'missing.json'), account(0)))).message).to.contain('run `assay deploy`')
+  })
+
+  it('refuses a deployment made from other contract code, or recording none; the embedded chain deploys afresh', async () => {
+    await chain()
+    const { deployment } = await ensureDeployment(file(), account(0), { testStablecoin: true })
+    expect(deployment.codeHash).to.equal(contractsCodeHash({ testStablecoin: true }))
+    const { codeHash: _, ...unrecorded } = deployment
+    await writeFile(join(dir, 'old.json'), JSON.stringify({ ...deployment, codeHash: `0x${'ab'.repeat(32)}` }))
+    await writeFile(join(dir, 'unrecorded.json'), JSON.stringify(unrecorded))
+    const old = await caught(() => loadDeployment(join(dir, 'old.json'), account(0)))
+    expect([old.name, old.message]).to.include.members(['DeploymentError'])
+    expect(old.message)
+      .to.contain(`was deployed from contract code 0x${'ab'.repeat(32)}`)
+      .and.contain('deploy again')
+    expect((await caught(() => loadDeployment(join(dir, 'unrecorded.json'), account(0)))).message).to.contain('records no code hash')
+    const logged: string[] = []
+    const again = await ensureDeployment(join(dir, 'old.json'), account(0), {
+      testStablecoin: true,
+      redeployIfMissing: true,
+      log: (m) => logged.push(m),
+    })
+    expect(again.deployed).to.equal(true)
+    expect(again.deployment.contracts.dataMarket).to.not.equal(deployment.contracts.dataMarket)
+    expect(logged[0]).to.contain('was deployed from contract code').and.contain('deploying afresh')
+    expect(await loadDeployment(join(dir, 'old.json'), account(0))).to.deep.equal(again.deployment)
   })
 
   it('has a verifier slot for every SensorStats circuit of the catalog, with its generated contract', () => {
