@@ -100,6 +100,18 @@ program
   })
 
 program
+  .command('retry')
+  .description('publish a failed publication again once its cause is fixed (it goes on from where it stopped), with progress')
+  .argument('<job>', 'the publication job id (`assay publish` prints it)')
+  .option('--node <url>', 'the node that ran it (default: http://127.0.0.1:$PORT)')
+  .option('--json', 'print {datasetId, manifestCid, root, txHash, stats, quality} at the end')
+  .action(async (job: string, opts: { node?: string; json?: boolean }) => {
+    const { retryCommand } = await import('./publish-command.js')
+    const config = loadConfig()
+    await retryCommand(job, { node: opts.node ?? `http://${config.host}:${config.port}`, json: opts.json === true })
+  })
+
+program
   .command('worker')
   .description(
     'run batch provers only (sandboxed child processes) for the node whose Redis is REDIS_URL; start on other machines to prove faster',

@@ -80,8 +80,39 @@ export async function publishCommand(
   if (!res.ok || body.jobId === undefined)
     throw new PublishCommandError(`${body.error?.name ?? res.status}: ${body.error?.message ?? 'upload refused'}`)
   io.err(`publication ${body.jobId} accepted; following its progress`)
+  return followPublication(options.node, body.jobId, options, io)
+}
 
-  const events = await fetch(new URL(body.events!, options.node))
+/**
+ * `assay retry JOB`: submits a failed publication again (`POST /jobs/:id/retry`); it goes on from
+ * where it stopped (proofs, stored content and any anchor are kept) and is followed like a new one.
+ */
+export async function retryCommand(
+  jobId: string,
+  options: { node: string; json?: boolean },
+  io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => console.log(s), err: (s) => console.error(s) },
+): Promise<PublicationStatus['result']> {
+  let res: globalThis.Response
+  try {
+    res = await fetch(new URL(`/jobs/${encodeURIComponent(jobId)}/retry`, options.node), { method: 'POST' })
+  } catch (err) {
+    throw new PublishCommandError(`cannot reach the node at ${options.node} (is \`assay node\` running?)`, { cause: err })
+  }
+  const body = (await res.json()) as { jobId?: string; error?: { name: string; message: string } }
+  if (!res.ok || body.jobId === undefined)
+    throw new PublishCommandError(`${body.error?.name ?? res.status}: ${body.error?.message ?? 'retry refused'}`)
+  io.err(`publication ${body.jobId} submitted again; following its progress`)
+  return followPublication(options.node, body.jobId, options, io)
+}
+
+/** Follows a publication's progress events, one line per change, until it is listed or fails. */
+async function followPublication(
+  node: string,
+  jobId: string,
+  options: { json?: boolean },
+  io: { out: (s: string) => void; err: (s: string) => void },
+): Promise<PublicationStatus['result']> {
+  const events = await fetch(new URL(`/jobs/${encodeURIComponent(jobId)}/events`, node))
   let last = ''
   let final: PublicationStatus | undefined
   let kind = ''
@@ -106,7 +137,11 @@ export async function publishCommand(
     }
   }
   if (final === undefined || kind === 'failed')
-    throw new PublishCommandError(`publication failed: ${final?.failedReason ?? 'the progress stream ended early'}`)
+    throw new PublishCommandError(
+      `publication ${jobId} failed: ${final?.failedReason ?? 'the progress stream ended early'}` +
+        // A file or mapping the import refused stays refused; anything later can be fixed and retried.
+        (final?.failedReason?.startsWith('ingest:') === true ? '' : ` (once the cause is fixed: assay retry ${jobId})`),
+    )
   if (options.json === true) io.out(JSON.stringify(final.result))
   else
     io.out(

@@ -18,6 +18,7 @@ import {
   startRedis,
   startStageWorker,
   submitPublication,
+  retryPublication,
   createStreamIngest,
   createWindowCloser,
   READINGS_TOPIC,
@@ -25,7 +26,7 @@ import {
   startMqttIngest,
   openStreamStore,
   SIMULATION_CIRCUIT,
-  type Publication,
+  Publication,
   type RedisService,
 } from '../pipelines/index.js'
 import { loadGatewayKey } from './gateway-key.js'
@@ -221,6 +222,14 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
         const status = await publicationStatus(queues, id)
         return Object.values(status.stages).every((s) => s === 'unknown') ? undefined : status
       },
+      // Uploads and stream windows keep their workspaces in two folders; a job id names one.
+      retry: async (id: string) => {
+        if (!/^[\w-]+$/.test(id)) return undefined
+        const dir = [join(config.dataDir, 'publishing', 'publications', id), join(config.dataDir, 'streams', 'publications', id)].find(
+          (d) => existsSync(d),
+        )
+        return dir === undefined ? undefined : retryPublication(queues, new Publication(dir))
+      },
     }
 
     // Streams: live batches are checked and stored durably (SQLite) before they are acknowledged;
@@ -257,6 +266,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       workDir: join(config.dataDir, 'streams'),
       submit: publishing.submit,
       status: publishing.status,
+      retry: (publication) => retryPublication(queues, publication),
       log,
     })
     windowCloser.start(STREAM_TICK_MS)

@@ -36,8 +36,12 @@ export type {
 } from './publication.js'
 export {
   createPublishQueues,
+  isPermanentFailure,
   publicationId,
+  PublicationBusyError,
+  PublicationNotFailedError,
   publicationStatus,
+  retryPublication,
   stageJobId,
   startProveWorker,
   startStageWorker,

@@ -9,6 +9,7 @@ import {
   type FlowJob,
   type Job,
 } from 'bullmq'
+import { AssayError } from '../core/index.js'
 import { createProverPool, type ProveBatchJob } from './prover-pool.js'
 import { settlesWithin } from './settles-within.js'
 export type { ProveBatchJob } from './prover-pool.js'
@@ -244,6 +245,56 @@ export interface PublicationStatus {
   /** The list stage's result once the flow completed. */
   result?: { datasetId: string; manifestCid: string; txHash: string; root: string; quality: number; stats: Array<Record<string, unknown>> }
   failedReason?: string
+}
+
+/** A publication asked to be retried has not failed: it is unknown, still running, or done. */
+export class PublicationNotFailedError extends AssayError {
+  constructor(pubId: string, state: 'unknown' | 'running' | 'completed') {
+    super(`publication ${pubId} is ${state}; only a failed publication can be retried`)
+    this.name = 'PublicationNotFailedError'
+  }
+}
+
+/** A failed publication still has a job running (a batch proof started before the failure spread). */
+export class PublicationBusyError extends AssayError {
+  constructor(pubId: string) {
+    super(`publication ${pubId} still has a job running; retry once it has finished`)
+    this.name = 'PublicationBusyError'
+  }
+}
+
+/**
+ * Whether a failure reason says retrying cannot help: the stage threw one of the permanent errors
+ * (bad input, a revert, a broken invariant). Transient failures (a chain or IPFS outage longer than
+ * BullMQ's attempts) are worth another try later.
+ */
+export function isPermanentFailure(reason: string): boolean {
+  const named = /^(?:\w+: )?(\w+Error):/.exec(reason)
+  return named !== null && PERMANENT.has(named[1]!)
+}
+
+/**
+ * Submits a failed publication again. Its workspace keeps what earlier attempts finished (plan,
+ * proofs, stored content, the anchor transaction), so the new flow only does what is left and
+ * never anchors twice. Batch proofs that completed inside the failed flow are kept in the
+ * workspace first; then the failed flow's jobs are removed, so the same job ids serve again.
+ * @throws {PublicationNotFailedError} unless the publication failed
+ * @throws {PublicationBusyError} while one of its jobs still runs
+ */
+export async function retryPublication(queues: PublishQueues, publication: Publication): Promise<string> {
+  const pubId = publicationId(publication)
+  const status = await publicationStatus(queues, pubId)
+  if (status.failedReason === undefined) {
+    const unknown = Object.values(status.stages).every((s) => s === 'unknown')
+    throw new PublicationNotFailedError(pubId, unknown ? 'unknown' : status.result !== undefined ? 'completed' : 'running')
+  }
+  const prove = await queues.stages.getJob(stageJobId(pubId, 'prove'))
+  if (prove !== undefined)
+    for (const value of Object.values(await prove.getChildrenValues<ProvenBatchFile | object>()))
+      if ('proof' in value) await publication.recordProof(value)
+  // The root of the flow is the list stage; removing it removes every stage and batch job below.
+  if ((await queues.stages.remove(stageJobId(pubId, 'list'), { removeChildren: true })) !== 1) throw new PublicationBusyError(pubId)
+  return submitPublication(queues, publication)
 }
 
 /** Where a publication's flow stands: the state of each stage job and how many batches are proven. */

@@ -75,6 +75,8 @@ export interface StreamStore {
   openWindows(): WindowRecord[]
   /** Windows handed to publishing, whose job is still to be followed. */
   closingWindows(): WindowRecord[]
+  /** Windows whose publication failed (retried unless the failure is permanent). */
+  failedWindows(): WindowRecord[]
   setWindow(
     streamId: string,
     index: number,
@@ -155,6 +157,7 @@ export function openStreamStore(path: string): StreamStore {
     windows: db.prepare<[string], WindowRow>('SELECT * FROM windows WHERE stream_id = ? ORDER BY idx'),
     open: db.prepare<[], WindowRow>("SELECT * FROM windows WHERE state IN ('open', 'full') ORDER BY stream_id, idx"),
     closing: db.prepare<[], WindowRow>("SELECT * FROM windows WHERE state = 'closing' ORDER BY stream_id, idx"),
+    failed: db.prepare<[], WindowRow>("SELECT * FROM windows WHERE state = 'failed' ORDER BY stream_id, idx"),
     lines: db.prepare<[string, number], { line: string }>('SELECT line FROM batches WHERE stream_id = ? AND window = ? ORDER BY seq'),
     lastReading: db.prepare<[string], { t: number | null }>('SELECT MAX(last_time) AS t FROM batches WHERE stream_id = ?'),
   }
@@ -183,6 +186,7 @@ export function openStreamStore(path: string): StreamStore {
     windows: (streamId) => q.windows.all(streamId).map(toWindow),
     openWindows: () => q.open.all().map(toWindow),
     closingWindows: () => q.closing.all().map(toWindow),
+    failedWindows: () => q.failed.all().map(toWindow),
     setWindow(streamId, index, change) {
       const sets: string[] = []
       const values: unknown[] = []

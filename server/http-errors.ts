@@ -17,6 +17,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   NoAccessError: 403,
   KeyNotHeldError: 404,
   NonceReusedError: 409,
+  PublicationNotFailedError: 409,
+  PublicationBusyError: 409,
   NotFoundError: 404,
   UnknownStreamError: 404,
   ContentNotFoundError: 404,

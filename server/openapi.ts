@@ -120,6 +120,13 @@ export function openApiDocument(): unknown {
           responses: { 200: ok('The status'), 404: error },
         },
       },
+      '/jobs/{id}/retry': {
+        post: {
+          summary: 'Submit a failed publication again; it goes on from where it stopped',
+          parameters: [{ ...idParam, schema: { type: 'string' } }],
+          responses: { 202: ok('The job and its status and events links'), 404: error, 409: error },
+        },
+      },
       '/jobs/{id}/events': {
         get: {
           summary: 'Server-sent progress events',

@@ -17,6 +17,11 @@ export interface PublishingApi {
   maxUploadBytes: number
   submit(publication: Publication): Promise<string>
   status(id: string): Promise<PublicationStatus | undefined>
+  /**
+   * Submits a failed publication again, keeping what it had finished; undefined for an unknown id.
+   * @throws {PublicationNotFailedError} @throws {PublicationBusyError}
+   */
+  retry(id: string): Promise<string | undefined>
 }
 
 const decimal = z.string().regex(/^\d{1,78}$/, { message: 'must be a whole number' })
@@ -47,7 +52,10 @@ const splitsSchema = z
   .array(z.strictObject({ account: z.string().regex(/^0x[0-9a-fA-F]{40}$/), bps: z.number().int().min(1).max(10_000) }))
   .max(16)
 
-/** POST /datasets (multipart upload → a publication job), GET /jobs/:id, GET /jobs/:id/events (SSE). */
+/**
+ * POST /datasets (multipart upload → a publication job), GET /jobs/:id, GET /jobs/:id/events
+ * (SSE), POST /jobs/:id/retry (a failed publication, from where it stopped).
+ */
 export function publishingRoutes(api: PublishingApi): Router {
   const router = Router()
 
@@ -98,6 +106,16 @@ export function publishingRoutes(api: PublishingApi): Router {
       const status = await api.status(req.params.id)
       if (status === undefined) return void res.status(404).json({ error: { name: 'NotFoundError', message: `no job ${req.params.id}` } })
       res.json(status)
+    } catch (err) {
+      next(err)
+    }
+  })
+
+  router.post('/jobs/:id/retry', async (req, res, next) => {
+    try {
+      const jobId = await api.retry(req.params.id)
+      if (jobId === undefined) return void res.status(404).json({ error: { name: 'NotFoundError', message: `no job ${req.params.id}` } })
+      res.status(202).json({ jobId, status: `/jobs/${jobId}`, events: `/jobs/${jobId}/events` })
     } catch (err) {
       next(err)
     }

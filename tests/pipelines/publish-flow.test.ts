@@ -7,12 +7,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey } from '../../circuits/index.js'
-import { DEV_MNEMONIC, parseImportMapping } from '../../core/index.js'
+import { DEV_MNEMONIC, parseImportMapping, type SignedBatch } from '../../core/index.js'
 import { createChainClient, type ChainClient } from '../../contracts/index.js'
 import { ensureDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
 import {
   createPublishQueues,
+  isPermanentFailure,
   Publication,
+  retryPublication,
+  simulateSignedBatches,
   publicationStatus,
   startProveWorker,
   startStageWorker,
@@ -26,6 +29,7 @@ import {
 import type { EmbeddedHelia } from '../../storage/index.js'
 import { createContentStore, createEmbeddedHelia, createKeystore } from '../../storage/node.js'
 import { datasetPath } from '../helpers/datasets.js'
+import { caught } from '../helpers/errors.js'
 
 describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandboxed child processes)', function () {
   this.timeout(600_000)
@@ -102,6 +106,55 @@ describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandbo
     const anchored = (await publication.load<{ root: bigint }>('anchored'))!
     expect(record.root).to.equal(anchored.root)
     expect((await chain.listingOf(BigInt(status.result!.datasetId))).active).to.equal(true)
+  })
+
+  it('retries a publication that failed at anchor once the cause is fixed, keeping the proofs made before the failure', async () => {
+    // A sensor's own signed readings, but the sensor was never registered: anchor refuses, for good.
+    const sensor = { ...(await createDeviceKey()), label: 'roof' }
+    const batches: SignedBatch[] = []
+    for await (const b of simulateSignedBatches({
+      devices: [sensor],
+      metrics: ['co2'],
+      start: 1_767_225_600,
+      readings: 40,
+      interval: 60,
+      circuitId: 'sensor-stats-b16-v1',
+      seed: 5,
+    }))
+      batches.push(b)
+    const file = join(dir, 'roof.ndjson')
+    await writeFile(file, batches.map((b) => `${JSON.stringify(b)}\n`).join(''))
+    const publication = await Publication.create(join(dir, 'work', 'pub-flow-retry'), file, {
+      title: 'Roof CO2',
+      description: '',
+      licence: 'CC0-1.0',
+      tags: [],
+    })
+    const pubId = await submitPublication(queues, publication)
+    const failed = await until(pubId, () => false)
+    expect(failed.stages.anchor).to.equal('failed')
+    expect(failed.failedReason).to.contain('DeviceNotRegisteredError')
+    expect(isPermanentFailure(failed.failedReason!)).to.equal(true)
+    const plan = await publication.ingest(components)
+    const proven = await publication.proofs(plan)
+    expect(proven.missing).to.deep.equal([])
+
+    const retryErr = await caught(() => retryPublication(queues, new Publication(join(dir, 'work', 'never-submitted'))))
+    expect([retryErr.name, retryErr.message]).to.deep.equal([
+      'PublicationNotFailedError',
+      'publication never-submitted is unknown; only a failed publication can be retried',
+    ])
+    await chain.registerDevice(sensor.Ax, sensor.Ay, '')
+    expect(await retryPublication(queues, publication)).to.equal(pubId)
+    const status = await until(pubId, (s) => s.result !== undefined)
+    expect(status.failedReason).to.equal(undefined)
+    expect(Object.values(status.stages)).to.deep.equal(Array(7).fill('completed'))
+    // The proofs are the ones made before the failure (Groth16 proofs are randomised: a new one differs).
+    expect((await publication.proofs(plan)).proofs).to.deep.equal(proven.proofs)
+    expect(await chain.datasetOf(BigInt(status.result!.datasetId))).to.have.property('owner')
+    expect((await caught(() => retryPublication(queues, publication))).message).to.equal(
+      `publication ${pubId} is completed; only a failed publication can be retried`,
+    )
   })
 
   it('fails a publication whose file has no usable reading at ingest, for good (no retries), and says why', async () => {

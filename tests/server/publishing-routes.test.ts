@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
+import { PublicationNotFailedError } from '../../pipelines/index.js'
 import { createApp } from '../../server/index.js'
 
 // The upload limit, checked at the route (the end-to-end publishing tests go through a real node
@@ -21,6 +22,7 @@ describe('POST /datasets upload limit', () => {
         maxUploadBytes: 1024,
         submit: () => Promise.resolve(`job-${++submitted}`),
         status: () => Promise.resolve(undefined),
+        retry: () => Promise.resolve(undefined),
       },
     })
     const server = app.listen(0, '127.0.0.1')
@@ -40,6 +42,50 @@ describe('POST /datasets upload limit', () => {
     } finally {
       server.close()
       await rm(workDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('POST /jobs/:id/retry', () => {
+  it('answers 202 with the job’s links, 404 for an unknown job and 409 for one that has not failed', async () => {
+    const app = createApp({
+      checkHealth: () => Promise.resolve({ ok: true, services: {} }),
+      logError: () => {},
+      publishing: {
+        workDir: tmpdir(),
+        maxUploadBytes: 1024,
+        submit: () => Promise.reject(new Error('not used')),
+        status: () => Promise.resolve(undefined),
+        retry: (id) => {
+          if (id === 'pub-failed') return Promise.resolve(id)
+          if (id === 'pub-running') return Promise.reject(new PublicationNotFailedError(id, 'running'))
+          return Promise.resolve(undefined)
+        },
+      },
+    })
+    const server = app.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const post = async (id: string) => {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jobs/${id}/retry`, { method: 'POST' })
+      return [res.status, (await res.json()) as unknown]
+    }
+    try {
+      expect(await post('pub-failed')).to.deep.equal([
+        202,
+        { jobId: 'pub-failed', status: '/jobs/pub-failed', events: '/jobs/pub-failed/events' },
+      ])
+      expect(await post('pub-nope')).to.deep.equal([404, { error: { name: 'NotFoundError', message: 'no job pub-nope' } }])
+      expect(await post('pub-running')).to.deep.equal([
+        409,
+        {
+          error: {
+            name: 'PublicationNotFailedError',
+            message: 'publication pub-running is running; only a failed publication can be retried',
+          },
+        },
+      ])
+    } finally {
+      server.close()
     }
   })
 })
