@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startNode, type AssayNode } from '../../cli/index.js'
-import { loadConfig } from '../../core/index.js'
+import { loadConfig, type SignedBatch } from '../../core/index.js'
 import { createAssayClient } from '../../sdk/index.js'
 import { createDeviceKey } from '../../circuits/index.js'
-import { createStreamFeed } from '../../pipelines/index.js'
+import { createStreamFeed, simulateSignedBatches } from '../../pipelines/index.js'
 import { launchChromium, pageErrors, screenshot } from '../helpers/browser.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
@@ -273,6 +273,41 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     expect(await page.getByTestId('stream-window').textContent()).to.match(
       /^Window 0 of stream #\d+: readable with a subscription that covers it\.$/,
     )
+  })
+
+  it('offers to retry a publication that failed at anchor, and finishes it once the device is registered', async () => {
+    // Readings signed by a sensor nobody registered yet: proven and stored, then refused at anchor.
+    const sensor = { ...(await createDeviceKey()), label: 'attic' }
+    const batches: SignedBatch[] = []
+    for await (const b of simulateSignedBatches({
+      devices: [sensor],
+      metrics: ['temperature'],
+      start: 1_767_225_600,
+      readings: 16,
+      interval: 60,
+      circuitId: 'sensor-stats-b16-v1',
+      seed: 9,
+    }))
+      batches.push(b)
+    const file = join(dir, 'attic.ndjson')
+    await writeFile(file, batches.map((b) => `${JSON.stringify(b)}\n`).join(''))
+    await page.goto(`${node.url}/#/sell`)
+    await page.getByTestId('file').setInputFiles(file)
+    await page.getByText('device-signed batches').waitFor()
+    await page.getByTestId('title').fill('Attic temperature')
+    await page.getByTestId('publish').click()
+    const retry = page.getByTestId('retry')
+    await retry.waitFor({ timeout: 120_000 })
+    expect(await page.locator('[role=alert]').last().textContent()).to.match(
+      /^Publication failed anchor: DeviceNotRegisteredError: device "attic"/,
+    )
+    expect(await page.locator('[data-stage=anchor]').textContent()).to.match(/failed$/)
+    expect(await page.locator('[data-stage=list]').textContent()).to.match(/not run$/)
+    await screenshot(page, '14-sell-failed')
+    await node.chain.registerDevice(sensor.Ax, sensor.Ay, '')
+    await retry.click()
+    await page.getByTestId('listing-link').waitFor({ timeout: 120_000 })
+    expect(await page.locator('.stage.completed').count()).to.equal(7)
   })
 
   it('fits a phone screen and raised no uncaught errors in any page', async () => {

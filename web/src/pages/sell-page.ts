@@ -90,25 +90,51 @@ export const sellPage: Page = (root, ctx, _route, signal) => {
     const source = new EventSource(new URL(events, ctx.node))
     signal.addEventListener('abort', () => source.close(), { once: true })
     const render = (status: { stages: Record<string, string>; proofs: { done: number; total: number } }): void => {
+      // Stages come in order; a failure spreads to every later stage, which never ran.
+      let failedBefore = false
       mount(
         stages,
-        ...Object.entries(status.stages).map(([stage, state]) =>
-          h(
+        ...Object.entries(status.stages).map(([stage, state]) => {
+          const shown = state === 'failed' && failedBefore ? 'not run' : state
+          failedBefore ||= state === 'failed'
+          return h(
             'li',
-            { class: `stage ${state}`, 'data-stage': stage },
+            { class: `stage ${shown === 'not run' ? 'skipped' : state}`, 'data-stage': stage },
             h('span', { class: 'stage-state', 'aria-hidden': 'true' }),
             `${STAGE_LABELS[stage] ?? stage}`,
-            h('small', null, ` — ${state}`),
-          ),
-        ),
+            h('small', null, ` — ${shown}`),
+          )
+        }),
       )
       bar.set(status.proofs.done, status.proofs.total, `${status.proofs.done} / ${status.proofs.total} batch proofs`)
     }
     source.addEventListener('progress', (e) => render(JSON.parse((e as MessageEvent<string>).data) as Parameters<typeof render>[0]))
     source.addEventListener('failed', (e) => {
       source.close()
-      const status = JSON.parse((e as MessageEvent<string>).data) as { failedReason?: string }
-      mount(outcome, errorAlert(Object.assign(new Error(status.failedReason ?? 'the publication failed'), { name: 'PublishError' })))
+      const status = JSON.parse((e as MessageEvent<string>).data) as { id: string; failedReason?: string }
+      const reason = status.failedReason ?? 'the publication failed'
+      const alert = errorAlert(Object.assign(new Error(reason), { name: 'Publication failed' }))
+      // A file or mapping the import refused stays refused; a later failure (a device not yet
+      // registered, the chain unreachable) can be fixed and the publication retried.
+      if (reason.startsWith('ingest:')) return mount(outcome, alert)
+      const retry = h('button', { type: 'button', 'data-testid': 'retry' }, 'Retry publication')
+      retry.addEventListener('click', () => {
+        retry.disabled = true
+        ctx.client
+          .request<{ events: string }>(`/jobs/${encodeURIComponent(status.id)}/retry`, { method: 'POST' })
+          .then(({ events }) => follow(events))
+          .catch((err: unknown) => {
+            retry.disabled = false
+            mount(retryError, errorAlert(err))
+          })
+      })
+      const retryError = h('div')
+      mount(
+        outcome,
+        alert,
+        h('p', null, 'Fix the cause, then retry: it goes on from where it stopped, keeping its proofs and stored data. ', retry),
+        retryError,
+      )
     })
     source.addEventListener('done', (e) => {
       source.close()
