@@ -29,6 +29,7 @@ export interface PublishQueueOptions {
 
 const STAGE_QUEUE = 'assay-publish'
 const PROVE_QUEUE = 'assay-prove'
+const BATCH_FAILURE = new RegExp(`^child .*:${PROVE_QUEUE}:(.+) failed$`)
 const JOB_DEFAULTS = { attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: false, removeOnFail: false } as const
 /**
  * Locks are renewed every half lockDuration while a job runs; a worker that died stops renewing,
@@ -288,6 +289,10 @@ export async function retryPublication(queues: PublishQueues, publication: Publi
     const unknown = Object.values(status.stages).every((s) => s === 'unknown')
     throw new PublicationNotFailedError(pubId, unknown ? 'unknown' : status.result !== undefined ? 'completed' : 'running')
   }
+  // BullMQ's own lock check on removal follows only pending children, and a failure moves the
+  // failed branch out of them: a batch still being proven below it would be removed mid-proof.
+  const batchPrefix = `${stageJobId(pubId, 'prove')}.`
+  if ((await queues.proofs.getActive()).some((job) => job.id?.startsWith(batchPrefix) === true)) throw new PublicationBusyError(pubId)
   const prove = await queues.stages.getJob(stageJobId(pubId, 'prove'))
   if (prove !== undefined)
     for (const value of Object.values(await prove.getChildrenValues<ProvenBatchFile | object>()))
@@ -320,16 +325,20 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
   // "child … failed" can be seen before the child's own reason. The child failed first, so a
   // second read finds the reason the user needs.
   if (failedReason?.startsWith('child ') === true) {
-    search: for (const stage of PUBLISH_STAGES) {
-      const job = await queues.stages.getJob(stageJobId(pubId, stage))
-      if (job?.failedReason === undefined) continue
-      // A batch proof's reason is kept by the prove stage as a failed child's value.
-      const reasons = [job.failedReason, ...Object.values(await job.getFailedChildrenValues())]
-      for (const reason of reasons) {
-        if (!reason.startsWith('child ')) {
-          failedReason = reason
-          break search
-        }
+    for (const stage of PUBLISH_STAGES) {
+      const reason = (await queues.stages.getJob(stageJobId(pubId, stage)))?.failedReason
+      if (reason === undefined) continue
+      if (!reason.startsWith('child ')) {
+        failedReason = reason
+        break
+      }
+      // A failed batch proof is named only by its job key (`child <prefix>:assay-prove:<id> failed`).
+      const batchJobId = BATCH_FAILURE.exec(reason)?.[1]
+      const batchReason = batchJobId !== undefined ? (await queues.proofs.getJob(batchJobId))?.failedReason : undefined
+      if (batchReason !== undefined) {
+        const [series, index] = batchJobId!.slice(batchJobId!.lastIndexOf('.') + 1).split('-')
+        failedReason = `prove: batch ${index} of series ${series}: ${batchReason}`
+        break
       }
     }
   }

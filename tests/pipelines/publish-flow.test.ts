@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { UnrecoverableError, Worker } from 'bullmq'
 import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey } from '../../circuits/index.js'
@@ -11,6 +12,7 @@ import { DEV_MNEMONIC, parseImportMapping, type SignedBatch } from '../../core/i
 import { createChainClient, type ChainClient } from '../../contracts/index.js'
 import { ensureDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
 import {
+  createProverPool,
   createPublishQueues,
   isPermanentFailure,
   Publication,
@@ -21,6 +23,8 @@ import {
   startStageWorker,
   startRedis,
   submitPublication,
+  type ProveBatchJob,
+  type ProvenBatchFile,
   type PublicationComponents,
   type PublicationStatus,
   type PublishQueues,
@@ -75,9 +79,9 @@ describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandbo
     await rm(dir, { recursive: true, force: true })
   })
 
-  async function until(pubId: string, done: (s: PublicationStatus) => boolean): Promise<PublicationStatus> {
+  async function until(pubId: string, done: (s: PublicationStatus) => boolean, on = queues): Promise<PublicationStatus> {
     for (let i = 0; i < 600; i++) {
-      const status = await publicationStatus(queues, pubId)
+      const status = await publicationStatus(on, pubId)
       if (done(status) || status.failedReason !== undefined) return status
       await sleep(500)
     }
@@ -155,6 +159,81 @@ describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandbo
     expect((await caught(() => retryPublication(queues, publication))).message).to.equal(
       `publication ${pubId} is completed; only a failed publication can be retried`,
     )
+  })
+
+  it('retries a publication whose prove stage failed, keeping the batch proofs that did complete', async () => {
+    const sensor = { ...(await createDeviceKey()), label: 'cellar' }
+    await chain.registerDevice(sensor.Ax, sensor.Ay, '')
+    const batches: SignedBatch[] = []
+    for await (const b of simulateSignedBatches({
+      devices: [sensor],
+      metrics: ['humidity'],
+      start: 1_767_225_600,
+      readings: 40,
+      interval: 60,
+      circuitId: 'sensor-stats-b16-v1',
+      seed: 6,
+    }))
+      batches.push(b)
+    const file = join(dir, 'cellar.ndjson')
+    await writeFile(file, batches.map((b) => `${JSON.stringify(b)}\n`).join(''))
+    const publication = await Publication.create(join(dir, 'work', 'pub-flow-prove-fails'), file, {
+      title: 'Cellar humidity',
+      description: '',
+      licence: 'CC0-1.0',
+      tags: [],
+    })
+    // A flow of its own whose proof worker gives up on the second batch once (a prover that fails
+    // for good) and holds the third until the test lets it go: the failure spreads while it runs.
+    const connection = { url: redis.url, maxRetriesPerRequest: null }
+    const own = { connection, prefix: `${prefix}-prove-fails` }
+    const q = createPublishQueues(own)
+    const stageWorker = startStageWorker(components, own)
+    const pool = createProverPool(1)
+    const proven = new Map<string, ProvenBatchFile[]>()
+    let calls = 0
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const proofWorker = new Worker<ProveBatchJob, ProvenBatchFile>(
+      q.proofs.name,
+      async (job) => {
+        calls += 1
+        if (calls === 2) throw new UnrecoverableError('ProverGaveUpError: the prover gave up')
+        if (calls === 3) await held
+        const proof = await pool.prove(job.data)
+        proven.set(job.id!, [...(proven.get(job.id!) ?? []), proof])
+        return proof
+      },
+      own,
+    )
+    try {
+      const pubId = await submitPublication(q, publication)
+      const failed = await until(pubId, () => false, q)
+      expect(failed.stages.prove).to.equal('failed')
+      expect(failed.failedReason).to.match(/^prove: batch \d of series 0: ProverGaveUpError: the prover gave up$/)
+      while (calls < 3) await sleep(50)
+      expect((await caught(() => retryPublication(q, publication))).name).to.equal('PublicationBusyError')
+      release()
+      while ((await q.proofs.getActiveCount()) + (await q.proofs.getWaitingCount()) > 0) await sleep(100)
+
+      expect(await retryPublication(q, publication)).to.equal(pubId)
+      const status = await until(pubId, (s) => s.result !== undefined, q)
+      expect(Object.values(status.stages)).to.deep.equal(Array(7).fill('completed'))
+      // Three batches, four calls: only the batch that failed was proven again, and the proofs
+      // made inside the failed flow (the first, and the one held while it failed) are the ones kept.
+      expect(calls).to.equal(4)
+      expect([...proven.values()].map((p) => p.length)).to.deep.equal([1, 1, 1])
+      const plan = await publication.ingest(components)
+      const kept = (await publication.proofs(plan)).proofs
+      expect(kept).to.have.length(3)
+      for (const [, [proof]] of proven) expect(kept).to.deep.include(proof)
+    } finally {
+      release()
+      await proofWorker.close()
+      await pool.close()
+      await stageWorker.close()
+      await q.close()
+    }
   })
 
   it('fails a publication whose file has no usable reading at ingest, for good (no retries), and says why', async () => {
