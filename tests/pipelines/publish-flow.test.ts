@@ -8,7 +8,7 @@ import { UnrecoverableError, Worker } from 'bullmq'
 import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey } from '../../circuits/index.js'
-import { DEV_MNEMONIC, parseImportMapping, type SignedBatch } from '../../core/index.js'
+import { DEV_MNEMONIC, parseImportMapping } from '../../core/index.js'
 import { createChainClient, type ChainClient } from '../../contracts/index.js'
 import { ensureDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
 import {
@@ -17,7 +17,6 @@ import {
   isPermanentFailure,
   Publication,
   retryPublication,
-  simulateSignedBatches,
   publicationStatus,
   startProveWorker,
   startStageWorker,
@@ -34,6 +33,7 @@ import type { EmbeddedHelia } from '../../storage/index.js'
 import { createContentStore, createEmbeddedHelia, createKeystore } from '../../storage/node.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { caught } from '../helpers/errors.js'
+import { writeSignedBatchFile } from '../helpers/signed-file.js'
 
 describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandboxed child processes)', function () {
   this.timeout(600_000)
@@ -115,19 +115,7 @@ describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandbo
   it('retries a publication that failed at anchor once the cause is fixed, keeping the proofs made before the failure', async () => {
     // A sensor's own signed readings, but the sensor was never registered: anchor refuses, for good.
     const sensor = { ...(await createDeviceKey()), label: 'roof' }
-    const batches: SignedBatch[] = []
-    for await (const b of simulateSignedBatches({
-      devices: [sensor],
-      metrics: ['co2'],
-      start: 1_767_225_600,
-      readings: 40,
-      interval: 60,
-      circuitId: 'sensor-stats-b16-v1',
-      seed: 5,
-    }))
-      batches.push(b)
-    const file = join(dir, 'roof.ndjson')
-    await writeFile(file, batches.map((b) => `${JSON.stringify(b)}\n`).join(''))
+    const file = await writeSignedBatchFile(join(dir, 'roof.ndjson'), { devices: [sensor], metrics: ['co2'], readings: 40, seed: 5 })
     const publication = await Publication.create(join(dir, 'work', 'pub-flow-retry'), file, {
       title: 'Roof CO2',
       description: '',
@@ -164,19 +152,7 @@ describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandbo
   it('retries a publication whose prove stage failed, keeping the batch proofs that did complete', async () => {
     const sensor = { ...(await createDeviceKey()), label: 'cellar' }
     await chain.registerDevice(sensor.Ax, sensor.Ay, '')
-    const batches: SignedBatch[] = []
-    for await (const b of simulateSignedBatches({
-      devices: [sensor],
-      metrics: ['humidity'],
-      start: 1_767_225_600,
-      readings: 40,
-      interval: 60,
-      circuitId: 'sensor-stats-b16-v1',
-      seed: 6,
-    }))
-      batches.push(b)
-    const file = join(dir, 'cellar.ndjson')
-    await writeFile(file, batches.map((b) => `${JSON.stringify(b)}\n`).join(''))
+    const file = await writeSignedBatchFile(join(dir, 'cellar.ndjson'), { devices: [sensor], metrics: ['humidity'], readings: 40, seed: 6 })
     const publication = await Publication.create(join(dir, 'work', 'pub-flow-prove-fails'), file, {
       title: 'Cellar humidity',
       description: '',

@@ -7,11 +7,12 @@ import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey } from '../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../circuits/node.js'
-import { DEV_MNEMONIC, parseImportMapping, type SignedBatch } from '../../core/index.js'
+import { DEV_MNEMONIC, parseImportMapping } from '../../core/index.js'
 import { createChainClient, statsDigestOf } from '../../contracts/index.js'
-import { publishDataset, simulateSignedBatches, type PublishResult } from '../../pipelines/index.js'
+import { publishDataset, type PublishResult } from '../../pipelines/index.js'
 import { createApp, createCatalogIndexer, ftsQuery, openCatalog, type Catalog, type CatalogIndexer } from '../../server/index.js'
 import { datasetPath } from '../helpers/datasets.js'
+import { writeSignedBatchFile } from '../helpers/signed-file.js'
 import { startTestPublisher, type TestPublisher } from '../helpers/publisher.js'
 
 describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)', function () {
@@ -57,18 +58,7 @@ describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)
       { ...(await createDeviceKey()), label: 'yard' },
     ]
     for (const d of devices) await publisher.chain.registerDevice(d.Ax, d.Ay, '')
-    const batches: SignedBatch[] = []
-    for await (const b of simulateSignedBatches({
-      devices,
-      metrics: ['co2'],
-      start: 1_767_225_600,
-      readings: 30,
-      interval: 60,
-      circuitId: 'sensor-stats-b16-v1',
-      seed: 2,
-    }))
-      batches.push(b)
-    await writeFile(join(dir, 'roof.ndjson'), batches.map((b) => `${JSON.stringify(b)}\n`).join(''))
+    await writeSignedBatchFile(join(dir, 'roof.ndjson'), { devices, metrics: ['co2'], readings: 30, seed: 2 })
     roof = await publishDataset(components, {
       file: join(dir, 'roof.ndjson'),
       title: 'Rooftop CO₂',

@@ -4,13 +4,14 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startNode, type AssayNode } from '../../cli/index.js'
-import { loadConfig, type SignedBatch } from '../../core/index.js'
+import { loadConfig } from '../../core/index.js'
 import { createAssayClient } from '../../sdk/index.js'
 import { createDeviceKey } from '../../circuits/index.js'
-import { createStreamFeed, simulateSignedBatches } from '../../pipelines/index.js'
+import { createStreamFeed } from '../../pipelines/index.js'
 import { launchChromium, pageErrors, screenshot } from '../helpers/browser.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
+import { writeSignedBatchFile } from '../helpers/signed-file.js'
 
 // The whole product in a real browser: a seller publishes through the Sell page, a buyer finds the
 // dataset, lets the browser verify its proofs, buys with the development wallet, downloads and
@@ -278,19 +279,12 @@ describe('web app in Chromium (sell → find → verify → buy → download →
   it('offers to retry a publication that failed at anchor, and finishes it once the device is registered', async () => {
     // Readings signed by a sensor nobody registered yet: proven and stored, then refused at anchor.
     const sensor = { ...(await createDeviceKey()), label: 'attic' }
-    const batches: SignedBatch[] = []
-    for await (const b of simulateSignedBatches({
+    const file = await writeSignedBatchFile(join(dir, 'attic.ndjson'), {
       devices: [sensor],
       metrics: ['temperature'],
-      start: 1_767_225_600,
       readings: 16,
-      interval: 60,
-      circuitId: 'sensor-stats-b16-v1',
       seed: 9,
-    }))
-      batches.push(b)
-    const file = join(dir, 'attic.ndjson')
-    await writeFile(file, batches.map((b) => `${JSON.stringify(b)}\n`).join(''))
+    })
     await page.goto(`${node.url}/#/sell`)
     await page.getByTestId('file').setInputFiles(file)
     await page.getByText('device-signed batches').waitFor()
