@@ -139,8 +139,7 @@ async function followPublication(
   if (final === undefined || kind === 'failed')
     throw new PublishCommandError(
       `publication ${jobId} failed: ${final?.failedReason ?? 'the progress stream ended early'}` +
-        // A file or mapping the import refused stays refused; anything later can be fixed and retried.
-        (final?.failedReason?.startsWith('ingest:') === true ? '' : ` (once the cause is fixed: assay retry ${jobId})`),
+        (final?.retryable === false ? '' : ` (once the cause is fixed: assay retry ${jobId})`),
     )
   if (options.json === true) io.out(JSON.stringify(final.result))
   else

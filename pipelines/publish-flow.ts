@@ -246,6 +246,11 @@ export interface PublicationStatus {
   /** The list stage's result once the flow completed. */
   result?: { datasetId: string; manifestCid: string; txHash: string; root: string; quality: number; stats: Array<Record<string, unknown>> }
   failedReason?: string
+  /**
+   * Set once the flow failed: whether a retry can help. A file or mapping the import refused
+   * (`ingest: …`) stays refused; a later failure can be fixed and the publication retried.
+   */
+  retryable?: boolean
 }
 
 /** A publication asked to be retried has not failed: it is unknown, still running, or done. */
@@ -291,8 +296,8 @@ export async function retryPublication(queues: PublishQueues, publication: Publi
   }
   // BullMQ's own lock check on removal follows only pending children, and a failure moves the
   // failed branch out of them: a batch still being proven below it would be removed mid-proof.
-  const batchPrefix = `${stageJobId(pubId, 'prove')}.`
-  if ((await queues.proofs.getActive()).some((job) => job.id?.startsWith(batchPrefix) === true)) throw new PublicationBusyError(pubId)
+  const proveId = stageJobId(pubId, 'prove')
+  if ((await queues.proofs.getActive()).some((job) => job.parent?.id === proveId)) throw new PublicationBusyError(pubId)
   const prove = await queues.stages.getJob(stageJobId(pubId, 'prove'))
   if (prove !== undefined)
     for (const value of Object.values(await prove.getChildrenValues<ProvenBatchFile | object>()))
@@ -334,13 +339,18 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
       }
       // A failed batch proof is named only by its job key (`child <prefix>:assay-prove:<id> failed`).
       const batchJobId = BATCH_FAILURE.exec(reason)?.[1]
-      const batchReason = batchJobId !== undefined ? (await queues.proofs.getJob(batchJobId))?.failedReason : undefined
-      if (batchReason !== undefined) {
-        const [series, index] = batchJobId!.slice(batchJobId!.lastIndexOf('.') + 1).split('-')
-        failedReason = `prove: batch ${index} of series ${series}: ${batchReason}`
+      const batch = batchJobId !== undefined ? await queues.proofs.getJob(batchJobId) : undefined
+      if (batch?.failedReason !== undefined) {
+        failedReason = `prove: batch ${batch.data.index} of series ${batch.data.series}: ${batch.failedReason}`
         break
       }
     }
   }
-  return { id: pubId, stages, proofs, ...(result !== undefined ? { result } : {}), ...(failedReason !== undefined ? { failedReason } : {}) }
+  return {
+    id: pubId,
+    stages,
+    proofs,
+    ...(result !== undefined ? { result } : {}),
+    ...(failedReason !== undefined ? { failedReason, retryable: !failedReason.startsWith('ingest:') } : {}),
+  }
 }

@@ -1,4 +1,5 @@
 import { parseEther } from 'ethers'
+import type { PublicationStatus } from '../../../pipelines/index.js'
 import { errorAlert, notice, spinner } from '../components.js'
 import { field, h, mount, progressBar } from '../dom.js'
 import { shortHex } from '../format.js'
@@ -89,7 +90,7 @@ export const sellPage: Page = (root, ctx, _route, signal) => {
     mount(progress, h('h2', null, 'Publishing'), stages, bar.el, outcome)
     const source = new EventSource(new URL(events, ctx.node))
     signal.addEventListener('abort', () => source.close(), { once: true })
-    const render = (status: { stages: Record<string, string>; proofs: { done: number; total: number } }): void => {
+    const render = (status: PublicationStatus): void => {
       // Stages come in order; a failure spreads to every later stage, which never ran.
       let failedBefore = false
       mount(
@@ -108,15 +109,12 @@ export const sellPage: Page = (root, ctx, _route, signal) => {
       )
       bar.set(status.proofs.done, status.proofs.total, `${status.proofs.done} / ${status.proofs.total} batch proofs`)
     }
-    source.addEventListener('progress', (e) => render(JSON.parse((e as MessageEvent<string>).data) as Parameters<typeof render>[0]))
+    source.addEventListener('progress', (e) => render(JSON.parse((e as MessageEvent<string>).data) as PublicationStatus))
     source.addEventListener('failed', (e) => {
       source.close()
-      const status = JSON.parse((e as MessageEvent<string>).data) as { id: string; failedReason?: string }
-      const reason = status.failedReason ?? 'the publication failed'
-      const alert = errorAlert(Object.assign(new Error(reason), { name: 'Publication failed' }))
-      // A file or mapping the import refused stays refused; a later failure (a device not yet
-      // registered, the chain unreachable) can be fixed and the publication retried.
-      if (reason.startsWith('ingest:')) return mount(outcome, alert)
+      const status = JSON.parse((e as MessageEvent<string>).data) as PublicationStatus
+      const alert = errorAlert(Object.assign(new Error(status.failedReason ?? 'the publication failed'), { name: 'Publication failed' }))
+      if (status.retryable === false) return mount(outcome, alert)
       const retry = h('button', { type: 'button', 'data-testid': 'retry' }, 'Retry publication')
       retry.addEventListener('click', () => {
         retry.disabled = true
