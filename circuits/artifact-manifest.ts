@@ -12,9 +12,13 @@ export interface CircuitManifestEntry {
   publicInputs: string[]
   constraints: number
   publicSignals: number
-  /** dev-seed: tau from a public seed (scripts/dev-ptau.ts); anyone can forge proofs under it. */
-  ptau: { power: number; source: 'dev-seed' | 'ceremony'; sha256: string }
-  zkeySetup: 'dev-beacon' | 'ceremony'
+  /**
+   * dev-seed: every secret (tau, alpha, beta, delta) from a public seed, the key computed directly
+   * from them (scripts/dev-zkey.ts); anyone can forge proofs under it. ceremony: a powers of tau
+   * file (its sha256), then a phase-2 beacon.
+   */
+  ptau: { power: number; source: 'dev-seed' | 'ceremony'; sha256?: string }
+  zkeySetup: 'dev-direct' | 'ceremony'
   notForProduction: boolean
   files: Record<ArtifactKind, string>
 }

@@ -1,7 +1,13 @@
-// Builds every circuit in circuits/circuits.json: circom2 → r1cs + wasm, powers of tau (a cached
-// dev-only ptau from a public seed, or a ceremony file from ASSAY_PTAU), Groth16 zkey (dev beacon), verification
-// key, Solidity verifier, and the committed artifact manifest. Incremental: a circuit whose inputs
-// hash to the recorded stamp is not rebuilt. Everything it writes into git is generated; don't edit.
+// Builds every circuit in circuits/circuits.json: circom2 → r1cs + wasm, the Groth16 proving key
+// (development: computed directly from the public development secrets, scripts/dev-zkey.ts, about
+// half a minute for the largest circuit; or from a ceremony powers of tau given as ASSAY_PTAU, then
+// newZKey and a beacon), verification key, Solidity verifier, and the committed artifact manifest.
+// Incremental: a circuit whose inputs hash to the recorded stamp is not rebuilt, and built circuits
+// are cached by that hash outside the tree. Everything it writes into git is generated; don't edit.
+//   --status FILE       write each circuit's state (pending, building, ready, failed) to FILE as JSON
+//   --against-manifest  the node's background build: write nothing committed, fail on any artifact
+//                       whose hash differs from circuits/artifacts.json
+//   --only ID,ID        build only these circuits, in this order
 import '../core/polyfill.js'
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
@@ -12,6 +18,7 @@ import { fileURLToPath } from 'node:url'
 import * as snarkjs from 'snarkjs'
 import { releaseProverThreads } from '../circuits/node.js'
 import { DEV_PTAU_SEED, writeDevPtau } from './dev-ptau.js'
+import { writeDevZkey } from './dev-zkey.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const cacheDir = process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay')
@@ -20,8 +27,15 @@ const bench = process.argv.includes('--bench')
 const catalogPath = join(root, bench ? 'bench' : 'circuits', 'circuits.json')
 const buildDir = join(root, 'build', bench ? 'bench-circuits' : 'circuits')
 const manifestPath = bench ? join(buildDir, 'artifacts.json') : join(root, 'circuits', 'artifacts.json')
-const vkeyDir = bench ? undefined : join(root, 'circuits', 'generated')
-const verifierDir = bench ? undefined : join(root, 'contracts', 'src', 'generated')
+const againstManifest = process.argv.includes('--against-manifest')
+const vkeyDir = bench || againstManifest ? undefined : join(root, 'circuits', 'generated')
+const verifierDir = bench || againstManifest ? undefined : join(root, 'contracts', 'src', 'generated')
+const flag = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name)
+  return at >= 0 ? process.argv[at + 1] : undefined
+}
+const statusPath = flag('--status')
+const only = flag('--only')?.split(',')
 
 /** Public, fixed beacon: the dev setup is reproducible by anyone and therefore has no secret at all. */
 const DEV_BEACON = createHash('sha256').update('assay development setup - NOT FOR PRODUCTION').digest('hex')
@@ -47,8 +61,8 @@ interface ManifestEntry {
   publicInputs: string[]
   constraints: number
   publicSignals: number
-  ptau: { power: number; source: 'dev-seed' | 'ceremony'; sha256: string }
-  zkeySetup: 'dev-beacon' | 'ceremony'
+  ptau: { power: number; source: 'dev-seed' | 'ceremony'; sha256?: string }
+  zkeySetup: 'dev-direct' | 'ceremony'
   notForProduction: boolean
   files: { r1cs: string; wasm: string; zkey: string; vkey: string }
 }
@@ -71,7 +85,7 @@ function inputHash(spec: CircuitSpec, ptauId: string): string {
   h.update(JSON.stringify(spec))
   h.update(ptauId)
   // A change to this procedure rebuilds too (whitespace aside, so reformatting does not).
-  for (const script of [fileURLToPath(import.meta.url), join(root, 'scripts', 'dev-ptau.ts')]) {
+  for (const script of [fileURLToPath(import.meta.url), join(root, 'scripts', 'dev-ptau.ts'), join(root, 'scripts', 'dev-zkey.ts')]) {
     h.update(readFileSync(script, 'utf8').replace(/\s+/g, ' '))
   }
   for (const file of circomFiles(join(root, 'circuits', 'src'))) {
@@ -126,12 +140,16 @@ interface Ptau {
   sha256: string
 }
 
-async function ensurePtau(power: number): Promise<Ptau> {
+/** The ceremony powers of tau named by ASSAY_PTAU, if any. */
+function ceremonyPtau(power: number): Ptau | undefined {
   const ceremony = process.env.ASSAY_PTAU
-  if (ceremony !== undefined && ceremony !== '') {
-    if (!existsSync(ceremony)) throw new Error(`ASSAY_PTAU: no file at ${ceremony}`)
-    return { path: resolve(ceremony), power, source: 'ceremony', sha256: sha256File(ceremony) }
-  }
+  if (ceremony === undefined || ceremony === '') return undefined
+  if (!existsSync(ceremony)) throw new Error(`ASSAY_PTAU: no file at ${ceremony}`)
+  return { path: resolve(ceremony), power, source: 'ceremony', sha256: sha256File(ceremony) }
+}
+
+/** A cached development powers of tau (only for `--ptau`: the development build needs none). */
+async function ensureDevPtau(power: number): Promise<Ptau> {
   const p = Math.max(power, MIN_POWER)
   const dir = join(cacheDir, 'ptau')
   const final = join(dir, `assay-dev-seed-pot${p}.ptau`)
@@ -141,7 +159,7 @@ async function ensurePtau(power: number): Promise<Ptau> {
   }
   mkdirSync(dir, { recursive: true })
   const started = Date.now()
-  log(`generating dev powers of tau 2^${p} in ${dir} (once per machine; 2^16 takes about 4 minutes on 2 cores)`)
+  log(`generating dev powers of tau 2^${p} in ${dir} (once per machine)`)
   const tmp = join(dir, `.tmp-${process.pid}-pot${p}.ptau`)
   try {
     await writeDevPtau(tmp, p, { log })
@@ -158,26 +176,30 @@ async function ensurePtau(power: number): Promise<Ptau> {
 async function setup(
   spec: CircuitSpec,
   r1cs: string,
-  ptau: Ptau,
+  ptau: Ptau | undefined,
   outDir: string,
 ): Promise<{ zkey: string; vkey: string; verifierSol: string }> {
-  const zkey0 = join(outDir, 'main_0000.zkey')
   const zkey = join(outDir, 'main.zkey')
-  await snarkjs.zKey.newZKey(r1cs, ptau.path, zkey0)
-  // snarkjs reports some setup failures (ptau too small) only in its log and leaves an empty file.
-  if (!existsSync(zkey0) || statSync(zkey0).size === 0) {
-    throw new Error(`${spec.id}: Groth16 setup produced no zkey (is the ptau large enough? power ${ptau.power})`)
+  if (ptau === undefined) {
+    await writeDevZkey(r1cs, zkey, { log: (msg) => log(`${spec.id}: ${msg}`) })
+  } else {
+    const zkey0 = join(outDir, 'main_0000.zkey')
+    await snarkjs.zKey.newZKey(r1cs, ptau.path, zkey0)
+    // snarkjs reports some setup failures (ptau too small) only in its log and leaves an empty file.
+    if (!existsSync(zkey0) || statSync(zkey0).size === 0) {
+      throw new Error(`${spec.id}: Groth16 setup produced no zkey (is the ptau large enough? power ${ptau.power})`)
+    }
+    // Phase 2 gets one contribution from the public beacon, so the zkey is reproducible. A
+    // production deployment runs its own phase-2 ceremony on main_0000.zkey instead.
+    await snarkjs.zKey.beacon(zkey0, zkey, 'assay phase2 beacon', DEV_BEACON, DEV_BEACON_ITERATIONS_EXP)
+    rmSync(zkey0, { force: true })
   }
-  // Phase 2 gets one contribution from the public beacon, so the zkey is reproducible. With a
-  // ceremony ptau, a production deployment still runs its own phase-2 ceremony on main_0000.zkey.
-  await snarkjs.zKey.beacon(zkey0, zkey, 'assay phase2 beacon', DEV_BEACON, DEV_BEACON_ITERATIONS_EXP)
-  rmSync(zkey0, { force: true })
   const vk = (await snarkjs.zKey.exportVerificationKey(zkey)) as Record<string, unknown>
   const vkey = join(outDir, 'vkey.json')
   writeFileSync(vkey, `${JSON.stringify(vk, null, 2)}\n`)
   const template = readFileSync(join(root, 'node_modules', 'snarkjs', 'templates', 'verifier_groth16.sol.ejs'), 'utf8')
   const raw = (await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template })) as string
-  const header = `// SPDX-License-Identifier: GPL-3.0\n// GENERATED by scripts/build-circuits.ts from circuit ${spec.id} (snarkjs Groth16 template). Do not edit.\n// ${ptau.source === 'dev-seed' ? 'Development setup: NOT FOR PRODUCTION.' : 'Setup from a ceremony powers of tau.'}\n`
+  const header = `// SPDX-License-Identifier: GPL-3.0\n// GENERATED by scripts/build-circuits.ts from circuit ${spec.id} (snarkjs Groth16 template). Do not edit.\n// ${ptau === undefined ? 'Development setup: NOT FOR PRODUCTION.' : 'Setup from a ceremony powers of tau.'}\n`
   const body = raw
     .replace(/^\/\/ SPDX-License-Identifier:.*\n/m, '')
     .replace(/pragma solidity [^;]+;/, 'pragma solidity ^0.8.30;')
@@ -187,9 +209,25 @@ async function setup(
   return { zkey, vkey, verifierSol }
 }
 
+/** Each circuit's build state, for `assay node` and `/health` while circuits build in the background. */
+export interface CircuitBuildStatus {
+  pid: number
+  startedAt: string
+  finishedAt?: string
+  circuits: Record<string, { state: 'pending' | 'building' | 'ready' | 'failed'; startedAt?: string; seconds?: number; error?: string }>
+}
+
 async function main(): Promise<void> {
   const started = Date.now()
   const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as { circuits: CircuitSpec[] }
+  const specs =
+    only === undefined
+      ? catalog.circuits
+      : only.map((id) => {
+          const spec = catalog.circuits.find((c) => c.id === id)
+          if (spec === undefined) throw new Error(`--only: no circuit ${id} in ${relative(root, catalogPath)}`)
+          return spec
+        })
   const previous = existsSync(manifestPath)
     ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { circuits: Record<string, ManifestEntry> })
     : { circuits: {} }
@@ -204,69 +242,110 @@ async function main(): Promise<void> {
     process.env.ASSAY_PTAU !== undefined && process.env.ASSAY_PTAU !== ''
       ? `ceremony:${sha256File(process.env.ASSAY_PTAU)}`
       : `dev-seed:${DEV_PTAU_SEED}`
-
-  for (const spec of catalog.circuits) {
-    const outDir = join(buildDir, spec.id)
-    const stampPath = join(outDir, 'stamp.json')
-    const hash = inputHash(spec, ptauId)
-    const stamp = existsSync(stampPath)
-      ? (JSON.parse(readFileSync(stampPath, 'utf8')) as { hash: string; entry: ManifestEntry })
-      : undefined
-    const files = {
-      r1cs: join(outDir, 'main.r1cs'),
-      wasm: join(outDir, 'main_js', 'main.wasm'),
-      zkey: join(outDir, 'main.zkey'),
-      vkey: join(outDir, 'vkey.json'),
-    }
-    const complete = (): boolean => Object.values(files).every((f) => existsSync(f)) && existsSync(join(outDir, `${spec.verifier}.sol`))
-    // Built circuits are cached by input hash beside the ptau files: a fresh clone on a machine that
-    // built them once copies them (checked against the hashes recorded then) instead of redoing setup.
-    const cached = join(cacheDir, 'circuits', hash)
-    let entry: ManifestEntry
-    if (stamp?.hash === hash && complete()) {
-      log(`${spec.id}: up to date`)
-      entry = stamp.entry
-    } else if (restoreFromCache(cached, outDir, hash, files)) {
-      log(`${spec.id}: restored from ${cached}`)
-      entry = (JSON.parse(readFileSync(stampPath, 'utf8')) as { entry: ManifestEntry }).entry
-    } else {
-      const t0 = Date.now()
-      log(`${spec.id}: compiling ${spec.source}`)
-      compile(spec, outDir)
-      const info = (await snarkjs.r1cs.info(files.r1cs)) as { nConstraints: number; nOutputs: number; nPubInputs: number }
-      const publicSignals = info.nOutputs + info.nPubInputs
-      const ptau = await ensurePtau(neededPower(info.nConstraints, publicSignals))
-      log(`${spec.id}: ${info.nConstraints} constraints, ${publicSignals} public signals; Groth16 setup with ptau 2^${ptau.power}`)
-      await setup(spec, files.r1cs, ptau, outDir)
-      entry = {
-        purpose: spec.purpose,
-        verifier: spec.verifier,
-        template: spec.template,
-        params: spec.params,
-        publicInputs: spec.publicInputs,
-        constraints: info.nConstraints,
-        publicSignals,
-        ptau: { power: ptau.power, source: ptau.source, sha256: ptau.sha256 },
-        zkeySetup: ptau.source === 'dev-seed' ? 'dev-beacon' : 'ceremony',
-        notForProduction: ptau.source === 'dev-seed',
-        files: { r1cs: sha256File(files.r1cs), wasm: sha256File(files.wasm), zkey: sha256File(files.zkey), vkey: sha256File(files.vkey) },
-      }
-      writeFileSync(stampPath, `${JSON.stringify({ hash, entry }, null, 2)}\n`)
-      saveToCache(outDir, cached)
-      log(`${spec.id}: built in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
-      const before = previous.circuits[spec.id]
-      if (before !== undefined && JSON.stringify(before.files) !== JSON.stringify(entry.files)) {
-        log(`${spec.id}: artifact hashes changed; commit circuits/artifacts.json and the generated files`)
-      }
-    }
-    manifest.circuits[spec.id] = entry
-    if (vkeyDir !== undefined) writeIfChanged(join(vkeyDir, `${spec.id}.vkey.json`), readFileSync(files.vkey, 'utf8'))
-    if (verifierDir !== undefined)
-      writeIfChanged(join(verifierDir, `${spec.verifier}.sol`), readFileSync(join(outDir, `${spec.verifier}.sol`), 'utf8'))
+  const status: CircuitBuildStatus = {
+    pid: process.pid,
+    startedAt: new Date(started).toISOString(),
+    circuits: Object.fromEntries(specs.map((s) => [s.id, { state: 'pending' as const }])),
   }
-  writeIfChanged(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)
+  const report = (): void => {
+    if (statusPath === undefined) return
+    const tmp = `${statusPath}.tmp-${process.pid}`
+    writeFileSync(tmp, `${JSON.stringify(status, null, 2)}\n`)
+    renameSync(tmp, statusPath) // readers never see half a file
+  }
+  report()
+
+  for (const spec of specs) {
+    const t0 = Date.now()
+    status.circuits[spec.id] = { state: 'building', startedAt: new Date(t0).toISOString() }
+    report()
+    try {
+      manifest.circuits[spec.id] = await buildCircuit(spec, ptauId, previous.circuits[spec.id])
+      status.circuits[spec.id] = { state: 'ready', seconds: Math.round((Date.now() - t0) / 100) / 10 }
+    } catch (err) {
+      status.circuits[spec.id] = { state: 'failed', error: err instanceof Error ? err.message : String(err) }
+      status.finishedAt = new Date().toISOString()
+      report()
+      throw err
+    }
+    report()
+  }
+  if (!againstManifest) {
+    // With --only, circuits not built this time keep their recorded entries.
+    const entries = only === undefined ? manifest.circuits : { ...previous.circuits, ...manifest.circuits }
+    const ordered = Object.fromEntries(catalog.circuits.flatMap((c) => (entries[c.id] === undefined ? [] : [[c.id, entries[c.id]]])))
+    writeIfChanged(manifestPath, `${JSON.stringify({ ...manifest, circuits: ordered }, null, 2)}\n`)
+  }
+  status.finishedAt = new Date().toISOString()
+  report()
   await releaseProverThreads()
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+}
+
+/** Builds (or restores) one circuit and returns its manifest entry. */
+async function buildCircuit(spec: CircuitSpec, ptauId: string, before: ManifestEntry | undefined): Promise<ManifestEntry> {
+  const outDir = join(buildDir, spec.id)
+  const stampPath = join(outDir, 'stamp.json')
+  const hash = inputHash(spec, ptauId)
+  const stamp = existsSync(stampPath) ? (JSON.parse(readFileSync(stampPath, 'utf8')) as { hash: string; entry: ManifestEntry }) : undefined
+  const files = {
+    r1cs: join(outDir, 'main.r1cs'),
+    wasm: join(outDir, 'main_js', 'main.wasm'),
+    zkey: join(outDir, 'main.zkey'),
+    vkey: join(outDir, 'vkey.json'),
+  }
+  const complete = (): boolean => Object.values(files).every((f) => existsSync(f)) && existsSync(join(outDir, `${spec.verifier}.sol`))
+  // Built circuits are cached by input hash outside the tree: a fresh clone on a machine that built
+  // them once copies them (checked against the hashes recorded then) instead of redoing setup.
+  const cached = join(cacheDir, 'circuits', hash)
+  let entry: ManifestEntry
+  if (stamp?.hash === hash && complete()) {
+    log(`${spec.id}: up to date`)
+    entry = stamp.entry
+  } else if (restoreFromCache(cached, outDir, hash, files)) {
+    log(`${spec.id}: restored from ${cached}`)
+    entry = (JSON.parse(readFileSync(stampPath, 'utf8')) as { entry: ManifestEntry }).entry
+  } else {
+    const t0 = Date.now()
+    log(`${spec.id}: compiling ${spec.source}`)
+    compile(spec, outDir)
+    const info = (await snarkjs.r1cs.info(files.r1cs)) as { nConstraints: number; nOutputs: number; nPubInputs: number }
+    const publicSignals = info.nOutputs + info.nPubInputs
+    const power = neededPower(info.nConstraints, publicSignals)
+    const ptau = ceremonyPtau(power)
+    log(
+      `${spec.id}: ${info.nConstraints} constraints, ${publicSignals} public signals; Groth16 setup (2^${power}) ${ptau === undefined ? 'from the development seed' : `with ceremony ptau ${ptau.path}`}`,
+    )
+    await setup(spec, files.r1cs, ptau, outDir)
+    entry = {
+      purpose: spec.purpose,
+      verifier: spec.verifier,
+      template: spec.template,
+      params: spec.params,
+      publicInputs: spec.publicInputs,
+      constraints: info.nConstraints,
+      publicSignals,
+      ptau: ptau === undefined ? { power, source: 'dev-seed' } : { power: ptau.power, source: 'ceremony', sha256: ptau.sha256 },
+      zkeySetup: ptau === undefined ? 'dev-direct' : 'ceremony',
+      notForProduction: ptau === undefined,
+      files: { r1cs: sha256File(files.r1cs), wasm: sha256File(files.wasm), zkey: sha256File(files.zkey), vkey: sha256File(files.vkey) },
+    }
+    writeFileSync(stampPath, `${JSON.stringify({ hash, entry }, null, 2)}\n`)
+    saveToCache(outDir, cached)
+    log(`${spec.id}: built in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+    if (before !== undefined && JSON.stringify(before.files) !== JSON.stringify(entry.files)) {
+      // The node's build must reproduce the committed artifacts exactly; a developer's commits them.
+      if (againstManifest)
+        throw new Error(`${spec.id}: built artifacts differ from circuits/artifacts.json (${JSON.stringify(entry.files)})`)
+      log(`${spec.id}: artifact hashes changed; commit circuits/artifacts.json and the generated files`)
+    }
+  }
+  if (againstManifest && before !== undefined && JSON.stringify(before.files) !== JSON.stringify(entry.files))
+    throw new Error(`${spec.id}: artifacts differ from circuits/artifacts.json; rebuild with \`npm run build:circuits\``)
+  if (vkeyDir !== undefined) writeIfChanged(join(vkeyDir, `${spec.id}.vkey.json`), readFileSync(files.vkey, 'utf8'))
+  if (verifierDir !== undefined)
+    writeIfChanged(join(verifierDir, `${spec.verifier}.sol`), readFileSync(join(outDir, `${spec.verifier}.sol`), 'utf8'))
+  return entry
 }
 
 /** Copies a cached build into outDir when its stamp matches and every file has its recorded hash. */
@@ -302,12 +381,12 @@ function writeIfChanged(path: string, content: string): void {
   writeFileSync(path, content)
 }
 
-/** `--ptau N`: only make sure the dev powers of tau 2^N is cached (to prepare a machine ahead). */
+/** `--ptau N`: only write the development powers of tau 2^N into the cache (to try the ceremony path: ASSAY_PTAU=that file). */
 const ptauFlag = process.argv.indexOf('--ptau')
 const run =
   ptauFlag >= 0
     ? async (): Promise<void> => {
-        const ptau = await ensurePtau(Number(process.argv[ptauFlag + 1]))
+        const ptau = await ensureDevPtau(Number(process.argv[ptauFlag + 1]))
         log(`ptau 2^${ptau.power} at ${ptau.path} (sha256 ${ptau.sha256})`)
         await releaseProverThreads()
       }

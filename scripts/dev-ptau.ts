@@ -11,12 +11,13 @@ import { closeSync, openSync, writeSync } from 'node:fs'
 import * as snarkjs from 'snarkjs'
 
 /** The parts of ffjavascript's curve object this file uses. */
-interface WasmGroup {
+export interface WasmGroup {
   g: Uint8Array
   F: { n8: number }
   toAffine(p: Uint8Array): Uint8Array
   toRprLEM(buff: Uint8Array, offset: number, p: Uint8Array): void
   timesScalar(p: Uint8Array, s: bigint): Uint8Array
+  add(a: Uint8Array, b: Uint8Array): Uint8Array
   batchApplyKey(buff: Uint8Array, first: unknown, inc: unknown): Promise<Uint8Array>
 }
 interface Task {
@@ -40,7 +41,7 @@ export interface Bn128 {
 /** The seed the build uses; changing it changes every development artifact. */
 export const DEV_PTAU_SEED = 'assay development powers of tau v1 - NOT FOR PRODUCTION'
 
-const POINTS_PER_TASK = 2048
+const POINTS_PER_TASK = 4096
 
 export interface DevPtauOptions {
   seed?: string
@@ -54,14 +55,9 @@ export async function writeDevPtau(path: string, power: number, options: DevPtau
   const seed = options.seed ?? DEV_PTAU_SEED
   const log = options.log ?? ((): void => undefined)
   const r = curve.r
-  const secret = (label: string): bigint => {
-    const v = BigInt(`0x${createHash('sha256').update(`${seed}/${label}`).digest('hex')}`) % r
-    if (v === 0n) throw new Error(`dev ptau seed gives a zero ${label}`)
-    return v
-  }
-  const tau = secret('tau')
-  const alpha = secret('alpha')
-  const beta = secret('beta')
+  const tau = devSecret(seed, 'tau', r)
+  const alpha = devSecret(seed, 'alpha', r)
+  const beta = devSecret(seed, 'beta', r)
   const n = 2 ** power
   const { G1, G2 } = curve
 
@@ -123,6 +119,13 @@ export async function writeDevPtau(path: string, power: number, options: DevPtau
   }
 }
 
+/** A development secret: sha256 of the seed and its label, reduced into the field. Public by design. */
+export function devSecret(seed: string, label: string, r: bigint): bigint {
+  const v = BigInt(`0x${createHash('sha256').update(`${seed}/${label}`).digest('hex')}`) % r
+  if (v === 0n) throw new Error(`dev seed gives a zero ${label}`)
+  return v
+}
+
 /**
  * The inverse FFT of (tau^0 … tau^(N−1)) over the 2^k-th roots snarkjs uses, i.e. the Lagrange basis
  * at tau: L_j(tau) = (tau^N − 1)/N · w^j/(tau − w^j). With `lastZero` the highest power counts as
@@ -147,31 +150,60 @@ export function lagrangeAtTau(curve: Bn128, k: number, tau: bigint, lastZero = f
   })
 }
 
+/** Bits per digit of the fixed-base tables: 32 digits per scalar, 255 points per digit. */
+const WINDOW = 8
+const DIGITS = 32
+const tables = new Map<string, Uint8Array>()
+
+/**
+ * (d·2^(8j))·G for every digit position j < 32 and digit d in 1..255, affine LEM: with it, k·G is
+ * at most 32 mixed additions (one per nonzero byte of k) instead of ~380 double-and-add steps.
+ */
+function fixedBaseTable(G: WasmGroup, prefix: string): Uint8Array {
+  const cached = tables.get(prefix)
+  if (cached !== undefined) return cached
+  const sAffine = G.F.n8 * 2
+  const perDigit = 2 ** WINDOW - 1
+  const table = new Uint8Array(DIGITS * perDigit * sAffine)
+  let base = G.g
+  for (let j = 0; j < DIGITS; j++) {
+    let p = base
+    for (let d = 1; d <= perDigit; d++) {
+      G.toRprLEM(table, (j * perDigit + d - 1) * sAffine, G.toAffine(p))
+      p = G.add(p, base)
+    }
+    base = p // 256·base: the next digit's unit
+  }
+  tables.set(prefix, table)
+  return table
+}
+
 /** scalars[i]·G for every i, affine LEM, computed in ffjavascript's worker threads. */
-async function multiplyGenerator(curve: Bn128, G: WasmGroup, prefix: string, scalars: bigint[]): Promise<Uint8Array> {
+export async function multiplyGenerator(curve: Bn128, G: WasmGroup, prefix: string, scalars: bigint[]): Promise<Uint8Array> {
   const sAffine = G.F.n8 * 2
   const sJacobian = G.F.n8 * 3
-  const base = affineLEM(G, G.g)
+  const perDigit = 2 ** WINDOW - 1
+  const table = fixedBaseTable(G, prefix)
   const tasks: Promise<Uint8Array[]>[] = []
   for (let from = 0; from < scalars.length; from += POINTS_PER_TASK) {
     const chunk = scalars.slice(from, from + POINTS_PER_TASK)
-    const packed = new Uint8Array(chunk.length * 32)
-    chunk.forEach((s, i) => packed.set(leBytes(s), i * 32))
     const task: Task[] = [
-      { cmd: 'ALLOCSET', var: 0, buff: base },
-      { cmd: 'ALLOCSET', var: 1, buff: packed },
-      { cmd: 'ALLOC', var: 2, len: chunk.length * sJacobian },
-      { cmd: 'ALLOC', var: 3, len: chunk.length * sAffine },
+      { cmd: 'ALLOCSET', var: 0, buff: table },
+      { cmd: 'ALLOC', var: 1, len: chunk.length * sJacobian },
+      { cmd: 'ALLOC', var: 2, len: chunk.length * sAffine },
     ]
-    for (let i = 0; i < chunk.length; i++) {
-      task.push({
-        cmd: 'CALL',
-        fnName: `${prefix}_timesScalarAffine`,
-        params: [{ var: 0 }, { var: 1, offset: i * 32 }, { val: 32 }, { var: 2, offset: i * sJacobian }],
-      })
-    }
-    task.push({ cmd: 'CALL', fnName: `${prefix}_batchToAffine`, params: [{ var: 2 }, { val: chunk.length }, { var: 3 }] })
-    task.push({ cmd: 'GET', out: 0, var: 3, len: chunk.length * sAffine })
+    chunk.forEach((k, i) => {
+      const acc = { var: 1, offset: i * sJacobian }
+      task.push({ cmd: 'CALL', fnName: `${prefix}_zero`, params: [acc] })
+      const digits = leBytes(k)
+      for (let j = 0; j < DIGITS; j++) {
+        const d = digits[j] as number
+        if (d === 0) continue
+        task.push({ cmd: 'CALL', fnName: `${prefix}_addMixed`, params: [acc, { var: 0, offset: (j * perDigit + d - 1) * sAffine }, acc] })
+      }
+    })
+    task.push({ cmd: 'CALL', fnName: `${prefix}_batchToAffine`, params: [{ var: 1 }, { val: chunk.length }, { var: 2 }] })
+    task.push({ cmd: 'GET', out: 0, var: 2, len: chunk.length * sAffine })
     tasks.push(curve.tm.queueAction(task))
   }
   const results = await Promise.all(tasks)
@@ -196,7 +228,7 @@ function repeat(unit: Uint8Array, count: number): Uint8Array {
   return out
 }
 
-function leBytes(v: bigint): Uint8Array {
+export function leBytes(v: bigint): Uint8Array {
   const out = new Uint8Array(32)
   for (let i = 0; i < 32; i++) out[i] = Number((v >> BigInt(8 * i)) & 0xffn)
   return out
