@@ -7,6 +7,8 @@ import type { ProvingArtifacts } from './generate-proof.js'
 import type { VerificationKey } from './verify-proof.js'
 
 const defaultBuildDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'circuits')
+/** The verification keys the build generated and git holds: present before any circuit is built. */
+const committedVkeyDir = resolve(dirname(fileURLToPath(import.meta.url)), 'generated')
 
 export interface LoadCircuitOptions {
   /** Where `npm run build` put the artifacts. Default: build/circuits in the project. */
@@ -40,7 +42,8 @@ export async function loadCircuit(
 
 /**
  * Reads only a circuit's verification key (what verifiers need: no wasm or zkey), checked against
- * the committed manifest, with the sha256 a proof bundle names.
+ * the committed manifest, with the sha256 a proof bundle names. By default the committed copy
+ * (circuits/generated), so verifying never waits for a circuit build; with `buildDir`, the built one.
  *
  * @throws {ArtifactError}
  */
@@ -48,7 +51,7 @@ export async function loadCircuitVerificationKey(
   circuitId: string,
   options: LoadCircuitOptions = {},
 ): Promise<{ vkey: VerificationKey; vkeyHash: string }> {
-  const path = join(options.buildDir ?? defaultBuildDir, circuitId, 'vkey.json')
+  const path = options.buildDir === undefined ? committedVkeyPath(circuitId) : join(options.buildDir, circuitId, 'vkey.json')
   let bytes: Uint8Array
   try {
     bytes = new Uint8Array(await readFile(path))
@@ -57,6 +60,11 @@ export async function loadCircuitVerificationKey(
   }
   await checkArtifact(circuitId, 'vkey', bytes, path)
   return { vkey: JSON.parse(new TextDecoder().decode(bytes)) as VerificationKey, vkeyHash: await sha256Hex(bytes) }
+}
+
+/** Where git holds a circuit's generated verification key. */
+export function committedVkeyPath(circuitId: string): string {
+  return join(committedVkeyDir, `${circuitId}.vkey.json`)
 }
 
 /** Stops snarkjs's worker threads so the process can exit. */

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet, ZeroAddress, type Signer } from 'ethers'
 import { sensorStatsParams } from '../circuits/index.js'
-import { loadCircuitVerificationKey } from '../circuits/node.js'
+import { committedVkeyPath, loadCircuitVerificationKey } from '../circuits/node.js'
 import { assertNodeConfig, ConfigError, DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
 import { createChainClient, parseDeployment, type ChainClient, type Deployment } from '../contracts/index.js'
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../contracts/node.js'
@@ -29,6 +29,7 @@ import {
   Publication,
   type RedisService,
 } from '../pipelines/index.js'
+import { startCircuitBuilder } from './circuit-builder.js'
 import { loadGatewayKey } from './gateway-key.js'
 import {
   createApp,
@@ -114,6 +115,10 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     }
   }
   try {
+    // Missing circuits build in a child process while everything else starts and serves: only
+    // proving waits for them.
+    const circuits = startCircuitBuilder({ projectRoot, log })
+    stack.push(() => circuits.stop())
     let anvil: AnvilService | undefined
     let rpcUrl = config.rpcUrl
     if (rpcUrl === undefined) {
@@ -187,7 +192,15 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     const connection = { url: redis.url, maxRetriesPerRequest: null }
     const queues = createPublishQueues({ connection })
     const stageWorker = startStageWorker(
-      { contentStore, keystore, chain, owner: wallet.address, ownerPublicKey: wallet.signingKey.publicKey, gateway },
+      {
+        contentStore,
+        keystore,
+        chain,
+        owner: wallet.address,
+        ownerPublicKey: wallet.signingKey.publicKey,
+        gateway,
+        circuitReady: (circuitId, onWait) => circuits.whenReady(circuitId, onWait),
+      },
       { connection },
     )
     const proveWorker = startProveWorker({ connection })
@@ -344,7 +357,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
           })
         }),
       }
-      return { ok: Object.values(services).every((s) => s.ok), services }
+      return { ok: Object.values(services).every((s) => s.ok), services, circuits: circuits.health() }
     }
 
     // The catalog is derived from the chain and IPFS: delete catalog.sqlite and it rebuilds.
@@ -384,7 +397,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     const app = createApp({
       checkHealth,
       webDir: join(projectRoot, 'build', 'web'),
-      circuitsDir: join(projectRoot, 'build', 'circuits'),
+      vkeyPath: committedVkeyPath,
       publishing,
       streams,
       devices: { chain, owner: wallet.address },

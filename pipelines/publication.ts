@@ -59,6 +59,11 @@ export interface PublicationComponents {
   ownerPublicKey: string
   /** The owner's gateway device key: signs the batches of files that carry no device signatures. */
   gateway: DeviceKey
+  /**
+   * Resolves once a circuit's proving artifacts are there (a node builds missing ones in the
+   * background), saying what it waits for meanwhile. Absent: they are assumed built.
+   */
+  circuitReady?: (circuitId: string, onWait: (message: string) => Promise<void>) => Promise<void>
 }
 
 export interface ProvenBatchFile {

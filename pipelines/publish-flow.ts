@@ -127,6 +127,13 @@ export function startStageWorker(
         if (stage === 'prove') {
           if (job.data.step !== 'waiting-for-proofs') {
             const { missing } = await publication.proofs(plan)
+            if (missing.length > 0 && components.circuitReady !== undefined) {
+              // On a fresh node the circuit may still be building: wait, saying so, rather than fail.
+              await components.circuitReady(plan.circuitId, (waiting) =>
+                job.updateProgress({ stage, done: 0, total: plan.batches.length, waiting }),
+              )
+              await progress(0, plan.batches.length)
+            }
             const pubId = publicationId(publication)
             for (const i of missing) {
               const b = plan.batches[i]!
@@ -243,6 +250,8 @@ export interface PublicationStatus {
   id: string
   stages: Record<PublishStage, string>
   proofs: { done: number; total: number }
+  /** What the publication waits for, when it waits for something other than its own work (a circuit being built). */
+  waiting?: string
   /** The list stage's result once the flow completed. */
   result?: { datasetId: string; manifestCid: string; txHash: string; root: string; quality: number; stats: Array<Record<string, unknown>> }
   failedReason?: string
@@ -313,9 +322,12 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
   let failedReason: string | undefined
   let result: PublicationStatus['result']
   let proofs = { done: 0, total: 0 }
+  let waiting: string | undefined
   for (const stage of PUBLISH_STAGES) {
     const job = await queues.stages.getJob(stageJobId(pubId, stage))
     stages[stage] = job === undefined ? 'unknown' : await job.getState()
+    const progress = job?.progress as { waiting?: unknown } | undefined
+    if (stages[stage] === 'active' && typeof progress?.waiting === 'string') waiting = progress.waiting
     if (job?.failedReason !== undefined && failedReason === undefined) failedReason = job.failedReason
     if (stage === 'prove' && job !== undefined) {
       // Only the batch jobs count (the prove stage's other child is ingest).
@@ -350,6 +362,7 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
     id: pubId,
     stages,
     proofs,
+    ...(waiting !== undefined ? { waiting } : {}),
     ...(result !== undefined ? { result } : {}),
     ...(failedReason !== undefined ? { failedReason, retryable: !failedReason.startsWith('ingest:') } : {}),
   }

@@ -4,7 +4,10 @@
 # readings) and chromium (the web app's browser tests; Playwright's own browser download does not
 # work here). Does nothing when they are present.
 # As root it installs them with apt-get; otherwise it prints the one line to run.
+#   --runtime  only what a running node needs (`npm start`): no browser for the tests.
 set -euo pipefail
+runtime=false
+[ "${1:-}" = "--runtime" ] && runtime=true
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || [ -n "${REDIS_URL:-}" ] || missing+=(redis-server)
@@ -12,7 +15,7 @@ if ! fc-list 2>/dev/null | grep -qi dejavu && [ ! -d /usr/share/fonts/truetype/d
   missing+=(fonts-dejavu-core)
 fi
 
-[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
+$runtime || [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || [ -n "${MQTT_URL:-}" ] || missing+=(mosquitto)
 
 [ ${#missing[@]} -eq 0 ] && exit 0

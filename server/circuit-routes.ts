@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { Router } from 'express'
 import { getCircuitManifest } from '../circuits/index.js'
 
@@ -7,7 +6,7 @@ import { getCircuitManifest } from '../circuits/index.js'
  * GET /circuits/:id/vkey.json: a circuit's verification key, for browsers verifying proofs. The
  * node is not trusted for it: clients check its sha256 against the committed artifact manifest.
  */
-export function circuitRoutes(api: { buildDir: string }): Router {
+export function circuitRoutes(api: { vkeyPath: (circuitId: string) => string }): Router {
   const router = Router()
   router.get('/circuits/:id/vkey.json', async (req, res, next) => {
     try {
@@ -16,7 +15,7 @@ export function circuitRoutes(api: { buildDir: string }): Router {
       } catch (err) {
         return void res.status(404).json({ error: { name: 'NotFoundError', message: (err as Error).message } })
       }
-      const bytes = await readFile(join(api.buildDir, req.params.id, 'vkey.json'))
+      const bytes = await readFile(api.vkeyPath(req.params.id))
       res.set('cache-control', 'public, max-age=3600').type('application/json').send(bytes)
     } catch (err) {
       next(err)

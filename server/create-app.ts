@@ -20,9 +20,28 @@ export interface ServiceHealth {
   error?: string
 }
 
+/** One circuit's build state: a node builds missing circuits in the background while it serves. */
+export interface CircuitState {
+  state: 'ready' | 'pending' | 'building' | 'failed'
+  /** How long its build took, once built by this node. */
+  seconds?: number
+  error?: string
+}
+
+/** Which circuits the node can prove with, and how far the background build is. */
+export interface CircuitsHealth {
+  ready: number
+  total: number
+  /** The circuit being built right now, if any. */
+  building?: string
+  circuits: Record<string, CircuitState>
+}
+
 export interface HealthReport {
+  /** Every service answers. Circuits still building do not count: everything but proving works. */
   ok: boolean
   services: Record<string, ServiceHealth>
+  circuits?: CircuitsHealth
 }
 
 export interface AppComponents {
@@ -44,8 +63,8 @@ export interface AppComponents {
   ipfs?: IpfsApi
   /** Prometheus metrics, served at /metrics. */
   metrics?: Metrics
-  /** Built circuit artifacts (build/circuits): verification keys are served to browsers. */
-  circuitsDir?: string
+  /** Where a circuit's verification key is (the committed copy): served to browsers. */
+  vkeyPath?: (circuitId: string) => string
   /** Public facts clients need: chain id and contract addresses. */
   deployment?: unknown
   logError?: (err: unknown) => void
@@ -80,7 +99,7 @@ export function createApp(components: AppComponents): Express {
   if (components.deployment !== undefined) app.get('/deployment', (_req, res) => void res.json(components.deployment))
   if (components.ipfs !== undefined) app.use(ipfsRoutes(components.ipfs))
   if (components.catalog !== undefined) app.use(catalogRoutes(components.catalog))
-  if (components.circuitsDir !== undefined) app.use(circuitRoutes({ buildDir: components.circuitsDir }))
+  if (components.vkeyPath !== undefined) app.use(circuitRoutes({ vkeyPath: components.vkeyPath }))
   if (components.publishing !== undefined) app.use(mappingRoutes(components.publishing))
   if (components.publishing !== undefined) app.use(publishingRoutes(components.publishing))
   if (components.streams !== undefined) app.use(streamRoutes(components.streams))

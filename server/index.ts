@@ -1,6 +1,6 @@
 // Server: HTTP API and web UI: health, catalog (indexer, search, dataset pages), devices, publishing (uploads, job status, progress events).
 export { createApp } from './create-app.js'
-export type { AppComponents, HealthReport, ServiceHealth } from './create-app.js'
+export type { AppComponents, CircuitsHealth, CircuitState, HealthReport, ServiceHealth } from './create-app.js'
 export { createErrorHandler } from './http-errors.js'
 export { deviceRoutes, DeviceOwnedError } from './device-routes.js'
 export type { DevicesApi } from './device-routes.js'

@@ -237,4 +237,53 @@ describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandbo
     const job = await queues.stages.getJob(`${pubId}.ingest`)
     expect(job!.attemptsMade).to.equal(1)
   })
+
+  it('waits for a circuit still being built, saying so in its status, then proves and publishes', async () => {
+    const connection = { url: redis.url, maxRetriesPerRequest: null }
+    const gatedPrefix = `${prefix}-gated`
+    let release!: () => void
+    const built = new Promise<void>((r) => (release = r))
+    const asked: string[] = []
+    const gated: PublicationComponents = {
+      ...components,
+      async circuitReady(circuitId, onWait) {
+        asked.push(circuitId)
+        await onWait(`waiting for circuit ${circuitId} to be built`)
+        await built
+      },
+    }
+    const gatedQueues = createPublishQueues({ connection, prefix: gatedPrefix })
+    const gatedWorkers = [
+      startStageWorker(gated, { connection, prefix: gatedPrefix }),
+      startProveWorker({ connection, prefix: gatedPrefix }),
+    ]
+    try {
+      const lines = readFileSync(datasetPath('occupancy-room-2015.csv'), 'utf8').split('\n')
+      const file = join(dir, 'office-gated.csv')
+      await writeFile(file, `${lines.slice(0, 31).join('\n')}\n`)
+      const publication = await Publication.create(join(dir, 'work', 'pub-flow-gated'), file, {
+        title: 'Office room, half an hour',
+        description: '',
+        licence: 'CC-BY-4.0',
+        tags: [],
+        mapping: parseImportMapping(JSON.parse(await readFile('examples/occupancy-room-2015.mapping.json', 'utf8'))),
+      })
+      const pubId = await submitPublication(gatedQueues, publication)
+      const waiting = await until(pubId, (s) => s.waiting !== undefined, gatedQueues)
+      const circuitId = (await publication.ingest(components)).circuitId
+      expect(asked).to.deep.equal([circuitId])
+      expect(waiting.waiting).to.equal(`waiting for circuit ${circuitId} to be built`)
+      expect(waiting.stages.prove).to.equal('active')
+      expect(waiting.proofs.done).to.equal(0)
+      release()
+      const done = await until(pubId, (s) => s.result !== undefined, gatedQueues)
+      expect(done.failedReason).to.equal(undefined)
+      expect(done.waiting).to.equal(undefined)
+      expect(done.proofs.done).to.equal(done.proofs.total)
+    } finally {
+      release()
+      for (const w of gatedWorkers) await w.close()
+      await gatedQueues.close()
+    }
+  })
 })

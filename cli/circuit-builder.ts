@@ -1,0 +1,175 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { listCircuits, type CircuitManifestEntry } from '../circuits/index.js'
+import { AssayError } from '../core/index.js'
+import type { CircuitsHealth, CircuitState } from '../server/index.js'
+
+/** Proving artifacts a node builds itself when they are missing (`assay node` on a fresh checkout). */
+export interface CircuitBuilder {
+  health(): CircuitsHealth
+  /**
+   * Resolves once `circuitId` can be proven with; until then calls `onWait` with a sentence for
+   * the user whenever the build moves on.
+   * @throws {CircuitBuildError} when its build failed or the node is stopping.
+   */
+  whenReady(circuitId: string, onWait?: (message: string) => void | Promise<void>): Promise<void>
+  /** Ends a running build (a later start resumes: finished circuits are kept). */
+  stop(): Promise<void>
+}
+
+/** A circuit could not be built, so nothing that needs it can be proven yet. */
+export class CircuitBuildError extends AssayError {
+  readonly circuitId: string
+
+  constructor(circuitId: string, message: string, options?: { cause?: unknown }) {
+    super(`circuit ${circuitId}: ${message}`, options)
+    this.name = 'CircuitBuildError'
+    this.circuitId = circuitId
+  }
+}
+
+export interface CircuitBuilderOptions {
+  /** The checkout: build/circuits and scripts/build-circuits.ts are under it. */
+  projectRoot: string
+  log?: (msg: string) => void
+  /** How often waiters look at the build's status. Default 500 ms. */
+  pollMs?: number
+}
+
+interface BuildStatusFile {
+  pid: number
+  finishedAt?: string
+  circuits: Record<string, CircuitState>
+}
+
+/**
+ * Checks which circuits of the committed manifest are built (their stamp records the manifest's
+ * hashes), and builds the missing ones in a child process (`build-circuits --against-manifest`,
+ * which refuses anything that differs from the committed hashes) while the node already serves.
+ * A build already running for the same checkout (another node) is followed instead of repeated.
+ */
+export function startCircuitBuilder(options: CircuitBuilderOptions): CircuitBuilder {
+  const log = options.log ?? ((): void => undefined)
+  const pollMs = options.pollMs ?? 500
+  const buildDir = join(options.projectRoot, 'build', 'circuits')
+  const statusFile = join(buildDir, 'build-status.json')
+  const circuits = listCircuits()
+  const built = new Set(circuits.filter(([id, entry]) => isBuilt(buildDir, id, entry)).map(([id]) => id))
+  const missing = circuits.map(([id]) => id).filter((id) => !built.has(id))
+  let child: ChildProcess | undefined
+  let followed: number | undefined
+  let exited: string | undefined
+  let stopped = false
+
+  if (missing.length > 0) {
+    const running = readStatus(statusFile)
+    if (running !== undefined && running.finishedAt === undefined && isAlive(running.pid)) {
+      followed = running.pid
+      log(`circuits: following the build already running (pid ${running.pid}) for ${missing.join(', ')}`)
+    } else {
+      mkdirSync(buildDir, { recursive: true })
+      rmSync(statusFile, { force: true }) // an earlier build's verdicts say nothing about this one
+      const tsx = createRequire(import.meta.url).resolve('tsx/cli')
+      child = spawn(
+        process.execPath,
+        [tsx, 'scripts/build-circuits.ts', '--against-manifest', '--status', statusFile, '--only', missing.join(',')],
+        // A process group of its own: tsx runs the script in a second process, and stop() ends both.
+        { cwd: options.projectRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+      )
+      for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => log(line))
+      child.on('exit', (code, signal) => {
+        exited = code === 0 ? undefined : `the build stopped (${signal ?? `exit ${code}`})`
+        child = undefined
+      })
+      log(`circuits: building ${missing.join(', ')} in the background (pid ${child.pid}); the node serves meanwhile`)
+    }
+  }
+
+  const states = (): Record<string, CircuitState> => {
+    const status = missing.length > 0 ? readStatus(statusFile) : undefined
+    return Object.fromEntries(
+      circuits.map(([id]): [string, CircuitState] => {
+        if (built.has(id)) return [id, { state: 'ready' }]
+        const s = status?.circuits[id]
+        if (s?.state === 'ready' || s?.state === 'failed') return [id, s]
+        // A build that ended without finishing this circuit will not finish it.
+        if (stopped) return [id, { state: 'failed', error: 'the node stopped its build' }]
+        if (exited !== undefined) return [id, { state: 'failed', error: exited }]
+        if (followed !== undefined && !isAlive(followed)) return [id, { state: 'failed', error: `the build (pid ${followed}) stopped` }]
+        return [id, s ?? { state: 'pending' }]
+      }),
+    )
+  }
+
+  return {
+    health() {
+      const all = states()
+      const building = Object.entries(all).find(([, s]) => s.state === 'building')?.[0]
+      return {
+        ready: Object.values(all).filter((s) => s.state === 'ready').length,
+        total: circuits.length,
+        ...(building !== undefined ? { building } : {}),
+        circuits: all,
+      }
+    },
+    async whenReady(circuitId, onWait) {
+      let said = ''
+      for (;;) {
+        const all = states()
+        const s = all[circuitId]
+        if (s === undefined) throw new CircuitBuildError(circuitId, 'not in circuits/artifacts.json')
+        if (s.state === 'ready') return
+        if (s.state === 'failed') throw new CircuitBuildError(circuitId, `its build failed: ${s.error ?? 'unknown error'}`)
+        const ready = Object.values(all).filter((x) => x.state === 'ready').length
+        const message = `waiting for circuit ${circuitId} to be built (${s.state}; ${ready} of ${circuits.length} circuits ready)`
+        if (message !== said) await onWait?.((said = message))
+        await new Promise((r) => setTimeout(r, pollMs))
+      }
+    },
+    async stop() {
+      stopped = true
+      const running = child
+      if (running === undefined) return
+      const done = new Promise((r) => running.once('exit', r))
+      try {
+        process.kill(-running.pid!, 'SIGTERM')
+      } catch {
+        running.kill('SIGTERM') // the group is gone already
+      }
+      await done
+    },
+  }
+}
+
+/** Built for this manifest entry: the build's stamp records exactly the committed hashes. */
+function isBuilt(buildDir: string, circuitId: string, entry: CircuitManifestEntry): boolean {
+  const dir = join(buildDir, circuitId)
+  const stampPath = join(dir, 'stamp.json')
+  if (!['main_js/main.wasm', 'main.zkey', 'vkey.json'].every((f) => existsSync(join(dir, f))) || !existsSync(stampPath)) return false
+  try {
+    const stamp = JSON.parse(readFileSync(stampPath, 'utf8')) as { entry?: { files?: unknown } }
+    return JSON.stringify(stamp.entry?.files) === JSON.stringify(entry.files)
+  } catch {
+    return false
+  }
+}
+
+function readStatus(path: string): BuildStatusFile | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as BuildStatusFile
+  } catch {
+    return undefined // not there yet, or being replaced (writes are atomic renames)
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect } from 'chai'
+import { listCircuits } from '../../circuits/index.js'
+import { loadCircuit } from '../../circuits/node.js'
+import { startCircuitBuilder, type CircuitBuilder } from '../../cli/circuit-builder.js'
+import { caught } from '../helpers/errors.js'
+
+// Real builds in this checkout: the two small circuits are removed and built again by the child
+// process the node would start, from an empty cache, and must reproduce the committed hashes.
+describe('startCircuitBuilder (the node builds missing circuits in the background)', function () {
+  this.timeout(300_000)
+  const root = process.cwd()
+  const small = ['key-commitment-v1', 'sensor-stats-b16-v1']
+  const builders: CircuitBuilder[] = []
+  let cache: string
+  let savedCache: string | undefined
+  const start = (): CircuitBuilder => {
+    const b = startCircuitBuilder({ projectRoot: root, pollMs: 100 })
+    builders.push(b)
+    return b
+  }
+  const remove = async (): Promise<void> => {
+    for (const id of small) await rm(join(root, 'build', 'circuits', id), { recursive: true, force: true })
+  }
+
+  before(async () => {
+    cache = await mkdtemp(join(tmpdir(), 'assay-circuit-cache-'))
+    savedCache = process.env.ASSAY_CACHE_DIR
+    process.env.ASSAY_CACHE_DIR = cache // inherited by the build: nothing restored from a warm cache
+  })
+  after(async () => {
+    for (const b of builders) await b.stop()
+    // Whatever a test left half-built is built again (from this run's cache) for the tests after.
+    const again = start()
+    for (const id of small) await again.whenReady(id)
+    if (savedCache === undefined) delete process.env.ASSAY_CACHE_DIR
+    else process.env.ASSAY_CACHE_DIR = savedCache
+    await rm(cache, { recursive: true, force: true })
+  })
+
+  it('reports every circuit ready and builds nothing when all are built', () => {
+    const health = start().health()
+    expect(health).to.deep.equal({
+      ready: listCircuits().length,
+      total: listCircuits().length,
+      circuits: Object.fromEntries(listCircuits().map(([id]) => [id, { state: 'ready' }])),
+    })
+  })
+
+  it('builds the missing circuits while others are usable, tells a waiter what it waits for, and reproduces the committed artifacts', async () => {
+    await remove()
+    const builder = start()
+    const first = builder.health()
+    expect(first.ready).to.equal(listCircuits().length - 2)
+    for (const id of small) expect(first.circuits[id]?.state).to.be.oneOf(['pending', 'building'])
+    await builder.whenReady('sensor-stats-16bit-b400-v1', () => expect.fail('a built circuit needs no wait'))
+    const said: string[] = []
+    await builder.whenReady('sensor-stats-b16-v1', (message) => void said.push(message))
+    expect(said.length).to.be.greaterThan(0)
+    expect(said[0]).to.match(/^waiting for circuit sensor-stats-b16-v1 to be built \((pending|building); \d of 5 circuits ready\)$/)
+    expect(builder.health().circuits['sensor-stats-b16-v1']?.state).to.equal('ready')
+    // Loading checks every file against the committed manifest's sha256.
+    const circuit = await loadCircuit('sensor-stats-b16-v1')
+    expect(circuit.circuitId).to.equal('sensor-stats-b16-v1')
+    await builder.whenReady('key-commitment-v1')
+    expect(builder.health().ready).to.equal(listCircuits().length)
+  })
+
+  it('fails the waiters of a build that was stopped, by name, instead of letting them wait forever', async () => {
+    await remove()
+    const builder = start()
+    await builder.stop()
+    const err = await caught(() => builder.whenReady('key-commitment-v1'))
+    expect(err.name).to.equal('CircuitBuildError')
+    expect(err.message).to.equal('circuit key-commitment-v1: its build failed: the node stopped its build')
+    expect(builder.health().circuits['key-commitment-v1']).to.deep.equal({ state: 'failed', error: 'the node stopped its build' })
+  })
+
+  it('refuses to wait for a circuit the manifest does not know', async () => {
+    const err = await caught(() => start().whenReady('no-such-circuit'))
+    expect([err.name, err.message]).to.deep.equal(['CircuitBuildError', 'circuit no-such-circuit: not in circuits/artifacts.json'])
+  })
+})
