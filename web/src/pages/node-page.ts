@@ -1,17 +1,13 @@
 import { errorAlert } from '../components.js'
 import { h, mount } from '../dom.js'
 import type { Page } from '../router.js'
-
-interface ServiceHealth {
-  ok: boolean
-  embedded: boolean
-  detail: Record<string, unknown>
-  error?: string
-}
+import type { HealthReport } from '../../../server/index.js'
 
 /** The node's services and the deployment it works with. */
 export const nodePage: Page = async (root, ctx, _route, signal) => {
   const body = h('tbody', null, h('tr', null, h('td', { colspan: 3 }, 'Checking…')))
+  const circuitsBody = h('tbody', null, h('tr', null, h('td', { colspan: 3 }, 'Checking…')))
+  const circuitsSummary = h('p', null)
   mount(
     root,
     h('h1', null, 'Node'),
@@ -28,6 +24,22 @@ export const nodePage: Page = async (root, ctx, _route, signal) => {
           h('tr', null, h('th', { scope: 'col' }, 'Service'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Detail')),
         ),
         body,
+      ),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'circuits-title' },
+      h('h2', { id: 'circuits-title' }, 'Circuits'),
+      circuitsSummary,
+      h(
+        'table',
+        null,
+        h(
+          'thead',
+          null,
+          h('tr', null, h('th', { scope: 'col' }, 'Circuit'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Detail')),
+        ),
+        circuitsBody,
       ),
     ),
     h(
@@ -57,7 +69,7 @@ export const nodePage: Page = async (root, ctx, _route, signal) => {
   const refresh = async (): Promise<void> => {
     try {
       const res = await fetch(new URL('/health', ctx.node))
-      const report = (await res.json()) as { services: Record<string, ServiceHealth> }
+      const report = (await res.json()) as HealthReport
       mount(
         body,
         ...Object.entries(report.services).map(([name, s]) =>
@@ -70,6 +82,27 @@ export const nodePage: Page = async (root, ctx, _route, signal) => {
           ),
         ),
       )
+      const circuits = report.circuits
+      if (circuits !== undefined) {
+        mount(
+          circuitsSummary,
+          circuits.ready === circuits.total
+            ? `All ${circuits.total} circuits are built: publishing proves right away.`
+            : `${circuits.ready} of ${circuits.total} circuits built${circuits.building !== undefined ? `; building ${circuits.building}` : ''}. Everything but proving works meanwhile; a publication that needs a circuit waits for it.`,
+        )
+        mount(
+          circuitsBody,
+          ...Object.entries(circuits.circuits).map(([id, c]) =>
+            h(
+              'tr',
+              null,
+              h('td', null, h('code', null, id)),
+              h('td', { class: c.state === 'ready' ? 'ok' : c.state === 'failed' ? 'down' : '' }, c.state),
+              h('td', null, c.error ?? (c.seconds !== undefined ? `built in ${c.seconds} s` : '')),
+            ),
+          ),
+        )
+      }
     } catch (err) {
       mount(body, h('tr', null, h('td', { colspan: 3 }, errorAlert(err))))
     }
