@@ -1,6 +1,6 @@
 // Times `npm run build` stage by stage and prints a final JSON line.
-//   npm run bench:build            warm: artifacts and ptau cache as they are
-//   npm run bench:build -- --cold  cold: a fresh, temporary ptau cache and no built circuits
+//   npm run bench:build            warm: artifacts and the circuit cache as they are
+//   npm run bench:build -- --cold  cold: a fresh, temporary circuit cache and no built circuits
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -35,6 +35,5 @@ const result = {
   totalMs: Date.now() - total,
   stagesMs: stages,
   circuitsUpToDate: /up to date/.test(circuitsOutput) && !/compiling/.test(circuitsOutput),
-  ptauGenerated: /generating dev powers of tau/.test(circuitsOutput),
 }
 console.log(JSON.stringify(result))
