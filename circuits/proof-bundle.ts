@@ -21,7 +21,7 @@ const proofSchema = z.object({
   curve: z.literal('bn128'),
 })
 
-/** The proof bundle stored in IPFS next to a dataset (ARCHITECTURE §4). */
+/** The proof bundle stored in IPFS next to a dataset (docs/formats-and-protocol.md). */
 export const proofBundleSchema = z.strictObject({
   version: z.literal(1),
   circuitId: z.string().min(1),

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AssayError } from './errors.js'
 
 /**
- * How a seller's file becomes readings (the JSON documented in the README, "Mapping a file").
+ * How a seller's file becomes readings (the JSON documented in docs/publishing.md, "Mapping a file").
  * One mapping per file layout; `assay map FILE` writes a first guess to edit.
  */
 const column = z.string().min(1)

@@ -77,7 +77,7 @@ export async function inferMapping(path: string): Promise<InferredMapping> {
     throw new SourceFormatError(
       path,
       sample[0]!.line,
-      `no timestamp column found among ${columns.map((c) => `"${c}"`).join(', ')}; write the mapping by hand (see the README)`,
+      `no timestamp column found among ${columns.map((c) => `"${c}"`).join(', ')}; write the mapping by hand (see docs/publishing.md, "Mapping a file")`,
     )
   }
   const timeColumns = new Set(timestamp.columns)

@@ -1,6 +1,6 @@
 /**
  * The quality score of a dataset, per series and overall (0–100). Every component is a share in
- * [0, 1] (1 = perfect), defined in the README ("Quality score"); the score is their weighted mean
+ * [0, 1] (1 = perfect), defined in docs/formats-and-protocol.md ("Quality report"); the score is their weighted mean
  * over the components that apply. Validity (readings inside the physical range) and the largest
  * gap are taken from the batch proofs when given, so those parts are proven rather than claimed.
  */

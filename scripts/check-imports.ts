@@ -1,4 +1,4 @@
-// Enforces ARCHITECTURE §2: imports point down the layers, cross-folder imports go through the
+// Enforces the layering of docs/architecture.md: imports point down the layers, cross-folder imports go through the
 // folder's public entry (index.ts, or node.ts for Node-only parts), browser-safe entries import
 // nothing from `node:`, and no file-level import cycle exists. Exits 1 listing every violation.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
@@ -26,7 +26,7 @@ const HARNESS_LAYER = 9
 const PUBLIC_ENTRIES = new Set(['index.ts', 'node.ts'])
 /** Extra public entries: the polyfill every entry point loads first. */
 const EXTRA_ENTRIES = new Set(['core/polyfill.ts'])
-/** Entries that must run in a browser (ARCHITECTURE §2): nothing they reach may need Node. */
+/** Entries that must run in a browser (docs/architecture.md): nothing they reach may need Node. */
 const BROWSER_ENTRIES = [
   'core/index.ts',
   'circuits/index.ts',
@@ -127,7 +127,7 @@ export function checkImports(root: string): Violation[] {
       edges.push(target)
       if (!typeOnly) valueEdges.push(target)
       const to = top(target)
-      // Harnesses (tests, bench, scripts) may import anything (ARCHITECTURE §2); cycles still count.
+      // Harnesses (tests, bench, scripts) may import anything (docs/architecture.md); cycles still count.
       if (to === from || LAYERS[to] === undefined || LAYERS[from]! >= HARNESS_LAYER) continue
       const targetRel = relative(join(root, to), target)
       if (LAYERS[to] >= LAYERS[from]!) {

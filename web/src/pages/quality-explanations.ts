@@ -1,4 +1,4 @@
-/** What each quality component measures (README, "Quality score"), for the dataset page. */
+/** What each quality component measures (docs/formats-and-protocol.md, "Quality report"), for the dataset page. */
 export const QUALITY_EXPLANATIONS: Record<string, string> = {
   completeness: 'Readings present out of those expected at the median interval over the time span.',
   gaps: 'Time lost in intervals longer than 3× the median interval; the largest gap is proven.',
