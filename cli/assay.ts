@@ -4,12 +4,22 @@ import { Command } from 'commander'
 import { loadConfig } from '../core/index.js'
 import { parseDuration, startNode } from './index.js'
 
+/** `--wait-for-node`: how long a command waits for a node that went away while it was talking to it. */
+const WAIT_FOR_NODE = [
+  '--wait-for-node <duration>',
+  'when the node goes away midway, wait this long for it to come back: 10m, 90s',
+  '10m',
+] as const
+const giveUpAfterMs = (opts: { waitForNode?: string | string[] | boolean }): { giveUpAfterMs: number } => ({
+  giveUpAfterMs: Number(parseDuration(typeof opts.waitForNode === 'string' ? opts.waitForNode : '10m', '--wait-for-node')) * 1000,
+})
+
 const program = new Command()
 program.name('assay').description('Verifiable marketplace for sensor data').version('0.1.0')
 
 program
   .command('node')
-  .description('start a node on embedded defaults: anvil chain, Redis, Helia, HTTP API and web UI (env overrides: see README)')
+  .description('start a node on embedded defaults: anvil chain, Redis, Helia, HTTP API and web UI (env overrides: see docs/operations.md)')
   .action(async () => {
     const config = loadConfig()
     const node = await startNode(config)
@@ -81,6 +91,7 @@ program
   .option('--period <duration>', 'access period per purchase: 7d, 24h, 3600 (default: perpetual)')
   .option('--node <url>', 'the node to publish through (default: http://127.0.0.1:$PORT)')
   .option('--json', 'print {datasetId, manifestCid, root, txHash, stats, quality} at the end')
+  .option(...WAIT_FOR_NODE)
   .action(async (file: string, opts: Record<string, string | boolean | undefined>) => {
     const { publishCommand } = await import('./publish-command.js')
     const config = loadConfig()
@@ -96,6 +107,7 @@ program
       decimals: Number(opts.decimals),
       ...(opts.period !== undefined ? { period: opts.period as string } : {}),
       json: opts.json === true,
+      ...giveUpAfterMs(opts),
     })
   })
 
@@ -105,10 +117,30 @@ program
   .argument('<job>', 'the publication job id (`assay publish` prints it)')
   .option('--node <url>', 'the node that ran it (default: http://127.0.0.1:$PORT)')
   .option('--json', 'print {datasetId, manifestCid, root, txHash, stats, quality} at the end')
-  .action(async (job: string, opts: { node?: string; json?: boolean }) => {
+  .option(...WAIT_FOR_NODE)
+  .action(async (job: string, opts: { node?: string; json?: boolean; waitForNode?: string }) => {
     const { retryCommand } = await import('./publish-command.js')
     const config = loadConfig()
-    await retryCommand(job, { node: opts.node ?? `http://${config.host}:${config.port}`, json: opts.json === true })
+    await retryCommand(job, { node: opts.node ?? `http://${config.host}:${config.port}`, json: opts.json === true, ...giveUpAfterMs(opts) })
+  })
+
+program
+  .command('status')
+  .description('where a publication stands; with --follow, follow it until it is listed (e.g. after the node restarted)')
+  .argument('<job>', 'the publication job id (`assay publish` prints it)')
+  .option('--follow', 'follow its progress until it is listed or fails, as `assay publish` does')
+  .option('--node <url>', 'the node that runs it (default: http://127.0.0.1:$PORT)')
+  .option('--json', "print the node's status as JSON (with --follow: the published dataset at the end)")
+  .option(...WAIT_FOR_NODE)
+  .action(async (job: string, opts: { follow?: boolean; node?: string; json?: boolean; waitForNode?: string }) => {
+    const { statusCommand } = await import('./status-command.js')
+    const status = await statusCommand(job, {
+      node: nodeUrl(opts),
+      follow: opts.follow === true,
+      json: opts.json === true,
+      ...giveUpAfterMs(opts),
+    })
+    if (status.failedReason !== undefined) process.exitCode = 1
   })
 
 program
@@ -173,6 +205,7 @@ program
   .option('--circuit <id>', 'the SensorStats circuit the batches are signed for')
   .option('--stream <id>', 'feed this stream live instead of writing a file (batches sent as they complete)')
   .option('--node <url>', 'the node running the stream (default: http://127.0.0.1:$PORT)')
+  .option(...WAIT_FOR_NODE)
   .action(async (opts: Record<string, string | string[] | undefined>) => {
     if (opts.stream !== undefined) {
       const { streamFeedCommand } = await import('./stream-commands.js')
@@ -184,6 +217,7 @@ program
         interval: opts.interval as string,
         ...(opts.duration !== '2d' && opts.duration !== undefined ? { duration: opts.duration as string } : {}),
         ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
+        ...giveUpAfterMs(opts),
       })
       return
     }
@@ -253,9 +287,16 @@ program
   .option('--dev-account <n>', "use anvil's test account n (local development chain only)")
   .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
   .option('--json', 'print what was written')
-  .action(async (id: string, opts: { out: string; node?: string; devAccount?: string; json?: boolean }) => {
+  .option(...WAIT_FOR_NODE)
+  .action(async (id: string, opts: { out: string; node?: string; devAccount?: string; json?: boolean; waitForNode?: string }) => {
     const { downloadCommand } = await import('./download-command.js')
-    await downloadCommand(id, loadConfig(), { node: nodeUrl(opts), out: opts.out, ...devAccount(opts), json: opts.json === true })
+    await downloadCommand(id, loadConfig(), {
+      node: nodeUrl(opts),
+      out: opts.out,
+      ...devAccount(opts),
+      json: opts.json === true,
+      ...giveUpAfterMs(opts),
+    })
   })
 
 program
@@ -319,9 +360,10 @@ stream
   .argument('<stream>', 'stream id')
   .argument('<file>', 'signed-batch NDJSON (assay simulate, or your devices)')
   .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
-  .action(async (id: string, file: string, opts: { node?: string }) => {
+  .option(...WAIT_FOR_NODE)
+  .action(async (id: string, file: string, opts: { node?: string; waitForNode?: string }) => {
     const { streamPushCommand } = await import('./stream-commands.js')
-    await streamPushCommand(id, file, { node: nodeUrl(opts) })
+    await streamPushCommand(id, file, { node: nodeUrl(opts), ...giveUpAfterMs(opts) })
   })
 stream
   .command('pull')
@@ -331,9 +373,16 @@ stream
   .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
   .option('--dev-account <n>', "use anvil's test account n (development chain only; else PRIVATE_KEY)")
   .option('--json', 'print the result as JSON')
-  .action(async (id: string, opts: { out: string; node?: string; devAccount?: string; json?: boolean }) => {
+  .option(...WAIT_FOR_NODE)
+  .action(async (id: string, opts: { out: string; node?: string; devAccount?: string; json?: boolean; waitForNode?: string }) => {
     const { streamPullCommand } = await import('./stream-commands.js')
-    await streamPullCommand(id, loadConfig(), { node: nodeUrl(opts), out: opts.out, ...devAccount(opts), json: opts.json === true })
+    await streamPullCommand(id, loadConfig(), {
+      node: nodeUrl(opts),
+      out: opts.out,
+      ...devAccount(opts),
+      json: opts.json === true,
+      ...giveUpAfterMs(opts),
+    })
   })
 
 program

@@ -11,6 +11,7 @@ import { createAssayClient } from '../sdk/index.js'
 import { downloadDataset } from '../sdk/node.js'
 import { readDeviceKeyFile } from './device-command.js'
 import { parseDuration } from './publish-command.js'
+import { retryWhenNodeReturns } from './retry-when-node-returns.js'
 import { buyerWallet, connectChain } from './wallet.js'
 
 type Io = { out: (s: string) => void; err: (s: string) => void }
@@ -75,12 +76,16 @@ export async function streamCreateCommand(
   return body
 }
 
-/** Sends signed batches to a stream; one line per refusal. */
+/**
+ * Sends signed batches to a stream; one line per refusal. `resent`: these batches were sent before
+ * and the connection broke before the answer, so a batch the node calls replayed was taken then.
+ */
 export async function pushBatches(
   node: string,
   streamId: string,
   lines: string[],
   io: Io,
+  o: { resent?: boolean } = {},
 ): Promise<{ accepted: number; rejected: number }> {
   const client = createAssayClient({ node })
   let accepted = 0
@@ -94,7 +99,7 @@ export async function pushBatches(
       [422],
     )
     body.results.forEach((r, j) => {
-      if (r.ok) accepted++
+      if (r.ok || (o.resent === true && r.reason === 'replayed')) accepted++
       else {
         rejected++
         io.err(`batch ${i + j + 1}: refused, ${r.message}`)
@@ -104,15 +109,22 @@ export async function pushBatches(
   return { accepted, rejected }
 }
 
-/** `assay stream push STREAM FILE`: sends a signed-batch file's batches to a stream. */
+/**
+ * `assay stream push STREAM FILE`: sends a signed-batch file's batches to a stream (again, once the
+ * node is back, if it goes away midway: the batches it took already come back as replayed).
+ */
 export async function streamPushCommand(
   streamId: string,
   file: string,
-  o: { node: string },
+  o: { node: string; giveUpAfterMs?: number },
   io: Io = stdio,
 ): Promise<{ accepted: number; rejected: number }> {
   const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '')
-  const r = await pushBatches(o.node, streamId, lines, io)
+  const r = await retryWhenNodeReturns(o.node, (again) => pushBatches(o.node, streamId, lines, io, { resent: again }), {
+    io,
+    what: `sending the batches of ${file}`,
+    ...(o.giveUpAfterMs !== undefined ? { giveUpAfterMs: o.giveUpAfterMs } : {}),
+  })
   io.out(`${r.accepted} batch(es) acknowledged by stream ${streamId}${r.rejected > 0 ? `, ${r.rejected} refused` : ''}`)
   if (r.rejected > 0) throw new StreamPushError(`${r.rejected} of ${lines.length} batches were refused (see above); the others were kept`)
   return r
@@ -120,10 +132,20 @@ export async function streamPushCommand(
 
 /**
  * `assay simulate --stream STREAM`: simulated devices feeding a stream live, one reading per
- * interval, batches sent as they complete, until `duration` has passed (or forever).
+ * interval, batches sent as they complete, until `duration` has passed (or forever). Batches made
+ * while the node is away are sent once it is back.
  */
 export async function streamFeedCommand(
-  o: { node: string; stream: string; devices: string[]; metrics: string; interval: string; duration?: string; seed?: number },
+  o: {
+    node: string
+    stream: string
+    devices: string[]
+    metrics: string
+    interval: string
+    duration?: string
+    seed?: number
+    giveUpAfterMs?: number
+  },
   io: Io = stdio,
 ): Promise<{ accepted: number; rejected: number }> {
   if (o.devices.length === 0) throw new ConfigError('--device', 'a live feed needs the device key files of the stream')
@@ -151,12 +173,13 @@ export async function streamFeedCommand(
   for (let t = now; t <= until; t = Math.floor(Date.now() / 1000)) {
     const batches: SignedBatch[] = await feed.batchesUntil(Math.min(t, until))
     if (batches.length > 0) {
-      const r = await pushBatches(
-        o.node,
-        o.stream,
-        batches.map((b) => JSON.stringify(b)),
+      const lines = batches.map((b) => JSON.stringify(b))
+      const r = await retryWhenNodeReturns(o.node, (again) => pushBatches(o.node, o.stream, lines, io, { resent: again }), {
         io,
-      )
+        what: `sending ${lines.length} batch(es)`,
+        reachedAlready: true,
+        ...(o.giveUpAfterMs !== undefined ? { giveUpAfterMs: o.giveUpAfterMs } : {}),
+      })
       total.accepted += r.accepted
       total.rejected += r.rejected
       io.out(
@@ -206,50 +229,61 @@ export async function subscribeCommand(
 
 /**
  * `assay stream pull STREAM --out DIR`: downloads, decrypts and verifies every published window
- * the subscriber may read into DIR/window-N (windows already there are skipped).
+ * the subscriber may read into DIR/window-N (windows already there are skipped). A node that goes
+ * away midway is waited for; then the pull goes on with the windows not yet here.
  */
 export async function streamPullCommand(
   streamId: string,
   config: AssayConfig,
-  o: { node: string; out: string; devAccount?: number; json?: boolean },
+  o: { node: string; out: string; devAccount?: number; json?: boolean; giveUpAfterMs?: number },
   io: Io = stdio,
 ): Promise<{ pulled: number[]; skipped: number[]; noAccess: number[] }> {
-  const client = createAssayClient({ node: o.node })
-  const chain = await connectChain(config, client)
-  try {
-    const signer = buyerWallet(config, chain, o.devAccount)
-    const subscriber = await signer.getAddress()
-    const stream = await streamView(o.node, streamId)
-    const result = { pulled: [] as number[], skipped: [] as number[], noAccess: [] as number[] }
-    for (const w of stream.windows.filter((x) => x.state === 'published' && x.datasetId !== null)) {
-      const outDir = join(o.out, `window-${w.index}`)
-      if (existsSync(join(outDir, `dataset-${w.datasetId}.tar`))) {
-        result.skipped.push(w.index)
-        continue
+  const result = { pulled: [] as number[], skipped: [] as number[], noAccess: [] as number[] }
+  const pull = async (): Promise<void> => {
+    const client = createAssayClient({ node: o.node })
+    const chain = await connectChain(config, client)
+    try {
+      const signer = buyerWallet(config, chain, o.devAccount)
+      const subscriber = await signer.getAddress()
+      const stream = await streamView(o.node, streamId)
+      result.skipped = []
+      result.noAccess = []
+      for (const w of stream.windows.filter((x) => x.state === 'published' && x.datasetId !== null)) {
+        const outDir = join(o.out, `window-${w.index}`)
+        if (existsSync(join(outDir, `dataset-${w.datasetId}.tar`))) {
+          // Pulled before the node went away: not "already here" when the command started.
+          if (!result.pulled.includes(w.index)) result.skipped.push(w.index)
+          continue
+        }
+        if (!(await chain.reader.hasAccess(subscriber, BigInt(w.datasetId!)))) {
+          result.noAccess.push(w.index)
+          continue
+        }
+        const got = await downloadDataset({
+          client,
+          chain: chain.reader,
+          signer,
+          datasetId: BigInt(w.datasetId!),
+          ...(w.manifestCid !== null ? { manifestCid: w.manifestCid } : {}),
+          outDir,
+        })
+        result.pulled.push(w.index)
+        if (o.json !== true)
+          io.out(`window ${w.index} (dataset ${w.datasetId}): ${got.readings} readings in ${got.batches} batches verified → ${outDir}`)
       }
-      if (!(await chain.reader.hasAccess(subscriber, BigInt(w.datasetId!)))) {
-        result.noAccess.push(w.index)
-        continue
-      }
-      const got = await downloadDataset({
-        client,
-        chain: chain.reader,
-        signer,
-        datasetId: BigInt(w.datasetId!),
-        ...(w.manifestCid !== null ? { manifestCid: w.manifestCid } : {}),
-        outDir,
-      })
-      result.pulled.push(w.index)
-      if (o.json !== true)
-        io.out(`window ${w.index} (dataset ${w.datasetId}): ${got.readings} readings in ${got.batches} batches verified → ${outDir}`)
+    } finally {
+      chain.close()
     }
-    if (o.json === true) io.out(JSON.stringify(result))
-    else
-      io.out(
-        `stream ${streamId}: ${result.pulled.length} window(s) pulled, ${result.skipped.length} already here, ${result.noAccess.length} outside your subscription`,
-      )
-    return result
-  } finally {
-    chain.close()
   }
+  await retryWhenNodeReturns(o.node, pull, {
+    io,
+    what: `pulling stream ${streamId}`,
+    ...(o.giveUpAfterMs !== undefined ? { giveUpAfterMs: o.giveUpAfterMs } : {}),
+  })
+  if (o.json === true) io.out(JSON.stringify(result))
+  else
+    io.out(
+      `stream ${streamId}: ${result.pulled.length} window(s) pulled, ${result.skipped.length} already here, ${result.noAccess.length} outside your subscription`,
+    )
+  return result
 }

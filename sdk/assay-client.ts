@@ -12,8 +12,11 @@ import {
   type Deployment,
   type KeyRequest,
 } from '../contracts/index.js'
+import type { PublicationStatus } from '../pipelines/index.js'
 import { checkBlock, unwrapKeyWeb } from '../storage/index.js'
 import { AssayApiError } from './assay-api-error.js'
+import { NodeUnreachableError } from './node-unreachable-error.js'
+import { readEventStream } from './read-event-stream.js'
 import { VerificationError } from './verification-error.js'
 
 export interface AssayClientOptions {
@@ -62,27 +65,58 @@ async function checkedBlock(cid: CID, bytes: Uint8Array): Promise<Uint8Array> {
  * Assay's client: catalog reads, buying, key requests, and content by CID from a node. Only the
  * chain and content addressing are trusted: manifests are checked against their on-chain anchor,
  * blocks against their CIDs, keys against their anchored commitments. Browser-safe.
+ *
+ * A node that cannot be reached, or whose connection breaks in the middle of an answer, is a
+ * NodeUnreachableError (never fetch's bare TypeError).
  */
 export function createAssayClient(options: AssayClientOptions) {
   const http = options.fetch ?? fetch
   const url = (path: string): URL => new URL(path, options.node)
   let deploymentPromise: Promise<Deployment & { rpcUrl?: string }> | undefined
 
+  async function send(path: string, init?: RequestInit): Promise<Response> {
+    try {
+      return await http(url(path), init)
+    } catch (err) {
+      throw NodeUnreachableError.wrap(options.node, err)
+    }
+  }
+
+  /** A body's bytes as they arrive; a connection lost midway is a NodeUnreachableError. */
+  async function* bytesOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) yield chunk
+    } catch (err) {
+      throw NodeUnreachableError.wrap(options.node, err)
+    }
+  }
+
+  /** A JSON body; one that does not parse is `{}` (an error page), one cut short a NodeUnreachableError. */
+  async function jsonOf(res: Response): Promise<{ error?: { name: string; message: string } }> {
+    try {
+      return (await res.json()) as { error?: { name: string; message: string } }
+    } catch (err) {
+      const wrapped = NodeUnreachableError.wrap(options.node, err)
+      if (NodeUnreachableError.is(wrapped)) throw wrapped
+      return {}
+    }
+  }
+
+  const refusal = (res: Response, body: { error?: { name: string; message: string } }): AssayApiError =>
+    new AssayApiError(res.status, body.error?.name ?? 'HttpError', body.error?.message ?? res.statusText)
+
   /** A JSON call; any other status than 2xx (or one of `accept`) is an AssayApiError with the node's error name. */
   async function call<T>(path: string, init?: RequestInit, accept: readonly number[] = []): Promise<T> {
-    let res: Response
-    try {
-      res = await http(url(path), init)
-    } catch (err) {
-      throw new AssayApiError(0, 'NetworkError', `cannot reach ${options.node}`, { cause: err })
-    }
-    const body = (await res.json().catch(() => ({}))) as { error?: { name: string; message: string } }
-    if (!res.ok && !accept.includes(res.status))
-      throw new AssayApiError(res.status, body.error?.name ?? 'HttpError', body.error?.message ?? res.statusText)
+    const res = await send(path, init)
+    const body = await jsonOf(res)
+    if (!res.ok && !accept.includes(res.status)) throw refusal(res, body)
     return body as T
   }
 
   const client = {
+    /** The node's HTTP address, as given. */
+    node: options.node,
+
     /**
      * Any JSON route of the node (streams, mapping previews, …): the body, or an AssayApiError
      * naming the node's error. Statuses in `accept` return their body too (e.g. 422 with per-item
@@ -92,12 +126,37 @@ export function createAssayClient(options: AssayClientOptions) {
       return call<T>(path, init, accept)
     },
 
+    /** The node's health report; a node that answers at all (200 or 503) is there. */
+    health(): Promise<{ ok: boolean }> {
+      return call<{ ok: boolean }>('/health', undefined, [503])
+    },
+
+    /** Where a publication stands (GET /jobs/:id). */
+    publication(jobId: string): Promise<PublicationStatus> {
+      return call<PublicationStatus>(`/jobs/${encodeURIComponent(jobId)}`)
+    },
+
+    /**
+     * A publication's progress as the node sends it (GET /jobs/:id/events): `progress` on every
+     * change, then `done` or `failed`, then the end. See `followPublication` to follow one through
+     * the node's restarts.
+     */
+    async *publicationEvents(jobId: string): AsyncGenerator<{ event: string; status: PublicationStatus }> {
+      const res = await send(`/jobs/${encodeURIComponent(jobId)}/events`, { headers: { accept: 'text/event-stream' } })
+      if (!res.ok || res.body === null) throw refusal(res, await jsonOf(res))
+      for await (const { event, data } of readEventStream(bytesOf(res.body))) yield { event, status: JSON.parse(data) as PublicationStatus }
+    },
+
     /** The chain and contract addresses the node works with (and its RPC URL when it runs a local chain). */
     deployment(): Promise<Deployment & { rpcUrl?: string }> {
-      deploymentPromise ??= call<Record<string, unknown>>('/deployment').then(({ rpcUrl, ...rest }) => ({
-        ...parseDeployment(rest),
-        ...(typeof rpcUrl === 'string' ? { rpcUrl } : {}),
-      }))
+      deploymentPromise ??= call<Record<string, unknown>>('/deployment').then(
+        ({ rpcUrl, ...rest }) => ({ ...parseDeployment(rest), ...(typeof rpcUrl === 'string' ? { rpcUrl } : {}) }),
+        (err: unknown) => {
+          // Not kept: a node that was away a moment ago may answer the next call.
+          deploymentPromise = undefined
+          throw err
+        },
+      )
       return deploymentPromise
     },
 
@@ -113,17 +172,26 @@ export function createAssayClient(options: AssayClientOptions) {
 
     /** One raw block by CID, checked against it. */
     async block(cid: CID): Promise<Uint8Array> {
-      const res = await http(url(`/ipfs/${cid.toString()}?format=raw`))
+      const res = await send(`/ipfs/${cid.toString()}?format=raw`)
       if (!res.ok) throw new AssayApiError(res.status, 'BlockUnavailable', `${cid.toString()} is not served by ${options.node}`)
-      return checkedBlock(cid, new Uint8Array(await res.arrayBuffer()))
+      let bytes: ArrayBuffer
+      try {
+        bytes = await res.arrayBuffer()
+      } catch (err) {
+        throw NodeUnreachableError.wrap(options.node, err)
+      }
+      return checkedBlock(cid, new Uint8Array(bytes))
     },
 
-    /** A CID's whole DAG as a CAR stream (check blocks with storage's readFileFromCar). */
+    /**
+     * A CID's whole DAG as a CAR stream (check blocks with storage's readFileFromCar); a connection
+     * lost midway ends it with a NodeUnreachableError.
+     */
     async car(cid: CID): Promise<AsyncIterable<Uint8Array>> {
-      const res = await http(url(`/ipfs/${cid.toString()}?format=car`))
+      const res = await send(`/ipfs/${cid.toString()}?format=car`)
       if (!res.ok || res.body === null)
         throw new AssayApiError(res.status, 'ContentUnavailable', `${cid.toString()} is not served by ${options.node}`)
-      return res.body as unknown as AsyncIterable<Uint8Array>
+      return bytesOf(res.body)
     },
 
     /**

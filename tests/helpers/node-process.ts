@@ -12,9 +12,12 @@ export interface RunningNode {
   output: () => string
 }
 
-/** `assay node` as a user runs it (bin/assay.js), on a data dir that survives restarts. */
+/**
+ * `assay node` as a user runs it (bin/assay.js), on a data dir that survives restarts; on a free
+ * port unless `env.PORT` names one (a restart where clients expect it).
+ */
 export async function runNode(dataDir: string, env: Record<string, string> = {}): Promise<RunningNode> {
-  const port = await findFreePort()
+  const port = env.PORT !== undefined ? Number(env.PORT) : await findFreePort()
   const child = spawn(process.execPath, ['bin/assay.js', 'node'], {
     env: { ...process.env, ASSAY_DATA_DIR: dataDir, PORT: String(port), REDIS_URL: '', RPC_URL: '', MQTT_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
