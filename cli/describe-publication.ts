@@ -1,14 +1,18 @@
 import type { PublicationStatus } from '../pipelines/index.js'
 
-/** One line for where a publication stands: each stage with a mark, and the proofs done so far. */
+/**
+ * One line for where a publication stands: each stage with a mark, the proofs done so far, and
+ * what it waits for (a circuit the node is still building).
+ */
 export function describeStages(status: PublicationStatus): string {
   const mark: Record<string, string> = { completed: '✓', active: '…', failed: '✗', 'waiting-children': '…' }
-  return Object.entries(status.stages)
+  const stages = Object.entries(status.stages)
     .map(([stage, state]) => {
       const extra = stage === 'prove' && status.proofs.total > 0 ? ` ${status.proofs.done}/${status.proofs.total}` : ''
       return `${stage}${mark[state] ?? '·'}${extra}`
     })
     .join('  ')
+  return status.waiting === undefined ? stages : `${stages}  (${status.waiting})`
 }
 
 /** The line a finished publication ends with. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { ContractError } from '../../contracts/index.js'
-import { AssayApiError, VerificationError } from '../../sdk/index.js'
+import { AssayApiError, NodeUnreachableError, VerificationError } from '../../sdk/index.js'
 import { ContentCorruptedError } from '../../storage/index.js'
 import { describeError } from '../../web/src/describe-error.js'
 import { VerifierTaskError } from '../../web/src/run-verifier.js'
@@ -34,6 +34,8 @@ describe('web app error messages', () => {
       message: 'This wallet holds no valid access token for the dataset. Buy access first.',
     })
     expect(describeError(new AssayApiError(0, 'NetworkError', 'cannot reach http://x')).title).to.equal('Node unreachable')
+    const lost = new NodeUnreachableError('http://x', 'connection refused', { cause: new TypeError('fetch failed') })
+    expect(describeError(lost)).to.deep.equal({ title: 'Node unreachable', message: `${lost.message}. Is the node running?` })
     expect(describeError(new AssayApiError(400, 'KeyRequestExpiredError', 'expired'))).to.deep.equal({
       title: 'KeyRequestExpiredError',
       message: 'expired',

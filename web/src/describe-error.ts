@@ -38,6 +38,8 @@ export function describeError(err: unknown): UserError {
       title: 'Tampered data',
       message: `A check failed, so nothing was trusted or saved: ${messageOf(tampered)}`,
     }
+  const unreachable = find('NodeUnreachableError')
+  if (unreachable !== undefined) return { title: 'Node unreachable', message: `${messageOf(unreachable)}. Is the node running?` }
   const api = chain.find((e) => nameOf(e) === 'AssayApiError') as { status: number; errorName: string; message: string } | undefined
   if (api !== undefined) {
     const code = api.errorName

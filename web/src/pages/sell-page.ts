@@ -104,6 +104,8 @@ export const sellPage: Page = (root, ctx, _route, signal) => {
             h('span', { class: 'stage-state', 'aria-hidden': 'true' }),
             `${STAGE_LABELS[stage] ?? stage}`,
             h('small', null, ` — ${shown}`),
+            // A fresh node builds its circuits in the background: say what proving waits for.
+            stage === 'prove' && status.waiting !== undefined ? h('small', { class: 'stage-waiting' }, ` (${status.waiting})`) : null,
           )
         }),
       )
