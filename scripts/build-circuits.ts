@@ -8,6 +8,8 @@
 //   --against-manifest  the node's background build: write nothing committed, fail on any artifact
 //                       whose hash differs from circuits/artifacts.json
 //   --only ID,ID        build only these circuits, in this order
+//   --catalog FILE --build-dir DIR   another catalog, built into DIR with its manifest there
+//   --ptau N            only write the development powers of tau 2^N into the cache
 import '../core/polyfill.js'
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
@@ -22,18 +24,21 @@ import { writeDevZkey } from './dev-zkey.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const cacheDir = process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay')
-// `--bench` builds the benchmark's circuits into build/ only: nothing committed is touched.
-const bench = process.argv.includes('--bench')
-const catalogPath = join(root, bench ? 'bench' : 'circuits', 'circuits.json')
-const buildDir = join(root, 'build', bench ? 'bench-circuits' : 'circuits')
-const manifestPath = bench ? join(buildDir, 'artifacts.json') : join(root, 'circuits', 'artifacts.json')
-const againstManifest = process.argv.includes('--against-manifest')
-const vkeyDir = bench || againstManifest ? undefined : join(root, 'circuits', 'generated')
-const verifierDir = bench || againstManifest ? undefined : join(root, 'contracts', 'src', 'generated')
 const flag = (name: string): string | undefined => {
   const at = process.argv.indexOf(name)
   return at >= 0 ? process.argv[at + 1] : undefined
 }
+// `--bench` builds the benchmark's circuits into build/ only: nothing committed is touched; so does
+// `--catalog FILE --build-dir DIR` for any other catalog (tests of the build itself).
+const bench = process.argv.includes('--bench')
+const otherCatalog = flag('--catalog')
+const elsewhere = bench || otherCatalog !== undefined
+const catalogPath = otherCatalog !== undefined ? resolve(otherCatalog) : join(root, bench ? 'bench' : 'circuits', 'circuits.json')
+const buildDir = resolve(flag('--build-dir') ?? join(root, 'build', bench ? 'bench-circuits' : 'circuits'))
+const manifestPath = elsewhere ? join(buildDir, 'artifacts.json') : join(root, 'circuits', 'artifacts.json')
+const againstManifest = process.argv.includes('--against-manifest')
+const vkeyDir = elsewhere || againstManifest ? undefined : join(root, 'circuits', 'generated')
+const verifierDir = elsewhere || againstManifest ? undefined : join(root, 'contracts', 'src', 'generated')
 const statusPath = flag('--status')
 const only = flag('--only')?.split(',')
 
@@ -140,12 +145,36 @@ interface Ptau {
   sha256: string
 }
 
-/** The ceremony powers of tau named by ASSAY_PTAU, if any. */
+/** The ceremony powers of tau named by ASSAY_PTAU, if any, checked to be large enough for `power`. */
 function ceremonyPtau(power: number): Ptau | undefined {
+  const path = ceremonyPtauPath()
+  if (path === undefined) return undefined
+  const available = ptauPower(path)
+  if (available < power) throw new Error(`ASSAY_PTAU: ${path} holds powers of tau 2^${available}; this circuit needs 2^${power}`)
+  return { path, power: available, source: 'ceremony', sha256: sha256File(path) }
+}
+
+function ceremonyPtauPath(): string | undefined {
   const ceremony = process.env.ASSAY_PTAU
   if (ceremony === undefined || ceremony === '') return undefined
   if (!existsSync(ceremony)) throw new Error(`ASSAY_PTAU: no file at ${ceremony}`)
-  return { path: resolve(ceremony), power, source: 'ceremony', sha256: sha256File(ceremony) }
+  return resolve(ceremony)
+}
+
+/** The power a ptau file holds (its header section: field size, prime, power). */
+function ptauPower(path: string): number {
+  const buf = readFileSync(path)
+  if (buf.subarray(0, 4).toString() !== 'ptau') throw new Error(`ASSAY_PTAU: ${path} is not a powers-of-tau file`)
+  let at = 12
+  for (let i = 0; i < buf.readUInt32LE(8); i++) {
+    const size = Number(buf.readBigUInt64LE(at + 4))
+    if (buf.readUInt32LE(at) === 1) {
+      const n8 = buf.readUInt32LE(at + 12)
+      return buf.readUInt32LE(at + 16 + n8)
+    }
+    at += 12 + size
+  }
+  throw new Error(`ASSAY_PTAU: ${path} has no header section`)
 }
 
 /** A cached development powers of tau (only for `--ptau`: the development build needs none). */
@@ -238,10 +267,8 @@ async function main(): Promise<void> {
   mkdirSync(buildDir, { recursive: true })
   if (vkeyDir !== undefined) mkdirSync(vkeyDir, { recursive: true })
   if (verifierDir !== undefined) mkdirSync(verifierDir, { recursive: true })
-  const ptauId =
-    process.env.ASSAY_PTAU !== undefined && process.env.ASSAY_PTAU !== ''
-      ? `ceremony:${sha256File(process.env.ASSAY_PTAU)}`
-      : `dev-seed:${DEV_PTAU_SEED}`
+  const ceremony = ceremonyPtauPath()
+  const ptauId = ceremony !== undefined ? `ceremony:${sha256File(ceremony)}` : `dev-seed:${DEV_PTAU_SEED}`
   const status: CircuitBuildStatus = {
     pid: process.pid,
     startedAt: new Date(started).toISOString(),
@@ -335,13 +362,12 @@ async function buildCircuit(spec: CircuitSpec, ptauId: string, before: ManifestE
     log(`${spec.id}: built in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
     if (before !== undefined && JSON.stringify(before.files) !== JSON.stringify(entry.files)) {
       // The node's build must reproduce the committed artifacts exactly; a developer's commits them.
-      if (againstManifest)
-        throw new Error(`${spec.id}: built artifacts differ from circuits/artifacts.json (${JSON.stringify(entry.files)})`)
-      log(`${spec.id}: artifact hashes changed; commit circuits/artifacts.json and the generated files`)
+      if (againstManifest) throw new Error(`${spec.id}: built artifacts differ from ${relative(root, manifestPath)}`)
+      log(`${spec.id}: artifact hashes changed; commit ${relative(root, manifestPath)} and the generated files`)
     }
   }
   if (againstManifest && before !== undefined && JSON.stringify(before.files) !== JSON.stringify(entry.files))
-    throw new Error(`${spec.id}: artifacts differ from circuits/artifacts.json; rebuild with \`npm run build:circuits\``)
+    throw new Error(`${spec.id}: built artifacts differ from ${relative(root, manifestPath)}`)
   if (vkeyDir !== undefined) writeIfChanged(join(vkeyDir, `${spec.id}.vkey.json`), readFileSync(files.vkey, 'utf8'))
   if (verifierDir !== undefined)
     writeIfChanged(join(verifierDir, `${spec.verifier}.sol`), readFileSync(join(outDir, `${spec.verifier}.sol`), 'utf8'))
