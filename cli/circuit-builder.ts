@@ -58,7 +58,11 @@ export function startCircuitBuilder(options: CircuitBuilderOptions): CircuitBuil
   const statusFile = join(buildDir, 'build-status.json')
   const circuits = listCircuits()
   const built = new Set(circuits.filter(([id, entry]) => isBuilt(buildDir, id, entry)).map(([id]) => id))
-  const missing = circuits.map(([id]) => id).filter((id) => !built.has(id))
+  // Production circuits first: they are what publications wait for.
+  const missing = circuits
+    .filter(([id]) => !built.has(id))
+    .sort(([, a], [, b]) => Number(a.purpose !== 'production') - Number(b.purpose !== 'production'))
+    .map(([id]) => id)
   let child: ChildProcess | undefined
   let followed: number | undefined
   let exited: string | undefined
