@@ -4,22 +4,7 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import * as snarkjs from 'snarkjs'
 import { writeDevPtau } from '../../scripts/dev-ptau.js'
-
-/** Section id → bytes, from snarkjs's binary container (magic, version, count, then id/size/data). */
-function sections(file: Uint8Array): Map<number, Buffer> {
-  const buf = Buffer.from(file)
-  expect(buf.subarray(0, 4).toString()).to.equal('ptau')
-  const out = new Map<number, Buffer>()
-  let at = 12
-  for (let i = 0; i < buf.readUInt32LE(8); i++) {
-    const id = buf.readUInt32LE(at)
-    const size = Number(buf.readBigUInt64LE(at + 4))
-    out.set(id, buf.subarray(at + 12, at + 12 + size))
-    at += 12 + size
-  }
-  expect(at).to.equal(buf.length)
-  return out
-}
+import { binSections } from '../helpers/bin-sections.js'
 
 describe('writeDevPtau', function () {
   this.timeout(120_000)
@@ -36,8 +21,8 @@ describe('writeDevPtau', function () {
     const theirs = join(dir, 'theirs.ptau')
     await writeDevPtau(ours, 5)
     await snarkjs.powersOfTau.preparePhase2(ours, theirs)
-    const a = sections(await readFile(ours))
-    const b = sections(await readFile(theirs))
+    const a = binSections(await readFile(ours), 'ptau')
+    const b = binSections(await readFile(theirs), 'ptau')
     expect([...a.keys()]).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15])
     for (const id of [1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15]) {
       expect(a.get(id)?.equals(b.get(id) as Buffer), `section ${id}`).to.equal(true)
