@@ -3,42 +3,74 @@ import { AssayError, decodeValue, type MetricEncoding } from '../core/index.js'
 import { getPoseidon } from './key-commitment.js'
 import type { BatchStats } from './sensor-stats.js'
 
-/** One batch's proven outputs with its count (a public input). */
+/** One batch's proven outputs with its count and the in-range band [lo, hi] it counted in (public). */
 export interface ProvenBatch extends BatchStats {
   count: bigint
+  lo: bigint
+  hi: bigint
 }
 
-/** A series' statistics combined from its batches, still in encoded integers. */
-export interface SeriesTotals extends BatchStats {
-  count: bigint
+/** A series' statistics combined from its batches, still in encoded integers; lo/hi is the band all of them counted in. */
+export interface SeriesTotals extends ProvenBatch {
   batches: number
+}
+
+/** Where a batch sits: its position in the series, and the series when the caller names it. */
+function at(batch: number, series: number | undefined): string {
+  return series === undefined ? `batch ${batch}` : `series ${series} batch ${batch}`
 }
 
 /** Batches that do not form one series in time order. */
 export class BatchOrderError extends AssayError {
   readonly batchIndex: number
-  constructor(batchIndex: number, message: string) {
-    super(`batch ${batchIndex}: ${message}`)
+  readonly series: number | undefined
+  constructor(batchIndex: number, message: string, series?: number) {
+    super(`${at(batchIndex, series)}: ${message}`)
     this.name = 'BatchOrderError'
     this.batchIndex = batchIndex
+    this.series = series
+  }
+}
+
+/**
+ * Batches of one series proven against different in-range bands: their in-range counts do not
+ * add up to a share of any one range.
+ */
+export class BatchRangeMismatchError extends AssayError {
+  readonly batchIndex: number
+  readonly series: number | undefined
+  /** The band this batch counted in, and the first batch's (encoded). */
+  readonly band: { lo: bigint; hi: bigint }
+  readonly firstBand: { lo: bigint; hi: bigint }
+  constructor(batchIndex: number, band: { lo: bigint; hi: bigint }, firstBand: { lo: bigint; hi: bigint }, series?: number) {
+    super(
+      `${at(batchIndex, series)}: proven against the in-range band [${band.lo}, ${band.hi}], batch 0 against [${firstBand.lo}, ${firstBand.hi}] (encoded)`,
+    )
+    this.name = 'BatchRangeMismatchError'
+    this.batchIndex = batchIndex
+    this.series = series
+    this.band = band
+    this.firstBand = firstBand
   }
 }
 
 /**
  * Combines the proven outputs of a series' batches (in batch order): sums add, min of mins, max of
  * maxes, and the largest gap includes the gaps between batches, which the public first/last
- * times of neighbouring batches prove.
+ * times of neighbouring batches prove. `series` only names the series in errors.
  *
  * @throws {BatchOrderError} when a batch starts before the previous one ended.
+ * @throws {BatchRangeMismatchError} when a batch counted in-range readings in another band than batch 0.
  */
-export function combineBatchStats(batches: readonly ProvenBatch[]): SeriesTotals {
-  if (batches.length === 0) throw new BatchOrderError(0, 'a series needs at least one batch')
+export function combineBatchStats(batches: readonly ProvenBatch[], options: { series?: number } = {}): SeriesTotals {
+  if (batches.length === 0) throw new BatchOrderError(0, 'a series needs at least one batch', options.series)
   const first = batches[0]!
-  const totals: SeriesTotals = { ...first, batches: 1 }
+  const totals: SeriesTotals = { ...pick(first), batches: 1 }
   for (let k = 1; k < batches.length; k++) {
     const b = batches[k]!
+    if (b.lo !== first.lo || b.hi !== first.hi) throw new BatchRangeMismatchError(k, b, first, options.series)
     if (b.firstTime <= totals.lastTime)
-      throw new BatchOrderError(k, `starts at ${b.firstTime}, not after the previous batch's last time ${totals.lastTime}`)
+      throw new BatchOrderError(k, `starts at ${b.firstTime}, not after the previous batch's last time ${totals.lastTime}`, options.series)
     const between = b.firstTime - totals.lastTime
     totals.count += b.count
     totals.sum += b.sum
@@ -52,6 +84,12 @@ export function combineBatchStats(batches: readonly ProvenBatch[]): SeriesTotals
     totals.batches += 1
   }
   return totals
+}
+
+/** Only a ProvenBatch's own fields (callers pass whole public-signal records). */
+function pick(b: ProvenBatch): ProvenBatch {
+  const { count, lo, hi, sum, sumSq, min, max, inRange, firstTime, lastTime, maxGap } = b
+  return { count, lo, hi, sum, sumSq, min, max, inRange, firstTime, lastTime, maxGap }
 }
 
 /** Series statistics in the metric's own units. */

@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { AssayError } from '../core/index.js'
 import { combineBatchStats, computeDatasetRoot, type SeriesTotals } from './dataset-stats.js'
-import { parsePublicSignals, type BatchPublicSignals } from './public-signals.js'
+import { parsePublicSignals, type BatchPublicSignals, type OutputLimits } from './public-signals.js'
+import { sensorStatsParams } from './sensor-stats.js'
 import { verifyProof, type VerificationKey } from './verify-proof.js'
 
 /** A bundle that is not well formed. */
@@ -59,6 +60,16 @@ export interface BundleProblem {
   problem: string
 }
 
+/** A bundle failed verification; `problems` lists every failed check, the message all of them. */
+export class BundleVerificationError extends AssayError {
+  readonly problems: BundleProblem[]
+  constructor(problems: BundleProblem[]) {
+    super(problems.map((p) => (p.batch ? `series ${p.batch.series} batch ${p.batch.index}: ` : '') + p.problem).join('; '))
+    this.name = 'BundleVerificationError'
+    this.problems = problems
+  }
+}
+
 export interface BundleVerification {
   ok: boolean
   problems: BundleProblem[]
@@ -83,14 +94,22 @@ export interface VerifyBundleOptions {
 }
 
 /**
- * Verifies a dataset's proof bundle: every batch proof valid, counts and indices consistent,
- * batches of a series in time order, commitments rebuild the (anchored) root, and every signer
- * an allowed device. Collects every problem instead of stopping at the first.
+ * Verifies a dataset's proof bundle: every batch proof valid with outputs within its circuit's
+ * bounds, counts and indices consistent, batches of a series in time order and counted against one
+ * in-range band, commitments rebuild the (anchored) root, and every signer an allowed device.
+ * Collects every problem instead of stopping at the first. What the bundle proves is checked
+ * against a manifest by verifyDatasetProofs.
  */
 export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBundleOptions): Promise<BundleVerification> {
   const problems: BundleProblem[] = []
   if (bundle.vkeyHash !== options.vkeyHash) {
     problems.push({ problem: `bundle was made for verification key ${bundle.vkeyHash}, not the loaded ${options.vkeyHash}` })
+  }
+  let limits: OutputLimits | undefined
+  try {
+    limits = sensorStatsParams(bundle.circuitId)
+  } catch (err) {
+    problems.push({ problem: `circuit ${bundle.circuitId}: ${(err as Error).message}` })
   }
   const bySeries = new Map<number, Array<{ signals: BatchPublicSignals; index: number }>>()
   const devices = new Set<bigint>()
@@ -99,7 +118,7 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
     const at = { series: b.series, index: b.index }
     let signals: BatchPublicSignals
     try {
-      signals = parsePublicSignals(b.publicSignals)
+      signals = parsePublicSignals(b.publicSignals, limits)
     } catch (err) {
       problems.push({ batch: at, problem: (err as Error).message })
       continue
@@ -132,9 +151,10 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
       commitments.push(entry.signals.commitment)
     })
     try {
-      series.push(combineBatchStats(list.map((e) => e.signals)))
+      const signals = list.map((e) => e.signals)
+      series.push(combineBatchStats(signals, { series: key }))
     } catch (err) {
-      problems.push({ problem: `series ${key}: ${(err as Error).message}` })
+      problems.push({ problem: (err as Error).message })
     }
   }
   const root = commitments.length > 0 ? await computeDatasetRoot(commitments) : 0n

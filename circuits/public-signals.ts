@@ -72,8 +72,65 @@ function pack(word: keyof typeof PACKED_LAYOUT, values: Record<string, bigint>):
   return out
 }
 
-/** Names and unpacks the public signals of one SensorStats proof. @throws {PublicSignalsError} */
-export function parsePublicSignals(signals: readonly string[]): BatchPublicSignals {
+/**
+ * The template parameters that bound SensorStats' outputs: a `SensorStatsParams` from
+ * `sensorStatsParams(circuitId)` (restated here because sensor-stats.ts imports this file).
+ */
+export interface OutputLimits {
+  batchSize: number
+  valueBits: number
+  timeBits: number
+  gapBits: number
+}
+
+/**
+ * Checks what the circuit guarantees of its outputs beyond their slots, so a statement no
+ * SensorStats proof can make is refused before anything is combined or trusted: relations between
+ * outputs always, widths when the circuit's parameters are known.
+ */
+function checkOutputs(s: BatchPublicSignals, limits?: OutputLimits): void {
+  const fail = (message: string): never => {
+    throw new PublicSignalsError(message)
+  }
+  const n = s.count
+  if (limits !== undefined) {
+    const B = BigInt(limits.batchSize)
+    if (n < 1n || n > B) fail(`count ${n} is outside [1, ${B}]`)
+    const valueLimit = 1n << BigInt(limits.valueBits)
+    for (const field of ['lo', 'hi', 'max'] as const)
+      if (s[field] >= valueLimit) fail(`${field} ${s[field]} is not below 2^${limits.valueBits}`)
+    if (s.firstTime >= 1n << BigInt(limits.timeBits)) fail(`firstTime ${s.firstTime} is not below 2^${limits.timeBits}`)
+    if (s.maxGap > 1n << BigInt(limits.gapBits)) fail(`maxGap ${s.maxGap} is above 2^${limits.gapBits}`)
+  } else if (n < 1n) fail(`count ${n} is below 1`)
+  if (n === 1n) {
+    if (s.min !== s.max) fail(`min ${s.min} and max ${s.max} differ for a single reading`)
+    if (s.firstTime !== s.lastTime) fail(`firstTime ${s.firstTime} and lastTime ${s.lastTime} differ for a single reading`)
+  }
+  if (s.min > s.max) fail(`min ${s.min} is above max ${s.max}`)
+  if (s.inRange > n) fail(`inRange ${s.inRange} is above count ${n}`)
+  // Every reading lies in [min, max], so the sums do too. (Whether sum and sumSq fit together is
+  // left to the proof: a tampered sum is reported as a proof that does not verify.)
+  if (s.sum < n * s.min || s.sum > n * s.max) fail(`sum ${s.sum} is outside [count·min, count·max] = [${n * s.min}, ${n * s.max}]`)
+  if (s.sumSq < n * s.min ** 2n || s.sumSq > n * s.max ** 2n)
+    fail(`sumSq ${s.sumSq} is outside [count·min², count·max²] = [${n * s.min ** 2n}, ${n * s.max ** 2n}]`)
+  // Times strictly increase, and the largest gap is one of the count − 1 gaps that make up the span.
+  if (s.firstTime > s.lastTime) fail(`firstTime ${s.firstTime} is after lastTime ${s.lastTime}`)
+  const span = s.lastTime - s.firstTime
+  if (span < n - 1n) fail(`lastTime − firstTime = ${span} is too short for ${n} strictly increasing times`)
+  if (s.maxGap > span) fail(`maxGap ${s.maxGap} is above lastTime − firstTime = ${span}`)
+  if ((n - 1n) * s.maxGap < span) fail(`maxGap ${s.maxGap} is below the mean gap of ${n} readings over ${span} s`)
+}
+
+/**
+ * Names and unpacks the public signals of one SensorStats proof, and checks each output's own
+ * bounds: count in [1, B]; lo, hi and min ≤ max below 2^VALUE_BITS; inRange ≤ count; sum and sumSq
+ * within what count readings in [min, max] can give; firstTime below 2^TIME_BITS and ≤ lastTime,
+ * the span and maxGap (≤ 2^GAP_BITS) consistent with count strictly increasing times. Without
+ * `limits` (the circuit's parameters), only the relations between outputs are checked.
+ *
+ * @throws {PublicSignalsError}
+ */
+export function parsePublicSignals(signals: readonly string[], limits?: OutputLimits): BatchPublicSignals {
   if (signals.length !== PUBLIC_SIGNAL_NAMES.length)
     throw new PublicSignalsError(`SensorStats has ${PUBLIC_SIGNAL_NAMES.length} public signals, got ${signals.length}`)
   const [commitment, device, series, batch, sums, bounds] = PUBLIC_SIGNAL_NAMES.map((name, i) => toField(name, signals[i])) as [
@@ -88,6 +145,7 @@ export function parsePublicSignals(signals: readonly string[]): BatchPublicSigna
   unpack('batch', batch, out)
   unpack('sums', sums, out)
   unpack('bounds', bounds, out)
+  checkOutputs(out as BatchPublicSignals, limits)
   return out as BatchPublicSignals
 }
 

@@ -22,7 +22,8 @@ describe('dataset statistics from batch outputs', () => {
   for (let i = 0; i < temperature.length; i += B) {
     const slice = temperature.slice(i, i + B)
     const batch = { values: slice.map((r) => encodeValue(r.text, encoding)), times: slice.map((r) => r.time) }
-    batches.push({ ...computeBatchStats(batch, encodeValue('20', encoding), encodeValue('24', encoding)), count: BigInt(slice.length) })
+    const band = { lo: encodeValue('20', encoding), hi: encodeValue('24', encoding) }
+    batches.push({ ...computeBatchStats(batch, band.lo, band.hi), ...band, count: BigInt(slice.length) })
   }
 
   it('combines 509 batches of the occupancy file into the statistics of the whole column', () => {
@@ -48,19 +49,91 @@ describe('dataset statistics from batch outputs', () => {
   })
 
   it('counts the gap between two batches in the largest gap', () => {
-    const a: ProvenBatch = { count: 2n, sum: 3n, sumSq: 5n, min: 1n, max: 2n, inRange: 2n, firstTime: 0n, lastTime: 10n, maxGap: 10n }
+    const a: ProvenBatch = {
+      count: 2n,
+      lo: 0n,
+      hi: 9n,
+      sum: 3n,
+      sumSq: 5n,
+      min: 1n,
+      max: 2n,
+      inRange: 2n,
+      firstTime: 0n,
+      lastTime: 10n,
+      maxGap: 10n,
+    }
     const b: ProvenBatch = { ...a, firstTime: 100n, lastTime: 110n }
     expect(combineBatchStats([a, b]).maxGap).to.equal(90n)
   })
 
   it('rejects batches out of time order with BatchOrderError', () => {
-    const a: ProvenBatch = { count: 1n, sum: 1n, sumSq: 1n, min: 1n, max: 1n, inRange: 1n, firstTime: 50n, lastTime: 50n, maxGap: 0n }
+    const a: ProvenBatch = {
+      count: 1n,
+      lo: 0n,
+      hi: 9n,
+      sum: 1n,
+      sumSq: 1n,
+      min: 1n,
+      max: 1n,
+      inRange: 1n,
+      firstTime: 50n,
+      lastTime: 50n,
+      maxGap: 0n,
+    }
     expect(() => combineBatchStats([a, { ...a, firstTime: 50n, lastTime: 60n }]))
       .to.throw(Error, 'batch 1')
       .with.property('name', 'BatchOrderError')
     expect(() => combineBatchStats([]))
       .to.throw(Error)
       .with.property('name', 'BatchOrderError')
+  })
+
+  it('refuses batches proven against different in-range bands with BatchRangeMismatchError', () => {
+    const a: ProvenBatch = {
+      count: 1n,
+      lo: 10n,
+      hi: 20n,
+      sum: 15n,
+      sumSq: 225n,
+      min: 15n,
+      max: 15n,
+      inRange: 1n,
+      firstTime: 0n,
+      lastTime: 0n,
+      maxGap: 0n,
+    }
+    const wider = { ...a, lo: 0n, hi: 30n, firstTime: 60n, lastTime: 60n }
+    expect(() => combineBatchStats([a, { ...a, firstTime: 30n, lastTime: 30n }, wider], { series: 2 }))
+      .to.throw(Error)
+      .that.includes({
+        name: 'BatchRangeMismatchError',
+        message: 'series 2 batch 2: proven against the in-range band [0, 30], batch 0 against [10, 20] (encoded)',
+      })
+    expect(() => combineBatchStats([a, { ...a, hi: 19n, firstTime: 30n, lastTime: 30n }]))
+      .to.throw(Error)
+      .that.includes({
+        name: 'BatchRangeMismatchError',
+        message: 'batch 1: proven against the in-range band [10, 19], batch 0 against [10, 20] (encoded)',
+      })
+  })
+
+  it('names the series of a batch out of time order when the caller gives it', () => {
+    const a: ProvenBatch = {
+      count: 1n,
+      lo: 0n,
+      hi: 9n,
+      sum: 1n,
+      sumSq: 1n,
+      min: 1n,
+      max: 1n,
+      inRange: 1n,
+      firstTime: 50n,
+      lastTime: 50n,
+      maxGap: 0n,
+    }
+    expect(() => combineBatchStats([a, a], { series: 3 }))
+      .to.throw(Error)
+      .that.includes({ name: 'BatchOrderError', message: "series 3 batch 1: starts at 50, not after the previous batch's last time 50" })
   })
 
   it('roots the batch commitments in a Poseidon LeanIMT with verifiable inclusion proofs', async () => {
