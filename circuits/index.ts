@@ -41,6 +41,7 @@ export type {
 } from './sensor-stats.js'
 export {
   BatchOrderError,
+  BatchRangeMismatchError,
   combineBatchStats,
   computeDatasetRoot,
   decodeSeriesStats,
@@ -48,7 +49,7 @@ export {
   proveBatchInclusion,
 } from './dataset-stats.js'
 export type { DecodedSeriesStats, ProvenBatch, SeriesTotals, StatedStats } from './dataset-stats.js'
-export { parseProofBundle, ProofBundleError, proofBundleSchema, verifyProofBundle } from './proof-bundle.js'
+export { BundleVerificationError, parseProofBundle, ProofBundleError, proofBundleSchema, verifyProofBundle } from './proof-bundle.js'
 export type { BundleProblem, BundleVerification, ProofBundle, VerifyBundleOptions } from './proof-bundle.js'
 export {
   PACKED_LAYOUT,
@@ -58,8 +59,14 @@ export {
   PublicSignalsError,
   SNARK_FIELD,
 } from './public-signals.js'
-export type { BatchPublicSignals } from './public-signals.js'
+export type { BatchPublicSignals, OutputLimits } from './public-signals.js'
 export { DEVICE_KEY_FORMAT, DeviceKeyFileError, deviceKeyFromFile, deviceKeyToFile } from './device-key-file.js'
 export type { DeviceKeyFile } from './device-key-file.js'
 export { verifyDatasetProofs } from './verify-dataset-proofs.js'
 export type { DatasetProofsCheck } from './verify-dataset-proofs.js'
+export { BatchSequenceError, checkBatchSequence } from './check-batch-sequence.js'
+export type { SequencedBatch } from './check-batch-sequence.js'
+export { checkProvenSeries } from './check-proven-series.js'
+export type { FiledBatch } from './check-proven-series.js'
+export { ManifestProofMismatchError } from './manifest-proof-mismatch-error.js'
+export type { ManifestProofMismatch } from './manifest-proof-mismatch-error.js'

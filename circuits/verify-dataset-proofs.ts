@@ -1,17 +1,34 @@
-import type { Manifest } from '../core/index.js'
+import { AssayError, type Manifest } from '../core/index.js'
+import { checkBatchSequence } from './check-batch-sequence.js'
+import { checkProvenSeries, type FiledBatch } from './check-proven-series.js'
 import { misstatedSeries } from './dataset-stats.js'
-import { verifyProofBundle, type BundleVerification, type ProofBundle } from './proof-bundle.js'
+import { ManifestProofMismatchError } from './manifest-proof-mismatch-error.js'
+import { BundleVerificationError, verifyProofBundle, type BundleVerification, type ProofBundle } from './proof-bundle.js'
+import { parsePublicSignals, PublicSignalsError } from './public-signals.js'
+import { sensorStatsParams } from './sensor-stats.js'
 import type { VerificationKey } from './verify-proof.js'
 
-/** A dataset's proofs against its manifest: `problem` says why they fail; `misstated` names a wrong statistic. */
+/**
+ * A dataset's proofs against its manifest. `error` says why they fail, a named error whose message
+ * names the series and batch (ManifestProofMismatchError, BatchSequenceError, PublicSignalsError,
+ * BatchRangeMismatchError, BatchOrderError, BundleVerificationError, or ArtifactError/BatchInputError
+ * for a circuit that is not a SensorStats one); `misstated` names a stated statistic the proofs
+ * contradict.
+ */
 export type DatasetProofsCheck =
-  { ok: false; problem: string } | { ok: true; verdict: BundleVerification; misstated?: { series: number; field: string } }
+  { ok: false; error: AssayError } | { ok: true; verdict: BundleVerification; misstated?: { series: number; field: string } }
 
 /**
- * What the node's catalog and the auditor both check of a dataset's proofs: the manifest names the
- * verification key the artifacts pin, every batch proof verifies with it, the proven commitments
- * rebuild the anchored root and are the manifest's, every signer is one of the manifest's devices,
- * and (reported separately) the manifest's statistics are the proofs' outputs.
+ * What the node's catalog and the auditor both check of a dataset's proofs. First, from the public
+ * signals alone (cheap, so a misstated dataset fails before a thousand proofs are verified): the
+ * manifest names the verification key the artifacts pin and the bundle's circuit; every batch's
+ * outputs lie within its circuit's bounds; the batches are the manifest's series in order, each
+ * exactly batches 0..n−1 in order; every batch proves its series' id and device and counted
+ * in-range readings in the series' stated valid range; a series' batches share one band, follow
+ * each other in time and add up to its count, first and last time; the proven commitments are
+ * the manifest's. Then every batch proof verifies, the commitments rebuild the anchored root and
+ * every signer is one of the manifest's devices; and (reported separately) the manifest's
+ * statistics are the proofs' outputs.
  */
 export async function verifyDatasetProofs(
   manifest: Manifest,
@@ -24,8 +41,12 @@ export async function verifyDatasetProofs(
     onProgress?: (done: number, total: number) => void
   },
 ): Promise<DatasetProofsCheck> {
-  if (manifest.proofs.vkeyHash !== options.vkeyHash)
-    return { ok: false, problem: `the manifest names verification key ${manifest.proofs.vkeyHash}, the artifacts pin ${options.vkeyHash}` }
+  try {
+    checkStatements(manifest, bundle, options.vkeyHash)
+  } catch (err) {
+    if (err instanceof AssayError) return { ok: false, error: err }
+    throw err
+  }
   const verdict = await verifyProofBundle(bundle, {
     vkey: options.vkey,
     vkeyHash: options.vkeyHash,
@@ -33,14 +54,54 @@ export async function verifyDatasetProofs(
     allowedDevices: new Set(manifest.devices.map((d) => BigInt(d.deviceId))),
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
   })
-  if (!verdict.ok)
-    return {
-      ok: false,
-      problem: verdict.problems.map((p) => (p.batch ? `series ${p.batch.series} batch ${p.batch.index}: ` : '') + p.problem).join('; '),
-    }
-  const proven = bundle.batches.map((b) => b.publicSignals[0])
-  if (JSON.stringify(proven) !== JSON.stringify(manifest.commitments.batches))
-    return { ok: false, problem: 'the manifest’s batch commitments are not the proven ones' }
+  if (!verdict.ok) return { ok: false, error: new BundleVerificationError(verdict.problems) }
   const misstated = misstatedSeries(manifest.stats, manifest.series, verdict.series)
   return { ok: true, verdict, ...(misstated !== undefined ? { misstated } : {}) }
+}
+
+/** Everything the bundle's public signals must say of the manifest, before any proof is verified. @throws the first failure */
+function checkStatements(manifest: Manifest, bundle: ProofBundle, vkeyHash: string): void {
+  const { circuitId } = manifest.proofs
+  if (manifest.proofs.vkeyHash !== vkeyHash)
+    throw new ManifestProofMismatchError(
+      { field: 'proofs.vkeyHash', stated: manifest.proofs.vkeyHash, proven: vkeyHash },
+      `the manifest names verification key ${manifest.proofs.vkeyHash}, the artifacts pin ${vkeyHash}`,
+    )
+  if (bundle.circuitId !== circuitId)
+    throw new ManifestProofMismatchError(
+      { field: 'proofs.circuitId', stated: circuitId, proven: bundle.circuitId },
+      `the proof bundle is for circuit ${bundle.circuitId}, the manifest names ${circuitId}`,
+    )
+  const limits = sensorStatsParams(circuitId)
+  const filed: FiledBatch[] = bundle.batches.map((b) => {
+    try {
+      return { series: b.series, signals: parsePublicSignals(b.publicSignals, limits) }
+    } catch (err) {
+      throw new PublicSignalsError(`series ${b.series} batch ${b.index}: ${(err as Error).message}`, { cause: err })
+    }
+  })
+  checkBatchSequence(
+    manifest.series.length,
+    filed.map((f) => ({ series: f.series, batchIndex: f.signals.batchIndex })),
+  )
+  checkProvenSeries(manifest, filed)
+  const stated = manifest.commitments.batches
+  if (stated.length !== filed.length)
+    throw new ManifestProofMismatchError(
+      { field: 'commitments.batches', stated: String(stated.length), proven: String(filed.length) },
+      `the manifest lists ${stated.length} batch commitments, the bundle proves ${filed.length} batches`,
+    )
+  filed.forEach((f, position) => {
+    if (BigInt(stated[position]!) !== f.signals.commitment)
+      throw ManifestProofMismatchError.of(
+        {
+          series: f.series,
+          batch: Number(f.signals.batchIndex),
+          field: 'commitments.batches',
+          stated: stated[position]!,
+          proven: String(f.signals.commitment),
+        },
+        'commitment',
+      )
+  })
 }

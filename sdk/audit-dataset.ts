@@ -80,8 +80,8 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
     o.onProgress?.(result)
     return result.ok
   }
-  const fail = (message: string): never => {
-    throw Object.assign(new Error(message), { name: 'CheckFailed' })
+  const fail = (message: string, cause?: unknown): never => {
+    throw Object.assign(new Error(message, cause !== undefined ? { cause } : {}), { name: 'CheckFailed' })
   }
 
   // 1. The anchor and its event.
@@ -146,7 +146,7 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
       anchoredRoot: record!.root,
       ...(o.onProofProgress !== undefined ? { onProgress: o.onProofProgress } : {}),
     })
-    if (!result.ok) return fail(result.problem)
+    if (!result.ok) return fail(result.error.message, result.error)
     proven = result
     return `${bundle.batches.length} batch proofs valid (${m.proofs.circuitId}, vkey ${vkeyHash.slice(0, 12)}…); commitments rebuild the anchored root`
   })

@@ -177,7 +177,7 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
       try {
         const { vkey, vkeyHash } = await c.verificationKey(manifest.proofs.circuitId)
         const proofs = await verifyDatasetProofs(manifest, bundle, { vkey, vkeyHash, anchoredRoot: root })
-        if (!proofs.ok) c.catalog.setVerification(datasetId, 'failed', proofs.problem)
+        if (!proofs.ok) c.catalog.setVerification(datasetId, 'failed', proofs.error.message)
         else if (proofs.misstated !== undefined)
           c.catalog.setVerification(
             datasetId,

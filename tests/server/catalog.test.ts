@@ -11,6 +11,7 @@ import { DEV_MNEMONIC, parseImportMapping } from '../../core/index.js'
 import { createChainClient, statsDigestOf } from '../../contracts/index.js'
 import { publishDataset, type PublishResult } from '../../pipelines/index.js'
 import { createApp, createCatalogIndexer, ftsQuery, openCatalog, type Catalog, type CatalogIndexer } from '../../server/index.js'
+import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { writeSignedBatchFile } from '../helpers/signed-file.js'
 import { startTestPublisher, type TestPublisher } from '../helpers/publisher.js'
@@ -226,5 +227,28 @@ describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)
       expect(body.error.message).to.match(message)
     }
     expect((await get('/datasets/999')).status).to.equal(404)
+  })
+
+  it('fails the proofs of a manifest that gives a series another of its devices or a narrower valid range, naming series and batch', async () => {
+    // The office CSV (gateway-signed, valid ranges below zero clamped to the encoding) verifies.
+    expect(catalog.get(office.datasetId)!.verification.status).to.equal('verified')
+    const m = roof.manifest
+    const node = { contentStore: publisher.components.contentStore, chain: publisher.chain }
+    const otherDevice = await anchorManifest(node, {
+      ...m,
+      series: m.series.map((s, i) => (i === 0 ? { ...s, deviceId: m.series[1]!.deviceId } : s)),
+    })
+    const narrower = await anchorManifest(node, {
+      ...m,
+      stats: m.stats.map((st, i) => (i === 0 ? { ...st, range: { lo: 400, hi: 401 } } : st)),
+    })
+    await indexer.sync()
+    expect([otherDevice, narrower].map((id) => catalog.get(id)!.verification)).to.deep.equal([
+      {
+        status: 'failed',
+        detail: `series 0 batch 0: proven device id ${m.series[0]!.deviceId} is not the manifest's ${m.series[1]!.deviceId}`,
+      },
+      { status: 'failed', detail: "series 0 batch 0: proven valid range [250, 10000] is not the manifest's [400, 401]" },
+    ])
   })
 })

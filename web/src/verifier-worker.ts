@@ -35,7 +35,8 @@ async function checkProofs(task: VerifierTask): Promise<ProofsResult> {
     })
     const seconds = (performance.now() - started) / 1000
     const base = { batches: bundle.batches.length, seconds, circuitId: manifest.proofs.circuitId }
-    if (!result.ok) return { ok: false, problem: result.problem, ...base }
+    // A named error does not survive postMessage (structured clone keeps only a plain Error), so its message goes.
+    if (!result.ok) return { ok: false, problem: result.error.message, ...base }
     return { ok: true, ...(result.misstated !== undefined ? { misstated: result.misstated } : {}), ...base }
   } finally {
     provider.destroy()
