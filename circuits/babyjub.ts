@@ -1,3 +1,5 @@
+import { buildEddsa, type Eddsa } from 'circomlibjs'
+import { AssayError } from '../core/index.js'
 import { getPoseidon } from './key-commitment.js'
 
 /**
@@ -105,6 +107,13 @@ export function mulPoint(P: readonly [bigint, bigint], k: bigint): [bigint, bigi
   return [m(X * zInv), m(Y * zInv)]
 }
 
+/** P + Q in affine coordinates (for tests). */
+export function addPoint(P: readonly [bigint, bigint], Q: readonly [bigint, bigint]): [bigint, bigint] {
+  const [X, Y, Z] = add(fromAffine(P), fromAffine(Q))
+  const zInv = invert(Z)
+  return [m(X * zInv), m(Y * zInv)]
+}
+
 function invert(x: bigint): bigint {
   // Fermat: x^(p-2); the field is prime.
   let result = 1n
@@ -117,17 +126,104 @@ function invert(x: bigint): bigint {
 }
 
 /**
- * EdDSA-Poseidon verification exactly as circomlibjs's `verifyPoseidon` (and the circuits'
- * EdDSAPoseidonVerifier): R8 and A on the curve, S below the subgroup order, and
- * S·Base8 = R8 + 8·h·A with h = Poseidon(R8x, R8y, Ax, Ay, message).
+ * Why a public key is not a device key; in the order of DeviceRegistry's `DeviceKeyFault`, so
+ * `DEVICE_KEY_FAULTS[n]` names the on-chain `InvalidDeviceKey` fault n.
+ */
+export const DEVICE_KEY_FAULTS = ['not-on-curve', 'small-order', 'not-in-subgroup'] as const
+export type DeviceKeyFault = (typeof DEVICE_KEY_FAULTS)[number]
+
+const FAULT_REASONS: Record<DeviceKeyFault, string> = {
+  'not-on-curve': 'it is not a point of Baby Jubjub',
+  'small-order': 'it has small order (8·A is the identity): the circuits refuse it, and anybody can forge its signatures',
+  'not-in-subgroup': 'it is not in the prime-order subgroup of Base8 (keys made by `assay device create` always are)',
+}
+
+/** A public key that is not a device key (see `deviceKeyFault`). */
+export class InvalidDeviceKeyError extends AssayError {
+  readonly publicKey: readonly [bigint, bigint]
+  readonly fault: DeviceKeyFault
+
+  constructor(publicKey: readonly [bigint, bigint], fault: DeviceKeyFault, options?: { cause?: unknown }) {
+    super(`(${publicKey[0]}, ${publicKey[1]}) is not a device key: ${FAULT_REASONS[fault]}`, options)
+    this.name = 'InvalidDeviceKeyError'
+    this.publicKey = publicKey
+    this.fault = fault
+  }
+}
+
+// Keys that passed, so a live stream pays the subgroup check (~a scalar multiplication) once per device.
+const deviceKeys = new Set<string>()
+const DEVICE_KEY_CACHE = 4096
+
+/**
+ * The one rule for device keys, the same as DeviceRegistry's: A is on the curve, not of small
+ * order (8·A ≠ identity, what circomlib's EdDSAPoseidonVerifier requires) and in the prime-order
+ * subgroup (SUBORDER·A = identity, so one private key signs for exactly one device id). Returns
+ * the first rule A breaks, or undefined for a device key.
+ */
+export function deviceKeyFault(A: readonly [bigint, bigint]): DeviceKeyFault | undefined {
+  const id = `${A[0]},${A[1]}`
+  if (deviceKeys.has(id)) return undefined
+  if (!onBabyJub(A)) return 'not-on-curve'
+  const P = fromAffine(A)
+  if (equal(double(double(double(P))), IDENTITY)) return 'small-order'
+  if (!equal(multiply(P, BABYJUB_SUBORDER), IDENTITY)) return 'not-in-subgroup'
+  if (deviceKeys.size >= DEVICE_KEY_CACHE) deviceKeys.clear()
+  deviceKeys.add(id)
+  return undefined
+}
+
+/** Whether A is a device key (see `deviceKeyFault`). */
+export function isDeviceKey(A: readonly [bigint, bigint]): boolean {
+  return deviceKeyFault(A) === undefined
+}
+
+/**
+ * Refuses a public key that is not a device key (see `deviceKeyFault`).
+ *
+ * @throws {InvalidDeviceKeyError} naming the key and the rule it breaks
+ */
+export function assertDeviceKey(A: readonly [bigint, bigint]): void {
+  const fault = deviceKeyFault(A)
+  if (fault !== undefined) throw new InvalidDeviceKeyError(A, fault)
+}
+
+/** An EdDSA-Poseidon signature (circomlibjs's R8 and S). */
+export interface EddsaSignature {
+  R8x: bigint
+  R8y: bigint
+  S: bigint
+}
+
+let eddsaPromise: Promise<Eddsa> | undefined
+
+/**
+ * Signs a field element with a 32-byte BabyJub private key exactly as circomlibjs's
+ * `eddsa.signPoseidon` (it is what signs): the signature `verifyEddsaPoseidon` and the circuits check.
+ */
+export async function signEddsaPoseidon(privateKey: Uint8Array, message: bigint): Promise<EddsaSignature> {
+  eddsaPromise ??= buildEddsa()
+  const eddsa = await eddsaPromise
+  const signature = eddsa.signPoseidon(privateKey, eddsa.F.e(message))
+  return { R8x: eddsa.F.toObject(signature.R8[0]), R8y: eddsa.F.toObject(signature.R8[1]), S: signature.S }
+}
+
+/**
+ * EdDSA-Poseidon verification as circomlibjs's `verifyPoseidon` (and the circuits'
+ * EdDSAPoseidonVerifier): R8 on the curve, S below the subgroup order, and
+ * S·Base8 = R8 + 8·h·A with h = Poseidon(R8x, R8y, Ax, Ay, message). Stricter on A than either:
+ * A must be a device key, since circomlibjs would accept forgeries "by" a small-order key.
+ *
+ * @throws {InvalidDeviceKeyError} when A is not a device key: no signature can prove anything for it
  */
 export async function verifyEddsaPoseidon(
   message: bigint,
-  signature: { R8x: bigint; R8y: bigint; S: bigint },
+  signature: EddsaSignature,
   publicKey: readonly [bigint, bigint],
 ): Promise<boolean> {
+  assertDeviceKey(publicKey)
   const R8: [bigint, bigint] = [signature.R8x, signature.R8y]
-  if (!onBabyJub(R8) || !onBabyJub(publicKey) || signature.S < 0n || signature.S >= BABYJUB_SUBORDER) return false
+  if (!onBabyJub(R8) || signature.S < 0n || signature.S >= BABYJUB_SUBORDER) return false
   const poseidon = await getPoseidon()
   const h = poseidon.F.toObject(poseidon([R8[0], R8[1], publicKey[0], publicKey[1], message]))
   const left = multiplyBase8(signature.S)

@@ -60,6 +60,16 @@ export {
   SNARK_FIELD,
 } from './public-signals.js'
 export type { BatchPublicSignals, OutputLimits } from './public-signals.js'
+export {
+  assertDeviceKey,
+  DEVICE_KEY_FAULTS,
+  deviceKeyFault,
+  InvalidDeviceKeyError,
+  isDeviceKey,
+  signEddsaPoseidon,
+  verifyEddsaPoseidon,
+} from './babyjub.js'
+export type { DeviceKeyFault, EddsaSignature } from './babyjub.js'
 export { DEVICE_KEY_FORMAT, DeviceKeyFileError, deviceKeyFromFile, deviceKeyToFile } from './device-key-file.js'
 export type { DeviceKeyFile } from './device-key-file.js'
 export { verifyDatasetProofs } from './verify-dataset-proofs.js'
