@@ -17,6 +17,7 @@ import {
   proveBatchInclusion,
   sensorStatsParams,
   signBatch,
+  signEddsaPoseidon,
 } from '../circuits/index.js'
 import { loadCircuit, releaseProverThreads } from '../circuits/node.js'
 import { DEV_MNEMONIC } from '../core/index.js'
@@ -76,7 +77,12 @@ try {
   }
   const root = await computeDatasetRoot(proven.map((p) => p.commitment))
 
-  const registerDevice = await gas(devices.getFunction('register')(device.Ax, device.Ay, 'ipfs://bafydevicemetadata'))
+  const owner = await seller.getAddress()
+  const message = (await devices.getFunction('registrationMessage')(owner, 0n)) as bigint
+  const possession = await signEddsaPoseidon(device.privateKey, message)
+  const registerDevice = await gas(
+    devices.getFunction('register')(device.Ax, device.Ay, [0n, possession.R8x, possession.R8y, possession.S], 'ipfs://bafydevicemetadata'),
+  )
   const cid = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
   const publish = () =>
     gas(datasets.getFunction('publish')(cid, root, 123n, 9100, `0x${'ab'.repeat(32)}`, [device.deviceId], 0n, verifierSlotOf(CIRCUIT)))

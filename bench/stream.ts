@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import mqtt from 'mqtt'
 import { startNode } from '../cli/index.js'
-import { createDeviceKey, type DeviceKey } from '../circuits/index.js'
+import { createDeviceKey, signEddsaPoseidon, type DeviceKey } from '../circuits/index.js'
 import { releaseProverThreads } from '../circuits/node.js'
 import { loadConfig, type SignedBatch } from '../core/index.js'
 import {
@@ -43,7 +43,7 @@ try {
   const devices: DeviceKey[] = []
   for (let i = 0; i < DEVICES; i++) {
     const key = await createDeviceKey()
-    await node.chain.registerDevice(key.Ax, key.Ay, `bench-device-${i}`)
+    await node.chain.registerDevice(key.Ax, key.Ay, `bench-device-${i}`, (m) => signEddsaPoseidon(key.privateKey, m))
     devices.push(key)
   }
   const createStream = async (start: number, windowSeconds: number, graceSeconds: number): Promise<{ streamId: string; start: number }> => {

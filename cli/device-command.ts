@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
-import { createDeviceKey, deviceKeyFromFile, deviceKeyToFile, DeviceKeyFileError } from '../circuits/index.js'
-import { AssayError } from '../core/index.js'
+import { z } from 'zod'
+import { createDeviceKey, deviceKeyFromFile, deviceKeyToFile, DeviceKeyFileError, signEddsaPoseidon } from '../circuits/index.js'
+import { AssayError, fieldElementSchema } from '../core/index.js'
+import { deviceRegistrationMessage, type RegistrationTerms } from '../contracts/index.js'
 
 /** The node refused to register a device, or could not be reached. */
 export class DeviceCommandError extends AssayError {
@@ -39,9 +41,22 @@ export async function readDeviceKeyFile(path: string): Promise<Awaited<ReturnTyp
   return deviceKeyFromFile(json)
 }
 
+/** GET /devices/registration as the node answers it. */
+const registrationTermsSchema = z.object({
+  owner: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+  chainId: fieldElementSchema,
+  registry: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+  nonce: fieldElementSchema,
+})
+
+/** Attempts when the node's account registers other devices meanwhile (each moves its nonce on). */
+const REGISTER_ATTEMPTS = 3
+
 /**
  * `assay device register KEYFILE`: registers the device's public key on-chain through the node,
- * to the node's account (the account that publishes). The private key never leaves this machine.
+ * to the node's account (the account that publishes). The key signs the registration message for
+ * that account, chain, registry and nonce (computed here, never taken from the node), proving the
+ * key is held by whoever registers it. The private key never leaves this machine.
  */
 export async function deviceRegisterCommand(
   keyFile: string,
@@ -50,15 +65,31 @@ export async function deviceRegisterCommand(
 ): Promise<{ deviceId: string; owner: string; txHash?: string; alreadyRegistered: boolean }> {
   const key = await readDeviceKeyFile(keyFile)
   const label = options.label ?? key.label
+  const call = async (path: string, init?: RequestInit): Promise<globalThis.Response> => {
+    try {
+      return await fetch(new URL(path, options.node), init)
+    } catch (err) {
+      throw new DeviceCommandError(`cannot reach the node at ${options.node} (is \`assay node\` running?)`, { cause: err })
+    }
+  }
+  const registrationTerms = async (): Promise<RegistrationTerms> => {
+    const res = await call('/devices/registration')
+    const parsed = registrationTermsSchema.safeParse(await res.json().catch(() => undefined))
+    if (!res.ok || !parsed.success) throw new DeviceCommandError(`the node at ${options.node} did not say what to sign (${res.status})`)
+    const t = parsed.data
+    return { owner: t.owner, chainId: BigInt(t.chainId), registry: t.registry, nonce: BigInt(t.nonce) }
+  }
   let res: globalThis.Response
-  try {
-    res = await fetch(new URL('/devices', options.node), {
+  for (let attempt = 1; ; attempt++) {
+    const terms = await registrationTerms()
+    const signature = await signEddsaPoseidon(key.privateKey, deviceRegistrationMessage(terms))
+    const proof = { nonce: terms.nonce.toString(), R8x: signature.R8x.toString(), R8y: signature.R8y.toString(), S: signature.S.toString() }
+    res = await call('/devices', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ publicKey: { x: key.Ax.toString(), y: key.Ay.toString() }, ...(label !== undefined ? { label } : {}) }),
+      body: JSON.stringify({ publicKey: { x: key.Ax.toString(), y: key.Ay.toString() }, proof, ...(label !== undefined ? { label } : {}) }),
     })
-  } catch (err) {
-    throw new DeviceCommandError(`cannot reach the node at ${options.node} (is \`assay node\` running?)`, { cause: err })
+    if (res.ok || attempt === REGISTER_ATTEMPTS || (await registrationTerms()).nonce === terms.nonce) break
   }
   const body = (await res.json()) as {
     deviceId?: string

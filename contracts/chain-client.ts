@@ -1,5 +1,8 @@
 import {
+  AbiCoder,
   Contract,
+  id,
+  keccak256,
   ZeroAddress,
   type ContractRunner,
   type ContractTransactionReceipt,
@@ -81,6 +84,50 @@ export interface CreateStreamParams {
   splits?: Array<{ account: string; bps: number }>
 }
 
+/** What a device key signs to be registered: the owner, the chain, the registry and the owner's nonce. */
+export interface RegistrationTerms {
+  owner: string
+  chainId: bigint
+  registry: string
+  nonce: bigint
+}
+
+/** An EdDSA-Poseidon signature (circomlibjs's R8 and S). */
+export interface DeviceSignature {
+  R8x: bigint
+  R8y: bigint
+  S: bigint
+}
+
+/**
+ * A device key's signature of `deviceRegistrationMessage(terms)`, with the nonce of those terms:
+ * DeviceRegistry's PossessionProof.
+ */
+export interface PossessionProof extends DeviceSignature {
+  nonce: bigint
+}
+
+/** Signs a registration message with a device key (e.g. `(m) => signEddsaPoseidon(key.privateKey, m)`). */
+export type RegistrationSigner = (message: bigint) => Promise<DeviceSignature>
+
+/** DeviceRegistry.REGISTRATION_DOMAIN. */
+export const REGISTRATION_DOMAIN = id('assay.device-registration/v1')
+const BN254_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
+
+/**
+ * DeviceRegistry.registrationMessage(owner, nonce) on `chainId` at `registry`, computed here so a
+ * device key is never asked to sign a message it cannot check (a node could otherwise hand it a
+ * batch message to sign): keccak256(abi.encode(REGISTRATION_DOMAIN, chainId, registry, owner,
+ * nonce)) mod the BN254 scalar field.
+ */
+export function deviceRegistrationMessage(terms: RegistrationTerms): bigint {
+  const encoded = AbiCoder.defaultAbiCoder().encode(
+    ['bytes32', 'uint256', 'address', 'address', 'uint256'],
+    [REGISTRATION_DOMAIN, terms.chainId, terms.registry, terms.owner, terms.nonce],
+  )
+  return BigInt(keccak256(encoded)) % BN254_FIELD
+}
+
 export interface TxResult {
   txHash: string
   blockNumber: number
@@ -89,7 +136,18 @@ export interface TxResult {
 /** Typed calls on Assay's contracts; every revert becomes a ContractError with the decoded custom error. */
 export interface ChainClient {
   readonly deployment: Deployment
-  registerDevice(ax: bigint, ay: bigint, metadataURI: string): Promise<TxResult & { deviceId: bigint }>
+  /** What `owner` (default: this client's signer) has a device key sign for its next registration. */
+  registrationTerms(owner?: string): Promise<RegistrationTerms>
+  /**
+   * Registers a device key to the signer. `proof` is the key's signature of the signer's
+   * registration message, or a signer that is asked for it (the client reads the current nonce).
+   */
+  registerDevice(
+    ax: bigint,
+    ay: bigint,
+    metadataURI: string,
+    proof: PossessionProof | RegistrationSigner,
+  ): Promise<TxResult & { deviceId: bigint }>
   revokeDevice(deviceId: bigint): Promise<TxResult>
   transferDevice(deviceId: bigint, to: string): Promise<TxResult>
   setPublisher(deviceId: bigint, publisher: string, authorised: boolean): Promise<TxResult>
@@ -188,10 +246,22 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     return { seller: l.seller, accessPeriod: l.accessPeriod, active: l.active, paymentToken: l.paymentToken, price: l.price }
   }
 
+  async function registrationTerms(owner?: string): Promise<RegistrationTerms> {
+    const account = owner ?? (await (runner as unknown as { getAddress(): Promise<string> }).getAddress())
+    const nonce = await read<bigint>('read registration nonce', devices, 'registrationNonce', [account])
+    return { owner: account, chainId: BigInt(deployment.chainId), registry: deployment.contracts.deviceRegistry, nonce }
+  }
+
   return {
     deployment,
-    async registerDevice(ax, ay, metadataURI) {
-      const r = await send('register device', devices, 'register', [ax, ay, metadataURI])
+    registrationTerms,
+    async registerDevice(ax, ay, metadataURI, proof) {
+      let p: PossessionProof
+      if (typeof proof === 'function') {
+        const terms = await registrationTerms()
+        p = { ...(await proof(deviceRegistrationMessage(terms))), nonce: terms.nonce }
+      } else p = proof
+      const r = await send('register device', devices, 'register', [ax, ay, [p.nonce, p.R8x, p.R8y, p.S], metadataURI])
       return { ...result(r), deviceId: eventArg(r, devices, 'DeviceRegistered', 'deviceId') as bigint }
     },
     async revokeDevice(deviceId) {

@@ -1,7 +1,7 @@
 // Contracts: generated typed ABIs, the deployment record, deploy, and the chain client (ethers v6).
 // Browser-safe; the embedded anvil and deployment files sit behind contracts/node.ts.
 export * from './generated/abis.js'
-export { createChainClient, proofToCalldata } from './chain-client.js'
+export { createChainClient, deviceRegistrationMessage, proofToCalldata, REGISTRATION_DOMAIN } from './chain-client.js'
 export type {
   ChainClient,
   CreateStreamParams,
@@ -9,7 +9,11 @@ export type {
   Groth16Proof,
   ListingRecord,
   ListParams,
+  PossessionProof,
   PublishDatasetParams,
+  RegistrationSigner,
+  RegistrationTerms,
+  DeviceSignature,
   StreamRecord,
   TxResult,
 } from './chain-client.js'

@@ -10,6 +10,7 @@ import {
   generateProof,
   getCircuitManifest,
   parsePublicSignals,
+  signEddsaPoseidon,
   type DeviceKey,
   type ProofBundle,
 } from '../circuits/index.js'
@@ -332,7 +333,10 @@ export class Publication {
       for (const d of manifest.devices) {
         if (await c.chain.canPublish(BigInt(d.deviceId), c.owner)) continue
         // The node's own gateway key is registered on first use; a sensor's key is its owner's to register.
-        if (d.gateway) await c.chain.registerDevice(c.gateway.Ax, c.gateway.Ay, `assay:gateway:${c.owner}`)
+        if (d.gateway)
+          await c.chain.registerDevice(c.gateway.Ax, c.gateway.Ay, `assay:gateway:${c.owner}`, (m) =>
+            signEddsaPoseidon(c.gateway.privateKey, m),
+          )
         else throw new DeviceNotRegisteredError(d.deviceId, d.label, c.owner)
       }
       const existing = await c.chain.findPublished(c.owner, manifestCid)

@@ -1,14 +1,14 @@
 import { Router } from 'express'
 import { ZeroAddress } from 'ethers'
 import { z } from 'zod'
-import { deviceIdOf, isDevicePublicKey } from '../circuits/index.js'
+import { deviceIdOf, deviceKeyFault, InvalidDeviceKeyError, verifyEddsaPoseidon } from '../circuits/index.js'
 import { AssayError, fieldElementSchema } from '../core/index.js'
-import { ContractError, type ChainClient } from '../contracts/index.js'
+import { ContractError, deviceRegistrationMessage, type ChainClient } from '../contracts/index.js'
 import { parseInput, ValidationError } from './validation-error.js'
 
 /** What the device routes need: the node's chain client and the account it signs with. */
 export interface DevicesApi {
-  chain: Pick<ChainClient, 'registerDevice' | 'deviceOf' | 'canPublish'>
+  chain: Pick<ChainClient, 'registerDevice' | 'registrationTerms' | 'deviceOf' | 'canPublish'>
   owner: string
 }
 
@@ -23,36 +23,80 @@ export class DeviceOwnedError extends AssayError {
 /** POST /devices body. */
 export const registerDeviceSchema = z.strictObject({
   publicKey: z.strictObject({ x: fieldElementSchema, y: fieldElementSchema }),
+  /** The device key's signature of the node's registration message (GET /devices/registration). */
+  proof: z.strictObject({ nonce: fieldElementSchema, R8x: fieldElementSchema, R8y: fieldElementSchema, S: fieldElementSchema }),
   label: z.string().trim().max(200).optional(),
 })
 
+/** GET /devices/registration: what a device key signs to be registered to the node's account. */
+export interface RegistrationTermsResponse {
+  owner: string
+  chainId: string
+  registry: string
+  nonce: string
+}
+
 /**
- * POST /devices registers a device's public key to the node's account (the key file stays with
- * its owner: only the public key travels); GET /devices/:id says who owns a device and whether
- * this node may publish its batches.
+ * GET /devices/registration says what a device key must sign to be registered to the node's
+ * account; POST /devices registers a device's public key with that signature (the key file stays
+ * with its owner: only the public key and the signature travel); GET /devices/:id says who owns a
+ * device and whether this node may publish its batches.
  */
 export function deviceRoutes(api: DevicesApi): Router {
   const router = Router()
+
+  router.get('/devices/registration', async (_req, res, next) => {
+    try {
+      const t = await api.chain.registrationTerms(api.owner)
+      const body: RegistrationTermsResponse = {
+        owner: t.owner,
+        chainId: t.chainId.toString(),
+        registry: t.registry,
+        nonce: t.nonce.toString(),
+      }
+      res.json(body)
+    } catch (err) {
+      next(err)
+    }
+  })
 
   router.post('/devices', async (req, res, next) => {
     try {
       const body = parseInput(registerDeviceSchema, req.body, 'body')
       const Ax = BigInt(body.publicKey.x)
       const Ay = BigInt(body.publicKey.y)
-      if (!(await isDevicePublicKey(Ax, Ay))) throw new ValidationError('publicKey: not a point of Baby Jubjub (see `assay device create`)')
+      const fault = deviceKeyFault([Ax, Ay])
+      if (fault !== undefined) {
+        const err = new InvalidDeviceKeyError([Ax, Ay], fault)
+        throw new ValidationError(`publicKey: ${err.message} (see \`assay device create\`)`, { cause: err })
+      }
       const deviceId = await deviceIdOf(Ax, Ay)
       const current = await api.chain.deviceOf(deviceId)
       if (current.owner !== ZeroAddress) {
         if (current.owner.toLowerCase() !== api.owner.toLowerCase()) throw new DeviceOwnedError(deviceId, current.owner)
         return void res.json({ deviceId: deviceId.toString(), owner: current.owner, alreadyRegistered: true })
       }
+      // Checked here too, so a bad proof costs no gas and is refused by name rather than as a revert.
+      const terms = await api.chain.registrationTerms(api.owner)
+      const proof = { nonce: BigInt(body.proof.nonce), R8x: BigInt(body.proof.R8x), R8y: BigInt(body.proof.R8y), S: BigInt(body.proof.S) }
+      const staleNonce = (current: bigint, cause?: unknown): ValidationError =>
+        new ValidationError(
+          `proof.nonce: signed for registration nonce ${proof.nonce}, but this node's account is at ${current} (sign GET /devices/registration again)`,
+          { cause },
+        )
+      if (proof.nonce !== terms.nonce) throw staleNonce(terms.nonce)
+      if (!(await verifyEddsaPoseidon(deviceRegistrationMessage(terms), proof, [Ax, Ay])))
+        throw new ValidationError(`proof: not this device key's signature of the node's registration message (GET /devices/registration)`)
       try {
-        const tx = await api.chain.registerDevice(Ax, Ay, body.label ?? '')
+        const tx = await api.chain.registerDevice(Ax, Ay, body.label ?? '', proof)
         res.status(201).json({ deviceId: deviceId.toString(), owner: api.owner, txHash: tx.txHash, alreadyRegistered: false })
       } catch (err) {
         // Somebody registered it between our read and our transaction.
         if (err instanceof ContractError && err.errorName === 'DeviceAlreadyRegistered')
           throw new DeviceOwnedError(deviceId, (await api.chain.deviceOf(deviceId)).owner)
+        // Another registration by this node's account took the nonce meanwhile.
+        if (err instanceof ContractError && err.errorName === 'InvalidRegistrationNonce')
+          throw staleNonce((await api.chain.registrationTerms(api.owner)).nonce, err)
         throw err
       }
     } catch (err) {

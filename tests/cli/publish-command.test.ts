@@ -15,10 +15,17 @@ import {
   startNode,
   type AssayNode,
 } from '../../cli/index.js'
-import { createDeviceKey, parseProofBundle, verifyProofBundle } from '../../circuits/index.js'
+import {
+  createDeviceKey,
+  parseProofBundle,
+  signEddsaPoseidon,
+  SNARK_FIELD,
+  verifyProofBundle,
+  type DeviceKey,
+} from '../../circuits/index.js'
 import { loadCircuit } from '../../circuits/node.js'
 import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
-import { createChainClient } from '../../contracts/index.js'
+import { createChainClient, deviceRegistrationMessage } from '../../contracts/index.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { caught } from '../helpers/errors.js'
 
@@ -216,9 +223,52 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
       })
       return [res.status, ((await res.json()) as { error?: { name: string; message: string } }).error] as const
     }
-    expect(await post({ publicKey: { x: '1', y: '2' } })).to.deep.equal([
+    // What a device key signs to be registered to this node's account: its own terms, from the chain.
+    const terms = (await (await fetch(new URL('/devices/registration', node.url))).json()) as Record<string, string>
+    const onChain = await node.chain.registrationTerms()
+    expect(terms).to.deep.equal({
+      owner: onChain.owner,
+      chainId: String(node.deployment.chainId),
+      registry: node.deployment.contracts.deviceRegistry,
+      nonce: onChain.nonce.toString(),
+    })
+    const proofBy = async (key: DeviceKey, nonce = onChain.nonce) => {
+      const s = await signEddsaPoseidon(key.privateKey, deviceRegistrationMessage({ ...onChain, nonce }))
+      return { nonce: nonce.toString(), R8x: s.R8x.toString(), R8y: s.R8y.toString(), S: s.S.toString() }
+    }
+    const body = async (key: DeviceKey, proof?: Awaited<ReturnType<typeof proofBy>>) => ({
+      publicKey: { x: key.Ax.toString(), y: key.Ay.toString() },
+      proof: proof ?? (await proofBy(key)),
+    })
+    const mine = await createDeviceKey()
+    const stranger = await createDeviceKey()
+    expect(await post({ publicKey: { x: mine.Ax.toString(), y: mine.Ay.toString() } })).to.deep.equal([
       400,
-      { name: 'ValidationError', message: 'publicKey: not a point of Baby Jubjub (see `assay device create`)' },
+      { name: 'ValidationError', message: 'proof: Invalid input: expected object, received undefined' },
+    ])
+    expect(await post({ ...(await body(mine)), publicKey: { x: '1', y: '2' } })).to.deep.equal([
+      400,
+      {
+        name: 'ValidationError',
+        message: 'publicKey: (1, 2) is not a device key: it is not a point of Baby Jubjub (see `assay device create`)',
+      },
+    ])
+    // (0, -1): on the curve, of order 2 — anybody could "sign" for it.
+    const [, smallOrder] = await post({ ...(await body(mine)), publicKey: { x: '0', y: (SNARK_FIELD - 1n).toString() } })
+    expect(smallOrder!.message).to.match(/^publicKey: \(0, \d+\) is not a device key: it has small order/)
+    expect(await post(await body(mine, await proofBy(stranger)))).to.deep.equal([
+      400,
+      {
+        name: 'ValidationError',
+        message: "proof: not this device key's signature of the node's registration message (GET /devices/registration)",
+      },
+    ])
+    expect(await post(await body(mine, await proofBy(mine, onChain.nonce + 1n)))).to.deep.equal([
+      400,
+      {
+        name: 'ValidationError',
+        message: `proof.nonce: signed for registration nonce ${onChain.nonce + 1n}, but this node's account is at ${onChain.nonce} (sign GET /devices/registration again)`,
+      },
     ])
     expect((await post({ publicKey: { x: '0x1', y: '2' } }))[0]).to.equal(400)
     expect((await post('{"publicKey":')).map((x) => (typeof x === 'number' ? x : undefined))[0]).to.equal(400)
@@ -227,11 +277,13 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     const provider = new JsonRpcProvider(node.rpcUrl, undefined, { staticNetwork: true })
     try {
       const other = new NonceManager(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/5").connect(provider))
-      await createChainClient(other, node.deployment).registerDevice(theirs.Ax, theirs.Ay, '')
+      await createChainClient(other, node.deployment).registerDevice(theirs.Ax, theirs.Ay, '', (m) =>
+        signEddsaPoseidon(theirs.privateKey, m),
+      )
     } finally {
       provider.destroy()
     }
-    const [status, error] = await post({ publicKey: { x: theirs.Ax.toString(), y: theirs.Ay.toString() } })
+    const [status, error] = await post(await body(theirs))
     expect([status, error!.name]).to.deep.equal([409, 'DeviceOwnedError'])
     expect((await fetch(new URL('/devices/12345', node.url))).status).to.equal(404)
     expect((await fetch(new URL('/devices/abc', node.url))).status).to.equal(400)

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
-import { createDeviceKey, listCircuits } from '../../circuits/index.js'
+import { createDeviceKey, listCircuits, signEddsaPoseidon } from '../../circuits/index.js'
 import { DEV_MNEMONIC } from '../../core/index.js'
 import { contractsCodeHash, createChainClient, VERIFIER_SLOTS } from '../../contracts/index.js'
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
@@ -52,7 +52,7 @@ describe('deploying on a real anvil process', function () {
     const seller = createChainClient(account(1), deployment)
     const buyer = createChainClient(account(2), deployment)
     const device = await createDeviceKey()
-    const { deviceId } = await seller.registerDevice(device.Ax, device.Ay, 'ipfs://meta')
+    const { deviceId } = await seller.registerDevice(device.Ax, device.Ay, 'ipfs://meta', (m) => signEddsaPoseidon(device.privateKey, m))
     expect(deviceId).to.equal(device.deviceId)
     const { datasetId } = await seller.publishDataset({
       manifestCid: 'bafymanifest',

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { type Contract, ZeroAddress } from 'ethers'
-import { createDeviceKey, type DeviceKey } from '../../circuits/index.js'
+import { createDeviceKey, signEddsaPoseidon, type DeviceKey } from '../../circuits/index.js'
 import { verifierSlotOf } from '../../contracts/index.js'
 import { deployAssay, hardhat, increaseTime, loadFixture, type AssayFixture } from '../helpers/chain.js'
 
@@ -21,7 +21,7 @@ describe('DataMarket', function () {
   async function fixture() {
     const f = await deployAssay()
     const [seller, buyer, deviceOwner, stranger] = [f.signers[2]!, f.signers[3]!, f.signers[4]!, f.signers[5]!]
-    await (await (f.devices.connect(seller) as Contract).getFunction('register')(device.Ax, device.Ay, '')).wait()
+    await f.client(seller).registerDevice(device.Ax, device.Ay, '', (m) => signEddsaPoseidon(device.privateKey, m))
     await (
       await (f.datasets.connect(seller) as Contract).getFunction('publish')(
         'bafymanifest',

@@ -9,6 +9,7 @@ import {
   proveBatchInclusion,
   sensorStatsParams,
   signBatch,
+  signEddsaPoseidon,
   type DeviceKey,
 } from '../../circuits/index.js'
 import { loadCircuit, releaseProverThreads } from '../../circuits/node.js'
@@ -60,8 +61,8 @@ describe('DatasetRegistry', function () {
   async function fixture() {
     const f = await deployAssay()
     const [seller, other, assessor] = [f.signers[2]!, f.signers[3]!, f.signers[4]!]
-    await (await (f.devices.connect(seller) as Contract).getFunction('register')(alice.Ax, alice.Ay, '')).wait()
-    await (await (f.devices.connect(other) as Contract).getFunction('register')(bob.Ax, bob.Ay, '')).wait()
+    await f.client(seller).registerDevice(alice.Ax, alice.Ay, '', (m) => signEddsaPoseidon(alice.privateKey, m))
+    await f.client(other).registerDevice(bob.Ax, bob.Ay, '', (m) => signEddsaPoseidon(bob.privateKey, m))
     await (await f.datasets.getFunction('grantRole')(await f.datasets.getFunction('ASSESSOR_ROLE')(), assessor.address)).wait()
     return { ...f, seller, other, assessor }
   }

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { type Contract, ZeroAddress } from 'ethers'
-import { createDeviceKey, type DeviceKey } from '../../circuits/index.js'
+import { createDeviceKey, signEddsaPoseidon, type DeviceKey } from '../../circuits/index.js'
 import { verifierSlotOf } from '../../contracts/index.js'
 import { deployAssay, hardhat, increaseTime, loadFixture, type AssayFixture } from '../helpers/chain.js'
 
@@ -21,7 +21,7 @@ describe('DataMarket streams (subscriptions over windows)', function () {
   async function fixture() {
     const f = await deployAssay()
     const [owner, subscriber, other, deviceOwner] = [f.signers[2]!, f.signers[3]!, f.signers[4]!, f.signers[5]!]
-    await (await (f.devices.connect(owner) as Contract).getFunction('register')(device.Ax, device.Ay, '')).wait()
+    await f.client(owner).registerDevice(device.Ax, device.Ay, '', (m) => signEddsaPoseidon(device.privateKey, m))
     for (let i = 1; i <= 5; i++)
       await (
         await (f.datasets.connect(owner) as Contract).getFunction('publish')(

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { UnrecoverableError, Worker } from 'bullmq'
 import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
-import { createDeviceKey } from '../../circuits/index.js'
+import { createDeviceKey, signEddsaPoseidon } from '../../circuits/index.js'
 import { DEV_MNEMONIC, parseImportMapping } from '../../core/index.js'
 import { createChainClient, type ChainClient } from '../../contracts/index.js'
 import { ensureDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
@@ -137,7 +137,7 @@ describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandbo
       'PublicationNotFailedError',
       'publication never-submitted is unknown; only a failed publication can be retried',
     ])
-    await chain.registerDevice(sensor.Ax, sensor.Ay, '')
+    await chain.registerDevice(sensor.Ax, sensor.Ay, '', (m) => signEddsaPoseidon(sensor.privateKey, m))
     expect(await retryPublication(queues, publication)).to.equal(pubId)
     const status = await until(pubId, (s) => s.result !== undefined)
     expect(status.failedReason).to.equal(undefined)
@@ -152,7 +152,7 @@ describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandbo
 
   it('retries a publication whose prove stage failed, keeping the batch proofs that did complete', async () => {
     const sensor = { ...(await createDeviceKey()), label: 'cellar' }
-    await chain.registerDevice(sensor.Ax, sensor.Ay, '')
+    await chain.registerDevice(sensor.Ax, sensor.Ay, '', (m) => signEddsaPoseidon(sensor.privateKey, m))
     const file = await writeSignedBatchFile(join(dir, 'cellar.ndjson'), { devices: [sensor], metrics: ['humidity'], readings: 40, seed: 6 })
     const publication = await Publication.create(join(dir, 'work', 'pub-flow-prove-fails'), file, {
       title: 'Cellar humidity',

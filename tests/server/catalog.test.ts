@@ -5,7 +5,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
-import { createDeviceKey } from '../../circuits/index.js'
+import { createDeviceKey, signEddsaPoseidon } from '../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../circuits/node.js'
 import { DEV_MNEMONIC, parseImportMapping } from '../../core/index.js'
 import { createChainClient, statsDigestOf } from '../../contracts/index.js'
@@ -58,7 +58,7 @@ describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)
       { ...(await createDeviceKey()), label: 'roof' },
       { ...(await createDeviceKey()), label: 'yard' },
     ]
-    for (const d of devices) await publisher.chain.registerDevice(d.Ax, d.Ay, '')
+    for (const d of devices) await publisher.chain.registerDevice(d.Ax, d.Ay, '', (m) => signEddsaPoseidon(d.privateKey, m))
     await writeSignedBatchFile(join(dir, 'roof.ndjson'), { devices, metrics: ['co2'], readings: 30, seed: 2 })
     roof = await publishDataset(components, {
       file: join(dir, 'roof.ndjson'),

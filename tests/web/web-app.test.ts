@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startNode, type AssayNode } from '../../cli/index.js'
 import { loadConfig } from '../../core/index.js'
 import { createAssayClient } from '../../sdk/index.js'
-import { createDeviceKey } from '../../circuits/index.js'
+import { createDeviceKey, signEddsaPoseidon } from '../../circuits/index.js'
 import { createStreamFeed } from '../../pipelines/index.js'
 import { launchChromium, pageErrors, screenshot } from '../helpers/browser.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
@@ -224,7 +224,7 @@ describe('web app in Chromium (sell → find → verify → buy → download →
 
   it('shows a live stream with its windows, and subscribes the connected wallet', async () => {
     const key = await createDeviceKey()
-    await node.chain.registerDevice(key.Ax, key.Ay, 'web-stream-sensor')
+    await node.chain.registerDevice(key.Ax, key.Ay, 'web-stream-sensor', (m) => signEddsaPoseidon(key.privateKey, m))
     const start = Math.floor(Date.now() / 1000) - 16
     const res = await fetch(new URL('/streams', node.url), {
       method: 'POST',
@@ -298,7 +298,7 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     expect(await page.locator('[data-stage=anchor]').textContent()).to.match(/failed$/)
     expect(await page.locator('[data-stage=list]').textContent()).to.match(/not run$/)
     await screenshot(page, '14-sell-failed')
-    await node.chain.registerDevice(sensor.Ax, sensor.Ay, '')
+    await node.chain.registerDevice(sensor.Ax, sensor.Ay, '', (m) => signEddsaPoseidon(sensor.privateKey, m))
     await retry.click()
     await page.getByTestId('listing-link').waitFor({ timeout: 120_000 })
     expect(await page.locator('.stage.completed').count()).to.equal(7)
