@@ -21,7 +21,6 @@ export {
   deviceIdOf,
   deviceKeyFromPrivate,
   expectedPublicSignals,
-  isDevicePublicKey,
   prepareBatch,
   narrowestValueBits,
   selectSensorStatsCircuit,

@@ -225,13 +225,6 @@ export async function signBatch(device: DeviceKey, commitment: bigint, seriesId:
   return { R8x: eddsa.F.toObject(signature.R8[0]), R8y: eddsa.F.toObject(signature.R8[1]), S: signature.S }
 }
 
-/** Whether (Ax, Ay) is a point of Baby Jubjub: a key a device could sign with. */
-export async function isDevicePublicKey(Ax: bigint, Ay: bigint): Promise<boolean> {
-  if (Ax <= 0n || Ay <= 0n || Ax >= SNARK_FIELD || Ay >= SNARK_FIELD) return false
-  const eddsa = await getEddsa()
-  return eddsa.babyJub.inCurve([eddsa.F.e(Ax), eddsa.F.e(Ay)])
-}
-
 /**
  * Whether `signature` is the device's signature of a batch (the check SensorStats makes, done
  * before proving so a forged batch is refused with a reason instead of failing in the witness).

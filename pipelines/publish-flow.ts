@@ -52,6 +52,7 @@ const PERMANENT = new Set([
   'ArtifactError',
   'SignedBatchError',
   'DeviceNotRegisteredError',
+  'InvalidDeviceKeyError',
 ])
 
 export interface PublishQueues {

@@ -99,6 +99,12 @@ export function openApiDocument(): unknown {
           },
         },
       },
+      '/devices/registration': {
+        get: {
+          summary: 'What a device key signs to prove possession when registering to the node’s account: owner, chain id, registry, nonce',
+          responses: { 200: ok('The registration to sign') },
+        },
+      },
       '/devices': {
         post: {
           summary: 'Register a device key to the node’s account',
