@@ -15,6 +15,22 @@ import { readOccupancyColumn } from '../helpers/datasets.js'
 // Real readings: UCI Occupancy Detection (Candanedo & Feldheim 2016, CC BY 4.0), temperature in °C.
 const temperature = readOccupancyColumn('Temperature')
 
+/** One reading's batch outputs (value 1 at time 50, band [0, 9]), changed where a test says. */
+const oneReading = (over: Partial<ProvenBatch> = {}): ProvenBatch => ({
+  count: 1n,
+  lo: 0n,
+  hi: 9n,
+  sum: 1n,
+  sumSq: 1n,
+  min: 1n,
+  max: 1n,
+  inRange: 1n,
+  firstTime: 50n,
+  lastTime: 50n,
+  maxGap: 0n,
+  ...over,
+})
+
 describe('dataset statistics from batch outputs', () => {
   const encoding = inferEncoding(temperature.map((r) => r.text))
   const B = 16
@@ -67,19 +83,7 @@ describe('dataset statistics from batch outputs', () => {
   })
 
   it('rejects batches out of time order with BatchOrderError', () => {
-    const a: ProvenBatch = {
-      count: 1n,
-      lo: 0n,
-      hi: 9n,
-      sum: 1n,
-      sumSq: 1n,
-      min: 1n,
-      max: 1n,
-      inRange: 1n,
-      firstTime: 50n,
-      lastTime: 50n,
-      maxGap: 0n,
-    }
+    const a = oneReading()
     expect(() => combineBatchStats([a, { ...a, firstTime: 50n, lastTime: 60n }]))
       .to.throw(Error, 'batch 1')
       .with.property('name', 'BatchOrderError')
@@ -89,19 +93,7 @@ describe('dataset statistics from batch outputs', () => {
   })
 
   it('refuses batches proven against different in-range bands with BatchRangeMismatchError', () => {
-    const a: ProvenBatch = {
-      count: 1n,
-      lo: 10n,
-      hi: 20n,
-      sum: 15n,
-      sumSq: 225n,
-      min: 15n,
-      max: 15n,
-      inRange: 1n,
-      firstTime: 0n,
-      lastTime: 0n,
-      maxGap: 0n,
-    }
+    const a = oneReading({ lo: 10n, hi: 20n, sum: 15n, sumSq: 225n, min: 15n, max: 15n, firstTime: 0n, lastTime: 0n })
     const wider = { ...a, lo: 0n, hi: 30n, firstTime: 60n, lastTime: 60n }
     expect(() => combineBatchStats([a, { ...a, firstTime: 30n, lastTime: 30n }, wider], { series: 2 }))
       .to.throw(Error)
@@ -118,19 +110,7 @@ describe('dataset statistics from batch outputs', () => {
   })
 
   it('names the series of a batch out of time order when the caller gives it', () => {
-    const a: ProvenBatch = {
-      count: 1n,
-      lo: 0n,
-      hi: 9n,
-      sum: 1n,
-      sumSq: 1n,
-      min: 1n,
-      max: 1n,
-      inRange: 1n,
-      firstTime: 50n,
-      lastTime: 50n,
-      maxGap: 0n,
-    }
+    const a = oneReading()
     expect(() => combineBatchStats([a, a], { series: 3 }))
       .to.throw(Error)
       .that.includes({ name: 'BatchOrderError', message: "series 3 batch 1: starts at 50, not after the previous batch's last time 50" })
