@@ -88,9 +88,12 @@ describe('streams survive a node killed mid-window (assay node as a process)', f
       window = view.windows.find((w) => w.index === 0)
     }
     expect([window?.state, window?.readings, window?.batches]).to.deep.equal(['published', acked, batches])
-    const page = (await (await fetch(new URL(`/datasets/${window!.datasetId}`, second.url))).json()) as {
-      manifest: { stats: Array<{ count: number }>; stream: unknown }
-    }
+    // The window is listed on-chain; the catalog indexes it from the chain within a second or two.
+    const datasetUrl = new URL(`/datasets/${window!.datasetId}`, second.url)
+    let found = await fetch(datasetUrl)
+    for (let i = 0; i < 150 && found.status === 404; i++, await sleep(200)) found = await fetch(datasetUrl)
+    const page = (await found.json()) as { manifest: { stats: Array<{ count: number }>; stream: unknown } }
+    expect(found.status, JSON.stringify(page)).to.equal(200)
     expect(page.manifest.stats.reduce((n, s) => n + s.count, 0)).to.equal(acked)
     expect(page.manifest.stream).to.deep.equal({ streamId: stream.streamId, windowIndex: 0 })
   })
