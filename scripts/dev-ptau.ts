@@ -7,8 +7,8 @@
 // Equivalence with snarkjs's own preparation is tested (tests/scripts/dev-ptau.test.ts).
 // NOT FOR PRODUCTION: anyone can forge proofs under a setup whose tau is public.
 import { createHash } from 'node:crypto'
-import { closeSync, openSync, writeSync } from 'node:fs'
 import * as snarkjs from 'snarkjs'
+import { openBinFile } from './bin-file.js'
 
 /** The parts of ffjavascript's curve object this file uses. */
 export interface WasmGroup {
@@ -61,26 +61,10 @@ export async function writeDevPtau(path: string, power: number, options: DevPtau
   const n = 2 ** power
   const { G1, G2 } = curve
 
-  const file = openSync(path, 'w')
+  // 11 sections, as snarkjs's preparePhase2 writes them.
+  const file = openBinFile(path, 'ptau', 11)
+  const section = (id: number, parts: Uint8Array[]): void => file.section(id, parts)
   try {
-    const write = (bytes: Uint8Array): void => {
-      let done = 0
-      while (done < bytes.length) done += writeSync(file, bytes, done)
-    }
-    const section = (id: number, parts: Uint8Array[]): void => {
-      const head = new DataView(new ArrayBuffer(12))
-      head.setUint32(0, id, true)
-      head.setBigUint64(4, BigInt(parts.reduce((s, p) => s + p.length, 0)), true)
-      write(new Uint8Array(head.buffer))
-      for (const p of parts) write(p)
-    }
-    // File header: magic, version 1, 11 sections (as snarkjs's preparePhase2 writes them).
-    const fileHead = new DataView(new ArrayBuffer(12))
-    new Uint8Array(fileHead.buffer).set(new TextEncoder().encode('ptau'))
-    fileHead.setUint32(4, 1, true)
-    fileHead.setUint32(8, 11, true)
-    write(new Uint8Array(fileHead.buffer))
-
     const header = new Uint8Array(4 + 32 + 8)
     const hv = new DataView(header.buffer)
     hv.setUint32(0, 32, true)
@@ -115,7 +99,7 @@ export async function writeDevPtau(path: string, power: number, options: DevPtau
     section(15, await multiplyAll(G1, 'g1m', levels(power, beta)))
     log(`dev ptau 2^${power}: written in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   } finally {
-    closeSync(file)
+    file.close()
   }
 }
 
@@ -216,7 +200,7 @@ export async function multiplyGenerator(curve: Bn128, G: WasmGroup, prefix: stri
   return out
 }
 
-function affineLEM(G: WasmGroup, p: Uint8Array): Uint8Array {
+export function affineLEM(G: WasmGroup, p: Uint8Array): Uint8Array {
   const out = new Uint8Array(G.F.n8 * 2)
   G.toRprLEM(out, 0, p)
   return out
@@ -234,7 +218,7 @@ export function leBytes(v: bigint): Uint8Array {
   return out
 }
 
-function modPow(b: bigint, e: bigint, m: bigint): bigint {
+export function modPow(b: bigint, e: bigint, m: bigint): bigint {
   let result = 1n
   let base = b % m
   for (let x = e; x > 0n; x >>= 1n) {

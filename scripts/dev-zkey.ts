@@ -9,9 +9,20 @@
 // contribution would, without the contribution record.
 // NOT FOR PRODUCTION: anyone can forge proofs under a setup whose secrets are public.
 import { createHash } from 'node:crypto'
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import * as snarkjs from 'snarkjs'
-import { type Bn128, DEV_PTAU_SEED, devSecret, lagrangeAtTau, leBytes, multiplyGenerator } from './dev-ptau.js'
+import { openBinFile, readBinSections } from './bin-file.js'
+import {
+  affineLEM,
+  type Bn128,
+  DEV_PTAU_SEED,
+  devSecret,
+  lagrangeAtTau,
+  leBytes,
+  modPow,
+  multiplyGenerator,
+  type WasmGroup,
+} from './dev-ptau.js'
 
 export interface DevZkeyOptions {
   seed?: string
@@ -38,43 +49,33 @@ interface R1cs {
 }
 type Term = [signal: number, coefficient: bigint]
 
-/** Reads the header and constraints of a circom r1cs file (iden3 binary container, section 1 and 2). */
+/** Reads the header and constraints of a circom r1cs file (sections 1 and 2 of its container). */
 export function readR1cs(bytes: Uint8Array): R1cs {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (buf.subarray(0, 4).toString() !== 'r1cs') throw new Error('not an r1cs file')
-  const sections = new Map<number, { at: number; size: number }>()
-  let at = 12
-  for (let i = 0; i < buf.readUInt32LE(8); i++) {
-    const id = buf.readUInt32LE(at)
-    const size = Number(buf.readBigUInt64LE(at + 4))
-    sections.set(id, { at: at + 12, size })
-    at += 12 + size
-  }
+  const sections = readBinSections(bytes, 'r1cs')
   const head = sections.get(1)
   const body = sections.get(2)
   if (head === undefined || body === undefined) throw new Error('r1cs file without header or constraints')
-  const n8 = buf.readUInt32LE(head.at)
-  const int = (from: number): bigint => {
+  const n8 = head.readUInt32LE(0)
+  const int = (buf: Buffer, from: number): bigint => {
     let v = 0n
     for (let i = n8 - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[from + i] as number)
     return v
   }
-  let p = head.at + 4
-  const prime = int(p)
-  p += n8
-  const nVars = buf.readUInt32LE(p)
-  const nOutputs = buf.readUInt32LE(p + 4)
-  const nPubInputs = buf.readUInt32LE(p + 8)
-  const nConstraints = buf.readUInt32LE(p + 24) // after nPrvIn (u32) and nLabels (u64)
+  const prime = int(head, 4)
+  const p = 4 + n8
+  const nVars = head.readUInt32LE(p)
+  const nOutputs = head.readUInt32LE(p + 4)
+  const nPubInputs = head.readUInt32LE(p + 8)
+  const nConstraints = head.readUInt32LE(p + 24) // after nPrvIn (u32) and nLabels (u64)
   const constraints: R1cs['constraints'] = []
-  p = body.at
+  let at = 0
   const lc = (): Term[] => {
-    const n = buf.readUInt32LE(p)
-    p += 4
+    const n = body.readUInt32LE(at)
+    at += 4
     const terms: Term[] = []
     for (let i = 0; i < n; i++) {
-      terms.push([buf.readUInt32LE(p), int(p + 4)])
-      p += 4 + n8
+      terms.push([body.readUInt32LE(at), int(body, at + 4)])
+      at += 4 + n8
     }
     return terms
   }
@@ -95,7 +96,7 @@ export async function writeDevZkey(r1csPath: string, zkeyPath: string, options: 
   const alpha = devSecret(seed, 'alpha', r)
   const beta = devSecret(seed, 'beta', r)
   const delta = options.delta ?? devSecret(seed, 'delta', r)
-  const deltaInv = modInverse(delta, r)
+  const deltaInv = modPow(delta, r - 2n, r) // Fermat: r is prime
 
   const nPublic = r1cs.nOutputs + r1cs.nPubInputs
   // As newZKey: the domain holds the constraints plus one per public signal (and the constant one).
@@ -145,8 +146,9 @@ export async function writeDevZkey(r1csPath: string, zkeyPath: string, options: 
   const aPoints = await multiplyGenerator(curve, G1, 'g1m', u)
   const b1Points = await multiplyGenerator(curve, G1, 'g1m', v)
   const b2Points = await multiplyGenerator(curve, G2, 'g2m', v)
-  const [alpha1, beta1, delta1] = [single(curve, G1, alpha), single(curve, G1, beta), single(curve, G1, delta)]
-  const [beta2, gamma2, delta2] = [single(curve, G2, beta), single(curve, G2, 1n), single(curve, G2, delta)]
+  const times = (G: WasmGroup, k: bigint): Uint8Array => affineLEM(G, G.toAffine(G.timesScalar(G.g, k)))
+  const [alpha1, beta1, delta1] = [times(G1, alpha), times(G1, beta), times(G1, delta)]
+  const [beta2, gamma2, delta2] = [times(G2, beta), times(G2, 1n), times(G2, delta)]
   log(`dev zkey: points in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 
   const n8 = 32
@@ -190,51 +192,18 @@ export async function writeDevZkey(r1csPath: string, zkeyPath: string, options: 
   for (const [, parts] of sections) for (const p of parts) csHash.update(p)
   sections.push([10, [csHash.digest(), u32(0)]])
 
-  const file = openSync(zkeyPath, 'w')
+  const file = openBinFile(zkeyPath, 'zkey', sections.length)
   try {
-    const write = (bytes: Uint8Array): void => {
-      let done = 0
-      while (done < bytes.length) done += writeSync(file, bytes, done)
-    }
-    const top = new Uint8Array(12)
-    top.set(new TextEncoder().encode('zkey'))
-    new DataView(top.buffer).setUint32(4, 1, true)
-    new DataView(top.buffer).setUint32(8, sections.length, true)
-    write(top)
-    for (const [id, parts] of sections) {
-      const head = new DataView(new ArrayBuffer(12))
-      head.setUint32(0, id, true)
-      head.setBigUint64(4, BigInt(parts.reduce((sum, p) => sum + p.length, 0)), true)
-      write(new Uint8Array(head.buffer))
-      for (const p of parts) write(p)
-    }
+    for (const [id, parts] of sections) file.section(id, parts)
   } finally {
-    closeSync(file)
+    file.close()
   }
   log(`dev zkey: written in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   return { nVars: r1cs.nVars, nPublic, nConstraints: r1cs.nConstraints, domainSize }
-}
-
-function single(curve: Bn128, G: Bn128['G1'], k: bigint): Uint8Array {
-  const out = new Uint8Array(G.F.n8 * 2)
-  G.toRprLEM(out, 0, G.toAffine(G.timesScalar(G.g, k)))
-  return out
 }
 
 function u32(n: number): Uint8Array {
   const out = new Uint8Array(4)
   new DataView(out.buffer).setUint32(0, n, true)
   return out
-}
-
-function modInverse(a: bigint, m: bigint): bigint {
-  let [oldR, rr] = [((a % m) + m) % m, m]
-  let [oldS, s] = [1n, 0n]
-  while (rr !== 0n) {
-    const q = oldR / rr
-    ;[oldR, rr] = [rr, oldR - q * rr]
-    ;[oldS, s] = [s, oldS - q * s]
-  }
-  if (oldR !== 1n) throw new Error('not invertible')
-  return ((oldS % m) + m) % m
 }

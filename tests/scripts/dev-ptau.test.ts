@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import * as snarkjs from 'snarkjs'
 import { writeDevPtau } from '../../scripts/dev-ptau.js'
-import { binSections } from '../helpers/bin-sections.js'
+import { readBinSections } from '../../scripts/bin-file.js'
 
 describe('writeDevPtau', function () {
   this.timeout(120_000)
@@ -21,8 +21,8 @@ describe('writeDevPtau', function () {
     const theirs = join(dir, 'theirs.ptau')
     await writeDevPtau(ours, 5)
     await snarkjs.powersOfTau.preparePhase2(ours, theirs)
-    const a = binSections(await readFile(ours), 'ptau')
-    const b = binSections(await readFile(theirs), 'ptau')
+    const a = readBinSections(await readFile(ours), 'ptau')
+    const b = readBinSections(await readFile(theirs), 'ptau')
     expect([...a.keys()]).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15])
     for (const id of [1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15]) {
       expect(a.get(id)?.equals(b.get(id) as Buffer), `section ${id}`).to.equal(true)

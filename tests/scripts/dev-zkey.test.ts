@@ -5,7 +5,7 @@ import { expect } from 'chai'
 import * as snarkjs from 'snarkjs'
 import { writeDevPtau } from '../../scripts/dev-ptau.js'
 import { readR1cs, writeDevZkey } from '../../scripts/dev-zkey.js'
-import { binSections } from '../helpers/bin-sections.js'
+import { readBinSections } from '../../scripts/bin-file.js'
 
 // A small circuit with a public input, a public output, a private input and linear combinations in
 // A, B and C, so every section of the key (IC, A, B1, B2, C, H, coefficients) has content.
@@ -69,8 +69,8 @@ describe('writeDevZkey', function () {
     // newZKey reads the circuit's Lagrange level and the next one (for H) from the ptau.
     await writeDevPtau(join(dir, 'dev.ptau'), Math.log2(info.domainSize) + 1)
     await snarkjs.zKey.newZKey(r1cs, join(dir, 'dev.ptau'), join(dir, 'theirs.zkey'))
-    const a = binSections(await readFile(join(dir, 'ours.zkey')), 'zkey')
-    const b = binSections(await readFile(join(dir, 'theirs.zkey')), 'zkey')
+    const a = readBinSections(await readFile(join(dir, 'ours.zkey')), 'zkey')
+    const b = readBinSections(await readFile(join(dir, 'theirs.zkey')), 'zkey')
     expect([...a.keys()].sort()).to.deep.equal([...b.keys()].sort())
     for (const id of [1, 2, 3, 4, 5, 6, 7, 8, 9]) expect(a.get(id)?.equals(b.get(id) as Buffer), `section ${id}`).to.equal(true)
     // Section 10 differs by design: no contributions were made, and the circuit hash is our own.
@@ -89,8 +89,8 @@ describe('writeDevZkey', function () {
   })
 
   it('applies delta only where it enters the key: the header, C and H', async () => {
-    const a = binSections(await readFile(join(dir, 'ours.zkey')), 'zkey')
-    const b = binSections(await readFile(join(dir, 'dev.zkey')), 'zkey')
+    const a = readBinSections(await readFile(join(dir, 'ours.zkey')), 'zkey')
+    const b = readBinSections(await readFile(join(dir, 'dev.zkey')), 'zkey')
     for (const id of [3, 4, 5, 6, 7]) expect(a.get(id)?.equals(b.get(id) as Buffer), `section ${id}`).to.equal(true)
     for (const id of [2, 8, 9]) expect(a.get(id)?.equals(b.get(id) as Buffer), `section ${id}`).to.equal(false)
   })
