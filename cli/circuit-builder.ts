@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { listCircuits, type CircuitManifestEntry } from '../circuits/index.js'
 import { AssayError } from '../core/index.js'
+import { isProcessAlive } from '../core/node.js'
 import type { CircuitsHealth, CircuitState } from '../server/index.js'
 
 /** Proving artifacts a node builds itself when they are missing (`assay node` on a fresh checkout). */
@@ -39,8 +40,11 @@ export interface CircuitBuilderOptions {
   pollMs?: number
 }
 
-interface BuildStatusFile {
+/** What `build-circuits --status FILE` writes after every change, and the builder reads. */
+export interface CircuitBuildStatus {
+  /** The build script's own process. */
   pid: number
+  startedAt: string
   finishedAt?: string
   circuits: Record<string, CircuitState>
 }
@@ -70,7 +74,7 @@ export function startCircuitBuilder(options: CircuitBuilderOptions): CircuitBuil
 
   if (missing.length > 0) {
     const running = readStatus(statusFile)
-    if (running !== undefined && running.finishedAt === undefined && isAlive(running.pid)) {
+    if (running !== undefined && running.finishedAt === undefined && isProcessAlive(running.pid)) {
       followed = running.pid
       log(`circuits: following the build already running (pid ${running.pid}) for ${missing.join(', ')}`)
     } else {
@@ -102,7 +106,8 @@ export function startCircuitBuilder(options: CircuitBuilderOptions): CircuitBuil
         // A build that ended without finishing this circuit will not finish it.
         if (stopped) return [id, { state: 'failed', error: 'the node stopped its build' }]
         if (exited !== undefined) return [id, { state: 'failed', error: exited }]
-        if (followed !== undefined && !isAlive(followed)) return [id, { state: 'failed', error: `the build (pid ${followed}) stopped` }]
+        if (followed !== undefined && !isProcessAlive(followed))
+          return [id, { state: 'failed', error: `the build (pid ${followed}) stopped` }]
         return [id, s ?? { state: 'pending' }]
       }),
     )
@@ -161,19 +166,10 @@ function isBuilt(buildDir: string, circuitId: string, entry: CircuitManifestEntr
   }
 }
 
-function readStatus(path: string): BuildStatusFile | undefined {
+function readStatus(path: string): CircuitBuildStatus | undefined {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as BuildStatusFile
+    return JSON.parse(readFileSync(path, 'utf8')) as CircuitBuildStatus
   } catch {
     return undefined // not there yet, or being replaced (writes are atomic renames)
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
   }
 }

@@ -19,6 +19,8 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as snarkjs from 'snarkjs'
 import { releaseProverThreads } from '../circuits/node.js'
+import type { CircuitBuildStatus } from '../cli/circuit-builder.js'
+import { readBinSections } from './bin-file.js'
 import { DEV_PTAU_SEED, writeDevPtau } from './dev-ptau.js'
 import { writeDevZkey } from './dev-zkey.js'
 
@@ -163,18 +165,14 @@ function ceremonyPtauPath(): string | undefined {
 
 /** The power a ptau file holds (its header section: field size, prime, power). */
 function ptauPower(path: string): number {
-  const buf = readFileSync(path)
-  if (buf.subarray(0, 4).toString() !== 'ptau') throw new Error(`ASSAY_PTAU: ${path} is not a powers-of-tau file`)
-  let at = 12
-  for (let i = 0; i < buf.readUInt32LE(8); i++) {
-    const size = Number(buf.readBigUInt64LE(at + 4))
-    if (buf.readUInt32LE(at) === 1) {
-      const n8 = buf.readUInt32LE(at + 12)
-      return buf.readUInt32LE(at + 16 + n8)
-    }
-    at += 12 + size
+  let head: Buffer | undefined
+  try {
+    head = readBinSections(readFileSync(path), 'ptau').get(1)
+  } catch (err) {
+    throw new Error(`ASSAY_PTAU: ${path}: ${(err as Error).message}`, { cause: err })
   }
-  throw new Error(`ASSAY_PTAU: ${path} has no header section`)
+  if (head === undefined) throw new Error(`ASSAY_PTAU: ${path} has no header section`)
+  return head.readUInt32LE(4 + head.readUInt32LE(0))
 }
 
 /** A cached development powers of tau (only for `--ptau`: the development build needs none). */
@@ -238,14 +236,6 @@ async function setup(
   return { zkey, vkey, verifierSol }
 }
 
-/** Each circuit's build state, for `assay node` and `/health` while circuits build in the background. */
-export interface CircuitBuildStatus {
-  pid: number
-  startedAt: string
-  finishedAt?: string
-  circuits: Record<string, { state: 'pending' | 'building' | 'ready' | 'failed'; startedAt?: string; seconds?: number; error?: string }>
-}
-
 async function main(): Promise<void> {
   const started = Date.now()
   const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as { circuits: CircuitSpec[] }
@@ -284,7 +274,7 @@ async function main(): Promise<void> {
 
   for (const spec of specs) {
     const t0 = Date.now()
-    status.circuits[spec.id] = { state: 'building', startedAt: new Date(t0).toISOString() }
+    status.circuits[spec.id] = { state: 'building' }
     report()
     try {
       manifest.circuits[spec.id] = await buildCircuit(spec, ptauId, previous.circuits[spec.id])

@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { loadConfig } from '../../core/index.js'
-import { findFreePort } from '../../core/node.js'
+import { findFreePort, isProcessAlive } from '../../core/node.js'
 import { createEmbeddedHelia } from '../../storage/node.js'
 import { startNode } from '../../cli/index.js'
 import { caught } from '../helpers/errors.js'
-import { alive } from '../helpers/process.js'
 
 interface Started {
   child: ChildProcess
@@ -99,8 +98,8 @@ describe('assay node (launcher)', function () {
     const [code] = (await once(node.child, 'exit')) as [number | null]
     expect(code).to.equal(0)
     expect(node.output()).to.contain('stopped cleanly')
-    expect(alive(node.anvilPid), 'anvil left behind').to.equal(false)
-    expect(alive(node.redisPid), 'redis-server left behind').to.equal(false)
+    expect(isProcessAlive(node.anvilPid), 'anvil left behind').to.equal(false)
+    expect(isProcessAlive(node.redisPid), 'redis-server left behind').to.equal(false)
   })
 
   it('keeps the chain state across a SIGTERM restart', async () => {
@@ -114,7 +113,7 @@ describe('assay node (launcher)', function () {
     expect(blockBefore).to.be.greaterThan(0)
     first.child.kill('SIGTERM')
     await once(first.child, 'exit')
-    expect(alive(first.anvilPid)).to.equal(false)
+    expect(isProcessAlive(first.anvilPid)).to.equal(false)
 
     const second = await runNode(dataDir)
     try {
@@ -138,8 +137,8 @@ describe('assay node (launcher)', function () {
       const anvilPid = Number(/anvil at \S+ \(pid (\d+)/.exec(lines.join('\n'))?.[1])
       const redisPid = Number(/redis-server at \S+ \(pid (\d+)/.exec(lines.join('\n'))?.[1])
       expect(anvilPid).to.be.greaterThan(0)
-      expect(alive(anvilPid), 'anvil left behind').to.equal(false)
-      expect(alive(redisPid), 'redis-server left behind').to.equal(false)
+      expect(isProcessAlive(anvilPid), 'anvil left behind').to.equal(false)
+      expect(isProcessAlive(redisPid), 'redis-server left behind').to.equal(false)
     } finally {
       await blocker.stop()
     }

@@ -2,9 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { startManagedProcess } from '../../core/node.js'
+import { startManagedProcess, isProcessAlive } from '../../core/node.js'
 import { caught } from '../helpers/errors.js'
-import { alive } from '../helpers/process.js'
 
 describe('startManagedProcess', () => {
   let dir: string
@@ -23,9 +22,9 @@ describe('startManagedProcess', () => {
       ready: async () => ++polls >= 2 && (await readFile(logFile, 'utf8').catch(() => '')).includes('up'),
       logFile,
     })
-    expect(alive(proc.pid)).to.equal(true)
+    expect(isProcessAlive(proc.pid)).to.equal(true)
     await proc.stop()
-    expect(alive(proc.pid)).to.equal(false)
+    expect(isProcessAlive(proc.pid)).to.equal(false)
     expect(await readFile(logFile, 'utf8')).to.contain('up')
     await proc.stop() // a second stop is harmless
   })

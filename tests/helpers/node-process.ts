@@ -1,8 +1,7 @@
 // `assay node` as a separate process (bin/assay.js), for tests that kill it.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { findFreePort } from '../../core/node.js'
-import { alive } from './process.js'
+import { findFreePort, isProcessAlive } from '../../core/node.js'
 
 export interface RunningNode {
   child: ChildProcess
@@ -35,8 +34,8 @@ export async function runNode(dataDir: string, env: Record<string, string> = {})
 
 /** Stops what a SIGKILLed node left behind (anvil, redis) the way a clean exit would, so state persists. */
 export async function stopOrphans(pids: number[]): Promise<void> {
-  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGTERM')
-  for (let i = 0; i < 100 && pids.some(alive); i++) await sleep(100)
+  for (const pid of pids) if (isProcessAlive(pid)) process.kill(pid, 'SIGTERM')
+  for (let i = 0; i < 100 && pids.some(isProcessAlive); i++) await sleep(100)
 }
 
 /** SIGTERM, and SIGKILL if the node has not stopped within 20 s. */

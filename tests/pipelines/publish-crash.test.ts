@@ -9,7 +9,7 @@ import { datasetRegistryAbi, parseDeployment } from '../../contracts/index.js'
 import { startRedis, type PublicationStatus } from '../../pipelines/index.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { runNode, stopNode, stopOrphans, type RunningNode } from '../helpers/node-process.js'
-import { alive } from '../helpers/process.js'
+import { isProcessAlive } from '../../core/node.js'
 
 async function upload(url: string, file: string, title: string): Promise<string> {
   const form = new FormData()
@@ -139,8 +139,8 @@ describe('publishing survives crashes (assay node as a process)', function () {
     expect([code, signal], node.output()).to.deep.equal([0, null])
     expect(Date.now() - started).to.be.below(45_000)
     expect(node.output()).to.match(/stop: closing the stage worker did not finish within \d+ ms; abandoned/)
-    for (let i = 0; i < 50 && provers.some(alive); i++) await sleep(100)
-    expect(provers.filter(alive), 'prover processes left running').to.deep.equal([])
+    for (let i = 0; i < 50 && provers.some(isProcessAlive); i++) await sleep(100)
+    expect(provers.filter(isProcessAlive), 'prover processes left running').to.deep.equal([])
   })
 
   it('Redis restarted in the middle of a flow: the flow completes', async () => {

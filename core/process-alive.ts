@@ -1,5 +1,5 @@
 /** True while a process with this pid exists (signal 0 only checks). */
-export function alive(pid: number): boolean {
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
