@@ -113,27 +113,28 @@ export function startCircuitBuilder(options: CircuitBuilderOptions): CircuitBuil
     )
   }
 
+  const health = (): CircuitsHealth => {
+    const all = states()
+    const building = Object.entries(all).find(([, s]) => s.state === 'building')?.[0]
+    return {
+      ready: Object.values(all).filter((s) => s.state === 'ready').length,
+      total: circuits.length,
+      ...(building !== undefined ? { building } : {}),
+      circuits: all,
+    }
+  }
+
   return {
-    health() {
-      const all = states()
-      const building = Object.entries(all).find(([, s]) => s.state === 'building')?.[0]
-      return {
-        ready: Object.values(all).filter((s) => s.state === 'ready').length,
-        total: circuits.length,
-        ...(building !== undefined ? { building } : {}),
-        circuits: all,
-      }
-    },
+    health,
     async whenReady(circuitId, onWait) {
       let said = ''
       for (;;) {
-        const all = states()
-        const s = all[circuitId]
+        const h = health()
+        const s = h.circuits[circuitId]
         if (s === undefined) throw new CircuitBuildError(circuitId, 'not in circuits/artifacts.json')
         if (s.state === 'ready') return
         if (s.state === 'failed') throw new CircuitBuildError(circuitId, `its build failed: ${s.error ?? 'unknown error'}`)
-        const ready = Object.values(all).filter((x) => x.state === 'ready').length
-        const message = `waiting for circuit ${circuitId} to be built (${s.state}; ${ready} of ${circuits.length} circuits ready)`
+        const message = `waiting for circuit ${circuitId} to be built (${s.state}; ${h.ready} of ${h.total} circuits ready)`
         if (message !== said) await onWait?.((said = message))
         await new Promise((r) => setTimeout(r, pollMs))
       }

@@ -117,7 +117,8 @@ export function startStageWorker(
     async (job: Job<StageJob>, token?: string) => {
       const publication = new Publication(job.data.workspace)
       const stage = job.name as PublishStage
-      const progress = (done: number, total: number): Promise<void> => job.updateProgress({ stage, done, total })
+      const progress = (done: number, total: number, waiting?: string): Promise<void> =>
+        job.updateProgress({ stage, done, total, ...(waiting !== undefined ? { waiting } : {}) })
       try {
         await progress(0, 1)
         const plan = await publication.ingest(components)
@@ -130,9 +131,7 @@ export function startStageWorker(
             const { missing } = await publication.proofs(plan)
             if (missing.length > 0 && components.circuitReady !== undefined) {
               // On a fresh node the circuit may still be building: wait, saying so, rather than fail.
-              await components.circuitReady(plan.circuitId, (waiting) =>
-                job.updateProgress({ stage, done: 0, total: plan.batches.length, waiting }),
-              )
+              await components.circuitReady(plan.circuitId, (waiting) => progress(0, plan.batches.length, waiting))
               await progress(0, plan.batches.length)
             }
             const pubId = publicationId(publication)
