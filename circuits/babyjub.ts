@@ -196,14 +196,18 @@ export interface EddsaSignature {
 }
 
 let eddsaPromise: Promise<Eddsa> | undefined
+/** circomlibjs's EdDSA, built once per process (its tables take tens of ms). */
+export function getEddsa(): Promise<Eddsa> {
+  eddsaPromise ??= buildEddsa()
+  return eddsaPromise
+}
 
 /**
  * Signs a field element with a 32-byte BabyJub private key exactly as circomlibjs's
  * `eddsa.signPoseidon` (it is what signs): the signature `verifyEddsaPoseidon` and the circuits check.
  */
 export async function signEddsaPoseidon(privateKey: Uint8Array, message: bigint): Promise<EddsaSignature> {
-  eddsaPromise ??= buildEddsa()
-  const eddsa = await eddsaPromise
+  const eddsa = await getEddsa()
   const signature = eddsa.signPoseidon(privateKey, eddsa.F.e(message))
   return { R8x: eddsa.F.toObject(signature.R8[0]), R8y: eddsa.F.toObject(signature.R8[1]), S: signature.S }
 }

@@ -1,5 +1,4 @@
-import { buildEddsa } from 'circomlibjs'
-import { verifyEddsaPoseidon } from './babyjub.js'
+import { getEddsa, signEddsaPoseidon, verifyEddsaPoseidon, type EddsaSignature } from './babyjub.js'
 import { AssayError } from '../core/index.js'
 import { getCircuitManifest, listCircuits } from './artifact-manifest.js'
 import { getPoseidon } from './key-commitment.js'
@@ -177,13 +176,6 @@ export interface DeviceKey {
   deviceId: bigint
 }
 
-type Eddsa = Awaited<ReturnType<typeof buildEddsa>>
-let eddsaPromise: Promise<Eddsa> | undefined
-function getEddsa(): Promise<Eddsa> {
-  eddsaPromise ??= buildEddsa()
-  return eddsaPromise
-}
-
 /** A device's id: Poseidon(Ax, Ay), as the circuit states it and DeviceRegistry stores it. */
 export async function deviceIdOf(Ax: bigint, Ay: bigint): Promise<bigint> {
   const poseidon = await getPoseidon()
@@ -206,11 +198,7 @@ export function createDeviceKey(): Promise<DeviceKey> {
 }
 
 /** EdDSA-Poseidon signature of a batch: over Poseidon(commitment, seriesId, batchIndex). */
-export interface BatchSignature {
-  R8x: bigint
-  R8y: bigint
-  S: bigint
-}
+export type BatchSignature = EddsaSignature
 
 /** The message a device signs for a batch. */
 export async function batchMessage(commitment: bigint, seriesId: bigint, batchIndex: bigint): Promise<bigint> {
@@ -220,9 +208,7 @@ export async function batchMessage(commitment: bigint, seriesId: bigint, batchIn
 
 /** Signs a batch commitment for a series and batch index with the device key. */
 export async function signBatch(device: DeviceKey, commitment: bigint, seriesId: bigint, batchIndex: bigint): Promise<BatchSignature> {
-  const eddsa = await getEddsa()
-  const signature = eddsa.signPoseidon(device.privateKey, eddsa.F.e(await batchMessage(commitment, seriesId, batchIndex)))
-  return { R8x: eddsa.F.toObject(signature.R8[0]), R8y: eddsa.F.toObject(signature.R8[1]), S: signature.S }
+  return signEddsaPoseidon(device.privateKey, await batchMessage(commitment, seriesId, batchIndex))
 }
 
 /**
