@@ -68,7 +68,8 @@ export {
   signEddsaPoseidon,
   verifyEddsaPoseidon,
 } from './babyjub.js'
-export type { DeviceKeyFault, EddsaSignature } from './babyjub.js'
+export type { DeviceKeyFault } from './babyjub.js'
+export type { EddsaSignature } from '../core/index.js'
 export { DEVICE_KEY_FORMAT, DeviceKeyFileError, deviceKeyFromFile, deviceKeyToFile } from './device-key-file.js'
 export type { DeviceKeyFile } from './device-key-file.js'
 export { verifyDatasetProofs } from './verify-dataset-proofs.js'

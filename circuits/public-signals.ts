@@ -1,4 +1,4 @@
-import { AssayError } from '../core/index.js'
+import { AssayError, SNARK_FIELD } from '../core/index.js'
 
 /**
  * The six public signals of SensorStats, in circuit order. Statistics are packed into three words
@@ -42,7 +42,7 @@ export class PublicSignalsError extends AssayError {
 }
 
 /** The BN254 scalar field: public signals, commitments and device ids are elements of it. */
-export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
+export { SNARK_FIELD }
 
 function toField(name: string, value: string | undefined): bigint {
   if (value === undefined || !/^\d{1,78}$/.test(value))

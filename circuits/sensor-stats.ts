@@ -1,5 +1,5 @@
-import { getEddsa, signEddsaPoseidon, verifyEddsaPoseidon, type EddsaSignature } from './babyjub.js'
-import { AssayError } from '../core/index.js'
+import { getEddsa, signEddsaPoseidon, verifyEddsaPoseidon } from './babyjub.js'
+import { AssayError, type EddsaSignature } from '../core/index.js'
 import { getCircuitManifest, listCircuits } from './artifact-manifest.js'
 import { getPoseidon } from './key-commitment.js'
 import { packPublicSignals, SNARK_FIELD } from './public-signals.js'

@@ -10,6 +10,7 @@ import {
   type InterfaceAbi,
   type Log,
 } from 'ethers'
+import { SNARK_FIELD, type EddsaSignature } from '../core/index.js'
 import { decodeContractError } from './contract-error.js'
 import { DeploymentError, type Deployment } from './deployment.js'
 import { dataMarketAbi, datasetRegistryAbi, deviceRegistryAbi, testStablecoinAbi } from './generated/abis.js'
@@ -92,12 +93,8 @@ export interface RegistrationTerms {
   nonce: bigint
 }
 
-/** An EdDSA-Poseidon signature (circomlibjs's R8 and S). */
-export interface DeviceSignature {
-  R8x: bigint
-  R8y: bigint
-  S: bigint
-}
+/** A device key's EdDSA-Poseidon signature. */
+export type DeviceSignature = EddsaSignature
 
 /**
  * A device key's signature of `deviceRegistrationMessage(terms)`, with the nonce of those terms:
@@ -112,7 +109,6 @@ export type RegistrationSigner = (message: bigint) => Promise<DeviceSignature>
 
 /** DeviceRegistry.REGISTRATION_DOMAIN. */
 export const REGISTRATION_DOMAIN = id('assay.device-registration/v1')
-const BN254_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
 
 /**
  * DeviceRegistry.registrationMessage(owner, nonce) on `chainId` at `registry`, computed here so a
@@ -125,7 +121,7 @@ export function deviceRegistrationMessage(terms: RegistrationTerms): bigint {
     ['bytes32', 'uint256', 'address', 'address', 'uint256'],
     [REGISTRATION_DOMAIN, terms.chainId, terms.registry, terms.owner, terms.nonce],
   )
-  return BigInt(keccak256(encoded)) % BN254_FIELD
+  return BigInt(keccak256(encoded)) % SNARK_FIELD
 }
 
 export interface TxResult {

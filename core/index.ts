@@ -18,6 +18,7 @@ export {
 export type { MetricEncoding } from './fixed-point-codec.js'
 export { importMappingSchema, MappingError, metricName, parseImportMapping } from './import-mapping.js'
 export type { ImportMapping, ImportMappingInput, MetricMapping } from './import-mapping.js'
-export { fieldElementSchema } from './field-element.js'
+export type { EddsaSignature } from './eddsa-signature.js'
+export { fieldElementSchema, SNARK_FIELD } from './field-element.js'
 export { parseSignedBatch, SIGNED_BATCH_FORMAT, SignedBatchError, signedBatchSchema } from './signed-batch.js'
 export type { SignedBatch } from './signed-batch.js'
