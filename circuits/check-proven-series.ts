@@ -1,4 +1,4 @@
-import { decodeValue, scaleDecimal, type Manifest, type MetricEncoding } from '../core/index.js'
+import { decodeValue, encodeBound, type Manifest, type MetricEncoding } from '../core/index.js'
 import { combineBatchStats, type SeriesTotals } from './dataset-stats.js'
 import { ManifestProofMismatchError } from './manifest-proof-mismatch-error.js'
 import type { BatchPublicSignals } from './public-signals.js'
@@ -58,10 +58,9 @@ export function checkProvenSeries(manifest: Pick<Manifest, 'series' | 'stats'>, 
   return totals
 }
 
-/** A stated valid range encoded as the publisher encodes it (round half away from zero, then the offset). */
+/** A stated valid range encoded as the publisher encodes its bounds (encodeBound, as validBand does). */
 function encodeRange(range: { lo: number; hi: number }, encoding: MetricEncoding): { lo: bigint; hi: bigint } {
-  const encode = (x: number): bigint => scaleDecimal(x, encoding.scale) + BigInt(encoding.offset)
-  return { lo: encode(range.lo), hi: encode(range.hi) }
+  return { lo: encodeBound(range.lo, encoding), hi: encodeBound(range.hi, encoding) }
 }
 
 /**

@@ -76,10 +76,18 @@ function assertEncoding(encoding: MetricEncoding): void {
   }
 }
 
+/**
+ * A value in the encoding's integers without a range check: a bound (a valid range's end may lie
+ * outside what readings can encode, and is clamped or compared by the caller). @throws {InvalidNumberError}
+ */
+export function encodeBound(value: number | string, encoding: MetricEncoding): bigint {
+  return scaleDecimal(value, encoding.scale) + BigInt(encoding.offset)
+}
+
 /** Encodes one reading. @throws {ValueOutOfRangeError} @throws {InvalidNumberError} */
 export function encodeValue(value: number | string, encoding: MetricEncoding): bigint {
   assertEncoding(encoding)
-  const encoded = scaleDecimal(value, encoding.scale) + BigInt(encoding.offset)
+  const encoded = encodeBound(value, encoding)
   if (encoded < 0n || encoded >= LIMIT) throw new ValueOutOfRangeError(String(value), encoding)
   return encoded
 }

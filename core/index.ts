@@ -8,6 +8,7 @@ export type { FieldIssue, Manifest, ManifestInput } from './manifest.js'
 export {
   decodeValue,
   ENCODED_BITS,
+  encodeBound,
   encodeValue,
   inferEncoding,
   isDecimalText,

@@ -9,7 +9,7 @@ import {
   type DeviceKey,
   type SensorStatsParams,
 } from '../circuits/index.js'
-import { encodeValue, inferEncoding, scaleDecimal, type MetricEncoding } from '../core/index.js'
+import { encodeBound, encodeValue, inferEncoding, type MetricEncoding } from '../core/index.js'
 import type { ImportedSeries } from './import-readings.js'
 
 /** One series ready to prove: encoded readings and what the manifest says about it. */
@@ -144,6 +144,5 @@ export function validBand(
   const max = (1n << BigInt(params.valueBits)) - 1n
   if (range === undefined) return { lo: 0n, hi: max }
   const clamp = (v: bigint): bigint => (v < 0n ? 0n : v > max ? max : v)
-  const bound = (x: number): bigint => scaleDecimal(x, encoding.scale) + BigInt(encoding.offset)
-  return { lo: clamp(bound(range[0])), hi: clamp(bound(range[1])) }
+  return { lo: clamp(encodeBound(range[0], encoding)), hi: clamp(encodeBound(range[1], encoding)) }
 }
