@@ -31,7 +31,7 @@ import {
 } from '../contracts/index.js'
 import { ensureDeployment, startAnvil } from '../contracts/node.js'
 
-const CIRCUIT = 'sensor-stats-b16-v1'
+const CIRCUIT = 'sensor-stats-b16-v2'
 const dir = await mkdtemp(join(tmpdir(), 'assay-gas-'))
 const anvil = await startAnvil({ dataDir: dir })
 const provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 50 })

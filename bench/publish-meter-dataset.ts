@@ -20,7 +20,7 @@ export async function publishMeterDataset(nodeUrl: string, dir: string, batches:
       interval: '60',
       start: '2026-01-01T00:00:00Z',
       seed: 1,
-      circuit: 'sensor-stats-b16-v1',
+      circuit: 'sensor-stats-b16-v2',
     },
     quiet,
   )

@@ -32,7 +32,7 @@ import {
 const log = (msg: string): void => console.error(`[bench] ${msg}`)
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 10)
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 20) // per device and protocol
-const CIRCUIT = 'sensor-stats-16bit-b400-v1'
+const CIRCUIT = 'sensor-stats-16bit-b400-v2'
 const B = 400
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d
 const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))]!

@@ -3,8 +3,13 @@ import manifestJson from './artifacts.json' with { type: 'json' }
 
 /** What the build recorded for one circuit (circuits/artifacts.json, generated). */
 export interface CircuitManifestEntry {
-  /** production: what publishing uses; test: small circuits for the test suite. */
-  purpose: 'production' | 'test'
+  /**
+   * production: what publishing uses; test: small circuits for the test suite; retired: verify-only
+   * (never built or proven with again), kept so datasets proven with it stay checkable.
+   */
+  purpose: 'production' | 'test' | 'retired'
+  /** Why a retired circuit was retired: every verifier reports it with the verdict. */
+  knownFlaw?: string
   /** Name of the generated Solidity verifier contract (contracts/src/generated). */
   verifier: string
   template: string
@@ -32,6 +37,15 @@ export function getCircuitManifest(circuitId: string): CircuitManifestEntry {
   const entry = manifest.circuits[circuitId]
   if (entry === undefined) throw new ArtifactError(circuitId, 'unknown circuit id (not in circuits/artifacts.json)')
   return entry
+}
+
+/**
+ * The known soundness flaw of a retired circuit (undefined for a current one): a verdict on proofs
+ * made with it must say so, since they may state what the data does not hold.
+ */
+export function knownFlawOf(circuitId: string): string | undefined {
+  const entry = getCircuitManifest(circuitId)
+  return entry.purpose === 'retired' ? (entry.knownFlaw ?? 'retired') : undefined
 }
 
 /** Every circuit of the committed manifest, by id. */

@@ -1,7 +1,9 @@
 import { decodeValue, encodeBound, type Manifest, type MetricEncoding } from '../core/index.js'
+import { BatchSequenceError } from './check-batch-sequence.js'
 import { combineBatchStats, type SeriesTotals } from './dataset-stats.js'
 import { ManifestProofMismatchError } from './manifest-proof-mismatch-error.js'
 import type { BatchPublicSignals } from './public-signals.js'
+import { seriesIdOf } from './series-id.js'
 
 /** A batch proof's unpacked public signals and the manifest series it is filed under. */
 export interface FiledBatch {
@@ -17,23 +19,56 @@ export interface FiledBatch {
  * time order (combineBatchStats), the batch counts add up to the series' count, the first and last
  * times are the series', and its statistics are stated for its series id.
  *
+ * Circuit v2 (`version: 2`) proves more, and each of it is checked: the proven series id is the one
+ * the manifest's device, metric, unit, scale, offset and nonce give with the proven band (so a
+ * relabelled, rescaled or re-banded series fails), and the series' last batch, and only it, carries
+ * its device's end marker (so a series cut short fails).
+ *
  * Expects batches already in manifest order (checkBatchSequence), batch i of a series at index i.
  *
  * @throws {ManifestProofMismatchError} naming the series, batch and field.
+ * @throws {BatchSequenceError} for a missing or misplaced end marker (v2).
  * @throws {BatchRangeMismatchError} @throws {BatchOrderError} from combineBatchStats.
  */
-export function checkProvenSeries(manifest: Pick<Manifest, 'series' | 'stats'>, batches: readonly FiledBatch[]): SeriesTotals[] {
+export async function checkProvenSeries(
+  manifest: Pick<Manifest, 'series' | 'stats'>,
+  batches: readonly FiledBatch[],
+  options: { version: 1 | 2 },
+): Promise<SeriesTotals[]> {
   const totals: SeriesTotals[] = []
   for (const [i, series] of manifest.series.entries()) {
     const own = batches.filter((b) => b.series === i).map((b) => b.signals)
     const range = manifest.stats[i]?.range
-    for (const s of own) {
+    for (const [position, s] of own.entries()) {
       const batch = Number(s.batchIndex)
       const at = { series: i, batch }
       if (s.seriesId !== BigInt(series.seriesId))
         throw ManifestProofMismatchError.of({ ...at, field: 'seriesId', stated: series.seriesId, proven: String(s.seriesId) }, 'series id')
       if (s.deviceId !== BigInt(series.deviceId))
         throw ManifestProofMismatchError.of({ ...at, field: 'deviceId', stated: series.deviceId, proven: String(s.deviceId) }, 'device id')
+      if (options.version === 2) {
+        if (series.nonce === undefined)
+          throw new ManifestProofMismatchError(
+            { ...at, field: 'nonce', stated: '(none)', proven: String(s.seriesId) },
+            'the manifest gives no series nonce, so its metric, unit and encoding cannot be checked against the signed series id',
+          )
+        const meaning = { metric: series.metric, unit: series.unit, scale: series.scale, offset: series.offset, nonce: BigInt(series.nonce) }
+        const expected = await seriesIdOf(s.deviceId, meaning, s)
+        if (expected !== s.seriesId)
+          throw new ManifestProofMismatchError(
+            { ...at, field: 'meaning', stated: String(expected), proven: String(s.seriesId) },
+            `the device signed series id ${s.seriesId}, but the manifest's metric "${series.metric}", unit "${series.unit}", scale ${series.scale}, offset ${series.offset} and nonce with the proven band give ${expected}: the series is relabelled, rescaled or not the one signed`,
+          )
+        const final = position === own.length - 1
+        if (s.last === 1n && !final)
+          throw new BatchSequenceError(i, batch, `batch ${batch} is marked last by its device, but batch ${batch + 1} follows it`)
+        if (s.last !== 1n && final)
+          throw new BatchSequenceError(
+            i,
+            batch,
+            `ends at batch ${batch}, which its device did not mark last: the series' trailing batches are missing`,
+          )
+      }
       if (range !== undefined && !sameReadingsInBand(s, encodeRange(range, series), s)) {
         const proven = `[${decodeValue(s.lo, series)}, ${decodeValue(s.hi, series)}]`
         throw ManifestProofMismatchError.of({ ...at, field: 'range', stated: `[${range.lo}, ${range.hi}]`, proven }, 'valid range')

@@ -1,6 +1,6 @@
 // Circuits: artifact manifest, JS mirrors of what circuits compute, Groth16 prove/verify.
 // Browser-safe; the Node-only loader sits behind circuits/node.ts.
-export { checkArtifact, getCircuitManifest, listCircuits, sha256Hex } from './artifact-manifest.js'
+export { checkArtifact, getCircuitManifest, knownFlawOf, listCircuits, sha256Hex } from './artifact-manifest.js'
 export type { ArtifactKind, CircuitManifestEntry } from './artifact-manifest.js'
 export { computeKeyCommitment, getPoseidon, InvalidKeyError, splitKey } from './key-commitment.js'
 export { generateProof, WitnessError } from './generate-proof.js'
@@ -12,8 +12,10 @@ export type { VerificationKey } from './verify-proof.js'
 export const KEY_COMMITMENT_CIRCUIT = 'key-commitment-v1'
 export {
   assertBatch,
+  BATCH_DOMAIN,
   batchMessage,
   BatchInputError,
+  circuitVersion,
   computeBatchCommitment,
   computeBatchStats,
   createDeviceKey,
@@ -32,6 +34,7 @@ export {
 export type {
   BatchReadings,
   BatchSignature,
+  BatchStatement,
   BatchStats,
   DeviceKey,
   PreparedBatch,
@@ -72,6 +75,8 @@ export type { DeviceKeyFault } from './babyjub.js'
 export type { EddsaSignature } from '../core/index.js'
 export { DEVICE_KEY_FORMAT, DeviceKeyFileError, deviceKeyFromFile, deviceKeyToFile } from './device-key-file.js'
 export type { DeviceKeyFile } from './device-key-file.js'
+export { metricHash, seriesIdOf, validBand } from './series-id.js'
+export type { SeriesMeaning, ValueBand } from './series-id.js'
 export { verifyDatasetProofs } from './verify-dataset-proofs.js'
 export type { DatasetProofsCheck } from './verify-dataset-proofs.js'
 export { BatchSequenceError, checkBatchSequence } from './check-batch-sequence.js'

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ArtifactError } from '../core/index.js'
-import { checkArtifact, sha256Hex } from './artifact-manifest.js'
+import { checkArtifact, knownFlawOf, sha256Hex } from './artifact-manifest.js'
 import type { ProvingArtifacts } from './generate-proof.js'
 import type { VerificationKey } from './verify-proof.js'
 
@@ -19,12 +19,14 @@ export interface LoadCircuitOptions {
  * Reads a circuit's wasm, zkey and vkey from the build folder and checks each against the
  * committed manifest (Node only).
  *
- * @throws {ArtifactError} when a file is missing or its hash differs.
+ * @throws {ArtifactError} when a file is missing or its hash differs, or the circuit is retired.
  */
 export async function loadCircuit(
   circuitId: string,
   options: LoadCircuitOptions = {},
 ): Promise<ProvingArtifacts & { vkey: VerificationKey }> {
+  const flaw = knownFlawOf(circuitId)
+  if (flaw !== undefined) throw new ArtifactError(circuitId, `retired (verify-only), nothing is proven with it again: ${flaw}`)
   const dir = join(options.buildDir ?? defaultBuildDir, circuitId)
   const read = async (file: string): Promise<Uint8Array> => {
     try {

@@ -13,6 +13,8 @@ export const PACKED_LAYOUT = {
     ['count', 32, 16],
     ['lo', 48, 32],
     ['hi', 80, 32],
+    // v2: 1 on a series' final batch (always 0 in v1 proofs, whose batch word ends at bit 112).
+    ['last', 112, 1],
   ],
   sums: [
     ['sum', 0, 64],

@@ -3,6 +3,10 @@ import { AssayError, type EddsaSignature } from '../core/index.js'
 import { getCircuitManifest, listCircuits } from './artifact-manifest.js'
 import { getPoseidon } from './key-commitment.js'
 import { packPublicSignals, SNARK_FIELD } from './public-signals.js'
+import { metricHash, seriesIdOf, type SeriesMeaning } from './series-id.js'
+
+/** The statistics circuit's templates: v1 (retired, verify-only) and v2. */
+const SENSOR_STATS_TEMPLATES = ['SensorStats', 'SensorStatsV2']
 
 /** Template parameters of a SensorStats circuit (circuits/src/sensor-stats.circom). */
 export interface SensorStatsParams {
@@ -19,9 +23,21 @@ export interface SensorStatsParams {
 /** The parameters a built SensorStats circuit was compiled with (from the artifact manifest). */
 export function sensorStatsParams(circuitId: string): SensorStatsParams {
   const entry = getCircuitManifest(circuitId)
-  if (entry.template !== 'SensorStats' || entry.params.length !== 4) throw new BatchInputError(`${circuitId} is not a SensorStats circuit`)
+  if (!SENSOR_STATS_TEMPLATES.includes(entry.template) || entry.params.length !== 4)
+    throw new BatchInputError(`${circuitId} is not a SensorStats circuit`)
   const [batchSize, valueBits, timeBits, gapBits] = entry.params as [number, number, number, number]
   return { batchSize, valueBits, timeBits, gapBits }
+}
+
+/**
+ * The statement version a SensorStats circuit proves: 1 (retired: no range check on min, series
+ * meaning and end not signed) or 2 (SensorStatsV2).
+ */
+export function circuitVersion(circuitId: string): 1 | 2 {
+  const { template } = getCircuitManifest(circuitId)
+  if (template === 'SensorStatsV2') return 2
+  if (template === 'SensorStats') return 1
+  throw new BatchInputError(`${circuitId} is not a SensorStats circuit`)
 }
 
 /** One batch of one series, encoded (integers, see core's fixed-point codec). */
@@ -108,7 +124,7 @@ export function narrowestValueBits(values: readonly bigint[], bounds: readonly b
 export function selectSensorStatsCircuit(values: readonly bigint[], bounds: readonly bigint[] = []): string {
   const width = narrowestValueBits(values, bounds)
   const candidates = listCircuits()
-    .filter(([, e]) => e.purpose === 'production' && e.template === 'SensorStats' && (e.params[1] ?? 0) >= width)
+    .filter(([, e]) => e.purpose === 'production' && SENSOR_STATS_TEMPLATES.includes(e.template) && (e.params[1] ?? 0) >= width)
     .sort(([, a], [, b]) => (a.params[1] ?? 0) - (b.params[1] ?? 0))
   const chosen = candidates[0]
   if (chosen === undefined) throw new BatchInputError(`no production SensorStats circuit holds ${width}-bit values`)
@@ -197,34 +213,49 @@ export function createDeviceKey(): Promise<DeviceKey> {
   return deviceKeyFromPrivate(crypto.getRandomValues(new Uint8Array(32)))
 }
 
-/** EdDSA-Poseidon signature of a batch: over Poseidon(commitment, seriesId, batchIndex). */
+/** EdDSA-Poseidon signature of a batch statement (see batchMessage). */
 export type BatchSignature = EddsaSignature
 
-/** The message a device signs for a batch. */
-export async function batchMessage(commitment: bigint, seriesId: bigint, batchIndex: bigint): Promise<bigint> {
-  const poseidon = await getPoseidon()
-  return poseidon.F.toObject(poseidon([commitment, seriesId, batchIndex]))
+/** What a device signs for one batch: its commitment, its series, its place and whether the series ends with it. */
+export interface BatchStatement {
+  commitment: bigint
+  /** seriesIdOf(device, meaning, band): binds the readings' metric, unit, encoding and valid band. */
+  seriesId: bigint
+  batchIndex: bigint
+  /** True on the series' final batch: a verifier refuses a series whose last batch is not marked. */
+  last: boolean
 }
 
-/** Signs a batch commitment for a series and batch index with the device key. */
-export async function signBatch(device: DeviceKey, commitment: bigint, seriesId: bigint, batchIndex: bigint): Promise<BatchSignature> {
-  return signEddsaPoseidon(device.privateKey, await batchMessage(commitment, seriesId, batchIndex))
+/** "assay.batch.v2" as a big-endian integer, the domain of SensorStatsV2's signed message. */
+export const BATCH_DOMAIN = BigInt(`0x${Array.from(new TextEncoder().encode('assay.batch.v2'), (b) => b.toString(16).padStart(2, '0')).join('')}`)
+
+/** The message a device signs for a batch: Poseidon(DOMAIN, commitment, seriesId, batchIndex + last · 2^32). */
+export async function batchMessage(statement: BatchStatement): Promise<bigint> {
+  const poseidon = await getPoseidon()
+  const position = statement.batchIndex + (statement.last ? 1n << 32n : 0n)
+  return poseidon.F.toObject(poseidon([BATCH_DOMAIN, statement.commitment, statement.seriesId, position]))
+}
+
+/** Signs a batch statement with the device key. */
+export async function signBatch(device: DeviceKey, statement: BatchStatement): Promise<BatchSignature> {
+  if (statement.batchIndex < 0n || statement.batchIndex >= 1n << 32n) throw new BatchInputError(`batch index ${statement.batchIndex} is not below 2^32`)
+  return signEddsaPoseidon(device.privateKey, await batchMessage(statement))
 }
 
 /**
- * Whether `signature` is the device's signature of a batch (the check SensorStats makes, done
- * before proving so a forged batch is refused with a reason instead of failing in the witness).
+ * Whether `signature` is the device's signature of a batch statement (the check SensorStatsV2
+ * makes, done before proving so a forged batch is refused with a reason instead of failing in the
+ * witness).
  */
 export async function verifyBatchSignature(
   device: Pick<DeviceKey, 'Ax' | 'Ay'>,
-  commitment: bigint,
-  seriesId: bigint,
-  batchIndex: bigint,
+  statement: BatchStatement,
   signature: BatchSignature,
 ): Promise<boolean> {
   const inField = (x: bigint): boolean => x >= 0n && x < SNARK_FIELD
   if (![device.Ax, device.Ay, signature.R8x, signature.R8y, signature.S].every(inField)) return false
-  return verifyEddsaPoseidon(await batchMessage(commitment, seriesId, batchIndex), signature, [device.Ax, device.Ay])
+  if (statement.batchIndex < 0n || statement.batchIndex >= 1n << 32n) return false
+  return verifyEddsaPoseidon(await batchMessage(statement), signature, [device.Ax, device.Ay])
 }
 
 /**
@@ -247,27 +278,33 @@ export function cutBatches(times: readonly bigint[], params: SensorStatsParams):
 export interface PreparedBatch {
   input: Record<string, string | string[]>
   commitment: bigint
+  seriesId: bigint
   stats: BatchStats
 }
 
 export interface PrepareBatchOptions {
   lo: bigint
   hi: bigint
-  seriesId: bigint
+  /** What the series' readings mean; with the device and band it gives the series id. */
+  meaning: SeriesMeaning
   batchIndex: bigint
+  last: boolean
   salt: bigint
   device: Pick<DeviceKey, 'Ax' | 'Ay'>
   signature: BatchSignature
 }
 
-/** Builds the SensorStats input for a signed batch. @throws {BatchInputError} */
+/** Builds the SensorStatsV2 input for a signed batch. @throws {BatchInputError} */
 export async function prepareBatch(batch: BatchReadings, params: SensorStatsParams, options: PrepareBatchOptions): Promise<PreparedBatch> {
   assertBatch(batch, params, { lo: options.lo, hi: options.hi })
   const { values, times } = padded(batch, params)
   const commitment = await computeBatchCommitment(batch, options.salt, params)
+  const { meaning } = options
+  const seriesId = await seriesIdOf(await deviceIdOf(options.device.Ax, options.device.Ay), meaning, options)
   const s = (x: bigint): string => x.toString()
   return {
     commitment,
+    seriesId,
     stats: computeBatchStats(batch, options.lo, options.hi),
     input: {
       lo: s(options.lo),
@@ -275,8 +312,12 @@ export async function prepareBatch(batch: BatchReadings, params: SensorStatsPara
       count: String(batch.values.length),
       Ax: s(options.device.Ax),
       Ay: s(options.device.Ay),
-      seriesId: s(options.seriesId),
+      metricHash: s(await metricHash(meaning.metric, meaning.unit)),
+      scale: String(meaning.scale),
+      offset: String(meaning.offset),
+      nonce: s(meaning.nonce),
       batchIndex: s(options.batchIndex),
+      last: options.last ? '1' : '0',
       values: values.map(s),
       times: times.map(s),
       salt: s(options.salt),
@@ -295,10 +336,11 @@ export async function expectedPublicSignals(prepared: PreparedBatch): Promise<st
     ...stats,
     commitment: prepared.commitment,
     deviceId: await deviceIdOf(n('Ax'), n('Ay')),
-    seriesId: n('seriesId'),
+    seriesId: prepared.seriesId,
     batchIndex: n('batchIndex'),
     count: n('count'),
     lo: n('lo'),
     hi: n('hi'),
+    last: n('last'),
   })
 }

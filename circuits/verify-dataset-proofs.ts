@@ -5,7 +5,8 @@ import { misstatedSeries } from './dataset-stats.js'
 import { ManifestProofMismatchError } from './manifest-proof-mismatch-error.js'
 import { BundleVerificationError, verifyProofBundle, type BundleVerification, type ProofBundle } from './proof-bundle.js'
 import { parsePublicSignals, PublicSignalsError } from './public-signals.js'
-import { sensorStatsParams } from './sensor-stats.js'
+import { knownFlawOf } from './artifact-manifest.js'
+import { circuitVersion, sensorStatsParams } from './sensor-stats.js'
 import type { VerificationKey } from './verify-proof.js'
 
 /**
@@ -16,7 +17,17 @@ import type { VerificationKey } from './verify-proof.js'
  * contradict.
  */
 export type DatasetProofsCheck =
-  { ok: false; error: AssayError } | { ok: true; verdict: BundleVerification; misstated?: { series: number; field: string } }
+  | { ok: false; error: AssayError }
+  | {
+      ok: true
+      verdict: BundleVerification
+      misstated?: { series: number; field: string }
+      /**
+       * Set when the proofs were made with a retired circuit: its known soundness flaw. The proofs
+       * verify, but they may state what the data does not hold; every report of them must say so.
+       */
+      knownFlaw?: string
+    }
 
 /**
  * What the node's catalog and the auditor both check of a dataset's proofs. First, from the public
@@ -26,7 +37,8 @@ export type DatasetProofsCheck =
  * exactly batches 0..n−1 in order; every batch proves its series' id and device and counted
  * in-range readings in the series' stated valid range; a series' batches share one band, follow
  * each other in time and add up to its count, first and last time; the proven commitments are
- * the manifest's. Then every batch proof verifies, the commitments rebuild the anchored root and
+ * the manifest's; with circuit v2, each series id is the one the manifest's metric, unit, encoding
+ * and nonce give, and each series ends with its device's end marker. Then every batch proof verifies, the commitments rebuild the anchored root and
  * every signer is one of the manifest's devices; and (reported separately) the manifest's
  * statistics are the proofs' outputs.
  */
@@ -42,7 +54,7 @@ export async function verifyDatasetProofs(
   },
 ): Promise<DatasetProofsCheck> {
   try {
-    checkStatements(manifest, bundle, options.vkeyHash)
+    await checkStatements(manifest, bundle, options.vkeyHash)
   } catch (err) {
     if (err instanceof AssayError) return { ok: false, error: err }
     throw err
@@ -56,11 +68,12 @@ export async function verifyDatasetProofs(
   })
   if (!verdict.ok) return { ok: false, error: new BundleVerificationError(verdict.problems) }
   const misstated = misstatedSeries(manifest.stats, manifest.series, verdict.series)
-  return { ok: true, verdict, ...(misstated !== undefined ? { misstated } : {}) }
+  const knownFlaw = knownFlawOf(manifest.proofs.circuitId)
+  return { ok: true, verdict, ...(misstated !== undefined ? { misstated } : {}), ...(knownFlaw !== undefined ? { knownFlaw } : {}) }
 }
 
 /** Everything the bundle's public signals must say of the manifest, before any proof is verified. @throws the first failure */
-function checkStatements(manifest: Manifest, bundle: ProofBundle, vkeyHash: string): void {
+async function checkStatements(manifest: Manifest, bundle: ProofBundle, vkeyHash: string): Promise<void> {
   const { circuitId } = manifest.proofs
   if (manifest.proofs.vkeyHash !== vkeyHash)
     throw new ManifestProofMismatchError(
@@ -84,7 +97,7 @@ function checkStatements(manifest: Manifest, bundle: ProofBundle, vkeyHash: stri
     manifest.series.length,
     filed.map((f) => ({ series: f.series, batchIndex: f.signals.batchIndex })),
   )
-  checkProvenSeries(manifest, filed)
+  await checkProvenSeries(manifest, filed, { version: circuitVersion(circuitId) })
   const stated = manifest.commitments.batches
   if (stated.length !== filed.length)
     throw new ManifestProofMismatchError(

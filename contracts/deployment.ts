@@ -11,6 +11,11 @@ export const VERIFIER_SLOTS = [
   { slot: 1, circuitId: 'sensor-stats-16bit-b400-v1', contract: 'SensorStats16BitVerifier' },
   { slot: 2, circuitId: 'sensor-stats-24bit-b336-v1', contract: 'SensorStats24BitVerifier' },
   { slot: 3, circuitId: 'sensor-stats-32bit-b280-v1', contract: 'SensorStats32BitVerifier' },
+  // v2 (v1 is retired: its slots stay so its datasets remain checkable on-chain, nothing new uses them).
+  { slot: 4, circuitId: 'sensor-stats-b16-v2', contract: 'SensorStatsB16TestV2Verifier' },
+  { slot: 5, circuitId: 'sensor-stats-16bit-b400-v2', contract: 'SensorStats16BitV2Verifier' },
+  { slot: 6, circuitId: 'sensor-stats-24bit-b336-v2', contract: 'SensorStats24BitV2Verifier' },
+  { slot: 7, circuitId: 'sensor-stats-32bit-b280-v2', contract: 'SensorStats32BitV2Verifier' },
 ] as const
 
 /** The verifier slot of a circuit. @throws {DeploymentError} for a circuit without one. */

@@ -33,7 +33,10 @@ const deviceSchema = z.strictObject({
 })
 
 const seriesSchema = z.strictObject({
+  /** Circuit v2: Poseidon(deviceId, H(metric, unit), scale, offset, lo, hi, nonce), signed with every batch. */
   seriesId: fieldElement,
+  /** The series nonce its device chose (circuit v2; absent in datasets proven with v1). */
+  nonce: fieldElement.optional(),
   deviceId: fieldElement,
   ...seriesEncodingShape,
   count,

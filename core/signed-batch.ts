@@ -4,13 +4,16 @@ import { fieldElementSchema as field } from './field-element.js'
 import { seriesEncodingShape } from './series-encoding-schema.js'
 
 /** Format tag of a device-signed batch (one JSON object per line of a signed-batch file). */
-export const SIGNED_BATCH_FORMAT = 'assay.signed-batch/v1'
+export const SIGNED_BATCH_FORMAT = 'assay.signed-batch/v2'
 
 /**
  * A batch as a device (or `assay simulate`) signs it: encoded readings of one series, the salt,
- * and the device's EdDSA-Poseidon signature of Poseidon(commitment, seriesId, batchIndex), where
- * the commitment is the one the named circuit computes. The proof then shows, in zero knowledge,
- * that the device signed exactly these readings; nobody else can re-cut or re-salt them.
+ * and the device's EdDSA-Poseidon signature of Poseidon(DOMAIN, commitment, seriesId, batchIndex +
+ * last · 2^32), where the commitment is the one the named circuit computes and seriesId =
+ * Poseidon(deviceId, H(metric, unit), scale, offset, lo, hi, nonce) binds what the readings mean
+ * (lo, hi: the valid range encoded, or the whole width without one). The proof then shows, in zero
+ * knowledge, that the device signed exactly these readings with this meaning, at this place in the
+ * series; nobody else can re-cut, re-salt, relabel or shorten them.
  */
 export const signedBatchSchema = z.strictObject({
   format: z.literal(SIGNED_BATCH_FORMAT),
@@ -18,6 +21,8 @@ export const signedBatchSchema = z.strictObject({
   circuitId: z.string().min(1).max(100),
   device: z.strictObject({ x: field, y: field, label: z.string().max(200).optional() }),
   seriesId: field,
+  /** Fresh random per series: two series of one device and metric never share an id. */
+  nonce: field,
   ...seriesEncodingShape,
   /** Physically valid range in the metric's unit; the proofs count readings inside it. */
   validRange: z
@@ -29,6 +34,8 @@ export const signedBatchSchema = z.strictObject({
     .int()
     .min(0)
     .max(2 ** 32),
+  /** True on the series' final batch (for a stream: the final batch of the window). */
+  last: z.boolean(),
   salt: field,
   /** Unix seconds, strictly increasing. */
   times: z.array(z.number().int().min(0)).min(1).max(4096),

@@ -4,17 +4,23 @@ import {
   prepareBatch,
   selectSensorStatsCircuit,
   sensorStatsParams,
+  seriesIdOf,
   signBatch,
   SNARK_FIELD,
+  validBand,
   type DeviceKey,
   type SensorStatsParams,
+  type SeriesMeaning,
 } from '../circuits/index.js'
-import { encodeBound, encodeValue, inferEncoding, type MetricEncoding } from '../core/index.js'
+import { encodeValue, inferEncoding, type MetricEncoding } from '../core/index.js'
 import type { ImportedSeries } from './import-readings.js'
 
 /** One series ready to prove: encoded readings and what the manifest says about it. */
 export interface PlannedSeries {
+  /** seriesIdOf(deviceId, meaning with nonce, [lo, hi]): what the device signed with each batch. */
   seriesId: bigint
+  /** The series nonce (in the manifest, so verifiers can recompute seriesId). */
+  nonce: bigint
   /** The device's name in the file (a device column, a fixed name, or the key file's label). */
   device: string
   deviceId: bigint
@@ -90,10 +96,15 @@ export async function planBatches(imported: readonly ImportedSeries[], options: 
   const circuitId = options.circuitId ?? selectSensorStatsCircuit(widest)
   const params = sensorStatsParams(circuitId)
 
-  const series: PlannedSeries[] = encoded.map(({ s, encoding, values }) => {
+  const series: PlannedSeries[] = []
+  for (const { s, encoding, values } of encoded) {
     const range = s.metric.validRange
-    return {
-      seriesId: random(),
+    const band = validBand(range, encoding, params.valueBits)
+    const nonce = random()
+    const meaning = { metric: s.metric.name, unit: s.metric.unit, ...encoding, nonce }
+    series.push({
+      seriesId: await seriesIdOf(deviceId, meaning, band),
+      nonce,
       device: s.device,
       deviceId,
       deviceKey: { Ax, Ay },
@@ -101,27 +112,30 @@ export async function planBatches(imported: readonly ImportedSeries[], options: 
       metric: s.metric.name,
       unit: s.metric.unit,
       encoding,
-      ...validBand(range, encoding, params),
+      ...band,
       ...(range !== undefined ? { validRange: range } : {}),
       times: s.times.map(BigInt),
       values,
       texts: s.values,
       duplicates: s.duplicates,
-    }
-  })
+    })
+  }
 
   const batches: PlannedBatch[] = []
   for (const [si, s] of series.entries()) {
-    for (const [index, [from, to]] of cutBatches(s.times, params).entries()) {
+    const ranges = cutBatches(s.times, params)
+    for (const [index, [from, to]] of ranges.entries()) {
       const batch = { values: s.values.slice(from, to), times: s.times.slice(from, to) }
       const salt = random()
+      const last = index === ranges.length - 1
       const commitment = await computeBatchCommitment(batch, salt, params)
-      const signature = await signBatch(options.signer, commitment, s.seriesId, BigInt(index))
+      const signature = await signBatch(options.signer, { commitment, seriesId: s.seriesId, batchIndex: BigInt(index), last })
       const prepared = await prepareBatch(batch, params, {
         lo: s.lo,
         hi: s.hi,
-        seriesId: s.seriesId,
+        meaning: meaningOf(s),
         batchIndex: BigInt(index),
+        last,
         salt,
         device: options.signer,
         signature,
@@ -132,17 +146,8 @@ export async function planBatches(imported: readonly ImportedSeries[], options: 
   return { circuitId, params, series, batches }
 }
 
-/**
- * The band the proofs count "in range" in: the valid range encoded and clamped to the circuit's
- * width (the whole width when there is no range).
- */
-export function validBand(
-  range: readonly [number, number] | undefined,
-  encoding: MetricEncoding,
-  params: SensorStatsParams,
-): { lo: bigint; hi: bigint } {
-  const max = (1n << BigInt(params.valueBits)) - 1n
-  if (range === undefined) return { lo: 0n, hi: max }
-  const clamp = (v: bigint): bigint => (v < 0n ? 0n : v > max ? max : v)
-  return { lo: clamp(encodeBound(range[0], encoding)), hi: clamp(encodeBound(range[1], encoding)) }
+/** What a planned series' readings mean, as its device signed it. */
+export function meaningOf(s: PlannedSeries): SeriesMeaning {
+  return { metric: s.metric, unit: s.unit, scale: s.encoding.scale, offset: s.encoding.offset, nonce: s.nonce }
 }
+

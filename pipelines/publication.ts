@@ -281,6 +281,7 @@ export class Publication {
         devices: devicesOf(plan, c.owner),
         series: plan.series.map((s) => ({
           seriesId: s.seriesId.toString(),
+          nonce: s.nonce.toString(),
           deviceId: s.deviceId.toString(),
           metric: s.metric,
           unit: s.unit,

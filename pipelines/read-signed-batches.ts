@@ -2,11 +2,10 @@ import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
-import { BatchInputError, deviceIdOf, prepareBatch, sensorStatsParams, type SensorStatsParams } from '../circuits/index.js'
+import { BatchInputError, deviceIdOf, prepareBatch, sensorStatsParams, validBand, type SensorStatsParams } from '../circuits/index.js'
 import { decodeValue, parseSignedBatch, SIGNED_BATCH_FORMAT, SignedBatchError, type SignedBatch } from '../core/index.js'
-import { metricDefaults } from './metric-defaults.js'
 import { verifyBatchRecord } from './signed-batch-record.js'
-import { validBand, type BatchPlan, type PlannedBatch, type PlannedSeries } from './plan-batches.js'
+import { meaningOf, type BatchPlan, type PlannedBatch, type PlannedSeries } from './plan-batches.js'
 
 /** Whether a file is a signed-batch file: its first line is a batch in SIGNED_BATCH_FORMAT. */
 export async function isSignedBatchFile(path: string): Promise<boolean> {
@@ -24,14 +23,16 @@ export async function isSignedBatchFile(path: string): Promise<boolean> {
  * Reads a file of device-signed batches (one SIGNED_BATCH_FORMAT object per line, as devices and
  * `assay simulate` write them) into a batch plan. Unlike a CSV, nothing is re-cut or re-signed:
  * every batch is checked (shape, the circuit's preconditions, the device's signature of its
- * commitment, consecutive indices, times after the series' previous batch) and proven as signed.
+ * commitment and series, consecutive indices, times after the series' previous batch, nothing after
+ * a batch marked last, every series ending with one) and proven as signed. A series' valid range is
+ * the one its device signed (none: the whole width), never a default filled in afterwards.
  *
  * @throws {SignedBatchError} naming the file and line of the first bad batch.
  */
 export async function planSignedBatches(path: string): Promise<BatchPlan & { rows: number }> {
   const file = basename(path)
   const series: PlannedSeries[] = []
-  const bySeriesId = new Map<string, { index: number; first: SignedBatch; nextIndex: number }>()
+  const bySeriesId = new Map<string, { index: number; first: SignedBatch; nextIndex: number; ended: boolean; where: { file: string; line: number } }>()
   const batches: PlannedBatch[] = []
   let circuitId: string | undefined
   let params: SensorStatsParams | undefined
@@ -63,14 +64,15 @@ export async function planSignedBatches(path: string): Promise<BatchPlan & { row
     if (known === undefined) {
       if (b.batchIndex !== 0) throw new SignedBatchError(`series ${short(b.seriesId)} starts at batch ${b.batchIndex}, not 0`, where)
       const encoding = { scale: b.scale, offset: b.offset }
-      const range = b.validRange ?? metricDefaults(b.metric)?.validRange
+      const range = b.validRange
       const Ax = BigInt(b.device.x)
       const Ay = BigInt(b.device.y)
       const deviceId = await deviceIdOf(Ax, Ay)
-      known = { index: series.length, first: b, nextIndex: 0 }
+      known = { index: series.length, first: b, nextIndex: 0, ended: false, where }
       bySeriesId.set(b.seriesId, known)
       series.push({
         seriesId: BigInt(b.seriesId),
+        nonce: BigInt(b.nonce),
         device: b.device.label ?? `device ${deviceId.toString().slice(0, 10)}`,
         deviceId,
         deviceKey: { Ax, Ay },
@@ -78,7 +80,7 @@ export async function planSignedBatches(path: string): Promise<BatchPlan & { row
         metric: b.metric,
         unit: b.unit,
         encoding,
-        ...validBand(range, encoding, params!),
+        ...validBand(range, encoding, params!.valueBits),
         ...(range !== undefined ? { validRange: range } : {}),
         times: [],
         values: [],
@@ -95,7 +97,10 @@ export async function planSignedBatches(path: string): Promise<BatchPlan & { row
         f.scale === b.scale &&
         f.offset === b.offset &&
         JSON.stringify(f.validRange) === JSON.stringify(b.validRange)
-      if (!same) throw new SignedBatchError(`series ${short(b.seriesId)} changes its device, metric, unit, encoding or range`, where)
+      if (!same || f.nonce !== b.nonce)
+        throw new SignedBatchError(`series ${short(b.seriesId)} changes its device, metric, unit, encoding, range or nonce`, where)
+      if (known.ended)
+        throw new SignedBatchError(`series ${short(b.seriesId)}: batch ${b.batchIndex} follows batch ${known.nextIndex - 1}, which its device marked last`, where)
       if (b.batchIndex !== known.nextIndex)
         throw new SignedBatchError(`series ${short(b.seriesId)}: batch ${b.batchIndex} where batch ${known.nextIndex} was expected`, where)
     }
@@ -118,8 +123,9 @@ export async function planSignedBatches(path: string): Promise<BatchPlan & { row
       ;({ input } = await prepareBatch({ values, times }, params!, {
         lo: s.lo,
         hi: s.hi,
-        seriesId: s.seriesId,
+        meaning: meaningOf(s),
         batchIndex: BigInt(b.batchIndex),
+        last: b.last,
         salt,
         device: s.deviceKey,
         signature,
@@ -130,11 +136,20 @@ export async function planSignedBatches(path: string): Promise<BatchPlan & { row
     }
     batches.push({ series: known.index, index: b.batchIndex, salt, commitment, count: values.length, input })
     known.nextIndex++
+    known.ended = b.last
     s.times.push(...times)
     s.values.push(...values)
     s.texts.push(...values.map((v) => decodeValue(v, s.encoding).toFixed(s.encoding.scale)))
   }
   if (circuitId === undefined) throw new SignedBatchError('the file holds no signed batch', { file })
+  // A series its device did not end could have lost its trailing batches: proofs of it could not
+  // show it is whole, so it is refused here rather than published unverifiable.
+  for (const [id, k] of bySeriesId)
+    if (!k.ended)
+      throw new SignedBatchError(
+        `series ${short(id)} (first batch here) ends at batch ${k.nextIndex - 1}, which its device did not mark last: its trailing batches are missing`,
+        k.where,
+      )
   const rows = series.reduce((n, s) => n + s.times.length, 0)
   // Devices interleave their series; the plan (and so the manifest and the root) orders by series.
   batches.sort((a, b) => a.series - b.series || a.index - b.index)

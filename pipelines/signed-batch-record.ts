@@ -1,6 +1,9 @@
 import {
   computeBatchCommitment,
+  deviceIdOf,
+  seriesIdOf,
   signBatch,
+  validBand,
   verifyBatchSignature,
   type BatchReadings,
   type DeviceKey,
@@ -17,33 +20,49 @@ export interface SeriesDescription {
   validRange?: [number, number]
 }
 
+/** The series id a signed batch's device, metric, unit, encoding, valid range and nonce give (seriesIdOf). */
+export async function signedSeriesId(
+  device: { Ax: bigint; Ay: bigint },
+  series: SeriesDescription,
+  nonce: bigint,
+  params: SensorStatsParams,
+): Promise<bigint> {
+  const band = validBand(series.validRange, series, params.valueBits)
+  return seriesIdOf(await deviceIdOf(device.Ax, device.Ay), { ...series, nonce }, band)
+}
+
 /**
  * A batch of encoded readings signed as a device signs it: the commitment the circuit computes,
- * signed with the device key together with the series id and batch index.
+ * signed with the device key together with the series id (which binds the series' meaning and
+ * nonce), the batch index and whether it is the series' last batch.
  */
 export async function signBatchRecord(o: {
   circuitId: string
   params: SensorStatsParams
   device: DeviceKey & { label?: string }
-  seriesId: bigint
   series: SeriesDescription
+  nonce: bigint
   batchIndex: number
+  last: boolean
   batch: BatchReadings
   salt: bigint
 }): Promise<SignedBatch> {
   const commitment = await computeBatchCommitment(o.batch, o.salt, o.params)
-  const signature = await signBatch(o.device, commitment, o.seriesId, BigInt(o.batchIndex))
+  const seriesId = await signedSeriesId(o.device, o.series, o.nonce, o.params)
+  const signature = await signBatch(o.device, { commitment, seriesId, batchIndex: BigInt(o.batchIndex), last: o.last })
   return {
     format: SIGNED_BATCH_FORMAT,
     circuitId: o.circuitId,
     device: { x: o.device.Ax.toString(), y: o.device.Ay.toString(), ...(o.device.label !== undefined ? { label: o.device.label } : {}) },
-    seriesId: o.seriesId.toString(),
+    seriesId: seriesId.toString(),
+    nonce: o.nonce.toString(),
     metric: o.series.metric,
     unit: o.series.unit,
     scale: o.series.scale,
     offset: o.series.offset,
     ...(o.series.validRange !== undefined ? { validRange: o.series.validRange } : {}),
     batchIndex: o.batchIndex,
+    last: o.last,
     salt: o.salt.toString(),
     times: o.batch.times.map(Number),
     values: o.batch.values.map(Number),
@@ -53,19 +72,19 @@ export async function signBatchRecord(o: {
 
 /**
  * A signed batch's commitment (as the circuit computes it) and whether its signature is its own
- * device's. Files and live streams check their batches with this.
+ * device's signature of the batch as stated: its readings, its series id — which must be the one
+ * its device, metric, unit, encoding, valid range and nonce give — its index and last flag.
+ * Files and live streams check their batches with this.
  *
  * @throws {BatchInputError} when the readings break the circuit's rules (widths, order, count)
  */
 export async function verifyBatchRecord(b: SignedBatch, params: SensorStatsParams): Promise<{ commitment: bigint; signed: boolean }> {
   const commitment = await computeBatchCommitment({ values: b.values.map(BigInt), times: b.times.map(BigInt) }, BigInt(b.salt), params)
+  const device = { Ax: BigInt(b.device.x), Ay: BigInt(b.device.y) }
+  const series = { metric: b.metric, unit: b.unit, scale: b.scale, offset: b.offset, ...(b.validRange !== undefined ? { validRange: b.validRange } : {}) }
+  const seriesId = await signedSeriesId(device, series, BigInt(b.nonce), params)
+  if (seriesId !== BigInt(b.seriesId)) return { commitment, signed: false }
   const signature = { R8x: BigInt(b.signature.R8x), R8y: BigInt(b.signature.R8y), S: BigInt(b.signature.S) }
-  const signed = await verifyBatchSignature(
-    { Ax: BigInt(b.device.x), Ay: BigInt(b.device.y) },
-    commitment,
-    BigInt(b.seriesId),
-    BigInt(b.batchIndex),
-    signature,
-  )
-  return { commitment, signed }
+  const statement = { commitment, seriesId, batchIndex: BigInt(b.batchIndex), last: b.last }
+  return { commitment, signed: await verifyBatchSignature(device, statement, signature) }
 }

@@ -27,7 +27,7 @@ export const SIMULATED_METRICS: Record<string, SimulatedMetric> = {
 }
 
 /** The production circuit simulated devices sign for (every simulated metric fits 16 bits). */
-export const SIMULATION_CIRCUIT = 'sensor-stats-16bit-b400-v1'
+export const SIMULATION_CIRCUIT = 'sensor-stats-16bit-b400-v2'
 
 export interface SimulateOptions {
   /** Devices that measure and sign, each with a label for the dataset. */
@@ -146,11 +146,13 @@ export async function* simulateSignedBatches(options: SimulateOptions): AsyncGen
         times.push(BigInt(env.times[i]!))
         values.push(encodeValue(v.toFixed(m.scale), encoding))
       }
-      const seriesId = random()
-      for (const [batchIndex, [from, to]] of cutBatches(times, params).entries()) {
+      const nonce = random()
+      const ranges = cutBatches(times, params)
+      for (const [batchIndex, [from, to]] of ranges.entries()) {
         const batch = { values: values.slice(from, to), times: times.slice(from, to) }
+        const last = batchIndex === ranges.length - 1
         pending.push(
-          await signBatchRecord({ circuitId, params, device, seriesId, series: { metric, ...m }, batchIndex, batch, salt: random() }),
+          await signBatchRecord({ circuitId, params, device, series: { metric, ...m }, nonce, batchIndex, last, batch, salt: random() }),
         )
       }
     }

@@ -22,7 +22,8 @@ export interface StreamFeedOptions {
 interface SeriesFeed {
   device: DeviceKey & { label?: string }
   metric: string
-  seriesId: bigint
+  /** The series nonce of the current window: each window's series is a series of its own. */
+  nonce: bigint
   bias: number
   wander: number
   next: number
@@ -35,8 +36,8 @@ interface SeriesFeed {
 /**
  * Simulated devices feeding a stream live: readings every `interval` seconds following each
  * metric's daily cycle with noise and a slow wander, signed by each device in batches that never
- * cross a window (indices restart at 0 in every window) and are sent once full or once their
- * window has ended. `batchesUntil(t)` gives the batches complete at time t, oldest first.
+ * cross a window (each window's series has its own nonce, and indices restart at 0) and are sent
+ * once full or once they hold the window's last reading, marked last. `batchesUntil(t)` gives the batches complete at time t, oldest first.
  */
 export function createStreamFeed(o: StreamFeedOptions) {
   if (o.devices.length === 0) throw new SimulationError('at least one device is needed')
@@ -51,7 +52,7 @@ export function createStreamFeed(o: StreamFeedOptions) {
     o.metrics.map((metric) => ({
       device,
       metric,
-      seriesId: randomFieldElement(),
+      nonce: randomFieldElement(),
       bias: gauss() * SIMULATED_METRICS[metric]!.noise,
       wander: 0,
       next: first,
@@ -62,7 +63,8 @@ export function createStreamFeed(o: StreamFeedOptions) {
     })),
   )
 
-  async function flush(f: SeriesFeed, out: SignedBatch[]): Promise<void> {
+  /** Signs the readings held; `last` when they end the window (its final batch, which the device marks). */
+  async function flush(f: SeriesFeed, out: SignedBatch[], last: boolean): Promise<void> {
     if (f.times.length === 0) return
     const series = { metric: f.metric, ...SIMULATED_METRICS[f.metric]! }
     const batch = { values: f.values, times: f.times }
@@ -71,9 +73,10 @@ export function createStreamFeed(o: StreamFeedOptions) {
         circuitId: o.circuitId,
         params,
         device: f.device,
-        seriesId: f.seriesId,
         series,
+        nonce: f.nonce,
         batchIndex: f.batchIndex,
+        last,
         batch,
         salt: randomFieldElement(),
       }),
@@ -91,22 +94,18 @@ export function createStreamFeed(o: StreamFeedOptions) {
         for (; f.next <= t; f.next += o.interval) {
           const w = windowOf(f.next)
           if (w !== f.window) {
-            await flush(f, out)
             f.window = w
             f.batchIndex = 0
+            f.nonce = randomFieldElement()
           }
           f.wander = 0.98 * f.wander + gauss() * m.wander
           const v = dailyCycle(m, f.next) + f.wander + f.bias + gauss() * m.noise
           const clamped = Math.min(m.validRange[1], Math.max(m.validRange[0], v))
           f.times.push(BigInt(f.next))
           f.values.push(encodeValue(clamped.toFixed(m.scale), { scale: m.scale, offset: m.offset }))
-          if (f.times.length === cut) await flush(f, out)
-        }
-        // The next reading belongs to a later window: this window's last batch is complete.
-        if (windowOf(f.next) !== f.window) {
-          await flush(f, out)
-          f.window = windowOf(f.next)
-          f.batchIndex = 0
+          // Readings come on a schedule, so the device knows when one is its window's last.
+          const endsWindow = windowOf(f.next + o.interval) !== f.window
+          if (endsWindow || f.times.length === cut) await flush(f, out, endsWindow)
         }
       }
       return out.sort((a, b) => a.times[0]! - b.times[0]!)

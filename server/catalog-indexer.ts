@@ -184,6 +184,12 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
             'failed',
             `series ${proofs.misstated.series}: the stated ${proofs.misstated.field} is not what the proofs output`,
           )
+        else if (proofs.knownFlaw !== undefined)
+          c.catalog.setVerification(
+            datasetId,
+            'flawed',
+            `${bundle.batches.length} batch proofs verify, but with retired circuit ${manifest.proofs.circuitId}, which has a known soundness flaw: ${proofs.knownFlaw}`,
+          )
         else c.catalog.setVerification(datasetId, 'verified', `${bundle.batches.length} batch proofs valid; root matches the anchor`)
       } catch (err) {
         c.catalog.setVerification(datasetId, 'failed', (err as Error).message)

@@ -2,6 +2,9 @@ import Database from 'better-sqlite3'
 import type { Manifest } from '../core/index.js'
 
 /** A dataset as the catalog knows it: the anchor, its manifest's searchable parts, its listing. */
+/** The node's verdict on a dataset's proofs (see CatalogEntry.verification). */
+export type VerificationStatus = 'pending' | 'verified' | 'flawed' | 'failed'
+
 export interface CatalogEntry {
   datasetId: string
   owner: string
@@ -30,8 +33,12 @@ export interface CatalogEntry {
   previewCid: string | null
   listing: { price: string; paymentToken: string; accessPeriod: number; active: boolean } | null
   purchases: number
-  /** The node's own check of the proof bundle against the anchored root and the manifest's devices. */
-  verification: { status: 'pending' | 'verified' | 'failed'; detail: string | null }
+  /**
+   * The node's own check of the proof bundle against the anchored root and the manifest's devices.
+   * `flawed`: the proofs verify, but were made with a retired circuit that has a known soundness
+   * flaw (the detail says which), so they may state what the data does not hold.
+   */
+  verification: { status: VerificationStatus; detail: string | null }
 }
 
 export interface CatalogQuery {
@@ -91,7 +98,7 @@ export interface Catalog {
   /** Datasets whose manifest still has to be read. */
   pendingManifests(): Array<{ datasetId: bigint; manifestCid: string; owner: string; root: bigint; keyCommitment: bigint }>
   setQuality(datasetId: bigint, score: number): void
-  setVerification(datasetId: bigint, status: 'verified' | 'failed', detail: string | null): void
+  setVerification(datasetId: bigint, status: Exclude<VerificationStatus, 'pending'>, detail: string | null): void
   /** Datasets with a manifest whose proofs the node has not checked yet. */
   pendingVerifications(): Array<{ datasetId: bigint; root: bigint; manifest: Manifest }>
   list(datasetId: bigint, listing: { price: bigint; paymentToken: string; accessPeriod: number }): void

@@ -17,7 +17,7 @@ import {
 } from '../../circuits/index.js'
 import { loadCircuit, releaseProverThreads } from '../../circuits/node.js'
 
-const CIRCUIT = 'sensor-stats-b16-v1'
+const CIRCUIT = 'sensor-stats-b16-v2'
 const params = sensorStatsParams(CIRCUIT)
 
 describe('proof bundle', function () {

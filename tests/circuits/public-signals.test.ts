@@ -20,7 +20,7 @@ const statement: BatchPublicSignals = {
   maxGap: 1n << 24n,
 }
 
-/** Sixteen readings in [10, 25] a minute apart, twelve of them in [10, 20]: what sensor-stats-b16-v1 can output. */
+/** Sixteen readings in [10, 25] a minute apart, twelve of them in [10, 20]: what sensor-stats-b16-v2 can output. */
 const batch: BatchPublicSignals = {
   commitment: 1n,
   deviceId: 2n,
@@ -48,14 +48,14 @@ describe('packed public signals', () => {
   })
 
   it('accept what the circuit can output, within its parameters', () => {
-    expect(parsePublicSignals(packPublicSignals(batch), sensorStatsParams('sensor-stats-b16-v1'))).to.deep.equal(batch)
+    expect(parsePublicSignals(packPublicSignals(batch), sensorStatsParams('sensor-stats-b16-v2'))).to.deep.equal(batch)
     const single = { ...batch, count: 1n, sum: 25n, sumSq: 625n, inRange: 0n, min: 25n, lastTime: 1000n, maxGap: 0n }
-    expect(parsePublicSignals(packPublicSignals(single), sensorStatsParams('sensor-stats-b16-v1'))).to.deep.equal(single)
+    expect(parsePublicSignals(packPublicSignals(single), sensorStatsParams('sensor-stats-b16-v2'))).to.deep.equal(single)
   })
 
   it('reject outputs outside their circuit’s bounds, naming the output and the bound', () => {
-    const b16 = sensorStatsParams('sensor-stats-b16-v1')
-    const narrow = sensorStatsParams('sensor-stats-16bit-b400-v1')
+    const b16 = sensorStatsParams('sensor-stats-b16-v2')
+    const narrow = sensorStatsParams('sensor-stats-16bit-b400-v2')
     const cases: Array<[Partial<BatchPublicSignals>, typeof b16, string]> = [
       [{ count: 0n }, b16, 'count 0 is outside [1, 16]'],
       [{ count: 17n }, b16, 'count 17 is outside [1, 16]'],

@@ -21,7 +21,7 @@ import {
 import { loadCircuit, releaseProverThreads } from '../../circuits/node.js'
 import { caught } from '../helpers/errors.js'
 
-const CIRCUIT = 'sensor-stats-b16-v1'
+const CIRCUIT = 'sensor-stats-b16-v2'
 const params = sensorStatsParams(CIRCUIT)
 const B = params.batchSize
 const MAX_VALUE = (1n << 32n) - 1n

@@ -19,9 +19,9 @@ describe('narrowestValueBits', () => {
 
 describe('selectSensorStatsCircuit', () => {
   it('picks the production circuit of the narrowest width, with the most readings per proof', () => {
-    expect(selectSensorStatsCircuit([0n, 2318n])).to.equal('sensor-stats-16bit-b400-v1')
-    expect(selectSensorStatsCircuit([70_000n])).to.equal('sensor-stats-24bit-b336-v1')
-    expect(selectSensorStatsCircuit([5n], [1n << 24n])).to.equal('sensor-stats-32bit-b280-v1')
+    expect(selectSensorStatsCircuit([0n, 2318n])).to.equal('sensor-stats-16bit-b400-v2')
+    expect(selectSensorStatsCircuit([70_000n])).to.equal('sensor-stats-24bit-b336-v2')
+    expect(selectSensorStatsCircuit([5n], [1n << 24n])).to.equal('sensor-stats-32bit-b280-v2')
     expect(sensorStatsParams(selectSensorStatsCircuit([1n]))).to.deep.include({ batchSize: 400, valueBits: 16 })
   })
 

@@ -23,7 +23,7 @@ import { loadCircuit, releaseProverThreads } from '../../circuits/node.js'
 import { parseManifest, type Manifest } from '../../core/index.js'
 import { sampleManifest } from '../helpers/manifest.js'
 
-const CIRCUIT = 'sensor-stats-b16-v1'
+const CIRCUIT = 'sensor-stats-b16-v2'
 const params = sensorStatsParams(CIRCUIT)
 const vkeyHash = getCircuitManifest(CIRCUIT).files.vkey
 const FULL_WIDTH = (1n << 32n) - 1n
@@ -335,9 +335,9 @@ describe('verifyDatasetProofs: everything the manifest states against the proofs
       name: 'BundleVerificationError',
       message: 'series 0 batch 0: proof does not verify',
     })
-    expect(await failure(honest, { ...manifest, proofs: { ...manifest.proofs, circuitId: 'sensor-stats-16bit-b400-v1' } })).to.deep.equal({
+    expect(await failure(honest, { ...manifest, proofs: { ...manifest.proofs, circuitId: 'sensor-stats-16bit-b400-v2' } })).to.deep.equal({
       name: 'ManifestProofMismatchError',
-      message: 'the proof bundle is for circuit sensor-stats-b16-v1, the manifest names sensor-stats-16bit-b400-v1',
+      message: 'the proof bundle is for circuit sensor-stats-b16-v2, the manifest names sensor-stats-16bit-b400-v2',
     })
   })
 })

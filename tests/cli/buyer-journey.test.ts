@@ -53,7 +53,7 @@ describe('buying and auditing through a running node (publish → list → buy �
         interval: '300',
         start: '2026-03-01T00:00:00Z',
         seed: 11,
-        circuit: 'sensor-stats-b16-v1',
+        circuit: 'sensor-stats-b16-v2',
       },
       quiet,
     )

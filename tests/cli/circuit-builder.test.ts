@@ -12,7 +12,7 @@ import { caught } from '../helpers/errors.js'
 describe('startCircuitBuilder (the node builds missing circuits in the background)', function () {
   this.timeout(300_000)
   const root = process.cwd()
-  const small = ['key-commitment-v1', 'sensor-stats-b16-v1']
+  const small = ['key-commitment-v1', 'sensor-stats-b16-v2']
   const builders: CircuitBuilder[] = []
   let cache: string
   let savedCache: string | undefined
@@ -55,15 +55,15 @@ describe('startCircuitBuilder (the node builds missing circuits in the backgroun
     const first = builder.health()
     expect(first.ready).to.equal(listCircuits().length - 2)
     for (const id of small) expect(first.circuits[id]?.state).to.be.oneOf(['pending', 'building'])
-    await builder.whenReady('sensor-stats-16bit-b400-v1', () => expect.fail('a built circuit needs no wait'))
+    await builder.whenReady('sensor-stats-16bit-b400-v2', () => expect.fail('a built circuit needs no wait'))
     const said: string[] = []
-    await builder.whenReady('sensor-stats-b16-v1', (message) => void said.push(message))
+    await builder.whenReady('sensor-stats-b16-v2', (message) => void said.push(message))
     expect(said.length).to.be.greaterThan(0)
-    expect(said[0]).to.match(/^waiting for circuit sensor-stats-b16-v1 to be built \((pending|building); \d of 5 circuits ready\)$/)
-    expect(builder.health().circuits['sensor-stats-b16-v1']?.state).to.equal('ready')
+    expect(said[0]).to.match(/^waiting for circuit sensor-stats-b16-v2 to be built \((pending|building); \d of 5 circuits ready\)$/)
+    expect(builder.health().circuits['sensor-stats-b16-v2']?.state).to.equal('ready')
     // Loading checks every file against the committed manifest's sha256.
-    const circuit = await loadCircuit('sensor-stats-b16-v1')
-    expect(circuit.circuitId).to.equal('sensor-stats-b16-v1')
+    const circuit = await loadCircuit('sensor-stats-b16-v2')
+    expect(circuit.circuitId).to.equal('sensor-stats-b16-v2')
     await builder.whenReady('key-commitment-v1')
     expect(builder.health().ready).to.equal(listCircuits().length)
   })

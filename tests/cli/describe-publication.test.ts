@@ -25,7 +25,7 @@ describe('describeStages', () => {
   })
 
   it('says what the publication waits for while the node builds its circuit', () => {
-    const waiting = 'waiting for circuit sensor-stats-16bit-b400-v1 to be built (building; 2 of 5 circuits ready)'
+    const waiting = 'waiting for circuit sensor-stats-16bit-b400-v2 to be built (building; 2 of 5 circuits ready)'
     expect(describeStages(status({ waiting }))).to.equal(`ingest✓  prove…  store·  quality·  preview·  anchor·  list·  (${waiting})`)
   })
 })

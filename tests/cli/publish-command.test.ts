@@ -139,7 +139,7 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     expect([bad.status, (bad.body.error as { name: string }).name]).to.deep.equal([400, 'ValidationError'])
     const noTime = await preview('a,b\n1,2\n', 'x.csv')
     expect([noTime.status, (noTime.body.error as { name: string }).name]).to.deep.equal([400, 'SourceFormatError'])
-    const vkey = await fetch(new URL('/circuits/sensor-stats-b16-v1/vkey.json', node.url))
+    const vkey = await fetch(new URL('/circuits/sensor-stats-b16-v2/vkey.json', node.url))
     expect([vkey.status, ((await vkey.json()) as { protocol: string }).protocol]).to.deep.equal([200, 'groth16'])
     const unknown = await fetch(new URL('/circuits/nope/vkey.json', node.url))
     expect([unknown.status, ((await unknown.json()) as { error: { name: string } }).error.name]).to.deep.equal([404, 'NotFoundError'])
@@ -160,7 +160,7 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
         interval: '60',
         start: '2026-01-01T00:00:00Z',
         seed: 5,
-        circuit: 'sensor-stats-b16-v1',
+        circuit: 'sensor-stats-b16-v2',
       },
       quiet,
     )

@@ -26,7 +26,7 @@ import { caught } from '../helpers/errors.js'
 
 const quiet = { out: () => undefined, err: () => undefined }
 const WINDOW = 6
-const CIRCUIT = 'sensor-stats-b16-v1'
+const CIRCUIT = 'sensor-stats-b16-v2'
 
 /** A device streams live for several short windows over HTTP; each window is published, proven and anchored. */
 describe('data streams through a running node (live batches → windows → subscriptions)', function () {

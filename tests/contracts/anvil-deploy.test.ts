@@ -61,7 +61,7 @@ describe('deploying on a real anvil process', function () {
       qualityScore: 9000,
       statsDigest: `0x${'11'.repeat(32)}`,
       deviceIds: [deviceId],
-      circuitId: 'sensor-stats-16bit-b400-v1',
+      circuitId: 'sensor-stats-16bit-b400-v2',
     })
     expect((await seller.datasetOf(datasetId)).circuit).to.equal(1)
     await seller.list({ datasetId, price: 10n ** 16n })

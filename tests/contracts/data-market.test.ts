@@ -31,7 +31,7 @@ describe('DataMarket', function () {
         `0x${'00'.repeat(32)}`,
         [device.deviceId],
         0n,
-        verifierSlotOf('sensor-stats-b16-v1'),
+        verifierSlotOf('sensor-stats-b16-v2'),
       )
     ).wait()
     await (await f.stablecoin.getFunction('mint')(buyer.address, 1_000_000_000n)).wait()

@@ -16,7 +16,7 @@ import { loadCircuit, releaseProverThreads } from '../../circuits/node.js'
 import { proofToCalldata, verifierSlotOf } from '../../contracts/index.js'
 import { deployAssay, loadFixture, type AssayFixture } from '../helpers/chain.js'
 
-const CIRCUIT = 'sensor-stats-b16-v1'
+const CIRCUIT = 'sensor-stats-b16-v2'
 const CID = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
 const STATS = `0x${'ab'.repeat(32)}`
 type Signer = AssayFixture['deployer']

@@ -32,7 +32,7 @@ describe('DataMarket streams (subscriptions over windows)', function () {
           `0x${'00'.repeat(32)}`,
           [device.deviceId],
           0n,
-          verifierSlotOf('sensor-stats-b16-v1'),
+          verifierSlotOf('sensor-stats-b16-v2'),
         )
       ).wait()
     const { ethers } = await hardhat()

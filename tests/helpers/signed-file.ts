@@ -10,7 +10,7 @@ export async function writeSignedBatchFile(
   options: Pick<SimulateOptions, 'devices' | 'metrics' | 'readings' | 'seed'> & Partial<SimulateOptions>,
 ): Promise<string> {
   const lines: string[] = []
-  for await (const b of simulateSignedBatches({ start: 1_767_225_600, interval: 60, circuitId: 'sensor-stats-b16-v1', ...options }))
+  for await (const b of simulateSignedBatches({ start: 1_767_225_600, interval: 60, circuitId: 'sensor-stats-b16-v2', ...options }))
     lines.push(`${JSON.stringify(b)}\n`)
   await writeFile(file, lines.join(''))
   return file

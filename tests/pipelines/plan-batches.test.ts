@@ -26,7 +26,7 @@ describe('planning batches and the plaintext archive', function () {
     const imported = await importReadings(datasetPath('occupancy-room-2015.csv'), mapping, { maxRows: 900 })
     const plan = await planBatches(imported.series, { signer })
     // Every occupancy metric fits 24 bits at its resolution; CO2 at 0.01 ppm does not fit 16.
-    expect(plan.circuitId).to.equal('sensor-stats-24bit-b336-v1')
+    expect(plan.circuitId).to.equal('sensor-stats-24bit-b336-v2')
     expect(plan.batches.filter((b) => b.series === 0).map((b) => b.count)).to.deep.equal([336, 336, 228])
     const temperature = plan.series[0]!
     expect(temperature.values[0]).to.equal(encodeValue('23.18', temperature.encoding))
@@ -49,7 +49,7 @@ describe('planning batches and the plaintext archive', function () {
       path,
       parseImportMapping({ version: 1, format: 'csv', timestamp: { columns: ['time'] }, metrics: [{ column: 'temp', scale: 0 }] }),
     )
-    const plan = await planBatches(imported.series, { signer, circuitId: 'sensor-stats-b16-v1' })
+    const plan = await planBatches(imported.series, { signer, circuitId: 'sensor-stats-b16-v2' })
     expect(plan.batches.map((b) => [b.index, b.count])).to.deep.equal([
       [0, 2],
       [1, 1],
@@ -65,7 +65,7 @@ describe('planning batches and the plaintext archive', function () {
       timestamp: { columns: ['time'] },
       metrics: [{ column: 'temp', name: 't' }],
     })
-    const plan = await planBatches((await importReadings(source, mapping)).series, { signer, circuitId: 'sensor-stats-b16-v1' })
+    const plan = await planBatches((await importReadings(source, mapping)).series, { signer, circuitId: 'sensor-stats-b16-v2' })
     const tar = join(dir, 'plain.tar')
     await pipeline(Readable.from(plaintextArchive(plan, source)), createWriteStream(tar))
     expect(execFileSync('tar', ['-tf', tar], { encoding: 'utf8' }).trim().split('\n')).to.deep.equal([

@@ -33,7 +33,7 @@ describe('device-signed batches (assay simulate → signed-batch file → plan)'
     start: 1_767_225_600,
     readings: 40,
     interval: 60,
-    circuitId: 'sensor-stats-b16-v1',
+    circuitId: 'sensor-stats-b16-v2',
     gapRate: 0,
     stuckRate: 0,
   }
@@ -62,7 +62,7 @@ describe('device-signed batches (assay simulate → signed-batch file → plan)'
 
   it('plans a simulated file as signed: one series per device and metric, batches in series order', async () => {
     const plan = await planSignedBatches(file)
-    expect(plan.circuitId).to.equal('sensor-stats-b16-v1')
+    expect(plan.circuitId).to.equal('sensor-stats-b16-v2')
     expect(plan.series.map((s) => [s.device, s.signedBy, s.deviceId])).to.deep.equal([
       ['roof', 'device', roof.deviceId],
       ['balcony', 'device', balcony.deviceId],
@@ -109,7 +109,7 @@ describe('device-signed batches (assay simulate → signed-batch file → plan)'
       gapRate: 0.02,
       stuckRate: 0.01,
       seed: 3,
-      circuitId: 'sensor-stats-16bit-b400-v1',
+      circuitId: 'sensor-stats-16bit-b400-v2',
     })
     const times = days.flatMap((b) => b.times)
     const values = days.flatMap((b) => b.values)
@@ -165,10 +165,10 @@ describe('device-signed batches (assay simulate → signed-batch file → plan)'
       [
         'two circuits',
         (b) => {
-          b[1]!.circuitId = 'sensor-stats-16bit-b400-v1'
+          b[1]!.circuitId = 'sensor-stats-16bit-b400-v2'
           return b
         },
-        /signed for sensor-stats-16bit-b400-v1, but the file's first batch was signed for sensor-stats-b16-v1/,
+        /signed for sensor-stats-16bit-b400-v2, but the file's first batch was signed for sensor-stats-b16-v2/,
       ],
       [
         'too many readings',

@@ -43,7 +43,7 @@ describe('streams survive a node killed mid-window (assay node as a process)', f
         price: '1000',
         graceSeconds: 2,
         deviceIds: [key.deviceId.toString()],
-        circuitId: 'sensor-stats-b16-v1',
+        circuitId: 'sensor-stats-b16-v2',
         start: Math.ceil(Date.now() / 1000) + 1,
       }),
     })
@@ -52,7 +52,7 @@ describe('streams survive a node killed mid-window (assay node as a process)', f
     const feed = createStreamFeed({
       devices: [key],
       metrics: ['temperature', 'humidity'],
-      circuitId: 'sensor-stats-b16-v1',
+      circuitId: 'sensor-stats-b16-v2',
       stream: { start: stream.start, windowLength: WINDOW },
       interval: 1,
       batchReadings: 2,

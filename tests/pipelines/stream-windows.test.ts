@@ -23,7 +23,7 @@ describe('stream window closer: failed publications', () => {
       description: '',
       licence: 'CC0-1.0',
       tags: [],
-      circuitId: 'sensor-stats-b16-v1',
+      circuitId: 'sensor-stats-b16-v2',
       start: 1_000,
       windowLength: 60,
       graceS: 5,

@@ -36,7 +36,7 @@ describe('auditDataset: the proofs check names what the manifest misstates (real
       mapping: parseImportMapping(JSON.parse(await readFile('examples/occupancy-room-2015.mapping.json', 'utf8'))),
       title: 'Office room climate',
       licence: 'CC-BY-4.0',
-      circuitId: 'sensor-stats-b16-v1',
+      circuitId: 'sensor-stats-b16-v2',
     })
     // The node's trustless gateway, serving what it holds pinned: manifests, bundles, content.
     server = createApp({

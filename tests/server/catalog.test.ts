@@ -50,7 +50,7 @@ describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)
       description: 'Temperature, humidity, light and CO2 of one office',
       licence: 'CC-BY-4.0',
       tags: ['indoor'],
-      circuitId: 'sensor-stats-b16-v1',
+      circuitId: 'sensor-stats-b16-v2',
       listing: { price: 10n ** 16n },
     })
     // …and a device-signed CO2 feed from two registered sensors, listed at 2 ETH.
@@ -159,7 +159,7 @@ describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)
       statsDigest: `0x${'00'.repeat(32)}`,
       deviceIds: office.manifest.devices.map((d) => BigInt(d.deviceId)),
       parent: 0n,
-      circuitId: 'sensor-stats-b16-v1',
+      circuitId: 'sensor-stats-b16-v2',
     })
     await indexer.sync()
     const entry = catalog.get(forged.datasetId)!
@@ -178,7 +178,7 @@ describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)
         statsDigest: statsDigestOf(office.manifest.stats),
         deviceIds: office.manifest.devices.map((d) => BigInt(d.deviceId)),
         parent: 0n,
-        circuitId: 'sensor-stats-b16-v1',
+        circuitId: 'sensor-stats-b16-v2',
       })
     const again = await anchorOffice(BigInt(office.manifest.commitments.root))
     const forged = await anchorOffice(777n)

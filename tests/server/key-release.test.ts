@@ -84,7 +84,7 @@ describe('key release (EIP-712 requests, real anvil, adversarial)', function () 
       mapping: parseImportMapping(JSON.parse(await readFile('examples/occupancy-room-2015.mapping.json', 'utf8'))),
       title: 'Office',
       licence: 'CC-BY-4.0',
-      circuitId: 'sensor-stats-b16-v1',
+      circuitId: 'sensor-stats-b16-v2',
       listing: { price: 10n ** 15n, accessPeriod: 3_600n },
     })
     // A second dataset of the same seller that nobody buys.
@@ -98,7 +98,7 @@ describe('key release (EIP-712 requests, real anvil, adversarial)', function () 
         statsDigest: `0x${'00'.repeat(32)}`,
         deviceIds: m.devices.map((d) => BigInt(d.deviceId)),
         parent: 0n,
-        circuitId: 'sensor-stats-b16-v1',
+        circuitId: 'sensor-stats-b16-v2',
       })
     ).datasetId
     await publisher.chain.list({ datasetId: other, price: 10n ** 15n })

@@ -237,7 +237,7 @@ describe('web app in Chromium (sell → find → verify → buy → download →
         graceSeconds: 60,
         maxReadings: 8, // window 0 fills at once and is published without waiting for its grace
         deviceIds: [key.deviceId.toString()],
-        circuitId: 'sensor-stats-b16-v1',
+        circuitId: 'sensor-stats-b16-v2',
         start,
       }),
     })
@@ -245,7 +245,7 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     const feed = createStreamFeed({
       devices: [key],
       metrics: ['temperature'],
-      circuitId: 'sensor-stats-b16-v1',
+      circuitId: 'sensor-stats-b16-v2',
       stream: { start, windowLength: 8 },
       interval: 1,
       batchReadings: 4,

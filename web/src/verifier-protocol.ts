@@ -11,6 +11,8 @@ export interface ProofsResult {
   problem?: string
   /** A stated statistic the proofs contradict. */
   misstated?: { series: number; field: string }
+  /** The proofs verify but were made with a retired circuit: its known soundness flaw. */
+  knownFlaw?: string
   batches: number
   /** Wall time of verifying the batch proofs alone. */
   seconds: number

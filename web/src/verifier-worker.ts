@@ -37,7 +37,12 @@ async function checkProofs(task: VerifierTask): Promise<ProofsResult> {
     const base = { batches: bundle.batches.length, seconds, circuitId: manifest.proofs.circuitId }
     // A named error does not survive postMessage (structured clone keeps only a plain Error), so its message goes.
     if (!result.ok) return { ok: false, problem: result.error.message, ...base }
-    return { ok: true, ...(result.misstated !== undefined ? { misstated: result.misstated } : {}), ...base }
+    return {
+      ok: true,
+      ...(result.misstated !== undefined ? { misstated: result.misstated } : {}),
+      ...(result.knownFlaw !== undefined ? { knownFlaw: result.knownFlaw } : {}),
+      ...base,
+    }
   } finally {
     provider.destroy()
   }

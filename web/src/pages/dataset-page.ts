@@ -352,12 +352,15 @@ export const datasetPage: Page = async (root, ctx, route, signal) => {
     signal,
   ).then(
     ({ result }) => {
-      const bad = !result.ok || result.misstated !== undefined
+      // Proofs made with a retired circuit verify but prove less than they state: not "Proven".
+      const bad = !result.ok || result.misstated !== undefined || result.knownFlaw !== undefined
       const reason =
         result.problem ??
         (result.misstated !== undefined
           ? `${manifest.series[result.misstated.series]?.metric ?? `series ${result.misstated.series}`}: the stated ${result.misstated.field} is not what the proofs output`
-          : undefined)
+          : result.knownFlaw !== undefined
+            ? `the ${result.batches} batch proofs verify, but they were made with circuit ${result.circuitId}, which has a known soundness flaw: ${result.knownFlaw}`
+            : undefined)
       stats.mark(bad ? 'failed' : 'proven', reason, result.ok ? result.misstated?.series : undefined)
       mount(
         proofStatus,

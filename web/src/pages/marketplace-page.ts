@@ -47,10 +47,19 @@ function card(item: SearchResult['items'][number], node: string): HTMLElement {
         h(
           'span',
           {
-            class: `badge ${nodeCheck === 'verified' ? 'ok' : nodeCheck === 'failed' ? 'bad' : ''}`,
-            title: 'What this node’s catalog found; the dataset page checks again in your browser',
+            class: `badge ${nodeCheck === 'verified' ? 'ok' : nodeCheck === 'failed' || nodeCheck === 'flawed' ? 'bad' : ''}`,
+            title:
+              nodeCheck === 'flawed'
+                ? (item.verification.detail ?? 'proven with a circuit that has a known soundness flaw')
+                : 'What this node’s catalog found; the dataset page checks again in your browser',
           },
-          nodeCheck === 'verified' ? 'proofs valid' : nodeCheck === 'failed' ? 'proofs fail' : 'checking proofs',
+          nodeCheck === 'verified'
+            ? 'proofs valid'
+            : nodeCheck === 'failed'
+              ? 'proofs fail'
+              : nodeCheck === 'flawed'
+                ? 'circuit v1: known flaw'
+                : 'checking proofs',
         ),
         h(
           'strong',
