@@ -60,7 +60,8 @@ export function startCircuitBuilder(options: CircuitBuilderOptions): CircuitBuil
   const pollMs = options.pollMs ?? 500
   const buildDir = join(options.projectRoot, 'build', 'circuits')
   const statusFile = join(buildDir, 'build-status.json')
-  const circuits = listCircuits()
+  // Retired circuits are verify-only: nothing builds or proves with them (their vkeys are committed).
+  const circuits = listCircuits().filter(([, entry]) => entry.purpose !== 'retired')
   const built = new Set(circuits.filter(([id, entry]) => isBuilt(buildDir, id, entry)).map(([id]) => id))
   // Production circuits first: they are what publications wait for.
   const missing = circuits

@@ -19,6 +19,7 @@ export type StreamRejection =
   | 'window-closed'
   | 'replayed'
   | 'out-of-order'
+  | 'after-last'
   | 'invalid-readings'
   | 'bad-signature'
 
@@ -116,6 +117,8 @@ export function createStreamIngest(c: StreamIngestComponents) {
       if (first <= series.lastTime || window.index < series.window)
         throw new StreamBatchError('out-of-order', `the batch starts at ${first}, not after the series' last reading (${series.lastTime})`)
     }
+    if (series?.ended === true)
+      throw new StreamBatchError('after-last', `batch ${b.batchIndex} follows the batch its device marked the series' last`)
     const expected = series !== undefined && series.window === window.index ? series.nextIndex : 0
     if (b.batchIndex !== expected)
       throw new StreamBatchError('out-of-order', `batch index ${b.batchIndex} where ${expected} was expected in window ${window.index}`)
@@ -152,6 +155,7 @@ export function createStreamIngest(c: StreamIngestComponents) {
           firstTime: b.times[0]!,
           lastTime: b.times.at(-1)!,
           count: b.times.length,
+          last: b.last,
           line: JSON.stringify(b),
         })
         if (record.readings >= spec.maxReadings && record.state === 'open')

@@ -47,6 +47,8 @@ export interface StoredBatch {
   firstTime: number
   lastTime: number
   count: number
+  /** Its device marked it the series' last batch: nothing more of the series is taken. */
+  last: boolean
   /** The signed batch exactly as the device sent it (one JSON line). */
   line: string
 }
@@ -55,6 +57,8 @@ export interface SeriesState {
   window: number
   nextIndex: number
   lastTime: number
+  /** The last batch taken was marked last by its device. */
+  ended: boolean
 }
 
 /**
@@ -129,25 +133,28 @@ export function openStreamStore(path: string): StreamStore {
       UNIQUE (stream_id, window, series_id, batch_index));
     CREATE TABLE IF NOT EXISTS series (
       stream_id TEXT NOT NULL, series_id TEXT NOT NULL, window INTEGER NOT NULL, next_index INTEGER NOT NULL,
-      last_time INTEGER NOT NULL, PRIMARY KEY (stream_id, series_id));
+      last_time INTEGER NOT NULL, ended INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (stream_id, series_id));
     CREATE TABLE IF NOT EXISTS windows (
       stream_id TEXT NOT NULL, idx INTEGER NOT NULL, state TEXT NOT NULL, readings INTEGER NOT NULL DEFAULT 0,
       batches INTEGER NOT NULL DEFAULT 0, job_id TEXT, dataset_id TEXT, manifest_cid TEXT, detail TEXT,
       PRIMARY KEY (stream_id, idx));
   `)
+  // Stores made before series carried an end marker gain the column (no series there has ended).
+  const seriesColumns = db.prepare<[], { name: string }>('PRAGMA table_info(series)').all()
+  if (!seriesColumns.some((c) => c.name === 'ended')) db.exec('ALTER TABLE series ADD COLUMN ended INTEGER NOT NULL DEFAULT 0')
   const q = {
     addStream: db.prepare('INSERT OR REPLACE INTO streams (stream_id, spec) VALUES (?, ?)'),
     stream: db.prepare<[string], { spec: string }>('SELECT spec FROM streams WHERE stream_id = ?'),
     streams: db.prepare<[], { spec: string }>('SELECT spec FROM streams ORDER BY CAST(stream_id AS INTEGER)'),
-    series: db.prepare<[string, string], { window: number; next_index: number; last_time: number }>(
-      'SELECT window, next_index, last_time FROM series WHERE stream_id = ? AND series_id = ?',
+    series: db.prepare<[string, string], { window: number; next_index: number; last_time: number; ended: number }>(
+      'SELECT window, next_index, last_time, ended FROM series WHERE stream_id = ? AND series_id = ?',
     ),
     insertBatch: db.prepare(
       'INSERT INTO batches (stream_id, window, series_id, batch_index, first_time, last_time, count, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     upsertSeries: db.prepare(
-      'INSERT INTO series (stream_id, series_id, window, next_index, last_time) VALUES (?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (stream_id, series_id) DO UPDATE SET window = excluded.window, next_index = excluded.next_index, last_time = excluded.last_time',
+      'INSERT INTO series (stream_id, series_id, window, next_index, last_time, ended) VALUES (?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (stream_id, series_id) DO UPDATE SET window = excluded.window, next_index = excluded.next_index, last_time = excluded.last_time, ended = excluded.ended',
     ),
     countWindow: db.prepare(
       "INSERT INTO windows (stream_id, idx, state, readings, batches) VALUES (?, ?, 'open', ?, 1) " +
@@ -163,7 +170,7 @@ export function openStreamStore(path: string): StreamStore {
   }
   const accept = db.transaction((b: StoredBatch): WindowRecord => {
     q.insertBatch.run(b.streamId, b.window, b.seriesId, b.batchIndex, b.firstTime, b.lastTime, b.count, b.line)
-    q.upsertSeries.run(b.streamId, b.seriesId, b.window, b.batchIndex + 1, b.lastTime)
+    q.upsertSeries.run(b.streamId, b.seriesId, b.window, b.batchIndex + 1, b.lastTime, b.last ? 1 : 0)
     q.countWindow.run(b.streamId, b.window, b.count)
     return toWindow(q.window.get(b.streamId, b.window)!)
   })
@@ -176,7 +183,7 @@ export function openStreamStore(path: string): StreamStore {
     streams: () => q.streams.all().map((r) => JSON.parse(r.spec) as StreamSpec),
     series(streamId, seriesId) {
       const r = q.series.get(streamId, seriesId)
-      return r === undefined ? undefined : { window: r.window, nextIndex: r.next_index, lastTime: r.last_time }
+      return r === undefined ? undefined : { window: r.window, nextIndex: r.next_index, lastTime: r.last_time, ended: r.ended === 1 }
     },
     accept,
     window(streamId, index) {

@@ -147,11 +147,31 @@ describe('device-signed batches (assay simulate → signed-batch file → plan)'
     expect((await caught(() => planSignedBatches(path))).message).to.match(/:1: .*not the device's/)
   })
 
-  it('rejects missing, replayed and reordered batches, time going backwards, and a second circuit', async () => {
+  it('rejects missing, replayed, reordered, relabelled, rescaled and cut-short series, a moved end marker, time going backwards, and a second circuit', async () => {
     const roofBatches = (b: SignedBatch[]) => b.filter((x) => x.device.label === 'roof')
     const cases: Array<[string, (b: SignedBatch[]) => SignedBatch[], RegExp]> = [
       ['skipped', (b) => b.filter((x) => !(x.device.label === 'roof' && x.batchIndex === 1)), /batch 2 where batch 1 was expected/],
-      ['replayed', (b) => [...b, roofBatches(b)[1]!], /batch 1 where batch 3 was expected/],
+      ['replayed', (b) => [...b, roofBatches(b)[1]!], /batch 1 follows batch 2, which its device marked last/],
+      [
+        'cut short',
+        (b) => b.filter((x) => !(x.device.label === 'roof' && x.last)),
+        /series \d+… \(first batch here\) ends at batch 1, which its device did not mark last: its trailing batches are missing/,
+      ],
+      [
+        'relabelled',
+        (b) => b.map((x) => (x.device.label === 'roof' ? { ...x, metric: 'humidity' } : x)),
+        /batch 0 of series \d+…: the signature is not the device's/,
+      ],
+      [
+        'rescaled',
+        (b) => b.map((x) => (x.device.label === 'roof' ? { ...x, scale: x.scale + 1 } : x)),
+        /batch 0 of series \d+…: the signature is not the device's/,
+      ],
+      [
+        'end marker moved',
+        (b) => b.map((x) => (x.device.label === 'roof' && x.batchIndex === 0 ? { ...x, last: true } : x)),
+        /batch 0 of series \d+…: the signature is not the device's/,
+      ],
       ['late start', (b) => b.filter((x) => !(x.device.label === 'roof' && x.batchIndex === 0)), /starts at batch 1, not 0/],
       [
         'backwards',
