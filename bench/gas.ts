@@ -16,6 +16,7 @@ import {
   prepareBatch,
   proveBatchInclusion,
   sensorStatsParams,
+  seriesIdOf,
   signBatch,
   signEddsaPoseidon,
 } from '../circuits/index.js'
@@ -63,12 +64,15 @@ try {
   for (let i = 0; i < 4; i++) {
     const batch = { values: [100n, 150n + BigInt(i), 120n], times: [0n, 60n, 120n].map((t) => t + BigInt(i) * 1000n) }
     const commitment = await computeBatchCommitment(batch, 7n + BigInt(i), params)
-    const signature = await signBatch(device, commitment, 1n, BigInt(i))
+    const band = { lo: 0n, hi: 200n }
+    const meaning = { metric: 'temperature', unit: '°C', scale: 0, offset: 0, nonce: 1n }
+    const statement = { commitment, seriesId: await seriesIdOf(device.deviceId, meaning, band), batchIndex: BigInt(i), last: i === 3 }
+    const signature = await signBatch(device, statement)
     const prepared = await prepareBatch(batch, params, {
-      lo: 0n,
-      hi: 200n,
-      seriesId: 1n,
-      batchIndex: BigInt(i),
+      ...band,
+      meaning,
+      batchIndex: statement.batchIndex,
+      last: statement.last,
       salt: 7n + BigInt(i),
       device,
       signature,

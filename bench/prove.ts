@@ -16,6 +16,7 @@ import {
   prepareBatch,
   selectSensorStatsCircuit,
   sensorStatsParams,
+  seriesIdOf,
   signBatch,
   verifyProof,
   type VerificationKey,
@@ -32,7 +33,7 @@ const benchManifest = JSON.parse(readFileSync(join(benchDir, 'artifacts.json'), 
   circuits: Record<string, { constraints: number }>
 }
 const production = listCircuits()
-  .filter(([, e]) => e.purpose === 'production' && e.template === 'SensorStats')
+  .filter(([, e]) => e.purpose === 'production' && e.template === 'SensorStatsV2')
   .map(([id, e]) => ({ id, constraints: e.constraints, ...sensorStatsParams(id) }))
   .sort((a, b) => b.valueBits - a.valueBits)
 
@@ -53,8 +54,10 @@ async function sensorStatsInput(id: string): Promise<CircuitSignals> {
   const batch = { values: values.slice(0, params.batchSize), times: times.slice(0, params.batchSize) }
   const salt = 987654321n
   const commitment = await computeBatchCommitment(batch, salt, params)
-  const signature = await signBatch(device, commitment, 1n, 0n)
-  return (await prepareBatch(batch, params, { lo, hi, seriesId: 1n, batchIndex: 0n, salt, device, signature })).input
+  const meaning = { metric: 'Temperature', unit: '°C', scale: encoding.scale, offset: encoding.offset, nonce: 1n }
+  const seriesId = await seriesIdOf(device.deviceId, meaning, { lo, hi })
+  const signature = await signBatch(device, { commitment, seriesId, batchIndex: 0n, last: true })
+  return (await prepareBatch(batch, params, { lo, hi, meaning, batchIndex: 0n, last: true, salt, device, signature })).input
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -95,6 +98,9 @@ for (const circuit of production) {
   const baseline = await measure(benchDir, baselineId, { values: slice, lo: String(lo), hi: String(hi), salt: '987654321' })
   const ours = await measure(join('build', 'circuits'), circuit.id, await sensorStatsInput(circuit.id))
   const rps = (ms: number): number => round((B / ms) * 1000, 1)
+  console.error(
+    `[bench] ${circuit.id}: ${round(circuit.constraints / B, 1)} constraints per reading (baseline ${round(baselineConstraints / B, 1)})`,
+  )
   widths.push({
     circuit: circuit.id,
     value_bits: circuit.valueBits,

@@ -9,6 +9,7 @@ import {
   parsePublicSignals,
   prepareBatch,
   sensorStatsParams,
+  seriesIdOf,
   signBatch,
   verifyProof,
 } from '../../circuits/index.js'
@@ -24,7 +25,7 @@ interface HardhatEthers {
 // the JS verifier and by its generated Solidity verifier on Hardhat's chain.
 describe('production SensorStats circuits', function () {
   this.timeout(600_000)
-  const production = listCircuits().filter(([, e]) => e.purpose === 'production' && e.template === 'SensorStats')
+  const production = listCircuits().filter(([, e]) => e.purpose === 'production' && e.template === 'SensorStatsV2')
   let ethers: HardhatEthers
   before(async () => {
     ethers = ((await import('hardhat')) as unknown as { default: { ethers: HardhatEthers } }).default.ethers
@@ -51,14 +52,22 @@ describe('production SensorStats circuits', function () {
       const device = await createDeviceKey()
       const salt = 42n
       const commitment = await computeBatchCommitment(batch, salt, params)
-      const signature = await signBatch(device, commitment, 7n, 0n)
       const lo = encodeValue('20', encoding)
       const hi = encodeValue('24', encoding)
-      const prepared = await prepareBatch(batch, params, { lo, hi, seriesId: 7n, batchIndex: 0n, salt, device, signature })
+      const meaning = { metric: 'Temperature', unit: '°C', scale: encoding.scale, offset: encoding.offset, nonce: 7n }
+      const seriesId = await seriesIdOf(device.deviceId, meaning, { lo, hi })
+      const signature = await signBatch(device, { commitment, seriesId, batchIndex: 0n, last: true })
+      const prepared = await prepareBatch(batch, params, { lo, hi, meaning, batchIndex: 0n, last: true, salt, device, signature })
       const circuit = await loadCircuit(id)
       const { proof, publicSignals } = await generateProof(circuit, prepared.input)
       expect(await verifyProof(circuit.vkey, publicSignals, proof)).to.equal(true)
-      expect(parsePublicSignals(publicSignals)).to.deep.include({ count: BigInt(params.batchSize), commitment, deviceId: device.deviceId })
+      expect(parsePublicSignals(publicSignals)).to.deep.include({
+        count: BigInt(params.batchSize),
+        commitment,
+        deviceId: device.deviceId,
+        seriesId,
+        last: 1n,
+      })
 
       const [a, b, c, inputs] = JSON.parse(`[${await groth16.exportSolidityCallData(proof, publicSignals)}]`) as unknown[]
       const verifier = await ethers.deployContract(getCircuitManifest(id).verifier)

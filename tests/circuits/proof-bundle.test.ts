@@ -9,16 +9,21 @@ import {
   parsePublicSignals,
   prepareBatch,
   sensorStatsParams,
+  seriesIdOf,
   signBatch,
   verifyProofBundle,
   type BatchReadings,
   type DeviceKey,
   type ProofBundle,
+  type SeriesMeaning,
 } from '../../circuits/index.js'
 import { loadCircuit, releaseProverThreads } from '../../circuits/node.js'
 
 const CIRCUIT = 'sensor-stats-b16-v2'
 const params = sensorStatsParams(CIRCUIT)
+const band = { lo: 10n, hi: 20n }
+/** What each series' readings mean, as its device signs it. */
+const meaning = (nonce: bigint): SeriesMeaning => ({ metric: 'temperature', unit: '°C', scale: 0, offset: 0, nonce })
 
 describe('proof bundle', function () {
   this.timeout(300_000)
@@ -30,14 +35,17 @@ describe('proof bundle', function () {
 
   async function proveBatch(
     series: number,
-    seriesId: bigint,
+    nonce: bigint,
     index: number,
     batch: BatchReadings,
+    last: boolean,
   ): Promise<ProofBundle['batches'][number] & { commitment: bigint }> {
     const salt = BigInt(1000 + series * 100 + index)
     const commitment = await computeBatchCommitment(batch, salt, params)
-    const signature = await signBatch(device, commitment, seriesId, BigInt(index))
-    const prepared = await prepareBatch(batch, params, { lo: 10n, hi: 20n, seriesId, batchIndex: BigInt(index), salt, device, signature })
+    const seriesId = await seriesIdOf(device.deviceId, meaning(nonce), band)
+    const batchIndex = BigInt(index)
+    const signature = await signBatch(device, { commitment, seriesId, batchIndex, last })
+    const prepared = await prepareBatch(batch, params, { ...band, meaning: meaning(nonce), batchIndex, last, salt, device, signature })
     const { proof, publicSignals } = await generateProof(circuit, prepared.input)
     return { series, index, count: batch.values.length, publicSignals, proof: proof as ProofBundle['batches'][number]['proof'], commitment }
   }
@@ -51,10 +59,10 @@ describe('proof bundle', function () {
     circuit = await loadCircuit(CIRCUIT)
     device = await createDeviceKey()
     const proven = [
-      await proveBatch(0, 501n, 0, readings(1, 16, 0)),
-      await proveBatch(0, 501n, 1, readings(5, 16, 960)),
-      await proveBatch(0, 501n, 2, readings(9, 4, 1920)),
-      await proveBatch(1, 502n, 0, readings(2, 7, 0)),
+      await proveBatch(0, 501n, 0, readings(1, 16, 0), false),
+      await proveBatch(0, 501n, 1, readings(5, 16, 960), false),
+      await proveBatch(0, 501n, 2, readings(9, 4, 1920), true),
+      await proveBatch(1, 502n, 0, readings(2, 7, 0), true),
     ]
     commitments = proven.map((p) => p.commitment)
     bundle = { version: 1, circuitId: CIRCUIT, vkeyHash, batches: proven.map(({ commitment: _c, ...b }) => b) }
@@ -111,8 +119,17 @@ describe('proof bundle', function () {
     const batch = readings(3, 9, 0)
     const salt = 5n
     const commitment = await computeBatchCommitment(batch, salt, params)
-    const signature = await signBatch(device, commitment, 9n, 0n)
-    const { input, stats } = await prepareBatch(batch, params, { lo: 10n, hi: 20n, seriesId: 9n, batchIndex: 0n, salt, device, signature })
+    const seriesId = await seriesIdOf(device.deviceId, meaning(9n), band)
+    const signature = await signBatch(device, { commitment, seriesId, batchIndex: 0n, last: true })
+    const { input, stats } = await prepareBatch(batch, params, {
+      ...band,
+      meaning: meaning(9n),
+      batchIndex: 0n,
+      last: true,
+      salt,
+      device,
+      signature,
+    })
     const worker = new Worker(new URL('../helpers/prove-worker.mjs', import.meta.url), { workerData: { circuitId: CIRCUIT, input } })
     const result = await new Promise<Awaited<ReturnType<typeof generateProof>>>((resolve, reject) => {
       worker.once('message', resolve)

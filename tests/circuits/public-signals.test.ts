@@ -9,6 +9,7 @@ const statement: BatchPublicSignals = {
   count: 400n,
   lo: 0n,
   hi: (1n << 32n) - 1n,
+  last: 1n,
   sum: 400n * ((1n << 32n) - 1n),
   sumSq: 400n * ((1n << 32n) - 1n) ** 2n,
   inRange: 400n,
@@ -29,6 +30,7 @@ const batch: BatchPublicSignals = {
   count: 16n,
   lo: 10n,
   hi: 20n,
+  last: 0n,
   sum: 240n,
   sumSq: 4000n,
   inRange: 12n,
@@ -103,6 +105,26 @@ describe('packed public signals', () => {
     expect(() => packPublicSignals({ ...statement, count: 1n << 16n }))
       .to.throw(Error, 'count')
       .with.property('name', 'PublicSignalsError')
+  })
+
+  it('decode bit 112 of the batch word as the end marker `last`, and refuse any bit beyond it', () => {
+    const signals = packPublicSignals(batch)
+    const word = BigInt(signals[3]!)
+    expect(word >> 112n).to.equal(0n)
+    const marked = [...signals]
+    marked[3] = (word | (1n << 112n)).toString()
+    expect(parsePublicSignals(marked, sensorStatsParams('sensor-stats-b16-v2'))).to.deep.equal({ ...batch, last: 1n })
+    expect(packPublicSignals({ ...batch, last: 1n })).to.deep.equal(marked)
+    for (const bit of [113n, 120n, 200n]) {
+      const beyond = [...signals]
+      beyond[3] = (word | (1n << 112n) | (1n << bit)).toString()
+      expect(() => parsePublicSignals(beyond), `bit ${bit}`)
+        .to.throw(Error)
+        .that.includes({ name: 'PublicSignalsError', message: 'public signal batch has bits beyond its layout' })
+    }
+    expect(() => packPublicSignals({ ...batch, last: 2n }))
+      .to.throw(Error)
+      .that.includes({ name: 'PublicSignalsError', message: 'last = 2 does not fit its 1-bit slot' })
   })
 
   it('reject a word with bits beyond its layout, a wrong length, and values that are not field elements', () => {

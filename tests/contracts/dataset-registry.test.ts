@@ -8,6 +8,7 @@ import {
   prepareBatch,
   proveBatchInclusion,
   sensorStatsParams,
+  seriesIdOf,
   signBatch,
   signEddsaPoseidon,
   type DeviceKey,
@@ -34,13 +35,17 @@ describe('DatasetRegistry', function () {
   let batches: ProvenBatch[] // three batches by alice's device, one by bob's, one outside every dataset
   const slot = verifierSlotOf(CIRCUIT)
 
-  async function prove(device: DeviceKey, index: number, seriesId: bigint): Promise<ProvenBatch> {
+  async function prove(device: DeviceKey, index: number, nonce: bigint, last = false): Promise<ProvenBatch> {
     const params = sensorStatsParams(CIRCUIT)
     const batch = { values: [100n + BigInt(index), 200n, 150n], times: [1000n, 1060n, 1120n].map((t) => t + BigInt(index) * 200n) }
     const salt = 99n + BigInt(index)
     const commitment = await computeBatchCommitment(batch, salt, params)
-    const signature = await signBatch(device, commitment, seriesId, BigInt(index))
-    const prepared = await prepareBatch(batch, params, { lo: 120n, hi: 180n, seriesId, batchIndex: BigInt(index), salt, device, signature })
+    const band = { lo: 120n, hi: 180n }
+    const meaning = { metric: 'temperature', unit: '°C', scale: 0, offset: 0, nonce }
+    const seriesId = await seriesIdOf(device.deviceId, meaning, band)
+    const batchIndex = BigInt(index)
+    const signature = await signBatch(device, { commitment, seriesId, batchIndex, last })
+    const prepared = await prepareBatch(batch, params, { ...band, meaning, batchIndex, last, salt, device, signature })
     const { proof, publicSignals } = await generateProof(await loadCircuit(CIRCUIT), prepared.input)
     return { commitment, proof: proofToCalldata(proof), publicSignals: publicSignals.map(BigInt) }
   }
@@ -52,8 +57,8 @@ describe('DatasetRegistry', function () {
       await prove(alice, 0, 5n),
       await prove(alice, 1, 5n),
       await prove(alice, 2, 5n),
-      await prove(bob, 0, 6n),
-      await prove(alice, 3, 5n),
+      await prove(bob, 0, 6n, true),
+      await prove(alice, 3, 5n, true),
     ]
   })
   after(releaseProverThreads)
