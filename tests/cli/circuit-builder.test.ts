@@ -7,12 +7,12 @@ import { loadCircuit } from '../../circuits/node.js'
 import { startCircuitBuilder, type CircuitBuilder } from '../../cli/circuit-builder.js'
 import { caught } from '../helpers/errors.js'
 
-// Real builds in this checkout: the two small circuits are removed and built again by the child
+// Real builds in this checkout: the small test circuit is removed and built again by the child
 // process the node would start, from an empty cache, and must reproduce the committed hashes.
 describe('startCircuitBuilder (the node builds missing circuits in the background)', function () {
   this.timeout(300_000)
   const root = process.cwd()
-  const small = ['key-commitment-v1', 'sensor-stats-b16-v2']
+  const small = ['sensor-stats-b16-v2']
   // What the node builds: every circuit but the retired (verify-only) ones.
   const buildable = (): ReturnType<typeof listCircuits> => listCircuits().filter(([, e]) => e.purpose !== 'retired')
   const builders: CircuitBuilder[] = []
@@ -55,18 +55,17 @@ describe('startCircuitBuilder (the node builds missing circuits in the backgroun
     await remove()
     const builder = start()
     const first = builder.health()
-    expect(first.ready).to.equal(buildable().length - 2)
+    expect(first.ready).to.equal(buildable().length - 1)
     for (const id of small) expect(first.circuits[id]?.state).to.be.oneOf(['pending', 'building'])
     await builder.whenReady('sensor-stats-16bit-b400-v2', () => expect.fail('a built circuit needs no wait'))
     const said: string[] = []
     await builder.whenReady('sensor-stats-b16-v2', (message) => void said.push(message))
     expect(said.length).to.be.greaterThan(0)
-    expect(said[0]).to.match(/^waiting for circuit sensor-stats-b16-v2 to be built \((pending|building); \d of 5 circuits ready\)$/)
+    expect(said[0]).to.match(/^waiting for circuit sensor-stats-b16-v2 to be built \((pending|building); \d of 4 circuits ready\)$/)
     expect(builder.health().circuits['sensor-stats-b16-v2']?.state).to.equal('ready')
     // Loading checks every file against the committed manifest's sha256.
     const circuit = await loadCircuit('sensor-stats-b16-v2')
     expect(circuit.circuitId).to.equal('sensor-stats-b16-v2')
-    await builder.whenReady('key-commitment-v1')
     expect(builder.health().ready).to.equal(buildable().length)
   })
 
@@ -74,10 +73,10 @@ describe('startCircuitBuilder (the node builds missing circuits in the backgroun
     await remove()
     const builder = start()
     await builder.stop()
-    const err = await caught(() => builder.whenReady('key-commitment-v1'))
+    const err = await caught(() => builder.whenReady('sensor-stats-b16-v2'))
     expect(err.name).to.equal('CircuitBuildError')
-    expect(err.message).to.equal('circuit key-commitment-v1: its build failed: the node stopped its build')
-    expect(builder.health().circuits['key-commitment-v1']).to.deep.equal({ state: 'failed', error: 'the node stopped its build' })
+    expect(err.message).to.equal('circuit sensor-stats-b16-v2: its build failed: the node stopped its build')
+    expect(builder.health().circuits['sensor-stats-b16-v2']).to.deep.equal({ state: 'failed', error: 'the node stopped its build' })
   })
 
   it('refuses to wait for a circuit the manifest does not know', async () => {
