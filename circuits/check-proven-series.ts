@@ -36,6 +36,17 @@ export async function checkProvenSeries(
   options: { version: 1 | 2 },
 ): Promise<SeriesTotals[]> {
   const totals: SeriesTotals[] = []
+  // A series listed twice would have its batches counted twice: every series id is its own.
+  const ids = new Map<string, number>()
+  for (const [i, series] of manifest.series.entries()) {
+    const first = ids.get(series.seriesId)
+    if (first !== undefined)
+      throw new ManifestProofMismatchError(
+        { series: i, field: 'seriesId', stated: series.seriesId, proven: `series ${first}` },
+        `repeats series ${first}'s id ${series.seriesId}: a series is listed once`,
+      )
+    ids.set(series.seriesId, i)
+  }
   for (const [i, series] of manifest.series.entries()) {
     const own = batches.filter((b) => b.series === i).map((b) => b.signals)
     const range = manifest.stats[i]?.range
@@ -52,7 +63,13 @@ export async function checkProvenSeries(
             { ...at, field: 'nonce', stated: '(none)', proven: String(s.seriesId) },
             'the manifest gives no series nonce, so its metric, unit and encoding cannot be checked against the signed series id',
           )
-        const meaning = { metric: series.metric, unit: series.unit, scale: series.scale, offset: series.offset, nonce: BigInt(series.nonce) }
+        const meaning = {
+          metric: series.metric,
+          unit: series.unit,
+          scale: series.scale,
+          offset: series.offset,
+          nonce: BigInt(series.nonce),
+        }
         const expected = await seriesIdOf(s.deviceId, meaning, s)
         if (expected !== s.seriesId)
           throw new ManifestProofMismatchError(

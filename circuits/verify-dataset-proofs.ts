@@ -6,7 +6,8 @@ import { ManifestProofMismatchError } from './manifest-proof-mismatch-error.js'
 import { BundleVerificationError, verifyProofBundle, type BundleVerification, type ProofBundle } from './proof-bundle.js'
 import { parsePublicSignals, PublicSignalsError } from './public-signals.js'
 import { knownFlawOf } from './artifact-manifest.js'
-import { circuitVersion, sensorStatsParams } from './sensor-stats.js'
+import { deviceKeyFault, InvalidDeviceKeyError } from './babyjub.js'
+import { circuitVersion, deviceIdOf, sensorStatsParams } from './sensor-stats.js'
 import type { VerificationKey } from './verify-proof.js'
 
 /**
@@ -85,6 +86,7 @@ async function checkStatements(manifest: Manifest, bundle: ProofBundle, vkeyHash
       { field: 'proofs.circuitId', stated: circuitId, proven: bundle.circuitId },
       `the proof bundle is for circuit ${bundle.circuitId}, the manifest names ${circuitId}`,
     )
+  await checkDevices(manifest)
   const limits = sensorStatsParams(circuitId)
   const filed: FiledBatch[] = bundle.batches.map((b) => {
     try {
@@ -99,6 +101,17 @@ async function checkStatements(manifest: Manifest, bundle: ProofBundle, vkeyHash
   )
   await checkProvenSeries(manifest, filed, { version: circuitVersion(circuitId) })
   const stated = manifest.commitments.batches
+  // A batch listed twice (e.g. a whole series repeated under another index) would count twice.
+  const seen = new Map<string, number>()
+  stated.forEach((c, position) => {
+    const first = seen.get(c)
+    if (first !== undefined)
+      throw new ManifestProofMismatchError(
+        { field: 'commitments.batches', stated: c, proven: `positions ${first} and ${position}` },
+        `batch commitment ${c} is listed twice (positions ${first} and ${position}): a batch would be counted twice`,
+      )
+    seen.set(c, position)
+  })
   if (stated.length !== filed.length)
     throw new ManifestProofMismatchError(
       { field: 'commitments.batches', stated: String(stated.length), proven: String(filed.length) },
@@ -117,4 +130,31 @@ async function checkStatements(manifest: Manifest, bundle: ProofBundle, vkeyHash
         'commitment',
       )
   })
+}
+
+/**
+ * Every device the manifest lists is a device key (on the curve, in the prime-order subgroup, the
+ * rule the circuit and DeviceRegistry apply) and its id is Poseidon of that key, so the key list a
+ * buyer reads is the keys that signed. @throws {ManifestProofMismatchError} naming the device and its series.
+ */
+async function checkDevices(manifest: Manifest): Promise<void> {
+  for (const [i, d] of manifest.devices.entries()) {
+    const key = [BigInt(d.publicKey.x), BigInt(d.publicKey.y)] as const
+    const uses = manifest.series.flatMap((s, k) => (s.deviceId === d.deviceId ? [k] : []))
+    const who = `device ${i}${d.label !== undefined ? ` (${d.label})` : ''}${uses.length > 0 ? ` of series ${uses.join(', ')}` : ''}`
+    const fault = deviceKeyFault(key)
+    if (fault !== undefined) {
+      const cause = new InvalidDeviceKeyError(key, fault)
+      throw new ManifestProofMismatchError(
+        { field: `devices.${i}.publicKey`, stated: `(${d.publicKey.x}, ${d.publicKey.y})`, proven: fault },
+        `${who}: ${cause.message}`,
+      )
+    }
+    const id = await deviceIdOf(key[0], key[1])
+    if (String(id) !== d.deviceId)
+      throw new ManifestProofMismatchError(
+        { field: `devices.${i}.deviceId`, stated: d.deviceId, proven: String(id) },
+        `${who}: its id ${d.deviceId} is not Poseidon of its public key (${id})`,
+      )
+  }
 }

@@ -365,17 +365,17 @@ describe('verifyDatasetProofs: everything the manifest states against the proofs
       message: `series 3 batch 0: proven series id ${specs[1]!.seriesId} is not the manifest's ${series3.seriesId}`,
     })
     expect(await rejection(copied, manifest)).to.include({ series: 3, batch: 0, field: 'seriesId' })
-    // Stating series 1's id for series 3 but its own nonce: the nonce is not the one signed.
-    const sameId = restated(manifest, 3, { seriesId: String(specs[1]!.seriesId) })
-    sameId.stats[3]!.seriesId = String(specs[1]!.seriesId)
-    expect(await rejection(copied, sameId)).to.include({
-      name: 'ManifestProofMismatchError',
-      series: 3,
-      batch: 0,
-      field: 'meaning',
-      stated: String(series3.seriesId),
-      proven: String(specs[1]!.seriesId),
-    })
+    // Stating series 1's id for series 3 (its own nonce, or series 1's): a series is listed once,
+    // else its batches would count twice.
+    for (const nonce of [series3.meaning.nonce, specs[1]!.meaning.nonce]) {
+      const sameId = restated(manifest, 3, { seriesId: String(specs[1]!.seriesId), nonce: String(nonce) })
+      sameId.stats[3]!.seriesId = String(specs[1]!.seriesId)
+      expect(await failure(copied, sameId)).to.deep.equal({
+        name: 'ManifestProofMismatchError',
+        message: `series 3: repeats series 1's id ${specs[1]!.seriesId}: a series is listed once`,
+      })
+      expect(await rejection(copied, sameId)).to.include({ series: 3, field: 'seriesId', proven: 'series 1' })
+    }
   })
 
   it('rejects a batch signed by another of the dataset’s devices than its series’ device', async () => {
@@ -598,31 +598,31 @@ describe('verifyDatasetProofs: everything the manifest states against the proofs
         0,
         { deviceId },
       )
-      expect(await rejection(honest, attributed)).to.include({
-        name: 'ManifestProofMismatchError',
-        series: 0,
-        batch: 0,
-        field: 'deviceId',
-        stated: deviceId,
-        proven: String(alice.deviceId),
-      })
+      // Refused at the key itself, naming the series that uses it, before any batch is read.
+      const err = await rejection(honest, attributed)
+      expect(err).to.include({ name: 'ManifestProofMismatchError', field: 'devices.2.publicKey', proven: 'small-order' })
+      expect(err.message).to.match(/^device 2 of series 0: \(0, \d+\) is not a device key: /)
     })
 
-    // KNOWN GAP (reported, not fixed here): neither verifyDatasetProofs nor verifyProofBundle reads
-    // a manifest device's public key: not deviceKeyFault, not deviceId = Poseidon(x, y). A key of
-    // small order listed in the manifest, or swapped in for a signing device's key, still verifies.
-    // No batch can be proven for such a key (above), so the proofs stay sound; the manifest's key
-    // list is unchecked. When the verifier refuses it, this test should expect InvalidDeviceKeyError.
-    it('KNOWN GAP: a manifest listing a small-order device key, or one in place of a signer’s key, still verifies', async () => {
+    it('rejects a manifest listing a small-order device key, a key swapped in for a signer’s, or an id that is not its key’s', async () => {
       const manifest = await manifestFor(honest, specs)
       const key = { x: '0', y: String(smallOrder[1]) }
       const listed = {
         ...manifest,
         devices: [...manifest.devices, { deviceId: String(await deviceIdOf(...smallOrder)), publicKey: key, gateway: false }],
       }
-      expect((await verify(honest, listed)).ok).to.equal(true)
+      expect(await rejection(honest, listed)).to.include({
+        name: 'ManifestProofMismatchError',
+        field: 'devices.2.publicKey',
+        proven: 'small-order',
+      })
       const swapped = { ...manifest, devices: manifest.devices.map((d, i) => (i === 0 ? { ...d, publicKey: key } : d)) }
-      expect((await verify(honest, swapped)).ok).to.equal(true)
+      const err = await rejection(honest, swapped)
+      expect(err).to.include({ name: 'ManifestProofMismatchError', field: 'devices.0.publicKey', proven: 'small-order' })
+      expect(err.message).to.match(/^device 0 \(alice\) of series 0, 2: \(0, \d+\) is not a device key: /)
+      const bobsKey = manifest.devices[1]!.publicKey
+      const wrongId = { ...manifest, devices: manifest.devices.map((d, i) => (i === 0 ? { ...d, publicKey: bobsKey } : d)) }
+      expect(await rejection(honest, wrongId)).to.include({ field: 'devices.0.deviceId', stated: manifest.devices[0]!.deviceId })
     })
   })
 })

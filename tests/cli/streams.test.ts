@@ -14,11 +14,18 @@ import {
   subscribeCommand,
   type AssayNode,
 } from '../../cli/index.js'
-import { deviceKeyFromFile, type DeviceKey } from '../../circuits/index.js'
+import { deviceKeyFromFile, sensorStatsParams, type DeviceKey } from '../../circuits/index.js'
 import { DEV_MNEMONIC, loadConfig, type SignedBatch } from '../../core/index.js'
 import { createChainClient } from '../../contracts/index.js'
 import mqtt from 'mqtt'
-import { createStreamFeed, readingsTopic, type IngestResult, type MqttAck, type StreamFeed } from '../../pipelines/index.js'
+import {
+  createStreamFeed,
+  readingsTopic,
+  signBatchRecord,
+  type IngestResult,
+  type MqttAck,
+  type StreamFeed,
+} from '../../pipelines/index.js'
 import { createAssayClient } from '../../sdk/index.js'
 import type { StreamView } from '../../server/index.js'
 import { downloadDataset } from '../../sdk/node.js'
@@ -55,7 +62,7 @@ describe('data streams through a running node (live batches → windows → subs
     await sleep((start + WINDOW - now) * 1000 + 100)
     return start + WINDOW
   }
-  const feedFor = (keys: DeviceKey[], from?: number): StreamFeed =>
+  const feedFor = (keys: DeviceKey[], from?: number, batchReadings?: number): StreamFeed =>
     createStreamFeed({
       devices: keys,
       metrics: ['temperature'],
@@ -63,6 +70,7 @@ describe('data streams through a running node (live batches → windows → subs
       stream: { start: stream.start, windowLength: WINDOW },
       interval: 1,
       ...(from !== undefined ? { from } : {}),
+      ...(batchReadings !== undefined ? { batchReadings } : {}),
     })
 
   before(async () => {
@@ -162,11 +170,12 @@ describe('data streams through a running node (live batches → windows → subs
     provider.destroy()
   })
 
-  it('refuses out-of-order, replayed, unsigned, foreign-device, forged, late and future batches, each with its reason', async () => {
+  it('refuses out-of-order, replayed, after-last, unsigned, foreign-device, forged, late and future batches, each with its reason', async () => {
     const from = await openWindow()
-    const feed = feedFor([device], from)
-    // One series over three windows: w, w + 1, w + 2 (one batch each).
-    const [b0, b1, b2] = (await feed.batchesUntil(from + 17)).slice(0, 3) as [SignedBatch, SignedBatch, SignedBatch]
+    // One window's series in three batches of two readings: b2 is the one its device marks last.
+    const feed = feedFor([device], from, 2)
+    const [b0, b1, b2] = (await feed.batchesUntil(from + WINDOW - 1)).slice(0, 3) as [SignedBatch, SignedBatch, SignedBatch]
+    expect([b0.last, b1.last, b2.last]).to.deep.equal([false, false, true])
     const reasons = async (batches: SignedBatch[]): Promise<string[]> => (await push(batches)).results.map((r) => (r.ok ? 'ok' : r.reason))
     const unsigned = { ...b0 } as Partial<SignedBatch>
     delete unsigned.signature
@@ -195,9 +204,28 @@ describe('data streams through a running node (live batches → windows → subs
     ])
     expect(await reasons([b0])).to.deep.equal(['ok'])
     expect(await reasons([b0])).to.deep.equal(['replayed'])
-    expect(await reasons([b2])).to.deep.equal(['ok'])
-    const res = await push([b1])
+    const res = await push([b2])
     expect([res.status, res.results.map((r) => (r.ok ? 'ok' : r.reason))]).to.deep.equal([422, ['out-of-order']])
+    expect(await reasons([b1, b2])).to.deep.equal(['ok', 'ok'])
+    // Nothing of a series is taken after the batch its device marked last.
+    const after = await signBatchRecord({
+      circuitId: CIRCUIT,
+      params: sensorStatsParams(CIRCUIT),
+      device,
+      series: {
+        metric: b2.metric,
+        unit: b2.unit,
+        scale: b2.scale,
+        offset: b2.offset,
+        ...(b2.validRange !== undefined ? { validRange: b2.validRange } : {}),
+      },
+      nonce: BigInt(b2.nonce),
+      batchIndex: 3,
+      last: true,
+      batch: { values: [BigInt(b2.values[1]!)], times: [BigInt(b2.times[1]! + 1)] },
+      salt: 5n,
+    })
+    expect(await reasons([after])).to.deep.equal(['after-last'])
     const err = await caught(() =>
       fetch(new URL('/streams/99/readings', node.url), { method: 'POST', body: '{}' }).then(async (r) => {
         throw Object.assign(new Error(((await r.json()) as { error: { name: string } }).error.name), { status: r.status })

@@ -59,21 +59,25 @@ describe('streams survive a node killed mid-window (assay node as a process)', f
     })
     let acked = 0
     let batches = 0
-    while (Date.now() / 1000 < stream.start + WINDOW / 2) {
-      await sleep(900)
-      const ready = await feed.batchesUntil(Math.floor(Date.now() / 1000))
-      if (ready.length === 0) continue
-      const r = await fetch(new URL(`/streams/${stream.streamId}/readings`, first.url), {
-        method: 'POST',
-        body: ready.map((b) => JSON.stringify(b)).join('\n'),
-      })
-      const results = ((await r.json()) as { results: IngestResult[] }).results
-      for (const [i, x] of results.entries())
-        if (x.ok) {
-          acked += ready[i]!.times.length
-          batches++
-        }
+    /** Pushes the batches complete by now to `node` until `until` (unix seconds). */
+    const feedUntil = async (node: { url: string }, until: number): Promise<void> => {
+      while (Date.now() / 1000 < until) {
+        await sleep(900)
+        const ready = await feed.batchesUntil(Math.min(Math.floor(Date.now() / 1000), stream.start + WINDOW - 1))
+        if (ready.length === 0) continue
+        const r = await fetch(new URL(`/streams/${stream.streamId}/readings`, node.url), {
+          method: 'POST',
+          body: ready.map((b) => JSON.stringify(b)).join('\n'),
+        })
+        const results = ((await r.json()) as { results: IngestResult[] }).results
+        for (const [i, x] of results.entries())
+          if (x.ok) {
+            acked += ready[i]!.times.length
+            batches++
+          }
+      }
     }
+    await feedUntil(first, stream.start + WINDOW / 2)
     expect(batches).to.be.greaterThan(0)
     // Mid-window: the node dies without any chance to clean up.
     first.child.kill('SIGKILL')
@@ -82,6 +86,9 @@ describe('streams survive a node killed mid-window (assay node as a process)', f
 
     const second = await runNode(dataDir)
     nodes.push(second)
+    // The device goes on to the window's end, its last batches marked so (a window whose series
+    // did not end cannot be published: nothing would show it whole).
+    await feedUntil(second, stream.start + WINDOW + 1)
     let window: WindowRecord | undefined
     for (let i = 0; i < 400 && window?.state !== 'published'; i++, await sleep(300)) {
       const view = (await (await fetch(new URL(`/streams/${stream.streamId}`, second.url))).json()) as { windows: WindowRecord[] }
