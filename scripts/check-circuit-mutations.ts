@@ -111,7 +111,10 @@ async function compileMutant(m: Mutation): Promise<Circuit> {
     `pragma circom 2.1.6;\ninclude "${SOURCE}";\ncomponent main = SensorStatsV2(${B}, ${params.valueBits}, ${params.timeBits}, ${params.gapBits});\n`,
   )
   await compileCircom(main, dir, [dir])
-  return loadR1cs(dir)
+  const circuit = await loadR1cs(dir)
+  // ~12 MB per mutant (wasm, r1cs, sym): only the constraints are needed from here on.
+  await rm(join(ROOT, dir), { recursive: true, force: true })
+  return circuit
 }
 
 async function main(): Promise<void> {
