@@ -5,9 +5,9 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
-import { createDeviceKey, signEddsaPoseidon } from '../../circuits/index.js'
+import { createDeviceKey, deviceKeyFromPrivate, knownFlawOf, signEddsaPoseidon } from '../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../circuits/node.js'
-import { DEV_MNEMONIC, parseImportMapping } from '../../core/index.js'
+import { DEV_MNEMONIC, parseImportMapping, type Manifest } from '../../core/index.js'
 import { createChainClient, statsDigestOf } from '../../contracts/index.js'
 import { publishDataset, type PublishResult } from '../../pipelines/index.js'
 import { createApp, createCatalogIndexer, ftsQuery, openCatalog, type Catalog, type CatalogIndexer } from '../../server/index.js'
@@ -250,5 +250,24 @@ describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)
       },
       { status: 'failed', detail: "series 0 batch 0: proven valid range [250, 10000] is not the manifest's [400, 401]" },
     ])
+  })
+
+  it('marks a dataset proven with the retired circuit v1 as flawed, naming the flaw, though its proofs verify', async () => {
+    // The committed v1 fixture (tests/fixtures/circuit-v1): its device registered, its bundle stored, its manifest anchored.
+    const fixture = JSON.parse(await readFile(join('tests', 'fixtures', 'circuit-v1', 'dataset.json'), 'utf8')) as {
+      manifest: Manifest
+      bundle: unknown
+    }
+    const device = await deviceKeyFromPrivate(new Uint8Array(32).fill(7))
+    await publisher.chain.registerDevice(device.Ax, device.Ay, 'v1 fixture', (m) => signEddsaPoseidon(device.privateKey, m))
+    const bundleCid = await publisher.components.contentStore.putJson(fixture.bundle)
+    const node = { contentStore: publisher.components.contentStore, chain: publisher.chain }
+    const id = await anchorManifest(node, { ...fixture.manifest, proofs: { ...fixture.manifest.proofs, bundleCid: bundleCid.toString() } })
+    await indexer.sync()
+    const { status, detail } = catalog.get(id)!.verification
+    expect(status).to.equal('flawed')
+    expect(detail).to.equal(
+      `2 batch proofs verify, but with retired circuit sensor-stats-b16-v1, which has a known soundness flaw: ${knownFlawOf('sensor-stats-b16-v1')}`,
+    )
   })
 })
