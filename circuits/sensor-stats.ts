@@ -227,7 +227,9 @@ export interface BatchStatement {
 }
 
 /** "assay.batch.v2" as a big-endian integer, the domain of SensorStatsV2's signed message. */
-export const BATCH_DOMAIN = BigInt(`0x${Array.from(new TextEncoder().encode('assay.batch.v2'), (b) => b.toString(16).padStart(2, '0')).join('')}`)
+export const BATCH_DOMAIN = BigInt(
+  `0x${Array.from(new TextEncoder().encode('assay.batch.v2'), (b) => b.toString(16).padStart(2, '0')).join('')}`,
+)
 
 /** The message a device signs for a batch: Poseidon(DOMAIN, commitment, seriesId, batchIndex + last · 2^32). */
 export async function batchMessage(statement: BatchStatement): Promise<bigint> {
@@ -238,7 +240,8 @@ export async function batchMessage(statement: BatchStatement): Promise<bigint> {
 
 /** Signs a batch statement with the device key. */
 export async function signBatch(device: DeviceKey, statement: BatchStatement): Promise<BatchSignature> {
-  if (statement.batchIndex < 0n || statement.batchIndex >= 1n << 32n) throw new BatchInputError(`batch index ${statement.batchIndex} is not below 2^32`)
+  if (statement.batchIndex < 0n || statement.batchIndex >= 1n << 32n)
+    throw new BatchInputError(`batch index ${statement.batchIndex} is not below 2^32`)
   return signEddsaPoseidon(device.privateKey, await batchMessage(statement))
 }
 

@@ -150,4 +150,3 @@ export async function planBatches(imported: readonly ImportedSeries[], options: 
 export function meaningOf(s: PlannedSeries): SeriesMeaning {
   return { metric: s.metric, unit: s.unit, scale: s.encoding.scale, offset: s.encoding.offset, nonce: s.nonce }
 }
-

@@ -32,7 +32,10 @@ export async function isSignedBatchFile(path: string): Promise<boolean> {
 export async function planSignedBatches(path: string): Promise<BatchPlan & { rows: number }> {
   const file = basename(path)
   const series: PlannedSeries[] = []
-  const bySeriesId = new Map<string, { index: number; first: SignedBatch; nextIndex: number; ended: boolean; where: { file: string; line: number } }>()
+  const bySeriesId = new Map<
+    string,
+    { index: number; first: SignedBatch; nextIndex: number; ended: boolean; where: { file: string; line: number } }
+  >()
   const batches: PlannedBatch[] = []
   let circuitId: string | undefined
   let params: SensorStatsParams | undefined
@@ -100,7 +103,10 @@ export async function planSignedBatches(path: string): Promise<BatchPlan & { row
       if (!same || f.nonce !== b.nonce)
         throw new SignedBatchError(`series ${short(b.seriesId)} changes its device, metric, unit, encoding, range or nonce`, where)
       if (known.ended)
-        throw new SignedBatchError(`series ${short(b.seriesId)}: batch ${b.batchIndex} follows batch ${known.nextIndex - 1}, which its device marked last`, where)
+        throw new SignedBatchError(
+          `series ${short(b.seriesId)}: batch ${b.batchIndex} follows batch ${known.nextIndex - 1}, which its device marked last`,
+          where,
+        )
       if (b.batchIndex !== known.nextIndex)
         throw new SignedBatchError(`series ${short(b.seriesId)}: batch ${b.batchIndex} where batch ${known.nextIndex} was expected`, where)
     }

@@ -81,7 +81,13 @@ export async function signBatchRecord(o: {
 export async function verifyBatchRecord(b: SignedBatch, params: SensorStatsParams): Promise<{ commitment: bigint; signed: boolean }> {
   const commitment = await computeBatchCommitment({ values: b.values.map(BigInt), times: b.times.map(BigInt) }, BigInt(b.salt), params)
   const device = { Ax: BigInt(b.device.x), Ay: BigInt(b.device.y) }
-  const series = { metric: b.metric, unit: b.unit, scale: b.scale, offset: b.offset, ...(b.validRange !== undefined ? { validRange: b.validRange } : {}) }
+  const series = {
+    metric: b.metric,
+    unit: b.unit,
+    scale: b.scale,
+    offset: b.offset,
+    ...(b.validRange !== undefined ? { validRange: b.validRange } : {}),
+  }
   const seriesId = await signedSeriesId(device, series, BigInt(b.nonce), params)
   if (seriesId !== BigInt(b.seriesId)) return { commitment, signed: false }
   const signature = { R8x: BigInt(b.signature.R8x), R8y: BigInt(b.signature.R8y), S: BigInt(b.signature.S) }

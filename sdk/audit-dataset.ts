@@ -150,7 +150,9 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
     proven = result
     // Proofs of a retired circuit verify, yet may state what the data does not hold: not a pass.
     if (result.knownFlaw !== undefined)
-      fail(`${bundle.batches.length} batch proofs verify, but with circuit ${m.proofs.circuitId}, which has a known soundness flaw: ${result.knownFlaw}`)
+      fail(
+        `${bundle.batches.length} batch proofs verify, but with circuit ${m.proofs.circuitId}, which has a known soundness flaw: ${result.knownFlaw}`,
+      )
     return `${bundle.batches.length} batch proofs valid (${m.proofs.circuitId}, vkey ${vkeyHash.slice(0, 12)}…); commitments rebuild the anchored root`
   })
 

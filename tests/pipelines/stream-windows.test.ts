@@ -30,7 +30,17 @@ describe('stream window closer: failed publications', () => {
       maxReadings: 10_000,
       deviceIds: ['1'],
     })
-    store.accept({ streamId: '7', window: 0, seriesId: 's', batchIndex: 0, firstTime: 1_010, lastTime: 1_020, count: 2, last: true, line: '{}' })
+    store.accept({
+      streamId: '7',
+      window: 0,
+      seriesId: 's',
+      batchIndex: 0,
+      firstTime: 1_010,
+      lastTime: 1_020,
+      count: 2,
+      last: true,
+      line: '{}',
+    })
     clock = 1_070
     flow = new Map()
     retried = []
