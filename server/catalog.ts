@@ -116,8 +116,12 @@ export interface Catalog {
   close(): void
 }
 
-/** Bumped whenever SCHEMA changes. */
-const SCHEMA_VERSION = 2
+/**
+ * Bumped whenever SCHEMA changes, or what a stored verdict means does: 3 rebuilt every catalog when
+ * the verifier learnt circuit v2's checks and the `flawed` status, so no dataset keeps a `verified`
+ * it would no longer get.
+ */
+const SCHEMA_VERSION = 3
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS datasets (
