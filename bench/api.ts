@@ -27,7 +27,7 @@ const node = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node')
 const config = loadConfig({ ASSAY_DATA_DIR: join(dir, 'cli') })
 try {
   // One real dataset of 100 batches.
-  const { datasetId, seconds } = await publishMeterDataset(node.url, dir, BATCHES)
+  const { datasetId, seconds } = await publishMeterDataset(node, dir, BATCHES)
   log(`published #${datasetId} (${BATCHES} batches) in ${seconds.toFixed(1)} s`)
   let t = performance.now()
   await buyCommand(datasetId, config, { node: node.url, devAccount: 2 }, quiet)

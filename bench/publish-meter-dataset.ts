@@ -6,10 +6,14 @@ import { deviceCreateCommand, deviceRegisterCommand, publishCommand, simulateCom
 
 const quiet = { out: () => undefined, err: () => undefined }
 
-export async function publishMeterDataset(nodeUrl: string, dir: string, batches: number): Promise<{ datasetId: string; seconds: number }> {
+export async function publishMeterDataset(
+  node: { url: string; operatorToken: string },
+  dir: string,
+  batches: number,
+): Promise<{ datasetId: string; seconds: number }> {
   const key = join(dir, 'meter.key.json')
   await deviceCreateCommand({ out: key, label: 'meter' }, quiet)
-  await deviceRegisterCommand(key, { node: nodeUrl }, quiet)
+  await deviceRegisterCommand(key, { node: node.url, operatorToken: node.operatorToken }, quiet)
   const file = join(dir, 'meter.ndjson')
   await simulateCommand(
     {
@@ -25,6 +29,10 @@ export async function publishMeterDataset(nodeUrl: string, dir: string, batches:
     quiet,
   )
   const t = performance.now()
-  const published = await publishCommand(file, { node: nodeUrl, title: 'Meter temperature', price: '0.001' }, quiet)
+  const published = await publishCommand(
+    file,
+    { node: node.url, operatorToken: node.operatorToken, title: 'Meter temperature', price: '0.001' },
+    quiet,
+  )
   return { datasetId: published!.datasetId, seconds: (performance.now() - t) / 1000 }
 }

@@ -29,7 +29,7 @@ const node = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node')
 const browser = await launchChromium()
 try {
   // 1. A 100-batch dataset, verified by the dataset page.
-  const { datasetId, seconds } = await publishMeterDataset(node.url, dir, BATCHES)
+  const { datasetId, seconds } = await publishMeterDataset(node, dir, BATCHES)
   log(`published #${datasetId} (${BATCHES} batches) in ${seconds.toFixed(1)} s`)
   let t = performance.now()
   while (node.catalog.get(BigInt(datasetId)) === undefined) await new Promise((r) => setTimeout(r, 200))

@@ -3,6 +3,7 @@ import '../core/polyfill.js'
 import { Command } from 'commander'
 import { loadConfig } from '../core/index.js'
 import { parseDuration, startNode } from './index.js'
+import { readOperatorToken } from './operator-token.js'
 
 /** `--wait-for-node`: how long a command waits for a node that went away while it was talking to it. */
 const WAIT_FOR_NODE = [
@@ -97,6 +98,7 @@ program
     const config = loadConfig()
     await publishCommand(file, {
       node: (opts.node as string | undefined) ?? `http://${config.host}:${config.port}`,
+      operatorToken: await readOperatorToken(config),
       title: opts.title as string,
       ...(opts.map !== undefined ? { map: opts.map as string } : {}),
       ...(opts.description !== undefined ? { description: opts.description as string } : {}),
@@ -121,7 +123,12 @@ program
   .action(async (job: string, opts: { node?: string; json?: boolean; waitForNode?: string }) => {
     const { retryCommand } = await import('./publish-command.js')
     const config = loadConfig()
-    await retryCommand(job, { node: opts.node ?? `http://${config.host}:${config.port}`, json: opts.json === true, ...giveUpAfterMs(opts) })
+    await retryCommand(job, {
+      node: opts.node ?? `http://${config.host}:${config.port}`,
+      operatorToken: await readOperatorToken(config),
+      json: opts.json === true,
+      ...giveUpAfterMs(opts),
+    })
   })
 
 program
@@ -136,6 +143,7 @@ program
     const { statusCommand } = await import('./status-command.js')
     const status = await statusCommand(job, {
       node: nodeUrl(opts),
+      operatorToken: await readOperatorToken(loadConfig()),
       follow: opts.follow === true,
       json: opts.json === true,
       ...giveUpAfterMs(opts),
@@ -177,6 +185,7 @@ device
     const config = loadConfig()
     await deviceRegisterCommand(keyFile, {
       node: opts.node ?? `http://${config.host}:${config.port}`,
+      operatorToken: await readOperatorToken(config),
       ...(opts.label !== undefined ? { label: opts.label } : {}),
       json: opts.json === true,
     })
@@ -339,6 +348,7 @@ stream
     const window = opts.window as string
     await streamCreateCommand({
       node: nodeUrl(opts),
+      operatorToken: await readOperatorToken(loadConfig()),
       title: opts.title as string,
       devices: opts.device as string[],
       window,

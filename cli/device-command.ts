@@ -60,22 +60,28 @@ const REGISTER_ATTEMPTS = 3
  */
 export async function deviceRegisterCommand(
   keyFile: string,
-  options: { node: string; label?: string; json?: boolean },
+  options: { node: string; operatorToken?: string | undefined; label?: string; json?: boolean },
   io: Io = defaultIo,
 ): Promise<{ deviceId: string; owner: string; txHash?: string; alreadyRegistered: boolean }> {
   const key = await readDeviceKeyFile(keyFile)
   const label = options.label ?? key.label
   const call = async (path: string, init?: RequestInit): Promise<globalThis.Response> => {
     try {
-      return await fetch(new URL(path, options.node), init)
+      const headers = new Headers(init?.headers)
+      if (options.operatorToken !== undefined) headers.set('authorization', `Bearer ${options.operatorToken}`)
+      return await fetch(new URL(path, options.node), { ...init, headers })
     } catch (err) {
       throw new DeviceCommandError(`cannot reach the node at ${options.node} (is \`assay node\` running?)`, { cause: err })
     }
   }
   const registrationTerms = async (): Promise<RegistrationTerms> => {
     const res = await call('/devices/registration')
-    const parsed = registrationTermsSchema.safeParse(await res.json().catch(() => undefined))
-    if (!res.ok || !parsed.success) throw new DeviceCommandError(`the node at ${options.node} did not say what to sign (${res.status})`)
+    const json = (await res.json().catch(() => undefined)) as { error?: { name: string; message: string } } | undefined
+    const parsed = registrationTermsSchema.safeParse(json)
+    if (!res.ok || !parsed.success)
+      throw new DeviceCommandError(
+        `the node at ${options.node} did not say what to sign (${res.status}${json?.error !== undefined ? `: ${json.error.name}: ${json.error.message}` : ''})`,
+      )
     const t = parsed.data
     return { owner: t.owner, chainId: BigInt(t.chainId), registry: t.registry, nonce: BigInt(t.nonce) }
   }

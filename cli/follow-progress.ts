@@ -7,6 +7,8 @@ import { reportOutage } from './report-outage.js'
 
 export interface FollowProgressOptions {
   json?: boolean
+  /** The operator token: a publication's status is the operator's to read. */
+  operatorToken?: string | undefined
   /** How long to wait for a node that went away before giving up (default 10 minutes). */
   giveUpAfterMs?: number
 }
@@ -47,7 +49,7 @@ export async function followProgress(
   let last = ''
   let final: PublicationStatus
   try {
-    final = await followPublication(createAssayClient({ node }), jobId, {
+    final = await followPublication(createAssayClient({ node, operatorToken: options.operatorToken }), jobId, {
       onEvent: (status) => {
         const line = describeStages(status)
         if (line !== last) io.err((last = line))

@@ -9,6 +9,8 @@ import { followProgress } from './follow-progress.js'
 
 export interface PublishCommandOptions {
   node: string
+  /** The node operator's token (`<dataDir>/operator.token` or ASSAY_TOKEN): publishing is the operator's. */
+  operatorToken?: string | undefined
   map?: string
   title: string
   description?: string
@@ -67,7 +69,10 @@ export async function publishCommand(
   }
   form.append('file', await openAsBlob(file), basename(file))
 
-  const { jobId } = await createAssayClient({ node: options.node }).request<{ jobId: string }>('/datasets', { method: 'POST', body: form })
+  const { jobId } = await createAssayClient({ node: options.node, operatorToken: options.operatorToken }).request<{ jobId: string }>(
+    '/datasets',
+    { method: 'POST', body: form },
+  )
   io.err(`publication ${jobId} accepted; following its progress`)
   return (await followProgress(options.node, jobId, options, io)).result
 }
@@ -78,12 +83,15 @@ export async function publishCommand(
  */
 export async function retryCommand(
   jobId: string,
-  options: { node: string; json?: boolean; giveUpAfterMs?: number },
+  options: { node: string; operatorToken?: string | undefined; json?: boolean; giveUpAfterMs?: number },
   io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => console.log(s), err: (s) => console.error(s) },
 ): Promise<PublicationStatus['result']> {
-  const retried = await createAssayClient({ node: options.node }).request<{ jobId: string }>(`/jobs/${encodeURIComponent(jobId)}/retry`, {
-    method: 'POST',
-  })
+  const retried = await createAssayClient({ node: options.node, operatorToken: options.operatorToken }).request<{ jobId: string }>(
+    `/jobs/${encodeURIComponent(jobId)}/retry`,
+    {
+      method: 'POST',
+    },
+  )
   io.err(`publication ${retried.jobId} submitted again; following its progress`)
   return (await followProgress(options.node, retried.jobId, options, io)).result
 }

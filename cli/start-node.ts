@@ -31,6 +31,7 @@ import {
 } from '../pipelines/index.js'
 import { startCircuitBuilder } from './circuit-builder.js'
 import { loadGatewayKey } from './gateway-key.js'
+import { ensureOperatorToken, operatorTokenPath } from './operator-token.js'
 import {
   createApp,
   createCatalogIndexer,
@@ -45,6 +46,8 @@ import {
   type HealthReport,
   type Metrics,
   type ServiceHealth,
+  createOperatorAuth,
+  LOOPBACK_HOSTS,
 } from '../server/index.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ServiceError } from '../core/index.js'
@@ -75,6 +78,8 @@ export interface AssayNode {
   keystore: Keystore
   /** The catalog the indexer keeps (derived state). */
   catalog: Catalog
+  /** The bearer token the operator's routes require (`<dataDir>/operator.token` or ASSAY_TOKEN). */
+  operatorToken: string
   checkHealth(): Promise<HealthReport>
   /** Stops everything in reverse start order; safe to call twice. */
   stop(): Promise<void>
@@ -394,8 +399,20 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       audit: auditWithMetrics(openAuditLog(join(config.dataDir, 'key-release', 'audit.jsonl')), metrics),
     }
 
+    const operatorToken = await ensureOperatorToken(config)
+    // Loopback names always; the configured HOST when it is one address (not a wildcard); and the
+    // operator's public names (ASSAY_ALLOWED_HOSTS).
+    const allowedHosts = [
+      ...LOOPBACK_HOSTS,
+      ...(['0.0.0.0', '::'].includes(config.host) ? [] : [config.host.toLowerCase()]),
+      ...config.allowedHosts,
+    ]
+    log(
+      `operator: token in ${config.operatorToken !== undefined ? 'ASSAY_TOKEN' : operatorTokenPath(config.dataDir)}; answering to hosts ${allowedHosts.join(', ')}`,
+    )
     const app = createApp({
       checkHealth,
+      auth: createOperatorAuth({ token: operatorToken, allowedHosts }),
       webDir: join(projectRoot, 'build', 'web'),
       vkeyPath: committedVkeyPath,
       publishing,
@@ -434,6 +451,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       contentStore,
       keystore,
       catalog,
+      operatorToken,
       checkHealth,
       stop: () => (stopping ??= stopAll()),
     }

@@ -12,11 +12,11 @@ type Io = { out: (s: string) => void; err: (s: string) => void }
  */
 export async function statusCommand(
   jobId: string,
-  o: { node: string; follow?: boolean; json?: boolean; giveUpAfterMs?: number },
+  o: { node: string; operatorToken?: string | undefined; follow?: boolean; json?: boolean; giveUpAfterMs?: number },
   io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) },
 ): Promise<PublicationStatus> {
   if (o.follow === true) return followProgress(o.node, jobId, o, io)
-  const status = await createAssayClient({ node: o.node }).publication(jobId)
+  const status = await createAssayClient({ node: o.node, operatorToken: o.operatorToken }).publication(jobId)
   if (o.json === true) io.out(JSON.stringify(status))
   else {
     io.out(`publication ${jobId}: ${describeStages(status)}`)

@@ -32,6 +32,8 @@ export const streamView = async (node: string, streamId: string): Promise<Stream
 export async function streamCreateCommand(
   o: {
     node: string
+    /** The node operator's token: creating a stream is the operator's. */
+    operatorToken?: string | undefined
     title: string
     devices: string[]
     window: string
@@ -48,25 +50,28 @@ export async function streamCreateCommand(
 ): Promise<StreamSpec & { txHash: string }> {
   if (o.devices.length === 0) throw new ConfigError('--device', 'at least one device key file feeds a stream')
   const deviceIds = await Promise.all(o.devices.map(async (f) => (await readDeviceKeyFile(f)).deviceId.toString()))
-  const body = await createAssayClient({ node: o.node }).request<StreamSpec & { txHash: string }>('/streams', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      title: o.title,
-      description: o.description ?? '',
-      tags: (o.tags ?? '')
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-      windowSeconds: Number(parseDuration(o.window)),
-      ...(o.period !== undefined ? { periodSeconds: Number(parseDuration(o.period)) } : {}),
-      price: parseEther(o.price).toString(),
-      ...(o.grace !== undefined ? { graceSeconds: Number(parseDuration(o.grace)) } : {}),
-      ...(o.maxReadings !== undefined ? { maxReadings: o.maxReadings } : {}),
-      ...(o.circuit !== undefined ? { circuitId: o.circuit } : {}),
-      deviceIds,
-    }),
-  })
+  const body = await createAssayClient({ node: o.node, operatorToken: o.operatorToken }).request<StreamSpec & { txHash: string }>(
+    '/streams',
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: o.title,
+        description: o.description ?? '',
+        tags: (o.tags ?? '')
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+        windowSeconds: Number(parseDuration(o.window)),
+        ...(o.period !== undefined ? { periodSeconds: Number(parseDuration(o.period)) } : {}),
+        price: parseEther(o.price).toString(),
+        ...(o.grace !== undefined ? { graceSeconds: Number(parseDuration(o.grace)) } : {}),
+        ...(o.maxReadings !== undefined ? { maxReadings: o.maxReadings } : {}),
+        ...(o.circuit !== undefined ? { circuitId: o.circuit } : {}),
+        deviceIds,
+      }),
+    },
+  )
   if (o.json === true) io.out(JSON.stringify(body))
   else
     io.out(

@@ -24,7 +24,7 @@ const url = (protocols: string[]) =>
   )
 
 /** Variables whose values never appear in error messages or logs. */
-const SECRET_VARIABLES = new Set(['PRIVATE_KEY', 'ASSAY_MASTER_KEY'])
+const SECRET_VARIABLES = new Set(['PRIVATE_KEY', 'ASSAY_MASTER_KEY', 'ASSAY_TOKEN'])
 
 /** Every environment variable Assay reads, with its schema. Unset means "use the embedded default". */
 const envSchema = z.object({
@@ -53,6 +53,16 @@ const envSchema = z.object({
     .string()
     .regex(/^(0x)?[0-9a-fA-F]{64}$/, { message: 'must be 64 hex digits' })
     .optional(),
+  ASSAY_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{32,200}$/, { message: 'must be 32 to 200 printable ASCII characters, no spaces' })
+    .optional(),
+  ASSAY_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .refine((s) => s.split(',').every((h) => h.trim() === '' || /^[a-zA-Z0-9.:\-\[\]]+$/.test(h.trim())), {
+      message: 'must be comma-separated host names or addresses, without scheme or port',
+    }),
   ASSAY_PTAU: z.string().min(1).optional(),
   ASSAY_DEPLOYMENT: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -82,6 +92,10 @@ export interface AssayConfig {
   ipfsPeers: string[]
   /** Node master key (hex) sealing the keystore; when absent, `<dataDir>/master.key` (created on first start). */
   masterKeyHex?: string
+  /** The operator's bearer token; when absent, `<dataDir>/operator.token` (created on first start). */
+  operatorToken?: string
+  /** Host names the node answers to besides loopback ones (behind a proxy or on a LAN: its public names). */
+  allowedHosts: string[]
   /** Path to a ceremony powers-of-tau file; when absent the build generates a dev-only one. */
   ptauPath?: string
   /**
@@ -128,6 +142,15 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
       .map((a) => a.trim())
       .filter((a) => a !== ''),
     masterKeyHex: e.ASSAY_MASTER_KEY,
+    ...(e.ASSAY_TOKEN !== undefined ? { operatorToken: e.ASSAY_TOKEN } : {}),
+    allowedHosts: e.ASSAY_ALLOWED_HOSTS.split(',')
+      .map((h) =>
+        h
+          .trim()
+          .replace(/^\[|\]$/g, '')
+          .toLowerCase(),
+      )
+      .filter((h) => h !== ''),
     ptauPath: e.ASSAY_PTAU,
     ...(e.ASSAY_DEPLOYMENT !== undefined ? { deploymentSource: e.ASSAY_DEPLOYMENT } : {}),
     logLevel: e.LOG_LEVEL,

@@ -23,6 +23,8 @@ export interface AssayClientOptions {
   /** The node's HTTP address, e.g. http://127.0.0.1:7420. */
   node: string
   fetch?: typeof fetch
+  /** The node operator's token, sent as `Authorization: Bearer …` (publishing, jobs, devices, streams need it). */
+  operatorToken?: string | undefined
 }
 
 /** A dataset page as the node's catalog serves it (its manifest is checked by `verifiedManifest`). */
@@ -75,8 +77,11 @@ export function createAssayClient(options: AssayClientOptions) {
   let deploymentPromise: Promise<Deployment & { rpcUrl?: string }> | undefined
 
   async function send(path: string, init?: RequestInit): Promise<Response> {
+    const headers = new Headers(init?.headers)
+    if (options.operatorToken !== undefined && !headers.has('authorization'))
+      headers.set('authorization', `Bearer ${options.operatorToken}`)
     try {
-      return await http(url(path), init)
+      return await http(url(path), { ...init, headers })
     } catch (err) {
       throw NodeUnreachableError.wrap(options.node, err)
     }

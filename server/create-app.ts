@@ -8,6 +8,7 @@ import { ipfsRoutes, type IpfsApi } from './ipfs-routes.js'
 import { openApiDocument } from './openapi.js'
 import type { Metrics } from './metrics.js'
 import { keyReleaseRoutes, type KeyReleaseComponents } from './key-release.js'
+import type { OperatorAuth } from './operator-auth.js'
 import { mappingRoutes } from './mapping-routes.js'
 import { publishingRoutes, type PublishingApi } from './publishing-routes.js'
 import { streamRoutes, type StreamsApi } from './stream-routes.js'
@@ -47,6 +48,8 @@ export interface HealthReport {
 export interface AppComponents {
   /** Probes every service; called per `GET /health`. */
   checkHealth(): Promise<HealthReport>
+  /** Who may do what: the Host and Origin guard, and the operator's token (createOperatorAuth). */
+  auth: OperatorAuth
   /** Built web app (Vite output) to serve at `/`, when present. */
   webDir?: string
   /** Publishing: uploads become publication jobs (absent: the routes answer 404). */
@@ -70,6 +73,43 @@ export interface AppComponents {
   logError?: (err: unknown) => void
 }
 
+/**
+ * Routes only the operator may call (with the operator token). Everything else is public: the
+ * catalog and content (read), key requests (signed by the buyer, EIP-712) and stream readings
+ * (signed by the stream's devices, each checked).
+ */
+export const OPERATOR_ROUTES: ReadonlyArray<readonly ['get' | 'post', string]> = [
+  ['post', '/datasets'],
+  ['post', '/mappings/preview'],
+  ['get', '/jobs/:id'],
+  ['get', '/jobs/:id/events'],
+  ['post', '/jobs/:id/retry'],
+  ['get', '/devices/registration'],
+  ['post', '/devices'],
+  ['post', '/streams'],
+  ['get', '/metrics'],
+]
+
+/** What /health tells anyone: each service up or down, and how many circuits are ready. */
+export function publicHealth(report: HealthReport): HealthReport {
+  return {
+    ok: report.ok,
+    services: Object.fromEntries(
+      Object.entries(report.services).map(([name, s]) => [name, { ok: s.ok, embedded: s.embedded, detail: {} }]),
+    ),
+    ...(report.circuits !== undefined
+      ? {
+          circuits: {
+            ready: report.circuits.ready,
+            total: report.circuits.total,
+            ...(report.circuits.building !== undefined ? { building: report.circuits.building } : {}),
+            circuits: Object.fromEntries(Object.entries(report.circuits.circuits).map(([id, c]) => [id, { state: c.state }])),
+          },
+        }
+      : {}),
+  }
+}
+
 /** The HTTP API and web UI of an Assay node. */
 export function createApp(components: AppComponents): Express {
   const app = express()
@@ -82,6 +122,11 @@ export function createApp(components: AppComponents): Express {
     next()
   })
 
+  // Before any route: a rebinding Host or a cross-site write is refused whatever it asks for.
+  app.use(components.auth.guardRequest)
+  // The operator's routes: publishing, devices, streams, jobs (their status reveals uploads), metrics.
+  for (const [method, path] of OPERATOR_ROUTES) app[method](path, components.auth.requireOperator)
+
   if (components.metrics !== undefined) {
     const metrics = components.metrics
     app.use(metrics.middleware)
@@ -89,11 +134,15 @@ export function createApp(components: AppComponents): Express {
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics())
     })
   }
-  app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()))
 
-  app.get('/health', async (_req, res) => {
+  app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()))
+  app.use(components.auth.sessionRoutes())
+
+  app.get('/health', async (req, res) => {
     const report = await components.checkHealth()
-    res.status(report.ok ? 200 : 503).json(report)
+    // Anonymous callers learn only whether each service is up; details (addresses, URLs,
+    // errors) are the operator's.
+    res.status(report.ok ? 200 : 503).json(components.auth.isOperator(req) ? report : publicHealth(report))
   })
 
   if (components.deployment !== undefined) app.get('/deployment', (_req, res) => void res.json(components.deployment))

@@ -14,6 +14,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   KeyRequestError: 400,
   KeyRequestExpiredError: 400,
   KeyRequestSignatureError: 401,
+  OperatorAuthError: 401,
+  ForeignRequestError: 403,
   NoAccessError: 403,
   KeyNotHeldError: 404,
   NonceReusedError: 409,

@@ -42,7 +42,7 @@ describe('buying and auditing through a running node (publish → list → buy �
     // The seller: a device, a simulated signed feed, registration, publication at 0.01 ETH for 7 days.
     const key = join(dir, 'balcony.key.json')
     await deviceCreateCommand({ out: key, label: 'balcony' }, quiet)
-    await deviceRegisterCommand(key, { node: node.url }, quiet)
+    await deviceRegisterCommand(key, { node: node.url, operatorToken: node.operatorToken }, quiet)
     simulated = join(dir, 'balcony.ndjson')
     await simulateCommand(
       {
@@ -59,7 +59,7 @@ describe('buying and auditing through a running node (publish → list → buy �
     )
     const published = await publishCommand(
       simulated,
-      { node: node.url, title: 'Balcony climate, March', tags: 'outdoor', price: '0.01', period: '7d' },
+      { node: node.url, operatorToken: node.operatorToken, title: 'Balcony climate, March', tags: 'outdoor', price: '0.01', period: '7d' },
       quiet,
     )
     datasetId = published!.datasetId
@@ -194,7 +194,11 @@ describe('buying and auditing through a running node (publish → list → buy �
     const doc = (await (await fetch(new URL('/openapi.json', node.url))).json()) as { openapi: string; paths: Record<string, unknown> }
     expect(doc.openapi).to.equal('3.1.0')
     expect(Object.keys(doc.paths)).to.include.members(['/datasets', '/datasets/{id}', '/datasets/{id}/key', '/ipfs/{cid}', '/devices'])
-    const metrics = await (await fetch(new URL('/metrics', node.url))).text()
+    // Metrics are the operator's (a Prometheus scraper sends the token as a bearer).
+    expect((await fetch(new URL('/metrics', node.url))).status).to.equal(401)
+    const metrics = await (
+      await fetch(new URL('/metrics', node.url), { headers: { authorization: `Bearer ${node.operatorToken}` } })
+    ).text()
     expect(metrics).to.match(/assay_key_releases_total\{outcome="released",reason="released"\} 1/)
     expect(metrics).to.match(/assay_key_releases_total\{outcome="refused",reason="NoAccessError"\} 1/)
     expect(metrics).to.match(/assay_catalog_datasets [1-9]/)

@@ -33,6 +33,8 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
   this.timeout(600_000)
   let dir: string
   let node: AssayNode
+  /** Headers of the operator's requests (the node made its token on start). */
+  const operator = (): Record<string, string> => ({ authorization: `Bearer ${node.operatorToken}` })
   let file: string
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'assay-publish-cli-'))
@@ -53,6 +55,7 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
       file,
       {
         node: node.url,
+        operatorToken: node.operatorToken,
         map: 'examples/occupancy-room-2015.mapping.json',
         title: 'Office, one hour',
         price: '0.01',
@@ -84,7 +87,7 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
   it('infers the mapping on the node when none is given', async () => {
     const result = await publishCommand(
       file,
-      { node: node.url, title: 'Office, inferred mapping' },
+      { node: node.url, operatorToken: node.operatorToken, title: 'Office, inferred mapping' },
       { out: () => undefined, err: () => undefined },
     )
     expect(result!.stats).to.have.length(5)
@@ -97,7 +100,11 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
       JSON.stringify({ version: 1, format: 'csv', timestamp: { columns: ['Nope'] }, metrics: [{ column: 'Temperature' }] }),
     )
     const e1 = await caught(() =>
-      publishCommand(file, { node: node.url, map: badMap, title: 't' }, { out: () => undefined, err: () => undefined }),
+      publishCommand(
+        file,
+        { node: node.url, operatorToken: node.operatorToken, map: badMap, title: 't' },
+        { out: () => undefined, err: () => undefined },
+      ),
     )
     // No retry hint: the file and mapping a publication was made with do not change.
     expect(e1.name).to.equal('PublishCommandError')
@@ -106,7 +113,7 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     )
     const form = new FormData()
     form.append('file', new Blob(['a,b\n']), 'x.csv')
-    const res = await fetch(new URL('/datasets', node.url), { method: 'POST', body: form })
+    const res = await fetch(new URL('/datasets', node.url), { method: 'POST', body: form, headers: operator() })
     expect(res.status).to.equal(400)
     expect(((await res.json()) as { error: { name: string; message: string } }).error).to.deep.equal({
       name: 'ValidationError',
@@ -114,9 +121,9 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     })
     const noFile = new FormData()
     noFile.append('title', 'x')
-    const res2 = await fetch(new URL('/datasets', node.url), { method: 'POST', body: noFile })
+    const res2 = await fetch(new URL('/datasets', node.url), { method: 'POST', body: noFile, headers: operator() })
     expect(((await res2.json()) as { error: { message: string } }).error.message).to.equal('file: no file part named "file" in the upload')
-    expect((await fetch(new URL('/jobs/nope', node.url))).status).to.equal(404)
+    expect((await fetch(new URL('/jobs/nope', node.url), { headers: operator() })).status).to.equal(404)
   })
 
   it('previews a mapping before upload: inferred, edited, refused with a named error; serves verification keys', async () => {
@@ -124,7 +131,7 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
       const form = new FormData()
       if (mapping !== undefined) form.append('mapping', JSON.stringify(mapping))
       form.append('file', new Blob([body]), name)
-      const res = await fetch(new URL('/mappings/preview', node.url), { method: 'POST', body: form })
+      const res = await fetch(new URL('/mappings/preview', node.url), { method: 'POST', body: form, headers: operator() })
       return { status: res.status, body: (await res.json()) as Record<string, unknown> }
     }
     const text = readFileSync(file, 'utf8')
@@ -167,26 +174,34 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     expect([sim.readings, sim.batches]).to.deep.equal([40, 4])
 
     // Unregistered devices: the node proves and stores, then refuses to anchor, naming the device.
-    const refused = await caught(() => publishCommand(sim.file, { node: node.url, title: 'Two simulated sensors' }, quiet))
+    const refused = await caught(() =>
+      publishCommand(sim.file, { node: node.url, operatorToken: node.operatorToken, title: 'Two simulated sensors' }, quiet),
+    )
     expect(refused.message).to.match(/anchor: DeviceNotRegisteredError: device "roof" \(\d+…\) may not be published by 0x/)
     const jobId = /\(once the cause is fixed: assay retry (pub-[\w-]+)\)$/.exec(refused.message)?.[1]
     expect(jobId, refused.message).to.be.a('string')
 
-    const registered = await deviceRegisterCommand(keys[0]!, { node: node.url }, quiet)
+    const registered = await deviceRegisterCommand(keys[0]!, { node: node.url, operatorToken: node.operatorToken }, quiet)
     expect(registered.alreadyRegistered).to.equal(false)
-    await deviceRegisterCommand(keys[1]!, { node: node.url }, quiet)
-    expect((await deviceRegisterCommand(keys[0]!, { node: node.url }, quiet)).alreadyRegistered).to.equal(true)
+    await deviceRegisterCommand(keys[1]!, { node: node.url, operatorToken: node.operatorToken }, quiet)
+    expect(
+      (await deviceRegisterCommand(keys[0]!, { node: node.url, operatorToken: node.operatorToken }, quiet)).alreadyRegistered,
+    ).to.equal(true)
     const device = (await (await fetch(new URL(`/devices/${registered.deviceId}`, node.url))).json()) as Record<string, unknown>
     expect([device.owner, device.revokedAt, device.publishableByThisNode]).to.deep.equal([registered.owner, null, true])
 
     // The failed publication goes on from where it stopped: proofs and stored content are kept.
-    const result = await retryCommand(jobId!, { node: node.url, json: true }, quiet)
-    const retriedAgain = await caught(() => retryCommand(jobId!, { node: node.url }, quiet))
+    const result = await retryCommand(jobId!, { node: node.url, operatorToken: node.operatorToken, json: true }, quiet)
+    const retriedAgain = await caught(() => retryCommand(jobId!, { node: node.url, operatorToken: node.operatorToken }, quiet))
     expect(retriedAgain.message).to.equal(
       `PublicationNotFailedError: publication ${jobId} is completed; only a failed publication can be retried`,
     )
-    expect((await caught(() => retryCommand('pub-none', { node: node.url }, quiet))).message).to.equal('NotFoundError: no job pub-none')
-    expect((await caught(() => retryCommand('../../etc', { node: node.url }, quiet))).message).to.match(/^NotFoundError|^404/)
+    expect((await caught(() => retryCommand('pub-none', { node: node.url, operatorToken: node.operatorToken }, quiet))).message).to.equal(
+      'NotFoundError: no job pub-none',
+    )
+    expect((await caught(() => retryCommand('../../etc', { node: node.url, operatorToken: node.operatorToken }, quiet))).message).to.match(
+      /^NotFoundError|^404/,
+    )
     const manifest = await node.contentStore.getManifest(CID.parse(result!.manifestCid))
     expect(manifest.devices.map((d) => [d.label, d.gateway])).to.deep.equal([
       ['roof', false],
@@ -218,13 +233,16 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     const post = async (body: unknown) => {
       const res = await fetch(new URL('/devices', node.url), {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...operator() },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       })
       return [res.status, ((await res.json()) as { error?: { name: string; message: string } }).error] as const
     }
     // What a device key signs to be registered to this node's account: its own terms, from the chain.
-    const terms = (await (await fetch(new URL('/devices/registration', node.url))).json()) as Record<string, string>
+    const terms = (await (await fetch(new URL('/devices/registration', node.url), { headers: operator() })).json()) as Record<
+      string,
+      string
+    >
     const onChain = await node.chain.registrationTerms()
     expect(terms).to.deep.equal({
       owner: onChain.owner,

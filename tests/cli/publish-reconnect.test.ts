@@ -17,9 +17,12 @@ interface Cli {
   exited: Promise<number | null>
 }
 
-/** The `assay` command as a user runs it, its output collected. */
-function runCli(args: string[]): Cli {
-  const child = spawn(process.execPath, ['bin/assay.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** The `assay` command as a user runs it, its output collected; with the node's data dir, where it finds the operator token. */
+function runCli(args: string[], dataDir: string): Cli {
+  const child = spawn(process.execPath, ['bin/assay.js', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ASSAY_DATA_DIR: dataDir, ASSAY_TOKEN: '' },
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
@@ -31,6 +34,8 @@ function runCli(args: string[]): Cli {
     exited: (once(child, 'exit') as Promise<[number | null]>).then(([code]) => code),
   }
 }
+
+const operator = (n: RunningNode): Record<string, string> => ({ authorization: `Bearer ${n.operatorToken}` })
 
 async function until(what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; !check(); await sleep(50))
@@ -69,19 +74,11 @@ describe('assay publish while the node crashes and restarts (assay node and the 
   })
   after(() => rm(root, { recursive: true, force: true }))
 
-  const publish = (url: string, title: string, ...extra: string[]): Cli => {
-    const cli = runCli([
-      'publish',
-      slice,
-      '--map',
-      'examples/occupancy-room-2015.mapping.json',
-      '--title',
-      title,
-      '--json',
-      '--node',
-      url,
-      ...extra,
-    ])
+  const publish = (node: RunningNode, dataDir: string, title: string, ...extra: string[]): Cli => {
+    const cli = runCli(
+      ['publish', slice, '--map', 'examples/occupancy-room-2015.mapping.json', '--title', title, '--json', '--node', node.url, ...extra],
+      dataDir,
+    )
     clis.push(cli)
     return cli
   }
@@ -91,7 +88,7 @@ describe('assay publish while the node crashes and restarts (assay node and the 
     const dataDir = join(root, 'follow-through')
     const first = await runNode(dataDir)
     nodes.push(first)
-    const cli = publish(first.url, 'Followed through a crash', '--wait-for-node', '5m')
+    const cli = publish(first, dataDir, 'Followed through a crash', '--wait-for-node', '5m')
     // The node is killed while the CLI follows: once it has printed a line of stages.
     await until('the CLI follows the publication', () => /accepted[\s\S]*\ningest/.test(cli.stderr()))
     const jobId = jobOf(cli)
@@ -111,7 +108,7 @@ describe('assay publish while the node crashes and restarts (assay node and the 
     expect(lines.at(-1)).to.match(/list✓$/)
     // Published: the restarted node's status and catalog show the dataset the CLI printed.
     const printed = JSON.parse(cli.stdout().trim().split('\n').at(-1)!) as { datasetId: string; manifestCid: string }
-    const status = (await (await fetch(new URL(`/jobs/${jobId}`, second.url))).json()) as PublicationStatus
+    const status = (await (await fetch(new URL(`/jobs/${jobId}`, second.url), { headers: operator(second) })).json()) as PublicationStatus
     expect(status.result?.datasetId).to.equal(printed.datasetId)
     let page: { title?: string; manifestCid?: string } = {}
     for (let i = 0; i < 150 && page.title === undefined; i++, await sleep(200)) {
@@ -125,7 +122,7 @@ describe('assay publish while the node crashes and restarts (assay node and the 
     const dataDir = join(root, 'pick-up-later')
     const first = await runNode(dataDir)
     nodes.push(first)
-    const cli = publish(first.url, 'Picked up later', '--wait-for-node', '3s')
+    const cli = publish(first, dataDir, 'Picked up later', '--wait-for-node', '3s')
     await until('the CLI follows the publication', () => /accepted[\s\S]*\ningest/.test(cli.stderr()))
     const jobId = jobOf(cli)
     await crash(first)
@@ -139,12 +136,12 @@ describe('assay publish while the node crashes and restarts (assay node and the 
 
     const second = await runNode(dataDir, { PORT: new URL(first.url).port })
     nodes.push(second)
-    const status = runCli([...command.split(' ').slice(1), '--json'])
+    const status = runCli([...command.split(' ').slice(1), '--json'], dataDir)
     clis.push(status)
     expect(await status.exited, status.stderr()).to.equal(0)
     expect(status.stderr()).to.match(/list✓\n$/)
     const printed = JSON.parse(status.stdout()) as { datasetId: string }
-    const final = (await (await fetch(new URL(`/jobs/${jobId}`, second.url))).json()) as PublicationStatus
+    const final = (await (await fetch(new URL(`/jobs/${jobId}`, second.url), { headers: operator(second) })).json()) as PublicationStatus
     expect(final.result?.datasetId).to.equal(printed.datasetId)
   })
 })

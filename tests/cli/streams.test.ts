@@ -44,7 +44,11 @@ describe('data streams through a running node (live batches → windows → subs
   let stranger: DeviceKey
   let stream: { streamId: string; start: number }
   const post = async (path: string, body: unknown): Promise<Response> =>
-    fetch(new URL(path, node.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    fetch(new URL(path, node.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${node.operatorToken}` },
+      body: JSON.stringify(body),
+    })
   const push = async (batches: SignedBatch[]): Promise<{ status: number; results: IngestResult[] }> => {
     const res = await fetch(new URL(`/streams/${stream.streamId}/readings`, node.url), {
       method: 'POST',

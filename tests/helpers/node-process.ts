@@ -1,6 +1,7 @@
 // `assay node` as a separate process (bin/assay.js), for tests that kill it.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { readOperatorToken } from '../../cli/index.js'
 import { findFreePort, isProcessAlive } from '../../core/node.js'
 
 export interface RunningNode {
@@ -9,6 +10,8 @@ export interface RunningNode {
   rpcUrl: string
   pids: number[]
   output: () => string
+  /** The operator token the node created in its data directory. */
+  operatorToken: string
 }
 
 /**
@@ -29,7 +32,9 @@ export async function runNode(dataDir: string, env: Record<string, string> = {})
     if (Date.now() > deadline) throw new Error(`assay node not ready:\n${out}`)
   }
   const pids = [...out.matchAll(/\(pid (\d+)/g)].map((m) => Number(m[1]))
-  return { child, url: `http://127.0.0.1:${port}`, rpcUrl: /anvil at (\S+)/.exec(out)?.[1] ?? '', pids, output: () => out }
+  const operatorToken = env.ASSAY_TOKEN ?? (await readOperatorToken({ dataDir }))
+  if (operatorToken === undefined) throw new Error(`assay node wrote no operator token in ${dataDir}`)
+  return { child, url: `http://127.0.0.1:${port}`, rpcUrl: /anvil at (\S+)/.exec(out)?.[1] ?? '', pids, output: () => out, operatorToken }
 }
 
 /** Stops what a SIGKILLed node left behind (anvil, redis) the way a clean exit would, so state persists. */

@@ -11,21 +11,28 @@ import { datasetPath } from '../helpers/datasets.js'
 import { runNode, stopNode, stopOrphans, type RunningNode } from '../helpers/node-process.js'
 import { isProcessAlive } from '../../core/node.js'
 
-async function upload(url: string, file: string, title: string): Promise<string> {
+const operator = (n: RunningNode): Record<string, string> => ({ authorization: `Bearer ${n.operatorToken}` })
+
+async function upload(node: RunningNode, file: string, title: string): Promise<string> {
   const form = new FormData()
   form.append('title', title)
   form.append('mapping', await readFile('examples/occupancy-room-2015.mapping.json', 'utf8'))
   form.append('file', new Blob([await readFile(file)]), 'office.csv')
-  const res = await fetch(new URL('/datasets', url), { method: 'POST', body: form })
+  const res = await fetch(new URL('/datasets', node.url), { method: 'POST', body: form, headers: operator(node) })
   const body = (await res.json()) as { jobId: string }
   expect(res.status).to.equal(202)
   return body.jobId
 }
 
-async function waitFor(url: string, id: string, done: (s: PublicationStatus) => boolean, timeoutMs = 300_000): Promise<PublicationStatus> {
+async function waitFor(
+  node: RunningNode,
+  id: string,
+  done: (s: PublicationStatus) => boolean,
+  timeoutMs = 300_000,
+): Promise<PublicationStatus> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(300)) {
     try {
-      const status = (await (await fetch(new URL(`/jobs/${id}`, url))).json()) as PublicationStatus
+      const status = (await (await fetch(new URL(`/jobs/${id}`, node.url), { headers: operator(node) })).json()) as PublicationStatus
       if (status.failedReason !== undefined && status.stages.list === 'failed')
         throw new Error(`publication failed: ${status.failedReason}`)
       if (done(status)) return status
@@ -90,7 +97,7 @@ describe('publishing survives crashes (assay node as a process)', function () {
     const dataDir = join(root, 'prove-kill')
     const node = await runNode(dataDir)
     nodes.push(node)
-    const id = await upload(node.url, slice, 'Killed prover')
+    const id = await upload(node, slice, 'Killed prover')
     let killed = 0
     for (const deadline = Date.now() + 120_000; killed === 0 && Date.now() < deadline; await sleep(50)) {
       // The node's prover pool forks its provers as child processes.
@@ -100,7 +107,7 @@ describe('publishing survives crashes (assay node as a process)', function () {
       }
     }
     expect(killed).to.be.greaterThan(0)
-    const status = await waitFor(node.url, id, (s) => s.result !== undefined)
+    const status = await waitFor(node, id, (s) => s.result !== undefined)
     expect(status.proofs.done).to.equal(status.proofs.total)
     expect(await anchorsOf(dataDir, node.rpcUrl, status.result!.manifestCid)).to.equal(1)
   })
@@ -109,13 +116,13 @@ describe('publishing survives crashes (assay node as a process)', function () {
     const dataDir = join(root, 'anchor-kill')
     const first = await runNode(dataDir, { ASSAY_FAULT: 'exit-after-anchor-sent' })
     nodes.push(first)
-    const id = await upload(first.url, slice, 'Killed at anchor')
+    const id = await upload(first, slice, 'Killed at anchor')
     await new Promise((r) => first.child.once('exit', r))
     expect(first.child.signalCode).to.equal('SIGKILL')
     await stopOrphans(first.pids)
     const second = await runNode(dataDir)
     nodes.push(second)
-    const status = await waitFor(second.url, id, (s) => s.result !== undefined)
+    const status = await waitFor(second, id, (s) => s.result !== undefined)
     expect(await anchorsOf(dataDir, second.rpcUrl, status.result!.manifestCid)).to.equal(1)
   })
 
@@ -124,8 +131,8 @@ describe('publishing survives crashes (assay node as a process)', function () {
     const node = await runNode(join(root, 'no-redis'), { REDIS_URL: redis.url })
     nodes.push(node)
     // Stop Redis while a batch is being proven.
-    const id = await upload(node.url, slice, 'Redis gone')
-    await waitFor(node.url, id, (s) => s.stages.prove === 'waiting-children', 120_000)
+    const id = await upload(node, slice, 'Redis gone')
+    await waitFor(node, id, (s) => s.stages.prove === 'waiting-children', 120_000)
     let provers: number[] = []
     for (let i = 0; i < 100 && provers.length === 0; i++, await sleep(100))
       provers = await childrenMatching(node.child.pid!, 'prover-process')
@@ -150,12 +157,12 @@ describe('publishing survives crashes (assay node as a process)', function () {
     const node = await runNode(dataDir, { REDIS_URL: redis.url })
     nodes.push(node)
     try {
-      const id = await upload(node.url, slice, 'Redis restarted')
-      await waitFor(node.url, id, (s) => s.stages.prove === 'waiting-children' || s.proofs.done > 0, 120_000)
+      const id = await upload(node, slice, 'Redis restarted')
+      await waitFor(node, id, (s) => s.stages.prove === 'waiting-children' || s.proofs.done > 0, 120_000)
       await redis.stop()
       await sleep(1000)
       redis = await startRedis({ dataDir: join(root, 'external-redis'), port })
-      const status = await waitFor(node.url, id, (s) => s.result !== undefined)
+      const status = await waitFor(node, id, (s) => s.result !== undefined)
       expect(await anchorsOf(dataDir, node.rpcUrl, status.result!.manifestCid)).to.equal(1)
     } finally {
       // The node first, while its Redis still answers, so its workers can close.

@@ -32,11 +32,11 @@ describe('streams survive a node killed mid-window (assay node as a process)', f
     nodes.push(first)
     const keyFile = join(root, 'sensor.key.json')
     await deviceCreateCommand({ out: keyFile, label: 'sensor' }, quiet)
-    await deviceRegisterCommand(keyFile, { node: first.url }, quiet)
+    await deviceRegisterCommand(keyFile, { node: first.url, operatorToken: first.operatorToken }, quiet)
     const key = await deviceKeyFromFile(JSON.parse(await readFile(keyFile, 'utf8')))
     const res = await fetch(new URL('/streams', first.url), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${first.operatorToken}` },
       body: JSON.stringify({
         title: 'Crash-tested stream',
         windowSeconds: WINDOW,

@@ -14,6 +14,7 @@ import { createApp } from '../../server/index.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { startTestPublisher, type TestPublisher } from '../helpers/publisher.js'
+import { testAuth } from '../helpers/operator.js'
 
 describe('auditDataset: the proofs check names what the manifest misstates (real anvil, Helia, trustless gateway)', function () {
   this.timeout(300_000)
@@ -40,6 +41,7 @@ describe('auditDataset: the proofs check names what the manifest misstates (real
     })
     // The node's trustless gateway, serving what it holds pinned: manifests, bundles, content.
     server = createApp({
+      auth: testAuth(),
       checkHealth: () => Promise.resolve({ ok: true, services: {} }),
       ipfs: { contentStore: publisher.components.contentStore },
     }).listen(0)

@@ -15,6 +15,7 @@ import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { writeSignedBatchFile } from '../helpers/signed-file.js'
 import { startTestPublisher, type TestPublisher } from '../helpers/publisher.js'
+import { testAuth } from '../helpers/operator.js'
 
 describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)', function () {
   this.timeout(300_000)
@@ -71,6 +72,7 @@ describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)
     indexer = newIndexer(catalog)
     await indexer.sync()
     server = createApp({
+      auth: testAuth(),
       checkHealth: () => Promise.resolve({ ok: true, services: {} }),
       catalog: { catalog, contentStore: components.contentStore },
     }).listen(0)

@@ -3,9 +3,10 @@ import type { AddressInfo, Server } from 'node:net'
 import { expect } from 'chai'
 import { ServiceError } from '../../core/index.js'
 import { createApp, type HealthReport } from '../../server/index.js'
+import { operatorHeaders, testAuth } from '../helpers/operator.js'
 
 async function listen(health: () => Promise<HealthReport>): Promise<{ url: string; server: Server }> {
-  const app = createApp({ checkHealth: health, logError: () => {} })
+  const app = createApp({ auth: testAuth(), checkHealth: health, logError: () => {} })
   const server = app.listen(0, '127.0.0.1')
   await once(server, 'listening')
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }
@@ -29,9 +30,15 @@ describe('createApp', () => {
     const down = { ok: false, embedded: true, detail: {}, error: 'connect ECONNREFUSED' }
     const { url, server } = await listen(() => Promise.resolve({ ok: false, services: { chain: up, redis: down } }))
     try {
-      const res = await fetch(`${url}/health`)
+      const res = await fetch(`${url}/health`, { headers: operatorHeaders() })
       expect(res.status).to.equal(503)
       expect(((await res.json()) as HealthReport).services.redis).to.deep.equal(down)
+      // Anyone else learns only that redis is down, not why (an error can name hosts and ports).
+      const anonymous = await fetch(`${url}/health`)
+      expect([anonymous.status, ((await anonymous.json()) as HealthReport).services.redis]).to.deep.equal([
+        503,
+        { ok: false, embedded: true, detail: {} },
+      ])
     } finally {
       server.close()
     }

@@ -21,6 +21,7 @@ import { unwrapKeyWeb } from '../../storage/index.js'
 import { unwrapKey } from '../../storage/node.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { startTestPublisher, type TestPublisher } from '../helpers/publisher.js'
+import { testAuth } from '../helpers/operator.js'
 
 describe('key release (EIP-712 requests, real anvil, adversarial)', function () {
   this.timeout(300_000)
@@ -118,6 +119,7 @@ describe('key release (EIP-712 requests, real anvil, adversarial)', function () 
       [other, m],
     ])
     server = createApp({
+      auth: testAuth(),
       checkHealth: () => Promise.resolve({ ok: true, services: {} }),
       logError: () => undefined,
       keyRelease: {

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import { PublicationNotFailedError } from '../../pipelines/index.js'
 import { createApp } from '../../server/index.js'
+import { operatorHeaders, testAuth } from '../helpers/operator.js'
 
 // The upload limit, checked at the route (the end-to-end publishing tests go through a real node
 // whose limit, 1 GiB, is too large to test).
@@ -15,6 +16,7 @@ describe('POST /datasets upload limit', () => {
     const workDir = await mkdtemp(join(tmpdir(), 'assay-upload-'))
     let submitted = 0
     const app = createApp({
+      auth: testAuth(),
       checkHealth: () => Promise.resolve({ ok: true, services: {} }),
       logError: () => {},
       publishing: {
@@ -31,7 +33,11 @@ describe('POST /datasets upload limit', () => {
       const form = new FormData()
       form.append('title', 'too big')
       form.append('file', new Blob([`time,temp\n${'2024-01-01T00:00:00Z,1\n'.repeat(200)}`]), 'big.csv')
-      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/datasets`, { method: 'POST', body: form })
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/datasets`, {
+        method: 'POST',
+        body: form,
+        headers: operatorHeaders(),
+      })
       expect(res.status).to.equal(413)
       expect(((await res.json()) as { error: unknown }).error).to.deep.equal({
         name: 'UploadTooLargeError',
@@ -49,6 +55,7 @@ describe('POST /datasets upload limit', () => {
 describe('POST /jobs/:id/retry', () => {
   it('answers 202 with the job’s links, 404 for an unknown job and 409 for one that has not failed', async () => {
     const app = createApp({
+      auth: testAuth(),
       checkHealth: () => Promise.resolve({ ok: true, services: {} }),
       logError: () => {},
       publishing: {
@@ -66,7 +73,10 @@ describe('POST /jobs/:id/retry', () => {
     const server = app.listen(0, '127.0.0.1')
     await once(server, 'listening')
     const post = async (id: string) => {
-      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jobs/${id}/retry`, { method: 'POST' })
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jobs/${id}/retry`, {
+        method: 'POST',
+        headers: operatorHeaders(),
+      })
       return [res.status, (await res.json()) as unknown]
     }
     try {

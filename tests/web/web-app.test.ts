@@ -51,6 +51,12 @@ describe('web app in Chromium (sell → find → verify → buy → download →
 
   it('lets a seller publish a slice of the occupancy file: editable mapping, parsed rows, live progress', async () => {
     await page.goto(`${node.url}/#/sell`)
+    // Selling is the operator's: a wrong token is refused by name, the node's own opens the page.
+    await page.getByTestId('operator-token').fill('not-the-token-of-this-node-0123456789')
+    await page.getByTestId('operator-sign-in').click()
+    await page.getByText('that is not the operator token of this node').waitFor()
+    await page.getByTestId('operator-token').fill(node.operatorToken)
+    await page.getByTestId('operator-sign-in').click()
     await page.getByTestId('file').setInputFiles(slice)
     const parsed = page.getByTestId('parsed-rows')
     await parsed.waitFor()
@@ -228,7 +234,7 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     const start = Math.floor(Date.now() / 1000) - 16
     const res = await fetch(new URL('/streams', node.url), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${node.operatorToken}` },
       body: JSON.stringify({
         title: 'Office air, live',
         windowSeconds: 8,

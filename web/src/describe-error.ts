@@ -46,6 +46,8 @@ export function describeError(err: unknown): UserError {
     if (code === 'NoAccessError')
       return { title: 'No access', message: 'This wallet holds no valid access token for the dataset. Buy access first.' }
     if (code === 'NetworkError') return { title: 'Node unreachable', message: `${api.message}. Is the node running?` }
+    if (code === 'OperatorAuthError') return { title: 'Operator only', message: api.message.replace(`${code}: `, '') }
+    if (code === 'ForeignRequestError') return { title: 'Refused', message: api.message.replace(`${code}: `, '') }
     return { title: code || 'Request failed', message: api.message.replace(`${code}: `, '') }
   }
   const contract = find('ContractError') as { errorName?: string; message: string } | undefined

@@ -5,6 +5,7 @@ import { field, h, mount, progressBar } from '../dom.js'
 import { shortHex } from '../format.js'
 import { href, type Page } from '../router.js'
 import { mappingEditor, parsedRowsTable, type MappingPreview } from './mapping-editor.js'
+import { withOperator } from './operator-sign-in.js'
 
 /** The node reads at most this much of the file for the mapping preview (server MAPPING_PREVIEW_BYTES). */
 const PREVIEW_BYTES = 1024 * 1024
@@ -26,8 +27,10 @@ async function headOf(file: File): Promise<Blob> {
   return file.slice(0, end > 0 ? end + 1 : PREVIEW_BYTES)
 }
 
-/** Sell: upload, check and edit the inferred mapping on parsed rows, set the listing, publish, follow it live. */
-export const sellPage: Page = (root, ctx, _route, signal) => {
+/** Sell: upload, check and edit the inferred mapping on parsed rows, set the listing, publish, follow it live (the operator's). */
+export const sellPage: Page = (root, ctx, route, signal) => withOperator(root, ctx, signal, () => void sellForm(root, ctx, route, signal))
+
+const sellForm: Page = (root, ctx, _route, signal) => {
   const fileInput = h('input', { type: 'file', accept: '.csv,.tsv,.txt,.ndjson,.jsonl', required: true, 'data-testid': 'file' })
   const mappingArea = h('div', { 'aria-live': 'polite' })
   const title = h('input', { required: true, maxlength: 200, 'data-testid': 'title' })
