@@ -93,16 +93,20 @@ try {
   const publishFirst = await publish()
   const publishOne = await publish()
   const list = await gas(market(seller).getFunction('list')(2n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, []))
-  const buyFirst = await gas(market(buyerA).getFunction('buy')(2n, 10n ** 16n, { value: 10n ** 16n }))
-  const buyNative = await gas(market(buyerB).getFunction('buy')(2n, 10n ** 16n, { value: 10n ** 16n }))
+  const buyFirst = await gas(
+    market(buyerA).getFunction('buy')(2n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, { value: 10n ** 16n }),
+  )
+  const buyNative = await gas(
+    market(buyerB).getFunction('buy')(2n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, { value: 10n ** 16n }),
+  )
   const token = deployment.contracts.testStablecoin!
   await gas(market(seller).getFunction('list')(1n, 5_000_000n, token, 30n * 86_400n, []))
   for (const b of [buyerA, buyerC]) {
     await gas(tusd(admin).getFunction('mint')(await b.getAddress(), 100_000_000n))
     await gas(tusd(b).getFunction('approve')(deployment.contracts.dataMarket, 100_000_000n))
   }
-  await gas(market(buyerA).getFunction('buy')(1n, 5_000_000n))
-  const buyErc20 = await gas(market(buyerC).getFunction('buy')(1n, 5_000_000n))
+  await gas(market(buyerA).getFunction('buy')(1n, 5_000_000n, token, 30n * 86_400n))
+  const buyErc20 = await gas(market(buyerC).getFunction('buy')(1n, 5_000_000n, token, 30n * 86_400n))
   const withdraw = await gas(market(seller).getFunction('withdraw')('0x0000000000000000000000000000000000000000'))
   const leafIndex = 2
   const { siblings } = await proveBatchInclusion(

@@ -14,7 +14,9 @@ export async function buyCommand(
 ): Promise<{ datasetId: string; buyer: string; txHash: string; price: string; expiresAt: string }> {
   return withDataset(id, config, o.node, async (datasetId, client, chain) => {
     const signer = buyerWallet(config, chain, o.devAccount)
-    const bought = await client.buy(signer, datasetId)
+    // The terms read here, from the buyer's own chain connection, are the ones reported and agreed.
+    const listing = await chain.reader.listingOf(datasetId)
+    const bought = await client.buy(signer, datasetId, listing)
     const result = {
       datasetId: id,
       buyer: await signer.getAddress(),

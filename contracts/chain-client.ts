@@ -65,6 +65,9 @@ export interface ListingRecord {
 }
 
 /** A stream's terms as the market stores them. */
+/** The terms a buyer agreed to: `buy` goes through only while the listing still has exactly these. */
+export type AgreedTerms = Pick<ListingRecord, 'price' | 'paymentToken' | 'accessPeriod'>
+
 export interface StreamRecord {
   owner: string
   start: bigint
@@ -166,7 +169,11 @@ export interface ChainClient {
   delist(datasetId: bigint): Promise<TxResult>
   listingOf(datasetId: bigint): Promise<ListingRecord>
   /** Buys at the current listed price (approving an ERC-20 first when needed). */
-  buy(datasetId: bigint): Promise<TxResult & { expiresAt: bigint; price: bigint }>
+  /**
+   * Buys access on the terms the buyer agreed to (what they were shown); the market reverts with
+   * ListingChanged when the listing changed since. Without `agreed`, the listing as read now.
+   */
+  buy(datasetId: bigint, agreed?: AgreedTerms): Promise<TxResult & { expiresAt: bigint; price: bigint }>
   withdraw(token?: string): Promise<TxResult & { amount: bigint }>
   owed(account: string, token?: string): Promise<bigint>
   hasAccess(account: string, datasetId: bigint): Promise<boolean>
@@ -345,12 +352,12 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       return result(await send('delist dataset', market, 'delist', [datasetId]))
     },
     listingOf,
-    async buy(datasetId) {
-      const listing = await listingOf(datasetId)
-      await approvePayment(listing.paymentToken, listing.price)
-      const value = listing.paymentToken === ZeroAddress ? listing.price : undefined
-      const r = await send('buy access', market, 'buy', [datasetId, listing.price], value)
-      return { ...result(r), price: listing.price, expiresAt: eventArg(r, market, 'Purchased', 'expiresAt') as bigint }
+    async buy(datasetId, agreed) {
+      const terms = agreed ?? (await listingOf(datasetId))
+      await approvePayment(terms.paymentToken, terms.price)
+      const value = terms.paymentToken === ZeroAddress ? terms.price : undefined
+      const r = await send('buy access', market, 'buy', [datasetId, terms.price, terms.paymentToken, terms.accessPeriod], value)
+      return { ...result(r), price: terms.price, expiresAt: eventArg(r, market, 'Purchased', 'expiresAt') as bigint }
     },
     async withdraw(token = ZeroAddress) {
       const r = await send('withdraw proceeds', market, 'withdraw', [token])

@@ -3,6 +3,7 @@
 export * from './generated/abis.js'
 export { createChainClient, deviceRegistrationMessage, proofToCalldata, REGISTRATION_DOMAIN } from './chain-client.js'
 export type {
+  AgreedTerms,
   ChainClient,
   CreateStreamParams,
   DatasetRecord,

@@ -8,6 +8,7 @@ import {
   parseDeployment,
   signKeyRequest,
   statsDigestOf,
+  type AgreedTerms,
   type ChainClient,
   type Deployment,
   type KeyRequest,
@@ -220,9 +221,12 @@ export function createAssayClient(options: AssayClientOptions) {
       return { manifest, manifestCid: cidText }
     },
 
-    /** Buys access with the signer's wallet (approving an ERC-20 first when the listing asks for one). */
-    async buy(signer: Signer, datasetId: bigint): Promise<{ txHash: string; expiresAt: bigint; price: bigint }> {
-      return createChainClient(signer, await client.deployment()).buy(datasetId)
+    /**
+     * Buys access with the signer's wallet (approving an ERC-20 first when the listing asks for one)
+     * on the terms the buyer was shown: the market reverts (ListingChanged) if they changed since.
+     */
+    async buy(signer: Signer, datasetId: bigint, agreed?: AgreedTerms): Promise<{ txHash: string; expiresAt: bigint; price: bigint }> {
+      return createChainClient(signer, await client.deployment()).buy(datasetId, agreed)
     },
 
     /**

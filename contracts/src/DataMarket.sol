@@ -55,6 +55,9 @@ contract DataMarket is IDataMarket, IStreamSubscriptions, ERC1155, AccessControl
     mapping(uint256 streamId => Split[]) private _streamSplits;
     mapping(uint256 streamId => uint256[]) private _streamDevices;
     mapping(address account => mapping(uint256 streamId => Subscription)) private _subscriptions;
+    /// @dev Earlier, lapsed subscriptions: a renewal after a gap starts a new range and keeps these,
+    /// so windows already paid for stay readable.
+    mapping(address account => mapping(uint256 streamId => Subscription[])) private _pastSubscriptions;
     mapping(uint256 streamId => mapping(uint64 windowIndex => uint256 datasetId)) private _windows;
     mapping(uint256 datasetId => WindowRef) private _windowOf;
 
@@ -117,9 +120,15 @@ contract DataMarket is IDataMarket, IStreamSubscriptions, ERC1155, AccessControl
     }
 
     /// @inheritdoc IDataMarket
-    function buy(uint256 datasetId, uint256 expectedPrice) external payable nonReentrant returns (uint64 expiresAt) {
+    function buy(
+        uint256 datasetId,
+        uint256 price,
+        address paymentToken,
+        uint64 accessPeriod
+    ) external payable nonReentrant returns (uint64 expiresAt) {
         Listing memory listing = _activeListing(datasetId);
-        if (listing.price != expectedPrice) revert PriceMismatch(datasetId, expectedPrice, listing.price);
+        if (listing.price != price || listing.paymentToken != paymentToken || listing.accessPeriod != accessPeriod)
+            revert ListingChanged(datasetId, listing.price, listing.paymentToken, listing.accessPeriod);
         address token = listing.paymentToken;
         _collect(token, listing.price);
         uint256 feeAmount = _distribute(token, listing.price, _splits[datasetId], listing.seller);
@@ -193,6 +202,7 @@ contract DataMarket is IDataMarket, IStreamSubscriptions, ERC1155, AccessControl
             start = sub.start;
             end = sub.end + added;
         } else {
+            if (sub.end != 0) _pastSubscriptions[msg.sender][streamId].push(sub);
             start = current;
             end = current + added;
         }
@@ -260,12 +270,16 @@ contract DataMarket is IDataMarket, IStreamSubscriptions, ERC1155, AccessControl
         if (ref.streamIdPlusOne == 0) return false;
         uint256 streamId = ref.streamIdPlusOne - 1;
         Stream storage stream = _streams[streamId];
-        Subscription memory sub = _subscriptions[account][streamId];
+        if (balanceOf(account, streamTokenId(streamId)) == 0) return false;
         uint64 windowStart = stream.start + ref.index * stream.windowLength;
-        return
-            sub.start <= windowStart &&
-            windowStart + stream.windowLength <= sub.end &&
-            balanceOf(account, streamTokenId(streamId)) != 0;
+        uint64 windowEnd = windowStart + stream.windowLength;
+        Subscription memory sub = _subscriptions[account][streamId];
+        if (sub.start <= windowStart && windowEnd <= sub.end) return true;
+        Subscription[] storage past = _pastSubscriptions[account][streamId];
+        for (uint256 i = 0; i < past.length; ++i) {
+            if (past[i].start <= windowStart && windowEnd <= past[i].end) return true;
+        }
+        return false;
     }
 
     /// @inheritdoc IDataMarket
@@ -307,6 +321,11 @@ contract DataMarket is IDataMarket, IStreamSubscriptions, ERC1155, AccessControl
     /// @inheritdoc IStreamSubscriptions
     function subscriptionOf(address account, uint256 streamId) external view returns (Subscription memory) {
         return _subscriptions[account][streamId];
+    }
+
+    /// @inheritdoc IStreamSubscriptions
+    function pastSubscriptionsOf(address account, uint256 streamId) external view returns (Subscription[] memory) {
+        return _pastSubscriptions[account][streamId];
     }
 
     /// @inheritdoc IStreamSubscriptions

@@ -44,6 +44,11 @@ describe('DataMarket', function () {
     over: Partial<{ price: bigint; token: string; period: bigint; splits: { account: string; bps: number }[] }> = {},
   ) => as(market, seller).getFunction('list')(1n, over.price ?? PRICE, over.token ?? ZeroAddress, over.period ?? 0n, over.splits ?? [])
   const owed = (market: Contract, account: string, token = ZeroAddress): Promise<bigint> => market.getFunction('owed')(account, token)
+  /** Buys at `price` with the listing's current token and period (the tests of agreed terms pass their own). */
+  const buyAsListed = async (market: Contract, buyer: Signer, id: bigint, price: bigint, overrides: { value?: bigint } = {}) => {
+    const listing = (await market.getFunction('listingOf')(id)) as { paymentToken: string; accessPeriod: bigint }
+    return as(market, buyer).getFunction('buy')(id, price, listing.paymentToken, listing.accessPeriod, overrides)
+  }
 
   it('lists a dataset of the caller: Listed with the terms', async () => {
     const { market, seller, deviceOwner } = await loadFixture(fixture)
@@ -84,7 +89,7 @@ describe('DataMarket', function () {
     const { market, seller, buyer, treasury, deviceOwner } = await loadFixture(fixture)
     await list(market, seller, { splits: [{ account: deviceOwner.address, bps: 3000 }] })
     const fee = (PRICE * 250n) / 10_000n
-    await expect(as(market, buyer).getFunction('buy')(1n, PRICE, { value: PRICE }))
+    await expect(buyAsListed(market, buyer, 1n, PRICE, { value: PRICE }))
       .to.emit(market, 'Purchased')
       .withArgs(1n, buyer.address, ZeroAddress, PRICE, fee, MAX_UINT64)
     const share = ((PRICE - fee) * 3000n) / 10_000n
@@ -99,7 +104,7 @@ describe('DataMarket', function () {
   it('pays out by pull: Withdrawn, the exact amount, then NothingToWithdraw', async () => {
     const { market, seller, buyer } = await loadFixture(fixture)
     await list(market, seller)
-    await (await as(market, buyer).getFunction('buy')(1n, PRICE, { value: PRICE })).wait()
+    await (await buyAsListed(market, buyer, 1n, PRICE, { value: PRICE })).wait()
     const due = await owed(market, seller.address)
     await expect(as(market, seller).getFunction('withdraw')(ZeroAddress)).to.changeEtherBalances([seller, market], [due, -due])
     await expect(as(market, seller).getFunction('withdraw')(ZeroAddress))
@@ -112,14 +117,10 @@ describe('DataMarket', function () {
     const token = await stablecoin.getAddress()
     await list(market, seller, { price: 5_000_000n, token })
     await (await as(stablecoin, buyer).getFunction('approve')(await market.getAddress(), 5_000_000n)).wait()
-    await expect(as(market, buyer).getFunction('buy')(1n, 5_000_000n)).to.changeTokenBalances(
-      stablecoin,
-      [buyer, market],
-      [-5_000_000n, 5_000_000n],
-    )
+    await expect(buyAsListed(market, buyer, 1n, 5_000_000n)).to.changeTokenBalances(stablecoin, [buyer, market], [-5_000_000n, 5_000_000n])
     expect(await owed(market, treasury.address, token)).to.equal(125_000n)
     await expect(as(market, seller).getFunction('withdraw')(token)).to.emit(market, 'Withdrawn').withArgs(seller.address, token, 4_875_000n)
-    await expect(as(market, buyer).getFunction('buy')(1n, 5_000_000n, { value: 1n }))
+    await expect(buyAsListed(market, buyer, 1n, 5_000_000n, { value: 1n }))
       .to.be.revertedWithCustomError(market, 'UnexpectedNativePayment')
       .withArgs(1n)
   })
@@ -127,30 +128,52 @@ describe('DataMarket', function () {
   it('refuses a wrong payment or a changed price, and sales after delisting; existing access stays', async () => {
     const { market, seller, buyer, stranger } = await loadFixture(fixture)
     await list(market, seller)
-    await expect(as(market, buyer).getFunction('buy')(1n, PRICE, { value: PRICE - 1n }))
+    await expect(buyAsListed(market, buyer, 1n, PRICE, { value: PRICE - 1n }))
       .to.be.revertedWithCustomError(market, 'IncorrectPayment')
       .withArgs(PRICE - 1n, PRICE)
     await expect(as(market, seller).getFunction('setPrice')(1n, 2n * PRICE))
       .to.emit(market, 'PriceChanged')
       .withArgs(1n, PRICE, 2n * PRICE)
-    await expect(as(market, buyer).getFunction('buy')(1n, PRICE, { value: PRICE }))
-      .to.be.revertedWithCustomError(market, 'PriceMismatch')
-      .withArgs(1n, PRICE, 2n * PRICE)
-    await (await as(market, buyer).getFunction('buy')(1n, 2n * PRICE, { value: 2n * PRICE })).wait()
+    await expect(buyAsListed(market, buyer, 1n, PRICE, { value: PRICE }))
+      .to.be.revertedWithCustomError(market, 'ListingChanged')
+      .withArgs(1n, 2n * PRICE, ZeroAddress, 0n)
+    await (await buyAsListed(market, buyer, 1n, 2n * PRICE, { value: 2n * PRICE })).wait()
     await expect(as(market, stranger).getFunction('delist')(1n)).to.be.revertedWithCustomError(market, 'NotDatasetOwner')
     await expect(as(market, seller).getFunction('delist')(1n)).to.emit(market, 'Delisted').withArgs(1n)
-    await expect(as(market, stranger).getFunction('buy')(1n, 2n * PRICE, { value: 2n * PRICE }))
+    await expect(buyAsListed(market, stranger, 1n, 2n * PRICE, { value: 2n * PRICE }))
       .to.be.revertedWithCustomError(market, 'NotListed')
       .withArgs(1n)
+    expect(await market.getFunction('hasAccess')(buyer.address, 1n)).to.equal(true)
+  })
+
+  it('reverts a purchase whose agreed token or access period changed in flight (a re-list at the same price)', async () => {
+    const { market, seller, buyer, stablecoin } = await loadFixture(fixture)
+    await list(market, seller, { period: 30n * DAY })
+    // The buyer agreed to 30 days for PRICE in the native coin; before the purchase lands the
+    // seller re-lists: the same price for one day, then in another token.
+    const agreed = [1n, PRICE, ZeroAddress, 30n * DAY] as const
+    await (await list(market, seller, { period: DAY })).wait()
+    await expect(as(market, buyer).getFunction('buy')(...agreed, { value: PRICE }))
+      .to.be.revertedWithCustomError(market, 'ListingChanged')
+      .withArgs(1n, PRICE, ZeroAddress, DAY)
+    const token = await stablecoin.getAddress()
+    await (await list(market, seller, { token, period: 30n * DAY })).wait()
+    await expect(as(market, buyer).getFunction('buy')(...agreed, { value: PRICE }))
+      .to.be.revertedWithCustomError(market, 'ListingChanged')
+      .withArgs(1n, PRICE, token, 30n * DAY)
+    expect(await market.getFunction('hasAccess')(buyer.address, 1n)).to.equal(false)
+    // The terms as listed now go through.
+    await (await list(market, seller, { period: 30n * DAY })).wait()
+    await (await as(market, buyer).getFunction('buy')(...agreed, { value: PRICE })).wait()
     expect(await market.getFunction('hasAccess')(buyer.address, 1n)).to.equal(true)
   })
 
   it('ends timed access at expiry, and a renewal extends it from the old expiry', async () => {
     const { market, seller, buyer } = await loadFixture(fixture)
     await list(market, seller, { period: DAY })
-    await (await as(market, buyer).getFunction('buy')(1n, PRICE, { value: PRICE })).wait()
+    await (await buyAsListed(market, buyer, 1n, PRICE, { value: PRICE })).wait()
     const first = await market.getFunction('accessExpiry')(buyer.address, 1n)
-    await (await as(market, buyer).getFunction('buy')(1n, PRICE, { value: PRICE })).wait()
+    await (await buyAsListed(market, buyer, 1n, PRICE, { value: PRICE })).wait()
     expect(await market.getFunction('accessExpiry')(buyer.address, 1n)).to.equal(first + DAY)
     await increaseTime(Number(2n * DAY) - 10)
     expect(await market.getFunction('hasAccess')(buyer.address, 1n)).to.equal(true)
@@ -161,7 +184,7 @@ describe('DataMarket', function () {
   it('never lets an access token move to another account', async () => {
     const { market, seller, buyer, stranger } = await loadFixture(fixture)
     await list(market, seller)
-    await (await as(market, buyer).getFunction('buy')(1n, PRICE, { value: PRICE })).wait()
+    await (await buyAsListed(market, buyer, 1n, PRICE, { value: PRICE })).wait()
     await expect(as(market, buyer).getFunction('safeTransferFrom')(buyer.address, stranger.address, 1n, 1n, '0x'))
       .to.be.revertedWithCustomError(market, 'AccessNotTransferable')
       .withArgs(1n)
@@ -195,7 +218,7 @@ describe('DataMarket', function () {
           const before = await Promise.all(everyone.map((a) => owed(market, a)))
           const { ethers } = await hardhat()
           await ethers.provider.send('hardhat_setBalance', [buyer.address, `0x${(price * 2n + 10n ** 18n).toString(16)}`])
-          await (await as(market, buyer).getFunction('buy')(1n, price, { value: price })).wait()
+          await (await buyAsListed(market, buyer, 1n, price, { value: price })).wait()
           const after = await Promise.all(everyone.map((a) => owed(market, a)))
           const deltas = after.map((a, i) => a - before[i]!)
           expect(deltas.reduce((a, b) => a + b, 0n)).to.equal(price)
@@ -221,7 +244,7 @@ describe('DataMarket', function () {
       const { market, seller, buyer, token, tokenAddress } = await hostile()
       await list(market, seller, { price: 1000n, token: tokenAddress })
       await (await token.getFunction('setMode')(1, ZeroAddress, '0x')).wait()
-      await expect(as(market, buyer).getFunction('buy')(1n, 1000n))
+      await expect(buyAsListed(market, buyer, 1n, 1000n))
         .to.be.revertedWithCustomError(market, 'PaymentShortfall')
         .withArgs(tokenAddress, 900n, 1000n)
       expect(await owed(market, seller.address, tokenAddress)).to.equal(0n)
@@ -230,7 +253,7 @@ describe('DataMarket', function () {
     it('cannot re-enter the market from a token transfer to double-credit or drain', async () => {
       const { market, seller, buyer, token, tokenAddress } = await hostile()
       await list(market, seller, { price: 1000n, token: tokenAddress })
-      await (await as(market, buyer).getFunction('buy')(1n, 1000n)).wait() // honest sale: seller is owed 975
+      await (await buyAsListed(market, buyer, 1n, 1000n)).wait() // honest sale: seller is owed 975
       const reenter = market.interface.encodeFunctionData('withdraw', [tokenAddress])
       await (await token.getFunction('setMode')(2, await market.getAddress(), reenter)).wait()
       await (await as(market, seller).getFunction('withdraw')(tokenAddress)).wait()

@@ -175,6 +175,32 @@ describe('DataMarket streams (subscriptions over windows)', function () {
     expect(await access(other.address)).to.deep.equal([false, false, false, false, false])
   })
 
+  it('keeps the windows a lapsed subscriber paid for when they renew later: a renewal never loses paid time', async () => {
+    const { market, owner, subscriber, start } = await loadFixture(fixture)
+    const sub = as(market, subscriber).getFunction('subscribe')
+    await at(start, 10n) // window 0 open: pays for windows 0–1
+    await (await sub(1n, 1n, PRICE, { value: PRICE })).wait()
+    await at(start, 4n * HOUR + 10n) // lapsed at 2; window 4 open: pays for windows 4–5
+    await (await sub(1n, 1n, PRICE, { value: PRICE })).wait()
+    const past = (await market.getFunction('pastSubscriptionsOf')(subscriber.address, 1n)) as Array<{ start: bigint; end: bigint }>
+    expect(past.map((p) => [p.start, p.end])).to.deep.equal([[start, start + 2n * HOUR]])
+    const now = await market.getFunction('subscriptionOf')(subscriber.address, 1n)
+    expect([now.start, now.end]).to.deep.equal([start + 4n * HOUR, start + 6n * HOUR])
+    for (const [window, dataset] of [
+      [0n, 1n],
+      [1n, 2n],
+      [2n, 3n],
+      [3n, 4n],
+      [4n, 5n],
+    ])
+      await (await as(market, owner).getFunction('attachWindow')(1n, window, dataset)).wait()
+    const access = await Promise.all(
+      [1n, 2n, 3n, 4n, 5n].map((d) => market.getFunction('hasAccess')(subscriber.address, d) as Promise<boolean>),
+    )
+    // Windows 0–1 (paid first) and 4 (paid on renewal) are readable; 2–3, the gap, are not.
+    expect(access).to.deep.equal([true, true, false, false, true])
+  })
+
   it('never lets a subscription token move to another account', async () => {
     const { market, subscriber, other } = await loadFixture(fixture)
     await (await as(market, subscriber).getFunction('subscribe')(1n, 1n, PRICE, { value: PRICE })).wait()

@@ -51,7 +51,9 @@ describe('web app error messages', () => {
   })
 
   it('explains reverted purchases with the contract’s error', () => {
-    expect(title(new ContractError('buy dataset 1', 'PriceMismatch', [1n, 10n, 20n]))).to.equal('Price changed')
+    expect(
+      title(new ContractError('buy dataset 1', 'ListingChanged', [1n, 20n, '0x0000000000000000000000000000000000000000', 0n])),
+    ).to.equal('Terms changed')
     expect(describeError(new ContractError('buy dataset 1', 'NotListed', [1n])).message).to.equal('buy dataset 1 reverted: NotListed(1)')
   })
 })

@@ -1,4 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { once } from 'node:events'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
@@ -45,6 +48,17 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     await node?.stop()
     await rm(dir, { recursive: true, force: true })
   })
+  const blockNumber = async (): Promise<string> => {
+    const res = await fetch(node.rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
+    })
+    return ((await res.json()) as { result: string }).result
+  }
+  const streamCount = async (): Promise<number> =>
+    ((await (await fetch(new URL('/streams', node.url))).json()) as { streams: unknown[] }).streams.length
+
   afterEach(function () {
     if (this.currentTest?.state === 'failed' && page !== undefined) return screenshot(page, `failed-${this.currentTest.title.slice(0, 40)}`)
   })
@@ -308,6 +322,40 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     await retry.click()
     await page.getByTestId('listing-link').waitFor({ timeout: 120_000 })
     expect(await page.locator('.stage.completed').count()).to.equal(7)
+  })
+
+  it('refuses a cross-site form post and fetch from another origin in the signed-in browser: nothing published, queued or sent', async () => {
+    // The browser is the operator's (signed in on the Sell page). A page elsewhere — another site,
+    // served here on another port under another host name — posts a form and a fetch to the node.
+    const uploads = join(dir, 'node', 'publishing', 'publications')
+    const count = async (): Promise<number> => (await readdir(uploads).catch(() => [])).length
+    const before = { uploads: await count(), block: await blockNumber(), streams: await streamCount() }
+    const attacker = createServer((_req, res) => {
+      res.setHeader('content-type', 'text/html')
+      res.end(`<!doctype html><body>
+        <form id="f" method="POST" enctype="multipart/form-data" action="${node.url}/datasets">
+          <input name="title" value="Forged"><textarea name="file">time,t\n2026-01-01T00:00:00Z,1\n</textarea>
+        </form>
+        <script>
+          fetch('${node.url}/streams', { method: 'POST', mode: 'no-cors', credentials: 'include',
+            headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ title: 'Forged stream' }) })
+            .finally(() => document.getElementById('f').submit())
+        </script></body>`)
+    })
+    attacker.listen(0, '127.0.0.1')
+    await once(attacker, 'listening')
+    try {
+      const evil = await context.newPage()
+      const answer = evil.waitForResponse((r) => r.url() === `${node.url}/datasets`)
+      await evil.goto(`http://localhost:${(attacker.address() as AddressInfo).port}/`)
+      const refused = await answer
+      expect(refused.status()).to.equal(403)
+      expect(((await refused.json()) as { error: { name: string } }).error.name).to.equal('ForeignRequestError')
+      await evil.close()
+    } finally {
+      attacker.close()
+    }
+    expect({ uploads: await count(), block: await blockNumber(), streams: await streamCount() }).to.deep.equal(before)
   })
 
   it('fits a phone screen and raised no uncaught errors in any page', async () => {

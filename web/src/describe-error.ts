@@ -52,8 +52,8 @@ export function describeError(err: unknown): UserError {
   }
   const contract = find('ContractError') as { errorName?: string; message: string } | undefined
   if (contract !== undefined) {
-    if (contract.errorName === 'PriceMismatch')
-      return { title: 'Price changed', message: 'The seller changed the price; reload and try again.' }
+    if (contract.errorName === 'ListingChanged')
+      return { title: 'Terms changed', message: 'The seller changed the price, token or access period; reload and try again.' }
     return { title: 'Transaction failed', message: contract.message }
   }
   if (chain.some((e) => (e as { code?: unknown }).code === 'INSUFFICIENT_FUNDS'))

@@ -30,7 +30,8 @@ interface IDataMarket {
     error InvalidSplits(uint256 totalBps);
     error TooManySplits(uint256 count, uint256 max);
     error InvalidSplitAccount(uint256 index);
-    error PriceMismatch(uint256 datasetId, uint256 expected, uint256 actual);
+    /// @dev The listing's terms are not the ones the buyer agreed to (changed while the purchase was in flight).
+    error ListingChanged(uint256 datasetId, uint256 price, address paymentToken, uint64 accessPeriod);
     error IncorrectPayment(uint256 sent, uint256 required);
     error UnexpectedNativePayment(uint256 sent);
     error PaymentShortfall(address token, uint256 received, uint256 required);
@@ -92,11 +93,20 @@ interface IDataMarket {
     /// @param datasetId The dataset.
     function delist(uint256 datasetId) external;
 
-    /// @notice Buys access for the caller: mints the access token and extends its expiry.
+    /// @notice Buys access for the caller: mints the access token and extends its expiry from the
+    /// later of now and the current expiry. Reverts with ListingChanged unless the listing still
+    /// has exactly the terms the buyer agreed to (a re-list or price change in flight).
     /// @param datasetId The dataset.
-    /// @param expectedPrice The price the buyer agreed to (protects against a price change in flight).
+    /// @param price The price the buyer agreed to.
+    /// @param paymentToken The payment token the buyer agreed to (zero address: native coin).
+    /// @param accessPeriod The access period the buyer agreed to (0: perpetual).
     /// @return expiresAt When access ends (type(uint64).max for perpetual).
-    function buy(uint256 datasetId, uint256 expectedPrice) external payable returns (uint64 expiresAt);
+    function buy(
+        uint256 datasetId,
+        uint256 price,
+        address paymentToken,
+        uint64 accessPeriod
+    ) external payable returns (uint64 expiresAt);
 
     /// @notice Pays out the caller's proceeds in one token (zero address: native coin).
     /// @param token The token.

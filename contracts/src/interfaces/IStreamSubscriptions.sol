@@ -119,6 +119,13 @@ interface IStreamSubscriptions {
     /// @return The subscription.
     function subscriptionOf(address account, uint256 streamId) external view returns (Subscription memory);
 
+    /// @notice A subscriber's earlier ranges, ended before a renewal after a gap (they keep access
+    /// to the windows they paid for).
+    /// @param account The subscriber.
+    /// @param streamId The stream.
+    /// @return The earlier subscriptions, oldest first.
+    function pastSubscriptionsOf(address account, uint256 streamId) external view returns (Subscription[] memory);
+
     /// @notice The dataset of a window (0 when not published yet).
     /// @param streamId The stream.
     /// @param windowIndex The window.

@@ -17,9 +17,9 @@ contract ReentrantBuyer is IERC1155Receiver {
         market = market_;
     }
 
-    /// @notice Buys access, paying the native coin.
+    /// @notice Buys access to a perpetual listing, paying the native coin.
     function buy(uint256 datasetId, uint256 price) external payable {
-        market.buy{value: price}(datasetId, price);
+        market.buy{value: price}(datasetId, price, address(0), 0);
     }
 
     /// @notice Withdraws native proceeds.
@@ -29,7 +29,7 @@ contract ReentrantBuyer is IERC1155Receiver {
 
     /// @notice Tries to buy again while the market is minting to it.
     function onERC1155Received(address, address, uint256 id, uint256, bytes calldata) external returns (bytes4) {
-        _tryReenter(abi.encodeCall(IDataMarket.buy, (id, 0)));
+        _tryReenter(abi.encodeCall(IDataMarket.buy, (id, 0, address(0), 0)));
         return this.onERC1155Received.selector;
     }
 

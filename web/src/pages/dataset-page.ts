@@ -177,7 +177,12 @@ function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, sig
         actionButton(
           `Buy for ${formatPrice(listing.price, listing.paymentToken)}`,
           async () => {
-            await ctx.client.buy(await ctx.wallet.signer(), id)
+            // The terms on the button are the ones agreed: the market refuses the purchase if they changed.
+            await ctx.client.buy(await ctx.wallet.signer(), id, {
+              price: BigInt(listing.price),
+              paymentToken: listing.paymentToken,
+              accessPeriod: BigInt(listing.accessPeriod),
+            })
             await render()
           },
           { class: 'primary', 'data-testid': 'buy' },
