@@ -56,7 +56,6 @@ import type { ContentStore, EmbeddedHelia, Keystore } from '../storage/index.js'
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** Largest upload `POST /datasets` accepts. */
-const MAX_UPLOAD_BYTES = 1024 ** 3
 /** How long a stopping node lets running stage jobs and proofs finish. */
 const WORKER_GRACE_MS = 20_000
 /** How often stream windows are checked for closing and their publications followed. */
@@ -234,7 +233,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     log(`publishing: stage worker and a sandboxed prover on ${redis.url}; gateway device ${gateway.deviceId}`)
     const publishing = {
       workDir: join(config.dataDir, 'publishing'),
-      maxUploadBytes: MAX_UPLOAD_BYTES,
+      maxUploadBytes: config.maxUploadBytes,
       submit: (publication: Publication) => submitPublication(queues, publication),
       status: async (id: string) => {
         const status = await publicationStatus(queues, id)

@@ -60,9 +60,10 @@ const envSchema = z.object({
   ASSAY_ALLOWED_HOSTS: z
     .string()
     .default('')
-    .refine((s) => s.split(',').every((h) => h.trim() === '' || /^[a-zA-Z0-9.:\-\[\]]+$/.test(h.trim())), {
+    .refine((s) => s.split(',').every((h) => h.trim() === '' || /^[a-zA-Z0-9.:[\]-]+$/.test(h.trim())), {
       message: 'must be comma-separated host names or addresses, without scheme or port',
     }),
+  ASSAY_MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(1_048_576).default(1024),
   ASSAY_PTAU: z.string().min(1).optional(),
   ASSAY_DEPLOYMENT: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -96,6 +97,8 @@ export interface AssayConfig {
   operatorToken?: string
   /** Host names the node answers to besides loopback ones (behind a proxy or on a LAN: its public names). */
   allowedHosts: string[]
+  /** Largest upload the node takes, in bytes (ASSAY_MAX_UPLOAD_MB); larger ones are a 413. */
+  maxUploadBytes: number
   /** Path to a ceremony powers-of-tau file; when absent the build generates a dev-only one. */
   ptauPath?: string
   /**
@@ -151,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
           .toLowerCase(),
       )
       .filter((h) => h !== ''),
+    maxUploadBytes: e.ASSAY_MAX_UPLOAD_MB * 1024 * 1024,
     ptauPath: e.ASSAY_PTAU,
     ...(e.ASSAY_DEPLOYMENT !== undefined ? { deploymentSource: e.ASSAY_DEPLOYMENT } : {}),
     logLevel: e.LOG_LEVEL,

@@ -77,10 +77,13 @@ export function windowOf(spec: Pick<StreamSpec, 'start' | 'windowLength'>, time:
  */
 export function createStreamIngest(c: StreamIngestComponents) {
   const now = c.now ?? (() => Date.now() / 1000)
-  // One chain per series: two batches of a series racing would both pass the order check.
+  // One chain per series: two batches of a series racing would both pass the order check. An
+  // entry exists only while a batch of its series is being checked, and only for a well-formed
+  // batch of one of the stream's devices, so strangers cannot make the map grow.
   const queues = new Map<string, Promise<unknown>>()
 
-  async function check(spec: StreamSpec, json: unknown): Promise<{ b: SignedBatch; window: ReturnType<typeof windowOf> }> {
+  /** The cheap checks, before anything is allocated for the batch: shape, circuit, a device of the stream. */
+  async function admit(spec: StreamSpec, json: unknown): Promise<SignedBatch> {
     if (typeof json === 'object' && json !== null && !('signature' in json))
       throw new StreamBatchError('unsigned', 'the batch carries no device signature')
     let b: SignedBatch
@@ -94,6 +97,12 @@ export function createStreamIngest(c: StreamIngestComponents) {
     const deviceId = await deviceIdOf(BigInt(b.device.x), BigInt(b.device.y))
     if (!spec.deviceIds.includes(deviceId.toString()))
       throw new StreamBatchError('foreign-device', `device ${deviceId.toString().slice(0, 12)}… does not feed stream ${spec.streamId}`)
+    return b
+  }
+
+  /** The checks that read the series' state, run one batch of a series at a time. */
+  async function check(spec: StreamSpec, b: SignedBatch): Promise<{ b: SignedBatch; window: ReturnType<typeof windowOf> }> {
+    const deviceId = await deviceIdOf(BigInt(b.device.x), BigInt(b.device.y))
     if (!(await c.deviceRegistered(deviceId)))
       throw new StreamBatchError('unregistered-device', `device ${deviceId.toString().slice(0, 12)}… is not registered (or was revoked)`)
     const first = b.times[0]!
@@ -142,11 +151,11 @@ export function createStreamIngest(c: StreamIngestComponents) {
       return { ok: false, reason: 'malformed', message: `malformed: not JSON: ${(err as Error).message}` }
     }
     try {
-      // The series id picks the queue; the checks themselves run inside it.
-      const seriesId = typeof json === 'object' && json !== null ? (json as { seriesId?: unknown }).seriesId : undefined
-      const key = `${spec.streamId}:${typeof seriesId === 'string' ? seriesId : ''}`
+      const admitted = await admit(spec, json)
+      // The series id picks the queue; the checks that read the series' state run inside it.
+      const key = `${spec.streamId}:${admitted.seriesId}`
       const run = (queues.get(key) ?? Promise.resolve()).then(async () => {
-        const { b, window } = await check(spec, json)
+        const { b, window } = await check(spec, admitted)
         const record: WindowRecord = c.store.accept({
           streamId: spec.streamId,
           window: window.index,
@@ -162,10 +171,12 @@ export function createStreamIngest(c: StreamIngestComponents) {
           c.store.setWindow(spec.streamId, window.index, { state: 'full' })
         return { ok: true as const, window: window.index, seriesId: b.seriesId, batchIndex: b.batchIndex, readings: b.times.length }
       })
-      queues.set(
-        key,
-        run.catch(() => undefined),
-      )
+      const tail = run.catch(() => undefined)
+      queues.set(key, tail)
+      // The last batch of a series in flight frees its entry.
+      void tail.then(() => {
+        if (queues.get(key) === tail) queues.delete(key)
+      })
       return await run
     } catch (err) {
       if (err instanceof StreamBatchError) return { ok: false, reason: err.reason, message: err.message }
@@ -176,6 +187,8 @@ export function createStreamIngest(c: StreamIngestComponents) {
   }
 
   return {
+    /** Series with a batch being checked right now (each holds one queue entry). */
+    inFlight: (): number => queues.size,
     /** Checks and stores each line (one signed batch per line); one result per line, in order. */
     async ingest(streamId: string, lines: readonly string[]): Promise<IngestResult[]> {
       const spec = c.store.stream(streamId)

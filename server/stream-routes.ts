@@ -11,6 +11,9 @@ export interface StreamsApi {
   create(input: CreateStreamInput): Promise<StreamSpec & { txHash: string }>
 }
 
+/** Batches one POST of readings may carry. */
+export const MAX_BATCHES_PER_REQUEST = 256
+
 const decimal = z.string().regex(/^\d{1,78}$/, { message: 'must be a whole number' })
 const seconds = z
   .number()
@@ -87,12 +90,14 @@ export function streamRoutes(api: StreamsApi): Router {
       return void res.status(404).json({ error: { name: 'UnknownStreamError', message: `no stream ${req.params.id}` } })
     res.json(view(api, spec))
   })
-  router.post('/streams/:id/readings', express.text({ type: () => true, limit: '16mb' }), async (req, res, next) => {
+  // A batch holds at most B ≤ 400 readings (~20 kB as JSON): 2 MB takes a device's backlog of
+  // dozens of batches, and bounds what a stranger can make the node parse per request.
+  router.post('/streams/:id/readings', express.text({ type: () => true, limit: '2mb' }), async (req, res, next) => {
     try {
       const text = typeof req.body === 'string' ? req.body : ''
       const trimmed = text.trim()
       // A JSON array of batches is taken too; otherwise one batch per line.
-      let lines = text.split('\n')
+      let lines = text.split('\n').filter((l) => l.trim() !== '')
       if (trimmed.startsWith('[')) {
         try {
           lines = (JSON.parse(trimmed) as unknown[]).map((b) => JSON.stringify(b))
@@ -100,6 +105,8 @@ export function streamRoutes(api: StreamsApi): Router {
           throw new ValidationError(`body: not a JSON array of batches (${(err as Error).message})`, { cause: err })
         }
       }
+      if (lines.length > MAX_BATCHES_PER_REQUEST)
+        throw new ValidationError(`body: ${lines.length} batches in one request; send at most ${MAX_BATCHES_PER_REQUEST}`)
       const results: IngestResult[] = await api.ingest.ingest(req.params.id, lines)
       const accepted = results.filter((r) => r.ok).length
       res.status(accepted === results.length ? 200 : 422).json({ accepted, rejected: results.length - accepted, results })

@@ -230,6 +230,17 @@ describe('data streams through a running node (live batches → windows → subs
       salt: 5n,
     })
     expect(await reasons([after])).to.deep.equal(['after-last'])
+    // Bounded requests: at most 256 batches, and 2 MB, per POST (a batch is ~20 kB at most).
+    const many = await fetch(new URL(`/streams/${stream.streamId}/readings`, node.url), { method: 'POST', body: '{}\n'.repeat(257) })
+    expect([many.status, ((await many.json()) as { error: { name: string; message: string } }).error]).to.deep.equal([
+      400,
+      { name: 'ValidationError', message: 'body: 257 batches in one request; send at most 256' },
+    ])
+    const huge = await fetch(new URL(`/streams/${stream.streamId}/readings`, node.url), {
+      method: 'POST',
+      body: 'x'.repeat(2 * 1024 * 1024 + 1),
+    })
+    expect(huge.status).to.equal(413)
     const err = await caught(() =>
       fetch(new URL('/streams/99/readings', node.url), { method: 'POST', body: '{}' }).then(async (r) => {
         throw Object.assign(new Error(((await r.json()) as { error: { name: string } }).error.name), { status: r.status })

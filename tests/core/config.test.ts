@@ -42,6 +42,21 @@ describe('loadConfig', () => {
     })
   })
 
+  it('reads the operator settings: token, allowed hosts, upload limit; a bad token is refused without showing it', () => {
+    const config = loadConfig({ ASSAY_TOKEN: 't'.repeat(40), ASSAY_ALLOWED_HOSTS: ' Assay.Example.org, [::1] ,', ASSAY_MAX_UPLOAD_MB: '5' })
+    expect([config.operatorToken, config.allowedHosts, config.maxUploadBytes]).to.deep.equal([
+      't'.repeat(40),
+      ['assay.example.org', '::1'],
+      5 * 1024 * 1024,
+    ])
+    expect(loadConfig({}).maxUploadBytes).to.equal(1024 ** 3)
+    const short = configError({ ASSAY_TOKEN: 'secret' })
+    expect(short.variable).to.equal('ASSAY_TOKEN')
+    expect(short.message).to.not.contain('secret"')
+    expect(short.message).to.contain('a value that is not shown')
+    expect(configError({ ASSAY_ALLOWED_HOSTS: 'https://x.org/' }).variable).to.equal('ASSAY_ALLOWED_HOSTS')
+  })
+
   it('rejects a non-numeric PORT naming the variable', () => {
     const err = configError({ PORT: 'eighty' })
     expect(err.variable).to.equal('PORT')
