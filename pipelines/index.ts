@@ -58,6 +58,7 @@ export type { IngestResult, StreamIngest, StreamIngestComponents, StreamRejectio
 export { createWindowCloser } from './stream-windows.js'
 export type { WindowCloser, WindowCloserComponents } from './stream-windows.js'
 export { createStreamFeed } from './stream-feed.js'
+export { WindowAttachedError } from './window-attached-error.js'
 export type { StreamFeed, StreamFeedOptions } from './stream-feed.js'
 export { signBatchRecord, verifyBatchRecord } from './signed-batch-record.js'
 export { MOSQUITTO_INSTALL_HINT, startMosquitto } from './start-mosquitto.js'

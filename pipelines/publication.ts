@@ -25,6 +25,7 @@ import { isSignedBatchFile, planSignedBatches } from './read-signed-batches.js'
 import { plaintextArchive } from './plaintext-archive.js'
 import { scoreQuality, type QualityInput, type QualityReport } from './quality-score.js'
 import { renderPreview } from './render-preview.js'
+import { WindowAttachedError } from './window-attached-error.js'
 
 export const PUBLISH_STAGES = ['ingest', 'prove', 'store', 'quality', 'preview', 'anchor', 'list'] as const
 export type PublishStage = (typeof PUBLISH_STAGES)[number]
@@ -371,10 +372,7 @@ export class Publication {
         const windowIndex = BigInt(spec.stream.windowIndex)
         const attached = await c.chain.windowDataset(streamId, windowIndex)
         if (attached === 0n) await c.chain.attachWindow(streamId, windowIndex, anchored.datasetId)
-        else if (attached !== anchored.datasetId)
-          throw new PublishError('list', {
-            cause: new AssayError(`window ${windowIndex} of stream ${streamId} is already dataset ${attached}`),
-          })
+        else if (attached !== anchored.datasetId) throw new WindowAttachedError(streamId, windowIndex, attached)
       }
       if (spec.listing === undefined) return { listed: false }
       await c.chain.list({

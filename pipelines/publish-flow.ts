@@ -53,6 +53,7 @@ const PERMANENT = new Set([
   'SignedBatchError',
   'DeviceNotRegisteredError',
   'InvalidDeviceKeyError',
+  'WindowAttachedError',
 ])
 
 export interface PublishQueues {
@@ -197,9 +198,14 @@ export function startStageWorker(
         }
       } catch (err) {
         if (err instanceof WaitingChildrenError || err instanceof UnrecoverableError) throw err
+        // The reason names the permanent error itself (wrapped or not), so isPermanentFailure reads it.
         const cause = (err as { cause?: unknown }).cause as Error | undefined
-        if (PERMANENT.has((err as Error).name) || (cause !== undefined && PERMANENT.has(cause.name)))
-          throw new UnrecoverableError(`${stage}: ${(err as Error).name}: ${(err as Error).message}`)
+        const permanent = PERMANENT.has((err as Error).name)
+          ? (err as Error)
+          : cause !== undefined && PERMANENT.has(cause.name)
+            ? cause
+            : undefined
+        if (permanent !== undefined) throw new UnrecoverableError(`${stage}: ${permanent.name}: ${permanent.message}`)
         throw err
       }
     },

@@ -2,7 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { expect } from 'chai'
-import { createWindowCloser, openStreamStore, type PublicationStatus, type StreamStore } from '../../pipelines/index.js'
+import {
+  createWindowCloser,
+  openStreamStore,
+  WindowAttachedError,
+  type PublicationStatus,
+  type StreamStore,
+} from '../../pipelines/index.js'
 
 // The closer's decisions over time, with the publish flow replaced by a scripted one: the real
 // flow, retries included, is exercised by the publish-flow and stream tests.
@@ -110,6 +116,16 @@ describe('stream window closer: failed publications', () => {
     flow.set(job, running(job)) // POST /jobs/stream-7-window-0/retry
     await c.tick()
     expect([store.window('7', 0)!.state, store.window('7', 0)!.detail]).to.deep.equal(['closing', null])
+  })
+
+  it('fails a window whose slot on-chain holds another dataset once, instead of retrying it forever', async () => {
+    const c = closer()
+    await c.tick()
+    const reason = `list: ${new WindowAttachedError(7n, 0n, 3n).name}: window 0 of stream 7 is already dataset 3`
+    flow.set(job, failed(job, reason))
+    for (let i = 0; i < 3; i++, clock += 10_000) await c.tick()
+    expect([store.window('7', 0)!.state, retried]).to.deep.equal(['failed', []])
+    expect(log.some((m) => m.includes('WindowAttachedError') && m.includes('(permanent; retry with POST /jobs/:id/retry'))).to.equal(true)
   })
 
   it('retries a window that was already failed when the node started, at once', async () => {
