@@ -163,6 +163,7 @@ CREATE INDEX IF NOT EXISTS datasets_quality ON datasets(quality);
 CREATE INDEX IF NOT EXISTS datasets_price ON datasets(listed, price);
 CREATE TABLE IF NOT EXISTS dataset_metrics (dataset_id INTEGER NOT NULL, metric TEXT NOT NULL, unit TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS dataset_metrics_metric ON dataset_metrics(metric, dataset_id);
+CREATE TABLE IF NOT EXISTS dataset_cids (dataset_id INTEGER NOT NULL, cid TEXT NOT NULL, PRIMARY KEY (cid, dataset_id));
 CREATE VIRTUAL TABLE IF NOT EXISTS datasets_fts USING fts5(title, description, tags, metrics, tokenize = 'unicode61 remove_diacritics 2');
 `
 
@@ -279,6 +280,14 @@ function toEntry(r: Row): CatalogEntry {
   }
 }
 
+/**
+ * The content roots an anchored dataset consists of, read from the manifest's own fields (never a
+ * search of its text): ciphertext, proof bundle, quality report, preview.
+ */
+function datasetCids(m: Manifest): string[] {
+  return [m.content.ciphertextCid, m.proofs.bundleCid, m.quality.reportCid, ...(m.previewCid !== undefined ? [m.previewCid] : [])]
+}
+
 /** Opens (creating if needed) the catalog database at `path` (`:memory:` for tests). */
 export function openCatalog(path: string): Catalog {
   const db = new Database(path)
@@ -287,7 +296,7 @@ export function openCatalog(path: string): Catalog {
   // The catalog is derived state: a database of another layout is dropped and rebuilt from the chain.
   if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
     db.exec(
-      'DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS datasets; DROP TABLE IF EXISTS dataset_metrics; DROP TABLE IF EXISTS datasets_fts;',
+      'DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS datasets; DROP TABLE IF EXISTS dataset_metrics; DROP TABLE IF EXISTS datasets_fts; DROP TABLE IF EXISTS dataset_cids;',
     )
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   }
@@ -376,6 +385,10 @@ export function openCatalog(path: string): Catalog {
         statement('DELETE FROM dataset_metrics WHERE dataset_id = ?').run(id)
         const addMetric = statement('INSERT INTO dataset_metrics (dataset_id, metric, unit) VALUES (?, ?, ?)')
         for (const s of m.series) addMetric.run(id, s.metric, s.unit)
+        // The content a dataset is made of, by the manifest's own fields: what the gateway serves.
+        statement('DELETE FROM dataset_cids WHERE dataset_id = ?').run(id)
+        const addCid = statement('INSERT OR IGNORE INTO dataset_cids (dataset_id, cid) VALUES (?, ?)')
+        for (const cid of datasetCids(m)) addCid.run(id, cid)
         statement('DELETE FROM datasets_fts WHERE rowid = ?').run(id)
         statement('INSERT INTO datasets_fts (rowid, title, description, tags, metrics) VALUES (?, ?, ?, ?, ?)').run(
           id,
@@ -494,13 +507,13 @@ export function openCatalog(path: string): Catalog {
     },
     clear() {
       changed()
-      db.exec('DELETE FROM datasets; DELETE FROM dataset_metrics; DELETE FROM datasets_fts; DELETE FROM meta;')
+      db.exec('DELETE FROM datasets; DELETE FROM dataset_metrics; DELETE FROM datasets_fts; DELETE FROM dataset_cids; DELETE FROM meta;')
     },
     references(cid) {
       return (
-        statement("SELECT 1 FROM datasets WHERE manifest_cid = ? OR (manifest_status = 'ok' AND instr(manifest, ?) > 0) LIMIT 1").get(
+        statement('SELECT 1 FROM datasets WHERE manifest_cid = ? UNION ALL SELECT 1 FROM dataset_cids WHERE cid = ? LIMIT 1').get(
           cid,
-          `"${cid}"`,
+          cid,
         ) !== undefined
       )
     },
