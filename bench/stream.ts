@@ -49,7 +49,7 @@ try {
   const createStream = async (start: number, windowSeconds: number, graceSeconds: number): Promise<{ streamId: string; start: number }> => {
     const res = await fetch(new URL('/streams', node.url), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${node.operatorToken}` },
       body: JSON.stringify({
         title: 'Bench stream',
         windowSeconds,

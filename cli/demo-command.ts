@@ -28,14 +28,21 @@ export async function demoCommand(o: { dir?: string; log?: (s: string) => void }
     step(2, 'the seller creates a device key and registers it on-chain')
     const key = join(dir, 'rooftop.key.json')
     await deviceCreateCommand({ out: key, label: 'rooftop sensor' }, print)
-    await deviceRegisterCommand(key, { node: node.url }, print)
+    await deviceRegisterCommand(key, { node: node.url, operatorToken: node.operatorToken }, print)
     step(3, 'the device records a day of temperature and humidity, signing every batch')
     const feed = join(dir, 'rooftop.ndjson')
     await simulateCommand({ out: feed, devices: [key], metrics: 'temperature,humidity', duration: '1d', interval: '300', seed: 7 }, print)
     step(4, 'publish: prove every batch, encrypt into IPFS, score, anchor and list at 0.01 ETH for 7 days')
     const published = await publishCommand(
       feed,
-      { node: node.url, title: 'Rooftop climate, one day', tags: 'demo,outdoor', price: '0.01', period: '7d' },
+      {
+        node: node.url,
+        operatorToken: node.operatorToken,
+        title: 'Rooftop climate, one day',
+        tags: 'demo,outdoor',
+        price: '0.01',
+        period: '7d',
+      },
       {
         out: (s) => say(`   ${s}`),
         err: (s) => say(`   ${s}`),
