@@ -9,6 +9,7 @@ import { findFreePort, isProcessAlive } from '../../core/node.js'
 import { createEmbeddedHelia } from '../../storage/node.js'
 import { startNode } from '../../cli/index.js'
 import { caught } from '../helpers/errors.js'
+import { readOperatorToken } from '../../cli/index.js'
 
 interface Started {
   child: ChildProcess
@@ -16,6 +17,8 @@ interface Started {
   url: string
   anvilPid: number
   redisPid: number
+  /** Headers of the operator's requests: /health details are theirs (the token is in the data dir). */
+  operator: Record<string, string>
 }
 
 /** Runs `assay node` as a user would and waits for its ready line. */
@@ -35,9 +38,11 @@ async function runNode(dataDir: string): Promise<Started> {
     await new Promise((r) => setTimeout(r, 100))
   }
   const pid = (re: RegExp): number => Number(re.exec(out)?.[1])
+  const token = await readOperatorToken({ dataDir })
   return {
     child,
     output: () => out,
+    operator: { authorization: `Bearer ${token}` },
     url: `http://127.0.0.1:${port}`,
     anvilPid: pid(/anvil at \S+ \(pid (\d+)/),
     redisPid: pid(/redis-server at \S+ \(pid (\d+)/),
@@ -79,7 +84,7 @@ describe('assay node (launcher)', function () {
     try {
       expect(node.anvilPid).to.be.greaterThan(0)
       expect(node.redisPid).to.be.greaterThan(0)
-      const res = await fetch(`${node.url}/health`)
+      const res = await fetch(`${node.url}/health`, { headers: node.operator })
       expect(res.status).to.equal(200)
       const body = (await res.json()) as {
         ok: boolean
@@ -117,7 +122,9 @@ describe('assay node (launcher)', function () {
 
     const second = await runNode(dataDir)
     try {
-      const health = (await (await fetch(`${second.url}/health`)).json()) as { services: { chain: { detail: { blockNumber: number } } } }
+      const health = (await (await fetch(`${second.url}/health`, { headers: second.operator })).json()) as {
+        services: { chain: { detail: { blockNumber: number } } }
+      }
       expect(health.services.chain.detail.blockNumber).to.equal(blockBefore)
       const rpcUrl2 = /anvil at (\S+)/.exec(second.output())![1]!
       expect(await rpc(rpcUrl2, 'eth_getBalance', ['0x000000000000000000000000000000000000dEaD', 'latest'])).to.equal('0x1')

@@ -82,7 +82,7 @@ describe('data streams through a running node (live batches → windows → subs
     node = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node') }), port: 0 }, () => undefined)
     for (const label of ['window-sensor', 'stranger']) {
       await deviceCreateCommand({ out: join(dir, `${label}.key.json`), label }, quiet)
-      await deviceRegisterCommand(join(dir, `${label}.key.json`), { node: node.url }, quiet)
+      await deviceRegisterCommand(join(dir, `${label}.key.json`), { node: node.url, operatorToken: node.operatorToken }, quiet)
     }
     const keyFile = async (label: string) => deviceKeyFromFile(JSON.parse(await readFile(join(dir, `${label}.key.json`), 'utf8')))
     device = await keyFile('window-sensor')
