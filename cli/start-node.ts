@@ -47,6 +47,7 @@ import {
   type Metrics,
   type ServiceHealth,
   createOperatorAuth,
+  createRateLimit,
   LOOPBACK_HOSTS,
 } from '../server/index.js'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -412,6 +413,14 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     const app = createApp({
       checkHealth,
       auth: createOperatorAuth({ token: operatorToken, allowedHosts }),
+      ...(config.rateLimitPerMinute > 0
+        ? {
+            rateLimits: {
+              readings: createRateLimit({ perMinute: config.rateLimitPerMinute }),
+              keyRequests: createRateLimit({ perMinute: config.rateLimitPerMinute }),
+            },
+          }
+        : {}),
       webDir: join(projectRoot, 'build', 'web'),
       vkeyPath: committedVkeyPath,
       publishing,

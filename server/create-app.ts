@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import express, { type Express } from 'express'
+import express, { type Express, type RequestHandler } from 'express'
 import { createErrorHandler } from './http-errors.js'
 import { catalogRoutes, type CatalogApi } from './catalog-routes.js'
 import { circuitRoutes } from './circuit-routes.js'
@@ -50,6 +50,8 @@ export interface AppComponents {
   checkHealth(): Promise<HealthReport>
   /** Who may do what: the Host and Origin guard, and the operator's token (createOperatorAuth). */
   auth: OperatorAuth
+  /** Per-client limits on the routes anyone may call that cost the node work (createRateLimit). */
+  rateLimits?: { readings?: RequestHandler; keyRequests?: RequestHandler }
   /** Built web app (Vite output) to serve at `/`, when present. */
   webDir?: string
   /** Publishing: uploads become publication jobs (absent: the routes answer 404). */
@@ -126,6 +128,9 @@ export function createApp(components: AppComponents): Express {
   app.use(components.auth.guardRequest)
   // The operator's routes: publishing, devices, streams, jobs (their status reveals uploads), metrics.
   for (const [method, path] of OPERATOR_ROUTES) app[method](path, components.auth.requireOperator)
+  // Open routes that make the node work (signature checks, key unwrapping): a share per client.
+  if (components.rateLimits?.readings !== undefined) app.post('/streams/:id/readings', components.rateLimits.readings)
+  if (components.rateLimits?.keyRequests !== undefined) app.post('/datasets/:id/key', components.rateLimits.keyRequests)
 
   if (components.metrics !== undefined) {
     const metrics = components.metrics

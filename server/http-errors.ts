@@ -10,6 +10,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   NoReadingsError: 400,
   ImportRowError: 400,
   UploadTooLargeError: 413,
+  RateLimitedError: 429,
   DeviceOwnedError: 409,
   KeyRequestError: 400,
   KeyRequestExpiredError: 400,

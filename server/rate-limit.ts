@@ -1,0 +1,62 @@
+import type { Request, RequestHandler } from 'express'
+import { AssayError } from '../core/index.js'
+
+/** A client sent more requests than its share; it may try again after `retryAfterS` seconds. */
+export class RateLimitedError extends AssayError {
+  readonly retryAfterS: number
+  constructor(retryAfterS: number) {
+    super(`too many requests from this client; try again in ${retryAfterS} s`)
+    this.name = 'RateLimitedError'
+    this.retryAfterS = retryAfterS
+  }
+}
+
+export interface RateLimitOptions {
+  /** Requests per minute a client may make, on average. */
+  perMinute: number
+  /** Requests a client may make at once before the average applies (default: perMinute). */
+  burst?: number
+  /** Clients remembered at once; the least recently seen are forgotten first (default 10,000). */
+  maxClients?: number
+  /** Whether this machine's own clients (loopback addresses: the operator's CLI, tests) are exempt (default true). */
+  exemptLoopback?: boolean
+  /** Seconds now, fractional (tests move it). */
+  now?: () => number
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/
+
+/**
+ * A per-client token bucket: each client (its address as the socket reports it; no header is
+ * trusted) gets `burst` requests at once and `perMinute` on average; beyond that, 429
+ * RateLimitedError with Retry-After. Memory is bounded by `maxClients`.
+ */
+export function createRateLimit(options: RateLimitOptions): RequestHandler & { clients(): number } {
+  const rate = options.perMinute / 60
+  const burst = options.burst ?? options.perMinute
+  const maxClients = options.maxClients ?? 10_000
+  const exemptLoopback = options.exemptLoopback ?? true
+  const now = options.now ?? ((): number => performance.timeOrigin / 1000 + performance.now() / 1000)
+  const buckets = new Map<string, { tokens: number; at: number }>()
+  const clientOf = (req: Request): string => req.socket.remoteAddress ?? 'unknown'
+
+  const handler: RequestHandler = (req, res, next) => {
+    const client = clientOf(req)
+    if (exemptLoopback && LOOPBACK.test(client)) return next()
+    const t = now()
+    const previous = buckets.get(client)
+    const tokens = previous === undefined ? burst : Math.min(burst, previous.tokens + (t - previous.at) * rate)
+    // Re-inserted so the map's order is least recently seen first.
+    buckets.delete(client)
+    if (tokens < 1) {
+      buckets.set(client, { tokens, at: t })
+      const retryAfterS = Math.max(1, Math.ceil((1 - tokens) / rate))
+      res.setHeader('retry-after', String(retryAfterS))
+      return next(new RateLimitedError(retryAfterS))
+    }
+    buckets.set(client, { tokens: tokens - 1, at: t })
+    while (buckets.size > maxClients) buckets.delete(buckets.keys().next().value!)
+    next()
+  }
+  return Object.assign(handler, { clients: () => buckets.size })
+}
