@@ -342,7 +342,13 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
       const done = Object.keys(deps.processed ?? {}).filter(isProof).length
       proofs = { done, total: done + (deps.unprocessed ?? []).filter(isProof).length }
     }
-    if (stage === 'list' && stages[stage] === 'completed') result = job!.returnvalue as PublicationStatus['result']
+    // The job was read before its state: if it completed in between, the copy read first has no
+    // return value yet (null). Moving to completed and storing the value are one step in Redis,
+    // so a read after seeing "completed" has it.
+    if (stage === 'list' && stages[stage] === 'completed') {
+      const completed: unknown = job!.returnvalue ?? (await queues.stages.getJob(stageJobId(pubId, stage)))?.returnvalue
+      result = (completed ?? undefined) as PublicationStatus['result']
+    }
   }
   // The stages are read one by one while a failure spreads from child to parents: a parent's
   // "child … failed" can be seen before the child's own reason. The child failed first, so a
