@@ -46,13 +46,19 @@ function cookieOf(req: Request, name: string): string | undefined {
   return undefined
 }
 
-/** The host name of a Host or Origin value, lowercased, without port or IPv6 brackets. */
-function hostnameOf(value: string): string | undefined {
+function urlOf(value: string): URL | undefined {
   try {
-    return new URL(value.includes('://') ? value : `http://${value}`).hostname.replace(/^\[|\]$/g, '').toLowerCase()
+    return new URL(value)
   } catch {
     return undefined
   }
+}
+
+/** The host name of a Host value, lowercased, without port or IPv6 brackets. */
+function hostnameOf(host: string): string | undefined {
+  return urlOf(`http://${host}`)
+    ?.hostname.replace(/^\[|\]$/g, '')
+    .toLowerCase()
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -136,7 +142,9 @@ export function createOperatorAuth(options: OperatorAuthOptions) {
       const origin = req.get('origin')
       // Browsers send Origin with every cross-origin request and with same-origin POSTs; a request
       // without one is not from a page (curl, the CLI), where the token decides.
-      if (origin !== undefined && origin !== 'null' && hostnameOf(origin) === host && new URL(origin).host === req.get('host')) {
+      // Only a well-formed origin naming this very host and port is the node's own page: `null`,
+      // another port, or a value that is no URL at all is foreign (and never an exception).
+      if (origin !== undefined && urlOf(origin)?.host === req.get('host')) {
         next()
         return
       }

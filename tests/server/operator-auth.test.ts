@@ -123,6 +123,7 @@ describe('operator authorisation (a real node): the node acts for its operator o
           ['foreign Origin', { ...token, origin: 'http://attacker.example' }, 403, 'ForeignRequestError'],
           ['another port of this host', { ...token, origin: `http://127.0.0.1:1` }, 403, 'ForeignRequestError'],
           ['opaque Origin', { ...token, origin: 'null' }, 403, 'ForeignRequestError'],
+          ['Origin that is no URL', { ...token, origin: host }, 403, 'ForeignRequestError'],
           ['cross-site fetch metadata', { ...token, 'sec-fetch-site': 'cross-site' }, 403, 'ForeignRequestError'],
         )
       for (const [what, extra, status, name] of cases) {
@@ -131,7 +132,7 @@ describe('operator authorisation (a real node): the node acts for its operator o
         expect([method, pattern, what, answer.status, answer.error?.name]).to.deep.equal([method, pattern, what, status, name])
       }
     }
-    expect(outcomes.length).to.equal(OPERATOR_ROUTES.length * 5 + OPERATOR_ROUTES.filter(([m]) => m === 'post').length * 4)
+    expect(outcomes.length).to.equal(OPERATOR_ROUTES.length * 5 + OPERATOR_ROUTES.filter(([m]) => m === 'post').length * 5)
     expect(await effects()).to.deep.equal(before)
   })
 
