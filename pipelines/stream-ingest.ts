@@ -83,7 +83,7 @@ export function createStreamIngest(c: StreamIngestComponents) {
   const queues = new Map<string, Promise<unknown>>()
 
   /** The cheap checks, before anything is allocated for the batch: shape, circuit, a device of the stream. */
-  async function admit(spec: StreamSpec, json: unknown): Promise<SignedBatch> {
+  async function admit(spec: StreamSpec, json: unknown): Promise<{ b: SignedBatch; deviceId: bigint }> {
     if (typeof json === 'object' && json !== null && !('signature' in json))
       throw new StreamBatchError('unsigned', 'the batch carries no device signature')
     let b: SignedBatch
@@ -97,12 +97,11 @@ export function createStreamIngest(c: StreamIngestComponents) {
     const deviceId = await deviceIdOf(BigInt(b.device.x), BigInt(b.device.y))
     if (!spec.deviceIds.includes(deviceId.toString()))
       throw new StreamBatchError('foreign-device', `device ${deviceId.toString().slice(0, 12)}… does not feed stream ${spec.streamId}`)
-    return b
+    return { b, deviceId }
   }
 
   /** The checks that read the series' state, run one batch of a series at a time. */
-  async function check(spec: StreamSpec, b: SignedBatch): Promise<{ b: SignedBatch; window: ReturnType<typeof windowOf> }> {
-    const deviceId = await deviceIdOf(BigInt(b.device.x), BigInt(b.device.y))
+  async function check(spec: StreamSpec, { b, deviceId }: { b: SignedBatch; deviceId: bigint }): Promise<ReturnType<typeof windowOf>> {
     if (!(await c.deviceRegistered(deviceId)))
       throw new StreamBatchError('unregistered-device', `device ${deviceId.toString().slice(0, 12)}… is not registered (or was revoked)`)
     const first = b.times[0]!
@@ -140,7 +139,7 @@ export function createStreamIngest(c: StreamIngestComponents) {
       throw err
     }
     if (!signed) throw new StreamBatchError('bad-signature', `batch ${b.batchIndex} is not signed by its device's key`)
-    return { b, window }
+    return window
   }
 
   async function one(spec: StreamSpec, line: string): Promise<IngestResult> {
@@ -153,9 +152,10 @@ export function createStreamIngest(c: StreamIngestComponents) {
     try {
       const admitted = await admit(spec, json)
       // The series id picks the queue; the checks that read the series' state run inside it.
-      const key = `${spec.streamId}:${admitted.seriesId}`
+      const key = `${spec.streamId}:${admitted.b.seriesId}`
       const run = (queues.get(key) ?? Promise.resolve()).then(async () => {
-        const { b, window } = await check(spec, admitted)
+        const { b } = admitted
+        const window = await check(spec, admitted)
         const record: WindowRecord = c.store.accept({
           streamId: spec.streamId,
           window: window.index,
