@@ -50,6 +50,9 @@ export async function checkProvenSeries(
   for (const [i, series] of manifest.series.entries()) {
     const own = batches.filter((b) => b.series === i).map((b) => b.signals)
     const range = manifest.stats[i]?.range
+    // Every batch of a series proves the same series id and device (checked first); its id is
+    // recomputed once per proven band, not once per batch.
+    const meaningfulBands = new Set<string>()
     for (const [position, s] of own.entries()) {
       const batch = Number(s.batchIndex)
       const at = { series: i, batch }
@@ -70,12 +73,14 @@ export async function checkProvenSeries(
           offset: series.offset,
           nonce: BigInt(series.nonce),
         }
-        const expected = await seriesIdOf(s.deviceId, meaning, s)
+        const band = `${s.lo}:${s.hi}`
+        const expected = meaningfulBands.has(band) ? s.seriesId : await seriesIdOf(s.deviceId, meaning, s)
         if (expected !== s.seriesId)
           throw new ManifestProofMismatchError(
             { ...at, field: 'meaning', stated: String(expected), proven: String(s.seriesId) },
             `the device signed series id ${s.seriesId}, but the manifest's metric "${series.metric}", unit "${series.unit}", scale ${series.scale}, offset ${series.offset} and nonce with the proven band give ${expected}: the series is relabelled, rescaled or not the one signed`,
           )
+        meaningfulBands.add(band)
         const final = position === own.length - 1
         if (s.last === 1n && !final)
           throw new BatchSequenceError(i, batch, `batch ${batch} is marked last by its device, but batch ${batch + 1} follows it`)
