@@ -43,10 +43,11 @@ export function openAuditLog(path: string, options: AuditLogOptions = {}): Audit
   }
   return {
     append(entry) {
-      const line = `${JSON.stringify({ time: now().toISOString(), ...entry })}\n`
+      const line = Buffer.from(`${JSON.stringify({ time: now().toISOString(), ...entry })}\n`)
+      // Bytes, not characters: a buyer address or reason may hold non-ASCII text.
       if (size > 0 && size + line.length > maxBytes) rotate()
       appendFileSync(path, line, { flag: 'a' })
-      size += Buffer.byteLength(line)
+      size += line.length
     },
   }
 }

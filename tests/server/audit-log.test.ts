@@ -10,7 +10,9 @@ describe('key-release audit log', () => {
     try {
       const path = join(dir, 'audit.jsonl')
       const log = openAuditLog(path, { maxBytes: 1_000, keep: 2, now: () => new Date(0) })
-      for (let i = 0; i < 100; i++) log.append({ outcome: 'refused', reason: 'NoAccessError', nonce: String(i) })
+      // Half the entries carry multi-byte text: the size cap is in bytes, not characters.
+      for (let i = 0; i < 100; i++)
+        log.append({ outcome: 'refused', reason: 'NoAccessError', nonce: String(i), ...(i % 2 === 0 ? { remote: 'ü'.repeat(200) } : {}) })
       expect((await readdir(dir)).sort()).to.deep.equal(['audit.jsonl', 'audit.jsonl.1', 'audit.jsonl.2'])
       const lines = async (f: string): Promise<Array<{ nonce: string }>> =>
         (await readFile(join(dir, f), 'utf8'))
