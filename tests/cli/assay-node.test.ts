@@ -10,6 +10,7 @@ import { createEmbeddedHelia } from '../../storage/node.js'
 import { startNode } from '../../cli/index.js'
 import { caught } from '../helpers/errors.js'
 import { readOperatorToken } from '../../cli/index.js'
+import { operatorHeaders } from '../helpers/operator.js'
 
 interface Started {
   child: ChildProcess
@@ -39,10 +40,11 @@ async function runNode(dataDir: string): Promise<Started> {
   }
   const pid = (re: RegExp): number => Number(re.exec(out)?.[1])
   const token = await readOperatorToken({ dataDir })
+  if (token === undefined) throw new Error(`assay node wrote no operator token in ${dataDir}`)
   return {
     child,
     output: () => out,
-    operator: { authorization: `Bearer ${token}` },
+    operator: operatorHeaders(token),
     url: `http://127.0.0.1:${port}`,
     anvilPid: pid(/anvil at \S+ \(pid (\d+)/),
     redisPid: pid(/redis-server at \S+ \(pid (\d+)/),

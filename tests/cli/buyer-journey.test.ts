@@ -25,6 +25,7 @@ import { auditDataset, createAssayClient } from '../../sdk/index.js'
 import { downloadDataset } from '../../sdk/node.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { caught } from '../helpers/errors.js'
+import { operatorHeaders } from '../helpers/operator.js'
 
 const quiet = { out: () => undefined, err: () => undefined }
 
@@ -196,9 +197,7 @@ describe('buying and auditing through a running node (publish → list → buy �
     expect(Object.keys(doc.paths)).to.include.members(['/datasets', '/datasets/{id}', '/datasets/{id}/key', '/ipfs/{cid}', '/devices'])
     // Metrics are the operator's (a Prometheus scraper sends the token as a bearer).
     expect((await fetch(new URL('/metrics', node.url))).status).to.equal(401)
-    const metrics = await (
-      await fetch(new URL('/metrics', node.url), { headers: { authorization: `Bearer ${node.operatorToken}` } })
-    ).text()
+    const metrics = await (await fetch(new URL('/metrics', node.url), { headers: operatorHeaders(node.operatorToken) })).text()
     expect(metrics).to.match(/assay_key_releases_total\{outcome="released",reason="released"\} 1/)
     expect(metrics).to.match(/assay_key_releases_total\{outcome="refused",reason="NoAccessError"\} 1/)
     expect(metrics).to.match(/assay_catalog_datasets [1-9]/)

@@ -28,13 +28,12 @@ import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
 import { createChainClient, deviceRegistrationMessage } from '../../contracts/index.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { caught } from '../helpers/errors.js'
+import { operatorHeaders } from '../helpers/operator.js'
 
 describe('assay publish through a running node (upload → BullMQ flow → anchored and listed)', function () {
   this.timeout(600_000)
   let dir: string
   let node: AssayNode
-  /** Headers of the operator's requests (the node made its token on start). */
-  const operator = (): Record<string, string> => ({ authorization: `Bearer ${node.operatorToken}` })
   let file: string
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'assay-publish-cli-'))
@@ -113,7 +112,7 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     )
     const form = new FormData()
     form.append('file', new Blob(['a,b\n']), 'x.csv')
-    const res = await fetch(new URL('/datasets', node.url), { method: 'POST', body: form, headers: operator() })
+    const res = await fetch(new URL('/datasets', node.url), { method: 'POST', body: form, headers: operatorHeaders(node.operatorToken) })
     expect(res.status).to.equal(400)
     expect(((await res.json()) as { error: { name: string; message: string } }).error).to.deep.equal({
       name: 'ValidationError',
@@ -121,9 +120,9 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     })
     const noFile = new FormData()
     noFile.append('title', 'x')
-    const res2 = await fetch(new URL('/datasets', node.url), { method: 'POST', body: noFile, headers: operator() })
+    const res2 = await fetch(new URL('/datasets', node.url), { method: 'POST', body: noFile, headers: operatorHeaders(node.operatorToken) })
     expect(((await res2.json()) as { error: { message: string } }).error.message).to.equal('file: no file part named "file" in the upload')
-    expect((await fetch(new URL('/jobs/nope', node.url), { headers: operator() })).status).to.equal(404)
+    expect((await fetch(new URL('/jobs/nope', node.url), { headers: operatorHeaders(node.operatorToken) })).status).to.equal(404)
   })
 
   it('previews a mapping before upload: inferred, edited, refused with a named error; serves verification keys', async () => {
@@ -131,7 +130,11 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
       const form = new FormData()
       if (mapping !== undefined) form.append('mapping', JSON.stringify(mapping))
       form.append('file', new Blob([body]), name)
-      const res = await fetch(new URL('/mappings/preview', node.url), { method: 'POST', body: form, headers: operator() })
+      const res = await fetch(new URL('/mappings/preview', node.url), {
+        method: 'POST',
+        body: form,
+        headers: operatorHeaders(node.operatorToken),
+      })
       return { status: res.status, body: (await res.json()) as Record<string, unknown> }
     }
     const text = readFileSync(file, 'utf8')
@@ -233,16 +236,15 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     const post = async (body: unknown) => {
       const res = await fetch(new URL('/devices', node.url), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...operator() },
+        headers: { 'content-type': 'application/json', ...operatorHeaders(node.operatorToken) },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       })
       return [res.status, ((await res.json()) as { error?: { name: string; message: string } }).error] as const
     }
     // What a device key signs to be registered to this node's account: its own terms, from the chain.
-    const terms = (await (await fetch(new URL('/devices/registration', node.url), { headers: operator() })).json()) as Record<
-      string,
-      string
-    >
+    const terms = (await (
+      await fetch(new URL('/devices/registration', node.url), { headers: operatorHeaders(node.operatorToken) })
+    ).json()) as Record<string, string>
     const onChain = await node.chain.registrationTerms()
     expect(terms).to.deep.equal({
       owner: onChain.owner,

@@ -9,6 +9,7 @@ import { expect } from 'chai'
 import type { PublicationStatus } from '../../pipelines/index.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { runNode, stopNode, stopOrphans, type RunningNode } from '../helpers/node-process.js'
+import { operatorHeaders } from '../helpers/operator.js'
 
 interface Cli {
   child: ChildProcess
@@ -34,8 +35,6 @@ function runCli(args: string[], dataDir: string): Cli {
     exited: (once(child, 'exit') as Promise<[number | null]>).then(([code]) => code),
   }
 }
-
-const operator = (n: RunningNode): Record<string, string> => ({ authorization: `Bearer ${n.operatorToken}` })
 
 async function until(what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; !check(); await sleep(50))
@@ -108,7 +107,9 @@ describe('assay publish while the node crashes and restarts (assay node and the 
     expect(lines.at(-1)).to.match(/list✓$/)
     // Published: the restarted node's status and catalog show the dataset the CLI printed.
     const printed = JSON.parse(cli.stdout().trim().split('\n').at(-1)!) as { datasetId: string; manifestCid: string }
-    const status = (await (await fetch(new URL(`/jobs/${jobId}`, second.url), { headers: operator(second) })).json()) as PublicationStatus
+    const status = (await (
+      await fetch(new URL(`/jobs/${jobId}`, second.url), { headers: operatorHeaders(second.operatorToken) })
+    ).json()) as PublicationStatus
     expect(status.result?.datasetId).to.equal(printed.datasetId)
     let page: { title?: string; manifestCid?: string } = {}
     for (let i = 0; i < 150 && page.title === undefined; i++, await sleep(200)) {
@@ -141,7 +142,9 @@ describe('assay publish while the node crashes and restarts (assay node and the 
     expect(await status.exited, status.stderr()).to.equal(0)
     expect(status.stderr()).to.match(/list✓\n$/)
     const printed = JSON.parse(status.stdout()) as { datasetId: string }
-    const final = (await (await fetch(new URL(`/jobs/${jobId}`, second.url), { headers: operator(second) })).json()) as PublicationStatus
+    const final = (await (
+      await fetch(new URL(`/jobs/${jobId}`, second.url), { headers: operatorHeaders(second.operatorToken) })
+    ).json()) as PublicationStatus
     expect(final.result?.datasetId).to.equal(printed.datasetId)
   })
 })

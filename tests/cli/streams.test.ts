@@ -30,6 +30,7 @@ import { createAssayClient } from '../../sdk/index.js'
 import type { StreamView } from '../../server/index.js'
 import { downloadDataset } from '../../sdk/node.js'
 import { caught } from '../helpers/errors.js'
+import { operatorHeaders } from '../helpers/operator.js'
 
 const quiet = { out: () => undefined, err: () => undefined }
 const WINDOW = 6
@@ -46,7 +47,7 @@ describe('data streams through a running node (live batches → windows → subs
   const post = async (path: string, body: unknown): Promise<Response> =>
     fetch(new URL(path, node.url), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${node.operatorToken}` },
+      headers: { 'content-type': 'application/json', ...operatorHeaders(node.operatorToken) },
       body: JSON.stringify(body),
     })
   const push = async (batches: SignedBatch[]): Promise<{ status: number; results: IngestResult[] }> => {

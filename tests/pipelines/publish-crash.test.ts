@@ -10,15 +10,14 @@ import { startRedis, type PublicationStatus } from '../../pipelines/index.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { runNode, stopNode, stopOrphans, type RunningNode } from '../helpers/node-process.js'
 import { isProcessAlive } from '../../core/node.js'
-
-const operator = (n: RunningNode): Record<string, string> => ({ authorization: `Bearer ${n.operatorToken}` })
+import { operatorHeaders } from '../helpers/operator.js'
 
 async function upload(node: RunningNode, file: string, title: string): Promise<string> {
   const form = new FormData()
   form.append('title', title)
   form.append('mapping', await readFile('examples/occupancy-room-2015.mapping.json', 'utf8'))
   form.append('file', new Blob([await readFile(file)]), 'office.csv')
-  const res = await fetch(new URL('/datasets', node.url), { method: 'POST', body: form, headers: operator(node) })
+  const res = await fetch(new URL('/datasets', node.url), { method: 'POST', body: form, headers: operatorHeaders(node.operatorToken) })
   const body = (await res.json()) as { jobId: string }
   expect(res.status).to.equal(202)
   return body.jobId
@@ -32,7 +31,9 @@ async function waitFor(
 ): Promise<PublicationStatus> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(300)) {
     try {
-      const status = (await (await fetch(new URL(`/jobs/${id}`, node.url), { headers: operator(node) })).json()) as PublicationStatus
+      const status = (await (
+        await fetch(new URL(`/jobs/${id}`, node.url), { headers: operatorHeaders(node.operatorToken) })
+      ).json()) as PublicationStatus
       if (status.failedReason !== undefined && status.stages.list === 'failed')
         throw new Error(`publication failed: ${status.failedReason}`)
       if (done(status)) return status

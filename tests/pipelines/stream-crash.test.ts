@@ -7,6 +7,7 @@ import { deviceCreateCommand, deviceRegisterCommand } from '../../cli/index.js'
 import { deviceKeyFromFile } from '../../circuits/index.js'
 import { createStreamFeed, type IngestResult, type WindowRecord } from '../../pipelines/index.js'
 import { runNode, stopNode, stopOrphans, type RunningNode } from '../helpers/node-process.js'
+import { operatorHeaders } from '../helpers/operator.js'
 
 const quiet = { out: () => undefined, err: () => undefined }
 const WINDOW = 12
@@ -36,7 +37,7 @@ describe('streams survive a node killed mid-window (assay node as a process)', f
     const key = await deviceKeyFromFile(JSON.parse(await readFile(keyFile, 'utf8')))
     const res = await fetch(new URL('/streams', first.url), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${first.operatorToken}` },
+      headers: { 'content-type': 'application/json', ...operatorHeaders(first.operatorToken) },
       body: JSON.stringify({
         title: 'Crash-tested stream',
         windowSeconds: WINDOW,

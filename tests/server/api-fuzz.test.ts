@@ -5,6 +5,7 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import { startNode, type AssayNode } from '../../cli/index.js'
 import { loadConfig } from '../../core/index.js'
+import { operatorHeaders } from '../helpers/operator.js'
 
 /** One HTTP request the fuzzer sends. */
 interface FuzzRequest {
@@ -148,7 +149,7 @@ describe('API fuzzing (fast-check, a real node)', function () {
         // As the operator, so the operator routes' parsers are fuzzed too, not just their 401.
         const res = await fetch(new URL(r.path, node.url), {
           method: r.method,
-          headers: { ...r.headers, authorization: `Bearer ${node.operatorToken}` },
+          headers: { ...r.headers, ...operatorHeaders(node.operatorToken) },
           body: r.body instanceof Uint8Array ? new Blob([new Uint8Array(r.body)]) : r.body,
           signal: AbortSignal.timeout(5_000), // a hang fails the property
         })

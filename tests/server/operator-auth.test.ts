@@ -7,6 +7,7 @@ import { startNode, type AssayNode } from '../../cli/index.js'
 import { createDeviceKey } from '../../circuits/index.js'
 import { loadConfig } from '../../core/index.js'
 import { OPERATOR_ROUTES } from '../../server/index.js'
+import { operatorHeaders } from '../helpers/operator.js'
 
 interface Answer {
   status: number
@@ -109,7 +110,7 @@ describe('operator authorisation (a real node): the node acts for its operator o
     for (const [method, pattern] of OPERATOR_ROUTES) {
       const path = pattern.replace(':id', 'pub-1')
       const { headers, body } = bodyFor(method, path)
-      const token = { authorization: `Bearer ${node.operatorToken}` }
+      const token = operatorHeaders(node.operatorToken)
       const cases: Array<[string, Record<string, string>, number, string]> = [
         ['no token', {}, 401, 'OperatorAuthError'],
         ['wrong token', { authorization: `Bearer ${'x'.repeat(43)}` }, 401, 'OperatorAuthError'],
@@ -137,7 +138,7 @@ describe('operator authorisation (a real node): the node acts for its operator o
   })
 
   it('lets the operator through: with the token, and from the node’s own origin', async () => {
-    const token = { authorization: `Bearer ${node.operatorToken}` }
+    const token = operatorHeaders(node.operatorToken)
     const terms = await send(node.url, 'GET', '/devices/registration', { host, ...token })
     expect(terms.status).to.equal(200)
     const preview = bodyFor('post', '/mappings/preview')
@@ -187,7 +188,7 @@ describe('operator authorisation (a real node): the node acts for its operator o
     expect(readings.error?.name).to.equal('UnknownStreamError')
     const anonymous = (await send(node.url, 'GET', '/health', { host })).body as { services: Record<string, { detail: object }> }
     for (const s of Object.values(anonymous.services)) expect(s.detail).to.deep.equal({})
-    const operator = (await send(node.url, 'GET', '/health', { host, authorization: `Bearer ${node.operatorToken}` })).body as {
+    const operator = (await send(node.url, 'GET', '/health', { host, ...operatorHeaders(node.operatorToken) })).body as {
       services: Record<string, { detail: object }>
     }
     expect(Object.values(operator.services).some((s) => Object.keys(s.detail).length > 0)).to.equal(true)
@@ -197,7 +198,7 @@ describe('operator authorisation (a real node): the node acts for its operator o
       node.url,
       'POST',
       '/devices',
-      { host, authorization: `Bearer ${node.operatorToken}`, 'content-type': 'application/json' },
+      { host, ...operatorHeaders(node.operatorToken), 'content-type': 'application/json' },
       JSON.stringify({ publicKey: { x: key.Ax.toString(), y: key.Ay.toString() } }),
     )
     expect(device.status).to.equal(400)

@@ -15,6 +15,7 @@ import { launchChromium, pageErrors, screenshot } from '../helpers/browser.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { writeSignedBatchFile } from '../helpers/signed-file.js'
+import { operatorHeaders } from '../helpers/operator.js'
 
 // The whole product in a real browser: a seller publishes through the Sell page, a buyer finds the
 // dataset, lets the browser verify its proofs, buys with the development wallet, downloads and
@@ -248,7 +249,7 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     const start = Math.floor(Date.now() / 1000) - 16
     const res = await fetch(new URL('/streams', node.url), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${node.operatorToken}` },
+      headers: { 'content-type': 'application/json', ...operatorHeaders(node.operatorToken) },
       body: JSON.stringify({
         title: 'Office air, live',
         windowSeconds: 8,
