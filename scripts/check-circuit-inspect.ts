@@ -2,10 +2,10 @@
 // output used) on each statistics circuit the build makes (SensorStats*, at its real parameters;
 // the key-commitment circuit is not used yet and is left to the issue that gives it a use), and fails on any warning
 // that is not a known one inside circomlib. Run by CI and `npm run check:circuit-inspect`.
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { compileCircom } from './compile-circom.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -38,24 +38,15 @@ for (const spec of inspected) {
   mkdirSync(dir, { recursive: true })
   const main = join(dir, 'main.circom')
   writeFileSync(main, `pragma circom 2.1.6;\ninclude "${spec.source}";\ncomponent main = ${spec.template}(${spec.params.join(', ')});\n`)
-  const run = spawnSync(
-    process.execPath,
-    [
-      join(root, 'node_modules', 'circom2', 'cli.js'),
-      relative(root, main),
-      '--inspect',
-      '-l',
-      'node_modules',
-      '-l',
-      '.',
-      '-o',
-      relative(root, dir),
-    ],
-    { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  )
-  if (run.status !== 0) findings.push(`${spec.id}: circom exited with ${run.status}: ${run.stderr.slice(-2000)}`)
-  // Warnings go to stderr, the summary to stdout.
-  const out = `${run.stdout}\n${run.stderr}`
+  let out: string
+  try {
+    const run = await compileCircom(relative(root, main), relative(root, dir), { flags: ['--inspect'] })
+    // Warnings go to stderr, the summary to stdout.
+    out = `${run.stdout}\n${run.stderr}`
+  } catch (err) {
+    findings.push(`${spec.id}: circom failed: ${String((err as { stderr?: string }).stderr ?? err).slice(-2000)}`)
+    continue
+  }
   // eslint-disable-next-line no-control-regex
   const lines = out.replace(/\u001b\[[0-9;]*m/g, '').split('\n')
   const warnings = lines.filter((l) => /^(warning|error)\[/.test(l))

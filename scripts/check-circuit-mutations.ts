@@ -10,10 +10,10 @@
 // Prints one line per mutation and a final JSON line {"mutations","caught","missed","seconds"}.
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { compileCircom } from './compile-circom.js'
 import {
   B,
   CIRCUIT_ID,
-  compileCircom,
   failingConstraints,
   FORGERIES,
   ForgeryHarness,
@@ -110,7 +110,7 @@ async function compileMutant(m: Mutation): Promise<Circuit> {
     join(ROOT, main),
     `pragma circom 2.1.6;\ninclude "${SOURCE}";\ncomponent main = SensorStatsV2(${B}, ${params.valueBits}, ${params.timeBits}, ${params.gapBits});\n`,
   )
-  await compileCircom(main, dir, [dir])
+  await compileCircom(main, dir, { libs: [dir] })
   const circuit = await loadR1cs(dir)
   // ~12 MB per mutant (wasm, r1cs, sym): only the constraints are needed from here on.
   await rm(join(ROOT, dir), { recursive: true, force: true })

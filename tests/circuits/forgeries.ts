@@ -11,12 +11,10 @@
 // maxGap and active[i] overridable through two extra inputs. Its values are copied, by signal
 // name, onto the wires of the circuit under test, and that circuit's R1CS is checked constraint by
 // constraint; each failing constraint is named by the signals on its wires (main.sym).
-import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import {
   createDeviceKey,
   metricHash,
@@ -27,6 +25,7 @@ import {
   type SeriesMeaning,
 } from '../../circuits/index.js'
 import { readBinSections } from '../../scripts/bin-file.js'
+import { compileCircom } from '../../scripts/compile-circom.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const CIRCUIT_ID = 'sensor-stats-b16-v2'
@@ -41,17 +40,6 @@ export const SOURCE = 'circuits/src/sensor-stats-v2.circom'
 const HINTS = ['min', 'max', 'maxGap'] as const
 
 // ---------------------------------------------------------------- compiling
-
-/** circom2 on `main` (relative to the repo root: circom2's WASI sandbox sees only the cwd, no `../`). */
-export async function compileCircom(main: string, outDir: string, extraLibs: string[] = [], optimise = '--O2'): Promise<void> {
-  await mkdir(join(ROOT, outDir), { recursive: true })
-  const libs = [...extraLibs, 'node_modules', '.'].flatMap((l) => ['-l', l])
-  const cli = join(ROOT, 'node_modules', 'circom2', 'cli.js')
-  await promisify(execFile)(process.execPath, [cli, main, '--r1cs', '--wasm', '--sym', optimise, ...libs, '-o', outDir], {
-    cwd: ROOT,
-    maxBuffer: 64 << 20,
-  })
-}
 
 /** Removes comments (offsets of the rest do not matter: call sites are matched by order, see canonicalNames). */
 function stripComments(text: string): string {
@@ -126,7 +114,7 @@ export async function buildLenient(): Promise<string> {
     `pragma circom 2.1.6;\ninclude "${SOURCE}";\ncomponent main = SensorStatsV2(${B}, ${params.valueBits}, ${params.timeBits}, ${params.gapBits});\n`,
   )
   // --O0: every signal keeps a wire, so every value the circuit under test needs is there.
-  await compileCircom(main, LENIENT, [LENIENT], '--O0')
+  await compileCircom(main, LENIENT, { libs: [LENIENT], flags: ['--r1cs', '--wasm', '--sym', '--O0'] })
   await writeFile(stampFile, stamp)
   return LENIENT
 }
