@@ -21,5 +21,5 @@ export { importMappingSchema, MappingError, metricName, parseImportMapping } fro
 export type { ImportMapping, ImportMappingInput, MetricMapping } from './import-mapping.js'
 export type { EddsaSignature } from './eddsa-signature.js'
 export { fieldElementSchema, SNARK_FIELD } from './field-element.js'
-export { parseSignedBatch, SIGNED_BATCH_FORMAT, SignedBatchError, signedBatchSchema } from './signed-batch.js'
+export { parseSignedBatch, SIGNED_BATCH_FORMAT, SIGNED_BATCH_FORMAT_PREFIX, SignedBatchError, signedBatchSchema } from './signed-batch.js'
 export type { SignedBatch } from './signed-batch.js'

@@ -5,6 +5,8 @@ import { seriesEncodingShape } from './series-encoding-schema.js'
 
 /** Format tag of a device-signed batch (one JSON object per line of a signed-batch file). */
 export const SIGNED_BATCH_FORMAT = 'assay.signed-batch/v2'
+/** What every version of the signed-batch format starts with: a file of another version is still recognised, and refused by name. */
+export const SIGNED_BATCH_FORMAT_PREFIX = 'assay.signed-batch/'
 
 /**
  * A batch as a device (or `assay simulate`) signs it: encoded readings of one series, the salt,
@@ -70,6 +72,12 @@ export class SignedBatchError extends AssayError {
 
 /** Validates one signed batch's shape (not its signature: that needs the circuit's commitment). */
 export function parseSignedBatch(value: unknown, where: { file?: string; line?: number } = {}): SignedBatch {
+  const format = (value as { format?: unknown } | null)?.format
+  if (typeof format === 'string' && format.startsWith(SIGNED_BATCH_FORMAT_PREFIX) && format !== SIGNED_BATCH_FORMAT)
+    throw new SignedBatchError(
+      `format: ${format} is not ${SIGNED_BATCH_FORMAT}; batches of an earlier format sign neither the series' meaning nor its end (and v1 was for a retired circuit): sign them again`,
+      where,
+    )
   const parsed = signedBatchSchema.safeParse(value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!

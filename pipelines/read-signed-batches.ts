@@ -3,17 +3,17 @@ import { open } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
 import { BatchInputError, deviceIdOf, prepareBatch, sensorStatsParams, validBand, type SensorStatsParams } from '../circuits/index.js'
-import { decodeValue, parseSignedBatch, SIGNED_BATCH_FORMAT, SignedBatchError, type SignedBatch } from '../core/index.js'
+import { decodeValue, parseSignedBatch, SIGNED_BATCH_FORMAT_PREFIX, SignedBatchError, type SignedBatch } from '../core/index.js'
 import { verifyBatchRecord } from './signed-batch-record.js'
 import { meaningOf, type BatchPlan, type PlannedBatch, type PlannedSeries } from './plan-batches.js'
 
-/** Whether a file is a signed-batch file: its first line is a batch in SIGNED_BATCH_FORMAT. */
+/** Whether a file is a signed-batch file: its first line is a signed batch (of any format version, so an old one is refused by name). */
 export async function isSignedBatchFile(path: string): Promise<boolean> {
   const handle = await open(path, 'r')
   try {
     const { buffer, bytesRead } = await handle.read({ buffer: new Uint8Array(512), position: 0 })
     const head = new TextDecoder().decode(buffer.subarray(0, bytesRead)).trimStart()
-    return head.startsWith('{') && head.slice(0, 200).includes(`"format":"${SIGNED_BATCH_FORMAT}"`)
+    return head.startsWith('{') && head.slice(0, 200).includes(`"format":"${SIGNED_BATCH_FORMAT_PREFIX}`)
   } finally {
     await handle.close()
   }

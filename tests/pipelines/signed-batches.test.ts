@@ -229,6 +229,15 @@ describe('device-signed batches (assay simulate → signed-batch file → plan)'
     }
   })
 
+  it('recognises a file of the retired v1 format and refuses it by name, naming file and line', async () => {
+    const old = join(dir, 'v1.ndjson')
+    await writeFile(old, `${JSON.stringify({ ...batches[0], format: 'assay.signed-batch/v1' })}\n`)
+    expect(await isSignedBatchFile(old)).to.equal(true)
+    const err = await caught(() => planSignedBatches(old))
+    expect(err.name).to.equal('SignedBatchError')
+    expect(err.message).to.match(/^v1\.ndjson:1: format: assay\.signed-batch\/v1 is not assay\.signed-batch\/v2; .*sign them again$/)
+  })
+
   it('tells a signed-batch file from a CSV or plain NDJSON', async () => {
     expect(await isSignedBatchFile(file)).to.equal(true)
     expect(await isSignedBatchFile(datasetPath('occupancy-room-2015.csv'))).to.equal(false)
