@@ -20,7 +20,7 @@ export interface RateLimitOptions {
   maxClients?: number
   /** Whether this machine's own clients (loopback addresses: the operator's CLI, tests) are exempt (default true). */
   exemptLoopback?: boolean
-  /** Seconds now, fractional (tests move it). */
+  /** Seconds, fractional, from any fixed origin (tests move it). */
   now?: () => number
 }
 
@@ -36,7 +36,8 @@ export function createRateLimit(options: RateLimitOptions): RequestHandler & { c
   const burst = options.burst ?? options.perMinute
   const maxClients = options.maxClients ?? 10_000
   const exemptLoopback = options.exemptLoopback ?? true
-  const now = options.now ?? ((): number => performance.timeOrigin / 1000 + performance.now() / 1000)
+  // Only differences matter: a monotonic clock, so a wall-clock step never refills or drains a bucket.
+  const now = options.now ?? ((): number => performance.now() / 1000)
   const buckets = new Map<string, { tokens: number; at: number }>()
   const clientOf = (req: Request): string => req.socket.remoteAddress ?? 'unknown'
 
