@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import type { Server } from 'node:http'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet, ZeroAddress, type Signer } from 'ethers'
+import { HDNodeWallet, isAddress, JsonRpcProvider, NonceManager, Wallet, ZeroAddress, type Signer } from 'ethers'
 import { sensorStatsParams } from '../circuits/index.js'
 import { committedVkeyPath, loadCircuitVerificationKey } from '../circuits/node.js'
 import { assertNodeConfig, ConfigError, DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
@@ -48,6 +48,7 @@ import {
   type ServiceHealth,
   createOperatorAuth,
   createRateLimit,
+  createSiweVerifier,
   LOOPBACK_HOSTS,
 } from '../server/index.js'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -407,12 +408,24 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       ...(['0.0.0.0', '::'].includes(config.host) ? [] : [config.host.toLowerCase()]),
       ...config.allowedHosts,
     ]
+    if (config.operatorAddress !== undefined && !isAddress(config.operatorAddress))
+      throw new ConfigError('ASSAY_OPERATOR_ADDRESS', 'is not EIP-55 checksummed (check it, or write it in lower case)')
+    // Wallet sign-in (EIP-4361) for ASSAY_OPERATOR_ADDRESS, else the node's own account; but anvil's
+    // development account's key is public, so it signs in only on a node reachable from loopback alone.
+    const localOnly = (LOOPBACK_HOSTS as readonly string[]).includes(config.host) && config.allowedHosts.length === 0
+    const operatorAddress = config.operatorAddress ?? (config.privateKey !== undefined || localOnly ? wallet.address : undefined)
     log(
-      `operator: token in ${config.operatorToken !== undefined ? 'ASSAY_TOKEN' : operatorTokenPath(config.dataDir)}; answering to hosts ${allowedHosts.join(', ')}`,
+      `operator: token in ${config.operatorToken !== undefined ? 'ASSAY_TOKEN' : operatorTokenPath(config.dataDir)}; wallet sign-in ${operatorAddress !== undefined ? `for ${operatorAddress}` : 'off (set ASSAY_OPERATOR_ADDRESS)'}; answering to hosts ${allowedHosts.join(', ')}`,
     )
     const app = createApp({
       checkHealth,
-      auth: createOperatorAuth({ token: operatorToken, allowedHosts }),
+      auth: createOperatorAuth({
+        token: operatorToken,
+        allowedHosts,
+        ...(operatorAddress !== undefined ? { siwe: createSiweVerifier({ address: operatorAddress, chainId }) } : {}),
+        // Signing in is rare; a client trying more often is guessing (loopback clients are exempt).
+        signInRateLimit: createRateLimit({ perMinute: 30 }),
+      }),
       ...(config.rateLimitPerMinute > 0
         ? {
             rateLimits: {

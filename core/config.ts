@@ -57,6 +57,10 @@ const envSchema = z.object({
     .string()
     .regex(/^[\x21-\x7e]{32,200}$/, { message: 'must be 32 to 200 printable ASCII characters, no spaces' })
     .optional(),
+  ASSAY_OPERATOR_ADDRESS: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be an address: 0x followed by 40 hex digits' })
+    .optional(),
   ASSAY_ALLOWED_HOSTS: z
     .string()
     .default('')
@@ -96,6 +100,11 @@ export interface AssayConfig {
   masterKeyHex?: string
   /** The operator's bearer token; when absent, `<dataDir>/operator.token` (created on first start). */
   operatorToken?: string
+  /**
+   * The operator's wallet address for Sign-In with Ethereum; when absent, the node's own account
+   * (its EIP-55 checksum is checked where keccak is at hand: the node's start).
+   */
+  operatorAddress?: string
   /** Host names the node answers to besides loopback ones (behind a proxy or on a LAN: its public names). */
   allowedHosts: string[]
   /** Largest upload the node takes, in bytes (ASSAY_MAX_UPLOAD_MB); larger ones are a 413. */
@@ -149,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
       .filter((a) => a !== ''),
     masterKeyHex: e.ASSAY_MASTER_KEY,
     ...(e.ASSAY_TOKEN !== undefined ? { operatorToken: e.ASSAY_TOKEN } : {}),
+    ...(e.ASSAY_OPERATOR_ADDRESS !== undefined ? { operatorAddress: e.ASSAY_OPERATOR_ADDRESS } : {}),
     allowedHosts: e.ASSAY_ALLOWED_HOSTS.split(',')
       .map((h) =>
         h

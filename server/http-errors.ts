@@ -16,6 +16,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   KeyRequestExpiredError: 400,
   KeyRequestSignatureError: 401,
   OperatorAuthError: 401,
+  SiweError: 401,
   ForeignRequestError: 403,
   NoAccessError: 403,
   KeyNotHeldError: 404,

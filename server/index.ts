@@ -1,6 +1,6 @@
 // Server: HTTP API and web UI: health, catalog (indexer, search, dataset pages), devices, publishing (uploads, job status, progress events).
 export { createApp, OPERATOR_ROUTES, publicHealth } from './create-app.js'
-export { createOperatorAuth, ForeignRequestError, LOOPBACK_HOSTS, OperatorAuthError } from './operator-auth.js'
+export { createOperatorAuth, ForeignRequestError, LOOPBACK_HOSTS, OperatorAuthError, sessionRequestSchema } from './operator-auth.js'
 export { createSiweVerifier } from './siwe.js'
 export type { SiweExpectations, SiweNonce, SiweVerifier, SiweVerifierOptions } from './siwe.js'
 export { createRateLimit, RateLimitedError } from './rate-limit.js'

@@ -1,6 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import express, { type Request, type RequestHandler, type Router } from 'express'
-import { AssayError } from '../core/index.js'
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express'
+import { z } from 'zod'
+import { AssayError, MAX_SIWE_MESSAGE_LENGTH, SiweError, siweTime } from '../core/index.js'
+import type { SiweVerifier } from './siwe.js'
+import { parseInput } from './validation-error.js'
 
 /** A request that needs the operator came without the operator's token, or with another one. */
 export class OperatorAuthError extends AssayError {
@@ -33,7 +36,20 @@ export interface OperatorAuthOptions {
   sessionSeconds?: number
   /** Sessions kept at once; the oldest goes first (default 64). */
   maxSessions?: number
+  /** Sign-In with Ethereum for the operator's address (createSiweVerifier); absent: the token only. */
+  siwe?: SiweVerifier
+  /** A per-client limit on signing in (`GET /operator/siwe`, `POST /operator/session`; createRateLimit). */
+  signInRateLimit?: RequestHandler
 }
+
+/** Body of `POST /operator/session`: the operator token, or a signed EIP-4361 message. */
+export const sessionRequestSchema = z.union([
+  z.strictObject({ token: z.string().max(200) }),
+  z.strictObject({
+    message: z.string().max(MAX_SIWE_MESSAGE_LENGTH),
+    signature: z.string().max(200),
+  }),
+])
 
 /** The cookie a signed-in browser carries: HttpOnly, SameSite=Strict, so no other site's page sends it. */
 export const SESSION_COOKIE = 'assay_operator'
@@ -67,8 +83,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  * The node acts for its operator only: requests must name a Host the node serves (a DNS-rebinding
  * page names its own); state-changing requests must not come from another origin (a cross-site
  * form or fetch from a page the operator has open); and operator routes need the operator's token
- * as `Authorization: Bearer …`, or a browser session opened with it (`sessionRoutes`). Buyers' routes (catalog, content, purchases' key requests, device
- * readings signed by their devices) need no token.
+ * as `Authorization: Bearer …`, or a browser session opened with it or with the operator's wallet
+ * (`sessionRoutes`). Buyers' routes (catalog, content, purchases' key requests, device readings
+ * signed by their devices) need no token.
  */
 export function createOperatorAuth(options: OperatorAuthOptions) {
   const expected = Buffer.from(options.token, 'utf8')
@@ -101,26 +118,71 @@ export function createOperatorAuth(options: OperatorAuthOptions) {
   }
 
   /**
-   * POST /operator/session {token}: a browser signs in once with the operator token and gets an
-   * HttpOnly, SameSite=Strict session cookie (EventSource and forms cannot send a bearer header);
-   * GET says whether this browser is signed in; DELETE signs it out.
+   * A new session from `now` until `until` (ms) for a browser that just proved it is the operator.
+   * The id is always fresh and the browser's previous one ends: a cookie planted before sign-in is
+   * never promoted.
+   */
+  function openSession(req: Request, res: Response, now: number, until: number): void {
+    const previous = cookieOf(req, SESSION_COOKIE)
+    if (previous !== undefined) sessions.delete(previous)
+    for (const [id, expires] of sessions) if (expires <= now) sessions.delete(id)
+    while (sessions.size >= maxSessions) sessions.delete(sessions.keys().next().value!)
+    const id = randomBytes(32).toString('base64url')
+    sessions.set(id, until)
+    res.cookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: until - now })
+    res.json({ operator: true })
+  }
+
+  const walletOff = (): SiweError =>
+    new SiweError('disabled', 'wallet sign-in is off on this node (set ASSAY_OPERATOR_ADDRESS): sign in with the operator token')
+
+  /**
+   * POST /operator/session: a browser signs in once, with the operator token or a Sign-In with
+   * Ethereum message signed by the operator's wallet (its nonce from GET /operator/siwe), and gets
+   * an HttpOnly, SameSite=Strict session cookie (EventSource and forms cannot send a bearer
+   * header); GET says whether this browser is signed in; DELETE signs it out. These routes take no
+   * credentials (they are how one signs in), but the Host and Origin checks of `guardRequest` apply.
    */
   function sessionRoutes(): Router {
     const router = express.Router()
+    const limit: RequestHandler[] = options.signInRateLimit !== undefined ? [options.signInRateLimit] : []
     router.get('/operator/session', (req, res) => void res.json({ operator: isOperator(req) }))
-    router.post('/operator/session', express.json({ limit: '1kb' }), (req, res, next) => {
-      const token = (req.body as { token?: unknown } | undefined)?.token
-      if (typeof token !== 'string' || !isToken(token)) {
-        next(new OperatorAuthError('that is not the operator token of this node'))
-        return
+    router.get('/operator/siwe', ...limit, (req, res, next) => {
+      if (options.siwe === undefined) return next(walletOff())
+      // A nonce is single-use: no cache may hand it to anyone else.
+      res.setHeader('cache-control', 'no-store')
+      res.json({ ...options.siwe.issueNonce(), domain: req.get('host'), chainId: options.siwe.chainId, version: '1' })
+    })
+    router.post('/operator/session', ...limit, express.json({ limit: '8kb' }), (req, res, next) => {
+      let body: z.infer<typeof sessionRequestSchema>
+      try {
+        body = parseInput(
+          sessionRequestSchema,
+          req.body,
+          'body',
+          (m) => new OperatorAuthError(`send {token} or {message, signature}: ${m}`),
+        )
+      } catch (err) {
+        return next(err)
       }
       const now = Date.now()
-      for (const [id, expires] of sessions) if (expires <= now) sessions.delete(id)
-      while (sessions.size >= maxSessions) sessions.delete(sessions.keys().next().value!)
-      const id = randomBytes(32).toString('base64url')
-      sessions.set(id, now + sessionMs)
-      res.cookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: sessionMs })
-      res.json({ operator: true })
+      const sessionEnd = now + sessionMs
+      if ('token' in body) {
+        if (!isToken(body.token)) return next(new OperatorAuthError('that is not the operator token of this node'))
+        return openSession(req, res, now, sessionEnd)
+      }
+      if (options.siwe === undefined) return next(walletOff())
+      try {
+        const signed = options.siwe.verify(body.message, body.signature, {
+          host: req.get('host') ?? '',
+          ...(req.get('origin') !== undefined ? { origin: req.get('origin')! } : {}),
+        })
+        // The session ends no later than the message says it may be used.
+        const expires = signed.expirationTime !== undefined ? siweTime(signed.expirationTime)! : sessionEnd
+        openSession(req, res, now, Math.min(sessionEnd, expires))
+      } catch (err) {
+        next(err)
+      }
     })
     router.delete('/operator/session', (req, res) => {
       const id = cookieOf(req, SESSION_COOKIE)
