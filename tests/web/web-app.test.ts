@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
+import { getBytes, HDNodeWallet } from 'ethers'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startNode, type AssayNode } from '../../cli/index.js'
-import { loadConfig } from '../../core/index.js'
+import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
 import { createAssayClient } from '../../sdk/index.js'
 import { createDeviceKey, signEddsaPoseidon } from '../../circuits/index.js'
 import { createStreamFeed } from '../../pipelines/index.js'
@@ -120,6 +121,63 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     datasetId = /datasets\/(\d+)/.exec((await link.getAttribute('href')) ?? '')![1]!
     expect(await page.locator('.stage.completed').count()).to.equal(7)
     await screenshot(page, '3-sell-published')
+  })
+
+  it('signs the operator in with their wallet on the Sell page (Sign-In with Ethereum), and explains a wallet that cannot', async () => {
+    // A browser of its own (no session yet) whose window.ethereum holds one anvil account: the
+    // node's own (account 0, the deployer: the operator by default) or another.
+    const fresh = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const devAccount = (i: number): HDNodeWallet => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`)
+    const walletPage = async (wallet: HDNodeWallet | 'rejecting' | 'none'): Promise<Page> => {
+      const p = await fresh.newPage()
+      if (wallet === 'rejecting')
+        await p.addInitScript(
+          `window.ethereum = { request: async () => { throw Object.assign(new Error('User rejected the request.'), { code: 4001 }) } }`,
+        )
+      else if (wallet !== 'none') {
+        await p.exposeFunction('assaySign', (hex: string) => wallet.signMessage(getBytes(hex)))
+        await p.addInitScript(`window.ethereum = { request: async ({ method, params }) => {
+          const address = ${JSON.stringify(wallet.address)}
+          if (method === 'eth_requestAccounts' || method === 'eth_accounts') return [address]
+          if (method === 'eth_chainId') return '0x7a69'
+          if (method === 'personal_sign' && params[1].toLowerCase() === address.toLowerCase()) return window.assaySign(params[0])
+          throw new Error('unexpected ' + method)
+        } }`)
+      }
+      await p.goto(`${node.url}/#/sell`)
+      await p.getByTestId('operator-wallet-sign-in').click()
+      return p
+    }
+    const refusal = async (wallet: HDNodeWallet | 'rejecting' | 'none'): Promise<string> => {
+      const p = await walletPage(wallet)
+      const alert = p.locator('[role=alert]')
+      await alert.waitFor()
+      const text = (await alert.textContent()) ?? ''
+      if (wallet instanceof HDNodeWallet) await screenshot(p, '15-sell-wallet-refused')
+      await p.close()
+      return text
+    }
+    try {
+      expect(await refusal('none')).to.match(/^No wallet No browser wallet found/)
+      expect(await refusal('rejecting')).to.equal(
+        'Wallet request rejected You declined the request in your wallet. Nothing was sent or signed.',
+      )
+      expect(await refusal(devAccount(1))).to.equal(
+        `Wallet sign-in refused ${devAccount(1).address} is not this node's operator: sign in with the operator's account`,
+      )
+      expect(await fresh.cookies()).to.deep.equal([])
+      const signedIn = await walletPage(devAccount(0))
+      await signedIn.getByTestId('file').waitFor()
+      await screenshot(signedIn, '16-sell-wallet-signed-in')
+      const cookies = await fresh.cookies()
+      expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).to.deep.equal([['assay_operator', true, 'Strict']])
+      // The session outlives the page: the Sell page opens at once in another tab.
+      const again = await fresh.newPage()
+      await again.goto(`${node.url}/#/sell`)
+      await again.getByTestId('file').waitFor()
+    } finally {
+      await fresh.close()
+    }
   })
 
   it('lets a buyer find it, verify the proofs in the browser, buy with the development wallet and save the original file', async () => {
