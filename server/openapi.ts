@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { catalogQuerySchema } from './catalog-routes.js'
 import { registerDeviceSchema } from './device-routes.js'
 import { keyRequestBodySchema } from './key-release.js'
+import { sessionRequestSchema } from './operator-auth.js'
 import { publishFieldsSchema } from './publishing-routes.js'
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })
@@ -153,6 +154,26 @@ export function openApiDocument(): unknown {
             404: error,
           },
         },
+      },
+      '/operator/siwe': {
+        get: {
+          summary: 'A single-use nonce for Sign-In with Ethereum (EIP-4361), with the domain and chain the message must name',
+          responses: {
+            200: ok('{ nonce, issuedAt, expiresAt, domain, chainId, version }'),
+            401: error,
+            403: error,
+            429: error,
+          },
+        },
+      },
+      '/operator/session': {
+        get: { summary: 'Whether this browser is signed in as the operator', responses: { 200: ok('{ operator }') } },
+        post: {
+          summary: 'Sign in with the operator token or a Sign-In with Ethereum message the operator signed: sets the session cookie',
+          requestBody: { required: true, content: { 'application/json': { schema: json(sessionRequestSchema) } } },
+          responses: { 200: ok('{ operator: true }, with an HttpOnly, SameSite=Strict cookie'), 401: error, 403: error, 429: error },
+        },
+        delete: { summary: 'Sign this browser out', responses: { 200: ok('{ operator: false }') } },
       },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain exposition format' } } } },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: ok('OpenAPI 3.1') } } },
