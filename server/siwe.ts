@@ -79,7 +79,7 @@ export function createSiweVerifier(options: SiweVerifierOptions): SiweVerifier {
   const maxSpent = options.maxSpentNonces ?? 1024
   const now = options.now ?? Date.now
   const secret = options.secret ?? randomBytes(32)
-  /** Spent nonces → when they expire (ms); in issue order, so the oldest come first. */
+  /** Spent nonces → when they expire (ms); forgotten after that, when an expired nonce is refused anyway. */
   const spent = new Map<string, number>()
 
   const mac = (body: Buffer): Buffer => createHmac('sha256', secret).update(body).digest().subarray(0, 16)
