@@ -70,6 +70,9 @@ export async function signBatchRecord(o: {
   }
 }
 
+const SERIES_ID_MEMO = 4096
+const seriesIds = new Map<string, bigint>()
+
 /**
  * A signed batch's commitment (as the circuit computes it) and whether its signature is its own
  * device's signature of the batch as stated: its readings, its series id — which must be the one
@@ -88,7 +91,14 @@ export async function verifyBatchRecord(b: SignedBatch, params: SensorStatsParam
     offset: b.offset,
     ...(b.validRange !== undefined ? { validRange: b.validRange } : {}),
   }
-  const seriesId = await signedSeriesId(device, series, BigInt(b.nonce), params)
+  // A series states the same meaning in every batch: its id is computed once (the key holds every input).
+  const memoKey = JSON.stringify([b.device.x, b.device.y, series, b.nonce, params.valueBits])
+  let seriesId = seriesIds.get(memoKey)
+  if (seriesId === undefined) {
+    seriesId = await signedSeriesId(device, series, BigInt(b.nonce), params)
+    if (seriesIds.size >= SERIES_ID_MEMO) seriesIds.clear()
+    seriesIds.set(memoKey, seriesId)
+  }
   if (seriesId !== BigInt(b.seriesId)) return { commitment, signed: false }
   const signature = { R8x: BigInt(b.signature.R8x), R8y: BigInt(b.signature.R8y), S: BigInt(b.signature.S) }
   const statement = { commitment, seriesId, batchIndex: BigInt(b.batchIndex), last: b.last }
