@@ -19,6 +19,8 @@ import {
   startStageWorker,
   submitPublication,
   retryPublication,
+  createBatchVerifier,
+  inlineBatchVerifier,
   createStreamIngest,
   createWindowCloser,
   READINGS_TOPIC,
@@ -255,16 +257,35 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     // closed windows go through the same publish flow as uploads.
     const streamStore = openStreamStore(join(config.dataDir, 'streams', 'streams.sqlite'))
     stack.push(() => Promise.resolve(streamStore.close()))
+    // Both hold only devices of the node's streams (ingest asks for no other).
     const registeredDevices = new Map<string, number>()
+    const deviceLookups = new Map<string, Promise<boolean>>()
+    // Batch commitments and signatures are checked in worker threads, off the event loop.
+    const batchVerifier =
+      config.verifyThreads === 0
+        ? inlineBatchVerifier
+        : createBatchVerifier(config.verifyThreads !== undefined ? { threads: config.verifyThreads } : {})
+    stack.push(() => batchVerifier.close())
     const streamIngest = createStreamIngest({
       store: streamStore,
-      async deviceRegistered(deviceId) {
+      verifier: batchVerifier,
+      deviceRegistered(deviceId) {
         const key = deviceId.toString()
-        if ((registeredDevices.get(key) ?? 0) > Date.now()) return true
-        const device = await chain.deviceOf(deviceId)
-        const ok = device.owner !== ZeroAddress && device.revokedAt === 0n
-        if (ok) registeredDevices.set(key, Date.now() + 60_000) // a revocation is seen within a minute
-        return ok
+        if ((registeredDevices.get(key) ?? 0) > Date.now()) return Promise.resolve(true)
+        // One chain call per device at a time: a device's batches of several series arrive together.
+        let lookup = deviceLookups.get(key)
+        if (lookup === undefined) {
+          lookup = chain
+            .deviceOf(deviceId)
+            .then((device) => {
+              const ok = device.owner !== ZeroAddress && device.revokedAt === 0n
+              if (ok) registeredDevices.set(key, Date.now() + 60_000) // a revocation is seen within a minute
+              return ok
+            })
+            .finally(() => deviceLookups.delete(key))
+          deviceLookups.set(key, lookup)
+        }
+        return lookup
       },
     })
     // Devices may publish over MQTT too: a private mosquitto unless MQTT_URL names a broker.

@@ -1,6 +1,6 @@
 import { BatchInputError, deviceIdOf, sensorStatsParams } from '../circuits/index.js'
 import { AssayError, parseSignedBatch, type SignedBatch } from '../core/index.js'
-import { verifyBatchRecord } from './signed-batch-record.js'
+import { BatchVerifierError, inlineBatchVerifier, type BatchVerifier } from './batch-verifier.js'
 import type { StreamSpec, StreamStore, WindowRecord } from './stream-store.js'
 
 /** How far ahead of the node's clock a device's readings may be. */
@@ -22,6 +22,8 @@ export type StreamRejection =
   | 'after-last'
   | 'invalid-readings'
   | 'bad-signature'
+  /** Not checked: the node was too busy, or its verifier thread stopped. Nothing taken; send it again. */
+  | 'busy'
 
 /** A batch the stream refused; nothing of it was stored. */
 export class StreamBatchError extends AssayError {
@@ -30,6 +32,17 @@ export class StreamBatchError extends AssayError {
     super(`${reason}: ${message}`, options)
     this.name = 'StreamBatchError'
     this.reason = reason
+  }
+}
+
+/**
+ * The node is checking as many batches as it holds at once (`maxInFlight`); nothing of this
+ * request was taken: send it again shortly.
+ */
+export class IngestBusyError extends AssayError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'IngestBusyError'
   }
 }
 
@@ -49,6 +62,10 @@ export interface StreamIngestComponents {
   store: StreamStore
   /** Whether a device is registered (and not revoked) on-chain; cached by the caller if it likes. */
   deviceRegistered(deviceId: bigint): Promise<boolean>
+  /** Where commitments and signatures are checked (default: on this thread). */
+  verifier?: BatchVerifier
+  /** Batches being checked at once, over all requests; more is an IngestBusyError (default 2048). */
+  maxInFlight?: number
   /** Unix seconds now. */
   now?: () => number
 }
@@ -77,6 +94,10 @@ export function windowOf(spec: Pick<StreamSpec, 'start' | 'windowLength'>, time:
  */
 export function createStreamIngest(c: StreamIngestComponents) {
   const now = c.now ?? (() => Date.now() / 1000)
+  const verifier = c.verifier ?? inlineBatchVerifier
+  const maxInFlight = c.maxInFlight ?? 2048
+  // Batches taken in but not yet answered: each holds its parsed lines and a verifier task.
+  let inFlight = 0
   // One chain per series: two batches of a series racing would both pass the order check. An
   // entry exists only while a batch of its series is being checked, and only for a well-formed
   // batch of one of the stream's devices, so strangers cannot make the map grow.
@@ -101,7 +122,11 @@ export function createStreamIngest(c: StreamIngestComponents) {
   }
 
   /** The checks that read the series' state, run one batch of a series at a time. */
-  async function check(spec: StreamSpec, { b, deviceId }: { b: SignedBatch; deviceId: bigint }): Promise<ReturnType<typeof windowOf>> {
+  async function check(
+    spec: StreamSpec,
+    { b, deviceId }: { b: SignedBatch; deviceId: bigint },
+    verified: Promise<{ signed: boolean }>,
+  ): Promise<ReturnType<typeof windowOf>> {
     if (!(await c.deviceRegistered(deviceId)))
       throw new StreamBatchError('unregistered-device', `device ${deviceId.toString().slice(0, 12)}… is not registered (or was revoked)`)
     const first = b.times[0]!
@@ -130,10 +155,9 @@ export function createStreamIngest(c: StreamIngestComponents) {
     const expected = series !== undefined && series.window === window.index ? series.nextIndex : 0
     if (b.batchIndex !== expected)
       throw new StreamBatchError('out-of-order', `batch index ${b.batchIndex} where ${expected} was expected in window ${window.index}`)
-    const params = sensorStatsParams(spec.circuitId)
     let signed: boolean
     try {
-      ;({ signed } = await verifyBatchRecord(b, params))
+      ;({ signed } = await verified)
     } catch (err) {
       if (err instanceof BatchInputError) throw new StreamBatchError('invalid-readings', err.message, { cause: err })
       throw err
@@ -151,11 +175,15 @@ export function createStreamIngest(c: StreamIngestComponents) {
     }
     try {
       const admitted = await admit(spec, json)
-      // The series id picks the queue; the checks that read the series' state run inside it.
+      // The commitment and signature are checked at once, off the event loop and in parallel with
+      // other batches; the series id picks the queue, where the checks that read the series' state
+      // run in the order the batches came.
+      const verified = verifier.verify(admitted.b, sensorStatsParams(spec.circuitId))
+      verified.catch(() => undefined) // awaited in check(), unless an earlier check refuses the batch
       const key = `${spec.streamId}:${admitted.b.seriesId}`
       const run = (queues.get(key) ?? Promise.resolve()).then(async () => {
         const { b } = admitted
-        const window = await check(spec, admitted)
+        const window = await check(spec, admitted, verified)
         const record: WindowRecord = c.store.accept({
           streamId: spec.streamId,
           window: window.index,
@@ -180,6 +208,7 @@ export function createStreamIngest(c: StreamIngestComponents) {
       return await run
     } catch (err) {
       if (err instanceof StreamBatchError) return { ok: false, reason: err.reason, message: err.message }
+      if (err instanceof BatchVerifierError) return { ok: false, reason: 'busy', message: `busy: ${err.message}; send it again` }
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
         return { ok: false, reason: 'replayed', message: 'replayed: this batch was already taken' }
       throw err
@@ -189,11 +218,21 @@ export function createStreamIngest(c: StreamIngestComponents) {
   return {
     /** Series with a batch being checked right now (each holds one queue entry). */
     inFlight: (): number => queues.size,
-    /** Checks and stores each line (one signed batch per line); one result per line, in order. */
+    /** Batches taken in and not yet answered, over all requests. */
+    batchesInFlight: (): number => inFlight,
+    /**
+     * Checks and stores each line (one signed batch per line); one result per line, in order.
+     *
+     * @throws {IngestBusyError} when the node already checks `maxInFlight` batches (nothing taken)
+     */
     async ingest(streamId: string, lines: readonly string[]): Promise<IngestResult[]> {
       const spec = c.store.stream(streamId)
       if (spec === undefined) throw new UnknownStreamError(streamId)
-      return Promise.all(lines.filter((l) => l.trim() !== '').map((l) => one(spec, l)))
+      const batches = lines.filter((l) => l.trim() !== '')
+      if (inFlight + batches.length > maxInFlight)
+        throw new IngestBusyError(`the node is checking ${inFlight} batches; send these ${batches.length} again in a moment`)
+      inFlight += batches.length
+      return Promise.all(batches.map((l) => one(spec, l).finally(() => inFlight--)))
     },
   }
 }

@@ -1,5 +1,5 @@
 import mqtt, { type IClientPublishOptions, type MqttClient } from 'mqtt'
-import type { IngestResult, StreamIngest } from './stream-ingest.js'
+import { IngestBusyError, type IngestResult, type StreamIngest } from './stream-ingest.js'
 
 /** Devices publish signed batches (one per line) here, QoS 1; `+` is the stream id. */
 export const READINGS_TOPIC = 'assay/streams/+/readings'
@@ -52,7 +52,13 @@ export async function startMqttIngest(o: {
       .catch((err: unknown): MqttAck => ({
         accepted: 0,
         rejected: lines.length,
-        results: [{ ok: false, reason: 'malformed', message: `${(err as Error).name}: ${(err as Error).message}` }],
+        results: [
+          {
+            ok: false,
+            reason: err instanceof IngestBusyError ? 'busy' : 'malformed',
+            message: `${(err as Error).name}: ${(err as Error).message}`,
+          },
+        ],
       }))
       .then((ack) => {
         const response = packet.properties?.responseTopic

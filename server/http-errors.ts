@@ -11,6 +11,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   ImportRowError: 400,
   UploadTooLargeError: 413,
   RateLimitedError: 429,
+  TooManyConnectionsError: 429,
   DeviceOwnedError: 409,
   KeyRequestError: 400,
   KeyRequestExpiredError: 400,
@@ -27,6 +28,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   UnknownStreamError: 404,
   ContentNotFoundError: 404,
   ServiceError: 503,
+  IngestBusyError: 503,
 }
 
 /** The one error middleware: a JSON body `{ error: { name, message } }`, never a stack trace. */

@@ -1,6 +1,13 @@
 import express, { Router } from 'express'
 import { z } from 'zod'
-import type { IngestResult, StreamIngest, StreamSpec, StreamStore, WindowRecord } from '../pipelines/index.js'
+import {
+  IngestBusyError,
+  type IngestResult,
+  type StreamIngest,
+  type StreamSpec,
+  type StreamStore,
+  type WindowRecord,
+} from '../pipelines/index.js'
 import { parseInput, ValidationError } from './validation-error.js'
 
 /** What the stream routes need from the node. */
@@ -111,6 +118,7 @@ export function streamRoutes(api: StreamsApi): Router {
       const accepted = results.filter((r) => r.ok).length
       res.status(accepted === results.length ? 200 : 422).json({ accepted, rejected: results.length - accepted, results })
     } catch (err) {
+      if (err instanceof IngestBusyError) res.setHeader('retry-after', '1')
       next(err)
     }
   })

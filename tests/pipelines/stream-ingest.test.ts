@@ -1,6 +1,17 @@
 import { expect } from 'chai'
 import { createDeviceKey, type DeviceKey } from '../../circuits/index.js'
-import { createStreamFeed, createStreamIngest, openStreamStore, type StreamStore } from '../../pipelines/index.js'
+import type { SignedBatch } from '../../core/index.js'
+import {
+  BatchVerifierError,
+  createBatchVerifier,
+  createStreamFeed,
+  createStreamIngest,
+  IngestBusyError,
+  inlineBatchVerifier,
+  openStreamStore,
+  type BatchVerifier,
+  type StreamStore,
+} from '../../pipelines/index.js'
 
 // Stream ingest on its real SQLite store, the chain's registration answer stubbed: what strangers
 // can make it hold.
@@ -16,21 +27,22 @@ describe('stream ingest: bounded by what a stranger can send', function () {
     device = await createDeviceKey()
     stranger = await createDeviceKey()
   })
+  const STREAM = {
+    streamId: '1',
+    title: 'Roof',
+    description: '',
+    licence: 'CC0-1.0',
+    tags: [],
+    circuitId: CIRCUIT,
+    start: START,
+    windowLength: 60,
+    graceS: 5,
+    maxReadings: 10_000,
+    deviceIds: [] as string[],
+  }
   beforeEach(() => {
     store = openStreamStore(':memory:')
-    store.addStream({
-      streamId: '1',
-      title: 'Roof',
-      description: '',
-      licence: 'CC0-1.0',
-      tags: [],
-      circuitId: CIRCUIT,
-      start: START,
-      windowLength: 60,
-      graceS: 5,
-      maxReadings: 10_000,
-      deviceIds: [device.deviceId.toString()],
-    })
+    store.addStream({ ...STREAM, deviceIds: [device.deviceId.toString()] })
   })
   afterEach(() => store.close())
 
@@ -57,5 +69,110 @@ describe('stream ingest: bounded by what a stranger can send', function () {
     // Let the queues' tails settle (each entry is freed on the microtask after its last batch).
     await new Promise((r) => setImmediate(r))
     expect(ingest.inFlight()).to.equal(0)
+  })
+
+  describe('checked off the event loop', function () {
+    let threads: BatchVerifier
+    before(() => (threads = createBatchVerifier({ threads: 2 })))
+    after(() => threads.close())
+    const feedOf = (keys: DeviceKey[], metrics = ['temperature']) =>
+      createStreamFeed({
+        devices: keys,
+        metrics,
+        circuitId: CIRCUIT,
+        stream: { start: START, windowLength: 60 },
+        interval: 1,
+        batchReadings: 2,
+      })
+
+    it("takes a series' batches in the order they came though threads check them in parallel", async () => {
+      const ingest = createStreamIngest({ store, verifier: threads, deviceRegistered: () => Promise.resolve(true), now: () => START + 59 })
+      const batches = await feedOf([device], ['temperature', 'humidity']).batchesUntil(START + 50)
+      expect(batches.length).to.be.greaterThan(30)
+      const results = await ingest.ingest(
+        '1',
+        batches.map((b) => JSON.stringify(b)),
+      )
+      expect(results.filter((r) => !r.ok)).to.deep.equal([])
+      expect(store.windows('1')[0]!.readings).to.equal(batches.reduce((n, b) => n + b.times.length, 0))
+    })
+
+    it("refuses a batch whose signature is not the device's, and one whose readings break the circuit, as the inline check does", async () => {
+      const [good] = await feedOf([device]).batchesUntil(START + 4)
+      const [foreign] = await feedOf([stranger]).batchesUntil(START + 4)
+      const forged: SignedBatch = { ...foreign!, device: good!.device }
+      const unfit: SignedBatch = { ...good!, times: good!.times.map(() => good!.times[0]!) }
+      for (const verifier of [threads, inlineBatchVerifier]) {
+        store.close()
+        store = openStreamStore(':memory:')
+        store.addStream({ ...STREAM, deviceIds: [device.deviceId.toString()] })
+        const ingest = createStreamIngest({ store, verifier, deviceRegistered: () => Promise.resolve(true), now: () => START + 30 })
+        const results = await ingest.ingest('1', [JSON.stringify(forged), JSON.stringify(unfit)])
+        expect(results.map((r) => (r.ok ? 'ok' : r.reason))).to.deep.equal(['bad-signature', 'invalid-readings'])
+        expect(store.windows('1')).to.deep.equal([])
+      }
+    })
+
+    it('refuses by name a request beyond the batches it checks at once, taking none of it', async () => {
+      // A verifier that holds every batch until released: the first request stays in flight.
+      const held: Array<() => void> = []
+      const slow: BatchVerifier = {
+        verify: async (b, params) => {
+          await new Promise<void>((r) => held.push(r))
+          return inlineBatchVerifier.verify(b, params)
+        },
+        close: () => Promise.resolve(),
+      }
+      const ingest = createStreamIngest({
+        store,
+        verifier: slow,
+        maxInFlight: 3,
+        deviceRegistered: () => Promise.resolve(true),
+        now: () => START + 30,
+      })
+      const batches = (await feedOf([device]).batchesUntil(START + 10)).map((b) => JSON.stringify(b))
+      const first = ingest.ingest('1', batches.slice(0, 3))
+      let busy: unknown
+      await ingest.ingest('1', batches.slice(3, 4)).catch((e: unknown) => (busy = e))
+      expect(busy).to.be.instanceOf(IngestBusyError)
+      expect(ingest.batchesInFlight()).to.equal(3)
+      while (held.length < 3) await new Promise((r) => setImmediate(r))
+      held.forEach((release) => release())
+      expect((await first).every((r) => r.ok)).to.equal(true)
+      expect(ingest.batchesInFlight()).to.equal(0)
+      expect(store.windows('1')[0]!.readings).to.equal(6)
+      // Room again: the refused batch goes in now.
+      const again = ingest.ingest('1', batches.slice(3, 4))
+      while (held.length < 4) await new Promise((r) => setImmediate(r))
+      held[3]!()
+      expect((await again)[0]!.ok).to.equal(true)
+    })
+
+    it('answers busy, taking nothing, for a batch its verifier could not check', async () => {
+      const broken: BatchVerifier = {
+        verify: () => Promise.reject(new BatchVerifierError('the thread stopped')),
+        close: () => Promise.resolve(),
+      }
+      const ingest = createStreamIngest({ store, verifier: broken, deviceRegistered: () => Promise.resolve(true), now: () => START + 30 })
+      const [b] = await feedOf([device]).batchesUntil(START + 4)
+      const [result] = await ingest.ingest('1', [JSON.stringify(b)])
+      expect(result).to.include({ ok: false, reason: 'busy' })
+      expect(store.windows('1')).to.deep.equal([])
+    })
+
+    it('fails the batches still waiting when the verifier closes, by name', async () => {
+      const pool = createBatchVerifier({ threads: 1 })
+      const [b] = await feedOf([device]).batchesUntil(START + 4)
+      const pending = Array.from({ length: 5 }, () =>
+        pool.verify(b!, { batchSize: 16, valueBits: 16, timeBits: 32, gapBits: 16 }).catch((e: unknown) => e),
+      )
+      await pool.close()
+      const outcomes = await Promise.all(pending)
+      expect(outcomes.some((o) => o instanceof BatchVerifierError)).to.equal(true)
+      await pool.verify(b!, { batchSize: 16, valueBits: 16, timeBits: 32, gapBits: 16 }).then(
+        () => expect.fail('a closed verifier checked a batch'),
+        (e: unknown) => expect(e).to.be.instanceOf(BatchVerifierError),
+      )
+    })
   })
 })
