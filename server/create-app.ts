@@ -3,6 +3,7 @@ import express, { type Express, type RequestHandler } from 'express'
 import { createErrorHandler } from './http-errors.js'
 import { catalogRoutes, type CatalogApi } from './catalog-routes.js'
 import { circuitRoutes } from './circuit-routes.js'
+import { createConnectionLimit, type ConnectionLimitOptions } from './connection-limit.js'
 import { deviceRoutes, type DevicesApi } from './device-routes.js'
 import { ipfsRoutes, type IpfsApi } from './ipfs-routes.js'
 import { openApiDocument } from './openapi.js'
@@ -52,6 +53,8 @@ export interface AppComponents {
   auth: OperatorAuth
   /** Per-client limits on the routes anyone may call that cost the node work (createRateLimit). */
   rateLimits?: { readings?: RequestHandler; keyRequests?: RequestHandler }
+  /** Caps on open event streams (GET /jobs/:id/events), per client and in total (createConnectionLimit's defaults). */
+  eventStreams?: ConnectionLimitOptions
   /** Built web app (Vite output) to serve at `/`, when present. */
   webDir?: string
   /** Publishing: uploads become publication jobs (absent: the routes answer 404). */
@@ -131,6 +134,8 @@ export function createApp(components: AppComponents): Express {
   // Open routes that make the node work (signature checks, key unwrapping): a share per client.
   if (components.rateLimits?.readings !== undefined) app.post('/streams/:id/readings', components.rateLimits.readings)
   if (components.rateLimits?.keyRequests !== undefined) app.post('/datasets/:id/key', components.rateLimits.keyRequests)
+  // Each event stream holds a socket and polls the job store until its client leaves.
+  app.get('/jobs/:id/events', createConnectionLimit(components.eventStreams))
 
   if (components.metrics !== undefined) {
     const metrics = components.metrics

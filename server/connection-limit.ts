@@ -1,0 +1,47 @@
+import type { Request, RequestHandler } from 'express'
+import { AssayError } from '../core/index.js'
+
+/** A client holds as many long-lived connections (event streams) as it may, or the node does. */
+export class TooManyConnectionsError extends AssayError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'TooManyConnectionsError'
+  }
+}
+
+export interface ConnectionLimitOptions {
+  /** Open connections one client (its socket address) may hold (default 16). */
+  perClient?: number
+  /** Open connections all clients together may hold (default 256). */
+  total?: number
+}
+
+/**
+ * Caps long-lived responses (server-sent events): each holds a socket, a timer and a poll of the
+ * job store for as long as the client keeps it open. A connection counts until its response
+ * closes, however it ends. Beyond a cap: 429 TooManyConnectionsError, nothing opened.
+ */
+export function createConnectionLimit(options: ConnectionLimitOptions = {}): RequestHandler & { open(): number } {
+  const perClient = options.perClient ?? 16
+  const total = options.total ?? 256
+  const byClient = new Map<string, number>()
+  let open = 0
+  const clientOf = (req: Request): string => req.socket.remoteAddress ?? 'unknown'
+
+  const handler: RequestHandler = (req, res, next) => {
+    const client = clientOf(req)
+    const mine = byClient.get(client) ?? 0
+    if (mine >= perClient) return next(new TooManyConnectionsError(`this client already holds ${mine} event streams; close one first`))
+    if (open >= total) return next(new TooManyConnectionsError(`the node holds ${open} event streams, its limit; try again later`))
+    open++
+    byClient.set(client, mine + 1)
+    res.once('close', () => {
+      open--
+      const left = (byClient.get(client) ?? 1) - 1
+      if (left === 0) byClient.delete(client)
+      else byClient.set(client, left)
+    })
+    next()
+  }
+  return Object.assign(handler, { open: () => open })
+}

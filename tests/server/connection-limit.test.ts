@@ -1,0 +1,73 @@
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import { expect } from 'chai'
+import { createApp, type ConnectionLimitOptions, type PublishingApi } from '../../server/index.js'
+import { operatorHeaders, testAuth } from '../helpers/operator.js'
+
+describe('event stream caps', () => {
+  // A job that never finishes: its event stream stays open until the client leaves.
+  const publishing: PublishingApi = {
+    workDir: '/nonexistent',
+    maxUploadBytes: 1,
+    submit: () => Promise.reject(new Error('not here')),
+    retry: () => Promise.resolve(undefined),
+    status: () => Promise.resolve({ id: 'job-1', stages: {} } as never),
+  }
+  async function withNode(eventStreams: ConnectionLimitOptions, run: (open: () => Promise<Stream>) => Promise<void>): Promise<void> {
+    const server = createApp({
+      auth: testAuth(),
+      checkHealth: () => Promise.resolve({ ok: true, services: {} }),
+      publishing,
+      eventStreams,
+      logError: () => undefined,
+    }).listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jobs/job-1/events`
+    const open = async (): Promise<Stream> => {
+      const controller = new AbortController()
+      const res = await fetch(url, { headers: operatorHeaders(), signal: controller.signal })
+      const error = res.ok ? undefined : ((await res.json()) as { error: { name: string; message: string } }).error
+      return { status: res.status, error, close: () => controller.abort() }
+    }
+    try {
+      await run(open)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
+  }
+  interface Stream {
+    status: number
+    error: { name: string; message: string } | undefined
+    close(): void
+  }
+
+  it('refuses a client an event stream beyond its cap with 429 TooManyConnectionsError, and admits it again once one closes', async () => {
+    await withNode({ perClient: 2, total: 10 }, async (open) => {
+      const a = await open()
+      const b = await open()
+      expect([a.status, b.status]).to.deep.equal([200, 200])
+      const c = await open()
+      expect(c.status).to.equal(429)
+      expect(c.error?.name).to.equal('TooManyConnectionsError')
+      expect(c.error?.message).to.match(/this client already holds 2/)
+      a.close()
+      // Wait until the node has seen the close (state, not time): a new stream is admitted then.
+      let d = await open()
+      while (d.status === 429) d = await open()
+      expect(d.status).to.equal(200)
+      b.close()
+      d.close()
+    })
+  })
+
+  it("refuses an event stream beyond the node's total with 429 TooManyConnectionsError", async () => {
+    await withNode({ perClient: 10, total: 2 }, async (open) => {
+      const streams = [await open(), await open()]
+      const over = await open()
+      expect(over.status).to.equal(429)
+      expect(over.error?.message).to.match(/the node holds 2 event streams/)
+      streams.forEach((s) => s.close())
+    })
+  })
+})
