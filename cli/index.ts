@@ -28,6 +28,7 @@ export { demoCommand } from './demo-command.js'
 export { recomputeQuality } from './recompute-quality.js'
 export {
   pushBatches,
+  requestChunks,
   streamCreateCommand,
   streamFeedCommand,
   StreamPushError,

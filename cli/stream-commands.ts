@@ -6,8 +6,8 @@ import { formatEther, parseEther } from 'ethers'
 import { AssayError, ConfigError, type AssayConfig, type SignedBatch } from '../core/index.js'
 import { createChainClient } from '../contracts/index.js'
 import { createStreamFeed, type IngestResult, type StreamSpec } from '../pipelines/index.js'
-import type { StreamView } from '../server/index.js'
-import { createAssayClient } from '../sdk/index.js'
+import { MAX_BATCHES_PER_REQUEST, type StreamView } from '../server/index.js'
+import { AssayApiError, createAssayClient } from '../sdk/index.js'
 import { downloadDataset } from '../sdk/node.js'
 import { readDeviceKeyFile } from './device-command.js'
 import { parseDuration } from './publish-command.js'
@@ -81,6 +81,38 @@ export async function streamCreateCommand(
   return body
 }
 
+/** Bytes of batches sent in one request: under the node's 2 MB body limit. */
+const REQUEST_BYTES = 1_500_000
+
+/** The lines in requests the node takes: at most MAX_BATCHES_PER_REQUEST batches and REQUEST_BYTES each, with each chunk's first index. */
+export function* requestChunks(lines: string[]): Generator<[number, string[]]> {
+  let start = 0
+  while (start < lines.length) {
+    let end = start
+    let bytes = 0
+    while (
+      end < lines.length &&
+      end - start < MAX_BATCHES_PER_REQUEST &&
+      (end === start || bytes + lines[end]!.length + 1 <= REQUEST_BYTES)
+    )
+      bytes += lines[end++]!.length + 1
+    yield [start, lines.slice(start, end)]
+    start = end
+  }
+}
+
+/** Sends again while the node answers 503 IngestBusyError (it took nothing of the request). */
+async function sendWhileBusy<T>(send: () => Promise<T>, attempts = 30): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send()
+    } catch (err) {
+      if (!(err instanceof AssayApiError && err.errorName === 'IngestBusyError') || attempt === attempts) throw err
+      await sleep(Math.min(5000, 250 * attempt))
+    }
+  }
+}
+
 /**
  * Sends signed batches to a stream; one line per refusal. `resent`: these batches were sent before
  * and the connection broke before the answer, so a batch the node calls replayed was taken then.
@@ -95,13 +127,14 @@ export async function pushBatches(
   const client = createAssayClient({ node })
   let accepted = 0
   let rejected = 0
-  for (let i = 0; i < lines.length; i += 500) {
-    const chunk = lines.slice(i, i + 500)
+  for (const [i, chunk] of requestChunks(lines)) {
     // 422: some batches were refused; the answer still lists every batch's result.
-    const body = await client.request<{ results: IngestResult[] }>(
-      `/streams/${encodeURIComponent(streamId)}/readings`,
-      { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: chunk.join('\n') },
-      [422],
+    const body = await sendWhileBusy(() =>
+      client.request<{ results: IngestResult[] }>(
+        `/streams/${encodeURIComponent(streamId)}/readings`,
+        { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: chunk.join('\n') },
+        [422],
+      ),
     )
     body.results.forEach((r, j) => {
       if (r.ok || (o.resent === true && r.reason === 'replayed')) accepted++
