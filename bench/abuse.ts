@@ -1,26 +1,33 @@
 // bench:abuse — a node under a flood of invalid stream batches while real devices stream.
-// 4 devices, 5 metrics each, one reading a second per series, sent as 4-reading batches over HTTP
-// as they complete (5 batches/s in all) for BENCH_SECONDS (default 60); meanwhile flooders send 10×
-// as many invalid requests: batches claiming a stream device's key but signed by another (each
-// costs the node a batch commitment before it is refused), batches of a device the stream does
-// not know, malformed lines, and requests of 300 batches (over the cap). Reports the
-// valid batches' p99 acknowledgement latency, valid readings lost (acknowledged but not stored, or
-// refused), the refusals by reason and the node's peak RSS. Loopback clients are not rate-limited:
-// this is the node's raw capacity, the worst case. Last line: JSON.
+// 4 devices, 5 metrics each, one reading a second per series in 4-reading batches; each device
+// sends the batches it completed in one HTTP request, all four at the same moment every 4 s (5
+// batches/s in all) for BENCH_SECONDS (default 60);
+// meanwhile flooders send 10× as many invalid requests: batches claiming a stream device's key but
+// signed by another (each costs the node a batch commitment and a signature check before it is
+// refused), batches of a device the stream does not know, malformed lines, and requests of 300
+// batches (over the cap). The node runs in this process; the devices and flooders in a child
+// process (bench/abuse-clients.ts), as they would on their own machines. Reports the valid
+// batches' p99 acknowledgement latency, valid readings lost (acknowledged but not stored, or
+// refused), the refusals by reason, the node's peak RSS (its verifier threads included) and its
+// event loop's stalls. Loopback clients are not rate-limited: this is the node's raw capacity,
+// the worst case. Last line: JSON.
 import '../core/polyfill.js'
+import { fork } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
 import { startNode } from '../cli/index.js'
 import { createDeviceKey, signEddsaPoseidon, type DeviceKey } from '../circuits/index.js'
-import { loadConfig, type SignedBatch } from '../core/index.js'
-import { createStreamFeed, type IngestResult, type WindowRecord } from '../pipelines/index.js'
+import { loadConfig } from '../core/index.js'
+import type { WindowRecord } from '../pipelines/index.js'
+import type { ClientsReport, ClientsTask } from './abuse-clients.js'
 
 const log = (msg: string): void => console.error(`[bench] ${msg}`)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
 const DEVICES = 4
-const FLOOD_FACTOR = 10
+const FLOOD_FACTOR = Number(process.env.BENCH_FLOOD_FACTOR ?? 10)
 const CIRCUIT = 'sensor-stats-b16-v2'
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d
 const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))] ?? 0
@@ -28,6 +35,8 @@ const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.min(xs.
 const dir = await mkdtemp(join(tmpdir(), 'assay-bench-abuse-'))
 const node = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node') }), port: 0 }, () => undefined)
 let peakRss = process.memoryUsage().rss
+// How long the event loop stalls: every request waits out a stall, so this bounds the ack latency.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 })
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200)
 try {
   const devices: DeviceKey[] = []
@@ -55,87 +64,30 @@ try {
   })
   if (!res.ok) throw new Error(`stream not created: ${await res.text()}`)
   const streamId = ((await res.json()) as { streamId: string }).streamId
-  const post = async (body: string): Promise<{ status: number; results: IngestResult[] }> => {
-    const r = await fetch(new URL(`/streams/${streamId}/readings`, node.url), { method: 'POST', body })
-    const text = await r.text()
-    try {
-      return { status: r.status, results: (JSON.parse(text) as { results?: IngestResult[] }).results ?? [] }
-    } catch {
-      return { status: r.status, results: [] }
-    }
-  }
-
-  const feed = createStreamFeed({
+  // The clients run from here on: the node's event loop serves them and nothing else.
+  const clients = fork(fileURLToPath(new URL('./abuse-clients.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const task: ClientsTask = {
+    url: node.url,
+    streamId,
     devices,
-    metrics: ['temperature', 'humidity', 'co2', 'pm25', 'pressure'],
     circuitId: CIRCUIT,
-    stream: { start, windowLength: window },
-    interval: 1,
-    from: now(),
-    batchReadings: 4,
-  })
-  // Strangers: the same kind of batches, signed by keys that are not the stream's (one claiming a
-  // stream device's public key, so the node must compute the commitment and check the signature).
-  const impostor = await createDeviceKey()
-  const strangerFeed = createStreamFeed({
-    devices: [impostor],
-    metrics: ['temperature'],
-    circuitId: CIRCUIT,
-    stream: { start, windowLength: window },
-    interval: 1,
-    from: start + 10,
-    batchReadings: 16,
-  })
-  const [first] = await strangerFeed.batchesUntil(start + 30)
-  // A first batch of a new series each time (another salt): it passes every cheap check and costs
-  // a commitment; half claim a stream device's key, half are the stranger's own.
-  const forged = (i: number): string => {
-    const claimed = devices[i % DEVICES]!
-    const b = { ...first!, salt: String(1_000_000 + i) }
-    return JSON.stringify(i % 2 === 0 ? { ...b, device: { x: claimed.Ax.toString(), y: claimed.Ay.toString() } } : b)
+    start,
+    window,
+    seconds: SECONDS,
+    floodFactor: FLOOD_FACTOR,
   }
-  const junk = (i: number): string =>
-    i % 3 === 0 ? '{"format":"assay.signed-batch/v2"' : i % 3 === 1 ? 'null' : JSON.stringify({ signature: 1 })
-
-  const latency: number[] = []
-  const refusedValid: string[] = []
-  const refusals = new Map<string, number>()
-  let acked = 0
-  let floodSent = 0
-  let stop = false
-  const t0 = Date.now()
-  const valid = (async () => {
-    while (!stop) {
-      const ready: SignedBatch[] = await feed.batchesUntil(now() - 1)
-      const before = performance.now()
-      await Promise.all(
-        ready.map(async (b) => {
-          const sent = performance.now()
-          const r = await post(JSON.stringify(b))
-          latency.push(performance.now() - sent)
-          if (r.results[0]?.ok === true) acked += b.times.length
-          else refusedValid.push(JSON.stringify(r.results[0] ?? r.status))
-        }),
-      )
-      await sleep(Math.max(0, 1000 - (performance.now() - before)))
-      if (Date.now() - t0 > SECONDS * 1000) stop = true
-    }
-  })()
-  const flood = (async () => {
-    const perSecond = ((DEVICES * 5) / 4) * FLOOD_FACTOR
-    for (let i = 0; !stop; i++) {
-      const kind = i % 4
-      const body = kind === 0 || kind === 1 ? forged(i) : kind === 2 ? junk(i) : '{}\n'.repeat(300)
-      void post(body).then((r) => {
-        const reason = r.results[0] === undefined ? `http ${r.status}` : r.results[0].ok ? 'ok' : r.results[0].reason
-        refusals.set(reason, (refusals.get(reason) ?? 0) + 1)
-      })
-      floodSent++
-      await sleep(1000 / perSecond)
-    }
-  })()
-  await Promise.all([valid, flood])
-  await sleep(1000)
+  clients.send(task)
+  // The clients sign before streaming: the loop is measured from their first request on.
+  const reported = new Promise<ClientsReport>((resolve, reject) => {
+    clients.on('message', (msg: ClientsReport | 'streaming') => (msg === 'streaming' ? loopDelay.enable() : resolve(msg)))
+    clients.once('exit', (code) => reject(new Error(`the clients' process exited (${String(code)}) without a report`)))
+  })
+  const { latency, latencyWarm, acked, refusedValid, refusals, floodSent } = await reported
+  loopDelay.disable()
   const view = (await (await fetch(new URL(`/streams/${streamId}`, node.url))).json()) as { windows: WindowRecord[] }
   const stored = view.windows.reduce((n, w) => n + w.readings, 0)
   const result = {
@@ -147,12 +99,19 @@ try {
     valid_readings_stored: stored,
     valid_lost: acked - stored + refusedValid.length,
     valid_p99_ack_ms: round(p99(latency)),
+    valid_p99_ack_after_first_ms: round(p99(latencyWarm)),
     flood_requests: floodSent,
     flood_per_s: round(floodSent / SECONDS),
-    refusals: Object.fromEntries(refusals),
+    refusals,
     peak_rss_mb: round(peakRss / 1024 / 1024),
+    event_loop_delay_p99_ms: round(loopDelay.percentile(99) / 1e6),
+    event_loop_delay_max_ms: round(loopDelay.max / 1e6),
   }
   if (refusedValid.length > 0) log(`valid batches refused: ${refusedValid.slice(0, 3).join(' | ')}`)
+  const sorted = [...latency].sort((a, b) => a - b)
+  log(
+    `valid ack ms: p50 ${round(sorted[Math.floor(sorted.length / 2)] ?? 0)}, p90 ${round(sorted[Math.floor(sorted.length * 0.9)] ?? 0)}, max ${round(sorted.at(-1) ?? 0)}`,
+  )
   log(
     `valid p99 ack ${result.valid_p99_ack_ms} ms over ${latency.length} batches; lost ${result.valid_lost}; peak RSS ${result.peak_rss_mb} MB`,
   )
