@@ -64,10 +64,12 @@ export {
 export type { BatchPublicSignals, OutputLimits } from './public-signals.js'
 export {
   assertDeviceKey,
+  BASE8,
   DEVICE_KEY_FAULTS,
   deviceKeyFault,
   InvalidDeviceKeyError,
   isDeviceKey,
+  mulPoint,
   signEddsaPoseidon,
   verifyEddsaPoseidon,
 } from './babyjub.js'
