@@ -24,6 +24,8 @@ export interface ClientsReport {
   latency: number[]
   /** The same, without each device's first request (new devices and series: their keys' tables are built then). */
   latencyWarm: number[]
+  /** When each valid request was sent, seconds from the start, with its latency (ms). */
+  timeline: Array<[number, number]>
   acked: number
   refusedValid: string[]
   refusals: Record<string, number>
@@ -85,7 +87,7 @@ async function run(task: ClientsTask): Promise<ClientsReport> {
   while (now() < from) await sleep(100)
   process.send!('streaming')
 
-  const report: ClientsReport = { latency: [], latencyWarm: [], acked: 0, refusedValid: [], refusals: {}, floodSent: 0 }
+  const report: ClientsReport = { latency: [], latencyWarm: [], timeline: [], acked: 0, refusedValid: [], refusals: {}, floodSent: 0 }
   let stop = false
   const t0 = Date.now()
   const started = new Set<string>()
@@ -105,6 +107,7 @@ async function run(task: ClientsTask): Promise<ClientsReport> {
           const ms = performance.now() - sent
           const device = batches[0]!.device.x
           const warm = started.has(device)
+          report.timeline.push([Math.round((Date.now() - t0) / 100) / 10, Math.round(ms)])
           started.add(device)
           batches.forEach((b, i) => {
             report.latency.push(ms)

@@ -86,7 +86,7 @@ try {
     clients.on('message', (msg: ClientsReport | 'streaming') => (msg === 'streaming' ? loopDelay.enable() : resolve(msg)))
     clients.once('exit', (code) => reject(new Error(`the clients' process exited (${String(code)}) without a report`)))
   })
-  const { latency, latencyWarm, acked, refusedValid, refusals, floodSent } = await reported
+  const { latency, latencyWarm, timeline, acked, refusedValid, refusals, floodSent } = await reported
   loopDelay.disable()
   const view = (await (await fetch(new URL(`/streams/${streamId}`, node.url))).json()) as { windows: WindowRecord[] }
   const stored = view.windows.reduce((n, w) => n + w.readings, 0)
@@ -107,6 +107,8 @@ try {
     event_loop_delay_p99_ms: round(loopDelay.percentile(99) / 1e6),
     event_loop_delay_max_ms: round(loopDelay.max / 1e6),
   }
+  const worst = [...timeline].sort((a, b) => b[1] - a[1]).slice(0, 6)
+  log(`slowest valid requests (s after start: ms): ${worst.map(([t, ms]) => `${t}: ${ms}`).join(', ')}`)
   if (refusedValid.length > 0) log(`valid batches refused: ${refusedValid.slice(0, 3).join(' | ')}`)
   const sorted = [...latency].sort((a, b) => a - b)
   log(
