@@ -113,6 +113,13 @@ async function probe(embedded: boolean, fn: () => Promise<Record<string, unknown
  * unless REDIS_URL), the embedded Helia node, then the HTTP server. The only place that wires
  * real services together. If any start fails, what already started is stopped again.
  */
+/** Whether `address` is one of the first accounts of the public development mnemonic (anvil's). */
+function isDevelopmentAccount(address: string): boolean {
+  return Array.from({ length: 10 }, (_, i) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).address).includes(
+    address,
+  )
+}
+
 export async function startNode(config: AssayConfig, log: (msg: string) => void = console.log): Promise<AssayNode> {
   assertNodeConfig(config)
   const stack: Array<() => Promise<void>> = []
@@ -431,10 +438,10 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     ]
     if (config.operatorAddress !== undefined && !isAddress(config.operatorAddress))
       throw new ConfigError('ASSAY_OPERATOR_ADDRESS', 'is not EIP-55 checksummed (check it, or write it in lower case)')
-    // Wallet sign-in (EIP-4361) for ASSAY_OPERATOR_ADDRESS, else the node's own account; but anvil's
-    // development account's key is public, so it signs in only on a node reachable from loopback alone.
-    const localOnly = (LOOPBACK_HOSTS as readonly string[]).includes(config.host) && config.allowedHosts.length === 0
-    const operatorAddress = config.operatorAddress ?? (config.privateKey !== undefined || localOnly ? wallet.address : undefined)
+    // Wallet sign-in (EIP-4361) for ASSAY_OPERATOR_ADDRESS, else the node's own account, unless that
+    // is one of anvil's development accounts: their keys are published, and "loopback only" is no
+    // guarantee (another local user, a port forward, a same-host proxy rewriting Host).
+    const operatorAddress = config.operatorAddress ?? (isDevelopmentAccount(wallet.address) ? undefined : wallet.address)
     log(
       `operator: token in ${config.operatorToken !== undefined ? 'ASSAY_TOKEN' : operatorTokenPath(config.dataDir)}; wallet sign-in ${operatorAddress !== undefined ? `for ${operatorAddress}` : 'off (set ASSAY_OPERATOR_ADDRESS)'}; answering to hosts ${allowedHosts.join(', ')}`,
     )

@@ -183,6 +183,17 @@ describe('operator authorisation (a real node): the node acts for its operator o
     expect((await send(node.url, 'GET', '/operator/session', { host, cookie: session })).body).to.deep.equal({ operator: false })
   })
 
+  it('marks the session cookie Secure and __Host- when the page is on HTTPS (behind a TLS proxy), so it never travels over plain HTTP', async () => {
+    const json = { host, 'content-type': 'application/json', origin: `https://${host}` }
+    const signedIn = await send(node.url, 'POST', '/operator/session', json, JSON.stringify({ token: node.operatorToken }))
+    const cookie = signedIn.setCookie![0]!
+    expect(cookie).to.match(/^__Host-assay_operator=[\w-]{43}; Max-Age=43200; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Strict$/)
+    const session = cookie.split(';')[0]!
+    expect((await send(node.url, 'GET', '/devices/registration', { host, cookie: session })).status).to.equal(200)
+    await send(node.url, 'DELETE', '/operator/session', { host, cookie: session, origin: `https://${host}` })
+    expect((await send(node.url, 'GET', '/devices/registration', { host, cookie: session })).status).to.equal(401)
+  })
+
   it('keeps buyers’ routes open, and tells anonymous callers of /health only what is up', async () => {
     expect((await send(node.url, 'GET', '/datasets', { host })).status).to.equal(200)
     expect((await send(node.url, 'GET', '/deployment', { host })).status).to.equal(200)
@@ -252,7 +263,8 @@ describe('operator wallet sign-in (a real node): Sign-In with Ethereum, EIP-4361
   }
 
   before(async () => {
-    node = await start()
+    // The deployer is anvil's account 0, whose key is public: it signs in only when named explicitly.
+    node = await start({ ASSAY_OPERATOR_ADDRESS: deployer.address })
     host = new URL(node.url).host
   })
   after(async () => {
@@ -277,7 +289,7 @@ describe('operator wallet sign-in (a real node): Sign-In with Ethereum, EIP-4361
     expect([rebound.status, rebound.error?.name]).to.deep.equal([403, 'ForeignRequestError'])
   })
 
-  it('opens a session for a message the operator’s wallet (the deployer by default) signed, and it lets an operator route through', async () => {
+  it('opens a session for a message the operator’s wallet (ASSAY_OPERATOR_ADDRESS) signed, and it lets an operator route through', async () => {
     const anonymous = await send(node.url, 'GET', '/devices/registration', { host })
     expect(anonymous.status).to.equal(401)
     const signed = await post(node, await signIn(node, deployer))
@@ -407,21 +419,24 @@ describe('operator wallet sign-in (a real node): Sign-In with Ethereum, EIP-4361
     }
   })
 
-  it('turns wallet sign-in off where the node’s account is anvil’s public key and others can reach the node; the token still works', async () => {
-    const reachable = await start({ ASSAY_ALLOWED_HOSTS: 'assay.example.org' })
-    try {
-      const h = new URL(reachable.url).host
-      const nonce = await send(reachable.url, 'GET', '/operator/siwe', { host: h })
-      expect([nonce.status, nonce.error?.name, nonce.error?.message]).to.deep.equal([
-        401,
-        'SiweError',
-        'wallet sign-in is off on this node (set ASSAY_OPERATOR_ADDRESS): sign in with the operator token',
-      ])
-      const forged = await post(reachable, await signIn(node, deployer))
-      expect([forged.status, forged.error?.name, forged.setCookie]).to.deep.equal([401, 'SiweError', undefined])
-      expect((await post(reachable, { token: reachable.operatorToken })).status).to.equal(200)
-    } finally {
-      await reachable.stop()
+  it('turns wallet sign-in off where the node’s account is one of anvil’s public development accounts, even on a loopback-only node; the token still works', async () => {
+    for (const env of [{}, { ASSAY_ALLOWED_HOSTS: 'assay.example.org' }] as Record<string, string>[]) {
+      const devNode = await start(env)
+      try {
+        const h = new URL(devNode.url).host
+        const nonce = await send(devNode.url, 'GET', '/operator/siwe', { host: h })
+        expect([nonce.status, nonce.error?.name, nonce.error?.message]).to.deep.equal([
+          401,
+          'SiweError',
+          'wallet sign-in is off on this node (set ASSAY_OPERATOR_ADDRESS): sign in with the operator token',
+        ])
+        // Anyone holds the deployer's key: a message it signed (with another node's nonce) opens nothing.
+        const forged = await post(devNode, await signIn(node, deployer))
+        expect([forged.status, forged.error?.name, forged.setCookie]).to.deep.equal([401, 'SiweError', undefined])
+        expect((await post(devNode, { token: devNode.operatorToken })).status).to.equal(200)
+      } finally {
+        await devNode.stop()
+      }
     }
   })
 

@@ -35,7 +35,12 @@ describe('web app in Chromium (sell → find → verify → buy → download →
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'assay-web-'))
-    node = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node') }), port: 0 }, () => undefined)
+    // The operator's wallet is anvil's account 0 (the deployer), named explicitly: its key is public.
+    const operator = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/0").address
+    node = await startNode(
+      { ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node'), ASSAY_OPERATOR_ADDRESS: operator }), port: 0 },
+      () => undefined,
+    )
     // A slice of the occupancy file: 300 one-minute rows of an office in February 2015.
     const lines = (await readFile(datasetPath('occupancy-room-2015.csv'), 'utf8')).split('\n')
     slice = join(dir, 'occupancy-feb-2015.csv')
