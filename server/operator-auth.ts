@@ -53,6 +53,11 @@ export const sessionRequestSchema = z.union([
 
 /** The cookie a signed-in browser carries: HttpOnly, SameSite=Strict, so no other site's page sends it. */
 export const SESSION_COOKIE = 'assay_operator'
+/**
+ * Its name when the page is served over HTTPS (behind a TLS proxy): Secure, so the browser never
+ * sends it over plain HTTP, and `__Host-`, so no other port or subdomain can set or read it.
+ */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`
 
 function cookieOf(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
@@ -61,6 +66,12 @@ function cookieOf(req: Request, name: string): string | undefined {
   }
   return undefined
 }
+
+/** The session id a browser sent, under either cookie name. */
+const sessionIdOf = (req: Request): string | undefined => cookieOf(req, SECURE_SESSION_COOKIE) ?? cookieOf(req, SESSION_COOKIE)
+
+/** Whether the browser's page is on HTTPS: its Origin says so (the node itself speaks HTTP behind a proxy). */
+const overHttps = (req: Request): boolean => req.secure || req.get('origin')?.startsWith('https://') === true
 
 function urlOf(value: string): URL | undefined {
   try {
@@ -101,7 +112,7 @@ export function createOperatorAuth(options: OperatorAuthOptions) {
   }
 
   function hasSession(req: Request): boolean {
-    const id = cookieOf(req, SESSION_COOKIE)
+    const id = sessionIdOf(req)
     if (id === undefined) return false
     const expires = sessions.get(id)
     if (expires === undefined) return false
@@ -123,13 +134,20 @@ export function createOperatorAuth(options: OperatorAuthOptions) {
    * never promoted.
    */
   function openSession(req: Request, res: Response, now: number, until: number): void {
-    const previous = cookieOf(req, SESSION_COOKIE)
+    const previous = sessionIdOf(req)
     if (previous !== undefined) sessions.delete(previous)
     for (const [id, expires] of sessions) if (expires <= now) sessions.delete(id)
     while (sessions.size >= maxSessions) sessions.delete(sessions.keys().next().value!)
     const id = randomBytes(32).toString('base64url')
     sessions.set(id, until)
-    res.cookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: until - now })
+    const secure = overHttps(req)
+    res.cookie(secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, id, {
+      httpOnly: true,
+      sameSite: 'strict',
+      path: '/',
+      secure,
+      maxAge: until - now,
+    })
     res.json({ operator: true })
   }
 
@@ -185,9 +203,10 @@ export function createOperatorAuth(options: OperatorAuthOptions) {
       }
     })
     router.delete('/operator/session', (req, res) => {
-      const id = cookieOf(req, SESSION_COOKIE)
+      const id = sessionIdOf(req)
       if (id !== undefined) sessions.delete(id)
       res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/' })
+      if (overHttps(req)) res.clearCookie(SECURE_SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/', secure: true })
       res.json({ operator: false })
     })
     return router
