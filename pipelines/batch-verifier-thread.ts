@@ -33,7 +33,7 @@ const warm = (async () => {
       },
       params,
     )
-})()
+})().catch(() => undefined) // only a head start: the first real check builds whatever this did not
 port.on('message', (msg: VerifyRequest) => {
   void (async (): Promise<VerifyResponse> => {
     try {

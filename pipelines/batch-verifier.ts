@@ -7,8 +7,16 @@ import { verifyBatchRecord } from './signed-batch-record.js'
 
 /** Checks signed batches: their commitment, and whether their device signed them (verifyBatchRecord). */
 export interface BatchVerifier {
-  /** @throws {BatchInputError} when the readings break the circuit's rules */
-  verify(batch: SignedBatch, params: SensorStatsParams): Promise<{ commitment: bigint; signed: boolean }>
+  /**
+   * @param options.signal aborting it drops the check if it has not started (its caller no longer needs it)
+   * @throws {BatchInputError} when the readings break the circuit's rules
+   * @throws {BatchVerifierError} when the check was dropped, or its thread stopped
+   */
+  verify(
+    batch: SignedBatch,
+    params: SensorStatsParams,
+    options?: { signal?: AbortSignal },
+  ): Promise<{ commitment: bigint; signed: boolean }>
   close(): Promise<void>
 }
 
@@ -30,7 +38,7 @@ export type VerifyResponse =
 
 /** Checks batches on the calling thread (tools, tests; the node uses the threaded one). */
 export const inlineBatchVerifier: BatchVerifier = {
-  verify: verifyBatchRecord,
+  verify: (batch, params) => verifyBatchRecord(batch, params),
   close: () => Promise.resolve(),
 }
 
@@ -45,8 +53,15 @@ interface Task {
 interface Slot {
   worker: Worker
   task?: Task
+  timer?: NodeJS.Timeout
   queue: Task[]
+  started: number
 }
+
+/** A check taking longer than this (milliseconds of work) means a hung thread: it is replaced. */
+const TASK_TIMEOUT_MS = 30_000
+/** Threads that stop within a second of starting, in a row, before the verifier stops replacing them. */
+const MAX_QUICK_DEATHS = 5
 
 /** How much longer than the shortest a device's usual thread's queue may be before it goes elsewhere. */
 const AFFINITY_SLACK = 4
@@ -57,24 +72,29 @@ const AFFINITY_SLACK = 4
  * loop, and honest devices' batches are acknowledged while strangers' are checked. One batch per
  * thread at a time. A device's batches go to the same thread while its queue is not much longer
  * than the others', where its key's tables are already built (see verifyEddsaPoseidon); a new
- * device goes to the least busy thread. A thread that dies fails its batch and is replaced.
+ * device goes to the least busy thread. A thread that dies, or takes over 30 s on a batch, fails
+ * that batch and is replaced; its queue goes to the replacement.
  */
-export function createBatchVerifier(options: { threads?: number } = {}): BatchVerifier {
+export function createBatchVerifier(options: { threads?: number; taskTimeoutMs?: number } = {}): BatchVerifier {
+  const taskTimeoutMs = options.taskTimeoutMs ?? TASK_TIMEOUT_MS
   const size = Math.max(1, options.threads ?? Math.min(4, availableParallelism()))
   const slots: Slot[] = []
   // device key → the thread that checked its last batch; bounded, forgotten wholesale when full.
   const affinity = new Map<string, Slot>()
   let nextId = 1
   let closed = false
+  let quickDeaths = 0
 
   const load = (slot: Slot): number => slot.queue.length + (slot.task !== undefined ? 1 : 0)
 
   const spawn = (queue: Task[] = []): Slot => {
-    const slot: Slot = { worker: new Worker(ENTRY), queue }
+    const slot: Slot = { worker: new Worker(ENTRY), queue, started: Date.now() }
     slot.worker.on('message', (msg: VerifyResponse) => {
       const task = slot.task
       if (task === undefined || task.request.id !== msg.id) return
       slot.task = undefined
+      clearTimeout(slot.timer)
+      quickDeaths = 0
       if ('error' in msg) {
         const { name, message, slot: reading } = msg.error
         task.reject(
@@ -90,14 +110,24 @@ export function createBatchVerifier(options: { threads?: number } = {}): BatchVe
     const died = (err: unknown): void => {
       const at = slots.indexOf(slot)
       if (at < 0) return
+      clearTimeout(slot.timer)
       slot.task?.reject(new BatchVerifierError('the batch verifier thread stopped while checking this batch', { cause: err }))
       slot.task = undefined
       for (const [key, s] of affinity) if (s === slot) affinity.delete(key)
-      if (closed) return void slots.splice(at, 1)
+      quickDeaths = Date.now() - slot.started < 1000 ? quickDeaths + 1 : 0
+      // A thread that cannot even start (a broken install) is not started again and again forever.
+      if (closed || quickDeaths >= MAX_QUICK_DEATHS) {
+        slots.splice(at, 1)
+        for (const task of slot.queue.splice(0))
+          task.reject(new BatchVerifierError('the batch verifier threads keep stopping as they start', { cause: err }))
+        return
+      }
       const replacement = spawn(slot.queue)
       slots[at] = replacement
       next(replacement)
     }
+    // A message that cannot be read back is a thread in a bad state: replace it.
+    slot.worker.on('messageerror', (err) => void slot.worker.terminate().then(() => died(err)))
     slot.worker.on('error', died)
     slot.worker.on('exit', (code) => died(new Error(`exit code ${code}`)))
     // Idle threads must not keep the process alive; a thread checking a batch must.
@@ -112,13 +142,23 @@ export function createBatchVerifier(options: { threads?: number } = {}): BatchVe
     slot.task = task
     slot.worker.ref()
     slot.worker.postMessage(task.request)
+    slot.timer = setTimeout(() => {
+      if (slot.task !== task) return
+      slot.task = undefined
+      task.reject(new BatchVerifierError(`checking the batch took over ${taskTimeoutMs} ms; its thread is replaced`))
+      void slot.worker.terminate()
+    }, taskTimeoutMs)
+    slot.timer.unref()
   }
 
   for (let i = 0; i < size; i++) slots.push(spawn())
 
   return {
-    verify(batch, params) {
+    verify(batch, params, options = {}) {
       if (closed) return Promise.reject(new BatchVerifierError('the batch verifier is closed'))
+      if (options.signal?.aborted === true) return Promise.reject(new BatchVerifierError('the check was dropped before it started'))
+      if (slots.length === 0)
+        return Promise.reject(new BatchVerifierError('no batch verifier thread runs (they kept stopping as they started)'))
       const key = `${batch.device.x},${batch.device.y}`
       const least = slots.reduce((a, b) => (load(b) < load(a) ? b : a))
       const usual = affinity.get(key)
@@ -126,7 +166,22 @@ export function createBatchVerifier(options: { threads?: number } = {}): BatchVe
       if (affinity.size >= 4096) affinity.clear()
       affinity.set(key, slot)
       return new Promise((resolve, reject) => {
-        slot.queue.push({ request: { id: nextId++, batch, params }, resolve, reject })
+        const task: Task = { request: { id: nextId++, batch, params }, resolve, reject }
+        slot.queue.push(task)
+        // A check nobody waits for any more leaves the queue (it may have moved to a replacement thread).
+        options.signal?.addEventListener(
+          'abort',
+          () => {
+            for (const s of slots) {
+              const at = s.queue.indexOf(task)
+              if (at >= 0) {
+                s.queue.splice(at, 1)
+                reject(new BatchVerifierError('the check was dropped before it started'))
+              }
+            }
+          },
+          { once: true },
+        )
         next(slot)
       })
     },
@@ -136,6 +191,7 @@ export function createBatchVerifier(options: { threads?: number } = {}): BatchVe
       await Promise.all(
         slots.map(async (slot) => {
           for (const task of slot.queue.splice(0)) task.reject(error)
+          clearTimeout(slot.timer)
           slot.task?.reject(error)
           slot.task = undefined
           await slot.worker.terminate()

@@ -53,7 +53,15 @@ export { settlesWithin, ShutdownTimeoutError } from './settles-within.js'
 export type { ProverPool } from './prover-pool.js'
 export { openStreamStore } from './stream-store.js'
 export type { SeriesState, StoredBatch, StreamSpec, StreamStore, WindowRecord, WindowState } from './stream-store.js'
-export { createStreamIngest, IngestBusyError, StreamBatchError, UnknownStreamError, windowBounds, windowOf } from './stream-ingest.js'
+export {
+  createStreamIngest,
+  IngestBusyError,
+  MAX_BATCHES_PER_REQUEST,
+  StreamBatchError,
+  UnknownStreamError,
+  windowBounds,
+  windowOf,
+} from './stream-ingest.js'
 export { BatchVerifierError, createBatchVerifier, inlineBatchVerifier } from './batch-verifier.js'
 export type { BatchVerifier } from './batch-verifier.js'
 export type { IngestResult, StreamIngest, StreamIngestComponents, StreamRejection } from './stream-ingest.js'

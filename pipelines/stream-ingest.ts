@@ -3,6 +3,9 @@ import { AssayError, parseSignedBatch, type SignedBatch } from '../core/index.js
 import { BatchVerifierError, inlineBatchVerifier, type BatchVerifier } from './batch-verifier.js'
 import type { StreamSpec, StreamStore, WindowRecord } from './stream-store.js'
 
+/** Batches one request (an HTTP POST, an MQTT message) may carry. */
+export const MAX_BATCHES_PER_REQUEST = 256
+
 /** How far ahead of the node's clock a device's readings may be. */
 const CLOCK_SKEW_S = 60
 
@@ -66,6 +69,8 @@ export interface StreamIngestComponents {
   verifier?: BatchVerifier
   /** Batches being checked at once, over all requests; more is an IngestBusyError (default 2048). */
   maxInFlight?: number
+  /** Batches one client may have being checked at once (default 256, one full request). */
+  maxInFlightPerClient?: number
   /** Unix seconds now. */
   now?: () => number
 }
@@ -96,8 +101,11 @@ export function createStreamIngest(c: StreamIngestComponents) {
   const now = c.now ?? (() => Date.now() / 1000)
   const verifier = c.verifier ?? inlineBatchVerifier
   const maxInFlight = c.maxInFlight ?? 2048
-  // Batches taken in but not yet answered: each holds its parsed lines and a verifier task.
+  const maxPerClient = c.maxInFlightPerClient ?? MAX_BATCHES_PER_REQUEST
+  // Batches taken in but not yet answered: each holds its parsed lines and a verifier task. Per
+  // client too, so one client's forgeries cannot take every slot from the stream's devices.
   let inFlight = 0
+  const byClient = new Map<string, number>()
   // One chain per series: two batches of a series racing would both pass the order check. An
   // entry exists only while a batch of its series is being checked, and only for a well-formed
   // batch of one of the stream's devices, so strangers cannot make the map grow.
@@ -178,7 +186,8 @@ export function createStreamIngest(c: StreamIngestComponents) {
       // The commitment and signature are checked at once, off the event loop and in parallel with
       // other batches; the series id picks the queue, where the checks that read the series' state
       // run in the order the batches came.
-      const verified = verifier.verify(admitted.b, sensorStatsParams(spec.circuitId))
+      const checked = new AbortController()
+      const verified = verifier.verify(admitted.b, sensorStatsParams(spec.circuitId), { signal: checked.signal })
       verified.catch(() => undefined) // awaited in check(), unless an earlier check refuses the batch
       const key = `${spec.streamId}:${admitted.b.seriesId}`
       const run = (queues.get(key) ?? Promise.resolve()).then(async () => {
@@ -199,6 +208,9 @@ export function createStreamIngest(c: StreamIngestComponents) {
           c.store.setWindow(spec.streamId, window.index, { state: 'full' })
         return { ok: true as const, window: window.index, seriesId: b.seriesId, batchIndex: b.batchIndex, readings: b.times.length }
       })
+      // Refused before its signature mattered (out of order, window closed…): a check not yet started is
+      // dropped, so the verifier holds no more than the batches in flight (and one per thread).
+      void run.finally(() => checked.abort()).catch(() => undefined)
       const tail = run.catch(() => undefined)
       queues.set(key, tail)
       // The last batch of a series in flight frees its entry.
@@ -222,17 +234,30 @@ export function createStreamIngest(c: StreamIngestComponents) {
     batchesInFlight: (): number => inFlight,
     /**
      * Checks and stores each line (one signed batch per line); one result per line, in order.
+     * `client` (its address) gets a share of the batches in flight.
      *
-     * @throws {IngestBusyError} when the node already checks `maxInFlight` batches (nothing taken)
+     * @throws {IngestBusyError} when the node already checks `maxInFlight` batches, or this client
+     *   `maxInFlightPerClient` (nothing taken)
      */
-    async ingest(streamId: string, lines: readonly string[]): Promise<IngestResult[]> {
+    async ingest(streamId: string, lines: readonly string[], options: { client?: string } = {}): Promise<IngestResult[]> {
       const spec = c.store.stream(streamId)
       if (spec === undefined) throw new UnknownStreamError(streamId)
       const batches = lines.filter((l) => l.trim() !== '')
+      const client = options.client ?? ''
+      const mine = byClient.get(client) ?? 0
+      if (mine + batches.length > maxPerClient)
+        throw new IngestBusyError(`this client has ${mine} batches being checked; send these ${batches.length} once they are answered`)
       if (inFlight + batches.length > maxInFlight)
         throw new IngestBusyError(`the node is checking ${inFlight} batches; send these ${batches.length} again in a moment`)
       inFlight += batches.length
-      return Promise.all(batches.map((l) => one(spec, l).finally(() => inFlight--)))
+      byClient.set(client, mine + batches.length)
+      const done = (): void => {
+        inFlight--
+        const left = byClient.get(client)! - 1
+        if (left === 0) byClient.delete(client)
+        else byClient.set(client, left)
+      }
+      return Promise.all(batches.map((l) => one(spec, l).finally(done)))
     },
   }
 }

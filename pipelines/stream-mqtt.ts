@@ -1,5 +1,5 @@
 import mqtt, { type IClientPublishOptions, type MqttClient } from 'mqtt'
-import { IngestBusyError, type IngestResult, type StreamIngest } from './stream-ingest.js'
+import { IngestBusyError, MAX_BATCHES_PER_REQUEST, StreamBatchError, type IngestResult, type StreamIngest } from './stream-ingest.js'
 
 /** Devices publish signed batches (one per line) here, QoS 1; `+` is the stream id. */
 export const READINGS_TOPIC = 'assay/streams/+/readings'
@@ -42,8 +42,12 @@ export async function startMqttIngest(o: {
     if (match === null) return done()
     const streamId = match[1]!
     const lines = packet.payload.toString().split('\n')
-    o.ingest
-      .ingest(streamId, lines)
+    const count = lines.filter((l) => l.trim() !== '').length
+    const answer =
+      count > MAX_BATCHES_PER_REQUEST
+        ? Promise.reject(new StreamBatchError('malformed', `${count} batches in one message; send at most ${MAX_BATCHES_PER_REQUEST}`))
+        : o.ingest.ingest(streamId, lines, { client: 'mqtt' })
+    answer
       .then((results): MqttAck => ({
         accepted: results.filter((r) => r.ok).length,
         rejected: results.filter((r) => !r.ok).length,

@@ -2,6 +2,7 @@ import express, { Router } from 'express'
 import { z } from 'zod'
 import {
   IngestBusyError,
+  MAX_BATCHES_PER_REQUEST,
   type IngestResult,
   type StreamIngest,
   type StreamSpec,
@@ -17,9 +18,6 @@ export interface StreamsApi {
   /** Creates the stream on-chain with the node's account and keeps its spec. */
   create(input: CreateStreamInput): Promise<StreamSpec & { txHash: string }>
 }
-
-/** Batches one POST of readings may carry. */
-export const MAX_BATCHES_PER_REQUEST = 256
 
 const decimal = z.string().regex(/^\d{1,78}$/, { message: 'must be a whole number' })
 const seconds = z
@@ -114,7 +112,7 @@ export function streamRoutes(api: StreamsApi): Router {
       }
       if (lines.length > MAX_BATCHES_PER_REQUEST)
         throw new ValidationError(`body: ${lines.length} batches in one request; send at most ${MAX_BATCHES_PER_REQUEST}`)
-      const results: IngestResult[] = await api.ingest.ingest(req.params.id, lines)
+      const results: IngestResult[] = await api.ingest.ingest(req.params.id, lines, { client: req.socket.remoteAddress ?? 'unknown' })
       const accepted = results.filter((r) => r.ok).length
       res.status(accepted === results.length ? 200 : 422).json({ accepted, rejected: results.length - accepted, results })
     } catch (err) {

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { requestChunks } from '../../cli/index.js'
-import { MAX_BATCHES_PER_REQUEST } from '../../server/index.js'
+import { MAX_BATCHES_PER_REQUEST } from '../../pipelines/index.js'
 
 describe('stream push requests', () => {
   it('cuts batches into requests the node takes: at most its batch cap and 1.5 MB each, in order, none lost', () => {

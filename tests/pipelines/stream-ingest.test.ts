@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { createDeviceKey, type DeviceKey } from '../../circuits/index.js'
+import { createDeviceKey, sensorStatsParams, type DeviceKey } from '../../circuits/index.js'
 import type { SignedBatch } from '../../core/index.js'
 import {
   BatchVerifierError,
@@ -148,6 +148,67 @@ describe('stream ingest: bounded by what a stranger can send', function () {
       expect((await again)[0]!.ok).to.equal(true)
     })
 
+    it('drops the pending check of every batch refused before its signature mattered: the verifier holds no more than the batches in flight', async () => {
+      // A verifier whose checks never finish unless dropped: what a backlog of forgeries would look like.
+      const pending = new Set<AbortSignal>()
+      const stuck: BatchVerifier = {
+        verify: (_b, _p, options) =>
+          new Promise((_resolve, reject) => {
+            const signal = options!.signal!
+            pending.add(signal)
+            signal.addEventListener('abort', () => {
+              pending.delete(signal)
+              reject(new BatchVerifierError('dropped'))
+            })
+          }),
+        close: () => Promise.resolve(),
+      }
+      const ingest = createStreamIngest({ store, verifier: stuck, deviceRegistered: () => Promise.resolve(true), now: () => START + 30 })
+      // The device's own key, a junk signature and an index the series is not at: refused out of order.
+      const [b] = await feedOf([device]).batchesUntil(START + 4)
+      const forged = Array.from({ length: 40 }, (_, i) =>
+        JSON.stringify({ ...b!, batchIndex: 5, seriesId: String(i + 1), signature: { R8x: '1', R8y: '2', S: '3' } }),
+      )
+      for (let round = 0; round < 5; round++) {
+        const results = await ingest.ingest('1', forged)
+        expect(new Set(results.map((r) => (r.ok ? 'ok' : r.reason)))).to.deep.equal(new Set(['out-of-order']))
+        expect(ingest.batchesInFlight()).to.equal(0)
+        expect(pending.size).to.equal(0)
+      }
+    })
+
+    it('gives each client a share of the batches in flight: one client at its share is refused by name, another is not', async () => {
+      const held: Array<() => void> = []
+      const slow: BatchVerifier = {
+        verify: async (b, params) => {
+          await new Promise<void>((r) => held.push(r))
+          return inlineBatchVerifier.verify(b, params)
+        },
+        close: () => Promise.resolve(),
+      }
+      store.close()
+      store = openStreamStore(':memory:')
+      store.addStream({ ...STREAM, deviceIds: [device.deviceId.toString(), stranger.deviceId.toString()] })
+      const ingest = createStreamIngest({
+        store,
+        verifier: slow,
+        maxInFlightPerClient: 2,
+        deviceRegistered: () => Promise.resolve(true),
+        now: () => START + 30,
+      })
+      const mine = (await feedOf([device]).batchesUntil(START + 6)).map((b) => JSON.stringify(b))
+      const theirs = (await feedOf([stranger]).batchesUntil(START + 2)).map((b) => JSON.stringify(b))
+      const first = ingest.ingest('1', mine.slice(0, 2), { client: '203.0.113.7' })
+      let busy: unknown
+      await ingest.ingest('1', mine.slice(2, 3), { client: '203.0.113.7' }).catch((e: unknown) => (busy = e))
+      expect(busy).to.be.instanceOf(IngestBusyError)
+      expect((busy as Error).message).to.match(/this client has 2 batches being checked/)
+      const other = ingest.ingest('1', theirs.slice(0, 1), { client: '198.51.100.9' })
+      while (held.length < 3) await new Promise((r) => setImmediate(r))
+      held.forEach((release) => release())
+      expect([...(await first), ...(await other)].every((r) => r.ok)).to.equal(true)
+    })
+
     it('answers busy, taking nothing, for a batch its verifier could not check', async () => {
       const broken: BatchVerifier = {
         verify: () => Promise.reject(new BatchVerifierError('the thread stopped')),
@@ -158,6 +219,39 @@ describe('stream ingest: bounded by what a stranger can send', function () {
       const [result] = await ingest.ingest('1', [JSON.stringify(b)])
       expect(result).to.include({ ok: false, reason: 'busy' })
       expect(store.windows('1')).to.deep.equal([])
+    })
+
+    it('drops a queued check whose caller aborted, and still answers the others', async () => {
+      const pool = createBatchVerifier({ threads: 1 })
+      try {
+        const batches = await feedOf([device]).batchesUntil(START + 40)
+        const params = sensorStatsParams(CIRCUIT)
+        const controllers = batches.map(() => new AbortController())
+        const outcomes = batches.map((b, i) => pool.verify(b, params, { signal: controllers[i]!.signal }).catch((e: unknown) => e))
+        controllers.slice(5).forEach((c) => c.abort())
+        const settled = await Promise.all(outcomes)
+        expect(settled.slice(0, 5).every((o) => (o as { signed?: boolean }).signed === true)).to.equal(true)
+        const dropped = settled.filter((o) => o instanceof BatchVerifierError)
+        expect(dropped.length).to.be.greaterThan(batches.length - 10)
+        expect((dropped[0] as Error).message).to.match(/dropped before it started/)
+      } finally {
+        await pool.close()
+      }
+    })
+
+    it('fails a check that takes too long by name and replaces its thread: the next check is answered, not left hanging', async () => {
+      const pool = createBatchVerifier({ threads: 1, taskTimeoutMs: 1 })
+      try {
+        const [b] = await feedOf([device]).batchesUntil(START + 4)
+        const params = sensorStatsParams(CIRCUIT)
+        for (let i = 0; i < 2; i++) {
+          const outcome = await pool.verify(b!, params).catch((e: unknown) => e)
+          expect(outcome).to.be.instanceOf(BatchVerifierError)
+          expect((outcome as Error).message).to.match(/took over 1 ms; its thread is replaced/)
+        }
+      } finally {
+        await pool.close()
+      }
     })
 
     it('fails the batches still waiting when the verifier closes, by name', async () => {
