@@ -35,12 +35,21 @@ export function createConnectionLimit(options: ConnectionLimitOptions = {}): Req
     if (open >= total) return next(new TooManyConnectionsError(`the node holds ${open} event streams, its limit; try again later`))
     open++
     byClient.set(client, mine + 1)
-    res.once('close', () => {
+    // Counted down once, on whichever closes first: a response still queued behind a pipelined
+    // request never emits 'close' when its socket dies; the socket does.
+    const socket = req.socket
+    let counted = true
+    const release = (): void => {
+      if (!counted) return
+      counted = false
+      socket.off('close', release)
       open--
       const left = (byClient.get(client) ?? 1) - 1
       if (left === 0) byClient.delete(client)
       else byClient.set(client, left)
-    })
+    }
+    res.once('close', release)
+    socket.once('close', release)
     next()
   }
   return Object.assign(handler, { open: () => open })

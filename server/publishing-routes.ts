@@ -133,10 +133,12 @@ export function publishingRoutes(api: PublishingApi): Router {
 function streamStatus(req: Request, res: Response, id: string, api: PublishingApi): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
   let last = ''
-  let closed = false
+  // A client gone before this point (during the first status lookup) left no 'close' to hear:
+  // the response's own state says so.
+  let closed = res.destroyed
   req.on('close', () => (closed = true))
   const tick = async (): Promise<void> => {
-    while (!closed) {
+    while (!closed && !res.destroyed) {
       const status = await api.status(id)
       const text = JSON.stringify(status)
       if (text !== last) {

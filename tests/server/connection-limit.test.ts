@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { expect } from 'chai'
 import { createApp, type ConnectionLimitOptions, type PublishingApi } from '../../server/index.js'
@@ -13,7 +14,10 @@ describe('event stream caps', () => {
     retry: () => Promise.resolve(undefined),
     status: () => Promise.resolve({ id: 'job-1', stages: {} } as never),
   }
-  async function withNode(eventStreams: ConnectionLimitOptions, run: (open: () => Promise<Stream>) => Promise<void>): Promise<void> {
+  async function withNode(
+    eventStreams: ConnectionLimitOptions,
+    run: (open: () => Promise<Stream>, port: number) => Promise<void>,
+  ): Promise<void> {
     const server = createApp({
       auth: testAuth(),
       checkHealth: () => Promise.resolve({ ok: true, services: {} }),
@@ -30,7 +34,7 @@ describe('event stream caps', () => {
       return { status: res.status, error, close: () => controller.abort() }
     }
     try {
-      await run(open)
+      await run(open, (server.address() as AddressInfo).port)
     } finally {
       server.closeAllConnections()
       server.close()
@@ -67,6 +71,27 @@ describe('event stream caps', () => {
       const over = await open()
       expect(over.status).to.equal(429)
       expect(over.error?.message).to.match(/the node holds 2 event streams/)
+      streams.forEach((s) => s.close())
+    })
+  })
+
+  it('frees the slots of pipelined event streams whose socket died before they were answered', async () => {
+    await withNode({ perClient: 2, total: 10 }, async (open, port) => {
+      // Three requests on one connection, back to back: the second waits behind the first's endless answer.
+      const socket = connect(port, '127.0.0.1')
+      await once(socket, 'connect')
+      const request = `GET /jobs/job-1/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${operatorHeaders().authorization!.slice(7)}\r\n\r\n`
+      socket.write(request.repeat(3))
+      await once(socket, 'data') // the first stream is open
+      socket.destroy()
+      // Both slots come back (state, not time: ask until they do; a leak would keep them forever).
+      let streams = [await open(), await open()]
+      for (let tries = 0; streams.some((s) => s.status !== 200) && tries < 200; tries++) {
+        streams.forEach((s) => s.close())
+        await new Promise((r) => setImmediate(r))
+        streams = [await open(), await open()]
+      }
+      expect(streams.map((s) => s.status)).to.deep.equal([200, 200])
       streams.forEach((s) => s.close())
     })
   })
