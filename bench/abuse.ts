@@ -16,7 +16,7 @@ import { fork } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { startNode } from '../cli/index.js'
 import { createDeviceKey, signEddsaPoseidon, type DeviceKey } from '../circuits/index.js'
@@ -33,7 +33,16 @@ const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d
 const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))] ?? 0
 
 const dir = await mkdtemp(join(tmpdir(), 'assay-bench-abuse-'))
-const node = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node') }), port: 0 }, () => undefined)
+const node = await startNode(
+  {
+    ...loadConfig({
+      ASSAY_DATA_DIR: join(dir, 'node'),
+      ...(process.env.ASSAY_VERIFY_THREADS !== undefined ? { ASSAY_VERIFY_THREADS: process.env.ASSAY_VERIFY_THREADS } : {}),
+    }),
+    port: 0,
+  },
+  () => undefined,
+)
 let peakRss = process.memoryUsage().rss
 // How long the event loop stalls: every request waits out a stall, so this bounds the ack latency.
 const loopDelay = monitorEventLoopDelay({ resolution: 5 })
@@ -82,12 +91,18 @@ try {
   }
   clients.send(task)
   // The clients sign before streaming: the loop is measured from their first request on.
+  let elu: ReturnType<typeof performance.eventLoopUtilization> | undefined
   const reported = new Promise<ClientsReport>((resolve, reject) => {
-    clients.on('message', (msg: ClientsReport | 'streaming') => (msg === 'streaming' ? loopDelay.enable() : resolve(msg)))
+    clients.on('message', (msg: ClientsReport | 'streaming') => {
+      if (msg !== 'streaming') return resolve(msg)
+      loopDelay.enable()
+      elu = performance.eventLoopUtilization()
+    })
     clients.once('exit', (code) => reject(new Error(`the clients' process exited (${String(code)}) without a report`)))
   })
   const { latency, latencyWarm, timeline, acked, refusedValid, refusals, floodSent } = await reported
   loopDelay.disable()
+  const busy = elu === undefined ? 0 : performance.eventLoopUtilization(elu).utilization
   const view = (await (await fetch(new URL(`/streams/${streamId}`, node.url))).json()) as { windows: WindowRecord[] }
   const stored = view.windows.reduce((n, w) => n + w.readings, 0)
   const result = {
@@ -106,6 +121,7 @@ try {
     peak_rss_mb: round(peakRss / 1024 / 1024),
     event_loop_delay_p99_ms: round(loopDelay.percentile(99) / 1e6),
     event_loop_delay_max_ms: round(loopDelay.max / 1e6),
+    event_loop_busy_pct: round(busy * 100),
   }
   const worst = [...timeline].sort((a, b) => b[1] - a[1]).slice(0, 6)
   log(`slowest valid requests (s after start: ms): ${worst.map(([t, ms]) => `${t}: ${ms}`).join(', ')}`)

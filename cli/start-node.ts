@@ -278,21 +278,30 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       verifier: batchVerifier,
       deviceRegistered(deviceId) {
         const key = deviceId.toString()
-        if ((registeredDevices.get(key) ?? 0) > Date.now()) return Promise.resolve(true)
         // One chain call per device at a time: a device's batches of several series arrive together.
-        let lookup = deviceLookups.get(key)
-        if (lookup === undefined) {
-          lookup = chain
-            .deviceOf(deviceId)
-            .then((device) => {
-              const ok = device.owner !== ZeroAddress && device.revokedAt === 0n
-              if (ok) registeredDevices.set(key, Date.now() + 60_000) // a revocation is seen within a minute
-              return ok
-            })
-            .finally(() => deviceLookups.delete(key))
-          deviceLookups.set(key, lookup)
+        const lookup = (): Promise<boolean> => {
+          let pending = deviceLookups.get(key)
+          if (pending === undefined) {
+            pending = chain
+              .deviceOf(deviceId)
+              .then((device) => {
+                const ok = device.owner !== ZeroAddress && device.revokedAt === 0n
+                // A revocation is seen within a minute.
+                if (ok) registeredDevices.set(key, Date.now() + 60_000)
+                else registeredDevices.delete(key)
+                return ok
+              })
+              .finally(() => deviceLookups.delete(key))
+            deviceLookups.set(key, pending)
+          }
+          return pending
         }
-        return lookup
+        const until = registeredDevices.get(key) ?? 0
+        if (until <= Date.now()) return lookup()
+        // Still known: answer now, and ask the chain again ahead of expiry so a streaming device
+        // never waits for it (a failed refresh only lets the entry run out).
+        if (until - Date.now() < 20_000) lookup().catch(() => undefined)
+        return Promise.resolve(true)
       },
     })
     // Devices may publish over MQTT too: a private mosquitto unless MQTT_URL names a broker.
