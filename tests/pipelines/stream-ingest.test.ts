@@ -71,6 +71,19 @@ describe('stream ingest: bounded by what a stranger can send', function () {
     expect(ingest.inFlight()).to.equal(0)
   })
 
+  /** A verifier that holds every batch until its release in `held` is called. */
+  const heldVerifier = (): { held: Array<() => void>; slow: BatchVerifier } => {
+    const held: Array<() => void> = []
+    const slow: BatchVerifier = {
+      verify: async (b, params) => {
+        await new Promise<void>((r) => held.push(r))
+        return inlineBatchVerifier.verify(b, params)
+      },
+      close: () => Promise.resolve(),
+    }
+    return { held, slow }
+  }
+
   describe('checked off the event loop', function () {
     let threads: BatchVerifier
     before(() => (threads = createBatchVerifier({ threads: 2 })))
@@ -114,15 +127,8 @@ describe('stream ingest: bounded by what a stranger can send', function () {
     })
 
     it('refuses by name a request beyond the batches it checks at once, taking none of it', async () => {
-      // A verifier that holds every batch until released: the first request stays in flight.
-      const held: Array<() => void> = []
-      const slow: BatchVerifier = {
-        verify: async (b, params) => {
-          await new Promise<void>((r) => held.push(r))
-          return inlineBatchVerifier.verify(b, params)
-        },
-        close: () => Promise.resolve(),
-      }
+      // The first request stays in flight until released.
+      const { held, slow } = heldVerifier()
       const ingest = createStreamIngest({
         store,
         verifier: slow,
@@ -178,14 +184,7 @@ describe('stream ingest: bounded by what a stranger can send', function () {
     })
 
     it('gives each client a share of the batches in flight: one client at its share is refused by name, another is not', async () => {
-      const held: Array<() => void> = []
-      const slow: BatchVerifier = {
-        verify: async (b, params) => {
-          await new Promise<void>((r) => held.push(r))
-          return inlineBatchVerifier.verify(b, params)
-        },
-        close: () => Promise.resolve(),
-      }
+      const { held, slow } = heldVerifier()
       store.close()
       store = openStreamStore(':memory:')
       store.addStream({ ...STREAM, deviceIds: [device.deviceId.toString(), stranger.deviceId.toString()] })
