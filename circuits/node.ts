@@ -1,3 +1,27 @@
 // Node-only part of circuits: reading artifacts from disk and releasing prover threads.
 export { committedVkeyPath, loadCircuit, loadCircuitVerificationKey, releaseProverThreads } from './load-circuit.js'
 export type { LoadCircuitOptions } from './load-circuit.js'
+export {
+  applyBeacon,
+  checkAgainstSetupRecord,
+  contributeToCeremony,
+  describePtau,
+  finalizeCeremony,
+  importPtau,
+  readTranscript,
+  snarkjsCeremonyBackend,
+  startCeremony,
+  verifyCeremony,
+} from './ceremony.js'
+export type {
+  BeaconRecord,
+  CeremonyBackend,
+  CeremonyOptions,
+  CeremonyTranscript,
+  ContributionRecord,
+  PtauRecord,
+  SetupRecord,
+} from './ceremony.js'
+export { CeremonyStateError } from './ceremony-state-error.js'
+export { CeremonyVerificationError } from './ceremony-verification-error.js'
+export { SetupRecordMismatchError } from './setup-record-mismatch-error.js'

@@ -408,6 +408,65 @@ program
     await subscribeCommand(id, loadConfig(), { node: nodeUrl(opts), period: opts.period, ...devAccount(opts), json: opts.json === true })
   })
 
+const setupCmd = program
+  .command('setup')
+  .description('a Groth16 phase-2 trusted-setup ceremony: import a powers of tau, start, contribute, beacon, verify, finalize')
+setupCmd
+  .command('import-ptau')
+  .description('copy a powers-of-tau file into the cache and record its sha256, blake2b-512 and public ceremony (if known)')
+  .argument('<file>', 'the .ptau file')
+  .action(async (file: string) => {
+    const { setupImportPtauCommand } = await import('./setup-command.js')
+    await setupImportPtauCommand(file)
+  })
+setupCmd
+  .command('start')
+  .description("a circuit's initial zkey and the ceremony transcript, in a directory that travels between contributors")
+  .argument('<circuit>', 'a circuit id (its r1cs from `npm run build`) or an .r1cs file')
+  .requiredOption('--ptau <file>', 'the powers of tau (see import-ptau)')
+  .requiredOption('--out <dir>', 'the ceremony directory to create')
+  .action(async (circuit: string, opts: { ptau: string; out: string }) => {
+    const { setupStartCommand } = await import('./setup-command.js')
+    await setupStartCommand(circuit, opts)
+  })
+setupCmd
+  .command('contribute')
+  .description('add a contribution with fresh OS randomness (never stored) and print its hash')
+  .argument('<dir>', 'the ceremony directory')
+  .requiredOption('--name <name>', 'who contributes (recorded in the transcript)')
+  .action(async (dir: string, opts: { name: string }) => {
+    const { setupContributeCommand } = await import('./setup-command.js')
+    await setupContributeCommand(dir, opts)
+  })
+setupCmd
+  .command('beacon')
+  .description('apply a public random beacon (a value nobody knew before the last contribution) as the final contribution')
+  .argument('<dir>', 'the ceremony directory')
+  .requiredOption('--hash <hex>', 'the beacon value, hex (e.g. a future block hash)')
+  .option('--iterations <n>', 'hash the beacon 2^N times (10..63)', '10')
+  .action(async (dir: string, opts: { hash: string; iterations: string }) => {
+    const { setupBeaconCommand } = await import('./setup-command.js')
+    await setupBeaconCommand(dir, { hash: opts.hash, iterations: Number(opts.iterations) })
+  })
+setupCmd
+  .command('verify')
+  .description('check every file, every contribution against the ptau and circuit, and the setup record if finalized')
+  .argument('<dir>', 'the ceremony directory')
+  .option('--ptau <file>', 'the powers of tau, if not at the path recorded at start')
+  .action(async (dir: string, opts: { ptau?: string }) => {
+    const { setupVerifyCommand } = await import('./setup-command.js')
+    await setupVerifyCommand(dir, opts)
+  })
+setupCmd
+  .command('finalize')
+  .description('verify, then export the verification key and Solidity verifier and write the setup record')
+  .argument('<dir>', 'the ceremony directory')
+  .option('--ptau <file>', 'the powers of tau, if not at the path recorded at start')
+  .action(async (dir: string, opts: { ptau?: string }) => {
+    const { setupFinalizeCommand } = await import('./setup-command.js')
+    await setupFinalizeCommand(dir, opts)
+  })
+
 program
   .command('demo')
   .description('the whole marketplace on embedded defaults: device, signed feed, publish, buy, download, verify')

@@ -1,0 +1,390 @@
+// A Groth16 phase-2 trusted-setup ceremony on one circuit, as files in one directory: the circuit's
+// r1cs, the zkey after each contribution and a transcript (ceremony.json). The directory travels
+// from contributor to contributor; anyone holding it and the powers of tau can check every step.
+// Proofs are sound if at least one contributor destroyed their randomness (which never touches disk).
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as snarkjs from 'snarkjs'
+import { CeremonyStateError } from './ceremony-state-error.js'
+import { CeremonyVerificationError } from './ceremony-verification-error.js'
+import { KNOWN_PTAU_CEREMONIES } from './known-ptau-ceremonies.js'
+import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
+
+/** The snarkjs calls a ceremony makes (`snarkjs.zKey`), injectable so tests can count or fake them. */
+export interface CeremonyBackend {
+  newZKey(r1cs: string, ptau: string, zkey: string): Promise<unknown>
+  /** Returns the contribution hash (64 bytes). */
+  contribute(previous: string, next: string, name: string, entropy: string): Promise<Uint8Array>
+  /** `iterationsExp`: the beacon hashes 2^iterationsExp times. Returns the contribution hash, or false on bad input. */
+  beacon(previous: string, next: string, name: string, beaconHash: string, iterationsExp: number): Promise<Uint8Array | false>
+  /** True when every contribution in the zkey follows from the powers of tau and the circuit. */
+  verifyFromR1cs(r1cs: string, ptau: string, zkey: string): Promise<boolean>
+  exportVerificationKey(zkey: string): Promise<unknown>
+  exportSolidityVerifier(zkey: string): Promise<string>
+}
+
+/** The real thing: snarkjs 0.7's zKey functions and its Groth16 Solidity template. */
+export const snarkjsCeremonyBackend: CeremonyBackend = {
+  newZKey: (r1cs, ptau, zkey) => snarkjs.zKey.newZKey(r1cs, ptau, zkey) as Promise<unknown>,
+  contribute: (previous, next, name, entropy) => snarkjs.zKey.contribute(previous, next, name, entropy) as Promise<Uint8Array>,
+  beacon: (previous, next, name, hash, exp) => snarkjs.zKey.beacon(previous, next, name, hash, exp) as Promise<Uint8Array | false>,
+  verifyFromR1cs: (r1cs, ptau, zkey) => snarkjs.zKey.verifyFromR1cs(r1cs, ptau, zkey),
+  exportVerificationKey: (zkey) => snarkjs.zKey.exportVerificationKey(zkey) as Promise<unknown>,
+  exportSolidityVerifier: async (zkey) => {
+    const template = await readFile(
+      fileURLToPath(new URL('../node_modules/snarkjs/templates/verifier_groth16.sol.ejs', import.meta.url)),
+      'utf8',
+    )
+    return (await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template })) as string
+  },
+}
+
+/** What is known about a powers-of-tau file: its hashes, its power and the public ceremony it matches, if any. */
+export interface PtauRecord {
+  path: string
+  sha256: string
+  blake2b512: string
+  power: number
+  /** The public ceremony whose published hash matches, or `unknown ceremony`. */
+  ceremony: string
+  /** The published file name the hash matched. */
+  knownAs?: string
+}
+
+export interface ContributionRecord {
+  index: number
+  name: string
+  file: string
+  sha256: string
+  contributionHash: string
+  at: string
+}
+
+export interface BeaconRecord {
+  hash: string
+  iterationsExp: number
+  file: string
+  sha256: string
+  contributionHash: string
+  at: string
+}
+
+/** ceremony.json: every file of the ceremony with its hash, in order. */
+export interface CeremonyTranscript {
+  format: 'assay-setup-transcript-v1'
+  circuitId: string
+  r1cs: { file: string; sha256: string }
+  ptau: PtauRecord
+  initial: { file: string; sha256: string }
+  contributions: ContributionRecord[]
+  beacon?: BeaconRecord
+}
+
+/**
+ * What a finished setup rests on, small enough to publish and anchor (storing it in IPFS and
+ * anchoring its CID on-chain, and verifiers checking it, are a later step).
+ */
+export interface SetupRecord {
+  format: 'assay-setup-record-v1'
+  circuitId: string
+  r1csSha256: string
+  ptau: { ceremony: string; knownAs?: string; sha256: string; blake2b512: string; power: number }
+  contributions: { name: string; contributionHash: string }[]
+  beacon: { hash: string; iterationsExp: number; contributionHash: string }
+  finalZkeySha256: string
+  vkeySha256: string
+  verifier: { file: string; sha256: string }
+  createdAt: string
+}
+
+export interface CeremonyOptions {
+  backend?: CeremonyBackend
+  now?: () => Date
+}
+
+const TRANSCRIPT = 'ceremony.json'
+const RECORD = 'setup-record.json'
+const VKEY = 'verification_key.json'
+
+/** The hashes and power of a ptau file, and the public ceremony it comes from (by its published blake2b-512). */
+export async function describePtau(path: string): Promise<PtauRecord> {
+  const [sha256, blake2b512] = await Promise.all([hashFile(path, 'sha256'), hashFile(path, 'blake2b512')])
+  const power = await ptauPower(path)
+  const known = KNOWN_PTAU_CEREMONIES.find((k) => k.blake2b512 === blake2b512)
+  return {
+    path: resolve(path),
+    sha256,
+    blake2b512,
+    power,
+    ceremony: known?.ceremony ?? 'unknown ceremony',
+    ...(known !== undefined ? { knownAs: known.file } : {}),
+  }
+}
+
+/** Copies a ptau file into `dir` beside a JSON record of its hashes and ceremony; returns the record. */
+export async function importPtau(file: string, dir: string): Promise<PtauRecord> {
+  await mkdir(dir, { recursive: true })
+  const target = join(dir, basename(file))
+  if (resolve(file) !== resolve(target)) {
+    await copyFile(file, `${target}.tmp`)
+    await rename(`${target}.tmp`, target)
+  }
+  const record = await describePtau(target)
+  await writeJson(`${target}.json`, record)
+  return record
+}
+
+/** Starts a ceremony in `dir`: copies the r1cs, makes the initial zkey (no contribution yet) and the transcript. */
+export async function startCeremony(
+  input: { circuitId: string; r1cs: string; ptau: string; dir: string },
+  options: CeremonyOptions = {},
+): Promise<CeremonyTranscript> {
+  const backend = options.backend ?? snarkjsCeremonyBackend
+  const dir = input.dir
+  await mkdir(dir, { recursive: true })
+  if (await exists(join(dir, TRANSCRIPT))) throw new CeremonyStateError(`${dir} already holds a ceremony (${TRANSCRIPT})`)
+  const ptau = await describePtau(input.ptau)
+  await copyFile(input.r1cs, join(dir, 'circuit.r1cs'))
+  const initial = 'circuit_0000.zkey'
+  await backend.newZKey(join(dir, 'circuit.r1cs'), ptau.path, join(dir, initial))
+  // snarkjs reports a too-small ptau only in its log and leaves an empty (or no) zkey.
+  if (!(await exists(join(dir, initial))) || (await stat(join(dir, initial))).size === 0) {
+    throw new CeremonyStateError(`${input.circuitId}: no initial zkey: is the ptau (2^${ptau.power}) large enough for this circuit?`)
+  }
+  const transcript: CeremonyTranscript = {
+    format: 'assay-setup-transcript-v1',
+    circuitId: input.circuitId,
+    r1cs: { file: 'circuit.r1cs', sha256: await hashFile(join(dir, 'circuit.r1cs'), 'sha256') },
+    ptau,
+    initial: { file: initial, sha256: await hashFile(join(dir, initial), 'sha256') },
+    contributions: [],
+  }
+  await writeJson(join(dir, TRANSCRIPT), transcript)
+  return transcript
+}
+
+/** Adds one contribution with 64 bytes of OS entropy (never written anywhere) and appends it to the transcript. */
+export async function contributeToCeremony(
+  dir: string,
+  name: string,
+  options: CeremonyOptions & { entropy?: () => Buffer } = {},
+): Promise<ContributionRecord> {
+  const backend = options.backend ?? snarkjsCeremonyBackend
+  const transcript = await readTranscript(dir)
+  if (transcript.beacon !== undefined)
+    throw new CeremonyStateError(`${dir}: the beacon is applied; the ceremony takes no more contributions`)
+  if (name.trim() === '') throw new CeremonyStateError('a contribution needs a name')
+  const previous = latestZkey(transcript)
+  const index = transcript.contributions.length + 1
+  const file = `circuit_${String(index).padStart(4, '0')}.zkey`
+  const hash = await writeZkey(dir, file, (tmp) =>
+    backend.contribute(join(dir, previous), tmp, name, (options.entropy ?? (() => randomBytes(64)))().toString('hex')),
+  )
+  const record: ContributionRecord = {
+    index,
+    name,
+    file,
+    sha256: await hashFile(join(dir, file), 'sha256'),
+    contributionHash: hex(hash),
+    at: (options.now ?? (() => new Date()))().toISOString(),
+  }
+  transcript.contributions.push(record)
+  await writeJson(join(dir, TRANSCRIPT), transcript)
+  return record
+}
+
+/** Applies the public random beacon (a hex value nobody knew before the last contribution) as the final contribution. */
+export async function applyBeacon(
+  dir: string,
+  beaconHash: string,
+  iterationsExp: number,
+  options: CeremonyOptions = {},
+): Promise<BeaconRecord> {
+  const backend = options.backend ?? snarkjsCeremonyBackend
+  const transcript = await readTranscript(dir)
+  if (transcript.beacon !== undefined) throw new CeremonyStateError(`${dir}: the beacon is already applied`)
+  if (transcript.contributions.length === 0)
+    throw new CeremonyStateError(`${dir}: no contribution yet; a beacon alone keeps the setup public`)
+  if (!/^([0-9a-fA-F]{2})+$/.test(beaconHash)) throw new CeremonyStateError(`beacon hash must be hex bytes, got ${beaconHash}`)
+  // snarkjs's own bounds: fewer iterations make the beacon cheap to grind, more never finish.
+  if (!Number.isInteger(iterationsExp) || iterationsExp < 10 || iterationsExp > 63) {
+    throw new CeremonyStateError(`beacon iterations must be an exponent from 10 to 63 (2^N hashes), got ${iterationsExp}`)
+  }
+  const file = 'circuit_final.zkey'
+  const hash = await writeZkey(dir, file, async (tmp) => {
+    const result = await backend.beacon(join(dir, latestZkey(transcript)), tmp, 'final beacon', beaconHash, iterationsExp)
+    if (result === false) throw new CeremonyStateError(`${dir}: snarkjs refused the beacon`)
+    return result
+  })
+  const record: BeaconRecord = {
+    hash: beaconHash.toLowerCase(),
+    iterationsExp,
+    file,
+    sha256: await hashFile(join(dir, file), 'sha256'),
+    contributionHash: hex(hash),
+    at: (options.now ?? (() => new Date()))().toISOString(),
+  }
+  transcript.beacon = record
+  await writeJson(join(dir, TRANSCRIPT), transcript)
+  return record
+}
+
+/**
+ * Checks a ceremony end to end: every file against its recorded sha256, then the latest zkey's
+ * whole chain of contributions against the powers of tau and the circuit (snarkjs verifyFromR1cs),
+ * and, once finalized, the setup record against the exported key. Throws CeremonyVerificationError.
+ */
+export async function verifyCeremony(dir: string, options: CeremonyOptions & { ptau?: string } = {}): Promise<CeremonyTranscript> {
+  const backend = options.backend ?? snarkjsCeremonyBackend
+  const transcript = await readTranscript(dir)
+  const files = [transcript.r1cs, transcript.initial, ...transcript.contributions, ...(transcript.beacon ? [transcript.beacon] : [])]
+  for (const f of files) {
+    const actual = await hashFile(join(dir, f.file), 'sha256').catch((err: unknown) => {
+      throw new CeremonyVerificationError(`${f.file}: cannot be read`, { file: f.file, cause: err })
+    })
+    if (actual !== f.sha256)
+      throw new CeremonyVerificationError(`${f.file}: sha256 ${actual} is not the transcript's ${f.sha256}`, { file: f.file })
+  }
+  const ptau = options.ptau ?? transcript.ptau.path
+  const ptauSha = await hashFile(ptau, 'sha256').catch((err: unknown) => {
+    throw new CeremonyVerificationError(`powers of tau ${ptau} cannot be read (pass its path)`, { file: ptau, cause: err })
+  })
+  if (ptauSha !== transcript.ptau.sha256) {
+    throw new CeremonyVerificationError(`powers of tau ${ptau}: sha256 ${ptauSha} is not the transcript's ${transcript.ptau.sha256}`, {
+      file: ptau,
+    })
+  }
+  const latest = latestZkey(transcript)
+  let ok: boolean
+  try {
+    ok = await backend.verifyFromR1cs(join(dir, transcript.r1cs.file), ptau, join(dir, latest))
+  } catch (err) {
+    throw new CeremonyVerificationError(`${latest}: cannot be checked: ${(err as Error).message}`, { file: latest, cause: err })
+  }
+  if (!ok)
+    throw new CeremonyVerificationError(`${latest}: its contributions do not follow from the powers of tau and the circuit`, {
+      file: latest,
+    })
+  if (await exists(join(dir, RECORD))) {
+    const record = JSON.parse(await readFile(join(dir, RECORD), 'utf8')) as SetupRecord
+    await checkAgainstSetupRecord(record, { vkey: join(dir, VKEY), zkey: join(dir, latest) })
+  }
+  return transcript
+}
+
+/**
+ * Verifies the ceremony, then exports the verification key and the Solidity verifier and writes
+ * the setup record. Needs the beacon: without it the last contributor alone could bias the key.
+ */
+export async function finalizeCeremony(
+  dir: string,
+  options: CeremonyOptions & { ptau?: string; verifierName?: string } = {},
+): Promise<SetupRecord> {
+  const backend = options.backend ?? snarkjsCeremonyBackend
+  const transcript = await verifyCeremony(dir, options)
+  const beacon = transcript.beacon
+  if (beacon === undefined) throw new CeremonyStateError(`${dir}: apply the beacon before finalizing`)
+  const vkey = await backend.exportVerificationKey(join(dir, beacon.file))
+  await writeFile(join(dir, VKEY), `${JSON.stringify(vkey, null, 2)}\n`)
+  const verifierName = options.verifierName ?? 'Groth16Verifier'
+  const sol = (await backend.exportSolidityVerifier(join(dir, beacon.file))).replace(/contract Groth16Verifier/, `contract ${verifierName}`)
+  const verifierFile = `${verifierName}.sol`
+  await writeFile(join(dir, verifierFile), sol)
+  const { path: _path, ...ptau } = transcript.ptau
+  const record: SetupRecord = {
+    format: 'assay-setup-record-v1',
+    circuitId: transcript.circuitId,
+    r1csSha256: transcript.r1cs.sha256,
+    ptau,
+    contributions: transcript.contributions.map((c) => ({ name: c.name, contributionHash: c.contributionHash })),
+    beacon: { hash: beacon.hash, iterationsExp: beacon.iterationsExp, contributionHash: beacon.contributionHash },
+    finalZkeySha256: beacon.sha256,
+    vkeySha256: await hashFile(join(dir, VKEY), 'sha256'),
+    verifier: { file: verifierFile, sha256: await hashFile(join(dir, verifierFile), 'sha256') },
+    createdAt: (options.now ?? (() => new Date()))().toISOString(),
+  }
+  await writeJson(join(dir, RECORD), record)
+  return record
+}
+
+/** Throws SetupRecordMismatchError unless the verification key (and the zkey, if given) are the record's. */
+export async function checkAgainstSetupRecord(record: SetupRecord, files: { vkey: string; zkey?: string }): Promise<void> {
+  const vkey = await hashFile(files.vkey, 'sha256')
+  if (vkey !== record.vkeySha256) throw new SetupRecordMismatchError('vkeySha256', record.vkeySha256, vkey)
+  if (files.zkey !== undefined) {
+    const zkey = await hashFile(files.zkey, 'sha256')
+    if (zkey !== record.finalZkeySha256) throw new SetupRecordMismatchError('finalZkeySha256', record.finalZkeySha256, zkey)
+  }
+}
+
+/** Reads a ceremony's transcript; a missing or foreign one is a CeremonyStateError. */
+export async function readTranscript(dir: string): Promise<CeremonyTranscript> {
+  let transcript: CeremonyTranscript
+  try {
+    transcript = JSON.parse(await readFile(join(dir, TRANSCRIPT), 'utf8')) as CeremonyTranscript
+  } catch (err) {
+    throw new CeremonyStateError(`${dir}: no readable ${TRANSCRIPT} (start the ceremony with \`assay setup start\`)`, { cause: err })
+  }
+  if (transcript.format !== 'assay-setup-transcript-v1')
+    throw new CeremonyStateError(`${dir}/${TRANSCRIPT}: unknown format ${String(transcript.format)}`)
+  return transcript
+}
+
+function latestZkey(t: CeremonyTranscript): string {
+  return t.beacon?.file ?? t.contributions.at(-1)?.file ?? t.initial.file
+}
+
+/** Lets `make` write to a temporary name, then moves it into place: a crash never leaves a half zkey under its real name. */
+async function writeZkey<T>(dir: string, file: string, make: (tmp: string) => Promise<T>): Promise<T> {
+  const tmp = join(dir, `.${file}.tmp`)
+  try {
+    const result = await make(tmp)
+    if (!(await exists(tmp)) || (await stat(tmp)).size === 0) throw new CeremonyStateError(`${dir}: snarkjs wrote no ${file}`)
+    await rename(tmp, join(dir, file))
+    return result
+  } finally {
+    await rm(tmp, { force: true })
+  }
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await writeFile(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`)
+  await rename(`${path}.tmp`, path)
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  )
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex')
+}
+
+async function hashFile(path: string, algorithm: 'sha256' | 'blake2b512'): Promise<string> {
+  const h = createHash(algorithm)
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer)
+  return h.digest('hex')
+}
+
+/** The power a ptau file holds: magic "ptau", version, section count, then section 1 (header): n8, prime, power. */
+async function ptauPower(path: string): Promise<number> {
+  const fh = await open(path, 'r')
+  try {
+    const head = Buffer.alloc(128)
+    const { bytesRead } = await fh.read(head, 0, head.length, 0)
+    if (bytesRead < 28 || head.toString('latin1', 0, 4) !== 'ptau') throw new CeremonyStateError(`${path} is not a ptau file`)
+    // Section 1 is written first by snarkjs: type (u32), size (u64), then n8 (u32), prime (n8 bytes), power (u32).
+    if (head.readUInt32LE(12) !== 1) throw new CeremonyStateError(`${path}: the header is not the first section`)
+    const n8 = head.readUInt32LE(24)
+    if (28 + n8 + 4 > bytesRead) throw new CeremonyStateError(`${path}: header too short`)
+    return head.readUInt32LE(28 + n8)
+  } finally {
+    await fh.close()
+  }
+}

@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { homedir, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect } from 'chai'
+import {
+  checkAgainstSetupRecord,
+  CeremonyStateError,
+  CeremonyVerificationError,
+  SetupRecordMismatchError,
+  type CeremonyTranscript,
+  type PtauRecord,
+  type SetupRecord,
+} from '../../circuits/node.js'
+import {
+  setupBeaconCommand,
+  setupContributeCommand,
+  setupFinalizeCommand,
+  setupImportPtauCommand,
+  setupStartCommand,
+  setupVerifyCommand,
+} from '../../cli/setup-command.js'
+import { writeDevPtau } from '../../scripts/dev-ptau.js'
+
+const CIRCUIT = 'sensor-stats-b16-v2'
+const cacheDir = process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay')
+// The development ptau `npm run build -- --ptau 14` caches; written here when absent (about a minute).
+const cachedDevPtau = join(cacheDir, 'ptau', 'assay-dev-seed-pot14.ptau')
+
+const sha256 = async (path: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex')
+
+/** Flips `count` bytes near the end of a file (inside the zkey's last points section). */
+async function flipBytes(path: string, count = 8): Promise<void> {
+  const bytes = await readFile(path)
+  for (let i = 0; i < count; i++) bytes[bytes.length - 100 - i] = bytes[bytes.length - 100 - i]! ^ 0xff
+  await writeFile(path, bytes)
+}
+
+describe('assay setup: a three-contributor phase-2 ceremony on sensor-stats-b16-v2', function () {
+  this.timeout(600_000)
+  let work: string
+  let dir: string
+  let ptau: PtauRecord
+  let record: SetupRecord
+  const out: string[] = []
+  const ctx = { out: (s: string): void => void out.push(s) }
+  const timings: Record<string, number> = {}
+  const timed = async <T>(step: string, f: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now()
+    try {
+      return await f()
+    } finally {
+      timings[step] = (timings[step] ?? 0) + (Date.now() - t0) / 1000
+    }
+  }
+
+  before(async function () {
+    work = await mkdtemp(join(tmpdir(), 'assay-ceremony-'))
+    dir = join(work, 'ceremony')
+    let source = cachedDevPtau
+    if (!existsSync(source)) {
+      source = join(work, 'dev-pot14.ptau')
+      await timed('dev ptau 2^14', () => writeDevPtau(source, 14))
+    }
+    ptau = await timed('import-ptau', () => setupImportPtauCommand(source, { ...ctx, cacheDir: join(work, 'cache') }))
+    await timed('start', () => setupStartCommand(CIRCUIT, { ptau: ptau.path, out: dir }, ctx))
+    for (const name of ['alice', 'bob', 'carol']) await timed('contribute ×3', () => setupContributeCommand(dir, { name }, ctx))
+    await timed('beacon', () => setupBeaconCommand(dir, { hash: 'aa'.repeat(32), iterations: 10 }, ctx))
+    await timed('verify', () => setupVerifyCommand(dir, {}, ctx))
+    record = await timed('finalize', () => setupFinalizeCommand(dir, {}, ctx))
+  })
+
+  after(async () => {
+    console.log(
+      `      ceremony timings (s): ${JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, +v.toFixed(1)])))}`,
+    )
+    if (work !== undefined) await rm(work, { recursive: true, force: true })
+  })
+
+  it('records the development powers of tau as an unknown ceremony, with its hashes and power', async () => {
+    expect(ptau.ceremony).to.equal('unknown ceremony')
+    expect(ptau.knownAs).to.equal(undefined)
+    expect(ptau.power).to.equal(14)
+    expect(ptau.sha256).to.equal(await sha256(ptau.path))
+    expect(ptau.blake2b512).to.match(/^[0-9a-f]{128}$/)
+    expect(JSON.parse(await readFile(`${ptau.path}.json`, 'utf8'))).to.deep.equal(ptau)
+  })
+
+  it('prints each contribution hash and keeps it in the transcript, in order', async () => {
+    const t = JSON.parse(await readFile(join(dir, 'ceremony.json'), 'utf8')) as CeremonyTranscript
+    expect(t.contributions.map((c) => c.name)).to.deep.equal(['alice', 'bob', 'carol'])
+    for (const c of t.contributions) {
+      expect(c.contributionHash).to.match(/^[0-9a-f]{128}$/)
+      expect(out).to.include(`contribution hash: ${c.contributionHash}`)
+    }
+    expect(new Set(t.contributions.map((c) => c.contributionHash)).size).to.equal(3)
+  })
+
+  it('verifies and writes a setup record whose hashes are those of the exported key, zkey, circuit and ptau', async () => {
+    expect(record.circuitId).to.equal(CIRCUIT)
+    expect(record.r1csSha256).to.equal(await sha256(join('build', 'circuits', CIRCUIT, 'main.r1cs')))
+    expect(record.ptau).to.include({ ceremony: 'unknown ceremony', sha256: ptau.sha256, blake2b512: ptau.blake2b512, power: 14 })
+    expect(record.contributions.map((c) => c.name)).to.deep.equal(['alice', 'bob', 'carol'])
+    expect(record.beacon).to.include({ hash: 'aa'.repeat(32), iterationsExp: 10 })
+    expect(record.vkeySha256).to.equal(await sha256(join(dir, 'verification_key.json')))
+    expect(record.finalZkeySha256).to.equal(await sha256(join(dir, 'circuit_final.zkey')))
+    expect(record.verifier.file).to.equal('SensorStatsB16TestV2Verifier.sol')
+    expect(await readFile(join(dir, record.verifier.file), 'utf8')).to.contain('contract SensorStatsB16TestV2Verifier')
+    expect(JSON.parse(await readFile(join(dir, 'setup-record.json'), 'utf8'))).to.deep.equal(record)
+    // The ceremony's key is not the development build's: its delta is nobody's.
+    expect(record.vkeySha256).to.not.equal(await sha256(join('build', 'circuits', CIRCUIT, 'vkey.json')))
+  })
+
+  it('rejects a contribution file whose bytes were flipped after it was recorded', async () => {
+    const copy = join(work, 'flipped')
+    await cp(dir, copy, { recursive: true })
+    await flipBytes(join(copy, 'circuit_0002.zkey'))
+    const err = await setupVerifyCommand(copy, {}, ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).to.be.instanceOf(CeremonyVerificationError)
+    expect((err as CeremonyVerificationError).file).to.equal('circuit_0002.zkey')
+  })
+
+  it('rejects a tampered contribution even when its transcript entry was rewritten to match', async () => {
+    const copy = join(work, 'forged')
+    await cp(dir, copy, { recursive: true })
+    await rm(join(copy, 'setup-record.json'))
+    await flipBytes(join(copy, 'circuit_final.zkey'))
+    const t = JSON.parse(await readFile(join(copy, 'ceremony.json'), 'utf8')) as CeremonyTranscript
+    t.beacon!.sha256 = await sha256(join(copy, 'circuit_final.zkey'))
+    await writeFile(join(copy, 'ceremony.json'), JSON.stringify(t))
+    const err = await timed('verify (tampered)', () => setupVerifyCommand(copy, {}, ctx)).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).to.be.instanceOf(CeremonyVerificationError)
+    expect((err as Error).name).to.equal('CeremonyVerificationError')
+    expect((err as CeremonyVerificationError).file).to.equal('circuit_final.zkey')
+  })
+
+  it('rejects a verification key that is not the one the setup record names', async () => {
+    const devVkey = join('build', 'circuits', CIRCUIT, 'vkey.json')
+    const err = await checkAgainstSetupRecord(record, { vkey: devVkey }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).to.be.instanceOf(SetupRecordMismatchError)
+    expect(err).to.include({ name: 'SetupRecordMismatchError', field: 'vkeySha256', recorded: record.vkeySha256 })
+    await checkAgainstSetupRecord(record, { vkey: join(dir, 'verification_key.json'), zkey: join(dir, 'circuit_final.zkey') })
+  })
+
+  it('refuses a contribution after the beacon', async () => {
+    const err = await setupContributeCommand(dir, { name: 'mallory' }, ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).to.be.instanceOf(CeremonyStateError)
+  })
+})
