@@ -6,6 +6,7 @@ import { ManifestProofMismatchError } from './manifest-proof-mismatch-error.js'
 import { BundleVerificationError, verifyProofBundle, type BundleVerification, type ProofBundle } from './proof-bundle.js'
 import { parsePublicSignals, PublicSignalsError } from './public-signals.js'
 import { knownFlawOf } from './artifact-manifest.js'
+import { setupOf, type CircuitSetup } from './circuit-setup.js'
 import { deviceKeyFault, InvalidDeviceKeyError } from './babyjub.js'
 import { circuitVersion, deviceIdOf, sensorStatsParams } from './sensor-stats.js'
 import type { VerificationKey } from './verify-proof.js'
@@ -28,6 +29,12 @@ export type DatasetProofsCheck =
        * verify, but they may state what the data does not hold; every report of them must say so.
        */
       knownFlaw?: string
+      /**
+       * The setup of the circuit the proofs were verified with. With `setup.warning` (a development
+       * setup) the proofs verify, yet anyone could have made them: every report calling them valid
+       * must carry the warning.
+       */
+      setup: CircuitSetup
     }
 
 /**
@@ -70,7 +77,13 @@ export async function verifyDatasetProofs(
   if (!verdict.ok) return { ok: false, error: new BundleVerificationError(verdict.problems) }
   const misstated = misstatedSeries(manifest.stats, manifest.series, verdict.series)
   const knownFlaw = knownFlawOf(manifest.proofs.circuitId)
-  return { ok: true, verdict, ...(misstated !== undefined ? { misstated } : {}), ...(knownFlaw !== undefined ? { knownFlaw } : {}) }
+  return {
+    ok: true,
+    verdict,
+    ...(misstated !== undefined ? { misstated } : {}),
+    ...(knownFlaw !== undefined ? { knownFlaw } : {}),
+    setup: setupOf(manifest.proofs.circuitId),
+  }
 }
 
 /** Everything the bundle's public signals must say of the manifest, before any proof is verified. @throws the first failure */

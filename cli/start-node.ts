@@ -29,6 +29,7 @@ import {
   openStreamStore,
   SIMULATION_CIRCUIT,
   Publication,
+  assertPublishingSetup,
   type RedisService,
 } from '../pipelines/index.js'
 import { startCircuitBuilder } from './circuit-builder.js'
@@ -245,7 +246,11 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     const publishing = {
       workDir: join(config.dataDir, 'publishing'),
       maxUploadBytes: config.maxUploadBytes,
-      submit: (publication: Publication) => submitPublication(queues, publication),
+      // Uploads and stream windows both come through here: refused before anything is proven.
+      submit: async (publication: Publication) => {
+        assertPublishingSetup((await publication.spec()).circuitId, { chainId, allowDevelopmentSetup: config.allowDevSetup })
+        return submitPublication(queues, publication)
+      },
       status: async (id: string) => {
         const status = await publicationStatus(queues, id)
         return Object.values(status.stages).every((s) => s === 'unknown') ? undefined : status

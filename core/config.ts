@@ -72,6 +72,7 @@ const envSchema = z.object({
   ASSAY_VERIFY_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   ASSAY_PTAU: z.string().min(1).optional(),
   ASSAY_DEPLOYMENT: z.string().min(1).optional(),
+  ASSAY_ALLOW_DEV_SETUP: z.enum(['0', '1']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -121,6 +122,11 @@ export interface AssayConfig {
    * a file path or an http(s) URL (e.g. another node's `/deployment`). Checked against the chain.
    */
   deploymentSource?: string
+  /**
+   * Publish with circuits whose setup lets anyone forge proofs on a chain other than the local
+   * development one (ASSAY_ALLOW_DEV_SETUP=1); refused by default.
+   */
+  allowDevSetup: boolean
   logLevel: AssayEnv['LOG_LEVEL']
 }
 
@@ -175,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
     ...(e.ASSAY_VERIFY_THREADS !== undefined ? { verifyThreads: e.ASSAY_VERIFY_THREADS } : {}),
     ptauPath: e.ASSAY_PTAU,
     ...(e.ASSAY_DEPLOYMENT !== undefined ? { deploymentSource: e.ASSAY_DEPLOYMENT } : {}),
+    allowDevSetup: e.ASSAY_ALLOW_DEV_SETUP === '1',
     logLevel: e.LOG_LEVEL,
   }
 }

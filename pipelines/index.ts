@@ -22,6 +22,7 @@ export type { BatchPlan, PlannedBatch, PlannedSeries, PlanOptions } from './plan
 export { plaintextArchive, seriesDescription } from './plaintext-archive.js'
 export { renderPreview } from './render-preview.js'
 export type { PreviewSeries } from './render-preview.js'
+export { assertPublishingSetup, DevelopmentSetupError, LOCAL_DEV_CHAIN_ID } from './assert-publishing-setup.js'
 export { publishDataset, runPublication } from './publish-dataset.js'
 export type { PublishComponents, PublishProgress, PublishRequest, PublishResult } from './publish-dataset.js'
 export { createLocalProver, DeviceNotRegisteredError, Publication, PUBLISH_STAGES, PublishError, qualityInputs } from './publication.js'

@@ -43,7 +43,8 @@ export interface DatasetPage {
   listing: { price: string; paymentToken: string; accessPeriod: number; active: boolean } | null
   purchases: number
   manifestStatus: string
-  verification: { status: string; detail: string | null }
+  /** `setupWarning`: the proofs verify under a development setup (anyone could have made them). */
+  verification: { status: string; detail: string | null; setupWarning?: string | null }
   manifest: Manifest | null
 }
 

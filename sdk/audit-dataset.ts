@@ -5,6 +5,7 @@ import {
   proveBatchInclusion,
   verifyDatasetProofs,
   type DatasetProofsCheck,
+  type CircuitSetup,
   type ProofBundle,
   type SeriesTotals,
   type VerificationKey,
@@ -29,6 +30,11 @@ export interface AuditReport {
   checks: AuditCheck[]
   /** Set when the manifest could be read: what the audit was about. */
   manifest?: Manifest
+  /**
+   * Set when the proofs verified: the setup of their circuit. With `setup.warning` anyone could
+   * have made them, so the proofs check's detail carries the warning too.
+   */
+  setup?: CircuitSetup
 }
 
 export interface AuditOptions {
@@ -148,12 +154,15 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
     })
     if (!result.ok) return fail(result.error.message, result.error)
     proven = result
+    report.setup = result.setup
     // Proofs of a retired circuit verify, yet may state what the data does not hold: not a pass.
     if (result.knownFlaw !== undefined)
       fail(
         `${bundle.batches.length} batch proofs verify, but with circuit ${m.proofs.circuitId}, which has a known soundness flaw: ${result.knownFlaw}`,
       )
-    return `${bundle.batches.length} batch proofs valid (${m.proofs.circuitId}, vkey ${vkeyHash.slice(0, 12)}…); commitments rebuild the anchored root`
+    const valid = `${bundle.batches.length} batch proofs valid (${m.proofs.circuitId}, vkey ${vkeyHash.slice(0, 12)}…); commitments rebuild the anchored root`
+    // The proofs do verify, so the check passes; but never without saying who could have forged them.
+    return result.setup.warning !== undefined ? `${valid} — ${result.setup.warning}` : valid
   })
 
   // 5. The statistics the manifest states are what the proofs output.

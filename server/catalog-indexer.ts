@@ -190,7 +190,11 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
             'flawed',
             `${bundle.batches.length} batch proofs verify, but with retired circuit ${manifest.proofs.circuitId}, which has a known soundness flaw: ${proofs.knownFlaw}`,
           )
-        else c.catalog.setVerification(datasetId, 'verified', `${bundle.batches.length} batch proofs valid; root matches the anchor`)
+        else {
+          const valid = `${bundle.batches.length} batch proofs valid; root matches the anchor`
+          const warning = proofs.setup.warning
+          c.catalog.setVerification(datasetId, 'verified', warning !== undefined ? `${valid} — ${warning}` : valid, warning)
+        }
       } catch (err) {
         c.catalog.setVerification(datasetId, 'failed', (err as Error).message)
       }

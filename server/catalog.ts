@@ -36,9 +36,10 @@ export interface CatalogEntry {
   /**
    * The node's own check of the proof bundle against the anchored root and the manifest's devices.
    * `flawed`: the proofs verify, but were made with a retired circuit that has a known soundness
-   * flaw (the detail says which), so they may state what the data does not hold.
+   * flaw (the detail says which), so they may state what the data does not hold. `setupWarning`:
+   * the proofs verify under a development setup, so anyone could have made them.
    */
-  verification: { status: VerificationStatus; detail: string | null }
+  verification: { status: VerificationStatus; detail: string | null; setupWarning: string | null }
 }
 
 export interface CatalogQuery {
@@ -98,7 +99,7 @@ export interface Catalog {
   /** Datasets whose manifest still has to be read. */
   pendingManifests(): Array<{ datasetId: bigint; manifestCid: string; owner: string; root: bigint; keyCommitment: bigint }>
   setQuality(datasetId: bigint, score: number): void
-  setVerification(datasetId: bigint, status: Exclude<VerificationStatus, 'pending'>, detail: string | null): void
+  setVerification(datasetId: bigint, status: Exclude<VerificationStatus, 'pending'>, detail: string | null, setupWarning?: string): void
   /** Datasets with a manifest whose proofs the node has not checked yet. */
   pendingVerifications(): Array<{ datasetId: bigint; root: bigint; manifest: Manifest }>
   list(datasetId: bigint, listing: { price: bigint; paymentToken: string; accessPeriod: number }): void
@@ -119,9 +120,9 @@ export interface Catalog {
 /**
  * Bumped whenever SCHEMA changes, or what a stored verdict means does: 3 rebuilt every catalog when
  * the verifier learnt circuit v2's checks and the `flawed` status, so no dataset keeps a `verified`
- * it would no longer get.
+ * it would no longer get; 4 when verdicts learnt their circuit's setup (a development one's warning).
  */
-const SCHEMA_VERSION = 3
+const SCHEMA_VERSION = 4
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS datasets (
@@ -156,7 +157,8 @@ CREATE TABLE IF NOT EXISTS datasets (
   listed INTEGER NOT NULL DEFAULT 0,
   purchases INTEGER NOT NULL DEFAULT 0,
   verification TEXT NOT NULL DEFAULT 'pending',
-  verification_detail TEXT
+  verification_detail TEXT,
+  verification_setup_warning TEXT
 );
 CREATE INDEX IF NOT EXISTS datasets_owner ON datasets(owner);
 CREATE INDEX IF NOT EXISTS datasets_quality ON datasets(quality);
@@ -199,6 +201,7 @@ const LIST_COLUMNS = [
   'purchases',
   'verification',
   'verification_detail',
+  'verification_setup_warning',
 ]
   .map((c) => `d.${c}`)
   .join(', ')
@@ -244,6 +247,7 @@ interface Row {
   purchases: number
   verification: CatalogEntry['verification']['status']
   verification_detail: string | null
+  verification_setup_warning: string | null
 }
 
 function toEntry(r: Row): CatalogEntry {
@@ -276,7 +280,7 @@ function toEntry(r: Row): CatalogEntry {
         ? null
         : { price: BigInt(r.price).toString(), paymentToken: r.payment_token!, accessPeriod: r.access_period!, active: r.listed === 1 },
     purchases: r.purchases,
-    verification: { status: r.verification, detail: r.verification_detail },
+    verification: { status: r.verification, detail: r.verification_detail, setupWarning: r.verification_setup_warning },
   }
 }
 
@@ -415,9 +419,14 @@ export function openCatalog(path: string): Catalog {
         keyCommitment: BigInt(r.key_commitment),
       }))
     },
-    setVerification(datasetId, status, detail) {
+    setVerification(datasetId, status, detail, setupWarning) {
       changed()
-      statement('UPDATE datasets SET verification = ?, verification_detail = ? WHERE id = ?').run(status, detail, Number(datasetId))
+      statement('UPDATE datasets SET verification = ?, verification_detail = ?, verification_setup_warning = ? WHERE id = ?').run(
+        status,
+        detail,
+        setupWarning ?? null,
+        Number(datasetId),
+      )
     },
     pendingVerifications() {
       const rows = db

@@ -24,6 +24,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   NonceReusedError: 409,
   PublicationNotFailedError: 409,
   PublicationBusyError: 409,
+  DevelopmentSetupError: 409,
   NotFoundError: 404,
   UnknownStreamError: 404,
   ContentNotFoundError: 404,

@@ -17,7 +17,7 @@ import {
   verifyCommand,
   type AssayNode,
 } from '../../cli/index.js'
-import { parseProofBundle } from '../../circuits/index.js'
+import { DEVELOPMENT_SETUP_WARNING, parseProofBundle } from '../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../circuits/node.js'
 import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
 import { createChainClient } from '../../contracts/index.js'
@@ -119,6 +119,9 @@ describe('buying and auditing through a running node (publish → list → buy �
     ])
     expect(report.ok, lines.join('\n')).to.equal(true)
     expect(lines.at(-1)).to.equal(`dataset #${datasetId}: every check passed`)
+    // Valid, but never without saying a development setup lets anyone forge them.
+    expect(lines.find((l) => l.startsWith('✓ proofs: '))).to.match(/ — development setup: anyone can forge these proofs$/)
+    expect(report.setup).to.deep.include({ kind: 'development', warning: DEVELOPMENT_SETUP_WARNING })
   })
 
   it('verifies from a second, fresh node that knows the chain’s RPC URL and dials the first node over IPFS', async () => {

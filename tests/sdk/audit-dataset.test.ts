@@ -5,11 +5,12 @@ import type { Server } from 'node:http'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { JsonRpcProvider } from 'ethers'
+import { DEVELOPMENT_SETUP_WARNING } from '../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../circuits/node.js'
 import { parseImportMapping, type Manifest } from '../../core/index.js'
 import { createChainClient } from '../../contracts/index.js'
 import { publishDataset, type PublishResult } from '../../pipelines/index.js'
-import { auditDataset, createAssayClient } from '../../sdk/index.js'
+import { auditDataset, createAssayClient, type AuditReport } from '../../sdk/index.js'
 import { createApp } from '../../server/index.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
@@ -54,9 +55,8 @@ describe('auditDataset: the proofs check names what the manifest misstates (real
     await publisher?.stop()
   })
 
-  /** The checks that fail for a dataset, as `name: detail`. */
-  async function failures(datasetId: bigint): Promise<string[]> {
-    const report = await auditDataset({
+  const audit = (datasetId: bigint): Promise<AuditReport> =>
+    auditDataset({
       client: createAssayClient({ node: url }),
       chain: createChainClient(provider, publisher.chain.deployment),
       provider,
@@ -64,6 +64,10 @@ describe('auditDataset: the proofs check names what the manifest misstates (real
       verificationKey: (id) => loadCircuitVerificationKey(id),
       datasetId,
     })
+
+  /** The checks that fail for a dataset, as `name: detail`. */
+  async function failures(datasetId: bigint): Promise<string[]> {
+    const report = await audit(datasetId)
     return report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)
   }
 
@@ -72,6 +76,15 @@ describe('auditDataset: the proofs check names what the manifest misstates (real
 
   it('passes every check of the dataset as published', async () => {
     expect(await failures(published.datasetId)).to.deep.equal([])
+  })
+
+  it('carries the development setup and its warning on a passing proofs check', async () => {
+    const report = await audit(published.datasetId)
+    const proofs = report.checks.find((c) => c.name === 'proofs')!
+    expect(proofs.ok).to.equal(true)
+    expect(proofs.detail).to.match(/ — development setup: anyone can forge these proofs$/)
+    expect(report.setup).to.deep.include({ kind: 'development', zkeySetup: 'dev-direct', warning: DEVELOPMENT_SETUP_WARNING })
+    expect(report.setup?.ptau.source).to.equal('dev-seed')
   })
 
   it('fails the proofs check of a manifest that relabels a series’ id, and the stats check after it', async () => {

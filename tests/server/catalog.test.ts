@@ -5,7 +5,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
-import { createDeviceKey, deviceKeyFromPrivate, knownFlawOf, signEddsaPoseidon } from '../../circuits/index.js'
+import { createDeviceKey, DEVELOPMENT_SETUP_WARNING, deviceKeyFromPrivate, knownFlawOf, signEddsaPoseidon } from '../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../circuits/node.js'
 import { DEV_MNEMONIC, parseImportMapping, type Manifest } from '../../core/index.js'
 import { createChainClient, statsDigestOf } from '../../contracts/index.js'
@@ -103,6 +103,9 @@ describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)
       active: true,
     })
     expect(entry.verification.status, entry.verification.detail ?? '').to.equal('verified')
+    // Verified, yet the proofs' setup lets anyone forge them: the verdict carries it.
+    expect(entry.verification.setupWarning).to.equal(DEVELOPMENT_SETUP_WARNING)
+    expect(entry.verification.detail).to.match(/ — development setup: anyone can forge these proofs$/)
     expect(entry.manifest?.commitments.root).to.equal(roof.root.toString())
     expect(catalog.get(office.datasetId)!.qualityScore).to.equal(Math.round(office.quality.score * 100) / 100)
   })
@@ -249,8 +252,13 @@ describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)
       {
         status: 'failed',
         detail: `series 0 batch 0: proven device id ${m.series[0]!.deviceId} is not the manifest's ${m.series[1]!.deviceId}`,
+        setupWarning: null,
       },
-      { status: 'failed', detail: "series 0 batch 0: proven valid range [250, 10000] is not the manifest's [400, 401]" },
+      {
+        status: 'failed',
+        detail: "series 0 batch 0: proven valid range [250, 10000] is not the manifest's [400, 401]",
+        setupWarning: null,
+      },
     ])
   })
 

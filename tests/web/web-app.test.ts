@@ -201,6 +201,8 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     const status = page.locator('[data-testid=proof-status][data-state]')
     await status.waitFor({ timeout: 120_000 })
     expect(await status.getAttribute('data-state')).to.equal('proven')
+    // Proven, but never without the development setup's warning.
+    expect(await status.getByTestId('setup-warning').textContent()).to.equal('But: development setup: anyone can forge these proofs.')
     expect(await page.locator('[data-testid^=proof-state-]').allTextContents()).to.deep.equal(['✓ proven', '✓ proven', '✓ proven'])
     await page.getByTestId('timeline').waitFor()
     expect(await page.getByTestId('timeline').locator('li strong').allTextContents()).to.include.members([
@@ -247,10 +249,26 @@ describe('web app in Chromium (sell → find → verify → buy → download →
       'devices:true',
       'quality:true',
     ])
+    expect(await page.getByTestId('setup-warning').textContent()).to.equal(
+      'Circuit setup: development setup: anyone can forge these proofs. ',
+    )
+    expect(await page.locator('.check[data-check=proofs]').textContent()).to.contain('development setup: anyone can forge these proofs')
     await screenshot(page, '8-audit-passed')
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-download').click()])
     const report = JSON.parse(await readFile(await download.path(), 'utf8')) as { ok: boolean; datasetId: string; checks: unknown[] }
     expect([report.ok, report.datasetId, report.checks.length]).to.deep.equal([true, datasetId, 8])
+  })
+
+  it('badges a card whose proofs the node verified under a development setup', async () => {
+    await page.goto(`${node.url}/#/?q=occupancy`)
+    const badge = page.getByTestId('dataset-card').getByTestId('setup-badge')
+    // The node's catalog verifies in the background: the marketplace shows what it has found so far.
+    for (let i = 0; i < 60 && (await badge.count()) === 0; i++) {
+      await new Promise((r) => setTimeout(r, 1000))
+      await page.reload()
+      await page.getByTestId('dataset-card').first().waitFor()
+    }
+    expect(await badge.textContent()).to.equal('development setup: anyone can forge these proofs')
   })
 
   it('fails the audit page and the proven marks for a dataset whose manifest was tampered', async () => {

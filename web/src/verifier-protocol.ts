@@ -13,6 +13,8 @@ export interface ProofsResult {
   misstated?: { series: number; field: string }
   /** The proofs verify but were made with a retired circuit: its known soundness flaw. */
   knownFlaw?: string
+  /** The proofs verify under a development setup: anyone could have made them. */
+  setupWarning?: string
   batches: number
   /** Wall time of verifying the batch proofs alone. */
   seconds: number

@@ -41,6 +41,7 @@ async function checkProofs(task: VerifierTask): Promise<ProofsResult> {
       ok: true,
       ...(result.misstated !== undefined ? { misstated: result.misstated } : {}),
       ...(result.knownFlaw !== undefined ? { knownFlaw: result.knownFlaw } : {}),
+      ...(result.setup.warning !== undefined ? { setupWarning: result.setup.warning } : {}),
       ...base,
     }
   } finally {

@@ -79,6 +79,14 @@ export const auditPage: Page = (root, ctx, route, signal) => {
               failed.map((c) => c.name).join(', '),
               '.',
             ),
+        // Passing checks under a development setup still say who could have forged the proofs.
+        report.setup?.warning !== undefined
+          ? notice(
+              'warning',
+              h('strong', { 'data-testid': 'setup-warning' }, `Circuit setup: ${report.setup.warning}. `),
+              `The proofs verify, but their circuit's keys come from a public seed (${report.setup.ptau.source} powers of tau, ${report.setup.zkeySetup} key), not a ceremony.`,
+            )
+          : null,
         h(
           'button',
           {

@@ -372,9 +372,13 @@ export const datasetPage: Page = async (root, ctx, route, signal) => {
         bad
           ? notice('warning', h('strong', null, 'Not proven. '), reason ?? '')
           : notice(
-              'success',
+              // The proofs verify, but under a development setup anyone could have made them: say so here.
+              result.setupWarning !== undefined ? 'warning' : 'success',
               h('strong', null, 'Proven. '),
               `Your browser verified all ${result.batches} batch proofs (${result.circuitId}) in ${result.seconds.toFixed(2)} s against the verification key pinned in this app, the anchored Merkle root and the registered devices.`,
+              ...(result.setupWarning !== undefined
+                ? [' ', h('strong', { 'data-testid': 'setup-warning' }, `But: ${result.setupWarning}.`)]
+                : []),
             ),
       )
       proofStatus.dataset.seconds = String(result.seconds)

@@ -61,6 +61,14 @@ function card(item: SearchResult['items'][number], node: string): HTMLElement {
                 ? 'circuit v1: known flaw'
                 : 'checking proofs',
         ),
+        // A proof under a development setup is no evidence: the card says so beside "proofs valid".
+        nodeCheck === 'verified' && typeof item.verification.setupWarning === 'string'
+          ? h(
+              'span',
+              { class: 'badge bad', 'data-testid': 'setup-badge', title: item.verification.setupWarning },
+              item.verification.setupWarning,
+            )
+          : null,
         h(
           'strong',
           { class: 'price' },
