@@ -24,6 +24,8 @@ export interface CircuitManifestEntry {
    */
   ptau: { power: number; source: 'dev-seed' | 'ceremony'; sha256?: string }
   zkeySetup: 'dev-direct' | 'ceremony'
+  /** The phase-2 ceremony behind a 'ceremony' key: its contributions (none: only the public beacon). */
+  phase2?: { contributions: number }
   notForProduction: boolean
   files: Record<ArtifactKind, string>
 }

@@ -15,15 +15,23 @@ export interface CircuitSetup {
   warning?: string
 }
 
-/** The setup the committed manifest records for `circuitId`. @throws {ArtifactError} for an unknown circuit. */
-export function setupOf(circuitId: string): CircuitSetup {
-  const entry = getCircuitManifest(circuitId)
-  // Any one development step is enough to forge: a ceremony ptau with a direct zkey still leaks delta.
-  const development = entry.ptau.source === 'dev-seed' || entry.zkeySetup === 'dev-direct' || entry.notForProduction
+/**
+ * The setup a manifest entry records. A ceremony is a ceremony ptau *and* a phase 2 with at least
+ * one contribution: the build's own ceremony path (ASSAY_PTAU, then only the public beacon) leaves
+ * delta computable by anyone, so it is as forgeable as the development seed.
+ */
+export function setupOfEntry(entry: CircuitManifestEntry): CircuitSetup {
+  const contributed = (entry.phase2?.contributions ?? 0) > 0
+  const development = entry.ptau.source !== 'ceremony' || entry.zkeySetup !== 'ceremony' || !contributed || entry.notForProduction
   return {
     kind: development ? 'development' : 'ceremony',
     ptau: { ...entry.ptau },
     zkeySetup: entry.zkeySetup,
     ...(development ? { warning: DEVELOPMENT_SETUP_WARNING } : {}),
   }
+}
+
+/** The setup the committed manifest records for `circuitId`. @throws {ArtifactError} for an unknown circuit. */
+export function setupOf(circuitId: string): CircuitSetup {
+  return setupOfEntry(getCircuitManifest(circuitId))
 }
