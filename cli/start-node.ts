@@ -278,6 +278,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
         ? inlineBatchVerifier
         : createBatchVerifier(config.verifyThreads !== undefined ? { threads: config.verifyThreads } : {})
     stack.push(() => batchVerifier.close())
+    if (streamStore.streams().length > 0) batchVerifier.prepare?.()
     const streamIngest = createStreamIngest({
       store: streamStore,
       verifier: batchVerifier,
@@ -366,6 +367,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
           deviceIds: input.deviceIds,
         }
         streamStore.addStream(spec)
+        batchVerifier.prepare?.() // its devices' batches should not wait for the threads to start
         log(`stream ${spec.streamId} created: windows of ${spec.windowLength} s from ${spec.start} (tx ${tx.txHash})`)
         return { ...spec, txHash: tx.txHash }
       },

@@ -33,7 +33,11 @@ const warm = (async () => {
       },
       params,
     )
-})().catch(() => undefined) // only a head start: the first real check builds whatever this did not
+})()
+  .catch(() => undefined) // only a head start: the first real check builds whatever this did not
+  // The parent waits for this before it terminates the thread: a thread killed while V8 still
+  // compiles the curve's wasm can take the whole process down.
+  .then(() => port.postMessage({ ready: true }))
 port.on('message', (msg: VerifyRequest) => {
   void (async (): Promise<VerifyResponse> => {
     try {

@@ -17,6 +17,8 @@ export interface BatchVerifier {
     params: SensorStatsParams,
     options?: { signal?: AbortSignal },
   ): Promise<{ commitment: bigint; signed: boolean }>
+  /** Starts the threads now rather than at the first batch (a node with streams to take). */
+  prepare?(): void
   close(): Promise<void>
 }
 
@@ -39,6 +41,7 @@ export type VerifyResponse =
 /** Checks batches on the calling thread (tools, tests; the node uses the threaded one). */
 export const inlineBatchVerifier: BatchVerifier = {
   verify: (batch, params) => verifyBatchRecord(batch, params),
+  prepare: () => undefined,
   close: () => Promise.resolve(),
 }
 
@@ -52,6 +55,8 @@ interface Task {
 
 interface Slot {
   worker: Worker
+  /** Settles once the thread has warmed up (or died): only then is it safe to terminate. */
+  ready: Promise<void>
   task?: Task
   timer?: NodeJS.Timeout
   queue: Task[]
@@ -88,8 +93,15 @@ export function createBatchVerifier(options: { threads?: number; taskTimeoutMs?:
   const load = (slot: Slot): number => slot.queue.length + (slot.task !== undefined ? 1 : 0)
 
   const spawn = (queue: Task[] = []): Slot => {
-    const slot: Slot = { worker: new Worker(ENTRY), queue, started: Date.now() }
-    slot.worker.on('message', (msg: VerifyResponse) => {
+    // No inherited flags: a parent started with `--import tsx` would register the loader a second
+    // time in the thread (the entry registers it itself), which Node 20 does not survive reliably.
+    const worker = new Worker(ENTRY, { execArgv: [] })
+    let warmed!: () => void
+    const ready = new Promise<void>((resolve) => (warmed = resolve))
+    const slot: Slot = { worker, ready, queue, started: Date.now() }
+    worker.once('exit', () => warmed())
+    slot.worker.on('message', (msg: VerifyResponse | { ready: true }) => {
+      if ('ready' in msg) return warmed()
       const task = slot.task
       if (task === undefined || task.request.id !== msg.id) return
       slot.task = undefined
@@ -127,7 +139,7 @@ export function createBatchVerifier(options: { threads?: number; taskTimeoutMs?:
       next(replacement)
     }
     // A message that cannot be read back is a thread in a bad state: replace it.
-    slot.worker.on('messageerror', (err) => void slot.worker.terminate().then(() => died(err)))
+    slot.worker.on('messageerror', (err) => void slot.ready.then(() => slot.worker.terminate()).then(() => died(err)))
     slot.worker.on('error', died)
     slot.worker.on('exit', (code) => died(new Error(`exit code ${code}`)))
     // Idle threads must not keep the process alive; a thread checking a batch must.
@@ -146,17 +158,24 @@ export function createBatchVerifier(options: { threads?: number; taskTimeoutMs?:
       if (slot.task !== task) return
       slot.task = undefined
       task.reject(new BatchVerifierError(`checking the batch took over ${taskTimeoutMs} ms; its thread is replaced`))
-      void slot.worker.terminate()
+      void slot.ready.then(() => slot.worker.terminate())
     }, taskTimeoutMs)
     slot.timer.unref()
   }
 
-  for (let i = 0; i < size; i++) slots.push(spawn())
+  // Threads start with the first batch (or prepare()): a node without streams never holds them.
+  let started = false
+  const start = (): void => {
+    if (started || closed) return
+    started = true
+    for (let i = 0; i < size; i++) slots.push(spawn())
+  }
 
   return {
     verify(batch, params, options = {}) {
       if (closed) return Promise.reject(new BatchVerifierError('the batch verifier is closed'))
       if (options.signal?.aborted === true) return Promise.reject(new BatchVerifierError('the check was dropped before it started'))
+      start()
       if (slots.length === 0)
         return Promise.reject(new BatchVerifierError('no batch verifier thread runs (they kept stopping as they started)'))
       const key = `${batch.device.x},${batch.device.y}`
@@ -185,6 +204,7 @@ export function createBatchVerifier(options: { threads?: number; taskTimeoutMs?:
         next(slot)
       })
     },
+    prepare: start,
     async close() {
       closed = true
       const error = new BatchVerifierError('the batch verifier is closed')
@@ -194,6 +214,8 @@ export function createBatchVerifier(options: { threads?: number; taskTimeoutMs?:
           clearTimeout(slot.timer)
           slot.task?.reject(error)
           slot.task = undefined
+          // Not while it warms up (see the thread); a thread stuck there is terminated after a while.
+          await Promise.race([slot.ready, new Promise((r) => setTimeout(r, 20_000).unref())])
           await slot.worker.terminate()
         }),
       )
