@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { DevelopmentSetupError } from './assert-publishing-setup.js'
 import { Publication } from './publication.js'
 import { isPermanentFailure, type PublicationStatus } from './publish-flow.js'
 import { windowBounds } from './stream-ingest.js'
@@ -51,7 +52,20 @@ export function createWindowCloser(c: WindowCloserComponents, options: { retryDe
       tags: [...spec.tags, 'stream'],
       stream: { streamId: spec.streamId, windowIndex: w.index },
     })
-    const jobId = await c.submit(publication)
+    let jobId: string
+    try {
+      jobId = await c.submit(publication)
+    } catch (err) {
+      // Refused before any work (its circuit's setup may not be used on this chain): the window
+      // fails once, visibly, and is tried again on the retry schedule (the operator may allow it).
+      if (!(err instanceof DevelopmentSetupError)) throw err
+      const key = `${w.streamId}:${w.index}`
+      const attempts = retries.get(key)?.attempts ?? 0
+      retries.set(key, { attempts, at: now() + Math.min(3_600, retryDelayS * 2 ** attempts) })
+      c.store.setWindow(w.streamId, w.index, { state: 'failed', detail: `${err.name}: ${err.message}` })
+      log(`stream ${w.streamId}: window ${w.index} not published: ${err.message}`)
+      return
+    }
     c.store.setWindow(w.streamId, w.index, { state: 'closing', jobId })
     log(`stream ${w.streamId}: window ${w.index} closed with ${w.readings} readings in ${w.batches} batches; publishing (${jobId})`)
   }
@@ -80,7 +94,16 @@ export function createWindowCloser(c: WindowCloserComponents, options: { retryDe
   }
 
   async function retry(w: WindowRecord): Promise<void> {
-    if (w.jobId === null) return
+    if (w.jobId === null) {
+      // Never submitted (refused by name at close): close it again once its wait is over.
+      const key = `${w.streamId}:${w.index}`
+      const r = retries.get(key) ?? { attempts: 0, at: 0 }
+      if (now() < r.at) return
+      retries.set(key, { attempts: r.attempts + 1, at: now() + Math.min(3_600, retryDelayS * 2 ** (r.attempts + 1)) })
+      // 'full': closed to batches and closed again at once, whatever its end.
+      c.store.setWindow(w.streamId, w.index, { state: 'full', detail: null })
+      return
+    }
     const status = await c.status(w.jobId)
     // Retried by hand (or by an earlier tick that did not get to record it): follow it again.
     if (status !== undefined && status.failedReason === undefined) {

@@ -4,6 +4,7 @@ import { basename, join } from 'node:path'
 import { expect } from 'chai'
 import {
   createWindowCloser,
+  DevelopmentSetupError,
   openStreamStore,
   WindowAttachedError,
   type PublicationStatus,
@@ -126,6 +127,39 @@ describe('stream window closer: failed publications', () => {
     for (let i = 0; i < 3; i++, clock += 10_000) await c.tick()
     expect([store.window('7', 0)!.state, retried]).to.deep.equal(['failed', []])
     expect(log.some((m) => m.includes('WindowAttachedError') && m.includes('(permanent; retry with POST /jobs/:id/retry'))).to.equal(true)
+  })
+
+  it('fails a window refused for its circuit’s development setup once, visibly, and closes it again on the retry schedule', async () => {
+    let allowed = false
+    const submitted: string[] = []
+    const c = createWindowCloser(
+      {
+        store,
+        workDir: dir,
+        submit: (p) => {
+          if (!allowed) return Promise.reject(new DevelopmentSetupError('sensor-stats-b16-v2', 1))
+          submitted.push(basename(p.dir))
+          return Promise.resolve(basename(p.dir))
+        },
+        status: (id) => Promise.resolve(flow.get(id)),
+        retry: () => Promise.reject(new Error('not here')),
+        now: () => clock,
+        log: (m) => log.push(m),
+      },
+      { retryDelayS: 30 },
+    )
+    await c.tick()
+    const w = store.window('7', 0)!
+    expect([w.state, w.jobId]).to.deep.equal(['failed', null])
+    expect(w.detail).to.match(/^DevelopmentSetupError: circuit sensor-stats-b16-v2 has a development setup/)
+    for (let i = 0; i < 3; i++) await c.tick() // not tried again before its wait, and logged once
+    expect(log.filter((m) => m.includes('not published')).length).to.equal(1)
+    allowed = true // ASSAY_ALLOW_DEV_SETUP=1 and a restart, or a ceremony build
+    clock += 31
+    await c.tick() // reopened…
+    await c.tick() // …and closed again
+    expect(submitted).to.deep.equal([job])
+    expect(store.window('7', 0)!.state).to.equal('closing')
   })
 
   it('retries a window that was already failed when the node started, at once', async () => {
