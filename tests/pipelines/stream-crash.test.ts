@@ -10,7 +10,7 @@ import { runNode, stopNode, stopOrphans, type RunningNode } from '../helpers/nod
 import { operatorHeaders } from '../helpers/operator.js'
 
 const quiet = { out: () => undefined, err: () => undefined }
-const WINDOW = 12
+const WINDOW = 20
 
 describe('streams survive a node killed mid-window (assay node as a process)', function () {
   this.timeout(600_000)
@@ -78,7 +78,8 @@ describe('streams survive a node killed mid-window (assay node as a process)', f
           }
       }
     }
-    await feedUntil(first, stream.start + WINDOW / 2)
+    // A third of the window, leaving the rest for a SIGKILL, its orphans stopping and a restart.
+    await feedUntil(first, stream.start + 6)
     expect(batches).to.be.greaterThan(0)
     // Mid-window: the node dies without any chance to clean up.
     first.child.kill('SIGKILL')

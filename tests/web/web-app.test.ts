@@ -372,7 +372,7 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     await screenshot(page, '12-stream')
     // The window's own page says where it belongs.
     await page.locator('[data-window="0"] a').click()
-    await page.getByTestId('stream-window').waitFor()
+    await page.getByTestId('stream-window').waitFor({ timeout: 60_000 })
     expect(await page.getByTestId('stream-window').textContent()).to.match(
       /^Window 0 of stream #\d+: readable with a subscription that covers it\.$/,
     )
