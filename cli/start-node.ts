@@ -272,11 +272,12 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     // Both hold only devices of the node's streams (ingest asks for no other).
     const registeredDevices = new Map<string, number>()
     const deviceLookups = new Map<string, Promise<boolean>>()
-    // Batch commitments and signatures are checked in worker threads, off the event loop.
+    // Batch commitments and signatures are checked in worker threads (ASSAY_VERIFY_THREADS), off the event loop.
+    // Opt-in for now: a CI run segfaulted as a node with verifier threads stopped (see the issue note).
     const batchVerifier =
-      config.verifyThreads === 0
+      config.verifyThreads === undefined || config.verifyThreads === 0
         ? inlineBatchVerifier
-        : createBatchVerifier(config.verifyThreads !== undefined ? { threads: config.verifyThreads } : {})
+        : createBatchVerifier({ threads: config.verifyThreads })
     stack.push(() => batchVerifier.close())
     const streamIngest = createStreamIngest({
       store: streamStore,
