@@ -109,11 +109,6 @@ async function probe(embedded: boolean, fn: () => Promise<Record<string, unknown
   }
 }
 
-/**
- * Starts a node on the given config: the chain (embedded anvil unless RPC_URL), Redis (spawned
- * unless REDIS_URL), the embedded Helia node, then the HTTP server. The only place that wires
- * real services together. If any start fails, what already started is stopped again.
- */
 /** Whether `address` is one of the first accounts of the public development mnemonic (anvil's). */
 function isDevelopmentAccount(address: string): boolean {
   // One seed derivation (PBKDF2: a few hundred ms), then ten cheap child keys.
@@ -121,6 +116,11 @@ function isDevelopmentAccount(address: string): boolean {
   return Array.from({ length: 10 }, (_, i) => parent.deriveChild(i).address).includes(address)
 }
 
+/**
+ * Starts a node on the given config: the chain (embedded anvil unless RPC_URL), Redis (spawned
+ * unless REDIS_URL), the embedded Helia node, then the HTTP server. The only place that wires
+ * real services together. If any start fails, what already started is stopped again.
+ */
 export async function startNode(config: AssayConfig, log: (msg: string) => void = console.log): Promise<AssayNode> {
   assertNodeConfig(config)
   const stack: Array<() => Promise<void>> = []

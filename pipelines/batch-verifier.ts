@@ -38,7 +38,7 @@ export interface VerifyRequest {
 export type VerifyResponse =
   { id: number; commitment: string; signed: boolean } | { id: number; error: { name: string; message: string; slot?: number } }
 
-/** Checks batches on the calling thread (tools, tests; the node uses the threaded one). */
+/** Checks batches on the calling thread (tools, tests, and a node without ASSAY_VERIFY_THREADS). */
 export const inlineBatchVerifier: BatchVerifier = {
   verify: (batch, params) => verifyBatchRecord(batch, params),
   prepare: () => undefined,

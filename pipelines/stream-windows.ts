@@ -35,6 +35,8 @@ export function createWindowCloser(c: WindowCloserComponents, options: { retryDe
   const retryDelayS = options.retryDelayS ?? 30
   // In memory: after a restart, failed windows are tried again at once.
   const retries = new Map<string, { attempts: number; at: number }>()
+  /** When to try again after `attempts` earlier retries: the wait doubles, up to an hour. */
+  const retryAt = (attempts: number): number => now() + Math.min(3_600, retryDelayS * 2 ** attempts)
   const workspaceOf = (w: WindowRecord): string => join(c.workDir, 'publications', `stream-${w.streamId}-window-${w.index}`)
 
   async function close(w: WindowRecord): Promise<void> {
@@ -61,7 +63,7 @@ export function createWindowCloser(c: WindowCloserComponents, options: { retryDe
       if (!(err instanceof DevelopmentSetupError)) throw err
       const key = `${w.streamId}:${w.index}`
       const attempts = retries.get(key)?.attempts ?? 0
-      retries.set(key, { attempts, at: now() + Math.min(3_600, retryDelayS * 2 ** attempts) })
+      retries.set(key, { attempts, at: retryAt(attempts) })
       c.store.setWindow(w.streamId, w.index, { state: 'failed', detail: `${err.name}: ${err.message}` })
       log(`stream ${w.streamId}: window ${w.index} not published: ${err.message}`)
       return
@@ -85,7 +87,7 @@ export function createWindowCloser(c: WindowCloserComponents, options: { retryDe
       const permanent = isPermanentFailure(status.failedReason)
       const key = `${w.streamId}:${w.index}`
       const attempts = retries.get(key)?.attempts ?? 0
-      if (!permanent) retries.set(key, { attempts, at: now() + Math.min(3_600, retryDelayS * 2 ** attempts) })
+      if (!permanent) retries.set(key, { attempts, at: retryAt(attempts) })
       log(
         `stream ${w.streamId}: window ${w.index} failed to publish: ${status.failedReason}` +
           (permanent ? ' (permanent; retry with POST /jobs/:id/retry once the cause is fixed)' : ' (will be retried)'),
@@ -99,7 +101,7 @@ export function createWindowCloser(c: WindowCloserComponents, options: { retryDe
       const key = `${w.streamId}:${w.index}`
       const r = retries.get(key) ?? { attempts: 0, at: 0 }
       if (now() < r.at) return
-      retries.set(key, { attempts: r.attempts + 1, at: now() + Math.min(3_600, retryDelayS * 2 ** (r.attempts + 1)) })
+      retries.set(key, { attempts: r.attempts + 1, at: retryAt(r.attempts + 1) })
       // 'full': closed to batches and closed again at once, whatever its end.
       c.store.setWindow(w.streamId, w.index, { state: 'full', detail: null })
       return
@@ -114,7 +116,7 @@ export function createWindowCloser(c: WindowCloserComponents, options: { retryDe
     const key = `${w.streamId}:${w.index}`
     const r = retries.get(key) ?? { attempts: 0, at: 0 }
     if (now() < r.at) return
-    retries.set(key, { attempts: r.attempts + 1, at: now() + Math.min(3_600, retryDelayS * 2 ** (r.attempts + 1)) })
+    retries.set(key, { attempts: r.attempts + 1, at: retryAt(r.attempts + 1) })
     try {
       await c.retry(new Publication(workspaceOf(w)))
       c.store.setWindow(w.streamId, w.index, { state: 'closing', detail: null })
