@@ -20,7 +20,7 @@ import {
   signBatch,
   signEddsaPoseidon,
 } from '../circuits/index.js'
-import { loadCircuit, releaseProverThreads } from '../circuits/node.js'
+import { committedSetupRecordDigests, loadCircuit, releaseProverThreads } from '../circuits/node.js'
 import { DEV_MNEMONIC } from '../core/index.js'
 import {
   dataMarketAbi,
@@ -48,6 +48,7 @@ try {
   const { deployment } = await ensureDeployment(join(dir, 'deployment.json'), admin, {
     testStablecoin: true,
     treasury: await account(9).getAddress(),
+    setupRecords: await committedSetupRecordDigests(),
   })
   const at = (address: string, abi: unknown, signer: NonceManager): Contract => new Contract(address, abi as InterfaceAbi, signer)
   const gas = async (tx: Promise<unknown>): Promise<number> => Number((await ((await tx) as ContractTransactionResponse).wait())!.gasUsed)

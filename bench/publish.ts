@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey } from '../circuits/index.js'
-import { releaseProverThreads } from '../circuits/node.js'
+import { committedSetupRecordDigests, releaseProverThreads } from '../circuits/node.js'
 import { DEV_MNEMONIC, parseImportMapping } from '../core/index.js'
 import { createChainClient } from '../contracts/index.js'
 import { ensureDeployment, startAnvil } from '../contracts/node.js'
@@ -52,7 +52,7 @@ const helia = await createEmbeddedHelia({ dataDir: dir })
 try {
   const wallet = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/0").connect(provider)
   const signer = new NonceManager(wallet)
-  const { deployment } = await ensureDeployment(join(dir, 'deployment.json'), signer)
+  const { deployment } = await ensureDeployment(join(dir, 'deployment.json'), signer, { setupRecords: await committedSetupRecordDigests() })
   const components: PublicationComponents = {
     contentStore: createContentStore({ helia: helia.helia }),
     keystore: await createKeystore({ dir: join(dir, 'keystore'), masterKey: new Uint8Array(32).fill(9) }),

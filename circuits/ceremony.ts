@@ -11,6 +11,7 @@ import * as snarkjs from 'snarkjs'
 import { CeremonyStateError } from './ceremony-state-error.js'
 import { CeremonyVerificationError } from './ceremony-verification-error.js'
 import { KNOWN_PTAU_CEREMONIES } from './known-ptau-ceremonies.js'
+import { canonicalJson, type AnchoredSetupRecord } from './anchored-setup-record.js'
 import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
 
 /** The snarkjs calls a ceremony makes (`snarkjs.zKey`), injectable so tests can count or fake them. */
@@ -318,6 +319,68 @@ export async function checkAgainstSetupRecord(record: SetupRecord, files: { vkey
     const zkey = await hashFile(files.zkey, 'sha256')
     if (zkey !== record.finalZkeySha256) throw new SetupRecordMismatchError('finalZkeySha256', record.finalZkeySha256, zkey)
   }
+}
+
+/**
+ * Whether a finalized ceremony is the one an anchored setup record describes: the same circuit and
+ * constraint system, powers of tau, contributions in order, beacon, final zkey and verification
+ * key. Cheap (hashes and JSON only): run `verifyCeremony` first for the cryptographic checks;
+ * `verifyCeremonyAgainstRecord` does both.
+ *
+ * @throws {CeremonyStateError} when the ceremony is not finalized
+ * @throws {SetupRecordMismatchError} naming the first field that differs
+ */
+export async function compareCeremonyWithRecord(dir: string, anchored: AnchoredSetupRecord): Promise<void> {
+  const transcript = await readTranscript(dir)
+  let finalized: SetupRecord
+  let vkey: unknown
+  try {
+    finalized = JSON.parse(await readFile(join(dir, RECORD), 'utf8')) as SetupRecord
+    vkey = JSON.parse(await readFile(join(dir, VKEY), 'utf8')) as unknown
+  } catch (err) {
+    throw new CeremonyStateError(`${dir}: not finalized (no ${RECORD} and ${VKEY}): run \`assay setup finalize\``, { cause: err })
+  }
+  const same = (field: string, anchoredValue: unknown, ceremonyValue: unknown): void => {
+    const [a, c] = [canonicalJson(anchoredValue ?? null), canonicalJson(ceremonyValue ?? null)]
+    if (a !== c)
+      throw new SetupRecordMismatchError(field, a, c, {
+        message: `the anchored setup record's ${field} is ${a.slice(0, 200)}, the ceremony's is ${c.slice(0, 200)}`,
+      })
+  }
+  same('circuitId', anchored.circuitId, transcript.circuitId)
+  same('files.r1cs', anchored.files.r1cs, transcript.r1cs.sha256)
+  same('ptau.source', anchored.ptau.source, 'ceremony')
+  same('ptau.sha256', anchored.ptau.sha256, transcript.ptau.sha256)
+  same('phase2.setup', anchored.phase2.setup, 'ceremony')
+  same(
+    'phase2.contributions',
+    anchored.phase2.contributions,
+    transcript.contributions.map((c) => ({ name: c.name, contributionHash: c.contributionHash })),
+  )
+  const beacon = transcript.beacon
+  same(
+    'phase2.beacon',
+    anchored.phase2.beacon,
+    beacon && { hash: beacon.hash, iterationsExp: beacon.iterationsExp, contributionHash: beacon.contributionHash },
+  )
+  same('files.zkey', anchored.files.zkey, beacon?.sha256)
+  same('files.vkey', anchored.files.vkey, finalized.vkeySha256)
+  same('vkey', anchored.vkey, vkey)
+}
+
+/**
+ * The auditor's end-to-end check of a setup (`assay verify --setup DIR`): the ceremony verifies
+ * (verifyCeremony: every contribution follows from the powers of tau and the circuit), and it is
+ * the one the anchored record describes (compareCeremonyWithRecord).
+ */
+export async function verifyCeremonyAgainstRecord(
+  dir: string,
+  anchored: AnchoredSetupRecord,
+  options: CeremonyOptions & { ptau?: string } = {},
+): Promise<CeremonyTranscript> {
+  const transcript = await verifyCeremony(dir, options)
+  await compareCeremonyWithRecord(dir, anchored)
+  return transcript
 }
 
 /** Reads a ceremony's transcript; a missing or foreign one is a CeremonyStateError. */

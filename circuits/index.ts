@@ -4,6 +4,21 @@ export { checkArtifact, getCircuitManifest, knownFlawOf, listCircuits, sha256Hex
 export type { ArtifactKind, CircuitManifestEntry } from './artifact-manifest.js'
 export { DEVELOPMENT_SETUP_WARNING, setupOf, setupOfEntry } from './circuit-setup.js'
 export type { CircuitSetup } from './circuit-setup.js'
+export {
+  ANCHORED_SETUP_RECORD_FORMAT,
+  assertVkeyOfRecord,
+  buildSetupRecord,
+  canonicalJson,
+  encodeSetupRecord,
+  readAnchoredSetupRecord,
+  SetupRecordFormatError,
+  setupOfRecord,
+  setupRecordCid,
+  setupRecordDigest,
+} from './anchored-setup-record.js'
+export type { AnchoredSetupRecord } from './anchored-setup-record.js'
+export { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
+export { SetupRecordMissingError } from './setup-record-missing-error.js'
 export { computeKeyCommitment, getPoseidon, InvalidKeyError, splitKey } from './key-commitment.js'
 export { generateProof, WitnessError } from './generate-proof.js'
 export type { GenerateProofOptions, ProvingArtifacts } from './generate-proof.js'

@@ -4,6 +4,7 @@ export type { LoadCircuitOptions } from './load-circuit.js'
 export {
   applyBeacon,
   checkAgainstSetupRecord,
+  compareCeremonyWithRecord,
   contributeToCeremony,
   describePtau,
   finalizeCeremony,
@@ -12,6 +13,7 @@ export {
   snarkjsCeremonyBackend,
   startCeremony,
   verifyCeremony,
+  verifyCeremonyAgainstRecord,
 } from './ceremony.js'
 export type {
   BeaconRecord,
@@ -24,4 +26,5 @@ export type {
 } from './ceremony.js'
 export { CeremonyStateError } from './ceremony-state-error.js'
 export { CeremonyVerificationError } from './ceremony-verification-error.js'
-export { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
+export { committedSetupRecordDigests, committedSetupRecords } from './committed-setup-records.js'
+export type { CommittedSetupRecord } from './committed-setup-records.js'

@@ -6,8 +6,8 @@ export class SetupRecordMismatchError extends AssayError {
   readonly recorded: string
   readonly actual: string
 
-  constructor(field: string, recorded: string, actual: string, options?: { cause?: unknown }) {
-    super(`setup record's ${field} is ${recorded}, but the file given hashes to ${actual}`, options)
+  constructor(field: string, recorded: string, actual: string, options?: { cause?: unknown; message?: string }) {
+    super(options?.message ?? `setup record's ${field} is ${recorded}, but the file given hashes to ${actual}`, options)
     this.name = 'SetupRecordMismatchError'
     this.field = field
     this.recorded = recorded

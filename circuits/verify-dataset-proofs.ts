@@ -6,7 +6,8 @@ import { ManifestProofMismatchError } from './manifest-proof-mismatch-error.js'
 import { BundleVerificationError, verifyProofBundle, type BundleVerification, type ProofBundle } from './proof-bundle.js'
 import { parsePublicSignals, PublicSignalsError } from './public-signals.js'
 import { knownFlawOf } from './artifact-manifest.js'
-import { setupOf, type CircuitSetup } from './circuit-setup.js'
+import type { CircuitSetup } from './circuit-setup.js'
+import { assertVkeyOfRecord, circuitMismatch, setupOfRecord, type AnchoredSetupRecord } from './anchored-setup-record.js'
 import { deviceKeyFault, InvalidDeviceKeyError } from './babyjub.js'
 import { circuitVersion, deviceIdOf, sensorStatsParams } from './sensor-stats.js'
 import type { VerificationKey } from './verify-proof.js'
@@ -38,7 +39,8 @@ export type DatasetProofsCheck =
     }
 
 /**
- * What the node's catalog and the auditor both check of a dataset's proofs. First, from the public
+ * What the node's catalog and the auditor both check of a dataset's proofs. First, the verification
+ * key is the one the circuit's anchored setup record holds (SetupRecordMismatchError). Then, from the public
  * signals alone (cheap, so a misstated dataset fails before a thousand proofs are verified): the
  * manifest names the verification key the artifacts pin and the bundle's circuit; every batch's
  * outputs lie within its circuit's bounds; the batches are the manifest's series in order, each
@@ -56,12 +58,20 @@ export async function verifyDatasetProofs(
   options: {
     vkey: VerificationKey
     vkeyHash: string
+    /**
+     * The setup record anchored for the manifest's circuit (readAnchoredSetupRecord): the key used
+     * must be its key, and the verdict reports its setup.
+     */
+    setupRecord: AnchoredSetupRecord
     anchoredRoot: bigint
     /** Batch proofs verified so far, e.g. for a progress bar. */
     onProgress?: (done: number, total: number) => void
   },
 ): Promise<DatasetProofsCheck> {
   try {
+    if (options.setupRecord.circuitId !== manifest.proofs.circuitId)
+      throw circuitMismatch(options.setupRecord.circuitId, manifest.proofs.circuitId)
+    await assertVkeyOfRecord(options.setupRecord, options.vkey, options.vkeyHash)
     await checkStatements(manifest, bundle, options.vkeyHash)
   } catch (err) {
     if (err instanceof AssayError) return { ok: false, error: err }
@@ -82,7 +92,7 @@ export async function verifyDatasetProofs(
     verdict,
     ...(misstated !== undefined ? { misstated } : {}),
     ...(knownFlaw !== undefined ? { knownFlaw } : {}),
-    setup: setupOf(manifest.proofs.circuitId),
+    setup: setupOfRecord(options.setupRecord),
   }
 }
 

@@ -317,11 +317,18 @@ program
   .option('--plaintext <dir>', 'a decrypted copy (from `assay download`): rebuild every commitment from it too')
   .option('--node <url>', 'the node to use as an IPFS gateway (default: http://127.0.0.1:$PORT)')
   .option('--json', 'print the report as JSON')
-  .action(async (id: string, opts: { plaintext?: string; node?: string; json?: boolean }) => {
+  .option(
+    '--setup <dir>',
+    "also check the circuit's setup end to end against this ceremony directory (slow: every contribution is verified)",
+  )
+  .option('--ptau <file>', 'with --setup: the powers of tau, if not at the path the ceremony recorded')
+  .action(async (id: string, opts: { plaintext?: string; node?: string; json?: boolean; setup?: string; ptau?: string }) => {
     const { verifyCommand } = await import('./verify-command.js')
     const report = await verifyCommand(id, loadConfig(), {
       node: nodeUrl(opts),
       ...(opts.plaintext !== undefined ? { plaintext: opts.plaintext } : {}),
+      ...(opts.setup !== undefined ? { setup: opts.setup } : {}),
+      ...(opts.ptau !== undefined ? { ptau: opts.ptau } : {}),
       json: opts.json === true,
     })
     if (!report.ok) process.exitCode = 1

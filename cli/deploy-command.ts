@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { JsonRpcProvider, NonceManager, Wallet, type Signer } from 'ethers'
+import { committedSetupRecordDigests } from '../circuits/node.js'
 import { ConfigError, type AssayConfig } from '../core/index.js'
 import { deployContracts, DeploymentError } from '../contracts/index.js'
 import { ensureDeployment } from '../contracts/node.js'
@@ -22,7 +23,14 @@ export async function deployCommand(
 ): Promise<void> {
   if (!Number.isInteger(options.feeBps) || options.feeBps < 0 || options.feeBps > 1000)
     throw new ConfigError('--fee-bps', 'must be an integer from 0 to 1000 (10%)')
-  const deployOptions = { feeBps: options.feeBps, treasury: options.treasury, testStablecoin: options.testStablecoin, log }
+  const deployOptions = {
+    feeBps: options.feeBps,
+    treasury: options.treasury,
+    testStablecoin: options.testStablecoin,
+    // Whoever serves these datasets must hold the records too: the node stores its build's on start.
+    setupRecords: await committedSetupRecordDigests(),
+    log,
+  }
   if (options.network === 'hardhat') {
     const hre = ((await import('hardhat')) as unknown as { default: { ethers: { getSigners(): Promise<Signer[]> } } }).default
     const [signer] = await hre.ethers.getSigners()

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HDNodeWallet, isAddress, JsonRpcProvider, NonceManager, Wallet, ZeroAddress, type Signer } from 'ethers'
 import { sensorStatsParams } from '../circuits/index.js'
-import { committedVkeyPath, loadCircuitVerificationKey } from '../circuits/node.js'
+import { committedSetupRecords, committedVkeyPath, loadCircuitVerificationKey } from '../circuits/node.js'
 import { assertNodeConfig, ConfigError, DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
 import { createChainClient, parseDeployment, type ChainClient, type Deployment } from '../contracts/index.js'
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../contracts/node.js'
@@ -38,6 +38,8 @@ import { ensureOperatorToken, operatorTokenPath } from './operator-token.js'
 import {
   createApp,
   createCatalogIndexer,
+  createSetupRecordReader,
+  storeSetupRecords,
   createMetrics,
   openAuditLog,
   openCatalog,
@@ -162,6 +164,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       // The embedded chain deploys once, on first start (again if its state was wiped).
       const ensured = await ensureDeployment(deploymentFile, signer, {
         testStablecoin: true,
+        setupRecords: Object.fromEntries(Object.entries(await committedSetupRecords()).map(([id, r]) => [id, r.digest])),
         redeployIfMissing: true,
         log: (msg) => log(`contracts: ${msg}`),
       })
@@ -196,6 +199,9 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       }
     }
     const contentStore = createContentStore({ helia: helia.helia })
+    // Every verifier reads the setup records anchored with the circuits' verifiers through this
+    // node's gateway: it holds (and serves) its build's records, one raw block each.
+    await storeSetupRecords(contentStore)
     const masterKey = await loadMasterKey({ hex: config.masterKeyHex, file: join(config.dataDir, 'master.key') })
     const keystore = await createKeystore({ dir: join(config.dataDir, 'keystore'), masterKey })
     log(
@@ -419,6 +425,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       contentStore,
       catalog,
       verificationKey: (circuitId) => loadCircuitVerificationKey(circuitId),
+      setupRecord: createSetupRecordReader({ chain, contentStore }),
       log,
     })
     // In the background from the first tick: catching up with a long chain (reading manifests,

@@ -157,6 +157,11 @@ export interface ChainClient {
   findPublished(owner: string, manifestCid: string): Promise<(TxResult & { datasetId: bigint }) | undefined>
   attestQuality(datasetId: bigint, score: number, reportCid: string): Promise<TxResult>
   datasetOf(datasetId: bigint): Promise<DatasetRecord>
+  /**
+   * The sha256 (`0x`-hex, also its CID) of the setup record anchored with the verifier of circuit
+   * slot `circuit`; zero for an empty slot.
+   */
+  setupRecordOf(circuit: number): Promise<string>
   verifyBatch(
     datasetId: bigint,
     proof: Groth16Proof,
@@ -328,6 +333,9 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
         root: d.root,
         anchor: d.anchor,
       }
+    },
+    setupRecordOf(circuit) {
+      return read<string>('read setup record', datasets, 'setupRecords', [circuit])
     },
     async verifyBatch(datasetId, proof, publicSignals, siblings, leafIndex) {
       const batch = { proof: proofToCalldata(proof), publicSignals: publicSignals.map(BigInt) }

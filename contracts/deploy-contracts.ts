@@ -3,6 +3,11 @@ import * as abis from './generated/abis.js'
 import { DeploymentError, VERIFIER_SLOTS, type Deployment } from './deployment.js'
 
 export interface DeployOptions {
+  /**
+   * The sha256 (bytes32, `0x`-hex) of each circuit's setup record, anchored with its verifier
+   * (circuits' `committedSetupRecords`). Every slot needs one; the caller stores the records in IPFS.
+   */
+  setupRecords: Record<string, string>
   /** Receives protocol fees (default: the deployer). */
   treasury?: string
   /** Protocol fee in basis points (default 250 = 2.5%). */
@@ -67,7 +72,7 @@ async function deploy(signer: Signer, name: string, args: unknown[]): Promise<{ 
  * DatasetRegistry with every SensorStats verifier in its slot, DataMarket (and tUSD when asked).
  * Works on any EVM chain: Hardhat's network, the embedded anvil, or an RPC endpoint.
  */
-export async function deployContracts(signer: Signer, options: DeployOptions = {}): Promise<Deployment> {
+export async function deployContracts(signer: Signer, options: DeployOptions): Promise<Deployment> {
   const log = options.log ?? ((): void => undefined)
   const deployer = await signer.getAddress()
   const admin = options.admin ?? deployer
@@ -87,9 +92,12 @@ export async function deployContracts(signer: Signer, options: DeployOptions = {
   const adminRole = (): Promise<string> => registry.getFunction('DEFAULT_ADMIN_ROLE')() as Promise<string>
   const verifiers: Deployment['verifiers'] = {}
   for (const { slot, circuitId, contract } of VERIFIER_SLOTS) {
+    const setupRecord = options.setupRecords[circuitId]
+    if (setupRecord === undefined || !/^0x[0-9a-f]{64}$/.test(setupRecord))
+      throw new DeploymentError(`no setup record digest for circuit ${circuitId}: every verifier is anchored with one`)
     const verifier = await deploy(signer, contract, [])
-    await transact('setVerifier', slot, verifier.address)
-    verifiers[circuitId] = { slot, address: verifier.address }
+    await transact('setVerifier', slot, verifier.address, setupRecord)
+    verifiers[circuitId] = { slot, address: verifier.address, setupRecord }
     log(`${contract} ${verifier.address} in slot ${slot}`)
   }
   if (admin !== deployer) {

@@ -42,8 +42,18 @@ export const deploymentSchema = z.strictObject({
     /** A development stablecoin (tUSD), on development chains only. */
     testStablecoin: address.optional(),
   }),
-  /** Verifier contract per circuit id. */
-  verifiers: z.record(z.string(), z.strictObject({ slot: z.number().int().min(0).max(255), address })),
+  /** Verifier contract per circuit id, with the sha256 (and CID) of the setup record anchored with it. */
+  verifiers: z.record(
+    z.string(),
+    z.strictObject({
+      slot: z.number().int().min(0).max(255),
+      address,
+      setupRecord: z
+        .string()
+        .regex(/^0x[0-9a-f]{64}$/)
+        .optional(),
+    }),
+  ),
   /**
    * keccak256 over the creation code of every contract deployed (`contractsCodeHash`): a node
    * built from other contracts refuses the deployment instead of calling an ABI it lacks.

@@ -47,15 +47,25 @@ export async function loadDeployment(file: string, signer: Signer): Promise<Depl
 export async function ensureDeployment(
   file: string,
   signer: Signer,
-  options: DeployOptions & { redeployIfMissing?: boolean } = {},
+  options: DeployOptions & { redeployIfMissing?: boolean },
 ): Promise<{ deployment: Deployment; deployed: boolean }> {
   if (existsSync(file)) {
     try {
       const deployment = await loadDeployment(file, signer)
       const missing = VERIFIER_SLOTS.filter((s) => deployment.verifiers[s.circuitId] === undefined)
-      if (missing.length === 0) return { deployment, deployed: false }
+      // A key from a new setup (a ceremony installed) has another record: its verifier is another contract.
+      const changed = VERIFIER_SLOTS.filter(
+        (s) =>
+          deployment.verifiers[s.circuitId] !== undefined &&
+          deployment.verifiers[s.circuitId]!.setupRecord !== options.setupRecords[s.circuitId],
+      )
+      if (missing.length === 0 && changed.length === 0) return { deployment, deployed: false }
       if (options.redeployIfMissing !== true)
-        throw new DeploymentError(`${file} lacks verifiers for ${missing.map((m) => m.circuitId).join(', ')}; deploy again`)
+        throw new DeploymentError(
+          missing.length > 0
+            ? `${file} lacks verifiers for ${missing.map((m) => m.circuitId).join(', ')}; deploy again`
+            : `${file} anchors other setup records for ${changed.map((m) => m.circuitId).join(', ')} than this build's; deploy again`,
+        )
     } catch (err) {
       if (options.redeployIfMissing !== true) throw err
       options.log?.(`${(err as Error).message.split(': deploy again')[0]}: deploying afresh`)

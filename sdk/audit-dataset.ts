@@ -14,6 +14,7 @@ import { parseManifest, type Manifest } from '../core/index.js'
 import { computeAnchor, datasetRegistryAbi, statsDigestOf, type ChainClient, type Deployment } from '../contracts/index.js'
 import { readCarFile } from '../storage/index.js'
 import type { AssayClient } from './assay-client.js'
+import { fetchAnchoredSetupRecord } from './fetch-anchored-setup-record.js'
 import { readJsonByCid } from './read-json-by-cid.js'
 import { verifyPlaintext, type PlaintextArchive } from './verify-plaintext.js'
 
@@ -39,10 +40,13 @@ export interface AuditReport {
 
 export interface AuditOptions {
   client: AssayClient
-  chain: Pick<ChainClient, 'datasetOf' | 'deviceOf' | 'verifyBatch'>
+  chain: Pick<ChainClient, 'datasetOf' | 'deviceOf' | 'verifyBatch' | 'setupRecordOf'>
   provider: Provider
   deployment: Pick<Deployment, 'contracts' | 'startBlock'>
-  /** A circuit's verification key and sha256, from the artifacts the committed manifest pins. */
+  /**
+   * A circuit's verification key and sha256, from the artifacts the committed manifest pins; it
+   * must be the key of the setup record anchored with the dataset's verifier.
+   */
   verificationKey(circuitId: string): Promise<{ vkey: VerificationKey; vkeyHash: string }>
   datasetId: bigint
   /** Batches whose proof the verifier contract re-checks on-chain (default 3: first, middle, last). */
@@ -146,9 +150,11 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
   await check('proofs', async () => {
     bundle = parseProofBundle(await readJsonByCid(o.client, CID.parse(m.proofs.bundleCid), readFile))
     const { vkey, vkeyHash } = await o.verificationKey(m.proofs.circuitId)
+    const setup = await fetchAnchoredSetupRecord(o.client, o.chain, record!.circuit, m.proofs.circuitId)
     const result = await verifyDatasetProofs(m, bundle, {
       vkey,
       vkeyHash,
+      setupRecord: setup.record,
       anchoredRoot: record!.root,
       ...(o.onProofProgress !== undefined ? { onProgress: o.onProofProgress } : {}),
     })
@@ -160,7 +166,7 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
       fail(
         `${bundle.batches.length} batch proofs verify, but with circuit ${m.proofs.circuitId}, which has a known soundness flaw: ${result.knownFlaw}`,
       )
-    const valid = `${bundle.batches.length} batch proofs valid (${m.proofs.circuitId}, vkey ${vkeyHash.slice(0, 12)}…); commitments rebuild the anchored root`
+    const valid = `${bundle.batches.length} batch proofs valid (${m.proofs.circuitId}, vkey ${vkeyHash.slice(0, 12)}…, the key of setup record ${setup.cid.slice(0, 16)}… anchored with its verifier); commitments rebuild the anchored root`
     // The proofs do verify, so the check passes; but never without saying who could have forged them.
     return result.setup.warning !== undefined ? `${valid} — ${result.setup.warning}` : valid
   })

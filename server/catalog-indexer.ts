@@ -1,6 +1,6 @@
 import { Interface, type Log, type Provider } from 'ethers'
 import { CID } from 'multiformats/cid'
-import { parseProofBundle, verifyDatasetProofs, type VerificationKey } from '../circuits/index.js'
+import { parseProofBundle, verifyDatasetProofs, type AnchoredSetupRecord, type VerificationKey } from '../circuits/index.js'
 import { AssayError, type Manifest } from '../core/index.js'
 import { dataMarketAbi, datasetRegistryAbi, type Deployment } from '../contracts/index.js'
 import type { ContentStore } from '../storage/index.js'
@@ -13,6 +13,11 @@ export interface CatalogIndexerComponents {
   catalog: Catalog
   /** A circuit's verification key and its sha256; when given, the indexer checks every proof bundle. */
   verificationKey?: (circuitId: string) => Promise<{ vkey: VerificationKey; vkeyHash: string }>
+  /**
+   * The setup record anchored with the verifier of circuit slot `slot`, checked against its anchor
+   * and of `circuitId` (readAnchoredSetupRecord): the key must be its key. Needed with `verificationKey`.
+   */
+  setupRecord?: (slot: number, circuitId: string) => Promise<AnchoredSetupRecord>
   log?: (msg: string) => void
 }
 
@@ -162,8 +167,8 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
   }
 
   async function verifyBundles(): Promise<void> {
-    if (c.verificationKey === undefined) return
-    for (const { datasetId, root, manifest } of c.catalog.pendingVerifications()) {
+    if (c.verificationKey === undefined || c.setupRecord === undefined) return
+    for (const { datasetId, root, circuit, manifest } of c.catalog.pendingVerifications()) {
       let bundle
       try {
         bundle = parseProofBundle(
@@ -176,7 +181,8 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
       }
       try {
         const { vkey, vkeyHash } = await c.verificationKey(manifest.proofs.circuitId)
-        const proofs = await verifyDatasetProofs(manifest, bundle, { vkey, vkeyHash, anchoredRoot: root })
+        const setupRecord = await c.setupRecord(circuit, manifest.proofs.circuitId)
+        const proofs = await verifyDatasetProofs(manifest, bundle, { vkey, vkeyHash, setupRecord, anchoredRoot: root })
         if (!proofs.ok) c.catalog.setVerification(datasetId, 'failed', proofs.error.message)
         else if (proofs.misstated !== undefined)
           c.catalog.setVerification(

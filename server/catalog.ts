@@ -101,7 +101,7 @@ export interface Catalog {
   setQuality(datasetId: bigint, score: number): void
   setVerification(datasetId: bigint, status: Exclude<VerificationStatus, 'pending'>, detail: string | null, setupWarning?: string): void
   /** Datasets with a manifest whose proofs the node has not checked yet. */
-  pendingVerifications(): Array<{ datasetId: bigint; root: bigint; manifest: Manifest }>
+  pendingVerifications(): Array<{ datasetId: bigint; root: bigint; circuit: number; manifest: Manifest }>
   list(datasetId: bigint, listing: { price: bigint; paymentToken: string; accessPeriod: number }): void
   setPrice(datasetId: bigint, price: bigint): void
   delist(datasetId: bigint): void
@@ -120,9 +120,10 @@ export interface Catalog {
 /**
  * Bumped whenever SCHEMA changes, or what a stored verdict means does: 3 rebuilt every catalog when
  * the verifier learnt circuit v2's checks and the `flawed` status, so no dataset keeps a `verified`
- * it would no longer get; 4 when verdicts learnt their circuit's setup (a development one's warning).
+ * it would no longer get; 4 when verdicts learnt their circuit's setup (a development one's warning);
+ * 5 when the key must be the one of the setup record anchored with the dataset's verifier slot.
  */
-const SCHEMA_VERSION = 4
+const SCHEMA_VERSION = 5
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS datasets (
@@ -430,9 +431,14 @@ export function openCatalog(path: string): Catalog {
     },
     pendingVerifications() {
       const rows = db
-        .prepare("SELECT id, root, manifest FROM datasets WHERE manifest_status = 'ok' AND verification = 'pending' ORDER BY id")
-        .all() as Array<{ id: number; root: string; manifest: string }>
-      return rows.map((r) => ({ datasetId: BigInt(r.id), root: BigInt(r.root), manifest: JSON.parse(r.manifest) as Manifest }))
+        .prepare("SELECT id, root, circuit, manifest FROM datasets WHERE manifest_status = 'ok' AND verification = 'pending' ORDER BY id")
+        .all() as Array<{ id: number; root: string; circuit: number; manifest: string }>
+      return rows.map((r) => ({
+        datasetId: BigInt(r.id),
+        root: BigInt(r.root),
+        circuit: r.circuit,
+        manifest: JSON.parse(r.manifest) as Manifest,
+      }))
     },
     setQuality(datasetId, score) {
       changed()

@@ -27,6 +27,8 @@ contract DatasetRegistry is IDatasetRegistry, AccessControl {
     mapping(uint256 datasetId => mapping(uint256 deviceId => bool)) private _hasDevice;
     mapping(uint256 datasetId => Attestation) private _attestations;
     mapping(uint8 circuit => address) public verifiers;
+    /// @inheritdoc IDatasetRegistry
+    mapping(uint8 circuit => bytes32) public setupRecords;
 
     /// @param devices_ The device registry.
     /// @param poseidon_ A deployed PoseidonT3 (for Merkle paths).
@@ -107,12 +109,14 @@ contract DatasetRegistry is IDatasetRegistry, AccessControl {
     }
 
     /// @inheritdoc IDatasetRegistry
-    function setVerifier(uint8 circuit, address verifier) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function setVerifier(uint8 circuit, address verifier, bytes32 setupRecord) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (verifier.code.length == 0) revert InvalidVerifier(verifier);
+        if (setupRecord == bytes32(0)) revert MissingSetupRecord(circuit);
         address current = verifiers[circuit];
         if (current != address(0)) revert VerifierAlreadySet(circuit, current);
         verifiers[circuit] = verifier;
-        emit VerifierSet(circuit, verifier);
+        setupRecords[circuit] = setupRecord;
+        emit VerifierSet(circuit, verifier, setupRecord);
     }
 
     /// @inheritdoc IDatasetRegistry

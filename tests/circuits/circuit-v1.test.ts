@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { expect } from 'chai'
 import { circuitVersion, knownFlawOf, listCircuits, parseProofBundle, verifyDatasetProofs, type ProofBundle } from '../../circuits/index.js'
-import { loadCircuit, loadCircuitVerificationKey, releaseProverThreads } from '../../circuits/node.js'
+import { committedSetupRecords, loadCircuit, loadCircuitVerificationKey, releaseProverThreads } from '../../circuits/node.js'
 import { parseManifest, type Manifest } from '../../core/index.js'
 
 const V1 = 'sensor-stats-b16-v1'
@@ -25,7 +25,13 @@ describe('retired circuit v1: verify-only, always reported with its known flaw',
     expect(manifest.proofs.circuitId).to.equal(V1)
     expect(circuitVersion(V1)).to.equal(1)
     const { vkey, vkeyHash } = await loadCircuitVerificationKey(V1)
-    const result = await verifyDatasetProofs(manifest, bundle, { vkey, vkeyHash, anchoredRoot: BigInt(manifest.commitments.root) })
+    const { record: setupRecord } = (await committedSetupRecords())[V1]!
+    const result = await verifyDatasetProofs(manifest, bundle, {
+      vkey,
+      vkeyHash,
+      setupRecord,
+      anchoredRoot: BigInt(manifest.commitments.root),
+    })
     expect(result.ok, result.ok ? '' : result.error.message).to.equal(true)
     if (!result.ok) return
     expect(result.misstated).to.equal(undefined)

@@ -1,10 +1,7 @@
 import { expect } from 'chai'
 import {
-  combineBatchStats,
   computeBatchCommitment,
-  computeDatasetRoot,
   createDeviceKey,
-  decodeSeriesStats,
   deviceIdOf,
   deviceKeyFault,
   generateProof,
@@ -16,7 +13,6 @@ import {
   prepareBatch,
   sensorStatsParams,
   seriesIdOf,
-  signBatch,
   SNARK_FIELD,
   verifyBatchSignature,
   verifyDatasetProofs,
@@ -25,32 +21,16 @@ import {
   type DeviceKey,
   type ProofBundle,
   type SeriesMeaning,
-  type ValueBand,
 } from '../../circuits/index.js'
 import { BASE8 } from '../../circuits/babyjub.js'
-import { loadCircuit, releaseProverThreads } from '../../circuits/node.js'
-import { type AssayError, parseManifest, type Manifest } from '../../core/index.js'
-import { sampleManifest } from '../helpers/manifest.js'
+import { committedSetupRecords, loadCircuit, releaseProverThreads } from '../../circuits/node.js'
+import type { AssayError, Manifest } from '../../core/index.js'
+import { manifestForBatches, proveBatch, seriesSpec, type Batch, type SeriesSpec } from '../helpers/proven-dataset.js'
 
 const CIRCUIT = 'sensor-stats-b16-v2'
 const params = sensorStatsParams(CIRCUIT)
 const vkeyHash = getCircuitManifest(CIRCUIT).files.vkey
 const FULL_WIDTH = (1n << 32n) - 1n
-
-type Batch = ProofBundle['batches'][number]
-
-/**
- * One series as its device signs it and its manifest states it: the device, what the readings mean
- * (metric, unit, scale, offset, nonce), the band the proofs count in range (its valid range encoded
- * and clamped), the valid range the manifest states, and the series id all of it gives.
- */
-interface SeriesSpec {
-  device: DeviceKey
-  meaning: SeriesMeaning
-  band: ValueBand
-  range: { lo: number; hi: number }
-  seriesId: bigint
-}
 
 /** A rejected dataset's error, with the properties the named errors carry (series, batch, field...). */
 type Rejection = AssayError & { series?: number; batch?: number; field?: string; stated?: string; proven?: string }
@@ -77,27 +57,15 @@ describe('verifyDatasetProofs: everything the manifest states against the proofs
   let markedLastInSeries0: Batch
 
   /** Signs and proves one batch of a series; `last` marks the series' final batch. */
-  async function prove(
+  const prove = (
     series: number,
     index: number,
     batch: BatchReadings,
     signed: Pick<SeriesSpec, 'device' | 'meaning' | 'band'>,
     last: boolean,
-  ): Promise<Batch> {
-    const { device, meaning, band } = signed
-    const salt = BigInt(7000 + series * 100 + index) + meaning.nonce
-    const commitment = await computeBatchCommitment(batch, salt, params)
-    const seriesId = await seriesIdOf(device.deviceId, meaning, band)
-    const batchIndex = BigInt(index)
-    const signature = await signBatch(device, { commitment, seriesId, batchIndex, last })
-    const prepared = await prepareBatch(batch, params, { ...band, meaning, batchIndex, last, salt, device, signature })
-    const { proof, publicSignals } = await generateProof(circuit, prepared.input)
-    return { series, index, count: batch.values.length, publicSignals, proof: proof as Batch['proof'] }
-  }
+  ): Promise<Batch> => proveBatch(circuit, params, { series, index, last }, batch, signed)
 
-  async function spec(device: DeviceKey, meaning: SeriesMeaning, band: ValueBand, range: { lo: number; hi: number }): Promise<SeriesSpec> {
-    return { device, meaning, band, range, seriesId: await seriesIdOf(device.deviceId, meaning, band) }
-  }
+  const spec = seriesSpec
 
   const readings = (values: number[], t0: number): BatchReadings => ({
     values: values.map(BigInt),
@@ -106,46 +74,16 @@ describe('verifyDatasetProofs: everything the manifest states against the proofs
   const cycle = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => (from + i * 3) % 31)
   const around2000 = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => 1500 + ((from + i * 137) % 1000))
 
-  /**
-   * The manifest a publisher would write for these batches, every statement taken from the proofs
-   * (series counts, times, statistics, commitments, root) except what each series' spec gives: its
-   * id, device, metric, unit, encoding, nonce and valid range.
-   */
-  async function manifestFor(batches: readonly Batch[], series: readonly SeriesSpec[]): Promise<Manifest> {
-    const signals = batches.map((b) => parsePublicSignals(b.publicSignals))
-    const totals = series.map((_, i) => combineBatchStats(signals.filter((_, k) => batches[k]!.series === i)))
-    const devices = [alice, bob].map((d, i) => ({
-      deviceId: d.deviceId.toString(),
-      publicKey: { x: d.Ax.toString(), y: d.Ay.toString() },
-      label: ['alice', 'bob'][i]!,
-    }))
-    return parseManifest(
-      sampleManifest({
-        devices,
-        series: series.map((s, i) => ({
-          seriesId: s.seriesId.toString(),
-          nonce: s.meaning.nonce.toString(),
-          deviceId: s.device.deviceId.toString(),
-          metric: s.meaning.metric,
-          unit: s.meaning.unit,
-          scale: s.meaning.scale,
-          offset: s.meaning.offset,
-          count: Number(totals[i]!.count),
-          firstTime: Number(totals[i]!.firstTime),
-          lastTime: Number(totals[i]!.lastTime),
-        })),
-        commitments: {
-          root: (await computeDatasetRoot(signals.map((s) => s.commitment))).toString(),
-          batches: signals.map((s) => s.commitment.toString()),
-        },
-        proofs: { circuitId: CIRCUIT, vkeyHash, bundleCid: sampleManifest().proofs.bundleCid },
-        stats: series.map((s, i) => {
-          const { std: _std, ...d } = decodeSeriesStats(totals[i]!, s.meaning)
-          return { seriesId: s.seriesId.toString(), ...d, range: s.range }
-        }),
-      }),
+  const manifestFor = (batches: readonly Batch[], series: readonly SeriesSpec[]): Promise<Manifest> =>
+    manifestForBatches(
+      batches,
+      series,
+      [
+        { key: alice, label: 'alice' },
+        { key: bob, label: 'bob' },
+      ],
+      { circuitId: CIRCUIT, vkeyHash },
     )
-  }
 
   const bundleOf = (batches: readonly Batch[]): ProofBundle => ({ version: 1, circuitId: CIRCUIT, vkeyHash, batches: [...batches] })
 
@@ -153,6 +91,7 @@ describe('verifyDatasetProofs: everything the manifest states against the proofs
     return verifyDatasetProofs(manifest, bundleOf(batches), {
       vkey: circuit.vkey,
       vkeyHash,
+      setupRecord: (await committedSetupRecords())[CIRCUIT]!.record,
       anchoredRoot: BigInt(manifest.commitments.root),
     })
   }
@@ -228,6 +167,34 @@ describe('verifyDatasetProofs: everything the manifest states against the proofs
       [36n, 0n, 20n],
       [24n, 1000n, 3000n],
       [5n, 0n, FULL_WIDTH],
+    ])
+  })
+
+  it("rejects proofs checked with a key that is not the anchored setup record's, or with another circuit's record", async () => {
+    const manifest = await manifestFor(honest, specs)
+    const records = await committedSetupRecords()
+    const own = records[CIRCUIT]!.record
+    // A key that accepts other proofs (another circuit's), under the right hash: the record catches it.
+    const swapped = await verifyDatasetProofs(manifest, bundleOf(honest), {
+      vkey: records['sensor-stats-16bit-b400-v2']!.record.vkey,
+      vkeyHash,
+      setupRecord: own,
+      anchoredRoot: BigInt(manifest.commitments.root),
+    })
+    expect(swapped.ok).to.equal(false)
+    if (swapped.ok) return
+    expect([swapped.error.name, (swapped.error as Rejection).field]).to.deep.equal(['SetupRecordMismatchError', 'vkey'])
+    const otherCircuit = await verifyDatasetProofs(manifest, bundleOf(honest), {
+      vkey: circuit.vkey,
+      vkeyHash,
+      setupRecord: records['sensor-stats-16bit-b400-v2']!.record,
+      anchoredRoot: BigInt(manifest.commitments.root),
+    })
+    expect(otherCircuit.ok).to.equal(false)
+    if (otherCircuit.ok) return
+    expect([otherCircuit.error.name, otherCircuit.error.message]).to.deep.equal([
+      'SetupRecordMismatchError',
+      `the setup record anchored with the verifier is of circuit sensor-stats-16bit-b400-v2, but the proofs are of ${CIRCUIT}`,
     ])
   })
 
@@ -549,9 +516,11 @@ describe('verifyDatasetProofs: everything the manifest states against the proofs
       name: 'BundleVerificationError',
       message: 'series 0 batch 0: proof does not verify',
     })
+    // The verifier slot's record is of the bundle's circuit: a manifest naming another is caught there first.
     expect(await failure(honest, { ...manifest, proofs: { ...manifest.proofs, circuitId: 'sensor-stats-16bit-b400-v2' } })).to.deep.equal({
-      name: 'ManifestProofMismatchError',
-      message: 'the proof bundle is for circuit sensor-stats-b16-v2, the manifest names sensor-stats-16bit-b400-v2',
+      name: 'SetupRecordMismatchError',
+      message:
+        'the setup record anchored with the verifier is of circuit sensor-stats-b16-v2, but the proofs are of sensor-stats-16bit-b400-v2',
     })
   })
 

@@ -122,6 +122,25 @@ describe('buying and auditing through a running node (publish → list → buy �
     // Valid, but never without saying a development setup lets anyone forge them.
     expect(lines.find((l) => l.startsWith('✓ proofs: '))).to.match(/ — development setup: anyone can forge these proofs$/)
     expect(report.setup).to.deep.include({ kind: 'development', warning: DEVELOPMENT_SETUP_WARNING })
+    // The key is the one of the setup record anchored with the dataset's verifier, read from IPFS.
+    expect(lines.find((l) => l.startsWith('✓ proofs: '))).to.match(/the key of setup record bafkrei\w+… anchored with its verifier/)
+  })
+
+  it('verify --setup fails the setup check of a development setup: no ceremony transcript can vouch for it', async () => {
+    const lines: string[] = []
+    const report = await verifyCommand(
+      datasetId,
+      config(),
+      { node: node.url, setup: join(dir, 'no-ceremony') },
+      { out: (s) => lines.push(s) },
+    )
+    const setup = report.checks.find((c) => c.name === 'setup')
+    expect(setup?.ok, lines.join('\n')).to.equal(false)
+    expect(setup?.detail).to.match(
+      /^setup record bafkrei\w+: development setup: anyone can forge these proofs \(no ceremony transcript to check\)$/,
+    )
+    expect(report.ok).to.equal(false)
+    expect(lines.at(-1)).to.equal(`dataset #${datasetId}: 1 check(s) FAILED`)
   })
 
   it('verifies from a second, fresh node that knows the chain’s RPC URL and dials the first node over IPFS', async () => {

@@ -6,13 +6,28 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import {
   checkAgainstSetupRecord,
+  committedSetupRecords,
+  compareCeremonyWithRecord,
   CeremonyStateError,
   CeremonyVerificationError,
-  SetupRecordMismatchError,
   type CeremonyTranscript,
   type PtauRecord,
   type SetupRecord,
 } from '../../circuits/node.js'
+import {
+  buildSetupRecord,
+  createDeviceKey,
+  encodeSetupRecord,
+  readAnchoredSetupRecord,
+  sensorStatsParams,
+  SetupRecordMismatchError,
+  setupOfRecord,
+  setupRecordDigest,
+  verifyDatasetProofs,
+  type AnchoredSetupRecord,
+  type VerificationKey,
+} from '../../circuits/index.js'
+import { manifestForBatches, proveBatch, seriesSpec } from '../helpers/proven-dataset.js'
 import {
   setupBeaconCommand,
   setupContributeCommand,
@@ -153,6 +168,76 @@ describe('assay setup: a three-contributor phase-2 ceremony on sensor-stats-b16-
     expect(err).to.be.instanceOf(SetupRecordMismatchError)
     expect(err).to.include({ name: 'SetupRecordMismatchError', field: 'vkeySha256', recorded: record.vkeySha256 })
     await checkAgainstSetupRecord(record, { vkey: join(dir, 'verification_key.json'), zkey: join(dir, 'circuit_final.zkey') })
+  })
+
+  describe('a dataset proven with the ceremony’s key', () => {
+    let anchored: AnchoredSetupRecord
+    let ceremonyVkey: VerificationKey
+    before(async () => {
+      ceremonyVkey = JSON.parse(await readFile(join(dir, 'verification_key.json'), 'utf8')) as VerificationKey
+      anchored = buildSetupRecord(CIRCUIT, ceremonyVkey, record)
+    })
+
+    it('verifies with no warning under the ceremony’s setup record, read back from its anchored digest; not under the development record', async () => {
+      const bytes = encodeSetupRecord(anchored)
+      expect(await readAnchoredSetupRecord(bytes, await setupRecordDigest(bytes), CIRCUIT)).to.deep.equal(anchored)
+      expect(setupOfRecord(anchored)).to.deep.include({ kind: 'ceremony', zkeySetup: 'ceremony' })
+      expect(setupOfRecord(anchored).warning).to.equal(undefined)
+      expect(anchored.phase2.contributions.map((c) => c.name)).to.deep.equal(['alice', 'bob', 'carol'])
+
+      const artifacts = {
+        circuitId: CIRCUIT,
+        wasm: new Uint8Array(await readFile(join('build', 'circuits', CIRCUIT, 'main_js', 'main.wasm'))),
+        zkey: new Uint8Array(await readFile(join(dir, 'circuit_final.zkey'))),
+      }
+      const params = sensorStatsParams(CIRCUIT)
+      const device = await createDeviceKey()
+      const spec = await seriesSpec(
+        device,
+        { metric: 'temperature', unit: '°C', scale: 0, offset: 0, nonce: 11n },
+        { lo: 0n, hi: 40n },
+        { lo: 0, hi: 40 },
+      )
+      const readings = (n: number, t0: number) => ({
+        values: Array.from({ length: n }, (_, i) => BigInt(10 + ((i * 7) % 20))),
+        times: Array.from({ length: n }, (_, i) => BigInt(t0 + i * 60)),
+      })
+      const batches = [
+        await proveBatch(artifacts, params, { series: 0, index: 0, last: false }, readings(16, 0), spec),
+        await proveBatch(artifacts, params, { series: 0, index: 1, last: true }, readings(4, 960), spec),
+      ]
+      const vkeyHash = anchored.files.vkey
+      const manifest = await manifestForBatches(batches, [spec], [{ key: device, label: 'sensor' }], { circuitId: CIRCUIT, vkeyHash })
+      const bundle = { version: 1 as const, circuitId: CIRCUIT, vkeyHash, batches }
+      const anchoredRoot = BigInt(manifest.commitments.root)
+      const result = await verifyDatasetProofs(manifest, bundle, { vkey: ceremonyVkey, vkeyHash, setupRecord: anchored, anchoredRoot })
+      expect(result.ok, result.ok ? '' : result.error.message).to.equal(true)
+      if (!result.ok) return
+      expect(result.setup.kind).to.equal('ceremony')
+      expect(result.setup.warning).to.equal(undefined)
+      const development = (await committedSetupRecords())[CIRCUIT]!.record
+      const underDev = await verifyDatasetProofs(manifest, bundle, { vkey: ceremonyVkey, vkeyHash, setupRecord: development, anchoredRoot })
+      expect(underDev.ok).to.equal(false)
+      if (underDev.ok) return
+      expect(underDev.error).to.include({ name: 'SetupRecordMismatchError', field: 'files.vkey' })
+    })
+
+    it('is the ceremony the anchored record describes; a record naming other contributions, another beacon or another key is rejected by name', async () => {
+      await compareCeremonyWithRecord(dir, anchored)
+      const mismatch = async (changed: AnchoredSetupRecord): Promise<unknown> =>
+        compareCeremonyWithRecord(dir, changed).then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+      const reordered = { ...anchored, phase2: { ...anchored.phase2, contributions: [...anchored.phase2.contributions].reverse() } }
+      expect(await mismatch(reordered)).to.include({ name: 'SetupRecordMismatchError', field: 'phase2.contributions' })
+      const otherBeacon = { ...anchored, phase2: { ...anchored.phase2, beacon: { ...anchored.phase2.beacon!, hash: 'bb'.repeat(32) } } }
+      expect(await mismatch(otherBeacon)).to.include({ name: 'SetupRecordMismatchError', field: 'phase2.beacon' })
+      const development = (await committedSetupRecords())[CIRCUIT]!.record
+      expect(await mismatch(development)).to.include({ name: 'SetupRecordMismatchError', field: 'ptau.source' })
+      const otherKey = { ...anchored, vkey: development.vkey }
+      expect(await mismatch(otherKey)).to.include({ name: 'SetupRecordMismatchError', field: 'vkey' })
+    })
   })
 
   it('refuses a contribution after the beacon', async () => {

@@ -5,7 +5,8 @@ import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey, listCircuits, signEddsaPoseidon } from '../../circuits/index.js'
 import { DEV_MNEMONIC } from '../../core/index.js'
-import { contractsCodeHash, createChainClient, VERIFIER_SLOTS, verifierSlotOf } from '../../contracts/index.js'
+import { committedSetupRecordDigests } from '../../circuits/node.js'
+import { contractsCodeHash, createChainClient, deployContracts, VERIFIER_SLOTS, verifierSlotOf } from '../../contracts/index.js'
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
 import { caught } from '../helpers/errors.js'
 
@@ -14,11 +15,13 @@ describe('deploying on a real anvil process', function () {
   let dir: string
   let anvil: AnvilService | undefined
   let provider: JsonRpcProvider | undefined
+  let setupRecords: Record<string, string>
   const account = (i: number) =>
     new NonceManager(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider!))
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'assay-anvil-'))
+    setupRecords = await committedSetupRecordDigests()
   })
   afterEach(async () => {
     provider?.destroy()
@@ -36,19 +39,37 @@ describe('deploying on a real anvil process', function () {
 
   it('deploys once, saves the addresses, and a second start finds them (also after an anvil restart)', async () => {
     await chain()
-    const first = await ensureDeployment(file(), account(0), { testStablecoin: true })
+    const first = await ensureDeployment(file(), account(0), { testStablecoin: true, setupRecords })
     expect(first.deployed).to.equal(true)
     expect(Object.keys(first.deployment.verifiers).sort()).to.deep.equal(VERIFIER_SLOTS.map((s) => s.circuitId).sort())
-    expect((await ensureDeployment(file(), account(0))).deployed).to.equal(false)
+    expect((await ensureDeployment(file(), account(0), { setupRecords })).deployed).to.equal(false)
     await anvil!.stop()
     anvil = undefined
     await chain() // same --state file
     expect(await loadDeployment(file(), account(0))).to.deep.equal(first.deployment)
   })
 
+  it("anchors every circuit's setup record with its verifier, and refuses a saved deployment anchoring other records", async () => {
+    await chain()
+    const { deployment } = await ensureDeployment(file(), account(0), { testStablecoin: true, setupRecords })
+    const reader = createChainClient(account(0), deployment)
+    for (const { slot, circuitId } of VERIFIER_SLOTS) {
+      expect(await reader.setupRecordOf(slot)).to.equal(setupRecords[circuitId])
+      expect(deployment.verifiers[circuitId]!.setupRecord).to.equal(setupRecords[circuitId])
+    }
+    const other = { ...setupRecords, 'sensor-stats-b16-v2': `0x${'cd'.repeat(32)}` }
+    const refused = await caught(() => ensureDeployment(file(), account(0), { testStablecoin: true, setupRecords: other }))
+    expect([refused.name, refused.message]).to.include.members(['DeploymentError'])
+    expect(refused.message).to.contain('anchors other setup records for sensor-stats-b16-v2')
+    const { [VERIFIER_SLOTS[0].circuitId]: _, ...lacking } = setupRecords
+    const missing = await caught(() => deployContracts(account(0), { setupRecords: lacking }))
+    expect([missing.name, missing.message]).to.include.members(['DeploymentError'])
+    expect(missing.message).to.contain(`no setup record digest for circuit ${VERIFIER_SLOTS[0].circuitId}`)
+  })
+
   it('registers, publishes, lists and sells to a second account through the chain client', async () => {
     await chain()
-    const { deployment } = await ensureDeployment(file(), account(0), { testStablecoin: true })
+    const { deployment } = await ensureDeployment(file(), account(0), { testStablecoin: true, setupRecords })
     const seller = createChainClient(account(1), deployment)
     const buyer = createChainClient(account(2), deployment)
     const device = await createDeviceKey()
@@ -74,7 +95,7 @@ describe('deploying on a real anvil process', function () {
 
   it('refuses a saved deployment for another chain or with contracts missing, with DeploymentError', async () => {
     await chain()
-    await ensureDeployment(file(), account(0))
+    await ensureDeployment(file(), account(0), { setupRecords })
     const saved = JSON.parse(await readFile(file(), 'utf8')) as { chainId: number; contracts: { dataMarket: string } }
     await writeFile(join(dir, 'other-chain.json'), JSON.stringify({ ...saved, chainId: 5 }))
     const wrongChain = await caught(() => loadDeployment(join(dir, 'other-chain.json'), account(0)))
@@ -90,7 +111,7 @@ describe('deploying on a real anvil process', function () {
 
   it('refuses a deployment made from other contract code, or recording none; the embedded chain deploys afresh', async () => {
     await chain()
-    const { deployment } = await ensureDeployment(file(), account(0), { testStablecoin: true })
+    const { deployment } = await ensureDeployment(file(), account(0), { testStablecoin: true, setupRecords })
     expect(deployment.codeHash).to.equal(contractsCodeHash({ testStablecoin: true }))
     const { codeHash: _, ...unrecorded } = deployment
     await writeFile(join(dir, 'old.json'), JSON.stringify({ ...deployment, codeHash: `0x${'ab'.repeat(32)}` }))
@@ -104,6 +125,7 @@ describe('deploying on a real anvil process', function () {
     const logged: string[] = []
     const again = await ensureDeployment(join(dir, 'old.json'), account(0), {
       testStablecoin: true,
+      setupRecords,
       redeployIfMissing: true,
       log: (m) => logged.push(m),
     })

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { AbiCoder, keccak256, toUtf8Bytes, type Contract } from 'ethers'
+import { AbiCoder, keccak256, toUtf8Bytes, ZeroHash, type Contract } from 'ethers'
 import {
   computeBatchCommitment,
   computeDatasetRoot,
@@ -179,20 +179,28 @@ describe('DatasetRegistry', function () {
       .withArgs(10_001)
   })
 
-  it('installs a verifier once per slot, only a contract, only by the admin', async () => {
+  it('installs a verifier once per slot, only a contract, only with a setup record, only by the admin', async () => {
     const { datasets, deployment, seller } = await loadFixture(fixture)
     const installed = deployment.verifiers[CIRCUIT]!.address
-    await expect(datasets.getFunction('setVerifier')(slot, installed))
+    const record = `0x${'5e'.repeat(32)}`
+    await expect(datasets.getFunction('setVerifier')(slot, installed, record))
       .to.be.revertedWithCustomError(datasets, 'VerifierAlreadySet')
       .withArgs(slot, installed)
-    await expect(datasets.getFunction('setVerifier')(50, seller.address))
+    await expect(datasets.getFunction('setVerifier')(50, seller.address, record))
       .to.be.revertedWithCustomError(datasets, 'InvalidVerifier')
       .withArgs(seller.address)
-    await expect(as(datasets, seller).getFunction('setVerifier')(50, installed)).to.be.revertedWithCustomError(
+    await expect(datasets.getFunction('setVerifier')(50, installed, ZeroHash))
+      .to.be.revertedWithCustomError(datasets, 'MissingSetupRecord')
+      .withArgs(50)
+    await expect(as(datasets, seller).getFunction('setVerifier')(50, installed, record)).to.be.revertedWithCustomError(
       datasets,
       'AccessControlUnauthorizedAccount',
     )
-    await expect(datasets.getFunction('setVerifier')(50, installed)).to.emit(datasets, 'VerifierSet').withArgs(50, installed)
+    expect(await datasets.getFunction('setupRecords')(slot)).to.equal(deployment.verifiers[CIRCUIT]!.setupRecord)
+    await expect(datasets.getFunction('setVerifier')(50, installed, record))
+      .to.emit(datasets, 'VerifierSet')
+      .withArgs(50, installed, record)
+    expect(await datasets.getFunction('setupRecords')(50)).to.equal(record)
   })
 
   describe('verifyBatch with real proofs from circuits/', () => {

@@ -1,4 +1,5 @@
 // Contract fixtures on Hardhat's in-process network, deployed through the real deploy code.
+import { committedSetupRecordDigests } from '../../circuits/node.js'
 import { Contract, type InterfaceAbi, type Signer } from 'ethers'
 import {
   createChainClient,
@@ -56,7 +57,12 @@ export async function deployAssay(): Promise<AssayFixture> {
   const { ethers } = await hardhat()
   const signers = await ethers.getSigners()
   const [deployer, treasury] = signers as [Signer & { address: string }, Signer & { address: string }]
-  const deployment = await deployContracts(deployer, { treasury: treasury.address, feeBps: 250, testStablecoin: true })
+  const deployment = await deployContracts(deployer, {
+    treasury: treasury.address,
+    feeBps: 250,
+    testStablecoin: true,
+    setupRecords: await committedSetupRecordDigests(),
+  })
   const at = (address: string, abi: unknown): Contract => new Contract(address, abi as InterfaceAbi, deployer)
   return {
     deployment,

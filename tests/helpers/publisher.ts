@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey } from '../../circuits/index.js'
-import { releaseProverThreads } from '../../circuits/node.js'
+import { committedSetupRecordDigests, releaseProverThreads } from '../../circuits/node.js'
 import { DEV_MNEMONIC } from '../../core/index.js'
 import { createChainClient, type ChainClient } from '../../contracts/index.js'
 import { ensureDeployment, startAnvil } from '../../contracts/node.js'
 import type { PublishComponents } from '../../pipelines/index.js'
+import { storeSetupRecords } from '../../server/index.js'
 import type { EmbeddedHelia, Keystore } from '../../storage/index.js'
 import { createContentStore, createEmbeddedHelia, createKeystore } from '../../storage/node.js'
 
@@ -30,10 +31,15 @@ export async function startTestPublisher(name: string): Promise<TestPublisher> {
   const provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100 })
   const account = (i: number): HDNodeWallet => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider)
   const wallet = account(1)
-  const { deployment } = await ensureDeployment(join(dir, 'deployment.json'), new NonceManager(account(0)))
+  const { deployment } = await ensureDeployment(join(dir, 'deployment.json'), new NonceManager(account(0)), {
+    setupRecords: await committedSetupRecordDigests(),
+  })
   const chain = createChainClient(new NonceManager(wallet), deployment)
   const helia = await createEmbeddedHelia({ dataDir: join(dir, 'node') })
   const keystore = await createKeystore({ dir: join(dir, 'keystore'), masterKey: new Uint8Array(32).fill(7) })
+  const contentStore = createContentStore({ helia: helia.helia })
+  // As a node does: its gateway serves the setup records the deployment anchors.
+  await storeSetupRecords(contentStore)
   return {
     dir,
     rpcUrl: anvil.rpcUrl,
@@ -42,7 +48,7 @@ export async function startTestPublisher(name: string): Promise<TestPublisher> {
     helia,
     keystore,
     components: {
-      contentStore: createContentStore({ helia: helia.helia }),
+      contentStore,
       keystore,
       chain,
       owner: wallet.address,

@@ -8,6 +8,7 @@ import { UnrecoverableError, Worker } from 'bullmq'
 import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey, signEddsaPoseidon } from '../../circuits/index.js'
+import { committedSetupRecordDigests } from '../../circuits/node.js'
 import { DEV_MNEMONIC, parseImportMapping } from '../../core/index.js'
 import { createChainClient, type ChainClient } from '../../contracts/index.js'
 import { ensureDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
@@ -54,7 +55,9 @@ describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandbo
     anvil = await startAnvil({ dataDir: join(dir, 'node') })
     provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100 })
     const wallet = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/0").connect(provider)
-    const { deployment } = await ensureDeployment(join(dir, 'deployment.json'), new NonceManager(wallet))
+    const { deployment } = await ensureDeployment(join(dir, 'deployment.json'), new NonceManager(wallet), {
+      setupRecords: await committedSetupRecordDigests(),
+    })
     chain = createChainClient(new NonceManager(wallet), deployment)
     helia = await createEmbeddedHelia({ dataDir: join(dir, 'node') })
     components = {

@@ -4,13 +4,13 @@ import { readFile, writeFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { JsonRpcProvider } from 'ethers'
+import { JsonRpcProvider, ZeroHash } from 'ethers'
 import { DEVELOPMENT_SETUP_WARNING } from '../../circuits/index.js'
-import { loadCircuitVerificationKey } from '../../circuits/node.js'
+import { committedSetupRecords, loadCircuitVerificationKey } from '../../circuits/node.js'
 import { parseImportMapping, type Manifest } from '../../core/index.js'
 import { createChainClient } from '../../contracts/index.js'
 import { publishDataset, type PublishResult } from '../../pipelines/index.js'
-import { auditDataset, createAssayClient, type AuditReport } from '../../sdk/index.js'
+import { auditDataset, createAssayClient, type AuditOptions, type AuditReport } from '../../sdk/index.js'
 import { createApp } from '../../server/index.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
@@ -55,10 +55,13 @@ describe('auditDataset: the proofs check names what the manifest misstates (real
     await publisher?.stop()
   })
 
-  const audit = (datasetId: bigint): Promise<AuditReport> =>
+  const audit = (
+    datasetId: bigint,
+    chain: AuditOptions['chain'] = createChainClient(provider, publisher.chain.deployment),
+  ): Promise<AuditReport> =>
     auditDataset({
       client: createAssayClient({ node: url }),
-      chain: createChainClient(provider, publisher.chain.deployment),
+      chain,
       provider,
       deployment: publisher.chain.deployment,
       verificationKey: (id) => loadCircuitVerificationKey(id),
@@ -66,8 +69,8 @@ describe('auditDataset: the proofs check names what the manifest misstates (real
     })
 
   /** The checks that fail for a dataset, as `name: detail`. */
-  async function failures(datasetId: bigint): Promise<string[]> {
-    const report = await audit(datasetId)
+  async function failures(datasetId: bigint, chain?: AuditOptions['chain']): Promise<string[]> {
+    const report = await audit(datasetId, chain)
     return report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)
   }
 
@@ -85,6 +88,24 @@ describe('auditDataset: the proofs check names what the manifest misstates (real
     expect(proofs.detail).to.match(/ — development setup: anyone can forge these proofs$/)
     expect(report.setup).to.deep.include({ kind: 'development', zkeySetup: 'dev-direct', warning: DEVELOPMENT_SETUP_WARNING })
     expect(report.setup?.ptau.source).to.equal('dev-seed')
+  })
+
+  it('fails the proofs check when the setup record anchored with the verifier is not the key’s, or there is none', async () => {
+    const reader = createChainClient(provider, publisher.chain.deployment)
+    const records = await committedSetupRecords()
+    // A chain whose slot anchors another circuit's record (served by the node: every record is).
+    const otherRecord = { ...reader, setupRecordOf: () => Promise.resolve(records['sensor-stats-16bit-b400-v2']!.digest) }
+    const circuitId = published.manifest.proofs.circuitId
+    expect(await failures(published.datasetId, otherRecord)).to.deep.equal([
+      `proofs: SetupRecordMismatchError: the setup record anchored with the verifier is of circuit sensor-stats-16bit-b400-v2, but the proofs are of ${circuitId}`,
+      'stats: CheckFailed: no verified proofs to compare with',
+    ])
+    const none = { ...reader, setupRecordOf: () => Promise.resolve(ZeroHash) }
+    const slot = (await reader.datasetOf(published.datasetId)).circuit
+    expect(await failures(published.datasetId, none)).to.deep.equal([
+      `proofs: SetupRecordMissingError: circuit slot ${slot} anchors no setup record: nothing says where its verification key came from`,
+      'stats: CheckFailed: no verified proofs to compare with',
+    ])
   })
 
   it('fails the proofs check of a manifest that relabels a series’ id, and the stats check after it', async () => {

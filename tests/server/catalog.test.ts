@@ -10,7 +10,15 @@ import { loadCircuitVerificationKey } from '../../circuits/node.js'
 import { DEV_MNEMONIC, parseImportMapping, type Manifest } from '../../core/index.js'
 import { createChainClient, statsDigestOf } from '../../contracts/index.js'
 import { publishDataset, type PublishResult } from '../../pipelines/index.js'
-import { createApp, createCatalogIndexer, ftsQuery, openCatalog, type Catalog, type CatalogIndexer } from '../../server/index.js'
+import {
+  createApp,
+  createCatalogIndexer,
+  createSetupRecordReader,
+  ftsQuery,
+  openCatalog,
+  type Catalog,
+  type CatalogIndexer,
+} from '../../server/index.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { writeSignedBatchFile } from '../helpers/signed-file.js'
@@ -34,6 +42,7 @@ describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)
       contentStore: publisher.components.contentStore,
       catalog: c,
       verificationKey: (id) => loadCircuitVerificationKey(id),
+      setupRecord: createSetupRecordReader({ chain: publisher.chain, contentStore: publisher.components.contentStore }),
     })
 
   before(async () => {

@@ -5,7 +5,7 @@ import { JsonRpcProvider } from 'ethers'
 import { CID } from 'multiformats/cid'
 import { parseProofBundle, verifyDatasetProofs } from '../../circuits/index.js'
 import { createChainClient } from '../../contracts/index.js'
-import { auditDataset, createAssayClient, readJsonByCid } from '../../sdk/index.js'
+import { auditDataset, createAssayClient, fetchAnchoredSetupRecord, readJsonByCid } from '../../sdk/index.js'
 import { verificationKeyFromNode } from './verification-key.js'
 import type { ProofsResult, VerifierMessage, VerifierTask } from './verifier-protocol.js'
 
@@ -26,10 +26,13 @@ async function checkProofs(task: VerifierTask): Promise<ProofsResult> {
     const record = await chain.datasetOf(datasetId)
     const bundle = parseProofBundle(await readJsonByCid(client, CID.parse(manifest.proofs.bundleCid)))
     const { vkey, vkeyHash } = await verificationKeyFromNode(task.node, manifest.proofs.circuitId)
+    // The key must be the one anchored with the dataset's verifier slot, whatever the node serves.
+    const { record: setupRecord } = await fetchAnchoredSetupRecord(client, chain, record.circuit, manifest.proofs.circuitId)
     const started = performance.now()
     const result = await verifyDatasetProofs(manifest, bundle, {
       vkey,
       vkeyHash,
+      setupRecord,
       anchoredRoot: record.root,
       onProgress: (done, total) => post({ type: 'progress', done, total }),
     })

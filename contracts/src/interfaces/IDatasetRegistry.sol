@@ -45,6 +45,7 @@ interface IDatasetRegistry {
     error UnknownCircuit(uint8 circuit);
     error VerifierAlreadySet(uint8 circuit, address verifier);
     error InvalidVerifier(address verifier);
+    error MissingSetupRecord(uint8 circuit);
     error InvalidProof(uint256 datasetId);
     error CommitmentNotInDataset(uint256 datasetId, uint256 commitment);
     error DeviceNotInDataset(uint256 datasetId, uint256 deviceId);
@@ -64,8 +65,9 @@ interface IDatasetRegistry {
     );
     /// @notice An assessor attested a dataset's quality with a report.
     event QualityAttested(uint256 indexed datasetId, address indexed assessor, uint16 score, string reportCid);
-    /// @notice A SensorStats verifier was installed in a circuit slot (once, never replaced).
-    event VerifierSet(uint8 indexed circuit, address verifier);
+    /// @notice A SensorStats verifier was installed in a circuit slot (once, never replaced), with
+    /// the sha256 of its setup record (an IPFS raw block: where its verification key came from).
+    event VerifierSet(uint8 indexed circuit, address verifier, bytes32 setupRecord);
 
     /// @notice Anchors a dataset. Every named device must be registered, unrevoked, and the caller's
     /// or authorised for the caller.
@@ -95,10 +97,18 @@ interface IDatasetRegistry {
     /// @param reportCid CID of the quality report.
     function attestQuality(uint256 datasetId, uint16 score, string calldata reportCid) external;
 
-    /// @notice Installs the verifier of a circuit slot, once (DEFAULT_ADMIN_ROLE).
+    /// @notice Installs the verifier of a circuit slot, once (DEFAULT_ADMIN_ROLE), with the record
+    /// of the setup its key came from.
     /// @param circuit The slot.
     /// @param verifier A generated SensorStats verifier.
-    function setVerifier(uint8 circuit, address verifier) external;
+    /// @param setupRecord sha256 of the circuit's setup record, which is also its CID (CIDv1, raw,
+    /// sha2-256): verifiers fetch the record from IPFS and check their key against it.
+    function setVerifier(uint8 circuit, address verifier, bytes32 setupRecord) external;
+
+    /// @notice The sha256 (and CID) of the setup record anchored with a circuit slot's verifier.
+    /// @param circuit The slot.
+    /// @return The record's sha256; zero for an empty slot.
+    function setupRecords(uint8 circuit) external view returns (bytes32);
 
     /// @notice Checks one batch of a dataset: the Groth16 proof verifies with the dataset's circuit,
     /// its commitment is a leaf of the anchored root, and its device is one of the dataset's.

@@ -1,0 +1,47 @@
+import { readAnchoredSetupRecord, setupRecordCid, SetupRecordMissingError, type AnchoredSetupRecord } from '../circuits/index.js'
+import { committedSetupRecords } from '../circuits/node.js'
+import type { ChainClient } from '../contracts/index.js'
+import type { ContentStore } from '../storage/index.js'
+import { AssayError } from '../core/index.js'
+
+/** The content store gave a setup record another CID than its anchored digest names (a storage misconfiguration). */
+export class SetupRecordStoreError extends AssayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'SetupRecordStoreError'
+  }
+}
+
+/**
+ * Stores (and pins) this build's setup records, one raw block each, so that the node's gateway
+ * serves every record the deployment anchors and verifiers can read them from IPFS.
+ *
+ * @throws {SetupRecordStoreError} when a record is stored under another CID than its digest names
+ */
+export async function storeSetupRecords(contentStore: Pick<ContentStore, 'putBytes'>): Promise<void> {
+  for (const [circuitId, { bytes, digest }] of Object.entries(await committedSetupRecords())) {
+    const cid = await contentStore.putBytes(bytes, { kind: 'setup-record', circuit: circuitId })
+    if (!cid.equals(setupRecordCid(digest)))
+      throw new SetupRecordStoreError(
+        `the setup record of ${circuitId} was stored as ${cid.toString()}, not as the raw block its digest names`,
+      )
+  }
+}
+
+/**
+ * Reads the setup record anchored with the verifier of a circuit slot: its digest from the chain,
+ * its bytes from the content store, checked (readAnchoredSetupRecord) against both the digest and
+ * the circuit the proofs name.
+ */
+export function createSetupRecordReader(c: {
+  chain: Pick<ChainClient, 'setupRecordOf'>
+  contentStore: Pick<ContentStore, 'getBytes'>
+  timeoutMs?: number
+}): (slot: number, circuitId: string) => Promise<AnchoredSetupRecord> {
+  return async (slot, circuitId) => {
+    const digest = await c.chain.setupRecordOf(slot)
+    if (/^0x0{64}$/.test(digest)) throw new SetupRecordMissingError(slot)
+    const bytes = await c.contentStore.getBytes(setupRecordCid(digest), { signal: AbortSignal.timeout(c.timeoutMs ?? 30_000) })
+    return readAnchoredSetupRecord(bytes, digest, circuitId)
+  }
+}
