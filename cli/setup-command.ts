@@ -109,8 +109,11 @@ export async function setupFinalizeCommand(dir: string, o: { ptau?: string } = {
   )
   say(ctx)(`setup record written: ${join(dir, 'setup-record.json')} (${seconds(started)})`)
   say(ctx)(`  vkey sha256 ${record.vkeySha256}, final zkey sha256 ${record.finalZkeySha256}`)
-  // Publishing the record to IPFS and anchoring its CID are not built yet (issue 20).
-  say(ctx)('the record is not yet stored in IPFS or anchored on-chain: publish it with the verifier yourself for now')
+  // Installing a ceremony's key into the build is not automated yet; deploying anchors the record.
+  say(ctx)(
+    'to use it: install the key in the build (circuits/artifacts.json, the generated vkey and verifier; not automated yet), then deploy: ' +
+      'the deployment anchors its setup record with the verifier, and `assay verify ID --setup DIR` checks this directory against it',
+  )
   return record
 }
 
