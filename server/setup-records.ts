@@ -31,17 +31,28 @@ export async function storeSetupRecords(contentStore: Pick<ContentStore, 'putByt
 /**
  * Reads the setup record anchored with the verifier of a circuit slot: its digest from the chain,
  * its bytes from the content store, checked (readAnchoredSetupRecord) against both the digest and
- * the circuit the proofs name.
+ * the circuit the proofs name. A record's bytes are read once per digest (a failed read is tried
+ * again after a minute, not once per dataset: a node missing a record would otherwise wait out the
+ * timeout for every dataset of that circuit).
  */
 export function createSetupRecordReader(c: {
   chain: Pick<ChainClient, 'setupRecordOf'>
   contentStore: Pick<ContentStore, 'getBytes'>
   timeoutMs?: number
 }): (slot: number, circuitId: string) => Promise<AnchoredSetupRecord> {
+  const reads = new Map<string, Promise<Uint8Array>>()
+  const read = (digest: string): Promise<Uint8Array> => {
+    let pending = reads.get(digest)
+    if (pending === undefined) {
+      pending = c.contentStore.getBytes(setupRecordCid(digest), { signal: AbortSignal.timeout(c.timeoutMs ?? 30_000) })
+      reads.set(digest, pending)
+      pending.catch(() => setTimeout(() => reads.delete(digest), 60_000).unref())
+    }
+    return pending
+  }
   return async (slot, circuitId) => {
     const digest = await c.chain.setupRecordOf(slot)
     if (/^0x0{64}$/.test(digest)) throw new SetupRecordMissingError(slot)
-    const bytes = await c.contentStore.getBytes(setupRecordCid(digest), { signal: AbortSignal.timeout(c.timeoutMs ?? 30_000) })
-    return readAnchoredSetupRecord(bytes, digest, circuitId)
+    return readAnchoredSetupRecord(await read(digest), digest, circuitId)
   }
 }
