@@ -37,7 +37,7 @@ const node = await startNode(
   {
     ...loadConfig({
       ASSAY_DATA_DIR: join(dir, 'node'),
-      ...(process.env.ASSAY_VERIFY_THREADS !== undefined ? { ASSAY_VERIFY_THREADS: process.env.ASSAY_VERIFY_THREADS } : {}),
+      ...(process.env.ASSAY_VERIFY_PROCESSES !== undefined ? { ASSAY_VERIFY_PROCESSES: process.env.ASSAY_VERIFY_PROCESSES } : {}),
     }),
     port: 0,
   },

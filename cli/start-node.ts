@@ -278,44 +278,48 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     // Both hold only devices of the node's streams (ingest asks for no other).
     const registeredDevices = new Map<string, number>()
     const deviceLookups = new Map<string, Promise<boolean>>()
-    // Batch commitments and signatures are checked in worker threads (ASSAY_VERIFY_THREADS), off the event loop.
-    // Opt-in for now: a CI run segfaulted as a node with verifier threads stopped (see the issue note).
-    const batchVerifier =
-      config.verifyThreads === undefined || config.verifyThreads === 0
-        ? inlineBatchVerifier
-        : createBatchVerifier({ threads: config.verifyThreads })
+    // Batch commitments and signatures are checked on the event loop unless ASSAY_VERIFY_PROCESSES
+    // asks for child processes: on 2 cores they did not make acknowledgements faster (docs/benchmarks.md).
+    const verifyProcesses = config.verifyProcesses ?? 0
+    const batchVerifier = verifyProcesses === 0 ? inlineBatchVerifier : createBatchVerifier({ processes: verifyProcesses })
     stack.push(() => batchVerifier.close())
-    const streamIngest = createStreamIngest({
-      store: streamStore,
-      verifier: batchVerifier,
-      deviceRegistered(deviceId) {
-        const key = deviceId.toString()
-        // One chain call per device at a time: a device's batches of several series arrive together.
-        const lookup = (): Promise<boolean> => {
-          let pending = deviceLookups.get(key)
-          if (pending === undefined) {
-            pending = chain
-              .deviceOf(deviceId)
-              .then((device) => {
-                const ok = device.owner !== ZeroAddress && device.revokedAt === 0n
-                // A revocation is seen within a minute.
-                if (ok) registeredDevices.set(key, Date.now() + 60_000)
-                else registeredDevices.delete(key)
-                return ok
-              })
-              .finally(() => deviceLookups.delete(key))
-            deviceLookups.set(key, pending)
-          }
-          return pending
+    const deviceRegistered = (deviceId: bigint): Promise<boolean> => {
+      const key = deviceId.toString()
+      // One chain call per device at a time: a device's batches of several series arrive together.
+      const lookup = (): Promise<boolean> => {
+        let pending = deviceLookups.get(key)
+        if (pending === undefined) {
+          pending = chain
+            .deviceOf(deviceId)
+            .then((device) => {
+              const ok = device.owner !== ZeroAddress && device.revokedAt === 0n
+              // A revocation is seen within a minute.
+              if (ok) registeredDevices.set(key, Date.now() + 60_000)
+              else registeredDevices.delete(key)
+              return ok
+            })
+            .finally(() => deviceLookups.delete(key))
+          deviceLookups.set(key, pending)
         }
-        const until = registeredDevices.get(key) ?? 0
-        if (until <= Date.now()) return lookup()
-        // Still known: answer now, and ask the chain again ahead of expiry so a streaming device
-        // never waits for it (a failed refresh only lets the entry run out).
-        if (until - Date.now() < 20_000) lookup().catch(() => undefined)
-        return Promise.resolve(true)
-      },
-    })
+        return pending
+      }
+      const until = registeredDevices.get(key) ?? 0
+      if (until <= Date.now()) return lookup()
+      // Still known: answer now, and ask the chain again ahead of expiry so a streaming device
+      // never waits for it (a failed refresh only lets the entry run out).
+      if (until - Date.now() < 20_000) lookup().catch(() => undefined)
+      return Promise.resolve(true)
+    }
+    // A stream's first batches should not wait for the verifier to start and warm up, nor for the
+    // chain to say its devices are registered: both are done as the stream is created (or the
+    // node starts with it), in the background.
+    const readyForStream = (deviceIds: readonly string[]): void => {
+      batchVerifier.prepare?.()
+      for (const id of deviceIds) deviceRegistered(BigInt(id)).catch(() => undefined)
+    }
+    const streamIngest = createStreamIngest({ store: streamStore, verifier: batchVerifier, deviceRegistered })
+    const openStreams = new Set(streamStore.openWindows().map((w) => w.streamId))
+    for (const id of openStreams) readyForStream(streamStore.stream(id)?.deviceIds ?? [])
     // Devices may publish over MQTT too: a private mosquitto unless MQTT_URL names a broker.
     const broker = await startMosquitto({ ...(config.mqttUrl !== undefined ? { url: config.mqttUrl } : {}), dataDir: config.dataDir })
     stack.push(() => broker.stop())
@@ -373,7 +377,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
           deviceIds: input.deviceIds,
         }
         streamStore.addStream(spec)
-        batchVerifier.prepare?.() // its devices' batches should not wait for the threads to start
+        readyForStream(spec.deviceIds)
         log(`stream ${spec.streamId} created: windows of ${spec.windowLength} s from ${spec.start} (tx ${tx.txHash})`)
         return { ...spec, txHash: tx.txHash }
       },

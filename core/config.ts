@@ -69,7 +69,7 @@ const envSchema = z.object({
     }),
   ASSAY_MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(1_048_576).default(1024),
   ASSAY_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),
-  ASSAY_VERIFY_THREADS: z.coerce.number().int().min(0).max(64).optional(),
+  ASSAY_VERIFY_PROCESSES: z.coerce.number().int().min(0).max(64).optional(),
   ASSAY_PTAU: z.string().min(1).optional(),
   ASSAY_DEPLOYMENT: z.string().min(1).optional(),
   ASSAY_ALLOW_DEV_SETUP: z.enum(['0', '1']).default('0'),
@@ -113,8 +113,8 @@ export interface AssayConfig {
   maxUploadBytes: number
   /** Requests per minute one client (not loopback) may make to stream readings and key requests; 0: no limit. */
   rateLimitPerMinute: number
-  /** Threads checking stream batches' commitments and signatures (default: one per core, at most 4); 0: on the event loop. */
-  verifyThreads?: number
+  /** Child processes checking stream batches' commitments and signatures (unset: the node's default); 0: on the event loop. */
+  verifyProcesses?: number
   /** Path to a ceremony powers-of-tau file; when absent the build generates a dev-only one. */
   ptauPath?: string
   /**
@@ -178,7 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
       .filter((h) => h !== ''),
     maxUploadBytes: e.ASSAY_MAX_UPLOAD_MB * 1024 * 1024,
     rateLimitPerMinute: e.ASSAY_RATE_LIMIT,
-    ...(e.ASSAY_VERIFY_THREADS !== undefined ? { verifyThreads: e.ASSAY_VERIFY_THREADS } : {}),
+    ...(e.ASSAY_VERIFY_PROCESSES !== undefined ? { verifyProcesses: e.ASSAY_VERIFY_PROCESSES } : {}),
     ptauPath: e.ASSAY_PTAU,
     ...(e.ASSAY_DEPLOYMENT !== undefined ? { deploymentSource: e.ASSAY_DEPLOYMENT } : {}),
     allowDevSetup: e.ASSAY_ALLOW_DEV_SETUP === '1',

@@ -1,28 +1,28 @@
+import { fork, type ChildProcess } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
 import { BatchInputError, type SensorStatsParams } from '../circuits/index.js'
 import { AssayError, type SignedBatch } from '../core/index.js'
-import { verifyBatchRecord } from './signed-batch-record.js'
+import { verifyBatchRecord, warmBatchChecks } from './signed-batch-record.js'
 
 /** Checks signed batches: their commitment, and whether their device signed them (verifyBatchRecord). */
 export interface BatchVerifier {
   /**
    * @param options.signal aborting it drops the check if it has not started (its caller no longer needs it)
    * @throws {BatchInputError} when the readings break the circuit's rules
-   * @throws {BatchVerifierError} when the check was dropped, or its thread stopped
+   * @throws {BatchVerifierError} when the check was dropped, or its process stopped
    */
   verify(
     batch: SignedBatch,
     params: SensorStatsParams,
     options?: { signal?: AbortSignal },
   ): Promise<{ commitment: bigint; signed: boolean }>
-  /** Starts the threads now rather than at the first batch (a node with streams to take). */
+  /** Gets ready now rather than at the first batch (a node with streams to take): starts and warms up. */
   prepare?(): void
   close(): Promise<void>
 }
 
-/** The verifier's thread died or was closed while checking a batch; nothing of the batch was taken. */
+/** The verifier's process died or was closed while checking a batch; nothing of the batch was taken. */
 export class BatchVerifierError extends AssayError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
@@ -38,14 +38,14 @@ export interface VerifyRequest {
 export type VerifyResponse =
   { id: number; commitment: string; signed: boolean } | { id: number; error: { name: string; message: string; slot?: number } }
 
-/** Checks batches on the calling thread (tools, tests, and a node without ASSAY_VERIFY_THREADS). */
+/** Checks batches on the calling thread (tools, tests, and a node with ASSAY_VERIFY_PROCESSES=0). */
 export const inlineBatchVerifier: BatchVerifier = {
   verify: (batch, params) => verifyBatchRecord(batch, params),
-  prepare: () => undefined,
+  prepare: () => void warmBatchChecks(),
   close: () => Promise.resolve(),
 }
 
-const ENTRY = fileURLToPath(new URL('./batch-verifier-worker.mjs', import.meta.url))
+const ENTRY = fileURLToPath(new URL('./batch-verifier-process.mjs', import.meta.url))
 
 interface Task {
   request: VerifyRequest
@@ -54,37 +54,43 @@ interface Task {
 }
 
 interface Slot {
-  worker: Worker
-  /** Settles once the thread has warmed up (or died): only then is it safe to terminate. */
-  ready: Promise<void>
+  child: ChildProcess
+  /** Fails its batch and puts a replacement in its place (once; the process is dead or being killed). */
+  retire: (err: Error) => void
+  /** It has warmed up and said so: a death before that is a failed start. */
+  ready: boolean
   task?: Task
   timer?: NodeJS.Timeout
   queue: Task[]
-  started: number
 }
 
-/** A check taking longer than this (milliseconds of work) means a hung thread: it is replaced. */
+/** A check taking longer than this (milliseconds of work) means a hung process: it is killed and replaced. */
 const TASK_TIMEOUT_MS = 30_000
-/** Threads that stop within a second of starting, in a row, before the verifier stops replacing them. */
+/** Processes that stop before they are ready, in a row, before the verifier stops replacing them. */
 const MAX_QUICK_DEATHS = 5
 
-/** How much longer than the shortest a device's usual thread's queue may be before it goes elsewhere. */
+/** How much longer than the shortest a device's usual process's queue may be before it goes elsewhere. */
 const AFFINITY_SLACK = 4
 
 /**
- * Batch checks in worker threads, so a flood of batches (each a Poseidon commitment over its
- * readings and an EdDSA verification: a millisecond or two of CPU) never stalls the node's event
- * loop, and honest devices' batches are acknowledged while strangers' are checked. One batch per
- * thread at a time. A device's batches go to the same thread while its queue is not much longer
- * than the others', where its key's tables are already built (see verifyEddsaPoseidon); a new
- * device goes to the least busy thread. A thread that dies, or takes over 30 s on a batch, fails
- * that batch and is replaced; its queue goes to the replacement.
+ * Batch checks in child processes, so a flood of batches (each a Poseidon commitment over its
+ * readings and an EdDSA verification: about a millisecond of CPU) never stalls the node's event
+ * loop, and they run on other cores while the event loop parses and stores. One batch per process
+ * at a time. A device's batches go to the same process while its queue is not much longer than
+ * the others', where its key's tables are already built (see verifyEddsaPoseidon); a new device
+ * goes to the least busy process. A process that dies, or takes over 30 s on a batch, fails that
+ * batch and is replaced (killed, if it hangs); its queue goes to the replacement. Processes start
+ * with the first batch (or prepare()); idle ones do not keep the node alive, and each exits when
+ * the node does, however it ends.
  */
-export function createBatchVerifier(options: { threads?: number; taskTimeoutMs?: number } = {}): BatchVerifier {
+export function createBatchVerifier(
+  /** processes: how many (default: 2, or 1 on a single core); taskTimeoutMs: see TASK_TIMEOUT_MS. */
+  options: { processes?: number; taskTimeoutMs?: number } = {},
+): BatchVerifier {
   const taskTimeoutMs = options.taskTimeoutMs ?? TASK_TIMEOUT_MS
-  const size = Math.max(1, options.threads ?? Math.min(4, availableParallelism()))
+  const size = Math.max(1, options.processes ?? Math.min(2, availableParallelism()))
   const slots: Slot[] = []
-  // device key → the thread that checked its last batch; bounded, forgotten wholesale when full.
+  // device key → the process that checked its last batch; bounded, forgotten wholesale when full.
   const affinity = new Map<string, Slot>()
   let nextId = 1
   let closed = false
@@ -92,21 +98,32 @@ export function createBatchVerifier(options: { threads?: number; taskTimeoutMs?:
 
   const load = (slot: Slot): number => slot.queue.length + (slot.task !== undefined ? 1 : 0)
 
+  // An idle process holds neither the event loop nor the node's exit; one checking a batch holds both.
+  const hold = (child: ChildProcess, busy: boolean): void => {
+    if (busy) {
+      child.ref()
+      child.channel?.ref()
+    } else {
+      child.unref()
+      child.channel?.unref()
+    }
+  }
+
   const spawn = (queue: Task[] = []): Slot => {
-    // No inherited flags: a parent started with `--import tsx` would register the loader a second
-    // time in the thread (the entry registers it itself), which Node 20 does not survive reliably.
-    const worker = new Worker(ENTRY, { execArgv: [] })
-    let warmed!: () => void
-    const ready = new Promise<void>((resolve) => (warmed = resolve))
-    const slot: Slot = { worker, ready, queue, started: Date.now() }
-    worker.once('exit', () => warmed())
-    slot.worker.on('message', (msg: VerifyResponse | { ready: true }) => {
-      if ('ready' in msg) return warmed()
+    // No inherited flags: the entry registers tsx itself (a parent started with `--import tsx`
+    // would have the child register it twice).
+    const child = fork(ENTRY, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const slot: Slot = { child, ready: false, queue, retire: () => undefined }
+    child.on('message', (msg: VerifyResponse | { ready: true }) => {
+      if ('ready' in msg) {
+        slot.ready = true
+        quickDeaths = 0
+        return
+      }
       const task = slot.task
       if (task === undefined || task.request.id !== msg.id) return
       slot.task = undefined
       clearTimeout(slot.timer)
-      quickDeaths = 0
       if ('error' in msg) {
         const { name, message, slot: reading } = msg.error
         task.reject(
@@ -117,53 +134,58 @@ export function createBatchVerifier(options: { threads?: number; taskTimeoutMs?:
       } else task.resolve({ commitment: BigInt(msg.commitment), signed: msg.signed })
       next(slot)
     })
-    // Not awaited by anyone: a thread that fails (out of memory, a bug) ends with its batch failed;
-    // the batches waiting for it go to its replacement.
-    const died = (err: unknown): void => {
+    // Not awaited by anyone: a process that ends (out of memory, killed, a bug) fails the batch it
+    // was checking; the batches waiting for it go to its replacement.
+    let gone = false
+    const died = (slot.retire = (err: Error): void => {
+      if (gone) return
+      gone = true
       const at = slots.indexOf(slot)
       if (at < 0) return
       clearTimeout(slot.timer)
-      slot.task?.reject(new BatchVerifierError('the batch verifier thread stopped while checking this batch', { cause: err }))
+      slot.task?.reject(new BatchVerifierError('the batch verifier process stopped while checking this batch', { cause: err }))
       slot.task = undefined
       for (const [key, s] of affinity) if (s === slot) affinity.delete(key)
-      quickDeaths = Date.now() - slot.started < 1000 ? quickDeaths + 1 : 0
-      // A thread that cannot even start (a broken install) is not started again and again forever.
+      if (!slot.ready) quickDeaths++
+      // A process that cannot even start (a broken install) is not started again and again forever.
       if (closed || quickDeaths >= MAX_QUICK_DEATHS) {
         slots.splice(at, 1)
         for (const task of slot.queue.splice(0))
-          task.reject(new BatchVerifierError('the batch verifier threads keep stopping as they start', { cause: err }))
+          task.reject(new BatchVerifierError('the batch verifier processes keep stopping as they start', { cause: err }))
         return
       }
       const replacement = spawn(slot.queue)
       slots[at] = replacement
       next(replacement)
-    }
-    // A message that cannot be read back is a thread in a bad state: replace it.
-    slot.worker.on('messageerror', (err) => void slot.ready.then(() => slot.worker.terminate()).then(() => died(err)))
-    slot.worker.on('error', died)
-    slot.worker.on('exit', (code) => died(new Error(`exit code ${code}`)))
-    // Idle threads must not keep the process alive; a thread checking a batch must.
-    slot.worker.unref()
+    })
+    child.on('error', died) // it could not be started, or a message could not be sent to it
+    child.on('exit', (code, signal) => died(new Error(`batch verifier process ${child.pid} exited (${signal ?? `code ${code}`})`)))
+    hold(child, false)
     return slot
   }
 
   function next(slot: Slot): void {
     if (slot.task !== undefined) return
     const task = slot.queue.shift()
-    if (task === undefined) return void slot.worker.unref()
+    if (task === undefined) return hold(slot.child, false)
     slot.task = task
-    slot.worker.ref()
-    slot.worker.postMessage(task.request)
+    hold(slot.child, true)
+    // A send that fails means a dead process: its exit fails the task and moves the queue on.
+    slot.child.send(task.request, (err) => {
+      if (err !== null) slot.child.kill('SIGKILL')
+    })
     slot.timer = setTimeout(() => {
       if (slot.task !== task) return
       slot.task = undefined
-      task.reject(new BatchVerifierError(`checking the batch took over ${taskTimeoutMs} ms; its thread is replaced`))
-      void slot.ready.then(() => slot.worker.terminate())
+      task.reject(new BatchVerifierError(`checking the batch took over ${taskTimeoutMs} ms; its process is replaced`))
+      slot.child.kill('SIGKILL')
+      // Replaced now, not at its exit: the next batch must not be sent to the dying process.
+      slot.retire(new Error(`batch verifier process ${slot.child.pid} killed: a check took over ${taskTimeoutMs} ms`))
     }, taskTimeoutMs)
     slot.timer.unref()
   }
 
-  // Threads start with the first batch (or prepare()): a node without streams never holds them.
+  // Processes start with the first batch (or prepare()): a node without streams never holds them.
   let started = false
   const start = (): void => {
     if (started || closed) return
@@ -177,7 +199,7 @@ export function createBatchVerifier(options: { threads?: number; taskTimeoutMs?:
       if (options.signal?.aborted === true) return Promise.reject(new BatchVerifierError('the check was dropped before it started'))
       start()
       if (slots.length === 0)
-        return Promise.reject(new BatchVerifierError('no batch verifier thread runs (they kept stopping as they started)'))
+        return Promise.reject(new BatchVerifierError('no batch verifier process runs (they kept stopping as they started)'))
       const key = `${batch.device.x},${batch.device.y}`
       const least = slots.reduce((a, b) => (load(b) < load(a) ? b : a))
       const usual = affinity.get(key)
@@ -187,7 +209,7 @@ export function createBatchVerifier(options: { threads?: number; taskTimeoutMs?:
       return new Promise((resolve, reject) => {
         const task: Task = { request: { id: nextId++, batch, params }, resolve, reject }
         slot.queue.push(task)
-        // A check nobody waits for any more leaves the queue (it may have moved to a replacement thread).
+        // A check nobody waits for any more leaves the queue (it may have moved to a replacement process).
         options.signal?.addEventListener(
           'abort',
           () => {
@@ -209,14 +231,14 @@ export function createBatchVerifier(options: { threads?: number; taskTimeoutMs?:
       closed = true
       const error = new BatchVerifierError('the batch verifier is closed')
       await Promise.all(
-        slots.map(async (slot) => {
-          for (const task of slot.queue.splice(0)) task.reject(error)
-          clearTimeout(slot.timer)
-          slot.task?.reject(error)
-          slot.task = undefined
-          // Not while it warms up (see the thread); a thread stuck there is terminated after a while.
-          await Promise.race([slot.ready, new Promise((r) => setTimeout(r, 20_000).unref())])
-          await slot.worker.terminate()
+        slots.map(async ({ child, queue, task, timer }) => {
+          for (const t of queue.splice(0)) t.reject(error)
+          clearTimeout(timer)
+          task?.reject(error)
+          if (child.exitCode !== null || child.signalCode !== null) return
+          const exited = new Promise((resolve) => child.once('exit', resolve))
+          child.kill('SIGKILL') // nothing in it is worth keeping: a batch is taken only once the node stored it
+          await exited
         }),
       )
       slots.length = 0

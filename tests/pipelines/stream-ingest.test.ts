@@ -1,4 +1,7 @@
 import { expect } from 'chai'
+import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { createDeviceKey, sensorStatsParams, type DeviceKey } from '../../circuits/index.js'
 import type { SignedBatch } from '../../core/index.js'
 import {
@@ -12,6 +15,23 @@ import {
   type BatchVerifier,
   type StreamStore,
 } from '../../pipelines/index.js'
+
+/** This process's batch verifier children (their entry names them). */
+function verifierPids(): number[] {
+  return readdirSync('/proc/self/task')
+    .flatMap((t) => readFileSync(`/proc/self/task/${t}/children`, 'utf8').trim().split(' ').filter(Boolean))
+    .map(Number)
+    .filter((pid) => alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('batch-verifier-process'))
+}
+
+/** Whether a process exists (and is not a zombie). */
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    return false
+  }
+}
 
 // Stream ingest on its real SQLite store, the chain's registration answer stubbed: what strangers
 // can make it hold.
@@ -85,9 +105,9 @@ describe('stream ingest: bounded by what a stranger can send', function () {
   }
 
   describe('checked off the event loop', function () {
-    let threads: BatchVerifier
-    before(() => (threads = createBatchVerifier({ threads: 2 })))
-    after(() => threads.close())
+    let processes: BatchVerifier
+    before(() => (processes = createBatchVerifier({ processes: 2 })))
+    after(() => processes.close())
     const feedOf = (keys: DeviceKey[], metrics = ['temperature']) =>
       createStreamFeed({
         devices: keys,
@@ -98,8 +118,13 @@ describe('stream ingest: bounded by what a stranger can send', function () {
         batchReadings: 2,
       })
 
-    it("takes a series' batches in the order they came though threads check them in parallel", async () => {
-      const ingest = createStreamIngest({ store, verifier: threads, deviceRegistered: () => Promise.resolve(true), now: () => START + 59 })
+    it("takes a series' batches in the order they came though processes check them in parallel", async () => {
+      const ingest = createStreamIngest({
+        store,
+        verifier: processes,
+        deviceRegistered: () => Promise.resolve(true),
+        now: () => START + 59,
+      })
       const batches = await feedOf([device], ['temperature', 'humidity']).batchesUntil(START + 50)
       expect(batches.length).to.be.greaterThan(30)
       const results = await ingest.ingest(
@@ -115,7 +140,7 @@ describe('stream ingest: bounded by what a stranger can send', function () {
       const [foreign] = await feedOf([stranger]).batchesUntil(START + 4)
       const forged: SignedBatch = { ...foreign!, device: good!.device }
       const unfit: SignedBatch = { ...good!, times: good!.times.map(() => good!.times[0]!) }
-      for (const verifier of [threads, inlineBatchVerifier]) {
+      for (const verifier of [processes, inlineBatchVerifier]) {
         store.close()
         store = openStreamStore(':memory:')
         store.addStream({ ...STREAM, deviceIds: [device.deviceId.toString()] })
@@ -210,7 +235,7 @@ describe('stream ingest: bounded by what a stranger can send', function () {
 
     it('answers busy, taking nothing, for a batch its verifier could not check', async () => {
       const broken: BatchVerifier = {
-        verify: () => Promise.reject(new BatchVerifierError('the thread stopped')),
+        verify: () => Promise.reject(new BatchVerifierError('the process stopped')),
         close: () => Promise.resolve(),
       }
       const ingest = createStreamIngest({ store, verifier: broken, deviceRegistered: () => Promise.resolve(true), now: () => START + 30 })
@@ -221,7 +246,7 @@ describe('stream ingest: bounded by what a stranger can send', function () {
     })
 
     it('drops a queued check whose caller aborted, and still answers the others', async () => {
-      const pool = createBatchVerifier({ threads: 1 })
+      const pool = createBatchVerifier({ processes: 1 })
       try {
         const batches = await feedOf([device]).batchesUntil(START + 40)
         const params = sensorStatsParams(CIRCUIT)
@@ -238,15 +263,15 @@ describe('stream ingest: bounded by what a stranger can send', function () {
       }
     })
 
-    it('fails a check that takes too long by name and replaces its thread: the next check is answered, not left hanging', async () => {
-      const pool = createBatchVerifier({ threads: 1, taskTimeoutMs: 1 })
+    it('fails a check that takes too long by name and replaces its process: the next check is answered, not left hanging', async () => {
+      const pool = createBatchVerifier({ processes: 1, taskTimeoutMs: 1 })
       try {
         const [b] = await feedOf([device]).batchesUntil(START + 4)
         const params = sensorStatsParams(CIRCUIT)
         for (let i = 0; i < 2; i++) {
           const outcome = await pool.verify(b!, params).catch((e: unknown) => e)
           expect(outcome).to.be.instanceOf(BatchVerifierError)
-          expect((outcome as Error).message).to.match(/took over 1 ms; its thread is replaced/)
+          expect((outcome as Error).message).to.match(/took over 1 ms; its process is replaced/)
         }
       } finally {
         await pool.close()
@@ -254,7 +279,7 @@ describe('stream ingest: bounded by what a stranger can send', function () {
     })
 
     it('fails the batches still waiting when the verifier closes, by name', async () => {
-      const pool = createBatchVerifier({ threads: 1 })
+      const pool = createBatchVerifier({ processes: 1 })
       const [b] = await feedOf([device]).batchesUntil(START + 4)
       const pending = Array.from({ length: 5 }, () =>
         pool.verify(b!, { batchSize: 16, valueBits: 16, timeBits: 32, gapBits: 16 }).catch((e: unknown) => e),
@@ -266,6 +291,95 @@ describe('stream ingest: bounded by what a stranger can send', function () {
         () => expect.fail('a closed verifier checked a batch'),
         (e: unknown) => expect(e).to.be.instanceOf(BatchVerifierError),
       )
+    })
+
+    it('fails the batch being checked by name when its process is killed, and checks the next ones in a replacement', async () => {
+      const pool = createBatchVerifier({ processes: 1 })
+      try {
+        const batches = await feedOf([device]).batchesUntil(START + 40)
+        const params = sensorStatsParams(CIRCUIT)
+        const before = verifierPids()
+        let killed: number[] = []
+        const outcomes = batches.map((b) => pool.verify(b, params).catch((e: unknown) => e))
+        // Killed as the first answer arrives: the second batch is then in the process's hands.
+        void outcomes[0]!.then(() => {
+          killed = verifierPids().filter((pid) => !before.includes(pid))
+          killed.forEach((pid) => process.kill(pid, 'SIGKILL'))
+        })
+        const settled = await Promise.all(outcomes)
+        expect(killed).to.have.length(1)
+        const failed = settled.filter((o) => o instanceof BatchVerifierError)
+        expect(failed).to.have.length(1)
+        expect((failed[0] as Error).message).to.match(/process stopped while checking this batch/)
+        expect(settled.filter((o) => (o as { signed?: boolean }).signed === true)).to.have.length(batches.length - 1)
+        const replacement = verifierPids().filter((pid) => !before.includes(pid))
+        expect(replacement).to.have.length(1)
+        expect(replacement[0]).to.not.equal(killed[0])
+      } finally {
+        await pool.close()
+      }
+    })
+
+    it('leaves no process behind once closed', async () => {
+      const before = verifierPids()
+      const pool = createBatchVerifier({ processes: 2 })
+      const [b] = await feedOf([device]).batchesUntil(START + 4)
+      await pool.verify(b!, sensorStatsParams(CIRCUIT))
+      const mine = verifierPids().filter((pid) => !before.includes(pid))
+      expect(mine).to.have.length(2)
+      await pool.close()
+      expect(verifierPids().filter((pid) => mine.includes(pid))).to.deep.equal([])
+      for (const pid of mine) expect(() => process.kill(pid, 0)).to.throw(/ESRCH/)
+    })
+
+    it('lets a program end while its verifier processes are idle, and they end when it is killed', async () => {
+      const [b] = await feedOf([device]).batchesUntil(START + 4)
+      // A program that checks one batch, prints its verifier processes, then has nothing left to
+      // do (it must exit by itself), or waits forever (it is SIGKILLed: its processes must go too).
+      const program = (wait: boolean): string => `
+        import { createBatchVerifier } from ${JSON.stringify(new URL('../../pipelines/index.ts', import.meta.url).href)}
+        import { readdirSync, readFileSync } from 'node:fs'
+        const pool = createBatchVerifier({ processes: 2 })
+        const r = await pool.verify(JSON.parse(process.argv[1]), ${JSON.stringify(sensorStatsParams(CIRCUIT))})
+        const pids = readdirSync('/proc/self/task').flatMap((t) => readFileSync('/proc/self/task/' + t + '/children', 'utf8').trim().split(' ').filter(Boolean))
+        console.log(JSON.stringify({ signed: r.signed, pids: pids.map(Number) }))
+        ${wait ? 'setInterval(() => undefined, 1000)' : ''}`
+      const run = (wait: boolean) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program(wait), JSON.stringify(b)], {
+          cwd: fileURLToPath(new URL('../..', import.meta.url)),
+          stdio: ['ignore', 'pipe', 'inherit'],
+        })
+        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+        const printed = new Promise<{ signed: boolean; pids: number[] }>((resolve) => {
+          let out = ''
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString()
+            if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as { signed: boolean; pids: number[] })
+          })
+        })
+        return { child, exited, printed }
+      }
+      const gone = async (pids: number[]): Promise<boolean> => {
+        for (let i = 0; i < 100; i++) {
+          if (pids.every((pid) => !alive(pid))) return true
+          await new Promise((r) => setTimeout(r, 100))
+        }
+        return false
+      }
+
+      const idle = run(false)
+      const first = await idle.printed
+      expect(first).to.include({ signed: true })
+      expect(first.pids).to.have.length(2)
+      expect(await Promise.race([idle.exited, new Promise((r) => setTimeout(() => r('still running'), 20_000))])).to.equal(0)
+      expect(await gone(first.pids)).to.equal(true)
+
+      const killed = run(true)
+      const second = await killed.printed
+      expect(second.pids).to.have.length(2)
+      killed.child.kill('SIGKILL')
+      await killed.exited
+      expect(await gone(second.pids)).to.equal(true)
     })
   })
 })
