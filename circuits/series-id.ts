@@ -26,9 +26,19 @@ export interface ValueBand {
  * shifted right by 3 bits so it is a field element (253 bits < the BN254 scalar field).
  */
 export async function metricHash(metric: string, unit: string): Promise<bigint> {
-  const hex = await sha256Hex(new TextEncoder().encode(JSON.stringify([metric, unit])))
-  return BigInt(`0x${hex}`) >> 3n
+  const key = JSON.stringify([metric, unit])
+  let h = metricHashes.get(key)
+  if (h === undefined) {
+    h = BigInt(`0x${await sha256Hex(new TextEncoder().encode(key))}`) >> 3n
+    if (metricHashes.size >= METRIC_HASHES) metricHashes.clear()
+    metricHashes.set(key, h)
+  }
+  return h
 }
+
+// Devices share a handful of metrics: each pair is hashed once (an asynchronous digest), not once per new series.
+const METRIC_HASHES = 1024
+const metricHashes = new Map<string, bigint>()
 
 /**
  * A series id as SensorStatsV2 computes it from what it proves:

@@ -6,6 +6,9 @@ import type { StreamSpec, StreamStore, WindowRecord } from './stream-store.js'
 /** Batches one request (an HTTP POST, an MQTT message) may carry. */
 export const MAX_BATCHES_PER_REQUEST = 256
 
+/** Device ids remembered (see admit). */
+const DEVICE_IDS = 4096
+
 /** How far ahead of the node's clock a device's readings may be. */
 const CLOCK_SKEW_S = 60
 
@@ -110,6 +113,9 @@ export function createStreamIngest(c: StreamIngestComponents) {
   // entry exists only while a batch of its series is being checked, and only for a well-formed
   // batch of one of the stream's devices, so strangers cannot make the map grow.
   const queues = new Map<string, Promise<unknown>>()
+  // Device key → device id (a Poseidon hash), for keys of some stream's devices only: strangers'
+  // keys are never kept, so they cannot crowd the devices out.
+  const deviceIds = new Map<string, bigint>()
 
   /** The cheap checks, before anything is allocated for the batch: shape, circuit, a device of the stream. */
   async function admit(spec: StreamSpec, json: unknown): Promise<{ b: SignedBatch; deviceId: bigint }> {
@@ -123,9 +129,15 @@ export function createStreamIngest(c: StreamIngestComponents) {
     }
     if (b.circuitId !== spec.circuitId)
       throw new StreamBatchError('wrong-circuit', `signed for ${b.circuitId}; stream ${spec.streamId} takes ${spec.circuitId}`)
-    const deviceId = await deviceIdOf(BigInt(b.device.x), BigInt(b.device.y))
+    const key = `${b.device.x},${b.device.y}`
+    const known = deviceIds.get(key)
+    const deviceId = known ?? (await deviceIdOf(BigInt(b.device.x), BigInt(b.device.y)))
     if (!spec.deviceIds.includes(deviceId.toString()))
       throw new StreamBatchError('foreign-device', `device ${deviceId.toString().slice(0, 12)}… does not feed stream ${spec.streamId}`)
+    if (known === undefined) {
+      if (deviceIds.size >= DEVICE_IDS) deviceIds.clear()
+      deviceIds.set(key, deviceId)
+    }
     return { b, deviceId }
   }
 
