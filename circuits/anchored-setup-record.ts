@@ -3,7 +3,7 @@ import { create as createDigest } from 'multiformats/hashes/digest'
 import { AssayError } from '../core/index.js'
 import { getCircuitManifest, sha256Hex } from './artifact-manifest.js'
 import { DEVELOPMENT_SETUP_WARNING, type CircuitSetup } from './circuit-setup.js'
-import type { SetupRecord as CeremonyRecord } from './ceremony.js'
+import type { SetupRecord as CeremonyRecord } from './ceremony-record.js'
 import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
 import type { VerificationKey } from './verify-proof.js'
 

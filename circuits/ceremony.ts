@@ -12,6 +12,7 @@ import { CeremonyStateError } from './ceremony-state-error.js'
 import { CeremonyVerificationError } from './ceremony-verification-error.js'
 import { KNOWN_PTAU_CEREMONIES } from './known-ptau-ceremonies.js'
 import { canonicalJson, type AnchoredSetupRecord } from './anchored-setup-record.js'
+import type { SetupRecord } from './ceremony-record.js'
 import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
 
 /** The snarkjs calls a ceremony makes (`snarkjs.zKey`), injectable so tests can count or fake them. */
@@ -82,23 +83,6 @@ export interface CeremonyTranscript {
   initial: { file: string; sha256: string }
   contributions: ContributionRecord[]
   beacon?: BeaconRecord
-}
-
-/**
- * What a finished setup rests on, small enough to publish and anchor (storing it in IPFS and
- * anchoring its CID on-chain, and verifiers checking it, are a later step).
- */
-export interface SetupRecord {
-  format: 'assay-setup-record-v1'
-  circuitId: string
-  r1csSha256: string
-  ptau: { ceremony: string; knownAs?: string; sha256: string; blake2b512: string; power: number }
-  contributions: { name: string; contributionHash: string }[]
-  beacon: { hash: string; iterationsExp: number; contributionHash: string }
-  finalZkeySha256: string
-  vkeySha256: string
-  verifier: { file: string; sha256: string }
-  createdAt: string
 }
 
 export interface CeremonyOptions {

@@ -15,15 +15,8 @@ export {
   verifyCeremony,
   verifyCeremonyAgainstRecord,
 } from './ceremony.js'
-export type {
-  BeaconRecord,
-  CeremonyBackend,
-  CeremonyOptions,
-  CeremonyTranscript,
-  ContributionRecord,
-  PtauRecord,
-  SetupRecord,
-} from './ceremony.js'
+export type { BeaconRecord, CeremonyBackend, CeremonyOptions, CeremonyTranscript, ContributionRecord, PtauRecord } from './ceremony.js'
+export type { SetupRecord } from './ceremony-record.js'
 export { CeremonyStateError } from './ceremony-state-error.js'
 export { CeremonyVerificationError } from './ceremony-verification-error.js'
 export { committedSetupRecordDigests, committedSetupRecords } from './committed-setup-records.js'
