@@ -8,11 +8,12 @@
 // batches (over the cap). The node runs in this process; the devices and flooders in a child
 // process (bench/abuse-clients.ts), as they would on their own machines. Reports the valid
 // batches' p99 acknowledgement latency, valid readings lost (acknowledged but not stored, or
-// refused), the refusals by reason, the node's peak RSS (its verifier threads included) and its
+// refused), the refusals by reason, the node's peak RSS (its verifier processes included) and its
 // event loop's stalls. Loopback clients are not rate-limited: this is the node's raw capacity,
 // the worst case. Last line: JSON.
 import '../core/polyfill.js'
 import { fork } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,7 +31,8 @@ const DEVICES = 4
 const FLOOD_FACTOR = Number(process.env.BENCH_FLOOD_FACTOR ?? 10)
 const CIRCUIT = 'sensor-stats-b16-v2'
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d
-const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))] ?? 0
+const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0
+const p99 = (xs: number[]): number => quantile(xs, 0.99)
 
 const dir = await mkdtemp(join(tmpdir(), 'assay-bench-abuse-'))
 const node = await startNode(
@@ -43,10 +45,26 @@ const node = await startNode(
   },
   () => undefined,
 )
-let peakRss = process.memoryUsage().rss
+// The node's memory: this process and its batch verifier (and prover) child processes; not the
+// services it starts (anvil, Redis, mosquitto) nor the clients' process.
+const nodeRss = (): number => {
+  const kib = (pid: string): number => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
+  let total = kib('self')
+  for (const task of readdirSync('/proc/self/task'))
+    for (const pid of readFileSync(`/proc/self/task/${task}/children`, 'utf8')
+      .split(' ')
+      .filter((p) => p.trim() !== ''))
+      try {
+        if (/batch-verifier-process|prover-process/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) total += kib(pid)
+      } catch {
+        // it ended between the listing and the read
+      }
+  return total * 1024
+}
+let peakRss = nodeRss()
 // How long the event loop stalls: every request waits out a stall, so this bounds the ack latency.
 const loopDelay = monitorEventLoopDelay({ resolution: 5 })
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200)
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, nodeRss())), 200)
 try {
   const devices: DeviceKey[] = []
   for (let i = 0; i < DEVICES; i++) {
@@ -113,6 +131,8 @@ try {
     valid_readings_acked: acked,
     valid_readings_stored: stored,
     valid_lost: acked - stored + refusedValid.length,
+    valid_p50_ack_ms: round(quantile(latency, 0.5)),
+    valid_p90_ack_ms: round(quantile(latency, 0.9)),
     valid_p99_ack_ms: round(p99(latency)),
     valid_p99_ack_after_first_ms: round(p99(latencyWarm)),
     flood_requests: floodSent,

@@ -11,7 +11,7 @@ import {
   type DeviceKey,
   type SensorStatsParams,
 } from '../circuits/index.js'
-import { SIGNED_BATCH_FORMAT, type SignedBatch } from '../core/index.js'
+import { parseSignedBatch, SIGNED_BATCH_FORMAT, type SignedBatch } from '../core/index.js'
 
 /** What a series says about its readings in every one of its signed batches. */
 export interface SeriesDescription {
@@ -109,9 +109,10 @@ export async function verifyBatchRecord(b: SignedBatch, params: SensorStatsParam
 
 let warming: Promise<void> | undefined
 /**
- * Builds the hash and curve tables and compiles the checking code (hundreds of milliseconds, once
- * per process) ahead of the first batch: checks, three times, a batch "signed" by a made-up key
- * (the check fails; it runs every step). Never rejects: it is only a head start.
+ * Builds the hash and curve tables and compiles the parsing and checking code (hundreds of
+ * milliseconds, once per process) ahead of the first batch: parses and checks, three times, a
+ * batch "signed" by a made-up key (the check fails; it runs every step). Never rejects: it is
+ * only a head start.
  */
 export function warmBatchChecks(): Promise<void> {
   warming ??= (async () => {
@@ -119,24 +120,24 @@ export function warmBatchChecks(): Promise<void> {
     const [x, y] = mulPoint(BASE8, 12_345n)
     const series = { metric: 'temperature', unit: 'C', scale: 100, offset: 0 }
     const seriesId = await signedSeriesId({ Ax: x, Ay: y }, series, 1n, params)
-    for (let i = 0; i < 3; i++)
-      await verifyBatchRecord(
-        {
-          format: SIGNED_BATCH_FORMAT,
-          circuitId: 'warm-up',
-          device: { x: x.toString(), y: y.toString() },
-          seriesId: seriesId.toString(),
-          nonce: '1',
-          ...series,
-          batchIndex: i,
-          last: false,
-          salt: '7',
-          times: [1, 2, 3, 4],
-          values: [1, 2, 3, 4],
-          signature: { R8x: BASE8[0].toString(), R8y: BASE8[1].toString(), S: String(1000 + i) },
-        },
-        params,
-      )
+    for (let i = 0; i < 3; i++) {
+      const batch: SignedBatch = {
+        format: SIGNED_BATCH_FORMAT,
+        circuitId: 'warm-up',
+        device: { x: x.toString(), y: y.toString() },
+        seriesId: seriesId.toString(),
+        nonce: '1',
+        ...series,
+        batchIndex: i,
+        last: false,
+        salt: '7',
+        times: [1, 2, 3, 4],
+        values: [1, 2, 3, 4],
+        signature: { R8x: BASE8[0].toString(), R8y: BASE8[1].toString(), S: String(1000 + i) },
+      }
+      // The schema's parser is compiled at its first use, too.
+      await verifyBatchRecord(parseSignedBatch(JSON.parse(JSON.stringify(batch))), params)
+    }
   })().catch(() => undefined)
   return warming
 }
