@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { once } from 'node:events'
 import type { Server } from 'node:http'
+import { createServer as createNetServer } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HDNodeWallet, isAddress, JsonRpcProvider, NonceManager, Wallet, ZeroAddress, type Signer } from 'ethers'
@@ -123,6 +124,19 @@ function isDevelopmentAccount(address: string): boolean {
  * unless REDIS_URL), the embedded Helia node, then the HTTP server. The only place that wires
  * real services together. If any start fails, what already started is stopped again.
  */
+/** Holds a TCP port until `release` (which is idempotent). @throws {ServiceError} when the port is taken */
+async function reservePort(port: number, host: string): Promise<{ release(): Promise<void> }> {
+  const holder = createNetServer()
+  holder.listen(port, host)
+  try {
+    await once(holder, 'listening')
+  } catch (err) {
+    throw new ServiceError('http', `cannot listen on ${host}:${port}: ${(err as Error).message} (set PORT to a free port)`, { cause: err })
+  }
+  let released: Promise<void> | undefined
+  return { release: () => (released ??= new Promise<void>((res) => holder.close(() => res()))) }
+}
+
 export async function startNode(config: AssayConfig, log: (msg: string) => void = console.log): Promise<AssayNode> {
   assertNodeConfig(config)
   const stack: Array<() => Promise<void>> = []
@@ -133,6 +147,11 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     }
   }
   try {
+    // A fixed PORT is held from the start: the embedded services (anvil, Redis, Helia, mosquitto)
+    // pick free ports as they start, and one of them could otherwise take the node's own port
+    // (freed a moment ago by a node that crashed and is starting again). Taken: fail now.
+    const reservation = config.port !== 0 ? await reservePort(config.port, config.host) : undefined
+    stack.push(() => reservation?.release() ?? Promise.resolve())
     // Missing circuits build in a child process while everything else starts and serves: only
     // proving waits for them.
     const circuits = startCircuitBuilder({ projectRoot, log })
@@ -502,6 +521,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       // carry an API key and is never published.
       deployment: { ...deployment, ...(anvil !== undefined ? { rpcUrl } : {}) },
     })
+    await reservation?.release()
     const server: Server = app.listen(config.port, config.host)
     await once(server, 'listening')
     stack.push(

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { loadConfig } from '../../core/index.js'
@@ -150,6 +152,23 @@ describe('assay node (launcher)', function () {
       expect(isProcessAlive(redisPid), 'redis-server left behind').to.equal(false)
     } finally {
       await blocker.stop()
+    }
+  })
+
+  it('holds its PORT from the start: a taken port fails at once, naming it, before any service starts', async () => {
+    const taken = createServer()
+    taken.listen(0, '127.0.0.1')
+    await once(taken, 'listening')
+    const port = (taken.address() as AddressInfo).port
+    const lines: string[] = []
+    try {
+      const error = await caught(() => startNode({ ...loadConfig({ ASSAY_DATA_DIR: dataDir }), port }, (l) => lines.push(l)))
+      expect(error).to.have.property('name', 'ServiceError')
+      expect(error.message).to.contain(`cannot listen on 127.0.0.1:${port}`).and.contain('set PORT to a free port')
+      // Nothing was started, so nothing is left to stop.
+      expect(lines.filter((l) => /^(chain|redis|ipfs):/.test(l))).to.deep.equal([])
+    } finally {
+      taken.close()
     }
   })
 
