@@ -17,6 +17,8 @@ export interface ClientsTask {
   window: number
   seconds: number
   floodFactor: number
+  /** All devices send in the same millisecond instead of spread over each second. */
+  synchronized: boolean
 }
 
 /** What this process answers. */
@@ -102,6 +104,9 @@ async function run(task: ClientsTask): Promise<ClientsReport> {
       for (const b of ready) byDevice.set(b.device.x, [...(byDevice.get(b.device.x) ?? []), b])
       await Promise.all(
         [...byDevice.values()].map(async (batches) => {
+          // Devices keep their own clocks: each sends a quarter of a second after the one before
+          // (BENCH_SYNCHRONIZED=1: all in the same millisecond, the worst case).
+          if (!task.synchronized) await sleep((devices.findIndex((d) => d.Ax.toString() === batches[0]!.device.x) * 1000) / devices.length)
           const sent = performance.now()
           const r = await post(batches.map((b) => JSON.stringify(b)).join('\n'))
           const ms = performance.now() - sent
