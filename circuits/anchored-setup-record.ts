@@ -2,9 +2,10 @@ import { CID } from 'multiformats/cid'
 import { create as createDigest } from 'multiformats/hashes/digest'
 import { AssayError } from '../core/index.js'
 import { getCircuitManifest, sha256Hex } from './artifact-manifest.js'
-import { DEVELOPMENT_SETUP_WARNING, type CircuitSetup } from './circuit-setup.js'
+import { setupFrom, type CircuitSetup } from './circuit-setup.js'
 import type { SetupRecord as CeremonyRecord } from './ceremony-record.js'
 import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
+import { SetupRecordMissingError } from './setup-record-missing-error.js'
 import type { VerificationKey } from './verify-proof.js'
 
 export const ANCHORED_SETUP_RECORD_FORMAT = 'assay.setup-record/v1'
@@ -189,20 +190,30 @@ export async function assertVkeyOfRecord(record: AnchoredSetupRecord, vkey: Veri
     )
 }
 
-/**
- * The setup a record describes: a ceremony only with a ceremony ptau, a ceremony phase 2 and at
- * least one contribution besides the public beacon (as `setupOfEntry` for the committed manifest).
- */
+/** The setup a record describes (see setupFrom: the same rule as for the committed manifest). */
 export function setupOfRecord(record: AnchoredSetupRecord): CircuitSetup {
-  const development = record.ptau.source !== 'ceremony' || record.phase2.setup !== 'ceremony' || record.phase2.contributions.length === 0
-  return {
-    kind: development ? 'development' : 'ceremony',
-    ptau: {
-      power: record.ptau.power,
-      source: record.ptau.source,
-      ...(record.ptau.sha256 !== undefined ? { sha256: record.ptau.sha256 } : {}),
-    },
+  const { power, source, sha256 } = record.ptau
+  return setupFrom({
+    ptau: { power, source, ...(sha256 !== undefined ? { sha256 } : {}) },
     zkeySetup: record.phase2.setup,
-    ...(development ? { warning: DEVELOPMENT_SETUP_WARNING } : {}),
-  }
+    contributions: record.phase2.contributions.length,
+  })
+}
+
+/**
+ * The setup record the chain anchors for circuit slot `slot` (`digest`, its `setupRecords(slot)`):
+ * the bytes `read` gives for the digest's CID, checked by readAnchoredSetupRecord. The one reading
+ * of an anchored record for the node, the SDK, the CLI and the browser.
+ *
+ * @throws {SetupRecordMissingError} when the slot anchors no record (a zero digest)
+ */
+export async function readSetupRecordOfSlot(
+  slot: number,
+  digest: string,
+  circuitId: string,
+  read: (cid: CID) => Promise<Uint8Array>,
+): Promise<{ record: AnchoredSetupRecord; cid: CID }> {
+  if (/^0x0{64}$/.test(digest)) throw new SetupRecordMissingError(slot)
+  const cid = setupRecordCid(digest)
+  return { record: await readAnchoredSetupRecord(await read(cid), digest, circuitId), cid }
 }

@@ -2,7 +2,7 @@
 // Browser-safe; the Node-only loader sits behind circuits/node.ts.
 export { checkArtifact, getCircuitManifest, knownFlawOf, listCircuits, sha256Hex } from './artifact-manifest.js'
 export type { ArtifactKind, CircuitManifestEntry } from './artifact-manifest.js'
-export { DEVELOPMENT_SETUP_WARNING, setupOf, setupOfEntry } from './circuit-setup.js'
+export { DEVELOPMENT_SETUP_WARNING, setupFrom, setupOf, setupOfEntry, withSetupWarning } from './circuit-setup.js'
 export type { CircuitSetup } from './circuit-setup.js'
 export {
   ANCHORED_SETUP_RECORD_FORMAT,
@@ -11,6 +11,7 @@ export {
   canonicalJson,
   encodeSetupRecord,
   readAnchoredSetupRecord,
+  readSetupRecordOfSlot,
   SetupRecordFormatError,
   setupOfRecord,
   setupRecordCid,

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HDNodeWallet, isAddress, JsonRpcProvider, NonceManager, Wallet, ZeroAddress, type Signer } from 'ethers'
 import { sensorStatsParams } from '../circuits/index.js'
-import { committedSetupRecords, committedVkeyPath, loadCircuitVerificationKey } from '../circuits/node.js'
+import { committedSetupRecordDigests, committedVkeyPath, loadCircuitVerificationKey } from '../circuits/node.js'
 import { assertNodeConfig, ConfigError, DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
 import { createChainClient, parseDeployment, type ChainClient, type Deployment } from '../contracts/index.js'
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../contracts/node.js'
@@ -119,11 +119,6 @@ function isDevelopmentAccount(address: string): boolean {
   return Array.from({ length: 10 }, (_, i) => parent.deriveChild(i).address).includes(address)
 }
 
-/**
- * Starts a node on the given config: the chain (embedded anvil unless RPC_URL), Redis (spawned
- * unless REDIS_URL), the embedded Helia node, then the HTTP server. The only place that wires
- * real services together. If any start fails, what already started is stopped again.
- */
 /** Holds a TCP port until `release` (which is idempotent). @throws {ServiceError} when the port is taken */
 async function reservePort(port: number, host: string): Promise<{ release(): Promise<void> }> {
   const holder = createNetServer()
@@ -137,6 +132,11 @@ async function reservePort(port: number, host: string): Promise<{ release(): Pro
   return { release: () => (released ??= new Promise<void>((res) => holder.close(() => res()))) }
 }
 
+/**
+ * Starts a node on the given config: the chain (embedded anvil unless RPC_URL), Redis (spawned
+ * unless REDIS_URL), the embedded Helia node, then the HTTP server. The only place that wires
+ * real services together. If any start fails, what already started is stopped again.
+ */
 export async function startNode(config: AssayConfig, log: (msg: string) => void = console.log): Promise<AssayNode> {
   assertNodeConfig(config)
   const stack: Array<() => Promise<void>> = []
@@ -183,7 +183,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       // The embedded chain deploys once, on first start (again if its state was wiped).
       const ensured = await ensureDeployment(deploymentFile, signer, {
         testStablecoin: true,
-        setupRecords: Object.fromEntries(Object.entries(await committedSetupRecords()).map(([id, r]) => [id, r.digest])),
+        setupRecords: await committedSetupRecordDigests(),
         redeployIfMissing: true,
         log: (msg) => log(`contracts: ${msg}`),
       })

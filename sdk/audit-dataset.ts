@@ -4,6 +4,7 @@ import {
   parseProofBundle,
   proveBatchInclusion,
   verifyDatasetProofs,
+  withSetupWarning,
   type DatasetProofsCheck,
   type CircuitSetup,
   type ProofBundle,
@@ -168,7 +169,7 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
       )
     const valid = `${bundle.batches.length} batch proofs valid (${m.proofs.circuitId}, vkey ${vkeyHash.slice(0, 12)}…, the key of setup record ${setup.cid.slice(0, 16)}… anchored with its verifier); commitments rebuild the anchored root`
     // The proofs do verify, so the check passes; but never without saying who could have forged them.
-    return result.setup.warning !== undefined ? `${valid} — ${result.setup.warning}` : valid
+    return withSetupWarning(valid, result.setup)
   })
 
   // 5. The statistics the manifest states are what the proofs output.

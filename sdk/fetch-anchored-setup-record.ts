@@ -1,4 +1,4 @@
-import { readAnchoredSetupRecord, setupRecordCid, SetupRecordMissingError, type AnchoredSetupRecord } from '../circuits/index.js'
+import { readSetupRecordOfSlot, type AnchoredSetupRecord } from '../circuits/index.js'
 import type { ChainClient } from '../contracts/index.js'
 import { concatBytes, readCarFile } from '../storage/index.js'
 import type { AssayClient } from './assay-client.js'
@@ -18,10 +18,10 @@ export async function fetchAnchoredSetupRecord(
   slot: number,
   circuitId: string,
 ): Promise<{ record: AnchoredSetupRecord; cid: string }> {
-  const digest = await chain.setupRecordOf(slot)
-  if (/^0x0{64}$/.test(digest)) throw new SetupRecordMissingError(slot)
-  const cid = setupRecordCid(digest)
-  const chunks: Uint8Array[] = []
-  for await (const chunk of readCarFile(await client.car(cid), cid)) chunks.push(chunk)
-  return { record: await readAnchoredSetupRecord(concatBytes(chunks), digest, circuitId), cid: cid.toString() }
+  const { record, cid } = await readSetupRecordOfSlot(slot, await chain.setupRecordOf(slot), circuitId, async (cid) => {
+    const chunks: Uint8Array[] = []
+    for await (const chunk of readCarFile(await client.car(cid), cid)) chunks.push(chunk)
+    return concatBytes(chunks)
+  })
+  return { record, cid: cid.toString() }
 }

@@ -1,6 +1,12 @@
 import { Interface, type Log, type Provider } from 'ethers'
 import { CID } from 'multiformats/cid'
-import { parseProofBundle, verifyDatasetProofs, type AnchoredSetupRecord, type VerificationKey } from '../circuits/index.js'
+import {
+  parseProofBundle,
+  verifyDatasetProofs,
+  withSetupWarning,
+  type AnchoredSetupRecord,
+  type VerificationKey,
+} from '../circuits/index.js'
 import { AssayError, type Manifest } from '../core/index.js'
 import { dataMarketAbi, datasetRegistryAbi, type Deployment } from '../contracts/index.js'
 import type { ContentStore } from '../storage/index.js'
@@ -198,8 +204,7 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
           )
         else {
           const valid = `${bundle.batches.length} batch proofs valid; root matches the anchor`
-          const warning = proofs.setup.warning
-          c.catalog.setVerification(datasetId, 'verified', warning !== undefined ? `${valid} — ${warning}` : valid, warning)
+          c.catalog.setVerification(datasetId, 'verified', withSetupWarning(valid, proofs.setup), proofs.setup.warning)
         }
       } catch (err) {
         c.catalog.setVerification(datasetId, 'failed', (err as Error).message)

@@ -1,4 +1,5 @@
-import { readAnchoredSetupRecord, setupRecordCid, SetupRecordMissingError, type AnchoredSetupRecord } from '../circuits/index.js'
+import type { CID } from 'multiformats/cid'
+import { readSetupRecordOfSlot, setupRecordCid, type AnchoredSetupRecord } from '../circuits/index.js'
 import { committedSetupRecords } from '../circuits/node.js'
 import type { ChainClient } from '../contracts/index.js'
 import type { ContentStore } from '../storage/index.js'
@@ -41,18 +42,15 @@ export function createSetupRecordReader(c: {
   timeoutMs?: number
 }): (slot: number, circuitId: string) => Promise<AnchoredSetupRecord> {
   const reads = new Map<string, Promise<Uint8Array>>()
-  const read = (digest: string): Promise<Uint8Array> => {
-    let pending = reads.get(digest)
+  const read = (cid: CID): Promise<Uint8Array> => {
+    const key = cid.toString()
+    let pending = reads.get(key)
     if (pending === undefined) {
-      pending = c.contentStore.getBytes(setupRecordCid(digest), { signal: AbortSignal.timeout(c.timeoutMs ?? 30_000) })
-      reads.set(digest, pending)
-      pending.catch(() => setTimeout(() => reads.delete(digest), 60_000).unref())
+      pending = c.contentStore.getBytes(cid, { signal: AbortSignal.timeout(c.timeoutMs ?? 30_000) })
+      reads.set(key, pending)
+      pending.catch(() => setTimeout(() => reads.delete(key), 60_000).unref())
     }
     return pending
   }
-  return async (slot, circuitId) => {
-    const digest = await c.chain.setupRecordOf(slot)
-    if (/^0x0{64}$/.test(digest)) throw new SetupRecordMissingError(slot)
-    return readAnchoredSetupRecord(await read(digest), digest, circuitId)
-  }
+  return async (slot, circuitId) => (await readSetupRecordOfSlot(slot, await c.chain.setupRecordOf(slot), circuitId, read)).record
 }
