@@ -12,6 +12,7 @@ import { CeremonyStateError } from './ceremony-state-error.js'
 import { CeremonyVerificationError } from './ceremony-verification-error.js'
 import { KNOWN_PTAU_CEREMONIES } from './known-ptau-ceremonies.js'
 import { canonicalJson, type AnchoredSetupRecord } from './anchored-setup-record.js'
+import { listCircuits, type CircuitManifestEntry } from './artifact-manifest.js'
 import type { SetupRecord } from './ceremony-record.js'
 import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
 
@@ -365,6 +366,52 @@ export async function verifyCeremonyAgainstRecord(
   const transcript = await verifyCeremony(dir, options)
   await compareCeremonyWithRecord(dir, anchored)
   return transcript
+}
+
+/**
+ * Installs a finalized ceremony's key into this build, after checking the whole ceremony again
+ * (the directory may come from another machine): its final zkey goes into the cache under its
+ * sha256 and its setup record into `ceremoniesDir` (committed), where the circuit build takes it
+ * up instead of a development key. Only for a circuit of this build's catalog, on its constraint
+ * system, and never for a retired one.
+ *
+ * @throws {CeremonyVerificationError} when a file or contribution does not check out
+ * @throws {CeremonyStateError} when the ceremony is not finalized or its circuit is not buildable
+ * @throws {SetupRecordMismatchError} when the ceremony was run on another constraint system
+ */
+export async function installCeremony(
+  dir: string,
+  options: CeremonyOptions & {
+    ptau?: string
+    ceremoniesDir: string
+    cacheDir: string
+    /** The build's circuits (default: the committed artifact manifest's). */
+    circuits?: [string, Pick<CircuitManifestEntry, 'purpose' | 'files'>][]
+  },
+): Promise<{ record: SetupRecord; recordPath: string; zkeyPath: string }> {
+  const transcript = await verifyCeremony(dir, options)
+  if (!(await exists(join(dir, RECORD)))) throw new CeremonyStateError(`${dir}: finalize the ceremony before installing it`)
+  const record = JSON.parse(await readFile(join(dir, RECORD), 'utf8')) as SetupRecord
+  const entry = (options.circuits ?? listCircuits()).find(([id, e]) => id === record.circuitId && e.purpose !== 'retired')?.[1]
+  const r1cs = entry?.files.r1cs
+  if (r1cs === undefined) throw new CeremonyStateError(`circuit ${record.circuitId} is not one this build proves with (unknown or retired)`)
+  if (record.r1csSha256 !== r1cs)
+    throw new SetupRecordMismatchError('r1csSha256', record.r1csSha256, r1cs, {
+      message: `the ceremony was run on constraint system ${record.r1csSha256}, but this build's ${record.circuitId} is ${r1cs}`,
+    })
+  if (record.contributions.length === 0)
+    throw new CeremonyStateError(`${dir}: a ceremony without a contribution besides the beacon is no ceremony`)
+  const zkeyDir = join(options.cacheDir, 'ceremonies')
+  await mkdir(zkeyDir, { recursive: true })
+  const zkeyFile = `${record.finalZkeySha256}.zkey`
+  await writeZkey(zkeyDir, zkeyFile, (tmp) => copyFile(join(dir, latestZkey(transcript)), tmp))
+  const zkeyPath = join(zkeyDir, zkeyFile)
+  if ((await hashFile(zkeyPath, 'sha256')) !== record.finalZkeySha256)
+    throw new CeremonyVerificationError(`${zkeyPath}: the copy is not the recorded final zkey`, { file: zkeyPath })
+  await mkdir(options.ceremoniesDir, { recursive: true })
+  const recordPath = join(options.ceremoniesDir, `${record.circuitId}.json`)
+  await writeJson(recordPath, record)
+  return { record, recordPath, zkeyPath }
 }
 
 /** Reads a ceremony's transcript; a missing or foreign one is a CeremonyStateError. */

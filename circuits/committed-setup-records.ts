@@ -1,5 +1,7 @@
 import { buildSetupRecord, encodeSetupRecord, setupRecordDigest, type AnchoredSetupRecord } from './anchored-setup-record.js'
 import { listCircuits } from './artifact-manifest.js'
+import { ArtifactError } from '../core/index.js'
+import { readInstalledCeremony } from './installed-ceremony.js'
 import { loadCircuitVerificationKey } from './load-circuit.js'
 
 export interface CommittedSetupRecord {
@@ -14,14 +16,24 @@ let cached: Promise<Record<string, CommittedSetupRecord>> | undefined
 
 /**
  * The setup record of every committed circuit (retired ones included: their slots stay), from the
- * artifact manifest and the committed verification keys, which are checked against it.
+ * artifact manifest and the committed verification keys, which are checked against it; a circuit
+ * built from an installed ceremony (`phase2` in the manifest) takes its transcript from the
+ * ceremony's committed record (circuits/ceremonies).
  */
 export function committedSetupRecords(): Promise<Record<string, CommittedSetupRecord>> {
   cached ??= (async () => {
     const out: Record<string, CommittedSetupRecord> = {}
-    for (const [circuitId] of listCircuits()) {
+    for (const [circuitId, entry] of listCircuits()) {
       const { vkey } = await loadCircuitVerificationKey(circuitId)
-      const record = buildSetupRecord(circuitId, vkey)
+      const installed = entry.phase2 !== undefined ? readInstalledCeremony(circuitId) : undefined
+      if (entry.phase2 !== undefined && installed === undefined)
+        throw new ArtifactError(circuitId, 'the manifest says it was built from a ceremony, but circuits/ceremonies holds no record of it')
+      if (installed !== undefined && installed.record.vkeySha256 !== entry.files.vkey)
+        throw new ArtifactError(
+          circuitId,
+          `its installed ceremony's key ${installed.record.vkeySha256} is not the built ${entry.files.vkey}`,
+        )
+      const record = buildSetupRecord(circuitId, vkey, installed?.record)
       const bytes = encodeSetupRecord(record)
       out[circuitId] = { record, bytes, digest: await setupRecordDigest(bytes) }
     }

@@ -3,6 +3,7 @@ export { committedVkeyPath, loadCircuit, loadCircuitVerificationKey, releaseProv
 export type { LoadCircuitOptions } from './load-circuit.js'
 export {
   applyBeacon,
+  installCeremony,
   checkAgainstSetupRecord,
   compareCeremonyWithRecord,
   contributeToCeremony,
@@ -21,3 +22,4 @@ export { CeremonyStateError } from './ceremony-state-error.js'
 export { CeremonyVerificationError } from './ceremony-verification-error.js'
 export { committedSetupRecordDigests, committedSetupRecords } from './committed-setup-records.js'
 export type { CommittedSetupRecord } from './committed-setup-records.js'
+export { committedCeremoniesDir, installedZkeyPath, readInstalledCeremony } from './installed-ceremony.js'

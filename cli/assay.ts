@@ -417,7 +417,7 @@ program
 
 const setupCmd = program
   .command('setup')
-  .description('a Groth16 phase-2 trusted-setup ceremony: import a powers of tau, start, contribute, beacon, verify, finalize')
+  .description('a Groth16 phase-2 trusted-setup ceremony: import a powers of tau, start, contribute, beacon, verify, finalize, install')
 setupCmd
   .command('import-ptau')
   .description('copy a powers-of-tau file into the cache and record its sha256, blake2b-512 and public ceremony (if known)')
@@ -472,6 +472,15 @@ setupCmd
   .action(async (dir: string, opts: { ptau?: string }) => {
     const { setupFinalizeCommand } = await import('./setup-command.js')
     await setupFinalizeCommand(dir, opts)
+  })
+setupCmd
+  .command('install')
+  .description('verify a finalized ceremony again and install its key into this build (the next `npm run build` uses it)')
+  .argument('<dir>', 'the finalized ceremony directory')
+  .option('--ptau <file>', 'the powers of tau, if not at the path recorded at start')
+  .action(async (dir: string, opts: { ptau?: string }) => {
+    const { setupInstallCommand } = await import('./setup-command.js')
+    await setupInstallCommand(dir, opts)
   })
 
 program

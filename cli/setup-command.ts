@@ -6,8 +6,10 @@ import {
   applyBeacon,
   CeremonyStateError,
   contributeToCeremony,
+  committedCeremoniesDir,
   finalizeCeremony,
   importPtau,
+  installCeremony,
   readTranscript,
   releaseProverThreads,
   startCeremony,
@@ -109,12 +111,40 @@ export async function setupFinalizeCommand(dir: string, o: { ptau?: string } = {
   )
   say(ctx)(`setup record written: ${join(dir, 'setup-record.json')} (${seconds(started)})`)
   say(ctx)(`  vkey sha256 ${record.vkeySha256}, final zkey sha256 ${record.finalZkeySha256}`)
-  // Installing a ceremony's key into the build is not automated yet; deploying anchors the record.
-  say(ctx)(
-    'to use it: install the key in the build (circuits/artifacts.json, the generated vkey and verifier; not automated yet), then deploy: ' +
-      'the deployment anchors its setup record with the verifier, and `assay verify ID --setup DIR` checks this directory against it',
-  )
+  say(ctx)(`to use it: assay setup install ${dir}`)
   return record
+}
+
+/**
+ * `assay setup install DIR`: checks a finalized ceremony again, then installs it into this build:
+ * its final zkey into the cache, its record into circuits/ceremonies (committed). The next build
+ * exports the key and verifier from it and records it in the artifact manifest.
+ */
+export async function setupInstallCommand(
+  dir: string,
+  o: { ptau?: string } = {},
+  ctx: SetupCommandContext & { ceremoniesDir?: string } = {},
+): Promise<{ record: SetupRecord; recordPath: string; zkeyPath: string }> {
+  const started = Date.now()
+  const installed = await released(
+    installCeremony(dir, {
+      ...backendOf(ctx),
+      ...(o.ptau !== undefined ? { ptau: o.ptau } : {}),
+      ceremoniesDir: ctx.ceremoniesDir ?? committedCeremoniesDir,
+      cacheDir: ctx.cacheDir ?? defaultCacheDir(),
+    }),
+  )
+  const { record } = installed
+  say(ctx)(
+    `ceremony for ${record.circuitId} verified and installed (${seconds(started)}): ${record.contributions.length} contribution(s) and the beacon`,
+  )
+  say(ctx)(`  setup record → ${installed.recordPath}`)
+  say(ctx)(`  final zkey   → ${installed.zkeyPath}`)
+  say(ctx)(
+    'next: npm run build (exports its vkey and verifier into the artifact manifest), commit circuits/ceremonies and the generated files, ' +
+      'then deploy: the deployment anchors its setup record with the new verifier',
+  )
+  return installed
 }
 
 /** snarkjs keeps its worker threads alive; a command that leaves them running never exits. */

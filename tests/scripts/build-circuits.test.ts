@@ -6,6 +6,17 @@ import { promisify } from 'node:util'
 import { expect } from 'chai'
 import * as snarkjs from 'snarkjs'
 import { writeDevPtau } from '../../scripts/dev-ptau.js'
+import { setupOfEntry, SetupRecordMismatchError, type CircuitManifestEntry } from '../../circuits/index.js'
+import {
+  applyBeacon,
+  CeremonyStateError,
+  contributeToCeremony,
+  finalizeCeremony,
+  installCeremony,
+  installedZkeyPath,
+  releaseProverThreads,
+  startCeremony,
+} from '../../circuits/node.js'
 
 const run = promisify(execFile)
 
@@ -113,5 +124,88 @@ describe('build-circuits', function () {
     }
     expect(failure?.code).to.equal(1)
     expect(failure?.stderr).to.contain(`ASSAY_PTAU: no file at ${join(dir, 'nope.ptau')}`)
+  })
+
+  describe('a circuit with an installed phase-2 ceremony', () => {
+    let ceremony: string
+    let built: { circuits: Record<string, CircuitManifestEntry> }
+    const install = (from: string, circuits?: [string, Pick<CircuitManifestEntry, 'purpose' | 'files'>][]) =>
+      installCeremony(from, {
+        ceremoniesDir: join(dir, 'ceremonies'),
+        cacheDir: join(dir, 'cache'),
+        circuits: circuits ?? Object.entries(built.circuits),
+      })
+    const failure = (p: Promise<unknown>): Promise<unknown> =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+
+    before(async () => {
+      built = (await manifest(join(dir, 'dev'))) as unknown as typeof built
+      const ptau = join(dir, 'phase1.ptau')
+      await writeDevPtau(ptau, 4, { seed: 'another stand-in for a ceremony file' })
+      ceremony = join(dir, 'tiny-ceremony')
+      await startCeremony({ circuitId: 'tiny-v1', r1cs: join(dir, 'dev', 'tiny-v1', 'main.r1cs'), ptau, dir: ceremony })
+      await contributeToCeremony(ceremony, 'alice')
+      await applyBeacon(ceremony, 'cc'.repeat(32), 10)
+    })
+    after(releaseProverThreads)
+
+    it('refuses to install a ceremony before it is finalized', async () => {
+      expect(await failure(install(ceremony))).to.be.instanceOf(CeremonyStateError)
+    })
+
+    it('installs a finalized one: its record for git, its final zkey in the cache under its sha256', async () => {
+      const record = await finalizeCeremony(ceremony)
+      const installed = await install(ceremony)
+      expect(installed.recordPath).to.equal(join(dir, 'ceremonies', 'tiny-v1.json'))
+      expect(JSON.parse(await readFile(installed.recordPath, 'utf8'))).to.deep.equal(record)
+      expect(installed.zkeyPath).to.equal(installedZkeyPath(join(dir, 'cache'), record.finalZkeySha256))
+      expect(
+        createHash('sha256')
+          .update(await readFile(installed.zkeyPath))
+          .digest('hex'),
+      ).to.equal(record.finalZkeySha256)
+    })
+
+    it('builds the circuit from it: the ceremony’s key, and a manifest entry that says so', async () => {
+      const record = JSON.parse(await readFile(join(dir, 'ceremonies', 'tiny-v1.json'), 'utf8')) as {
+        finalZkeySha256: string
+        vkeySha256: string
+        ptau: { sha256: string }
+      }
+      await build(join(dir, 'installed'), {}, '--ceremonies', join(dir, 'ceremonies'))
+      const entry = (await manifest(join(dir, 'installed'))).circuits['tiny-v1'] as unknown as CircuitManifestEntry
+      expect([entry.ptau, entry.zkeySetup, entry.phase2, entry.notForProduction]).to.deep.equal([
+        { power: 4, source: 'ceremony', sha256: record.ptau.sha256 },
+        'ceremony',
+        { contributions: 1 },
+        false,
+      ])
+      expect(entry.files).to.include({ zkey: record.finalZkeySha256, vkey: record.vkeySha256 })
+      expect(setupOfEntry(entry).kind).to.equal('ceremony')
+      expect(setupOfEntry(entry).warning).to.equal(undefined)
+      expect(await proves(join(dir, 'installed'))).to.equal(true)
+    })
+
+    it('fails the build by name when the installed zkey is not in the cache', async () => {
+      const record = JSON.parse(await readFile(join(dir, 'ceremonies', 'tiny-v1.json'), 'utf8')) as { finalZkeySha256: string }
+      await rm(installedZkeyPath(join(dir, 'cache'), record.finalZkeySha256))
+      await rm(join(dir, 'cache', 'circuits'), { recursive: true, force: true })
+      const err = (await failure(build(join(dir, 'installed-again'), {}, '--ceremonies', join(dir, 'ceremonies')))) as { stderr?: string }
+      expect(err?.stderr).to.contain("tiny-v1: the ceremony's final zkey is not at")
+    })
+
+    it('refuses a ceremony run on another constraint system, or for a circuit the build does not prove with', async () => {
+      const other: [string, Pick<CircuitManifestEntry, 'purpose' | 'files'>][] = [
+        ['tiny-v1', { purpose: 'test', files: { ...built.circuits['tiny-v1']!.files, r1cs: 'ab'.repeat(32) } }],
+      ]
+      expect(await failure(install(ceremony, other)))
+        .to.be.instanceOf(SetupRecordMismatchError)
+        .and.include({ field: 'r1csSha256' })
+      const retired: typeof other = [['tiny-v1', { ...built.circuits['tiny-v1']!, purpose: 'retired' }]]
+      expect(await failure(install(ceremony, retired))).to.be.instanceOf(CeremonyStateError)
+    })
   })
 })
