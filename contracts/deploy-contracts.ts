@@ -8,6 +8,12 @@ export interface DeployOptions {
    * (circuits' `committedSetupRecords`). Every slot needs one; the caller stores the records in IPFS.
    */
   setupRecords: Record<string, string>
+  /**
+   * Verifiers compiled from keys this build does not hold yet, by circuit id (a finalized
+   * ceremony's exported Solidity, compiled); every other slot gets the build's verifier. Their
+   * setup record digests must name those keys.
+   */
+  verifierCode?: Record<string, Named>
   /** Receives protocol fees (default: the deployer). */
   treasury?: string
   /** Protocol fee in basis points (default 250 = 2.5%). */
@@ -22,7 +28,9 @@ export interface DeployOptions {
   log?: (msg: string) => void
 }
 
-type Named = { abi: InterfaceAbi; bytecode: string }
+/** A compiled contract. */
+export type CompiledContract = { abi: InterfaceAbi; bytecode: string }
+type Named = CompiledContract
 
 /** What `deployContracts` deploys, in order (verifiers by slot). */
 function deployedNames(testStablecoin: boolean): string[] {
@@ -40,8 +48,12 @@ function deployedNames(testStablecoin: boolean): string[] {
  * keccak256 over the creation code of every contract a deployment holds, as this build compiled
  * them. Saved with a deployment; a different value means the contracts changed since.
  */
-export function contractsCodeHash(options: { testStablecoin: boolean }): string {
-  return keccak256(concat(deployedNames(options.testStablecoin).map((name) => keccak256(artifact(name).bytecode))))
+export function contractsCodeHash(options: { testStablecoin: boolean; verifierCode?: Record<string, Named> }): string {
+  const code = (name: string): string => {
+    const slot = VERIFIER_SLOTS.find((s) => s.contract === name)
+    return (slot !== undefined ? options.verifierCode?.[slot.circuitId] : undefined)?.bytecode ?? artifact(name).bytecode
+  }
+  return keccak256(concat(deployedNames(options.testStablecoin).map((name) => keccak256(code(name)))))
 }
 
 function artifact(name: string): Named {
@@ -54,8 +66,13 @@ function artifact(name: string): Named {
   return { abi: abi as InterfaceAbi, bytecode }
 }
 
-async function deploy(signer: Signer, name: string, args: unknown[]): Promise<{ address: string; block: number }> {
-  const { abi, bytecode } = artifact(name)
+async function deploy(
+  signer: Signer,
+  name: string,
+  args: unknown[],
+  code: Named = artifact(name),
+): Promise<{ address: string; block: number }> {
+  const { abi, bytecode } = code
   try {
     const contract = await new ContractFactory(abi, bytecode, signer).deploy(...args)
     const receipt = await contract.deploymentTransaction()!.wait()
@@ -95,7 +112,7 @@ export async function deployContracts(signer: Signer, options: DeployOptions): P
     const setupRecord = options.setupRecords[circuitId]
     if (setupRecord === undefined || !/^0x[0-9a-f]{64}$/.test(setupRecord))
       throw new DeploymentError(`no setup record digest for circuit ${circuitId}: every verifier is anchored with one`)
-    const verifier = await deploy(signer, contract, [])
+    const verifier = await deploy(signer, contract, [], options.verifierCode?.[circuitId])
     await transact('setVerifier', slot, verifier.address, setupRecord)
     verifiers[circuitId] = { slot, address: verifier.address, setupRecord }
     log(`${contract} ${verifier.address} in slot ${slot}`)
@@ -128,6 +145,9 @@ export async function deployContracts(signer: Signer, options: DeployOptions): P
       ...(stablecoin !== undefined ? { testStablecoin: stablecoin.address } : {}),
     },
     verifiers,
-    codeHash: contractsCodeHash({ testStablecoin: stablecoin !== undefined }),
+    codeHash: contractsCodeHash({
+      testStablecoin: stablecoin !== undefined,
+      ...(options.verifierCode !== undefined ? { verifierCode: options.verifierCode } : {}),
+    }),
   }
 }

@@ -20,7 +20,7 @@ export type {
 } from './chain-client.js'
 export { ContractError, decodeContractError } from './contract-error.js'
 export { contractsCodeHash, deployContracts } from './deploy-contracts.js'
-export type { DeployOptions } from './deploy-contracts.js'
+export type { CompiledContract, DeployOptions } from './deploy-contracts.js'
 export { DeploymentError, deploymentSchema, parseDeployment, VERIFIER_SLOTS, verifierSlotOf } from './deployment.js'
 export type { Deployment } from './deployment.js'
 export { KEY_REQUEST_TYPES, keyRequestDomain, recoverKeyRequestSigner, signKeyRequest } from './key-request.js'

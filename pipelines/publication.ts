@@ -66,6 +66,12 @@ export interface PublicationComponents {
    * background), saying what it waits for meanwhile. Absent: they are assumed built.
    */
   circuitReady?: (circuitId: string, onWait: (message: string) => Promise<void>) => Promise<void>
+  /**
+   * The sha256 of the verification key the proofs were made for, named in the proof bundle
+   * (default: the committed artifact manifest's, whose keys the default prover loads). A prover
+   * with keys from elsewhere, such as a finalized ceremony not yet installed, names its own.
+   */
+  vkeyHashOf?: (circuitId: string) => string
 }
 
 export interface ProvenBatchFile {
@@ -216,7 +222,7 @@ export class Publication {
       const bundle: ProofBundle = {
         version: 1,
         circuitId: plan.circuitId,
-        vkeyHash: getCircuitManifest(plan.circuitId).files.vkey,
+        vkeyHash: c.vkeyHashOf?.(plan.circuitId) ?? getCircuitManifest(plan.circuitId).files.vkey,
         batches: proofs,
       }
       const bundleCid = await c.contentStore.putJson(bundle, { kind: 'proof-bundle', label: spec.title })

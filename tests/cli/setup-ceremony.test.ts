@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { once } from 'node:events'
+import { existsSync, readFileSync } from 'node:fs'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import type { Server } from 'node:http'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
+import { JsonRpcProvider } from 'ethers'
 import {
   checkAgainstSetupRecord,
   committedSetupRecords,
@@ -18,21 +21,33 @@ import {
   buildSetupRecord,
   createDeviceKey,
   encodeSetupRecord,
+  generateProof,
   readAnchoredSetupRecord,
   sensorStatsParams,
   SetupRecordMismatchError,
   setupOfRecord,
+  setupRecordCid,
   setupRecordDigest,
   verifyDatasetProofs,
   type AnchoredSetupRecord,
   type VerificationKey,
 } from '../../circuits/index.js'
+import { parseImportMapping } from '../../core/index.js'
+import { createChainClient } from '../../contracts/index.js'
+import { publishDataset, type PublishResult } from '../../pipelines/index.js'
+import { auditDataset, createAssayClient, type AuditReport } from '../../sdk/index.js'
+import { createApp } from '../../server/index.js'
+import { compileSolidity } from '../helpers/compile-solidity.js'
+import { datasetPath } from '../helpers/datasets.js'
+import { testAuth } from '../helpers/operator.js'
 import { manifestForBatches, proveBatch, seriesSpec } from '../helpers/proven-dataset.js'
+import { startTestPublisher, type TestPublisher } from '../helpers/publisher.js'
 import {
   setupBeaconCommand,
   setupContributeCommand,
   setupFinalizeCommand,
   setupImportPtauCommand,
+  setupInstallCommand,
   setupStartCommand,
   setupVerifyCommand,
 } from '../../cli/setup-command.js'
@@ -142,21 +157,23 @@ describe('assay setup: a three-contributor phase-2 ceremony on sensor-stats-b16-
     expect((err as CeremonyVerificationError).file).to.equal('circuit_0002.zkey')
   })
 
-  it('rejects a tampered contribution even when its transcript entry was rewritten to match', async () => {
+  // `install` verifies the whole transcript as `verify` does (one run of the slow check here).
+  it('refuses to install a tampered contribution even when its transcript entry was rewritten to match', async () => {
     const copy = join(work, 'forged')
     await cp(dir, copy, { recursive: true })
-    await rm(join(copy, 'setup-record.json'))
     await flipBytes(join(copy, 'circuit_final.zkey'))
     const t = JSON.parse(await readFile(join(copy, 'ceremony.json'), 'utf8')) as CeremonyTranscript
     t.beacon!.sha256 = await sha256(join(copy, 'circuit_final.zkey'))
     await writeFile(join(copy, 'ceremony.json'), JSON.stringify(t))
-    const err = await timed('verify (tampered)', () => setupVerifyCommand(copy, {}, ctx)).then(
+    const installed = { ...ctx, ceremoniesDir: join(work, 'ceremonies'), cacheDir: join(work, 'cache') }
+    const err = await timed('install (tampered)', () => setupInstallCommand(copy, {}, installed)).then(
       () => undefined,
       (e: unknown) => e,
     )
     expect(err).to.be.instanceOf(CeremonyVerificationError)
     expect((err as Error).name).to.equal('CeremonyVerificationError')
     expect((err as CeremonyVerificationError).file).to.equal('circuit_final.zkey')
+    expect(existsSync(join(work, 'ceremonies'))).to.equal(false)
   })
 
   it('rejects a verification key that is not the one the setup record names', async () => {
@@ -237,6 +254,86 @@ describe('assay setup: a three-contributor phase-2 ceremony on sensor-stats-b16-
       expect(await mismatch(development)).to.include({ name: 'SetupRecordMismatchError', field: 'ptau.source' })
       const otherKey = { ...anchored, vkey: development.vkey }
       expect(await mismatch(otherKey)).to.include({ name: 'SetupRecordMismatchError', field: 'vkey' })
+    })
+  })
+
+  describe('a dataset published under the ceremony’s setup (real anvil, Helia, trustless gateway)', () => {
+    let publisher: TestPublisher
+    let provider: JsonRpcProvider
+    let server: Server
+    let published: PublishResult
+    let digest: string
+    let report: AuditReport
+
+    before(async () => {
+      const vkey = JSON.parse(await readFile(join(dir, 'verification_key.json'), 'utf8')) as VerificationKey
+      const bytes = encodeSetupRecord(buildSetupRecord(CIRCUIT, vkey, record))
+      digest = await setupRecordDigest(bytes)
+      // What a deployment from a build with this ceremony installed holds: its verifier in the
+      // circuit's slot, anchored with its record (the finalized directory's Solidity, compiled).
+      const verifier = compileSolidity(await readFile(join(dir, record.verifier.file), 'utf8'), record.verifier.file.replace(/\.sol$/, ''))
+      publisher = await startTestPublisher('ceremony', { setupRecords: { [CIRCUIT]: digest }, verifierCode: { [CIRCUIT]: verifier } })
+      // The node's gateway serves the record the chain anchors, as it serves its build's.
+      await publisher.components.contentStore.putBytes(bytes, { kind: 'setup-record', circuit: CIRCUIT })
+      const artifacts = {
+        circuitId: CIRCUIT,
+        wasm: new Uint8Array(await readFile(join('build', 'circuits', CIRCUIT, 'main_js', 'main.wasm'))),
+        zkey: new Uint8Array(await readFile(join(dir, 'circuit_final.zkey'))),
+      }
+      const lines = readFileSync(datasetPath('occupancy-room-2015.csv'), 'utf8').split('\n')
+      const file = join(publisher.dir, 'office.csv')
+      await writeFile(file, `${lines.slice(0, 21).join('\n')}\n`)
+      const mapping = parseImportMapping(JSON.parse(await readFile('examples/occupancy-room-2015.mapping.json', 'utf8')))
+      published = await timed('publish (ceremony)', () =>
+        publishDataset(
+          { ...publisher.components, prove: (_id, input) => generateProof(artifacts, input), vkeyHashOf: () => record.vkeySha256 },
+          {
+            file,
+            mapping,
+            title: 'Office room climate (ceremony setup)',
+            licence: 'CC-BY-4.0',
+            circuitId: CIRCUIT,
+          },
+        ),
+      )
+      server = createApp({
+        auth: testAuth(),
+        checkHealth: () => Promise.resolve({ ok: true, services: {} }),
+        ipfs: { contentStore: publisher.components.contentStore },
+      }).listen(0)
+      await once(server, 'listening')
+      provider = new JsonRpcProvider(publisher.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
+      // The auditor's key is the one this ceremony exported (a build with it installed commits it).
+      report = await auditDataset({
+        client: createAssayClient({ node: `http://127.0.0.1:${(server.address() as { port: number }).port}` }),
+        chain: createChainClient(provider, publisher.chain.deployment),
+        provider,
+        deployment: publisher.chain.deployment,
+        verificationKey: () => Promise.resolve({ vkey, vkeyHash: record.vkeySha256 }),
+        datasetId: published.datasetId,
+      })
+    })
+    after(async () => {
+      server?.close()
+      provider?.destroy()
+      await publisher?.stop()
+    })
+
+    it('anchors the ceremony’s setup record with the verifier of its slot', async () => {
+      const { slot } = publisher.chain.deployment.verifiers[CIRCUIT]!
+      expect(await publisher.chain.setupRecordOf(slot)).to.equal(digest)
+      expect((await publisher.chain.datasetOf(published.datasetId)).circuit).to.equal(slot)
+    })
+
+    it('passes every audit check from the chain and IPFS alone, with the ceremony’s setup and no warning', () => {
+      expect(report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)).to.deep.equal([])
+      expect(report.ok).to.equal(true)
+      expect(report.setup).to.deep.include({ kind: 'ceremony', zkeySetup: 'ceremony' })
+      expect(report.setup?.warning).to.equal(undefined)
+      const proofs = report.checks.find((c) => c.name === 'proofs')!
+      expect(proofs.detail).to.contain(`setup record ${setupRecordCid(digest).toString().slice(0, 16)}`)
+      expect(proofs.detail).to.not.contain('development setup')
+      expect(report.checks.find((c) => c.name === 'on-chain verifier')?.ok).to.equal(true)
     })
   })
 

@@ -5,7 +5,7 @@ import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey } from '../../circuits/index.js'
 import { committedSetupRecordDigests, releaseProverThreads } from '../../circuits/node.js'
 import { DEV_MNEMONIC } from '../../core/index.js'
-import { createChainClient, type ChainClient } from '../../contracts/index.js'
+import { createChainClient, type ChainClient, type CompiledContract } from '../../contracts/index.js'
 import { ensureDeployment, startAnvil } from '../../contracts/node.js'
 import type { PublishComponents } from '../../pipelines/index.js'
 import { storeSetupRecords } from '../../server/index.js'
@@ -25,14 +25,22 @@ export interface TestPublisher {
   stop(): Promise<void>
 }
 
-export async function startTestPublisher(name: string): Promise<TestPublisher> {
+export interface TestPublisherOptions {
+  /** Setup record digests replacing the build's, by circuit id (with `verifierCode`: another setup's key). */
+  setupRecords?: Record<string, string>
+  /** Verifiers compiled from another setup's keys, by circuit id. */
+  verifierCode?: Record<string, CompiledContract>
+}
+
+export async function startTestPublisher(name: string, options: TestPublisherOptions = {}): Promise<TestPublisher> {
   const dir = await mkdtemp(join(tmpdir(), `assay-${name}-`))
   const anvil = await startAnvil({ dataDir: join(dir, 'node') })
   const provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100 })
   const account = (i: number): HDNodeWallet => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider)
   const wallet = account(1)
   const { deployment } = await ensureDeployment(join(dir, 'deployment.json'), new NonceManager(account(0)), {
-    setupRecords: await committedSetupRecordDigests(),
+    setupRecords: { ...(await committedSetupRecordDigests()), ...options.setupRecords },
+    ...(options.verifierCode !== undefined ? { verifierCode: options.verifierCode } : {}),
   })
   const chain = createChainClient(new NonceManager(wallet), deployment)
   const helia = await createEmbeddedHelia({ dataDir: join(dir, 'node') })
