@@ -35,6 +35,8 @@ export class CircuitBuildError extends AssayError {
 export interface CircuitBuilderOptions {
   /** The checkout: build/circuits and scripts/build-circuits.ts are under it. */
   projectRoot: string
+  /** Where the circuits are built (default: build/circuits in the checkout; circom needs it inside the checkout). */
+  buildDir?: string
   log?: (msg: string) => void
   /** How often waiters look at the build's status. Default 500 ms. */
   pollMs?: number
@@ -58,7 +60,7 @@ export interface CircuitBuildStatus {
 export function startCircuitBuilder(options: CircuitBuilderOptions): CircuitBuilder {
   const log = options.log ?? ((): void => undefined)
   const pollMs = options.pollMs ?? 500
-  const buildDir = join(options.projectRoot, 'build', 'circuits')
+  const buildDir = options.buildDir ?? join(options.projectRoot, 'build', 'circuits')
   const statusFile = join(buildDir, 'build-status.json')
   // Retired circuits are verify-only: nothing builds or proves with them (their vkeys are committed).
   const circuits = listCircuits().filter(([, entry]) => entry.purpose !== 'retired')
@@ -84,7 +86,17 @@ export function startCircuitBuilder(options: CircuitBuilderOptions): CircuitBuil
       const tsx = createRequire(import.meta.url).resolve('tsx/cli')
       child = spawn(
         process.execPath,
-        [tsx, 'scripts/build-circuits.ts', '--against-manifest', '--status', statusFile, '--only', missing.join(',')],
+        [
+          tsx,
+          'scripts/build-circuits.ts',
+          '--against-manifest',
+          '--build-dir',
+          buildDir,
+          '--status',
+          statusFile,
+          '--only',
+          missing.join(','),
+        ],
         // A process group of its own: tsx runs the script in a second process, and stop() ends both.
         { cwd: options.projectRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
       )

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
@@ -7,8 +7,10 @@ import { loadCircuit } from '../../circuits/node.js'
 import { startCircuitBuilder, type CircuitBuilder } from '../../cli/circuit-builder.js'
 import { caught } from '../helpers/errors.js'
 
-// Real builds in this checkout: the small test circuit is removed and built again by the child
-// process the node would start, from an empty cache, and must reproduce the committed hashes.
+// Real builds: the small test circuit is built again by the child process the node would start,
+// from an empty cache, into a build folder of this test's own (the other circuits linked from the
+// checkout's build), and must reproduce the committed hashes. The checkout's build/circuits is
+// never touched: other test files use it meanwhile (mocha runs files in parallel).
 describe('startCircuitBuilder (the node builds missing circuits in the background)', function () {
   this.timeout(300_000)
   const root = process.cwd()
@@ -18,28 +20,30 @@ describe('startCircuitBuilder (the node builds missing circuits in the backgroun
   const builders: CircuitBuilder[] = []
   let cache: string
   let savedCache: string | undefined
+  let buildDir: string
   const start = (): CircuitBuilder => {
-    const b = startCircuitBuilder({ projectRoot: root, pollMs: 100 })
+    const b = startCircuitBuilder({ projectRoot: root, buildDir, pollMs: 100 })
     builders.push(b)
     return b
   }
   const remove = async (): Promise<void> => {
-    for (const id of small) await rm(join(root, 'build', 'circuits', id), { recursive: true, force: true })
+    for (const id of small) await rm(join(buildDir, id), { recursive: true, force: true })
   }
 
   before(async () => {
     cache = await mkdtemp(join(tmpdir(), 'assay-circuit-cache-'))
     savedCache = process.env.ASSAY_CACHE_DIR
     process.env.ASSAY_CACHE_DIR = cache // inherited by the build: nothing restored from a warm cache
+    await mkdir(join(root, 'build'), { recursive: true })
+    buildDir = await mkdtemp(join(root, 'build', 'circuit-builder-test-'))
+    for (const [id] of buildable()) await symlink(join(root, 'build', 'circuits', id), join(buildDir, id), 'dir')
   })
   after(async () => {
     for (const b of builders) await b.stop()
-    // Whatever a test left half-built is built again (from this run's cache) for the tests after.
-    const again = start()
-    for (const id of small) await again.whenReady(id)
     if (savedCache === undefined) delete process.env.ASSAY_CACHE_DIR
     else process.env.ASSAY_CACHE_DIR = savedCache
     await rm(cache, { recursive: true, force: true })
+    await rm(buildDir, { recursive: true, force: true })
   })
 
   it('reports every circuit ready and builds nothing when all are built', () => {
@@ -64,7 +68,7 @@ describe('startCircuitBuilder (the node builds missing circuits in the backgroun
     expect(said[0]).to.match(/^waiting for circuit sensor-stats-b16-v2 to be built \((pending|building); \d of 4 circuits ready\)$/)
     expect(builder.health().circuits['sensor-stats-b16-v2']?.state).to.equal('ready')
     // Loading checks every file against the committed manifest's sha256.
-    const circuit = await loadCircuit('sensor-stats-b16-v2')
+    const circuit = await loadCircuit('sensor-stats-b16-v2', { buildDir })
     expect(circuit.circuitId).to.equal('sensor-stats-b16-v2')
     expect(builder.health().ready).to.equal(buildable().length)
   })
