@@ -40,5 +40,8 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js', '.mocharc.cjs', 'tests/web/mocharc.cjs', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
-  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', process: 'readonly' } },
+  },
 )
