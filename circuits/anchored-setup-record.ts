@@ -44,6 +44,7 @@ export interface AnchoredSetupRecord {
 
 /** A setup record that cannot be read as one. */
 export class SetupRecordFormatError extends AssayError {
+  override readonly category = 'bad-input' as const
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'SetupRecordFormatError'

@@ -173,6 +173,7 @@ const FAULT_REASONS: Record<DeviceKeyFault, string> = {
 
 /** A public key that is not a device key (see `deviceKeyFault`). */
 export class InvalidDeviceKeyError extends AssayError {
+  override readonly category = 'bad-input' as const
   readonly publicKey: readonly [bigint, bigint]
   readonly fault: DeviceKeyFault
 

@@ -6,6 +6,7 @@ import { AssayError } from '../core/index.js'
  * record does not match the verification key it is held against. `file` names what failed.
  */
 export class CeremonyVerificationError extends AssayError {
+  override readonly category = 'tampered' as const
   /** The file (relative to the ceremony directory, or as given) that failed, if one did. */
   readonly file: string | undefined
 

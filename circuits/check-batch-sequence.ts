@@ -12,6 +12,7 @@ export interface SequencedBatch {
  * or reordered batch.
  */
 export class BatchSequenceError extends AssayError {
+  override readonly category = 'tampered' as const
   readonly series: number
   /** The batch index at fault, when one is. */
   readonly batch: number | undefined

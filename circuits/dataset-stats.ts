@@ -22,6 +22,7 @@ function at(batch: number, series: number | undefined): string {
 
 /** Batches that do not form one series in time order. */
 export class BatchOrderError extends AssayError {
+  override readonly category = 'bad-input' as const
   readonly batchIndex: number
   readonly series: number | undefined
   constructor(batchIndex: number, message: string, series?: number) {
@@ -37,6 +38,7 @@ export class BatchOrderError extends AssayError {
  * add up to a share of any one range.
  */
 export class BatchRangeMismatchError extends AssayError {
+  override readonly category = 'bad-input' as const
   readonly batchIndex: number
   readonly series: number | undefined
   /** The band this batch counted in, and the first batch's (encoded). */

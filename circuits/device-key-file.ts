@@ -18,6 +18,7 @@ export type DeviceKeyFile = z.infer<typeof deviceKeyFileSchema>
 
 /** A device key file that is malformed or whose public part does not belong to its private key. */
 export class DeviceKeyFileError extends AssayError {
+  override readonly category = 'bad-input' as const
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'DeviceKeyFileError'

@@ -10,6 +10,7 @@ export interface ProvingArtifacts {
 
 /** Witness generation failed: the inputs violate a circuit constraint. */
 export class WitnessError extends AssayError {
+  override readonly category = 'internal' as const
   readonly circuitId: string
   constructor(circuitId: string, message: string, options?: { cause?: unknown }) {
     super(`${circuitId}: ${message}`, options)

@@ -3,6 +3,7 @@ import { AssayError } from '../core/index.js'
 
 /** A data key that is not exactly 32 bytes. */
 export class InvalidKeyError extends AssayError {
+  override readonly category = 'bad-input' as const
   constructor(message: string) {
     super(message)
     this.name = 'InvalidKeyError'

@@ -18,6 +18,7 @@ export interface ManifestProofMismatch {
  * and batch, e.g. `series 1 batch 3: proven valid range [1000, 3000] is not the manifest's [1999, 2001]`.
  */
 export class ManifestProofMismatchError extends AssayError {
+  override readonly category = 'tampered' as const
   readonly series: number | undefined
   readonly batch: number | undefined
   readonly field: string

@@ -7,6 +7,7 @@ import { verifyProof, type VerificationKey } from './verify-proof.js'
 
 /** A bundle that is not well formed. */
 export class ProofBundleError extends AssayError {
+  override readonly category = 'tampered' as const
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'ProofBundleError'
@@ -62,6 +63,7 @@ export interface BundleProblem {
 
 /** A bundle failed verification; `problems` lists every failed check, the message all of them. */
 export class BundleVerificationError extends AssayError {
+  override readonly category = 'tampered' as const
   readonly problems: BundleProblem[]
   constructor(problems: BundleProblem[]) {
     super(problems.map((p) => (p.batch ? `series ${p.batch.series} batch ${p.batch.index}: ` : '') + p.problem).join('; '))

@@ -37,6 +37,7 @@ export type BatchPublicSignals = { commitment: bigint; deviceId: bigint; seriesI
 
 /** A public-signal list that is not SensorStats' (wrong length, not field elements, bits outside the layout). */
 export class PublicSignalsError extends AssayError {
+  override readonly category = 'tampered' as const
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'PublicSignalsError'

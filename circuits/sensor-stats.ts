@@ -60,6 +60,7 @@ export interface BatchStats {
 
 /** A batch breaks a circuit precondition; `slot` names the reading when one is at fault. */
 export class BatchInputError extends AssayError {
+  override readonly category = 'bad-input' as const
   readonly slot: number | undefined
   constructor(message: string, slot?: number) {
     super(slot === undefined ? message : `reading ${slot}: ${message}`)

@@ -2,6 +2,7 @@ import { AssayError } from '../core/index.js'
 
 /** A verification key (or zkey) is not the one a setup record names: `field` says which hash, with both values. */
 export class SetupRecordMismatchError extends AssayError {
+  override readonly category = 'tampered' as const
   readonly field: string
   readonly recorded: string
   readonly actual: string

@@ -1,7 +1,7 @@
 // The `assay` command. First import: the polyfill libp2p needs on Node 20.
 import '../core/polyfill.js'
 import { Command } from 'commander'
-import { loadConfig } from '../core/index.js'
+import { AssayError, ERROR_CATEGORIES, loadConfig } from '../core/index.js'
 import { parseDuration, startNode } from './index.js'
 import { readOperatorToken } from './operator-token.js'
 
@@ -500,5 +500,6 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   } else {
     console.error(err)
   }
-  process.exit(1)
+  // The exit code says what kind of failure (docs/operations.md#exit-codes); 1 for anything unnamed.
+  process.exit(err instanceof AssayError ? ERROR_CATEGORIES[err.category].exitCode : 1)
 })

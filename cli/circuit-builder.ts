@@ -23,6 +23,7 @@ export interface CircuitBuilder {
 
 /** A circuit could not be built, so nothing that needs it can be proven yet. */
 export class CircuitBuildError extends AssayError {
+  override readonly category = 'internal' as const
   readonly circuitId: string
 
   constructor(circuitId: string, message: string, options?: { cause?: unknown }) {

@@ -2,14 +2,17 @@ import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { createDeviceKey, deviceKeyFromFile, deviceKeyToFile, DeviceKeyFileError, signEddsaPoseidon } from '../circuits/index.js'
-import { AssayError, fieldElementSchema } from '../core/index.js'
+import { AssayError, fieldElementSchema, isErrorCategory, type ErrorCategory } from '../core/index.js'
 import { deviceRegistrationMessage, type RegistrationTerms } from '../contracts/index.js'
 
 /** The node refused to register a device, or could not be reached. */
 export class DeviceCommandError extends AssayError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** 'unavailable' when the node could not be reached, else the node's refusal's (if it said one). */
+  override readonly category: ErrorCategory
+  constructor(message: string, options?: { cause?: unknown; category?: unknown }) {
     super(message, options)
     this.name = 'DeviceCommandError'
+    this.category = isErrorCategory(options?.category) ? options.category : 'internal'
   }
 }
 
@@ -71,7 +74,10 @@ export async function deviceRegisterCommand(
       if (options.operatorToken !== undefined) headers.set('authorization', `Bearer ${options.operatorToken}`)
       return await fetch(new URL(path, options.node), { ...init, headers })
     } catch (err) {
-      throw new DeviceCommandError(`cannot reach the node at ${options.node} (is \`assay node\` running?)`, { cause: err })
+      throw new DeviceCommandError(`cannot reach the node at ${options.node} (is \`assay node\` running?)`, {
+        cause: err,
+        category: 'unavailable',
+      })
     }
   }
   const registrationTerms = async (): Promise<RegistrationTerms> => {
@@ -102,10 +108,12 @@ export async function deviceRegisterCommand(
     owner?: string
     txHash?: string
     alreadyRegistered?: boolean
-    error?: { name: string; message: string }
+    error?: { name: string; message: string; category?: string }
   }
   if (!res.ok || body.deviceId === undefined)
-    throw new DeviceCommandError(`${body.error?.name ?? res.status}: ${body.error?.message ?? 'registration refused'}`)
+    throw new DeviceCommandError(`${body.error?.name ?? res.status}: ${body.error?.message ?? 'registration refused'}`, {
+      category: body.error?.category,
+    })
   const result = {
     deviceId: body.deviceId,
     owner: body.owner!,

@@ -18,6 +18,7 @@ export interface FollowProgressOptions {
  * node is back; the message names the command that follows it again.
  */
 export class FollowTimeoutError extends AssayError {
+  override readonly category = 'unavailable' as const
   readonly jobId: string
 
   constructor(jobId: string, cause: NodeUnreachableError) {

@@ -19,6 +19,7 @@ const stdio: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }
 
 /** The node refused some of the batches pushed to a stream (the others were kept). */
 export class StreamPushError extends AssayError {
+  override readonly category = 'bad-input' as const
   constructor(message: string) {
     super(message)
     this.name = 'StreamPushError'

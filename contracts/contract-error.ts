@@ -8,6 +8,7 @@ import { dataMarketAbi, datasetRegistryAbi, deviceRegistryAbi, testStablecoinAbi
  * contracts; otherwise errorName is undefined and the message carries what the node said.
  */
 export class ContractError extends AssayError {
+  override readonly category = 'conflict' as const
   readonly errorName: string | undefined
   readonly args: readonly unknown[]
   constructor(action: string, errorName: string | undefined, args: readonly unknown[], options?: { cause?: unknown }) {

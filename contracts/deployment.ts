@@ -68,6 +68,7 @@ export type Deployment = z.infer<typeof deploymentSchema>
 
 /** A deployment that cannot be made, read or trusted. */
 export class DeploymentError extends AssayError {
+  override readonly category = 'internal' as const
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'DeploymentError'

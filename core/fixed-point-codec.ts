@@ -15,6 +15,7 @@ export interface MetricEncoding {
 
 /** A reading that cannot be encoded with this metric's encoding; never silently clamped. */
 export class ValueOutOfRangeError extends AssayError {
+  override readonly category = 'bad-input' as const
   readonly value: string
   constructor(value: string, encoding: MetricEncoding, options?: { cause?: unknown }) {
     super(
@@ -28,6 +29,7 @@ export class ValueOutOfRangeError extends AssayError {
 
 /** Not a decimal number (NaN, Infinity, empty, or text). */
 export class InvalidNumberError extends AssayError {
+  override readonly category = 'bad-input' as const
   readonly value: string
   constructor(value: string) {
     super(`not a finite decimal number: ${JSON.stringify(value)}`)

@@ -79,6 +79,7 @@ export type MetricMapping = ImportMapping['metrics'][number]
 
 /** A mapping that is not valid, naming the field. */
 export class MappingError extends AssayError {
+  override readonly category = 'bad-input' as const
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'MappingError'

@@ -1,6 +1,7 @@
 // Shared domain: types, schemas, errors and config. Browser-safe: no `node:` imports here;
 // Node-only helpers live behind `core/node.ts`.
-export { AssayError, ArtifactError, ConfigError, ServiceError } from './errors.js'
+export { AssayError, ArtifactError, categoryOf, ConfigError, ERROR_CATEGORIES, isErrorCategory, ServiceError } from './errors.js'
+export type { ErrorCategory } from './errors.js'
 export { assertNodeConfig, DEFAULT_PORT, DEV_MNEMONIC, loadConfig } from './config.js'
 export type { AssayConfig, AssayEnv } from './config.js'
 export { MANIFEST_VERSION, ManifestValidationError, manifestSchema, parseManifest } from './manifest.js'

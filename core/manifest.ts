@@ -116,6 +116,7 @@ export interface FieldIssue {
 
 /** A manifest failed validation; `issues` names every bad field. */
 export class ManifestValidationError extends AssayError {
+  override readonly category = 'bad-input' as const
   readonly issues: FieldIssue[]
   constructor(issues: FieldIssue[], options?: { cause?: unknown }) {
     super(`invalid manifest: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, options)

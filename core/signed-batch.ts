@@ -59,6 +59,7 @@ export type SignedBatch = z.infer<typeof signedBatchSchema>
 
 /** A signed batch that is malformed, badly signed or out of order; `line` is 1-based when known. */
 export class SignedBatchError extends AssayError {
+  override readonly category = 'bad-input' as const
   readonly file: string | undefined
   readonly line: number | undefined
   constructor(message: string, where: { file?: string; line?: number } = {}, options?: { cause?: unknown }) {

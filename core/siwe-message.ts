@@ -45,6 +45,7 @@ export type SiweRefusal =
 
 /** A Sign-In with Ethereum message that is malformed, or not one this node accepts (`reason` says which check). */
 export class SiweError extends AssayError {
+  override readonly category = 'unauthorised' as const
   readonly reason: SiweRefusal
   constructor(reason: SiweRefusal, message: string, options?: { cause?: unknown }) {
     super(message, options)

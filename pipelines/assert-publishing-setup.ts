@@ -6,6 +6,7 @@ export const LOCAL_DEV_CHAIN_ID = 31337
 
 /** A publication's proofs would be made under a development setup on a chain where they would be believed. */
 export class DevelopmentSetupError extends AssayError {
+  override readonly category = 'conflict' as const
   readonly circuitId: string
   readonly chainId: number
 

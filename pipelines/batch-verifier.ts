@@ -24,6 +24,7 @@ export interface BatchVerifier {
 
 /** The verifier's process died or was closed while checking a batch; nothing of the batch was taken. */
 export class BatchVerifierError extends AssayError {
+  override readonly category = 'unavailable' as const
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'BatchVerifierError'

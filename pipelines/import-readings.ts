@@ -43,6 +43,7 @@ export interface ImportOptions {
 
 /** A field the mapping cannot read (bad time, not a number, no device), with file, line and column. */
 export class ImportRowError extends AssayError {
+  override readonly category = 'bad-input' as const
   readonly problem: RowProblem
   constructor(problem: RowProblem) {
     super(`${basename(problem.file)}:${problem.line}: column ${problem.column}: ${problem.message}`)
@@ -53,6 +54,7 @@ export class ImportRowError extends AssayError {
 
 /** The file holds no usable reading for any mapped metric. */
 export class NoReadingsError extends AssayError {
+  override readonly category = 'bad-input' as const
   constructor(file: string, detail: string) {
     super(`${basename(file)} has no usable reading: ${detail}`)
     this.name = 'NoReadingsError'
@@ -61,6 +63,7 @@ export class NoReadingsError extends AssayError {
 
 /** A mapping names a column the file does not have. */
 export class MissingColumnError extends AssayError {
+  override readonly category = 'bad-input' as const
   constructor(file: string, columns: string[], available: string[]) {
     super(
       `${basename(file)} has no column ${columns.map((c) => `"${c}"`).join(', ')} (it has ${available.map((c) => `"${c}"`).join(', ')})`,

@@ -20,6 +20,7 @@ export type ProveResponse = { id: number; result: ProvenBatchFile } | { id: numb
 
 /** A prover child process died or timed out; the proof is retried by the queue. */
 export class ProverCrashedError extends AssayError {
+  override readonly category = 'unavailable' as const
   constructor(message: string) {
     super(message)
     this.name = 'ProverCrashedError'

@@ -15,7 +15,16 @@ import {
   type ProofBundle,
 } from '../circuits/index.js'
 import { loadCircuit } from '../circuits/node.js'
-import { AssayError, MappingError, parseImportMapping, parseManifest, type ImportMapping, type ManifestInput } from '../core/index.js'
+import {
+  AssayError,
+  categoryOf,
+  MappingError,
+  parseImportMapping,
+  parseManifest,
+  type ErrorCategory,
+  type ImportMapping,
+  type ManifestInput,
+} from '../core/index.js'
 import { statsDigestOf, type ChainClient } from '../contracts/index.js'
 import { generateDataKey, type ContentStore, type Keystore } from '../storage/index.js'
 import { wrapKey } from '../storage/node.js'
@@ -84,6 +93,7 @@ export interface ProvenBatchFile {
 
 /** A signed batch names a device its publisher may not publish for (unregistered, revoked, or another owner's). */
 export class DeviceNotRegisteredError extends AssayError {
+  override readonly category = 'forbidden' as const
   readonly deviceId: string
   constructor(deviceId: string, label: string | undefined, owner: string) {
     super(
@@ -96,11 +106,14 @@ export class DeviceNotRegisteredError extends AssayError {
 
 /** A stage failed; `stage` names it and `cause` says why. Stages after it did not run. */
 export class PublishError extends AssayError {
+  /** The cause's: a wrapper says no more than what it wraps (bad input stays bad input). */
+  override readonly category: ErrorCategory
   readonly stage: PublishStage
   constructor(stage: PublishStage, options: { cause: unknown }) {
     super(`publishing failed at ${stage}: ${(options.cause as Error)?.message ?? String(options.cause)}`, options)
     this.name = 'PublishError'
     this.stage = stage
+    this.category = categoryOf(options.cause)
   }
 }
 

@@ -270,6 +270,7 @@ export interface PublicationStatus {
 
 /** A publication asked to be retried has not failed: it is unknown, still running, or done. */
 export class PublicationNotFailedError extends AssayError {
+  override readonly category = 'conflict' as const
   constructor(pubId: string, state: 'unknown' | 'running' | 'completed') {
     super(`publication ${pubId} is ${state}; only a failed publication can be retried`)
     this.name = 'PublicationNotFailedError'
@@ -278,6 +279,7 @@ export class PublicationNotFailedError extends AssayError {
 
 /** A failed publication still has a job running (a batch proof started before the failure spread). */
 export class PublicationBusyError extends AssayError {
+  override readonly category = 'conflict' as const
   constructor(pubId: string) {
     super(`publication ${pubId} still has a job running; retry once it has finished`)
     this.name = 'PublicationBusyError'

@@ -10,6 +10,7 @@ export interface SourceRecord {
 
 /** The file cannot be read as the mapping says (bad CSV quoting, bad JSON line, no header). */
 export class SourceFormatError extends AssayError {
+  override readonly category = 'bad-input' as const
   readonly file: string
   readonly line: number
   constructor(file: string, line: number, message: string, options?: { cause?: unknown }) {

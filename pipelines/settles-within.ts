@@ -2,6 +2,7 @@ import { AssayError } from '../core/index.js'
 
 /** A shutdown step that did not finish in time (e.g. a worker whose Redis is gone). */
 export class ShutdownTimeoutError extends AssayError {
+  override readonly category = 'internal' as const
   constructor(what: string, ms: number) {
     super(`${what} did not finish within ${ms} ms; abandoned`)
     this.name = 'ShutdownTimeoutError'

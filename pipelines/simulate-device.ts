@@ -52,6 +52,7 @@ export interface SimulateOptions {
 
 /** An option `assay simulate` cannot honour (unknown metric, no device, bad count). */
 export class SimulationError extends AssayError {
+  override readonly category = 'bad-input' as const
   constructor(message: string) {
     super(message)
     this.name = 'SimulationError'

@@ -1,5 +1,5 @@
 import { BatchInputError, deviceIdOf, sensorStatsParams } from '../circuits/index.js'
-import { AssayError, parseSignedBatch, type SignedBatch } from '../core/index.js'
+import { AssayError, parseSignedBatch, type ErrorCategory, type SignedBatch } from '../core/index.js'
 import { BatchVerifierError, inlineBatchVerifier, type BatchVerifier } from './batch-verifier.js'
 import type { StreamSpec, StreamStore, WindowRecord } from './stream-store.js'
 
@@ -33,12 +33,21 @@ export type StreamRejection =
 
 /** A batch the stream refused; nothing of it was stored. */
 export class StreamBatchError extends AssayError {
+  override readonly category: ErrorCategory
   readonly reason: StreamRejection
   constructor(reason: StreamRejection, message: string, options?: { cause?: unknown }) {
     super(`${reason}: ${message}`, options)
     this.name = 'StreamBatchError'
     this.reason = reason
+    this.category = REJECTION_CATEGORY[reason] ?? 'bad-input'
   }
+}
+
+/** The rejections that are not the device's bad input; the device sends a 'busy' batch again. */
+const REJECTION_CATEGORY: Partial<Record<StreamRejection, ErrorCategory>> = {
+  busy: 'unavailable',
+  'bad-signature': 'tampered',
+  replayed: 'conflict',
 }
 
 /**
@@ -46,6 +55,7 @@ export class StreamBatchError extends AssayError {
  * request was taken: send it again shortly.
  */
 export class IngestBusyError extends AssayError {
+  override readonly category = 'unavailable' as const
   constructor(message: string) {
     super(message)
     this.name = 'IngestBusyError'
@@ -54,6 +64,7 @@ export class IngestBusyError extends AssayError {
 
 /** The stream does not exist on this node. */
 export class UnknownStreamError extends AssayError {
+  override readonly category = 'not-found' as const
   constructor(streamId: string) {
     super(`this node does not run stream ${streamId}`)
     this.name = 'UnknownStreamError'

@@ -5,6 +5,7 @@ import { AssayError } from '../core/index.js'
  * attach its own, so it fails once (a permanent failure) instead of being retried.
  */
 export class WindowAttachedError extends AssayError {
+  override readonly category = 'conflict' as const
   readonly streamId: bigint
   readonly windowIndex: bigint
   readonly datasetId: bigint

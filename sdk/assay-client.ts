@@ -73,6 +73,14 @@ async function checkedBlock(cid: CID, bytes: Uint8Array): Promise<Uint8Array> {
  * A node that cannot be reached, or whose connection breaks in the middle of an answer, is a
  * NodeUnreachableError (never fetch's bare TypeError).
  */
+/** A node's error body; `category` and `retryable` are missing from nodes older than the error taxonomy. */
+interface ErrorBody {
+  name: string
+  message: string
+  category?: string
+  retryable?: boolean
+}
+
 export function createAssayClient(options: AssayClientOptions) {
   const http = options.fetch ?? fetch
   const url = (path: string): URL => new URL(path, options.node)
@@ -99,9 +107,9 @@ export function createAssayClient(options: AssayClientOptions) {
   }
 
   /** A JSON body; one that does not parse is `{}` (an error page), one cut short a NodeUnreachableError. */
-  async function jsonOf(res: Response): Promise<{ error?: { name: string; message: string } }> {
+  async function jsonOf(res: Response): Promise<{ error?: ErrorBody }> {
     try {
-      return (await res.json()) as { error?: { name: string; message: string } }
+      return (await res.json()) as { error?: ErrorBody }
     } catch (err) {
       const wrapped = NodeUnreachableError.wrap(options.node, err)
       if (NodeUnreachableError.is(wrapped)) throw wrapped
@@ -109,8 +117,10 @@ export function createAssayClient(options: AssayClientOptions) {
     }
   }
 
-  const refusal = (res: Response, body: { error?: { name: string; message: string } }): AssayApiError =>
-    new AssayApiError(res.status, body.error?.name ?? 'HttpError', body.error?.message ?? res.statusText)
+  const refusal = (res: Response, body: { error?: ErrorBody }): AssayApiError =>
+    new AssayApiError(res.status, body.error?.name ?? 'HttpError', body.error?.message ?? res.statusText, {
+      category: body.error?.category,
+    })
 
   /** A JSON call; any other status than 2xx (or one of `accept`) is an AssayApiError with the node's error name. */
   async function call<T>(path: string, init?: RequestInit, accept: readonly number[] = []): Promise<T> {

@@ -20,6 +20,7 @@ const REASONS: Record<string, string> = {
  * words ('connection refused', 'connection closed' …); `cause` keeps fetch's own error.
  */
 export class NodeUnreachableError extends AssayError {
+  override readonly category = 'unavailable' as const
   /** The node's address, as the client was given it. */
   readonly node: string
   readonly reason: string

@@ -2,6 +2,7 @@ import { AssayError } from '../core/index.js'
 
 /** The archive is not a well-formed ustar file. */
 export class TarFormatError extends AssayError {
+  override readonly category = 'tampered' as const
   constructor(message: string) {
     super(message)
     this.name = 'TarFormatError'

@@ -5,6 +5,7 @@ import { AssayError } from '../core/index.js'
  * key-commitment, plaintext-hash, batch-commitment, root, …). Data that fails is never trusted.
  */
 export class VerificationError extends AssayError {
+  override readonly category = 'tampered' as const
   readonly check: string
   constructor(check: string, message: string, options?: { cause?: unknown }) {
     super(`${check}: ${message}`, options)

@@ -2,6 +2,7 @@ import { Interface, type Log, type Provider } from 'ethers'
 import { CID } from 'multiformats/cid'
 import {
   parseProofBundle,
+  ProofBundleError,
   verifyDatasetProofs,
   withSetupWarning,
   type AnchoredSetupRecord,
@@ -49,6 +50,7 @@ export interface CatalogIndexer {
 
 /** An anchored manifest that does not match its anchor (owner, root or key commitment differ). */
 export class ManifestMismatchError extends AssayError {
+  override readonly category = 'tampered' as const
   constructor(datasetId: bigint, field: string) {
     super(`dataset ${datasetId}: the manifest's ${field} differs from what was anchored`)
     this.name = 'ManifestMismatchError'
@@ -181,8 +183,9 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
           await c.contentStore.getJson(CID.parse(manifest.proofs.bundleCid), { signal: AbortSignal.timeout(manifestTimeoutMs) }),
         )
       } catch (err) {
-        if ((err as Error).name === 'ProofBundleError' || (err as Error).name === 'SyntaxError')
-          c.catalog.setVerification(datasetId, 'failed', `proof bundle: ${(err as Error).message}`)
+        // A bundle that is not one (or not JSON) stays broken; anything else may be a fetch to retry.
+        if (err instanceof ProofBundleError || err instanceof SyntaxError)
+          c.catalog.setVerification(datasetId, 'failed', `proof bundle: ${err.message}`)
         continue // not reachable yet: tried again next sync
       }
       try {

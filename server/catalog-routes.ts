@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { ContentStore } from '../storage/index.js'
 import type { Catalog } from './catalog.js'
 import { parseInput as parse } from './validation-error.js'
+import { NotFoundError } from './not-found-error.js'
 
 export interface CatalogApi {
   catalog: Catalog
@@ -76,7 +77,7 @@ export function catalogRoutes(api: CatalogApi): Router {
     try {
       const id = BigInt(parse(datasetId, req.params.id, 'id'))
       const entry = api.catalog.get(id)
-      if (entry === undefined) return void res.status(404).json({ error: { name: 'NotFoundError', message: `no dataset ${id}` } })
+      if (entry === undefined) return next(new NotFoundError(`no dataset ${id}`))
       res.json(entry)
     } catch (err) {
       next(err)
@@ -87,7 +88,7 @@ export function catalogRoutes(api: CatalogApi): Router {
     try {
       const id = BigInt(parse(datasetId, req.params.id, 'id'))
       const cid = api.catalog.get(id)?.previewCid
-      if (cid == null) return void res.status(404).json({ error: { name: 'NotFoundError', message: `no preview for dataset ${id}` } })
+      if (cid == null) return next(new NotFoundError(`no preview for dataset ${id}`))
       const etag = `"${cid}"`
       res.setHeader('etag', etag)
       // Content-addressed: the bytes behind a CID never change.

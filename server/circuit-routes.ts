@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { Router } from 'express'
 import { getCircuitManifest } from '../circuits/index.js'
+import { NotFoundError } from './not-found-error.js'
 
 /**
  * GET /circuits/:id/vkey.json: a circuit's verification key, for browsers verifying proofs. The
@@ -13,7 +14,7 @@ export function circuitRoutes(api: { vkeyPath: (circuitId: string) => string }):
       try {
         getCircuitManifest(req.params.id) // only committed circuit ids reach the file system
       } catch (err) {
-        return void res.status(404).json({ error: { name: 'NotFoundError', message: (err as Error).message } })
+        return next(new NotFoundError((err as Error).message))
       }
       const bytes = await readFile(api.vkeyPath(req.params.id))
       res.set('cache-control', 'public, max-age=3600').type('application/json').send(bytes)

@@ -3,6 +3,7 @@ import { AssayError } from '../core/index.js'
 
 /** A client holds as many long-lived connections (event streams) as it may, or the node does. */
 export class TooManyConnectionsError extends AssayError {
+  override readonly category = 'rate-limited' as const
   constructor(message: string) {
     super(message)
     this.name = 'TooManyConnectionsError'

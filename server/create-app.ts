@@ -13,6 +13,7 @@ import type { OperatorAuth } from './operator-auth.js'
 import { mappingRoutes } from './mapping-routes.js'
 import { publishingRoutes, type PublishingApi } from './publishing-routes.js'
 import { streamRoutes, type StreamsApi } from './stream-routes.js'
+import { NotFoundError } from './not-found-error.js'
 
 /** State of one embedded or external service, as reported by `GET /health`. */
 export interface ServiceHealth {
@@ -170,8 +171,8 @@ export function createApp(components: AppComponents): Express {
     app.use(express.static(components.webDir, { index: 'index.html', maxAge: '1h' }))
   }
 
-  app.use((req, res) => {
-    res.status(404).json({ error: { name: 'NotFoundError', message: `no route for ${req.method} ${req.path}` } })
+  app.use((req, _res, next) => {
+    next(new NotFoundError(`no route for ${req.method} ${req.path}`))
   })
   app.use(createErrorHandler(components.logError))
   return app

@@ -5,6 +5,7 @@ import { deviceIdOf, deviceKeyFault, InvalidDeviceKeyError, verifyEddsaPoseidon 
 import { AssayError, fieldElementSchema } from '../core/index.js'
 import { ContractError, deviceRegistrationMessage, type ChainClient } from '../contracts/index.js'
 import { parseInput, ValidationError } from './validation-error.js'
+import { NotFoundError } from './not-found-error.js'
 
 /** What the device routes need: the node's chain client and the account it signs with. */
 export interface DevicesApi {
@@ -14,6 +15,7 @@ export interface DevicesApi {
 
 /** The device is registered to another account (409). */
 export class DeviceOwnedError extends AssayError {
+  override readonly category = 'conflict' as const
   constructor(deviceId: bigint, owner: string) {
     super(`device ${deviceId} is already registered to ${owner}`)
     this.name = 'DeviceOwnedError'
@@ -110,7 +112,7 @@ export function deviceRoutes(api: DevicesApi): Router {
       if (!id.success) throw new ValidationError('id: must be a decimal device id')
       const deviceId = BigInt(id.data)
       const d = await api.chain.deviceOf(deviceId)
-      if (d.owner === ZeroAddress) return void res.status(404).json({ error: { name: 'NotFoundError', message: `no device ${deviceId}` } })
+      if (d.owner === ZeroAddress) return next(new NotFoundError(`no device ${deviceId}`))
       res.json({
         deviceId: deviceId.toString(),
         owner: d.owner,

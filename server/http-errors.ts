@@ -1,46 +1,33 @@
 import type { ErrorRequestHandler } from 'express'
+import { AssayError, categoryOf, ERROR_CATEGORIES, type ErrorCategory } from '../core/index.js'
 
-/** Named domain errors → HTTP status. Unknown errors are 500 and never leak details. */
-const STATUS_BY_NAME: Record<string, number> = {
-  ConfigError: 400,
-  ValidationError: 400,
-  MappingError: 400,
-  SourceFormatError: 400,
-  MissingColumnError: 400,
-  NoReadingsError: 400,
-  ImportRowError: 400,
-  UploadTooLargeError: 413,
-  RateLimitedError: 429,
-  TooManyConnectionsError: 429,
-  DeviceOwnedError: 409,
-  KeyRequestError: 400,
-  KeyRequestExpiredError: 400,
-  KeyRequestSignatureError: 401,
-  OperatorAuthError: 401,
-  SiweError: 401,
-  ForeignRequestError: 403,
-  NoAccessError: 403,
-  KeyNotHeldError: 404,
-  NonceReusedError: 409,
-  PublicationNotFailedError: 409,
-  PublicationBusyError: 409,
-  DevelopmentSetupError: 409,
-  NotFoundError: 404,
-  UnknownStreamError: 404,
-  ContentNotFoundError: 404,
-  ServiceError: 503,
-  IngestBusyError: 503,
-}
-
-/** The one error middleware: a JSON body `{ error: { name, message } }`, never a stack trace. */
+/**
+ * The one error middleware: a JSON body `{ error: { name, message, category, retryable } }`, never
+ * a stack trace. An AssayError's category gives the status; express's own errors (body-parser)
+ * keep their 4xx status; anything else is 500 and says only 'internal error'.
+ */
 export function createErrorHandler(logError: (err: unknown) => void = (err) => console.error(err)): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
-    const name = err instanceof Error ? err.name : 'Error'
+    const category = categoryOf(err)
     const bodyParserStatus = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : undefined
-    const status = STATUS_BY_NAME[name] ?? (bodyParserStatus !== undefined && bodyParserStatus < 500 ? bodyParserStatus : 500)
+    const status =
+      err instanceof AssayError
+        ? ERROR_CATEGORIES[category].status
+        : bodyParserStatus !== undefined && bodyParserStatus >= 400 && bodyParserStatus < 500
+          ? bodyParserStatus
+          : 500
     if (status >= 500) logError(err)
-    const message =
-      status >= 500 && STATUS_BY_NAME[name] === undefined ? 'internal error' : err instanceof Error ? err.message : String(err)
-    res.status(status).json({ error: { name: status >= 500 && STATUS_BY_NAME[name] === undefined ? 'InternalError' : name, message } })
+    // A 5xx says nothing of a bug (it may hold paths or secrets); 'unavailable' names the service that is down.
+    const hidden = status >= 500 && category !== 'unavailable'
+    const name = hidden ? 'InternalError' : err instanceof Error ? err.name : 'Error'
+    const message = hidden ? 'internal error' : err instanceof Error ? err.message : String(err)
+    const shown: ErrorCategory = hidden ? 'internal' : err instanceof AssayError ? category : categoryOfStatus(status)
+    res.status(status).json({ error: { name, message, category: shown, retryable: ERROR_CATEGORIES[shown].retryable } })
   }
+}
+
+/** The category of an express error's 4xx status (body-parser: 400 malformed, 413 too large, 415 …). */
+function categoryOfStatus(status: number): ErrorCategory {
+  const found = (Object.keys(ERROR_CATEGORIES) as ErrorCategory[]).find((c) => ERROR_CATEGORIES[c].status === status)
+  return found ?? 'bad-input'
 }

@@ -2,6 +2,7 @@ import { Router } from 'express'
 import { CID } from 'multiformats/cid'
 import type { ContentStore } from '../storage/index.js'
 import { ValidationError } from './validation-error.js'
+import { NotFoundError } from './not-found-error.js'
 
 export interface IpfsApi {
   contentStore: Pick<ContentStore, 'exportCar' | 'getBytes' | 'isPinned'>
@@ -37,7 +38,7 @@ export function ipfsRoutes(api: IpfsApi): Router {
     // A gateway for what this node holds: it never fetches from the network for a client.
     try {
       if (!(await api.contentStore.isPinned(cid)) && api.catalogued?.(cid.toString()) !== true)
-        return void res.status(404).json({ error: { name: 'NotFoundError', message: `${cid.toString()} is not held by this node` } })
+        return next(new NotFoundError(`${cid.toString()} is not held by this node`))
     } catch (err) {
       return next(err)
     }

@@ -28,6 +28,7 @@ export interface KeyReleaseComponents {
 
 /** The request is malformed, names another dataset, or lives too long (400). */
 export class KeyRequestError extends AssayError {
+  override readonly category = 'bad-input' as const
   constructor(message: string) {
     super(message)
     this.name = 'KeyRequestError'
@@ -35,6 +36,7 @@ export class KeyRequestError extends AssayError {
 }
 /** The request's expiry has passed (400). */
 export class KeyRequestExpiredError extends AssayError {
+  override readonly category = 'bad-input' as const
   constructor(expiry: bigint, now: number) {
     super(`the request expired at ${expiry} (now ${now}); sign a new one`)
     this.name = 'KeyRequestExpiredError'
@@ -42,6 +44,7 @@ export class KeyRequestExpiredError extends AssayError {
 }
 /** The signature is not the buyer's for this request, chain and market (401). */
 export class KeyRequestSignatureError extends AssayError {
+  override readonly category = 'unauthorised' as const
   constructor(message: string) {
     super(message)
     this.name = 'KeyRequestSignatureError'
@@ -49,6 +52,7 @@ export class KeyRequestSignatureError extends AssayError {
 }
 /** This buyer already used this nonce (409): a replay, or a client that reused one. */
 export class NonceReusedError extends AssayError {
+  override readonly category = 'conflict' as const
   constructor(nonce: string) {
     super(`nonce ${nonce} was already used; every request needs a fresh one`)
     this.name = 'NonceReusedError'
@@ -56,6 +60,7 @@ export class NonceReusedError extends AssayError {
 }
 /** The buyer holds no valid access token for the dataset (403). */
 export class NoAccessError extends AssayError {
+  override readonly category = 'forbidden' as const
   constructor(buyer: string, datasetId: bigint) {
     super(`${buyer} has no access to dataset ${datasetId} (buy it, or renew an expired access)`)
     this.name = 'NoAccessError'
@@ -63,6 +68,7 @@ export class NoAccessError extends AssayError {
 }
 /** The dataset is unknown here, or its key is held by another node (404). */
 export class KeyNotHeldError extends AssayError {
+  override readonly category = 'not-found' as const
   constructor(datasetId: bigint, why: string) {
     super(`dataset ${datasetId}: ${why}`)
     this.name = 'KeyNotHeldError'

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ERROR_CATEGORIES } from '../core/index.js'
 import { catalogQuerySchema } from './catalog-routes.js'
 import { registerDeviceSchema } from './device-routes.js'
 import { keyRequestBodySchema } from './key-release.js'
@@ -7,7 +8,7 @@ import { publishFieldsSchema } from './publishing-routes.js'
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })
 const error = {
-  description: 'A named error: `{ error: { name, message } }`',
+  description: 'A named error: `{ error: { name, message, category, retryable } }`',
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
 }
 const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } })
@@ -34,7 +35,16 @@ export function openApiDocument(): unknown {
         Error: {
           type: 'object',
           properties: {
-            error: { type: 'object', properties: { name: { type: 'string' }, message: { type: 'string' } }, required: ['name', 'message'] },
+            error: {
+              type: 'object',
+              properties: {
+                name: { type: 'string' },
+                message: { type: 'string' },
+                category: { type: 'string', enum: Object.keys(ERROR_CATEGORIES), description: 'What kind of failure (core/errors.ts)' },
+                retryable: { type: 'boolean', description: 'Whether the same request may succeed later' },
+              },
+              required: ['name', 'message', 'category', 'retryable'],
+            },
           },
         },
       },

@@ -7,6 +7,7 @@ import { parseInput } from './validation-error.js'
 
 /** A request that needs the operator came without the operator's token, or with another one. */
 export class OperatorAuthError extends AssayError {
+  override readonly category = 'unauthorised' as const
   constructor(message: string) {
     super(message)
     this.name = 'OperatorAuthError'
@@ -18,6 +19,7 @@ export class OperatorAuthError extends AssayError {
  * rebinding), or a state-changing request from another origin (a page the operator visits).
  */
 export class ForeignRequestError extends AssayError {
+  override readonly category = 'forbidden' as const
   constructor(message: string) {
     super(message)
     this.name = 'ForeignRequestError'

@@ -8,6 +8,7 @@ import { parseMappingField } from './mapping-field.js'
 import { receiveUpload } from './receive-upload.js'
 import { parseInput, ValidationError } from './validation-error.js'
 import { inferMapping, isSignedBatchFile, Publication, type PublicationSpec, type PublicationStatus } from '../pipelines/index.js'
+import { NotFoundError } from './not-found-error.js'
 
 /** What the publishing routes need from the node. */
 export interface PublishingApi {
@@ -104,7 +105,7 @@ export function publishingRoutes(api: PublishingApi): Router {
   router.get('/jobs/:id', async (req, res, next) => {
     try {
       const status = await api.status(req.params.id)
-      if (status === undefined) return void res.status(404).json({ error: { name: 'NotFoundError', message: `no job ${req.params.id}` } })
+      if (status === undefined) return next(new NotFoundError(`no job ${req.params.id}`))
       res.json(status)
     } catch (err) {
       next(err)
@@ -114,16 +115,16 @@ export function publishingRoutes(api: PublishingApi): Router {
   router.post('/jobs/:id/retry', async (req, res, next) => {
     try {
       const jobId = await api.retry(req.params.id)
-      if (jobId === undefined) return void res.status(404).json({ error: { name: 'NotFoundError', message: `no job ${req.params.id}` } })
+      if (jobId === undefined) return next(new NotFoundError(`no job ${req.params.id}`))
       res.status(202).json({ jobId, status: `/jobs/${jobId}`, events: `/jobs/${jobId}/events` })
     } catch (err) {
       next(err)
     }
   })
 
-  router.get('/jobs/:id/events', async (req, res) => {
+  router.get('/jobs/:id/events', async (req, res, next) => {
     const first = await api.status(req.params.id)
-    if (first === undefined) return void res.status(404).json({ error: { name: 'NotFoundError', message: `no job ${req.params.id}` } })
+    if (first === undefined) return next(new NotFoundError(`no job ${req.params.id}`))
     streamStatus(req, res, req.params.id, api)
   })
   return router

@@ -3,6 +3,7 @@ import { AssayError } from '../core/index.js'
 
 /** A client sent more requests than its share; it may try again after `retryAfterS` seconds. */
 export class RateLimitedError extends AssayError {
+  override readonly category = 'rate-limited' as const
   readonly retryAfterS: number
   constructor(retryAfterS: number) {
     super(`too many requests from this client; try again in ${retryAfterS} s`)

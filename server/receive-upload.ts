@@ -9,6 +9,7 @@ import { ValidationError } from './validation-error.js'
 
 /** An upload above the node's limit (413). */
 export class UploadTooLargeError extends AssayError {
+  override readonly category = 'too-large' as const
   constructor(limit: number) {
     super(`the file is larger than this node accepts (${limit} bytes)`)
     this.name = 'UploadTooLargeError'

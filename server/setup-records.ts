@@ -7,6 +7,7 @@ import { AssayError } from '../core/index.js'
 
 /** The content store gave a setup record another CID than its anchored digest names (a storage misconfiguration). */
 export class SetupRecordStoreError extends AssayError {
+  override readonly category = 'internal' as const
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'SetupRecordStoreError'

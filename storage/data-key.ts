@@ -5,6 +5,7 @@ export const DATA_KEY_BYTES = 32
 
 /** A data key that is not 32 bytes. */
 export class InvalidDataKeyError extends AssayError {
+  override readonly category = 'bad-input' as const
   constructor(length: number) {
     super(`data key must be ${DATA_KEY_BYTES} bytes, got ${length}`)
     this.name = 'InvalidDataKeyError'

@@ -117,6 +117,8 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     expect(((await res.json()) as { error: { name: string; message: string } }).error).to.deep.equal({
       name: 'ValidationError',
       message: 'title: Invalid input: expected string, received undefined',
+      category: 'bad-input',
+      retryable: false,
     })
     const noFile = new FormData()
     noFile.append('title', 'x')
@@ -264,13 +266,20 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
     const stranger = await createDeviceKey()
     expect(await post({ publicKey: { x: mine.Ax.toString(), y: mine.Ay.toString() } })).to.deep.equal([
       400,
-      { name: 'ValidationError', message: 'proof: Invalid input: expected object, received undefined' },
+      {
+        name: 'ValidationError',
+        message: 'proof: Invalid input: expected object, received undefined',
+        category: 'bad-input',
+        retryable: false,
+      },
     ])
     expect(await post({ ...(await body(mine)), publicKey: { x: '1', y: '2' } })).to.deep.equal([
       400,
       {
         name: 'ValidationError',
         message: 'publicKey: (1, 2) is not a device key: it is not a point of Baby Jubjub (see `assay device create`)',
+        category: 'bad-input',
+        retryable: false,
       },
     ])
     // (0, -1): on the curve, of order 2 — anybody could "sign" for it.
@@ -281,6 +290,8 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
       {
         name: 'ValidationError',
         message: "proof: not this device key's signature of the node's registration message (GET /devices/registration)",
+        category: 'bad-input',
+        retryable: false,
       },
     ])
     expect(await post(await body(mine, await proofBy(mine, onChain.nonce + 1n)))).to.deep.equal([
@@ -288,6 +299,8 @@ describe('assay publish through a running node (upload → BullMQ flow → ancho
       {
         name: 'ValidationError',
         message: `proof.nonce: signed for registration nonce ${onChain.nonce + 1n}, but this node's account is at ${onChain.nonce} (sign GET /devices/registration again)`,
+        category: 'bad-input',
+        retryable: false,
       },
     ])
     expect((await post({ publicKey: { x: '0x1', y: '2' } }))[0]).to.equal(400)

@@ -235,7 +235,7 @@ describe('data streams through a running node (live batches → windows → subs
     const many = await fetch(new URL(`/streams/${stream.streamId}/readings`, node.url), { method: 'POST', body: '{}\n'.repeat(257) })
     expect([many.status, ((await many.json()) as { error: { name: string; message: string } }).error]).to.deep.equal([
       400,
-      { name: 'ValidationError', message: 'body: 257 batches in one request; send at most 256' },
+      { name: 'ValidationError', message: 'body: 257 batches in one request; send at most 256', category: 'bad-input', retryable: false },
     ])
     const huge = await fetch(new URL(`/streams/${stream.streamId}/readings`, node.url), {
       method: 'POST',

@@ -50,7 +50,9 @@ describe('createApp', () => {
       const res = await fetch(`${url}/health`)
       expect(res.status).to.equal(503)
       const text = await res.text()
-      expect(JSON.parse(text)).to.deep.equal({ error: { name: 'ServiceError', message: 'redis: unreachable' } })
+      expect(JSON.parse(text)).to.deep.equal({
+        error: { name: 'ServiceError', message: 'redis: unreachable', category: 'unavailable', retryable: true },
+      })
       expect(text).to.not.contain('at ')
     } finally {
       server.close()
@@ -62,7 +64,9 @@ describe('createApp', () => {
     try {
       const res = await fetch(`${url}/health`)
       expect(res.status).to.equal(500)
-      expect(await res.json()).to.deep.equal({ error: { name: 'InternalError', message: 'internal error' } })
+      expect(await res.json()).to.deep.equal({
+        error: { name: 'InternalError', message: 'internal error', category: 'internal', retryable: false },
+      })
     } finally {
       server.close()
     }

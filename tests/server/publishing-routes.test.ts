@@ -42,6 +42,8 @@ describe('POST /datasets upload limit', () => {
       expect(((await res.json()) as { error: unknown }).error).to.deep.equal({
         name: 'UploadTooLargeError',
         message: 'the file is larger than this node accepts (1024 bytes)',
+        category: 'too-large',
+        retryable: false,
       })
       expect(submitted).to.equal(0)
       expect(existsSync(join(workDir, 'uploads')) ? await readdir(join(workDir, 'uploads')) : []).to.deep.equal([])
@@ -84,13 +86,18 @@ describe('POST /jobs/:id/retry', () => {
         202,
         { jobId: 'pub-failed', status: '/jobs/pub-failed', events: '/jobs/pub-failed/events' },
       ])
-      expect(await post('pub-nope')).to.deep.equal([404, { error: { name: 'NotFoundError', message: 'no job pub-nope' } }])
+      expect(await post('pub-nope')).to.deep.equal([
+        404,
+        { error: { name: 'NotFoundError', message: 'no job pub-nope', category: 'not-found', retryable: false } },
+      ])
       expect(await post('pub-running')).to.deep.equal([
         409,
         {
           error: {
             name: 'PublicationNotFailedError',
             message: 'publication pub-running is running; only a failed publication can be retried',
+            category: 'conflict',
+            retryable: false,
           },
         },
       ])

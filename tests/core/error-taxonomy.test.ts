@@ -1,0 +1,290 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { expect } from 'chai'
+import express from 'express'
+import { BatchOrderError, BatchRangeMismatchError } from '../../circuits/dataset-stats.js'
+import { SetupRecordFormatError } from '../../circuits/anchored-setup-record.js'
+import { InvalidDeviceKeyError } from '../../circuits/babyjub.js'
+import { CeremonyStateError } from '../../circuits/ceremony-state-error.js'
+import { CeremonyVerificationError } from '../../circuits/ceremony-verification-error.js'
+import { BatchSequenceError } from '../../circuits/check-batch-sequence.js'
+import { DeviceKeyFileError } from '../../circuits/device-key-file.js'
+import { WitnessError } from '../../circuits/generate-proof.js'
+import { InvalidKeyError } from '../../circuits/key-commitment.js'
+import { ManifestProofMismatchError } from '../../circuits/manifest-proof-mismatch-error.js'
+import { BundleVerificationError, ProofBundleError } from '../../circuits/proof-bundle.js'
+import { PublicSignalsError } from '../../circuits/public-signals.js'
+import { BatchInputError } from '../../circuits/sensor-stats.js'
+import { SetupRecordMismatchError } from '../../circuits/setup-record-mismatch-error.js'
+import { SetupRecordMissingError } from '../../circuits/setup-record-missing-error.js'
+import { CircuitBuildError } from '../../cli/circuit-builder.js'
+import { DeviceCommandError } from '../../cli/device-command.js'
+import { FollowTimeoutError } from '../../cli/follow-progress.js'
+import { PublishCommandError } from '../../cli/publish-command-error.js'
+import { StreamPushError } from '../../cli/stream-commands.js'
+import { ContractError } from '../../contracts/contract-error.js'
+import { DeploymentError } from '../../contracts/deployment.js'
+import {
+  ArtifactError,
+  AssayError,
+  categoryOf,
+  ConfigError,
+  ERROR_CATEGORIES,
+  ServiceError,
+  type ErrorCategory,
+} from '../../core/errors.js'
+import { InvalidNumberError, ValueOutOfRangeError } from '../../core/fixed-point-codec.js'
+import { MappingError } from '../../core/import-mapping.js'
+import { ManifestValidationError } from '../../core/manifest.js'
+import { SignedBatchError } from '../../core/signed-batch.js'
+import { SiweError } from '../../core/siwe-message.js'
+import { DevelopmentSetupError } from '../../pipelines/assert-publishing-setup.js'
+import { BatchVerifierError } from '../../pipelines/batch-verifier.js'
+import { ImportRowError, MissingColumnError, NoReadingsError } from '../../pipelines/import-readings.js'
+import { ProverCrashedError } from '../../pipelines/prover-pool.js'
+import { DeviceNotRegisteredError, PublishError } from '../../pipelines/publication.js'
+import { PublicationBusyError, PublicationNotFailedError } from '../../pipelines/publish-flow.js'
+import { SourceFormatError } from '../../pipelines/read-records.js'
+import { ShutdownTimeoutError } from '../../pipelines/settles-within.js'
+import { SimulationError } from '../../pipelines/simulate-device.js'
+import { IngestBusyError, StreamBatchError, UnknownStreamError } from '../../pipelines/stream-ingest.js'
+import { WindowAttachedError } from '../../pipelines/window-attached-error.js'
+import { AssayApiError } from '../../sdk/assay-api-error.js'
+import { NodeUnreachableError } from '../../sdk/node-unreachable-error.js'
+import { TarFormatError } from '../../sdk/read-tar.js'
+import { VerificationError } from '../../sdk/verification-error.js'
+import { ManifestMismatchError } from '../../server/catalog-indexer.js'
+import { TooManyConnectionsError } from '../../server/connection-limit.js'
+import { DeviceOwnedError } from '../../server/device-routes.js'
+import { createErrorHandler } from '../../server/http-errors.js'
+import {
+  KeyNotHeldError,
+  KeyRequestError,
+  KeyRequestExpiredError,
+  KeyRequestSignatureError,
+  NoAccessError,
+  NonceReusedError,
+} from '../../server/key-release.js'
+import { NotFoundError } from '../../server/not-found-error.js'
+import { ForeignRequestError, OperatorAuthError } from '../../server/operator-auth.js'
+import { RateLimitedError } from '../../server/rate-limit.js'
+import { UploadTooLargeError } from '../../server/receive-upload.js'
+import { SetupRecordStoreError } from '../../server/setup-records.js'
+import { ValidationError } from '../../server/validation-error.js'
+import { InvalidDataKeyError } from '../../storage/data-key.js'
+import {
+  ContentCorruptedError,
+  ContentNotFoundError,
+  EnvelopeFormatError,
+  EnvelopeTamperedError,
+  InvalidPublicKeyError,
+  KeystoreError,
+  KeyUnwrapError,
+  TruncatedEnvelopeError,
+  WrongKeyError,
+} from '../../storage/errors.js'
+
+const unreachable = new NodeUnreachableError('http://127.0.0.1:1', 'connection refused')
+const encoding = { scale: 2, offset: 0 }
+
+/** One instance of every categorised error class, with the category it declares. */
+const ERRORS: [AssayError, ErrorCategory][] = [
+  // core
+  [new ConfigError('PORT', 'not a number'), 'bad-input'],
+  [new ArtifactError('build/x.zkey', 'missing'), 'internal'],
+  [new ServiceError('redis', 'unreachable'), 'unavailable'],
+  [new ValueOutOfRangeError('1e99', encoding), 'bad-input'],
+  [new InvalidNumberError('abc'), 'bad-input'],
+  [new MappingError('invalid mapping: time: required'), 'bad-input'],
+  [new ManifestValidationError([{ path: 'title', message: 'required' }]), 'bad-input'],
+  [new SignedBatchError('bad signature', { file: 'feed.jsonl', line: 3 }), 'bad-input'],
+  [new SiweError('signature', 'not signed by the address'), 'unauthorised'],
+  // server
+  [new ValidationError('title: required'), 'bad-input'],
+  [new UploadTooLargeError(1024), 'too-large'],
+  [new TooManyConnectionsError('16 event streams already'), 'rate-limited'],
+  [new RateLimitedError(7), 'rate-limited'],
+  [new SetupRecordStoreError('CID differs from the anchored digest'), 'internal'],
+  [new ManifestMismatchError(3n, 'root'), 'tampered'],
+  [new DeviceOwnedError(5n, '0xabc'), 'conflict'],
+  [new KeyRequestError('names another dataset'), 'bad-input'],
+  [new KeyRequestExpiredError(10n, 20), 'bad-input'],
+  [new KeyRequestSignatureError('not the buyer'), 'unauthorised'],
+  [new NonceReusedError('0x01'), 'conflict'],
+  [new NoAccessError('0xbuyer', 1n), 'forbidden'],
+  [new KeyNotHeldError(1n, 'held by another node'), 'not-found'],
+  [new NotFoundError('no dataset 9'), 'not-found'],
+  [new OperatorAuthError('no operator token'), 'unauthorised'],
+  [new ForeignRequestError('another origin'), 'forbidden'],
+  // pipelines
+  [new SourceFormatError('a.csv', 2, 'bad quoting'), 'bad-input'],
+  [new ImportRowError({ file: 'a.csv', line: 4, column: 'time', message: 'not a time' }), 'bad-input'],
+  [new NoReadingsError('a.csv', 'every value is empty'), 'bad-input'],
+  [new MissingColumnError('a.csv', ['temp'], ['time']), 'bad-input'],
+  [new ShutdownTimeoutError('closing a worker', 100), 'internal'],
+  [new PublicationNotFailedError('pub-1', 'running'), 'conflict'],
+  [new PublicationBusyError('pub-1'), 'conflict'],
+  [new WindowAttachedError(1n, 2n, 3n), 'conflict'],
+  [new ProverCrashedError('the prover exited with 137'), 'unavailable'],
+  [new BatchVerifierError('the verifier stopped'), 'unavailable'],
+  [new DeviceNotRegisteredError('123456789012345', 'kitchen', '0xowner'), 'forbidden'],
+  // A wrapper: its cause's category.
+  [new PublishError('ingest', { cause: new NoReadingsError('a.csv', 'no values') }), 'bad-input'],
+  [new DevelopmentSetupError('sensor-stats-b16', 1), 'conflict'],
+  [new StreamBatchError('malformed', 'not JSON'), 'bad-input'],
+  [new IngestBusyError('2048 batches in flight'), 'unavailable'],
+  [new UnknownStreamError('7'), 'not-found'],
+  [new SimulationError('unknown metric'), 'bad-input'],
+  // storage
+  [new InvalidDataKeyError(16), 'bad-input'],
+  [new EnvelopeFormatError('not an envelope'), 'bad-input'],
+  [new WrongKeyError(), 'forbidden'],
+  [new EnvelopeTamperedError(2, 'authentication failed'), 'tampered'],
+  [new TruncatedEnvelopeError('no final chunk'), 'tampered'],
+  [new KeyUnwrapError('wrong recipient key'), 'forbidden'],
+  [new KeystoreError('k1', 'wrong master key'), 'internal'],
+  [new ContentNotFoundError('bafy', 'not available'), 'not-found'],
+  [new InvalidPublicKeyError('not on secp256k1'), 'bad-input'],
+  [new ContentCorruptedError('bafy', 'bytes do not hash to the CID'), 'tampered'],
+  // circuits
+  [new BatchOrderError(1, 'starts before batch 0 ends'), 'bad-input'],
+  [new BatchRangeMismatchError(1, { lo: 1n, hi: 2n }, { lo: 0n, hi: 2n }), 'bad-input'],
+  [new WitnessError('sensor-stats-b16', 'constraint 12 fails'), 'internal'],
+  [new SetupRecordMissingError(0), 'not-found'],
+  [new InvalidDeviceKeyError([1n, 2n], 'not-on-curve'), 'bad-input'],
+  [new CeremonyStateError('finalize before the beacon'), 'conflict'],
+  [new SetupRecordMismatchError('vkeyHash', '0x01', '0x02'), 'tampered'],
+  [new SetupRecordFormatError('not a setup record'), 'bad-input'],
+  [new DeviceKeyFileError('public key does not match'), 'bad-input'],
+  [new ManifestProofMismatchError({ series: 0, batch: 1, field: 'count', stated: '5', proven: '4' }, 'count differs'), 'tampered'],
+  [new PublicSignalsError('wrong length'), 'tampered'],
+  [new BatchInputError('time goes backwards', 3), 'bad-input'],
+  [new InvalidKeyError('31 bytes'), 'bad-input'],
+  [new ProofBundleError('no batches'), 'tampered'],
+  [new BundleVerificationError([{ batch: { series: 0, index: 1 }, problem: 'proof does not verify' }]), 'tampered'],
+  [new BatchSequenceError(0, 2, 'batch 2 is missing'), 'tampered'],
+  [new CeremonyVerificationError('contribution 2 does not follow', { file: 'c2.zkey' }), 'tampered'],
+  // contracts
+  [new DeploymentError('invalid deployment: chainId'), 'internal'],
+  [new ContractError('anchor', 'DeviceNotAuthorised', [1n, '0xpub']), 'conflict'],
+  // sdk
+  [new VerificationError('root', 'differs from the anchored root'), 'tampered'],
+  [new AssayApiError(403, 'NoAccessError', 'no access token'), 'forbidden'],
+  [new TarFormatError('no end marker'), 'tampered'],
+  [unreachable, 'unavailable'],
+  // cli
+  [new PublishCommandError('publication pub-1 failed'), 'internal'],
+  [new StreamPushError('2 of 5 batches were refused'), 'bad-input'],
+  [new DeviceCommandError('registration refused'), 'internal'],
+  [new FollowTimeoutError('pub-1', unreachable), 'unavailable'],
+  [new CircuitBuildError('sensor-stats-b16', 'circom failed'), 'internal'],
+]
+
+/** The status and body the node's error handler answers when a route throws `err`. */
+async function served(err: unknown): Promise<{ status: number; body: { error: Record<string, unknown> } }> {
+  const app = express()
+  app.get('/', () => {
+    throw err
+  })
+  app.use(createErrorHandler(() => {}))
+  const server = app.listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  try {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)
+    return { status: res.status, body: (await res.json()) as { error: Record<string, unknown> } }
+  } finally {
+    await new Promise((resolve) => server.close(resolve))
+  }
+}
+
+describe('error taxonomy', () => {
+  for (const [err, category] of ERRORS) {
+    const className = err.constructor.name
+    describe(className, () => {
+      it(`is named ${className} and declares category ${category}`, () => {
+        expect(err.name).to.equal(className)
+        expect(err.category).to.equal(category)
+        expect(categoryOf(err)).to.equal(category)
+        expect(err.retryable).to.equal(ERROR_CATEGORIES[category].retryable)
+      })
+
+      it(`is answered over HTTP with status ${ERROR_CATEGORIES[category].status}`, async () => {
+        const { status, body } = await served(err)
+        expect(status).to.equal(ERROR_CATEGORIES[category].status)
+        const { retryable } = ERROR_CATEGORIES[category]
+        expect(body).to.deep.equal(
+          category === 'internal'
+            ? { error: { name: 'InternalError', message: 'internal error', category, retryable } }
+            : { error: { name: className, message: err.message, category, retryable } },
+        )
+      })
+    })
+  }
+
+  it('lists every error class of the node, SDK and CLI (web has its own)', () => {
+    const declared = ['core', 'server', 'pipelines', 'storage', 'circuits', 'contracts', 'sdk', 'cli'].flatMap((dir) =>
+      readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .flatMap((f) => [...readFileSync(`${dir}/${f}`, 'utf8').matchAll(/^export class (\w+) extends AssayError\b/gm)].map((m) => m[1]!)),
+    )
+    expect(ERRORS.map(([err]) => err.constructor.name).sort()).to.deep.equal(declared.sort())
+  })
+
+  it('covers every category of the table', () => {
+    expect(new Set(ERRORS.map(([, category]) => category))).to.deep.equal(new Set(Object.keys(ERROR_CATEGORIES)))
+  })
+
+  it('makes a class that declares no category internal: a 500 that says nothing', async () => {
+    class UndeclaredError extends AssayError {
+      constructor() {
+        super('secret path /home/op/.keys')
+        this.name = 'UndeclaredError'
+      }
+    }
+    const err = new UndeclaredError()
+    expect(err.category).to.equal('internal')
+    expect(err.retryable).to.equal(false)
+    expect(await served(err)).to.deep.equal({
+      status: 500,
+      body: { error: { name: 'InternalError', message: 'internal error', category: 'internal', retryable: false } },
+    })
+  })
+
+  it('takes what is not an AssayError as internal, even with a category-like field', () => {
+    expect(categoryOf(Object.assign(new Error('x'), { category: 'bad-input' }))).to.equal('internal')
+    expect(categoryOf('a string')).to.equal('internal')
+    expect(categoryOf(undefined)).to.equal('internal')
+  })
+
+  it("gives a wrapper the category of what it wraps (PublishError) or of the node's answer (AssayApiError)", () => {
+    expect(new PublishError('ingest', { cause: new MissingColumnError('a.csv', ['t'], []) }).category).to.equal('bad-input')
+    expect(new PublishError('anchor', { cause: new Error('socket hang up') }).category).to.equal('internal')
+    expect(new AssayApiError(400, 'ContentCorruptedError', 'x', { category: 'tampered' }).category).to.equal('tampered')
+    expect(new AssayApiError(418, 'HttpError', 'x').category).to.equal('internal')
+    expect(new AssayApiError(400, 'X', 'x', { category: 'no-such-category' }).category).to.equal('bad-input')
+  })
+
+  it('gives a stream rejection its reason: busy is worth sending again, a bad signature is tampered', () => {
+    expect(new StreamBatchError('busy', 'verifier full').retryable).to.equal(true)
+    expect(new StreamBatchError('bad-signature', 'x').category).to.equal('tampered')
+  })
+
+  it("keeps express's own 4xx (body-parser) and names it by category", async () => {
+    const tooLarge = Object.assign(new Error('request entity too large'), { status: 413, type: 'entity.too.large' })
+    tooLarge.name = 'PayloadTooLargeError'
+    expect(await served(tooLarge)).to.deep.equal({
+      status: 413,
+      body: { error: { name: 'PayloadTooLargeError', message: 'request entity too large', category: 'too-large', retryable: false } },
+    })
+  })
+
+  it('shows the message of an unavailable service but not of another 5xx', async () => {
+    expect((await served(new ServiceError('redis', 'unreachable'))).body.error.message).to.equal('redis: unreachable')
+    expect((await served(Object.assign(new Error('db at /srv/x broke'), { status: 502 }))).body.error).to.deep.equal({
+      name: 'InternalError',
+      message: 'internal error',
+      category: 'internal',
+      retryable: false,
+    })
+  })
+})
