@@ -62,7 +62,7 @@ export async function followProgress(
     if (NodeUnreachableError.is(err) && err.waitedMs !== undefined) throw new FollowTimeoutError(jobId, err)
     throw err
   }
-  if (final.result === undefined) throw new PublishCommandError(describeFailure(jobId, final))
+  if (final.result === undefined) throw new PublishCommandError(describeFailure(jobId, final), { category: final.category })
   io.out(options.json === true ? JSON.stringify(final.result) : describeResult(final.result))
   return final
 }

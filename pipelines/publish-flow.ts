@@ -9,7 +9,7 @@ import {
   type FlowJob,
   type Job,
 } from 'bullmq'
-import { AssayError } from '../core/index.js'
+import { AssayError, type ErrorCategory } from '../core/index.js'
 import { createProverPool, type ProveBatchJob } from './prover-pool.js'
 import { settlesWithin } from './settles-within.js'
 export type { ProveBatchJob } from './prover-pool.js'
@@ -19,6 +19,8 @@ import { Publication, PUBLISH_STAGES, type PublicationComponents, type ProvenBat
 export interface StageJob {
   workspace: string
   step?: 'waiting-for-proofs'
+  /** The category of the AssayError the stage last failed with: publicationStatus reads it, no error text is parsed. */
+  failedCategory?: ErrorCategory
 }
 
 export interface PublishQueueOptions {
@@ -37,24 +39,22 @@ const JOB_DEFAULTS = { attempts: 3, backoff: { type: 'exponential', delay: 2000 
  */
 const LOCKS = { lockDuration: 15_000, stalledInterval: 5_000 } as const
 
-/** Errors that a retry cannot fix: bad input, a revert, a broken invariant. */
-const PERMANENT = new Set([
-  'ImportRowError',
-  'NoReadingsError',
-  'MissingColumnError',
-  'SourceFormatError',
-  'MappingError',
-  'ValueOutOfRangeError',
-  'InvalidNumberError',
-  'BatchInputError',
-  'ContractError',
-  'ManifestValidationError',
-  'ArtifactError',
-  'SignedBatchError',
-  'DeviceNotRegisteredError',
-  'InvalidDeviceKeyError',
-  'WindowAttachedError',
+/**
+ * Categories a retry cannot fix: the input, the publisher's rights, the chain's state (a revert) or
+ * the data itself. Everything else is retried by BullMQ's attempts and later by a stream's retry
+ * schedule: an outage passes, an error that is not an AssayError may be a hiccup of the chain or
+ * IPFS, and an 'internal' one (a broken install) can be fixed by the operator in the meantime.
+ */
+const UNRECOVERABLE: ReadonlySet<ErrorCategory> = new Set<ErrorCategory>([
+  'bad-input',
+  'unauthorised',
+  'forbidden',
+  'not-found',
+  'conflict',
+  'too-large',
+  'tampered',
 ])
+const unrecoverable = (err: unknown): err is AssayError => err instanceof AssayError && UNRECOVERABLE.has(err.category)
 
 export interface PublishQueues {
   stages: Queue<StageJob>
@@ -198,13 +198,10 @@ export function startStageWorker(
         }
       } catch (err) {
         if (err instanceof WaitingChildrenError || err instanceof UnrecoverableError) throw err
-        // The reason names the permanent error itself (wrapped or not), so isPermanentFailure reads it.
-        const cause = (err as { cause?: unknown }).cause as Error | undefined
-        const permanent = PERMANENT.has((err as Error).name)
-          ? (err as Error)
-          : cause !== undefined && PERMANENT.has(cause.name)
-            ? cause
-            : undefined
+        // The error itself or the one it wraps (a stage's own wrapper) may say a retry cannot help.
+        const permanent = [err, (err as { cause?: unknown }).cause].find(unrecoverable)
+        const category = permanent?.category ?? (err instanceof AssayError ? err.category : undefined)
+        if (job.data.failedCategory !== category) await recordFailure(job, category)
         if (permanent !== undefined) throw new UnrecoverableError(`${stage}: ${permanent.name}: ${permanent.message}`)
         throw err
       }
@@ -213,6 +210,16 @@ export function startStageWorker(
   )
   worker.on('closed', () => void proofQueue.close())
   return worker
+}
+
+/** Keeps the category of a stage's failure with its job (none for an error that is not an AssayError). */
+async function recordFailure(job: Job<StageJob>, category: ErrorCategory | undefined): Promise<void> {
+  const { failedCategory: _, ...data } = job.data
+  try {
+    await job.updateData(category !== undefined ? { ...data, failedCategory: category } : data)
+  } catch {
+    // Redis is gone: the job cannot be failed either, and is taken again once it is back.
+  }
 }
 
 /**
@@ -261,9 +268,11 @@ export interface PublicationStatus {
   /** The list stage's result once the flow completed. */
   result?: { datasetId: string; manifestCid: string; txHash: string; root: string; quality: number; stats: Array<Record<string, unknown>> }
   failedReason?: string
+  /** The category of the failure, when the stage that failed raised an AssayError (see `isPermanentFailure`). */
+  category?: ErrorCategory
   /**
    * Set once the flow failed: whether a retry can help. A file or mapping the import refused
-   * (`ingest: …`) stays refused; a later failure can be fixed and the publication retried.
+   * for good stays refused; a later failure can be fixed and the publication retried.
    */
   retryable?: boolean
 }
@@ -287,13 +296,12 @@ export class PublicationBusyError extends AssayError {
 }
 
 /**
- * Whether a failure reason says retrying cannot help: the stage threw one of the permanent errors
- * (bad input, a revert, a broken invariant). Transient failures (a chain or IPFS outage longer than
- * BullMQ's attempts) are worth another try later.
+ * Whether a failed publication cannot succeed by trying again: its stage failed with an error of
+ * a category a retry cannot fix (bad input, a revert, tampered data). Transient failures (a chain
+ * or IPFS outage longer than BullMQ's attempts) are worth another try later.
  */
-export function isPermanentFailure(reason: string): boolean {
-  const named = /^(?:\w+: )?(\w+Error):/.exec(reason)
-  return named !== null && PERMANENT.has(named[1]!)
+export function isPermanentFailure(status: PublicationStatus): boolean {
+  return status.failedReason !== undefined && status.category !== undefined && UNRECOVERABLE.has(status.category)
 }
 
 /**
@@ -328,6 +336,8 @@ export async function retryPublication(queues: PublishQueues, publication: Publi
 export async function publicationStatus(queues: PublishQueues, pubId: string): Promise<PublicationStatus> {
   const stages = {} as Record<PublishStage, string>
   let failedReason: string | undefined
+  let failedStage: PublishStage | undefined
+  let category: ErrorCategory | undefined
   let result: PublicationStatus['result']
   let proofs = { done: 0, total: 0 }
   let waiting: string | undefined
@@ -336,7 +346,11 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
     stages[stage] = job === undefined ? 'unknown' : await job.getState()
     const progress = job?.progress as { waiting?: unknown } | undefined
     if (stages[stage] === 'active' && typeof progress?.waiting === 'string') waiting = progress.waiting
-    if (job?.failedReason !== undefined && failedReason === undefined) failedReason = job.failedReason
+    if (job?.failedReason !== undefined && failedReason === undefined) {
+      failedReason = job.failedReason
+      failedStage = stage
+      category = job.data.failedCategory
+    }
     if (stage === 'prove' && job !== undefined) {
       // Only the batch jobs count (the prove stage's other child is ingest).
       const deps = await job.getDependencies({ processed: { count: 100_000 }, unprocessed: { count: 100_000 } })
@@ -357,10 +371,13 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
   // second read finds the reason the user needs.
   if (failedReason?.startsWith('child ') === true) {
     for (const stage of PUBLISH_STAGES) {
-      const reason = (await queues.stages.getJob(stageJobId(pubId, stage)))?.failedReason
+      const job = await queues.stages.getJob(stageJobId(pubId, stage))
+      const reason = job?.failedReason
       if (reason === undefined) continue
       if (!reason.startsWith('child ')) {
         failedReason = reason
+        failedStage = stage
+        category = job!.data.failedCategory
         break
       }
       // A failed batch proof is named only by its job key (`child <prefix>:assay-prove:<id> failed`).
@@ -368,6 +385,8 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
       const batch = batchJobId !== undefined ? await queues.proofs.getJob(batchJobId) : undefined
       if (batch?.failedReason !== undefined) {
         failedReason = `prove: batch ${batch.data.index} of series ${batch.data.series}: ${batch.failedReason}`
+        failedStage = 'prove'
+        category = undefined // a batch proof records none: it is retried like any other error
         break
       }
     }
@@ -378,6 +397,12 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
     proofs,
     ...(waiting !== undefined ? { waiting } : {}),
     ...(result !== undefined ? { result } : {}),
-    ...(failedReason !== undefined ? { failedReason, retryable: !failedReason.startsWith('ingest:') } : {}),
+    ...(failedReason !== undefined
+      ? {
+          failedReason,
+          ...(category !== undefined ? { category } : {}),
+          retryable: !(failedStage === 'ingest' && category !== undefined && UNRECOVERABLE.has(category)),
+        }
+      : {}),
   }
 }

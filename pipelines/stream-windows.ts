@@ -84,7 +84,7 @@ export function createWindowCloser(c: WindowCloserComponents, options: { retryDe
       log(`stream ${w.streamId}: window ${w.index} published as dataset ${status.result.datasetId}`)
     } else if (status?.failedReason !== undefined) {
       c.store.setWindow(w.streamId, w.index, { state: 'failed', detail: status.failedReason })
-      const permanent = isPermanentFailure(status.failedReason)
+      const permanent = isPermanentFailure(status)
       const key = `${w.streamId}:${w.index}`
       const attempts = retries.get(key)?.attempts ?? 0
       if (!permanent) retries.set(key, { attempts, at: retryAt(attempts) })
@@ -112,7 +112,7 @@ export function createWindowCloser(c: WindowCloserComponents, options: { retryDe
       c.store.setWindow(w.streamId, w.index, { state: 'closing', detail: null })
       return
     }
-    if (w.detail !== null && isPermanentFailure(w.detail)) return
+    if (status !== undefined && isPermanentFailure(status)) return
     const key = `${w.streamId}:${w.index}`
     const r = retries.get(key) ?? { attempts: 0, at: 0 }
     if (now() < r.at) return

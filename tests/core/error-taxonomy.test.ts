@@ -256,12 +256,13 @@ describe('error taxonomy', () => {
     expect(categoryOf(undefined)).to.equal('internal')
   })
 
-  it("gives a wrapper the category of what it wraps (PublishError) or of the node's answer (AssayApiError)", () => {
+  it("gives a wrapper the category of what it wraps (PublishError) or of the node's answer (AssayApiError, PublishCommandError)", () => {
     expect(new PublishError('ingest', { cause: new MissingColumnError('a.csv', ['t'], []) }).category).to.equal('bad-input')
     expect(new PublishError('anchor', { cause: new Error('socket hang up') }).category).to.equal('internal')
     expect(new AssayApiError(400, 'ContentCorruptedError', 'x', { category: 'tampered' }).category).to.equal('tampered')
     expect(new AssayApiError(418, 'HttpError', 'x').category).to.equal('internal')
     expect(new AssayApiError(400, 'X', 'x', { category: 'no-such-category' }).category).to.equal('bad-input')
+    expect(new PublishCommandError('publication pub-1 failed: ingest: …', { category: 'bad-input' }).category).to.equal('bad-input')
   })
 
   it('gives a stream rejection its reason: busy is worth sending again, a bad signature is tampered', () => {

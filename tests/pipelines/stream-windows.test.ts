@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { expect } from 'chai'
+import type { ErrorCategory } from '../../core/index.js'
 import {
   createWindowCloser,
   DevelopmentSetupError,
@@ -76,7 +77,11 @@ describe('stream window closer: failed publications', () => {
       { retryDelayS: 30 },
     )
   const running = (id: string): PublicationStatus => ({ id, stages: {} as PublicationStatus['stages'], proofs: { done: 0, total: 1 } })
-  const failed = (id: string, failedReason: string): PublicationStatus => ({ ...running(id), failedReason })
+  const failed = (id: string, failedReason: string, category?: ErrorCategory): PublicationStatus => ({
+    ...running(id),
+    failedReason,
+    ...(category !== undefined ? { category } : {}),
+  })
   const job = 'stream-7-window-0'
 
   it('publishes a window again after a passing failure, waiting longer after each', async () => {
@@ -108,7 +113,7 @@ describe('stream window closer: failed publications', () => {
   it('leaves a permanent failure alone until someone retries it by hand, then follows it again', async () => {
     const c = closer()
     await c.tick()
-    flow.set(job, failed(job, 'anchor: DeviceNotRegisteredError: device 1 is not registered'))
+    flow.set(job, failed(job, 'anchor: DeviceNotRegisteredError: device 1 is not registered', 'forbidden'))
     await c.tick()
     clock += 10_000
     await c.tick()
@@ -123,7 +128,7 @@ describe('stream window closer: failed publications', () => {
     const c = closer()
     await c.tick()
     const reason = `list: ${new WindowAttachedError(7n, 0n, 3n).name}: window 0 of stream 7 is already dataset 3`
-    flow.set(job, failed(job, reason))
+    flow.set(job, failed(job, reason, new WindowAttachedError(7n, 0n, 3n).category))
     for (let i = 0; i < 3; i++, clock += 10_000) await c.tick()
     expect([store.window('7', 0)!.state, retried]).to.deep.equal(['failed', []])
     expect(log.some((m) => m.includes('WindowAttachedError') && m.includes('(permanent; retry with POST /jobs/:id/retry'))).to.equal(true)
