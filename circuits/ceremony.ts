@@ -11,10 +11,31 @@ import * as snarkjs from 'snarkjs'
 import { CeremonyStateError } from './ceremony-state-error.js'
 import { CeremonyVerificationError } from './ceremony-verification-error.js'
 import { KNOWN_PTAU_CEREMONIES } from './known-ptau-ceremonies.js'
-import { canonicalJson, type AnchoredSetupRecord } from './anchored-setup-record.js'
+import type { AnchoredSetupRecord } from './anchored-setup-record.js'
 import { listCircuits, type CircuitManifestEntry } from './artifact-manifest.js'
 import type { SetupRecord } from './ceremony-record.js'
 import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
+import {
+  CEREMONY_FILES,
+  checkCeremonyAgainstRecord,
+  checkCeremonyFiles,
+  checkRecordKey,
+  compareTranscriptWithRecord,
+  latestZkey,
+  parseTranscript,
+  snarkjsCeremonySnark,
+  snarkjsVerifyFromR1cs,
+  type BeaconRecord,
+  type CeremonyFile,
+  type CeremonySnark,
+  type CeremonyFiles,
+  type CeremonyTranscript,
+  type ContributionRecord,
+  type PtauRecord,
+  type SnarkjsFile,
+} from './ceremony-transcript.js'
+
+export type { BeaconRecord, CeremonyTranscript, ContributionRecord, PtauRecord } from './ceremony-transcript.js'
 
 /** The snarkjs calls a ceremony makes (`snarkjs.zKey`), injectable so tests can count or fake them. */
 export interface CeremonyBackend {
@@ -24,8 +45,8 @@ export interface CeremonyBackend {
   /** `iterationsExp`: the beacon hashes 2^iterationsExp times. Returns the contribution hash, or false on bad input. */
   beacon(previous: string, next: string, name: string, beaconHash: string, iterationsExp: number): Promise<Uint8Array | false>
   /** True when every contribution in the zkey follows from the powers of tau and the circuit. */
-  verifyFromR1cs(r1cs: string, ptau: string, zkey: string): Promise<boolean>
-  exportVerificationKey(zkey: string): Promise<unknown>
+  verifyFromR1cs(r1cs: SnarkjsFile, ptau: SnarkjsFile, zkey: SnarkjsFile): Promise<boolean>
+  exportVerificationKey(zkey: SnarkjsFile): Promise<unknown>
   exportSolidityVerifier(zkey: string): Promise<string>
 }
 
@@ -34,8 +55,8 @@ export const snarkjsCeremonyBackend: CeremonyBackend = {
   newZKey: (r1cs, ptau, zkey) => snarkjs.zKey.newZKey(r1cs, ptau, zkey) as Promise<unknown>,
   contribute: (previous, next, name, entropy) => snarkjs.zKey.contribute(previous, next, name, entropy) as Promise<Uint8Array>,
   beacon: (previous, next, name, hash, exp) => snarkjs.zKey.beacon(previous, next, name, hash, exp) as Promise<Uint8Array | false>,
-  verifyFromR1cs: (r1cs, ptau, zkey) => snarkjs.zKey.verifyFromR1cs(r1cs, ptau, zkey),
-  exportVerificationKey: (zkey) => snarkjs.zKey.exportVerificationKey(zkey) as Promise<unknown>,
+  verifyFromR1cs: snarkjsVerifyFromR1cs,
+  exportVerificationKey: (zkey) => snarkjsCeremonySnark.exportVerificationKey(zkey),
   exportSolidityVerifier: async (zkey) => {
     const template = await readFile(
       fileURLToPath(new URL('../node_modules/snarkjs/templates/verifier_groth16.sol.ejs', import.meta.url)),
@@ -45,55 +66,12 @@ export const snarkjsCeremonyBackend: CeremonyBackend = {
   },
 }
 
-/** What is known about a powers-of-tau file: its hashes, its power and the public ceremony it matches, if any. */
-export interface PtauRecord {
-  path: string
-  sha256: string
-  blake2b512: string
-  power: number
-  /** The public ceremony whose published hash matches, or `unknown ceremony`. */
-  ceremony: string
-  /** The published file name the hash matched. */
-  knownAs?: string
-}
-
-export interface ContributionRecord {
-  index: number
-  name: string
-  file: string
-  sha256: string
-  contributionHash: string
-  at: string
-}
-
-export interface BeaconRecord {
-  hash: string
-  iterationsExp: number
-  file: string
-  sha256: string
-  contributionHash: string
-  at: string
-}
-
-/** ceremony.json: every file of the ceremony with its hash, in order. */
-export interface CeremonyTranscript {
-  format: 'assay-setup-transcript-v1'
-  circuitId: string
-  r1cs: { file: string; sha256: string }
-  ptau: PtauRecord
-  initial: { file: string; sha256: string }
-  contributions: ContributionRecord[]
-  beacon?: BeaconRecord
-}
-
 export interface CeremonyOptions {
   backend?: CeremonyBackend
   now?: () => Date
 }
 
-const TRANSCRIPT = 'ceremony.json'
-const RECORD = 'setup-record.json'
-const VKEY = 'verification_key.json'
+const { transcript: TRANSCRIPT, record: RECORD, vkey: VKEY } = CEREMONY_FILES
 
 /** The hashes and power of a ptau file, and the public ceremony it comes from (by its published blake2b-512). */
 export async function describePtau(path: string): Promise<PtauRecord> {
@@ -226,34 +204,10 @@ export async function applyBeacon(
 export async function verifyCeremony(dir: string, options: CeremonyOptions & { ptau?: string } = {}): Promise<CeremonyTranscript> {
   const backend = options.backend ?? snarkjsCeremonyBackend
   const transcript = await readTranscript(dir)
-  const files = [transcript.r1cs, transcript.initial, ...transcript.contributions, ...(transcript.beacon ? [transcript.beacon] : [])]
-  for (const f of files) {
-    const actual = await hashFile(join(dir, f.file), 'sha256').catch((err: unknown) => {
-      throw new CeremonyVerificationError(`${f.file}: cannot be read`, { file: f.file, cause: err })
-    })
-    if (actual !== f.sha256)
-      throw new CeremonyVerificationError(`${f.file}: sha256 ${actual} is not the transcript's ${f.sha256}`, { file: f.file })
-  }
+  const files = ceremonyDirectory(dir)
   const ptau = options.ptau ?? transcript.ptau.path
-  const ptauSha = await hashFile(ptau, 'sha256').catch((err: unknown) => {
-    throw new CeremonyVerificationError(`powers of tau ${ptau} cannot be read (pass its path)`, { file: ptau, cause: err })
-  })
-  if (ptauSha !== transcript.ptau.sha256) {
-    throw new CeremonyVerificationError(`powers of tau ${ptau}: sha256 ${ptauSha} is not the transcript's ${transcript.ptau.sha256}`, {
-      file: ptau,
-    })
-  }
+  await checkCeremonyFiles(transcript, files, ceremonyFileOnDisk(ptau), (r1cs, p, zkey) => backend.verifyFromR1cs(r1cs, p, zkey))
   const latest = latestZkey(transcript)
-  let ok: boolean
-  try {
-    ok = await backend.verifyFromR1cs(join(dir, transcript.r1cs.file), ptau, join(dir, latest))
-  } catch (err) {
-    throw new CeremonyVerificationError(`${latest}: cannot be checked: ${(err as Error).message}`, { file: latest, cause: err })
-  }
-  if (!ok)
-    throw new CeremonyVerificationError(`${latest}: its contributions do not follow from the powers of tau and the circuit`, {
-      file: latest,
-    })
   if (await exists(join(dir, RECORD))) {
     const record = JSON.parse(await readFile(join(dir, RECORD), 'utf8')) as SetupRecord
     await checkAgainstSetupRecord(record, { vkey: join(dir, VKEY), zkey: join(dir, latest) })
@@ -307,65 +261,44 @@ export async function checkAgainstSetupRecord(record: SetupRecord, files: { vkey
 }
 
 /**
- * Whether a finalized ceremony is the one an anchored setup record describes: the same circuit and
- * constraint system, powers of tau, contributions in order, beacon, final zkey and verification
- * key. Cheap (hashes and JSON only): run `verifyCeremony` first for the cryptographic checks;
- * `verifyCeremonyAgainstRecord` does both.
+ * Whether a ceremony is the one an anchored setup record describes: the same circuit and
+ * constraint system, powers of tau, contributions in order, beacon and final zkey, and the record's
+ * verification key the one its final zkey yields. Cheap (hashes, JSON and one key export): it does
+ * not verify the contributions; `verifyCeremonyAgainstRecord` does both.
  *
- * @throws {CeremonyStateError} when the ceremony is not finalized
+ * @throws {CeremonyStateError} when the ceremony has no beacon yet
  * @throws {SetupRecordMismatchError} naming the first field that differs
  */
-export async function compareCeremonyWithRecord(dir: string, anchored: AnchoredSetupRecord): Promise<void> {
+export async function compareCeremonyWithRecord(dir: string, anchored: AnchoredSetupRecord, options: CeremonyOptions = {}): Promise<void> {
   const transcript = await readTranscript(dir)
-  let finalized: SetupRecord
-  let vkey: unknown
-  try {
-    finalized = JSON.parse(await readFile(join(dir, RECORD), 'utf8')) as SetupRecord
-    vkey = JSON.parse(await readFile(join(dir, VKEY), 'utf8')) as unknown
-  } catch (err) {
-    throw new CeremonyStateError(`${dir}: not finalized (no ${RECORD} and ${VKEY}): run \`assay setup finalize\``, { cause: err })
-  }
-  const same = (field: string, anchoredValue: unknown, ceremonyValue: unknown): void => {
-    const [a, c] = [canonicalJson(anchoredValue ?? null), canonicalJson(ceremonyValue ?? null)]
-    if (a !== c)
-      throw new SetupRecordMismatchError(field, a, c, {
-        message: `the anchored setup record's ${field} is ${a.slice(0, 200)}, the ceremony's is ${c.slice(0, 200)}`,
-      })
-  }
-  same('circuitId', anchored.circuitId, transcript.circuitId)
-  same('files.r1cs', anchored.files.r1cs, transcript.r1cs.sha256)
-  same('ptau.source', anchored.ptau.source, 'ceremony')
-  same('ptau.sha256', anchored.ptau.sha256, transcript.ptau.sha256)
-  same('phase2.setup', anchored.phase2.setup, 'ceremony')
-  same(
-    'phase2.contributions',
-    anchored.phase2.contributions,
-    transcript.contributions.map((c) => ({ name: c.name, contributionHash: c.contributionHash })),
-  )
-  const beacon = transcript.beacon
-  same(
-    'phase2.beacon',
-    anchored.phase2.beacon,
-    beacon && { hash: beacon.hash, iterationsExp: beacon.iterationsExp, contributionHash: beacon.contributionHash },
-  )
-  same('files.zkey', anchored.files.zkey, beacon?.sha256)
-  same('files.vkey', anchored.files.vkey, finalized.vkeySha256)
-  same('vkey', anchored.vkey, vkey)
+  if (transcript.beacon === undefined) throw new CeremonyStateError(`${dir}: the ceremony has no beacon yet: it is not finished`)
+  compareTranscriptWithRecord(transcript, anchored)
+  await checkRecordKey(join(dir, transcript.beacon.file), anchored, snarkOf(options))
 }
 
 /**
- * The auditor's end-to-end check of a setup (`assay verify --setup DIR`): the ceremony verifies
- * (verifyCeremony: every contribution follows from the powers of tau and the circuit), and it is
- * the one the anchored record describes (compareCeremonyWithRecord).
+ * The auditor's end-to-end check of a setup (`assay verify --setup DIR`), the same as the browser's
+ * (checkCeremonyAgainstRecord): the ceremony is the one the anchored record describes, every
+ * contribution follows from the powers of tau and the circuit, and the record's key is the final
+ * zkey's.
  */
-export async function verifyCeremonyAgainstRecord(
+export function verifyCeremonyAgainstRecord(
   dir: string,
   anchored: AnchoredSetupRecord,
   options: CeremonyOptions & { ptau?: string } = {},
 ): Promise<CeremonyTranscript> {
-  const transcript = await verifyCeremony(dir, options)
-  await compareCeremonyWithRecord(dir, anchored)
-  return transcript
+  return checkCeremonyAgainstRecord(ceremonyDirectory(dir), (t) => ceremonyFileOnDisk(options.ptau ?? t.ptau.path), anchored, {
+    where: dir,
+    snark: snarkOf(options),
+  })
+}
+
+function snarkOf(options: CeremonyOptions): CeremonySnark {
+  const backend = options.backend ?? snarkjsCeremonyBackend
+  return {
+    verifyFromR1cs: (r1cs, ptau, zkey) => backend.verifyFromR1cs(r1cs, ptau, zkey),
+    exportVerificationKey: (zkey) => backend.exportVerificationKey(zkey),
+  }
 }
 
 /**
@@ -415,20 +348,25 @@ export async function installCeremony(
 }
 
 /** Reads a ceremony's transcript; a missing or foreign one is a CeremonyStateError. */
-export async function readTranscript(dir: string): Promise<CeremonyTranscript> {
-  let transcript: CeremonyTranscript
-  try {
-    transcript = JSON.parse(await readFile(join(dir, TRANSCRIPT), 'utf8')) as CeremonyTranscript
-  } catch (err) {
-    throw new CeremonyStateError(`${dir}: no readable ${TRANSCRIPT} (start the ceremony with \`assay setup start\`)`, { cause: err })
-  }
-  if (transcript.format !== 'assay-setup-transcript-v1')
-    throw new CeremonyStateError(`${dir}/${TRANSCRIPT}: unknown format ${String(transcript.format)}`)
-  return transcript
+export function readTranscript(dir: string): Promise<CeremonyTranscript> {
+  return parseTranscript(ceremonyDirectory(dir), dir)
 }
 
-function latestZkey(t: CeremonyTranscript): string {
-  return t.beacon?.file ?? t.contributions.at(-1)?.file ?? t.initial.file
+/** A ceremony directory on disk, as the shared checks (ceremony-transcript.ts) read one. */
+export function ceremonyDirectory(dir: string): CeremonyFiles {
+  return {
+    text: (name) => readFile(join(dir, name), 'utf8').catch(() => undefined),
+    file: (name) => fileOnDisk(join(dir, name)),
+  }
+}
+
+function fileOnDisk(path: string): CeremonyFile {
+  return { sha256: () => hashFile(path, 'sha256'), open: () => Promise.resolve(path) }
+}
+
+/** A file on disk (an auditor's powers of tau) as the shared checks read one, named by its path. */
+export function ceremonyFileOnDisk(path: string): CeremonyFile & { name: string } {
+  return { name: path, ...fileOnDisk(path) }
 }
 
 /** Lets `make` write to a temporary name, then moves it into place: a crash never leaves a half zkey under its real name. */

@@ -105,3 +105,29 @@ export { checkProvenSeries } from './check-proven-series.js'
 export type { FiledBatch } from './check-proven-series.js'
 export { ManifestProofMismatchError } from './manifest-proof-mismatch-error.js'
 export type { ManifestProofMismatch } from './manifest-proof-mismatch-error.js'
+export {
+  CEREMONY_FILES,
+  ceremonyFileInMemory,
+  ceremonyFilesInMemory,
+  checkCeremonyAgainstRecord,
+  checkCeremonyFiles,
+  checkRecordKey,
+  compareTranscriptWithRecord,
+  latestZkey,
+  parseTranscript,
+  snarkjsCeremonySnark,
+  snarkjsVerifyFromR1cs,
+} from './ceremony-transcript.js'
+export type {
+  BeaconRecord,
+  CeremonyFile,
+  CeremonyFiles,
+  CeremonySnark,
+  CeremonyTranscript,
+  ContributionRecord,
+  PtauRecord,
+  SnarkjsFile,
+  VerifyFromR1cs,
+} from './ceremony-transcript.js'
+export { CeremonyStateError } from './ceremony-state-error.js'
+export { CeremonyVerificationError } from './ceremony-verification-error.js'

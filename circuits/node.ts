@@ -3,6 +3,8 @@ export { committedVkeyPath, loadCircuit, loadCircuitVerificationKey, releaseProv
 export type { LoadCircuitOptions } from './load-circuit.js'
 export {
   applyBeacon,
+  ceremonyDirectory,
+  ceremonyFileOnDisk,
   installCeremony,
   checkAgainstSetupRecord,
   compareCeremonyWithRecord,
@@ -16,8 +18,10 @@ export {
   verifyCeremony,
   verifyCeremonyAgainstRecord,
 } from './ceremony.js'
-export type { BeaconRecord, CeremonyBackend, CeremonyOptions, CeremonyTranscript, ContributionRecord, PtauRecord } from './ceremony.js'
+export type { CeremonyBackend, CeremonyOptions } from './ceremony.js'
+export type { BeaconRecord, CeremonyTranscript, ContributionRecord, PtauRecord } from './ceremony-transcript.js'
 export type { SetupRecord } from './ceremony-record.js'
+// Also in index.ts (browser-safe); kept here for Node callers that import only this file.
 export { CeremonyStateError } from './ceremony-state-error.js'
 export { CeremonyVerificationError } from './ceremony-verification-error.js'
 export { committedSetupRecordDigests, committedSetupRecords } from './committed-setup-records.js'

@@ -1,8 +1,7 @@
-import { setupOfRecord } from '../circuits/index.js'
-import { loadCircuitVerificationKey, releaseProverThreads, verifyCeremonyAgainstRecord } from '../circuits/node.js'
+import { ceremonyDirectory, ceremonyFileOnDisk, loadCircuitVerificationKey, releaseProverThreads } from '../circuits/node.js'
 import type { AssayConfig } from '../core/index.js'
 import type { ChainClient } from '../contracts/index.js'
-import { auditDataset, fetchAnchoredSetupRecord, type AssayClient, type AuditCheck, type AuditReport } from '../sdk/index.js'
+import { auditDataset, checkSetupTranscript, type AssayClient, type AuditCheck, type AuditReport } from '../sdk/index.js'
 import { readPlaintextDir } from '../sdk/node.js'
 import { readFileFromCar } from '../storage/node.js'
 import { recomputeQuality } from './recompute-quality.js'
@@ -52,7 +51,7 @@ export async function verifyCommand(
   })
 }
 
-/** The setup check: the anchored record of the dataset's verifier slot against a ceremony directory. */
+/** The setup check on a ceremony directory on disk (the same check as the audit page's). */
 async function setupCheck(
   datasetId: bigint,
   report: AuditReport,
@@ -60,23 +59,14 @@ async function setupCheck(
   chain: ChainClient,
   o: { dir: string; ptau?: string },
 ): Promise<AuditCheck> {
-  const check = (ok: boolean, detail: string): AuditCheck => ({ name: 'setup', ok, detail })
-  if (report.manifest === undefined) return check(false, 'no verified manifest names a circuit')
-  try {
-    const slot = (await chain.datasetOf(datasetId)).circuit
-    const { record, cid } = await fetchAnchoredSetupRecord(client, chain, slot, report.manifest.proofs.circuitId)
-    const setup = setupOfRecord(record)
-    // A development record has no transcript: nothing in a ceremony directory can vouch for it.
-    if (setup.warning !== undefined) return check(false, `setup record ${cid}: ${setup.warning} (no ceremony transcript to check)`)
-    const transcript = await verifyCeremonyAgainstRecord(o.dir, record, o.ptau !== undefined ? { ptau: o.ptau } : {}).finally(
-      releaseProverThreads,
-    )
-    return check(
-      true,
-      `setup record ${cid}: ceremony on ${transcript.ptau.ceremony} (2^${transcript.ptau.power}), ` +
-        `${transcript.contributions.length} contribution(s) (${transcript.contributions.map((c) => c.name).join(', ')}) and the beacon, every one verified`,
-    )
-  } catch (err) {
-    return check(false, `${(err as Error).name}: ${(err as Error).message}`)
-  }
+  if (report.manifest === undefined) return { name: 'setup', ok: false, detail: 'no verified manifest names a circuit' }
+  return checkSetupTranscript({
+    client,
+    chain,
+    datasetId,
+    circuitId: report.manifest.proofs.circuitId,
+    files: ceremonyDirectory(o.dir),
+    ptau: (t) => ceremonyFileOnDisk(o.ptau ?? t.ptau.path),
+    where: o.dir,
+  }).finally(releaseProverThreads)
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +19,8 @@ import {
 } from '../../circuits/node.js'
 import {
   buildSetupRecord,
+  ceremonyFileInMemory,
+  ceremonyFilesInMemory,
   createDeviceKey,
   encodeSetupRecord,
   generateProof,
@@ -35,7 +37,7 @@ import {
 import { parseImportMapping } from '../../core/index.js'
 import { createChainClient } from '../../contracts/index.js'
 import { publishDataset, type PublishResult } from '../../pipelines/index.js'
-import { auditDataset, createAssayClient, type AuditReport } from '../../sdk/index.js'
+import { auditDataset, checkSetupTranscript, createAssayClient, type AuditReport } from '../../sdk/index.js'
 import { createApp } from '../../server/index.js'
 import { compileSolidity } from '../helpers/compile-solidity.js'
 import { datasetPath } from '../helpers/datasets.js'
@@ -255,6 +257,24 @@ describe('assay setup: a three-contributor phase-2 ceremony on sensor-stats-b16-
       const otherKey = { ...anchored, vkey: development.vkey }
       expect(await mismatch(otherKey)).to.include({ name: 'SetupRecordMismatchError', field: 'vkey' })
     })
+
+    it('takes the key from the final zkey, never from the directory: a record and a key file both naming a forgeable key are refused', async () => {
+      // A publisher anchors the development key under the ceremony's transcript and ships that key
+      // as the directory's verification_key.json and setup record: every stated hash agrees.
+      const copy = join(work, 'swapped-key')
+      await cp(dir, copy, { recursive: true })
+      const development = (await committedSetupRecords())[CIRCUIT]!.record
+      await writeFile(join(copy, 'verification_key.json'), `${JSON.stringify(development.vkey, null, 2)}\n`)
+      const vkeySha256 = await sha256(join(copy, 'verification_key.json'))
+      const finalized = JSON.parse(await readFile(join(copy, 'setup-record.json'), 'utf8')) as SetupRecord
+      await writeFile(join(copy, 'setup-record.json'), JSON.stringify({ ...finalized, vkeySha256 }))
+      const forged = { ...anchored, vkey: development.vkey, files: { ...anchored.files, vkey: vkeySha256 } }
+      const err = await compareCeremonyWithRecord(copy, forged).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err).to.include({ name: 'SetupRecordMismatchError', field: 'vkey' })
+    })
   })
 
   describe('a dataset published under the ceremony’s setup (real anvil, Helia, trustless gateway)', () => {
@@ -334,6 +354,34 @@ describe('assay setup: a three-contributor phase-2 ceremony on sensor-stats-b16-
       expect(proofs.detail).to.contain(`setup record ${setupRecordCid(digest).toString().slice(0, 16)}`)
       expect(proofs.detail).to.not.contain('development setup')
       expect(report.checks.find((c) => c.name === 'on-chain verifier')?.ok).to.equal(true)
+    })
+
+    it('passes the audit page’s setup check over the ceremony’s bytes (as a browser holds them); a tampered file fails it by name', async () => {
+      const bytes = new Map<string, Uint8Array>()
+      for (const name of await readdir(dir)) bytes.set(name, new Uint8Array(await readFile(join(dir, name))))
+      const ptauBytes = new Uint8Array(await readFile(ptau.path))
+      const client = createAssayClient({ node: `http://127.0.0.1:${(server.address() as { port: number }).port}` })
+      const check = (files: Map<string, Uint8Array>) =>
+        checkSetupTranscript({
+          client,
+          chain: createChainClient(provider, publisher.chain.deployment),
+          datasetId: published.datasetId,
+          circuitId: CIRCUIT,
+          files: ceremonyFilesInMemory(files),
+          ptau: () => ceremonyFileInMemory('pot14.ptau', ptauBytes),
+          where: 'the chosen folder',
+        })
+      const passed = await timed('setup check (browser path)', () => check(bytes))
+      expect(passed.ok, passed.detail).to.equal(true)
+      expect(passed.detail).to.contain(`setup record ${setupRecordCid(digest).toString()}`)
+      expect(passed.detail).to.contain('3 contribution(s) (alice, bob, carol) and the beacon, every one verified')
+      const tampered = new Map(bytes)
+      const zkey = new Uint8Array(bytes.get('circuit_0002.zkey')!)
+      zkey[zkey.length - 100] = zkey[zkey.length - 100]! ^ 0xff
+      tampered.set('circuit_0002.zkey', zkey)
+      const failed = await check(tampered)
+      expect(failed.ok).to.equal(false)
+      expect(failed.detail).to.match(/^CeremonyVerificationError: circuit_0002\.zkey: sha256 [0-9a-f]{64} is not the transcript's/)
     })
   })
 

@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -257,6 +257,27 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-download').click()])
     const report = JSON.parse(await readFile(await download.path(), 'utf8')) as { ok: boolean; datasetId: string; checks: unknown[] }
     expect([report.ok, report.datasetId, report.checks.length]).to.deep.equal([true, datasetId, 8])
+  })
+
+  it('refuses the setup check of a development setup on the audit page: no ceremony transcript can vouch for it', async () => {
+    // A folder as contributors pass it on (here only its transcript) and a powers-of-tau file.
+    const folder = join(dir, 'ceremony')
+    await mkdir(folder, { recursive: true })
+    await writeFile(join(folder, 'ceremony.json'), '{"format":"assay-setup-transcript-v1"}')
+    await writeFile(join(dir, 'pot.ptau'), 'not read: the record is refused first')
+    await page.goto(`${node.url}/#/audit`)
+    await page.getByTestId('audit-id').fill(datasetId)
+    await page.getByTestId('setup-check').locator('summary').click()
+    await page.getByTestId('setup-folder').setInputFiles(folder)
+    await page.getByTestId('setup-ptau').setInputFiles(join(dir, 'pot.ptau'))
+    await page.getByTestId('setup-run').click()
+    const check = page.getByTestId('setup-result').locator('.check[data-check=setup]')
+    await check.waitFor({ timeout: 60_000 })
+    expect(await check.getAttribute('data-ok')).to.equal('false')
+    expect(await check.locator('p').textContent()).to.match(
+      /^setup record baf\w+: development setup: anyone can forge these proofs \(no ceremony transcript to check\)$/,
+    )
+    await screenshot(page, '8b-audit-setup-check')
   })
 
   it('badges a card whose proofs the node verified under a development setup', async () => {

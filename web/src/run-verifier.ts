@@ -12,7 +12,7 @@ export class VerifierTaskError extends Error {
  * Runs a task in a fresh verifier worker, passing every progress message to `onMessage`; resolves
  * with the final message. Aborting terminates the worker.
  */
-export function runVerifier<T extends 'proofs' | 'audit'>(
+export function runVerifier<T extends VerifierTask['type']>(
   task: VerifierTask & { type: T },
   onMessage: (message: VerifierMessage) => void,
   signal?: AbortSignal,

@@ -3,7 +3,10 @@
 import type { AuditCheck, AuditReport } from '../../sdk/index.js'
 
 export type VerifierTask =
-  { type: 'proofs'; node: string; rpcUrl: string; datasetId: string } | { type: 'audit'; node: string; rpcUrl: string; datasetId: string }
+  | { type: 'proofs'; node: string; rpcUrl: string; datasetId: string }
+  | { type: 'audit'; node: string; rpcUrl: string; datasetId: string }
+  /** The setup check: a ceremony's files (a folder the auditor picked, never uploaded) and their powers of tau. */
+  | { type: 'setup'; node: string; rpcUrl: string; datasetId: string; files: File[]; ptau: File }
 
 export interface ProofsResult {
   ok: boolean
@@ -26,4 +29,5 @@ export type VerifierMessage =
   | { type: 'check'; check: AuditCheck }
   | { type: 'proofs'; result: ProofsResult }
   | { type: 'audit'; report: Omit<AuditReport, 'manifest'> & { seconds: number } }
+  | { type: 'setup'; check: AuditCheck; seconds: number }
   | { type: 'error'; name: string; message: string }

@@ -3,9 +3,9 @@
 import './buffer-global.js'
 import { JsonRpcProvider } from 'ethers'
 import { CID } from 'multiformats/cid'
-import { parseProofBundle, verifyDatasetProofs } from '../../circuits/index.js'
+import { ceremonyFileInMemory, ceremonyFilesInMemory, parseProofBundle, verifyDatasetProofs } from '../../circuits/index.js'
 import { createChainClient } from '../../contracts/index.js'
-import { auditDataset, createAssayClient, fetchAnchoredSetupRecord, readJsonByCid } from '../../sdk/index.js'
+import { auditDataset, checkSetupTranscript, createAssayClient, fetchAnchoredSetupRecord, readJsonByCid } from '../../sdk/index.js'
 import { verificationKeyFromNode } from './verification-key.js'
 import type { ProofsResult, VerifierMessage, VerifierTask } from './verifier-protocol.js'
 
@@ -72,11 +72,37 @@ async function audit(task: VerifierTask): Promise<Extract<VerifierMessage, { typ
   }
 }
 
+/** The same setup check as `assay verify --setup`, over the picked files (read only when a check needs them). */
+async function setup(task: Extract<VerifierTask, { type: 'setup' }>): Promise<Extract<VerifierMessage, { type: 'setup' }>> {
+  const { client, chain, provider } = await connect(task)
+  try {
+    const started = performance.now()
+    const datasetId = BigInt(task.datasetId)
+    const { manifest } = await client.verifiedManifest(datasetId, chain)
+    // A folder's files carry their path in webkitRelativePath; the transcript names them by file name.
+    const files = new Map(task.files.map((f) => [f.name, f]))
+    const check = await checkSetupTranscript({
+      client,
+      chain,
+      datasetId,
+      circuitId: manifest.proofs.circuitId,
+      files: ceremonyFilesInMemory(files),
+      ptau: () => ceremonyFileInMemory(task.ptau.name, task.ptau),
+      where: 'the chosen folder',
+    })
+    return { type: 'setup', check, seconds: (performance.now() - started) / 1000 }
+  } finally {
+    provider.destroy()
+  }
+}
+
 self.addEventListener('message', (event: MessageEvent<VerifierTask>) => {
   const task = event.data
   const run =
     task.type === 'proofs'
       ? checkProofs(task).then((result) => post({ type: 'proofs', result }))
-      : audit(task).then((report) => post({ type: 'audit', report }))
+      : task.type === 'audit'
+        ? audit(task).then((report) => post({ type: 'audit', report }))
+        : setup(task).then(post)
   run.catch((err: unknown) => post({ type: 'error', name: (err as Error).name ?? 'Error', message: (err as Error).message ?? String(err) }))
 })

@@ -13,6 +13,7 @@ const CHECK_LABELS: Record<string, string> = {
   'on-chain verifier': 'The verifier contract accepts sample batches',
   devices: 'Devices registered and unrevoked at publish time',
   quality: 'Quality report is the anchored one',
+  setup: 'Trusted setup: the ceremony behind the anchored setup record',
 }
 
 function checkItem(c: AuditCheck): HTMLElement {
@@ -109,6 +110,36 @@ export const auditPage: Page = (root, ctx, route, signal) => {
       mount(verdict, errorAlert(err))
     }
   }
+  const ceremony = h('input', { type: 'file', multiple: true, webkitdirectory: true, required: true, 'data-testid': 'setup-folder' })
+  const ptau = h('input', { type: 'file', accept: '.ptau', required: true, 'data-testid': 'setup-ptau' })
+  const setupOut = h('div', { 'aria-live': 'polite', 'data-testid': 'setup-result' })
+  const checkSetup = async (): Promise<void> => {
+    const datasetId = id.value.trim()
+    if (!/^[1-9]\d{0,15}$/.test(datasetId))
+      return mount(setupOut, errorAlert(new Error('Enter a dataset id above: a positive whole number.')))
+    const files = [...(ceremony.files ?? [])]
+    const ptauFile = ptau.files?.[0]
+    if (files.length === 0 || ptauFile === undefined)
+      return mount(setupOut, errorAlert(new Error('Choose the ceremony folder and its powers-of-tau file.')))
+    ctx.setRpcUrl(rpc.value)
+    mount(
+      setupOut,
+      notice(
+        'info',
+        `Checking ${files.length} files against the setup record anchored for dataset #${datasetId}: every contribution is verified in this browser, which takes minutes for a production circuit.`,
+      ),
+    )
+    try {
+      const { check, seconds } = await runVerifier(
+        { type: 'setup', node: ctx.node, rpcUrl: rpc.value.trim(), datasetId, files, ptau: ptauFile },
+        () => undefined,
+        signal,
+      )
+      mount(setupOut, h('ol', { class: 'checks' }, checkItem(check)), h('p', { class: 'hint' }, `Checked in ${seconds.toFixed(1)} s.`))
+    } catch (err) {
+      mount(setupOut, errorAlert(err))
+    }
+  }
   mount(
     root,
     h('h1', null, 'Audit a dataset'),
@@ -137,6 +168,35 @@ export const auditPage: Page = (root, ctx, route, signal) => {
       h('button', { type: 'submit', class: 'primary', 'data-testid': 'audit-run' }, 'Run audit'),
     ),
     out,
+    h(
+      'details',
+      { class: 'panel', 'data-testid': 'setup-check' },
+      h('summary', null, 'Check the trusted setup with its ceremony files'),
+      h(
+        'p',
+        null,
+        'The audit checks the key against the setup record anchored with the verifier. This also checks the ceremony the record describes: every contribution against the powers of tau and the circuit (as ',
+        h('code', null, 'assay verify --setup'),
+        '). The files stay in this browser.',
+      ),
+      h(
+        'form',
+        {
+          onSubmit: (e: SubmitEvent) => {
+            e.preventDefault()
+            void checkSetup()
+          },
+        },
+        h(
+          'div',
+          { class: 'filter-row' },
+          field('Ceremony folder', ceremony, 'as contributors pass it on: ceremony.json and its zkeys'),
+          field('Powers of tau', ptau, 'your own copy of the .ptau file the ceremony started from'),
+        ),
+        h('button', { type: 'submit', 'data-testid': 'setup-run' }, 'Check the setup'),
+      ),
+      setupOut,
+    ),
   )
   if (route.path[1] !== undefined) void run()
 }
