@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { once } from 'node:events'
 import type { Server } from 'node:http'
-import { createServer as createNetServer } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HDNodeWallet, isAddress, JsonRpcProvider, NonceManager, Wallet, ZeroAddress, type Signer } from 'ethers'
@@ -35,6 +34,7 @@ import {
 } from '../pipelines/index.js'
 import { startCircuitBuilder } from './circuit-builder.js'
 import { loadGatewayKey } from './gateway-key.js'
+import { reservePort } from './reserve-port.js'
 import { ensureOperatorToken, operatorTokenPath } from './operator-token.js'
 import {
   createApp,
@@ -117,19 +117,6 @@ function isDevelopmentAccount(address: string): boolean {
   // One seed derivation (PBKDF2: a few hundred ms), then ten cheap child keys.
   const parent = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0")
   return Array.from({ length: 10 }, (_, i) => parent.deriveChild(i).address).includes(address)
-}
-
-/** Holds a TCP port until `release` (which is idempotent). @throws {ServiceError} when the port is taken */
-async function reservePort(port: number, host: string): Promise<{ release(): Promise<void> }> {
-  const holder = createNetServer()
-  holder.listen(port, host)
-  try {
-    await once(holder, 'listening')
-  } catch (err) {
-    throw new ServiceError('http', `cannot listen on ${host}:${port}: ${(err as Error).message} (set PORT to a free port)`, { cause: err })
-  }
-  let released: Promise<void> | undefined
-  return { release: () => (released ??= new Promise<void>((res) => holder.close(() => res()))) }
 }
 
 /**
