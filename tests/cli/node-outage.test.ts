@@ -6,7 +6,7 @@ import { expect } from 'chai'
 import express from 'express'
 import { followProgress, retryWhenNodeReturns } from '../../cli/index.js'
 import { PUBLISH_STAGES, type PublicationStatus } from '../../pipelines/index.js'
-import { publishingRoutes } from '../../server/index.js'
+import { createErrorHandler, publishingRoutes } from '../../server/index.js'
 import { createAssayClient, followPublication } from '../../sdk/index.js'
 import { caught } from '../helpers/errors.js'
 
@@ -55,6 +55,8 @@ function createStandIn(): {
       status: (id) => Promise.resolve(id === JOB ? status.current : undefined),
     }),
   )
+  // The node's own error middleware (as createApp mounts it): routes pass their refusals to it.
+  app.use(createErrorHandler(() => undefined))
   let server: Server | undefined
   return {
     status,
