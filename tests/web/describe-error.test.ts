@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { ContractError } from '../../contracts/index.js'
 import { AssayApiError, NodeUnreachableError, VerificationError } from '../../sdk/index.js'
 import { ContentCorruptedError } from '../../storage/index.js'
+import { RpcUnknownError } from '../../web/src/app-context.js'
 import { describeError } from '../../web/src/describe-error.js'
 import { VerifierTaskError } from '../../web/src/run-verifier.js'
 import { NoWalletError, WrongNetworkError } from '../../web/src/wallet.js'
@@ -23,23 +24,66 @@ describe('web app error messages', () => {
     })
   })
 
-  it('names the wrong network and a missing wallet', () => {
-    expect(describeError(new WrongNetworkError(1, 31337)).title).to.equal('Wrong network')
+  it('names the wrong network and a missing wallet, with their own words', () => {
+    expect(describeError(new WrongNetworkError(1, 31337))).to.deep.equal({
+      title: 'Wrong network',
+      message: "Your wallet is on chain 1; this marketplace's contracts are on chain 31337. Switch networks in your wallet.",
+    })
     expect(describeError(new NoWalletError()).title).to.equal('No wallet')
   })
 
   it('says no access when the node refuses the key, and what the node said otherwise', () => {
-    expect(describeError(new AssayApiError(403, 'NoAccessError', 'no access token'))).to.deep.equal({
+    expect(describeError(new AssayApiError(403, 'NoAccessError', 'no access token', { category: 'forbidden' }))).to.deep.equal({
       title: 'No access',
-      message: 'This wallet holds no valid access token for the dataset. Buy access first.',
+      message: "no access token. This wallet may not do this; for a dataset's key, buy access first.",
     })
-    expect(describeError(new AssayApiError(0, 'NetworkError', 'cannot reach http://x')).title).to.equal('Node unreachable')
     const lost = new NodeUnreachableError('http://x', 'connection refused', { cause: new TypeError('fetch failed') })
-    expect(describeError(lost)).to.deep.equal({ title: 'Node unreachable', message: `${lost.message}. Is the node running?` })
-    expect(describeError(new AssayApiError(400, 'KeyRequestExpiredError', 'expired'))).to.deep.equal({
-      title: 'KeyRequestExpiredError',
-      message: 'expired',
+    expect(describeError(lost)).to.deep.equal({
+      title: 'Node unreachable',
+      message: `${lost.message}. Is the node running? Try again in a moment.`,
     })
+    expect(describeError(new AssayApiError(400, 'KeyRequestExpiredError', 'expired', { category: 'bad-input' }))).to.deep.equal({
+      title: 'Invalid request',
+      message: 'expired. Correct it and try again.',
+    })
+  })
+
+  it('chooses the words by category: the error’s own, the node’s, or the first in the cause chain that has one', () => {
+    const cases: [unknown, string][] = [
+      [new AssayApiError(400, 'ValidationError', 'title: required', { category: 'bad-input' }), 'Invalid request'],
+      [new AssayApiError(401, 'OperatorAuthError', 'no operator session', { category: 'unauthorised' }), 'Operator only'],
+      [new AssayApiError(403, 'ForeignRequestError', 'another origin', { category: 'forbidden' }), 'No access'],
+      [new AssayApiError(404, 'NotFoundError', 'no dataset 9', { category: 'not-found' }), 'Not found'],
+      [new AssayApiError(409, 'NonceReusedError', 'nonce used', { category: 'conflict' }), 'Not possible now'],
+      [new AssayApiError(413, 'UploadTooLargeError', 'over 1 GiB', { category: 'too-large' }), 'Too large'],
+      [new AssayApiError(429, 'RateLimitedError', 'slow down', { category: 'rate-limited' }), 'Too many requests'],
+      [new AssayApiError(422, 'ContentCorruptedError', 'bafy: bytes differ', { category: 'tampered' }), 'Tampered data'],
+      [new AssayApiError(503, 'ServiceError', 'redis: unreachable', { category: 'unavailable' }), 'Node unreachable'],
+      [new AssayApiError(500, 'InternalError', 'internal error', { category: 'internal' }), 'Internal error'],
+      // A node too old to say the category: read from the status.
+      [new AssayApiError(403, 'NoAccessError', 'no access token'), 'No access'],
+      // Wrapped: the first categorised error in the chain decides.
+      [new Error('loading the dataset failed', { cause: new ContentCorruptedError('bafy', 'bytes differ') }), 'Tampered data'],
+      [new RpcUnknownError(), 'No RPC URL'],
+    ]
+    for (const [err, expected] of cases) expect(title(err), String(err)).to.equal(expected)
+    expect(describeError(new AssayApiError(429, 'RateLimitedError', 'slow down', { category: 'rate-limited' })).message).to.equal(
+      'slow down. Wait a moment, then try again.',
+    )
+  })
+
+  it('keeps the name and message of what is not an Assay error (the pages’ own messages)', () => {
+    expect(describeError(new Error('Choose a file to publish.'))).to.deep.equal({ title: 'Error', message: 'Choose a file to publish.' })
+    expect(describeError(Object.assign(new Error('anchor: x'), { name: 'Publication failed' })).title).to.equal('Publication failed')
+    expect(describeError('a string')).to.deep.equal({ title: 'Error', message: 'a string' })
+  })
+
+  it('gives the web app’s own errors a category', () => {
+    expect(new NoWalletError().category).to.equal('unavailable')
+    expect(new WrongNetworkError(1, 31337)).to.include({ category: 'conflict', actual: 1, expected: 31337 })
+    expect(new RpcUnknownError().category).to.equal('bad-input')
+    expect(new VerifierTaskError('VerificationError', 'x', 'tampered').category).to.equal('tampered')
+    expect(new VerifierTaskError('WorkerError', 'failed to start').category).to.equal('internal')
   })
 
   it('calls failed checks tampered data, naming the check, also when they come back from the verifier worker', () => {
@@ -47,13 +91,21 @@ describe('web app error messages', () => {
       'A check failed, so nothing was trusted or saved: batch-commitment: series 0 batch 3 differs',
     )
     expect(title(new ContentCorruptedError('bafy…', 'block bytes do not match the CID'))).to.equal('Tampered data')
-    expect(title(new VerifierTaskError('VerificationError', 'manifest-anchor: not the anchored manifest'))).to.equal('Tampered data')
+    expect(title(new VerifierTaskError('VerificationError', 'manifest-anchor: not the anchored manifest', 'tampered'))).to.equal(
+      'Tampered data',
+    )
   })
 
   it('explains reverted purchases with the contract’s error', () => {
     expect(
       title(new ContractError('buy dataset 1', 'ListingChanged', [1n, 20n, '0x0000000000000000000000000000000000000000', 0n])),
     ).to.equal('Terms changed')
-    expect(describeError(new ContractError('buy dataset 1', 'NotListed', [1n])).message).to.equal('buy dataset 1 reverted: NotListed(1)')
+    expect(describeError(new ContractError('buy dataset 1', 'NotListed', [1n]))).to.deep.equal({
+      title: 'Not possible now',
+      message: 'buy dataset 1 reverted: NotListed(1). Reload to see the current state, then try again.',
+    })
+    expect(
+      title(new ContractError('buy dataset 1', undefined, [], { cause: Object.assign(new Error('x'), { code: 'INSUFFICIENT_FUNDS' }) })),
+    ).to.equal('Insufficient funds')
   })
 })

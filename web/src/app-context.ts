@@ -1,5 +1,6 @@
 import { JsonRpcProvider } from 'ethers'
 import { createChainClient, type ChainClient, type Deployment } from '../../contracts/index.js'
+import { AssayError } from '../../core/index.js'
 import { createAssayClient, type AssayClient } from '../../sdk/index.js'
 import { createWallet, type Wallet } from './wallet.js'
 
@@ -18,7 +19,11 @@ export interface AppContext {
   wallet: Wallet
 }
 
-export class RpcUnknownError extends Error {
+/** The node runs on an external chain and the user has not said which RPC URL to read it through. */
+export class RpcUnknownError extends AssayError {
+  // A missing setting, like a ConfigError: the user supplies it.
+  override readonly category = 'bad-input' as const
+  readonly userTitle = 'No RPC URL'
   constructor() {
     super('No RPC URL for reading the chain: this node runs on an external chain. Set one on the Audit page.')
     this.name = 'RpcUnknownError'

@@ -1,10 +1,16 @@
+import { AssayError, isErrorCategory, type ErrorCategory } from '../../core/index.js'
 import type { VerifierMessage, VerifierTask } from './verifier-protocol.js'
 
-/** A verifier error carried back from the worker, with its original name. */
-export class VerifierTaskError extends Error {
-  constructor(name: string, message: string) {
+/**
+ * A verifier error carried back from the worker, with its original name and category (a failed
+ * check stays 'tampered'); a worker that fails to start is 'internal'.
+ */
+export class VerifierTaskError extends AssayError {
+  override readonly category: ErrorCategory
+  constructor(name: string, message: string, category?: unknown) {
     super(message)
     this.name = name
+    this.category = isErrorCategory(category) ? category : 'internal'
   }
 }
 
@@ -25,7 +31,7 @@ export function runVerifier<T extends VerifierTask['type']>(
       const m = event.data
       if (m.type === 'error') {
         stop()
-        reject(new VerifierTaskError(m.name, m.message))
+        reject(new VerifierTaskError(m.name, m.message, m.category))
       } else if (m.type === task.type) {
         stop()
         resolve(m as Extract<VerifierMessage, { type: T }>)

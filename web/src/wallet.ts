@@ -3,6 +3,10 @@ import { AssayError, DEV_MNEMONIC } from '../../core/index.js'
 
 /** No EIP-1193 wallet (window.ethereum) in this browser. */
 export class NoWalletError extends AssayError {
+  // The service that signs is missing; once one is installed, the same click succeeds.
+  override readonly category = 'unavailable' as const
+  /** The alert's title; the message already says what to do. */
+  readonly userTitle = 'No wallet'
   constructor() {
     super('No browser wallet found. Install one (e.g. MetaMask), or use the development wallet on a local chain.')
     this.name = 'NoWalletError'
@@ -11,9 +15,16 @@ export class NoWalletError extends AssayError {
 
 /** The wallet is on another chain than the node's contracts. */
 export class WrongNetworkError extends AssayError {
+  // The wallet's state contradicts the request: switch networks, then try again.
+  override readonly category = 'conflict' as const
+  readonly userTitle = 'Wrong network'
+  readonly actual: number
+  readonly expected: number
   constructor(actual: number, expected: number) {
     super(`Your wallet is on chain ${actual}; this marketplace's contracts are on chain ${expected}. Switch networks in your wallet.`)
     this.name = 'WrongNetworkError'
+    this.actual = actual
+    this.expected = expected
   }
 }
 

@@ -1,6 +1,6 @@
 import { formatSiweMessage } from '../../../core/index.js'
 import { errorAlert, notice, spinner } from '../components.js'
-import { describeError } from '../describe-error.js'
+import { problemOf } from '../describe-error.js'
 import { field, h, mount } from '../dom.js'
 import type { AppContext } from '../app-context.js'
 
@@ -11,11 +11,11 @@ interface SiweChallenge {
   chainId: number
 }
 
-/** A refused sign-in in words; the node's SiweError already says which check failed. */
+/** A refused sign-in in words; the node's refusal (a SiweError) already says which check failed. */
 function signInProblem(err: unknown): HTMLElement {
-  const { title, message } = describeError(err)
-  if (title !== 'SiweError') return errorAlert(err)
-  return h('div', { role: 'alert', class: 'alert error' }, h('strong', null, 'Wallet sign-in refused'), ' ', message)
+  const problem = problemOf(err)
+  if (problem?.category !== 'unauthorised') return errorAlert(err)
+  return h('div', { role: 'alert', class: 'alert error' }, h('strong', null, 'Wallet sign-in refused'), ' ', problem.detail)
 }
 
 /**
