@@ -131,3 +131,41 @@ export type {
 } from './ceremony-transcript.js'
 export { CeremonyStateError } from './ceremony-state-error.js'
 export { CeremonyVerificationError } from './ceremony-verification-error.js'
+
+// Errors sent from another process (a prover, a batch verifier, a queue's job) come back as
+// their own classes: deserializeError finds them here (core/serialized-error.ts).
+import { registerErrorClass } from '../core/index.js'
+import { SetupRecordFormatError } from './anchored-setup-record.js'
+import { InvalidDeviceKeyError } from './babyjub.js'
+import { CeremonyStateError } from './ceremony-state-error.js'
+import { CeremonyVerificationError } from './ceremony-verification-error.js'
+import { BatchSequenceError } from './check-batch-sequence.js'
+import { BatchOrderError, BatchRangeMismatchError } from './dataset-stats.js'
+import { DeviceKeyFileError } from './device-key-file.js'
+import { WitnessError } from './generate-proof.js'
+import { InvalidKeyError } from './key-commitment.js'
+import { ManifestProofMismatchError } from './manifest-proof-mismatch-error.js'
+import { BundleVerificationError, ProofBundleError } from './proof-bundle.js'
+import { PublicSignalsError } from './public-signals.js'
+import { BatchInputError } from './sensor-stats.js'
+import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
+import { SetupRecordMissingError } from './setup-record-missing-error.js'
+registerErrorClass(
+  BatchInputError,
+  BatchOrderError,
+  BatchRangeMismatchError,
+  BatchSequenceError,
+  BundleVerificationError,
+  CeremonyStateError,
+  CeremonyVerificationError,
+  DeviceKeyFileError,
+  InvalidDeviceKeyError,
+  InvalidKeyError,
+  ManifestProofMismatchError,
+  ProofBundleError,
+  PublicSignalsError,
+  SetupRecordFormatError,
+  SetupRecordMismatchError,
+  SetupRecordMissingError,
+  WitnessError,
+)

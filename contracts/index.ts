@@ -26,3 +26,10 @@ export type { Deployment } from './deployment.js'
 export { KEY_REQUEST_TYPES, keyRequestDomain, recoverKeyRequestSigner, signKeyRequest } from './key-request.js'
 export type { KeyRequest } from './key-request.js'
 export { computeAnchor, statsDigestOf } from './dataset-anchor.js'
+
+// Errors sent from another process (a prover, a batch verifier, a queue's job) come back as
+// their own classes: deserializeError finds them here (core/serialized-error.ts).
+import { registerErrorClass } from '../core/index.js'
+import { ContractError } from './contract-error.js'
+import { DeploymentError } from './deployment.js'
+registerErrorClass(ContractError, DeploymentError)

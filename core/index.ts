@@ -2,6 +2,10 @@
 // Node-only helpers live behind `core/node.ts`.
 export { AssayError, ArtifactError, categoryOf, ConfigError, ERROR_CATEGORIES, isErrorCategory, ServiceError } from './errors.js'
 export type { ErrorCategory } from './errors.js'
+export { errorClassNamed, registerErrorClass } from './error-registry.js'
+export type { ErrorClass } from './error-registry.js'
+export { deserializeError, RemoteError, serializeError } from './serialized-error.js'
+export type { SerializedBigint, SerializedError } from './serialized-error.js'
 export { assertNodeConfig, DEFAULT_PORT, DEV_MNEMONIC, loadConfig } from './config.js'
 export type { AssayConfig, AssayEnv } from './config.js'
 export { MANIFEST_VERSION, ManifestValidationError, manifestSchema, parseManifest } from './manifest.js'
@@ -26,3 +30,24 @@ export { parseSignedBatch, SIGNED_BATCH_FORMAT, SIGNED_BATCH_FORMAT_PREFIX, Sign
 export type { SignedBatch } from './signed-batch.js'
 export { formatSiweMessage, MAX_SIWE_MESSAGE_LENGTH, parseSiweMessage, SiweError, siweTime } from './siwe-message.js'
 export type { SiweMessage, SiweRefusal } from './siwe-message.js'
+
+// Errors sent from another process (a prover, a batch verifier, a queue's job) come back as
+// their own classes: deserializeError finds them here (core/serialized-error.ts).
+import { registerErrorClass } from './error-registry.js'
+import { ArtifactError, ConfigError, ServiceError } from './errors.js'
+import { InvalidNumberError, ValueOutOfRangeError } from './fixed-point-codec.js'
+import { MappingError } from './import-mapping.js'
+import { ManifestValidationError } from './manifest.js'
+import { SignedBatchError } from './signed-batch.js'
+import { SiweError } from './siwe-message.js'
+registerErrorClass(
+  ArtifactError,
+  ConfigError,
+  InvalidNumberError,
+  ManifestValidationError,
+  MappingError,
+  ServiceError,
+  SignedBatchError,
+  SiweError,
+  ValueOutOfRangeError,
+)

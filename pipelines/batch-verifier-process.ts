@@ -1,6 +1,7 @@
 // A batch verifier child process: checks the batches its parent sends, one at a time, and answers
 // each. It exits when its parent goes (the IPC channel closes), however the parent ended.
 import '../core/polyfill.js'
+import { serializeError } from '../core/index.js'
 import type { VerifyRequest, VerifyResponse } from './batch-verifier.js'
 import { verifyBatchRecord, warmBatchChecks } from './signed-batch-record.js'
 
@@ -15,8 +16,7 @@ process.on('message', (msg: VerifyRequest) => {
       const { commitment, signed } = await verifyBatchRecord(msg.batch, msg.params)
       return { id: msg.id, commitment: commitment.toString(), signed }
     } catch (err) {
-      const e = err as Error & { slot?: number }
-      return { id: msg.id, error: { name: e.name, message: e.message, ...(typeof e.slot === 'number' ? { slot: e.slot } : {}) } }
+      return { id: msg.id, error: serializeError(err) }
     }
   })().then((response) => process.send?.(response))
 })

@@ -1,8 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { BatchInputError, type SensorStatsParams } from '../circuits/index.js'
-import { AssayError, type SignedBatch } from '../core/index.js'
+// Loads (and so registers) the circuits' errors, which the processes send back as they are.
+import '../circuits/index.js'
+import type { SensorStatsParams } from '../circuits/index.js'
+import { AssayError, deserializeError, RemoteError, type SerializedError, type SignedBatch } from '../core/index.js'
 import { verifyBatchRecord, warmBatchChecks } from './signed-batch-record.js'
 
 /** Checks signed batches: their commitment, and whether their device signed them (verifyBatchRecord). */
@@ -36,8 +38,7 @@ export interface VerifyRequest {
   batch: SignedBatch
   params: SensorStatsParams
 }
-export type VerifyResponse =
-  { id: number; commitment: string; signed: boolean } | { id: number; error: { name: string; message: string; slot?: number } }
+export type VerifyResponse = { id: number; commitment: string; signed: boolean } | { id: number; error: SerializedError }
 
 /** Checks batches on the calling thread (tools, tests, and a node with ASSAY_VERIFY_PROCESSES=0). */
 export const inlineBatchVerifier: BatchVerifier = {
@@ -126,11 +127,13 @@ export function createBatchVerifier(
       slot.task = undefined
       clearTimeout(slot.timer)
       if ('error' in msg) {
-        const { name, message, slot: reading } = msg.error
+        // What the inline verifier would throw (a BatchInputError with its slot …); an error of a
+        // class unknown here, or no Assay error at all, is the process's failure, as before.
+        const error = deserializeError(msg.error)
         task.reject(
-          name === 'BatchInputError'
-            ? Object.assign(new BatchInputError(message), { slot: reading })
-            : new BatchVerifierError(`${name}: ${message}`),
+          error instanceof AssayError && !(error instanceof RemoteError)
+            ? error
+            : new BatchVerifierError(`${error.name}: ${error.message}`, { cause: error }),
         )
       } else task.resolve({ commitment: BigInt(msg.commitment), signed: msg.signed })
       next(slot)

@@ -76,3 +76,37 @@ export { MOSQUITTO_INSTALL_HINT, startMosquitto } from './start-mosquitto.js'
 export type { MqttBroker } from './start-mosquitto.js'
 export { acksTopic, READINGS_TOPIC, readingsTopic, startMqttIngest } from './stream-mqtt.js'
 export type { MqttAck } from './stream-mqtt.js'
+
+// Errors sent from another process (a prover, a batch verifier, a queue's job) come back as
+// their own classes: deserializeError finds them here (core/serialized-error.ts).
+import { registerErrorClass } from '../core/index.js'
+import { DevelopmentSetupError } from './assert-publishing-setup.js'
+import { BatchVerifierError } from './batch-verifier.js'
+import { ImportRowError, MissingColumnError, NoReadingsError } from './import-readings.js'
+import { ProverCrashedError } from './prover-pool.js'
+import { DeviceNotRegisteredError, PublishError } from './publication.js'
+import { PublicationBusyError, PublicationNotFailedError } from './publish-flow.js'
+import { SourceFormatError } from './read-records.js'
+import { ShutdownTimeoutError } from './settles-within.js'
+import { SimulationError } from './simulate-device.js'
+import { IngestBusyError, StreamBatchError, UnknownStreamError } from './stream-ingest.js'
+import { WindowAttachedError } from './window-attached-error.js'
+registerErrorClass(
+  BatchVerifierError,
+  DevelopmentSetupError,
+  DeviceNotRegisteredError,
+  ImportRowError,
+  IngestBusyError,
+  MissingColumnError,
+  NoReadingsError,
+  ProverCrashedError,
+  PublicationBusyError,
+  PublicationNotFailedError,
+  PublishError,
+  ShutdownTimeoutError,
+  SimulationError,
+  SourceFormatError,
+  StreamBatchError,
+  UnknownStreamError,
+  WindowAttachedError,
+)

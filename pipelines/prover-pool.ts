@@ -1,6 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { AssayError } from '../core/index.js'
+// The circuits' errors (a WitnessError, an ArtifactError) are registered by their folders' index.
+import '../circuits/index.js'
+import { AssayError, deserializeError, type SerializedError } from '../core/index.js'
 import type { ProvenBatchFile } from './publication.js'
 
 /** A batch proof job: everything a prover on any machine needs. */
@@ -16,7 +18,8 @@ export interface ProveRequest {
   id: number
   job: ProveBatchJob
 }
-export type ProveResponse = { id: number; result: ProvenBatchFile } | { id: number; error: { name: string; message: string } }
+/** A proof, or the error the child threw (its class, fields and cause are re-created here). */
+export type ProveResponse = { id: number; result: ProvenBatchFile } | { id: number; error: SerializedError }
 
 /** A prover child process died or timed out; the proof is retried by the queue. */
 export class ProverCrashedError extends AssayError {
@@ -74,7 +77,7 @@ export function createProverPool(size: number, options: { timeoutMs?: number } =
       clearTimeout(flight.timer)
       slot.inFlight = undefined
       if ('result' in msg) flight.resolve(msg.result)
-      else flight.reject(Object.assign(new Error(msg.error.message), { name: msg.error.name }))
+      else flight.reject(deserializeError(msg.error))
     })
     child.on('exit', (code, signal) => {
       if (slot.child === child) slot.child = undefined

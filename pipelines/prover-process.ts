@@ -2,6 +2,7 @@
 import '../core/polyfill.js'
 import { generateProof } from '../circuits/index.js'
 import { loadCircuit } from '../circuits/node.js'
+import { serializeError } from '../core/index.js'
 import type { ProveRequest, ProveResponse } from './prover-pool.js'
 
 const loaded = new Map<string, Awaited<ReturnType<typeof loadCircuit>>>()
@@ -15,7 +16,7 @@ process.on('message', (msg: ProveRequest) => {
       const { proof, publicSignals } = await generateProof(circuit, input)
       return { id: msg.id, result: { series, index, count, publicSignals, proof: proof as never } }
     } catch (err) {
-      return { id: msg.id, error: { name: (err as Error).name, message: (err as Error).message } }
+      return { id: msg.id, error: serializeError(err) }
     }
   })().then((response) => process.send!(response))
 })

@@ -33,3 +33,31 @@ export {
 export type { EmbeddedHelia, EmbeddedHeliaOptions, HeliaNode } from './create-embedded-helia.js'
 export type { AddResult, AddStreamOptions, ContentStore, ContentStoreComponents, HeldContent, ReadOptions } from './content-store.js'
 export type { Keystore, KeystoreComponents, MasterKeyOptions } from './keystore.js'
+
+// Errors sent from another process (a prover, a batch verifier, a queue's job) come back as
+// their own classes: deserializeError finds them here (core/serialized-error.ts).
+import { registerErrorClass } from '../core/index.js'
+import { InvalidDataKeyError } from './data-key.js'
+import {
+  ContentCorruptedError,
+  ContentNotFoundError,
+  EnvelopeFormatError,
+  EnvelopeTamperedError,
+  InvalidPublicKeyError,
+  KeyUnwrapError,
+  KeystoreError,
+  TruncatedEnvelopeError,
+  WrongKeyError,
+} from './errors.js'
+registerErrorClass(
+  ContentCorruptedError,
+  ContentNotFoundError,
+  EnvelopeFormatError,
+  EnvelopeTamperedError,
+  InvalidDataKeyError,
+  InvalidPublicKeyError,
+  KeyUnwrapError,
+  KeystoreError,
+  TruncatedEnvelopeError,
+  WrongKeyError,
+)

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createDeviceKey, sensorStatsParams, type DeviceKey } from '../../circuits/index.js'
+import { BatchInputError, createDeviceKey, sensorStatsParams, type DeviceKey } from '../../circuits/index.js'
 import type { SignedBatch } from '../../core/index.js'
 import {
   BatchVerifierError,
@@ -149,6 +149,27 @@ describe('stream ingest: bounded by what a stranger can send', function () {
         expect(results.map((r) => (r.ok ? 'ok' : r.reason))).to.deep.equal(['bad-signature', 'invalid-readings'])
         expect(store.windows('1')).to.deep.equal([])
       }
+    })
+
+    it("rejects a batch whose readings break the circuit with the process's own BatchInputError, as the inline check does", async () => {
+      const [good] = await feedOf([device]).batchesUntil(START + 4)
+      const unfit: SignedBatch = { ...good!, times: good!.times.map(() => good!.times[0]!) }
+      const params = sensorStatsParams(CIRCUIT)
+      const [inChild, inline] = await Promise.all(
+        [processes, inlineBatchVerifier].map((v) =>
+          v.verify(unfit, params).then(
+            () => expect.fail('accepted'),
+            (e: unknown) => e,
+          ),
+        ),
+      )
+      expect(inChild).to.be.instanceOf(BatchInputError)
+      expect(inChild).to.deep.include({
+        name: (inline as Error).name,
+        message: (inline as Error).message,
+        slot: (inline as BatchInputError).slot,
+      })
+      expect((inChild as BatchInputError).slot).to.be.a('number')
     })
 
     it('refuses by name a request beyond the batches it checks at once, taking none of it', async () => {
