@@ -200,7 +200,7 @@ describe('assay node (launcher)', function () {
     }
   })
 
-  it('exits with a message naming the variable when the config is bad', async () => {
+  it('exits 2 (bad input) with a message naming the variable when the config is bad', async () => {
     const child = spawn(process.execPath, ['bin/assay.js', 'node'], {
       env: { ...process.env, PORT: 'not-a-port' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -208,7 +208,7 @@ describe('assay node (launcher)', function () {
     let err = ''
     child.stderr.on('data', (c: Buffer) => (err += c.toString()))
     const [code] = (await once(child, 'exit')) as [number | null]
-    expect(code).to.equal(1)
+    expect(code).to.equal(2)
     expect(err).to.match(/ConfigError: PORT: /)
   })
 })
