@@ -1,3 +1,4 @@
+import type { SerializedError } from '../core/index.js'
 import type { PublicationStatus } from '../pipelines/index.js'
 
 /**
@@ -26,4 +27,21 @@ export function describeFailure(jobId: string, status: PublicationStatus): strin
     `publication ${jobId} failed: ${status.failedReason}` +
     (status.retryable === false ? '' : ` (once the cause is fixed: assay retry ${jobId})`)
   )
+}
+
+/**
+ * The error a failed publication recorded, named with its category and fields, then each cause
+ * on a line of its own: `WitnessError [internal] circuitId="sensor-stats-b16-v2"`.
+ */
+export function describeFailedError(error: SerializedError): string {
+  const lines: string[] = []
+  for (let e: SerializedError | undefined = error, depth = 0; e !== undefined; e = e.cause, depth++) {
+    const fields = Object.entries(e.fields ?? {}).map(([k, v]) => ` ${k}=${JSON.stringify(v)}`)
+    lines.push(
+      depth === 0
+        ? `error: ${e.name} [${e.category}]${fields.join('')}`
+        : `  caused by ${e.name} [${e.category}]${fields.join('')}: ${e.message}`,
+    )
+  }
+  return lines.join('\n')
 }

@@ -1,4 +1,4 @@
-import { AssayError } from '../core/index.js'
+import { AssayError, deserializeError } from '../core/index.js'
 import type { PublicationStatus } from '../pipelines/index.js'
 import { createAssayClient, followPublication, NodeUnreachableError } from '../sdk/index.js'
 import { describeFailure, describeResult, describeStages } from './describe-publication.js'
@@ -62,7 +62,12 @@ export async function followProgress(
     if (NodeUnreachableError.is(err) && err.waitedMs !== undefined) throw new FollowTimeoutError(jobId, err)
     throw err
   }
-  if (final.result === undefined) throw new PublishCommandError(describeFailure(jobId, final), { category: final.category })
+  if (final.result === undefined)
+    throw new PublishCommandError(describeFailure(jobId, final), {
+      category: final.category,
+      // The node's named error (its class when this process knows it), for whoever catches this.
+      ...(final.error !== undefined ? { cause: deserializeError(final.error) } : {}),
+    })
   io.out(options.json === true ? JSON.stringify(final.result) : describeResult(final.result))
   return final
 }

@@ -1,6 +1,6 @@
 import type { PublicationStatus } from '../pipelines/index.js'
 import { createAssayClient } from '../sdk/index.js'
-import { describeFailure, describeResult, describeStages } from './describe-publication.js'
+import { describeFailedError, describeFailure, describeResult, describeStages } from './describe-publication.js'
 import { followProgress } from './follow-progress.js'
 
 type Io = { out: (s: string) => void; err: (s: string) => void }
@@ -21,8 +21,10 @@ export async function statusCommand(
   else {
     io.out(`publication ${jobId}: ${describeStages(status)}`)
     if (status.result !== undefined) io.out(describeResult(status.result))
-    else if (status.failedReason !== undefined) io.out(describeFailure(jobId, status))
-    else io.out(`still running; follow it with: assay status ${jobId} --follow`)
+    else if (status.failedReason !== undefined) {
+      io.out(describeFailure(jobId, status))
+      if (status.error !== undefined) io.out(describeFailedError(status.error))
+    } else io.out(`still running; follow it with: assay status ${jobId} --follow`)
   }
   return status
 }

@@ -9,7 +9,7 @@ import {
   type FlowJob,
   type Job,
 } from 'bullmq'
-import { AssayError, type ErrorCategory } from '../core/index.js'
+import { AssayError, serializeError, type ErrorCategory, type SerializedError } from '../core/index.js'
 import { createProverPool, type ProveBatchJob } from './prover-pool.js'
 import { settlesWithin } from './settles-within.js'
 export type { ProveBatchJob } from './prover-pool.js'
@@ -21,7 +21,12 @@ export interface StageJob {
   step?: 'waiting-for-proofs'
   /** The category of the AssayError the stage last failed with: publicationStatus reads it, no error text is parsed. */
   failedCategory?: ErrorCategory
+  /** The error itself (any error, with its fields and causes), for the status to show by name. */
+  failedError?: SerializedError
 }
+
+/** A batch job's data: the proof job, and the error its last attempt failed with. */
+type BatchJobData = ProveBatchJob & { failedError?: SerializedError }
 
 export interface PublishQueueOptions {
   connection: ConnectionOptions
@@ -201,7 +206,7 @@ export function startStageWorker(
         // The error itself or the one it wraps (a stage's own wrapper) may say a retry cannot help.
         const permanent = [err, (err as { cause?: unknown }).cause].find(unrecoverable)
         const category = permanent?.category ?? (err instanceof AssayError ? err.category : undefined)
-        if (job.data.failedCategory !== category) await recordFailure(job, category)
+        await recordFailure(job, category, err)
         if (permanent !== undefined) throw new UnrecoverableError(`${stage}: ${permanent.name}: ${permanent.message}`)
         throw err
       }
@@ -212,11 +217,15 @@ export function startStageWorker(
   return worker
 }
 
-/** Keeps the category of a stage's failure with its job (none for an error that is not an AssayError). */
-async function recordFailure(job: Job<StageJob>, category: ErrorCategory | undefined): Promise<void> {
+/**
+ * Keeps a stage's failure with its job: its category (none for an error that is not an
+ * AssayError) and the error serialized, which outlives this process (the status is read by
+ * another node process or after a restart).
+ */
+async function recordFailure(job: Job<StageJob>, category: ErrorCategory | undefined, err: unknown): Promise<void> {
   const { failedCategory: _, ...data } = job.data
   try {
-    await job.updateData(category !== undefined ? { ...data, failedCategory: category } : data)
+    await job.updateData({ ...data, ...(category !== undefined ? { failedCategory: category } : {}), failedError: serializeError(err) })
   } catch {
     // Redis is gone: the job cannot be failed either, and is taken again once it is back.
   }
@@ -230,12 +239,25 @@ async function recordFailure(job: Job<StageJob>, category: ErrorCategory | undef
 export function startProveWorker(options: PublishQueueOptions & { concurrency?: number }): ProveWorker {
   const concurrency = options.concurrency ?? 1
   const pool = createProverPool(concurrency)
-  const worker = new Worker<ProveBatchJob, ProvenBatchFile>(PROVE_QUEUE, (job) => pool.prove(job.data), {
-    connection: options.connection,
-    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
-    ...LOCKS,
-    concurrency,
-  })
+  const worker = new Worker<BatchJobData, ProvenBatchFile>(
+    PROVE_QUEUE,
+    async (job) => {
+      const { failedError: _, ...batch } = job.data
+      try {
+        return await pool.prove(batch)
+      } catch (err) {
+        // The prover's own error (a WitnessError from the child, with its fields), for the status.
+        await job.updateData({ ...batch, failedError: serializeError(err) }).catch(() => undefined)
+        throw err
+      }
+    },
+    {
+      connection: options.connection,
+      ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+      ...LOCKS,
+      concurrency,
+    },
+  )
   return {
     worker,
     async close(graceMs = 30_000) {
@@ -270,6 +292,12 @@ export interface PublicationStatus {
   failedReason?: string
   /** The category of the failure, when the stage that failed raised an AssayError (see `isPermanentFailure`). */
   category?: ErrorCategory
+  /**
+   * The error the failed stage or batch proof raised, as JSON (name, message, category, its
+   * fields, its causes): `deserializeError` makes it an instance of its class again. Absent for
+   * a failure recorded before this field existed.
+   */
+  error?: SerializedError
   /**
    * Set once the flow failed: whether a retry can help. A file or mapping the import refused
    * for good stays refused; a later failure can be fixed and the publication retried.
@@ -338,6 +366,7 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
   let failedReason: string | undefined
   let failedStage: PublishStage | undefined
   let category: ErrorCategory | undefined
+  let error: SerializedError | undefined
   let result: PublicationStatus['result']
   let proofs = { done: 0, total: 0 }
   let waiting: string | undefined
@@ -350,6 +379,7 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
       failedReason = job.failedReason
       failedStage = stage
       category = job.data.failedCategory
+      error = job.data.failedError
     }
     if (stage === 'prove' && job !== undefined) {
       // Only the batch jobs count (the prove stage's other child is ingest).
@@ -378,6 +408,7 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
         failedReason = reason
         failedStage = stage
         category = job!.data.failedCategory
+        error = job!.data.failedError
         break
       }
       // A failed batch proof is named only by its job key (`child <prefix>:assay-prove:<id> failed`).
@@ -387,6 +418,7 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
         failedReason = `prove: batch ${batch.data.index} of series ${batch.data.series}: ${batch.failedReason}`
         failedStage = 'prove'
         category = undefined // a batch proof records none: it is retried like any other error
+        error = (batch.data as BatchJobData).failedError
         break
       }
     }
@@ -401,6 +433,7 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
       ? {
           failedReason,
           ...(category !== undefined ? { category } : {}),
+          ...(error !== undefined ? { error } : {}),
           retryable: !(failedStage === 'ingest' && category !== undefined && UNRECOVERABLE.has(category)),
         }
       : {}),

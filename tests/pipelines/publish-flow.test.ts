@@ -9,13 +9,14 @@ import { expect } from 'chai'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey, signEddsaPoseidon } from '../../circuits/index.js'
 import { committedSetupRecordDigests } from '../../circuits/node.js'
-import { DEV_MNEMONIC, parseImportMapping } from '../../core/index.js'
+import { deserializeError, DEV_MNEMONIC, parseImportMapping } from '../../core/index.js'
 import { createChainClient, type ChainClient } from '../../contracts/index.js'
 import { ensureDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
 import {
   createProverPool,
   createPublishQueues,
   isPermanentFailure,
+  NoReadingsError,
   Publication,
   retryPublication,
   publicationStatus,
@@ -238,6 +239,9 @@ describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandbo
     expect(status.stages.ingest).to.equal('failed')
     expect(status.failedReason).to.contain('NoReadingsError')
     expect([status.category, isPermanentFailure(status), status.retryable]).to.deep.equal(['bad-input', true, false])
+    // The error itself, recorded with the job: by name and category in the JSON, its class again once deserialized.
+    expect(status.error).to.include({ name: 'NoReadingsError', category: 'bad-input' })
+    expect(deserializeError(status.error!)).to.be.instanceOf(NoReadingsError).and.include({ message: status.error!.message })
     const job = await queues.stages.getJob(`${pubId}.ingest`)
     expect(job!.attemptsMade).to.equal(1)
   })
