@@ -25,3 +25,12 @@ export type { PlaintextArchive } from './verify-plaintext.js'
 export { VerificationError } from './verification-error.js'
 export { DEFAULT_GIVE_UP_AFTER_MS, waitForNode } from './wait-for-node.js'
 export type { WaitForNodeOptions } from './wait-for-node.js'
+
+// Errors sent from another process or worker (the web app's verifier worker) come back as their
+// own classes: deserializeError finds them here (core/serialized-error.ts).
+import { registerErrorClass } from '../core/index.js'
+import { AssayApiError } from './assay-api-error.js'
+import { NodeUnreachableError } from './node-unreachable-error.js'
+import { TarFormatError } from './read-tar.js'
+import { VerificationError } from './verification-error.js'
+registerErrorClass(AssayApiError, NodeUnreachableError, TarFormatError, VerificationError)

@@ -14,6 +14,7 @@ import {
   type SerializedError,
 } from '../../core/index.js'
 import { NoReadingsError, PublishError, StreamBatchError } from '../../pipelines/index.js'
+import { VerificationError } from '../../sdk/index.js'
 import { ContentNotFoundError } from '../../storage/index.js'
 
 /** Through JSON text, as IPC and a queue's job data carry it. */
@@ -32,6 +33,13 @@ describe('errors across a process boundary', () => {
       .to.be.instanceOf(ConfigError)
       .and.include({ variable: 'PORT', retryable: false })
     expect(roundTrip(new ServiceError('redis', 'unreachable'))).to.include({ service: 'redis', retryable: true })
+  })
+
+  it("re-creates an SDK error, as the web app's verifier worker sends one (a failed check stays tampered, naming it)", () => {
+    const back = roundTrip(new VerificationError('root', 'differs from the anchored root'))
+    expect(back)
+      .to.be.instanceOf(VerificationError)
+      .and.include({ check: 'root', category: 'tampered', message: 'root: differs from the anchored root' })
   })
 
   it('keeps bigints, arrays and nested objects of fields (bigints marked in the JSON)', () => {
@@ -96,8 +104,8 @@ describe('errors across a process boundary', () => {
     expect(roundTrip(new ContentNotFoundError('bafy', 'not held'))).to.include({ cid: 'bafy', category: 'not-found' })
   })
 
-  it('registers every error class of core, circuits, contracts, storage and pipelines (their index does)', () => {
-    const declared = ['core', 'circuits', 'contracts', 'storage', 'pipelines'].flatMap((dir) =>
+  it('registers every error class of core, circuits, contracts, storage, pipelines and sdk (their index does)', () => {
+    const declared = ['core', 'circuits', 'contracts', 'storage', 'pipelines', 'sdk'].flatMap((dir) =>
       readdirSync(dir, { recursive: true, encoding: 'utf8' })
         .filter((f) => f.endsWith('.ts'))
         .flatMap((f) => [...readFileSync(`${dir}/${f}`, 'utf8').matchAll(/^export class (\w+) extends AssayError\b/gm)].map((m) => m[1]!)),

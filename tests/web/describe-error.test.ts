@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { ContractError } from '../../contracts/index.js'
+import { deserializeError, serializeError } from '../../core/index.js'
 import { AssayApiError, NodeUnreachableError, VerificationError } from '../../sdk/index.js'
 import { ContentCorruptedError } from '../../storage/index.js'
 import { RpcUnknownError } from '../../web/src/app-context.js'
@@ -91,9 +92,12 @@ describe('web app error messages', () => {
       'A check failed, so nothing was trusted or saved: batch-commitment: series 0 batch 3 differs',
     )
     expect(title(new ContentCorruptedError('bafy…', 'block bytes do not match the CID'))).to.equal('Tampered data')
-    expect(title(new VerifierTaskError('VerificationError', 'manifest-anchor: not the anchored manifest', 'tampered'))).to.equal(
-      'Tampered data',
+    // The worker posts serializeError(err); the page gets deserializeError's result.
+    const fromWorker = deserializeError(serializeError(new VerificationError('manifest-anchor', 'not the anchored manifest')))
+    expect(describeError(fromWorker).message).to.equal(
+      'A check failed, so nothing was trusted or saved: manifest-anchor: not the anchored manifest',
     )
+    expect(title(deserializeError({ name: 'NewCheckError', message: 'x', category: 'tampered' }))).to.equal('Tampered data')
   })
 
   it('explains reverted purchases with the contract’s error', () => {

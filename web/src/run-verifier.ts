@@ -1,9 +1,9 @@
-import { AssayError, isErrorCategory, type ErrorCategory } from '../../core/index.js'
+import { AssayError, deserializeError, isErrorCategory, type ErrorCategory } from '../../core/index.js'
 import type { VerifierMessage, VerifierTask } from './verifier-protocol.js'
 
 /**
- * A verifier error carried back from the worker, with its original name and category (a failed
- * check stays 'tampered'); a worker that fails to start is 'internal'.
+ * The verifier worker failed outside its task (it could not start): 'internal'. The name and
+ * category can be another's, for an error reported without its class.
  */
 export class VerifierTaskError extends AssayError {
   override readonly category: ErrorCategory
@@ -31,7 +31,8 @@ export function runVerifier<T extends VerifierTask['type']>(
       const m = event.data
       if (m.type === 'error') {
         stop()
-        reject(new VerifierTaskError(m.name, m.message, m.category))
+        // The task's own error, its class again when registered here, else a RemoteError of its name and category.
+        reject(deserializeError(m.error))
       } else if (m.type === task.type) {
         stop()
         resolve(m as Extract<VerifierMessage, { type: T }>)

@@ -1,6 +1,6 @@
 // Messages between the pages and the verifier worker (proof checks and audits run off the main
 // thread so the page stays responsive and its progress bars move).
-import type { ErrorCategory } from '../../core/index.js'
+import type { SerializedError } from '../../core/index.js'
 import type { AuditCheck, AuditReport } from '../../sdk/index.js'
 
 export type VerifierTask =
@@ -31,4 +31,5 @@ export type VerifierMessage =
   | { type: 'proofs'; result: ProofsResult }
   | { type: 'audit'; report: Omit<AuditReport, 'manifest'> & { seconds: number } }
   | { type: 'setup'; check: AuditCheck; seconds: number }
-  | { type: 'error'; name: string; message: string; category: ErrorCategory }
+  /** What the task threw, with its class name, category, fields and causes (postMessage would keep only a plain Error). */
+  | { type: 'error'; error: SerializedError }

@@ -3,7 +3,7 @@
 import './buffer-global.js'
 import { JsonRpcProvider } from 'ethers'
 import { CID } from 'multiformats/cid'
-import { categoryOf } from '../../core/index.js'
+import { serializeError } from '../../core/index.js'
 import { ceremonyFileInMemory, ceremonyFilesInMemory, parseProofBundle, verifyDatasetProofs } from '../../circuits/index.js'
 import { createChainClient } from '../../contracts/index.js'
 import { auditDataset, checkSetupTranscript, createAssayClient, fetchAnchoredSetupRecord, readJsonByCid } from '../../sdk/index.js'
@@ -105,12 +105,5 @@ self.addEventListener('message', (event: MessageEvent<VerifierTask>) => {
       : task.type === 'audit'
         ? audit(task).then((report) => post({ type: 'audit', report }))
         : setup(task).then(post)
-  run.catch((err: unknown) =>
-    post({
-      type: 'error',
-      name: (err as Error).name ?? 'Error',
-      message: (err as Error).message ?? String(err),
-      category: categoryOf(err),
-    }),
-  )
+  run.catch((err: unknown) => post({ type: 'error', error: serializeError(err) }))
 })
