@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto'
-import { once } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import type { Server } from 'node:http'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
@@ -38,10 +36,9 @@ import { parseImportMapping } from '../../core/index.js'
 import { createChainClient } from '../../contracts/index.js'
 import { publishDataset, type PublishResult } from '../../pipelines/index.js'
 import { auditDataset, checkSetupTranscript, createAssayClient, type AuditReport } from '../../sdk/index.js'
-import { createApp } from '../../server/index.js'
 import { compileSolidity } from '../helpers/compile-solidity.js'
 import { datasetPath } from '../helpers/datasets.js'
-import { testAuth } from '../helpers/operator.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { manifestForBatches, proveBatch, seriesSpec } from '../helpers/proven-dataset.js'
 import { startTestPublisher, type TestPublisher } from '../helpers/publisher.js'
 import {
@@ -280,7 +277,7 @@ describe('assay setup: a three-contributor phase-2 ceremony on sensor-stats-b16-
   describe('a dataset published under the ceremony’s setup (real anvil, Helia, trustless gateway)', () => {
     let publisher: TestPublisher
     let provider: JsonRpcProvider
-    let server: Server
+    let gateway: TestGateway
     let published: PublishResult
     let digest: string
     let report: AuditReport
@@ -316,16 +313,11 @@ describe('assay setup: a three-contributor phase-2 ceremony on sensor-stats-b16-
           },
         ),
       )
-      server = createApp({
-        auth: testAuth(),
-        checkHealth: () => Promise.resolve({ ok: true, services: {} }),
-        ipfs: { contentStore: publisher.components.contentStore },
-      }).listen(0)
-      await once(server, 'listening')
+      gateway = await startTestGateway(publisher.components.contentStore)
       provider = new JsonRpcProvider(publisher.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
       // The auditor's key is the one this ceremony exported (a build with it installed commits it).
       report = await auditDataset({
-        client: createAssayClient({ node: `http://127.0.0.1:${(server.address() as { port: number }).port}` }),
+        client: createAssayClient({ node: gateway.url }),
         chain: createChainClient(provider, publisher.chain.deployment),
         provider,
         deployment: publisher.chain.deployment,
@@ -334,7 +326,7 @@ describe('assay setup: a three-contributor phase-2 ceremony on sensor-stats-b16-
       })
     })
     after(async () => {
-      server?.close()
+      gateway?.close()
       provider?.destroy()
       await publisher?.stop()
     })
@@ -360,7 +352,7 @@ describe('assay setup: a three-contributor phase-2 ceremony on sensor-stats-b16-
       const bytes = new Map<string, Uint8Array>()
       for (const name of await readdir(dir)) bytes.set(name, new Uint8Array(await readFile(join(dir, name))))
       const ptauBytes = new Uint8Array(await readFile(ptau.path))
-      const client = createAssayClient({ node: `http://127.0.0.1:${(server.address() as { port: number }).port}` })
+      const client = createAssayClient({ node: gateway.url })
       const check = (files: Map<string, Uint8Array>) =>
         checkSetupTranscript({
           client,

@@ -1,7 +1,5 @@
-import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
-import type { Server } from 'node:http'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { JsonRpcProvider, ZeroHash } from 'ethers'
@@ -11,17 +9,16 @@ import { parseImportMapping, type Manifest } from '../../core/index.js'
 import { createChainClient } from '../../contracts/index.js'
 import { publishDataset, type PublishResult } from '../../pipelines/index.js'
 import { auditDataset, createAssayClient, type AuditOptions, type AuditReport } from '../../sdk/index.js'
-import { createApp } from '../../server/index.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { startTestPublisher, type TestPublisher } from '../helpers/publisher.js'
-import { testAuth } from '../helpers/operator.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 
 describe('auditDataset: the proofs check names what the manifest misstates (real anvil, Helia, trustless gateway)', function () {
   this.timeout(300_000)
   let publisher: TestPublisher
   let provider: JsonRpcProvider
-  let server: Server
+  let gateway: TestGateway
   let url: string
   let published: PublishResult
 
@@ -41,16 +38,11 @@ describe('auditDataset: the proofs check names what the manifest misstates (real
       circuitId: 'sensor-stats-b16-v2',
     })
     // The node's trustless gateway, serving what it holds pinned: manifests, bundles, content.
-    server = createApp({
-      auth: testAuth(),
-      checkHealth: () => Promise.resolve({ ok: true, services: {} }),
-      ipfs: { contentStore: publisher.components.contentStore },
-    }).listen(0)
-    await once(server, 'listening')
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+    gateway = await startTestGateway(publisher.components.contentStore)
+    url = gateway.url
   })
   after(async () => {
-    server?.close()
+    gateway?.close()
     provider?.destroy()
     await publisher?.stop()
   })
