@@ -7,7 +7,7 @@ import '../core/polyfill.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Contract, HDNodeWallet, JsonRpcProvider, NonceManager, type ContractTransactionResponse, type InterfaceAbi } from 'ethers'
+import { HDNodeWallet, JsonRpcProvider, NonceManager, type ContractTransactionResponse } from 'ethers'
 import {
   computeBatchCommitment,
   computeDatasetRoot,
@@ -28,7 +28,12 @@ import {
   deviceRegistryAbi,
   proofToCalldata,
   testStablecoinAbi,
+  typedContract,
   verifierSlotOf,
+  type DataMarket,
+  type DatasetRegistry,
+  type DeviceRegistry,
+  type TestStablecoin,
 } from '../contracts/index.js'
 import { ensureDeployment, startAnvil } from '../contracts/node.js'
 
@@ -50,12 +55,11 @@ try {
     treasury: await account(9).getAddress(),
     setupRecords: await committedSetupRecordDigests(),
   })
-  const at = (address: string, abi: unknown, signer: NonceManager): Contract => new Contract(address, abi as InterfaceAbi, signer)
-  const gas = async (tx: Promise<unknown>): Promise<number> => Number((await ((await tx) as ContractTransactionResponse).wait())!.gasUsed)
-  const devices = at(deployment.contracts.deviceRegistry, deviceRegistryAbi, seller)
-  const datasets = at(deployment.contracts.datasetRegistry, datasetRegistryAbi, seller)
-  const market = (s: NonceManager): Contract => at(deployment.contracts.dataMarket, dataMarketAbi, s)
-  const tusd = (s: NonceManager): Contract => at(deployment.contracts.testStablecoin!, testStablecoinAbi, s)
+  const gas = async (tx: Promise<ContractTransactionResponse>): Promise<number> => Number((await (await tx).wait())!.gasUsed)
+  const devices = typedContract<DeviceRegistry>(deployment.contracts.deviceRegistry, deviceRegistryAbi, seller)
+  const datasets = typedContract<DatasetRegistry>(deployment.contracts.datasetRegistry, datasetRegistryAbi, seller)
+  const market = (s: NonceManager) => typedContract<DataMarket>(deployment.contracts.dataMarket, dataMarketAbi, s)
+  const tusd = (s: NonceManager) => typedContract<TestStablecoin>(deployment.contracts.testStablecoin!, testStablecoinAbi, s)
 
   // Four real batches by one device, their root, and one proof to check on-chain.
   const device = await createDeviceKey()
@@ -83,42 +87,42 @@ try {
   const root = await computeDatasetRoot(proven.map((p) => p.commitment))
 
   const owner = await seller.getAddress()
-  const message = (await devices.getFunction('registrationMessage')(owner, 0n)) as bigint
+  const message = await devices.registrationMessage(owner, 0n)
   const possession = await signEddsaPoseidon(device.privateKey, message)
   const registerDevice = await gas(
-    devices.getFunction('register')(device.Ax, device.Ay, [0n, possession.R8x, possession.R8y, possession.S], 'ipfs://bafydevicemetadata'),
+    devices.register(
+      device.Ax,
+      device.Ay,
+      { nonce: 0n, r8x: possession.R8x, r8y: possession.R8y, s: possession.S },
+      'ipfs://bafydevicemetadata',
+    ),
   )
   const cid = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
-  const publish = () =>
-    gas(datasets.getFunction('publish')(cid, root, 123n, 9100, `0x${'ab'.repeat(32)}`, [device.deviceId], 0n, verifierSlotOf(CIRCUIT)))
+  const publish = () => gas(datasets.publish(cid, root, 123n, 9100, `0x${'ab'.repeat(32)}`, [device.deviceId], 0n, verifierSlotOf(CIRCUIT)))
   const publishFirst = await publish()
   const publishOne = await publish()
-  const list = await gas(market(seller).getFunction('list')(2n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, []))
-  const buyFirst = await gas(
-    market(buyerA).getFunction('buy')(2n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, { value: 10n ** 16n }),
-  )
-  const buyNative = await gas(
-    market(buyerB).getFunction('buy')(2n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, { value: 10n ** 16n }),
-  )
+  const list = await gas(market(seller).list(2n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, []))
+  const buyFirst = await gas(market(buyerA).buy(2n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, { value: 10n ** 16n }))
+  const buyNative = await gas(market(buyerB).buy(2n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, { value: 10n ** 16n }))
   const token = deployment.contracts.testStablecoin!
-  await gas(market(seller).getFunction('list')(1n, 5_000_000n, token, 30n * 86_400n, []))
+  await gas(market(seller).list(1n, 5_000_000n, token, 30n * 86_400n, []))
   for (const b of [buyerA, buyerC]) {
-    await gas(tusd(admin).getFunction('mint')(await b.getAddress(), 100_000_000n))
-    await gas(tusd(b).getFunction('approve')(deployment.contracts.dataMarket, 100_000_000n))
+    await gas(tusd(admin).mint(await b.getAddress(), 100_000_000n))
+    await gas(tusd(b).approve(deployment.contracts.dataMarket, 100_000_000n))
   }
-  await gas(market(buyerA).getFunction('buy')(1n, 5_000_000n, token, 30n * 86_400n))
-  const buyErc20 = await gas(market(buyerC).getFunction('buy')(1n, 5_000_000n, token, 30n * 86_400n))
-  const withdraw = await gas(market(seller).getFunction('withdraw')('0x0000000000000000000000000000000000000000'))
+  await gas(market(buyerA).buy(1n, 5_000_000n, token, 30n * 86_400n))
+  const buyErc20 = await gas(market(buyerC).buy(1n, 5_000_000n, token, 30n * 86_400n))
+  const withdraw = await gas(market(seller).withdraw('0x0000000000000000000000000000000000000000'))
   const leafIndex = 2
   const { siblings } = await proveBatchInclusion(
     proven.map((p) => p.commitment),
     leafIndex,
   )
   const batch = { proof: proofToCalldata(proven[leafIndex]!.proof), publicSignals: proven[leafIndex]!.publicSignals.map(BigInt) }
-  const verifyBatch = Number(await datasets.getFunction('verifyBatch').estimateGas(2n, batch, siblings, leafIndex))
+  const verifyBatch = Number(await datasets.verifyBatch.estimateGas(2n, batch, siblings, leafIndex))
   // The same proof in a one-batch dataset (root = the commitment): the cost without a Merkle path.
   await gas(
-    datasets.getFunction('publish')(
+    datasets.publish(
       cid,
       proven[leafIndex]!.commitment,
       123n,
@@ -129,7 +133,7 @@ try {
       verifierSlotOf(CIRCUIT),
     ),
   )
-  const verifyBatchAlone = Number(await datasets.getFunction('verifyBatch').estimateGas(3n, batch, [], 0))
+  const verifyBatchAlone = Number(await datasets.verifyBatch.estimateGas(3n, batch, [], 0))
   await releaseProverThreads()
   console.log(
     JSON.stringify({

@@ -1,19 +1,28 @@
 import {
   AbiCoder,
-  Contract,
   id,
   keccak256,
   ZeroAddress,
   type ContractRunner,
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
-  type InterfaceAbi,
   type Log,
 } from 'ethers'
 import { SNARK_FIELD, type EddsaSignature } from '../core/index.js'
 import { decodeContractError } from './contract-error.js'
 import { DeploymentError, type Deployment } from './deployment.js'
 import { dataMarketAbi, datasetRegistryAbi, deviceRegistryAbi, testStablecoinAbi } from './generated/abis.js'
+import type {
+  DataMarket,
+  DataMarketEvents,
+  DatasetRegistry,
+  DatasetRegistryEvents,
+  DeviceRegistry,
+  DeviceRegistryEvents,
+  TestStablecoin,
+} from './generated/contract-types.js'
+import { typedContract } from './typed-contract.js'
+import { typedEvents, type TypedEvents } from './typed-events.js'
 
 /** A snarkjs Groth16 proof (the JSON it writes). */
 export interface Groth16Proof {
@@ -204,59 +213,56 @@ export function proofToCalldata(proof: Groth16Proof): bigint[] {
 
 /** A chain client for `deployment`, signing with `runner` when it is a signer. */
 export function createChainClient(runner: ContractRunner, deployment: Deployment): ChainClient {
-  const at = (address: string, abi: unknown): Contract => new Contract(address, abi as InterfaceAbi, runner)
-  const devices = at(deployment.contracts.deviceRegistry, deviceRegistryAbi)
-  const datasets = at(deployment.contracts.datasetRegistry, datasetRegistryAbi)
-  const market = at(deployment.contracts.dataMarket, dataMarketAbi)
+  const devices = typedContract<DeviceRegistry>(deployment.contracts.deviceRegistry, deviceRegistryAbi, runner)
+  const datasets = typedContract<DatasetRegistry>(deployment.contracts.datasetRegistry, datasetRegistryAbi, runner)
+  const market = typedContract<DataMarket>(deployment.contracts.dataMarket, dataMarketAbi, runner)
+  const deviceEvents = typedEvents<DeviceRegistryEvents>(devices)
+  const datasetEvents = typedEvents<DatasetRegistryEvents>(datasets)
+  const marketEvents = typedEvents<DataMarketEvents>(market)
 
-  async function send(
-    action: string,
-    contract: Contract,
-    fn: string,
-    args: unknown[],
-    value?: bigint,
-  ): Promise<ContractTransactionReceipt> {
+  async function send(action: string, call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
     try {
-      const tx = (await contract.getFunction(fn)(...args, ...(value !== undefined ? [{ value }] : []))) as ContractTransactionResponse
-      return (await tx.wait()) as ContractTransactionReceipt
+      const tx = await call()
+      // wait() is null only when asked for 0 confirmations.
+      return (await tx.wait())!
     } catch (err) {
       throw decodeContractError(action, err)
     }
   }
-  async function read<T>(action: string, contract: Contract, fn: string, args: unknown[]): Promise<T> {
+  async function read<T>(action: string, call: () => Promise<T>): Promise<T> {
     try {
-      return (await contract.getFunction(fn)(...args)) as T
+      return await call()
     } catch (err) {
       throw decodeContractError(action, err)
     }
   }
   const result = (r: ContractTransactionReceipt): TxResult => ({ txHash: r.hash, blockNumber: r.blockNumber })
-  function eventArg(r: ContractTransactionReceipt, contract: Contract, event: string, arg: string): unknown {
-    for (const log of r.logs as Log[]) {
-      if (log.address.toLowerCase() !== (contract.target as string).toLowerCase()) continue
-      const parsed = contract.interface.parseLog(log)
-      if (parsed?.name === event) return parsed.args.getValue(arg)
-    }
-    throw new DeploymentError(`transaction ${r.hash} emitted no ${event}`)
+  function emitted<E, N extends keyof E & string>(events: TypedEvents<E>, r: ContractTransactionReceipt, event: N): E[N] {
+    const args = events.find(r, event)
+    if (args === undefined) throw new DeploymentError(`transaction ${r.hash} emitted no ${event}`)
+    return args
   }
+  /** The native coin goes with the call as its value; an ERC-20 was approved before. */
+  const paying = (value: bigint | undefined): { value?: bigint } => (value !== undefined ? { value } : {})
 
   /** Lets the market take `amount` of an ERC-20 from the signer (nothing to do for the native coin). */
   async function approvePayment(paymentToken: string, amount: bigint): Promise<void> {
     if (paymentToken === ZeroAddress) return
-    const token = at(paymentToken, testStablecoinAbi)
+    const token = typedContract<TestStablecoin>(paymentToken, testStablecoinAbi, runner)
     const owner = await (runner as unknown as { getAddress(): Promise<string> }).getAddress()
-    const allowance = await read<bigint>('read allowance', token, 'allowance', [owner, market.target])
-    if (allowance < amount) await send('approve payment', token, 'approve', [market.target, amount])
+    const spender = deployment.contracts.dataMarket
+    const allowance = await read('read allowance', () => token.allowance(owner, spender))
+    if (allowance < amount) await send('approve payment', () => token.approve(spender, amount))
   }
 
   async function listingOf(datasetId: bigint): Promise<ListingRecord> {
-    const l = await read<ListingRecord>('read listing', market, 'listingOf', [datasetId])
+    const l = await read('read listing', () => market.listingOf(datasetId))
     return { seller: l.seller, accessPeriod: l.accessPeriod, active: l.active, paymentToken: l.paymentToken, price: l.price }
   }
 
   async function registrationTerms(owner?: string): Promise<RegistrationTerms> {
     const account = owner ?? (await (runner as unknown as { getAddress(): Promise<string> }).getAddress())
-    const nonce = await read<bigint>('read registration nonce', devices, 'registrationNonce', [account])
+    const nonce = await read('read registration nonce', () => devices.registrationNonce(account))
     return { owner: account, chainId: BigInt(deployment.chainId), registry: deployment.contracts.deviceRegistry, nonce }
   }
 
@@ -269,61 +275,53 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
         const terms = await registrationTerms()
         p = { ...(await proof(deviceRegistrationMessage(terms))), nonce: terms.nonce }
       } else p = proof
-      const r = await send('register device', devices, 'register', [ax, ay, [p.nonce, p.R8x, p.R8y, p.S], metadataURI])
-      return { ...result(r), deviceId: eventArg(r, devices, 'DeviceRegistered', 'deviceId') as bigint }
+      const possession = { nonce: p.nonce, r8x: p.R8x, r8y: p.R8y, s: p.S }
+      const r = await send('register device', () => devices.register(ax, ay, possession, metadataURI))
+      return { ...result(r), deviceId: emitted(deviceEvents, r, 'DeviceRegistered').deviceId }
     },
     async revokeDevice(deviceId) {
-      return result(await send('revoke device', devices, 'revoke', [deviceId]))
+      return result(await send('revoke device', () => devices.revoke(deviceId)))
     },
     async transferDevice(deviceId, to) {
-      return result(await send('transfer device', devices, 'transferDevice', [deviceId, to]))
+      return result(await send('transfer device', () => devices.transferDevice(deviceId, to)))
     },
     async setPublisher(deviceId, publisher, authorised) {
-      return result(await send('authorise publisher', devices, 'setPublisher', [deviceId, publisher, authorised]))
+      return result(await send('authorise publisher', () => devices.setPublisher(deviceId, publisher, authorised)))
     },
     async deviceOf(deviceId) {
-      const d = await read<{ owner: string; registeredAt: bigint; revokedAt: bigint; epoch: bigint }>('read device', devices, 'deviceOf', [
-        deviceId,
-      ])
+      const d = await read('read device', () => devices.deviceOf(deviceId))
       return { owner: d.owner, registeredAt: d.registeredAt, revokedAt: d.revokedAt, epoch: Number(d.epoch) }
     },
     canPublish(deviceId, publisher) {
-      return read('check device', devices, 'canPublish', [deviceId, publisher])
+      return read('check device', () => devices.canPublish(deviceId, publisher))
     },
     async publishDataset(p) {
       const slot = deployment.verifiers[p.circuitId]?.slot
       if (slot === undefined) throw new DeploymentError(`circuit ${p.circuitId} has no verifier in this deployment`)
-      const r = await send('publish dataset', datasets, 'publish', [
-        p.manifestCid,
-        p.root,
-        p.keyCommitment,
-        p.qualityScore,
-        p.statsDigest,
-        p.deviceIds,
-        p.parent ?? 0n,
-        slot,
-      ])
-      return { ...result(r), datasetId: eventArg(r, datasets, 'DatasetPublished', 'datasetId') as bigint }
+      const r = await send('publish dataset', () =>
+        datasets.publish(p.manifestCid, p.root, p.keyCommitment, p.qualityScore, p.statsDigest, p.deviceIds, p.parent ?? 0n, slot),
+      )
+      return { ...result(r), datasetId: emitted(datasetEvents, r, 'DatasetPublished').datasetId }
     },
     async findPublished(owner, manifestCid) {
-      let logs: Array<Log & { args?: unknown }>
+      let logs: Log[]
       try {
         logs = await datasets.queryFilter(datasets.filters.DatasetPublished!(null, owner), deployment.startBlock)
       } catch (err) {
         throw decodeContractError('look up published datasets', err)
       }
       for (const log of logs) {
-        const parsed = datasets.interface.parseLog(log)
-        if (parsed?.args.getValue('manifestCid') === manifestCid)
-          return { datasetId: parsed.args.getValue('datasetId') as bigint, txHash: log.transactionHash, blockNumber: log.blockNumber }
+        const published = datasetEvents.parse(log, 'DatasetPublished')
+        if (published?.manifestCid === manifestCid)
+          return { datasetId: published.datasetId, txHash: log.transactionHash, blockNumber: log.blockNumber }
       }
       return undefined
     },
     async attestQuality(datasetId, score, reportCid) {
-      return result(await send('attest quality', datasets, 'attestQuality', [datasetId, score, reportCid]))
+      return result(await send('attest quality', () => datasets.attestQuality(datasetId, score, reportCid)))
     },
     async datasetOf(datasetId) {
-      const d = await read<DatasetRecord & { qualityScore: bigint; circuit: bigint }>('read dataset', datasets, 'datasetOf', [datasetId])
+      const d = await read('read dataset', () => datasets.datasetOf(datasetId))
       return {
         owner: d.owner,
         publishedAt: d.publishedAt,
@@ -335,66 +333,61 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       }
     },
     setupRecordOf(circuit) {
-      return read<string>('read setup record', datasets, 'setupRecords', [circuit])
+      return read('read setup record', () => datasets.setupRecords(circuit))
     },
     async verifyBatch(datasetId, proof, publicSignals, siblings, leafIndex) {
       const batch = { proof: proofToCalldata(proof), publicSignals: publicSignals.map(BigInt) }
-      await read('verify batch', datasets, 'verifyBatch', [datasetId, batch, siblings, leafIndex])
+      await read('verify batch', () => datasets.verifyBatch(datasetId, batch, siblings, leafIndex))
       return true
     },
     async list(p) {
       return result(
-        await send('list dataset', market, 'list', [
-          p.datasetId,
-          p.price,
-          p.paymentToken ?? ZeroAddress,
-          p.accessPeriod ?? 0n,
-          p.splits ?? [],
-        ]),
+        await send('list dataset', () =>
+          market.list(p.datasetId, p.price, p.paymentToken ?? ZeroAddress, p.accessPeriod ?? 0n, p.splits ?? []),
+        ),
       )
     },
     async setPrice(datasetId, price) {
-      return result(await send('change price', market, 'setPrice', [datasetId, price]))
+      return result(await send('change price', () => market.setPrice(datasetId, price)))
     },
     async delist(datasetId) {
-      return result(await send('delist dataset', market, 'delist', [datasetId]))
+      return result(await send('delist dataset', () => market.delist(datasetId)))
     },
     listingOf,
     async buy(datasetId, agreed) {
       const terms = agreed ?? (await listingOf(datasetId))
       await approvePayment(terms.paymentToken, terms.price)
       const value = terms.paymentToken === ZeroAddress ? terms.price : undefined
-      const r = await send('buy access', market, 'buy', [datasetId, terms.price, terms.paymentToken, terms.accessPeriod], value)
-      return { ...result(r), price: terms.price, expiresAt: eventArg(r, market, 'Purchased', 'expiresAt') as bigint }
+      const r = await send('buy access', () => market.buy(datasetId, terms.price, terms.paymentToken, terms.accessPeriod, paying(value)))
+      return { ...result(r), price: terms.price, expiresAt: emitted(marketEvents, r, 'Purchased').expiresAt }
     },
     async withdraw(token = ZeroAddress) {
-      const r = await send('withdraw proceeds', market, 'withdraw', [token])
-      return { ...result(r), amount: eventArg(r, market, 'Withdrawn', 'amount') as bigint }
+      const r = await send('withdraw proceeds', () => market.withdraw(token))
+      return { ...result(r), amount: emitted(marketEvents, r, 'Withdrawn').amount }
     },
     owed(account, token = ZeroAddress) {
-      return read('read proceeds', market, 'owed', [account, token])
+      return read('read proceeds', () => market.owed(account, token))
     },
     hasAccess(account, datasetId) {
-      return read('check access', market, 'hasAccess', [account, datasetId])
+      return read('check access', () => market.hasAccess(account, datasetId))
     },
     async createStream(p) {
-      const r = await send('create stream', market, 'createStream', [
-        p.start ?? 0n,
-        p.windowLength,
-        p.period,
-        p.paymentToken ?? ZeroAddress,
-        p.pricePerPeriod,
-        p.deviceIds,
-        p.splits ?? [],
-      ])
-      return {
-        ...result(r),
-        streamId: eventArg(r, market, 'StreamCreated', 'streamId') as bigint,
-        start: eventArg(r, market, 'StreamCreated', 'start') as bigint,
-      }
+      const r = await send('create stream', () =>
+        market.createStream(
+          p.start ?? 0n,
+          p.windowLength,
+          p.period,
+          p.paymentToken ?? ZeroAddress,
+          p.pricePerPeriod,
+          p.deviceIds,
+          p.splits ?? [],
+        ),
+      )
+      const created = emitted(marketEvents, r, 'StreamCreated')
+      return { ...result(r), streamId: created.streamId, start: created.start }
     },
     async streamOf(streamId) {
-      const s = await read<StreamRecord>('read stream', market, 'streamOf', [streamId])
+      const s = await read('read stream', () => market.streamOf(streamId))
       return {
         owner: s.owner,
         start: s.start,
@@ -405,30 +398,26 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       }
     },
     async subscribe(streamId, periods) {
-      const stream = await read<StreamRecord>('read stream', market, 'streamOf', [streamId])
+      const stream = await read('read stream', () => market.streamOf(streamId))
       const amount = stream.pricePerPeriod * periods
       await approvePayment(stream.paymentToken, amount)
       const value = stream.paymentToken === ZeroAddress ? amount : undefined
-      const r = await send('subscribe to stream', market, 'subscribe', [streamId, periods, stream.pricePerPeriod], value)
-      return {
-        ...result(r),
-        amount,
-        start: eventArg(r, market, 'Subscribed', 'start') as bigint,
-        end: eventArg(r, market, 'Subscribed', 'end') as bigint,
-      }
+      const r = await send('subscribe to stream', () => market.subscribe(streamId, periods, stream.pricePerPeriod, paying(value)))
+      const subscribed = emitted(marketEvents, r, 'Subscribed')
+      return { ...result(r), amount, start: subscribed.start, end: subscribed.end }
     },
     async subscriptionOf(account, streamId) {
-      const s = await read<{ start: bigint; end: bigint }>('read subscription', market, 'subscriptionOf', [account, streamId])
+      const s = await read('read subscription', () => market.subscriptionOf(account, streamId))
       return { start: s.start, end: s.end }
     },
     async attachWindow(streamId, windowIndex, datasetId) {
-      return result(await send('attach window', market, 'attachWindow', [streamId, windowIndex, datasetId]))
+      return result(await send('attach window', () => market.attachWindow(streamId, windowIndex, datasetId)))
     },
     windowDataset(streamId, windowIndex) {
-      return read('read window', market, 'windowDataset', [streamId, windowIndex])
+      return read('read window', () => market.windowDataset(streamId, windowIndex))
     },
     async windowOf(datasetId) {
-      const [streamId, windowIndex] = await read<[bigint, bigint]>('read window of dataset', market, 'windowOf', [datasetId])
+      const [streamId, windowIndex] = await read('read window of dataset', () => market.windowOf(datasetId))
       return { streamId, windowIndex }
     },
   }

@@ -1,6 +1,8 @@
 import { concat, ContractFactory, keccak256, type ContractTransactionResponse, type InterfaceAbi, type Signer } from 'ethers'
 import * as abis from './generated/abis.js'
+import type { DatasetRegistry } from './generated/contract-types.js'
 import { DeploymentError, VERIFIER_SLOTS, type Deployment } from './deployment.js'
+import { typedContract } from './typed-contract.js'
 
 export interface DeployOptions {
   /**
@@ -102,24 +104,23 @@ export async function deployContracts(signer: Signer, options: DeployOptions): P
   log(`DeviceRegistry ${devices.address}`)
   const datasets = await deploy(signer, 'DatasetRegistry', [devices.address, poseidon.address, deployer])
   log(`DatasetRegistry ${datasets.address}`)
-  const registry = new ContractFactory(artifact('DatasetRegistry').abi, '0x', signer).attach(datasets.address)
-  const transact = async (fn: string, ...args: unknown[]): Promise<void> => {
-    await ((await registry.getFunction(fn)(...args)) as ContractTransactionResponse).wait()
+  const registry = typedContract<DatasetRegistry>(datasets.address, abis.datasetRegistryAbi, signer)
+  const transact = async (tx: Promise<ContractTransactionResponse>): Promise<void> => {
+    await (await tx).wait()
   }
-  const adminRole = (): Promise<string> => registry.getFunction('DEFAULT_ADMIN_ROLE')() as Promise<string>
   const verifiers: Deployment['verifiers'] = {}
   for (const { slot, circuitId, contract } of VERIFIER_SLOTS) {
     const setupRecord = options.setupRecords[circuitId]
     if (setupRecord === undefined || !/^0x[0-9a-f]{64}$/.test(setupRecord))
       throw new DeploymentError(`no setup record digest for circuit ${circuitId}: every verifier is anchored with one`)
     const verifier = await deploy(signer, contract, [], options.verifierCode?.[circuitId])
-    await transact('setVerifier', slot, verifier.address, setupRecord)
+    await transact(registry.setVerifier(slot, verifier.address, setupRecord))
     verifiers[circuitId] = { slot, address: verifier.address, setupRecord }
     log(`${contract} ${verifier.address} in slot ${slot}`)
   }
   if (admin !== deployer) {
-    await transact('grantRole', await adminRole(), admin)
-    await transact('renounceRole', await adminRole(), deployer)
+    await transact(registry.grantRole(await registry.DEFAULT_ADMIN_ROLE(), admin))
+    await transact(registry.renounceRole(await registry.DEFAULT_ADMIN_ROLE(), deployer))
   }
   const market = await deploy(signer, 'DataMarket', [
     datasets.address,

@@ -1,6 +1,11 @@
-// Contracts: generated typed ABIs, the deployment record, deploy, and the chain client (ethers v6).
+// Contracts: generated typed ABIs and contract types, the deployment record, deploy, and the chain client (ethers v6).
 // Browser-safe; the embedded anvil and deployment files sit behind contracts/node.ts.
 export * from './generated/abis.js'
+export type * from './generated/contract-types.js'
+export { typedContract } from './typed-contract.js'
+export type { TypedContract } from './typed-contract.js'
+export { typedEvents } from './typed-events.js'
+export type { TypedEvents } from './typed-events.js'
 export { createChainClient, deviceRegistrationMessage, proofToCalldata, REGISTRATION_DOMAIN } from './chain-client.js'
 export type {
   AgreedTerms,

@@ -1,15 +1,18 @@
 // Writes contracts/generated/abis.ts from Hardhat's artifacts: one `as const` ABI and the creation
 // bytecode per contract under contracts/src (and the vendored PoseidonT3 library, which the deploy
-// script deploys), so TypeScript callers get typed, checked calls.
+// script deploys), and contracts/generated/contract-types.ts: each contract's functions and events
+// as TypeScript types, so TypeScript callers get typed, checked calls (contracts/typed-contract.ts).
 // Generated code: never edit the output by hand.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { contractTypesSource } from './contract-types-source.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const artifactsDir = join(root, 'build', 'hardhat', 'artifacts', 'contracts', 'src')
 const vendoredDirs = [join(root, 'build', 'hardhat', 'artifacts', 'poseidon-solidity', 'PoseidonT3.sol')]
 const outFile = join(root, 'contracts', 'generated', 'abis.ts')
+const typesFile = join(root, 'contracts', 'generated', 'contract-types.ts')
 
 interface Artifact {
   contractName: string
@@ -41,6 +44,11 @@ for (const a of list) {
 }
 out += `export const contractNames = ${JSON.stringify(list.map((a) => a.contractName))} as const\n`
 mkdirSync(dirname(outFile), { recursive: true })
-const before = existsSync(outFile) ? readFileSync(outFile, 'utf8') : ''
-if (before !== out) writeFileSync(outFile, out)
-console.log(`[abis] ${list.length} contracts -> ${basename(outFile)}${before === out ? ' (unchanged)' : ''}`)
+// Written only when changed, so a rebuild leaves timestamps (and watchers) alone.
+function write(file: string, text: string): void {
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : ''
+  if (before !== text) writeFileSync(file, text)
+  console.log(`[abis] ${list.length} contracts -> ${basename(file)}${before === text ? ' (unchanged)' : ''}`)
+}
+write(outFile, out)
+write(typesFile, contractTypesSource(list))
