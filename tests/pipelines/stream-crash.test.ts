@@ -97,12 +97,18 @@ describe('streams survive a node killed mid-window (assay node as a process)', f
       window = view.windows.find((w) => w.index === 0)
     }
     expect([window?.state, window?.readings, window?.batches]).to.deep.equal(['published', acked, batches])
-    // The window is listed on-chain; the catalog indexes it from the chain within a second or two.
+    // The window is listed on-chain; the catalog indexes it from the chain within a second or two,
+    // and reads its manifest from IPFS after that (until then the entry's manifest is null).
     const datasetUrl = new URL(`/datasets/${window!.datasetId}`, second.url)
+    type Page = { manifest: { stats: Array<{ count: number }>; stream: unknown } | null }
     let found = await fetch(datasetUrl)
-    for (let i = 0; i < 150 && found.status === 404; i++, await sleep(200)) found = await fetch(datasetUrl)
-    const page = (await found.json()) as { manifest: { stats: Array<{ count: number }>; stream: unknown } }
+    let page = (await found.json()) as Page
+    for (let i = 0; i < 150 && (found.status === 404 || page.manifest === null); i++, await sleep(200)) {
+      found = await fetch(datasetUrl)
+      page = (await found.json()) as Page
+    }
     expect(found.status, JSON.stringify(page)).to.equal(200)
+    if (page.manifest === null) expect.fail('the catalog never read the window’s manifest')
     expect(page.manifest.stats.reduce((n, s) => n + s.count, 0)).to.equal(acked)
     expect(page.manifest.stream).to.deep.equal({ streamId: stream.streamId, windowIndex: 0 })
   })
