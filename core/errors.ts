@@ -43,6 +43,11 @@ export const ERROR_CATEGORIES: Readonly<Record<ErrorCategory, { status: number; 
   internal: { status: 500, retryable: false, exitCode: 70 },
 }
 
+/** The category an HTTP status stands for (the reverse of ERROR_CATEGORIES), if one does. */
+export function categoryOfStatus(status: number): ErrorCategory | undefined {
+  return (Object.keys(ERROR_CATEGORIES) as ErrorCategory[]).find((c) => ERROR_CATEGORIES[c].status === status)
+}
+
 /** Whether a value names a category (e.g. one read from a node's error body). */
 export function isErrorCategory(value: unknown): value is ErrorCategory {
   return typeof value === 'string' && Object.hasOwn(ERROR_CATEGORIES, value)

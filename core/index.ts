@@ -1,6 +1,15 @@
 // Shared domain: types, schemas, errors and config. Browser-safe: no `node:` imports here;
 // Node-only helpers live behind `core/node.ts`.
-export { AssayError, ArtifactError, categoryOf, ConfigError, ERROR_CATEGORIES, isErrorCategory, ServiceError } from './errors.js'
+export {
+  AssayError,
+  ArtifactError,
+  categoryOf,
+  categoryOfStatus,
+  ConfigError,
+  ERROR_CATEGORIES,
+  isErrorCategory,
+  ServiceError,
+} from './errors.js'
 export type { ErrorCategory } from './errors.js'
 export { errorClassNamed, registerErrorClass } from './error-registry.js'
 export type { ErrorClass } from './error-registry.js'

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express'
-import { AssayError, categoryOf, ERROR_CATEGORIES, type ErrorCategory } from '../core/index.js'
+import { AssayError, categoryOf, categoryOfStatus, ERROR_CATEGORIES, type ErrorCategory } from '../core/index.js'
 
 /**
  * The one error middleware: a JSON body `{ error: { name, message, category, retryable } }`, never
@@ -21,13 +21,7 @@ export function createErrorHandler(logError: (err: unknown) => void = (err) => c
     const hidden = status >= 500 && category !== 'unavailable'
     const name = hidden ? 'InternalError' : err instanceof Error ? err.name : 'Error'
     const message = hidden ? 'internal error' : err instanceof Error ? err.message : String(err)
-    const shown: ErrorCategory = hidden ? 'internal' : err instanceof AssayError ? category : categoryOfStatus(status)
+    const shown: ErrorCategory = hidden ? 'internal' : err instanceof AssayError ? category : (categoryOfStatus(status) ?? 'bad-input')
     res.status(status).json({ error: { name, message, category: shown, retryable: ERROR_CATEGORIES[shown].retryable } })
   }
-}
-
-/** The category of an express error's 4xx status (body-parser: 400 malformed, 413 too large, 415 …). */
-function categoryOfStatus(status: number): ErrorCategory {
-  const found = (Object.keys(ERROR_CATEGORIES) as ErrorCategory[]).find((c) => ERROR_CATEGORIES[c].status === status)
-  return found ?? 'bad-input'
 }
