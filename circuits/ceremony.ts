@@ -5,19 +5,19 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as snarkjs from 'snarkjs'
 import { CeremonyStateError } from './ceremony-state-error.js'
 import { CeremonyVerificationError } from './ceremony-verification-error.js'
 import { KNOWN_PTAU_CEREMONIES } from './known-ptau-ceremonies.js'
+import { installedZkeyPath } from './installed-ceremony.js'
 import type { AnchoredSetupRecord } from './anchored-setup-record.js'
 import { listCircuits, type CircuitManifestEntry } from './artifact-manifest.js'
 import type { SetupRecord } from './ceremony-record.js'
 import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
 import {
   CEREMONY_FILES,
-  checkCeremonyAgainstRecord,
   checkCeremonyFiles,
   checkRecordKey,
   compareTranscriptWithRecord,
@@ -264,7 +264,7 @@ export async function checkAgainstSetupRecord(record: SetupRecord, files: { vkey
  * Whether a ceremony is the one an anchored setup record describes: the same circuit and
  * constraint system, powers of tau, contributions in order, beacon and final zkey, and the record's
  * verification key the one its final zkey yields. Cheap (hashes, JSON and one key export): it does
- * not verify the contributions; `verifyCeremonyAgainstRecord` does both.
+ * not verify the contributions; `checkCeremonyAgainstRecord` (ceremony-transcript.ts) does both.
  *
  * @throws {CeremonyStateError} when the ceremony has no beacon yet
  * @throws {SetupRecordMismatchError} naming the first field that differs
@@ -274,23 +274,6 @@ export async function compareCeremonyWithRecord(dir: string, anchored: AnchoredS
   if (transcript.beacon === undefined) throw new CeremonyStateError(`${dir}: the ceremony has no beacon yet: it is not finished`)
   compareTranscriptWithRecord(transcript, anchored)
   await checkRecordKey(join(dir, transcript.beacon.file), anchored, snarkOf(options))
-}
-
-/**
- * The auditor's end-to-end check of a setup (`assay verify --setup DIR`), the same as the browser's
- * (checkCeremonyAgainstRecord): the ceremony is the one the anchored record describes, every
- * contribution follows from the powers of tau and the circuit, and the record's key is the final
- * zkey's.
- */
-export function verifyCeremonyAgainstRecord(
-  dir: string,
-  anchored: AnchoredSetupRecord,
-  options: CeremonyOptions & { ptau?: string } = {},
-): Promise<CeremonyTranscript> {
-  return checkCeremonyAgainstRecord(ceremonyDirectory(dir), (t) => ceremonyFileOnDisk(options.ptau ?? t.ptau.path), anchored, {
-    where: dir,
-    snark: snarkOf(options),
-  })
 }
 
 function snarkOf(options: CeremonyOptions): CeremonySnark {
@@ -334,11 +317,9 @@ export async function installCeremony(
     })
   if (record.contributions.length === 0)
     throw new CeremonyStateError(`${dir}: a ceremony without a contribution besides the beacon is no ceremony`)
-  const zkeyDir = join(options.cacheDir, 'ceremonies')
-  await mkdir(zkeyDir, { recursive: true })
-  const zkeyFile = `${record.finalZkeySha256}.zkey`
-  await writeZkey(zkeyDir, zkeyFile, (tmp) => copyFile(join(dir, latestZkey(transcript)), tmp))
-  const zkeyPath = join(zkeyDir, zkeyFile)
+  const zkeyPath = installedZkeyPath(options.cacheDir, record.finalZkeySha256)
+  await mkdir(dirname(zkeyPath), { recursive: true })
+  await writeZkey(dirname(zkeyPath), basename(zkeyPath), (tmp) => copyFile(join(dir, latestZkey(transcript)), tmp))
   if ((await hashFile(zkeyPath, 'sha256')) !== record.finalZkeySha256)
     throw new CeremonyVerificationError(`${zkeyPath}: the copy is not the recorded final zkey`, { file: zkeyPath })
   await mkdir(options.ceremoniesDir, { recursive: true })

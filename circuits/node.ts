@@ -16,7 +16,6 @@ export {
   snarkjsCeremonyBackend,
   startCeremony,
   verifyCeremony,
-  verifyCeremonyAgainstRecord,
 } from './ceremony.js'
 export type { CeremonyBackend, CeremonyOptions } from './ceremony.js'
 export type { BeaconRecord, CeremonyTranscript, ContributionRecord, PtauRecord } from './ceremony-transcript.js'

@@ -22,7 +22,7 @@ import { homedir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as snarkjs from 'snarkjs'
-import { installedZkeyPath, readInstalledCeremony, releaseProverThreads } from '../circuits/node.js'
+import { committedCeremoniesDir, installedZkeyPath, readInstalledCeremony, releaseProverThreads } from '../circuits/node.js'
 import type { CircuitBuildStatus } from '../cli/circuit-builder.js'
 import { readBinSections } from './bin-file.js'
 import { DEV_PTAU_SEED, writeDevPtau } from './dev-ptau.js'
@@ -46,7 +46,8 @@ const againstManifest = process.argv.includes('--against-manifest')
 const vkeyDir = elsewhere || againstManifest ? undefined : join(root, 'circuits', 'generated')
 const verifierDir = elsewhere || againstManifest ? undefined : join(root, 'contracts', 'src', 'generated')
 const statusPath = flag('--status')
-const ceremoniesDir = resolve(flag('--ceremonies') ?? join(root, 'circuits', 'ceremonies'))
+const ceremoniesFlag = flag('--ceremonies')
+const ceremoniesDir = ceremoniesFlag !== undefined ? resolve(ceremoniesFlag) : committedCeremoniesDir
 const only = flag('--only')?.split(',')
 
 /** Public, fixed beacon: the dev setup is reproducible by anyone and therefore has no secret at all. */
