@@ -111,8 +111,10 @@ describe('assay publish while the node crashes and restarts (assay node and the 
       await fetch(new URL(`/jobs/${jobId}`, second.url), { headers: operatorHeaders(second.operatorToken) })
     ).json()) as PublicationStatus
     expect(status.result?.datasetId).to.equal(printed.datasetId)
-    let page: { title?: string; manifestCid?: string } = {}
-    for (let i = 0; i < 150 && page.title === undefined; i++, await sleep(200)) {
+    // The catalog indexes the anchor from the chain first and reads the manifest from IPFS after
+    // that (until then the title is empty): wait for the manifest, not for the entry.
+    let page: { title?: string; manifestCid?: string; manifestStatus?: string } = {}
+    for (let i = 0; i < 150 && page.manifestStatus !== 'ok'; i++, await sleep(200)) {
       const res = await fetch(new URL(`/datasets/${printed.datasetId}`, second.url))
       if (res.ok) page = (await res.json()) as typeof page
     }
