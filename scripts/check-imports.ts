@@ -12,6 +12,8 @@ export const LAYERS: Record<string, number> = {
   contracts: 1,
   storage: 1,
   pipelines: 2,
+  // The HTTP contract (schemas of every route): browser-safe, shared by the server and the SDK.
+  api: 2,
   server: 3,
   sdk: 3,
   cli: 4,
@@ -32,6 +34,7 @@ const BROWSER_ENTRIES = [
   'circuits/index.ts',
   'contracts/index.ts',
   'storage/index.ts',
+  'api/index.ts',
   'sdk/index.ts',
   'web/src/main.ts',
   'web/src/verifier-worker.ts',
