@@ -38,17 +38,18 @@ import { MappingError } from '../../core/import-mapping.js'
 import { ManifestValidationError } from '../../core/manifest.js'
 import { SignedBatchError } from '../../core/signed-batch.js'
 import { SiweError } from '../../core/siwe-message.js'
-import { DevelopmentSetupError } from '../../pipelines/assert-publishing-setup.js'
-import { BatchVerifierError } from '../../pipelines/batch-verifier.js'
-import { ImportRowError, MissingColumnError, NoReadingsError } from '../../pipelines/import-readings.js'
-import { ProverCrashedError } from '../../pipelines/prover-pool.js'
-import { DeviceNotRegisteredError, PublishError } from '../../pipelines/publication.js'
-import { PublicationBusyError, PublicationNotFailedError } from '../../pipelines/publish-flow.js'
-import { SourceFormatError } from '../../pipelines/read-records.js'
-import { ShutdownTimeoutError } from '../../pipelines/settles-within.js'
-import { SimulationError } from '../../pipelines/simulate-device.js'
-import { IngestBusyError, StreamBatchError, UnknownStreamError } from '../../pipelines/stream-ingest.js'
-import { WindowAttachedError } from '../../pipelines/window-attached-error.js'
+import {
+  DevelopmentSetupError,
+  DeviceNotRegisteredError,
+  ProverCrashedError,
+  PublicationBusyError,
+  PublicationNotFailedError,
+  PublishError,
+  WindowAttachedError,
+} from '../../pipelines/publish/index.js'
+import { BatchVerifierError, IngestBusyError, StreamBatchError, UnknownStreamError } from '../../pipelines/streams/index.js'
+import { ImportRowError, MissingColumnError, NoReadingsError, SimulationError, SourceFormatError } from '../../pipelines/import/index.js'
+import { ShutdownTimeoutError } from '../../pipelines/services/index.js'
 import { AssayApiError } from '../../sdk/assay-api-error.js'
 import { NodeUnreachableError } from '../../sdk/node-unreachable-error.js'
 import { TarFormatError } from '../../sdk/read-tar.js'

@@ -1,0 +1,37 @@
+import { AssayError } from '../../core/index.js'
+import { listCircuits, setupOf } from '../../circuits/index.js'
+
+/** Chain id of the local development chain (anvil, hardhat): the one chain where development setups are fine. */
+export const LOCAL_DEV_CHAIN_ID = 31337
+
+/** A publication's proofs would be made under a development setup on a chain where they would be believed. */
+export class DevelopmentSetupError extends AssayError {
+  override readonly category = 'conflict' as const
+  readonly circuitId: string
+  readonly chainId: number
+
+  constructor(circuitId: string, chainId: number) {
+    super(
+      `circuit ${circuitId} has a development setup (anyone can forge its proofs): not publishing on chain ${chainId}; ` +
+        'build the circuits from a ceremony (`assay setup`), or set ASSAY_ALLOW_DEV_SETUP=1 to publish anyway',
+    )
+    this.name = 'DevelopmentSetupError'
+    this.circuitId = circuitId
+    this.chainId = chainId
+  }
+}
+
+/**
+ * Refuses, before anything is proven, to publish with a circuit whose setup lets anyone forge
+ * proofs, unless the chain is the local development one or the operator forces it.
+ * `circuitId`: the circuit the publication asks for; absent, every production circuit (the
+ * publication picks one of them once it has read its data).
+ *
+ * @throws {DevelopmentSetupError} naming the first such circuit.
+ */
+export function assertPublishingSetup(circuitId: string | undefined, options: { chainId: number; allowDevelopmentSetup?: boolean }): void {
+  if (options.chainId === LOCAL_DEV_CHAIN_ID || options.allowDevelopmentSetup === true) return
+  const candidates = circuitId !== undefined ? [circuitId] : listCircuits().flatMap(([id, e]) => (e.purpose === 'production' ? [id] : []))
+  const development = candidates.find((id) => setupOf(id).warning !== undefined)
+  if (development !== undefined) throw new DevelopmentSetupError(development, options.chainId)
+}

@@ -1,0 +1,143 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { ImportMapping, Manifest } from '../../core/index.js'
+import type { ImportOptions, QualityReport } from '../import/index.js'
+import {
+  createLocalProver,
+  Publication,
+  PublishError,
+  type BatchProver,
+  type PublicationComponents,
+  type PublishStage,
+} from './publication.js'
+
+export interface PublishProgress {
+  stage: PublishStage
+  done: number
+  total: number
+}
+
+export interface PublishComponents extends PublicationComponents {
+  /** Where publication workspaces go (default: a temporary folder). */
+  workDir?: string
+  prove?: BatchProver
+}
+
+export interface PublishRequest {
+  file: string
+  /** Needed unless the file is a signed-batch file. */
+  mapping?: ImportMapping
+  title: string
+  description?: string
+  licence: string
+  tags?: string[]
+  listing?: { price: bigint; paymentToken?: string; accessPeriod?: bigint; splits?: { account: string; bps: number }[] }
+  parent?: { datasetId: bigint; manifestCid: string }
+  circuitId?: string
+  import?: ImportOptions
+  createdAt?: string
+}
+
+export interface PublishResult {
+  datasetId: bigint
+  manifestCid: string
+  manifest: Manifest
+  root: bigint
+  txHash: string
+  quality: QualityReport
+  /** True when the manifest was already anchored (a retry) and nothing new was sent. */
+  alreadyAnchored: boolean
+  /** The publication's workspace (resume with runPublication). */
+  workspace: string
+}
+
+/**
+ * Publishes a seller's file in this process: ingest → prove → store → quality → preview → anchor
+ * → list, each stage saved in the publication's workspace. The first failure stops everything
+ * after it (`PublishError` naming the stage); running the workspace again resumes where it
+ * stopped, and never anchors twice.
+ */
+export async function publishDataset(
+  components: PublishComponents,
+  request: PublishRequest,
+  onProgress: (p: PublishProgress) => void = () => undefined,
+): Promise<PublishResult> {
+  const workDir = components.workDir ?? (await mkdtemp(join(tmpdir(), 'assay-publication-')))
+  const publication = await Publication.create(join(workDir, `pub-${Date.now().toString(36)}`), request.file, {
+    title: request.title,
+    description: request.description ?? '',
+    licence: request.licence,
+    tags: request.tags ?? [],
+    ...(request.mapping !== undefined ? { mapping: request.mapping } : {}),
+    ...(request.listing !== undefined
+      ? {
+          listing: {
+            price: request.listing.price.toString(),
+            ...(request.listing.paymentToken !== undefined ? { paymentToken: request.listing.paymentToken } : {}),
+            ...(request.listing.accessPeriod !== undefined ? { accessPeriod: request.listing.accessPeriod.toString() } : {}),
+            ...(request.listing.splits !== undefined ? { splits: request.listing.splits } : {}),
+          },
+        }
+      : {}),
+    ...(request.parent !== undefined
+      ? { parent: { datasetId: request.parent.datasetId.toString(), manifestCid: request.parent.manifestCid } }
+      : {}),
+    ...(request.circuitId !== undefined ? { circuitId: request.circuitId } : {}),
+    ...(request.import !== undefined ? { import: request.import } : {}),
+    ...(request.createdAt !== undefined ? { createdAt: request.createdAt } : {}),
+  })
+  return runPublication(components, publication, onProgress)
+}
+
+/** Runs (or resumes) every stage of a publication workspace in this process. */
+export async function runPublication(
+  components: PublishComponents,
+  publication: Publication,
+  onProgress: (p: PublishProgress) => void = () => undefined,
+): Promise<PublishResult> {
+  let stage: PublishStage = 'ingest'
+  const step = (s: PublishStage, done: number, total: number): void => {
+    stage = s
+    onProgress({ stage: s, done, total })
+  }
+  try {
+    step('ingest', 0, 1)
+    const plan = await publication.ingest(components)
+    step('ingest', 1, 1)
+    step('prove', 0, plan.batches.length)
+    const prove = components.prove ?? createLocalProver()
+    for (let i = 0; i < plan.batches.length; i++) {
+      await publication.proveBatch(plan, i, prove)
+      step('prove', i + 1, plan.batches.length)
+    }
+    const { proofs } = await publication.proofs(plan)
+    step('store', 0, 1)
+    await publication.store(components, plan, proofs)
+    step('store', 1, 1)
+    step('quality', 0, 1)
+    const quality = await publication.quality(components, plan, proofs)
+    step('quality', 1, 1)
+    step('preview', 0, 1)
+    await publication.preview(components, plan)
+    step('preview', 1, 1)
+    step('anchor', 0, 1)
+    const anchored = await publication.anchor(components, plan, proofs)
+    step('anchor', 1, 1)
+    step('list', 0, 1)
+    await publication.list(components, anchored)
+    step('list', 1, 1)
+    return {
+      datasetId: anchored.datasetId,
+      manifestCid: anchored.manifestCid,
+      manifest: await publication.manifest(components),
+      root: anchored.root,
+      txHash: anchored.txHash,
+      quality: quality.report,
+      alreadyAnchored: anchored.alreadyAnchored,
+      workspace: publication.dir,
+    }
+  } catch (err) {
+    throw err instanceof PublishError ? err : new PublishError(stage, { cause: err })
+  }
+}

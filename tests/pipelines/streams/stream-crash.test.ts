@@ -1,0 +1,115 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { expect } from 'chai'
+import { deviceCreateCommand, deviceRegisterCommand } from '../../../cli/index.js'
+import { deviceKeyFromFile } from '../../../circuits/index.js'
+import { createStreamFeed, type IngestResult, type WindowRecord } from '../../../pipelines/index.js'
+import { runNode, stopNode, stopOrphans, type RunningNode } from '../../helpers/node-process.js'
+import { operatorHeaders } from '../../helpers/operator.js'
+
+const quiet = { out: () => undefined, err: () => undefined }
+const WINDOW = 20
+
+describe('streams survive a node killed mid-window (assay node as a process)', function () {
+  this.timeout(600_000)
+  let root: string
+  const nodes: RunningNode[] = []
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'assay-stream-crash-'))
+  })
+  afterEach(async () => {
+    for (const n of nodes.splice(0)) {
+      await stopNode(n)
+      await stopOrphans(n.pids)
+    }
+  })
+  after(() => rm(root, { recursive: true, force: true }))
+
+  it('keeps every acknowledged reading: after a SIGKILL mid-window and a restart the window is published with all of them', async () => {
+    const dataDir = join(root, 'node')
+    const first = await runNode(dataDir)
+    nodes.push(first)
+    const keyFile = join(root, 'sensor.key.json')
+    await deviceCreateCommand({ out: keyFile, label: 'sensor' }, quiet)
+    await deviceRegisterCommand(keyFile, { node: first.url, operatorToken: first.operatorToken }, quiet)
+    const key = await deviceKeyFromFile(JSON.parse(await readFile(keyFile, 'utf8')))
+    const res = await fetch(new URL('/streams', first.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...operatorHeaders(first.operatorToken) },
+      body: JSON.stringify({
+        title: 'Crash-tested stream',
+        windowSeconds: WINDOW,
+        price: '1000',
+        graceSeconds: 2,
+        deviceIds: [key.deviceId.toString()],
+        circuitId: 'sensor-stats-b16-v2',
+        start: Math.ceil(Date.now() / 1000) + 1,
+      }),
+    })
+    const stream = (await res.json()) as { streamId: string; start: number }
+    // Batches of two readings each, pushed as they complete, until the window is half over.
+    const feed = createStreamFeed({
+      devices: [key],
+      metrics: ['temperature', 'humidity'],
+      circuitId: 'sensor-stats-b16-v2',
+      stream: { start: stream.start, windowLength: WINDOW },
+      interval: 1,
+      batchReadings: 2,
+    })
+    let acked = 0
+    let batches = 0
+    /** Pushes the batches complete by now to `node` until `until` (unix seconds). */
+    const feedUntil = async (node: { url: string }, until: number): Promise<void> => {
+      while (Date.now() / 1000 < until) {
+        await sleep(900)
+        const ready = await feed.batchesUntil(Math.min(Math.floor(Date.now() / 1000), stream.start + WINDOW - 1))
+        if (ready.length === 0) continue
+        const r = await fetch(new URL(`/streams/${stream.streamId}/readings`, node.url), {
+          method: 'POST',
+          body: ready.map((b) => JSON.stringify(b)).join('\n'),
+        })
+        const results = ((await r.json()) as { results: IngestResult[] }).results
+        for (const [i, x] of results.entries())
+          if (x.ok) {
+            acked += ready[i]!.times.length
+            batches++
+          }
+      }
+    }
+    // A third of the window, leaving the rest for a SIGKILL, its orphans stopping and a restart.
+    await feedUntil(first, stream.start + 6)
+    expect(batches).to.be.greaterThan(0)
+    // Mid-window: the node dies without any chance to clean up.
+    first.child.kill('SIGKILL')
+    await new Promise((r) => first.child.once('exit', r))
+    await stopOrphans(first.pids)
+
+    const second = await runNode(dataDir)
+    nodes.push(second)
+    // The device goes on to the window's end, its last batches marked so (a window whose series
+    // did not end cannot be published: nothing would show it whole).
+    await feedUntil(second, stream.start + WINDOW + 1)
+    let window: WindowRecord | undefined
+    for (let i = 0; i < 400 && window?.state !== 'published'; i++, await sleep(300)) {
+      const view = (await (await fetch(new URL(`/streams/${stream.streamId}`, second.url))).json()) as { windows: WindowRecord[] }
+      window = view.windows.find((w) => w.index === 0)
+    }
+    expect([window?.state, window?.readings, window?.batches]).to.deep.equal(['published', acked, batches])
+    // The window is listed on-chain; the catalog indexes it from the chain within a second or two,
+    // and reads its manifest from IPFS after that (until then the entry's manifest is null).
+    const datasetUrl = new URL(`/datasets/${window!.datasetId}`, second.url)
+    type Page = { manifest: { stats: Array<{ count: number }>; stream: unknown } | null }
+    let found = await fetch(datasetUrl)
+    let page = (await found.json()) as Page
+    for (let i = 0; i < 150 && (found.status === 404 || page.manifest === null); i++, await sleep(200)) {
+      found = await fetch(datasetUrl)
+      page = (await found.json()) as Page
+    }
+    expect(found.status, JSON.stringify(page)).to.equal(200)
+    if (page.manifest === null) expect.fail('the catalog never read the window’s manifest')
+    expect(page.manifest.stats.reduce((n, s) => n + s.count, 0)).to.equal(acked)
+    expect(page.manifest.stream).to.deep.equal({ streamId: stream.streamId, windowIndex: 0 })
+  })
+})
