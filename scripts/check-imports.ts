@@ -1,6 +1,8 @@
 // Enforces the layering of docs/architecture.md: imports point down the layers, cross-folder imports go through the
-// folder's public entry (index.ts, or node.ts for Node-only parts), browser-safe entries import
-// nothing from `node:`, and no file-level import cycle exists. Exits 1 listing every violation.
+// folder's public entry (index.ts, or node.ts for Node-only parts), so do imports between the
+// subfolders of a grouped folder (pipelines/import/ → pipelines/publish/index.ts) and those
+// subfolders form no cycle, browser-safe entries import nothing from `node:`, and no file-level
+// import cycle exists. Exits 1 listing every violation.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, extname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -25,6 +27,11 @@ export const LAYERS: Record<string, number> = {
 }
 
 const HARNESS_LAYER = 9
+/**
+ * Folders grouped into subfolders (docs/architecture.md): each subfolder is reached from a sibling
+ * only through its own index.ts (or node.ts), and the subfolders import each other without a cycle.
+ */
+export const GROUPED_FOLDERS: ReadonlySet<string> = new Set(['pipelines'])
 const PUBLIC_ENTRIES = new Set(['index.ts', 'node.ts'])
 /** Extra public entries: the polyfill every entry point loads first. */
 const EXTRA_ENTRIES = new Set(['core/polyfill.ts'])
@@ -77,6 +84,16 @@ export function importsOf(text: string): ImportRef[] {
   return out
 }
 
+/**
+ * The module a file (relative to the root, `/`-separated) belongs to: its top-level folder, or
+ * `folder/sub` inside a grouped folder; a grouped folder's own top-level files are `folder`.
+ */
+export function moduleOf(rel: string): string {
+  const parts = rel.split(/[\\/]/)
+  const top = parts[0] ?? ''
+  return GROUPED_FOLDERS.has(top) && parts.length > 2 ? `${top}/${parts[1]}` : top
+}
+
 function resolveRelative(from: string, spec: string): string | undefined {
   const base = resolve(dirname(from), spec)
   const candidates = [
@@ -97,13 +114,23 @@ function resolveRelative(from: string, spec: string): string | undefined {
   return undefined
 }
 
-/** Checks every source file under `root`; returns the violations found. */
-export function checkImports(root: string): Violation[] {
-  const violations: Violation[] = []
-  const graph = new Map<string, string[]>()
-  const runtimeGraph = new Map<string, string[]>()
-  const packages = new Map<string, string[]>()
-  const top = (file: string): string => relative(root, file).split(sep)[0] ?? ''
+/** One relative import of a source file, resolved to the file it names. */
+export interface ImportEdge {
+  spec: string
+  /** Absolute path of the imported file; undefined when it does not resolve. */
+  target: string | undefined
+  typeOnly: boolean
+}
+
+/** Every source file of the layered folders under `root` with its imports (relative ones resolved, bare ones as written). */
+export interface ImportGraph {
+  files: string[]
+  relative: Map<string, ImportEdge[]>
+  bare: Map<string, ImportRef[]>
+}
+
+/** Reads the imports of every source file in the folders of LAYERS under `root`. */
+export function readImportGraph(root: string): ImportGraph {
   const files = Object.keys(LAYERS).flatMap((folder) => {
     try {
       return sourceFiles(join(root, folder))
@@ -111,18 +138,38 @@ export function checkImports(root: string): Violation[] {
       return []
     }
   })
+  const relativeImports = new Map<string, ImportEdge[]>()
+  const bare = new Map<string, ImportRef[]>()
   for (const file of files) {
+    const refs = importsOf(readFileSync(file, 'utf8'))
+    relativeImports.set(
+      file,
+      refs.filter((r) => r.spec.startsWith('.')).map((r) => ({ ...r, target: resolveRelative(file, r.spec) })),
+    )
+    bare.set(
+      file,
+      refs.filter((r) => !r.spec.startsWith('.')),
+    )
+  }
+  return { files, relative: relativeImports, bare }
+}
+
+/** Checks every source file under `root`; returns the violations found. */
+export function checkImports(root: string): Violation[] {
+  const violations: Violation[] = []
+  const graph = new Map<string, string[]>()
+  const runtimeGraph = new Map<string, string[]>()
+  const packages = new Map<string, string[]>()
+  const moduleGraph = new Map<string, Set<string>>()
+  const top = (file: string): string => relative(root, file).split(sep)[0] ?? ''
+  const imports = readImportGraph(root)
+  for (const file of imports.files) {
     const rel = relative(root, file)
     const from = top(file)
+    const fromModule = moduleOf(rel)
     const edges: string[] = []
     const valueEdges: string[] = []
-    const bare: string[] = []
-    for (const { spec, typeOnly } of importsOf(readFileSync(file, 'utf8'))) {
-      if (!spec.startsWith('.')) {
-        if (!typeOnly) bare.push(spec)
-        continue
-      }
-      const target = resolveRelative(file, spec)
+    for (const { spec, target, typeOnly } of imports.relative.get(file) ?? []) {
       if (target === undefined) {
         violations.push({ file: rel, message: `cannot resolve import '${spec}'` })
         continue
@@ -130,6 +177,15 @@ export function checkImports(root: string): Violation[] {
       edges.push(target)
       if (!typeOnly) valueEdges.push(target)
       const to = top(target)
+      const toModule = moduleOf(relative(root, target))
+      if (to === from && toModule !== fromModule && toModule !== to) {
+        // Between the subfolders of a grouped folder: through the subfolder's entry, and no cycle.
+        if (fromModule !== from) moduleGraph.set(fromModule, (moduleGraph.get(fromModule) ?? new Set()).add(toModule))
+        const targetRel = relative(join(root, toModule), target)
+        if (!PUBLIC_ENTRIES.has(targetRel) && LAYERS[from]! < HARNESS_LAYER) {
+          violations.push({ file: rel, message: `reaches into ${toModule}/${targetRel}; import ${toModule}/index.ts (or node.ts) instead` })
+        }
+      }
       // Harnesses (tests, bench, scripts) may import anything (docs/architecture.md); cycles still count.
       if (to === from || LAYERS[to] === undefined || LAYERS[from]! >= HARNESS_LAYER) continue
       const targetRel = relative(join(root, to), target)
@@ -145,7 +201,13 @@ export function checkImports(root: string): Violation[] {
     }
     graph.set(file, edges)
     runtimeGraph.set(file, valueEdges)
-    packages.set(file, bare)
+    packages.set(
+      file,
+      (imports.bare.get(file) ?? []).filter((r) => !r.typeOnly).map((r) => r.spec),
+    )
+  }
+  for (const cycle of findCycles(new Map([...moduleGraph].map(([m, to]) => [m, [...to]])))) {
+    violations.push({ file: `${cycle[0]!}/`, message: `subfolder cycle: ${cycle.map((m) => `${m}/`).join(' -> ')}` })
   }
   for (const entry of BROWSER_ENTRIES) {
     const start = join(root, entry)

@@ -65,6 +65,33 @@ describe('checkImports', () => {
     expect(v.join('\n')).to.match(/import cycle: core\/(a|b)\.ts -> core\/(a|b)\.ts -> core\/(a|b)\.ts/)
   })
 
+  it("rejects reaching into a sibling subfolder of pipelines/, but not through the subfolder's index.ts", async () => {
+    const v = await check({
+      'pipelines/import/plan.ts': 'export const plan = 1\n',
+      'pipelines/import/index.ts': "export { plan } from './plan.js'\n",
+      'pipelines/publish/stage.ts': "import { plan } from '../import/plan.js'\nexport const stage = plan\n",
+      'pipelines/publish/list.ts': "import { plan } from '../import/index.js'\nexport const list = plan\n",
+      'pipelines/publish/index.ts': "export { stage } from './stage.js'\nexport { list } from './list.js'\n",
+      'pipelines/index.ts': "export { plan } from './import/plan.js'\nexport { stage } from './publish/index.js'\n",
+    })
+    expect(v).to.deep.equal([
+      'pipelines/index.ts: reaches into pipelines/import/plan.ts; import pipelines/import/index.ts (or node.ts) instead',
+      'pipelines/publish/stage.ts: reaches into pipelines/import/plan.ts; import pipelines/import/index.ts (or node.ts) instead',
+    ])
+  })
+
+  it('finds a cycle among the subfolders of pipelines/ even when no file-level cycle exists', async () => {
+    const v = await check({
+      'pipelines/import/read.ts': "import { list } from '../publish/index.js'\nexport const read = list\n",
+      'pipelines/import/plan.ts': 'export const plan = 1\n',
+      'pipelines/import/index.ts': "export { read } from './read.js'\nexport { plan } from './plan.js'\n",
+      'pipelines/publish/list.ts': 'export const list = 1\n',
+      'pipelines/publish/stage.ts': "import { plan } from '../import/index.js'\nexport const stage = plan\n",
+      'pipelines/publish/index.ts': "export { list } from './list.js'\n",
+    })
+    expect(v).to.deep.equal(['pipelines/import/: subfolder cycle: pipelines/import/ -> pipelines/publish/ -> pipelines/import/'])
+  })
+
   it('rejects Node-only code reachable from a browser entry, but not type-only imports of it', async () => {
     const v = await check({
       'core/index.ts': "export { readIt } from './read.js'\n",
