@@ -1,5 +1,5 @@
 import type { SerializedError } from '../core/index.js'
-import type { PublicationStatus } from '../pipelines/index.js'
+import type { PublicationStatus } from '../sdk/index.js'
 
 /**
  * One line for where a publication stands: each stage with a mark, the proofs done so far, and

@@ -4,10 +4,11 @@ import { z } from 'zod'
 import { createDeviceKey, deviceKeyFromFile, deviceKeyToFile, DeviceKeyFileError, signEddsaPoseidon } from '../circuits/index.js'
 import { AssayError, fieldElementSchema, isErrorCategory, type ErrorCategory } from '../core/index.js'
 import { deviceRegistrationMessage, type RegistrationTerms } from '../contracts/index.js'
+import { AssayApiError, createAssayClient, type DeviceRegistered } from '../sdk/index.js'
 
-/** The node refused to register a device, or could not be reached. */
+/** The node did not say what a device key signs to be registered (its refusals are AssayApiErrors). */
 export class DeviceCommandError extends AssayError {
-  /** 'unavailable' when the node could not be reached, else the node's refusal's (if it said one). */
+  /** The category given, else 'internal'. */
   override readonly category: ErrorCategory
   constructor(message: string, options?: { cause?: unknown; category?: unknown }) {
     super(message, options)
@@ -68,55 +69,36 @@ export async function deviceRegisterCommand(
 ): Promise<{ deviceId: string; owner: string; txHash?: string; alreadyRegistered: boolean }> {
   const key = await readDeviceKeyFile(keyFile)
   const label = options.label ?? key.label
-  const call = async (path: string, init?: RequestInit): Promise<globalThis.Response> => {
-    try {
-      const headers = new Headers(init?.headers)
-      if (options.operatorToken !== undefined) headers.set('authorization', `Bearer ${options.operatorToken}`)
-      return await fetch(new URL(path, options.node), { ...init, headers })
-    } catch (err) {
-      throw new DeviceCommandError(`cannot reach the node at ${options.node} (is \`assay node\` running?)`, {
-        cause: err,
-        category: 'unavailable',
-      })
-    }
-  }
+  const client = createAssayClient({ node: options.node, operatorToken: options.operatorToken })
   const registrationTerms = async (): Promise<RegistrationTerms> => {
-    const res = await call('/devices/registration')
-    const json = (await res.json().catch(() => undefined)) as { error?: { name: string; message: string } } | undefined
-    const parsed = registrationTermsSchema.safeParse(json)
-    if (!res.ok || !parsed.success)
+    const parsed = registrationTermsSchema.safeParse(await client.deviceRegistration())
+    if (!parsed.success)
       throw new DeviceCommandError(
-        `the node at ${options.node} did not say what to sign (${res.status}${json?.error !== undefined ? `: ${json.error.name}: ${json.error.message}` : ''})`,
+        `the node at ${options.node} did not say what to sign (${parsed.error.issues[0]?.message ?? 'bad terms'})`,
       )
     const t = parsed.data
     return { owner: t.owner, chainId: BigInt(t.chainId), registry: t.registry, nonce: BigInt(t.nonce) }
   }
-  let res: globalThis.Response
+  let body: DeviceRegistered
   for (let attempt = 1; ; attempt++) {
     const terms = await registrationTerms()
     const signature = await signEddsaPoseidon(key.privateKey, deviceRegistrationMessage(terms))
     const proof = { nonce: terms.nonce.toString(), R8x: signature.R8x.toString(), R8y: signature.R8y.toString(), S: signature.S.toString() }
-    res = await call('/devices', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ publicKey: { x: key.Ax.toString(), y: key.Ay.toString() }, proof, ...(label !== undefined ? { label } : {}) }),
-    })
-    if (res.ok || attempt === REGISTER_ATTEMPTS || (await registrationTerms()).nonce === terms.nonce) break
+    try {
+      body = await client.registerDevice({
+        publicKey: { x: key.Ax.toString(), y: key.Ay.toString() },
+        proof,
+        ...(label !== undefined ? { label } : {}),
+      })
+      break
+    } catch (err) {
+      // Another registration by the node's account took the nonce meanwhile: sign the new one.
+      if (!(err instanceof AssayApiError) || attempt === REGISTER_ATTEMPTS || (await registrationTerms()).nonce === terms.nonce) throw err
+    }
   }
-  const body = (await res.json()) as {
-    deviceId?: string
-    owner?: string
-    txHash?: string
-    alreadyRegistered?: boolean
-    error?: { name: string; message: string; category?: string }
-  }
-  if (!res.ok || body.deviceId === undefined)
-    throw new DeviceCommandError(`${body.error?.name ?? res.status}: ${body.error?.message ?? 'registration refused'}`, {
-      category: body.error?.category,
-    })
   const result = {
     deviceId: body.deviceId,
-    owner: body.owner!,
+    owner: body.owner,
     ...(body.txHash !== undefined ? { txHash: body.txHash } : {}),
     alreadyRegistered: body.alreadyRegistered === true,
   }

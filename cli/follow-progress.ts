@@ -1,5 +1,5 @@
 import { AssayError, deserializeError } from '../core/index.js'
-import type { PublicationStatus } from '../pipelines/index.js'
+import type { PublicationStatus } from '../sdk/index.js'
 import { createAssayClient, followPublication, NodeUnreachableError } from '../sdk/index.js'
 import { describeFailure, describeResult, describeStages } from './describe-publication.js'
 import { PublishCommandError } from './publish-command-error.js'

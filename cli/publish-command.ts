@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { parseUnits } from 'ethers'
 import { ConfigError, parseImportMapping } from '../core/index.js'
-import type { PublicationStatus } from '../pipelines/index.js'
-import { createAssayClient } from '../sdk/index.js'
+import { createAssayClient, type PublicationStatus, type PublishFields } from '../sdk/index.js'
 import { followProgress } from './follow-progress.js'
 
 export interface PublishCommandOptions {
@@ -46,33 +45,26 @@ export async function publishCommand(
   options: PublishCommandOptions,
   io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => console.log(s), err: (s) => console.error(s) },
 ): Promise<PublicationStatus['result']> {
-  const form = new FormData()
-  form.append('title', options.title)
-  if (options.description !== undefined) form.append('description', options.description)
-  if (options.licence !== undefined) form.append('licence', options.licence)
-  if (options.tags !== undefined) form.append('tags', options.tags)
+  const fields: PublishFields = { title: options.title }
+  if (options.description !== undefined) fields.description = options.description
+  if (options.licence !== undefined) fields.licence = options.licence
+  if (options.tags !== undefined) fields.tags = options.tags
   if (options.map !== undefined) {
     const text = await readFile(options.map, 'utf8')
     parseImportMapping(JSON.parse(text)) // a bad mapping fails here, before the upload
-    form.append('mapping', text)
+    fields.mapping = text
   }
   if (options.price !== undefined) {
-    let units: bigint
     try {
-      units = parseUnits(options.price, options.decimals ?? 18)
+      fields.price = parseUnits(options.price, options.decimals ?? 18)
     } catch (err) {
       throw new ConfigError('--price', `"${options.price}" is not an amount`, { cause: err })
     }
-    form.append('price', units.toString())
-    if (options.token !== undefined) form.append('paymentToken', options.token)
-    if (options.period !== undefined) form.append('accessPeriod', parseDuration(options.period).toString())
+    if (options.token !== undefined) fields.paymentToken = options.token
+    if (options.period !== undefined) fields.accessPeriod = parseDuration(options.period)
   }
-  form.append('file', await openAsBlob(file), basename(file))
-
-  const { jobId } = await createAssayClient({ node: options.node, operatorToken: options.operatorToken }).request<{ jobId: string }>(
-    '/datasets',
-    { method: 'POST', body: form },
-  )
+  const client = createAssayClient({ node: options.node, operatorToken: options.operatorToken })
+  const { jobId } = await client.publish(await openAsBlob(file), fields, { fileName: basename(file) })
   io.err(`publication ${jobId} accepted; following its progress`)
   return (await followProgress(options.node, jobId, options, io)).result
 }
@@ -86,12 +78,7 @@ export async function retryCommand(
   options: { node: string; operatorToken?: string | undefined; json?: boolean; giveUpAfterMs?: number },
   io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => console.log(s), err: (s) => console.error(s) },
 ): Promise<PublicationStatus['result']> {
-  const retried = await createAssayClient({ node: options.node, operatorToken: options.operatorToken }).request<{ jobId: string }>(
-    `/jobs/${encodeURIComponent(jobId)}/retry`,
-    {
-      method: 'POST',
-    },
-  )
+  const retried = await createAssayClient({ node: options.node, operatorToken: options.operatorToken }).retryPublication(jobId)
   io.err(`publication ${retried.jobId} submitted again; following its progress`)
   return (await followProgress(options.node, retried.jobId, options, io)).result
 }

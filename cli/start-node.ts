@@ -36,6 +36,7 @@ import { startCircuitBuilder } from './circuit-builder.js'
 import { loadGatewayKey } from './gateway-key.js'
 import { reservePort } from './reserve-port.js'
 import { ensureOperatorToken, operatorTokenPath } from './operator-token.js'
+import { createAssayClient } from '../sdk/index.js'
 import {
   createApp,
   createCatalogIndexer,
@@ -559,9 +560,11 @@ async function importDeployment(source: string, file: string, log: (msg: string)
   let value: Record<string, unknown>
   try {
     value = /^https?:\/\//.test(source)
-      ? ((await (await fetch(source, { signal: AbortSignal.timeout(10_000) })).json()) as Record<string, unknown>)
+      ? // GET /deployment of the node at `source` (its address, or that of its /deployment), checked by the SDK.
+        await createAssayClient({ node: source, signal: AbortSignal.timeout(10_000) }).deployment()
       : (JSON.parse(await readFile(source, 'utf8')) as Record<string, unknown>)
   } catch (err) {
+    if (err instanceof Error && err.name === 'DeploymentError') throw err
     throw new ConfigError('ASSAY_DEPLOYMENT', `cannot read a deployment from ${source}: ${(err as Error).message}`, { cause: err })
   }
   const { rpcUrl: _ignored, ...record } = value

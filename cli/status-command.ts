@@ -1,4 +1,4 @@
-import type { PublicationStatus } from '../pipelines/index.js'
+import type { PublicationStatus } from '../sdk/index.js'
 import { createAssayClient } from '../sdk/index.js'
 import { describeFailedError, describeFailure, describeResult, describeStages } from './describe-publication.js'
 import { followProgress } from './follow-progress.js'

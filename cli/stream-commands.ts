@@ -5,9 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { formatEther, parseEther } from 'ethers'
 import { AssayError, ConfigError, type AssayConfig, type SignedBatch } from '../core/index.js'
 import { createChainClient } from '../contracts/index.js'
-import { createStreamFeed, MAX_BATCHES_PER_REQUEST, type IngestResult, type StreamSpec } from '../pipelines/index.js'
-import type { StreamView } from '../server/index.js'
-import { AssayApiError, createAssayClient } from '../sdk/index.js'
+import { createStreamFeed, MAX_BATCHES_PER_REQUEST } from '../pipelines/index.js'
+import { AssayApiError, createAssayClient, type StreamCreated, type StreamView } from '../sdk/index.js'
 import { downloadDataset } from '../sdk/node.js'
 import { readDeviceKeyFile } from './device-command.js'
 import { parseDuration } from './publish-command.js'
@@ -26,8 +25,7 @@ export class StreamPushError extends AssayError {
   }
 }
 
-export const streamView = async (node: string, streamId: string): Promise<StreamView> =>
-  createAssayClient({ node }).request<StreamView>(`/streams/${encodeURIComponent(streamId)}`)
+export const streamView = async (node: string, streamId: string): Promise<StreamView> => createAssayClient({ node }).stream(streamId)
 
 /** `assay stream create`: a stream on the node's account, fed by the given device keys. */
 export async function streamCreateCommand(
@@ -48,31 +46,24 @@ export async function streamCreateCommand(
     json?: boolean
   },
   io: Io = stdio,
-): Promise<StreamSpec & { txHash: string }> {
+): Promise<StreamCreated> {
   if (o.devices.length === 0) throw new ConfigError('--device', 'at least one device key file feeds a stream')
   const deviceIds = await Promise.all(o.devices.map(async (f) => (await readDeviceKeyFile(f)).deviceId.toString()))
-  const body = await createAssayClient({ node: o.node, operatorToken: o.operatorToken }).request<StreamSpec & { txHash: string }>(
-    '/streams',
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        title: o.title,
-        description: o.description ?? '',
-        tags: (o.tags ?? '')
-          .split(',')
-          .map((t) => t.trim())
-          .filter(Boolean),
-        windowSeconds: Number(parseDuration(o.window)),
-        ...(o.period !== undefined ? { periodSeconds: Number(parseDuration(o.period)) } : {}),
-        price: parseEther(o.price).toString(),
-        ...(o.grace !== undefined ? { graceSeconds: Number(parseDuration(o.grace)) } : {}),
-        ...(o.maxReadings !== undefined ? { maxReadings: o.maxReadings } : {}),
-        ...(o.circuit !== undefined ? { circuitId: o.circuit } : {}),
-        deviceIds,
-      }),
-    },
-  )
+  const body = await createAssayClient({ node: o.node, operatorToken: o.operatorToken }).createStream({
+    title: o.title,
+    description: o.description ?? '',
+    tags: (o.tags ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+    windowSeconds: Number(parseDuration(o.window)),
+    ...(o.period !== undefined ? { periodSeconds: Number(parseDuration(o.period)) } : {}),
+    price: parseEther(o.price).toString(),
+    ...(o.grace !== undefined ? { graceSeconds: Number(parseDuration(o.grace)) } : {}),
+    ...(o.maxReadings !== undefined ? { maxReadings: o.maxReadings } : {}),
+    ...(o.circuit !== undefined ? { circuitId: o.circuit } : {}),
+    deviceIds,
+  })
   if (o.json === true) io.out(JSON.stringify(body))
   else
     io.out(
@@ -130,13 +121,7 @@ export async function pushBatches(
   let rejected = 0
   for (const [i, chunk] of requestChunks(lines)) {
     // 422: some batches were refused; the answer still lists every batch's result.
-    const body = await sendWhileBusy(() =>
-      client.request<{ results: IngestResult[] }>(
-        `/streams/${encodeURIComponent(streamId)}/readings`,
-        { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: chunk.join('\n') },
-        [422],
-      ),
-    )
+    const body = await sendWhileBusy(() => client.sendReadings(streamId, chunk.join('\n')))
     body.results.forEach((r, j) => {
       if (r.ok || (o.resent === true && r.reason === 'replayed')) accepted++
       else {

@@ -1,7 +1,7 @@
 import { decodeBase64, hexlify, randomBytes, SigningKey, type Signer } from 'ethers'
 import { CID } from 'multiformats/cid'
-import { computeKeyCommitment } from '../circuits/index.js'
-import { parseManifest, type Manifest } from '../core/index.js'
+import { checkArtifact, computeKeyCommitment, sha256Hex, type VerificationKey } from '../circuits/index.js'
+import { parseManifest, type ImportMapping, type Manifest } from '../core/index.js'
 import {
   computeAnchor,
   createChainClient,
@@ -13,11 +13,33 @@ import {
   type Deployment,
   type KeyRequest,
 } from '../contracts/index.js'
-import type { PublicationStatus } from '../pipelines/index.js'
 import { checkBlock, unwrapKeyWeb } from '../storage/index.js'
+import type {
+  CreateStreamRequest,
+  DatasetPage,
+  DeviceRegistered,
+  DeviceView,
+  HealthReport,
+  IngestResponse,
+  MappingPreview,
+  OperatorSession,
+  PublicationAccepted,
+  PublicationStatus,
+  PublishFields,
+  RegisterDeviceRequest,
+  RegistrationTermsResponse,
+  SearchResult,
+  SignInRequest,
+  SiweChallenge,
+  StreamCreated,
+  StreamSummary,
+  StreamView,
+} from './api-types.js'
 import { AssayApiError } from './assay-api-error.js'
+import { encodeMultipart, type MultipartPart } from './encode-multipart.js'
 import { NodeUnreachableError } from './node-unreachable-error.js'
 import { readEventStream } from './read-event-stream.js'
+import { countingStream, postWithXhr, type UploadProgress } from './upload-progress.js'
 import { VerificationError } from './verification-error.js'
 
 export interface AssayClientOptions {
@@ -26,33 +48,22 @@ export interface AssayClientOptions {
   fetch?: typeof fetch
   /** The node operator's token, sent as `Authorization: Bearer …` (publishing, jobs, devices, streams need it). */
   operatorToken?: string | undefined
+  /** Ends every request of this client when it aborts, e.g. `AbortSignal.timeout(10_000)`. */
+  signal?: AbortSignal
 }
 
-/** A dataset page as the node's catalog serves it (its manifest is checked by `verifiedManifest`). */
-export interface DatasetPage {
-  datasetId: string
-  owner: string
-  manifestCid: string
-  title: string
-  metrics: string[]
-  qualityScore: number
-  readings: number
-  deviceCount: number
-  firstTime: number | null
-  lastTime: number | null
-  listing: { price: string; paymentToken: string; accessPeriod: number; active: boolean } | null
-  purchases: number
-  manifestStatus: string
-  /** `setupWarning`: the proofs verify under a development setup (anyone could have made them). */
-  verification: { status: string; detail: string | null; setupWarning?: string | null }
-  manifest: Manifest | null
+/** Per-call options of the node's routes. */
+export interface CallOptions {
+  /** Ends the request (an AbortError) when it aborts. */
+  signal?: AbortSignal | undefined
 }
 
-export interface SearchResult {
-  total: number
-  limit: number
-  offset: number
-  items: Array<Omit<DatasetPage, 'manifest'>>
+/** Options of `publish`. */
+export interface PublishOptions extends CallOptions {
+  /** The file name the node sees (default: the File's name, else `upload`). */
+  fileName?: string
+  /** Bytes of the upload sent so far, of its total: rises to the total, never falls. */
+  onProgress?: (progress: UploadProgress) => void
 }
 
 /** A CID's raw block, checked against the CID: the node is not trusted. */
@@ -86,12 +97,21 @@ export function createAssayClient(options: AssayClientOptions) {
   const url = (path: string): URL => new URL(path, options.node)
   let deploymentPromise: Promise<Deployment & { rpcUrl?: string }> | undefined
 
-  async function send(path: string, init?: RequestInit): Promise<Response> {
-    const headers = new Headers(init?.headers)
+  /** The client's signal and the call's, either ending the request. */
+  const signalOf = (call?: AbortSignal | null): AbortSignal | undefined =>
+    call == null ? options.signal : options.signal === undefined ? call : AbortSignal.any([options.signal, call])
+
+  const headersOf = (init?: HeadersInit): Headers => {
+    const headers = new Headers(init)
     if (options.operatorToken !== undefined && !headers.has('authorization'))
       headers.set('authorization', `Bearer ${options.operatorToken}`)
+    return headers
+  }
+
+  async function send(path: string, init?: RequestInit): Promise<Response> {
+    const signal = signalOf(init?.signal)
     try {
-      return await http(url(path), { ...init, headers })
+      return await http(url(path), { ...init, headers: headersOf(init?.headers), ...(signal !== undefined ? { signal } : {}) })
     } catch (err) {
       throw NodeUnreachableError.wrap(options.node, err)
     }
@@ -99,10 +119,23 @@ export function createAssayClient(options: AssayClientOptions) {
 
   /** A body's bytes as they arrive; a connection lost midway is a NodeUnreachableError. */
   async function* bytesOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+    // A reader rather than async iteration: older browsers cannot iterate a ReadableStream.
+    const reader = body.getReader()
     try {
-      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) yield chunk
-    } catch (err) {
-      throw NodeUnreachableError.wrap(options.node, err)
+      for (;;) {
+        let next: ReadableStreamReadResult<Uint8Array>
+        try {
+          next = await reader.read()
+        } catch (err) {
+          throw NodeUnreachableError.wrap(options.node, err)
+        }
+        if (next.done) return
+        yield next.value
+      }
+    } finally {
+      reader.releaseLock()
+      // The caller stopped early: the node may stop sending.
+      void body.cancel().catch(() => undefined)
     }
   }
 
@@ -117,8 +150,8 @@ export function createAssayClient(options: AssayClientOptions) {
     }
   }
 
-  const refusal = (res: Response, body: { error?: ErrorBody }): AssayApiError =>
-    new AssayApiError(res.status, body.error?.name ?? 'HttpError', body.error?.message ?? res.statusText, {
+  const refusal = (status: number, statusText: string, body: { error?: ErrorBody }): AssayApiError =>
+    new AssayApiError(status, body.error?.name ?? 'HttpError', body.error?.message ?? statusText, {
       category: body.error?.category,
     })
 
@@ -126,31 +159,108 @@ export function createAssayClient(options: AssayClientOptions) {
   async function call<T>(path: string, init?: RequestInit, accept: readonly number[] = []): Promise<T> {
     const res = await send(path, init)
     const body = await jsonOf(res)
-    if (!res.ok && !accept.includes(res.status)) throw refusal(res, body)
+    if (!res.ok && !accept.includes(res.status)) throw refusal(res.status, res.statusText, body)
     return body as T
   }
+
+  /** A JSON POST of `body`. */
+  const postJson = <T>(path: string, body: unknown, callOptions: CallOptions = {}, accept: readonly number[] = []): Promise<T> =>
+    call<T>(
+      path,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: callOptions.signal ?? null },
+      accept,
+    )
+
+  /**
+   * A multipart POST with upload progress: XMLHttpRequest in a browser (its upload events), else
+   * fetch with a counting stream as the body. Answers like `call`.
+   */
+  async function upload<T>(path: string, parts: readonly MultipartPart[], o: PublishOptions = {}): Promise<T> {
+    const { body, contentType } = encodeMultipart(parts)
+    const headers = headersOf({ 'content-type': contentType })
+    const signal = signalOf(o.signal)
+    o.onProgress?.({ sent: 0, total: body.size })
+    if (options.fetch === undefined && typeof globalThis.XMLHttpRequest === 'function') {
+      let answer: Awaited<ReturnType<typeof postWithXhr>>
+      try {
+        answer = await postWithXhr(url(path), body, headers, { onProgress: o.onProgress, signal })
+      } catch (err) {
+        throw NodeUnreachableError.wrap(options.node, err)
+      }
+      let json: { error?: ErrorBody } = {}
+      try {
+        json = JSON.parse(answer.text) as { error?: ErrorBody }
+      } catch {
+        // an error page: the status says it
+      }
+      if (answer.status < 200 || answer.status > 299) throw refusal(answer.status, answer.statusText, json)
+      return json as T
+    }
+    const report = o.onProgress ?? (() => undefined)
+    // `duplex: 'half'`: Node's fetch sends a streamed body only when told it will not read the answer meanwhile.
+    const init = { method: 'POST', headers, body: countingStream(body, report), duplex: 'half', signal: signal ?? null }
+    return call<T>(path, init)
+  }
+
+  const id = encodeURIComponent
 
   const client = {
     /** The node's HTTP address, as given. */
     node: options.node,
 
-    /**
-     * Any JSON route of the node (streams, mapping previews, …): the body, or an AssayApiError
-     * naming the node's error. Statuses in `accept` return their body too (e.g. 422 with per-item
-     * results).
-     */
-    request<T>(path: string, init?: RequestInit, accept?: readonly number[]): Promise<T> {
-      return call<T>(path, init, accept)
+    /** The node's health report (GET /health): each service and circuit; a node that answers at all (200 or 503) is there. */
+    health(callOptions: CallOptions = {}): Promise<HealthReport> {
+      return call<HealthReport>('/health', { signal: callOptions.signal ?? null }, [503])
     },
 
-    /** The node's health report; a node that answers at all (200 or 503) is there. */
-    health(): Promise<{ ok: boolean }> {
-      return call<{ ok: boolean }>('/health', undefined, [503])
+    /**
+     * Uploads a file to publish (POST /datasets, the operator's): the node reads, proves, stores,
+     * anchors and lists it as a publication job, followed with `publicationEvents` or
+     * `followPublication`. `onProgress` reports the upload's bytes as they go.
+     *
+     * @example
+     * const { jobId } = await client.publish(file, { title: 'Office', price: 10n ** 16n }, { onProgress: ({ sent, total }) => bar(sent / total) })
+     */
+    publish(file: Blob, fields: PublishFields, publishOptions: PublishOptions = {}): Promise<PublicationAccepted> {
+      const parts: MultipartPart[] = [{ name: 'title', value: fields.title }]
+      const text = (name: string, value: string | bigint | number | undefined): void => {
+        if (value !== undefined) parts.push({ name, value: String(value) })
+      }
+      text('description', fields.description)
+      text('licence', fields.licence)
+      text('tags', Array.isArray(fields.tags) ? fields.tags.join(',') : fields.tags)
+      text('mapping', typeof fields.mapping === 'object' ? JSON.stringify(fields.mapping) : fields.mapping)
+      text('price', fields.price)
+      text('paymentToken', fields.paymentToken)
+      text('accessPeriod', fields.accessPeriod)
+      text('splits', fields.splits !== undefined ? JSON.stringify(fields.splits) : undefined)
+      // Last: the node reads the fields before it streams the file.
+      parts.push({ name: 'file', value: file, fileName: publishOptions.fileName ?? (file as Partial<File>).name ?? 'upload' })
+      return upload<PublicationAccepted>('/datasets', parts, publishOptions)
+    },
+
+    /**
+     * The mapping the node would read a file with (POST /mappings/preview): inferred, or `mapping`
+     * checked, and the first rows read with it. Send the file's head (the node reads at most 1 MiB).
+     */
+    previewMapping(
+      file: Blob,
+      previewOptions: CallOptions & { mapping?: ImportMapping | undefined; fileName?: string } = {},
+    ): Promise<MappingPreview> {
+      const parts: MultipartPart[] = []
+      if (previewOptions.mapping !== undefined) parts.push({ name: 'mapping', value: JSON.stringify(previewOptions.mapping) })
+      parts.push({ name: 'file', value: file, fileName: previewOptions.fileName ?? (file as Partial<File>).name ?? 'upload' })
+      return upload<MappingPreview>('/mappings/preview', parts, previewOptions)
     },
 
     /** Where a publication stands (GET /jobs/:id). */
-    publication(jobId: string): Promise<PublicationStatus> {
-      return call<PublicationStatus>(`/jobs/${encodeURIComponent(jobId)}`)
+    publication(jobId: string, callOptions: CallOptions = {}): Promise<PublicationStatus> {
+      return call<PublicationStatus>(`/jobs/${id(jobId)}`, { signal: callOptions.signal ?? null })
+    },
+
+    /** Submits a failed publication again (POST /jobs/:id/retry): it goes on from where it stopped. */
+    retryPublication(jobId: string, callOptions: CallOptions = {}): Promise<PublicationAccepted> {
+      return call<PublicationAccepted>(`/jobs/${id(jobId)}/retry`, { method: 'POST', signal: callOptions.signal ?? null })
     },
 
     /**
@@ -158,10 +268,91 @@ export function createAssayClient(options: AssayClientOptions) {
      * change, then `done` or `failed`, then the end. See `followPublication` to follow one through
      * the node's restarts.
      */
-    async *publicationEvents(jobId: string): AsyncGenerator<{ event: string; status: PublicationStatus }> {
-      const res = await send(`/jobs/${encodeURIComponent(jobId)}/events`, { headers: { accept: 'text/event-stream' } })
-      if (!res.ok || res.body === null) throw refusal(res, await jsonOf(res))
+    async *publicationEvents(jobId: string, callOptions: CallOptions = {}): AsyncGenerator<{ event: string; status: PublicationStatus }> {
+      const res = await send(`/jobs/${id(jobId)}/events`, { headers: { accept: 'text/event-stream' }, signal: callOptions.signal ?? null })
+      if (!res.ok || res.body === null) throw refusal(res.status, res.statusText, await jsonOf(res))
       for await (const { event, data } of readEventStream(bytesOf(res.body))) yield { event, status: JSON.parse(data) as PublicationStatus }
+    },
+
+    /** What a device key signs to be registered to the node's account (GET /devices/registration, the operator's). */
+    deviceRegistration(): Promise<RegistrationTermsResponse> {
+      return call<RegistrationTermsResponse>('/devices/registration')
+    },
+
+    /** Registers a device's public key to the node's account (POST /devices, the operator's). */
+    registerDevice(request: RegisterDeviceRequest): Promise<DeviceRegistered> {
+      return postJson<DeviceRegistered>('/devices', request)
+    },
+
+    /** Who owns a device and whether this node may publish its batches (GET /devices/:id). */
+    device(deviceId: bigint | string): Promise<DeviceView> {
+      return call<DeviceView>(`/devices/${id(String(deviceId))}`)
+    },
+
+    /** Creates a stream on the node's account (POST /streams, the operator's). */
+    createStream(request: CreateStreamRequest): Promise<StreamCreated> {
+      return postJson<StreamCreated>('/streams', request)
+    },
+
+    /** The node's streams (GET /streams), without their windows. */
+    async streams(): Promise<StreamSummary[]> {
+      return (await call<{ streams: StreamSummary[] }>('/streams')).streams
+    },
+
+    /** A stream's terms, live status and windows (GET /streams/:id). */
+    stream(streamId: string): Promise<StreamView> {
+      return call<StreamView>(`/streams/${id(streamId)}`)
+    },
+
+    /**
+     * Sends signed batches to a stream (POST /streams/:id/readings): NDJSON text, or the batches.
+     * Resolves with one result per batch, also when some were refused (the others are kept).
+     */
+    sendReadings(streamId: string, batches: string | readonly unknown[]): Promise<IngestResponse> {
+      const body = typeof batches === 'string' ? batches : batches.map((b) => JSON.stringify(b)).join('\n')
+      return call<IngestResponse>(
+        `/streams/${id(streamId)}/readings`,
+        { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body },
+        [422],
+      )
+    },
+
+    /**
+     * A circuit's verification key (GET /circuits/:id/vkey.json), accepted only if its sha256 is
+     * the one the committed artifact manifest records: the node cannot swap in a key that accepts
+     * forged proofs.
+     */
+    async verificationKey(circuitId: string): Promise<{ vkey: VerificationKey; vkeyHash: string }> {
+      const res = await send(`/circuits/${id(circuitId)}/vkey.json`)
+      if (!res.ok) throw refusal(res.status, res.statusText, await jsonOf(res))
+      let bytes: Uint8Array
+      try {
+        bytes = new Uint8Array(await res.arrayBuffer())
+      } catch (err) {
+        throw NodeUnreachableError.wrap(options.node, err)
+      }
+      await checkArtifact(circuitId, 'vkey', bytes, `${circuitId} verification key from ${options.node}`)
+      return { vkey: JSON.parse(new TextDecoder().decode(bytes)) as VerificationKey, vkeyHash: await sha256Hex(bytes) }
+    },
+
+    /** Whether this browser's session (or the client's token) is the operator's (GET /operator/session). */
+    operatorSession(callOptions: CallOptions = {}): Promise<OperatorSession> {
+      return call<OperatorSession>('/operator/session', { signal: callOptions.signal ?? null })
+    },
+
+    /** A single-use nonce and the node's host and chain for a Sign-In with Ethereum message (GET /operator/siwe). */
+    siweChallenge(callOptions: CallOptions = {}): Promise<SiweChallenge> {
+      return call<SiweChallenge>('/operator/siwe', { signal: callOptions.signal ?? null })
+    },
+
+    /** Opens an operator session (POST /operator/session) with the token or a signed SIWE message: a browser gets its cookie. */
+    signIn(credentials: SignInRequest, callOptions: CallOptions = {}): Promise<OperatorSession> {
+      return postJson<OperatorSession>('/operator/session', credentials, callOptions)
+    },
+
+    /** Ends this browser's operator session (DELETE /operator/session). */
+    signOut(callOptions: CallOptions = {}): Promise<OperatorSession> {
+      return call<OperatorSession>('/operator/session', { method: 'DELETE', signal: callOptions.signal ?? null })
     },
 
     /** The chain and contract addresses the node works with (and its RPC URL when it runs a local chain). */
@@ -255,10 +446,9 @@ export function createAssayClient(options: AssayClientOptions) {
         expiry: BigInt(Math.floor(Date.now() / 1000) + (options.lifetimeS ?? 300)),
       }
       const signature = await signKeyRequest(signer, await client.deployment(), request)
-      const answer = await call<{ wrappedKey: string; context: string }>(`/datasets/${datasetId}/key`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ request: { ...request, datasetId: datasetId.toString(), expiry: request.expiry.toString() }, signature }),
+      const answer = await postJson<{ wrappedKey: string; context: string }>(`/datasets/${datasetId}/key`, {
+        request: { ...request, datasetId: datasetId.toString(), expiry: request.expiry.toString() },
+        signature,
       })
       const key = await unwrapKeyWeb(ephemeral.privateKey, decodeBase64(answer.wrappedKey), { context: answer.context })
       if ((await computeKeyCommitment(key)).toString() !== keyCommitment)

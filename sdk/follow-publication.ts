@@ -10,6 +10,8 @@ export interface FollowPublicationOptions extends WaitForNodeOptions {
   onLost?: (err: NodeUnreachableError) => void
   /** The node answers again; following goes on. */
   onBack?: () => void
+  /** Stops following (an AbortError); the publication goes on in the node. */
+  signal?: AbortSignal
 }
 
 /**
@@ -33,7 +35,7 @@ export async function followPublication(
   for (;;) {
     let lost: NodeUnreachableError
     try {
-      for await (const { event, status } of client.publicationEvents(jobId)) {
+      for await (const { event, status } of client.publicationEvents(jobId, { signal: options.signal })) {
         followed = true
         options.onEvent?.(status)
         if (event === 'done' || event === 'failed') return status
@@ -45,7 +47,7 @@ export async function followPublication(
       lost = err
     }
     options.onLost?.(lost)
-    await waitForNode(() => client.publication(jobId), options)
+    await waitForNode(() => client.publication(jobId, { signal: options.signal }), options)
     options.onBack?.()
   }
 }

@@ -3,7 +3,9 @@
 // (downloading to disk) are in sdk/node.ts.
 export { AssayApiError } from './assay-api-error.js'
 export { createAssayClient } from './assay-client.js'
-export type { AssayClient, AssayClientOptions, DatasetPage, SearchResult } from './assay-client.js'
+export type { AssayClient, AssayClientOptions, CallOptions, PublishOptions } from './assay-client.js'
+export type * from './api-types.js'
+export type { UploadProgress } from './upload-progress.js'
 export { auditDataset } from './audit-dataset.js'
 export type { AuditCheck, AuditOptions, AuditReport } from './audit-dataset.js'
 export { decryptDataset } from './decrypt-dataset.js'

@@ -37,12 +37,13 @@ function createStandIn(): {
   const status = { current: running as PublicationStatus | undefined }
   const cutNextResponse = { on: false }
   const app = express()
-  app.get('/thing', (_req, res) => {
-    if (!cutNextResponse.on) return void res.json({ answer: 42 })
+  // A device lookup stands for any JSON route of the node.
+  app.get('/devices/42', (_req, res) => {
+    if (!cutNextResponse.on) return void res.json({ deviceId: '42' })
     // Half an answer, then the connection goes, as when a node dies mid-response.
     cutNextResponse.on = false
     res.writeHead(200, { 'content-type': 'application/json' })
-    res.write('{"answer":')
+    res.write('{"deviceId":')
     setTimeout(() => res.socket?.destroy(), 50)
   })
   app.get('/health', (_req, res) => void res.json({ ok: true }))
@@ -154,7 +155,7 @@ describe('following a node that goes away and comes back (a stand-in node on a r
 
   it('turns an answer cut short into NodeUnreachableError (connection closed), never a bare TypeError', async () => {
     node.cutNextResponse.on = true
-    const e = await caught(() => createAssayClient({ node: url }).request('/thing'))
+    const e = await caught(() => createAssayClient({ node: url }).device(42n))
     expect([e.name, (e as Error & { reason: string }).reason]).to.deep.equal(['NodeUnreachableError', 'connection closed'])
     expect((e.cause as Error).name).to.equal('TypeError')
   })
@@ -170,7 +171,7 @@ describe('following a node that goes away and comes back (a stand-in node on a r
       async (again) => {
         attempts.push(again)
         if (!again) {
-          const cut = client.request<{ answer: number }>('/thing')
+          const cut = client.device(42n)
           // The node dies with the answer half sent and is back a moment later.
           await cut.catch(async (e: unknown) => {
             await node.stop()
@@ -178,7 +179,7 @@ describe('following a node that goes away and comes back (a stand-in node on a r
             throw e
           })
         }
-        return (await client.request<{ answer: number }>('/thing')).answer
+        return Number((await client.device(42n)).deviceId)
       },
       { io: { err: (s) => err.push(s) }, what: 'reading the thing', giveUpAfterMs: 20_000 },
     )

@@ -7,7 +7,6 @@ import { serializeError } from '../../core/index.js'
 import { ceremonyFileInMemory, ceremonyFilesInMemory, parseProofBundle, verifyDatasetProofs } from '../../circuits/index.js'
 import { createChainClient } from '../../contracts/index.js'
 import { auditDataset, checkSetupTranscript, createAssayClient, fetchAnchoredSetupRecord, readJsonByCid } from '../../sdk/index.js'
-import { verificationKeyFromNode } from './verification-key.js'
 import type { ProofsResult, VerifierMessage, VerifierTask } from './verifier-protocol.js'
 
 const post = (message: VerifierMessage): void => self.postMessage(message)
@@ -26,7 +25,7 @@ async function checkProofs(task: VerifierTask): Promise<ProofsResult> {
     const { manifest } = await client.verifiedManifest(datasetId, chain)
     const record = await chain.datasetOf(datasetId)
     const bundle = parseProofBundle(await readJsonByCid(client, CID.parse(manifest.proofs.bundleCid)))
-    const { vkey, vkeyHash } = await verificationKeyFromNode(task.node, manifest.proofs.circuitId)
+    const { vkey, vkeyHash } = await client.verificationKey(manifest.proofs.circuitId)
     // The key must be the one anchored with the dataset's verifier slot, whatever the node serves.
     const { record: setupRecord } = await fetchAnchoredSetupRecord(client, chain, record.circuit, manifest.proofs.circuitId)
     const started = performance.now()
@@ -62,7 +61,7 @@ async function audit(task: VerifierTask): Promise<Extract<VerifierMessage, { typ
       chain,
       provider,
       deployment,
-      verificationKey: (circuitId) => verificationKeyFromNode(task.node, circuitId),
+      verificationKey: (circuitId) => client.verificationKey(circuitId),
       datasetId: BigInt(task.datasetId),
       onProgress: (check) => post({ type: 'check', check }),
       onProofProgress: (done, total) => post({ type: 'progress', done, total }),

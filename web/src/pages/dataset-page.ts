@@ -1,7 +1,7 @@
 import { ZeroAddress } from 'ethers'
 import { CID } from 'multiformats/cid'
 import type { Manifest } from '../../../core/index.js'
-import { decryptDataset, readJsonByCid, type DatasetPage, type DecryptedDataset } from '../../../sdk/index.js'
+import { decryptDataset, readJsonByCid, type DatasetPage, type DecryptedDataset, type QualityReportView } from '../../../sdk/index.js'
 import type { AppContext } from '../app-context.js'
 import { actionButton, errorAlert, notice, qualityBadge, saveBytes, spinner } from '../components.js'
 import { h, mount, progressBar } from '../dom.js'
@@ -10,17 +10,6 @@ import { href, type Page } from '../router.js'
 import { runVerifier } from '../run-verifier.js'
 import { provenanceTimeline } from './provenance-timeline.js'
 import { QUALITY_EXPLANATIONS } from './quality-explanations.js'
-
-interface QualityReportView {
-  score: number
-  signedBy: string
-  series: Array<{
-    device: string
-    metric: string
-    score: number
-    components: Record<string, { score: number; detail: string; proven?: boolean }>
-  }>
-}
 
 function statsTable(m: Manifest): { table: HTMLElement; mark(state: 'proven' | 'failed', reason?: string, series?: number): void } {
   const marks: HTMLElement[] = []

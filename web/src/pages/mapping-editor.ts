@@ -1,5 +1,5 @@
 import type { ImportMapping } from '../../../core/index.js'
-import type { MappingPreview } from '../../../server/index.js'
+import type { MappingPreview } from '../../../sdk/index.js'
 import { field, h } from '../dom.js'
 
 export type { MappingPreview }

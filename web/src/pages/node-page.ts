@@ -1,7 +1,6 @@
 import { errorAlert } from '../components.js'
 import { h, mount } from '../dom.js'
 import type { Page } from '../router.js'
-import type { HealthReport } from '../../../server/index.js'
 
 /** The node's services and the deployment it works with. */
 export const nodePage: Page = async (root, ctx, _route, signal) => {
@@ -68,8 +67,7 @@ export const nodePage: Page = async (root, ctx, _route, signal) => {
   )
   const refresh = async (): Promise<void> => {
     try {
-      const res = await fetch(new URL('/health', ctx.node))
-      const report = (await res.json()) as HealthReport
+      const report = await ctx.client.health({ signal })
       mount(
         body,
         ...Object.entries(report.services).map(([name, s]) =>

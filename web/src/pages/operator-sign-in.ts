@@ -1,15 +1,9 @@
 import { formatSiweMessage } from '../../../core/index.js'
+import type { OperatorSession } from '../../../sdk/index.js'
 import { errorAlert, notice, spinner } from '../components.js'
 import { problemOf } from '../describe-error.js'
 import { field, h, mount } from '../dom.js'
 import type { AppContext } from '../app-context.js'
-
-/** What GET /operator/siwe hands out: a single-use nonce and the node's clock and chain. */
-interface SiweChallenge {
-  nonce: string
-  issuedAt: string
-  chainId: number
-}
 
 /** A refused sign-in in words; the node's refusal (a SiweError) already says which check failed. */
 function signInProblem(err: unknown): HTMLElement {
@@ -28,7 +22,7 @@ async function signInWithWallet(ctx: AppContext, signal: AbortSignal): Promise<v
   await ctx.wallet.connectInjected()
   const signer = await ctx.wallet.signer()
   // The nonce after the wallet is ready: it expires 5 minutes after the node hands it out.
-  const challenge = await ctx.client.request<SiweChallenge>('/operator/siwe', { signal })
+  const challenge = await ctx.client.siweChallenge({ signal })
   const message = formatSiweMessage({
     domain: location.host,
     address: await signer.getAddress(),
@@ -41,12 +35,7 @@ async function signInWithWallet(ctx: AppContext, signal: AbortSignal): Promise<v
   })
   // personal_sign: the wallet shows the message as text.
   const signature = await signer.signMessage(message)
-  await ctx.client.request('/operator/session', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ message, signature }),
-    signal,
-  })
+  await ctx.client.signIn({ message, signature }, { signal })
 }
 
 /**
@@ -57,9 +46,9 @@ async function signInWithWallet(ctx: AppContext, signal: AbortSignal): Promise<v
  */
 export async function withOperator(root: HTMLElement, ctx: AppContext, signal: AbortSignal, render: () => void): Promise<void> {
   mount(root, spinner('Checking whether this browser is signed in as the node’s operator…'))
-  let session: { operator: boolean }
+  let session: OperatorSession
   try {
-    session = await ctx.client.request<{ operator: boolean }>('/operator/session', { signal })
+    session = await ctx.client.operatorSession({ signal })
   } catch (err) {
     if (!signal.aborted) mount(root, errorAlert(err))
     return
@@ -72,12 +61,7 @@ export async function withOperator(root: HTMLElement, ctx: AppContext, signal: A
     e.preventDefault()
     problem.replaceChildren()
     try {
-      await ctx.client.request('/operator/session', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token: token.value.trim() }),
-        signal,
-      })
+      await ctx.client.signIn({ token: token.value.trim() }, { signal })
       render()
     } catch (err) {
       if (!signal.aborted) mount(problem, errorAlert(err))

@@ -1,8 +1,8 @@
 import { parseEther } from 'ethers'
-import type { PublicationStatus } from '../../../pipelines/index.js'
+import { followPublication, NodeUnreachableError, type PublicationStatus } from '../../../sdk/index.js'
 import { errorAlert, notice, spinner } from '../components.js'
 import { field, h, mount, progressBar } from '../dom.js'
-import { shortHex } from '../format.js'
+import { formatBytes, shortHex } from '../format.js'
 import { href, type Page } from '../router.js'
 import { mappingEditor, parsedRowsTable, type MappingPreview } from './mapping-editor.js'
 import { withOperator } from './operator-sign-in.js'
@@ -48,11 +48,12 @@ const sellForm: Page = (root, ctx, _route, signal) => {
     const file = fileInput.files?.[0]
     if (file === undefined) return
     mount(mappingArea, spinner('Reading the first rows…'))
-    const form = new FormData()
-    form.append('file', await headOf(file), file.name)
-    if (withMapping && editor !== undefined) form.append('mapping', JSON.stringify(editor.read()))
     try {
-      preview = await ctx.client.request<MappingPreview>('/mappings/preview', { method: 'POST', body: form })
+      preview = await ctx.client.previewMapping(await headOf(file), {
+        fileName: file.name,
+        ...(withMapping && editor !== undefined ? { mapping: editor.read() } : {}),
+        signal,
+      })
     } catch (err) {
       preview = undefined
       editor = undefined
@@ -86,13 +87,12 @@ const sellForm: Page = (root, ctx, _route, signal) => {
     void showPreview(false)
   })
 
-  const follow = (events: string): void => {
+  const follow = (jobId: string): void => {
     const bar = progressBar('Proving progress')
     const stages = h('ol', { class: 'stages' })
+    const connection = h('div')
     const outcome = h('div')
-    mount(progress, h('h2', null, 'Publishing'), stages, bar.el, outcome)
-    const source = new EventSource(new URL(events, ctx.node))
-    signal.addEventListener('abort', () => source.close(), { once: true })
+    mount(progress, h('h2', null, 'Publishing'), stages, bar.el, connection, outcome)
     const render = (status: PublicationStatus): void => {
       // Stages come in order; a failure spreads to every later stage, which never ran.
       let failedBefore = false
@@ -114,18 +114,15 @@ const sellForm: Page = (root, ctx, _route, signal) => {
       )
       bar.set(status.proofs.done, status.proofs.total, `${status.proofs.done} / ${status.proofs.total} batch proofs`)
     }
-    source.addEventListener('progress', (e) => render(JSON.parse((e as MessageEvent<string>).data) as PublicationStatus))
-    source.addEventListener('failed', (e) => {
-      source.close()
-      const status = JSON.parse((e as MessageEvent<string>).data) as PublicationStatus
+    const failed = (status: PublicationStatus): void => {
       const alert = errorAlert(Object.assign(new Error(status.failedReason ?? 'the publication failed'), { name: 'Publication failed' }))
       if (status.retryable === false) return mount(outcome, alert)
       const retry = h('button', { type: 'button', 'data-testid': 'retry' }, 'Retry publication')
       retry.addEventListener('click', () => {
         retry.disabled = true
         ctx.client
-          .request<{ events: string }>(`/jobs/${encodeURIComponent(status.id)}/retry`, { method: 'POST' })
-          .then(({ events }) => follow(events))
+          .retryPublication(status.id, { signal })
+          .then((accepted) => follow(accepted.jobId))
           .catch((err: unknown) => {
             retry.disabled = false
             mount(retryError, errorAlert(err))
@@ -138,12 +135,10 @@ const sellForm: Page = (root, ctx, _route, signal) => {
         h('p', null, 'Fix the cause, then retry: it goes on from where it stopped, keeping its proofs and stored data. ', retry),
         retryError,
       )
-    })
-    source.addEventListener('done', (e) => {
-      source.close()
-      const status = JSON.parse((e as MessageEvent<string>).data) as { result: { datasetId: string; txHash: string } }
-      const id = status.result.datasetId
-      mount(outcome, spinner(`Anchored as dataset #${id} (tx ${shortHex(status.result.txHash)}); waiting for the catalog…`))
+    }
+    const done = (result: NonNullable<PublicationStatus['result']>): void => {
+      const id = result.datasetId
+      mount(outcome, spinner(`Anchored as dataset #${id} (tx ${shortHex(result.txHash)}); waiting for the catalog…`))
       const wait = async (): Promise<void> => {
         for (let i = 0; i < 150 && !signal.aborted; i++) {
           try {
@@ -163,11 +158,32 @@ const sellForm: Page = (root, ctx, _route, signal) => {
         }
       }
       void wait()
-    })
-    source.addEventListener('error', () => {
-      if (source.readyState === EventSource.CLOSED)
-        mount(outcome, errorAlert(new Error('lost the connection to the node while publishing; reload to see the job’s state')))
-    })
+    }
+    // Through the node's restarts: the flow goes on in the node; only the view of it waits for it.
+    followPublication(ctx.client, jobId, {
+      signal,
+      onEvent: render,
+      onLost: () => mount(connection, notice('warning', 'Lost the connection to the node; waiting for it to come back…')),
+      onBack: () => connection.replaceChildren(),
+    }).then(
+      (status) => {
+        if (signal.aborted) return
+        if (status.result !== undefined) done(status.result)
+        else failed(status)
+      },
+      (err: unknown) => {
+        if (signal.aborted) return
+        connection.replaceChildren()
+        mount(
+          outcome,
+          errorAlert(
+            NodeUnreachableError.is(err)
+              ? new Error('lost the connection to the node while publishing; reload to see the job’s state')
+              : err,
+          ),
+        )
+      },
+    )
   }
 
   const publish = async (e: SubmitEvent): Promise<void> => {
@@ -181,21 +197,31 @@ const sellForm: Page = (root, ctx, _route, signal) => {
     } catch {
       return mount(formError, h('p', { role: 'alert', class: 'field-error' }, 'Price: enter an amount in ETH, e.g. 0.01'))
     }
-    const form = new FormData()
-    form.append('title', title.value.trim())
-    form.append('description', description.value)
-    form.append('tags', tags.value)
-    form.append('licence', licence.value.trim())
-    form.append('price', priceWei.toString())
-    form.append('accessPeriod', String(Math.round(Number(period.value || '0') * 86_400)))
-    if (editor !== undefined) form.append('mapping', JSON.stringify(editor.read()))
-    form.append('file', file, file.name) // last: the node reads the fields before it streams the file
     const submit = (e.submitter as HTMLButtonElement | null) ?? undefined
     if (submit !== undefined) submit.disabled = true
+    const uploaded = progressBar('Upload progress')
+    mount(progress, h('h2', null, 'Uploading'), uploaded.el)
     try {
-      const { events } = await ctx.client.request<{ jobId: string; events: string }>('/datasets', { method: 'POST', body: form })
-      follow(events)
+      const { jobId } = await ctx.client.publish(
+        file,
+        {
+          title: title.value.trim(),
+          description: description.value,
+          tags: tags.value,
+          licence: licence.value.trim(),
+          price: priceWei,
+          accessPeriod: Math.round(Number(period.value || '0') * 86_400),
+          ...(editor !== undefined ? { mapping: editor.read() } : {}),
+        },
+        {
+          fileName: file.name,
+          signal,
+          onProgress: ({ sent, total }) => uploaded.set(sent, total, `${formatBytes(sent)} of ${formatBytes(total)} sent`),
+        },
+      )
+      follow(jobId)
     } catch (err) {
+      progress.replaceChildren()
       mount(formError, errorAlert(err))
     } finally {
       if (submit !== undefined) submit.disabled = false

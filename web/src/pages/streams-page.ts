@@ -1,13 +1,13 @@
 import { createChainClient, type StreamRecord } from '../../../contracts/index.js'
-import type { StreamView as ServerStreamView } from '../../../server/index.js'
+import type { StreamView as ShownStream, StreamSummary } from '../../../sdk/index.js'
 import type { AppContext } from '../app-context.js'
 import { actionButton, errorAlert, notice, spinner } from '../components.js'
 import { field, h, mount } from '../dom.js'
 import { formatDate, formatDuration, formatPrice } from '../format.js'
 import { href, type Page } from '../router.js'
 
-/** GET /streams lists streams without their windows. */
-type StreamView = Omit<ServerStreamView, 'windows'> & { windows?: ServerStreamView['windows'] }
+/** A stream as listed (without its windows) or shown (with them). */
+type StreamView = StreamSummary & { windows?: ShownStream['windows'] }
 
 const ago = (unix: number | null): string => {
   if (unix === null) return 'no readings yet'
@@ -26,7 +26,7 @@ export const streamsPage: Page = async (root, ctx, route, signal) => {
   if (route.path[1] !== undefined) return streamPage(root, ctx, route.path[1], signal)
   mount(root, h('h1', null, 'Streams'), spinner('Loading streams…'))
   try {
-    const { streams } = await ctx.client.request<{ streams: StreamView[] }>('/streams')
+    const streams = await ctx.client.streams()
     mount(
       root,
       h('h1', null, 'Streams'),
@@ -147,7 +147,7 @@ async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal
     )
   }
   const refresh = async (): Promise<void> => {
-    view = await ctx.client.request<StreamView>(`/streams/${encodeURIComponent(id)}`)
+    view = await ctx.client.stream(id)
     mount(
       status,
       h(
