@@ -1,3 +1,66 @@
 // The node's HTTP contract: one zod schema per request and response of every route, read by the
-// server (validation), the OpenAPI document and the SDK (types). Browser-safe.
-export {}
+// server (validation of what it receives and sends), the OpenAPI document and the SDK (types).
+// Browser-safe.
+export { API } from './routes.js'
+export type { Api, RouteName } from './routes.js'
+export { defineRoute, openApiPath } from './route-contract.js'
+export type {
+  EventData,
+  FormFields,
+  HttpMethod,
+  QueryOf,
+  RequestBody,
+  ResponseBody,
+  ResponseContract,
+  RouteAccess,
+  RouteContract,
+} from './route-contract.js'
+export { openApiDocument } from './openapi-document.js'
+export { errorBodySchema, serializedErrorSchema } from './error-body.js'
+export type { ErrorBody } from './error-body.js'
+export {
+  catalogEntrySchema,
+  catalogQuerySchema,
+  datasetPageSchema,
+  datasetParamsSchema,
+  searchResultSchema,
+  verificationStatusSchema,
+} from './catalog-schemas.js'
+export { keyReleaseSchema, keyRequestBodySchema } from './key-release-schemas.js'
+export {
+  deviceParamsSchema,
+  deviceRegisteredSchema,
+  deviceSchema,
+  registerDeviceSchema,
+  registrationTermsSchema,
+} from './device-schemas.js'
+export {
+  jobParamsSchema,
+  mappingPreviewFieldsSchema,
+  mappingPreviewSchema,
+  publicationAcceptedSchema,
+  publicationStatusSchema,
+  publishFieldsSchema,
+  splitsSchema,
+} from './publishing-schemas.js'
+export {
+  createStreamSchema,
+  ingestResponseSchema,
+  streamCreatedSchema,
+  streamListSchema,
+  streamParamsSchema,
+  streamRejectionSchema,
+  streamSpecSchema,
+  streamSummarySchema,
+  streamViewSchema,
+  windowRecordSchema,
+} from './stream-schemas.js'
+export {
+  circuitParamsSchema,
+  deploymentResponseSchema,
+  healthReportSchema,
+  serviceHealthSchema,
+  verificationKeySchema,
+} from './node-schemas.js'
+export { sessionRequestSchema, sessionSchema, siweNonceSchema } from './operator-schemas.js'
+export { addressSchema, datasetIdSchema, decimalSchema, jobIdSchema, txHashSchema } from './wire-types.js'

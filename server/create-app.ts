@@ -1,12 +1,23 @@
 import { existsSync } from 'node:fs'
 import express, { type Express, type RequestHandler } from 'express'
+import type { z } from 'zod'
+import {
+  API,
+  openApiDocument,
+  type Api,
+  type ResponseBody,
+  type healthReportSchema,
+  type HttpMethod,
+  type RouteContract,
+  type serviceHealthSchema,
+} from '../api/index.js'
+import { reply } from './contract-route.js'
 import { createErrorHandler } from './http-errors.js'
 import { catalogRoutes, type CatalogApi } from './catalog-routes.js'
 import { circuitRoutes } from './circuit-routes.js'
 import { createConnectionLimit, type ConnectionLimitOptions } from './connection-limit.js'
 import { deviceRoutes, type DevicesApi } from './device-routes.js'
 import { ipfsRoutes, type IpfsApi } from './ipfs-routes.js'
-import { openApiDocument } from './openapi.js'
 import type { Metrics } from './metrics.js'
 import { keyReleaseRoutes, type KeyReleaseComponents } from './key-release.js'
 import type { OperatorAuth } from './operator-auth.js'
@@ -16,36 +27,13 @@ import { streamRoutes, type StreamsApi } from './stream-routes.js'
 import { NotFoundError } from './not-found-error.js'
 
 /** State of one embedded or external service, as reported by `GET /health`. */
-export interface ServiceHealth {
-  ok: boolean
-  embedded: boolean
-  detail: Record<string, unknown>
-  error?: string
-}
-
+export type ServiceHealth = z.output<typeof serviceHealthSchema>
+/** The whole report of `GET /health` (the API contract's healthReportSchema). */
+export type HealthReport = z.output<typeof healthReportSchema>
 /** One circuit's build state: a node builds missing circuits in the background while it serves. */
-export interface CircuitState {
-  state: 'ready' | 'pending' | 'building' | 'failed'
-  /** How long its build took, once built by this node. */
-  seconds?: number
-  error?: string
-}
-
-/** Which circuits the node can prove with, and how far the background build is. */
-export interface CircuitsHealth {
-  ready: number
-  total: number
-  /** The circuit being built right now, if any. */
-  building?: string
-  circuits: Record<string, CircuitState>
-}
-
-export interface HealthReport {
-  /** Every service answers. Circuits still building do not count: everything but proving works. */
-  ok: boolean
-  services: Record<string, ServiceHealth>
-  circuits?: CircuitsHealth
-}
+/** The circuits' part of the report. */
+export type CircuitsHealth = NonNullable<HealthReport['circuits']>
+export type CircuitState = CircuitsHealth['circuits'][string]
 
 export interface AppComponents {
   /** Probes every service; called per `GET /health`. */
@@ -75,7 +63,7 @@ export interface AppComponents {
   /** Where a circuit's verification key is (the committed copy): served to browsers. */
   vkeyPath?: (circuitId: string) => string
   /** Public facts clients need: chain id and contract addresses. */
-  deployment?: unknown
+  deployment?: ResponseBody<Api['deployment']>
   logError?: (err: unknown) => void
 }
 
@@ -84,17 +72,9 @@ export interface AppComponents {
  * catalog and content (read), key requests (signed by the buyer, EIP-712) and stream readings
  * (signed by the stream's devices, each checked).
  */
-export const OPERATOR_ROUTES: ReadonlyArray<readonly ['get' | 'post', string]> = [
-  ['post', '/datasets'],
-  ['post', '/mappings/preview'],
-  ['get', '/jobs/:id'],
-  ['get', '/jobs/:id/events'],
-  ['post', '/jobs/:id/retry'],
-  ['get', '/devices/registration'],
-  ['post', '/devices'],
-  ['post', '/streams'],
-  ['get', '/metrics'],
-]
+export const OPERATOR_ROUTES: ReadonlyArray<readonly [HttpMethod, string]> = Object.values(API as Record<string, RouteContract>)
+  .filter((r) => r.access === 'operator')
+  .map((r) => [r.method, r.path] as const)
 
 /** What /health tells anyone: each service up or down, and how many circuits are ready. */
 export function publicHealth(report: HealthReport): HealthReport {
@@ -153,10 +133,10 @@ export function createApp(components: AppComponents): Express {
     const report = await components.checkHealth()
     // Anonymous callers learn only whether each service is up; details (addresses, URLs,
     // errors) are the operator's.
-    res.status(report.ok ? 200 : 503).json(components.auth.isOperator(req) ? report : publicHealth(report))
+    reply(res, API.health, report.ok ? 200 : 503, components.auth.isOperator(req) ? report : publicHealth(report))
   })
 
-  if (components.deployment !== undefined) app.get('/deployment', (_req, res) => void res.json(components.deployment))
+  if (components.deployment !== undefined) app.get('/deployment', (_req, res) => reply(res, API.deployment, 200, components.deployment!))
   if (components.ipfs !== undefined) app.use(ipfsRoutes(components.ipfs))
   if (components.catalog !== undefined) app.use(catalogRoutes(components.catalog))
   if (components.vkeyPath !== undefined) app.use(circuitRoutes({ vkeyPath: components.vkeyPath }))

@@ -1,10 +1,11 @@
 import { Router } from 'express'
 import { ZeroAddress } from 'ethers'
-import { z } from 'zod'
+import { API } from '../api/index.js'
+import { reply, requestOf } from './contract-route.js'
 import { deviceIdOf, deviceKeyFault, InvalidDeviceKeyError, verifyEddsaPoseidon } from '../circuits/index.js'
-import { AssayError, fieldElementSchema } from '../core/index.js'
+import { AssayError } from '../core/index.js'
 import { ContractError, deviceRegistrationMessage, type ChainClient } from '../contracts/index.js'
-import { parseInput, ValidationError } from './validation-error.js'
+import { ValidationError } from './validation-error.js'
 import { NotFoundError } from './not-found-error.js'
 
 /** What the device routes need: the node's chain client and the account it signs with. */
@@ -22,22 +23,6 @@ export class DeviceOwnedError extends AssayError {
   }
 }
 
-/** POST /devices body. */
-export const registerDeviceSchema = z.strictObject({
-  publicKey: z.strictObject({ x: fieldElementSchema, y: fieldElementSchema }),
-  /** The device key's signature of the node's registration message (GET /devices/registration). */
-  proof: z.strictObject({ nonce: fieldElementSchema, R8x: fieldElementSchema, R8y: fieldElementSchema, S: fieldElementSchema }),
-  label: z.string().trim().max(200).optional(),
-})
-
-/** GET /devices/registration: what a device key signs to be registered to the node's account. */
-export interface RegistrationTermsResponse {
-  owner: string
-  chainId: string
-  registry: string
-  nonce: string
-}
-
 /**
  * GET /devices/registration says what a device key must sign to be registered to the node's
  * account; POST /devices registers a device's public key with that signature (the key file stays
@@ -50,13 +35,12 @@ export function deviceRoutes(api: DevicesApi): Router {
   router.get('/devices/registration', async (_req, res, next) => {
     try {
       const t = await api.chain.registrationTerms(api.owner)
-      const body: RegistrationTermsResponse = {
+      reply(res, API.deviceRegistration, 200, {
         owner: t.owner,
         chainId: t.chainId.toString(),
         registry: t.registry,
         nonce: t.nonce.toString(),
-      }
-      res.json(body)
+      })
     } catch (err) {
       next(err)
     }
@@ -64,7 +48,7 @@ export function deviceRoutes(api: DevicesApi): Router {
 
   router.post('/devices', async (req, res, next) => {
     try {
-      const body = parseInput(registerDeviceSchema, req.body, 'body')
+      const { body } = requestOf(API.registerDevice, req)
       const Ax = BigInt(body.publicKey.x)
       const Ay = BigInt(body.publicKey.y)
       const fault = deviceKeyFault([Ax, Ay])
@@ -76,7 +60,7 @@ export function deviceRoutes(api: DevicesApi): Router {
       const current = await api.chain.deviceOf(deviceId)
       if (current.owner !== ZeroAddress) {
         if (current.owner.toLowerCase() !== api.owner.toLowerCase()) throw new DeviceOwnedError(deviceId, current.owner)
-        return void res.json({ deviceId: deviceId.toString(), owner: current.owner, alreadyRegistered: true })
+        return reply(res, API.registerDevice, 200, { deviceId: deviceId.toString(), owner: current.owner, alreadyRegistered: true })
       }
       // Checked here too, so a bad proof costs no gas and is refused by name rather than as a revert.
       const terms = await api.chain.registrationTerms(api.owner)
@@ -91,7 +75,12 @@ export function deviceRoutes(api: DevicesApi): Router {
         throw new ValidationError(`proof: not this device key's signature of the node's registration message (GET /devices/registration)`)
       try {
         const tx = await api.chain.registerDevice(Ax, Ay, body.label ?? '', proof)
-        res.status(201).json({ deviceId: deviceId.toString(), owner: api.owner, txHash: tx.txHash, alreadyRegistered: false })
+        reply(res, API.registerDevice, 201, {
+          deviceId: deviceId.toString(),
+          owner: api.owner,
+          txHash: tx.txHash,
+          alreadyRegistered: false,
+        })
       } catch (err) {
         // Somebody registered it between our read and our transaction.
         if (err instanceof ContractError && err.errorName === 'DeviceAlreadyRegistered')
@@ -108,12 +97,10 @@ export function deviceRoutes(api: DevicesApi): Router {
 
   router.get('/devices/:id', async (req, res, next) => {
     try {
-      const id = fieldElementSchema.safeParse(req.params.id)
-      if (!id.success) throw new ValidationError('id: must be a decimal device id')
-      const deviceId = BigInt(id.data)
+      const deviceId = BigInt(requestOf(API.device, req).params.id)
       const d = await api.chain.deviceOf(deviceId)
       if (d.owner === ZeroAddress) return next(new NotFoundError(`no device ${deviceId}`))
-      res.json({
+      reply(res, API.device, 200, {
         deviceId: deviceId.toString(),
         owner: d.owner,
         registeredAt: Number(d.registeredAt),

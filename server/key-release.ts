@@ -1,13 +1,13 @@
 import express, { Router, type ErrorRequestHandler, type Request } from 'express'
 import { SigningKey } from 'ethers'
-import { z } from 'zod'
+import { API } from '../api/index.js'
+import { reply, requestOf } from './contract-route.js'
 import { computeKeyCommitment } from '../circuits/index.js'
 import { AssayError, type Manifest } from '../core/index.js'
 import { recoverKeyRequestSigner, type ChainClient, type Deployment, type KeyRequest } from '../contracts/index.js'
 import { wrapKey } from '../storage/node.js'
 import type { AuditLog } from './audit-log.js'
 import type { NonceStore } from './nonce-store.js'
-import { parseInput } from './validation-error.js'
 
 /** How far ahead a request's expiry may lie: a signed request is a bearer token until then. */
 export const MAX_REQUEST_LIFETIME_S = 3_600
@@ -75,22 +75,6 @@ export class KeyNotHeldError extends AssayError {
   }
 }
 
-const hex = (bytes: number[], what: string) =>
-  z.string().refine((s) => new RegExp(`^0x([0-9a-fA-F]{2}){${bytes.join(',')}}$`).test(s) && bytes.includes((s.length - 2) / 2), {
-    message: `must be 0x and ${bytes.join(' or ')} bytes of hex (${what})`,
-  })
-/** POST /datasets/:id/key body. */
-export const keyRequestBodySchema = z.strictObject({
-  request: z.strictObject({
-    buyer: z.string().regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x address' }),
-    datasetId: z.string().regex(/^[1-9]\d{0,76}$/, { message: 'must be a dataset id' }),
-    ephemeralPublicKey: hex([33, 65], 'a secp256k1 public key'),
-    nonce: hex([32], 'random'),
-    expiry: z.string().regex(/^\d{1,19}$/, { message: 'must be unix seconds' }),
-  }),
-  signature: hex([65], 'an EIP-712 signature'),
-})
-
 /**
  * POST /datasets/:id/key: releases a dataset's data key to a buyer, wrapped (ECIES) to the
  * ephemeral key the buyer's wallet signed. Checks, in order: shape, dataset id, expiry, the
@@ -144,7 +128,12 @@ export function keyReleaseRoutes(c: KeyReleaseComponents): Router {
       const context = keyContext(c.deployment.chainId, datasetId, request.nonce)
       const wrappedKey = Buffer.from(wrapKey(request.ephemeralPublicKey, key, { context })).toString('base64')
       c.audit.append({ outcome: 'released', reason: 'released', ...seen, remote: req.ip })
-      res.json({ datasetId: datasetId.toString(), wrappedKey, context, keyCommitment: manifest.encryption.keyCommitment })
+      reply(res, API.requestKey, 200, {
+        datasetId: datasetId.toString(),
+        wrappedKey,
+        context,
+        keyCommitment: manifest.encryption.keyCommitment,
+      })
     } catch (err) {
       c.audit.append({ outcome: 'refused', reason: (err as Error).name ?? 'Error', ...seen, remote: req.ip })
       if (typeof err === 'object' && err !== null) audited.add(err)
@@ -167,7 +156,8 @@ export function keyContext(chainId: number, datasetId: bigint, nonce: string): s
 }
 
 function parse(req: Request): { request: KeyRequest; signature: string; datasetId: bigint } {
-  const { request: r, signature } = parseInput(keyRequestBodySchema, req.body, 'body', (message) => new KeyRequestError(message))
+  // The path is checked after the body, against it: a request names the dataset it was signed for.
+  const { request: r, signature } = requestOf({ ...API.requestKey, params: undefined }, req, (message) => new KeyRequestError(message)).body
   const pathId = String(req.params.id)
   if (!/^[1-9]\d{0,76}$/.test(pathId) || BigInt(pathId) !== BigInt(r.datasetId))
     throw new KeyRequestError(`request.datasetId ${r.datasetId} is not the dataset in the path (${pathId.slice(0, 80)})`)

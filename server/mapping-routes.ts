@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Router } from 'express'
-import type { ImportMapping } from '../core/index.js'
-import { importReadings, inferMapping, isSignedBatchFile, type RowProblem } from '../pipelines/index.js'
+import { API, type Api, type ResponseBody } from '../api/index.js'
+import { importReadings, inferMapping, isSignedBatchFile } from '../pipelines/index.js'
+import { reply } from './contract-route.js'
+import { parseInput } from './validation-error.js'
 import { receiveUpload } from './receive-upload.js'
 import { parseMappingField } from './mapping-field.js'
 
@@ -12,23 +14,9 @@ export const MAPPING_PREVIEW_BYTES = 1024 * 1024
 const PREVIEW_ROWS = 12
 
 /** One row of the preview as the mapping reads it: time, device and each metric's value. */
-export interface PreviewRow {
-  time: number
-  device: string
-  values: Record<string, string>
-}
-
-export interface MappingPreview {
-  /** `signed-batches`: a device-signed file, which needs no mapping. */
-  kind: 'table' | 'signed-batches'
-  mapping?: ImportMapping
-  notes: string[]
-  columns: string[]
-  /** The first source rows as read, before the mapping. */
-  sample: Array<{ line: number; fields: Record<string, string> }>
-  rows: PreviewRow[]
-  problems: Array<Pick<RowProblem, 'line' | 'column' | 'message'>>
-}
+export type PreviewRow = MappingPreview['rows'][number]
+/** The answer of POST /mappings/preview (the API contract's mappingPreviewSchema). */
+export type MappingPreview = ResponseBody<Api['previewMapping']>
 
 /**
  * POST /mappings/preview (multipart: `file`, the head of the seller's file, and optionally
@@ -40,11 +28,12 @@ export function mappingRoutes(api: { workDir: string }): Router {
   router.post('/mappings/preview', async (req, res, next) => {
     const dir = join(api.workDir, 'previews', randomUUID())
     try {
-      const { file, fields } = await receiveUpload(req, dir, MAPPING_PREVIEW_BYTES)
+      const { file, fields: received } = await receiveUpload(req, dir, MAPPING_PREVIEW_BYTES)
+      const fields = parseInput(API.previewMapping.form, received, 'form')
       if (await isSignedBatchFile(file)) {
         const notes = ['device-signed batches: published exactly as the devices signed them, no mapping needed']
         const preview: MappingPreview = { kind: 'signed-batches', notes, columns: [], sample: [], rows: [], problems: [] }
-        return void res.json(preview)
+        return reply(res, API.previewMapping, 200, preview)
       }
       const inferred = await inferMapping(file)
       const mapping = parseMappingField(fields.mapping) ?? inferred.mapping
@@ -69,7 +58,7 @@ export function mappingRoutes(api: { workDir: string }): Router {
         rows,
         problems: imported.problems.map(({ line, column, message }) => ({ line, column, message })),
       }
-      res.json(preview)
+      reply(res, API.previewMapping, 200, preview)
     } catch (err) {
       next(err)
     } finally {

@@ -1,9 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express'
-import { z } from 'zod'
-import { AssayError, MAX_SIWE_MESSAGE_LENGTH, SiweError, siweTime } from '../core/index.js'
+import { API, type Api, type RequestBody } from '../api/index.js'
+import { AssayError, SiweError, siweTime } from '../core/index.js'
+import { reply, requestOf } from './contract-route.js'
 import type { SiweVerifier } from './siwe.js'
-import { parseInput } from './validation-error.js'
 
 /** A request that needs the operator came without the operator's token, or with another one. */
 export class OperatorAuthError extends AssayError {
@@ -45,13 +45,6 @@ export interface OperatorAuthOptions {
 }
 
 /** Body of `POST /operator/session`: the operator token, or a signed EIP-4361 message. */
-export const sessionRequestSchema = z.union([
-  z.strictObject({ token: z.string().max(200) }),
-  z.strictObject({
-    message: z.string().max(MAX_SIWE_MESSAGE_LENGTH),
-    signature: z.string().max(200),
-  }),
-])
 
 /** The cookie a signed-in browser carries: HttpOnly, SameSite=Strict, so no other site's page sends it. */
 export const SESSION_COOKIE = 'assay_operator'
@@ -150,7 +143,7 @@ export function createOperatorAuth(options: OperatorAuthOptions) {
       secure,
       maxAge: until - now,
     })
-    res.json({ operator: true })
+    reply(res, API.signIn, 200, { operator: true })
   }
 
   const walletOff = (): SiweError =>
@@ -166,22 +159,17 @@ export function createOperatorAuth(options: OperatorAuthOptions) {
   function sessionRoutes(): Router {
     const router = express.Router()
     const limit: RequestHandler[] = options.signInRateLimit !== undefined ? [options.signInRateLimit] : []
-    router.get('/operator/session', (req, res) => void res.json({ operator: isOperator(req) }))
+    router.get('/operator/session', (req, res) => reply(res, API.operatorSession, 200, { operator: isOperator(req) }))
     router.get('/operator/siwe', ...limit, (req, res, next) => {
       if (options.siwe === undefined) return next(walletOff())
       // A nonce is single-use: no cache may hand it to anyone else.
       res.setHeader('cache-control', 'no-store')
-      res.json({ ...options.siwe.issueNonce(), domain: req.get('host'), chainId: options.siwe.chainId, version: '1' })
+      reply(res, API.siweNonce, 200, { ...options.siwe.issueNonce(), domain: req.get('host'), chainId: options.siwe.chainId, version: '1' })
     })
     router.post('/operator/session', ...limit, express.json({ limit: '8kb' }), (req, res, next) => {
-      let body: z.infer<typeof sessionRequestSchema>
+      let body: RequestBody<Api['signIn']>
       try {
-        body = parseInput(
-          sessionRequestSchema,
-          req.body,
-          'body',
-          (m) => new OperatorAuthError(`send {token} or {message, signature}: ${m}`),
-        )
+        body = requestOf(API.signIn, req, (m) => new OperatorAuthError(`send {token} or {message, signature}: ${m}`)).body
       } catch (err) {
         return next(err)
       }
@@ -209,7 +197,7 @@ export function createOperatorAuth(options: OperatorAuthOptions) {
       if (id !== undefined) sessions.delete(id)
       res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/' })
       if (overHttps(req)) res.clearCookie(SECURE_SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/', secure: true })
-      res.json({ operator: false })
+      reply(res, API.signOut, 200, { operator: false })
     })
     return router
   }

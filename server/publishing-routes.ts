@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Router, type Request, type Response } from 'express'
-import { z } from 'zod'
+import type { z } from 'zod'
+import { API, publishFieldsSchema, splitsSchema } from '../api/index.js'
+import { checkedBody, reply, requestOf } from './contract-route.js'
 import type { ImportMapping } from '../core/index.js'
 import { parseMappingField } from './mapping-field.js'
 import { receiveUpload } from './receive-upload.js'
@@ -24,34 +26,6 @@ export interface PublishingApi {
    */
   retry(id: string): Promise<string | undefined>
 }
-
-const decimal = z.string().regex(/^\d{1,78}$/, { message: 'must be a whole number' })
-/** POST /datasets form fields (besides the `file` part). */
-export const publishFieldsSchema = z.strictObject({
-  title: z.string().trim().min(1).max(200),
-  description: z.string().max(10_000).default(''),
-  licence: z.string().trim().min(1).max(100).default('CC-BY-4.0'),
-  tags: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-    ),
-  mapping: z.string().optional(),
-  price: decimal.optional(),
-  paymentToken: z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x address' })
-    .optional(),
-  accessPeriod: decimal.optional(),
-  splits: z.string().optional(),
-})
-const splitsSchema = z
-  .array(z.strictObject({ account: z.string().regex(/^0x[0-9a-fA-F]{40}$/), bps: z.number().int().min(1).max(10_000) }))
-  .max(16)
 
 /**
  * POST /datasets (multipart upload → a publication job), GET /jobs/:id, GET /jobs/:id/events
@@ -95,7 +69,7 @@ export function publishingRoutes(api: PublishingApi): Router {
       const publication = await Publication.create(join(api.workDir, 'publications', id), file, spec)
       await rm(uploadDir, { recursive: true, force: true })
       const jobId = await api.submit(publication)
-      res.status(202).json({ jobId, status: `/jobs/${jobId}`, events: `/jobs/${jobId}/events` })
+      reply(res, API.publishDataset, 202, { jobId, status: `/jobs/${jobId}`, events: `/jobs/${jobId}/events` })
     } catch (err) {
       await rm(uploadDir, { recursive: true, force: true })
       next(err)
@@ -104,9 +78,10 @@ export function publishingRoutes(api: PublishingApi): Router {
 
   router.get('/jobs/:id', async (req, res, next) => {
     try {
-      const status = await api.status(req.params.id)
-      if (status === undefined) return next(new NotFoundError(`no job ${req.params.id}`))
-      res.json(status)
+      const { id } = requestOf(API.publication, req).params
+      const status = await api.status(id)
+      if (status === undefined) return next(new NotFoundError(`no job ${id}`))
+      reply(res, API.publication, 200, status)
     } catch (err) {
       next(err)
     }
@@ -114,18 +89,24 @@ export function publishingRoutes(api: PublishingApi): Router {
 
   router.post('/jobs/:id/retry', async (req, res, next) => {
     try {
-      const jobId = await api.retry(req.params.id)
-      if (jobId === undefined) return next(new NotFoundError(`no job ${req.params.id}`))
-      res.status(202).json({ jobId, status: `/jobs/${jobId}`, events: `/jobs/${jobId}/events` })
+      const { id } = requestOf(API.retryPublication, req).params
+      const jobId = await api.retry(id)
+      if (jobId === undefined) return next(new NotFoundError(`no job ${id}`))
+      reply(res, API.retryPublication, 202, { jobId, status: `/jobs/${jobId}`, events: `/jobs/${jobId}/events` })
     } catch (err) {
       next(err)
     }
   })
 
   router.get('/jobs/:id/events', async (req, res, next) => {
-    const first = await api.status(req.params.id)
-    if (first === undefined) return next(new NotFoundError(`no job ${req.params.id}`))
-    streamStatus(req, res, req.params.id, api)
+    try {
+      const { id } = requestOf(API.publicationEvents, req).params
+      const first = await api.status(id)
+      if (first === undefined) return next(new NotFoundError(`no job ${id}`))
+      streamStatus(req, res, id, api)
+    } catch (err) {
+      next(err)
+    }
   })
   return router
 }
@@ -141,12 +122,13 @@ function streamStatus(req: Request, res: Response, id: string, api: PublishingAp
   const tick = async (): Promise<void> => {
     while (!closed && !res.destroyed) {
       const status = await api.status(id)
-      const text = JSON.stringify(status)
+      if (status === undefined) break
+      const text = JSON.stringify(checkedBody(API.publication, 200, status))
       if (text !== last) {
         last = text
         res.write(`event: progress\ndata: ${text}\n\n`)
       }
-      if (status?.result !== undefined || status?.failedReason !== undefined) {
+      if (status.result !== undefined || status.failedReason !== undefined) {
         res.write(`event: ${status.result !== undefined ? 'done' : 'failed'}\ndata: ${text}\n\n`)
         break
       }

@@ -64,7 +64,7 @@ function bodyFor(method: string, path: string): { headers: Record<string, string
       `--${boundary}\r\ncontent-disposition: form-data; name="${name}"${file !== undefined ? `; filename="${file}"` : ''}\r\n\r\n${value}\r\n`
     return {
       headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-      body: `${part('title', 'Forged')}${part('file', 'time,temperature\n2026-01-01T00:00:00Z,21.5\n', 'x.csv')}--${boundary}--\r\n`,
+      body: `${path === '/datasets' ? part('title', 'Forged') : ''}${part('file', 'time,temperature\n2026-01-01T00:00:00Z,21.5\n', 'x.csv')}--${boundary}--\r\n`,
     }
   }
   return { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Forged stream', windowSeconds: 60 }) }
