@@ -1,7 +1,7 @@
 import { LeanIMT, type LeanIMTMerkleProof } from '@zk-kit/lean-imt'
 import { AssayError, decodeValue, type MetricEncoding } from '../core/index.js'
 import { getPoseidon } from './key-commitment.js'
-import type { BatchStats } from './sensor-stats.js'
+import type { BatchStats } from './compute-batch-stats.js'
 
 /** One batch's proven outputs with its count and the in-range band [lo, hi] it counted in (public). */
 export interface ProvenBatch extends BatchStats {

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { AssayError, fieldElementSchema } from '../core/index.js'
-import { deviceKeyFromPrivate, type DeviceKey } from './sensor-stats.js'
+import { deviceKeyFromPrivate, type DeviceKey } from './device-key.js'
 
 /** Format tag of a device key file (`assay device create`). */
 export const DEVICE_KEY_FORMAT = 'assay.device-key/v1'

@@ -28,37 +28,23 @@ export type { VerificationKey } from './verify-proof.js'
 
 /** Circuit id of the key-commitment circuit (recorded in proofs and on-chain). */
 export const KEY_COMMITMENT_CIRCUIT = 'key-commitment-v1'
-export {
-  assertBatch,
-  BATCH_DOMAIN,
-  batchMessage,
-  BatchInputError,
-  circuitVersion,
-  computeBatchCommitment,
-  computeBatchStats,
-  createDeviceKey,
-  cutBatches,
-  deviceIdOf,
-  deviceKeyFromPrivate,
-  expectedPublicSignals,
-  prepareBatch,
-  narrowestValueBits,
-  selectSensorStatsCircuit,
-  sensorStatsParams,
-  VALUE_WIDTHS,
-  signBatch,
-  verifyBatchSignature,
-} from './sensor-stats.js'
-export type {
-  BatchReadings,
-  BatchSignature,
-  BatchStatement,
-  BatchStats,
-  DeviceKey,
-  PreparedBatch,
-  PrepareBatchOptions,
-  SensorStatsParams,
-} from './sensor-stats.js'
+export { BatchInputError } from './batch-input-error.js'
+export { sensorStatsParams } from './sensor-stats-params.js'
+export type { SensorStatsParams } from './sensor-stats-params.js'
+export { circuitVersion } from './circuit-version.js'
+export { narrowestValueBits, selectSensorStatsCircuit, VALUE_WIDTHS } from './select-sensor-stats-circuit.js'
+export { assertBatch } from './assert-batch.js'
+export type { BatchReadings } from './assert-batch.js'
+export { computeBatchCommitment } from './compute-batch-commitment.js'
+export { computeBatchStats } from './compute-batch-stats.js'
+export type { BatchStats } from './compute-batch-stats.js'
+export { createDeviceKey, deviceIdOf, deviceKeyFromPrivate } from './device-key.js'
+export type { DeviceKey } from './device-key.js'
+export { BATCH_DOMAIN, batchMessage, signBatch, verifyBatchSignature } from './batch-signature.js'
+export type { BatchSignature, BatchStatement } from './batch-signature.js'
+export { cutBatches } from './cut-batches.js'
+export { expectedPublicSignals, prepareBatch } from './prepare-batch.js'
+export type { PreparedBatch, PrepareBatchOptions } from './prepare-batch.js'
 export {
   BatchOrderError,
   BatchRangeMismatchError,
@@ -147,7 +133,7 @@ import { InvalidKeyError } from './key-commitment.js'
 import { ManifestProofMismatchError } from './manifest-proof-mismatch-error.js'
 import { BundleVerificationError, ProofBundleError } from './proof-bundle.js'
 import { PublicSignalsError } from './public-signals.js'
-import { BatchInputError } from './sensor-stats.js'
+import { BatchInputError } from './batch-input-error.js'
 import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
 import { SetupRecordMissingError } from './setup-record-missing-error.js'
 registerErrorClass(

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AssayError } from '../core/index.js'
 import { combineBatchStats, computeDatasetRoot, type SeriesTotals } from './dataset-stats.js'
 import { parsePublicSignals, type BatchPublicSignals, type OutputLimits } from './public-signals.js'
-import { sensorStatsParams } from './sensor-stats.js'
+import { sensorStatsParams } from './sensor-stats-params.js'
 import { verifyProof, type VerificationKey } from './verify-proof.js'
 
 /** A bundle that is not well formed. */

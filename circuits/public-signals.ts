@@ -77,7 +77,7 @@ function pack(word: keyof typeof PACKED_LAYOUT, values: Record<string, bigint>):
 
 /**
  * The template parameters that bound SensorStats' outputs: a `SensorStatsParams` from
- * `sensorStatsParams(circuitId)` (restated here because sensor-stats.ts imports this file).
+ * `sensorStatsParams(circuitId)` (restated here: the mirror's files, prepare-batch.ts among them, import this one).
  */
 export interface OutputLimits {
   batchSize: number

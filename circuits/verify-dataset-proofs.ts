@@ -9,7 +9,9 @@ import { knownFlawOf } from './artifact-manifest.js'
 import type { CircuitSetup } from './circuit-setup.js'
 import { assertVkeyOfRecord, circuitMismatch, setupOfRecord, type AnchoredSetupRecord } from './anchored-setup-record.js'
 import { deviceKeyFault, InvalidDeviceKeyError } from './babyjub.js'
-import { circuitVersion, deviceIdOf, sensorStatsParams } from './sensor-stats.js'
+import { circuitVersion } from './circuit-version.js'
+import { deviceIdOf } from './device-key.js'
+import { sensorStatsParams } from './sensor-stats-params.js'
 import type { VerificationKey } from './verify-proof.js'
 
 /**

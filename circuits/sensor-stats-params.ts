@@ -1,0 +1,26 @@
+import { getCircuitManifest } from './artifact-manifest.js'
+import { BatchInputError } from './batch-input-error.js'
+
+/** The statistics circuit's templates: v1 (retired, verify-only) and v2. */
+export const SENSOR_STATS_TEMPLATES = ['SensorStats', 'SensorStatsV2']
+
+/** Template parameters of a SensorStats circuit (circuits/src/sensor-stats.circom). */
+export interface SensorStatsParams {
+  /** Readings per batch (B). */
+  batchSize: number
+  /** Width of an encoded value: values lie in [0, 2^valueBits). */
+  valueBits: number
+  /** Width of the first timestamp of a batch. */
+  timeBits: number
+  /** Gaps between consecutive readings lie in [1, 2^gapBits]. */
+  gapBits: number
+}
+
+/** The parameters a built SensorStats circuit was compiled with (from the artifact manifest). */
+export function sensorStatsParams(circuitId: string): SensorStatsParams {
+  const entry = getCircuitManifest(circuitId)
+  if (!SENSOR_STATS_TEMPLATES.includes(entry.template) || entry.params.length !== 4)
+    throw new BatchInputError(`${circuitId} is not a SensorStats circuit`)
+  const [batchSize, valueBits, timeBits, gapBits] = entry.params as [number, number, number, number]
+  return { batchSize, valueBits, timeBits, gapBits }
+}
