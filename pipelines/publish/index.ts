@@ -1,32 +1,32 @@
-// Publish: a publication's workspace and stages, run in this process (publishDataset) or as a
-// BullMQ flow (stage worker, proof workers over a sandboxed prover pool), its status and retry.
+// Publish: a publication's workspace and its declared stages, run in this process
+// (publishDataset) or as a BullMQ flow (stage worker, proof workers over a sandboxed prover pool),
+// its status and retry.
+export { PUBLISH_STAGE_DECLARATIONS, PUBLISH_STAGES, FINAL_PUBLISH_STAGE, publishStageDeclaration } from './publish-stages.js'
+export type { PublishStage, PublishStageDeclaration } from './publish-stages.js'
+export { Publication } from './publication.js'
+export type { Anchored, PublicationComponents } from './publication.js'
+export type { PublicationSpec } from './publication-spec.js'
+export type { ProvenBatchFile } from './proven-batch-file.js'
+export type { StoredContent } from './stored-content.js'
+export { PublishError } from './publish-error.js'
+export { DeviceNotRegisteredError } from './device-not-registered-error.js'
+export { WindowAttachedError } from './window-attached-error.js'
+export { createLocalProver } from './create-local-prover.js'
+export type { BatchProver } from './create-local-prover.js'
+export { qualityInputs } from './quality-inputs.js'
 export { assertPublishingSetup, DevelopmentSetupError, LOCAL_DEV_CHAIN_ID } from './assert-publishing-setup.js'
 export { publishDataset, runPublication } from './publish-dataset.js'
 export type { PublishComponents, PublishProgress, PublishRequest, PublishResult } from './publish-dataset.js'
-export { createLocalProver, DeviceNotRegisteredError, Publication, PUBLISH_STAGES, PublishError, qualityInputs } from './publication.js'
-export type {
-  Anchored,
-  BatchProver,
-  PublicationComponents,
-  PublicationSpec,
-  ProvenBatchFile,
-  PublishStage,
-  StoredContent,
-} from './publication.js'
-export {
-  createPublishQueues,
-  isPermanentFailure,
-  publicationId,
-  PublicationBusyError,
-  PublicationNotFailedError,
-  publicationStatus,
-  retryPublication,
-  stageJobId,
-  startProveWorker,
-  startStageWorker,
-  submitPublication,
-} from './publish-flow.js'
-export type { ProveBatchJob, ProveWorker, PublicationStatus, PublishQueueOptions, PublishQueues, StageJob } from './publish-flow.js'
+export { createPublishQueues, publicationId, stageJobId } from './publish-queues.js'
+export type { PublishQueueOptions, PublishQueues, StageJob } from './publish-queues.js'
+export { submitPublication } from './submit-publication.js'
+export { startStageWorker } from './stage-worker.js'
+export { startProveWorker } from './prove-worker.js'
+export type { ProveWorker } from './prove-worker.js'
+export { isPermanentFailure, publicationStatus } from './publication-status.js'
+export type { PublicationStatus } from './publication-status.js'
+export { retryPublication } from './retry-publication.js'
+export { PublicationBusyError } from './publication-busy-error.js'
+export { PublicationNotFailedError } from './publication-not-failed-error.js'
 export { createProverPool, ProverCrashedError } from './prover-pool.js'
-export type { ProverPool } from './prover-pool.js'
-export { WindowAttachedError } from './window-attached-error.js'
+export type { ProveBatchJob, ProverPool } from './prover-pool.js'

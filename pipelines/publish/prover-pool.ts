@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 // The circuits' errors (a WitnessError, an ArtifactError) are registered by their folders' index.
 import '../../circuits/index.js'
 import { AssayError, deserializeError, type SerializedError } from '../../core/index.js'
-import type { ProvenBatchFile } from './publication.js'
+import type { ProvenBatchFile } from './proven-batch-file.js'
 
 /** A batch proof job: everything a prover on any machine needs. */
 export interface ProveBatchJob {

@@ -3,69 +3,37 @@ import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { CID } from 'multiformats/cid'
 import {
-  combineBatchStats,
   computeDatasetRoot,
   computeKeyCommitment,
-  decodeSeriesStats,
-  generateProof,
   getCircuitManifest,
-  parsePublicSignals,
   signEddsaPoseidon,
   type DeviceKey,
   type ProofBundle,
 } from '../../circuits/index.js'
-import { loadCircuit } from '../../circuits/node.js'
-import {
-  AssayError,
-  categoryOf,
-  MappingError,
-  parseImportMapping,
-  parseManifest,
-  type ErrorCategory,
-  type ImportMapping,
-  type ManifestInput,
-} from '../../core/index.js'
+import { AssayError, MappingError, parseImportMapping, parseManifest } from '../../core/index.js'
 import { statsDigestOf, type ChainClient } from '../../contracts/index.js'
 import { generateDataKey, type ContentStore, type Keystore } from '../../storage/index.js'
 import { wrapKey } from '../../storage/node.js'
 import {
   importReadings,
-  type ImportOptions,
-  planBatches,
-  type BatchPlan,
   isSignedBatchFile,
+  planBatches,
   planSignedBatches,
   plaintextArchive,
-  scoreQuality,
-  type QualityInput,
-  type QualityReport,
   renderPreview,
+  scoreQuality,
+  type BatchPlan,
+  type QualityReport,
 } from '../import/index.js'
+import { buildManifestInput } from './build-manifest-input.js'
+import type { BatchProver } from './create-local-prover.js'
+import { DeviceNotRegisteredError } from './device-not-registered-error.js'
+import type { ProvenBatchFile } from './proven-batch-file.js'
+import { provenTotals } from './proven-totals.js'
+import type { PublicationSpec } from './publication-spec.js'
+import { qualityInputs } from './quality-inputs.js'
+import type { StoredContent } from './stored-content.js'
 import { WindowAttachedError } from './window-attached-error.js'
-
-export const PUBLISH_STAGES = ['ingest', 'prove', 'store', 'quality', 'preview', 'anchor', 'list'] as const
-export type PublishStage = (typeof PUBLISH_STAGES)[number]
-
-/** What a seller asks for, as saved in the publication's workspace (JSON: amounts as strings). */
-export interface PublicationSpec {
-  title: string
-  description: string
-  licence: string
-  tags: string[]
-  /** How to read a CSV/NDJSON file; signed-batch files need none (they carry their own encoding). */
-  mapping?: ImportMapping
-  listing?: { price: string; paymentToken?: string; accessPeriod?: string; splits?: { account: string; bps: number }[] }
-  parent?: { datasetId: string; manifestCid: string }
-  /** A stream window: named in the manifest and attached to the stream on-chain at `list`. */
-  stream?: { streamId: string; windowIndex: number }
-  /** Force a circuit (tests use the small one); default: the narrowest production circuit. */
-  circuitId?: string
-  import?: ImportOptions
-  /** Fixed when the publication is created, so every retry builds the same manifest. */
-  createdAt: string
-  /** Name of the seller's file inside the workspace's source/ folder. */
-  sourceName: string
-}
 
 /** What the stages need from the node. Only the entry point wires real ones. */
 export interface PublicationComponents {
@@ -88,40 +56,6 @@ export interface PublicationComponents {
    * with keys from elsewhere, such as a finalized ceremony not yet installed, names its own.
    */
   vkeyHashOf?: (circuitId: string) => string
-}
-
-export interface ProvenBatchFile {
-  series: number
-  index: number
-  count: number
-  publicSignals: string[]
-  proof: ProofBundle['batches'][number]['proof']
-}
-
-/** A signed batch names a device its publisher may not publish for (unregistered, revoked, or another owner's). */
-export class DeviceNotRegisteredError extends AssayError {
-  override readonly category = 'forbidden' as const
-  readonly deviceId: string
-  constructor(deviceId: string, label: string | undefined, owner: string) {
-    super(
-      `device ${label !== undefined ? `"${label}" ` : ''}(${deviceId.slice(0, 12)}…) may not be published by ${owner}: register it with \`assay device register KEYFILE\` (or have its owner authorise you)`,
-    )
-    this.name = 'DeviceNotRegisteredError'
-    this.deviceId = deviceId
-  }
-}
-
-/** A stage failed; `stage` names it and `cause` says why. Stages after it did not run. */
-export class PublishError extends AssayError {
-  /** The cause's: a wrapper says no more than what it wraps (bad input stays bad input). */
-  override readonly category: ErrorCategory
-  readonly stage: PublishStage
-  constructor(stage: PublishStage, options: { cause: unknown }) {
-    super(`publishing failed at ${stage}: ${(options.cause as Error)?.message ?? String(options.cause)}`, options)
-    this.name = 'PublishError'
-    this.stage = stage
-    this.category = categoryOf(options.cause)
-  }
 }
 
 /**
@@ -298,62 +232,7 @@ export class Publication {
       const commitments = plan.batches.map((b) => b.commitment)
       const root = await computeDatasetRoot(commitments)
       const proven = provenTotals(plan, proofs)
-      const manifestInput: ManifestInput = {
-        version: 1,
-        title: spec.title,
-        description: spec.description,
-        licence: spec.licence,
-        tags: spec.tags,
-        owner: c.owner,
-        devices: devicesOf(plan, c.owner),
-        series: plan.series.map((s) => ({
-          seriesId: s.seriesId.toString(),
-          nonce: s.nonce.toString(),
-          deviceId: s.deviceId.toString(),
-          metric: s.metric,
-          unit: s.unit,
-          scale: s.encoding.scale,
-          offset: s.encoding.offset,
-          count: s.times.length,
-          firstTime: Number(s.times[0]),
-          lastTime: Number(s.times.at(-1)),
-        })),
-        encryption: {
-          envelope: stored.envelope,
-          chunkSize: stored.chunkSize,
-          keyCommitment: stored.keyCommitment.toString(),
-          sellerWrappedKey: stored.sellerWrappedKey,
-        },
-        content: {
-          ciphertextCid: stored.ciphertextCid,
-          plaintextSha256: stored.plaintextSha256,
-          bytes: stored.plaintextBytes,
-          rows: plan.rows,
-        },
-        commitments: { root: root.toString(), batches: commitments.map(String) },
-        proofs: { circuitId: plan.circuitId, vkeyHash: stored.vkeyHash, bundleCid: stored.bundleCid },
-        stats: plan.series.map((s, i) => {
-          const d = decodeSeriesStats(proven[i]!, s.encoding)
-          return {
-            seriesId: s.seriesId.toString(),
-            count: d.count,
-            mean: d.mean,
-            variance: d.variance,
-            min: d.min,
-            max: d.max,
-            inRangeShare: d.inRangeShare,
-            range: { lo: s.validRange?.[0] ?? d.min, hi: s.validRange?.[1] ?? d.max },
-            firstTime: d.firstTime,
-            lastTime: d.lastTime,
-            maxGap: d.maxGap,
-          }
-        }),
-        quality: { score: quality.report.score, reportCid: quality.reportCid },
-        previewCid: preview.previewCid,
-        ...(spec.stream !== undefined ? { stream: spec.stream } : {}),
-        parent: spec.parent?.manifestCid ?? null,
-        createdAt: spec.createdAt,
-      }
+      const manifestInput = buildManifestInput({ spec, owner: c.owner, plan, stored, quality, preview, root, proven })
       const manifest = parseManifest(manifestInput)
       const manifestCid = (await c.contentStore.putManifest(manifest)).toString()
       const statsDigest = statsDigestOf(manifest.stats)
@@ -420,85 +299,10 @@ export class Publication {
   }
 }
 
-export interface StoredContent {
-  keyId: string
-  keyCommitment: bigint
-  sellerWrappedKey: string
-  ciphertextCid: string
-  envelope: 'assay-aes256gcm-stream-v1'
-  chunkSize: number
-  plaintextSha256: string
-  plaintextBytes: number
-  bundleCid: string
-  vkeyHash: string
-}
-
 export interface Anchored {
   datasetId: bigint
   txHash: string
   manifestCid: string
   root: bigint
   alreadyAnchored: boolean
-}
-
-/** Proves one batch; the default loads the circuit in this process. */
-export type BatchProver = (
-  circuitId: string,
-  input: Record<string, string | string[]>,
-) => Promise<{ proof: unknown; publicSignals: string[] }>
-
-/** Proves in this process, loading each circuit once. */
-export function createLocalProver(): BatchProver {
-  const loaded = new Map<string, Awaited<ReturnType<typeof loadCircuit>>>()
-  return async (circuitId, input) => {
-    let circuit = loaded.get(circuitId)
-    if (circuit === undefined) loaded.set(circuitId, (circuit = await loadCircuit(circuitId)))
-    return generateProof(circuit, input)
-  }
-}
-
-/**
- * What the quality score reads of a plan: decoded readings per series, who signed them, and the
- * proven in-range count and largest gap when the proofs' totals are given.
- */
-export function qualityInputs(plan: BatchPlan, proven?: ReturnType<typeof combineBatchStats>[]): QualityInput[] {
-  return plan.series.map((s, i) => ({
-    key: s.seriesId.toString(),
-    device: s.device,
-    metric: s.metric,
-    times: s.times.map(Number),
-    values: s.texts.map(Number),
-    duplicates: s.duplicates,
-    ...(s.validRange !== undefined ? { validRange: s.validRange } : {}),
-    deviceSigned: s.signedBy === 'device',
-    ...(proven !== undefined ? { proven: { inRange: Number(proven[i]!.inRange), maxGap: Number(proven[i]!.maxGap) } } : {}),
-  }))
-}
-
-function provenTotals(plan: BatchPlan, proofs: ProvenBatchFile[]): ReturnType<typeof combineBatchStats>[] {
-  return plan.series.map((_, i) =>
-    combineBatchStats(
-      proofs
-        .filter((p) => p.series === i)
-        .sort((a, b) => a.index - b.index)
-        .map((p) => parsePublicSignals(p.publicSignals)),
-    ),
-  )
-}
-
-/** The manifest's devices: each distinct signer of the plan, the gateway marked as such. */
-function devicesOf(plan: BatchPlan, owner: string): ManifestInput['devices'] {
-  const seen = new Map<string, ManifestInput['devices'][number]>()
-  for (const s of plan.series) {
-    const id = s.deviceId.toString()
-    if (seen.has(id)) continue
-    const gateway = s.signedBy === 'gateway'
-    seen.set(id, {
-      deviceId: id,
-      publicKey: { x: s.deviceKey.Ax.toString(), y: s.deviceKey.Ay.toString() },
-      label: gateway ? `gateway of ${owner}` : s.device,
-      gateway,
-    })
-  }
-  return [...seen.values()]
 }

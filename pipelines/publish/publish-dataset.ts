@@ -3,14 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ImportMapping, Manifest } from '../../core/index.js'
 import type { ImportOptions, QualityReport } from '../import/index.js'
-import {
-  createLocalProver,
-  Publication,
-  PublishError,
-  type BatchProver,
-  type PublicationComponents,
-  type PublishStage,
-} from './publication.js'
+import { createLocalProver, type BatchProver } from './create-local-prover.js'
+import type { ProvenBatchFile } from './proven-batch-file.js'
+import { PublishError } from './publish-error.js'
+import { PUBLISH_STAGES, type PublishStage } from './publish-stages.js'
+import { Publication, type Anchored, type PublicationComponents } from './publication.js'
 
 export interface PublishProgress {
   stage: PublishStage
@@ -53,10 +50,10 @@ export interface PublishResult {
 }
 
 /**
- * Publishes a seller's file in this process: ingest → prove → store → quality → preview → anchor
- * → list, each stage saved in the publication's workspace. The first failure stops everything
- * after it (`PublishError` naming the stage); running the workspace again resumes where it
- * stopped, and never anchors twice.
+ * Publishes a seller's file in this process: every stage of PUBLISH_STAGES in order (ingest →
+ * prove → store → quality → preview → anchor → list), each saved in the publication's workspace.
+ * The first failure stops everything after it (`PublishError` naming the stage); running the
+ * workspace again resumes where it stopped, and never anchors twice.
  */
 export async function publishDataset(
   components: PublishComponents,
@@ -90,43 +87,68 @@ export async function publishDataset(
   return runPublication(components, publication, onProgress)
 }
 
-/** Runs (or resumes) every stage of a publication workspace in this process. */
+/**
+ * Runs (or resumes) every stage of a publication workspace in this process, in the declared order
+ * (PUBLISH_STAGES); each declared stage has its step here (a missing one does not compile).
+ */
 export async function runPublication(
   components: PublishComponents,
   publication: Publication,
   onProgress: (p: PublishProgress) => void = () => undefined,
 ): Promise<PublishResult> {
-  let stage: PublishStage = 'ingest'
+  let stage: PublishStage = PUBLISH_STAGES[0]
   const step = (s: PublishStage, done: number, total: number): void => {
     stage = s
     onProgress({ stage: s, done, total })
   }
+  // Each step's result, read by the steps after it.
+  let plan!: Awaited<ReturnType<Publication['ingest']>>
+  let proofs!: ProvenBatchFile[]
+  let quality!: Awaited<ReturnType<Publication['quality']>>
+  let anchored!: Anchored
+  const steps = {
+    ingest: async () => {
+      step('ingest', 0, 1)
+      plan = await publication.ingest(components)
+      step('ingest', 1, 1)
+    },
+    prove: async () => {
+      step('prove', 0, plan.batches.length)
+      const prove = components.prove ?? createLocalProver()
+      for (let i = 0; i < plan.batches.length; i++) {
+        await publication.proveBatch(plan, i, prove)
+        step('prove', i + 1, plan.batches.length)
+      }
+      ;({ proofs } = await publication.proofs(plan))
+    },
+    store: async () => {
+      step('store', 0, 1)
+      await publication.store(components, plan, proofs)
+      step('store', 1, 1)
+    },
+    quality: async () => {
+      step('quality', 0, 1)
+      quality = await publication.quality(components, plan, proofs)
+      step('quality', 1, 1)
+    },
+    preview: async () => {
+      step('preview', 0, 1)
+      await publication.preview(components, plan)
+      step('preview', 1, 1)
+    },
+    anchor: async () => {
+      step('anchor', 0, 1)
+      anchored = await publication.anchor(components, plan, proofs)
+      step('anchor', 1, 1)
+    },
+    list: async () => {
+      step('list', 0, 1)
+      await publication.list(components, anchored)
+      step('list', 1, 1)
+    },
+  } satisfies Record<PublishStage, () => Promise<void>>
   try {
-    step('ingest', 0, 1)
-    const plan = await publication.ingest(components)
-    step('ingest', 1, 1)
-    step('prove', 0, plan.batches.length)
-    const prove = components.prove ?? createLocalProver()
-    for (let i = 0; i < plan.batches.length; i++) {
-      await publication.proveBatch(plan, i, prove)
-      step('prove', i + 1, plan.batches.length)
-    }
-    const { proofs } = await publication.proofs(plan)
-    step('store', 0, 1)
-    await publication.store(components, plan, proofs)
-    step('store', 1, 1)
-    step('quality', 0, 1)
-    const quality = await publication.quality(components, plan, proofs)
-    step('quality', 1, 1)
-    step('preview', 0, 1)
-    await publication.preview(components, plan)
-    step('preview', 1, 1)
-    step('anchor', 0, 1)
-    const anchored = await publication.anchor(components, plan, proofs)
-    step('anchor', 1, 1)
-    step('list', 0, 1)
-    await publication.list(components, anchored)
-    step('list', 1, 1)
+    for (const name of PUBLISH_STAGES) await steps[name]()
     return {
       datasetId: anchored.datasetId,
       manifestCid: anchored.manifestCid,
