@@ -7,6 +7,7 @@ import { HDNodeWallet } from 'ethers'
 import { startNode, type AssayNode } from '../../cli/index.js'
 import { createDeviceKey, signEddsaPoseidon } from '../../circuits/index.js'
 import { DEV_MNEMONIC, formatSiweMessage, loadConfig } from '../../core/index.js'
+import { findFreePort } from '../../core/node.js'
 import { deviceRegistrationMessage } from '../../contracts/index.js'
 import {
   AssayApiError,
@@ -206,7 +207,7 @@ describe('createAssayClient: every route the CLI and the web app use, against a 
   it('gives up on a request when the client’s signal aborts, and names an unreachable node', async () => {
     const aborted = await caught(() => createAssayClient({ node: node.url, signal: AbortSignal.abort() }).health())
     expect(aborted.name).to.equal('AbortError')
-    const gone = await caught(() => createAssayClient({ node: 'http://127.0.0.1:1' }).health())
+    const gone = await caught(async () => createAssayClient({ node: `http://127.0.0.1:${await findFreePort()}` }).health())
     expect([gone.name, (gone as Error & { reason: string }).reason]).to.deep.equal(['NodeUnreachableError', 'connection refused'])
   })
 })
