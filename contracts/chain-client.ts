@@ -1,16 +1,12 @@
-import {
-  AbiCoder,
-  id,
-  keccak256,
-  ZeroAddress,
-  type ContractRunner,
-  type ContractTransactionReceipt,
-  type ContractTransactionResponse,
-  type Log,
-} from 'ethers'
-import { SNARK_FIELD, type EddsaSignature } from '../core/index.js'
+import { ZeroAddress, type ContractRunner, type ContractTransactionReceipt, type ContractTransactionResponse, type Log } from 'ethers'
 import { decodeContractError } from './contract-error.js'
 import { DeploymentError, type Deployment } from './deployment.js'
+import {
+  deviceRegistrationMessage,
+  type PossessionProof,
+  type RegistrationSigner,
+  type RegistrationTerms,
+} from './device-registration-message.js'
 import { dataMarketAbi, datasetRegistryAbi, deviceRegistryAbi, testStablecoinAbi } from './generated/abis.js'
 import type {
   DataMarket,
@@ -21,15 +17,9 @@ import type {
   DeviceRegistryEvents,
   TestStablecoin,
 } from './generated/contract-types.js'
+import { proofToCalldata, type Groth16Proof } from './proof-to-calldata.js'
 import { typedContract } from './typed-contract.js'
 import { typedEvents, type TypedEvents } from './typed-events.js'
-
-/** A snarkjs Groth16 proof (the JSON it writes). */
-export interface Groth16Proof {
-  pi_a: readonly string[]
-  pi_b: readonly (readonly string[])[]
-  pi_c: readonly string[]
-}
 
 export interface PublishDatasetParams {
   manifestCid: string
@@ -97,45 +87,6 @@ export interface CreateStreamParams {
   splits?: Array<{ account: string; bps: number }>
 }
 
-/** What a device key signs to be registered: the owner, the chain, the registry and the owner's nonce. */
-export interface RegistrationTerms {
-  owner: string
-  chainId: bigint
-  registry: string
-  nonce: bigint
-}
-
-/** A device key's EdDSA-Poseidon signature. */
-export type DeviceSignature = EddsaSignature
-
-/**
- * A device key's signature of `deviceRegistrationMessage(terms)`, with the nonce of those terms:
- * DeviceRegistry's PossessionProof.
- */
-export interface PossessionProof extends DeviceSignature {
-  nonce: bigint
-}
-
-/** Signs a registration message with a device key (e.g. `(m) => signEddsaPoseidon(key.privateKey, m)`). */
-export type RegistrationSigner = (message: bigint) => Promise<DeviceSignature>
-
-/** DeviceRegistry.REGISTRATION_DOMAIN. */
-export const REGISTRATION_DOMAIN = id('assay.device-registration/v1')
-
-/**
- * DeviceRegistry.registrationMessage(owner, nonce) on `chainId` at `registry`, computed here so a
- * device key is never asked to sign a message it cannot check (a node could otherwise hand it a
- * batch message to sign): keccak256(abi.encode(REGISTRATION_DOMAIN, chainId, registry, owner,
- * nonce)) mod the BN254 scalar field.
- */
-export function deviceRegistrationMessage(terms: RegistrationTerms): bigint {
-  const encoded = AbiCoder.defaultAbiCoder().encode(
-    ['bytes32', 'uint256', 'address', 'address', 'uint256'],
-    [REGISTRATION_DOMAIN, terms.chainId, terms.registry, terms.owner, terms.nonce],
-  )
-  return BigInt(keccak256(encoded)) % SNARK_FIELD
-}
-
 export interface TxResult {
   txHash: string
   blockNumber: number
@@ -201,14 +152,6 @@ export interface ChainClient {
   windowDataset(streamId: bigint, windowIndex: bigint): Promise<bigint>
   /** The stream and window of a dataset (streamId 0n when it is not a window). */
   windowOf(datasetId: bigint): Promise<{ streamId: bigint; windowIndex: bigint }>
-}
-
-/** The flat uint256[8] the verifiers take: a, b (each pair reversed, as snarkjs exports), c. */
-export function proofToCalldata(proof: Groth16Proof): bigint[] {
-  const b = proof.pi_b
-  return [proof.pi_a[0], proof.pi_a[1], b[0]![1], b[0]![0], b[1]![1], b[1]![0], proof.pi_c[0], proof.pi_c[1]].map((x) =>
-    BigInt(x as string),
-  )
 }
 
 /** A chain client for `deployment`, signing with `runner` when it is a signer. */

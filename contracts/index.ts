@@ -6,23 +6,22 @@ export { typedContract } from './typed-contract.js'
 export type { TypedContract } from './typed-contract.js'
 export { typedEvents } from './typed-events.js'
 export type { TypedEvents } from './typed-events.js'
-export { createChainClient, deviceRegistrationMessage, proofToCalldata, REGISTRATION_DOMAIN } from './chain-client.js'
+export { createChainClient } from './chain-client.js'
 export type {
   AgreedTerms,
   ChainClient,
   CreateStreamParams,
   DatasetRecord,
-  Groth16Proof,
   ListingRecord,
   ListParams,
-  PossessionProof,
   PublishDatasetParams,
-  RegistrationSigner,
-  RegistrationTerms,
-  DeviceSignature,
   StreamRecord,
   TxResult,
 } from './chain-client.js'
+export { deviceRegistrationMessage, REGISTRATION_DOMAIN } from './device-registration-message.js'
+export type { DeviceSignature, PossessionProof, RegistrationSigner, RegistrationTerms } from './device-registration-message.js'
+export { proofToCalldata } from './proof-to-calldata.js'
+export type { Groth16Proof } from './proof-to-calldata.js'
 export { ContractError, decodeContractError } from './contract-error.js'
 export { contractsCodeHash, deployContracts } from './deploy-contracts.js'
 export type { CompiledContract, DeployOptions } from './deploy-contracts.js'
