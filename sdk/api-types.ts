@@ -1,52 +1,21 @@
 // The node's HTTP requests and responses as the SDK (and through it the CLI and the web app) sees
-// them: every wire type in one file, to be derived from the api/ schemas.
-import type { ImportMapping, Manifest } from '../core/index.js'
-import type { IngestResult, PublicationStatus, StreamSpec, WindowRecord } from '../pipelines/index.js'
-
-export type { IngestResult, PublicationStatus, StreamSpec, WindowRecord }
+// them: inferred from the API contract (api/), never written by hand, so a changed route is a type
+// error at every caller.
+import type { Api, EventData, RequestBody, ResponseBody } from '../api/index.js'
+import type { ImportMapping } from '../core/index.js'
+import type { QualityReport } from '../pipelines/index.js'
 
 /** A dataset page as the node's catalog serves it (GET /datasets/:id; its manifest is checked by `verifiedManifest`). */
-export interface DatasetPage {
-  datasetId: string
-  owner: string
-  manifestCid: string
-  title: string
-  metrics: string[]
-  qualityScore: number
-  readings: number
-  deviceCount: number
-  firstTime: number | null
-  lastTime: number | null
-  listing: { price: string; paymentToken: string; accessPeriod: number; active: boolean } | null
-  purchases: number
-  manifestStatus: string
-  /** `setupWarning`: the proofs verify under a development setup (anyone could have made them). */
-  verification: { status: string; detail: string | null; setupWarning?: string | null }
-  manifest: Manifest | null
-}
-
+export type DatasetPage = ResponseBody<Api['dataset']>
 /** GET /datasets: one page of the catalog. */
-export interface SearchResult {
-  total: number
-  limit: number
-  offset: number
-  items: Array<Omit<DatasetPage, 'manifest'>>
-}
-
-/** A dataset's quality report (JSON in IPFS at the manifest's `quality.reportCid`). */
-export interface QualityReportView {
-  score: number
-  signedBy: string
-  series: Array<{
-    device: string
-    metric: string
-    score: number
-    components: Record<string, { score: number; detail: string; proven?: boolean }>
-  }>
-}
+export type SearchResult = ResponseBody<Api['searchDatasets']>
+/** A catalog entry in a search result. */
+export type CatalogEntry = SearchResult['items'][number]
+/** A dataset's quality report (JSON in IPFS at the manifest's `quality.reportCid`), as the publish pipeline writes it. */
+export type QualityReportView = QualityReport
 
 /**
- * POST /datasets form fields besides the file. `tags` comma-separated (or a list), `price` in the
+ * What `publish` takes, written into the form the contract declares (FormFields<Api['publishDataset']>). `tags` comma-separated (or a list), `price` in the
  * payment token's base units (wei), `accessPeriod` in seconds (omitted: perpetual), `mapping` an
  * import mapping (omitted: the node infers one, as `assay map` would).
  */
@@ -64,155 +33,54 @@ export interface PublishFields {
 }
 
 /** POST /datasets and POST /jobs/:id/retry: the publication job, and where to follow it. */
-export interface PublicationAccepted {
-  jobId: string
-  /** Path of GET /jobs/:id. */
-  status: string
-  /** Path of GET /jobs/:id/events. */
-  events: string
-}
-
-/** One row of a mapping preview as the mapping reads it: time, device and each metric's value. */
-export interface PreviewRow {
-  time: number
-  device: string
-  values: Record<string, string>
-}
-
+export type PublicationAccepted = ResponseBody<Api['publishDataset'], 202>
+/** GET /jobs/:id: where a publication stands. */
+export type PublicationStatus = ResponseBody<Api['publication']>
+/** Each event of GET /jobs/:id/events. */
+export type PublicationEvent = EventData<Api['publicationEvents']>
 /** POST /mappings/preview: the mapping (inferred, or the one sent, checked) and the first rows read with it. */
-export interface MappingPreview {
-  /** `signed-batches`: a device-signed file, which needs no mapping. */
-  kind: 'table' | 'signed-batches'
-  mapping?: ImportMapping
-  notes: string[]
-  columns: string[]
-  /** The first source rows as read, before the mapping. */
-  sample: Array<{ line: number; fields: Record<string, string> }>
-  rows: PreviewRow[]
-  problems: Array<{ line: number; column: string; message: string }>
-}
-
+export type MappingPreview = ResponseBody<Api['previewMapping']>
+/** One row of a mapping preview as the mapping reads it: time, device and each metric's value. */
+export type PreviewRow = MappingPreview['rows'][number]
 /** GET /devices/registration: what a device key signs to be registered to the node's account (decimal strings). */
-export interface RegistrationTermsResponse {
-  owner: string
-  chainId: string
-  registry: string
-  nonce: string
-}
-
+export type RegistrationTermsResponse = ResponseBody<Api['deviceRegistration']>
 /** POST /devices body: the device's public key and its signature of the registration terms. */
-export interface RegisterDeviceRequest {
-  publicKey: { x: string; y: string }
-  proof: { nonce: string; R8x: string; R8y: string; S: string }
-  label?: string
-}
-
+export type RegisterDeviceRequest = RequestBody<Api['registerDevice']>
 /** POST /devices: the device registered now (`txHash`), or already the node account's. */
-export interface DeviceRegistered {
-  deviceId: string
-  owner: string
-  txHash?: string
-  alreadyRegistered: boolean
-}
-
+export type DeviceRegistered = ResponseBody<Api['registerDevice'], 201>
 /** GET /devices/:id. */
-export interface DeviceView {
-  deviceId: string
-  owner: string
-  registeredAt: number
-  revokedAt: number | null
-  publishableByThisNode: boolean
-}
-
+export type DeviceView = ResponseBody<Api['device']>
 /** POST /streams body (defaults as the node applies them). */
-export interface CreateStreamRequest {
-  title: string
-  description?: string
-  licence?: string
-  tags?: string[]
-  /** Seconds per window. */
-  windowSeconds: number
-  /** Seconds of access one purchase buys: a whole number of windows (default: one window). */
-  periodSeconds?: number
-  /** Price per period in wei (or the token's base units), decimal. */
-  price: string
-  paymentToken?: string
-  graceSeconds?: number
-  maxReadings?: number
-  deviceIds: string[]
-  circuitId?: string
-  /** Start of window 0 (unix seconds); default: now. */
-  start?: number
-}
-
+export type CreateStreamRequest = RequestBody<Api['createStream']>
 /** POST /streams: the stream's terms and the transaction that created it. */
-export type StreamCreated = StreamSpec & { txHash: string }
-
+export type StreamCreated = ResponseBody<Api['createStream'], 201>
 /** A stream as GET /streams/:id shows it: terms, live status and windows. */
-export interface StreamView extends StreamSpec {
-  /** Time of the newest accepted reading (unix seconds). */
-  lastReading: number | null
-  windowsPublished: number
-  windows: WindowRecord[]
-}
-
+export type StreamView = ResponseBody<Api['stream']>
+/** A stream's terms. */
+export type StreamSpec = Omit<StreamCreated, 'txHash'>
+/** One window of a stream. */
+export type WindowRecord = StreamView['windows'][number]
 /** A stream as GET /streams lists it (without its windows). */
-export type StreamSummary = Omit<StreamView, 'windows'>
-
+export type StreamSummary = ResponseBody<Api['streams']>['streams'][number]
 /** POST /streams/:id/readings: one result per batch sent, in order (422 when any was refused: the others are kept). */
-export interface IngestResponse {
-  accepted: number
-  rejected: number
-  results: IngestResult[]
-}
-
-/** State of one embedded or external service in GET /health (details for the operator only). */
-export interface ServiceHealth {
-  ok: boolean
-  embedded: boolean
-  detail: Record<string, unknown>
-  error?: string
-}
-
-/** One circuit's build state: a node builds missing circuits in the background while it serves. */
-export interface CircuitState {
-  state: 'ready' | 'pending' | 'building' | 'failed'
-  /** How long its build took, once built by this node. */
-  seconds?: number
-  error?: string
-}
-
-/** Which circuits the node can prove with, and how far the background build is. */
-export interface CircuitsHealth {
-  ready: number
-  total: number
-  /** The circuit being built right now, if any. */
-  building?: string
-  circuits: Record<string, CircuitState>
-}
-
+export type IngestResponse = ResponseBody<Api['sendReadings']>
+/** One batch's result. */
+export type IngestResult = IngestResponse['results'][number]
 /** GET /health (200 when every service answers, 503 otherwise). */
-export interface HealthReport {
-  /** Every service answers. Circuits still building do not count: everything but proving works. */
-  ok: boolean
-  services: Record<string, ServiceHealth>
-  circuits?: CircuitsHealth
-}
-
+export type HealthReport = ResponseBody<Api['health']>
+/** State of one embedded or external service in GET /health (details for the operator only). */
+export type ServiceHealth = HealthReport['services'][string]
+/** Which circuits the node can prove with, and how far the background build is. */
+export type CircuitsHealth = NonNullable<HealthReport['circuits']>
+/** One circuit's build state. */
+export type CircuitState = CircuitsHealth['circuits'][string]
 /** GET/POST/DELETE /operator/session: whether this browser (its session cookie) or token is the operator's. */
-export interface OperatorSession {
-  operator: boolean
-}
-
+export type OperatorSession = ResponseBody<Api['operatorSession']>
 /** POST /operator/session body: the operator token, or a Sign-In with Ethereum message and its signature. */
-export type SignInRequest = { token: string } | { message: string; signature: string }
-
+export type SignInRequest = RequestBody<Api['signIn']>
 /** GET /operator/siwe: a single-use nonce, the node's clock, host and chain for a Sign-In with Ethereum message. */
-export interface SiweChallenge {
-  nonce: string
-  issuedAt: string
-  expiresAt: string
-  domain: string
-  chainId: number
-  version: string
-}
+export type SiweChallenge = ResponseBody<Api['siweNonce']>
+/** GET /deployment. */
+export type DeploymentResponse = ResponseBody<Api['deployment']>
+/** A key release (POST /datasets/:id/key). */
+export type KeyRelease = ResponseBody<Api['requestKey']>
