@@ -76,14 +76,6 @@ async function checkedBlock(cid: CID, bytes: Uint8Array): Promise<Uint8Array> {
   return bytes
 }
 
-/**
- * Assay's client: catalog reads, buying, key requests, and content by CID from a node. Only the
- * chain and content addressing are trusted: manifests are checked against their on-chain anchor,
- * blocks against their CIDs, keys against their anchored commitments. Browser-safe.
- *
- * A node that cannot be reached, or whose connection breaks in the middle of an answer, is a
- * NodeUnreachableError (never fetch's bare TypeError).
- */
 /** A node's error body; `category` and `retryable` are missing from nodes older than the error taxonomy. */
 interface ErrorBody {
   name: string
@@ -92,6 +84,17 @@ interface ErrorBody {
   retryable?: boolean
 }
 
+/**
+ * Assay's client, and the one HTTP client of a node (the CLI and the web app call nothing else):
+ * catalog reads, buying, key requests, content by CID, and the operator's routes (publishing,
+ * devices, streams, sessions). Only the chain and content addressing are trusted: manifests are
+ * checked against their on-chain anchor, blocks against their CIDs, keys against their anchored
+ * commitments, verification keys against the committed artifact manifest. Browser-safe.
+ *
+ * Every refusal (any status but 2xx) is an AssayApiError with the node's error name and category. A
+ * node that cannot be reached, or whose connection breaks in the middle of an answer, is a
+ * NodeUnreachableError (never fetch's bare TypeError).
+ */
 export function createAssayClient(options: AssayClientOptions) {
   const http = options.fetch ?? fetch
   const url = (path: string): URL => new URL(path, options.node)
