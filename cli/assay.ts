@@ -1,7 +1,8 @@
 // The `assay` command. First import: the polyfill libp2p needs on Node 20.
 import '../core/polyfill.js'
 import { Command } from 'commander'
-import { AssayError, ERROR_CATEGORIES, loadConfig } from '../core/index.js'
+import { loadConfig } from '../core/index.js'
+import { cliFailure } from './cli-failure.js'
 import { parseDuration, startNode } from './index.js'
 import { readOperatorToken } from './operator-token.js'
 
@@ -494,12 +495,7 @@ program
   })
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  // Named errors carry a message meant for the user; anything else is a bug and shows its stack.
-  if (err instanceof Error && err.name !== 'Error') {
-    console.error(`${err.name}: ${err.message}`)
-  } else {
-    console.error(err)
-  }
-  // The exit code says what kind of failure (docs/operations.md#exit-codes); 1 for anything unnamed.
-  process.exit(err instanceof AssayError ? ERROR_CATEGORIES[err.category].exitCode : 1)
+  const { message, exitCode } = cliFailure(err)
+  console.error(message)
+  process.exit(exitCode)
 })

@@ -29,18 +29,25 @@ export type ErrorCategory =
  * What each category means to the HTTP API (`status`), to retries (`retryable`: trying the same
  * thing again later may succeed) and to the CLI (`exitCode`, documented in docs/operations.md).
  */
-export const ERROR_CATEGORIES: Readonly<Record<ErrorCategory, { status: number; retryable: boolean; exitCode: number }>> = {
-  'bad-input': { status: 400, retryable: false, exitCode: 2 },
-  unauthorised: { status: 401, retryable: false, exitCode: 4 },
-  forbidden: { status: 403, retryable: false, exitCode: 4 },
-  'not-found': { status: 404, retryable: false, exitCode: 3 },
-  conflict: { status: 409, retryable: false, exitCode: 5 },
-  'too-large': { status: 413, retryable: false, exitCode: 2 },
-  'rate-limited': { status: 429, retryable: true, exitCode: 69 },
-  tampered: { status: 422, retryable: false, exitCode: 6 },
+/**
+ * Everything a category decides, declared once: the HTTP status, whether the same request may
+ * succeed later (`retryable`, told to clients), whether a background job tries again by itself
+ * (`jobRetries`: an outage passes, and an 'internal' failure such as a broken install can be fixed
+ * by the operator meanwhile; the input, rights, the chain's state or the data itself cannot change
+ * by waiting), and the CLI's exit code.
+ */
+export const ERROR_CATEGORIES: Readonly<Record<ErrorCategory, { status: number; retryable: boolean; jobRetries: boolean; exitCode: number }>> = {
+  'bad-input': { status: 400, retryable: false, jobRetries: false, exitCode: 2 },
+  unauthorised: { status: 401, retryable: false, jobRetries: false, exitCode: 4 },
+  forbidden: { status: 403, retryable: false, jobRetries: false, exitCode: 4 },
+  'not-found': { status: 404, retryable: false, jobRetries: false, exitCode: 3 },
+  conflict: { status: 409, retryable: false, jobRetries: false, exitCode: 5 },
+  'too-large': { status: 413, retryable: false, jobRetries: false, exitCode: 2 },
+  'rate-limited': { status: 429, retryable: true, jobRetries: true, exitCode: 69 },
+  tampered: { status: 422, retryable: false, jobRetries: false, exitCode: 6 },
   // 69 and 70 are sysexits' EX_UNAVAILABLE and EX_SOFTWARE.
-  unavailable: { status: 503, retryable: true, exitCode: 69 },
-  internal: { status: 500, retryable: false, exitCode: 70 },
+  unavailable: { status: 503, retryable: true, jobRetries: true, exitCode: 69 },
+  internal: { status: 500, retryable: false, jobRetries: true, exitCode: 70 },
 }
 
 /** The category an HTTP status stands for (the reverse of ERROR_CATEGORIES), if one does. */

@@ -1,5 +1,5 @@
 import { Queue, UnrecoverableError, WaitingChildrenError, Worker, type Job } from 'bullmq'
-import { AssayError, serializeError, type ErrorCategory } from '../../core/index.js'
+import { serializeError, type ErrorCategory } from '../../core/index.js'
 import type { ProvenBatchFile } from './proven-batch-file.js'
 import type { ProveBatchJob } from './prover-pool.js'
 import {
@@ -14,7 +14,7 @@ import {
 } from './publish-queues.js'
 import type { PublishStage } from './publish-stages.js'
 import { Publication, type PublicationComponents } from './publication.js'
-import { isUnrecoverable } from './unrecoverable-categories.js'
+import { stageFailure } from './stage-failure.js'
 
 /**
  * The stage worker: runs on the node (it needs the content store, keystore and chain key). Each
@@ -112,12 +112,9 @@ export function startStageWorker(
         return await steps[stage]()
       } catch (err) {
         if (err instanceof WaitingChildrenError || err instanceof UnrecoverableError) throw err
-        // The error itself or the one it wraps (a stage's own wrapper) may say a retry cannot help.
-        const permanent = [err, (err as { cause?: unknown }).cause].find(isUnrecoverable)
-        const category = permanent?.category ?? (err instanceof AssayError ? err.category : undefined)
+        const { category, thrown } = stageFailure(stage, err)
         await recordFailure(job, category, err)
-        if (permanent !== undefined) throw new UnrecoverableError(`${stage}: ${permanent.name}: ${permanent.message}`)
-        throw err
+        throw thrown
       }
     },
     { ...opts, ...LOCKS, concurrency: options.concurrency ?? 2 },

@@ -1,4 +1,9 @@
+import { randomUUID } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Queue, QueueEvents, Worker, type Job } from 'bullmq'
 import type { AddressInfo } from 'node:net'
 import { expect } from 'chai'
 import express from 'express'
@@ -18,6 +23,7 @@ import { BatchInputError } from '../../circuits/batch-input-error.js'
 import { SetupRecordMismatchError } from '../../circuits/setup-record-mismatch-error.js'
 import { SetupRecordMissingError } from '../../circuits/setup-record-missing-error.js'
 import { CircuitBuildError } from '../../cli/circuit-builder.js'
+import { cliFailure } from '../../cli/cli-failure.js'
 import { DeviceCommandError } from '../../cli/device-command.js'
 import { FollowTimeoutError } from '../../cli/follow-progress.js'
 import { PublishCommandError } from '../../cli/publish-command-error.js'
@@ -49,12 +55,14 @@ import {
 } from '../../pipelines/publish/index.js'
 import { BatchVerifierError, IngestBusyError, StreamBatchError, UnknownStreamError } from '../../pipelines/streams/index.js'
 import { ImportRowError, MissingColumnError, NoReadingsError, SimulationError, SourceFormatError } from '../../pipelines/import/index.js'
-import { ShutdownTimeoutError } from '../../pipelines/services/index.js'
+import { ShutdownTimeoutError, startRedis } from '../../pipelines/services/index.js'
+import { stageFailure } from '../../pipelines/publish/stage-failure.js'
 import { AssayApiError } from '../../sdk/assay-api-error.js'
 import { NodeUnreachableError } from '../../sdk/node-unreachable-error.js'
 import { TarFormatError } from '../../sdk/read-tar.js'
 import { VerificationError } from '../../sdk/verification-error.js'
 import { ManifestMismatchError } from '../../server/catalog-indexer.js'
+import { ResponseContractError } from '../../server/contract-route.js'
 import { TooManyConnectionsError } from '../../server/connection-limit.js'
 import { DeviceOwnedError } from '../../server/device-routes.js'
 import { createErrorHandler } from '../../server/http-errors.js'
@@ -102,6 +110,7 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new SiweError('signature', 'not signed by the address'), 'unauthorised'],
   // server
   [new ValidationError('title: required'), 'bad-input'],
+  [new ResponseContractError('GET /health', 'ok: expected boolean'), 'internal'],
   [new UploadTooLargeError(1024), 'too-large'],
   [new TooManyConnectionsError('16 event streams already'), 'rate-limited'],
   [new RateLimitedError(7), 'rate-limited'],
@@ -198,8 +207,56 @@ async function served(err: unknown): Promise<{ status: number; body: { error: Re
   }
 }
 
+/** Each error thrown by a publication stage on a real BullMQ queue (Redis): how many attempts it got and why it failed. */
+async function throughBullMq(): Promise<Map<number, { attemptsMade: number; failedReason: string }>> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'assay-taxonomy-'))
+  const redis = await startRedis({ dataDir })
+  const connection = { url: redis.url, maxRetriesPerRequest: null }
+  const name = `taxonomy-${randomUUID()}`
+  const queue = new Queue<{ i: number }>(name, { connection })
+  const events = new QueueEvents(name, { connection })
+  // The stage worker's own decision (stageFailure), as it throws it from a stage.
+  const worker = new Worker<{ i: number }>(
+    name,
+    (job: Job<{ i: number }>) => {
+      throw stageFailure('ingest', ERRORS[job.data.i]![0]).thrown
+    },
+    { connection, concurrency: 8 },
+  )
+  try {
+    await events.waitUntilReady()
+    const failed = new Map<number, { attemptsMade: number; failedReason: string }>()
+    const done = new Promise<void>((resolve) =>
+      events.on('failed', ({ jobId }) => {
+        void queue.getJob(jobId).then((job) => {
+          failed.set(job!.data.i, { attemptsMade: job!.attemptsMade, failedReason: job!.failedReason })
+          if (failed.size === ERRORS.length) resolve()
+        })
+      }),
+    )
+    await queue.addBulk(
+      ERRORS.map((_, i) => ({ name: 'ingest', data: { i }, opts: { attempts: 2, backoff: { type: 'fixed', delay: 10 } } })),
+    )
+    await done
+    return failed
+  } finally {
+    await worker.close()
+    await events.close()
+    await queue.obliterate({ force: true })
+    await queue.close()
+    await redis.stop()
+    await rm(dataDir, { recursive: true, force: true })
+  }
+}
+
 describe('error taxonomy', () => {
-  for (const [err, category] of ERRORS) {
+  let bullmq: Map<number, { attemptsMade: number; failedReason: string }>
+  before(async function () {
+    this.timeout(120_000)
+    bullmq = await throughBullMq()
+  })
+
+  ERRORS.forEach(([err, category], i) => {
     const className = err.constructor.name
     describe(className, () => {
       it(`is named ${className} and declares category ${category}`, () => {
@@ -219,8 +276,19 @@ describe('error taxonomy', () => {
             : { error: { name: className, message: err.message, category, retryable } },
         )
       })
+
+      const { jobRetries, exitCode } = ERROR_CATEGORIES[category]
+      it(`is ${jobRetries ? 'tried again' : 'failed at once, without another attempt,'} by the publication's BullMQ queue`, () => {
+        const { attemptsMade, failedReason } = bullmq.get(i)!
+        expect(attemptsMade).to.equal(jobRetries ? 2 : 1)
+        expect(failedReason).to.equal(jobRetries ? err.message : `ingest: ${className}: ${err.message}`)
+      })
+
+      it(`makes assay print its name and message and exit ${exitCode}`, () => {
+        expect(cliFailure(err)).to.deep.equal({ message: `${className}: ${err.message}`, exitCode })
+      })
     })
-  }
+  })
 
   it('lists every error class of the node, SDK and CLI (web has its own)', () => {
     const declared = ['core', 'server', 'pipelines', 'storage', 'circuits', 'contracts', 'sdk', 'cli'].flatMap((dir) =>
