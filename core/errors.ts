@@ -36,7 +36,9 @@ export type ErrorCategory =
  * by the operator meanwhile; the input, rights, the chain's state or the data itself cannot change
  * by waiting), and the CLI's exit code.
  */
-export const ERROR_CATEGORIES: Readonly<Record<ErrorCategory, { status: number; retryable: boolean; jobRetries: boolean; exitCode: number }>> = {
+export const ERROR_CATEGORIES: Readonly<
+  Record<ErrorCategory, { status: number; retryable: boolean; jobRetries: boolean; exitCode: number }>
+> = {
   'bad-input': { status: 400, retryable: false, jobRetries: false, exitCode: 2 },
   unauthorised: { status: 401, retryable: false, jobRetries: false, exitCode: 4 },
   forbidden: { status: 403, retryable: false, jobRetries: false, exitCode: 4 },
