@@ -8,7 +8,7 @@ import {
   type AnchoredSetupRecord,
   type VerificationKey,
 } from '../circuits/index.js'
-import { AssayError, type Manifest } from '../core/index.js'
+import { AssayError, categoryOf, type Manifest } from '../core/index.js'
 import { dataMarketAbi, datasetRegistryAbi, type Deployment } from '../contracts/index.js'
 import type { ContentStore } from '../storage/index.js'
 import type { Catalog } from './catalog.js'
@@ -165,8 +165,9 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
         check(datasetId, manifest, anchor)
         c.catalog.setManifest(datasetId, manifest)
       } catch (err) {
-        const name = (err as Error).name
-        if (name === 'ManifestValidationError' || name === 'ManifestMismatchError' || name === 'SyntaxError') {
+        // A manifest that is no manifest, or not the anchored one, stays so; content not found yet
+        // (or a service away) may come later.
+        if (err instanceof SyntaxError || err instanceof ManifestMismatchError || categoryOf(err) === 'bad-input') {
           log(`catalog: dataset ${datasetId}: ${(err as Error).message}`)
           c.catalog.setManifestStatus(datasetId, 'invalid')
         } // anything else (blocks not reachable yet): stays unavailable and is tried again next sync
