@@ -106,12 +106,16 @@ export async function runPublication(
   let proofs!: ProvenBatchFile[]
   let quality!: Awaited<ReturnType<Publication['quality']>>
   let anchored!: Anchored
+  /** A stage that is one piece of work: 0 of 1, then 1 of 1. */
+  const whole = (s: PublishStage, run: () => Promise<unknown>) => async (): Promise<void> => {
+    step(s, 0, 1)
+    await run()
+    step(s, 1, 1)
+  }
   const steps = {
-    ingest: async () => {
-      step('ingest', 0, 1)
+    ingest: whole('ingest', async () => {
       plan = await publication.ingest(components)
-      step('ingest', 1, 1)
-    },
+    }),
     prove: async () => {
       step('prove', 0, plan.batches.length)
       const prove = components.prove ?? createLocalProver()
@@ -121,31 +125,15 @@ export async function runPublication(
       }
       ;({ proofs } = await publication.proofs(plan))
     },
-    store: async () => {
-      step('store', 0, 1)
-      await publication.store(components, plan, proofs)
-      step('store', 1, 1)
-    },
-    quality: async () => {
-      step('quality', 0, 1)
+    store: whole('store', () => publication.store(components, plan, proofs)),
+    quality: whole('quality', async () => {
       quality = await publication.quality(components, plan, proofs)
-      step('quality', 1, 1)
-    },
-    preview: async () => {
-      step('preview', 0, 1)
-      await publication.preview(components, plan)
-      step('preview', 1, 1)
-    },
-    anchor: async () => {
-      step('anchor', 0, 1)
+    }),
+    preview: whole('preview', () => publication.preview(components, plan)),
+    anchor: whole('anchor', async () => {
       anchored = await publication.anchor(components, plan, proofs)
-      step('anchor', 1, 1)
-    },
-    list: async () => {
-      step('list', 0, 1)
-      await publication.list(components, anchored)
-      step('list', 1, 1)
-    },
+    }),
+    list: whole('list', () => publication.list(components, anchored)),
   } satisfies Record<PublishStage, () => Promise<void>>
   try {
     for (const name of PUBLISH_STAGES) await steps[name]()
