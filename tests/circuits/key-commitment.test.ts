@@ -160,6 +160,8 @@ describe('KeyCommitment circuit', function () {
     const { proof, publicSignals } = await generateProof(circuit, splitKey(key))
     const calldata = await groth16.exportSolidityCallData(proof, publicSignals)
     const [a, b, c, inputs] = JSON.parse(`[${calldata}]`) as [string[], string[][], string[], string[]]
+    // Left untyped: this verifier is generated and compiled here at test time, not one of the
+    // contracts/src ABIs contracts/generated/contract-types.ts is made from, so it has no interface.
     const verifyProofFn = verifier.getFunction('verifyProof')
     expect(await verifyProofFn(a, b, c, inputs, { gasLimit: 1_000_000 })).to.equal(true)
     const forged = [(BigInt(inputs[0]!) + 1n).toString()]

@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import type { BaseContract } from 'ethers'
 import { groth16 } from 'snarkjs'
 import {
   computeBatchCommitment,
@@ -14,11 +15,12 @@ import {
   verifyProof,
 } from '../../circuits/index.js'
 import { loadCircuit, releaseProverThreads } from '../../circuits/node.js'
+import { iSensorStatsVerifierAbi, typedContract, type ISensorStatsVerifier } from '../../contracts/index.js'
 import { encodeValue, inferEncoding } from '../../core/index.js'
 import { readOccupancyColumn } from '../helpers/datasets.js'
 
 interface HardhatEthers {
-  deployContract(name: string): Promise<{ getFunction(name: string): (...args: unknown[]) => Promise<unknown> }>
+  deployContract(name: string): Promise<BaseContract>
 }
 
 // The circuits publishing uses, each proven once at full size over real readings and checked by
@@ -69,12 +71,19 @@ describe('production SensorStats circuits', function () {
         last: 1n,
       })
 
-      const [a, b, c, inputs] = JSON.parse(`[${await groth16.exportSolidityCallData(proof, publicSignals)}]`) as unknown[]
-      const verifier = await ethers.deployContract(getCircuitManifest(id).verifier)
-      expect(await verifier.getFunction('verifyProof')(a, b, c, inputs)).to.equal(true)
-      const tampered = [...(inputs as string[])]
-      tampered[4] = `0x${(BigInt(tampered[4]!) + 1n).toString(16)}` // sum + 1
-      expect(await verifier.getFunction('verifyProof')(a, b, c, tampered)).to.equal(false)
+      const [a, b, c, inputs] = JSON.parse(`[${await groth16.exportSolidityCallData(proof, publicSignals)}]`) as [
+        string[],
+        string[][],
+        string[],
+        string[],
+      ]
+      const uints = (xs: readonly string[]): bigint[] => xs.map((x) => BigInt(x))
+      // Each generated SensorStats verifier has the interface DatasetRegistry calls verifiers through.
+      const deployed = await ethers.deployContract(getCircuitManifest(id).verifier)
+      const verifier = typedContract<ISensorStatsVerifier>(await deployed.getAddress(), iSensorStatsVerifierAbi, deployed.runner)
+      expect(await verifier.verifyProof(uints(a), b.map(uints), uints(c), uints(inputs))).to.equal(true)
+      const tampered = uints(inputs).map((s, i) => (i === 4 ? s + 1n : s)) // sum + 1
+      expect(await verifier.verifyProof(uints(a), b.map(uints), uints(c), tampered)).to.equal(false)
     })
   }
 })

@@ -1,11 +1,22 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { type Contract, ZeroAddress } from 'ethers'
+import { ZeroAddress } from 'ethers'
 import { createDeviceKey, signEddsaPoseidon, type DeviceKey } from '../../circuits/index.js'
-import { verifierSlotOf } from '../../contracts/index.js'
-import { deployAssay, hardhat, increaseTime, loadFixture, type AssayFixture } from '../helpers/chain.js'
+import {
+  hostileTokenAbi,
+  reentrantBuyerAbi,
+  typedContract,
+  verifierSlotOf,
+  type DataMarket,
+  type HostileToken,
+  type ReentrantBuyer,
+  type TypedContract,
+} from '../../contracts/index.js'
+import { hardhat, increaseTime, loadFixture, type AssayFixture } from '../helpers/chain.js'
+import { connected, deployTypedAssay } from '../helpers/typed-assay.js'
 
 type Signer = AssayFixture['deployer']
+type Market = TypedContract<DataMarket>
 const MAX_UINT64 = (1n << 64n) - 1n
 const DAY = 86_400n
 const PRICE = 10n ** 18n
@@ -19,11 +30,11 @@ describe('DataMarket', function () {
 
   // A published dataset (id 1) of `seller`, and a buyer holding tUSD.
   async function fixture() {
-    const f = await deployAssay()
+    const f = await deployTypedAssay()
     const [seller, buyer, deviceOwner, stranger] = [f.signers[2]!, f.signers[3]!, f.signers[4]!, f.signers[5]!]
     await f.client(seller).registerDevice(device.Ax, device.Ay, '', (m) => signEddsaPoseidon(device.privateKey, m))
     await (
-      await (f.datasets.connect(seller) as Contract).getFunction('publish')(
+      await connected(f.datasets, seller).publish(
         'bafymanifest',
         1n,
         2n,
@@ -34,20 +45,19 @@ describe('DataMarket', function () {
         verifierSlotOf('sensor-stats-b16-v2'),
       )
     ).wait()
-    await (await f.stablecoin.getFunction('mint')(buyer.address, 1_000_000_000n)).wait()
+    await (await f.stablecoin.mint(buyer.address, 1_000_000_000n)).wait()
     return { ...f, seller, buyer, deviceOwner, stranger }
   }
-  const as = (c: Contract, s: Signer): Contract => c.connect(s) as Contract
   const list = (
-    market: Contract,
+    market: Market,
     seller: Signer,
     over: Partial<{ price: bigint; token: string; period: bigint; splits: { account: string; bps: number }[] }> = {},
-  ) => as(market, seller).getFunction('list')(1n, over.price ?? PRICE, over.token ?? ZeroAddress, over.period ?? 0n, over.splits ?? [])
-  const owed = (market: Contract, account: string, token = ZeroAddress): Promise<bigint> => market.getFunction('owed')(account, token)
+  ) => connected(market, seller).list(1n, over.price ?? PRICE, over.token ?? ZeroAddress, over.period ?? 0n, over.splits ?? [])
+  const owed = (market: Market, account: string, token = ZeroAddress): Promise<bigint> => market.owed(account, token)
   /** Buys at `price` with the listing's current token and period (the tests of agreed terms pass their own). */
-  const buyAsListed = async (market: Contract, buyer: Signer, id: bigint, price: bigint, overrides: { value?: bigint } = {}) => {
-    const listing = (await market.getFunction('listingOf')(id)) as { paymentToken: string; accessPeriod: bigint }
-    return as(market, buyer).getFunction('buy')(id, price, listing.paymentToken, listing.accessPeriod, overrides)
+  const buyAsListed = async (market: Market, buyer: Signer, id: bigint, price: bigint, overrides: { value?: bigint } = {}) => {
+    const listing = await market.listingOf(id)
+    return connected(market, buyer).buy(id, price, listing.paymentToken, listing.accessPeriod, overrides)
   }
 
   it('lists a dataset of the caller: Listed with the terms', async () => {
@@ -55,7 +65,7 @@ describe('DataMarket', function () {
     await expect(list(market, seller, { period: DAY, splits: [{ account: deviceOwner.address, bps: 2000 }] }))
       .to.emit(market, 'Listed')
       .withArgs(1n, seller.address, ZeroAddress, PRICE, DAY, [[deviceOwner.address, 2000n]])
-    const listing = await market.getFunction('listingOf')(1n)
+    const listing = await market.listingOf(1n)
     expect([listing.seller, listing.price, listing.active]).to.deep.equal([seller.address, PRICE, true])
   })
 
@@ -63,7 +73,7 @@ describe('DataMarket', function () {
     const { market, datasets, seller, stranger, deviceOwner } = await loadFixture(fixture)
     await expect(list(market, stranger)).to.be.revertedWithCustomError(market, 'NotDatasetOwner').withArgs(1n, stranger.address)
     // The registry's own error comes through for a dataset that does not exist.
-    await expect(as(market, seller).getFunction('list')(2n, PRICE, ZeroAddress, 0n, []))
+    await expect(connected(market, seller).list(2n, PRICE, ZeroAddress, 0n, []))
       .to.be.revertedWithCustomError(datasets, 'UnknownDataset')
       .withArgs(2n)
     await expect(list(market, seller, { price: 0n }))
@@ -96,9 +106,9 @@ describe('DataMarket', function () {
     expect(await owed(market, treasury.address)).to.equal(fee)
     expect(await owed(market, deviceOwner.address)).to.equal(share)
     expect(await owed(market, seller.address)).to.equal(PRICE - fee - share)
-    expect(await market.getFunction('balanceOf')(buyer.address, 1n)).to.equal(1n)
-    expect(await market.getFunction('hasAccess')(buyer.address, 1n)).to.equal(true)
-    expect(await market.getFunction('hasAccess')(seller.address, 1n)).to.equal(false)
+    expect(await market.balanceOf(buyer.address, 1n)).to.equal(1n)
+    expect(await market.hasAccess(buyer.address, 1n)).to.equal(true)
+    expect(await market.hasAccess(seller.address, 1n)).to.equal(false)
   })
 
   it('pays out by pull: Withdrawn, the exact amount, then NothingToWithdraw', async () => {
@@ -106,8 +116,8 @@ describe('DataMarket', function () {
     await list(market, seller)
     await (await buyAsListed(market, buyer, 1n, PRICE, { value: PRICE })).wait()
     const due = await owed(market, seller.address)
-    await expect(as(market, seller).getFunction('withdraw')(ZeroAddress)).to.changeEtherBalances([seller, market], [due, -due])
-    await expect(as(market, seller).getFunction('withdraw')(ZeroAddress))
+    await expect(connected(market, seller).withdraw(ZeroAddress)).to.changeEtherBalances([seller, market], [due, -due])
+    await expect(connected(market, seller).withdraw(ZeroAddress))
       .to.be.revertedWithCustomError(market, 'NothingToWithdraw')
       .withArgs(seller.address, ZeroAddress)
   })
@@ -116,10 +126,10 @@ describe('DataMarket', function () {
     const { market, stablecoin, seller, buyer, treasury } = await loadFixture(fixture)
     const token = await stablecoin.getAddress()
     await list(market, seller, { price: 5_000_000n, token })
-    await (await as(stablecoin, buyer).getFunction('approve')(await market.getAddress(), 5_000_000n)).wait()
+    await (await connected(stablecoin, buyer).approve(await market.getAddress(), 5_000_000n)).wait()
     await expect(buyAsListed(market, buyer, 1n, 5_000_000n)).to.changeTokenBalances(stablecoin, [buyer, market], [-5_000_000n, 5_000_000n])
     expect(await owed(market, treasury.address, token)).to.equal(125_000n)
-    await expect(as(market, seller).getFunction('withdraw')(token)).to.emit(market, 'Withdrawn').withArgs(seller.address, token, 4_875_000n)
+    await expect(connected(market, seller).withdraw(token)).to.emit(market, 'Withdrawn').withArgs(seller.address, token, 4_875_000n)
     await expect(buyAsListed(market, buyer, 1n, 5_000_000n, { value: 1n }))
       .to.be.revertedWithCustomError(market, 'UnexpectedNativePayment')
       .withArgs(1n)
@@ -131,19 +141,19 @@ describe('DataMarket', function () {
     await expect(buyAsListed(market, buyer, 1n, PRICE, { value: PRICE - 1n }))
       .to.be.revertedWithCustomError(market, 'IncorrectPayment')
       .withArgs(PRICE - 1n, PRICE)
-    await expect(as(market, seller).getFunction('setPrice')(1n, 2n * PRICE))
+    await expect(connected(market, seller).setPrice(1n, 2n * PRICE))
       .to.emit(market, 'PriceChanged')
       .withArgs(1n, PRICE, 2n * PRICE)
     await expect(buyAsListed(market, buyer, 1n, PRICE, { value: PRICE }))
       .to.be.revertedWithCustomError(market, 'ListingChanged')
       .withArgs(1n, 2n * PRICE, ZeroAddress, 0n)
     await (await buyAsListed(market, buyer, 1n, 2n * PRICE, { value: 2n * PRICE })).wait()
-    await expect(as(market, stranger).getFunction('delist')(1n)).to.be.revertedWithCustomError(market, 'NotDatasetOwner')
-    await expect(as(market, seller).getFunction('delist')(1n)).to.emit(market, 'Delisted').withArgs(1n)
+    await expect(connected(market, stranger).delist(1n)).to.be.revertedWithCustomError(market, 'NotDatasetOwner')
+    await expect(connected(market, seller).delist(1n)).to.emit(market, 'Delisted').withArgs(1n)
     await expect(buyAsListed(market, stranger, 1n, 2n * PRICE, { value: 2n * PRICE }))
       .to.be.revertedWithCustomError(market, 'NotListed')
       .withArgs(1n)
-    expect(await market.getFunction('hasAccess')(buyer.address, 1n)).to.equal(true)
+    expect(await market.hasAccess(buyer.address, 1n)).to.equal(true)
   })
 
   it('reverts a purchase whose agreed token or access period changed in flight (a re-list at the same price)', async () => {
@@ -153,54 +163,50 @@ describe('DataMarket', function () {
     // seller re-lists: the same price for one day, then in another token.
     const agreed = [1n, PRICE, ZeroAddress, 30n * DAY] as const
     await (await list(market, seller, { period: DAY })).wait()
-    await expect(as(market, buyer).getFunction('buy')(...agreed, { value: PRICE }))
+    await expect(connected(market, buyer).buy(...agreed, { value: PRICE }))
       .to.be.revertedWithCustomError(market, 'ListingChanged')
       .withArgs(1n, PRICE, ZeroAddress, DAY)
     const token = await stablecoin.getAddress()
     await (await list(market, seller, { token, period: 30n * DAY })).wait()
-    await expect(as(market, buyer).getFunction('buy')(...agreed, { value: PRICE }))
+    await expect(connected(market, buyer).buy(...agreed, { value: PRICE }))
       .to.be.revertedWithCustomError(market, 'ListingChanged')
       .withArgs(1n, PRICE, token, 30n * DAY)
-    expect(await market.getFunction('hasAccess')(buyer.address, 1n)).to.equal(false)
+    expect(await market.hasAccess(buyer.address, 1n)).to.equal(false)
     // The terms as listed now go through.
     await (await list(market, seller, { period: 30n * DAY })).wait()
-    await (await as(market, buyer).getFunction('buy')(...agreed, { value: PRICE })).wait()
-    expect(await market.getFunction('hasAccess')(buyer.address, 1n)).to.equal(true)
+    await (await connected(market, buyer).buy(...agreed, { value: PRICE })).wait()
+    expect(await market.hasAccess(buyer.address, 1n)).to.equal(true)
   })
 
   it('ends timed access at expiry, and a renewal extends it from the old expiry', async () => {
     const { market, seller, buyer } = await loadFixture(fixture)
     await list(market, seller, { period: DAY })
     await (await buyAsListed(market, buyer, 1n, PRICE, { value: PRICE })).wait()
-    const first = await market.getFunction('accessExpiry')(buyer.address, 1n)
+    const first = await market.accessExpiry(buyer.address, 1n)
     await (await buyAsListed(market, buyer, 1n, PRICE, { value: PRICE })).wait()
-    expect(await market.getFunction('accessExpiry')(buyer.address, 1n)).to.equal(first + DAY)
+    expect(await market.accessExpiry(buyer.address, 1n)).to.equal(first + DAY)
     await increaseTime(Number(2n * DAY) - 10)
-    expect(await market.getFunction('hasAccess')(buyer.address, 1n)).to.equal(true)
+    expect(await market.hasAccess(buyer.address, 1n)).to.equal(true)
     await increaseTime(60)
-    expect(await market.getFunction('hasAccess')(buyer.address, 1n)).to.equal(false)
+    expect(await market.hasAccess(buyer.address, 1n)).to.equal(false)
   })
 
   it('never lets an access token move to another account', async () => {
     const { market, seller, buyer, stranger } = await loadFixture(fixture)
     await list(market, seller)
     await (await buyAsListed(market, buyer, 1n, PRICE, { value: PRICE })).wait()
-    await expect(as(market, buyer).getFunction('safeTransferFrom')(buyer.address, stranger.address, 1n, 1n, '0x'))
+    await expect(connected(market, buyer).safeTransferFrom(buyer.address, stranger.address, 1n, 1n, '0x'))
       .to.be.revertedWithCustomError(market, 'AccessNotTransferable')
       .withArgs(1n)
   })
 
   it('lets only the fee admin change fee and treasury, with the fee capped at 10%', async () => {
     const { market, stranger, treasury } = await loadFixture(fixture)
-    await expect(market.getFunction('setFee')(1001)).to.be.revertedWithCustomError(market, 'FeeTooHigh').withArgs(1001, 1000)
-    await expect(market.getFunction('setFee')(1000)).to.emit(market, 'FeeChanged').withArgs(250, 1000)
-    await expect(as(market, stranger).getFunction('setFee')(0)).to.be.revertedWithCustomError(market, 'AccessControlUnauthorizedAccount')
-    await expect(market.getFunction('setTreasury')(ZeroAddress))
-      .to.be.revertedWithCustomError(market, 'InvalidTreasury')
-      .withArgs(ZeroAddress)
-    await expect(market.getFunction('setTreasury')(stranger.address))
-      .to.emit(market, 'TreasuryChanged')
-      .withArgs(treasury.address, stranger.address)
+    await expect(market.setFee(1001)).to.be.revertedWithCustomError(market, 'FeeTooHigh').withArgs(1001, 1000)
+    await expect(market.setFee(1000)).to.emit(market, 'FeeChanged').withArgs(250, 1000)
+    await expect(connected(market, stranger).setFee(0)).to.be.revertedWithCustomError(market, 'AccessControlUnauthorizedAccount')
+    await expect(market.setTreasury(ZeroAddress)).to.be.revertedWithCustomError(market, 'InvalidTreasury').withArgs(ZeroAddress)
+    await expect(market.setTreasury(stranger.address)).to.emit(market, 'TreasuryChanged').withArgs(treasury.address, stranger.address)
   })
 
   it('always pays out exactly the price: fee within the cap, shares, no dust lost (property)', async () => {
@@ -212,7 +218,7 @@ describe('DataMarket', function () {
         fc.integer({ min: 0, max: 1000 }),
         fc.array(fc.integer({ min: 1, max: 4000 }), { maxLength: 5 }).filter((bps) => bps.reduce((a, b) => a + b, 0) <= 10_000),
         async (price, feeBps, splitBps) => {
-          await (await market.getFunction('setFee')(feeBps)).wait()
+          await (await market.setFee(feeBps)).wait()
           await (await list(market, seller, { price, splits: splitBps.map((bps, i) => ({ account: payees[i]!, bps })) })).wait()
           const everyone = [seller.address, treasury.address, ...payees]
           const before = await Promise.all(everyone.map((a) => owed(market, a)))
@@ -234,16 +240,17 @@ describe('DataMarket', function () {
     async function hostile() {
       const f = await loadFixture(fixture)
       const { ethers } = await hardhat()
-      const token = await ethers.deployContract('HostileToken')
-      await (await token.getFunction('mint')(f.buyer.address, 10n ** 24n)).wait()
-      await (await as(token, f.buyer).getFunction('approve')(await f.market.getAddress(), 10n ** 24n)).wait()
+      const deployed = await ethers.deployContract('HostileToken')
+      const token = typedContract<HostileToken>(await deployed.getAddress(), hostileTokenAbi, f.deployer)
+      await (await token.mint(f.buyer.address, 10n ** 24n)).wait()
+      await (await connected(token, f.buyer).approve(await f.market.getAddress(), 10n ** 24n)).wait()
       return { ...f, token, tokenAddress: await token.getAddress() }
     }
 
     it('credits nothing when a token delivers less than the price (PaymentShortfall)', async () => {
       const { market, seller, buyer, token, tokenAddress } = await hostile()
       await list(market, seller, { price: 1000n, token: tokenAddress })
-      await (await token.getFunction('setMode')(1, ZeroAddress, '0x')).wait()
+      await (await token.setMode(1, ZeroAddress, '0x')).wait()
       await expect(buyAsListed(market, buyer, 1n, 1000n))
         .to.be.revertedWithCustomError(market, 'PaymentShortfall')
         .withArgs(tokenAddress, 900n, 1000n)
@@ -255,39 +262,38 @@ describe('DataMarket', function () {
       await list(market, seller, { price: 1000n, token: tokenAddress })
       await (await buyAsListed(market, buyer, 1n, 1000n)).wait() // honest sale: seller is owed 975
       const reenter = market.interface.encodeFunctionData('withdraw', [tokenAddress])
-      await (await token.getFunction('setMode')(2, await market.getAddress(), reenter)).wait()
-      await (await as(market, seller).getFunction('withdraw')(tokenAddress)).wait()
-      expect(await token.getFunction('reentryReverted')()).to.equal(true)
-      expect(await token.getFunction('balanceOf')(seller.address)).to.equal(975n)
+      await (await token.setMode(2, await market.getAddress(), reenter)).wait()
+      await (await connected(market, seller).withdraw(tokenAddress)).wait()
+      expect(await token.reentryReverted()).to.equal(true)
+      expect(await token.balanceOf(seller.address)).to.equal(975n)
       expect(await owed(market, seller.address, tokenAddress)).to.equal(0n)
     })
 
     it('cannot re-enter from the ERC-1155 receive hook or from receive() during a native payout', async () => {
-      const { market, seller, buyer } = await loadFixture(fixture)
+      const { market, seller, buyer, deployer } = await loadFixture(fixture)
       const { ethers } = await hardhat()
-      const attacker = await ethers.deployContract('ReentrantBuyer', [await market.getAddress()])
-      const attackerAddress = await attacker.getAddress()
+      const deployed = await ethers.deployContract('ReentrantBuyer', [await market.getAddress()])
+      const attackerAddress = await deployed.getAddress()
+      const attacker = typedContract<ReentrantBuyer>(attackerAddress, reentrantBuyerAbi, deployer)
       await list(market, seller, { splits: [{ account: attackerAddress, bps: 5000 }] })
-      await (await as(attacker, buyer).getFunction('buy')(1n, PRICE, { value: PRICE })).wait()
-      expect([await attacker.getFunction('attempts')(), await attacker.getFunction('reverted')()]).to.deep.equal([1n, 1n])
-      expect(await market.getFunction('balanceOf')(attackerAddress, 1n)).to.equal(1n)
+      await (await connected(attacker, buyer).buy(1n, PRICE, { value: PRICE })).wait()
+      expect([await attacker.attempts(), await attacker.reverted()]).to.deep.equal([1n, 1n])
+      expect(await market.balanceOf(attackerAddress, 1n)).to.equal(1n)
       const due = await owed(market, attackerAddress)
-      await expect(attacker.getFunction('withdraw')()).to.changeEtherBalances([attackerAddress, market], [due, -due])
-      expect([await attacker.getFunction('attempts')(), await attacker.getFunction('reverted')()]).to.deep.equal([2n, 2n])
+      await expect(attacker.withdraw()).to.changeEtherBalances([attackerAddress, market], [due, -due])
+      expect([await attacker.attempts(), await attacker.reverted()]).to.deep.equal([2n, 2n])
     })
   })
 
   it('answers its views: fee terms, splits, token id, ERC-1155 and AccessControl interfaces', async () => {
     const { market, seller, treasury, deviceOwner } = await loadFixture(fixture)
     await list(market, seller, { splits: [{ account: deviceOwner.address, bps: 1500 }] })
-    const [feeTreasury, bps] = await market.getFunction('feeTerms')()
+    const [feeTreasury, bps] = await market.feeTerms()
     expect([feeTreasury, bps]).to.deep.equal([treasury.address, 250n])
-    expect((await market.getFunction('splitsOf')(1n)).map((s: { account: string; bps: bigint }) => [s.account, s.bps])).to.deep.equal([
-      [deviceOwner.address, 1500n],
-    ])
-    expect(await market.getFunction('tokenIdOf')(7n)).to.equal(7n)
-    for (const id of ['0xd9b67a26', '0x7965db0b', '0x01ffc9a7']) expect(await market.getFunction('supportsInterface')(id)).to.equal(true)
-    expect(await market.getFunction('supportsInterface')('0xffffffff')).to.equal(false)
+    expect((await market.splitsOf(1n)).map((s) => [s.account, s.bps])).to.deep.equal([[deviceOwner.address, 1500n]])
+    expect(await market.tokenIdOf(7n)).to.equal(7n)
+    for (const id of ['0xd9b67a26', '0x7965db0b', '0x01ffc9a7']) expect(await market.supportsInterface(id)).to.equal(true)
+    expect(await market.supportsInterface('0xffffffff')).to.equal(false)
   })
 
   it('is usable through the typed chain client, which decodes reverts into ContractError', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { AbiCoder, keccak256, toUtf8Bytes, ZeroHash, type Contract } from 'ethers'
+import { AbiCoder, keccak256, toUtf8Bytes, ZeroHash } from 'ethers'
 import {
   computeBatchCommitment,
   computeDatasetRoot,
@@ -14,13 +14,14 @@ import {
   type DeviceKey,
 } from '../../circuits/index.js'
 import { loadCircuit, releaseProverThreads } from '../../circuits/node.js'
-import { proofToCalldata, verifierSlotOf } from '../../contracts/index.js'
-import { deployAssay, loadFixture, type AssayFixture } from '../helpers/chain.js'
+import { proofToCalldata, verifierSlotOf, type DatasetRegistry, type TypedContract } from '../../contracts/index.js'
+import { loadFixture } from '../helpers/chain.js'
+import { connected, deployTypedAssay } from '../helpers/typed-assay.js'
 
 const CIRCUIT = 'sensor-stats-b16-v2'
 const CID = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
 const STATS = `0x${'ab'.repeat(32)}`
-type Signer = AssayFixture['deployer']
+type Registry = TypedContract<DatasetRegistry>
 
 interface ProvenBatch {
   commitment: bigint
@@ -64,19 +65,18 @@ describe('DatasetRegistry', function () {
   after(releaseProverThreads)
 
   async function fixture() {
-    const f = await deployAssay()
+    const f = await deployTypedAssay()
     const [seller, other, assessor] = [f.signers[2]!, f.signers[3]!, f.signers[4]!]
     await f.client(seller).registerDevice(alice.Ax, alice.Ay, '', (m) => signEddsaPoseidon(alice.privateKey, m))
     await f.client(other).registerDevice(bob.Ax, bob.Ay, '', (m) => signEddsaPoseidon(bob.privateKey, m))
-    await (await f.datasets.getFunction('grantRole')(await f.datasets.getFunction('ASSESSOR_ROLE')(), assessor.address)).wait()
+    await (await f.datasets.grantRole(await f.datasets.ASSESSOR_ROLE(), assessor.address)).wait()
     return { ...f, seller, other, assessor }
   }
-  const as = (c: Contract, s: Signer): Contract => c.connect(s) as Contract
   const publish = (
-    c: Contract,
+    c: Registry,
     over: Partial<{ cid: string; root: bigint; score: number; devices: bigint[]; parent: bigint; circuit: number }> = {},
   ) =>
-    c.getFunction('publish')(
+    c.publish(
       over.cid ?? CID,
       over.root ?? 12345n,
       777n,
@@ -89,10 +89,10 @@ describe('DatasetRegistry', function () {
 
   it('publishes: DatasetPublished with every field, three stored slots, and the anchor of CID, key and stats', async () => {
     const { datasets, seller } = await loadFixture(fixture)
-    await expect(publish(as(datasets, seller)))
+    await expect(publish(connected(datasets, seller)))
       .to.emit(datasets, 'DatasetPublished')
       .withArgs(1n, seller.address, 0n, CID, 12345n, 777n, STATS, 8700, slot, [alice.deviceId])
-    const record = await datasets.getFunction('datasetOf')(1n)
+    const record = await datasets.datasetOf(1n)
     expect(record.owner).to.equal(seller.address)
     expect(record.root).to.equal(12345n)
     expect(record.qualityScore).to.equal(8700n)
@@ -100,30 +100,30 @@ describe('DatasetRegistry', function () {
       AbiCoder.defaultAbiCoder().encode(['bytes32', 'uint256', 'bytes32'], [keccak256(toUtf8Bytes(CID)), 777n, STATS]),
     )
     expect(record.anchor).to.equal(anchor)
-    expect(await datasets.getFunction('computeAnchor')(CID, 777n, STATS)).to.equal(anchor)
-    expect(await datasets.getFunction('hasDevice')(1n, alice.deviceId)).to.equal(true)
-    expect(await datasets.getFunction('ownerOf')(1n)).to.equal(seller.address)
-    expect(await datasets.getFunction('datasetCount')()).to.equal(1n)
-    await expect(datasets.getFunction('ownerOf')(2n)).to.be.revertedWithCustomError(datasets, 'UnknownDataset').withArgs(2n)
+    expect(await datasets.computeAnchor(CID, 777n, STATS)).to.equal(anchor)
+    expect(await datasets.hasDevice(1n, alice.deviceId)).to.equal(true)
+    expect(await datasets.ownerOf(1n)).to.equal(seller.address)
+    expect(await datasets.datasetCount()).to.equal(1n)
+    await expect(datasets.ownerOf(2n)).to.be.revertedWithCustomError(datasets, 'UnknownDataset').withArgs(2n)
   })
 
   it('records versions: a parent of the same owner, never of another', async () => {
     const { datasets, seller, other } = await loadFixture(fixture)
-    await publish(as(datasets, seller))
-    await expect(publish(as(datasets, seller), { parent: 1n }))
+    await publish(connected(datasets, seller))
+    await expect(publish(connected(datasets, seller), { parent: 1n }))
       .to.emit(datasets, 'DatasetPublished')
       .withArgs(2n, seller.address, 1n, CID, 12345n, 777n, STATS, 8700, slot, [alice.deviceId])
-    await expect(publish(as(datasets, other), { parent: 1n, devices: [bob.deviceId] }))
+    await expect(publish(connected(datasets, other), { parent: 1n, devices: [bob.deviceId] }))
       .to.be.revertedWithCustomError(datasets, 'NotDatasetOwner')
       .withArgs(1n, other.address)
-    await expect(publish(as(datasets, seller), { parent: 9n }))
+    await expect(publish(connected(datasets, seller), { parent: 9n }))
       .to.be.revertedWithCustomError(datasets, 'UnknownDataset')
       .withArgs(9n)
   })
 
   it('rejects bad anchors with named errors', async () => {
     const { datasets, seller } = await loadFixture(fixture)
-    const s = as(datasets, seller)
+    const s = connected(datasets, seller)
     await expect(publish(s, { cid: '' })).to.be.revertedWithCustomError(datasets, 'EmptyManifestCid')
     await expect(publish(s, { root: 0n }))
       .to.be.revertedWithCustomError(datasets, 'InvalidRoot')
@@ -143,38 +143,38 @@ describe('DatasetRegistry', function () {
   it("rejects another owner's, an unregistered and a revoked device with DeviceNotAuthorised(deviceId, publisher)", async () => {
     const { datasets, devices, seller } = await loadFixture(fixture)
     for (const id of [bob.deviceId, 42n]) {
-      await expect(publish(as(datasets, seller), { devices: [id] }))
+      await expect(publish(connected(datasets, seller), { devices: [id] }))
         .to.be.revertedWithCustomError(datasets, 'DeviceNotAuthorised')
         .withArgs(id, seller.address)
     }
-    await (await as(devices, seller).getFunction('revoke')(alice.deviceId)).wait()
-    await expect(publish(as(datasets, seller)))
+    await (await connected(devices, seller).revoke(alice.deviceId)).wait()
+    await expect(publish(connected(datasets, seller)))
       .to.be.revertedWithCustomError(datasets, 'DeviceNotAuthorised')
       .withArgs(alice.deviceId, seller.address)
   })
 
   it("accepts another owner's device once its owner authorised the publisher", async () => {
     const { datasets, devices, seller, other } = await loadFixture(fixture)
-    await (await as(devices, other).getFunction('setPublisher')(bob.deviceId, seller.address, true)).wait()
-    await expect(publish(as(datasets, seller), { devices: [alice.deviceId, bob.deviceId] })).to.emit(datasets, 'DatasetPublished')
+    await (await connected(devices, other).setPublisher(bob.deviceId, seller.address, true)).wait()
+    await expect(publish(connected(datasets, seller), { devices: [alice.deviceId, bob.deviceId] })).to.emit(datasets, 'DatasetPublished')
   })
 
   it('takes quality attestations from assessors only', async () => {
     const { datasets, seller, assessor } = await loadFixture(fixture)
-    await publish(as(datasets, seller))
-    await expect(as(datasets, assessor).getFunction('attestQuality')(1n, 9100, 'bafyreport'))
+    await publish(connected(datasets, seller))
+    await expect(connected(datasets, assessor).attestQuality(1n, 9100, 'bafyreport'))
       .to.emit(datasets, 'QualityAttested')
       .withArgs(1n, assessor.address, 9100, 'bafyreport')
-    const attestation = await datasets.getFunction('attestationOf')(1n)
+    const attestation = await datasets.attestationOf(1n)
     expect([attestation.assessor, attestation.score]).to.deep.equal([assessor.address, 9100n])
-    const role = await datasets.getFunction('ASSESSOR_ROLE')()
-    await expect(as(datasets, seller).getFunction('attestQuality')(1n, 10_000, 'x'))
+    const role = await datasets.ASSESSOR_ROLE()
+    await expect(connected(datasets, seller).attestQuality(1n, 10_000, 'x'))
       .to.be.revertedWithCustomError(datasets, 'AccessControlUnauthorizedAccount')
       .withArgs(seller.address, role)
-    await expect(as(datasets, assessor).getFunction('attestQuality')(2n, 1, 'x'))
+    await expect(connected(datasets, assessor).attestQuality(2n, 1, 'x'))
       .to.be.revertedWithCustomError(datasets, 'UnknownDataset')
       .withArgs(2n)
-    await expect(as(datasets, assessor).getFunction('attestQuality')(1n, 10_001, 'x'))
+    await expect(connected(datasets, assessor).attestQuality(1n, 10_001, 'x'))
       .to.be.revertedWithCustomError(datasets, 'InvalidQualityScore')
       .withArgs(10_001)
   })
@@ -183,24 +183,24 @@ describe('DatasetRegistry', function () {
     const { datasets, deployment, seller } = await loadFixture(fixture)
     const installed = deployment.verifiers[CIRCUIT]!.address
     const record = `0x${'5e'.repeat(32)}`
-    await expect(datasets.getFunction('setVerifier')(slot, installed, record))
+    await expect(datasets.setVerifier(slot, installed, record))
       .to.be.revertedWithCustomError(datasets, 'VerifierAlreadySet')
       .withArgs(slot, installed)
-    await expect(datasets.getFunction('setVerifier')(50, seller.address, record))
+    await expect(datasets.setVerifier(50, seller.address, record))
       .to.be.revertedWithCustomError(datasets, 'InvalidVerifier')
       .withArgs(seller.address)
-    await expect(datasets.getFunction('setVerifier')(50, installed, ZeroHash))
+    await expect(datasets.setVerifier(50, installed, ZeroHash))
       .to.be.revertedWithCustomError(datasets, 'MissingSetupRecord')
       .withArgs(50)
-    await expect(as(datasets, seller).getFunction('setVerifier')(50, installed, record)).to.be.revertedWithCustomError(
+    await expect(connected(datasets, seller).setVerifier(50, installed, record)).to.be.revertedWithCustomError(
       datasets,
       'AccessControlUnauthorizedAccount',
     )
-    expect(await datasets.getFunction('setupRecords')(slot)).to.equal(deployment.verifiers[CIRCUIT]!.setupRecord)
-    await expect(datasets.getFunction('setVerifier')(50, installed, record))
+    expect(await datasets.setupRecords(slot)).to.equal(deployment.verifiers[CIRCUIT]!.setupRecord)
+    await expect(datasets.setVerifier(50, installed, record))
       .to.emit(datasets, 'VerifierSet')
       .withArgs(50, installed, record)
-    expect(await datasets.getFunction('setupRecords')(50)).to.equal(record)
+    expect(await datasets.setupRecords(50)).to.equal(record)
   })
 
   describe('verifyBatch with real proofs from circuits/', () => {
@@ -208,12 +208,12 @@ describe('DatasetRegistry', function () {
     async function published() {
       const f = await loadFixture(fixture)
       const leaves = batches.slice(0, 4).map((b) => b.commitment)
-      await (await publish(as(f.datasets, f.seller), { root: await computeDatasetRoot(leaves) })).wait()
+      await (await publish(connected(f.datasets, f.seller), { root: await computeDatasetRoot(leaves) })).wait()
       return { ...f, leaves }
     }
-    const verify = async (datasets: Contract, b: ProvenBatch, leaves: bigint[], index: number, datasetId = 1n) => {
+    const verify = async (datasets: Registry, b: ProvenBatch, leaves: bigint[], index: number, datasetId = 1n) => {
       const { siblings } = await proveBatchInclusion(leaves, index)
-      return datasets.getFunction('verifyBatch')(datasetId, { proof: b.proof, publicSignals: b.publicSignals }, siblings, index)
+      return datasets.verifyBatch(datasetId, { proof: b.proof, publicSignals: b.publicSignals }, siblings, index)
     }
 
     it('accepts every batch of the dataset signed by a named device', async () => {

@@ -1,6 +1,5 @@
 import { buildEddsa } from 'circomlibjs'
 import { expect } from 'chai'
-import type { Contract, ContractTransactionResponse } from 'ethers'
 import { addPoint, BABYJUB_SUBORDER, BASE8, mulPoint } from '../../circuits/babyjub.js'
 import {
   createDeviceKey,
@@ -11,12 +10,14 @@ import {
   type DeviceKey,
   type DeviceKeyFault,
 } from '../../circuits/index.js'
-import { deviceRegistrationMessage, type PossessionProof } from '../../contracts/index.js'
-import { deployAssay, loadFixture, type AssayFixture } from '../helpers/chain.js'
+import { deviceRegistrationMessage, type DeviceRegistry, type PossessionProof, type TypedContract } from '../../contracts/index.js'
+import { loadFixture, type AssayFixture } from '../helpers/chain.js'
+import { connected, deployTypedAssay, type TypedAssay } from '../helpers/typed-assay.js'
 
 const FIELD = SNARK_FIELD
 type Signer = AssayFixture['deployer']
 type Point = [bigint, bigint]
+type Registry = TypedContract<DeviceRegistry>
 
 /** A point of order 8; its multiples are the curve's 8 small-order points (checked in babyjub.test.ts). */
 const ORDER_8: Point = [
@@ -31,33 +32,32 @@ describe('DeviceRegistry', function () {
   this.timeout(120_000)
   let key: DeviceKey
 
-  async function fixture(): Promise<AssayFixture & { owner: Signer; other: Signer; registry: Contract }> {
-    const f = await deployAssay()
+  async function fixture(): Promise<TypedAssay & { owner: Signer; other: Signer; registry: Registry }> {
+    const f = await deployTypedAssay()
     return { ...f, owner: f.signers[2]!, other: f.signers[3]!, registry: f.devices }
   }
-  const as = (c: Contract, signer: Signer): Contract => c.connect(signer) as Contract
-  const chainId = async (registry: Contract): Promise<bigint> => (await registry.runner!.provider!.getNetwork()).chainId
+  const chainId = async (registry: Registry): Promise<bigint> => (await registry.runner!.provider!.getNetwork()).chainId
 
   /** `k`'s proof for `owner` (nonce, chain and registry as given, else the registry's own). */
   async function proofOf(
-    registry: Contract,
+    registry: Registry,
     owner: Signer,
     k: Pick<DeviceKey, 'privateKey'>,
     terms: { nonce?: bigint; chainId?: bigint; registry?: string } = {},
   ): Promise<PossessionProof> {
-    const nonce = terms.nonce ?? ((await registry.getFunction('registrationNonce')(owner.address)) as bigint)
+    const nonce = terms.nonce ?? (await registry.registrationNonce(owner.address))
     const message = deviceRegistrationMessage({
       owner: owner.address,
       chainId: terms.chainId ?? (await chainId(registry)),
-      registry: terms.registry ?? (registry.target as string),
+      registry: terms.registry ?? (await registry.getAddress()),
       nonce,
     })
     return { nonce, ...(await signEddsaPoseidon(k.privateKey, message)) }
   }
-  const tuple = (p: PossessionProof): bigint[] => [p.nonce, p.R8x, p.R8y, p.S]
-  const registerWith = (registry: Contract, signer: Signer, A: Point, proof: PossessionProof, uri = 'ipfs://device-meta') =>
-    as(registry, signer).getFunction('register')(A[0], A[1], tuple(proof), uri) as Promise<ContractTransactionResponse>
-  const register = async (registry: Contract, signer: Signer, k: DeviceKey = key) =>
+  const struct = (p: PossessionProof) => ({ nonce: p.nonce, r8x: p.R8x, r8y: p.R8y, s: p.S })
+  const registerWith = (registry: Registry, signer: Signer, A: Point, proof: PossessionProof, uri = 'ipfs://device-meta') =>
+    connected(registry, signer).register(A[0], A[1], struct(proof), uri)
+  const register = async (registry: Registry, signer: Signer, k: DeviceKey = key) =>
     registerWith(registry, signer, [k.Ax, k.Ay], await proofOf(registry, signer, k))
 
   before(async () => {
@@ -70,26 +70,26 @@ describe('DeviceRegistry', function () {
       await expect(register(registry, owner))
         .to.emit(registry, 'DeviceRegistered')
         .withArgs(key.deviceId, owner.address, key.Ax, key.Ay, 'ipfs://device-meta')
-      const device = await registry.getFunction('deviceOf')(key.deviceId)
+      const device = await registry.deviceOf(key.deviceId)
       expect(device.owner).to.equal(owner.address)
       expect(device.revokedAt).to.equal(0n)
-      expect(await registry.getFunction('canPublish')(key.deviceId, owner.address)).to.equal(true)
-      expect(await registry.getFunction('deviceIdOf')(key.Ax, key.Ay)).to.equal(key.deviceId)
+      expect(await registry.canPublish(key.deviceId, owner.address)).to.equal(true)
+      expect(await registry.deviceIdOf(key.Ax, key.Ay)).to.equal(key.deviceId)
     })
 
     it('takes a signature made by circomlibjs eddsa.signPoseidon itself, and moves the owner’s nonce on', async () => {
       const { registry, owner } = await loadFixture(fixture)
       const eddsa = await buildEddsa()
-      expect(await registry.getFunction('registrationNonce')(owner.address)).to.equal(0n)
+      expect(await registry.registrationNonce(owner.address)).to.equal(0n)
       for (let i = 0; i < 3; i++) {
         const k = await createDeviceKey()
-        const message = (await registry.getFunction('registrationMessage')(owner.address, BigInt(i))) as bigint
+        const message = await registry.registrationMessage(owner.address, BigInt(i))
         const sig = eddsa.signPoseidon(k.privateKey, eddsa.F.e(message))
         const proof = { nonce: BigInt(i), R8x: eddsa.F.toObject(sig.R8[0]), R8y: eddsa.F.toObject(sig.R8[1]), S: sig.S }
         await expect(registerWith(registry, owner, [k.Ax, k.Ay], proof, ''))
           .to.emit(registry, 'DeviceRegistered')
           .withArgs(k.deviceId, owner.address, k.Ax, k.Ay, '')
-        expect(await registry.getFunction('registrationNonce')(owner.address)).to.equal(BigInt(i + 1))
+        expect(await registry.registrationNonce(owner.address)).to.equal(BigInt(i + 1))
       }
     })
 
@@ -102,10 +102,10 @@ describe('DeviceRegistry', function () {
         const mirror = deviceRegistrationMessage({
           owner: who.address,
           chainId: await chainId(registry),
-          registry: registry.target as string,
+          registry: await registry.getAddress(),
           nonce,
         })
-        expect(await registry.getFunction('registrationMessage')(who.address, nonce)).to.equal(mirror)
+        expect(await registry.registrationMessage(who.address, nonce)).to.equal(mirror)
         expect(mirror < FIELD).to.equal(true)
       }
     })
@@ -207,7 +207,7 @@ describe('DeviceRegistry', function () {
       const { registry, owner, datasets } = await loadFixture(fixture)
       const foreign = [
         await proofOf(registry, owner, key, { chainId: (await chainId(registry)) + 1n }),
-        await proofOf(registry, owner, key, { registry: datasets.target as string }),
+        await proofOf(registry, owner, key, { registry: await datasets.getAddress() }),
       ]
       for (const proof of foreign)
         await expect(registerWith(registry, owner, [key.Ax, key.Ay], proof))
@@ -254,16 +254,14 @@ describe('DeviceRegistry', function () {
     it('lets only the owner revoke, for good: DeviceRevoked, then DeviceIsRevoked(deviceId, revokedAt)', async () => {
       const { registry, owner, other } = await loadFixture(fixture)
       await register(registry, owner)
-      await expect(as(registry, other).getFunction('revoke')(key.deviceId))
+      await expect(connected(registry, other).revoke(key.deviceId))
         .to.be.revertedWithCustomError(registry, 'NotDeviceOwner')
         .withArgs(key.deviceId, other.address)
-      await expect(as(registry, owner).getFunction('revoke')(key.deviceId))
-        .to.emit(registry, 'DeviceRevoked')
-        .withArgs(key.deviceId, owner.address)
-      const { revokedAt } = await registry.getFunction('deviceOf')(key.deviceId)
+      await expect(connected(registry, owner).revoke(key.deviceId)).to.emit(registry, 'DeviceRevoked').withArgs(key.deviceId, owner.address)
+      const { revokedAt } = await registry.deviceOf(key.deviceId)
       expect(revokedAt).to.be.greaterThan(0n)
-      expect(await registry.getFunction('canPublish')(key.deviceId, owner.address)).to.equal(false)
-      await expect(as(registry, owner).getFunction('revoke')(key.deviceId))
+      expect(await registry.canPublish(key.deviceId, owner.address)).to.equal(false)
+      await expect(connected(registry, owner).revoke(key.deviceId))
         .to.be.revertedWithCustomError(registry, 'DeviceIsRevoked')
         .withArgs(key.deviceId, revokedAt)
       await expect(register(registry, owner)).to.be.revertedWithCustomError(registry, 'DeviceAlreadyRegistered')
@@ -271,24 +269,24 @@ describe('DeviceRegistry', function () {
 
     it('rejects managing a device that was never registered with UnknownDevice(deviceId)', async () => {
       const { registry, owner } = await loadFixture(fixture)
-      await expect(as(registry, owner).getFunction('revoke')(123n)).to.be.revertedWithCustomError(registry, 'UnknownDevice').withArgs(123n)
+      await expect(connected(registry, owner).revoke(123n)).to.be.revertedWithCustomError(registry, 'UnknownDevice').withArgs(123n)
     })
 
     it('authorises a publisher, and the authorisation lapses when the device changes owner', async () => {
       const { registry, owner, other, signers } = await loadFixture(fixture)
       const gateway = signers[4]!
       await register(registry, owner)
-      await expect(as(registry, owner).getFunction('setPublisher')(key.deviceId, gateway.address, true))
+      await expect(connected(registry, owner).setPublisher(key.deviceId, gateway.address, true))
         .to.emit(registry, 'PublisherAuthorised')
         .withArgs(key.deviceId, gateway.address, true)
-      expect(await registry.getFunction('canPublish')(key.deviceId, gateway.address)).to.equal(true)
-      await expect(as(registry, owner).getFunction('transferDevice')(key.deviceId, other.address))
+      expect(await registry.canPublish(key.deviceId, gateway.address)).to.equal(true)
+      await expect(connected(registry, owner).transferDevice(key.deviceId, other.address))
         .to.emit(registry, 'DeviceTransferred')
         .withArgs(key.deviceId, owner.address, other.address)
-      expect(await registry.getFunction('canPublish')(key.deviceId, gateway.address)).to.equal(false)
-      expect(await registry.getFunction('canPublish')(key.deviceId, owner.address)).to.equal(false)
-      expect(await registry.getFunction('canPublish')(key.deviceId, other.address)).to.equal(true)
-      await expect(as(registry, owner).getFunction('setPublisher')(key.deviceId, gateway.address, true))
+      expect(await registry.canPublish(key.deviceId, gateway.address)).to.equal(false)
+      expect(await registry.canPublish(key.deviceId, owner.address)).to.equal(false)
+      expect(await registry.canPublish(key.deviceId, other.address)).to.equal(true)
+      await expect(connected(registry, owner).setPublisher(key.deviceId, gateway.address, true))
         .to.be.revertedWithCustomError(registry, 'NotDeviceOwner')
         .withArgs(key.deviceId, owner.address)
     })
@@ -297,10 +295,10 @@ describe('DeviceRegistry', function () {
       const { registry, owner } = await loadFixture(fixture)
       await register(registry, owner)
       const zero = '0x0000000000000000000000000000000000000000'
-      await expect(as(registry, owner).getFunction('transferDevice')(key.deviceId, zero))
+      await expect(connected(registry, owner).transferDevice(key.deviceId, zero))
         .to.be.revertedWithCustomError(registry, 'InvalidAddress')
         .withArgs(zero)
-      await expect(as(registry, owner).getFunction('setPublisher')(key.deviceId, zero, true))
+      await expect(connected(registry, owner).setPublisher(key.deviceId, zero, true))
         .to.be.revertedWithCustomError(registry, 'InvalidAddress')
         .withArgs(zero)
     })

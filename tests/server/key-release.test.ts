@@ -4,14 +4,16 @@ import type { Server } from 'node:http'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { Contract, HDNodeWallet, hexlify, JsonRpcProvider, NonceManager, randomBytes, SigningKey, type Signer } from 'ethers'
+import { HDNodeWallet, hexlify, JsonRpcProvider, NonceManager, randomBytes, SigningKey, type Signer } from 'ethers'
 import { computeKeyCommitment } from '../../circuits/index.js'
 import { DEV_MNEMONIC, parseImportMapping, type Manifest } from '../../core/index.js'
 import {
   createChainClient,
   dataMarketAbi,
   signKeyRequest,
+  typedContract,
   type ChainClient,
+  type DataMarket,
   type Deployment,
   type KeyRequest,
 } from '../../contracts/index.js'
@@ -213,10 +215,8 @@ describe('key release (EIP-712 requests, real anvil, adversarial)', function () 
   })
 
   it('cannot be got round by moving the access token: it is not transferable', async () => {
-    const market = new Contract(deployment.contracts.dataMarket, dataMarketAbi, new NonceManager(buyer))
-    const err = await (
-      market.getFunction('safeTransferFrom')(buyer.address, stranger.address, published.datasetId, 1n, '0x') as Promise<unknown>
-    ).catch((e: Error) => e)
+    const market = typedContract<DataMarket>(deployment.contracts.dataMarket, dataMarketAbi, new NonceManager(buyer))
+    const err = await market.safeTransferFrom(buyer.address, stranger.address, published.datasetId, 1n, '0x').catch((e: Error) => e)
     expect(String((err as Error).message)).to.match(/AccessNotTransferable|reverted/)
     expect((await post((await request(stranger)).body)).status).to.equal(403)
   })
