@@ -26,3 +26,35 @@ export { CeremonyVerificationError } from './ceremony-verification-error.js'
 export { committedSetupRecordDigests, committedSetupRecords } from './committed-setup-records.js'
 export type { CommittedSetupRecord } from './committed-setup-records.js'
 export { committedCeremoniesDir, installedZkeyPath, readInstalledCeremony } from './installed-ceremony.js'
+// UltraHonk backend over the native bb (issue 22): Noir compile/execute, CRS from our ptau, prove/verify.
+export {
+  BB_G1_FILE,
+  BB_G2_FILE,
+  BbCommandError,
+  BbNotFoundError,
+  compileNoir,
+  createBbProver,
+  noirProject,
+  CrsError,
+  devBbCrs,
+  executeNoir,
+  findBbBinary,
+  NoirCompileError,
+  NoirWitnessError,
+  runBb,
+  solidityVerifierForCrs,
+  writeBbCrs,
+} from './honk/node.js'
+export type {
+  BbCrs,
+  BbProver,
+  BbProverOptions,
+  DevBbCrsOptions,
+  FindBbBinaryOptions,
+  HonkProof,
+  HonkTarget,
+  NoirExecution,
+  NoirProgram,
+  RunBb,
+  WriteBbCrsOptions,
+} from './honk/node.js'

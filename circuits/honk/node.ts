@@ -1,0 +1,21 @@
+// UltraHonk backend (issue 22): Noir programs compiled and executed in process, proved and verified
+// with the native bb that @aztec/bb.js ships, over a CRS written from our own powers of tau.
+// Node-only (child processes, disk); exported through circuits/node.ts.
+export { BbCommandError } from './bb-command-error.js'
+export { BbNotFoundError } from './bb-not-found-error.js'
+export { createBbProver, runBb } from './bb-prover.js'
+export type { BbProver, BbProverOptions, HonkProof, HonkTarget, RunBb } from './bb-prover.js'
+export { compileNoir, noirProject } from './compile-noir.js'
+export type { NoirProgram } from './compile-noir.js'
+export { CrsError } from './crs-error.js'
+export { devBbCrs } from './dev-bb-crs.js'
+export type { DevBbCrsOptions } from './dev-bb-crs.js'
+export { executeNoir } from './execute-noir.js'
+export type { NoirExecution } from './execute-noir.js'
+export { findBbBinary } from './find-bb-binary.js'
+export type { FindBbBinaryOptions } from './find-bb-binary.js'
+export { NoirCompileError } from './noir-compile-error.js'
+export { NoirWitnessError } from './noir-witness-error.js'
+export { solidityVerifierForCrs } from './solidity-verifier-for-crs.js'
+export { BB_G1_FILE, BB_G2_FILE, writeBbCrs } from './write-bb-crs.js'
+export type { BbCrs, WriteBbCrsOptions } from './write-bb-crs.js'
