@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { unixfs } from '@helia/unixfs'
 import { expect } from 'chai'
 import { CID } from 'multiformats/cid'
 import { envelopeSize, generateDataKey, type EmbeddedHelia } from '../../storage/index.js'
@@ -40,6 +41,17 @@ describe('content store', function () {
     expect(sha256(await collect(store.cat(added.cid, key)))).to.equal(sha256(plain))
     expect((await store.stat(added.cid)).bytes).to.equal(added.ciphertext.bytes)
     expect(await collect(store.catRaw(added.cid))).to.not.deep.equal(plain.subarray(0, 100))
+  })
+
+  it('builds the same DAG (same CID) as stock unixfs addByteStream of the stored envelope', async () => {
+    const { node: n, store } = await node()
+    // 5 MiB + a partial leaf, several leaves, and a one-leaf file (reduced to its raw leaf).
+    for (const bytes of [plain, plain.subarray(0, 1000)]) {
+      const added = await store.addStream(pieces(bytes, 65536), key)
+      const envelope = await collect(store.catRaw(added.cid))
+      const stock = await unixfs(n.helia).addByteStream(pieces(envelope, 100_000))
+      expect(added.cid.toString()).to.equal(stock.toString())
+    }
   })
 
   it('stores ciphertext only: the plaintext never appears in the blockstore', async () => {
