@@ -35,27 +35,28 @@ export interface BbCrs {
  * Writes `bn254_g1.dat` (64-byte points x‖y, big-endian, canonical: tau^i·G1 for i < points) and
  * `bn254_g2.dat` (tau·G2 as x.c0‖x.c1‖y.c0‖y.c1, big-endian) into `dir`, read from the ptau's
  * tauG1 (section 2) and tauG2 (section 3) sections, which snarkjs stores little-endian in
- * Montgomery form. A folder already holding files of the recorded hash is kept as it is.
+ * Montgomery form. A folder already holding this ptau's CRS with its recorded hash is kept as it is.
  *
  * @example const crs = writeBbCrs('pot14.ptau', cacheDir, { points: 8193 }) // then bb prove -c crs.dir
  */
 export function writeBbCrs(ptauPath: string, dir: string, options: WriteBbCrsOptions): BbCrs {
   const { points } = options
   if (!Number.isInteger(points) || points < 2) throw new CrsError(`points: ${points} is not an integer ≥ 2`)
-  const existing = readStamp(dir)
-  if (existing !== undefined && existing.points === points && hashCrs(dir) === existing.sha256) {
-    return { dir, points, sha256: existing.sha256, written: false }
-  }
   const header = readPtauSection(ptauPath, 1, 0, 4 + N8 + 4)
   if (header.readUInt32LE(0) !== N8) throw new CrsError(`${ptauPath}: field size ${header.readUInt32LE(0)} is not BN254's`)
   const power = header.readUInt32LE(4 + N8)
   const available = 2 ** (power + 1) - 1
   if (points > available) throw new CrsError(`${ptauPath}: powers of tau 2^${power} hold ${available} G1 points; ${points} asked for`)
+  const g2 = convertPoints(readPtauSection(ptauPath, 3, 4 * N8, 4 * N8), 4) // tauG2[1] = tau·G2
+  // Kept when the recorded hash still holds and it is this ptau's tau (tau·G2 determines tau).
+  const existing = readStamp(dir)
+  if (existing?.points === points && hashCrs(dir) === existing.sha256 && g2.equals(readFileSync(join(dir, BB_G2_FILE)))) {
+    return { dir, points, sha256: existing.sha256, written: false }
+  }
 
   const g1 = convertPoints(readPtauSection(ptauPath, 2, 0, points * 2 * N8), 2)
-  const g2 = convertPoints(readPtauSection(ptauPath, 3, 4 * N8, 4 * N8), 4) // tauG2[1] = tau·G2
   mkdirSync(dir, { recursive: true })
-  const tmp = `${dir}/.tmp-${process.pid}`
+  const tmp = join(dir, `.tmp-${process.pid}`)
   mkdirSync(tmp, { recursive: true })
   try {
     writeFileSync(join(tmp, BB_G1_FILE), g1)

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import * as snarkjs from 'snarkjs'
 import { BB_G1_FILE, BB_G2_FILE, CrsError, findBbBinary, writeBbCrs, type BbCrs } from '../../../circuits/node.js'
+import { writeDevPtau } from '../../../scripts/dev-ptau.js'
 import { testCrs } from './dev-crs.js'
 
 interface Curve {
@@ -90,6 +91,16 @@ describe('writeBbCrs', function () {
     const repaired = writeBbCrs(crs.ptau, dir, { points: 64 })
     expect(repaired.written).to.equal(true)
     expect(repaired.sha256).to.equal(first.sha256)
+  })
+
+  it("replaces a CRS of another ptau's tau written to the same folder", async () => {
+    const other = join(dir, 'other.ptau')
+    await writeDevPtau(other, 3, { seed: 'another tau' })
+    const ours = writeBbCrs(crs.ptau, join(dir, 'shared'), { points: 8 })
+    const theirs = writeBbCrs(other, join(dir, 'shared'), { points: 8 })
+    expect(theirs.written).to.equal(true)
+    expect(theirs.sha256).not.to.equal(ours.sha256)
+    expect(be(await readFile(join(dir, 'shared', BB_G1_FILE)), 0)).to.equal(1n) // still starts at the generator
   })
 
   it('refuses more points than the ptau holds, and a file that is not a ptau', async () => {
