@@ -1,7 +1,14 @@
 import { ZeroAddress } from 'ethers'
 import { CID } from 'multiformats/cid'
 import type { Manifest } from '../../../core/index.js'
-import { decryptDataset, readJsonByCid, type DatasetPage, type DecryptedDataset, type QualityReportView } from '../../../sdk/index.js'
+import {
+  AssayApiError,
+  decryptDataset,
+  readJsonByCid,
+  type DatasetPage,
+  type DecryptedDataset,
+  type QualityReportView,
+} from '../../../sdk/index.js'
 import type { AppContext } from '../app-context.js'
 import { actionButton, errorAlert, notice, qualityBadge, saveBytes, spinner } from '../components.js'
 import { h, mount, progressBar } from '../dom.js'
@@ -268,6 +275,34 @@ function downloaded(data: DecryptedDataset, page: DatasetPage): HTMLElement {
   )
 }
 
+/** How long a page waits for a dataset anchored a moment ago to reach the node's catalog. */
+const INDEXING_WAIT_MS = 60_000
+
+/**
+ * The dataset's catalog page. A dataset anchored a moment ago (a stream window just published,
+ * followed from its link) is on the chain before the node's indexer has read it: its 404 is waited
+ * out for a while, saying so, rather than shown as "no dataset".
+ */
+async function indexedPage(ctx: AppContext, idText: string, signal: AbortSignal): Promise<DatasetPage> {
+  const deadline = Date.now() + INDEXING_WAIT_MS
+  let anchored: boolean | undefined
+  for (;;) {
+    try {
+      return await ctx.client.get(idText)
+    } catch (err) {
+      if (!(err instanceof AssayApiError && err.status === 404) || Date.now() > deadline || signal.aborted) throw err
+      // Only a dataset the chain has is worth waiting for: an unknown id is refused at once.
+      anchored ??= await ctx
+        .chain()
+        .reader.datasetOf(BigInt(idText))
+        .then((d) => d.owner !== ZeroAddress)
+        .catch(() => false)
+      if (!anchored) throw err
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+}
+
 /** One dataset: proven statistics (checked here), quality, preview, provenance, access. */
 export const datasetPage: Page = async (root, ctx, route, signal) => {
   const idText = route.path[1] ?? ''
@@ -277,7 +312,7 @@ export const datasetPage: Page = async (root, ctx, route, signal) => {
   let manifest: Manifest
   let manifestCid: string
   try {
-    page = await ctx.client.get(idText)
+    page = await indexedPage(ctx, idText, signal)
     // The node's copy is not trusted: the manifest counts only if its hash is the anchored one.
     ;({ manifest, manifestCid } = await ctx.client.verifiedManifest(BigInt(idText), ctx.chain().reader, page.manifestCid))
   } catch (err) {
