@@ -58,3 +58,8 @@ export type {
   RunBb,
   WriteBbCrsOptions,
 } from './honk/node.js'
+
+// The Honk backend's errors keep their class across process boundaries (prover processes, BullMQ).
+import { registerErrorClass } from '../core/index.js'
+import { BbCommandError, BbNotFoundError, CrsError, NoirCompileError, NoirWitnessError } from './honk/node.js'
+registerErrorClass(BbCommandError, BbNotFoundError, CrsError, NoirCompileError, NoirWitnessError)

@@ -20,6 +20,7 @@ import { ManifestProofMismatchError } from '../../circuits/manifest-proof-mismat
 import { BundleVerificationError, ProofBundleError } from '../../circuits/proof-bundle.js'
 import { PublicSignalsError } from '../../circuits/public-signals.js'
 import { BatchInputError } from '../../circuits/batch-input-error.js'
+import { BbCommandError, BbNotFoundError, CrsError, NoirCompileError, NoirWitnessError } from '../../circuits/honk/node.js'
 import { SetupRecordMismatchError } from '../../circuits/setup-record-mismatch-error.js'
 import { SetupRecordMissingError } from '../../circuits/setup-record-missing-error.js'
 import { CircuitBuildError } from '../../cli/circuit-builder.js'
@@ -174,6 +175,11 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new BundleVerificationError([{ batch: { series: 0, index: 1 }, problem: 'proof does not verify' }]), 'tampered'],
   [new BatchSequenceError(0, 2, 'batch 2 is missing'), 'tampered'],
   [new CeremonyVerificationError('contribution 2 does not follow', { file: 'c2.zkey' }), 'tampered'],
+  [new CrsError('the circuit needs 8192 points; the CRS holds 4096'), 'bad-input'],
+  [new NoirWitnessError('assertion failed: reading out of range'), 'bad-input'],
+  [new NoirCompileError('sum-range: parse error'), 'internal'],
+  [new BbCommandError('bb prove', 'exited 1', 'out of memory'), 'internal'],
+  [new BbNotFoundError('no bb in @aztec/bb.js'), 'internal'],
   // contracts
   [new DeploymentError('invalid deployment: chainId'), 'internal'],
   [new ContractError('anchor', 'DeviceNotAuthorised', [1n, '0xpub']), 'conflict'],
