@@ -76,13 +76,14 @@ export interface ContentStore {
 }
 
 const DEFAULT_READ_TIMEOUT_MS = 30_000
-/** Envelope pieces (a chunk body or a tag) encrypted ahead of the importer; ~2 MiB at 1 MiB chunks. */
-const READ_AHEAD_PIECES = 4
+/** Envelope pieces (a chunk body or a tag) encrypted ahead of the importer: one chunk at 1 MiB chunks. */
+const READ_AHEAD_PIECES = 2
 /**
- * Leaves hashed and written at once (pipelinedLeafImporter). On two cores 4 was faster than 8 and
- * kept peak RSS lower: fewer 1 MiB buffers alive at once (bench:storage).
+ * Leaves hashed and written at once (pipelinedLeafImporter). On two cores 3 (with 2 pieces read
+ * ahead) was about as fast as 4 or 8 and kept the 1 GiB peak RSS under 300 MB: fewer 1 MiB
+ * buffers alive at once (bench:storage).
  */
-const BLOCK_WRITE_CONCURRENCY = 4
+const BLOCK_WRITE_CONCURRENCY = 3
 /** Leaves fetched ahead by cat: overlaps disk or network with decryption, bounded memory. */
 const PREFETCH_BLOCKS = 4
 const MAX_JSON_BYTES = 16 * 1024 * 1024
