@@ -54,6 +54,23 @@ export class ByteReader {
     return filled === n ? out : out.subarray(0, filled)
   }
 
+  /**
+   * Reads exactly `n` bytes, or fewer only at the end of the stream, as views into the source's
+   * pieces in order (no copy; valid until the source reuses them). For consumers that can take
+   * bytes in parts, such as a streaming decipher.
+   */
+  async readParts(n: number): Promise<Uint8Array[]> {
+    const parts: Uint8Array[] = []
+    let wanted = n
+    while (wanted > 0 && (await this.fill())) {
+      const take = Math.min(wanted, this.piece.length - this.offset)
+      parts.push(this.piece.subarray(this.offset, this.offset + take))
+      this.offset += take
+      wanted -= take
+    }
+    return parts
+  }
+
   /** Ends the underlying source early (e.g. on error), releasing its resources. */
   async cancel(): Promise<void> {
     this.done = true

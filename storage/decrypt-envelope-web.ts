@@ -1,3 +1,4 @@
+import { concatBytes } from './concat-bytes.js'
 import { assertDataKey } from './data-key.js'
 import { KEY_CHECK_BYTES, KEY_CHECK_LABEL, TAG_BYTES } from './envelope-format.js'
 import { openEnvelope } from './open-envelope.js'
@@ -28,7 +29,8 @@ export function decryptEnvelopeWeb(source: AsyncIterable<Uint8Array> | Iterable<
       aesKey ??= subtle.importKey('raw', bytes(key), 'AES-GCM', false, ['decrypt'])
       try {
         const algorithm = { name: 'AES-GCM', iv: bytes(nonce), additionalData: bytes(aad), tagLength: TAG_BYTES * 8 }
-        return new Uint8Array(await subtle.decrypt(algorithm, await aesKey, bytes(sealed)))
+        const joined = sealed.length === 1 ? sealed[0]! : concatBytes(sealed)
+        return [new Uint8Array(await subtle.decrypt(algorithm, await aesKey, bytes(joined)))]
       } catch {
         return undefined
       }

@@ -7,8 +7,12 @@ export interface EnvelopeCrypto {
   /** HMAC-SHA256(key, label ∥ noncePrefix), first 16 bytes (the header's key check). */
   keyCheck(noncePrefix: Uint8Array): Promise<Uint8Array>
   sha256(bytes: Uint8Array): Promise<Uint8Array>
-  /** AES-256-GCM open of ciphertext ∥ tag; undefined when authentication fails. */
-  open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Promise<Uint8Array | undefined>
+  /**
+   * AES-256-GCM open of ciphertext ∥ tag, given in parts (views into the source's pieces, so a
+   * streaming decipher needs no copy); the plaintext in parts, or undefined when authentication
+   * fails.
+   */
+  open(nonce: Uint8Array, aad: Uint8Array, sealed: readonly Uint8Array[]): Promise<Uint8Array[] | undefined>
 }
 
 /**
@@ -37,20 +41,19 @@ export async function* openEnvelope(
     if (check.length !== header.keyCheck.length || check.some((b, i) => b !== header.keyCheck[i])) throw new WrongKeyError()
     const headerHash = await crypto.sha256(headerBytes)
     const sealedSize = header.chunkSize + TAG_BYTES
-    const open = (index: number, last: boolean, sealed: Uint8Array): Promise<Uint8Array | undefined> =>
+    const open = (index: number, last: boolean, sealed: readonly Uint8Array[]): Promise<Uint8Array[] | undefined> =>
       crypto.open(chunkNonce(header.noncePrefix, index), chunkAad(headerHash, index, last), sealed)
 
     for (let index = 0; ; index++) {
-      const sealed = await reader.read(sealedSize)
-      if (sealed.length < TAG_BYTES) {
-        throw new TruncatedEnvelopeError(
-          sealed.length === 0 ? `envelope ends before chunk ${index}` : `envelope ends inside chunk ${index}`,
-        )
+      const sealed = await reader.readParts(sealedSize)
+      const sealedLength = sealed.reduce((n, part) => n + part.length, 0)
+      if (sealedLength < TAG_BYTES) {
+        throw new TruncatedEnvelopeError(sealedLength === 0 ? `envelope ends before chunk ${index}` : `envelope ends inside chunk ${index}`)
       }
-      const last = sealed.length < sealedSize || (await reader.atEnd())
+      const last = sealedLength < sealedSize || (await reader.atEnd())
       const plain = await open(index, last, sealed)
       if (plain !== undefined) {
-        yield plain
+        for (const part of plain) if (part.length > 0) yield part
         if (last) return
         continue
       }
