@@ -23,6 +23,8 @@ const work = mkdtempSync(join(tmpdir(), 'assay-bench-storage-'))
 interface Step {
   mbps: number
   seconds: number
+  /** CPU of all the step's threads. */
+  cpuSeconds: number
   peakRssMb: number
   cid?: string
   key?: string
@@ -43,7 +45,7 @@ function step(mode: string, file: string, dataDir: string, extra: string[] = [])
   const last = res.stdout.trim().split('\n').pop()!
   const parsed = JSON.parse(last) as Step
   console.error(
-    `[bench] ${mode} ${Number(file.match(/(\d+)\.bin$/)?.[1]) || 0} MiB: ${parsed.mbps.toFixed(0)} MB/s, ${parsed.seconds.toFixed(2)} s, peak RSS ${parsed.peakRssMb.toFixed(0)} MB`,
+    `[bench] ${mode} ${Number(file.match(/(\d+)\.bin$/)?.[1]) || 0} MiB: ${parsed.mbps.toFixed(0)} MB/s, ${parsed.seconds.toFixed(2)} s, CPU ${parsed.cpuSeconds.toFixed(2)} s, peak RSS ${parsed.peakRssMb.toFixed(0)} MB`,
   )
   return parsed
 }
