@@ -191,8 +191,11 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     await page.getByLabel('Metric').fill('co2')
     await page.getByRole('button', { name: 'Search' }).click()
     await page.waitForURL(/q=occupancy/)
-    await page.getByRole('heading', { name: '1 dataset' }).waitFor()
-    const card = page.getByTestId('dataset-card')
+    // The filtered page, not the last one still on screen: its results say which search they answer.
+    const results = page.locator('[data-testid=results][aria-busy=false][data-query*="q=occupancy&metric=co2"]')
+    await results.waitFor()
+    expect(await results.locator('#results-title').textContent()).to.equal('1 dataset')
+    const card = results.getByTestId('dataset-card')
     expect(await card.count()).to.equal(1)
     expect(await card.locator('.price').textContent()).to.equal('0.02 ETH')
     await screenshot(page, '4-marketplace')
@@ -410,7 +413,8 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     })
     await page.goto(`${node.url}/#/sell`)
     await page.getByTestId('file').setInputFiles(file)
-    await page.getByText('device-signed batches').waitFor()
+    // The preview's notice, not the file field's label (which names signed batches too).
+    await page.getByRole('status').filter({ hasText: 'device-signed batches: published exactly as the devices signed them' }).waitFor()
     await page.getByTestId('title').fill('Attic temperature')
     await page.getByTestId('publish').click()
     const retry = page.getByTestId('retry')

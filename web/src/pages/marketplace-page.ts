@@ -154,7 +154,7 @@ export const marketplacePage: Page = async (root, ctx, route, signal) => {
     h('datalist', { id: 'metric-list' }, ...KNOWN_METRICS.map((m) => h('option', { value: m }))),
     formError,
   )
-  const results = h('section', { 'aria-labelledby': 'results-title', 'aria-busy': 'true' })
+  const results = h('section', { 'aria-labelledby': 'results-title', 'aria-busy': 'true', 'data-testid': 'results' })
   mount(
     root,
     h(
@@ -202,6 +202,8 @@ export const marketplacePage: Page = async (root, ctx, route, signal) => {
         : null,
     )
     results.setAttribute('aria-busy', 'false')
+    // Which search these results answer: a reader (or a test) can tell a new page from the last one.
+    results.setAttribute('data-query', new URLSearchParams(query).toString())
   }
   mount(results, spinner('Loading the catalog…'))
   try {
