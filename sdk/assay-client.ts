@@ -14,6 +14,7 @@ import {
   type KeyRequest,
 } from '../contracts/index.js'
 import { checkBlock, unwrapKeyWeb } from '../storage/index.js'
+import { API, type RouteContract } from '../api/index.js'
 import type {
   CreateStreamRequest,
   DatasetPage,
@@ -158,17 +159,41 @@ export function createAssayClient(options: AssayClientOptions) {
       category: body.error?.category,
     })
 
-  /** A JSON call; any other status than 2xx (or one of `accept`) is an AssayApiError with the node's error name. */
-  async function call<T>(path: string, init?: RequestInit, accept: readonly number[] = []): Promise<T> {
+  /**
+   * A JSON call; any other status than 2xx (or one of `accept`) is an AssayApiError with the node's
+   * error name. The answer is checked against the route's contract (api/): the node is not
+   * trusted, and a body of another shape is a VerificationError here rather than a TypeError in
+   * whatever reads it later.
+   */
+  async function call<T>(route: RouteContract, path: string, init?: RequestInit, accept: readonly number[] = []): Promise<T> {
     const res = await send(path, init)
     const body = await jsonOf(res)
     if (!res.ok && !accept.includes(res.status)) throw refusal(res.status, res.statusText, body)
-    return body as T
+    return checkedAnswer<T>(route, res.status, body)
+  }
+
+  function checkedAnswer<T>(route: RouteContract, status: number, body: unknown): T {
+    const schema = route.responses[status]?.body
+    if (schema === undefined) return body as T
+    const parsed = schema.safeParse(body)
+    if (parsed.success) return parsed.data as T
+    const issue = parsed.error.issues[0]!
+    throw new VerificationError(
+      'response',
+      `${route.method.toUpperCase()} ${route.path} answered ${status} with a body its contract does not allow (${issue.path.join('.') || 'body'}: ${issue.message})`,
+    )
   }
 
   /** A JSON POST of `body`. */
-  const postJson = <T>(path: string, body: unknown, callOptions: CallOptions = {}, accept: readonly number[] = []): Promise<T> =>
+  const postJson = <T>(
+    route: RouteContract,
+    path: string,
+    body: unknown,
+    callOptions: CallOptions = {},
+    accept: readonly number[] = [],
+  ): Promise<T> =>
     call<T>(
+      route,
       path,
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: callOptions.signal ?? null },
       accept,
@@ -178,7 +203,7 @@ export function createAssayClient(options: AssayClientOptions) {
    * A multipart POST with upload progress: XMLHttpRequest in a browser (its upload events), else
    * fetch with a counting stream as the body. Answers like `call`.
    */
-  async function upload<T>(path: string, parts: readonly MultipartPart[], o: PublishOptions = {}): Promise<T> {
+  async function upload<T>(route: RouteContract, path: string, parts: readonly MultipartPart[], o: PublishOptions = {}): Promise<T> {
     const { body, contentType } = encodeMultipart(parts)
     const headers = headersOf({ 'content-type': contentType })
     const signal = signalOf(o.signal)
@@ -197,12 +222,12 @@ export function createAssayClient(options: AssayClientOptions) {
         // an error page: the status says it
       }
       if (answer.status < 200 || answer.status > 299) throw refusal(answer.status, answer.statusText, json)
-      return json as T
+      return checkedAnswer<T>(route, answer.status, json)
     }
     const report = o.onProgress ?? (() => undefined)
     // `duplex: 'half'`: Node's fetch sends a streamed body only when told it will not read the answer meanwhile.
     const init = { method: 'POST', headers, body: countingStream(body, report), duplex: 'half', signal: signal ?? null }
-    return call<T>(path, init)
+    return call<T>(route, path, init)
   }
 
   const id = encodeURIComponent
@@ -213,7 +238,7 @@ export function createAssayClient(options: AssayClientOptions) {
 
     /** The node's health report (GET /health): each service and circuit; a node that answers at all (200 or 503) is there. */
     health(callOptions: CallOptions = {}): Promise<HealthReport> {
-      return call<HealthReport>('/health', { signal: callOptions.signal ?? null }, [503])
+      return call<HealthReport>(API.health, '/health', { signal: callOptions.signal ?? null }, [503])
     },
 
     /**
@@ -239,7 +264,7 @@ export function createAssayClient(options: AssayClientOptions) {
       text('splits', fields.splits !== undefined ? JSON.stringify(fields.splits) : undefined)
       // Last: the node reads the fields before it streams the file.
       parts.push({ name: 'file', value: file, fileName: publishOptions.fileName ?? (file as Partial<File>).name ?? 'upload' })
-      return upload<PublicationAccepted>('/datasets', parts, publishOptions)
+      return upload<PublicationAccepted>(API.publishDataset, '/datasets', parts, publishOptions)
     },
 
     /**
@@ -253,17 +278,20 @@ export function createAssayClient(options: AssayClientOptions) {
       const parts: MultipartPart[] = []
       if (previewOptions.mapping !== undefined) parts.push({ name: 'mapping', value: JSON.stringify(previewOptions.mapping) })
       parts.push({ name: 'file', value: file, fileName: previewOptions.fileName ?? (file as Partial<File>).name ?? 'upload' })
-      return upload<MappingPreview>('/mappings/preview', parts, previewOptions)
+      return upload<MappingPreview>(API.previewMapping, '/mappings/preview', parts, previewOptions)
     },
 
     /** Where a publication stands (GET /jobs/:id). */
     publication(jobId: string, callOptions: CallOptions = {}): Promise<PublicationStatus> {
-      return call<PublicationStatus>(`/jobs/${id(jobId)}`, { signal: callOptions.signal ?? null })
+      return call<PublicationStatus>(API.publication, `/jobs/${id(jobId)}`, { signal: callOptions.signal ?? null })
     },
 
     /** Submits a failed publication again (POST /jobs/:id/retry): it goes on from where it stopped. */
     retryPublication(jobId: string, callOptions: CallOptions = {}): Promise<PublicationAccepted> {
-      return call<PublicationAccepted>(`/jobs/${id(jobId)}/retry`, { method: 'POST', signal: callOptions.signal ?? null })
+      return call<PublicationAccepted>(API.retryPublication, `/jobs/${id(jobId)}/retry`, {
+        method: 'POST',
+        signal: callOptions.signal ?? null,
+      })
     },
 
     /**
@@ -279,32 +307,32 @@ export function createAssayClient(options: AssayClientOptions) {
 
     /** What a device key signs to be registered to the node's account (GET /devices/registration, the operator's). */
     deviceRegistration(): Promise<RegistrationTermsResponse> {
-      return call<RegistrationTermsResponse>('/devices/registration')
+      return call<RegistrationTermsResponse>(API.deviceRegistration, '/devices/registration')
     },
 
     /** Registers a device's public key to the node's account (POST /devices, the operator's). */
     registerDevice(request: RegisterDeviceRequest): Promise<DeviceRegistered> {
-      return postJson<DeviceRegistered>('/devices', request)
+      return postJson<DeviceRegistered>(API.registerDevice, '/devices', request)
     },
 
     /** Who owns a device and whether this node may publish its batches (GET /devices/:id). */
     device(deviceId: bigint | string): Promise<DeviceView> {
-      return call<DeviceView>(`/devices/${id(String(deviceId))}`)
+      return call<DeviceView>(API.device, `/devices/${id(String(deviceId))}`)
     },
 
     /** Creates a stream on the node's account (POST /streams, the operator's). */
     createStream(request: CreateStreamRequest): Promise<StreamCreated> {
-      return postJson<StreamCreated>('/streams', request)
+      return postJson<StreamCreated>(API.createStream, '/streams', request)
     },
 
     /** The node's streams (GET /streams), without their windows. */
     async streams(): Promise<StreamSummary[]> {
-      return (await call<{ streams: StreamSummary[] }>('/streams')).streams
+      return (await call<{ streams: StreamSummary[] }>(API.streams, '/streams')).streams
     },
 
     /** A stream's terms, live status and windows (GET /streams/:id). */
     stream(streamId: string): Promise<StreamView> {
-      return call<StreamView>(`/streams/${id(streamId)}`)
+      return call<StreamView>(API.stream, `/streams/${id(streamId)}`)
     },
 
     /**
@@ -314,6 +342,7 @@ export function createAssayClient(options: AssayClientOptions) {
     sendReadings(streamId: string, batches: string | readonly unknown[]): Promise<IngestResponse> {
       const body = typeof batches === 'string' ? batches : batches.map((b) => JSON.stringify(b)).join('\n')
       return call<IngestResponse>(
+        API.sendReadings,
         `/streams/${id(streamId)}/readings`,
         { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body },
         [422],
@@ -340,27 +369,27 @@ export function createAssayClient(options: AssayClientOptions) {
 
     /** Whether this browser's session (or the client's token) is the operator's (GET /operator/session). */
     operatorSession(callOptions: CallOptions = {}): Promise<OperatorSession> {
-      return call<OperatorSession>('/operator/session', { signal: callOptions.signal ?? null })
+      return call<OperatorSession>(API.operatorSession, '/operator/session', { signal: callOptions.signal ?? null })
     },
 
     /** A single-use nonce and the node's host and chain for a Sign-In with Ethereum message (GET /operator/siwe). */
     siweChallenge(callOptions: CallOptions = {}): Promise<SiweChallenge> {
-      return call<SiweChallenge>('/operator/siwe', { signal: callOptions.signal ?? null })
+      return call<SiweChallenge>(API.siweNonce, '/operator/siwe', { signal: callOptions.signal ?? null })
     },
 
     /** Opens an operator session (POST /operator/session) with the token or a signed SIWE message: a browser gets its cookie. */
     signIn(credentials: SignInRequest, callOptions: CallOptions = {}): Promise<OperatorSession> {
-      return postJson<OperatorSession>('/operator/session', credentials, callOptions)
+      return postJson<OperatorSession>(API.signIn, '/operator/session', credentials, callOptions)
     },
 
     /** Ends this browser's operator session (DELETE /operator/session). */
     signOut(callOptions: CallOptions = {}): Promise<OperatorSession> {
-      return call<OperatorSession>('/operator/session', { method: 'DELETE', signal: callOptions.signal ?? null })
+      return call<OperatorSession>(API.signOut, '/operator/session', { method: 'DELETE', signal: callOptions.signal ?? null })
     },
 
     /** The chain and contract addresses the node works with (and its RPC URL when it runs a local chain). */
     deployment(): Promise<Deployment & { rpcUrl?: string }> {
-      deploymentPromise ??= call<Record<string, unknown>>('/deployment').then(
+      deploymentPromise ??= call<Record<string, unknown>>(API.deployment, '/deployment').then(
         ({ rpcUrl, ...rest }) => ({ ...parseDeployment(rest), ...(typeof rpcUrl === 'string' ? { rpcUrl } : {}) }),
         (err: unknown) => {
           // Not kept: a node that was away a moment ago may answer the next call.
@@ -374,11 +403,11 @@ export function createAssayClient(options: AssayClientOptions) {
     search(query: Record<string, string | number | bigint | boolean | undefined> = {}): Promise<SearchResult> {
       const params = new URLSearchParams()
       for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v))
-      return call<SearchResult>(`/datasets?${params}`)
+      return call<SearchResult>(API.searchDatasets, `/datasets?${params}`)
     },
 
     get(datasetId: bigint | string): Promise<DatasetPage> {
-      return call<DatasetPage>(`/datasets/${datasetId}`)
+      return call<DatasetPage>(API.dataset, `/datasets/${datasetId}`)
     },
 
     /** One raw block by CID, checked against it. */
@@ -449,7 +478,7 @@ export function createAssayClient(options: AssayClientOptions) {
         expiry: BigInt(Math.floor(Date.now() / 1000) + (options.lifetimeS ?? 300)),
       }
       const signature = await signKeyRequest(signer, await client.deployment(), request)
-      const answer = await postJson<{ wrappedKey: string; context: string }>(`/datasets/${datasetId}/key`, {
+      const answer = await postJson<{ wrappedKey: string; context: string }>(API.requestKey, `/datasets/${datasetId}/key`, {
         request: { ...request, datasetId: datasetId.toString(), expiry: request.expiry.toString() },
         signature,
       })

@@ -41,14 +41,15 @@ function createStandIn(): {
   const app = express()
   // A device lookup stands for any JSON route of the node.
   app.get('/devices/42', (_req, res) => {
-    if (!cutNextResponse.on) return void res.json({ deviceId: '42' })
+    const device = { deviceId: '42', owner: `0x${'11'.repeat(20)}`, registeredAt: 1, revokedAt: null, publishableByThisNode: true }
+    if (!cutNextResponse.on) return void res.json(device)
     // Half an answer, then the connection goes, as when a node dies mid-response.
     cutNextResponse.on = false
     res.writeHead(200, { 'content-type': 'application/json' })
     res.write('{"deviceId":')
     setTimeout(() => res.socket?.destroy(), 50)
   })
-  app.get('/health', (_req, res) => void res.json({ ok: true }))
+  app.get('/health', (_req, res) => void res.json({ ok: true, services: {} }))
   app.use(
     publishingRoutes({
       workDir: '/nonexistent',
