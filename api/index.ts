@@ -1,7 +1,7 @@
 // The node's HTTP contract: one zod schema per request and response of every route, read by the
 // server (validation of what it receives and sends), the OpenAPI document and the SDK (types).
 // Browser-safe.
-export { API } from './routes.js'
+export { API, ROUTES } from './routes.js'
 export type { Api, RouteName } from './routes.js'
 export { defineRoute, openApiPath } from './route-contract.js'
 export type {
@@ -16,6 +16,7 @@ export type {
   RouteContract,
 } from './route-contract.js'
 export { openApiDocument } from './openapi-document.js'
+export { parseResponse } from './parse-response.js'
 export { errorBodySchema, serializedErrorSchema } from './error-body.js'
 export type { ErrorBody } from './error-body.js'
 export {

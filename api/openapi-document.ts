@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { API } from './routes.js'
+import { ROUTES } from './routes.js'
 import { openApiPath, type RouteContract } from './route-contract.js'
 
 /** A schema as JSON Schema: requests as clients write them (`input`), responses as sent (`output`). */
@@ -59,7 +59,7 @@ let cached: Record<string, unknown> | undefined
 export function openApiDocument(): Record<string, unknown> {
   if (cached !== undefined) return cached
   const paths: Record<string, Record<string, unknown>> = {}
-  for (const route of Object.values(API) as RouteContract[]) {
+  for (const route of ROUTES) {
     const operation: Record<string, unknown> = {
       summary: route.summary,
       ...(route.access === 'operator' ? { security: [{ operatorToken: [] }, { operatorSession: [] }] } : {}),

@@ -19,7 +19,7 @@ import {
   publicationStatusSchema,
   publishFieldsSchema,
 } from './publishing-schemas.js'
-import { defineRoute, type ResponseContract } from './route-contract.js'
+import { defineRoute, type ResponseContract, type RouteContract } from './route-contract.js'
 import {
   createStreamSchema,
   ingestResponseSchema,
@@ -268,4 +268,7 @@ export const API = {
 } as const
 
 export type Api = typeof API
+
+/** Every route of the contract, as a list (mounting, the OpenAPI document, the operator's routes). */
+export const ROUTES: readonly RouteContract[] = Object.values(API)
 export type RouteName = keyof Api

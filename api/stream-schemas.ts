@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { decimalSchema, txHashSchema } from './wire-types.js'
+import { addressSchema, decimalSchema, txHashSchema } from './wire-types.js'
 
 const seconds = z
   .number()
@@ -19,10 +19,7 @@ export const createStreamSchema = z.strictObject({
   periodSeconds: seconds.optional(),
   /** Price per period in wei (or the token's base units). */
   price: decimalSchema,
-  paymentToken: z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{40}$/)
-    .optional(),
+  paymentToken: addressSchema.optional(),
   graceSeconds: z.number().int().min(0).max(86_400).default(60),
   maxReadings: z.number().int().min(1).max(100_000_000).default(1_000_000),
   deviceIds: z.array(decimalSchema).min(1).max(1000),

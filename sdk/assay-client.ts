@@ -14,7 +14,7 @@ import {
   type KeyRequest,
 } from '../contracts/index.js'
 import { checkBlock, unwrapKeyWeb } from '../storage/index.js'
-import { API, type RouteContract } from '../api/index.js'
+import { API, parseResponse, type RouteContract } from '../api/index.js'
 import type {
   CreateStreamRequest,
   DatasetPage,
@@ -173,14 +173,12 @@ export function createAssayClient(options: AssayClientOptions) {
   }
 
   function checkedAnswer<T>(route: RouteContract, status: number, body: unknown): T {
-    const schema = route.responses[status]?.body
-    if (schema === undefined) return body as T
-    const parsed = schema.safeParse(body)
-    if (parsed.success) return parsed.data as T
-    const issue = parsed.error.issues[0]!
+    const parsed = parseResponse(route, status, body)
+    if (parsed === 'undeclared') return body as T
+    if (parsed.ok) return parsed.data as T
     throw new VerificationError(
       'response',
-      `${route.method.toUpperCase()} ${route.path} answered ${status} with a body its contract does not allow (${issue.path.join('.') || 'body'}: ${issue.message})`,
+      `${route.method.toUpperCase()} ${route.path} answered ${status} with a body its contract does not allow (${parsed.problem})`,
     )
   }
 

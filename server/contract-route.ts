@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express'
 import type { z } from 'zod'
-import type { ResponseBody, RouteContract } from '../api/index.js'
+import { parseResponse, type ResponseBody, type RouteContract } from '../api/index.js'
 import { AssayError } from '../core/index.js'
 import { parseInput } from './validation-error.js'
 
@@ -39,14 +39,10 @@ export function checkedBody<R extends RouteContract, S extends number & keyof R[
   status: S,
   body: ResponseBody<R, S>,
 ): ResponseBody<R, S> {
-  const schema = route.responses[status]?.body
-  if (schema === undefined)
-    throw new ResponseContractError(`${route.method.toUpperCase()} ${route.path}`, `no JSON body declared for ${status}`)
-  const parsed = schema.safeParse(body)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new ResponseContractError(`${route.method.toUpperCase()} ${route.path}`, `${issue.path.join('.') || 'body'}: ${issue.message}`)
-  }
+  const parsed = parseResponse(route, status, body)
+  const name = `${route.method.toUpperCase()} ${route.path}`
+  if (parsed === 'undeclared') throw new ResponseContractError(name, `no JSON body declared for ${status}`)
+  if (!parsed.ok) throw new ResponseContractError(name, parsed.problem)
   return parsed.data as ResponseBody<R, S>
 }
 

@@ -4,11 +4,11 @@ import type { z } from 'zod'
 import {
   API,
   openApiDocument,
+  ROUTES,
   type Api,
   type ResponseBody,
   type healthReportSchema,
   type HttpMethod,
-  type RouteContract,
   type serviceHealthSchema,
 } from '../api/index.js'
 import { reply } from './contract-route.js'
@@ -72,9 +72,9 @@ export interface AppComponents {
  * catalog and content (read), key requests (signed by the buyer, EIP-712) and stream readings
  * (signed by the stream's devices, each checked).
  */
-export const OPERATOR_ROUTES: ReadonlyArray<readonly [HttpMethod, string]> = Object.values(API as Record<string, RouteContract>)
-  .filter((r) => r.access === 'operator')
-  .map((r) => [r.method, r.path] as const)
+export const OPERATOR_ROUTES: ReadonlyArray<readonly [HttpMethod, string]> = ROUTES.filter((r) => r.access === 'operator').map(
+  (r) => [r.method, r.path] as const,
+)
 
 /** What /health tells anyone: each service up or down, and how many circuits are ready. */
 export function publicHealth(report: HealthReport): HealthReport {

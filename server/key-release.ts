@@ -1,7 +1,8 @@
 import express, { Router, type ErrorRequestHandler, type Request } from 'express'
 import { SigningKey } from 'ethers'
 import { API } from '../api/index.js'
-import { reply, requestOf } from './contract-route.js'
+import { reply } from './contract-route.js'
+import { parseInput } from './validation-error.js'
 import { computeKeyCommitment } from '../circuits/index.js'
 import { AssayError, type Manifest } from '../core/index.js'
 import { recoverKeyRequestSigner, type ChainClient, type Deployment, type KeyRequest } from '../contracts/index.js'
@@ -157,7 +158,7 @@ export function keyContext(chainId: number, datasetId: bigint, nonce: string): s
 
 function parse(req: Request): { request: KeyRequest; signature: string; datasetId: bigint } {
   // The path is checked after the body, against it: a request names the dataset it was signed for.
-  const { request: r, signature } = requestOf({ ...API.requestKey, params: undefined }, req, (message) => new KeyRequestError(message)).body
+  const { request: r, signature } = parseInput(API.requestKey.body, req.body, 'body', (message) => new KeyRequestError(message))
   const pathId = String(req.params.id)
   if (!/^[1-9]\d{0,76}$/.test(pathId) || BigInt(pathId) !== BigInt(r.datasetId))
     throw new KeyRequestError(`request.datasetId ${r.datasetId} is not the dataset in the path (${pathId.slice(0, 80)})`)

@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { expect } from 'chai'
 import type { Express } from 'express'
-import { API, openApiDocument, openApiPath, type RouteContract } from '../../api/index.js'
+import { openApiDocument, openApiPath, ROUTES, type RouteContract } from '../../api/index.js'
 import { createApp, OPERATOR_ROUTES, type AppComponents } from '../../server/index.js'
 import { testAuth } from '../helpers/operator.js'
 
@@ -43,7 +43,7 @@ function fullApp(overrides: Partial<AppComponents> = {}): Express {
   })
 }
 
-const routes = Object.values(API) as RouteContract[]
+const routes = ROUTES
 const key = (r: Pick<RouteContract, 'method' | 'path'>): string => `${r.method} ${r.path}`
 
 describe('the API contract (api/)', () => {
