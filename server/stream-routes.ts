@@ -9,9 +9,9 @@ import {
   type StreamIngest,
   type StreamSpec,
   type StreamStore,
+  UnknownStreamError,
 } from '../pipelines/index.js'
 import { ValidationError } from './validation-error.js'
-import { UnknownStreamError } from '../pipelines/index.js'
 
 /** What the stream routes need from the node. */
 export interface StreamsApi {
