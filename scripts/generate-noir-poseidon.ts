@@ -12,7 +12,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const outFlag = process.argv.indexOf('--out')
 const out = outFlag >= 0 ? resolve(process.argv[outFlag + 1] ?? '') : join(root, 'circuits', 'noir', 'poseidon', 'src', 'constants.nr')
 /** Numbers of inputs generated (t = inputs + 1). Add a width here, not in the .nr file. */
-const WIDTHS = [1, 2, 3, 4, 16]
+const WIDTHS = [1, 2, 3, 4, 5, 7, 16]
 /** circomlibjs's round numbers (poseidon_reference.js): 8 full rounds, partial rounds by t − 2. */
 const N_ROUNDS_F = 8
 const N_ROUNDS_P = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68]
