@@ -1,0 +1,168 @@
+// One test-vector suite for both backends of SensorStatsV2 (B = 16 test instance): honest
+// statements give the same six public outputs from circom's witness code and from the Noir port
+// (circuits/noir/sensor-stats-v2), and every forgery of tests/circuits/forgeries.ts is refused by
+// the Noir circuit as well.
+//
+// A forgery's values come from the lenient circom build (ForgeryHarness.forge): its inputs, its
+// re-signed signature and its hints (active[i], min, max, maxGap, circom's `<--` signals) become
+// the Noir program's inputs, since the Noir statement takes those hints as prover-supplied private
+// inputs held to the same constraints.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { expect } from 'chai'
+import { compileNoir, executeNoir, NoirWitnessError, noirProject, type NoirProgram } from '../../../circuits/node.js'
+import {
+  B,
+  BASE,
+  calculateWitness,
+  CIRCUIT_ID,
+  FORGERIES,
+  ForgeryHarness,
+  params,
+  ROOT,
+  type CircuitInput,
+  type Statement,
+} from '../forgeries.js'
+
+const OUTPUTS = ['commitment', 'device', 'series', 'batch', 'sums', 'bounds'] as const
+const VB = BigInt(params.valueBits)
+const GB = BigInt(params.gapBits)
+const t0 = 1_700_000_000n
+
+/** circom input name → Noir parameter name (Noir's are snake_case). */
+const NOIR_NAMES: Record<string, string> = {
+  lo: 'lo',
+  hi: 'hi',
+  count: 'count',
+  Ax: 'ax',
+  Ay: 'ay',
+  metricHash: 'metric_hash',
+  scale: 'scale',
+  offset: 'offset',
+  nonce: 'nonce',
+  batchIndex: 'batch_index',
+  last: 'last',
+  salt: 'salt',
+  R8x: 'r8x',
+  R8y: 'r8y',
+  S: 's',
+}
+
+/**
+ * Forgeries whose change is confined to circom wires that have no Noir counterpart, so no Noir
+ * input expresses them; for these the test shows that the Noir program, on the same inputs, outputs
+ * something other than the forged statement (the verifier then refuses the forged public inputs).
+ *  - "a claimed …": a wrong value written on an output wire. Noir's outputs are return values,
+ *    computed by the circuit from the inputs: a prover cannot choose them.
+ *  - "a reading below lo counted in range through …": non-boolean or flipped bits of circom's
+ *    GreaterEqual decomposition. Noir's comparison bit is computed inside the program
+ *    (greater_equal, an unconstrained hint under the same constraints) and no execution input
+ *    reaches it; its effect, inRange + 1, is the claim "sums (inRange + 1)".
+ * Three others also edit internal wires, but their inputs alone are already a forgery, which Noir
+ * refuses: "the aliased min decomposed into …" (the aliased reading; Noir's range checks have no
+ * bit wires), "… signature check switched off (enabled = 0)" (Noir's verifier has no enabled
+ * input: it always checks) and "… checked against its own message …" (the message is computed in
+ * the program, not a wire the prover may borrow).
+ */
+function internalOnly(name: string): boolean {
+  return name.startsWith('a claimed ') || name.startsWith('a reading below lo counted in range through')
+}
+
+describe('SensorStatsV2: circom and Noir prove the same statement (B = 16)', function () {
+  this.timeout(600_000)
+  let program: NoirProgram
+  let harness: ForgeryHarness
+  let circom: WebAssembly.Module
+
+  before(async () => {
+    const started = Date.now()
+    ;[program, harness, circom] = await Promise.all([
+      compileNoir(noirProject('sensor-stats-b16-v2')),
+      ForgeryHarness.create(),
+      readFile(join(ROOT, 'build', 'circuits', CIRCUIT_ID, 'main_js', 'main.wasm')).then((b) => WebAssembly.compile(b)),
+    ])
+    console.log(`      compiled sensor-stats-b16-v2 and the lenient circom build in ${Date.now() - started} ms`)
+  })
+
+  /** The Noir inputs for the witness values of a (possibly forged) circom witness. */
+  function noirInput(values: Map<string, bigint>): Record<string, string | string[]> {
+    const get = (name: string): string => {
+      const v = values.get(`main.${name}`)
+      if (v === undefined) throw new Error(`no value for main.${name}`)
+      return v.toString()
+    }
+    const list = (name: string): string[] => Array.from({ length: B }, (_, i) => get(`${name}[${i}]`))
+    return {
+      ...Object.fromEntries(Object.entries(NOIR_NAMES).map(([circomName, noirName]) => [noirName, get(circomName)])),
+      values: list('values'),
+      times: list('times'),
+      active: list('active'),
+      min: get('min'),
+      max: get('max'),
+      max_gap: get('maxGap'),
+    }
+  }
+
+  async function noirOutputs(values: Map<string, bigint>): Promise<bigint[]> {
+    const { returnValue } = await executeNoir(program, noirInput(values))
+    return (returnValue as string[]).map((v) => BigInt(v))
+  }
+
+  async function signed(statement: Statement): Promise<CircuitInput> {
+    return harness.sign(await harness.input(statement))
+  }
+
+  const honest: Array<[string, Statement]> = [
+    ['the base statement (irregular gaps, some readings out of [lo, hi])', BASE],
+    ['one reading (count 1, maxGap 0)', { ...BASE, values: [77n], times: [t0] }],
+    [
+      `a full batch (count ${B}), last batch of its series`,
+      {
+        ...BASE,
+        values: Array.from({ length: B }, (_, i) => BigInt(1000 + 137 * i)),
+        times: Array.from({ length: B }, (_, i) => t0 + 60n * BigInt(i)),
+        last: 1n,
+      },
+    ],
+    [
+      'readings 0 and 2^VB − 1 with lo = 0, hi = 2^VB − 1',
+      { ...BASE, values: [0n, (1n << VB) - 1n, 0n], times: [t0, t0 + 1n, t0 + 2n], lo: 0n, hi: (1n << VB) - 1n },
+    ],
+    [
+      'the largest gap, 2^GB, and the largest batch index',
+      { ...BASE, values: [5n, 6n], times: [t0, t0 + (1n << GB)], batchIndex: (1n << 32n) - 1n },
+    ],
+    ['lo > hi (an empty range counts 0)', { ...BASE, lo: 3000n, hi: 1000n }],
+  ]
+  for (const [name, statement] of honest) {
+    it(`gives circom's public outputs for ${name}`, async () => {
+      const input = await signed(statement)
+      const witness = await calculateWitness(circom, input)
+      const fromCircom = witness.slice(1, 1 + OUTPUTS.length)
+      const fromNoir = await noirOutputs(await harness.values(input))
+      expect(fromNoir).to.deep.equal(fromCircom)
+    })
+  }
+
+  for (const forgery of FORGERIES) {
+    const expressible = !internalOnly(forgery.name)
+    it(
+      expressible
+        ? `refuses the forgery: ${forgery.name}`
+        : `cannot be given the forgery "${forgery.name}" (circom-internal wires) and outputs other than it claims`,
+      async () => {
+        const values = await harness.forge(await forgery.build(harness))
+        if (expressible) {
+          const err = await noirOutputs(values).then(
+            () => undefined,
+            (e: unknown) => e,
+          )
+          expect(err, 'the Noir program accepted the forgery').to.be.instanceOf(NoirWitnessError)
+        } else {
+          const forged = OUTPUTS.map((name) => values.get(`main.${name}`)!)
+          expect(await noirOutputs(values)).not.to.deep.equal(forged)
+        }
+      },
+    )
+  }
+})
