@@ -232,7 +232,8 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       },
       { connection },
     )
-    const proveWorker = startProveWorker({ connection })
+    // ASSAY_PROVERS=0: batch proofs only on `assay worker`s elsewhere (the node then needs none of the CPU).
+    const proveWorker = config.provers === 0 ? undefined : startProveWorker({ connection, concurrency: config.provers })
     // One line per 30 s while Redis is unreachable, instead of a stack trace per reconnect attempt.
     let lastRedisError = 0
     const onRedisError = (err: Error): void => {
@@ -241,7 +242,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       log(`redis: ${err.message} (retrying)`)
     }
     stageWorker.on('error', onRedisError)
-    proveWorker.worker.on('error', onRedisError)
+    proveWorker?.worker.on('error', onRedisError)
     queues.stages.on('error', onRedisError)
     queues.proofs.on('error', onRedisError)
     queues.flows.on('error', onRedisError)
@@ -250,12 +251,13 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       // taken up again by the next worker once Redis is back).
       const results = await Promise.allSettled([
         settlesWithin(stageWorker.close(), WORKER_GRACE_MS, 'closing the stage worker'),
-        proveWorker.close(WORKER_GRACE_MS),
+        proveWorker?.close(WORKER_GRACE_MS),
         settlesWithin(queues.close(), 5_000, 'closing the publish queues'),
       ])
       for (const r of results) if (r.status === 'rejected') log(`stop: ${(r.reason as Error).message}`)
     })
-    log(`publishing: stage worker and a sandboxed prover on ${redis.url}; gateway device ${gateway.deviceId}`)
+    const provers = config.provers === 0 ? 'no prover here (batch proofs wait for `assay worker`s)' : `${config.provers} sandboxed prover(s)`
+    log(`publishing: stage worker and ${provers} on ${redis.url}; gateway device ${gateway.deviceId}`)
     const publishing = {
       workDir: join(config.dataDir, 'publishing'),
       maxUploadBytes: config.maxUploadBytes,

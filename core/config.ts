@@ -70,6 +70,7 @@ const envSchema = z.object({
   ASSAY_MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(1_048_576).default(1024),
   ASSAY_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),
   ASSAY_VERIFY_PROCESSES: z.coerce.number().int().min(0).max(64).optional(),
+  ASSAY_PROVERS: z.coerce.number().int().min(0).max(64).default(1),
   ASSAY_PTAU: z.string().min(1).optional(),
   ASSAY_DEPLOYMENT: z.string().min(1).optional(),
   ASSAY_ALLOW_DEV_SETUP: z.enum(['0', '1']).default('0'),
@@ -115,6 +116,11 @@ export interface AssayConfig {
   rateLimitPerMinute: number
   /** Child processes checking stream batches' commitments and signatures (unset: the node's default); 0: on the event loop. */
   verifyProcesses?: number
+  /**
+   * Batch prover processes the node runs itself (ASSAY_PROVERS, default 1); 0: it proves nothing
+   * and publications wait for `assay worker`s on other machines (its Redis must reach them).
+   */
+  provers: number
   /** Path to a ceremony powers-of-tau file; when absent the build generates a dev-only one. */
   ptauPath?: string
   /**
@@ -182,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
     ptauPath: e.ASSAY_PTAU,
     ...(e.ASSAY_DEPLOYMENT !== undefined ? { deploymentSource: e.ASSAY_DEPLOYMENT } : {}),
     allowDevSetup: e.ASSAY_ALLOW_DEV_SETUP === '1',
+    provers: e.ASSAY_PROVERS,
     logLevel: e.LOG_LEVEL,
   }
 }

@@ -65,6 +65,10 @@ export async function publicationStatus(queues: PublishQueues, pubId: string): P
       const isProof = (key: string): boolean => key.includes(`:${PROVE_QUEUE}:`)
       const done = Object.keys(deps.processed ?? {}).filter(isProof).length
       proofs = { done, total: done + (deps.unprocessed ?? []).filter(isProof).length }
+      // Batches to prove and nobody to prove them (a node with ASSAY_PROVERS=0 and no `assay
+      // worker` connected): say so instead of looking stuck.
+      if (proofs.done < proofs.total && failedReason === undefined && (await queues.proofs.getWorkersCount()) === 0)
+        waiting = 'waiting for a batch prover: none is connected (start `assay worker` with this node’s REDIS_URL)'
     }
     // The job was read before its state: if it completed in between, the copy read first has no
     // return value yet (null). Moving to completed and storing the value are one step in Redis,

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -7,39 +6,10 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { expect } from 'chai'
 import type { PublicationStatus } from '../../pipelines/index.js'
+import { runCli, until, type Cli } from '../helpers/cli-process.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { runNode, stopNode, stopOrphans, type RunningNode } from '../helpers/node-process.js'
 import { operatorHeaders } from '../helpers/operator.js'
-
-interface Cli {
-  child: ChildProcess
-  stdout: () => string
-  stderr: () => string
-  exited: Promise<number | null>
-}
-
-/** The `assay` command as a user runs it, its output collected; with the node's data dir, where it finds the operator token. */
-function runCli(args: string[], dataDir: string): Cli {
-  const child = spawn(process.execPath, ['bin/assay.js', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ASSAY_DATA_DIR: dataDir, ASSAY_TOKEN: '' },
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-  return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    exited: (once(child, 'exit') as Promise<[number | null]>).then(([code]) => code),
-  }
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !check(); await sleep(50))
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
-}
 
 /** SIGKILL, as a crash or an OOM kill would; then what it left running is stopped so its state persists. */
 async function crash(node: RunningNode): Promise<void> {
@@ -76,7 +46,7 @@ describe('assay publish while the node crashes and restarts (assay node and the 
   const publish = (node: RunningNode, dataDir: string, title: string, ...extra: string[]): Cli => {
     const cli = runCli(
       ['publish', slice, '--map', 'examples/occupancy-room-2015.mapping.json', '--title', title, '--json', '--node', node.url, ...extra],
-      dataDir,
+      { ASSAY_DATA_DIR: dataDir, ASSAY_TOKEN: '' },
     )
     clis.push(cli)
     return cli
@@ -140,7 +110,7 @@ describe('assay publish while the node crashes and restarts (assay node and the 
 
     const second = await runNode(dataDir, { PORT: new URL(first.url).port })
     nodes.push(second)
-    const status = runCli([...command.split(' ').slice(1), '--json'], dataDir)
+    const status = runCli([...command.split(' ').slice(1), '--json'], { ASSAY_DATA_DIR: dataDir, ASSAY_TOKEN: '' })
     clis.push(status)
     expect(await status.exited, status.stderr()).to.equal(0)
     expect(status.stderr()).to.match(/list✓\n$/)
