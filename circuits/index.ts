@@ -24,7 +24,9 @@ export { computeKeyCommitment, getPoseidon, InvalidKeyError, splitKey } from './
 export { generateProof, WitnessError } from './generate-proof.js'
 export type { GenerateProofOptions, ProvingArtifacts } from './generate-proof.js'
 export { loadVerificationKey, verifyProof } from './verify-proof.js'
-export type { VerificationKey } from './verify-proof.js'
+export type { Curve, VerificationKey } from './verify-proof.js'
+export { DEFAULT_CHUNK_SIZE, verifyProofsBatched } from './verify-proofs-batched.js'
+export type { BatchedVerifyOptions, ProofToVerify } from './verify-proofs-batched.js'
 
 /** Circuit id of the key-commitment circuit (recorded in proofs and on-chain). */
 export const KEY_COMMITMENT_CIRCUIT = 'key-commitment-v1'

@@ -3,7 +3,8 @@ import { AssayError } from '../core/index.js'
 import { combineBatchStats, computeDatasetRoot, type SeriesTotals } from './dataset-stats.js'
 import { parsePublicSignals, type BatchPublicSignals, type OutputLimits } from './public-signals.js'
 import { sensorStatsParams } from './sensor-stats-params.js'
-import { verifyProof, type VerificationKey } from './verify-proof.js'
+import type { Curve, VerificationKey } from './verify-proof.js'
+import { verifyProofsBatched } from './verify-proofs-batched.js'
 
 /** A bundle that is not well formed. */
 export class ProofBundleError extends AssayError {
@@ -91,8 +92,13 @@ export interface VerifyBundleOptions {
   expectedRoot?: bigint
   /** Registered device ids (Poseidon(Ax, Ay)); a batch signed by any other key is a problem. */
   allowedDevices?: ReadonlySet<bigint>
-  /** Reports progress (verified batches, total), e.g. for a progress bar. */
+  /** Reports progress (verified batches, total) after each chunk of proofs, e.g. for a progress bar. */
   onProgress?: (done: number, total: number) => void
+  /**
+   * The bn128 curve the proofs are verified on (verifyProofsBatched's `curve`). Default: the
+   * single-threaded one, as in browsers; a Node caller may pass circuits/node.ts's threaded one.
+   */
+  curve?: () => Promise<Curve>
 }
 
 /**
@@ -115,19 +121,29 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
   }
   const bySeries = new Map<number, Array<{ signals: BatchPublicSignals; index: number }>>()
   const devices = new Set<bigint>()
-  let done = 0
-  for (const b of bundle.batches) {
-    const at = { series: b.series, index: b.index }
-    let signals: BatchPublicSignals
+  const parsed = bundle.batches.map((b) => {
     try {
-      signals = parsePublicSignals(b.publicSignals, limits)
+      return parsePublicSignals(b.publicSignals, limits)
     } catch (err) {
-      problems.push({ batch: at, problem: (err as Error).message })
-      continue
+      return err as Error
     }
-    if (!(await verifyProof(options.vkey, b.publicSignals, b.proof))) {
-      problems.push({ batch: at, problem: 'proof does not verify' })
+  })
+  // All proofs at once (a random linear combination per chunk, each proof of a failing chunk then
+  // alone), before the per-batch checks, which keep the order of their problems.
+  const toVerify = bundle.batches.filter((_, i) => !(parsed[i] instanceof Error))
+  const verified = await verifyProofsBatched(options.vkey, toVerify, {
+    ...(options.curve !== undefined ? { curve: options.curve } : {}),
+    ...(options.onProgress !== undefined ? { onProgress: (done: number) => options.onProgress!(done, bundle.batches.length) } : {}),
+  })
+  let next = 0
+  bundle.batches.forEach((b, i) => {
+    const at = { series: b.series, index: b.index }
+    const signals = parsed[i]!
+    if (signals instanceof Error) {
+      problems.push({ batch: at, problem: signals.message })
+      return
     }
+    if (!verified[next++]) problems.push({ batch: at, problem: 'proof does not verify' })
     if (signals.batchIndex !== BigInt(b.index)) problems.push({ batch: at, problem: `proof is for batch index ${signals.batchIndex}` })
     if (signals.count !== BigInt(b.count))
       problems.push({ batch: at, problem: `proof counts ${signals.count} readings, bundle says ${b.count}` })
@@ -138,8 +154,7 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
     const list = bySeries.get(b.series) ?? []
     list.push({ signals, index: b.index })
     bySeries.set(b.series, list)
-    options.onProgress?.(++done, bundle.batches.length)
-  }
+  })
 
   const series: SeriesTotals[] = []
   const commitments: bigint[] = []

@@ -12,7 +12,7 @@ import { deviceKeyFault, InvalidDeviceKeyError } from './babyjub.js'
 import { circuitVersion } from './circuit-version.js'
 import { deviceIdOf } from './device-key.js'
 import { sensorStatsParams } from './sensor-stats-params.js'
-import type { VerificationKey } from './verify-proof.js'
+import type { Curve, VerificationKey } from './verify-proof.js'
 
 /**
  * A dataset's proofs against its manifest. `error` says why they fail, a named error whose message
@@ -68,6 +68,8 @@ export async function verifyDatasetProofs(
     anchoredRoot: bigint
     /** Batch proofs verified so far, e.g. for a progress bar. */
     onProgress?: (done: number, total: number) => void
+    /** The curve proofs are verified on (verifyProofBundle's `curve`); only speed depends on it. */
+    curve?: () => Promise<Curve>
   },
 ): Promise<DatasetProofsCheck> {
   try {
@@ -85,6 +87,7 @@ export async function verifyDatasetProofs(
     expectedRoot: options.anchoredRoot,
     allowedDevices: new Set(manifest.devices.map((d) => BigInt(d.deviceId))),
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+    ...(options.curve !== undefined ? { curve: options.curve } : {}),
   })
   if (!verdict.ok) return { ok: false, error: new BundleVerificationError(verdict.problems) }
   const misstated = misstatedSeries(manifest.stats, manifest.series, verdict.series)

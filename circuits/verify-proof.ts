@@ -5,14 +5,16 @@ import { checkArtifact } from './artifact-manifest.js'
 export type VerificationKey = Record<string, unknown> & { protocol: 'groth16'; nPublic: number }
 
 /** The parts of ffjavascript's curve that verification uses. */
-interface Group {
+export interface Group {
+  zero: Uint8Array
   fromObject(o: unknown): Uint8Array
   add(a: Uint8Array, b: Uint8Array): Uint8Array
   neg(a: Uint8Array): Uint8Array
   timesScalar(a: Uint8Array, s: bigint): Uint8Array
   isValid(a: Uint8Array): boolean
+  isZero(a: Uint8Array): boolean
 }
-interface Curve {
+export interface Curve {
   r: bigint
   G1: Group
   G2: Group
@@ -23,10 +25,12 @@ interface Curve {
 // them to snarkjs's worker pool made its latency jitter (13–29 ms); it also never needs
 // terminating, so it cannot keep a process alive.
 let verifierCurve: Promise<Curve> | undefined
-const curve = (): Promise<Curve> =>
+/** The single-threaded bn128 curve verification uses (also batch verification's default). */
+export const curve = (): Promise<Curve> =>
   (verifierCurve ??= curves.getCurveFromName('bn128', { singleThread: true }) as unknown as Promise<Curve>)
 
-const big = (x: unknown): unknown => (Array.isArray(x) ? x.map(big) : typeof x === 'string' ? BigInt(x) : x)
+/** A snarkjs JSON point or scalar (decimal strings) as ffjavascript's fromObject takes it. */
+export const big = (x: unknown): unknown => (Array.isArray(x) ? x.map(big) : typeof x === 'string' ? BigInt(x) : x)
 
 /**
  * Verifies a Groth16 proof over BN254 (snarkjs's check: public inputs in the field, proof points

@@ -1,0 +1,122 @@
+// bench:verify — verifying a 1M-reading dataset: 2,500 batch proofs of the production 16-bit
+// circuit (sensor-stats-16bit-b400-v2, 400 readings a batch) through verifyProofBundle, the check
+// verifyDatasetProofs runs after the manifest's statements: every proof, then the per-batch checks
+// and the commitment-root rebuild. Proving 2,500 batches would take over two hours, so a handful of
+// distinct real batches (UCI Occupancy temperatures) are proven and repeated to 2,500 entries;
+// each entry is still verified in full (its own random scalar, Miller loop and subgroup check), so
+// the time is that of 2,500 distinct proofs. The repeats make the bundle's batch indices and root
+// inconsistent, so its verdict lists those problems; the bench only requires that every proof verifies.
+// Timed on ffjavascript's threaded curve (one worker per core: the Node path) and on the
+// single-threaded one (the browser's), against the old one-pairing-check-per-proof verifyProof.
+// Prints a final JSON line.
+import '../core/polyfill.js'
+import { availableParallelism } from 'node:os'
+import { encodeValue, inferEncoding } from '../core/index.js'
+import {
+  createDeviceKey,
+  DEFAULT_CHUNK_SIZE,
+  getCircuitManifest,
+  sensorStatsParams,
+  verifyProof,
+  verifyProofBundle,
+  type Curve,
+  type ProofBundle,
+} from '../circuits/index.js'
+import { curve as singleThreadCurve } from '../circuits/verify-proof.js'
+import { loadCircuit, releaseProverThreads, threadedVerifierCurve } from '../circuits/node.js'
+import { readOccupancyColumn } from '../tests/helpers/datasets.js'
+import { proveBatch, seriesSpec, type Batch } from '../tests/helpers/proven-dataset.js'
+
+const CIRCUIT = 'sensor-stats-16bit-b400-v2'
+const READINGS = 1_000_000
+const distinctArg = process.argv.indexOf('--distinct')
+const DISTINCT = distinctArg >= 0 ? Number(process.argv[distinctArg + 1]) : 4
+const params = sensorStatsParams(CIRCUIT)
+const PROOFS = READINGS / params.batchSize
+
+let circuit: Awaited<ReturnType<typeof loadCircuit>>
+try {
+  circuit = await loadCircuit(CIRCUIT)
+} catch (err) {
+  console.error(`[bench] ${(err as Error).message}: run \`npm run build:circuits\` first`)
+  process.exit(1)
+}
+const vkeyHash = getCircuitManifest(CIRCUIT).files.vkey
+
+const rows = readOccupancyColumn('Temperature', DISTINCT * params.batchSize)
+// Hundredths of a degree, the sensor's resolution (as bench:prove).
+const encoding = inferEncoding(
+  rows.map((r) => r.text),
+  { scale: 2 },
+)
+const device = await createDeviceKey()
+const meaning = { metric: 'Temperature', unit: '°C', scale: encoding.scale, offset: encoding.offset, nonce: 1n }
+const spec = await seriesSpec(device, meaning, { lo: encodeValue('20', encoding), hi: encodeValue('24', encoding) }, { lo: 20, hi: 24 })
+const distinct: Batch[] = []
+const t0 = performance.now()
+for (let index = 0; index < DISTINCT; index++) {
+  const slice = rows.slice(index * params.batchSize, (index + 1) * params.batchSize)
+  const batch = { values: slice.map((r) => encodeValue(r.text, encoding)), times: slice.map((r) => r.time) }
+  distinct.push(await proveBatch(circuit, params, { series: 0, index, last: index === DISTINCT - 1 }, batch, spec))
+}
+console.error(
+  `[bench] proved ${DISTINCT} distinct batches of ${params.batchSize} readings in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+)
+// The prover's threads end here; the threaded verifier curve starts its own below.
+await releaseProverThreads()
+
+const bundle: ProofBundle = {
+  version: 1,
+  circuitId: CIRCUIT,
+  vkeyHash,
+  batches: Array.from({ length: PROOFS }, (_, i) => ({ ...distinct[i % DISTINCT]!, series: 0, index: i })),
+}
+console.error(`[bench] ${PROOFS} entries (${READINGS} readings): the ${DISTINCT} distinct proofs repeated, each entry verified in full`)
+
+async function timeBundle(curve: () => Promise<Curve>): Promise<number> {
+  // Warm-up on a few entries: wasm instantiation and, for the threaded curve, its workers' start.
+  await verifyProofBundle({ ...bundle, batches: bundle.batches.slice(0, 8) }, { vkey: circuit.vkey, vkeyHash, curve })
+  let last = 0
+  const start = performance.now()
+  const verdict = await verifyProofBundle(bundle, { vkey: circuit.vkey, vkeyHash, curve, onProgress: (done) => (last = done) })
+  const seconds = (performance.now() - start) / 1000
+  const unverified = verdict.problems.filter((p) => p.problem === 'proof does not verify')
+  if (unverified.length > 0) throw new Error(`${unverified.length} proofs do not verify`)
+  if (last !== PROOFS) throw new Error(`progress stopped at ${last} of ${PROOFS}`)
+  return seconds
+}
+
+const threadedS = await timeBundle(threadedVerifierCurve)
+await releaseProverThreads()
+const singleS = await timeBundle(singleThreadCurve)
+// The old path, one four-pairing check per proof, on a sample (it is linear in the proofs).
+const SAMPLE = 100
+const t1 = performance.now()
+for (const b of bundle.batches.slice(0, SAMPLE))
+  if (!(await verifyProof(circuit.vkey, b.publicSignals, b.proof))) throw new Error('proof does not verify')
+const sequentialMs = (performance.now() - t1) / SAMPLE
+
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d
+const workers = availableParallelism()
+console.error(
+  `[bench] threaded (${workers} workers) ${threadedS.toFixed(2)} s; single-threaded ${singleS.toFixed(2)} s; ` +
+    `one check per proof ${sequentialMs.toFixed(2)} ms/proof ≈ ${((sequentialMs * PROOFS) / 1000).toFixed(1)} s`,
+)
+console.log(
+  JSON.stringify({
+    bench: 'verify',
+    circuit: CIRCUIT,
+    readings: READINGS,
+    proofs: PROOFS,
+    distinct_proofs: DISTINCT,
+    verify_s: round(threadedS),
+    per_proof_ms: round((threadedS * 1000) / PROOFS),
+    workers,
+    chunk_size: DEFAULT_CHUNK_SIZE,
+    single_thread_verify_s: round(singleS),
+    single_thread_per_proof_ms: round((singleS * 1000) / PROOFS),
+    one_check_per_proof_ms: round(sequentialMs),
+    one_check_per_proof_s_estimated: round((sequentialMs * PROOFS) / 1000, 1),
+  }),
+)
+process.exit(0)
