@@ -1,10 +1,8 @@
-import { createRequire } from 'node:module'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import hardhat from 'hardhat'
 import {
   BB_G2_FILE,
   compileNoir,
@@ -23,39 +21,11 @@ import {
   type RunBb,
 } from '../../../circuits/node.js'
 import { testCrs } from './dev-crs.js'
+import { deployHonkVerifier, words, type HonkVerify } from './honk-verifier.js'
 
 const SUM_RANGE = noirProject('sum-range')
 const READINGS = ['1', '2', '3', '4', '5', '6', '7', '65535']
 const TOTAL = String(28 + 65535)
-
-interface CompiledContract {
-  abi: unknown[]
-  evm: { bytecode: { object: string; linkReferences: Record<string, Record<string, Array<{ start: number; length: number }>>> } }
-}
-
-/** Every contract of one Solidity source (bb's verifier holds libraries with external functions). */
-function compileSolidity(source: string): Record<string, CompiledContract> {
-  const solc = createRequire(import.meta.url)('solc') as { compile(input: string): string }
-  const input = {
-    language: 'Solidity',
-    sources: { 'Verifier.sol': { content: source } },
-    settings: {
-      evmVersion: 'cancun',
-      optimizer: { enabled: true, runs: 1 },
-      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.bytecode.linkReferences'] } },
-    },
-  }
-  const out = JSON.parse(solc.compile(JSON.stringify(input))) as {
-    errors?: Array<{ severity: string; formattedMessage: string }>
-    contracts: Record<string, Record<string, CompiledContract>>
-  }
-  const errors = (out.errors ?? []).filter((e) => e.severity === 'error')
-  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join('\n'))
-  return out.contracts['Verifier.sol']!
-}
-
-const words = (b: Uint8Array): string[] =>
-  Array.from({ length: b.length / 32 }, (_, i) => `0x${Buffer.from(b.subarray(32 * i, 32 * i + 32)).toString('hex')}`)
 
 describe('UltraHonk with native bb over our CRS (sum of range-checked readings)', function () {
   this.timeout(180_000)
@@ -139,42 +109,14 @@ describe('UltraHonk with native bb over our CRS (sum of range-checked readings)'
   })
 
   describe("bb's Solidity verifier with the CRS's tau·G2 (Hardhat network)", () => {
-    let verify: (proofBytes: Uint8Array, inputs: string[]) => Promise<boolean>
-    let canonical: (proofBytes: Uint8Array, inputs: string[]) => Promise<boolean>
+    let verify: HonkVerify
+    let canonical: HonkVerify
 
     before(async () => {
       const source = await prover.solidityVerifier(proof.vk)
       const g2 = readFileSync(join(crs.dir, BB_G2_FILE))
-      const { ethers } = hardhat
-      const [deployer] = await ethers.getSigners()
-      const deploy = async (src: string): Promise<(p: Uint8Array, i: string[]) => Promise<boolean>> => {
-        const contracts = compileSolidity(src)
-        const addresses = new Map<string, string>()
-        // Deploys a contract after the libraries it links to, each once.
-        const deployLinked = async (name: string): Promise<string> => {
-          const known = addresses.get(name)
-          if (known !== undefined) return known
-          const { abi, evm } = contracts[name]!
-          let code = evm.bytecode.object
-          for (const refs of Object.values(evm.bytecode.linkReferences)) {
-            for (const [lib, places] of Object.entries(refs)) {
-              const address = (await deployLinked(lib)).slice(2).toLowerCase()
-              for (const { start, length } of places) code = code.slice(0, 2 * start) + address + code.slice(2 * (start + length))
-            }
-          }
-          const contract = await new ethers.ContractFactory(abi as never, `0x${code}`, deployer).deploy()
-          await contract.waitForDeployment()
-          const address = await contract.getAddress()
-          addresses.set(name, address)
-          return address
-        }
-        const address = await deployLinked('HonkVerifier')
-        const fn = new ethers.Contract(address, contracts.HonkVerifier!.abi as never, deployer).getFunction('verify')
-        // The verifier reverts with a named error on most failures rather than returning false.
-        return async (p, i) => ((await fn(p, i, { gasLimit: 10_000_000 }).catch(() => false)) as boolean) === true
-      }
-      verify = await deploy(solidityVerifierForCrs(source, g2))
-      canonical = await deploy(source)
+      verify = await deployHonkVerifier(solidityVerifierForCrs(source, g2))
+      canonical = await deployHonkVerifier(source)
     })
 
     it('accepts the honest proof', async () => {

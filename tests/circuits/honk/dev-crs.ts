@@ -6,12 +6,13 @@ import { devBbCrs, CrsError, type BbCrs } from '../../../circuits/node.js'
 /** Points for every test circuit (dyadic sizes up to 2^12). */
 export const TEST_CRS_POINTS = 4096
 
-export function testCrs(): BbCrs & { ptau: string } {
+/** A CRS of `points` (a power of two): a power-N ptau holds 2^(N+1) − 1 G1 points, so N = log2(points). */
+export function testCrs(points = TEST_CRS_POINTS): BbCrs & { ptau: string } {
   try {
-    return devBbCrs({ points: TEST_CRS_POINTS })
+    return devBbCrs({ points })
   } catch (err) {
     if (!(err instanceof CrsError) || !err.message.includes('--ptau')) throw err
-    execFileSync('npx', ['tsx', 'scripts/build-circuits.ts', '--ptau', '12'], { stdio: 'inherit' })
-    return devBbCrs({ points: TEST_CRS_POINTS })
+    execFileSync('npx', ['tsx', 'scripts/build-circuits.ts', '--ptau', String(Math.log2(points))], { stdio: 'inherit' })
+    return devBbCrs({ points })
   }
 }

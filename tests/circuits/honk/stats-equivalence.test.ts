@@ -10,7 +10,18 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { compileNoir, executeNoir, NoirWitnessError, noirProject, type NoirProgram } from '../../../circuits/node.js'
+import { readFileSync } from 'node:fs'
+import {
+  BB_G2_FILE,
+  compileNoir,
+  createBbProver,
+  executeNoir,
+  findBbBinary,
+  NoirWitnessError,
+  noirProject,
+  solidityVerifierForCrs,
+  type NoirProgram,
+} from '../../../circuits/node.js'
 import {
   B,
   BASE,
@@ -23,6 +34,8 @@ import {
   type CircuitInput,
   type Statement,
 } from '../forgeries.js'
+import { testCrs } from './dev-crs.js'
+import { deployHonkVerifier, words } from './honk-verifier.js'
 
 const OUTPUTS = ['commitment', 'device', 'series', 'batch', 'sums', 'bounds'] as const
 const VB = BigInt(params.valueBits)
@@ -165,4 +178,26 @@ describe('SensorStatsV2: circom and Noir prove the same statement (B = 16)', fun
       },
     )
   }
+
+  it("is proven by native bb over our CRS, and bb's Solidity verifier accepts the proof with circom's outputs only", async () => {
+    // B = 16 is about 30,000 gates: a 2^15-point CRS (power-15 development ptau).
+    const crs = testCrs(32768)
+    const prover = createBbProver({ bb: findBbBinary(), crsDir: crs.dir, crsPoints: crs.points })
+    const input = await signed(BASE)
+    const fromCircom = (await calculateWitness(circom, input)).slice(1, 1 + OUTPUTS.length)
+    const { witness } = await executeNoir(program, noirInput(await harness.values(input)))
+    const started = Date.now()
+    const proof = await prover.prove(program, witness, 'evm')
+    console.log(`      ${await prover.gates(program)} gates, proved in ${Date.now() - started} ms, proof ${proof.proof.length} bytes`)
+    const expected = fromCircom.map((v) => `0x${v.toString(16).padStart(64, '0')}`)
+    expect(words(proof.publicInputs)).to.deep.equal(expected)
+
+    const source = solidityVerifierForCrs(await prover.solidityVerifier(proof.vk), readFileSync(join(crs.dir, BB_G2_FILE)))
+    const verify = await deployHonkVerifier(source)
+    expect(await verify(proof.proof, expected)).to.equal(true)
+    // sums with inRange + 1: a claim the proof does not support.
+    const claimed = [...expected]
+    claimed[4] = `0x${(fromCircom[4]! + (1n << 160n)).toString(16).padStart(64, '0')}`
+    expect(await verify(proof.proof, claimed)).to.equal(false)
+  })
 })

@@ -1,0 +1,66 @@
+// bb's Solidity verifier on Hardhat's network, for the honk tests: compiled with solc, its linked
+// libraries deployed first, and wrapped as a function saying whether it accepts a proof.
+import { createRequire } from 'node:module'
+import hardhat from 'hardhat'
+
+interface CompiledContract {
+  abi: unknown[]
+  evm: { bytecode: { object: string; linkReferences: Record<string, Record<string, Array<{ start: number; length: number }>>> } }
+}
+
+/** Every contract of one Solidity source (bb's verifier holds libraries with external functions). */
+function compileSolidity(source: string): Record<string, CompiledContract> {
+  const solc = createRequire(import.meta.url)('solc') as { compile(input: string): string }
+  const input = {
+    language: 'Solidity',
+    sources: { 'Verifier.sol': { content: source } },
+    settings: {
+      evmVersion: 'cancun',
+      optimizer: { enabled: true, runs: 1 },
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.bytecode.linkReferences'] } },
+    },
+  }
+  const out = JSON.parse(solc.compile(JSON.stringify(input))) as {
+    errors?: Array<{ severity: string; formattedMessage: string }>
+    contracts: Record<string, Record<string, CompiledContract>>
+  }
+  const errors = (out.errors ?? []).filter((e) => e.severity === 'error')
+  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join('\n'))
+  return out.contracts['Verifier.sol']!
+}
+
+/** A proof's bytes (or public inputs) as the 32-byte words the verifier takes. */
+export const words = (b: Uint8Array): string[] =>
+  Array.from({ length: b.length / 32 }, (_, i) => `0x${Buffer.from(b.subarray(32 * i, 32 * i + 32)).toString('hex')}`)
+
+export type HonkVerify = (proof: Uint8Array, publicInputs: string[]) => Promise<boolean>
+
+/** Deploys `source` (bb's HonkVerifier) and returns its verify, false where it reverts. */
+export async function deployHonkVerifier(source: string): Promise<HonkVerify> {
+  const contracts = compileSolidity(source)
+  const { ethers } = hardhat
+  const [deployer] = await ethers.getSigners()
+  const addresses = new Map<string, string>()
+  // Deploys a contract after the libraries it links to, each once.
+  const deployLinked = async (name: string): Promise<string> => {
+    const known = addresses.get(name)
+    if (known !== undefined) return known
+    const { abi, evm } = contracts[name]!
+    let code = evm.bytecode.object
+    for (const refs of Object.values(evm.bytecode.linkReferences)) {
+      for (const [lib, places] of Object.entries(refs)) {
+        const address = (await deployLinked(lib)).slice(2).toLowerCase()
+        for (const { start, length } of places) code = code.slice(0, 2 * start) + address + code.slice(2 * (start + length))
+      }
+    }
+    const contract = await new ethers.ContractFactory(abi as never, `0x${code}`, deployer).deploy()
+    await contract.waitForDeployment()
+    const address = await contract.getAddress()
+    addresses.set(name, address)
+    return address
+  }
+  const address = await deployLinked('HonkVerifier')
+  const fn = new ethers.Contract(address, contracts.HonkVerifier!.abi as never, deployer).getFunction('verify')
+  // The verifier reverts with a named error on most failures rather than returning false.
+  return async (p, i) => ((await fn(p, i, { gasLimit: 10_000_000 }).catch(() => false)) as boolean) === true
+}
