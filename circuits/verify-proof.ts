@@ -13,6 +13,7 @@ export interface Group {
   timesScalar(a: Uint8Array, s: bigint): Uint8Array
   isValid(a: Uint8Array): boolean
   isZero(a: Uint8Array): boolean
+  toAffine(a: Uint8Array): Uint8Array
 }
 export interface Curve {
   r: bigint
