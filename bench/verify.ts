@@ -78,26 +78,34 @@ const RUNS = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 3
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 /** Median seconds of RUNS verifications of the whole bundle (the cores are shared: one run can be unlucky). */
-async function timeBundle(name: string, curve: () => Promise<Curve>): Promise<number> {
+async function timeBundle(name: string, curve: () => Promise<Curve>): Promise<{ wall: number; cpu: number }> {
   // Warm-up: wasm instantiation and, for the threaded curve, its workers' start.
   await verifyProofBundle({ ...bundle, batches: bundle.batches.slice(0, 256) }, { vkey: circuit.vkey, vkeyHash, curve })
   const runs: number[] = []
+  const cpu: number[] = []
   for (let run = 0; run < RUNS; run++) {
     let last = 0
+    // The process's CPU time, its worker threads' included: what the verification costs whether or
+    // not other work shares the cores.
+    const cpu0 = process.cpuUsage()
     const start = performance.now()
     const verdict = await verifyProofBundle(bundle, { vkey: circuit.vkey, vkeyHash, curve, onProgress: (done) => (last = done) })
     runs.push((performance.now() - start) / 1000)
+    const used = process.cpuUsage(cpu0)
+    cpu.push((used.user + used.system) / 1e6)
     const unverified = verdict.problems.filter((p) => p.problem === 'proof does not verify')
     if (unverified.length > 0) throw new Error(`${unverified.length} proofs do not verify`)
     if (last !== PROOFS) throw new Error(`progress stopped at ${last} of ${PROOFS}`)
   }
-  console.error(`[bench] ${name}: ${runs.map((s) => s.toFixed(2)).join(', ')} s`)
-  return median(runs)
+  console.error(`[bench] ${name}: ${runs.map((s) => s.toFixed(2)).join(', ')} s (CPU ${cpu.map((s) => s.toFixed(2)).join(', ')} s)`)
+  return { wall: median(runs), cpu: median(cpu) }
 }
 
-const threadedS = await timeBundle('threaded curve', threadedVerifierCurve)
+const threaded = await timeBundle('threaded curve', threadedVerifierCurve)
+const threadedS = threaded.wall
 await releaseProverThreads()
-const singleS = await timeBundle('single-threaded curve', singleThreadCurve)
+const single = await timeBundle('single-threaded curve', singleThreadCurve)
+const singleS = single.wall
 // The old path, one four-pairing check per proof, on a sample (it is linear in the proofs).
 const SAMPLE = 100
 const t1 = performance.now()
@@ -122,9 +130,13 @@ console.log(
     verify_s: round(threadedS),
     per_proof_ms: round((threadedS * 1000) / PROOFS),
     workers,
+    cpu_s: round(threaded.cpu),
+    // What the wall time would be with the cores to itself: CPU time spread over the workers.
+    cpu_s_per_worker: round(threaded.cpu / workers),
     chunk_size: DEFAULT_CHUNK_SIZE,
     single_thread_verify_s: round(singleS),
     single_thread_per_proof_ms: round((singleS * 1000) / PROOFS),
+    single_thread_cpu_s: round(single.cpu),
     one_check_per_proof_ms: round(sequentialMs),
     one_check_per_proof_s_estimated: round((sequentialMs * PROOFS) / 1000, 1),
   }),

@@ -18,8 +18,8 @@ export interface BatchedVerifyOptions {
   onProgress?: (done: number, total: number) => void
   /**
    * The bn128 curve to compute with. Default: the single-threaded one verifyProof uses, which runs
-   * in browsers as well; Node callers may pass ffjavascript's threaded curve to spread the Miller
-   * loops over cores.
+   * in browsers as well; Node callers may pass ffjavascript's threaded curve
+   * (threadedVerifierCurve, circuits/node.ts) to spread the per-proof work over cores.
    */
   curve?: () => Promise<Curve>
 }
@@ -35,7 +35,8 @@ export const DEFAULT_CHUNK_SIZE = 64
  * fixed: a chunk holding an invalid proof passes with probability about 2⁻¹²⁸. When a chunk fails,
  * each of its proofs is verified alone, so the failing ones are named. Proofs snarkjs would reject
  * before pairing (wrong signal count, a signal ≥ the field order, a point off its curve) are
- * rejected the same way and never enter a combination.
+ * rejected the same way and never enter a combination; a B on the twist outside G2 (which snarkjs
+ * does not check, and the combination's argument needs) sends its chunk to the single checks.
  */
 export async function verifyProofsBatched(
   vkey: VerificationKey,
