@@ -7,6 +7,7 @@ import {
   withSetupWarning,
   type DatasetProofsCheck,
   type CircuitSetup,
+  type Curve,
   type ProofBundle,
   type SeriesTotals,
   type VerificationKey,
@@ -62,6 +63,11 @@ export interface AuditOptions {
   onProgress?: (check: AuditCheck) => void
   /** Batch proofs verified so far, for a progress bar. */
   onProofProgress?: (done: number, total: number) => void
+  /**
+   * The bn128 curve batch proofs are verified on (default: single-threaded, as in browsers); a Node
+   * auditor may pass threadedVerifierCurve (circuits/node.ts) to use every core. Only speed depends on it.
+   */
+  proofCurve?: () => Promise<Curve>
   /**
    * Reads a file out of a CAR, checking every block (default: storage's readCarFile, blocks in
    * memory; the CLI passes the reader that keeps them on disk).
@@ -158,6 +164,7 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
       setupRecord: setup.record,
       anchoredRoot: record!.root,
       ...(o.onProofProgress !== undefined ? { onProgress: o.onProofProgress } : {}),
+      ...(o.proofCurve !== undefined ? { curve: o.proofCurve } : {}),
     })
     if (!result.ok) return fail(result.error.message, result.error)
     proven = result
