@@ -6,7 +6,13 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HDNodeWallet, isAddress, JsonRpcProvider, NonceManager, Wallet, ZeroAddress, type Signer } from 'ethers'
 import { sensorStatsParams } from '../circuits/index.js'
-import { committedSetupRecordDigests, committedVkeyPath, loadCircuitVerificationKey } from '../circuits/node.js'
+import {
+  committedSetupRecordDigests,
+  committedVkeyPath,
+  loadCircuitVerificationKey,
+  releaseProverThreads,
+  threadedVerifierCurve,
+} from '../circuits/node.js'
 import { assertNodeConfig, ConfigError, DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
 import { createChainClient, parseDeployment, type ChainClient, type Deployment } from '../contracts/index.js'
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../contracts/node.js'
@@ -256,7 +262,8 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       ])
       for (const r of results) if (r.status === 'rejected') log(`stop: ${(r.reason as Error).message}`)
     })
-    const provers = config.provers === 0 ? 'no prover here (batch proofs wait for `assay worker`s)' : `${config.provers} sandboxed prover(s)`
+    const provers =
+      config.provers === 0 ? 'no prover here (batch proofs wait for `assay worker`s)' : `${config.provers} sandboxed prover(s)`
     log(`publishing: stage worker and ${provers} on ${redis.url}; gateway device ${gateway.deviceId}`)
     const publishing = {
       workDir: join(config.dataDir, 'publishing'),
@@ -432,7 +439,10 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     // The catalog is derived from the chain and IPFS: delete catalog.sqlite and it rebuilds.
     const catalog = openCatalog(join(config.dataDir, 'catalog.sqlite'))
     stack.push(() => Promise.resolve(catalog.close()))
+    // Proofs verified on ffjavascript's worker threads (one per core); ended after the indexer stops.
+    stack.push(releaseProverThreads)
     const indexer = createCatalogIndexer({
+      proofCurve: threadedVerifierCurve,
       provider,
       deployment,
       contentStore,

@@ -1,4 +1,10 @@
-import { ceremonyDirectory, ceremonyFileOnDisk, loadCircuitVerificationKey, releaseProverThreads } from '../circuits/node.js'
+import {
+  ceremonyDirectory,
+  ceremonyFileOnDisk,
+  loadCircuitVerificationKey,
+  releaseProverThreads,
+  threadedVerifierCurve,
+} from '../circuits/node.js'
 import type { AssayConfig } from '../core/index.js'
 import type { ChainClient } from '../contracts/index.js'
 import { auditDataset, checkSetupTranscript, type AssayClient, type AuditCheck, type AuditReport } from '../sdk/index.js'
@@ -27,6 +33,8 @@ export async function verifyCommand(
       provider: chain.provider,
       deployment: chain.deployment,
       verificationKey: (circuitId) => loadCircuitVerificationKey(circuitId),
+      // Batch proofs on every core; the threads end with the command (releaseProverThreads).
+      proofCurve: threadedVerifierCurve,
       // Blocks wait on disk, so a large dataset's ciphertext never sits in memory.
       readFile: readFileFromCar,
       datasetId,

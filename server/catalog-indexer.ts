@@ -6,6 +6,7 @@ import {
   verifyDatasetProofs,
   withSetupWarning,
   type AnchoredSetupRecord,
+  type Curve,
   type VerificationKey,
 } from '../circuits/index.js'
 import { AssayError, categoryOf, type Manifest } from '../core/index.js'
@@ -25,6 +26,8 @@ export interface CatalogIndexerComponents {
    * and of `circuitId` (readAnchoredSetupRecord): the key must be its key. Needed with `verificationKey`.
    */
   setupRecord?: (slot: number, circuitId: string) => Promise<AnchoredSetupRecord>
+  /** The curve batch proofs are verified on (the node passes the threaded one); only speed depends on it. */
+  proofCurve?: () => Promise<Curve>
   log?: (msg: string) => void
 }
 
@@ -192,7 +195,13 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
       try {
         const { vkey, vkeyHash } = await c.verificationKey(manifest.proofs.circuitId)
         const setupRecord = await c.setupRecord(circuit, manifest.proofs.circuitId)
-        const proofs = await verifyDatasetProofs(manifest, bundle, { vkey, vkeyHash, setupRecord, anchoredRoot: root })
+        const proofs = await verifyDatasetProofs(manifest, bundle, {
+          vkey,
+          vkeyHash,
+          setupRecord,
+          anchoredRoot: root,
+          ...(c.proofCurve !== undefined ? { curve: c.proofCurve } : {}),
+        })
         if (!proofs.ok) c.catalog.setVerification(datasetId, 'failed', proofs.error.message)
         else if (proofs.misstated !== undefined)
           c.catalog.setVerification(
