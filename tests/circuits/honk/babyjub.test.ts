@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { addPoint, BABYJUB_SUBORDER } from '../../../circuits/babyjub.js'
+import { SNARK_FIELD } from '../../../core/index.js'
 import { createDeviceKey, signEddsaPoseidon, type DeviceKey } from '../../../circuits/index.js'
 import { compileNoir, executeNoir, NoirWitnessError, noirProject, type NoirProgram } from '../../../circuits/node.js'
 
@@ -25,8 +26,8 @@ describe('Baby Jubjub and EdDSA-Poseidon in Noir (circuits/noir/babyjub)', funct
     signed = { key, message, ...(await signEddsaPoseidon(key.privateKey, message)) }
   })
 
-  function run(s: Signed, overrides: Partial<Record<'ax' | 'ay' | 's' | 'm', bigint>> = {}): Promise<{ returnValue: unknown }> {
-    const inputs = { ax: s.key.Ax, ay: s.key.Ay, s: s.S, r8x: s.R8x, r8y: s.R8y, m: s.message, ...overrides }
+  function run(s: Signed, overrides: Partial<Record<'ax' | 'ay' | 's' | 'm' | 'x', bigint>> = {}): Promise<{ returnValue: unknown }> {
+    const inputs = { ax: s.key.Ax, ay: s.key.Ay, s: s.S, r8x: s.R8x, r8y: s.R8y, m: s.message, x: 0n, ...overrides }
     return executeNoir(program, Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.toString()])))
   }
 
@@ -68,5 +69,14 @@ describe('Baby Jubjub and EdDSA-Poseidon in Noir (circuits/noir/babyjub)', funct
 
   it('rejects the identity as key (8A has x = 0)', async () => {
     await rejects(run(signed, { ax: 0n, ay: 1n }))
+  })
+
+  it("decomposes field elements up to p − 1 strictly (Num2Bits_strict's bound, whose borrow case is p − 1's low half)", async () => {
+    const P = SNARK_FIELD
+    const half = 1n << 128n
+    for (const x of [0n, 1n, half - 1n, half, (P / half) * half, (P / half) * half - 1n, P - 2n, P - 1n]) {
+      const { returnValue } = await run(signed, { x })
+      expect(BigInt((returnValue as string[])[4]!)).to.equal(x)
+    }
   })
 })
