@@ -43,6 +43,7 @@ export {
   NoirCompileError,
   NoirWitnessError,
   runBb,
+  sensorStatsNoirInput,
   solidityVerifierForCrs,
   writeBbCrs,
 } from './honk/node.js'

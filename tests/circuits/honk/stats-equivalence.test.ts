@@ -19,6 +19,7 @@ import {
   findBbBinary,
   NoirWitnessError,
   noirProject,
+  sensorStatsNoirInput,
   solidityVerifierForCrs,
   type NoirProgram,
 } from '../../../circuits/node.js'
@@ -34,6 +35,7 @@ import {
   type CircuitInput,
   type Statement,
 } from '../forgeries.js'
+import { BatchInputError } from '../../../circuits/index.js'
 import { testCrs } from './dev-crs.js'
 import { deployHonkVerifier, words } from './honk-verifier.js'
 
@@ -156,6 +158,21 @@ describe('SensorStatsV2: circom and Noir prove the same statement (B = 16)', fun
       expect(fromNoir).to.deep.equal(fromCircom)
     })
   }
+
+  it('takes its hints from sensorStatsNoirInput (what a prover process calls) for every honest statement above', async () => {
+    for (const [, statement] of honest) {
+      const input = await signed(statement)
+      const fromCircom = (await calculateWitness(circom, input)).slice(1, 1 + OUTPUTS.length)
+      const { returnValue } = await executeNoir(program, sensorStatsNoirInput(input))
+      expect((returnValue as string[]).map((v) => BigInt(v))).to.deep.equal(fromCircom)
+    }
+  })
+
+  it('refuses to build Noir inputs from something that is not a SensorStatsV2 input, by name', () => {
+    for (const bad of [{}, { values: ['1'], times: ['1', '2'], count: '1' }, { values: ['1'], times: ['1'], count: '2' }]) {
+      expect(() => sensorStatsNoirInput(bad)).to.throw(BatchInputError)
+    }
+  })
 
   for (const forgery of FORGERIES) {
     const expressible = !internalOnly(forgery.name)
