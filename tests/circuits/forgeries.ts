@@ -7,12 +7,13 @@
 // say something: a forgery that merely left a stale wire behind would fail anywhere.
 //
 // How: the circuit's wasm stops at the first failing `===`, so witnesses come from a lenient build
-// of the same sources (build/forgeries/lenient): every `===` removed, and the hints min, max,
+// of the same sources (build/forgeries/lenient-<hash>): every `===` removed, and the hints min, max,
 // maxGap and active[i] overridable through two extra inputs. Its values are copied, by signal
 // name, onto the wires of the circuit under test, and that circuit's R1CS is checked constraint by
 // constraint; each failing constraint is named by the signals on its wires (main.sym).
-import { createHash } from 'node:crypto'
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { createHash, randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
@@ -82,9 +83,14 @@ async function listCircom(dir: string): Promise<string[]> {
   return nested.flat()
 }
 
-const LENIENT = 'build/forgeries/lenient'
+const LENIENT = 'build/forgeries'
 
-/** Builds (once per source change) the lenient witness generator; returns its directory. */
+/**
+ * Builds (once per source change) the lenient witness generator; returns its directory,
+ * `build/forgeries/lenient-<stamp>`. Test files run in parallel and several build it: each builds
+ * in a folder of its own and renames it into place, so a finished build is never rewritten while
+ * another process reads it (the first rename wins; later builders use it and drop theirs).
+ */
 export async function buildLenient(): Promise<string> {
   const sources = [
     ...(await listCircom(join(ROOT, 'circuits', 'src'))),
@@ -97,26 +103,35 @@ export async function buildLenient(): Promise<string> {
     texts.set(file, text)
     hash.update(relative(ROOT, file)).update(text)
   }
-  const stamp = hash.digest('hex')
-  const stampFile = join(ROOT, LENIENT, 'stamp')
-  if ((await readFile(stampFile, 'utf8').catch(() => '')) === stamp) return LENIENT
-  await rm(join(ROOT, LENIENT), { recursive: true, force: true })
-  for (const [file, text] of texts) {
-    const rel = relative(ROOT, file).replace(/^node_modules\//, '')
-    let out = withoutAssertions(text)
-    if (rel === SOURCE) out = withHintInputs(out)
-    await mkdir(dirname(join(ROOT, LENIENT, rel)), { recursive: true })
-    await writeFile(join(ROOT, LENIENT, rel), out)
+  const dir = `${LENIENT}/lenient-${hash.digest('hex').slice(0, 16)}`
+  if (existsSync(join(ROOT, dir, 'done'))) return dir
+  const work = `${LENIENT}/building-${process.pid}-${randomUUID()}`
+  try {
+    for (const [file, text] of texts) {
+      const rel = relative(ROOT, file).replace(/^node_modules\//, '')
+      let out = withoutAssertions(text)
+      if (rel === SOURCE) out = withHintInputs(out)
+      await mkdir(dirname(join(ROOT, work, rel)), { recursive: true })
+      await writeFile(join(ROOT, work, rel), out)
+    }
+    const main = `${work}/main.circom`
+    await writeFile(
+      join(ROOT, main),
+      `pragma circom 2.1.6;\ninclude "${SOURCE}";\ncomponent main = SensorStatsV2(${B}, ${params.valueBits}, ${params.timeBits}, ${params.gapBits});\n`,
+    )
+    // --O0: every signal keeps a wire, so every value the circuit under test needs is there.
+    await compileCircom(main, work, { libs: [work], flags: ['--r1cs', '--wasm', '--sym', '--O0'] })
+    await writeFile(join(ROOT, work, 'done'), '')
+    try {
+      await rename(join(ROOT, work), join(ROOT, dir))
+    } catch (err) {
+      // Another process renamed its identical build into place first.
+      if (!existsSync(join(ROOT, dir, 'done'))) throw err
+    }
+  } finally {
+    await rm(join(ROOT, work), { recursive: true, force: true })
   }
-  const main = `${LENIENT}/main.circom`
-  await writeFile(
-    join(ROOT, main),
-    `pragma circom 2.1.6;\ninclude "${SOURCE}";\ncomponent main = SensorStatsV2(${B}, ${params.valueBits}, ${params.timeBits}, ${params.gapBits});\n`,
-  )
-  // --O0: every signal keeps a wire, so every value the circuit under test needs is there.
-  await compileCircom(main, LENIENT, { libs: [LENIENT], flags: ['--r1cs', '--wasm', '--sym', '--O0'] })
-  await writeFile(stampFile, stamp)
-  return LENIENT
+  return dir
 }
 
 // ---------------------------------------------------------------- witnesses and R1CS
