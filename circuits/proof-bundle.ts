@@ -133,7 +133,8 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
   const toVerify = bundle.batches.filter((_, i) => !(parsed[i] instanceof Error))
   const verified = await verifyProofsBatched(options.vkey, toVerify, {
     ...(options.curve !== undefined ? { curve: options.curve } : {}),
-    ...(options.onProgress !== undefined ? { onProgress: (done: number) => options.onProgress!(done, bundle.batches.length) } : {}),
+    // Batches whose signals do not parse are not verified: the total is what is, so a bar ends full.
+    ...(options.onProgress !== undefined ? { onProgress: (done: number) => options.onProgress!(done, toVerify.length) } : {}),
   })
   let next = 0
   bundle.batches.forEach((b, i) => {

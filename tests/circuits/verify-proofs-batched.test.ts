@@ -154,4 +154,17 @@ describe('verifyProofsBatched: many Groth16 proofs in one pairing check', functi
     expect(unverified).to.deep.equal([{ batch: { series: 0, index: 2 }, problem: 'proof does not verify' }])
     expect(progress.at(-1)).to.equal(4)
   })
+
+  it('ends its progress at the total of batches it verifies when one batch’s signals do not parse (verifyProofBundle)', async () => {
+    const bundle: ProofBundle = { version: 1, circuitId: CIRCUIT, vkeyHash, batches: batches.map((b) => ({ ...b })) }
+    bundle.batches[1]!.publicSignals = bundle.batches[1]!.publicSignals.slice(1) // one signal short
+    const progress: Array<[number, number]> = []
+    const result = await verifyProofBundle(bundle, {
+      vkey: circuit.vkey,
+      vkeyHash,
+      onProgress: (done, total) => progress.push([done, total]),
+    })
+    expect(result.problems.filter((p) => p.batch?.index === 1)).to.have.length.above(0)
+    expect(progress.at(-1)).to.deep.equal([batches.length - 1, batches.length - 1])
+  })
 })
