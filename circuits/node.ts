@@ -43,6 +43,7 @@ export {
   NoirCompileError,
   NoirWitnessError,
   runBb,
+  SENSOR_STATS_NOIR_NAMES,
   sensorStatsNoirInput,
   solidityVerifierForCrs,
   writeBbCrs,

@@ -1,7 +1,7 @@
 import { BatchInputError } from '../batch-input-error.js'
 
-/** circom input name → the Noir statement's parameter name (Noir's are snake_case). */
-const NOIR_NAMES = {
+/** circom input name → the Noir statement's parameter name (Noir's are snake_case), hints aside. */
+export const SENSOR_STATS_NOIR_NAMES = {
   lo: 'lo',
   hi: 'hi',
   count: 'count',
@@ -48,7 +48,7 @@ export function sensorStatsNoirInput(input: Record<string, unknown>): Record<str
   let maxGap = 0n
   for (let i = 1; i < count; i++) if (times[i]! - times[i - 1]! > maxGap) maxGap = times[i]! - times[i - 1]!
   return {
-    ...Object.fromEntries(Object.entries(NOIR_NAMES).map(([circom, noir]) => [noir, scalar(circom)])),
+    ...Object.fromEntries(Object.entries(SENSOR_STATS_NOIR_NAMES).map(([circom, noir]) => [noir, scalar(circom)])),
     values: values.map(String),
     times: times.map(String),
     active: values.map((_, i) => (i < count ? '1' : '0')),

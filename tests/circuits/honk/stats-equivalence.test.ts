@@ -19,6 +19,7 @@ import {
   findBbBinary,
   NoirWitnessError,
   noirProject,
+  SENSOR_STATS_NOIR_NAMES,
   sensorStatsNoirInput,
   solidityVerifierForCrs,
   type NoirProgram,
@@ -43,25 +44,6 @@ const OUTPUTS = ['commitment', 'device', 'series', 'batch', 'sums', 'bounds'] as
 const VB = BigInt(params.valueBits)
 const GB = BigInt(params.gapBits)
 const t0 = 1_700_000_000n
-
-/** circom input name → Noir parameter name (Noir's are snake_case). */
-const NOIR_NAMES: Record<string, string> = {
-  lo: 'lo',
-  hi: 'hi',
-  count: 'count',
-  Ax: 'ax',
-  Ay: 'ay',
-  metricHash: 'metric_hash',
-  scale: 'scale',
-  offset: 'offset',
-  nonce: 'nonce',
-  batchIndex: 'batch_index',
-  last: 'last',
-  salt: 'salt',
-  R8x: 'r8x',
-  R8y: 'r8y',
-  S: 's',
-}
 
 /**
  * Forgeries whose change is confined to circom wires that have no Noir counterpart, so no Noir
@@ -108,7 +90,7 @@ describe('SensorStatsV2: circom and Noir prove the same statement (B = 16)', fun
     }
     const list = (name: string): string[] => Array.from({ length: B }, (_, i) => get(`${name}[${i}]`))
     return {
-      ...Object.fromEntries(Object.entries(NOIR_NAMES).map(([circomName, noirName]) => [noirName, get(circomName)])),
+      ...Object.fromEntries(Object.entries(SENSOR_STATS_NOIR_NAMES).map(([circomName, noirName]) => [noirName, get(circomName)])),
       values: list('values'),
       times: list('times'),
       active: list('active'),
