@@ -2,7 +2,9 @@
 // values, B filling the 2^16 domain) against a straightforward circomlib circuit at the same batch
 // size and value width (bench/circuits/baseline-stats.circom). Builds the baselines (cached) with
 // `build-circuits --bench`, proves one batch of real readings (UCI Occupancy, temperature) --runs
-// times each, and prints a final JSON line: the 32-bit circuit at the top, every width under `widths`.
+// times each, and the same statement in Noir with UltraHonk (native bb); prints a final JSON line:
+// the default backend's fastest circuit at the top, each backend's under `backends`, every width
+// under `widths`.
 import '../core/polyfill.js'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -138,7 +140,14 @@ async function measureHonk(id: string, input: CircuitSignals, groth16Signals: st
 }
 
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d
-const widths = []
+/** One production circuit's figures (the JSON line's `widths`). */
+interface WidthRow {
+  circuit: string
+  readings_per_s: number
+  honk: { readings_per_s: number } & Record<string, number>
+  [field: string]: unknown
+}
+const widths: WidthRow[] = []
 for (const circuit of production) {
   const B = circuit.batchSize
   const baselineId = `bench-baseline-b${B}-v${circuit.valueBits}`
@@ -179,21 +188,21 @@ for (const circuit of production) {
   })
 }
 await releaseProverThreads()
-const headline = widths.find((w) => w.value_bits === 32)!
-const best = (rates: number[]): number => Math.max(...rates)
+/** The fastest production circuit by `rate`: what a backend's readings/s figure means. */
+function fastest(rate: (w: WidthRow) => number): { circuit: string; readings_per_s: number } {
+  const w = [...widths].sort((a, b) => rate(b) - rate(a))[0]!
+  return { circuit: w.circuit, readings_per_s: rate(w) }
+}
+const groth16Best = fastest((w) => w.readings_per_s)
+const honkBest = fastest((w) => w.honk.readings_per_s)
 console.log(
   JSON.stringify({
     bench: 'prove',
-    ...headline,
     // Publishing still proves with Groth16: the Honk backend is not wired into publications yet.
     default_backend: 'groth16',
-    readings_per_s: best(widths.map((w) => w.readings_per_s)),
-    backends: {
-      groth16: { readings_per_s: best(widths.map((w) => w.readings_per_s)) },
-      honk: { readings_per_s: best(widths.map((w) => w.honk.readings_per_s)) },
-    },
-    headline_circuit: headline.circuit,
-    headline_readings_per_s: headline.readings_per_s,
+    // The default backend's best production circuit.
+    ...groth16Best,
+    backends: { groth16: groth16Best, honk: honkBest },
     runs,
     // What publishing would pick for these temperatures (0.01 °C): the narrowest width that holds them.
     chosen_for_data: selectSensorStatsCircuit(values, [lo, hi]),
