@@ -1,5 +1,13 @@
 import type { Groth16Proof, PublicSignals } from 'snarkjs'
-import { big, curve as singleThreadCurve, verifyProof, type Curve, type VerificationKey } from './verify-proof.js'
+import {
+  assertGroth16Key,
+  big,
+  curve as singleThreadCurve,
+  parseProof,
+  verifyProof,
+  type Curve,
+  type VerificationKey,
+} from './verify-proof.js'
 
 /** One proof and its public signals, all under the same verification key. */
 export interface ProofToVerify {
@@ -43,8 +51,7 @@ export async function verifyProofsBatched(
   items: readonly ProofToVerify[],
   options: BatchedVerifyOptions = {},
 ): Promise<boolean[]> {
-  if (vkey.protocol !== 'groth16' || String(vkey.curve).toLowerCase() !== 'bn128')
-    throw new Error('verifyProofsBatched takes Groth16 keys over bn128')
+  assertGroth16Key(vkey, 'verifyProofsBatched')
   const verdicts = new Array<boolean>(items.length)
   if (items.length === 0) return verdicts
   const c = await (options.curve ?? singleThreadCurve)()
@@ -196,38 +203,26 @@ async function verifyChunk(
   to: number,
   verdicts: boolean[],
 ): Promise<void> {
+  const internals = c as unknown as CurveInternals
   const entries: Entry[] = []
   // Σ r_i·s_ij per public input j (index 0: Σ r_i, the weight of IC_0 and of α), reduced mod r.
   const weights = new Array<bigint>(key.ic.length).fill(0n)
   for (let i = from; i < to; i++) {
-    const { publicSignals, proof } = items[i]!
-    if (publicSignals.length !== vkey.nPublic) {
-      verdicts[i] = false
-      continue
-    }
-    const signals = publicSignals.map((s) => BigInt(s))
-    if (signals.some((s) => s < 0n || s >= c.r)) {
-      verdicts[i] = false
-      continue
-    }
-    const a = c.G1.fromObject(big(proof.pi_a))
-    const b = c.G2.fromObject(big(proof.pi_b))
-    const cc = c.G1.fromObject(big(proof.pi_c))
-    if (!c.G1.isValid(a) || !c.G2.isValid(b) || !c.G1.isValid(cc)) {
+    const parsed = parseProof(c, vkey, items[i]!.publicSignals, items[i]!.proof)
+    if (parsed === undefined) {
       verdicts[i] = false
       continue
     }
     const bytes = randomScalar()
     const r = fromLittleEndian(bytes)
     weights[0] = weights[0]! + r
-    signals.forEach((s, j) => {
+    parsed.signals.forEach((s, j) => {
       weights[j + 1] = (weights[j + 1]! + r * s) % c.r
     })
-    const internals = c as unknown as CurveInternals
-    entries.push({ item: i, a: c.G1.toAffine(a), b: internals.G2.toJacobian(b), c: c.G1.toAffine(cc), r: bytes })
+    entries.push({ item: i, a: c.G1.toAffine(parsed.a), b: internals.G2.toJacobian(parsed.b), c: c.G1.toAffine(parsed.c), r: bytes })
   }
   if (entries.length === 0) return
-  const { tm } = c as unknown as CurveInternals
+  const { tm } = internals
   // Twice as many groups as workers, so one slow worker does not hold the chunk up.
   const size = Math.max(1, Math.ceil(entries.length / (2 * Math.max(1, tm.concurrency))))
   const groups: Entry[][] = []
@@ -246,7 +241,6 @@ async function verifyChunk(
       sumL = c.G1.add(sumL, c.G1.timesScalar(key.ic[j]!, w % c.r))
     })
     // Π e(r_i·A_i, B_i) · e(−Σr_i·L_i, γ) · e(−Σr_i·C_i, δ) · e(−Σr_i·α, β) = 1
-    const internals = c as unknown as CurveInternals
     const { Gt } = internals
     let product = results.reduce((acc, res) => Gt.mul(acc, res.product), Gt.one)
     product = Gt.mul(product, await keyMillerLoops(c, key, sumL, sumC, c.G1.timesScalar(key.alpha, weights[0]! % c.r)))
