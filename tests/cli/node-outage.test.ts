@@ -9,6 +9,7 @@ import { PUBLISH_STAGES, type PublicationStatus } from '../../pipelines/index.js
 import { createErrorHandler, publishingRoutes } from '../../server/index.js'
 import { createAssayClient, followPublication } from '../../sdk/index.js'
 import { caught } from '../helpers/errors.js'
+import { until } from '../helpers/cli-process.js'
 
 const JOB = 'pub-outage-1'
 const running: PublicationStatus = {
@@ -78,10 +79,8 @@ function createStandIn(): {
   }
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !check(); await sleep(20))
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
-}
+/** How long these stand-in events may take to show (the shared `until` waits longer by default). */
+const SHOWN_WITHIN_MS = 15_000
 
 describe('following a node that goes away and comes back (a stand-in node on a real HTTP server)', function () {
   this.timeout(60_000)
@@ -97,9 +96,9 @@ describe('following a node that goes away and comes back (a stand-in node on a r
     const out: string[] = []
     const err: string[] = []
     const following = followProgress(url, JOB, { giveUpAfterMs: 20_000 }, { out: (s) => out.push(s), err: (s) => err.push(s) })
-    await until('the first progress line', () => err.some((l) => l.includes('prove… 1/3')))
+    await until('the first progress line', () => err.some((l) => l.includes('prove… 1/3')), SHOWN_WITHIN_MS)
     await node.stop()
-    await until('the loss is reported', () => err.some((l) => l.startsWith('lost the node')))
+    await until('the loss is reported', () => err.some((l) => l.startsWith('lost the node')), SHOWN_WITHIN_MS)
     // Gone for a few backoff rounds; meanwhile the publication finishes inside the node.
     await sleep(1500)
     node.status.current = done
@@ -118,7 +117,7 @@ describe('following a node that goes away and comes back (a stand-in node on a r
   it('gives up after the configured time with FollowTimeoutError naming the command that follows it later', async () => {
     const err: string[] = []
     const following = followProgress(url, JOB, { giveUpAfterMs: 1_200 }, { out: () => undefined, err: (s) => err.push(s) })
-    await until('the first progress line', () => err.length > 0)
+    await until('the first progress line', () => err.length > 0, SHOWN_WITHIN_MS)
     await node.stop()
     const started = Date.now()
     const e = await caught(() => following)
@@ -148,7 +147,7 @@ describe('following a node that goes away and comes back (a stand-in node on a r
   it('reports a node that lost the publication across its restart with its NotFoundError', async () => {
     const err: string[] = []
     const following = followPublication(createAssayClient({ node: url }), JOB, { onEvent: () => err.push('event') })
-    await until('the first event', () => err.length > 0)
+    await until('the first event', () => err.length > 0, SHOWN_WITHIN_MS)
     await node.stop()
     node.status.current = undefined
     await node.start(Number(new URL(url).port))
@@ -206,7 +205,7 @@ describe('following a node that goes away and comes back (a stand-in node on a r
     try {
       await until('the CLI shows progress', () => stderr.includes('prove… 1/3'), 30_000)
       await node.stop()
-      await until('the CLI reports the loss', () => stderr.includes('lost the node'))
+      await until('the CLI reports the loss', () => stderr.includes('lost the node'), SHOWN_WITHIN_MS)
       node.status.current = done
       await node.start(Number(new URL(url).port))
       const [code] = await exited
