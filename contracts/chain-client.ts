@@ -1,14 +1,15 @@
 import { ZeroAddress, type ContractRunner, type ContractTransactionReceipt, type ContractTransactionResponse, type Log } from 'ethers'
-import { decodeContractError } from './contract-error.js'
-import { DeploymentError, type Deployment } from './deployment.js'
+import { decodeContractError, isRevert } from './contract-error.js'
+import { DeploymentError, PROOF_SYSTEMS, VERIFIER_SLOTS, type Deployment, type ProofSystemName } from './deployment.js'
 import {
   deviceRegistrationMessage,
   type PossessionProof,
   type RegistrationSigner,
   type RegistrationTerms,
 } from './device-registration-message.js'
-import { dataMarketAbi, datasetRegistryAbi, deviceRegistryAbi, testStablecoinAbi } from './generated/abis.js'
+import { dataMarketAbi, datasetRegistryAbi, deviceRegistryAbi, iHonkVerifierAbi, testStablecoinAbi } from './generated/abis.js'
 import type {
+  IHonkVerifier,
   DataMarket,
   DataMarketEvents,
   DatasetRegistry,
@@ -17,7 +18,7 @@ import type {
   DeviceRegistryEvents,
   TestStablecoin,
 } from './generated/contract-types.js'
-import { proofToCalldata, type Groth16Proof } from './proof-to-calldata.js'
+import { batchProofBytes, type BatchProofInput } from './proof-to-calldata.js'
 import { typedContract } from './typed-contract.js'
 import { typedEvents, type TypedEvents } from './typed-events.js'
 
@@ -122,13 +123,27 @@ export interface ChainClient {
    * slot `circuit`; zero for an empty slot.
    */
   setupRecordOf(circuit: number): Promise<string>
+  /** The proof system of a verifier slot's verifier (`groth16` for an empty slot). */
+  proofSystemOf(circuit: number): Promise<ProofSystemName>
+  /**
+   * Checks a batch on-chain (DatasetRegistry.verifyBatch, an eth_call): `proof` is a snarkjs
+   * Groth16 proof (object or flat uint256[8]) for a Groth16 slot, or UltraHonk proof bytes
+   * (Uint8Array or `0x`-hex) for an UltraHonk one. True, or a ContractError naming the reason.
+   */
   verifyBatch(
     datasetId: bigint,
-    proof: Groth16Proof,
-    publicSignals: readonly string[],
+    proof: BatchProofInput,
+    publicSignals: readonly (string | bigint)[],
     siblings: readonly bigint[],
     leafIndex: number,
   ): Promise<true>
+  /**
+   * Whether the UltraHonk verifier of a slot (by number, read from the registry, or by circuit id,
+   * from the deployment) accepts a proof with these six public signals: an eth_call of its
+   * `verify`, read-only. A verifier that reverts (bb's does, for most bad proofs) says false; an
+   * RPC failure is a ContractError, a slot without an UltraHonk verifier a DeploymentError.
+   */
+  honkVerify(slot: number | string, proof: Uint8Array | string, publicSignals: readonly (string | bigint)[]): Promise<boolean>
   list(params: ListParams): Promise<TxResult>
   setPrice(datasetId: bigint, price: bigint): Promise<TxResult>
   delist(datasetId: bigint): Promise<TxResult>
@@ -209,6 +224,13 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     return { owner: account, chainId: BigInt(deployment.chainId), registry: deployment.contracts.deviceRegistry, nonce }
   }
 
+  async function proofSystemOf(circuit: number): Promise<ProofSystemName> {
+    const value = Number(await read('read proof system', () => datasets.proofSystems(circuit)))
+    const system = PROOF_SYSTEMS[value]
+    if (system === undefined) throw new DeploymentError(`verifier slot ${circuit} records an unknown proof system ${value}`)
+    return system
+  }
+
   return {
     deployment,
     registrationTerms,
@@ -278,10 +300,34 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     setupRecordOf(circuit) {
       return read('read setup record', () => datasets.setupRecords(circuit))
     },
+    proofSystemOf,
     async verifyBatch(datasetId, proof, publicSignals, siblings, leafIndex) {
-      const batch = { proof: proofToCalldata(proof), publicSignals: publicSignals.map(BigInt) }
+      const batch = { proof: batchProofBytes(proof), publicSignals: publicSignals.map((s) => BigInt(s)) }
       await read('verify batch', () => datasets.verifyBatch(datasetId, batch, siblings, leafIndex))
       return true
+    },
+    async honkVerify(slot, proof, publicSignals) {
+      let address: string
+      if (typeof slot === 'string') {
+        const entry = VERIFIER_SLOTS.find((s) => s.circuitId === slot)
+        const installed = deployment.verifiers[slot]
+        if (entry?.system !== 'ultrahonk' || installed === undefined)
+          throw new DeploymentError(`circuit ${slot} has no UltraHonk verifier in this deployment`)
+        address = installed.address
+      } else {
+        address = await read('read verifier', () => datasets.verifiers(slot))
+        if (address === ZeroAddress || (await proofSystemOf(slot)) !== 'ultrahonk')
+          throw new DeploymentError(`verifier slot ${slot} holds no UltraHonk verifier`)
+      }
+      const verifier = typedContract<IHonkVerifier>(address, iHonkVerifierAbi, runner)
+      const inputs = publicSignals.map((s) => `0x${BigInt(s).toString(16).padStart(64, '0')}`)
+      try {
+        return await verifier.verify(batchProofBytes(proof), inputs)
+      } catch (err) {
+        // The verifier refused the proof by reverting; anything else is the RPC's failure.
+        if (isRevert(err)) return false
+        throw decodeContractError('verify UltraHonk proof', err)
+      }
     },
     async list(p) {
       return result(

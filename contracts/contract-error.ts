@@ -1,4 +1,4 @@
-import { Interface } from 'ethers'
+import { Interface, isError } from 'ethers'
 import { AssayError } from '../core/index.js'
 import { dataMarketAbi, datasetRegistryAbi, deviceRegistryAbi, testStablecoinAbi } from './generated/abis.js'
 
@@ -36,6 +36,20 @@ function revertData(err: unknown): string | undefined {
     e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause
   }
   return undefined
+}
+
+/**
+ * Whether a failed call reverted (the contract refused), as opposed to failing on the way (the RPC
+ * unreachable, an answer that does not decode): ethers' CALL_EXCEPTION, or revert data anywhere
+ * in the error's chain (Hardhat's in-process provider throws its own error with the data).
+ */
+export function isRevert(err: unknown): boolean {
+  if (isError(err, 'CALL_EXCEPTION') || revertData(err) !== undefined) return true
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 6; depth++) {
+    if (/VM Exception while processing transaction: revert/.test((e as { message?: unknown }).message as string)) return true
+    e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause
+  }
+  return false
 }
 
 function reasonOf(err: unknown): string {

@@ -1,19 +1,21 @@
 import { concat, ContractFactory, keccak256, type ContractTransactionResponse, type InterfaceAbi, type Signer } from 'ethers'
 import * as abis from './generated/abis.js'
 import type { DatasetRegistry } from './generated/contract-types.js'
-import { DeploymentError, VERIFIER_SLOTS, type Deployment } from './deployment.js'
+import { DeploymentError, proofSystemValue, VERIFIER_SLOTS, type Deployment, type VerifierSlot } from './deployment.js'
 import { typedContract } from './typed-contract.js'
 
 export interface DeployOptions {
   /**
    * The sha256 (bytes32, `0x`-hex) of each circuit's setup record, anchored with its verifier
-   * (circuits' `committedSetupRecords`). Every slot needs one; the caller stores the records in IPFS.
+   * (circuits' `committedSetupRecords`). Every Groth16 slot needs one; an UltraHonk slot is
+   * installed when its verifier was built and it has one, and left empty otherwise (logged). The
+   * caller stores the records in IPFS.
    */
   setupRecords: Record<string, string>
   /**
    * Verifiers compiled from keys this build does not hold yet, by circuit id (a finalized
    * ceremony's exported Solidity, compiled); every other slot gets the build's verifier. Their
-   * setup record digests must name those keys.
+   * setup record digests must name those keys. Groth16 slots only.
    */
   verifierCode?: Record<string, Named>
   /** Receives protocol fees (default: the deployer). */
@@ -34,13 +36,28 @@ export interface DeployOptions {
 export type CompiledContract = { abi: InterfaceAbi; bytecode: string }
 type Named = CompiledContract
 
-/** What `deployContracts` deploys, in order (verifiers by slot). */
-function deployedNames(testStablecoin: boolean): string[] {
+const honkCodeHashes = abis.honkVerifierCodeHashes as Readonly<Record<string, string>>
+
+/**
+ * The verifier slots a deployment installs: every Groth16 slot, and each UltraHonk slot whose
+ * verifier this build compiled (contracts/src/generated/<contract>.sol) and, when `setupRecords`
+ * is given, that has a setup record digest there.
+ */
+export function installableVerifierSlots(setupRecords?: Record<string, string>): VerifierSlot[] {
+  return VERIFIER_SLOTS.filter(
+    (s) =>
+      s.system === 'groth16' ||
+      (honkCodeHashes[s.contract] !== undefined && (setupRecords === undefined || setupRecords[s.circuitId] !== undefined)),
+  )
+}
+
+/** What `deployContracts` deploys, in order (verifiers by slot; `circuits`: the verifier slots installed). */
+function deployedNames(testStablecoin: boolean, circuits: readonly string[]): string[] {
   return [
     'PoseidonT3',
     'DeviceRegistry',
     'DatasetRegistry',
-    ...VERIFIER_SLOTS.map((s) => s.contract),
+    ...VERIFIER_SLOTS.filter((s) => circuits.includes(s.circuitId)).map((s) => s.contract),
     'DataMarket',
     ...(testStablecoin ? ['TestStablecoin'] : []),
   ]
@@ -48,14 +65,26 @@ function deployedNames(testStablecoin: boolean): string[] {
 
 /**
  * keccak256 over the creation code of every contract a deployment holds, as this build compiled
- * them. Saved with a deployment; a different value means the contracts changed since.
+ * them (an UltraHonk verifier: its code and its libraries'). Saved with a deployment; a different
+ * value means the contracts changed since. `circuits`: the circuit ids whose verifier slots the
+ * deployment installed (default: `installableVerifierSlots()`).
  */
-export function contractsCodeHash(options: { testStablecoin: boolean; verifierCode?: Record<string, Named> }): string {
-  const code = (name: string): string => {
+export function contractsCodeHash(options: {
+  testStablecoin: boolean
+  verifierCode?: Record<string, Named>
+  circuits?: readonly string[]
+}): string {
+  const circuits = options.circuits ?? installableVerifierSlots().map((s) => s.circuitId)
+  const codeHash = (name: string): string => {
     const slot = VERIFIER_SLOTS.find((s) => s.contract === name)
-    return (slot !== undefined ? options.verifierCode?.[slot.circuitId] : undefined)?.bytecode ?? artifact(name).bytecode
+    if (slot?.system === 'ultrahonk') {
+      const hash = honkCodeHashes[name]
+      if (hash === undefined) throw new DeploymentError(`UltraHonk verifier ${name} is not built (run npm run build:contracts)`)
+      return hash
+    }
+    return keccak256((slot !== undefined ? options.verifierCode?.[slot.circuitId] : undefined)?.bytecode ?? artifact(name).bytecode)
   }
-  return keccak256(concat(deployedNames(options.testStablecoin).map((name) => keccak256(code(name)))))
+  return keccak256(concat(deployedNames(options.testStablecoin, circuits).map(codeHash)))
 }
 
 function artifact(name: string): Named {
@@ -87,6 +116,34 @@ async function deploy(
 }
 
 /**
+ * Deploys an UltraHonk verifier: its libraries first (each once, recursively), their addresses
+ * linked into the code that names them (contracts/generated/honk-verifiers.ts, loaded only here).
+ */
+async function deployHonkVerifier(signer: Signer, name: string, log: (msg: string) => void): Promise<{ address: string }> {
+  const { honkArtifacts } = await import('./generated/honk-verifiers.js')
+  const deployed = new Map<string, string>()
+  const deployLinked = async (contract: string): Promise<string> => {
+    const known = deployed.get(contract)
+    if (known !== undefined) return known
+    const a = honkArtifacts[contract]
+    if (a === undefined)
+      throw new DeploymentError(`contract ${contract} is not in contracts/generated/honk-verifiers.ts (run npm run build)`)
+    let code = a.bytecode.slice(2)
+    for (const refs of Object.values(a.linkReferences)) {
+      for (const [library, places] of Object.entries(refs)) {
+        const address = (await deployLinked(library)).slice(2).toLowerCase()
+        for (const { start, length } of places) code = code.slice(0, 2 * start) + address + code.slice(2 * (start + length))
+      }
+    }
+    const { address } = await deploy(signer, contract, [], { abi: a.abi as InterfaceAbi, bytecode: `0x${code}` })
+    if (contract !== name) log(`${contract} ${address} (library of ${name})`)
+    deployed.set(contract, address)
+    return address
+  }
+  return { address: await deployLinked(name) }
+}
+
+/**
  * Deploys Assay's contracts with `signer` and wires them: PoseidonT3, DeviceRegistry,
  * DatasetRegistry with every SensorStats verifier in its slot, DataMarket (and tUSD when asked).
  * Works on any EVM chain: Hardhat's network, the embedded anvil, or an RPC endpoint.
@@ -109,14 +166,26 @@ export async function deployContracts(signer: Signer, options: DeployOptions): P
     await (await tx).wait()
   }
   const verifiers: Deployment['verifiers'] = {}
-  for (const { slot, circuitId, contract } of VERIFIER_SLOTS) {
+  const installed = installableVerifierSlots(options.setupRecords)
+  for (const { slot, circuitId, contract, system } of VERIFIER_SLOTS) {
+    if (!installed.some((s) => s.slot === slot)) {
+      log(
+        `${contract} (UltraHonk, slot ${slot}) ${honkCodeHashes[contract] === undefined ? 'is not built' : 'has no setup record'}: slot left empty`,
+      )
+      continue
+    }
     const setupRecord = options.setupRecords[circuitId]
     if (setupRecord === undefined || !/^0x[0-9a-f]{64}$/.test(setupRecord))
       throw new DeploymentError(`no setup record digest for circuit ${circuitId}: every verifier is anchored with one`)
-    const verifier = await deploy(signer, contract, [], options.verifierCode?.[circuitId])
-    await transact(registry.setVerifier(slot, verifier.address, setupRecord))
-    verifiers[circuitId] = { slot, address: verifier.address, setupRecord }
-    log(`${contract} ${verifier.address} in slot ${slot}`)
+    if (system === 'ultrahonk' && options.verifierCode?.[circuitId] !== undefined)
+      throw new DeploymentError(`circuit ${circuitId} is UltraHonk: verifierCode replaces Groth16 verifiers only`)
+    const verifier =
+      system === 'ultrahonk'
+        ? await deployHonkVerifier(signer, contract, log)
+        : await deploy(signer, contract, [], options.verifierCode?.[circuitId])
+    await transact(registry.setVerifier(slot, verifier.address, setupRecord, proofSystemValue(system)))
+    verifiers[circuitId] = { slot, address: verifier.address, setupRecord, system }
+    log(`${contract} ${verifier.address} in slot ${slot} (${system})`)
   }
   if (admin !== deployer) {
     await transact(registry.grantRole(await registry.DEFAULT_ADMIN_ROLE(), admin))
@@ -148,6 +217,7 @@ export async function deployContracts(signer: Signer, options: DeployOptions): P
     verifiers,
     codeHash: contractsCodeHash({
       testStablecoin: stablecoin !== undefined,
+      circuits: Object.keys(verifiers),
       ...(options.verifierCode !== undefined ? { verifierCode: options.verifierCode } : {}),
     }),
   }

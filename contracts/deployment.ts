@@ -2,27 +2,60 @@ import { z } from 'zod'
 import { AssayError } from '../core/index.js'
 
 /**
+ * The proof systems a verifier slot can hold, in the order of DatasetRegistry's `ProofSystem` enum
+ * (a system's index is its on-chain value).
+ */
+export const PROOF_SYSTEMS = ['groth16', 'ultrahonk'] as const
+export type ProofSystemName = (typeof PROOF_SYSTEMS)[number]
+
+/** The on-chain `ProofSystem` value of a proof system. */
+export const proofSystemValue = (system: ProofSystemName): number => PROOF_SYSTEMS.indexOf(system)
+
+export interface VerifierSlot {
+  readonly slot: number
+  readonly circuitId: string
+  /** The generated verifier contract (contracts/src/generated/<contract>.sol). */
+  readonly contract: string
+  /** How `verifyBatch` calls it: Groth16 (`verifyProof`, a uint256[8] proof) or UltraHonk (`verify`, bb's proof bytes). */
+  readonly system: ProofSystemName
+}
+
+/**
  * Verifier slots of DatasetRegistry (the `circuit` a dataset names on-chain), one per SensorStats
- * circuit. Slots are permanent: a slot's verifier is installed once and never replaced, so a new
- * circuit version gets a new slot.
+ * circuit and proof system. Slots are permanent: a slot's verifier is installed once and never
+ * replaced, so a new circuit version gets a new slot. An UltraHonk slot is installed only when its
+ * verifier was built (`honkVerifierCodeHashes`) and a setup record is given for it (see
+ * `installableVerifierSlots`).
  */
 export const VERIFIER_SLOTS = [
-  { slot: 0, circuitId: 'sensor-stats-b16-v1', contract: 'SensorStatsB16TestVerifier' },
-  { slot: 1, circuitId: 'sensor-stats-16bit-b400-v1', contract: 'SensorStats16BitVerifier' },
-  { slot: 2, circuitId: 'sensor-stats-24bit-b336-v1', contract: 'SensorStats24BitVerifier' },
-  { slot: 3, circuitId: 'sensor-stats-32bit-b280-v1', contract: 'SensorStats32BitVerifier' },
+  { slot: 0, circuitId: 'sensor-stats-b16-v1', contract: 'SensorStatsB16TestVerifier', system: 'groth16' },
+  { slot: 1, circuitId: 'sensor-stats-16bit-b400-v1', contract: 'SensorStats16BitVerifier', system: 'groth16' },
+  { slot: 2, circuitId: 'sensor-stats-24bit-b336-v1', contract: 'SensorStats24BitVerifier', system: 'groth16' },
+  { slot: 3, circuitId: 'sensor-stats-32bit-b280-v1', contract: 'SensorStats32BitVerifier', system: 'groth16' },
   // v2 (v1 is retired: its slots stay so its datasets remain checkable on-chain, nothing new uses them).
-  { slot: 4, circuitId: 'sensor-stats-b16-v2', contract: 'SensorStatsB16TestV2Verifier' },
-  { slot: 5, circuitId: 'sensor-stats-16bit-b400-v2', contract: 'SensorStats16BitV2Verifier' },
-  { slot: 6, circuitId: 'sensor-stats-24bit-b336-v2', contract: 'SensorStats24BitV2Verifier' },
-  { slot: 7, circuitId: 'sensor-stats-32bit-b280-v2', contract: 'SensorStats32BitV2Verifier' },
-] as const
+  { slot: 4, circuitId: 'sensor-stats-b16-v2', contract: 'SensorStatsB16TestV2Verifier', system: 'groth16' },
+  { slot: 5, circuitId: 'sensor-stats-16bit-b400-v2', contract: 'SensorStats16BitV2Verifier', system: 'groth16' },
+  { slot: 6, circuitId: 'sensor-stats-24bit-b336-v2', contract: 'SensorStats24BitV2Verifier', system: 'groth16' },
+  { slot: 7, circuitId: 'sensor-stats-32bit-b280-v2', contract: 'SensorStats32BitV2Verifier', system: 'groth16' },
+  // v2 statements in Noir, proved with UltraHonk (bb's Solidity verifier, linked libraries).
+  { slot: 8, circuitId: 'sensor-stats-b16-v2-honk', contract: 'SensorStatsB16TestV2HonkVerifier', system: 'ultrahonk' },
+  { slot: 9, circuitId: 'sensor-stats-16bit-b400-v2-honk', contract: 'SensorStats16BitV2HonkVerifier', system: 'ultrahonk' },
+  { slot: 10, circuitId: 'sensor-stats-24bit-b336-v2-honk', contract: 'SensorStats24BitV2HonkVerifier', system: 'ultrahonk' },
+  { slot: 11, circuitId: 'sensor-stats-32bit-b280-v2-honk', contract: 'SensorStats32BitV2HonkVerifier', system: 'ultrahonk' },
+] as const satisfies readonly VerifierSlot[]
 
 /** The verifier slot of a circuit. @throws {DeploymentError} for a circuit without one. */
 export function verifierSlotOf(circuitId: string): number {
   const entry = VERIFIER_SLOTS.find((s) => s.circuitId === circuitId)
   if (entry === undefined) throw new DeploymentError(`no verifier slot for circuit ${circuitId}`)
   return entry.slot
+}
+
+/** The proof system of a circuit's verifier slot. @throws {DeploymentError} for a circuit without one. */
+export function proofSystemOfCircuit(circuitId: string): ProofSystemName {
+  const entry = VERIFIER_SLOTS.find((s) => s.circuitId === circuitId)
+  if (entry === undefined) throw new DeploymentError(`no verifier slot for circuit ${circuitId}`)
+  return entry.system
 }
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/)
@@ -48,6 +81,8 @@ export const deploymentSchema = z.strictObject({
     z.strictObject({
       slot: z.number().int().min(0).max(255),
       address,
+      /** The slot's proof system (absent in deployments made before UltraHonk: Groth16). */
+      system: z.enum(PROOF_SYSTEMS).optional(),
       setupRecord: z
         .string()
         .regex(/^0x[0-9a-f]{64}$/)

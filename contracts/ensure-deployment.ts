@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Signer } from 'ethers'
-import { contractsCodeHash, deployContracts, type DeployOptions } from './deploy-contracts.js'
+import { contractsCodeHash, deployContracts, installableVerifierSlots, type DeployOptions } from './deploy-contracts.js'
 import { DeploymentError, parseDeployment, VERIFIER_SLOTS, type Deployment } from './deployment.js'
 
 /**
@@ -18,7 +18,11 @@ export async function loadDeployment(file: string, signer: Signer): Promise<Depl
     if (err instanceof DeploymentError) throw new DeploymentError(`${file}: ${err.message}`, { cause: err })
     throw new DeploymentError(`${file}: not readable JSON`, { cause: err })
   }
-  const built = contractsCodeHash({ testStablecoin: deployment.contracts.testStablecoin !== undefined })
+  const built = contractsCodeHash({
+    testStablecoin: deployment.contracts.testStablecoin !== undefined,
+    // Every Groth16 slot is always installed; UltraHonk ones when they were built and had a record.
+    circuits: [...VERIFIER_SLOTS.filter((s) => s.system === 'groth16').map((s) => s.circuitId), ...Object.keys(deployment.verifiers)],
+  })
   if (deployment.codeHash !== built)
     throw new DeploymentError(
       `${file}: ${deployment.codeHash === undefined ? 'records no code hash' : `was deployed from contract code ${deployment.codeHash}`}, ` +
@@ -52,9 +56,10 @@ export async function ensureDeployment(
   if (existsSync(file)) {
     try {
       const deployment = await loadDeployment(file, signer)
-      const missing = VERIFIER_SLOTS.filter((s) => deployment.verifiers[s.circuitId] === undefined)
+      const slots = installableVerifierSlots(options.setupRecords)
+      const missing = slots.filter((s) => deployment.verifiers[s.circuitId] === undefined)
       // A key from a new setup (a ceremony installed) has another record: its verifier is another contract.
-      const changed = VERIFIER_SLOTS.filter(
+      const changed = slots.filter(
         (s) =>
           deployment.verifiers[s.circuitId] !== undefined &&
           deployment.verifiers[s.circuitId]!.setupRecord !== options.setupRecords[s.circuitId],

@@ -20,13 +20,22 @@ export type {
 } from './chain-client.js'
 export { deviceRegistrationMessage, REGISTRATION_DOMAIN } from './device-registration-message.js'
 export type { DeviceSignature, PossessionProof, RegistrationSigner, RegistrationTerms } from './device-registration-message.js'
-export { proofToCalldata } from './proof-to-calldata.js'
-export type { Groth16Proof } from './proof-to-calldata.js'
+export { batchProofBytes, MalformedProofError, proofToCalldata } from './proof-to-calldata.js'
+export type { BatchProofInput, Groth16Proof, HonkProofObject } from './proof-to-calldata.js'
 export { ContractError, decodeContractError } from './contract-error.js'
-export { contractsCodeHash, deployContracts } from './deploy-contracts.js'
+export { contractsCodeHash, deployContracts, installableVerifierSlots } from './deploy-contracts.js'
 export type { CompiledContract, DeployOptions } from './deploy-contracts.js'
-export { DeploymentError, deploymentSchema, parseDeployment, VERIFIER_SLOTS, verifierSlotOf } from './deployment.js'
-export type { Deployment } from './deployment.js'
+export {
+  DeploymentError,
+  deploymentSchema,
+  parseDeployment,
+  PROOF_SYSTEMS,
+  proofSystemOfCircuit,
+  proofSystemValue,
+  VERIFIER_SLOTS,
+  verifierSlotOf,
+} from './deployment.js'
+export type { Deployment, ProofSystemName, VerifierSlot } from './deployment.js'
 export { KEY_REQUEST_TYPES, keyRequestDomain, recoverKeyRequestSigner, signKeyRequest } from './key-request.js'
 export type { KeyRequest } from './key-request.js'
 export { computeAnchor, statsDigestOf } from './dataset-anchor.js'
@@ -36,4 +45,5 @@ export { computeAnchor, statsDigestOf } from './dataset-anchor.js'
 import { registerErrorClass } from '../core/index.js'
 import { ContractError } from './contract-error.js'
 import { DeploymentError } from './deployment.js'
-registerErrorClass(ContractError, DeploymentError)
+import { MalformedProofError } from './proof-to-calldata.js'
+registerErrorClass(ContractError, DeploymentError, MalformedProofError)

@@ -100,14 +100,15 @@ export interface DatasetRegistry {
   readonly MAX_SCORE: ViewMethod<[], bigint>
   readonly ownerOf: ViewMethod<[datasetId: bigint | number], string>
   readonly poseidon: ViewMethod<[], string>
+  readonly proofSystems: ViewMethod<[circuit: bigint | number], bigint>
   readonly publish: SendMethod<[manifestCid: string, root: bigint | number, keyCommitment: bigint | number, qualityScore: bigint | number, statsDigest: BytesLike, deviceIds: readonly (bigint | number)[], parent: bigint | number, circuit: bigint | number], bigint>
   readonly renounceRole: SendMethod<[role: BytesLike, callerConfirmation: string], []>
   readonly revokeRole: SendMethod<[role: BytesLike, account: string], []>
   readonly setupRecords: ViewMethod<[circuit: bigint | number], string>
-  readonly setVerifier: SendMethod<[circuit: bigint | number, verifier: string, setupRecord: BytesLike], []>
+  readonly setVerifier: SendMethod<[circuit: bigint | number, verifier: string, setupRecord: BytesLike, system: bigint | number], []>
   readonly supportsInterface: ViewMethod<[interfaceId: BytesLike], boolean>
   readonly verifiers: ViewMethod<[circuit: bigint | number], string>
-  readonly verifyBatch: ViewMethod<[datasetId: bigint | number, batch: { proof: readonly (bigint | number)[]; publicSignals: readonly (bigint | number)[] }, siblings: readonly (bigint | number)[], leafIndex: bigint | number], boolean>
+  readonly verifyBatch: ViewMethod<[datasetId: bigint | number, batch: { proof: BytesLike; publicSignals: readonly (bigint | number)[] }, siblings: readonly (bigint | number)[], leafIndex: bigint | number], boolean>
 }
 
 /** DatasetRegistry's events: each one's arguments by name. */
@@ -117,7 +118,7 @@ export interface DatasetRegistryEvents {
   readonly RoleAdminChanged: { readonly role: string; readonly previousAdminRole: string; readonly newAdminRole: string }
   readonly RoleGranted: { readonly role: string; readonly account: string; readonly sender: string }
   readonly RoleRevoked: { readonly role: string; readonly account: string; readonly sender: string }
-  readonly VerifierSet: { readonly circuit: bigint; readonly verifier: string; readonly setupRecord: string }
+  readonly VerifierSet: { readonly circuit: bigint; readonly verifier: string; readonly setupRecord: string; readonly system: bigint }
 }
 
 /** DeviceRegistry's functions, as ethers v6 calls them. */
@@ -204,17 +205,18 @@ export interface IDatasetRegistry {
   readonly datasetOf: ViewMethod<[datasetId: bigint | number], { readonly owner: string; readonly publishedAt: bigint; readonly qualityScore: bigint; readonly parent: bigint; readonly circuit: bigint; readonly root: bigint; readonly anchor: string }>
   readonly hasDevice: ViewMethod<[datasetId: bigint | number, deviceId: bigint | number], boolean>
   readonly ownerOf: ViewMethod<[datasetId: bigint | number], string>
+  readonly proofSystems: ViewMethod<[circuit: bigint | number], bigint>
   readonly publish: SendMethod<[manifestCid: string, root: bigint | number, keyCommitment: bigint | number, qualityScore: bigint | number, statsDigest: BytesLike, deviceIds: readonly (bigint | number)[], parent: bigint | number, circuit: bigint | number], bigint>
   readonly setupRecords: ViewMethod<[circuit: bigint | number], string>
-  readonly setVerifier: SendMethod<[circuit: bigint | number, verifier: string, setupRecord: BytesLike], []>
-  readonly verifyBatch: ViewMethod<[datasetId: bigint | number, batch: { proof: readonly (bigint | number)[]; publicSignals: readonly (bigint | number)[] }, siblings: readonly (bigint | number)[], leafIndex: bigint | number], boolean>
+  readonly setVerifier: SendMethod<[circuit: bigint | number, verifier: string, setupRecord: BytesLike, system: bigint | number], []>
+  readonly verifyBatch: ViewMethod<[datasetId: bigint | number, batch: { proof: BytesLike; publicSignals: readonly (bigint | number)[] }, siblings: readonly (bigint | number)[], leafIndex: bigint | number], boolean>
 }
 
 /** IDatasetRegistry's events: each one's arguments by name. */
 export interface IDatasetRegistryEvents {
   readonly DatasetPublished: { readonly datasetId: bigint; readonly owner: string; readonly parent: bigint; readonly manifestCid: string; readonly root: bigint; readonly keyCommitment: bigint; readonly statsDigest: string; readonly qualityScore: bigint; readonly circuit: bigint; readonly deviceIds: bigint[] }
   readonly QualityAttested: { readonly datasetId: bigint; readonly assessor: string; readonly score: bigint; readonly reportCid: string }
-  readonly VerifierSet: { readonly circuit: bigint; readonly verifier: string; readonly setupRecord: string }
+  readonly VerifierSet: { readonly circuit: bigint; readonly verifier: string; readonly setupRecord: string; readonly system: bigint }
 }
 
 /** IDeviceRegistry's functions, as ethers v6 calls them. */
@@ -236,6 +238,15 @@ export interface IDeviceRegistryEvents {
   readonly DeviceRevoked: { readonly deviceId: bigint; readonly owner: string }
   readonly DeviceTransferred: { readonly deviceId: bigint; readonly from: string; readonly to: string }
   readonly PublisherAuthorised: { readonly deviceId: bigint; readonly publisher: string; readonly authorised: boolean }
+}
+
+/** IHonkVerifier's functions, as ethers v6 calls them. */
+export interface IHonkVerifier {
+  readonly verify: ViewMethod<[proof: BytesLike, publicInputs: readonly BytesLike[]], boolean>
+}
+
+/** IHonkVerifier's events: each one's arguments by name. */
+export interface IHonkVerifierEvents {
 }
 
 /** IPoseidonT3's functions, as ethers v6 calls them. */

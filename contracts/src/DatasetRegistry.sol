@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
 import {IDeviceRegistry} from "./interfaces/IDeviceRegistry.sol";
 import {IPoseidonT3} from "./interfaces/IPoseidonT3.sol";
+import {IHonkVerifier} from "./interfaces/IHonkVerifier.sol";
 import {ISensorStatsVerifier} from "./interfaces/ISensorStatsVerifier.sol";
 
 /// @title DatasetRegistry
@@ -29,6 +30,8 @@ contract DatasetRegistry is IDatasetRegistry, AccessControl {
     mapping(uint8 circuit => address) public verifiers;
     /// @inheritdoc IDatasetRegistry
     mapping(uint8 circuit => bytes32) public setupRecords;
+    /// @inheritdoc IDatasetRegistry
+    mapping(uint8 circuit => ProofSystem) public proofSystems;
 
     /// @param devices_ The device registry.
     /// @param poseidon_ A deployed PoseidonT3 (for Merkle paths).
@@ -109,14 +112,20 @@ contract DatasetRegistry is IDatasetRegistry, AccessControl {
     }
 
     /// @inheritdoc IDatasetRegistry
-    function setVerifier(uint8 circuit, address verifier, bytes32 setupRecord) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function setVerifier(
+        uint8 circuit,
+        address verifier,
+        bytes32 setupRecord,
+        ProofSystem system
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (verifier.code.length == 0) revert InvalidVerifier(verifier);
         if (setupRecord == bytes32(0)) revert MissingSetupRecord(circuit);
         address current = verifiers[circuit];
         if (current != address(0)) revert VerifierAlreadySet(circuit, current);
         verifiers[circuit] = verifier;
         setupRecords[circuit] = setupRecord;
-        emit VerifierSet(circuit, verifier, setupRecord);
+        proofSystems[circuit] = system;
+        emit VerifierSet(circuit, verifier, setupRecord, system);
     }
 
     /// @inheritdoc IDatasetRegistry
@@ -128,14 +137,7 @@ contract DatasetRegistry is IDatasetRegistry, AccessControl {
     ) external view returns (bool) {
         Dataset storage dataset = _datasets[datasetId];
         if (dataset.owner == address(0)) revert UnknownDataset(datasetId);
-        uint256[8] calldata p = batch.proof;
-        bool valid = ISensorStatsVerifier(verifiers[dataset.circuit]).verifyProof(
-            [p[0], p[1]],
-            [[p[2], p[3]], [p[4], p[5]]],
-            [p[6], p[7]],
-            batch.publicSignals
-        );
-        if (!valid) revert InvalidProof(datasetId);
+        if (!_proofVerifies(datasetId, dataset.circuit, batch)) revert InvalidProof(datasetId);
         uint256 commitment = batch.publicSignals[0];
         if (_leanImtRoot(commitment, siblings, leafIndex) != dataset.root)
             revert CommitmentNotInDataset(datasetId, commitment);
@@ -179,6 +181,31 @@ contract DatasetRegistry is IDatasetRegistry, AccessControl {
         bytes32 statsDigest
     ) external pure returns (bytes32) {
         return _anchor(manifestCid, keyCommitment, statsDigest);
+    }
+
+    /// @dev Runs the slot's verifier on the batch's proof, as its proof system takes it. bb's
+    /// UltraHonk verifier reverts on most invalid proofs: a revert is a rejection (the call gets all
+    /// the gas this frame may forward; running out of it rejects too, never accepts).
+    function _proofVerifies(uint256 datasetId, uint8 circuit, BatchProof calldata batch) private view returns (bool) {
+        address verifier = verifiers[circuit];
+        if (proofSystems[circuit] == ProofSystem.UltraHonk) {
+            bytes32[] memory inputs = new bytes32[](6);
+            for (uint256 i = 0; i < 6; ++i) inputs[i] = bytes32(batch.publicSignals[i]);
+            try IHonkVerifier(verifier).verify(batch.proof, inputs) returns (bool valid) {
+                return valid;
+            } catch {
+                return false;
+            }
+        }
+        if (batch.proof.length != 256) revert MalformedProof(datasetId, batch.proof.length);
+        uint256[8] memory p = abi.decode(batch.proof, (uint256[8]));
+        return
+            ISensorStatsVerifier(verifier).verifyProof(
+                [p[0], p[1]],
+                [[p[2], p[3]], [p[4], p[5]]],
+                [p[6], p[7]],
+                batch.publicSignals
+            );
     }
 
     function _anchor(

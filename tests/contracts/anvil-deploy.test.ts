@@ -6,7 +6,15 @@ import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey, listCircuits, signEddsaPoseidon } from '../../circuits/index.js'
 import { DEV_MNEMONIC } from '../../core/index.js'
 import { committedSetupRecordDigests } from '../../circuits/node.js'
-import { contractsCodeHash, createChainClient, deployContracts, VERIFIER_SLOTS, verifierSlotOf } from '../../contracts/index.js'
+import {
+  contractsCodeHash,
+  createChainClient,
+  deployContracts,
+  honkVerifierCodeHashes,
+  installableVerifierSlots,
+  VERIFIER_SLOTS,
+  verifierSlotOf,
+} from '../../contracts/index.js'
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../../contracts/node.js'
 import { caught } from '../helpers/errors.js'
 
@@ -41,7 +49,11 @@ describe('deploying on a real anvil process', function () {
     await chain()
     const first = await ensureDeployment(file(), account(0), { testStablecoin: true, setupRecords })
     expect(first.deployed).to.equal(true)
-    expect(Object.keys(first.deployment.verifiers).sort()).to.deep.equal(VERIFIER_SLOTS.map((s) => s.circuitId).sort())
+    expect(Object.keys(first.deployment.verifiers).sort()).to.deep.equal(
+      installableVerifierSlots(setupRecords)
+        .map((s) => s.circuitId)
+        .sort(),
+    )
     expect((await ensureDeployment(file(), account(0), { setupRecords })).deployed).to.equal(false)
     await anvil!.stop()
     anvil = undefined
@@ -53,7 +65,7 @@ describe('deploying on a real anvil process', function () {
     await chain()
     const { deployment } = await ensureDeployment(file(), account(0), { testStablecoin: true, setupRecords })
     const reader = createChainClient(account(0), deployment)
-    for (const { slot, circuitId } of VERIFIER_SLOTS) {
+    for (const { slot, circuitId } of installableVerifierSlots(setupRecords)) {
       expect(await reader.setupRecordOf(slot)).to.equal(setupRecords[circuitId])
       expect(deployment.verifiers[circuitId]!.setupRecord).to.equal(setupRecords[circuitId])
     }
@@ -112,7 +124,7 @@ describe('deploying on a real anvil process', function () {
   it('refuses a deployment made from other contract code, or recording none; the embedded chain deploys afresh', async () => {
     await chain()
     const { deployment } = await ensureDeployment(file(), account(0), { testStablecoin: true, setupRecords })
-    expect(deployment.codeHash).to.equal(contractsCodeHash({ testStablecoin: true }))
+    expect(deployment.codeHash).to.equal(contractsCodeHash({ testStablecoin: true, circuits: Object.keys(deployment.verifiers) }))
     const { codeHash: _, ...unrecorded } = deployment
     await writeFile(join(dir, 'old.json'), JSON.stringify({ ...deployment, codeHash: `0x${'ab'.repeat(32)}` }))
     await writeFile(join(dir, 'unrecorded.json'), JSON.stringify(unrecorded))
@@ -135,9 +147,41 @@ describe('deploying on a real anvil process', function () {
     expect(await loadDeployment(join(dir, 'old.json'), account(0))).to.deep.equal(again.deployment)
   })
 
-  it('has a verifier slot for every SensorStats circuit of the catalog (retired v1 ones too), with its generated contract', () => {
+  it('has a Groth16 verifier slot for every SensorStats circuit of the catalog (retired v1 ones too), with its generated contract', () => {
     const stats = listCircuits().filter(([, e]) => e.template.startsWith('SensorStats'))
-    expect(VERIFIER_SLOTS.map((s) => s.circuitId).sort()).to.deep.equal(stats.map(([id]) => id).sort())
-    for (const [id, entry] of stats) expect(VERIFIER_SLOTS.find((s) => s.circuitId === id)?.contract).to.equal(entry.verifier)
+    const groth16 = VERIFIER_SLOTS.filter((s) => s.system === 'groth16')
+    expect(groth16.map((s) => s.circuitId).sort()).to.deep.equal(stats.map(([id]) => id).sort())
+    for (const [id, entry] of stats) expect(groth16.find((s) => s.circuitId === id)?.contract).to.equal(entry.verifier)
+  })
+
+  it('installs each built UltraHonk verifier with its libraries linked, in its slot, when it has a setup record', async function () {
+    const built = VERIFIER_SLOTS.filter((s) => s.system === 'ultrahonk' && s.contract in honkVerifierCodeHashes)
+    if (built.length === 0) this.skip() // contracts/src/generated holds no Honk verifier yet
+    await chain()
+    // The committed records where the circuits record one, stand-ins otherwise.
+    const honkRecords = Object.fromEntries(
+      built.map((s, i) => [s.circuitId, setupRecords[s.circuitId] ?? `0x${(0x70 + i).toString(16).repeat(32)}`]),
+    )
+    const logged: string[] = []
+    const honkFile = join(dir, 'chain', 'honk-deployment.json')
+    const { deployment } = await ensureDeployment(honkFile, account(0), {
+      setupRecords: { ...setupRecords, ...honkRecords },
+      log: (m) => logged.push(m),
+    })
+    const reader = createChainClient(account(0), deployment)
+    for (const { slot, circuitId, contract } of built) {
+      expect(deployment.verifiers[circuitId]).to.include({ slot, setupRecord: honkRecords[circuitId], system: 'ultrahonk' })
+      expect(await reader.proofSystemOf(slot)).to.equal('ultrahonk')
+      expect(await reader.setupRecordOf(slot)).to.equal(honkRecords[circuitId])
+      expect(logged.some((m) => m.startsWith(`${contract}_`) && m.includes(`(library of ${contract})`))).to.equal(true)
+      // bb's verifier refuses an empty proof by reverting: honkVerify says false, so the linked code runs.
+      expect(await reader.honkVerify(slot, new Uint8Array(0), [1n, 2n, 3n, 4n, 5n, 6n])).to.equal(false)
+    }
+    expect(await reader.proofSystemOf(verifierSlotOf('sensor-stats-b16-v2'))).to.equal('groth16')
+    expect(deployment.codeHash).to.equal(contractsCodeHash({ testStablecoin: false, circuits: Object.keys(deployment.verifiers) }))
+    const groth16Only = VERIFIER_SLOTS.filter((s) => s.system === 'groth16').map((s) => s.circuitId)
+    expect(deployment.codeHash).to.not.equal(contractsCodeHash({ testStablecoin: false, circuits: groth16Only }))
+    // Found again by the next start.
+    expect((await ensureDeployment(honkFile, account(0), { setupRecords: { ...setupRecords, ...honkRecords } })).deployed).to.equal(false)
   })
 })

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { AbiCoder, keccak256, toUtf8Bytes, ZeroHash } from 'ethers'
+import { AbiCoder, hexlify, keccak256, toUtf8Bytes, ZeroHash } from 'ethers'
 import {
   computeBatchCommitment,
   computeDatasetRoot,
@@ -13,14 +13,30 @@ import {
   signEddsaPoseidon,
   type DeviceKey,
 } from '../../circuits/index.js'
-import { loadCircuit, releaseProverThreads } from '../../circuits/node.js'
-import { proofToCalldata, verifierSlotOf, type DatasetRegistry, type TypedContract } from '../../contracts/index.js'
+import { committedSetupRecordDigests, loadCircuit, releaseProverThreads } from '../../circuits/node.js'
+import {
+  batchProofBytes,
+  createChainClient,
+  datasetRegistryAbi,
+  deployContracts,
+  honkVerifierCodeHashes,
+  typedContract,
+  proofSystemValue,
+  proofToCalldata,
+  verifierSlotOf,
+  type DatasetRegistry,
+  type TypedContract,
+} from '../../contracts/index.js'
+import { caught } from '../helpers/errors.js'
 import { loadFixture } from '../helpers/chain.js'
 import { connected, deployTypedAssay } from '../helpers/typed-assay.js'
+import { compileHonkVerifier, proveHonkBatch, type HonkBatch } from './honk-batch.js'
 
 const CIRCUIT = 'sensor-stats-b16-v2'
 const CID = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
 const STATS = `0x${'ab'.repeat(32)}`
+const GROTH16 = proofSystemValue('groth16')
+const ULTRAHONK = proofSystemValue('ultrahonk')
 type Registry = TypedContract<DatasetRegistry>
 
 interface ProvenBatch {
@@ -179,28 +195,47 @@ describe('DatasetRegistry', function () {
       .withArgs(10_001)
   })
 
-  it('installs a verifier once per slot, only a contract, only with a setup record, only by the admin', async () => {
+  it('installs a verifier once per slot, only a contract, only with a setup record, only by the admin, recording its proof system', async () => {
     const { datasets, deployment, seller } = await loadFixture(fixture)
     const installed = deployment.verifiers[CIRCUIT]!.address
     const record = `0x${'5e'.repeat(32)}`
-    await expect(datasets.setVerifier(slot, installed, record))
+    await expect(datasets.setVerifier(slot, installed, record, ULTRAHONK))
       .to.be.revertedWithCustomError(datasets, 'VerifierAlreadySet')
       .withArgs(slot, installed)
-    await expect(datasets.setVerifier(50, seller.address, record))
+    await expect(datasets.setVerifier(50, seller.address, record, GROTH16))
       .to.be.revertedWithCustomError(datasets, 'InvalidVerifier')
       .withArgs(seller.address)
-    await expect(datasets.setVerifier(50, installed, ZeroHash))
+    await expect(datasets.setVerifier(50, installed, ZeroHash, GROTH16))
       .to.be.revertedWithCustomError(datasets, 'MissingSetupRecord')
       .withArgs(50)
-    await expect(connected(datasets, seller).setVerifier(50, installed, record)).to.be.revertedWithCustomError(
+    await expect(connected(datasets, seller).setVerifier(50, installed, record, GROTH16)).to.be.revertedWithCustomError(
       datasets,
       'AccessControlUnauthorizedAccount',
     )
+    // Not a ProofSystem: the ABI decoder refuses it (a plain revert, no data).
+    await expect(datasets.setVerifier(50, installed, record, 2)).to.be.reverted
     expect(await datasets.setupRecords(slot)).to.equal(deployment.verifiers[CIRCUIT]!.setupRecord)
-    await expect(datasets.setVerifier(50, installed, record))
+    expect(await datasets.proofSystems(slot)).to.equal(BigInt(GROTH16))
+    expect(deployment.verifiers[CIRCUIT]!.system).to.equal('groth16')
+    await expect(datasets.setVerifier(50, installed, record, GROTH16))
       .to.emit(datasets, 'VerifierSet')
-      .withArgs(50, installed, record)
+      .withArgs(50, installed, record, GROTH16)
     expect(await datasets.setupRecords(50)).to.equal(record)
+    await expect(datasets.setVerifier(51, installed, record, ULTRAHONK))
+      .to.emit(datasets, 'VerifierSet')
+      .withArgs(51, installed, record, ULTRAHONK)
+    expect(await datasets.proofSystems(51)).to.equal(BigInt(ULTRAHONK))
+    expect(await datasets.proofSystems(50)).to.equal(BigInt(GROTH16))
+    expect(await datasets.proofSystems(52)).to.equal(BigInt(GROTH16)) // an empty slot reads as zero
+    await expect(datasets.setVerifier(51, installed, record, GROTH16))
+      .to.be.revertedWithCustomError(datasets, 'VerifierAlreadySet')
+      .withArgs(51, installed)
+    const client = createChainClient(seller, deployment)
+    expect([await client.proofSystemOf(50), await client.proofSystemOf(51), await client.proofSystemOf(slot)]).to.deep.equal([
+      'groth16',
+      'ultrahonk',
+      'groth16',
+    ])
   })
 
   describe('verifyBatch with real proofs from circuits/', () => {
@@ -213,12 +248,32 @@ describe('DatasetRegistry', function () {
     }
     const verify = async (datasets: Registry, b: ProvenBatch, leaves: bigint[], index: number, datasetId = 1n) => {
       const { siblings } = await proveBatchInclusion(leaves, index)
-      return datasets.verifyBatch(datasetId, { proof: b.proof, publicSignals: b.publicSignals }, siblings, index)
+      return datasets.verifyBatch(datasetId, { proof: batchProofBytes(b.proof), publicSignals: b.publicSignals }, siblings, index)
     }
 
     it('accepts every batch of the dataset signed by a named device', async () => {
       const { datasets, leaves } = await published()
       for (const i of [0, 1, 2]) expect(await verify(datasets, batches[i]!, leaves, i)).to.equal(true)
+    })
+
+    it('takes the Groth16 proof as abi.encode(uint256[8]) and refuses any other length with MalformedProof(datasetId, length)', async () => {
+      const { datasets, leaves, deployment, seller } = await published()
+      const b = batches[1]!
+      const { siblings } = await proveBatchInclusion(leaves, 1)
+      const encoded = batchProofBytes(b.proof)
+      expect(encoded).to.equal(AbiCoder.defaultAbiCoder().encode(['uint256[8]'], [b.proof]))
+      expect((encoded.length - 2) / 2).to.equal(256)
+      for (const proof of [encoded.slice(0, -2), `${encoded}00`, '0x']) {
+        await expect(datasets.verifyBatch(1n, { proof, publicSignals: b.publicSignals }, siblings, 1))
+          .to.be.revertedWithCustomError(datasets, 'MalformedProof')
+          .withArgs(1n, (proof.length - 2) / 2)
+      }
+      // The chain client encodes a snarkjs proof object, a flat proof or bytes alike.
+      const client = createChainClient(seller, deployment)
+      expect(await client.verifyBatch(1n, b.proof, b.publicSignals, siblings, 1)).to.equal(true)
+      expect(await client.verifyBatch(1n, encoded, b.publicSignals.map(String), siblings, 1)).to.equal(true)
+      const err = await caught(() => client.verifyBatch(1n, encoded.slice(0, 66), b.publicSignals, siblings, 1))
+      expect([err.name, (err as unknown as { errorName: string }).errorName]).to.deep.equal(['ContractError', 'MalformedProof'])
     })
 
     it('rejects a tampered public signal with InvalidProof(datasetId)', async () => {
@@ -248,6 +303,175 @@ describe('DatasetRegistry', function () {
       await expect(verify(datasets, batches[0]!, leaves, 0, 7n))
         .to.be.revertedWithCustomError(datasets, 'UnknownDataset')
         .withArgs(7n)
+    })
+  })
+
+  describe('verifyBatch in an UltraHonk slot, with a real Honk proof (Noir sensor-stats-b16-v2, native bb)', () => {
+    const HONK_SLOT = 60
+    const RECORD = `0x${'4b'.repeat(32)}`
+    let honk: HonkBatch
+    let verifier: ReturnType<typeof compileHonkVerifier>
+
+    before(async () => {
+      const started = Date.now()
+      honk = await proveHonkBatch(alice)
+      verifier = compileHonkVerifier(honk.verifierSource)
+      console.log(`      proved a Honk batch (${honk.proof.length} bytes) and compiled its verifier in ${Date.now() - started} ms`)
+    })
+
+    // bb's verifier in slot 60, and dataset 1 of alice's one Honk batch (root = its commitment), in that slot.
+    async function honkFixture() {
+      const f = await loadFixture(fixture)
+      const address = await verifier.deploy(f.deployer)
+      await expect(f.datasets.setVerifier(HONK_SLOT, address, RECORD, ULTRAHONK))
+        .to.emit(f.datasets, 'VerifierSet')
+        .withArgs(HONK_SLOT, address, RECORD, ULTRAHONK)
+      await (await publish(connected(f.datasets, f.seller), { root: honk.commitment, circuit: HONK_SLOT })).wait()
+      return { ...f, address }
+    }
+    const verifyHonk = (datasets: Registry, proof: string | Uint8Array, publicSignals = honk.publicSignals, datasetId = 1n) =>
+      datasets.verifyBatch(datasetId, { proof: hexlify(proof), publicSignals }, [], 0)
+
+    it('accepts the honest proof, with its six public signals as the program outputs them', async () => {
+      const { datasets } = await loadFixture(honkFixture)
+      expect(honk.publicSignals).to.have.length(6)
+      expect(honk.publicSignals[0]).to.equal(honk.commitment)
+      expect(honk.publicSignals[1]).to.equal(alice.deviceId)
+      expect(await datasets.proofSystems(HONK_SLOT)).to.equal(BigInt(ULTRAHONK))
+      expect(await verifyHonk(datasets, honk.proof)).to.equal(true)
+      const gas = await datasets.verifyBatch.estimateGas(1n, { proof: hexlify(honk.proof), publicSignals: honk.publicSignals }, [], 0)
+      console.log(`      verifyBatch (UltraHonk, Merkle depth 0): ${gas} gas`)
+    })
+
+    it('rejects a changed public signal, a changed proof byte and a truncated proof with InvalidProof(datasetId)', async () => {
+      const { datasets } = await loadFixture(honkFixture)
+      const flipped = (at: number) => {
+        const p = Uint8Array.from(honk.proof)
+        p[at] = p[at]! ^ 1
+        return p
+      }
+      const rejected = [
+        // sums with inRange + 1 (a claim the proof does not support), then the series changed.
+        ['sums + 2^160', honk.proof, honk.publicSignals.map((s, i) => (i === 4 ? s + (1n << 160n) : s))],
+        ['series + 1', honk.proof, honk.publicSignals.map((s, i) => (i === 2 ? s + 1n : s))],
+        ['a byte of the first word', flipped(31), honk.publicSignals],
+        ['a byte in the middle', flipped(Math.floor(honk.proof.length / 2)), honk.publicSignals],
+        ['the last byte', flipped(honk.proof.length - 1), honk.publicSignals],
+        ['truncated by one word', honk.proof.subarray(0, honk.proof.length - 32), honk.publicSignals],
+        ['empty', new Uint8Array(0), honk.publicSignals],
+        ['a Groth16 proof', batchProofBytes(batches[0]!.proof), honk.publicSignals],
+      ] as const
+      for (const [what, proof, signals] of rejected) {
+        await expect(verifyHonk(datasets, proof, [...signals]), what)
+          .to.be.revertedWithCustomError(datasets, 'InvalidProof')
+          .withArgs(1n)
+      }
+    })
+
+    it('runs the Merkle and device checks after the proof, as for Groth16', async () => {
+      const { datasets, seller, other } = await loadFixture(honkFixture)
+      // The same proof in a dataset whose root does not hold its commitment, and in one naming only bob.
+      await (await publish(connected(datasets, seller), { root: 4242n, circuit: HONK_SLOT })).wait()
+      await expect(verifyHonk(datasets, honk.proof, honk.publicSignals, 2n))
+        .to.be.revertedWithCustomError(datasets, 'CommitmentNotInDataset')
+        .withArgs(2n, honk.commitment)
+      await (await publish(connected(datasets, other), { root: honk.commitment, circuit: HONK_SLOT, devices: [bob.deviceId] })).wait()
+      await expect(verifyHonk(datasets, honk.proof, honk.publicSignals, 3n))
+        .to.be.revertedWithCustomError(datasets, 'DeviceNotInDataset')
+        .withArgs(3n, alice.deviceId)
+    })
+
+    it('a Honk proof in a Groth16 dataset is MalformedProof (not 256 bytes)', async () => {
+      const { datasets, seller } = await loadFixture(honkFixture)
+      await (await publish(connected(datasets, seller), { root: honk.commitment })).wait()
+      await expect(verifyHonk(datasets, honk.proof, honk.publicSignals, 2n))
+        .to.be.revertedWithCustomError(datasets, 'MalformedProof')
+        .withArgs(2n, honk.proof.length)
+    })
+
+    it('the generated verifier (contracts/src/generated, linked by deployContracts) in its own slot accepts the proof', async function () {
+      if (!('SensorStatsB16TestV2HonkVerifier' in honkVerifierCodeHashes)) this.skip() // not generated yet
+      const { deployer, seller, signers } = await loadFixture(fixture)
+      const deployment = await deployContracts(deployer, {
+        setupRecords: { ...(await committedSetupRecordDigests()), 'sensor-stats-b16-v2-honk': RECORD },
+      })
+      const honkSlot = verifierSlotOf('sensor-stats-b16-v2-honk')
+      expect(deployment.verifiers['sensor-stats-b16-v2-honk']).to.include({ slot: honkSlot, system: 'ultrahonk' })
+      const client = createChainClient(seller, deployment)
+      expect(await client.proofSystemOf(honkSlot)).to.equal('ultrahonk')
+      expect(await client.honkVerify('sensor-stats-b16-v2-honk', honk.proof, honk.publicSignals)).to.equal(true)
+      expect(
+        await client.honkVerify(
+          honkSlot,
+          honk.proof,
+          honk.publicSignals.map((v, i) => (i === 3 ? v + 1n : v)),
+        ),
+      ).to.equal(false)
+      // A fresh registry: register alice's device there, publish the batch in the Honk slot, check it on-chain.
+      await client.registerDevice(alice.Ax, alice.Ay, '', (m) => signEddsaPoseidon(alice.privateKey, m))
+      const { datasetId } = await client.publishDataset({
+        manifestCid: CID,
+        root: honk.commitment,
+        keyCommitment: 1n,
+        qualityScore: 9000,
+        statsDigest: STATS,
+        deviceIds: [alice.deviceId],
+        circuitId: 'sensor-stats-b16-v2-honk',
+      })
+      expect(
+        await client.verifyBatch(
+          datasetId,
+          { protocol: 'ultrahonk', proof: Buffer.from(honk.proof).toString('base64') },
+          honk.publicSignals,
+          [],
+          0,
+        ),
+      ).to.equal(true)
+      const registry = typedContract<DatasetRegistry>(deployment.contracts.datasetRegistry, datasetRegistryAbi, signers[0]!)
+      const gas = await registry.verifyBatch.estimateGas(
+        datasetId,
+        { proof: hexlify(honk.proof), publicSignals: honk.publicSignals },
+        [],
+        0,
+      )
+      console.log(`      verifyBatch with the generated verifier (Merkle depth 0): ${gas} gas`)
+    })
+
+    it('the chain client: verifyBatch with Honk bytes (Uint8Array or hex), honkVerify by eth_call (a revert is false)', async () => {
+      const { deployment, seller, address } = await loadFixture(honkFixture)
+      const client = createChainClient(seller, deployment)
+      expect(await client.proofSystemOf(HONK_SLOT)).to.equal('ultrahonk')
+      expect(await client.verifyBatch(1n, honk.proof, honk.publicSignals, [], 0)).to.equal(true)
+      expect(await client.verifyBatch(1n, hexlify(honk.proof), honk.publicSignals.map(String), [], 0)).to.equal(true)
+      const tampered = honk.publicSignals.map((s, i) => (i === 4 ? s + 1n : s))
+      const err = await caught(() => client.verifyBatch(1n, honk.proof, tampered, [], 0))
+      expect([err.name, (err as unknown as { errorName: string }).errorName]).to.deep.equal(['ContractError', 'InvalidProof'])
+      expect(await client.honkVerify(HONK_SLOT, honk.proof, honk.publicSignals)).to.equal(true)
+      expect(await client.honkVerify(HONK_SLOT, hexlify(honk.proof), tampered)).to.equal(false)
+      expect(await client.honkVerify(HONK_SLOT, honk.proof.subarray(0, 64), honk.publicSignals)).to.equal(false)
+      // By circuit id, from the deployment record.
+      const record = (at: string) =>
+        createChainClient(seller, {
+          ...deployment,
+          verifiers: {
+            ...deployment.verifiers,
+            'sensor-stats-b16-v2-honk': { slot: HONK_SLOT, address: at, setupRecord: RECORD, system: 'ultrahonk' },
+          },
+        })
+      expect(await record(address).honkVerify('sensor-stats-b16-v2-honk', honk.proof, honk.publicSignals)).to.equal(true)
+      expect(await record(address).honkVerify('sensor-stats-b16-v2-honk', honk.proof, tampered)).to.equal(false)
+      // No code there: the call returns no data, which is not a refusal but a failure, named.
+      const failed = await caught(() => record(seller.address).honkVerify('sensor-stats-b16-v2-honk', honk.proof, honk.publicSignals))
+      expect(failed.name).to.equal('ContractError')
+      const unknown = await caught(() => client.honkVerify('sensor-stats-b16-v2', honk.proof, honk.publicSignals))
+      expect(unknown.name).to.equal('DeploymentError') // a Groth16 circuit
+      const groth16Slot = await caught(() => client.honkVerify(slot, honk.proof, honk.publicSignals))
+      expect([groth16Slot.name, groth16Slot.message]).to.deep.equal([
+        'DeploymentError',
+        `verifier slot ${slot} holds no UltraHonk verifier`,
+      ])
+      const empty = await caught(() => client.honkVerify(99, honk.proof, honk.publicSignals))
+      expect(empty.name).to.equal('DeploymentError')
     })
   })
 })

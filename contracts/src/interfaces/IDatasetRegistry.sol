@@ -28,9 +28,18 @@ interface IDatasetRegistry {
         uint40 attestedAt;
     }
 
-    /// @notice A batch proof, as snarkjs exports it for Solidity: a[2], b[2][2], c[2], flattened.
+    /// @notice The proof system of a circuit slot's verifier (recorded with it by `setVerifier`).
+    enum ProofSystem {
+        Groth16,
+        UltraHonk
+    }
+
+    /// @notice A batch proof and its six public signals (commitment, device, series, batch, sums,
+    /// bounds). For a Groth16 slot `proof` is `abi.encode(uint256[8])`, snarkjs's a[2], b[2][2], c[2]
+    /// flattened as it exports them for Solidity (exactly 256 bytes); for an UltraHonk slot it is
+    /// bb's proof bytes, verified with the six signals as the program's public inputs.
     struct BatchProof {
-        uint256[8] proof;
+        bytes proof;
         uint256[6] publicSignals;
     }
 
@@ -47,6 +56,7 @@ interface IDatasetRegistry {
     error InvalidVerifier(address verifier);
     error MissingSetupRecord(uint8 circuit);
     error InvalidProof(uint256 datasetId);
+    error MalformedProof(uint256 datasetId, uint256 length);
     error CommitmentNotInDataset(uint256 datasetId, uint256 commitment);
     error DeviceNotInDataset(uint256 datasetId, uint256 deviceId);
 
@@ -66,8 +76,9 @@ interface IDatasetRegistry {
     /// @notice An assessor attested a dataset's quality with a report.
     event QualityAttested(uint256 indexed datasetId, address indexed assessor, uint16 score, string reportCid);
     /// @notice A SensorStats verifier was installed in a circuit slot (once, never replaced), with
-    /// the sha256 of its setup record (an IPFS raw block: where its verification key came from).
-    event VerifierSet(uint8 indexed circuit, address verifier, bytes32 setupRecord);
+    /// the sha256 of its setup record (an IPFS raw block: where its verification key came from)
+    /// and the proof system it verifies.
+    event VerifierSet(uint8 indexed circuit, address verifier, bytes32 setupRecord, ProofSystem system);
 
     /// @notice Anchors a dataset. Every named device must be registered, unrevoked, and the caller's
     /// or authorised for the caller.
@@ -98,22 +109,32 @@ interface IDatasetRegistry {
     function attestQuality(uint256 datasetId, uint16 score, string calldata reportCid) external;
 
     /// @notice Installs the verifier of a circuit slot, once (DEFAULT_ADMIN_ROLE), with the record
-    /// of the setup its key came from.
+    /// of the setup its key came from and the proof system it verifies.
     /// @param circuit The slot.
-    /// @param verifier A generated SensorStats verifier.
+    /// @param verifier A generated SensorStats verifier: an `ISensorStatsVerifier` (Groth16) or an
+    /// `IHonkVerifier` (UltraHonk).
     /// @param setupRecord sha256 of the circuit's setup record, which is also its CID (CIDv1, raw,
     /// sha2-256): verifiers fetch the record from IPFS and check their key against it.
-    function setVerifier(uint8 circuit, address verifier, bytes32 setupRecord) external;
+    /// @param system The verifier's proof system: how `verifyBatch` calls it.
+    function setVerifier(uint8 circuit, address verifier, bytes32 setupRecord, ProofSystem system) external;
+
+    /// @notice The proof system of a circuit slot's verifier.
+    /// @param circuit The slot.
+    /// @return The system recorded by `setVerifier`; Groth16 (zero) for an empty slot.
+    function proofSystems(uint8 circuit) external view returns (ProofSystem);
 
     /// @notice The sha256 (and CID) of the setup record anchored with a circuit slot's verifier.
     /// @param circuit The slot.
     /// @return The record's sha256; zero for an empty slot.
     function setupRecords(uint8 circuit) external view returns (bytes32);
 
-    /// @notice Checks one batch of a dataset: the Groth16 proof verifies with the dataset's circuit,
-    /// its commitment is a leaf of the anchored root, and its device is one of the dataset's.
+    /// @notice Checks one batch of a dataset: the proof verifies with the verifier of the dataset's
+    /// circuit slot (Groth16 or UltraHonk, as the slot records), its commitment is a leaf of the
+    /// anchored root, and its device is one of the dataset's. A Groth16 proof that is not 256 bytes
+    /// reverts with MalformedProof; a proof the verifier refuses, by returning false or by
+    /// reverting (bb's UltraHonk verifier reverts on most bad proofs), with InvalidProof.
     /// @param datasetId The dataset.
-    /// @param batch Proof and public signals.
+    /// @param batch Proof (encoded for the slot's proof system, see BatchProof) and public signals.
     /// @param siblings LeanIMT inclusion path of the commitment.
     /// @param leafIndex Index of the commitment among the leaves.
     /// @return True; reverts with the reason otherwise.

@@ -9,7 +9,7 @@ interface CompiledContract {
 }
 
 /** Every contract of one Solidity source (bb's verifier holds libraries with external functions). */
-function compileSolidity(source: string): Record<string, CompiledContract> {
+export function compileSolidity(source: string): Record<string, CompiledContract> {
   const solc = createRequire(import.meta.url)('solc') as { compile(input: string): string }
   const input = {
     language: 'Solidity',

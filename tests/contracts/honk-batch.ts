@@ -1,0 +1,85 @@
+// An honest UltraHonk batch proof for the contract tests: the Noir port of SensorStatsV2 at B = 16
+// (circuits/noir/sensor-stats-b16-v2) proved by native bb over the development CRS, and bb's
+// Solidity verifier for it (our CRS's tau·G2), compiled with solc and deployed with its libraries
+// linked, as tests/circuits/honk/stats-equivalence.test.ts does.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ContractFactory, type Signer } from 'ethers'
+import { computeBatchCommitment, prepareBatch, sensorStatsParams, seriesIdOf, signBatch, type DeviceKey } from '../../circuits/index.js'
+import {
+  BB_G2_FILE,
+  compileNoir,
+  createBbProver,
+  executeNoir,
+  findBbBinary,
+  noirProject,
+  sensorStatsNoirInput,
+  solidityVerifierForCrs,
+} from '../../circuits/node.js'
+import { testCrs } from '../circuits/honk/dev-crs.js'
+import { compileSolidity } from '../circuits/honk/honk-verifier.js'
+
+/** The Groth16 circuit whose statement the Noir program proves (same inputs, same six outputs). */
+export const HONK_STATEMENT = 'sensor-stats-b16-v2'
+
+export interface HonkBatch {
+  commitment: bigint
+  /** bb's proof bytes (`evm` target). */
+  proof: Uint8Array
+  /** The six public signals (commitment, device, series, batch, sums, bounds). */
+  publicSignals: bigint[]
+  /** bb's Solidity verifier for the program's key, with the development CRS's tau·G2. */
+  verifierSource: string
+}
+
+/** One batch of three readings signed by `device`, proved with UltraHonk (B = 16: ~22k gates, a 2^15-point CRS). */
+export async function proveHonkBatch(device: DeviceKey, index = 0): Promise<HonkBatch> {
+  const params = sensorStatsParams(HONK_STATEMENT)
+  const batch = { values: [100n + BigInt(index), 200n, 150n], times: [1000n, 1060n, 1120n].map((t) => t + BigInt(index) * 200n) }
+  const salt = 99n + BigInt(index)
+  const commitment = await computeBatchCommitment(batch, salt, params)
+  const band = { lo: 120n, hi: 180n }
+  const meaning = { metric: 'temperature', unit: '°C', scale: 0, offset: 0, nonce: 5n }
+  const seriesId = await seriesIdOf(device.deviceId, meaning, band)
+  const batchIndex = BigInt(index)
+  const signature = await signBatch(device, { commitment, seriesId, batchIndex, last: false })
+  const prepared = await prepareBatch(batch, params, { ...band, meaning, batchIndex, last: false, salt, device, signature })
+  const crs = testCrs(32768)
+  const prover = createBbProver({ bb: findBbBinary(), crsDir: crs.dir, crsPoints: crs.points })
+  const program = await compileNoir(noirProject(HONK_STATEMENT))
+  const { witness } = await executeNoir(program, sensorStatsNoirInput(prepared.input))
+  const proof = await prover.prove(program, witness, 'evm')
+  const publicSignals = Array.from({ length: proof.publicInputs.length / 32 }, (_, i) =>
+    BigInt(`0x${Buffer.from(proof.publicInputs.subarray(32 * i, 32 * i + 32)).toString('hex')}`),
+  )
+  const verifierSource = solidityVerifierForCrs(await prover.solidityVerifier(proof.vk), readFileSync(join(crs.dir, BB_G2_FILE)))
+  return { commitment, proof: proof.proof, publicSignals, verifierSource }
+}
+
+/** Compiles bb's verifier source once (solc, ~7 s); `deploy` puts it on a chain with its libraries linked. */
+export function compileHonkVerifier(source: string): { deploy(signer: Signer): Promise<string> } {
+  const contracts = compileSolidity(source)
+  return {
+    async deploy(signer) {
+      const addresses = new Map<string, string>()
+      const deployLinked = async (name: string): Promise<string> => {
+        const known = addresses.get(name)
+        if (known !== undefined) return known
+        const { abi, evm } = contracts[name]!
+        let code = evm.bytecode.object
+        for (const refs of Object.values(evm.bytecode.linkReferences)) {
+          for (const [lib, places] of Object.entries(refs)) {
+            const address = (await deployLinked(lib)).slice(2).toLowerCase()
+            for (const { start, length } of places) code = code.slice(0, 2 * start) + address + code.slice(2 * (start + length))
+          }
+        }
+        const contract = await new ContractFactory(abi as never, `0x${code}`, signer).deploy()
+        await contract.waitForDeployment()
+        const address = await contract.getAddress()
+        addresses.set(name, address)
+        return address
+      }
+      return deployLinked('HonkVerifier')
+    },
+  }
+}
