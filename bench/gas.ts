@@ -2,7 +2,9 @@
 // Typical calls are measured after a first one warmed the counters and payee balances (the first
 // publish and the first sale also write zero slots; they are reported as *_first). verify_batch
 // is estimateGas of a view call with a real proof from circuits/ in a dataset of 4 batches
-// (Merkle depth 2; each further doubling of batches adds one Poseidon hash, ~22k gas). Last line: JSON.
+// (Merkle depth 2; each further doubling of batches adds one Poseidon hash, ~22k gas);
+// verify_batch_honk is the same batch proved with UltraHonk (the Noir port, native bb) in the
+// UltraHonk slot of the B = 16 test circuit, same dataset shape. Last line: JSON.
 import '../core/polyfill.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -20,13 +22,13 @@ import {
   signBatch,
   signEddsaPoseidon,
 } from '../circuits/index.js'
-import { committedSetupRecordDigests, loadCircuit, releaseProverThreads } from '../circuits/node.js'
+import { committedSetupRecordDigests, loadCircuit, loadHonkCircuit, proveHonkBatch, releaseProverThreads } from '../circuits/node.js'
 import { DEV_MNEMONIC } from '../core/index.js'
 import {
   dataMarketAbi,
   datasetRegistryAbi,
   deviceRegistryAbi,
-  proofToCalldata,
+  batchProofBytes,
   testStablecoinAbi,
   typedContract,
   verifierSlotOf,
@@ -38,6 +40,7 @@ import {
 import { ensureDeployment, startAnvil } from '../contracts/node.js'
 
 const CIRCUIT = 'sensor-stats-b16-v2'
+const HONK_CIRCUIT = 'sensor-stats-b16-v2-honk'
 const dir = await mkdtemp(join(tmpdir(), 'assay-gas-'))
 const anvil = await startAnvil({ dataDir: dir })
 const provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 50 })
@@ -55,6 +58,7 @@ try {
     treasury: await account(9).getAddress(),
     setupRecords: await committedSetupRecordDigests(),
   })
+  if (deployment.verifiers[HONK_CIRCUIT]?.system !== 'ultrahonk') throw new Error(`${HONK_CIRCUIT} was not installed`)
   const gas = async (tx: Promise<ContractTransactionResponse>): Promise<number> => Number((await (await tx).wait())!.gasUsed)
   const devices = typedContract<DeviceRegistry>(deployment.contracts.deviceRegistry, deviceRegistryAbi, seller)
   const datasets = typedContract<DatasetRegistry>(deployment.contracts.datasetRegistry, datasetRegistryAbi, seller)
@@ -66,6 +70,7 @@ try {
   const params = sensorStatsParams(CIRCUIT)
   const circuit = await loadCircuit(CIRCUIT)
   const proven = []
+  const inputs: Record<string, unknown>[] = []
   for (let i = 0; i < 4; i++) {
     const batch = { values: [100n, 150n + BigInt(i), 120n], times: [0n, 60n, 120n].map((t) => t + BigInt(i) * 1000n) }
     const commitment = await computeBatchCommitment(batch, 7n + BigInt(i), params)
@@ -82,6 +87,7 @@ try {
       device,
       signature,
     })
+    inputs.push(prepared.input)
     proven.push({ commitment, ...(await generateProof(circuit, prepared.input)) })
   }
   const root = await computeDatasetRoot(proven.map((p) => p.commitment))
@@ -118,7 +124,7 @@ try {
     proven.map((p) => p.commitment),
     leafIndex,
   )
-  const batch = { proof: proofToCalldata(proven[leafIndex]!.proof), publicSignals: proven[leafIndex]!.publicSignals.map(BigInt) }
+  const batch = { proof: batchProofBytes(proven[leafIndex]!.proof), publicSignals: proven[leafIndex]!.publicSignals.map(BigInt) }
   const verifyBatch = Number(await datasets.verifyBatch.estimateGas(2n, batch, siblings, leafIndex))
   // The same proof in a one-batch dataset (root = the commitment): the cost without a Merkle path.
   await gas(
@@ -134,6 +140,13 @@ try {
     ),
   )
   const verifyBatchAlone = Number(await datasets.verifyBatch.estimateGas(3n, batch, [], 0))
+  // The same batch proved with UltraHonk, in dataset 4: the same root, in the Honk slot.
+  const honk = await proveHonkBatch(await loadHonkCircuit(HONK_CIRCUIT), inputs[leafIndex]!)
+  const honkSignals = honk.publicSignals.map(BigInt)
+  if (honkSignals.some((v, i) => v !== batch.publicSignals[i])) throw new Error('the Honk proof states other public signals')
+  await gas(datasets.publish(cid, root, 123n, 9100, `0x${'ab'.repeat(32)}`, [device.deviceId], 0n, verifierSlotOf(HONK_CIRCUIT)))
+  const honkBatch = { proof: batchProofBytes(honk.proof), publicSignals: honkSignals }
+  const verifyBatchHonk = Number(await datasets.verifyBatch.estimateGas(4n, honkBatch, siblings, leafIndex))
   await releaseProverThreads()
   console.log(
     JSON.stringify({
@@ -150,6 +163,8 @@ try {
       verify_batch_merkle_depth: siblings.length,
       verify_batch_depth_0: verifyBatchAlone,
       verify_batch_per_level: Math.round((verifyBatch - verifyBatchAlone) / siblings.length),
+      verify_batch_honk: verifyBatchHonk,
+      honk_proof_bytes: (honkBatch.proof.length - 2) / 2,
       goals: { publish_1_device: 150_000, buy: 120_000, verify_batch: 300_000 },
     }),
   )
