@@ -21,6 +21,12 @@ export interface HonkProof {
   target: HonkTarget
 }
 
+/** What the build already knows of a circuit: its verification key and bb's circuit size. */
+export interface KnownCircuit {
+  vk: Uint8Array
+  gates: number
+}
+
 /** Runs bb with arguments and environment; resolves with its exit code and output (never rejects on a non-zero exit). */
 export type RunBb = (bb: string, args: string[], env: NodeJS.ProcessEnv) => Promise<{ code: number; stdout: string; stderr: string }>
 
@@ -40,8 +46,13 @@ export interface BbProverOptions {
 export interface BbProver {
   /** bb's circuit size for a program (gates after expanding black boxes). */
   gates(program: NoirProgram): Promise<number>
-  /** Proves a solved witness (executeNoir) with UltraHonk. */
-  prove(program: NoirProgram, witness: Uint8Array, target?: HonkTarget): Promise<HonkProof>
+  /**
+   * Proves a solved witness (executeNoir) with UltraHonk. With `known`, the verification key and
+   * circuit size the build recorded are used instead of being recomputed for every proof.
+   */
+  prove(program: NoirProgram, witness: Uint8Array, target?: HonkTarget, known?: KnownCircuit): Promise<HonkProof>
+  /** bb's verification key of a program for `target` (`bb write_vk`). */
+  verificationKey(program: NoirProgram, target?: HonkTarget): Promise<Uint8Array>
   /** Runs `bb verify`: true when the proof verifies, false when bb rejects it. */
   verify(proof: HonkProof): Promise<boolean>
   /** The Solidity verifier bb generates for a verification key of target `evm`. */
@@ -83,24 +94,39 @@ export function createBbProver(options: BbProverOptions): BbProver {
     })
   }
 
+  // bb fetches the missing points from Aztec's servers otherwise.
+  function assertFits(size: number): void {
+    const needed = 2 ** Math.ceil(Math.log2(size))
+    if (needed > options.crsPoints) {
+      throw new CrsError(`circuit size ${size} needs ${needed} CRS points; ${options.crsDir} holds ${options.crsPoints}`)
+    }
+  }
+
   return {
     gates,
-    async prove(program, witness, target = 'noir-recursive') {
-      const size = await gates(program)
-      const needed = 2 ** Math.ceil(Math.log2(size))
-      // bb fetches the missing points from Aztec's servers otherwise.
-      if (needed > options.crsPoints) {
-        throw new CrsError(`circuit size ${size} needs ${needed} CRS points; ${options.crsDir} holds ${options.crsPoints}`)
-      }
+    async prove(program, witness, target = 'noir-recursive', known) {
+      assertFits(known?.gates ?? (await gates(program)))
       return inTemp(async (dir) => {
         const bytecode = join(dir, 'program.gz')
         const witnessPath = join(dir, 'witness.gz')
         await writeFile(bytecode, Buffer.from(program.bytecode, 'base64'))
         await writeFile(witnessPath, witness)
         const out = join(dir, 'out')
-        await bb('prove', ['-b', bytecode, '-w', witnessPath, '-o', out, '-t', target, '--write_vk', '-v', ...crs])
-        const [proof, publicInputs, vk] = await Promise.all(['proof', 'public_inputs', 'vk'].map((f) => readFile(join(out, f))))
-        return { proof: proof as Buffer, publicInputs: publicInputs as Buffer, vk: vk as Buffer, target }
+        const vkArgs = known !== undefined ? ['-k', join(dir, 'vk')] : ['--write_vk']
+        if (known !== undefined) await writeFile(join(dir, 'vk'), known.vk)
+        await bb('prove', ['-b', bytecode, '-w', witnessPath, '-o', out, '-t', target, ...vkArgs, '-v', ...crs])
+        const [proof, publicInputs] = await Promise.all(['proof', 'public_inputs'].map((f) => readFile(join(out, f))))
+        const vk = known?.vk ?? (await readFile(join(out, 'vk')))
+        return { proof: proof as Buffer, publicInputs: publicInputs as Buffer, vk, target }
+      })
+    },
+    async verificationKey(program, target = 'noir-recursive') {
+      assertFits(await gates(program))
+      return inTemp(async (dir) => {
+        const bytecode = join(dir, 'program.gz')
+        await writeFile(bytecode, Buffer.from(program.bytecode, 'base64'))
+        await bb('write_vk', ['-b', bytecode, '-o', join(dir, 'out'), '-t', target, '-v', ...crs])
+        return readFile(join(dir, 'out', 'vk'))
       })
     },
     async verify(proof) {
