@@ -7,7 +7,7 @@ pragma solidity ^0.8.30;
 /// treat a revert as a rejection.
 interface IHonkVerifier {
     /// @notice Checks an UltraHonk proof against its public inputs.
-    /// @param proof The proof bytes (bb's `evm` target: keccak transcript, no ZK-specific encoding).
+    /// @param proof bb's proof bytes (`bb prove -t evm`: a keccak transcript).
     /// @param publicInputs The public inputs in the program's order, one field element per word.
     /// @return Whether the proof verifies.
     function verify(bytes calldata proof, bytes32[] calldata publicInputs) external view returns (bool);
