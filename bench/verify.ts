@@ -20,6 +20,7 @@ import {
   verifyProof,
   verifyProofBundle,
   type Curve,
+  type Groth16BundleProof,
   type ProofBundle,
 } from '../circuits/index.js'
 import { curve as singleThreadCurve } from '../circuits/verify-proof.js'
@@ -110,7 +111,7 @@ const singleS = single.wall
 const SAMPLE = 100
 const t1 = performance.now()
 for (const b of bundle.batches.slice(0, SAMPLE))
-  if (!(await verifyProof(circuit.vkey, b.publicSignals, b.proof))) throw new Error('proof does not verify')
+  if (!(await verifyProof(circuit.vkey, b.publicSignals, b.proof as Groth16BundleProof))) throw new Error('proof does not verify')
 const sequentialMs = (performance.now() - t1) / SAMPLE
 
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d

@@ -4,6 +4,7 @@ import { AssayError } from '../core/index.js'
 import { getCircuitManifest, sha256Hex } from './artifact-manifest.js'
 import { setupFrom, type CircuitSetup } from './circuit-setup.js'
 import type { SetupRecord as CeremonyRecord } from './ceremony-record.js'
+import { HONK_SETUP_RECORD_FORMAT, isHonkSetupRecord, setupOfHonkRecord, type HonkSetupRecord } from './honk-setup-record.js'
 import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
 import { SetupRecordMissingError } from './setup-record-missing-error.js'
 import type { VerificationKey } from './verify-proof.js'
@@ -41,6 +42,9 @@ export interface AnchoredSetupRecord {
   files: { r1cs: string; zkey: string; vkey: string }
   vkey: VerificationKey
 }
+
+/** The record anchored with any verifier slot: a Groth16 circuit's, or an UltraHonk circuit's. */
+export type SlotSetupRecord = AnchoredSetupRecord | HonkSetupRecord
 
 /** A setup record that cannot be read as one. */
 export class SetupRecordFormatError extends AssayError {
@@ -101,7 +105,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value)
 }
 
-export function encodeSetupRecord(record: AnchoredSetupRecord): Uint8Array {
+export function encodeSetupRecord(record: SlotSetupRecord): Uint8Array {
   return new TextEncoder().encode(canonicalJson(record))
 }
 
@@ -162,6 +166,33 @@ export async function readAnchoredSetupRecord(bytes: Uint8Array, anchoredDigest:
 }
 
 /**
+ * The record behind a slot's anchored digest, of either proof system: an UltraHonk record
+ * (isHonkSetupRecord) or a Groth16 one (readAnchoredSetupRecord), with the same checks.
+ *
+ * @throws {SetupRecordMismatchError} when the bytes are not the anchored record or of another circuit
+ * @throws {SetupRecordFormatError} when the anchored bytes are neither record
+ */
+export async function readSlotSetupRecord(bytes: Uint8Array, anchoredDigest: string, circuitId: string): Promise<SlotSetupRecord> {
+  let format: unknown
+  try {
+    format = (JSON.parse(new TextDecoder().decode(bytes)) as { format?: unknown } | null)?.format
+  } catch {
+    format = undefined // readAnchoredSetupRecord names the failure
+  }
+  if (format !== HONK_SETUP_RECORD_FORMAT) return readAnchoredSetupRecord(bytes, anchoredDigest, circuitId)
+  const actual = await setupRecordDigest(bytes)
+  if (actual.toLowerCase() !== anchoredDigest.toLowerCase())
+    throw new SetupRecordMismatchError('anchor', anchoredDigest, actual, {
+      message: `the setup record read for ${circuitId} hashes to ${actual}, but the chain anchors ${anchoredDigest}`,
+    })
+  const record = JSON.parse(new TextDecoder().decode(bytes)) as unknown
+  if (!isHonkSetupRecord(record))
+    throw new SetupRecordFormatError(`the setup record anchored for ${circuitId} is not a well-formed ${HONK_SETUP_RECORD_FORMAT} record`)
+  if (record.circuitId !== circuitId) throw circuitMismatch(record.circuitId, circuitId)
+  return record
+}
+
+/**
  * Whether the verification key a verifier is about to use is the anchored record's: the hash the
  * manifest names and the key itself.
  *
@@ -191,8 +222,9 @@ export async function assertVkeyOfRecord(record: AnchoredSetupRecord, vkey: Veri
     )
 }
 
-/** The setup a record describes (see setupFrom: the same rule as for the committed manifest). */
-export function setupOfRecord(record: AnchoredSetupRecord): CircuitSetup {
+/** The setup a record describes (see setupFrom: the same rule as for the committed manifest; setupOfHonkRecord). */
+export function setupOfRecord(record: SlotSetupRecord): CircuitSetup {
+  if (record.format === HONK_SETUP_RECORD_FORMAT) return setupOfHonkRecord(record)
   const { power, source, sha256 } = record.ptau
   return setupFrom({
     ptau: { power, source, ...(sha256 !== undefined ? { sha256 } : {}) },
@@ -213,8 +245,8 @@ export async function readSetupRecordOfSlot(
   digest: string,
   circuitId: string,
   read: (cid: CID) => Promise<Uint8Array>,
-): Promise<{ record: AnchoredSetupRecord; cid: CID }> {
+): Promise<{ record: SlotSetupRecord; cid: CID }> {
   if (/^0x0{64}$/.test(digest)) throw new SetupRecordMissingError(slot)
   const cid = setupRecordCid(digest)
-  return { record: await readAnchoredSetupRecord(await read(cid), digest, circuitId), cid }
+  return { record: await readSlotSetupRecord(await read(cid), digest, circuitId), cid }
 }

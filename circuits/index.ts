@@ -2,6 +2,17 @@
 // Browser-safe; the Node-only loader sits behind circuits/node.ts.
 export { checkArtifact, getCircuitManifest, knownFlawOf, listCircuits, sha256Hex } from './artifact-manifest.js'
 export type { ArtifactKind, CircuitManifestEntry } from './artifact-manifest.js'
+export {
+  circuitForSystem,
+  getHonkCircuit,
+  isHonkCircuit,
+  listHonkCircuits,
+  PROOF_SYSTEMS,
+  proofSystemOf,
+  statementOf,
+} from './honk-manifest.js'
+export { committedKeyHashOf } from './committed-key-hash.js'
+export type { HonkCircuitEntry, ProofSystem } from './honk-manifest.js'
 export { DEVELOPMENT_SETUP_WARNING, setupFrom, setupOf, setupOfEntry, withSetupWarning } from './circuit-setup.js'
 export type { CircuitSetup } from './circuit-setup.js'
 export {
@@ -11,13 +22,16 @@ export {
   canonicalJson,
   encodeSetupRecord,
   readAnchoredSetupRecord,
+  readSlotSetupRecord,
   readSetupRecordOfSlot,
   SetupRecordFormatError,
   setupOfRecord,
   setupRecordCid,
   setupRecordDigest,
 } from './anchored-setup-record.js'
-export type { AnchoredSetupRecord } from './anchored-setup-record.js'
+export type { AnchoredSetupRecord, SlotSetupRecord } from './anchored-setup-record.js'
+export { buildHonkSetupRecord, HONK_SETUP_RECORD_FORMAT, isHonkSetupRecord, setupOfHonkRecord } from './honk-setup-record.js'
+export type { HonkSetupRecord } from './honk-setup-record.js'
 export { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
 export { SetupRecordMissingError } from './setup-record-missing-error.js'
 export { computeKeyCommitment, getPoseidon, InvalidKeyError, splitKey } from './key-commitment.js'
@@ -57,8 +71,26 @@ export {
   proveBatchInclusion,
 } from './dataset-stats.js'
 export type { DecodedSeriesStats, ProvenBatch, SeriesTotals, StatedStats } from './dataset-stats.js'
-export { BundleVerificationError, parseProofBundle, ProofBundleError, proofBundleSchema, verifyProofBundle } from './proof-bundle.js'
-export type { BundleProblem, BundleVerification, ProofBundle, VerifyBundleOptions } from './proof-bundle.js'
+export {
+  BundleVerificationError,
+  honkProofBytes,
+  MAX_HONK_PROOF_BYTES,
+  parseProofBundle,
+  ProofBundleError,
+  proofBundleSchema,
+  verifyProofBundle,
+} from './proof-bundle.js'
+export type {
+  BundleBatch,
+  BundleProblem,
+  BundleVerification,
+  Groth16BundleBatch,
+  Groth16BundleProof,
+  HonkBundleProof,
+  HonkProofVerifier,
+  ProofBundle,
+  VerifyBundleOptions,
+} from './proof-bundle.js'
 export {
   PACKED_LAYOUT,
   packPublicSignals,
@@ -85,7 +117,7 @@ export { DEVICE_KEY_FORMAT, DeviceKeyFileError, deviceKeyFromFile, deviceKeyToFi
 export type { DeviceKeyFile } from './device-key-file.js'
 export { metricHash, seriesIdOf, validBand } from './series-id.js'
 export type { SeriesMeaning, ValueBand } from './series-id.js'
-export { verifyDatasetProofs } from './verify-dataset-proofs.js'
+export { proofKeyOf, verifyDatasetProofs } from './verify-dataset-proofs.js'
 export type { DatasetProofsCheck } from './verify-dataset-proofs.js'
 export { BatchSequenceError, checkBatchSequence } from './check-batch-sequence.js'
 export type { SequencedBatch } from './check-batch-sequence.js'

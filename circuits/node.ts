@@ -1,6 +1,8 @@
 // Node-only part of circuits: reading artifacts from disk and releasing prover threads.
 export { committedVkeyPath, loadCircuit, loadCircuitVerificationKey, releaseProverThreads } from './load-circuit.js'
 export type { LoadCircuitOptions } from './load-circuit.js'
+export { createBatchProver } from './create-batch-prover.js'
+export type { ProveBatch } from './create-batch-prover.js'
 export { threadedVerifierCurve } from './threaded-verifier-curve.js'
 export {
   applyBeacon,
@@ -24,7 +26,12 @@ export type { SetupRecord } from './ceremony-record.js'
 // Also in index.ts (browser-safe); kept here for Node callers that import only this file.
 export { CeremonyStateError } from './ceremony-state-error.js'
 export { CeremonyVerificationError } from './ceremony-verification-error.js'
-export { committedSetupRecordDigests, committedSetupRecords } from './committed-setup-records.js'
+export {
+  allCommittedSetupRecords,
+  committedHonkSetupRecords,
+  committedSetupRecordDigests,
+  committedSetupRecords,
+} from './committed-setup-records.js'
 export type { CommittedSetupRecord } from './committed-setup-records.js'
 export { committedCeremoniesDir, installedZkeyPath, readInstalledCeremony } from './installed-ceremony.js'
 // UltraHonk backend over the native bb (issue 22): Noir compile/execute, CRS from our ptau, prove/verify.
@@ -40,7 +47,11 @@ export {
   devBbCrs,
   executeNoir,
   findBbBinary,
+  honkBytecodeSha256,
+  loadHonkCircuit,
+  nameHonkVerifier,
   NoirCompileError,
+  proveHonkBatch,
   NoirWitnessError,
   runBb,
   SENSOR_STATS_NOIR_NAMES,
@@ -54,13 +65,28 @@ export type {
   BbProverOptions,
   DevBbCrsOptions,
   FindBbBinaryOptions,
+  HonkCircuit,
+  HonkBatchProof,
   HonkProof,
   HonkTarget,
+  KnownCircuit,
+  LoadHonkCircuitOptions,
   NoirExecution,
   NoirProgram,
   RunBb,
   WriteBbCrsOptions,
 } from './honk/node.js'
+export {
+  circuitForSystem,
+  getHonkCircuit,
+  isHonkCircuit,
+  listHonkCircuits,
+  PROOF_SYSTEMS,
+  proofSystemOf,
+  statementOf,
+} from './honk-manifest.js'
+export { committedKeyHashOf } from './committed-key-hash.js'
+export type { HonkCircuitEntry, ProofSystem } from './honk-manifest.js'
 
 // The Honk backend's errors keep their class across process boundaries (prover processes, BullMQ).
 import { registerErrorClass } from '../core/index.js'

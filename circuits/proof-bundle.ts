@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { AssayError } from '../core/index.js'
 import { combineBatchStats, computeDatasetRoot, type SeriesTotals } from './dataset-stats.js'
 import { parsePublicSignals, type BatchPublicSignals, type OutputLimits } from './public-signals.js'
+import { proofSystemOf } from './honk-manifest.js'
 import { sensorStatsParams } from './sensor-stats-params.js'
 import type { Curve, VerificationKey } from './verify-proof.js'
 import { verifyProofsBatched } from './verify-proofs-batched.js'
@@ -16,19 +17,34 @@ export class ProofBundleError extends AssayError {
 }
 
 const fieldString = z.string().regex(/^\d{1,78}$/)
-const proofSchema = z.object({
+const groth16ProofSchema = z.object({
   pi_a: z.array(fieldString).length(3),
   pi_b: z.array(z.array(fieldString).length(2)).length(3),
   pi_c: z.array(fieldString).length(3),
   protocol: z.literal('groth16'),
   curve: z.literal('bn128'),
 })
+/** bb's UltraHonk proofs (target evm) are about 8.8 KB; anything far larger is not one. */
+export const MAX_HONK_PROOF_BYTES = 12_288
+const honkProofSchema = z.strictObject({
+  protocol: z.literal('ultrahonk'),
+  curve: z.literal('bn128'),
+  /** bb's proof bytes, base64. */
+  proof: z
+    .string()
+    .max(Math.ceil(MAX_HONK_PROOF_BYTES / 3) * 4)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/),
+})
+const proofSchema = z.union([groth16ProofSchema, honkProofSchema])
 
 /** The proof bundle stored in IPFS next to a dataset (docs/formats-and-protocol.md). */
 export const proofBundleSchema = z.strictObject({
   version: z.literal(1),
   circuitId: z.string().min(1),
-  /** sha256 (hex) of the verification key JSON, as in circuits/artifacts.json. */
+  /**
+   * sha256 (hex) of the verification key: the vkey JSON for Groth16 (circuits/artifacts.json),
+   * bb's key bytes for UltraHonk (circuits/honk-artifacts.json).
+   */
   vkeyHash: z.string().regex(/^[0-9a-f]{64}$/),
   batches: z
     .array(
@@ -45,6 +61,19 @@ export const proofBundleSchema = z.strictObject({
 })
 
 export type ProofBundle = z.infer<typeof proofBundleSchema>
+/** One batch of a bundle. */
+export type BundleBatch = ProofBundle['batches'][number]
+/** A Groth16 proof as a bundle stores it (snarkjs's JSON). */
+export type Groth16BundleProof = z.infer<typeof groth16ProofSchema>
+/** An UltraHonk proof as a bundle stores it (bb's bytes, base64). */
+export type HonkBundleProof = z.infer<typeof honkProofSchema>
+/** A batch whose proof is a Groth16 one. */
+export type Groth16BundleBatch = BundleBatch & { proof: Groth16BundleProof }
+
+/** The bytes of a bundle's UltraHonk proof. */
+export function honkProofBytes(proof: HonkBundleProof): Uint8Array {
+  return Uint8Array.from(atob(proof.proof), (ch) => ch.charCodeAt(0))
+}
 
 /** Validates a bundle read from IPFS. @throws {ProofBundleError} naming the bad field */
 export function parseProofBundle(value: unknown): ProofBundle {
@@ -84,8 +113,21 @@ export interface BundleVerification {
   devices: bigint[]
 }
 
+/**
+ * Whether the verifier installed for the bundle's UltraHonk circuit accepts a proof with these
+ * public signals (e.g. an eth_call of the registry slot's verifier contract, which holds the
+ * verification key). Resolves false for a rejected proof; rejects only when it cannot answer.
+ */
+export type HonkProofVerifier = (proof: Uint8Array, publicSignals: readonly string[]) => Promise<boolean>
+
+/** Honk proofs are verified this many at a time (each an EVM call of about 860k gas). */
+const HONK_CONCURRENCY = 4
+
 export interface VerifyBundleOptions {
-  vkey: VerificationKey
+  /** The Groth16 verification key (a Groth16 bundle). */
+  vkey?: VerificationKey
+  /** The verifier of an UltraHonk bundle's proofs. */
+  honkVerifier?: HonkProofVerifier
   /** sha256 of the vkey bytes the caller loaded (checked against the bundle's vkeyHash). */
   vkeyHash: string
   /** The root anchored on-chain; a mismatch is a problem. */
@@ -128,13 +170,16 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
       return err as Error
     }
   })
-  // All proofs at once (a random linear combination per chunk, each proof of a failing chunk then
-  // alone), before the per-batch checks, which keep the order of their problems.
-  const toVerify = bundle.batches.filter((_, i) => !(parsed[i] instanceof Error))
-  const verified = await verifyProofsBatched(options.vkey, toVerify, {
-    ...(options.curve !== undefined ? { curve: options.curve } : {}),
-    // Batches whose signals do not parse are not verified: the total is what is, so a bar ends full.
-    ...(options.onProgress !== undefined ? { onProgress: (done: number) => options.onProgress!(done, toVerify.length) } : {}),
+  // Every batch's proof must be of the circuit's own system: a Honk proof filed under a Groth16
+  // circuit (or the reverse) is not verified at all.
+  const system = proofSystemOf(bundle.circuitId)
+  const misfiled = bundle.batches.map((b) => b.proof.protocol !== system)
+  const toVerify = bundle.batches.filter((_, i) => !(parsed[i] instanceof Error) && !misfiled[i])
+  const onProgress = options.onProgress !== undefined ? (done: number): void => options.onProgress!(done, toVerify.length) : undefined
+  // Batches whose signals do not parse are not verified: the total is what is, so a bar ends full.
+  const verified = await verifyAll(system, toVerify, options, onProgress).catch((err: unknown) => {
+    problems.push({ problem: (err as Error).message })
+    return toVerify.map(() => false)
   })
   let next = 0
   bundle.batches.forEach((b, i) => {
@@ -144,7 +189,9 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
       problems.push({ batch: at, problem: signals.message })
       return
     }
-    if (!verified[next++]) problems.push({ batch: at, problem: 'proof does not verify' })
+    if (misfiled[i])
+      problems.push({ batch: at, problem: `a ${b.proof.protocol} proof, but circuit ${bundle.circuitId} is proven with ${system}` })
+    else if (!verified[next++]) problems.push({ batch: at, problem: 'proof does not verify' })
     if (signals.batchIndex !== BigInt(b.index)) problems.push({ batch: at, problem: `proof is for batch index ${signals.batchIndex}` })
     if (signals.count !== BigInt(b.count))
       problems.push({ batch: at, problem: `proof counts ${signals.count} readings, bundle says ${b.count}` })
@@ -180,4 +227,41 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
     problems.push({ problem: `commitments rebuild root ${root}, but ${options.expectedRoot} is anchored` })
   }
   return { ok: problems.length === 0, problems, root, series, devices: [...devices] }
+}
+
+/**
+ * Every proof under its system: Groth16 all at once (a random linear combination per chunk, each
+ * proof of a failing chunk then alone); UltraHonk each by the installed verifier, a few at a time.
+ * @throws when the system's key or verifier is missing, or the Honk verifier cannot answer
+ */
+async function verifyAll(
+  system: 'groth16' | 'ultrahonk',
+  items: ProofBundle['batches'],
+  options: VerifyBundleOptions,
+  onProgress: ((done: number) => void) | undefined,
+): Promise<boolean[]> {
+  if (system === 'groth16') {
+    if (options.vkey === undefined) throw new ProofBundleError('no Groth16 verification key was given for a Groth16 bundle')
+    return verifyProofsBatched(options.vkey, items as Groth16BundleBatch[], {
+      ...(options.curve !== undefined ? { curve: options.curve } : {}),
+      ...(onProgress !== undefined ? { onProgress } : {}),
+    })
+  }
+  const verify = options.honkVerifier
+  if (verify === undefined)
+    throw new ProofBundleError('UltraHonk proofs are verified by the chain’s installed verifier, and none was given')
+  const verdicts = new Array<boolean>(items.length).fill(false)
+  let next = 0
+  let done = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      const b = items[i]!
+      const bytes = honkProofBytes(b.proof as HonkBundleProof)
+      verdicts[i] = bytes.length <= MAX_HONK_PROOF_BYTES && (await verify(bytes, b.publicSignals))
+      onProgress?.(++done)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(HONK_CONCURRENCY, items.length) }, worker))
+  return verdicts
 }

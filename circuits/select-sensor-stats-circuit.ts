@@ -1,5 +1,6 @@
 import { listCircuits } from './artifact-manifest.js'
 import { BatchInputError } from './batch-input-error.js'
+import { circuitForSystem, type ProofSystem } from './honk-manifest.js'
 import { SENSOR_STATS_TEMPLATES } from './sensor-stats-params.js'
 
 /** Value widths SensorStats is built at; narrower ones cost fewer constraints per reading. */
@@ -21,14 +22,20 @@ export function narrowestValueBits(values: readonly bigint[], bounds: readonly b
  * encoded reading and both bounds (each width's B fills the same 2^16 domain, so narrower means
  * more readings per proof at the same proving cost).
  *
+ * With `proofSystem` ultrahonk, that circuit's UltraHonk port (the same statement and parameters).
+ *
  * @throws {BatchInputError} when a value needs more than 32 bits.
  */
-export function selectSensorStatsCircuit(values: readonly bigint[], bounds: readonly bigint[] = []): string {
+export function selectSensorStatsCircuit(
+  values: readonly bigint[],
+  bounds: readonly bigint[] = [],
+  options: { proofSystem?: ProofSystem } = {},
+): string {
   const width = narrowestValueBits(values, bounds)
   const candidates = listCircuits()
     .filter(([, e]) => e.purpose === 'production' && SENSOR_STATS_TEMPLATES.includes(e.template) && (e.params[1] ?? 0) >= width)
     .sort(([, a], [, b]) => (a.params[1] ?? 0) - (b.params[1] ?? 0))
   const chosen = candidates[0]
   if (chosen === undefined) throw new BatchInputError(`no production SensorStats circuit holds ${width}-bit values`)
-  return chosen[0]
+  return circuitForSystem(chosen[0], options.proofSystem ?? 'groth16')
 }

@@ -1,5 +1,6 @@
 import { getCircuitManifest } from './artifact-manifest.js'
 import { BatchInputError } from './batch-input-error.js'
+import { statementOf } from './honk-manifest.js'
 
 /** The statistics circuit's templates: v1 (retired, verify-only) and v2. */
 export const SENSOR_STATS_TEMPLATES = ['SensorStats', 'SensorStatsV2']
@@ -16,9 +17,12 @@ export interface SensorStatsParams {
   gapBits: number
 }
 
-/** The parameters a built SensorStats circuit was compiled with (from the artifact manifest). */
+/**
+ * The parameters a built SensorStats circuit was compiled with (from the artifact manifest); an
+ * UltraHonk circuit has those of the circom statement it ports.
+ */
 export function sensorStatsParams(circuitId: string): SensorStatsParams {
-  const entry = getCircuitManifest(circuitId)
+  const entry = getCircuitManifest(statementOf(circuitId))
   if (!SENSOR_STATS_TEMPLATES.includes(entry.template) || entry.params.length !== 4)
     throw new BatchInputError(`${circuitId} is not a SensorStats circuit`)
   const [batchSize, valueBits, timeBits, gapBits] = entry.params as [number, number, number, number]

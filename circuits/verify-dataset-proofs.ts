@@ -3,11 +3,20 @@ import { checkBatchSequence } from './check-batch-sequence.js'
 import { checkProvenSeries, type FiledBatch } from './check-proven-series.js'
 import { misstatedSeries } from './dataset-stats.js'
 import { ManifestProofMismatchError } from './manifest-proof-mismatch-error.js'
-import { BundleVerificationError, verifyProofBundle, type BundleVerification, type ProofBundle } from './proof-bundle.js'
+import {
+  BundleVerificationError,
+  verifyProofBundle,
+  type BundleVerification,
+  type HonkProofVerifier,
+  type ProofBundle,
+} from './proof-bundle.js'
 import { parsePublicSignals, PublicSignalsError } from './public-signals.js'
 import { knownFlawOf } from './artifact-manifest.js'
 import type { CircuitSetup } from './circuit-setup.js'
-import { assertVkeyOfRecord, circuitMismatch, setupOfRecord, type AnchoredSetupRecord } from './anchored-setup-record.js'
+import { assertVkeyOfRecord, circuitMismatch, setupOfRecord, type SlotSetupRecord } from './anchored-setup-record.js'
+import { getHonkCircuit, proofSystemOf, statementOf } from './honk-manifest.js'
+import { HONK_SETUP_RECORD_FORMAT } from './honk-setup-record.js'
+import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
 import { deviceKeyFault, InvalidDeviceKeyError } from './babyjub.js'
 import { circuitVersion } from './circuit-version.js'
 import { deviceIdOf } from './device-key.js'
@@ -58,13 +67,20 @@ export async function verifyDatasetProofs(
   manifest: Manifest,
   bundle: ProofBundle,
   options: {
-    vkey: VerificationKey
+    /** A Groth16 circuit's verification key (an UltraHonk circuit's key is in its installed verifier). */
+    vkey?: VerificationKey
+    /** sha256 of the key: the vkey JSON's, or bb's key bytes for UltraHonk (proofKeyOf gives both). */
     vkeyHash: string
     /**
-     * The setup record anchored for the manifest's circuit (readAnchoredSetupRecord): the key used
+     * The setup record anchored for the manifest's circuit (readSlotSetupRecord): the key used
      * must be its key, and the verdict reports its setup.
      */
-    setupRecord: AnchoredSetupRecord
+    setupRecord: SlotSetupRecord
+    /**
+     * Verifies an UltraHonk proof with the verifier installed in the dataset's registry slot
+     * (e.g. ChainClient.honkVerify, an eth_call): required for an UltraHonk circuit.
+     */
+    honkVerifier?: HonkProofVerifier
     anchoredRoot: bigint
     /** Batch proofs verified so far, e.g. for a progress bar. */
     onProgress?: (done: number, total: number) => void
@@ -73,16 +89,34 @@ export async function verifyDatasetProofs(
   },
 ): Promise<DatasetProofsCheck> {
   try {
-    if (options.setupRecord.circuitId !== manifest.proofs.circuitId)
-      throw circuitMismatch(options.setupRecord.circuitId, manifest.proofs.circuitId)
-    await assertVkeyOfRecord(options.setupRecord, options.vkey, options.vkeyHash)
+    const record = options.setupRecord
+    if (record.circuitId !== manifest.proofs.circuitId) throw circuitMismatch(record.circuitId, manifest.proofs.circuitId)
+    const system = proofSystemOf(manifest.proofs.circuitId)
+    const stated = manifest.proofs.proofSystem ?? 'groth16'
+    if (stated !== system)
+      throw new ManifestProofMismatchError(
+        { field: 'proofs.proofSystem', stated, proven: system },
+        `the manifest says its proofs are ${stated}, but circuit ${manifest.proofs.circuitId} is proven with ${system}`,
+      )
+    if (record.format === HONK_SETUP_RECORD_FORMAT) {
+      if (system !== 'ultrahonk') throw circuitMismatch(`${record.circuitId} (an UltraHonk record)`, manifest.proofs.circuitId)
+      if (options.vkeyHash !== record.files.vk)
+        throw new SetupRecordMismatchError('files.vk', record.files.vk, options.vkeyHash, {
+          message: `verification key ${options.vkeyHash} is not the anchored setup record's (${record.files.vk})`,
+        })
+    } else {
+      if (options.vkey === undefined)
+        throw new SetupRecordMismatchError('vkey', record.files.vkey, 'none', { message: 'no Groth16 verification key was given' })
+      await assertVkeyOfRecord(record, options.vkey, options.vkeyHash)
+    }
     await checkStatements(manifest, bundle, options.vkeyHash)
   } catch (err) {
     if (err instanceof AssayError) return { ok: false, error: err }
     throw err
   }
   const verdict = await verifyProofBundle(bundle, {
-    vkey: options.vkey,
+    ...(options.vkey !== undefined ? { vkey: options.vkey } : {}),
+    ...(options.honkVerifier !== undefined ? { honkVerifier: options.honkVerifier } : {}),
     vkeyHash: options.vkeyHash,
     expectedRoot: options.anchoredRoot,
     allowedDevices: new Set(manifest.devices.map((d) => BigInt(d.deviceId))),
@@ -91,7 +125,7 @@ export async function verifyDatasetProofs(
   })
   if (!verdict.ok) return { ok: false, error: new BundleVerificationError(verdict.problems) }
   const misstated = misstatedSeries(manifest.stats, manifest.series, verdict.series)
-  const knownFlaw = knownFlawOf(manifest.proofs.circuitId)
+  const knownFlaw = knownFlawOf(statementOf(manifest.proofs.circuitId))
   return {
     ok: true,
     verdict,
@@ -185,4 +219,16 @@ async function checkDevices(manifest: Manifest): Promise<void> {
         `${who}: its id ${d.deviceId} is not Poseidon of its public key (${id})`,
       )
   }
+}
+
+/**
+ * The key a verifier of `circuitId`'s proofs uses: a Groth16 circuit's from `loadGroth16` (the
+ * committed or served vkey, checked against the artifact manifest); an UltraHonk circuit's is in the
+ * verifier contract installed in its slot, so only its hash, from the committed Honk manifest.
+ */
+export async function proofKeyOf(
+  circuitId: string,
+  loadGroth16: (circuitId: string) => Promise<{ vkey: VerificationKey; vkeyHash: string }>,
+): Promise<{ vkey?: VerificationKey; vkeyHash: string }> {
+  return proofSystemOf(circuitId) === 'ultrahonk' ? { vkeyHash: getHonkCircuit(circuitId).files.vk } : loadGroth16(circuitId)
 }

@@ -269,8 +269,14 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       workDir: join(config.dataDir, 'publishing'),
       maxUploadBytes: config.maxUploadBytes,
       // Uploads and stream windows both come through here: refused before anything is proven.
+      defaultProofSystem: config.proofSystem,
       submit: async (publication: Publication) => {
-        assertPublishingSetup((await publication.spec()).circuitId, { chainId, allowDevelopmentSetup: config.allowDevSetup })
+        const spec = await publication.spec()
+        assertPublishingSetup(spec.circuitId, {
+          chainId,
+          allowDevelopmentSetup: config.allowDevSetup,
+          ...(spec.proofSystem !== undefined ? { proofSystem: spec.proofSystem } : {}),
+        })
         return submitPublication(queues, publication)
       },
       status: async (id: string) => {
@@ -449,6 +455,8 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       catalog,
       verificationKey: (circuitId) => loadCircuitVerificationKey(circuitId),
       setupRecord: createSetupRecordReader({ chain, contentStore }),
+      // UltraHonk datasets: each proof by the verifier installed in the dataset's slot (eth_call).
+      honkVerifier: (slot) => (proof, signals) => chain.honkVerify(slot, proof, signals),
       log,
     })
     // In the background from the first tick: catching up with a long chain (reading manifests,

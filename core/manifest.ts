@@ -87,7 +87,13 @@ export const manifestSchema = z
       rows: count,
     }),
     commitments: z.strictObject({ root: fieldElement, batches: z.array(fieldElement).min(1) }),
-    proofs: z.strictObject({ circuitId: z.string().min(1), vkeyHash: hex32, bundleCid: cid }),
+    proofs: z.strictObject({
+      circuitId: z.string().min(1),
+      /** How the batches are proven; absent in manifests written before UltraHonk (Groth16). Verifiers check it against the circuit. */
+      proofSystem: z.enum(['groth16', 'ultrahonk']).optional(),
+      vkeyHash: hex32,
+      bundleCid: cid,
+    }),
     stats: z.array(statsSchema),
     quality: z.strictObject({ score: z.number().min(0).max(100), reportCid: cid }),
     previewCid: cid.optional(),

@@ -3,6 +3,7 @@ import { CID } from 'multiformats/cid'
 import {
   parseProofBundle,
   proveBatchInclusion,
+  proofKeyOf,
   verifyDatasetProofs,
   withSetupWarning,
   type DatasetProofsCheck,
@@ -42,7 +43,7 @@ export interface AuditReport {
 
 export interface AuditOptions {
   client: AssayClient
-  chain: Pick<ChainClient, 'datasetOf' | 'deviceOf' | 'verifyBatch' | 'setupRecordOf'>
+  chain: Pick<ChainClient, 'datasetOf' | 'deviceOf' | 'verifyBatch' | 'setupRecordOf' | 'honkVerify'>
   provider: Provider
   deployment: Pick<Deployment, 'contracts' | 'startBlock'>
   /**
@@ -156,12 +157,15 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
   let proven: Extract<DatasetProofsCheck, { ok: true }> | undefined
   await check('proofs', async () => {
     bundle = parseProofBundle(await readJsonByCid(o.client, CID.parse(m.proofs.bundleCid), readFile))
-    const { vkey, vkeyHash } = await o.verificationKey(m.proofs.circuitId)
+    const { vkey, vkeyHash } = await proofKeyOf(m.proofs.circuitId, (id) => o.verificationKey(id))
     const setup = await fetchAnchoredSetupRecord(o.client, o.chain, record!.circuit, m.proofs.circuitId)
+    const slot = record!.circuit
     const result = await verifyDatasetProofs(m, bundle, {
-      vkey,
+      ...(vkey !== undefined ? { vkey } : {}),
       vkeyHash,
       setupRecord: setup.record,
+      // UltraHonk proofs: the verifier contract installed in the dataset's slot, by eth_call.
+      honkVerifier: (proof, signals) => o.chain.honkVerify(slot, proof, signals),
       anchoredRoot: record!.root,
       ...(o.onProofProgress !== undefined ? { onProgress: o.onProofProgress } : {}),
       ...(o.proofCurve !== undefined ? { curve: o.proofCurve } : {}),

@@ -1,4 +1,5 @@
 import {
+  HONK_SETUP_RECORD_FORMAT,
   checkCeremonyAgainstRecord,
   setupOfRecord,
   type CeremonyFile,
@@ -40,6 +41,9 @@ export async function checkSetupTranscript(o: SetupTranscriptOptions): Promise<A
     const { record, cid } = await fetchAnchoredSetupRecord(o.client, o.chain, slot, o.circuitId)
     const setup = setupOfRecord(record)
     if (setup.warning !== undefined) return check(false, `setup record ${cid}: ${setup.warning} (no ceremony transcript to check)`)
+    // UltraHonk has no phase-2 ceremony: its setup is the reference string alone, checked by the record's hashes.
+    if (record.format === HONK_SETUP_RECORD_FORMAT)
+      return check(false, `setup record ${cid}: an UltraHonk circuit has no phase-2 ceremony transcript to check`)
     const transcript = await checkCeremonyAgainstRecord(o.files, o.ptau, record, {
       where: o.where,
       ...(o.snark !== undefined ? { snark: o.snark } : {}),

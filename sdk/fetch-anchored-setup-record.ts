@@ -1,4 +1,4 @@
-import { readSetupRecordOfSlot, type AnchoredSetupRecord } from '../circuits/index.js'
+import { readSetupRecordOfSlot, type SlotSetupRecord } from '../circuits/index.js'
 import type { ChainClient } from '../contracts/index.js'
 import { concatBytes, readCarFile } from '../storage/index.js'
 import type { AssayClient } from './assay-client.js'
@@ -17,7 +17,7 @@ export async function fetchAnchoredSetupRecord(
   chain: Pick<ChainClient, 'setupRecordOf'>,
   slot: number,
   circuitId: string,
-): Promise<{ record: AnchoredSetupRecord; cid: string }> {
+): Promise<{ record: SlotSetupRecord; cid: string }> {
   const { record, cid } = await readSetupRecordOfSlot(slot, await chain.setupRecordOf(slot), circuitId, async (cid) => {
     const chunks: Uint8Array[] = []
     for await (const chunk of readCarFile(await client.car(cid), cid)) chunks.push(chunk)

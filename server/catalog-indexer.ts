@@ -2,11 +2,13 @@ import { Interface, type Log, type Provider } from 'ethers'
 import { CID } from 'multiformats/cid'
 import {
   parseProofBundle,
+  proofKeyOf,
   ProofBundleError,
   verifyDatasetProofs,
   withSetupWarning,
-  type AnchoredSetupRecord,
   type Curve,
+  type HonkProofVerifier,
+  type SlotSetupRecord,
   type VerificationKey,
 } from '../circuits/index.js'
 import { AssayError, categoryOf, type Manifest } from '../core/index.js'
@@ -19,13 +21,15 @@ export interface CatalogIndexerComponents {
   deployment: Deployment
   contentStore: Pick<ContentStore, 'getManifest' | 'getJson'>
   catalog: Catalog
-  /** A circuit's verification key and its sha256; when given, the indexer checks every proof bundle. */
+  /** A Groth16 circuit's verification key and its sha256; when given, the indexer checks every proof bundle. */
   verificationKey?: (circuitId: string) => Promise<{ vkey: VerificationKey; vkeyHash: string }>
   /**
    * The setup record anchored with the verifier of circuit slot `slot`, checked against its anchor
-   * and of `circuitId` (readAnchoredSetupRecord): the key must be its key. Needed with `verificationKey`.
+   * and of `circuitId` (readSlotSetupRecord): the key must be its key. Needed with `verificationKey`.
    */
-  setupRecord?: (slot: number, circuitId: string) => Promise<AnchoredSetupRecord>
+  setupRecord?: (slot: number, circuitId: string) => Promise<SlotSetupRecord>
+  /** The verifier installed in an UltraHonk slot (ChainClient.honkVerify); without it such datasets fail verification. */
+  honkVerifier?: (slot: number) => HonkProofVerifier
   /** The curve batch proofs are verified on (the node passes the threaded one); only speed depends on it. */
   proofCurve?: () => Promise<Curve>
   log?: (msg: string) => void
@@ -193,12 +197,13 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
         continue // not reachable yet: tried again next sync
       }
       try {
-        const { vkey, vkeyHash } = await c.verificationKey(manifest.proofs.circuitId)
+        const { vkey, vkeyHash } = await proofKeyOf(manifest.proofs.circuitId, c.verificationKey)
         const setupRecord = await c.setupRecord(circuit, manifest.proofs.circuitId)
         const proofs = await verifyDatasetProofs(manifest, bundle, {
-          vkey,
+          ...(vkey !== undefined ? { vkey } : {}),
           vkeyHash,
           setupRecord,
+          ...(c.honkVerifier !== undefined ? { honkVerifier: c.honkVerifier(circuit) } : {}),
           anchoredRoot: root,
           ...(c.proofCurve !== undefined ? { curve: c.proofCurve } : {}),
         })

@@ -1,6 +1,6 @@
 import type { CID } from 'multiformats/cid'
-import { readSetupRecordOfSlot, setupRecordCid, type AnchoredSetupRecord } from '../circuits/index.js'
-import { committedSetupRecords } from '../circuits/node.js'
+import { readSetupRecordOfSlot, setupRecordCid, type SlotSetupRecord } from '../circuits/index.js'
+import { allCommittedSetupRecords } from '../circuits/node.js'
 import type { ChainClient } from '../contracts/index.js'
 import type { ContentStore } from '../storage/index.js'
 import { AssayError } from '../core/index.js'
@@ -21,7 +21,7 @@ export class SetupRecordStoreError extends AssayError {
  * @throws {SetupRecordStoreError} when a record is stored under another CID than its digest names
  */
 export async function storeSetupRecords(contentStore: Pick<ContentStore, 'putBytes'>): Promise<void> {
-  for (const [circuitId, { bytes, digest }] of Object.entries(await committedSetupRecords())) {
+  for (const [circuitId, { bytes, digest }] of Object.entries(await allCommittedSetupRecords())) {
     const cid = await contentStore.putBytes(bytes, { kind: 'setup-record', circuit: circuitId })
     if (!cid.equals(setupRecordCid(digest)))
       throw new SetupRecordStoreError(
@@ -41,7 +41,7 @@ export function createSetupRecordReader(c: {
   chain: Pick<ChainClient, 'setupRecordOf'>
   contentStore: Pick<ContentStore, 'getBytes'>
   timeoutMs?: number
-}): (slot: number, circuitId: string) => Promise<AnchoredSetupRecord> {
+}): (slot: number, circuitId: string) => Promise<SlotSetupRecord> {
   const reads = new Map<string, Promise<Uint8Array>>()
   const read = (cid: CID): Promise<Uint8Array> => {
     const key = cid.toString()

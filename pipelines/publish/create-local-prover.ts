@@ -1,7 +1,6 @@
-import { generateProof } from '../../circuits/index.js'
-import { loadCircuit } from '../../circuits/node.js'
+import { createBatchProver } from '../../circuits/node.js'
 
-/** Proves one batch; the default loads the circuit in this process. */
+/** Proves one batch with a committed circuit (Groth16 or UltraHonk); the default loads the circuit in this process. */
 export type BatchProver = (
   circuitId: string,
   input: Record<string, string | string[]>,
@@ -9,10 +8,5 @@ export type BatchProver = (
 
 /** Proves in this process, loading each circuit once. */
 export function createLocalProver(): BatchProver {
-  const loaded = new Map<string, Awaited<ReturnType<typeof loadCircuit>>>()
-  return async (circuitId, input) => {
-    let circuit = loaded.get(circuitId)
-    if (circuit === undefined) loaded.set(circuitId, (circuit = await loadCircuit(circuitId)))
-    return generateProof(circuit, input)
-  }
+  return createBatchProver()
 }

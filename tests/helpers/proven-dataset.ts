@@ -11,6 +11,7 @@ import {
   signBatch,
   type BatchReadings,
   type DeviceKey,
+  type Groth16BundleBatch,
   type ProofBundle,
   type ProvingArtifacts,
   type SensorStatsParams,
@@ -20,7 +21,7 @@ import {
 import { parseManifest, type Manifest } from '../../core/index.js'
 import { sampleManifest } from './manifest.js'
 
-export type Batch = ProofBundle['batches'][number]
+export type Batch = Groth16BundleBatch
 
 /**
  * One series as its device signs it and its manifest states it: the device, what the readings mean

@@ -4,7 +4,7 @@ import './buffer-global.js'
 import { JsonRpcProvider } from 'ethers'
 import { CID } from 'multiformats/cid'
 import { serializeError } from '../../core/index.js'
-import { ceremonyFileInMemory, ceremonyFilesInMemory, parseProofBundle, verifyDatasetProofs } from '../../circuits/index.js'
+import { ceremonyFileInMemory, ceremonyFilesInMemory, parseProofBundle, proofKeyOf, verifyDatasetProofs } from '../../circuits/index.js'
 import { createChainClient } from '../../contracts/index.js'
 import { auditDataset, checkSetupTranscript, createAssayClient, fetchAnchoredSetupRecord, readJsonByCid } from '../../sdk/index.js'
 import type { ProofsResult, VerifierMessage, VerifierTask } from './verifier-protocol.js'
@@ -25,14 +25,16 @@ async function checkProofs(task: VerifierTask): Promise<ProofsResult> {
     const { manifest } = await client.verifiedManifest(datasetId, chain)
     const record = await chain.datasetOf(datasetId)
     const bundle = parseProofBundle(await readJsonByCid(client, CID.parse(manifest.proofs.bundleCid)))
-    const { vkey, vkeyHash } = await client.verificationKey(manifest.proofs.circuitId)
+    const { vkey, vkeyHash } = await proofKeyOf(manifest.proofs.circuitId, (id) => client.verificationKey(id))
     // The key must be the one anchored with the dataset's verifier slot, whatever the node serves.
     const { record: setupRecord } = await fetchAnchoredSetupRecord(client, chain, record.circuit, manifest.proofs.circuitId)
     const started = performance.now()
     const result = await verifyDatasetProofs(manifest, bundle, {
-      vkey,
+      ...(vkey !== undefined ? { vkey } : {}),
       vkeyHash,
       setupRecord,
+      // UltraHonk proofs: by the verifier contract installed in the dataset's slot (eth_call through this RPC).
+      honkVerifier: (proof, signals) => chain.honkVerify(record.circuit, proof, signals),
       anchoredRoot: record.root,
       onProgress: (done, total) => post({ type: 'progress', done, total }),
     })
