@@ -25,6 +25,8 @@ export const publishFieldsSchema = z.strictObject({
   accessPeriod: decimalSchema.optional(),
   /** Revenue splits as JSON: `[{ account, bps }]` (splitsSchema). */
   splits: z.string().optional(),
+  /** How the batches are proven: groth16 or honk (UltraHonk); default the node's (ASSAY_PROVER). */
+  prover: z.enum(['groth16', 'honk']).optional(),
 })
 
 /** The `splits` form field, once parsed as JSON. */

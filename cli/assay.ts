@@ -91,6 +91,10 @@ program
   .option('--token <address>', 'ERC-20 to be paid in (default: the native coin)')
   .option('--decimals <n>', "the payment token's decimals", '18')
   .option('--period <duration>', 'access period per purchase: 7d, 24h, 3600 (default: perpetual)')
+  .option(
+    '--prover <system>',
+    "groth16 or honk (UltraHonk: faster proving, larger proofs; see docs/honk-backend.md); default: the node's ASSAY_PROVER",
+  )
   .option('--node <url>', 'the node to publish through (default: http://127.0.0.1:$PORT)')
   .option('--json', 'print {datasetId, manifestCid, root, txHash, stats, quality} at the end')
   .option(...WAIT_FOR_NODE)
@@ -109,6 +113,7 @@ program
       ...(opts.token !== undefined ? { token: opts.token as string } : {}),
       decimals: Number(opts.decimals),
       ...(opts.period !== undefined ? { period: opts.period as string } : {}),
+      ...(opts.prover !== undefined ? { prover: opts.prover as string } : {}),
       json: opts.json === true,
       ...giveUpAfterMs(opts),
     })

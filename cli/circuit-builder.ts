@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { listCircuits, type CircuitManifestEntry } from '../circuits/index.js'
+import { isHonkCircuit, listCircuits, listHonkCircuits, type CircuitManifestEntry, type HonkCircuitEntry } from '../circuits/index.js'
 import { AssayError } from '../core/index.js'
 import { isProcessAlive } from '../core/node.js'
 import type { CircuitsHealth, CircuitState } from '../server/index.js'
@@ -110,6 +110,8 @@ export function startCircuitBuilder(options: CircuitBuilderOptions): CircuitBuil
     }
   }
 
+  const honk = startHonkBuilder({ ...options, buildDir, log, pollMs })
+
   const states = (): Record<string, CircuitState> => {
     const status = missing.length > 0 ? readStatus(statusFile) : undefined
     return Object.fromEntries(
@@ -141,6 +143,7 @@ export function startCircuitBuilder(options: CircuitBuilderOptions): CircuitBuil
   return {
     health,
     async whenReady(circuitId, onWait) {
+      if (isHonkCircuit(circuitId)) return honk.whenReady(circuitId, onWait)
       let said = ''
       for (;;) {
         const h = health()
@@ -155,6 +158,7 @@ export function startCircuitBuilder(options: CircuitBuilderOptions): CircuitBuil
     },
     async stop() {
       stopped = true
+      await honk.stop()
       const running = child
       if (running === undefined) return
       const done = new Promise((r) => running.once('exit', r))
@@ -186,5 +190,95 @@ function readStatus(path: string): CircuitBuildStatus | undefined {
     return JSON.parse(readFileSync(path, 'utf8')) as CircuitBuildStatus
   } catch {
     return undefined // not there yet, or being replaced (writes are atomic renames)
+  }
+}
+
+/**
+ * UltraHonk circuits are built on first use, not at start (most nodes never prove with them): the
+ * first publication that needs one starts `build-honk-circuits --against-manifest --only ID` (about
+ * half a minute per circuit, plus the development powers of tau once per machine) and waits for it.
+ */
+function startHonkBuilder(options: CircuitBuilderOptions & { buildDir: string; log: (msg: string) => void; pollMs: number }): {
+  whenReady(circuitId: string, onWait?: (message: string) => void | Promise<void>): Promise<void>
+  stop(): Promise<void>
+} {
+  const entries = new Map(listHonkCircuits())
+  const builds = new Map<string, Promise<void>>()
+  const children = new Set<ChildProcess>()
+  let stopped = false
+
+  const build = (circuitId: string, onWait?: (message: string) => void | Promise<void>): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      if (stopped) return reject(new CircuitBuildError(circuitId, 'the node is stopping'))
+      const statusFile = join(options.buildDir, `honk-build-status-${circuitId}.json`)
+      mkdirSync(options.buildDir, { recursive: true })
+      rmSync(statusFile, { force: true })
+      const tsx = createRequire(import.meta.url).resolve('tsx/cli')
+      const args = [
+        'scripts/build-honk-circuits.ts',
+        '--against-manifest',
+        '--build-dir',
+        options.buildDir,
+        '--status',
+        statusFile,
+        '--only',
+        circuitId,
+      ]
+      const child = spawn(process.execPath, [tsx, ...args], { cwd: options.projectRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      children.add(child)
+      const tail: string[] = []
+      for (const stream of [child.stdout, child.stderr])
+        createInterface({ input: stream }).on('line', (line) => {
+          options.log(line)
+          tail.push(line)
+          if (tail.length > 5) tail.shift()
+        })
+      options.log(`circuits: building UltraHonk circuit ${circuitId} for its first use (pid ${child.pid})`)
+      void onWait?.(`waiting for UltraHonk circuit ${circuitId} to be built (first use on this node)`)
+      child.on('exit', (code, signal) => {
+        children.delete(child)
+        if (code === 0 && isHonkBuilt(options.buildDir, circuitId, entries.get(circuitId)!)) resolve()
+        else reject(new CircuitBuildError(circuitId, `its build failed (${signal ?? `exit ${code}`}): ${tail.join(' / ')}`))
+      })
+    })
+
+  return {
+    async whenReady(circuitId, onWait) {
+      const entry = entries.get(circuitId)
+      if (entry === undefined) throw new CircuitBuildError(circuitId, 'not in circuits/honk-artifacts.json')
+      if (isHonkBuilt(options.buildDir, circuitId, entry)) return
+      let pending = builds.get(circuitId)
+      if (pending === undefined) {
+        builds.set(circuitId, (pending = build(circuitId, onWait)))
+        pending.catch(() => builds.delete(circuitId)) // a later publication tries again
+      }
+      return pending
+    },
+    async stop() {
+      stopped = true
+      await Promise.all(
+        [...children].map((child) => {
+          const done = new Promise((r) => child.once('exit', r))
+          try {
+            process.kill(-child.pid!, 'SIGTERM')
+          } catch {
+            child.kill('SIGTERM')
+          }
+          return done
+        }),
+      )
+    },
+  }
+}
+
+/** An UltraHonk circuit is built when its stamp records exactly the committed bytecode, key and reference string. */
+function isHonkBuilt(buildDir: string, circuitId: string, entry: HonkCircuitEntry): boolean {
+  const dir = join(buildDir, circuitId)
+  if (!['program.json', 'vk', 'stamp.json'].every((f) => existsSync(join(dir, f)))) return false
+  try {
+    const stamp = JSON.parse(readFileSync(join(dir, 'stamp.json'), 'utf8')) as { entry?: HonkCircuitEntry }
+    return JSON.stringify(stamp.entry) === JSON.stringify(entry)
+  } catch {
+    return false
   }
 }

@@ -21,6 +21,8 @@ export interface PublishCommandOptions {
   decimals?: number
   /** 7d, 24h, 30m, or seconds; omitted: perpetual. */
   period?: string
+  /** groth16 or honk; omitted: the node's default (ASSAY_PROVER). */
+  prover?: string
   json?: boolean
   /** How long to wait for a node that went away while following before giving up (default 10 minutes). */
   giveUpAfterMs?: number
@@ -49,6 +51,11 @@ export async function publishCommand(
   if (options.description !== undefined) fields.description = options.description
   if (options.licence !== undefined) fields.licence = options.licence
   if (options.tags !== undefined) fields.tags = options.tags
+  if (options.prover !== undefined) {
+    if (options.prover !== 'groth16' && options.prover !== 'honk')
+      throw new ConfigError('--prover', `"${options.prover}" is not a prover: groth16 or honk`)
+    fields.prover = options.prover
+  }
   if (options.map !== undefined) {
     const text = await readFile(options.map, 'utf8')
     parseImportMapping(JSON.parse(text)) // a bad mapping fails here, before the upload

@@ -71,6 +71,7 @@ const envSchema = z.object({
   ASSAY_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),
   ASSAY_VERIFY_PROCESSES: z.coerce.number().int().min(0).max(64).optional(),
   ASSAY_PROVERS: z.coerce.number().int().min(0).max(64).default(1),
+  ASSAY_PROVER: z.enum(['groth16', 'honk']).default('groth16'),
   ASSAY_PTAU: z.string().min(1).optional(),
   ASSAY_DEPLOYMENT: z.string().min(1).optional(),
   ASSAY_ALLOW_DEV_SETUP: z.enum(['0', '1']).default('0'),
@@ -121,6 +122,11 @@ export interface AssayConfig {
    * and publications wait for `assay worker`s on other machines (its Redis must reach them).
    */
   provers: number
+  /**
+   * The proof system of publications that name none (ASSAY_PROVER: groth16, the default, or honk —
+   * UltraHonk over the statement's Noir port, proved with native bb).
+   */
+  proofSystem: 'groth16' | 'ultrahonk'
   /** Path to a ceremony powers-of-tau file; when absent the build generates a dev-only one. */
   ptauPath?: string
   /**
@@ -189,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
     ...(e.ASSAY_DEPLOYMENT !== undefined ? { deploymentSource: e.ASSAY_DEPLOYMENT } : {}),
     allowDevSetup: e.ASSAY_ALLOW_DEV_SETUP === '1',
     provers: e.ASSAY_PROVERS,
+    proofSystem: e.ASSAY_PROVER === 'honk' ? 'ultrahonk' : 'groth16',
     logLevel: e.LOG_LEVEL,
   }
 }

@@ -30,6 +30,8 @@ export interface PublishFields {
   accessPeriod?: bigint | number | string
   /** Revenue splits: `[{ account, bps }]`. */
   splits?: Array<{ account: string; bps: number }>
+  /** How the batches are proven: groth16 or honk (UltraHonk); omitted: the node's default. */
+  prover?: 'groth16' | 'honk'
 }
 
 /** POST /datasets and POST /jobs/:id/retry: the publication job, and where to follow it. */

@@ -260,6 +260,7 @@ export function createAssayClient(options: AssayClientOptions) {
       text('paymentToken', fields.paymentToken)
       text('accessPeriod', fields.accessPeriod)
       text('splits', fields.splits !== undefined ? JSON.stringify(fields.splits) : undefined)
+      text('prover', fields.prover)
       // Last: the node reads the fields before it streams the file.
       parts.push({ name: 'file', value: file, fileName: publishOptions.fileName ?? (file as Partial<File>).name ?? 'upload' })
       return upload<PublicationAccepted>(API.publishDataset, '/datasets', parts, publishOptions)

@@ -6,6 +6,7 @@ import type { z } from 'zod'
 import { API, publishFieldsSchema, splitsSchema } from '../api/index.js'
 import { checkedBody, reply, requestOf } from './contract-route.js'
 import type { ImportMapping } from '../core/index.js'
+import type { ProofSystem } from '../circuits/index.js'
 import { parseMappingField } from './mapping-field.js'
 import { receiveUpload } from './receive-upload.js'
 import { parseInput, ValidationError } from './validation-error.js'
@@ -25,6 +26,8 @@ export interface PublishingApi {
    * @throws {PublicationNotFailedError} @throws {PublicationBusyError}
    */
   retry(id: string): Promise<string | undefined>
+  /** The proof system of publications whose form names none (the node's ASSAY_PROVER; default groth16). */
+  defaultProofSystem?: ProofSystem
 }
 
 /**
@@ -54,6 +57,7 @@ export function publishingRoutes(api: PublishingApi): Router {
         description: f.description,
         licence: f.licence,
         tags: f.tags,
+        proofSystem: f.prover === 'honk' ? 'ultrahonk' : f.prover === 'groth16' ? 'groth16' : (api.defaultProofSystem ?? 'groth16'),
         ...(mapping !== undefined ? { mapping } : {}),
         ...(f.price !== undefined
           ? {

@@ -1,4 +1,5 @@
 import {
+  circuitForSystem,
   computeBatchCommitment,
   cutBatches,
   prepareBatch,
@@ -9,6 +10,7 @@ import {
   SNARK_FIELD,
   validBand,
   type DeviceKey,
+  type ProofSystem,
   type SensorStatsParams,
   type SeriesMeaning,
 } from '../../circuits/index.js'
@@ -66,6 +68,8 @@ export interface PlanOptions {
   randomField?: () => bigint
   /** Force a circuit instead of the narrowest production one (tests use the small one). */
   circuitId?: string
+  /** The proof system of the chosen (or forced) circuit: groth16 (default) or ultrahonk, its Noir port. */
+  proofSystem?: ProofSystem
 }
 
 /** A uniformly random field element (rejection sampling over 254-bit strings). */
@@ -93,7 +97,13 @@ export async function planBatches(imported: readonly ImportedSeries[], options: 
     return { s, encoding, values: s.values.map((v) => encodeValue(v, encoding)) }
   })
   const widest = encoded.flatMap((e) => e.values)
-  const circuitId = options.circuitId ?? selectSensorStatsCircuit(widest)
+  const { proofSystem } = options
+  const circuitId =
+    options.circuitId === undefined
+      ? selectSensorStatsCircuit(widest, [], proofSystem !== undefined ? { proofSystem } : {})
+      : proofSystem !== undefined
+        ? circuitForSystem(options.circuitId, proofSystem)
+        : options.circuitId
   const params = sensorStatsParams(circuitId)
 
   const series: PlannedSeries[] = []

@@ -1,5 +1,14 @@
 import { AssayError } from '../../core/index.js'
-import { listCircuits, setupOf } from '../../circuits/index.js'
+import {
+  buildHonkSetupRecord,
+  circuitForSystem,
+  isHonkCircuit,
+  listCircuits,
+  setupOf,
+  setupOfHonkRecord,
+  type CircuitSetup,
+  type ProofSystem,
+} from '../../circuits/index.js'
 
 /** Chain id of the local development chain (anvil, hardhat): the one chain where development setups are fine. */
 export const LOCAL_DEV_CHAIN_ID = 31337
@@ -25,13 +34,20 @@ export class DevelopmentSetupError extends AssayError {
  * Refuses, before anything is proven, to publish with a circuit whose setup lets anyone forge
  * proofs, unless the chain is the local development one or the operator forces it.
  * `circuitId`: the circuit the publication asks for; absent, every production circuit (the
- * publication picks one of them once it has read its data).
+ * publication picks one of them once it has read its data); `proofSystem`: the system it proves
+ * with (an UltraHonk circuit's setup is its reference string).
  *
  * @throws {DevelopmentSetupError} naming the first such circuit.
  */
-export function assertPublishingSetup(circuitId: string | undefined, options: { chainId: number; allowDevelopmentSetup?: boolean }): void {
+export function assertPublishingSetup(
+  circuitId: string | undefined,
+  options: { chainId: number; allowDevelopmentSetup?: boolean; proofSystem?: ProofSystem },
+): void {
   if (options.chainId === LOCAL_DEV_CHAIN_ID || options.allowDevelopmentSetup === true) return
-  const candidates = circuitId !== undefined ? [circuitId] : listCircuits().flatMap(([id, e]) => (e.purpose === 'production' ? [id] : []))
-  const development = candidates.find((id) => setupOf(id).warning !== undefined)
+  const system = options.proofSystem
+  const statements = circuitId !== undefined ? [circuitId] : listCircuits().flatMap(([id, e]) => (e.purpose === 'production' ? [id] : []))
+  const candidates = system !== undefined ? statements.map((id) => circuitForSystem(id, system)) : statements
+  const setup = (id: string): CircuitSetup => (isHonkCircuit(id) ? setupOfHonkRecord(buildHonkSetupRecord(id)) : setupOf(id))
+  const development = candidates.find((id) => setup(id).warning !== undefined)
   if (development !== undefined) throw new DevelopmentSetupError(development, options.chainId)
 }

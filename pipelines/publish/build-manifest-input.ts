@@ -1,4 +1,4 @@
-import { decodeSeriesStats, type combineBatchStats } from '../../circuits/index.js'
+import { decodeSeriesStats, proofSystemOf, type combineBatchStats } from '../../circuits/index.js'
 import type { ManifestInput } from '../../core/index.js'
 import type { BatchPlan, QualityReport } from '../import/index.js'
 import type { PublicationSpec } from './publication-spec.js'
@@ -53,7 +53,12 @@ export function buildManifestInput({ spec, owner, plan, stored, quality, preview
       rows: plan.rows,
     },
     commitments: { root: root.toString(), batches: plan.batches.map((b) => b.commitment.toString()) },
-    proofs: { circuitId: plan.circuitId, vkeyHash: stored.vkeyHash, bundleCid: stored.bundleCid },
+    proofs: {
+      circuitId: plan.circuitId,
+      proofSystem: proofSystemOf(plan.circuitId),
+      vkeyHash: stored.vkeyHash,
+      bundleCid: stored.bundleCid,
+    },
     stats: plan.series.map((s, i) => {
       const d = decodeSeriesStats(proven[i]!, s.encoding)
       return {

@@ -1,3 +1,4 @@
+import type { ProofSystem } from '../../circuits/index.js'
 import type { ImportMapping } from '../../core/index.js'
 import type { ImportOptions } from '../import/index.js'
 
@@ -15,6 +16,11 @@ export interface PublicationSpec {
   stream?: { streamId: string; windowIndex: number }
   /** Force a circuit (tests use the small one); default: the narrowest production circuit. */
   circuitId?: string
+  /**
+   * How the batches are proven: groth16 (snarkjs) or ultrahonk (the statement's Noir port, native
+   * bb); default the node's (ASSAY_PROVER). With `circuitId`, that circuit's statement in this system.
+   */
+  proofSystem?: ProofSystem
   import?: ImportOptions
   /** Fixed when the publication is created, so every retry builds the same manifest. */
   createdAt: string

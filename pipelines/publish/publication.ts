@@ -3,9 +3,10 @@ import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { CID } from 'multiformats/cid'
 import {
+  circuitForSystem,
+  committedKeyHashOf,
   computeDatasetRoot,
   computeKeyCommitment,
-  getCircuitManifest,
   signEddsaPoseidon,
   type DeviceKey,
   type ProofBundle,
@@ -123,12 +124,17 @@ export class Publication {
     return this.once('plan', async () => {
       const spec = await this.spec()
       const source = this.sourcePath(spec)
-      if (await isSignedBatchFile(source)) return planSignedBatches(source)
+      if (await isSignedBatchFile(source)) {
+        const plan = await planSignedBatches(source)
+        // Devices sign the statement, not a proof system: the same batches prove with either.
+        return spec.proofSystem !== undefined ? { ...plan, circuitId: circuitForSystem(plan.circuitId, spec.proofSystem) } : plan
+      }
       if (spec.mapping === undefined) throw new MappingError('mapping: required for files that are not signed batches')
       const imported = await importReadings(source, spec.mapping, spec.import)
       const plan = await planBatches(imported.series, {
         signer: c.gateway,
         ...(spec.circuitId !== undefined ? { circuitId: spec.circuitId } : {}),
+        ...(spec.proofSystem !== undefined ? { proofSystem: spec.proofSystem } : {}),
       })
       return { ...plan, rows: imported.rows }
     })
@@ -176,7 +182,7 @@ export class Publication {
       const bundle: ProofBundle = {
         version: 1,
         circuitId: plan.circuitId,
-        vkeyHash: c.vkeyHashOf?.(plan.circuitId) ?? getCircuitManifest(plan.circuitId).files.vkey,
+        vkeyHash: c.vkeyHashOf?.(plan.circuitId) ?? committedKeyHashOf(plan.circuitId),
         batches: proofs,
       }
       const bundleCid = await c.contentStore.putJson(bundle, { kind: 'proof-bundle', label: spec.title })

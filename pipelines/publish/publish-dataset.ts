@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { ProofSystem } from '../../circuits/index.js'
 import type { ImportMapping, Manifest } from '../../core/index.js'
 import type { ImportOptions, QualityReport } from '../import/index.js'
 import { createLocalProver, type BatchProver } from './create-local-prover.js'
@@ -32,6 +33,8 @@ export interface PublishRequest {
   listing?: { price: bigint; paymentToken?: string; accessPeriod?: bigint; splits?: { account: string; bps: number }[] }
   parent?: { datasetId: bigint; manifestCid: string }
   circuitId?: string
+  /** groth16 (default) or ultrahonk: the circuit's Noir port, proved with native bb. */
+  proofSystem?: ProofSystem
   import?: ImportOptions
   createdAt?: string
 }
@@ -81,6 +84,7 @@ export async function publishDataset(
       ? { parent: { datasetId: request.parent.datasetId.toString(), manifestCid: request.parent.manifestCid } }
       : {}),
     ...(request.circuitId !== undefined ? { circuitId: request.circuitId } : {}),
+    ...(request.proofSystem !== undefined ? { proofSystem: request.proofSystem } : {}),
     ...(request.import !== undefined ? { import: request.import } : {}),
     ...(request.createdAt !== undefined ? { createdAt: request.createdAt } : {}),
   })

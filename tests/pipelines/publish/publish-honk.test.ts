@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { expect } from 'chai'
+import { CID } from 'multiformats/cid'
+import {
+  BundleVerificationError,
+  getHonkCircuit,
+  parseProofBundle,
+  proofKeyOf,
+  proveBatchInclusion,
+  readSetupRecordOfSlot,
+  verifyDatasetProofs,
+  verifyProofBundle,
+  type HonkProofVerifier,
+  type ProofBundle,
+  type SlotSetupRecord,
+} from '../../../circuits/index.js'
+import { loadCircuitVerificationKey } from '../../../circuits/node.js'
+import { parseImportMapping, type Manifest } from '../../../core/index.js'
+import type { ChainClient } from '../../../contracts/index.js'
+import { publishDataset, type PublishResult } from '../../../pipelines/index.js'
+import type { ContentStore } from '../../../storage/index.js'
+import { datasetPath } from '../../helpers/datasets.js'
+import { startTestPublisher, type TestPublisher } from '../../helpers/publisher.js'
+
+const ROWS = 40
+const HONK = 'sensor-stats-b16-v2-honk'
+
+describe('publishing with UltraHonk (--prover honk): the Noir port proved by native bb, verified by the installed verifier', function () {
+  this.timeout(600_000)
+  let publisher: TestPublisher
+  let store: ContentStore
+  let chain: ChainClient
+  let result: PublishResult
+  let bundle: ProofBundle
+  let setupRecord: SlotSetupRecord
+  let slot: number
+  let honkVerifier: HonkProofVerifier
+
+  before(async () => {
+    publisher = await startTestPublisher('publish-honk')
+    chain = publisher.chain
+    store = publisher.components.contentStore
+    const lines = readFileSync(datasetPath('occupancy-room-2015.csv'), 'utf8').split('\n')
+    const file = join(publisher.dir, 'office.csv')
+    await writeFile(file, `${lines.slice(0, ROWS + 1).join('\n')}\n`)
+    const mapping = JSON.parse(readFileSync('examples/occupancy-room-2015.mapping.json', 'utf8')) as { metrics: unknown[] }
+    result = await publishDataset(publisher.components, {
+      file,
+      mapping: parseImportMapping({ ...mapping, metrics: mapping.metrics.slice(0, 1) }),
+      title: 'Office temperature, proven with UltraHonk',
+      licence: 'CC-BY-4.0',
+      circuitId: 'sensor-stats-b16-v2',
+      proofSystem: 'ultrahonk',
+      createdAt: '2026-12-04T00:00:00.000Z',
+    })
+    bundle = parseProofBundle(await store.getJson(CID.parse(result.manifest.proofs.bundleCid)))
+    slot = (await chain.datasetOf(result.datasetId)).circuit
+    setupRecord = (await readSetupRecordOfSlot(slot, await chain.setupRecordOf(slot), HONK, (cid) => store.getBytes(cid))).record
+    honkVerifier = (proof, signals) => chain.honkVerify(slot, proof, signals)
+  })
+  after(async () => {
+    await publisher?.stop()
+  })
+
+  const verify = async (manifest: Manifest, proofs: ProofBundle, o: { withoutHonkVerifier?: boolean } = {}) => {
+    const { vkey, vkeyHash } = await proofKeyOf(manifest.proofs.circuitId, (id) => loadCircuitVerificationKey(id))
+    return verifyDatasetProofs(manifest, proofs, {
+      ...(vkey !== undefined ? { vkey } : {}),
+      vkeyHash,
+      setupRecord,
+      anchoredRoot: result.root,
+      ...(o.withoutHonkVerifier === true ? {} : { honkVerifier }),
+    })
+  }
+
+  it("records the proof system in the manifest, the Honk circuit's slot on-chain and its key in the bundle", async () => {
+    expect(result.manifest.proofs).to.include({ circuitId: HONK, proofSystem: 'ultrahonk', vkeyHash: getHonkCircuit(HONK).files.vk })
+    expect(await chain.proofSystemOf(slot)).to.equal('ultrahonk')
+    expect(setupRecord).to.include({ format: 'assay.honk-setup-record/v1', circuitId: HONK })
+    expect(bundle.batches).to.have.length(3) // 40 readings, 16 per batch
+    for (const b of bundle.batches) expect(b.proof.protocol).to.equal('ultrahonk')
+  })
+
+  it('verifies through the shared verification function: every proof by the installed verifier, statements against the manifest', async () => {
+    const check = await verify(result.manifest, bundle)
+    expect(check.ok, check.ok ? '' : check.error.message).to.equal(true)
+    if (!check.ok) return
+    expect(check.setup.kind).to.equal('development')
+    expect(check.verdict.series[0]!.count).to.equal(BigInt(ROWS))
+  })
+
+  it('DatasetRegistry.verifyBatch accepts a Honk batch against the anchored root', async () => {
+    const { siblings } = await proveBatchInclusion(result.manifest.commitments.batches.map(BigInt), 1)
+    const b = bundle.batches[1]!
+    expect(await chain.verifyBatch(result.datasetId, b.proof, b.publicSignals, siblings, 1)).to.equal(true)
+  })
+
+  it('rejects a Honk proof with one byte changed, and names the batch', async () => {
+    const proof = bundle.batches[2]!.proof as { protocol: 'ultrahonk'; curve: 'bn128'; proof: string }
+    const bytes = Buffer.from(proof.proof, 'base64')
+    bytes[200] = bytes[200]! ^ 1
+    const forged: ProofBundle = {
+      ...bundle,
+      batches: bundle.batches.map((b, i) => (i === 2 ? { ...b, proof: { ...proof, proof: bytes.toString('base64') } } : b)),
+    }
+    const check = await verify(result.manifest, forged)
+    expect(check.ok).to.equal(false)
+    if (check.ok) return
+    expect(check.error).to.be.instanceOf(BundleVerificationError)
+    expect((check.error as BundleVerificationError).problems).to.deep.equal([
+      { batch: { series: 0, index: 2 }, problem: 'proof does not verify' },
+    ])
+  })
+
+  it('rejects a Groth16-shaped proof filed under the Honk circuit without verifying it', async () => {
+    const groth16 = {
+      pi_a: ['1', '2', '1'],
+      pi_b: [
+        ['1', '2'],
+        ['3', '4'],
+        ['1', '0'],
+      ],
+      pi_c: ['1', '2', '1'],
+      protocol: 'groth16',
+      curve: 'bn128',
+    } as const
+    const forged = { ...bundle, batches: bundle.batches.map((b, i) => (i === 0 ? { ...b, proof: groth16 } : b)) } as ProofBundle
+    const verdict = await verifyProofBundle(forged, { vkeyHash: bundle.vkeyHash, honkVerifier })
+    expect(verdict.problems).to.deep.equal([
+      { batch: { series: 0, index: 0 }, problem: `a groth16 proof, but circuit ${HONK} is proven with ultrahonk` },
+    ])
+  })
+
+  it('fails, naming why, when no verifier for UltraHonk proofs is given', async () => {
+    const check = await verify(result.manifest, bundle, { withoutHonkVerifier: true })
+    expect(check.ok).to.equal(false)
+    if (check.ok) return
+    expect(check.error.message).to.include('UltraHonk proofs are verified by the chain’s installed verifier, and none was given')
+  })
+
+  it('refuses a manifest that calls Honk proofs Groth16, and a bundle whose key is not the anchored record’s', async () => {
+    const misnamed = await verify({ ...result.manifest, proofs: { ...result.manifest.proofs, proofSystem: 'groth16' } }, bundle)
+    expect(misnamed.ok).to.equal(false)
+    if (!misnamed.ok) expect(misnamed.error.name).to.equal('ManifestProofMismatchError')
+    const otherKey = await verifyDatasetProofs(result.manifest, bundle, {
+      vkeyHash: '0'.repeat(64),
+      setupRecord,
+      anchoredRoot: result.root,
+      honkVerifier,
+    })
+    expect(otherKey.ok).to.equal(false)
+    if (!otherKey.ok) expect(otherKey.error.name).to.equal('SetupRecordMismatchError')
+  })
+
+  it('rejects an oversized Honk proof at parsing, before anything is verified', () => {
+    const huge = { protocol: 'ultrahonk', curve: 'bn128', proof: 'A'.repeat(20_000) }
+    expect(() => parseProofBundle({ ...bundle, batches: [{ ...bundle.batches[0]!, proof: huge }] })).to.throw('invalid proof bundle')
+  })
+})
