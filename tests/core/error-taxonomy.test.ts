@@ -30,6 +30,7 @@ import { FollowTimeoutError } from '../../cli/follow-progress.js'
 import { PublishCommandError } from '../../cli/publish-command-error.js'
 import { StreamPushError } from '../../cli/stream-commands.js'
 import { ContractError } from '../../contracts/contract-error.js'
+import { MalformedProofError } from '../../contracts/proof-to-calldata.js'
 import { DeploymentError } from '../../contracts/deployment.js'
 import {
   ArtifactError,
@@ -183,6 +184,7 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   // contracts
   [new DeploymentError('invalid deployment: chainId'), 'internal'],
   [new ContractError('anchor', 'DeviceNotAuthorised', [1n, '0xpub']), 'conflict'],
+  [new MalformedProofError('a flat Groth16 proof has 8 words, not 7'), 'bad-input'],
   // sdk
   [new VerificationError('root', 'differs from the anchored root'), 'tampered'],
   [new AssayApiError(403, 'NoAccessError', 'no access token'), 'forbidden'],
