@@ -8,11 +8,14 @@
 // inconsistent, so its verdict lists those problems; the bench only requires that every proof verifies.
 // Timed on ffjavascript's threaded curve (one worker per core: the Node path) and on the
 // single-threaded one (the browser's), against the old one-pairing-check-per-proof verifyProof.
-// Each is the median of --runs (3) runs after a warm-up. Prints a final JSON line.
+// Each is the median of --runs (3) runs after a warm-up. Then (unless --skip-honk) the UltraHonk port of the
+// same statement: one proof verified by eth_call of its installed verifier on anvil (honk-verify-step.ts).
+// Prints a final JSON line.
 import '../core/polyfill.js'
 import { availableParallelism } from 'node:os'
 import { encodeValue, inferEncoding } from '../core/index.js'
 import {
+  circuitForSystem,
   createDeviceKey,
   DEFAULT_CHUNK_SIZE,
   getCircuitManifest,
@@ -27,6 +30,7 @@ import { curve as singleThreadCurve } from '../circuits/verify-proof.js'
 import { loadCircuit, releaseProverThreads, threadedVerifierCurve } from '../circuits/node.js'
 import { readOccupancyColumn } from '../tests/helpers/datasets.js'
 import { proveBatch, seriesSpec, type Batch } from '../tests/helpers/proven-dataset.js'
+import { measureHonkVerification } from './honk-verify-step.js'
 
 const CIRCUIT = 'sensor-stats-16bit-b400-v2'
 const READINGS = 1_000_000
@@ -120,6 +124,22 @@ console.error(
   `[bench] threaded (${workers} workers) ${threadedS.toFixed(2)} s; single-threaded ${singleS.toFixed(2)} s; ` +
     `one check per proof ${sequentialMs.toFixed(2)} ms/proof ≈ ${((sequentialMs * PROOFS) / 1000).toFixed(1)} s`,
 )
+// UltraHonk: the same statement's Noir port, each proof verified by eth_call of its installed verifier.
+const honk = process.argv.includes('--skip-honk')
+  ? undefined
+  : await measureHonkVerification({
+      circuit: circuitForSystem(CIRCUIT, 'ultrahonk'),
+      batch: {
+        values: rows.slice(0, params.batchSize).map((r) => encodeValue(r.text, encoding)),
+        times: rows.slice(0, params.batchSize).map((r) => r.time),
+      },
+      device,
+      meaning,
+      band: spec.band,
+      readings: READINGS,
+      calls: 40,
+      log: (msg) => console.error(msg),
+    })
 console.log(
   JSON.stringify({
     bench: 'verify',
@@ -140,6 +160,7 @@ console.log(
     single_thread_cpu_s: round(single.cpu),
     one_check_per_proof_ms: round(sequentialMs),
     one_check_per_proof_s_estimated: round((sequentialMs * PROOFS) / 1000, 1),
+    ...(honk !== undefined ? { honk } : {}),
   }),
 )
 process.exit(0)
