@@ -1,5 +1,6 @@
 import { ZeroAddress } from 'ethers'
 import { CID } from 'multiformats/cid'
+import { proofSystemOf } from '../../../circuits/index.js'
 import type { Manifest } from '../../../core/index.js'
 import {
   AssayApiError,
@@ -399,7 +400,9 @@ export const datasetPage: Page = async (root, ctx, route, signal) => {
               // The proofs verify, but under a development setup anyone could have made them: say so here.
               result.setupWarning !== undefined ? 'warning' : 'success',
               h('strong', null, 'Proven. '),
-              `Your browser verified all ${result.batches} batch proofs (${result.circuitId}) in ${result.seconds.toFixed(2)} s against the verification key pinned in this app, the anchored Merkle root and the registered devices.`,
+              proofSystemOf(result.circuitId) === 'ultrahonk'
+                ? `Your browser checked all ${result.batches} UltraHonk batch proofs (${result.circuitId}) in ${result.seconds.toFixed(2)} s, each by the verifier contract installed on chain (read through this page's RPC), with the anchored Merkle root and the registered devices.`
+                : `Your browser verified all ${result.batches} batch proofs (${result.circuitId}) in ${result.seconds.toFixed(2)} s against the verification key pinned in this app, the anchored Merkle root and the registered devices.`,
               ...(result.setupWarning !== undefined
                 ? [' ', h('strong', { 'data-testid': 'setup-warning' }, `But: ${result.setupWarning}.`)]
                 : []),

@@ -39,6 +39,16 @@ const sellForm: Page = (root, ctx, _route, signal) => {
   const licence = h('input', { value: 'CC-BY-4.0' })
   const price = h('input', { inputmode: 'decimal', value: '0.01', 'data-testid': 'price' })
   const period = h('input', { type: 'number', min: 0, step: 1, value: 30, 'data-testid': 'period' })
+  // Empty: the node's default (ASSAY_PROVER). The trade-offs are in docs/publishing.md.
+  const prover = h(
+    'select',
+    { 'data-testid': 'prover' },
+    ...[
+      ['', 'Node default'],
+      ['groth16', 'Groth16 (small proofs, fast to verify)'],
+      ['honk', 'UltraHonk (faster proving, larger proofs)'],
+    ].map(([v, l]) => h('option', { value: v }, l)),
+  )
   const progress = h('section', { 'aria-live': 'polite', 'data-testid': 'publish-progress' })
   const formError = h('div')
   let editor: ReturnType<typeof mappingEditor> | undefined
@@ -211,6 +221,7 @@ const sellForm: Page = (root, ctx, _route, signal) => {
           licence: licence.value.trim(),
           price: priceWei,
           accessPeriod: Math.round(Number(period.value || '0') * 86_400),
+          ...(prover.value === 'groth16' || prover.value === 'honk' ? { prover: prover.value } : {}),
           ...(editor !== undefined ? { mapping: editor.read() } : {}),
         },
         {
@@ -259,6 +270,7 @@ const sellForm: Page = (root, ctx, _route, signal) => {
           field('Licence', licence),
           field('Price (ETH)', price),
           field('Access (days)', period, '0 = perpetual'),
+          field('Proof system', prover),
         ),
       ),
       h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'publish' }, 'Publish')),
