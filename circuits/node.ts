@@ -76,17 +76,6 @@ export type {
   RunBb,
   WriteBbCrsOptions,
 } from './honk/node.js'
-export {
-  circuitForSystem,
-  getHonkCircuit,
-  isHonkCircuit,
-  listHonkCircuits,
-  PROOF_SYSTEMS,
-  proofSystemOf,
-  statementOf,
-} from './honk-manifest.js'
-export { committedKeyHashOf } from './committed-key-hash.js'
-export type { HonkCircuitEntry, ProofSystem } from './honk-manifest.js'
 
 // The Honk backend's errors keep their class across process boundaries (prover processes, BullMQ).
 import { registerErrorClass } from '../core/index.js'

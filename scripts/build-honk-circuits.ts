@@ -17,7 +17,6 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import { homedir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { CircuitBuildStatus } from '../cli/circuit-builder.js'
 import {
   BB_G2_FILE,
   compileNoir,
@@ -30,8 +29,9 @@ import {
   noirProject,
   solidityVerifierForCrs,
   type BbCrs,
-  type HonkCircuitEntry,
 } from '../circuits/node.js'
+import type { HonkCircuitEntry } from '../circuits/index.js'
+import { createBuildStatus } from './build-status.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const cacheDir = process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay')
@@ -174,17 +174,11 @@ async function main(): Promise<void> {
   const previous = existsSync(manifestPath)
     ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { circuits: Record<string, HonkCircuitEntry> })
     : { circuits: {} }
-  const status: CircuitBuildStatus = {
-    pid: process.pid,
-    startedAt: new Date(started).toISOString(),
-    circuits: Object.fromEntries(specs.map((s) => [s.id, { state: 'pending' as const }])),
-  }
-  const report = (): void => {
-    if (statusPath === undefined) return
-    const tmp = `${statusPath}.tmp-${process.pid}`
-    writeFileSync(tmp, `${JSON.stringify(status, null, 2)}\n`)
-    renameSync(tmp, statusPath) // readers never see half a file
-  }
+  const { status, report } = createBuildStatus(
+    specs.map((s) => s.id),
+    started,
+    statusPath,
+  )
   report()
   const built: Record<string, HonkCircuitEntry> = only !== undefined ? { ...previous.circuits } : {}
   try {
