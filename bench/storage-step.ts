@@ -13,7 +13,9 @@ if (mode === undefined || file === undefined || dataDir === undefined)
   throw new Error('usage: storage-step <mode> <file> <dataDir> [cid keyHex]')
 
 const node = await createEmbeddedHelia({ dataDir })
-const store = createContentStore({ helia: node.helia })
+// bench:storage --seal-workers N sets this: 0 measures the single-thread add, for comparison.
+const sealWorkers = process.env.BENCH_SEAL_WORKERS
+const store = createContentStore({ helia: node.helia }, sealWorkers !== undefined ? { sealWorkers: Number(sealWorkers) } : {})
 const bytes = (await stat(file)).size
 const readStream = (): AsyncIterable<Uint8Array> => createReadStream(file, { highWaterMark: 1024 * 1024 })
 const started = process.hrtime.bigint()

@@ -4,7 +4,10 @@
 //   (c) Assay encrypt+add   (d) Assay cat+decrypt   (e) (c) and (d) on a 1 GiB file: peak RSS
 // Also: plain Helia add + its default recursive pin, since Assay's add pins too.
 // Each 256 MiB step runs --repeats times (default 3) in fresh processes; the median run counts.
-// Options: --size-mib N (default 256), --big-mib N (default 1024), --skip-big. Last line: JSON.
+// Before each step the dirty pages of the steps before it are flushed (`sync`, not timed), so
+// a step does not pay for an earlier step's writeback.
+// Options: --size-mib N (default 256), --big-mib N (default 1024), --skip-big, --seal-workers N
+// (the add's worker threads; 0 = all on the main thread). Last line: JSON.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,6 +21,7 @@ const sizeMiB = arg('--size-mib', 256)
 const bigMiB = arg('--big-mib', 1024)
 const skipBig = process.argv.includes('--skip-big')
 const repeats = arg('--repeats', 3)
+const sealWorkers = process.argv.includes('--seal-workers') ? String(arg('--seal-workers', 2)) : undefined
 const work = mkdtempSync(join(tmpdir(), 'assay-bench-storage-'))
 
 interface Step {
@@ -37,9 +41,11 @@ function median(mode: string, file: string, dataDir: (i: number) => string, extr
 }
 
 function step(mode: string, file: string, dataDir: string, extra: string[] = []): Step {
+  execFileSync('sync')
   const res = spawnSync(process.execPath, ['--import', 'tsx', 'bench/storage-step.ts', mode, file, dataDir, ...extra], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
+    env: sealWorkers === undefined ? process.env : { ...process.env, BENCH_SEAL_WORKERS: sealWorkers },
   })
   if (res.status !== 0) throw new Error(`${mode} failed:\n${res.stderr}`)
   const last = res.stdout.trim().split('\n').pop()!
@@ -99,6 +105,7 @@ try {
       size_mib: sizeMiB,
       limit_mbps: round(limitMbps),
       repeats,
+      ...(sealWorkers !== undefined ? { seal_workers: Number(sealWorkers) } : {}),
       helia_default_mbps: round(heliaDefault.mbps),
       helia_default_add_and_pin_mbps: round(heliaPinned.mbps),
       encrypt_add_mbps: round(encryptAdd.mbps),

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { car } from '@helia/car'
 import { unixfs } from '@helia/unixfs'
 import { CarBlockIterator } from '@ipld/car'
 import type { Helia } from 'helia'
 import { CID } from 'multiformats/cid'
-import { parseManifest, type Manifest, type ManifestInput } from '../core/index.js'
+import { parseManifest, ServiceError, type Manifest, type ManifestInput } from '../core/index.js'
 import { decryptEnvelope } from './decrypt-envelope.js'
 import { encryptEnvelope, type EncryptOptions } from './encrypt-envelope.js'
 import { DEFAULT_CHUNK_SIZE, ENVELOPE_ID } from './envelope-format.js'
@@ -13,6 +14,9 @@ import { leafSkippingWalker } from './pin-walker.js'
 import { pipelinedLeafImporter } from './pipelined-leaf-importer.js'
 import { readAhead } from './read-ahead.js'
 import { readUnixfsFile } from './read-unixfs-file.js'
+import { ByteReader } from './byte-reader.js'
+import { sealEnvelopeLeaves, type SealSummary } from './seal-envelope-leaves.js'
+import { startSealWorkerRing } from './seal-worker-ring.js'
 import { createVerifiedBlockstore } from './verified-blockstore.js'
 
 /** What a content store needs from Helia: blocks, pins and codecs (for CAR traversal). */
@@ -43,6 +47,18 @@ export interface AddStreamOptions extends EncryptOptions {
 export interface ReadOptions {
   /** Aborts waiting for blocks (e.g. from a peer). Default: 30 s. */
   signal?: AbortSignal
+}
+
+export interface ContentStoreOptions {
+  /**
+   * Worker threads that encrypt and hash during an add (seal-worker-ring.ts), started per add and
+   * stopped after it; 0 keeps the whole add on the main thread. Default: one per core but the
+   * main thread's (which reads, copies and writes blocks), at most 2. One worker on two cores also
+   * hashes the plaintext: that balances it against the main thread (bench:storage).
+   */
+  sealWorkers?: number
+  /** The seal workers' entry (tests inject failing ones). */
+  sealWorkerEntry?: URL
 }
 
 /** Encrypted, content-addressed storage of datasets and their JSON objects. */
@@ -87,6 +103,13 @@ const BLOCK_WRITE_CONCURRENCY = 3
 /** Leaves fetched ahead by cat: overlaps disk or network with decryption, bounded memory. */
 const PREFETCH_BLOCKS = 4
 const MAX_JSON_BYTES = 16 * 1024 * 1024
+/** @helia/unixfs's leaf size (its default chunker): the worker path cuts the same leaves, so the same CIDs. */
+const LEAF_BYTES = 1_048_576
+/**
+ * Plaintexts up to this size are added on the main thread: starting the workers (~30 ms) costs
+ * more than it saves on a few chunks.
+ */
+const SEAL_WORKERS_MIN_BYTES = 2 * 1024 * 1024
 
 async function* tap(source: AsyncIterable<Uint8Array>, onChunk: (chunk: Uint8Array) => void): AsyncGenerator<Uint8Array> {
   for await (const chunk of source) {
@@ -109,8 +132,10 @@ function rethrowRead(cid: CID, err: unknown): never {
 }
 
 /** Creates the content store over a Helia node (embedded or any other implementation). */
-export function createContentStore(components: ContentStoreComponents): ContentStore {
+export function createContentStore(components: ContentStoreComponents, storeOptions: ContentStoreOptions = {}): ContentStore {
   const { helia } = components
+  const sealWorkers = Math.max(0, Math.floor(storeOptions.sealWorkers ?? Math.min(2, Math.max(1, availableParallelism() - 1))))
+  const sealWorkerEntry = storeOptions.sealWorkerEntry
   // Reads go through CID verification; writes compute CIDs themselves.
   const verified = createVerifiedBlockstore(helia.blockstore)
   const fs = unixfs({ blockstore: verified })
@@ -139,28 +164,79 @@ export function createContentStore(components: ContentStoreComponents): ContentS
 
   const store: ContentStore = {
     async addStream(source, key, options = {}) {
-      const hash = createHash('sha256')
-      let plainBytes = 0
+      const reader = new ByteReader(fromAny(source))
+      // Small plaintexts stay on the main thread; the rest goes through the seal workers.
+      const head = sealWorkers > 0 ? await reader.readParts(SEAL_WORKERS_MIN_BYTES) : []
+      const useWorkers = sealWorkers > 0 && !(await reader.atEnd())
+      async function* plaintext(): AsyncGenerator<Uint8Array> {
+        yield* head
+        for (let parts = await reader.readParts(LEAF_BYTES); parts.length > 0; parts = await reader.readParts(LEAF_BYTES)) yield* parts
+      }
+      const unixfsOptions = { signal: options.signal, rawLeaves: true, cidVersion: 1 as const, blockWriteConcurrency: 1 }
+      let cid: CID
+      let plain: { sha256: string; bytes: number }
       let cipherBytes = 0
-      const plaintext = tap(fromAny(source), (c) => {
-        hash.update(c)
-        plainBytes += c.length
-      })
-      const ciphertext = tap(readAhead(encryptEnvelope(plaintext, key, options), READ_AHEAD_PIECES), (c) => (cipherBytes += c.length))
-      const cid = await fs.addByteStream(ciphertext, {
-        signal: options.signal,
-        rawLeaves: true,
-        cidVersion: 1,
-        // The window of leaves in flight is the leaf importer's; the importer's own waits for whole batches.
-        blockWriteConcurrency: 1,
-        bufferImporter: pipelinedLeafImporter({ concurrency: BLOCK_WRITE_CONCURRENCY, signal: options.signal }),
-      })
+      if (useWorkers) {
+        // The workers cut the envelope into LEAF_BYTES leaves and hash them: the importer takes the
+        // leaves as they are (pass-through chunker) and their digests from the workers.
+        const ring = startSealWorkerRing({ size: sealWorkers, ...(sealWorkerEntry !== undefined ? { entry: sealWorkerEntry } : {}) })
+        const digests = new WeakMap<Uint8Array, Uint8Array>()
+        let summary: SealSummary | undefined
+        async function* leaves(): AsyncGenerator<Uint8Array> {
+          const sealing = sealEnvelopeLeaves(plaintext(), key, { ...options, ring, leafSize: LEAF_BYTES })
+          let done = false
+          try {
+            for (let next = await sealing.next(); ; next = await sealing.next()) {
+              if (next.done === true) {
+                done = true
+                summary = next.value
+                return
+              }
+              digests.set(next.value.bytes, next.value.digest)
+              cipherBytes += next.value.bytes.length
+              yield next.value.bytes
+            }
+          } finally {
+            // Abandoned (the importer failed): the sealer releases the source. Its summary is moot.
+            if (!done) await sealing.return(undefined as unknown as SealSummary)
+          }
+        }
+        try {
+          cid = await fs.addByteStream(leaves(), {
+            ...unixfsOptions,
+            chunker: (leafStream) => leafStream,
+            bufferImporter: pipelinedLeafImporter({
+              concurrency: BLOCK_WRITE_CONCURRENCY,
+              signal: options.signal,
+              knownDigest: (block) => digests.get(block),
+            }),
+          })
+        } finally {
+          await ring.close()
+        }
+        if (summary === undefined) throw new ServiceError('seal-worker', 'the envelope ended without its summary')
+        plain = { sha256: Buffer.from(summary.plaintextSha256).toString('hex'), bytes: summary.plaintextBytes }
+      } else {
+        const hash = createHash('sha256')
+        let bytes = 0
+        const tapped = tap(plaintext(), (c) => {
+          hash.update(c)
+          bytes += c.length
+        })
+        const ciphertext = tap(readAhead(encryptEnvelope(tapped, key, options), READ_AHEAD_PIECES), (c) => (cipherBytes += c.length))
+        cid = await fs.addByteStream(ciphertext, {
+          ...unixfsOptions,
+          // The window of leaves in flight is the leaf importer's; the importer's own waits for whole batches.
+          bufferImporter: pipelinedLeafImporter({ concurrency: BLOCK_WRITE_CONCURRENCY, signal: options.signal }),
+        })
+        plain = { sha256: hash.digest('hex'), bytes }
+      }
       await pin(cid, { kind: 'dataset', ...(options.label !== undefined ? { label: options.label } : {}) })
       return {
         cid,
         envelope: ENVELOPE_ID,
         chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
-        plaintext: { sha256: hash.digest('hex'), bytes: plainBytes },
+        plaintext: plain,
         ciphertext: { bytes: cipherBytes },
       }
     },

@@ -31,7 +31,15 @@ export {
 } from './errors.js'
 
 export type { EmbeddedHelia, EmbeddedHeliaOptions, HeliaNode } from './create-embedded-helia.js'
-export type { AddResult, AddStreamOptions, ContentStore, ContentStoreComponents, HeldContent, ReadOptions } from './content-store.js'
+export type {
+  AddResult,
+  AddStreamOptions,
+  ContentStore,
+  ContentStoreComponents,
+  ContentStoreOptions,
+  HeldContent,
+  ReadOptions,
+} from './content-store.js'
 export type { Keystore, KeystoreComponents, MasterKeyOptions } from './keystore.js'
 
 // Errors sent from another process (a prover, a batch verifier, a queue's job) come back as

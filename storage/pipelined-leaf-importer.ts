@@ -1,6 +1,7 @@
 import type { AddOptions } from '@helia/unixfs'
 import { CID } from 'multiformats/cid'
 import { code as RAW_CODE } from 'multiformats/codecs/raw'
+import { create as createDigest } from 'multiformats/hashes/digest'
 import { sha256 } from 'multiformats/hashes/sha2'
 
 type BufferImporter = NonNullable<AddOptions['bufferImporter']>
@@ -15,6 +16,11 @@ export interface PipelinedLeafImporterOptions {
   /** Leaves hashed and written at once. */
   concurrency: number
   signal?: AbortSignal
+  /**
+   * The SHA-256 of a leaf when it is already known (the seal workers hash leaves as they make
+   * them), so it is not hashed again on the main thread; undefined means hash it here.
+   */
+  knownDigest?: (block: Uint8Array) => Uint8Array | undefined
 }
 
 /**
@@ -29,7 +35,8 @@ export function pipelinedLeafImporter(options: PipelinedLeafImporterOptions): Bu
   const concurrency = Math.max(1, options.concurrency)
   return async function* importLeaves(file, blockstore) {
     const importLeaf = async (block: Uint8Array): Promise<LeafResult> => {
-      const cid = CID.createV1(RAW_CODE, await sha256.digest(block))
+      const known = options.knownDigest?.(block)
+      const cid = CID.createV1(RAW_CODE, known === undefined ? await sha256.digest(block) : createDigest(sha256.code, known))
       await blockstore.put(cid, block, { signal: options.signal })
       return { cid, size: BigInt(block.length), block }
     }
