@@ -4,7 +4,7 @@
 // linked, as tests/circuits/honk/stats-equivalence.test.ts does.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ContractFactory, type Signer } from 'ethers'
+import type { Signer } from 'ethers'
 import { computeBatchCommitment, prepareBatch, sensorStatsParams, seriesIdOf, signBatch, type DeviceKey } from '../../circuits/index.js'
 import {
   BB_G2_FILE,
@@ -17,7 +17,7 @@ import {
   solidityVerifierForCrs,
 } from '../../circuits/node.js'
 import { testCrs } from '../circuits/honk/dev-crs.js'
-import { compileSolidity } from '../circuits/honk/honk-verifier.js'
+import { compileSolidity, deployLinked } from '../circuits/honk/honk-verifier.js'
 
 /** The Groth16 circuit whose statement the Noir program proves (same inputs, same six outputs). */
 export const HONK_STATEMENT = 'sensor-stats-b16-v2'
@@ -59,27 +59,5 @@ export async function proveHonkBatch(device: DeviceKey, index = 0): Promise<Honk
 /** Compiles bb's verifier source once (solc, ~7 s); `deploy` puts it on a chain with its libraries linked. */
 export function compileHonkVerifier(source: string): { deploy(signer: Signer): Promise<string> } {
   const contracts = compileSolidity(source)
-  return {
-    async deploy(signer) {
-      const addresses = new Map<string, string>()
-      const deployLinked = async (name: string): Promise<string> => {
-        const known = addresses.get(name)
-        if (known !== undefined) return known
-        const { abi, evm } = contracts[name]!
-        let code = evm.bytecode.object
-        for (const refs of Object.values(evm.bytecode.linkReferences)) {
-          for (const [lib, places] of Object.entries(refs)) {
-            const address = (await deployLinked(lib)).slice(2).toLowerCase()
-            for (const { start, length } of places) code = code.slice(0, 2 * start) + address + code.slice(2 * (start + length))
-          }
-        }
-        const contract = await new ContractFactory(abi as never, `0x${code}`, signer).deploy()
-        await contract.waitForDeployment()
-        const address = await contract.getAddress()
-        addresses.set(name, address)
-        return address
-      }
-      return deployLinked('HonkVerifier')
-    },
-  }
+  return { deploy: (signer) => deployLinked(contracts, 'HonkVerifier', signer) }
 }

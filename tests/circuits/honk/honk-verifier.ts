@@ -1,6 +1,7 @@
 // bb's Solidity verifier on Hardhat's network, for the honk tests: compiled with solc, its linked
 // libraries deployed first, and wrapped as a function saying whether it accepts a proof.
 import { createRequire } from 'node:module'
+import { ContractFactory, type Signer } from 'ethers'
 import hardhat from 'hardhat'
 
 interface CompiledContract {
@@ -35,31 +36,36 @@ export const words = (b: Uint8Array): string[] =>
 
 export type HonkVerify = (proof: Uint8Array, publicInputs: string[]) => Promise<boolean>
 
+/** Deploys compiled contract `name` after the libraries it links to (each once), linking their addresses in; returns its address. */
+export async function deployLinked(contracts: Record<string, CompiledContract>, name: string, signer: Signer): Promise<string> {
+  const addresses = new Map<string, string>()
+  const deploy = async (contract: string): Promise<string> => {
+    const known = addresses.get(contract)
+    if (known !== undefined) return known
+    const { abi, evm } = contracts[contract]!
+    let code = evm.bytecode.object
+    for (const refs of Object.values(evm.bytecode.linkReferences)) {
+      for (const [lib, places] of Object.entries(refs)) {
+        const address = (await deploy(lib)).slice(2).toLowerCase()
+        for (const { start, length } of places) code = code.slice(0, 2 * start) + address + code.slice(2 * (start + length))
+      }
+    }
+    const deployed = await new ContractFactory(abi as never, `0x${code}`, signer).deploy()
+    await deployed.waitForDeployment()
+    const address = await deployed.getAddress()
+    addresses.set(contract, address)
+    return address
+  }
+  return deploy(name)
+}
+
 /** Deploys `source` (bb's HonkVerifier) and returns its verify, false where it reverts. */
 export async function deployHonkVerifier(source: string): Promise<HonkVerify> {
   const contracts = compileSolidity(source)
   const { ethers } = hardhat
   const [deployer] = await ethers.getSigners()
-  const addresses = new Map<string, string>()
-  // Deploys a contract after the libraries it links to, each once.
-  const deployLinked = async (name: string): Promise<string> => {
-    const known = addresses.get(name)
-    if (known !== undefined) return known
-    const { abi, evm } = contracts[name]!
-    let code = evm.bytecode.object
-    for (const refs of Object.values(evm.bytecode.linkReferences)) {
-      for (const [lib, places] of Object.entries(refs)) {
-        const address = (await deployLinked(lib)).slice(2).toLowerCase()
-        for (const { start, length } of places) code = code.slice(0, 2 * start) + address + code.slice(2 * (start + length))
-      }
-    }
-    const contract = await new ethers.ContractFactory(abi as never, `0x${code}`, deployer).deploy()
-    await contract.waitForDeployment()
-    const address = await contract.getAddress()
-    addresses.set(name, address)
-    return address
-  }
-  const address = await deployLinked('HonkVerifier')
+  // Hardhat's signer is an ethers v6 Signer from its own copy of ethers.
+  const address = await deployLinked(contracts, 'HonkVerifier', deployer as unknown as Signer)
   const fn = new ethers.Contract(address, contracts.HonkVerifier!.abi as never, deployer).getFunction('verify')
   // The verifier reverts with a named error on most failures rather than returning false.
   return async (p, i) => ((await fn(p, i, { gasLimit: 10_000_000 }).catch(() => false)) as boolean) === true
