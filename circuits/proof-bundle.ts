@@ -33,7 +33,7 @@ const honkProofSchema = z.strictObject({
   proof: z
     .string()
     .max(Math.ceil(MAX_HONK_PROOF_BYTES / 3) * 4)
-    .regex(/^[A-Za-z0-9+/]*={0,2}$/),
+    .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'base64 (padded)'),
 })
 const proofSchema = z.union([groth16ProofSchema, honkProofSchema])
 
@@ -177,8 +177,11 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
   const toVerify = bundle.batches.filter((_, i) => !(parsed[i] instanceof Error) && !misfiled[i])
   const onProgress = options.onProgress !== undefined ? (done: number): void => options.onProgress!(done, toVerify.length) : undefined
   // Batches whose signals do not parse are not verified: the total is what is, so a bar ends full.
+  // A missing key or verifier fails the bundle; a verifier that gave no verdict (the RPC) is thrown:
+  // it says nothing about the proofs, so the caller tries again rather than calling them forged.
   const verified = await verifyAll(system, toVerify, options, onProgress).catch((err: unknown) => {
-    problems.push({ problem: (err as Error).message })
+    if (!(err instanceof ProofBundleError)) throw err
+    problems.push({ problem: err.message })
     return toVerify.map(() => false)
   })
   let next = 0
@@ -232,7 +235,8 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
 /**
  * Every proof under its system: Groth16 all at once (a random linear combination per chunk, each
  * proof of a failing chunk then alone); UltraHonk each by the installed verifier, a few at a time.
- * @throws when the system's key or verifier is missing, or the Honk verifier cannot answer
+ * @throws {ProofBundleError} when the system's key or verifier is missing
+ * @throws whatever the Honk verifier throws when it gives no verdict (e.g. VerifierUnavailableError)
  */
 async function verifyAll(
   system: 'groth16' | 'ultrahonk',

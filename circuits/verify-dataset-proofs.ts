@@ -13,9 +13,9 @@ import {
 import { parsePublicSignals, PublicSignalsError } from './public-signals.js'
 import { knownFlawOf } from './artifact-manifest.js'
 import type { CircuitSetup } from './circuit-setup.js'
-import { assertVkeyOfRecord, circuitMismatch, setupOfRecord, type SlotSetupRecord } from './anchored-setup-record.js'
+import { assertVkeyOfRecord, canonicalJson, circuitMismatch, setupOfRecord, type SlotSetupRecord } from './anchored-setup-record.js'
 import { getHonkCircuit, proofSystemOf, statementOf } from './honk-manifest.js'
-import { HONK_SETUP_RECORD_FORMAT } from './honk-setup-record.js'
+import { buildHonkSetupRecord, HONK_SETUP_RECORD_FORMAT } from './honk-setup-record.js'
 import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
 import { deviceKeyFault, InvalidDeviceKeyError } from './babyjub.js'
 import { circuitVersion } from './circuit-version.js'
@@ -100,6 +100,13 @@ export async function verifyDatasetProofs(
       )
     if (record.format === HONK_SETUP_RECORD_FORMAT) {
       if (system !== 'ultrahonk') throw circuitMismatch(`${record.circuitId} (an UltraHonk record)`, manifest.proofs.circuitId)
+      // Everything in an UltraHonk record follows from the committed build (its CRS, program and
+      // key): a record saying anything else (a "ceremony" CRS for the development key) is not ours.
+      const committed = canonicalJson(buildHonkSetupRecord(record.circuitId))
+      if (canonicalJson(record) !== committed)
+        throw new SetupRecordMismatchError('record', committed, canonicalJson(record), {
+          message: `the UltraHonk setup record anchored for ${record.circuitId} is not the one its committed build gives`,
+        })
       if (options.vkeyHash !== record.files.vk)
         throw new SetupRecordMismatchError('files.vk', record.files.vk, options.vkeyHash, {
           message: `verification key ${options.vkeyHash} is not the anchored setup record's (${record.files.vk})`,

@@ -204,6 +204,7 @@ function startHonkBuilder(options: CircuitBuilderOptions & { buildDir: string; l
 } {
   const entries = new Map(listHonkCircuits())
   const builds = new Map<string, Promise<void>>()
+  let queue: Promise<unknown> = Promise.resolve()
   const children = new Set<ChildProcess>()
   let stopped = false
 
@@ -249,8 +250,12 @@ function startHonkBuilder(options: CircuitBuilderOptions & { buildDir: string; l
       if (isHonkBuilt(options.buildDir, circuitId, entry)) return
       let pending = builds.get(circuitId)
       if (pending === undefined) {
-        builds.set(circuitId, (pending = build(circuitId, onWait)))
-        pending.catch(() => builds.delete(circuitId)) // a later publication tries again
+        // One UltraHonk build at a time (each uses every core); a failed one is kept for a minute,
+        // so publications asking meanwhile fail at once instead of each starting a build.
+        const queued = queue.then(() => build(circuitId, onWait))
+        queue = queued.catch(() => undefined)
+        builds.set(circuitId, (pending = queued))
+        pending.catch(() => setTimeout(() => builds.delete(circuitId), FAILED_BUILD_KEPT_MS).unref())
       }
       return pending
     },
@@ -270,6 +275,9 @@ function startHonkBuilder(options: CircuitBuilderOptions & { buildDir: string; l
     },
   }
 }
+
+/** How long a failed UltraHonk build's error is the answer before a publication may start another. */
+const FAILED_BUILD_KEPT_MS = 60_000
 
 /** An UltraHonk circuit is built when its stamp records exactly the committed bytecode, key and reference string. */
 function isHonkBuilt(buildDir: string, circuitId: string, entry: HonkCircuitEntry): boolean {

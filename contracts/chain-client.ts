@@ -1,5 +1,14 @@
-import { ZeroAddress, type ContractRunner, type ContractTransactionReceipt, type ContractTransactionResponse, type Log } from 'ethers'
-import { decodeContractError, isRevert } from './contract-error.js'
+import {
+  ZeroAddress,
+  type ContractRunner,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+  type Log,
+  type Provider,
+} from 'ethers'
+import { decodeContractError, revertedWithData } from './contract-error.js'
+import { assertCommittedHonkVerifier, VerifierCodeMismatchError } from './honk-verifier-fingerprint.js'
+import { VerifierUnavailableError } from './verifier-unavailable-error.js'
 import { DeploymentError, PROOF_SYSTEMS, VERIFIER_SLOTS, type Deployment, type ProofSystemName } from './deployment.js'
 import {
   deviceRegistrationMessage,
@@ -138,12 +147,14 @@ export interface ChainClient {
     leafIndex: number,
   ): Promise<true>
   /**
-   * Whether the UltraHonk verifier of a slot (by number, read from the registry, or by circuit id,
-   * from the deployment) accepts a proof with these six public signals: an eth_call of its
-   * `verify`, read-only. A verifier that reverts (bb's does, for most bad proofs) says false; an
-   * RPC failure is a ContractError, a slot without an UltraHonk verifier a DeploymentError.
+   * Whether the UltraHonk verifier installed in registry slot `slot` (the slot the chain records for
+   * the dataset) accepts a proof with these six public signals: an eth_call of its `verify`,
+   * read-only. First (once per slot) its code and its libraries' are checked against the committed
+   * verifier's (assertCommittedHonkVerifier: VerifierCodeMismatchError otherwise), so the verdict
+   * is the committed key's. A revert with data (bb's verifier refuses that way) says false; a call
+   * without a verdict is a VerifierUnavailableError; a slot without an UltraHonk verifier a DeploymentError.
    */
-  honkVerify(slot: number | string, proof: Uint8Array | string, publicSignals: readonly (string | bigint)[]): Promise<boolean>
+  honkVerify(slot: number, proof: Uint8Array | string, publicSignals: readonly (string | bigint)[]): Promise<boolean>
   list(params: ListParams): Promise<TxResult>
   setPrice(datasetId: bigint, price: bigint): Promise<TxResult>
   delist(datasetId: bigint): Promise<TxResult>
@@ -231,6 +242,32 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     return system
   }
 
+  // Slots are install-once: a slot's verifier, once checked against the committed code, stays it.
+  const checkedHonkVerifiers = new Map<number, Promise<string>>()
+  /** The address of slot `slot`'s UltraHonk verifier, its code checked against the committed verifier's once. */
+  function installedHonkVerifier(slot: number): Promise<string> {
+    let checked = checkedHonkVerifiers.get(slot)
+    if (checked === undefined) {
+      checked = (async () => {
+        const entry = VERIFIER_SLOTS.find((s) => s.slot === slot)
+        const address = await read('read verifier', () => datasets.verifiers(slot))
+        if (address === ZeroAddress || entry?.system !== 'ultrahonk' || (await proofSystemOf(slot)) !== 'ultrahonk')
+          throw new DeploymentError(`verifier slot ${slot} holds no UltraHonk verifier`)
+        const provider = runner.provider ?? (runner as unknown as Provider)
+        try {
+          await assertCommittedHonkVerifier(provider, address, entry.contract)
+        } catch (err) {
+          if (err instanceof VerifierCodeMismatchError) throw err
+          throw new VerifierUnavailableError(slot, { cause: err })
+        }
+        return address
+      })()
+      checkedHonkVerifiers.set(slot, checked)
+      checked.catch(() => checkedHonkVerifiers.delete(slot)) // checked again next time
+    }
+    return checked
+  }
+
   return {
     deployment,
     registrationTerms,
@@ -307,26 +344,16 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       return true
     },
     async honkVerify(slot, proof, publicSignals) {
-      let address: string
-      if (typeof slot === 'string') {
-        const entry = VERIFIER_SLOTS.find((s) => s.circuitId === slot)
-        const installed = deployment.verifiers[slot]
-        if (entry?.system !== 'ultrahonk' || installed === undefined)
-          throw new DeploymentError(`circuit ${slot} has no UltraHonk verifier in this deployment`)
-        address = installed.address
-      } else {
-        address = await read('read verifier', () => datasets.verifiers(slot))
-        if (address === ZeroAddress || (await proofSystemOf(slot)) !== 'ultrahonk')
-          throw new DeploymentError(`verifier slot ${slot} holds no UltraHonk verifier`)
-      }
+      const address = await installedHonkVerifier(slot)
       const verifier = typedContract<IHonkVerifier>(address, iHonkVerifierAbi, runner)
       const inputs = publicSignals.map((s) => `0x${BigInt(s).toString(16).padStart(64, '0')}`)
       try {
         return await verifier.verify(batchProofBytes(proof), inputs)
       } catch (err) {
-        // The verifier refused the proof by reverting; anything else is the RPC's failure.
-        if (isRevert(err)) return false
-        throw decodeContractError('verify UltraHonk proof', err)
+        // bb's verifier refuses a proof by reverting with a named error; a failure without revert
+        // data (a gas cap, the RPC) says nothing about the proof.
+        if (revertedWithData(err)) return false
+        throw new VerifierUnavailableError(slot, { cause: err })
       }
     },
     async list(p) {

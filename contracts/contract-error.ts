@@ -52,6 +52,19 @@ export function isRevert(err: unknown): boolean {
   return false
 }
 
+/**
+ * Whether a call reverted with revert data (a contract's named refusal), as opposed to a failure
+ * that carries none (out of gas under an eth_call cap, the RPC, no code at the address).
+ */
+export function revertedWithData(err: unknown): boolean {
+  if (revertData(err) !== undefined) return true
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 6; depth++) {
+    if (/reverted with (custom error|reason string)/.test((e as { message?: unknown }).message as string)) return true
+    e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause
+  }
+  return false
+}
+
 function reasonOf(err: unknown): string {
   if (err === undefined) return 'unknown reason'
   const e = err as { shortMessage?: string; message?: string }

@@ -119,7 +119,11 @@ async function deploy(
  * Deploys an UltraHonk verifier: its libraries first (each once, recursively), their addresses
  * linked into the code that names them (contracts/generated/honk-verifiers.ts, loaded only here).
  */
-async function deployHonkVerifier(signer: Signer, name: string, log: (msg: string) => void): Promise<{ address: string }> {
+export async function deployHonkVerifier(
+  signer: Signer,
+  name: string,
+  log: (msg: string) => void = () => undefined,
+): Promise<{ address: string; libraries: Record<string, string> }> {
   const { honkArtifacts } = await import('./generated/honk-verifiers.js')
   const deployed = new Map<string, string>()
   const deployLinked = async (contract: string): Promise<string> => {
@@ -140,7 +144,9 @@ async function deployHonkVerifier(signer: Signer, name: string, log: (msg: strin
     deployed.set(contract, address)
     return address
   }
-  return { address: await deployLinked(name) }
+  const address = await deployLinked(name)
+  deployed.delete(name)
+  return { address, libraries: Object.fromEntries(deployed) }
 }
 
 /**

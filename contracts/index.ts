@@ -23,7 +23,7 @@ export type { DeviceSignature, PossessionProof, RegistrationSigner, Registration
 export { batchProofBytes, MalformedProofError, proofToCalldata } from './proof-to-calldata.js'
 export type { BatchProofInput, Groth16Proof, HonkProofObject } from './proof-to-calldata.js'
 export { ContractError, decodeContractError } from './contract-error.js'
-export { contractsCodeHash, deployContracts, installableVerifierSlots } from './deploy-contracts.js'
+export { contractsCodeHash, deployContracts, deployHonkVerifier, installableVerifierSlots } from './deploy-contracts.js'
 export type { CompiledContract, DeployOptions } from './deploy-contracts.js'
 export {
   DeploymentError,
@@ -47,3 +47,6 @@ import { ContractError } from './contract-error.js'
 import { DeploymentError } from './deployment.js'
 import { MalformedProofError } from './proof-to-calldata.js'
 registerErrorClass(ContractError, DeploymentError, MalformedProofError)
+export { assertCommittedHonkVerifier, maskedCodeHash, VerifierCodeMismatchError } from './honk-verifier-fingerprint.js'
+export type { HonkVerifierFingerprint } from './honk-verifier-fingerprint.js'
+export { VerifierUnavailableError } from './verifier-unavailable-error.js'

@@ -178,7 +178,10 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
       fail(
         `${bundle.batches.length} batch proofs verify, but with circuit ${m.proofs.circuitId}, which has a known soundness flaw: ${result.knownFlaw}`,
       )
-    const valid = `${bundle.batches.length} batch proofs valid (${m.proofs.circuitId}, vkey ${vkeyHash.slice(0, 12)}…, the key of setup record ${setup.cid.slice(0, 16)}… anchored with its verifier); commitments rebuild the anchored root`
+    const valid =
+      vkey === undefined
+        ? `${bundle.batches.length} UltraHonk batch proofs valid (${m.proofs.circuitId}, key ${vkeyHash.slice(0, 12)}… as setup record ${setup.cid.slice(0, 16)}… anchored with its verifier says; each verified by the committed verifier contract installed in slot ${slot}); commitments rebuild the anchored root`
+        : `${bundle.batches.length} batch proofs valid (${m.proofs.circuitId}, vkey ${vkeyHash.slice(0, 12)}…, the key of setup record ${setup.cid.slice(0, 16)}… anchored with its verifier); commitments rebuild the anchored root`
     // The proofs do verify, so the check passes; but never without saying who could have forged them.
     return withSetupWarning(valid, result.setup)
   })

@@ -225,6 +225,11 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
           c.catalog.setVerification(datasetId, 'verified', withSetupWarning(valid, proofs.setup), proofs.setup.warning)
         }
       } catch (err) {
+        // No verdict (an UltraHonk verifier's RPC call failed): still pending, checked again next sync.
+        if (categoryOf(err) === 'unavailable') {
+          log(`dataset ${datasetId}: proofs not checked yet: ${(err as Error).message}`)
+          continue
+        }
         c.catalog.setVerification(datasetId, 'failed', (err as Error).message)
       }
     }

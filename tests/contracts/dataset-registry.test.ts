@@ -16,6 +16,7 @@ import {
 import { committedSetupRecordDigests, loadCircuit, releaseProverThreads } from '../../circuits/node.js'
 import {
   batchProofBytes,
+  assertCommittedHonkVerifier,
   createChainClient,
   datasetRegistryAbi,
   deployContracts,
@@ -399,7 +400,8 @@ describe('DatasetRegistry', function () {
       expect(deployment.verifiers['sensor-stats-b16-v2-honk']).to.include({ slot: honkSlot, system: 'ultrahonk' })
       const client = createChainClient(seller, deployment)
       expect(await client.proofSystemOf(honkSlot)).to.equal('ultrahonk')
-      expect(await client.honkVerify('sensor-stats-b16-v2-honk', honk.proof, honk.publicSignals)).to.equal(true)
+      // Its code and libraries are the committed verifier's (checked once), so eth_call's verdicts count.
+      expect(await client.honkVerify(honkSlot, honk.proof, honk.publicSignals)).to.equal(true)
       expect(
         await client.honkVerify(
           honkSlot,
@@ -407,6 +409,14 @@ describe('DatasetRegistry', function () {
           honk.publicSignals.map((v, i) => (i === 3 ? v + 1n : v)),
         ),
       ).to.equal(false)
+      expect(await client.honkVerify(honkSlot, honk.proof.subarray(0, 64), honk.publicSignals)).to.equal(false)
+      // A Groth16 slot, an empty slot: no UltraHonk verifier there.
+      const groth16 = await caught(() => client.honkVerify(verifierSlotOf('sensor-stats-b16-v2'), honk.proof, honk.publicSignals))
+      expect([groth16.name, groth16.message]).to.deep.equal([
+        'DeploymentError',
+        `verifier slot ${verifierSlotOf('sensor-stats-b16-v2')} holds no UltraHonk verifier`,
+      ])
+      expect((await caught(() => client.honkVerify(99, honk.proof, honk.publicSignals))).name).to.equal('DeploymentError')
       // A fresh registry: register alice's device there, publish the batch in the Honk slot, check it on-chain.
       await client.registerDevice(alice.Ax, alice.Ay, '', (m) => signEddsaPoseidon(alice.privateKey, m))
       const { datasetId } = await client.publishDataset({
@@ -437,8 +447,8 @@ describe('DatasetRegistry', function () {
       console.log(`      verifyBatch with the generated verifier (Merkle depth 0): ${gas} gas`)
     })
 
-    it('the chain client: verifyBatch with Honk bytes (Uint8Array or hex), honkVerify by eth_call (a revert is false)', async () => {
-      const { deployment, seller, address } = await loadFixture(honkFixture)
+    it('the chain client: verifyBatch with Honk bytes (Uint8Array or hex); honkVerify refuses a verifier that is not the committed one', async () => {
+      const { deployment, seller } = await loadFixture(honkFixture)
       const client = createChainClient(seller, deployment)
       expect(await client.proofSystemOf(HONK_SLOT)).to.equal('ultrahonk')
       expect(await client.verifyBatch(1n, honk.proof, honk.publicSignals, [], 0)).to.equal(true)
@@ -446,32 +456,26 @@ describe('DatasetRegistry', function () {
       const tampered = honk.publicSignals.map((s, i) => (i === 4 ? s + 1n : s))
       const err = await caught(() => client.verifyBatch(1n, honk.proof, tampered, [], 0))
       expect([err.name, (err as unknown as { errorName: string }).errorName]).to.deep.equal(['ContractError', 'InvalidProof'])
-      expect(await client.honkVerify(HONK_SLOT, honk.proof, honk.publicSignals)).to.equal(true)
-      expect(await client.honkVerify(HONK_SLOT, hexlify(honk.proof), tampered)).to.equal(false)
-      expect(await client.honkVerify(HONK_SLOT, honk.proof.subarray(0, 64), honk.publicSignals)).to.equal(false)
-      // By circuit id, from the deployment record.
-      const record = (at: string) =>
-        createChainClient(seller, {
-          ...deployment,
-          verifiers: {
-            ...deployment.verifiers,
-            'sensor-stats-b16-v2-honk': { slot: HONK_SLOT, address: at, setupRecord: RECORD, system: 'ultrahonk' },
-          },
-        })
-      expect(await record(address).honkVerify('sensor-stats-b16-v2-honk', honk.proof, honk.publicSignals)).to.equal(true)
-      expect(await record(address).honkVerify('sensor-stats-b16-v2-honk', honk.proof, tampered)).to.equal(false)
-      // No code there: the call returns no data, which is not a refusal but a failure, named.
-      const failed = await caught(() => record(seller.address).honkVerify('sensor-stats-b16-v2-honk', honk.proof, honk.publicSignals))
-      expect(failed.name).to.equal('ContractError')
-      const unknown = await caught(() => client.honkVerify('sensor-stats-b16-v2', honk.proof, honk.publicSignals))
-      expect(unknown.name).to.equal('DeploymentError') // a Groth16 circuit
-      const groth16Slot = await caught(() => client.honkVerify(slot, honk.proof, honk.publicSignals))
-      expect([groth16Slot.name, groth16Slot.message]).to.deep.equal([
-        'DeploymentError',
-        `verifier slot ${slot} holds no UltraHonk verifier`,
-      ])
-      const empty = await caught(() => client.honkVerify(99, honk.proof, honk.publicSignals))
-      expect(empty.name).to.equal('DeploymentError')
+      // Slot 60 is no committed UltraHonk slot: off-chain verifiers do not call it.
+      expect((await caught(() => client.honkVerify(HONK_SLOT, honk.proof, honk.publicSignals))).name).to.equal('DeploymentError')
+    })
+
+    it("the check behind honkVerify: the committed verifier passes, bb's verifier for the same key compiled elsewhere is refused by name (VerifierCodeMismatchError)", async () => {
+      const { datasets, deployer, address } = await loadFixture(honkFixture)
+      const provider = deployer.provider!
+      // Slot 8 holds the committed verifier (deployContracts, libraries linked at fresh addresses).
+      const committed = await datasets.verifiers(verifierSlotOf('sensor-stats-b16-v2-honk'))
+      await assertCommittedHonkVerifier(provider, committed, 'SensorStatsB16TestV2HonkVerifier')
+      // The test's own build of bb's verifier accepts the proof on-chain, yet its code is not the
+      // committed one: verdicts of it cannot be tied to the committed key.
+      const err = await caught(() => assertCommittedHonkVerifier(provider, address, 'SensorStatsB16TestV2HonkVerifier'))
+      expect(err.name).to.equal('VerifierCodeMismatchError')
+      expect(err.message.startsWith(`the verifier at ${address} is not the committed SensorStatsB16TestV2HonkVerifier: `)).to.equal(true)
+      // Another circuit's committed verifier is not this one either.
+      const other = await datasets.verifiers(verifierSlotOf('sensor-stats-16bit-b400-v2-honk'))
+      expect((await caught(() => assertCommittedHonkVerifier(provider, other, 'SensorStatsB16TestV2HonkVerifier'))).name).to.equal(
+        'VerifierCodeMismatchError',
+      )
     })
   })
 })

@@ -14,14 +14,16 @@ import {
   verifyProofBundle,
   type HonkProofVerifier,
   type ProofBundle,
+  type SetupRecordMismatchError,
   type SlotSetupRecord,
 } from '../../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../../circuits/node.js'
 import { parseImportMapping, type Manifest } from '../../../core/index.js'
-import type { ChainClient } from '../../../contracts/index.js'
+import { VerifierUnavailableError, type ChainClient } from '../../../contracts/index.js'
 import { publishDataset, type PublishResult } from '../../../pipelines/index.js'
 import type { ContentStore } from '../../../storage/index.js'
 import { datasetPath } from '../../helpers/datasets.js'
+import { caught } from '../../helpers/errors.js'
 import { startTestPublisher, type TestPublisher } from '../../helpers/publisher.js'
 
 const ROWS = 40
@@ -152,6 +154,30 @@ describe('publishing with UltraHonk (--prover honk): the Noir port proved by nat
     })
     expect(otherKey.ok).to.equal(false)
     if (!otherKey.ok) expect(otherKey.error.name).to.equal('SetupRecordMismatchError')
+  })
+
+  it('refuses an anchored UltraHonk record that says other than the committed build (a "ceremony" CRS for the development key)', async () => {
+    if (setupRecord.format !== 'assay.honk-setup-record/v1') throw new Error('expected an UltraHonk record')
+    const { vkey, vkeyHash } = await proofKeyOf(HONK, (id) => loadCircuitVerificationKey(id))
+    const check = await verifyDatasetProofs(result.manifest, bundle, {
+      ...(vkey !== undefined ? { vkey } : {}),
+      vkeyHash,
+      setupRecord: { ...setupRecord, crs: { ...setupRecord.crs, source: 'ceremony' } },
+      anchoredRoot: result.root,
+      honkVerifier,
+    })
+    expect(check.ok).to.equal(false)
+    if (!check.ok)
+      expect([check.error.name, (check.error as SetupRecordMismatchError).field]).to.deep.equal(['SetupRecordMismatchError', 'record'])
+  })
+
+  it('throws, instead of calling the proofs forged, when the verifier gives no verdict (the RPC is down)', async () => {
+    const down: HonkProofVerifier = () => Promise.reject(new VerifierUnavailableError(slot, { cause: new Error('connect ECONNREFUSED') }))
+    const { vkeyHash } = await proofKeyOf(HONK, (id) => loadCircuitVerificationKey(id))
+    const err = await caught(() =>
+      verifyDatasetProofs(result.manifest, bundle, { vkeyHash, setupRecord, anchoredRoot: result.root, honkVerifier: down }),
+    )
+    expect([err.name, (err as VerifierUnavailableError).category]).to.deep.equal(['VerifierUnavailableError', 'unavailable'])
   })
 
   it('rejects an oversized Honk proof at parsing, before anything is verified', () => {
