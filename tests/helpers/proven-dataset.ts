@@ -12,7 +12,6 @@ import {
   type BatchReadings,
   type DeviceKey,
   type Groth16BundleBatch,
-  type ProofBundle,
   type ProvingArtifacts,
   type SensorStatsParams,
   type SeriesMeaning,
