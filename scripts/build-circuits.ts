@@ -23,8 +23,8 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as snarkjs from 'snarkjs'
 import { committedCeremoniesDir, installedZkeyPath, readInstalledCeremony, releaseProverThreads } from '../circuits/node.js'
+import type { CircuitBuildStatus } from '../cli/circuit-builder.js'
 import { readBinSections } from './bin-file.js'
-import { createBuildStatus } from './build-status.js'
 import { DEV_PTAU_SEED, writeDevPtau } from './dev-ptau.js'
 import { writeDevZkey } from './dev-zkey.js'
 
@@ -300,11 +300,17 @@ async function main(): Promise<void> {
   if (verifierDir !== undefined) mkdirSync(verifierDir, { recursive: true })
   const ceremony = ceremonyPtauPath()
   const ptauId = ceremony !== undefined ? `ceremony:${sha256File(ceremony)}` : `dev-seed:${DEV_PTAU_SEED}`
-  const { status, report } = createBuildStatus(
-    specs.map((s) => s.id),
-    started,
-    statusPath,
-  )
+  const status: CircuitBuildStatus = {
+    pid: process.pid,
+    startedAt: new Date(started).toISOString(),
+    circuits: Object.fromEntries(specs.map((s) => [s.id, { state: 'pending' as const }])),
+  }
+  const report = (): void => {
+    if (statusPath === undefined) return
+    const tmp = `${statusPath}.tmp-${process.pid}`
+    writeFileSync(tmp, `${JSON.stringify(status, null, 2)}\n`)
+    renameSync(tmp, statusPath) // readers never see half a file
+  }
   report()
 
   for (const spec of specs) {
