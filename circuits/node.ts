@@ -45,6 +45,7 @@ export {
   noirProject,
   CrsError,
   devBbCrs,
+  devSeedCrsDir,
   executeNoir,
   findBbBinary,
   honkBytecodeSha256,
@@ -58,6 +59,7 @@ export {
   sensorStatsNoirInput,
   solidityVerifierForCrs,
   writeBbCrs,
+  writeBbCrsFromPoints,
 } from './honk/node.js'
 export type {
   BbCrs,

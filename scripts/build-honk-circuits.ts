@@ -11,7 +11,6 @@
 //   --against-manifest    the node's build: write nothing committed, fail on any circuit whose
 //                         bytecode, key or reference string differs from circuits/honk-artifacts.json
 import '../core/polyfill.js'
-import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
@@ -27,11 +26,13 @@ import {
   honkBytecodeSha256,
   nameHonkVerifier,
   noirProject,
+  releaseProverThreads,
   solidityVerifierForCrs,
   type BbCrs,
 } from '../circuits/node.js'
 import type { HonkCircuitEntry } from '../circuits/index.js'
 import { createBuildStatus } from './build-status.js'
+import { writeDevBbCrsFromSeed } from './dev-bb-crs-from-seed.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const cacheDir = process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay')
@@ -75,21 +76,16 @@ function inputHash(spec: HonkSpec, crs: BbCrs): string {
   return h.digest('hex')
 }
 
-/** The development CRS, writing the development powers of tau first when the cache has none (about a minute, once per machine). */
-function developmentCrs(): BbCrs {
+/** The development CRS: from a cached development ptau, else computed from the seed itself (once per machine, ≈ 10 s). */
+async function developmentCrs(): Promise<BbCrs> {
   try {
     return devBbCrs({ points: CRS_POINTS, cacheDir })
   } catch (err) {
-    if (!(err instanceof CrsError) || !err.message.includes('--ptau')) throw err
-    execFileSync(
-      process.execPath,
-      [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'scripts', 'build-circuits.ts'), '--ptau', '16'],
-      {
-        stdio: 'inherit',
-        env: { ...process.env, ASSAY_CACHE_DIR: cacheDir },
-      },
-    )
-    return devBbCrs({ points: CRS_POINTS, cacheDir })
+    if (!(err instanceof CrsError)) throw err
+    log(`writing the development CRS (${CRS_POINTS} points) from the seed into ${cacheDir}`)
+    const crs = await writeDevBbCrsFromSeed(cacheDir, CRS_POINTS)
+    await releaseProverThreads()
+    return crs
   }
 }
 
@@ -182,7 +178,7 @@ async function main(): Promise<void> {
   report()
   const built: Record<string, HonkCircuitEntry> = only !== undefined ? { ...previous.circuits } : {}
   try {
-    const crs = developmentCrs()
+    const crs = await developmentCrs()
     for (const spec of specs) {
       const t0 = Date.now()
       status.circuits[spec.id] = { state: 'building' }

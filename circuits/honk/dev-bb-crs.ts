@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { CrsError } from './crs-error.js'
-import { writeBbCrs, type BbCrs } from './write-bb-crs.js'
+import { readIntactBbCrs, writeBbCrs, type BbCrs } from './write-bb-crs.js'
 
 export interface DevBbCrsOptions {
   /** G1 points needed (at least the circuit's dyadic size). */
@@ -27,13 +27,37 @@ export function devBbCrs(options: DevBbCrsOptions): BbCrs & { ptau: string } {
     .filter((p) => 2 ** (p.power + 1) - 1 >= options.points && existsSync(`${p.path}.sha256`))
     .sort((a, b) => a.power - b.power)
   const ptau = candidates[0]
+  // Without a ptau: a CRS the build wrote from the development seed itself (dev-seed-<P>, the
+  // smallest intact one of at least `points` points: bb reads the first points it needs).
+  const fromSeed = ptau === undefined ? seedCrsOf(cacheDir, options.points) : undefined
+  if (fromSeed !== undefined) return { ...fromSeed, ptau: '' }
   if (ptau === undefined) {
     const power = Math.max(10, Math.ceil(Math.log2(options.points + 1)) - 1)
     throw new CrsError(
-      `no development powers of tau with ${options.points} G1 points in ${ptauDir}: run npm run build:circuits -- --ptau ${power}`,
+      `no development powers of tau with ${options.points} G1 points in ${ptauDir} and no CRS written from the seed: run npm run build:honk (or npm run build:circuits -- --ptau ${power})`,
     )
   }
   const sha = readFileSync(`${ptau.path}.sha256`, 'utf8').trim()
   const crs = writeBbCrs(ptau.path, join(cacheDir, 'honk-crs', `${sha.slice(0, 16)}-${options.points}`), { points: options.points })
   return { ...crs, ptau: ptau.path }
+}
+
+/** Where the build writes the development CRS of `points` points computed from the seed (no ptau). */
+export function devSeedCrsDir(cacheDir: string, points: number): string {
+  return join(cacheDir, 'honk-crs', `dev-seed-${points}`)
+}
+
+function seedCrsOf(cacheDir: string, points: number): BbCrs | undefined {
+  const dir = join(cacheDir, 'honk-crs')
+  const sizes = (existsSync(dir) ? readdirSync(dir) : [])
+    .map((f) => /^dev-seed-(\d+)$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .filter((p) => p >= points)
+    .sort((a, b) => a - b)
+  for (const size of sizes) {
+    const crs = readIntactBbCrs(devSeedCrsDir(cacheDir, size), size)
+    if (crs !== undefined) return crs
+  }
+  return undefined
 }

@@ -54,7 +54,24 @@ export function writeBbCrs(ptauPath: string, dir: string, options: WriteBbCrsOpt
     return { dir, points, sha256: existing.sha256, written: false }
   }
 
-  const g1 = convertPoints(readPtauSection(ptauPath, 2, 0, points * 2 * N8), 2)
+  return writeCrsFiles(dir, points, convertPoints(readPtauSection(ptauPath, 2, 0, points * 2 * N8), 2), g2)
+}
+
+/**
+ * The same CRS from its points themselves, as snarkjs/ffjavascript hold them (affine, little-endian
+ * Montgomery): `g1` the first `points` powers tau^i·G1 (64 bytes each), `tauG2` tau·G2 (128 bytes).
+ * For a tau the caller knows, e.g. the public development seed's (no powers-of-tau file needed).
+ */
+export function writeBbCrsFromPoints(dir: string, crs: { points: number; g1: Uint8Array; tauG2: Uint8Array }): BbCrs {
+  const { points } = crs
+  if (!Number.isInteger(points) || points < 2) throw new CrsError(`points: ${points} is not an integer ≥ 2`)
+  if (crs.g1.length !== points * 2 * N8) throw new CrsError(`g1: ${crs.g1.length} bytes for ${points} points`)
+  if (crs.tauG2.length !== 4 * N8) throw new CrsError(`tauG2: ${crs.tauG2.length} bytes, ${4 * N8} expected`)
+  return writeCrsFiles(dir, points, convertPoints(Buffer.from(crs.g1), 2), convertPoints(Buffer.from(crs.tauG2), 4))
+}
+
+/** Writes both files through a temporary folder and records their hash (the stamp devBbCrs trusts). */
+function writeCrsFiles(dir: string, points: number, g1: Buffer, g2: Buffer): BbCrs {
   mkdirSync(dir, { recursive: true })
   const tmp = join(dir, `.tmp-${process.pid}`)
   mkdirSync(tmp, { recursive: true })
@@ -69,6 +86,13 @@ export function writeBbCrs(ptauPath: string, dir: string, options: WriteBbCrsOpt
   if (sha256 === undefined) throw new CrsError(`${dir}: the CRS files vanished while being written`)
   writeFileSync(join(dir, STAMP_FILE), `${JSON.stringify({ points, sha256 })}\n`)
   return { dir, points, sha256, written: true }
+}
+
+/** An intact CRS folder of `points` points (its files hash to its stamp), or undefined. */
+export function readIntactBbCrs(dir: string, points: number): BbCrs | undefined {
+  const stamp = readStamp(dir)
+  if (stamp?.points !== points || hashCrs(dir) !== stamp.sha256) return undefined
+  return { dir, points, sha256: stamp.sha256, written: false }
 }
 
 /** Little-endian Montgomery field elements → big-endian canonical, `perPoint` elements per point. */

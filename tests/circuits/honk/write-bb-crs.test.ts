@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import * as snarkjs from 'snarkjs'
-import { BB_G1_FILE, BB_G2_FILE, CrsError, findBbBinary, writeBbCrs, type BbCrs } from '../../../circuits/node.js'
+import { BB_G1_FILE, BB_G2_FILE, CrsError, devBbCrs, findBbBinary, writeBbCrs, type BbCrs } from '../../../circuits/node.js'
+import { writeDevBbCrsFromSeed } from '../../../scripts/dev-bb-crs-from-seed.js'
 import { writeDevPtau } from '../../../scripts/dev-ptau.js'
 import { testCrs } from './dev-crs.js'
 
@@ -28,7 +29,7 @@ describe('writeBbCrs', function () {
   let dir: string
 
   before(async () => {
-    crs = testCrs()
+    crs = testCrs(undefined, { ptau: true }) // the conversion tests read the ptau itself
     g1 = await readFile(join(crs.dir, BB_G1_FILE))
     g2 = await readFile(join(crs.dir, BB_G2_FILE))
     curve = (await snarkjs.curves.getCurveFromName('bn128')) as unknown as Curve
@@ -101,6 +102,17 @@ describe('writeBbCrs', function () {
     expect(theirs.written).to.equal(true)
     expect(theirs.sha256).not.to.equal(ours.sha256)
     expect(be(await readFile(join(dir, 'shared', BB_G1_FILE)), 0)).to.equal(1n) // still starts at the generator
+  })
+
+  it("computed from the development seed without a ptau, it is the development ptau's CRS byte for byte (devBbCrs finds it)", async () => {
+    const cache = join(dir, 'seed-cache')
+    const fromSeed = await writeDevBbCrsFromSeed(cache, crs.points)
+    expect(fromSeed.sha256).to.equal(crs.sha256)
+    expect(await readFile(join(fromSeed.dir, BB_G1_FILE))).to.deep.equal(g1)
+    expect(await readFile(join(fromSeed.dir, BB_G2_FILE))).to.deep.equal(g2)
+    // No ptau in that cache: devBbCrs answers with the seed's CRS, and with it for fewer points too.
+    expect(devBbCrs({ points: crs.points, cacheDir: cache })).to.include({ sha256: crs.sha256, ptau: '' })
+    expect(devBbCrs({ points: 64, cacheDir: cache })).to.include({ points: crs.points, ptau: '' })
   })
 
   it('refuses more points than the ptau holds, and a file that is not a ptau', async () => {
