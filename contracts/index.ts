@@ -45,8 +45,10 @@ export { computeAnchor, statsDigestOf } from './dataset-anchor.js'
 import { registerErrorClass } from '../core/index.js'
 import { ContractError } from './contract-error.js'
 import { DeploymentError } from './deployment.js'
+import { VerifierCodeMismatchError } from './honk-verifier-fingerprint.js'
 import { MalformedProofError } from './proof-to-calldata.js'
-registerErrorClass(ContractError, DeploymentError, MalformedProofError)
+import { VerifierUnavailableError } from './verifier-unavailable-error.js'
+registerErrorClass(ContractError, DeploymentError, MalformedProofError, VerifierCodeMismatchError, VerifierUnavailableError)
 export { assertCommittedHonkVerifier, maskedCodeHash, VerifierCodeMismatchError } from './honk-verifier-fingerprint.js'
 export type { HonkVerifierFingerprint } from './honk-verifier-fingerprint.js'
 export { VerifierUnavailableError } from './verifier-unavailable-error.js'
