@@ -55,6 +55,27 @@ const round = (x: number): number => Math.round(x * 10) / 10
 const log = (msg: string): void => console.error(`[bench] ${msg}`)
 
 const dir = await mkdtemp(join(tmpdir(), 'assay-bench-publish-'))
+/**
+ * Wall time per stage of a finished publication: from the previous stage's end (or the submission
+ * at `submittedAt`, a performance.now() time) to this one's end, queueing included; the prove
+ * stage's own job only collects its children's proofs.
+ */
+async function stageSecondsOf(
+  queues: ReturnType<typeof createPublishQueues>,
+  id: string,
+  submittedAt: number,
+): Promise<Record<string, number>> {
+  const stages: Record<string, number> = {}
+  let previous = submittedAt + performance.timeOrigin
+  for (const stage of ['ingest', 'prove', 'store', 'quality', 'preview', 'anchor', 'list'] as const) {
+    const job = await queues.stages.getJob(`${id}.${stage}`)
+    if (job?.finishedOn === undefined) continue
+    stages[stage] = round((job.finishedOn - previous) / 1000)
+    previous = job.finishedOn
+  }
+  return stages
+}
+
 /** The Beijing file's first `rows` rows, as a file of their own. */
 function sliceOf(rows: number): string {
   const lines = readFileSync(datasetPath('beijing-pm25-2010-2014.csv'), 'utf8').split('\n')
@@ -107,14 +128,7 @@ try {
       if (line !== said && status.proofs.done % 25 === 0) log(`${round((performance.now() - t0) / 1000)} s: ${(said = line)}`)
     }
     const totalSeconds = (performance.now() - t0) / 1000
-    const stages: Record<string, number> = {}
-    let previous = t0 + performance.timeOrigin
-    for (const stage of ['ingest', 'prove', 'store', 'quality', 'preview', 'anchor', 'list'] as const) {
-      const job = await queues.stages.getJob(`${id}.${stage}`)
-      if (job?.finishedOn === undefined) continue
-      stages[stage] = round((job.finishedOn - previous) / 1000)
-      previous = job.finishedOn
-    }
+    const stages = await stageSecondsOf(queues, id, t0)
     const plan = (await publication.load<{ circuitId: string; batches: unknown[]; series: { times: unknown[] }[] }>('plan'))!
     await provers.close()
     await stageWorker.close()
@@ -178,17 +192,7 @@ try {
       }
       seconds[workers] = (performance.now() - t) / 1000
       log(`${workers} prover process(es): ${round(seconds[workers])} s`)
-      if (workers === 2) {
-        // Wall time per stage: from the previous stage's end (or the submission) to this one's end,
-        // queueing included; the prove stage's own job only collects its children's proofs.
-        let previous = t + performance.timeOrigin
-        for (const stage of ['ingest', 'prove', 'store', 'quality', 'preview', 'anchor', 'list'] as const) {
-          const job = await queues.stages.getJob(`${id}.${stage}`)
-          if (job?.finishedOn === undefined) continue
-          stageSeconds[stage] = round((job.finishedOn - previous) / 1000)
-          previous = job.finishedOn
-        }
-      }
+      if (workers === 2) Object.assign(stageSeconds, await stageSecondsOf(queues, id, t))
       await provers.close()
       await stageWorker.close()
       await queues.close()
