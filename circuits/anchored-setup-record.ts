@@ -136,17 +136,42 @@ const isHex64 = (x: unknown): boolean => typeof x === 'string' && /^[0-9a-f]{64}
  * @throws {SetupRecordFormatError} when the anchored bytes are not a setup record
  */
 export async function readAnchoredSetupRecord(bytes: Uint8Array, anchoredDigest: string, circuitId: string): Promise<AnchoredSetupRecord> {
+  return groth16Record(await anchoredJson(bytes, anchoredDigest, circuitId), circuitId)
+}
+
+/**
+ * The record behind a slot's anchored digest, of either proof system: an UltraHonk record
+ * (isHonkSetupRecord) or a Groth16 one (as readAnchoredSetupRecord reads it), with the same checks.
+ *
+ * @throws {SetupRecordMismatchError} when the bytes are not the anchored record or of another circuit
+ * @throws {SetupRecordFormatError} when the anchored bytes are neither record
+ */
+export async function readSlotSetupRecord(bytes: Uint8Array, anchoredDigest: string, circuitId: string): Promise<SlotSetupRecord> {
+  const value = await anchoredJson(bytes, anchoredDigest, circuitId)
+  if ((value as { format?: unknown } | null)?.format !== HONK_SETUP_RECORD_FORMAT) return groth16Record(value, circuitId)
+  if (!isHonkSetupRecord(value))
+    throw new SetupRecordFormatError(`the setup record anchored for ${circuitId} is not a well-formed ${HONK_SETUP_RECORD_FORMAT} record`)
+  if (value.circuitId !== circuitId) throw circuitMismatch(value.circuitId, circuitId)
+  return value
+}
+
+/** The JSON of bytes that must hash to the anchored digest. @throws {SetupRecordMismatchError} @throws {SetupRecordFormatError} */
+async function anchoredJson(bytes: Uint8Array, anchoredDigest: string, circuitId: string): Promise<unknown> {
   const actual = await setupRecordDigest(bytes)
   if (actual.toLowerCase() !== anchoredDigest.toLowerCase())
     throw new SetupRecordMismatchError('anchor', anchoredDigest, actual, {
       message: `the setup record read for ${circuitId} hashes to ${actual}, but the chain anchors ${anchoredDigest}`,
     })
-  let record: AnchoredSetupRecord
   try {
-    record = JSON.parse(new TextDecoder().decode(bytes)) as AnchoredSetupRecord
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown
   } catch (err) {
     throw new SetupRecordFormatError(`the setup record anchored for ${circuitId} is not JSON`, { cause: err })
   }
+}
+
+/** A Groth16 setup record of `circuitId`. @throws {SetupRecordFormatError} @throws {SetupRecordMismatchError} */
+function groth16Record(value: unknown, circuitId: string): AnchoredSetupRecord {
+  const record = value as AnchoredSetupRecord
   const ok =
     record?.format === ANCHORED_SETUP_RECORD_FORMAT &&
     typeof record.circuitId === 'string' &&
@@ -161,33 +186,6 @@ export async function readAnchoredSetupRecord(bytes: Uint8Array, anchoredDigest:
     isHex64(record.files.vkey) &&
     record.vkey?.protocol === 'groth16'
   if (!ok) throw new SetupRecordFormatError(`the setup record anchored for ${circuitId} is not an ${ANCHORED_SETUP_RECORD_FORMAT} record`)
-  if (record.circuitId !== circuitId) throw circuitMismatch(record.circuitId, circuitId)
-  return record
-}
-
-/**
- * The record behind a slot's anchored digest, of either proof system: an UltraHonk record
- * (isHonkSetupRecord) or a Groth16 one (readAnchoredSetupRecord), with the same checks.
- *
- * @throws {SetupRecordMismatchError} when the bytes are not the anchored record or of another circuit
- * @throws {SetupRecordFormatError} when the anchored bytes are neither record
- */
-export async function readSlotSetupRecord(bytes: Uint8Array, anchoredDigest: string, circuitId: string): Promise<SlotSetupRecord> {
-  let format: unknown
-  try {
-    format = (JSON.parse(new TextDecoder().decode(bytes)) as { format?: unknown } | null)?.format
-  } catch {
-    format = undefined // readAnchoredSetupRecord names the failure
-  }
-  if (format !== HONK_SETUP_RECORD_FORMAT) return readAnchoredSetupRecord(bytes, anchoredDigest, circuitId)
-  const actual = await setupRecordDigest(bytes)
-  if (actual.toLowerCase() !== anchoredDigest.toLowerCase())
-    throw new SetupRecordMismatchError('anchor', anchoredDigest, actual, {
-      message: `the setup record read for ${circuitId} hashes to ${actual}, but the chain anchors ${anchoredDigest}`,
-    })
-  const record = JSON.parse(new TextDecoder().decode(bytes)) as unknown
-  if (!isHonkSetupRecord(record))
-    throw new SetupRecordFormatError(`the setup record anchored for ${circuitId} is not a well-formed ${HONK_SETUP_RECORD_FORMAT} record`)
   if (record.circuitId !== circuitId) throw circuitMismatch(record.circuitId, circuitId)
   return record
 }

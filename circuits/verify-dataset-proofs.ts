@@ -14,7 +14,8 @@ import { parsePublicSignals, PublicSignalsError } from './public-signals.js'
 import { knownFlawOf } from './artifact-manifest.js'
 import type { CircuitSetup } from './circuit-setup.js'
 import { assertVkeyOfRecord, canonicalJson, circuitMismatch, setupOfRecord, type SlotSetupRecord } from './anchored-setup-record.js'
-import { getHonkCircuit, proofSystemOf, statementOf } from './honk-manifest.js'
+import { committedKeyHashOf } from './committed-key-hash.js'
+import { proofSystemOf, statementOf } from './honk-manifest.js'
 import { buildHonkSetupRecord, HONK_SETUP_RECORD_FORMAT } from './honk-setup-record.js'
 import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
 import { deviceKeyFault, InvalidDeviceKeyError } from './babyjub.js'
@@ -102,9 +103,9 @@ export async function verifyDatasetProofs(
       if (system !== 'ultrahonk') throw circuitMismatch(`${record.circuitId} (an UltraHonk record)`, manifest.proofs.circuitId)
       // Everything in an UltraHonk record follows from the committed build (its CRS, program and
       // key): a record saying anything else (a "ceremony" CRS for the development key) is not ours.
-      const committed = canonicalJson(buildHonkSetupRecord(record.circuitId))
-      if (canonicalJson(record) !== committed)
-        throw new SetupRecordMismatchError('record', committed, canonicalJson(record), {
+      const [committed, anchored] = [canonicalJson(buildHonkSetupRecord(record.circuitId)), canonicalJson(record)]
+      if (anchored !== committed)
+        throw new SetupRecordMismatchError('record', committed, anchored, {
           message: `the UltraHonk setup record anchored for ${record.circuitId} is not the one its committed build gives`,
         })
       if (options.vkeyHash !== record.files.vk)
@@ -237,5 +238,5 @@ export async function proofKeyOf(
   circuitId: string,
   loadGroth16: (circuitId: string) => Promise<{ vkey: VerificationKey; vkeyHash: string }>,
 ): Promise<{ vkey?: VerificationKey; vkeyHash: string }> {
-  return proofSystemOf(circuitId) === 'ultrahonk' ? { vkeyHash: getHonkCircuit(circuitId).files.vk } : loadGroth16(circuitId)
+  return proofSystemOf(circuitId) === 'ultrahonk' ? { vkeyHash: committedKeyHashOf(circuitId) } : loadGroth16(circuitId)
 }
