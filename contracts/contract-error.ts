@@ -1,4 +1,4 @@
-import { Interface, isError } from 'ethers'
+import { Interface } from 'ethers'
 import { AssayError } from '../core/index.js'
 import { dataMarketAbi, datasetRegistryAbi, deviceRegistryAbi, testStablecoinAbi } from './generated/abis.js'
 
@@ -27,29 +27,21 @@ const errors = new Interface(
   ),
 )
 
-function revertData(err: unknown): string | undefined {
+/** The error and what it wraps (`error`, then `cause`), a few levels deep: where providers put revert data. */
+function* wrapped(err: unknown): Generator<{ data?: unknown; message?: unknown }> {
   for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 6; depth++) {
-    const data = (e as { data?: unknown }).data
+    yield e
+    e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause
+  }
+}
+
+function revertData(err: unknown): string | undefined {
+  for (const { data } of wrapped(err)) {
     if (typeof data === 'string' && data.startsWith('0x') && data.length >= 10) return data
     if (data !== null && typeof data === 'object' && typeof (data as { data?: unknown }).data === 'string')
       return (data as { data: string }).data
-    e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause
   }
   return undefined
-}
-
-/**
- * Whether a failed call reverted (the contract refused), as opposed to failing on the way (the RPC
- * unreachable, an answer that does not decode): ethers' CALL_EXCEPTION, or revert data anywhere
- * in the error's chain (Hardhat's in-process provider throws its own error with the data).
- */
-export function isRevert(err: unknown): boolean {
-  if (isError(err, 'CALL_EXCEPTION') || revertData(err) !== undefined) return true
-  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 6; depth++) {
-    if (/VM Exception while processing transaction: revert/.test((e as { message?: unknown }).message as string)) return true
-    e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause
-  }
-  return false
 }
 
 /**
@@ -58,10 +50,7 @@ export function isRevert(err: unknown): boolean {
  */
 export function revertedWithData(err: unknown): boolean {
   if (revertData(err) !== undefined) return true
-  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 6; depth++) {
-    if (/reverted with (custom error|reason string)/.test((e as { message?: unknown }).message as string)) return true
-    e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause
-  }
+  for (const { message } of wrapped(err)) if (/reverted with (custom error|reason string)/.test(message as string)) return true
   return false
 }
 
