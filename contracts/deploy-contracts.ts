@@ -2,6 +2,7 @@ import { concat, ContractFactory, keccak256, type ContractTransactionResponse, t
 import * as abis from './generated/abis.js'
 import type { DatasetRegistry } from './generated/contract-types.js'
 import { DeploymentError, proofSystemValue, VERIFIER_SLOTS, type Deployment, type VerifierSlot } from './deployment.js'
+import { deployLinked } from './deploy-linked.js'
 import { typedContract } from './typed-contract.js'
 
 export interface DeployOptions {
@@ -125,26 +126,18 @@ export async function deployHonkVerifier(
   log: (msg: string) => void = () => undefined,
 ): Promise<{ address: string; libraries: Record<string, string> }> {
   const { honkArtifacts } = await import('./generated/honk-verifiers.js')
-  const deployed = new Map<string, string>()
-  const deployLinked = async (contract: string): Promise<string> => {
-    const known = deployed.get(contract)
-    if (known !== undefined) return known
+  const artifactOf = (contract: string): (typeof honkArtifacts)[string] => {
     const a = honkArtifacts[contract]
     if (a === undefined)
       throw new DeploymentError(`contract ${contract} is not in contracts/generated/honk-verifiers.ts (run npm run build)`)
-    let code = a.bytecode.slice(2)
-    for (const refs of Object.values(a.linkReferences)) {
-      for (const [library, places] of Object.entries(refs)) {
-        const address = (await deployLinked(library)).slice(2).toLowerCase()
-        for (const { start, length } of places) code = code.slice(0, 2 * start) + address + code.slice(2 * (start + length))
-      }
-    }
-    const { address } = await deploy(signer, contract, [], { abi: a.abi as InterfaceAbi, bytecode: `0x${code}` })
-    if (contract !== name) log(`${contract} ${address} (library of ${name})`)
-    deployed.set(contract, address)
-    return address
+    return a
   }
-  const address = await deployLinked(name)
+  const deployed = await deployLinked(name, artifactOf, async (contract, bytecode) => {
+    const { address } = await deploy(signer, contract, [], { abi: artifactOf(contract).abi as InterfaceAbi, bytecode })
+    if (contract !== name) log(`${contract} ${address} (library of ${name})`)
+    return address
+  })
+  const address = deployed.get(name)!
   deployed.delete(name)
   return { address, libraries: Object.fromEntries(deployed) }
 }

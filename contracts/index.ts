@@ -24,6 +24,8 @@ export { batchProofBytes, MalformedProofError, proofToCalldata } from './proof-t
 export type { BatchProofInput, Groth16Proof, HonkProofObject } from './proof-to-calldata.js'
 export { ContractError, decodeContractError } from './contract-error.js'
 export { contractsCodeHash, deployContracts, deployHonkVerifier, installableVerifierSlots } from './deploy-contracts.js'
+export { deployLinked } from './deploy-linked.js'
+export type { LinkableCode, LinkReferences } from './deploy-linked.js'
 export type { CompiledContract, DeployOptions } from './deploy-contracts.js'
 export {
   DeploymentError,

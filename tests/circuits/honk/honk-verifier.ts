@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module'
 import { ContractFactory, type Signer } from 'ethers'
 import hardhat from 'hardhat'
+import { deployLinked as deployContractLinked } from '../../../contracts/index.js'
 
 interface CompiledContract {
   abi: unknown[]
@@ -36,27 +37,21 @@ export const words = (b: Uint8Array): string[] =>
 
 export type HonkVerify = (proof: Uint8Array, publicInputs: string[]) => Promise<boolean>
 
-/** Deploys compiled contract `name` after the libraries it links to (each once), linking their addresses in; returns its address. */
+/** Deploys compiled contract `name` after the libraries it links to (each once, contracts' deployLinked); returns its address. */
 export async function deployLinked(contracts: Record<string, CompiledContract>, name: string, signer: Signer): Promise<string> {
-  const addresses = new Map<string, string>()
-  const deploy = async (contract: string): Promise<string> => {
-    const known = addresses.get(contract)
-    if (known !== undefined) return known
-    const { abi, evm } = contracts[contract]!
-    let code = evm.bytecode.object
-    for (const refs of Object.values(evm.bytecode.linkReferences)) {
-      for (const [lib, places] of Object.entries(refs)) {
-        const address = (await deploy(lib)).slice(2).toLowerCase()
-        for (const { start, length } of places) code = code.slice(0, 2 * start) + address + code.slice(2 * (start + length))
-      }
-    }
-    const deployed = await new ContractFactory(abi as never, `0x${code}`, signer).deploy()
-    await deployed.waitForDeployment()
-    const address = await deployed.getAddress()
-    addresses.set(contract, address)
-    return address
-  }
-  return deploy(name)
+  const deployed = await deployContractLinked(
+    name,
+    (contract) => ({
+      bytecode: contracts[contract]!.evm.bytecode.object,
+      linkReferences: contracts[contract]!.evm.bytecode.linkReferences,
+    }),
+    async (contract, bytecode) => {
+      const instance = await new ContractFactory(contracts[contract]!.abi as never, bytecode, signer).deploy()
+      await instance.waitForDeployment()
+      return instance.getAddress()
+    },
+  )
+  return deployed.get(name)!
 }
 
 /** Deploys `source` (bb's HonkVerifier) and returns its verify, false where it reverts. */
