@@ -159,15 +159,7 @@ export function startCircuitBuilder(options: CircuitBuilderOptions): CircuitBuil
     async stop() {
       stopped = true
       await honk.stop()
-      const running = child
-      if (running === undefined) return
-      const done = new Promise((r) => running.once('exit', r))
-      try {
-        process.kill(-running.pid!, 'SIGTERM')
-      } catch {
-        running.kill('SIGTERM') // the group is gone already
-      }
-      await done
+      if (child !== undefined) await endBuild(child)
     },
   }
 }
@@ -211,20 +203,9 @@ function startHonkBuilder(options: CircuitBuilderOptions & { buildDir: string; l
   const build = (circuitId: string, onWait?: (message: string) => void | Promise<void>): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       if (stopped) return reject(new CircuitBuildError(circuitId, 'the node is stopping'))
-      const statusFile = join(options.buildDir, `honk-build-status-${circuitId}.json`)
       mkdirSync(options.buildDir, { recursive: true })
-      rmSync(statusFile, { force: true })
       const tsx = createRequire(import.meta.url).resolve('tsx/cli')
-      const args = [
-        'scripts/build-honk-circuits.ts',
-        '--against-manifest',
-        '--build-dir',
-        options.buildDir,
-        '--status',
-        statusFile,
-        '--only',
-        circuitId,
-      ]
+      const args = ['scripts/build-honk-circuits.ts', '--against-manifest', '--build-dir', options.buildDir, '--only', circuitId]
       const child = spawn(process.execPath, [tsx, ...args], { cwd: options.projectRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
       children.add(child)
       const tail: string[] = []
@@ -261,19 +242,20 @@ function startHonkBuilder(options: CircuitBuilderOptions & { buildDir: string; l
     },
     async stop() {
       stopped = true
-      await Promise.all(
-        [...children].map((child) => {
-          const done = new Promise((r) => child.once('exit', r))
-          try {
-            process.kill(-child.pid!, 'SIGTERM')
-          } catch {
-            child.kill('SIGTERM')
-          }
-          return done
-        }),
-      )
+      await Promise.all([...children].map(endBuild))
     },
   }
+}
+
+/** Ends a build's process group (tsx runs the script in a second process) and waits for it. */
+async function endBuild(child: ChildProcess): Promise<void> {
+  const done = new Promise((r) => child.once('exit', r))
+  try {
+    process.kill(-child.pid!, 'SIGTERM')
+  } catch {
+    child.kill('SIGTERM') // the group is gone already
+  }
+  await done
 }
 
 /** How long a failed UltraHonk build's error is the answer before a publication may start another. */

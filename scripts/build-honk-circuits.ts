@@ -7,7 +7,6 @@
 // tree. Everything it writes into git is generated; don't edit.
 //   --only ID,ID          build only these circuits
 //   --build-dir DIR       where the artifacts go (default build/circuits)
-//   --status FILE         write each circuit's state (pending, building, ready, failed) to FILE as JSON
 //   --against-manifest    the node's build: write nothing committed, fail on any circuit whose
 //                         bytecode, key or reference string differs from circuits/honk-artifacts.json
 import '../core/polyfill.js'
@@ -31,7 +30,6 @@ import {
   type BbCrs,
 } from '../circuits/node.js'
 import type { HonkCircuitEntry } from '../circuits/index.js'
-import { createBuildStatus } from './build-status.js'
 import { writeDevBbCrsFromSeed } from './dev-bb-crs-from-seed.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -44,7 +42,6 @@ const buildDir = resolve(flag('--build-dir') ?? join(root, 'build', 'circuits'))
 const manifestPath = join(root, 'circuits', 'honk-artifacts.json')
 const verifierDir = join(root, 'contracts', 'src', 'generated')
 const only = flag('--only')?.split(',')
-const statusPath = flag('--status')
 const againstManifest = process.argv.includes('--against-manifest')
 /** One reference string for every circuit: 2^16 points holds the largest (B = 400, 65,321 gates). */
 const CRS_POINTS = 65536
@@ -170,38 +167,15 @@ async function main(): Promise<void> {
   const previous = existsSync(manifestPath)
     ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { circuits: Record<string, HonkCircuitEntry> })
     : { circuits: {} }
-  const { status, report } = createBuildStatus(
-    specs.map((s) => s.id),
-    started,
-    statusPath,
-  )
-  report()
   const built: Record<string, HonkCircuitEntry> = only !== undefined ? { ...previous.circuits } : {}
-  try {
-    const crs = await developmentCrs()
-    for (const spec of specs) {
-      const t0 = Date.now()
-      status.circuits[spec.id] = { state: 'building' }
-      report()
-      built[spec.id] = await build(spec, crs)
-      const committed = previous.circuits[spec.id]
-      if (againstManifest && JSON.stringify(committed) !== JSON.stringify(built[spec.id]))
-        throw new Error(`${spec.id}: built artifacts differ from ${relative(root, manifestPath)}`)
-      status.circuits[spec.id] = { state: 'ready', seconds: Math.round((Date.now() - t0) / 100) / 10 }
-      report()
-      if (!againstManifest)
-        writeIfChanged(join(verifierDir, `${spec.verifier}.sol`), readFileSync(join(buildDir, spec.id, `${spec.verifier}.sol`), 'utf8'))
-    }
-  } catch (err) {
-    const failed =
-      specs.find((s) => status.circuits[s.id]?.state === 'building') ?? specs.find((s) => status.circuits[s.id]?.state === 'pending')
-    if (failed !== undefined) status.circuits[failed.id] = { state: 'failed', error: err instanceof Error ? err.message : String(err) }
-    status.finishedAt = new Date().toISOString()
-    report()
-    throw err
+  const crs = await developmentCrs()
+  for (const spec of specs) {
+    built[spec.id] = await build(spec, crs)
+    if (againstManifest && JSON.stringify(previous.circuits[spec.id]) !== JSON.stringify(built[spec.id]))
+      throw new Error(`${spec.id}: built artifacts differ from ${relative(root, manifestPath)}`)
+    if (!againstManifest)
+      writeIfChanged(join(verifierDir, `${spec.verifier}.sol`), readFileSync(join(buildDir, spec.id, `${spec.verifier}.sol`), 'utf8'))
   }
-  status.finishedAt = new Date().toISOString()
-  report()
   if (againstManifest) {
     log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
     return
