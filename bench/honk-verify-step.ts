@@ -7,22 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { HDNodeWallet, Interface, JsonRpcProvider, NonceManager } from 'ethers'
-import {
-  computeBatchCommitment,
-  deviceIdOf,
-  honkProofBytes,
-  prepareBatch,
-  sensorStatsParams,
-  seriesIdOf,
-  signBatch,
-  type DeviceKey,
-  type HonkBundleProof,
-  type SeriesMeaning,
-} from '../circuits/index.js'
+import { honkProofBytes, sensorStatsParams, type DeviceKey, type HonkBundleProof, type SeriesMeaning } from '../circuits/index.js'
 import { committedSetupRecordDigests, createBatchProver } from '../circuits/node.js'
 import { DEV_MNEMONIC } from '../core/index.js'
 import { createChainClient, verifierSlotOf } from '../contracts/index.js'
 import { ensureDeployment, startAnvil } from '../contracts/node.js'
+import { signedBatchInput } from '../tests/helpers/proven-dataset.js'
 
 export interface HonkVerifyFigures {
   circuit: string
@@ -50,21 +40,16 @@ export async function measureHonkVerification(o: {
   const provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100 })
   try {
     const params = sensorStatsParams(o.circuit)
-    const salt = 12345n
-    const commitment = await computeBatchCommitment(o.batch, salt, params)
-    const seriesId = await seriesIdOf(await deviceIdOf(o.device.Ax, o.device.Ay), o.meaning, o.band)
-    const signature = await signBatch(o.device, { commitment, seriesId, batchIndex: 0n, last: true })
-    const prepared = await prepareBatch(o.batch, params, {
-      ...o.band,
+    const { input } = await signedBatchInput(params, o.batch, {
+      device: o.device,
       meaning: o.meaning,
+      band: o.band,
+      salt: 12345n,
       batchIndex: 0n,
       last: true,
-      salt,
-      device: o.device,
-      signature,
     })
     const t0 = performance.now()
-    const { proof, publicSignals } = await createBatchProver()(o.circuit, prepared.input)
+    const { proof, publicSignals } = await createBatchProver()(o.circuit, input)
     const proveS = (performance.now() - t0) / 1000
     const bytes = honkProofBytes(proof as HonkBundleProof)
     o.log(`[bench] ${o.circuit}: proved one batch with UltraHonk in ${proveS.toFixed(1)} s (${bytes.length} bytes)`)

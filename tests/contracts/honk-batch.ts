@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Signer } from 'ethers'
-import { computeBatchCommitment, prepareBatch, sensorStatsParams, seriesIdOf, signBatch, type DeviceKey } from '../../circuits/index.js'
+import { sensorStatsParams, type DeviceKey } from '../../circuits/index.js'
 import {
   BB_G2_FILE,
   compileNoir,
@@ -17,6 +17,7 @@ import {
   solidityVerifierForCrs,
 } from '../../circuits/node.js'
 import { testCrs } from '../circuits/honk/dev-crs.js'
+import { signedBatchInput } from '../helpers/proven-dataset.js'
 import { compileSolidity, deployLinked } from '../circuits/honk/honk-verifier.js'
 
 /** The Groth16 circuit whose statement the Noir program proves (same inputs, same six outputs). */
@@ -36,18 +37,18 @@ export interface HonkBatch {
 export async function proveHonkBatch(device: DeviceKey, index = 0): Promise<HonkBatch> {
   const params = sensorStatsParams(HONK_STATEMENT)
   const batch = { values: [100n + BigInt(index), 200n, 150n], times: [1000n, 1060n, 1120n].map((t) => t + BigInt(index) * 200n) }
-  const salt = 99n + BigInt(index)
-  const commitment = await computeBatchCommitment(batch, salt, params)
-  const band = { lo: 120n, hi: 180n }
-  const meaning = { metric: 'temperature', unit: '°C', scale: 0, offset: 0, nonce: 5n }
-  const seriesId = await seriesIdOf(device.deviceId, meaning, band)
-  const batchIndex = BigInt(index)
-  const signature = await signBatch(device, { commitment, seriesId, batchIndex, last: false })
-  const prepared = await prepareBatch(batch, params, { ...band, meaning, batchIndex, last: false, salt, device, signature })
+  const { commitment, input } = await signedBatchInput(params, batch, {
+    device,
+    meaning: { metric: 'temperature', unit: '°C', scale: 0, offset: 0, nonce: 5n },
+    band: { lo: 120n, hi: 180n },
+    salt: 99n + BigInt(index),
+    batchIndex: BigInt(index),
+    last: false,
+  })
   const crs = testCrs(32768)
   const prover = createBbProver({ bb: findBbBinary(), crsDir: crs.dir, crsPoints: crs.points })
   const program = await compileNoir(noirProject(HONK_STATEMENT))
-  const { witness } = await executeNoir(program, sensorStatsNoirInput(prepared.input))
+  const { witness } = await executeNoir(program, sensorStatsNoirInput(input))
   const proof = await prover.prove(program, witness, 'evm')
   const publicSignals = Array.from({ length: proof.publicInputs.length / 32 }, (_, i) =>
     BigInt(`0x${Buffer.from(proof.publicInputs.subarray(32 * i, 32 * i + 32)).toString('hex')}`),

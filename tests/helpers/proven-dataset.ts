@@ -44,6 +44,20 @@ export async function seriesSpec(
   return { device, meaning, band, range, seriesId: await seriesIdOf(device.deviceId, meaning, band) }
 }
 
+/** The circuit input of one batch signed by `device` (its commitment, series id, index and end marker): what every prover takes. */
+export async function signedBatchInput(
+  params: SensorStatsParams,
+  batch: BatchReadings,
+  o: Pick<SeriesSpec, 'device' | 'meaning' | 'band'> & { salt: bigint; batchIndex: bigint; last: boolean },
+): Promise<{ commitment: bigint; input: Record<string, string | string[]> }> {
+  const { device, meaning, band, salt, batchIndex, last } = o
+  const commitment = await computeBatchCommitment(batch, salt, params)
+  const seriesId = await seriesIdOf(device.deviceId, meaning, band)
+  const signature = await signBatch(device, { commitment, seriesId, batchIndex, last })
+  const prepared = await prepareBatch(batch, params, { ...band, meaning, batchIndex, last, salt, device, signature })
+  return { commitment, input: prepared.input }
+}
+
 /** Signs and proves one batch of a series with `artifacts`; `last` marks the series' final batch. */
 export async function proveBatch(
   artifacts: ProvingArtifacts,
@@ -53,14 +67,9 @@ export async function proveBatch(
   signed: Pick<SeriesSpec, 'device' | 'meaning' | 'band'>,
 ): Promise<Batch> {
   const { series, index, last } = at
-  const { device, meaning, band } = signed
-  const salt = BigInt(7000 + series * 100 + index) + meaning.nonce
-  const commitment = await computeBatchCommitment(batch, salt, params)
-  const seriesId = await seriesIdOf(device.deviceId, meaning, band)
-  const batchIndex = BigInt(index)
-  const signature = await signBatch(device, { commitment, seriesId, batchIndex, last })
-  const prepared = await prepareBatch(batch, params, { ...band, meaning, batchIndex, last, salt, device, signature })
-  const { proof, publicSignals } = await generateProof(artifacts, prepared.input)
+  const salt = BigInt(7000 + series * 100 + index) + signed.meaning.nonce
+  const { input } = await signedBatchInput(params, batch, { ...signed, salt, batchIndex: BigInt(index), last })
+  const { proof, publicSignals } = await generateProof(artifacts, input)
   return { series, index, count: batch.values.length, publicSignals, proof: proof as Batch['proof'] }
 }
 
