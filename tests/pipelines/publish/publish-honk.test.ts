@@ -180,6 +180,14 @@ describe('publishing with UltraHonk (--prover honk): the Noir port proved by nat
     expect([err.name, (err as VerifierUnavailableError).category]).to.deep.equal(['VerifierUnavailableError', 'unavailable'])
   })
 
+  it('rejects a Honk proof that is not padded base64 at parsing (one encoding, one reading of the bytes)', () => {
+    const honk = bundle.batches[0]!.proof as { proof: string }
+    for (const bad of [honk.proof.replace(/=+$/, ''), `${honk.proof.slice(0, -4)}A*==`, `${honk.proof}====`]) {
+      const unpadded = { protocol: 'ultrahonk', curve: 'bn128', proof: bad }
+      expect(() => parseProofBundle({ ...bundle, batches: [{ ...bundle.batches[0]!, proof: unpadded }] })).to.throw('invalid proof bundle')
+    }
+  })
+
   it('rejects an oversized Honk proof at parsing, before anything is verified', () => {
     const huge = { protocol: 'ultrahonk', curve: 'bn128', proof: 'A'.repeat(20_000) }
     expect(() => parseProofBundle({ ...bundle, batches: [{ ...bundle.batches[0]!, proof: huge }] })).to.throw('invalid proof bundle')
