@@ -3,8 +3,9 @@
 // publish and the first sale also write zero slots; they are reported as *_first). verify_batch
 // is estimateGas of a view call with a real proof from circuits/ in a dataset of 4 batches
 // (Merkle depth 2; each further doubling of batches adds one Poseidon hash, ~22k gas);
-// verify_batch_honk is the same batch proved with UltraHonk (the Noir port, native bb) in the
-// UltraHonk slot of the B = 16 test circuit, same dataset shape. Last line: JSON.
+// verify_batch_honk is the same readings proved with UltraHonk (native bb) in the UltraHonk slot
+// of the B = 16 test circuit (commitment v3, so four batches of their own), same dataset shape.
+// Last line: JSON.
 import '../core/polyfill.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -21,6 +22,7 @@ import {
   seriesIdOf,
   signBatch,
   signEddsaPoseidon,
+  type SensorStatsParams,
 } from '../circuits/index.js'
 import { committedSetupRecordDigests, loadCircuit, loadHonkCircuit, proveHonkBatch, releaseProverThreads } from '../circuits/node.js'
 import { DEV_MNEMONIC } from '../core/index.js'
@@ -40,7 +42,7 @@ import {
 import { ensureDeployment, startAnvil } from '../contracts/node.js'
 
 const CIRCUIT = 'sensor-stats-b16-v2'
-const HONK_CIRCUIT = 'sensor-stats-b16-v2-honk'
+const HONK_CIRCUIT = 'sensor-stats-b16-v3-honk'
 const dir = await mkdtemp(join(tmpdir(), 'assay-gas-'))
 const anvil = await startAnvil({ dataDir: dir })
 const provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 50 })
@@ -69,16 +71,15 @@ try {
   const device = await createDeviceKey()
   const params = sensorStatsParams(CIRCUIT)
   const circuit = await loadCircuit(CIRCUIT)
-  const proven = []
-  const inputs: Record<string, unknown>[] = []
-  for (let i = 0; i < 4; i++) {
+  /** Batch i of the device's one series, signed and prepared for a circuit with `p`. */
+  async function batchInput(p: SensorStatsParams, i: number): Promise<{ commitment: bigint; input: Record<string, string | string[]> }> {
     const batch = { values: [100n, 150n + BigInt(i), 120n], times: [0n, 60n, 120n].map((t) => t + BigInt(i) * 1000n) }
-    const commitment = await computeBatchCommitment(batch, 7n + BigInt(i), params)
+    const commitment = await computeBatchCommitment(batch, 7n + BigInt(i), p)
     const band = { lo: 0n, hi: 200n }
     const meaning = { metric: 'temperature', unit: '°C', scale: 0, offset: 0, nonce: 1n }
     const statement = { commitment, seriesId: await seriesIdOf(device.deviceId, meaning, band), batchIndex: BigInt(i), last: i === 3 }
     const signature = await signBatch(device, statement)
-    const prepared = await prepareBatch(batch, params, {
+    const prepared = await prepareBatch(batch, p, {
       ...band,
       meaning,
       batchIndex: statement.batchIndex,
@@ -87,8 +88,12 @@ try {
       device,
       signature,
     })
-    inputs.push(prepared.input)
-    proven.push({ commitment, ...(await generateProof(circuit, prepared.input)) })
+    return { commitment, input: prepared.input }
+  }
+  const proven = []
+  for (let i = 0; i < 4; i++) {
+    const { commitment, input } = await batchInput(params, i)
+    proven.push({ commitment, ...(await generateProof(circuit, input)) })
   }
   const root = await computeDatasetRoot(proven.map((p) => p.commitment))
 
@@ -140,13 +145,19 @@ try {
     ),
   )
   const verifyBatchAlone = Number(await datasets.verifyBatch.estimateGas(3n, batch, [], 0))
-  // The same batch proved with UltraHonk, in dataset 4: the same root, in the Honk slot.
-  const honk = await proveHonkBatch(await loadHonkCircuit(HONK_CIRCUIT), inputs[leafIndex]!)
+  // The same readings proved with UltraHonk, in dataset 4 of four batches in the Honk slot: its
+  // commitments are v3's, so its root and path are its own; the same shape.
+  const honkBatches = await Promise.all([0, 1, 2, 3].map((i) => batchInput(sensorStatsParams(HONK_CIRCUIT), i)))
+  const honkCommitments = honkBatches.map((b) => b.commitment)
+  const honk = await proveHonkBatch(await loadHonkCircuit(HONK_CIRCUIT), honkBatches[leafIndex]!.input)
   const honkSignals = honk.publicSignals.map(BigInt)
-  if (honkSignals.some((v, i) => v !== batch.publicSignals[i])) throw new Error('the Honk proof states other public signals')
-  await gas(datasets.publish(cid, root, 123n, 9100, `0x${'ab'.repeat(32)}`, [device.deviceId], 0n, verifierSlotOf(HONK_CIRCUIT)))
+  if (honkSignals[0] !== honkCommitments[leafIndex] || honkSignals.slice(1).some((v, i) => v !== batch.publicSignals[i + 1]))
+    throw new Error('the Honk proof states other public signals')
+  const honkRoot = await computeDatasetRoot(honkCommitments)
+  await gas(datasets.publish(cid, honkRoot, 123n, 9100, `0x${'ab'.repeat(32)}`, [device.deviceId], 0n, verifierSlotOf(HONK_CIRCUIT)))
   const honkBatch = { proof: batchProofBytes(honk.proof), publicSignals: honkSignals }
-  const verifyBatchHonk = Number(await datasets.verifyBatch.estimateGas(4n, honkBatch, siblings, leafIndex))
+  const honkPath = (await proveBatchInclusion(honkCommitments, leafIndex)).siblings
+  const verifyBatchHonk = Number(await datasets.verifyBatch.estimateGas(4n, honkBatch, honkPath, leafIndex))
   await releaseProverThreads()
   console.log(
     JSON.stringify({

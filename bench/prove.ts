@@ -2,9 +2,9 @@
 // values, B filling the 2^16 domain) against a straightforward circomlib circuit at the same batch
 // size and value width (bench/circuits/baseline-stats.circom). Builds the baselines (cached) with
 // `build-circuits --bench`, proves one batch of real readings (UCI Occupancy, temperature) --runs
-// times each, and the same statement in Noir with UltraHonk (native bb); prints a final JSON line:
-// the default backend's fastest circuit at the top, each backend's under `backends`, every width
-// under `widths`.
+// times each, and each width's UltraHonk circuit (the same statement in Noir with commitment v3, its
+// own B filling 2^16 gates) with native bb; prints a final JSON line: the default backend's fastest
+// circuit at the top, each backend's under `backends`, every width under `widths`.
 import '../core/polyfill.js'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -15,13 +15,14 @@ import {
   computeBatchCommitment,
   createDeviceKey,
   listCircuits,
+  listHonkCircuits,
+  parsePublicSignals,
   prepareBatch,
   selectSensorStatsCircuit,
   sensorStatsParams,
   seriesIdOf,
   signBatch,
   verifyProof,
-  circuitForSystem,
   type VerificationKey,
 } from '../circuits/index.js'
 import { createBbProver, executeNoir, findBbBinary, loadHonkCircuit, releaseProverThreads, sensorStatsNoirInput } from '../circuits/node.js'
@@ -40,8 +41,12 @@ const production = listCircuits()
   .map(([id, e]) => ({ id, constraints: e.constraints, ...sensorStatsParams(id) }))
   .sort((a, b) => b.valueBits - a.valueBits)
 
+const honkProduction = listHonkCircuits()
+  .filter(([, e]) => e.purpose === 'production')
+  .map(([id, e]) => ({ id, gates: e.gates, ...sensorStatsParams(id) }))
+
 // Real readings, as many as the largest batch.
-const rows = readOccupancyColumn('Temperature', Math.max(...production.map((p) => p.batchSize)))
+const rows = readOccupancyColumn('Temperature', Math.max(...[...production, ...honkProduction].map((p) => p.batchSize)))
 const texts = rows.map((r) => r.text)
 const times = rows.map((r) => r.time)
 // Hundredths of a degree: the sensor's resolution (some rows carry 13 averaged digits, which
@@ -51,7 +56,7 @@ const values = texts.map((t) => encodeValue(t, encoding))
 const lo = encodeValue('20', encoding)
 const hi = encodeValue('24', encoding)
 
-async function sensorStatsInput(id: string): Promise<CircuitSignals> {
+async function sensorStatsInput(id: string): Promise<{ input: CircuitSignals; expected: Record<string, bigint> }> {
   const params = sensorStatsParams(id)
   const device = await createDeviceKey()
   const batch = { values: values.slice(0, params.batchSize), times: times.slice(0, params.batchSize) }
@@ -60,7 +65,10 @@ async function sensorStatsInput(id: string): Promise<CircuitSignals> {
   const meaning = { metric: 'Temperature', unit: '°C', scale: encoding.scale, offset: encoding.offset, nonce: 1n }
   const seriesId = await seriesIdOf(device.deviceId, meaning, { lo, hi })
   const signature = await signBatch(device, { commitment, seriesId, batchIndex: 0n, last: true })
-  return (await prepareBatch(batch, params, { lo, hi, meaning, batchIndex: 0n, last: true, salt, device, signature })).input
+  const prepared = await prepareBatch(batch, params, { lo, hi, meaning, batchIndex: 0n, last: true, salt, device, signature })
+  const count = BigInt(params.batchSize)
+  const expected = { commitment, seriesId, batchIndex: 0n, count, lo, hi, last: 1n, ...prepared.stats }
+  return { input: prepared.input, expected }
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -98,10 +106,12 @@ async function measure(
  * The same statement's UltraHonk circuit (circuits.json's honk section), as publishing proves it:
  * the built program, key and CRS (loadHonkCircuit, checked against the manifest), witness by
  * noir_js, proof by native bb with the recorded key; witness generation and proving timed apart.
- * Its public outputs must be the Groth16 proof's, or the bench stops: both backends prove one statement.
+ * Its public outputs must be the statement computed in TypeScript (commitment, series, statistics),
+ * or the bench stops (tests/circuits/honk/stats-equivalence.test.ts shows both backends agree).
  */
-async function measureHonk(id: string, input: CircuitSignals, groth16Signals: string[]) {
-  const circuit = await loadHonkCircuit(circuitForSystem(id, 'ultrahonk'))
+async function measureHonk(id: string) {
+  const { input, expected } = await sensorStatsInput(id)
+  const circuit = await loadHonkCircuit(id)
   const { program } = circuit
   const { gates } = circuit.entry
   const prover = createBbProver({ bb: findBbBinary(), crsDir: circuit.crs.dir, crsPoints: circuit.crs.points })
@@ -119,9 +129,9 @@ async function measureHonk(id: string, input: CircuitSignals, groth16Signals: st
     prove.push(performance.now() - t2)
     witnessMs.push(t2 - t1)
     proofBytes = proof.proof.length
-    const outputs = (returnValue as string[]).map((v) => BigInt(v).toString())
-    if (JSON.stringify(outputs) !== JSON.stringify(groth16Signals))
-      throw new Error(`${id}: the Noir statement's outputs ${outputs.join(',')} are not Groth16's ${groth16Signals.join(',')}`)
+    const outputs = parsePublicSignals((returnValue as string[]).map((v) => BigInt(v).toString())) as unknown as Record<string, bigint>
+    const wrong = Object.entries(expected).filter(([k, v]) => outputs[k] !== v)
+    if (wrong.length > 0) throw new Error(`${id}: the proof's ${wrong.map(([k, v]) => `${k} is ${outputs[k]}, not ${v}`).join('; ')}`)
   }
   console.error(
     `[bench] ${id} (honk): ${gates} gates; witness ${witnessMs.map((x) => x.toFixed(0)).join(', ')} ms; ` +
@@ -135,7 +145,7 @@ const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d
 interface WidthRow {
   circuit: string
   readings_per_s: number
-  honk: { readings_per_s: number } & Record<string, number>
+  honk: { circuit: string; readings_per_s: number } & Record<string, number | string>
   [field: string]: unknown
 }
 const widths: WidthRow[] = []
@@ -146,10 +156,12 @@ for (const circuit of production) {
   if (baselineConstraints === undefined) throw new Error(`bench/circuits.json has no ${baselineId} for ${circuit.id}`)
   const slice = values.slice(0, B).map(String)
   const baseline = await measure(benchDir, baselineId, { values: slice, lo: String(lo), hi: String(hi), salt: '987654321' })
-  const input = await sensorStatsInput(circuit.id)
+  const { input } = await sensorStatsInput(circuit.id)
   const ours = await measure(join('build', 'circuits'), circuit.id, input)
-  const honk = await measureHonk(circuit.id, input, ours.publicSignals)
-  const rps = (ms: number): number => round((B / ms) * 1000, 1)
+  const honkCircuit = honkProduction.find((h) => h.valueBits === circuit.valueBits)
+  if (honkCircuit === undefined) throw new Error(`no production UltraHonk circuit for ${circuit.valueBits}-bit values`)
+  const honk = await measureHonk(honkCircuit.id)
+  const rps = (ms: number, readings = B): number => round((readings / ms) * 1000, 1)
   console.error(
     `[bench] ${circuit.id}: ${round(circuit.constraints / B, 1)} constraints per reading (baseline ${round(baselineConstraints / B, 1)})`,
   )
@@ -168,24 +180,32 @@ for (const circuit of production) {
     baseline_readings_per_s: rps(baseline.proveMs),
     ratio_vs_baseline: round(rps(ours.proveMs) / rps(baseline.proveMs)),
     honk: {
+      circuit: honkCircuit.id,
+      batch: honkCircuit.batchSize,
       gates: honk.gates,
-      gates_per_reading: round(honk.gates / B, 1),
+      gates_per_reading: round(honk.gates / honkCircuit.batchSize, 1),
       witness_ms_median: round(honk.witnessMs, 0),
       prove_ms_median: round(honk.proveMs, 0),
       // Witness and proof, as a prover process does both.
-      readings_per_s: rps(honk.witnessMs + honk.proveMs),
+      readings_per_s: rps(honk.witnessMs + honk.proveMs, honkCircuit.batchSize),
       proof_bytes: honk.proofBytes,
     },
   })
 }
 await releaseProverThreads()
 /** The fastest production circuit by `rate`: what a backend's readings/s figure means. */
-function fastest(rate: (w: WidthRow) => number): { circuit: string; readings_per_s: number } {
+function fastest(rate: (w: WidthRow) => number, circuit: (w: WidthRow) => string): { circuit: string; readings_per_s: number } {
   const w = [...widths].sort((a, b) => rate(b) - rate(a))[0]!
-  return { circuit: w.circuit, readings_per_s: rate(w) }
+  return { circuit: circuit(w), readings_per_s: rate(w) }
 }
-const groth16Best = fastest((w) => w.readings_per_s)
-const honkBest = fastest((w) => w.honk.readings_per_s)
+const groth16Best = fastest(
+  (w) => w.readings_per_s,
+  (w) => w.circuit,
+)
+const honkBest = fastest(
+  (w) => w.honk.readings_per_s,
+  (w) => w.honk.circuit,
+)
 console.log(
   JSON.stringify({
     bench: 'prove',

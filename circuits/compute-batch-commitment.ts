@@ -1,5 +1,8 @@
 import { assertBatch, type BatchReadings } from './assert-batch.js'
+import { BatchInputError } from './batch-input-error.js'
 import { getPoseidon } from './key-commitment.js'
+import { poseidon2Hash } from './poseidon2.js'
+import { SNARK_FIELD } from './public-signals.js'
 import type { SensorStatsParams } from './sensor-stats-params.js'
 
 /** Pads a batch with zero slots up to B (what the circuit commits to). */
@@ -9,13 +12,15 @@ export function padBatch(batch: BatchReadings, params: SensorStatsParams): { val
 }
 
 /**
- * The batch commitment, bit for bit as BatchCommitment computes it: readings packed as
- * time · 2^valueBits + value, three per field element, sixteen elements per Poseidon(16), chained
- * with Poseidon(2) from Poseidon(salt, count).
+ * The batch commitment, bit for bit as the circuit computes it: readings packed as
+ * time · 2^valueBits + value, three per field element; then, by `params.commitment`, sixteen elements
+ * per Poseidon(16), chained with Poseidon(2) from Poseidon(salt, count) (`poseidon`, circom's
+ * BatchCommitment and Noir's batch_commitment), or the Poseidon2 sponge over [salt, count, elements…]
+ * (`poseidon2`, Noir's batch_commitment_v3).
  */
 export async function computeBatchCommitment(batch: BatchReadings, salt: bigint, params: SensorStatsParams): Promise<bigint> {
   assertBatch(batch, params)
-  const poseidon = await getPoseidon()
+  if (salt < 0n || salt >= SNARK_FIELD) throw new BatchInputError(`batch salt ${salt} is not a field element`)
   const { values, times } = padBatch(batch, params)
   const readingBits = BigInt(params.valueBits + params.timeBits + 1)
   const elements: bigint[] = []
@@ -27,6 +32,8 @@ export async function computeBatchCommitment(batch: BatchReadings, salt: bigint,
     }
     elements.push(element)
   }
+  if (params.commitment === 'poseidon2') return poseidon2Hash([salt, BigInt(batch.values.length), ...elements])
+  const poseidon = await getPoseidon()
   let h = poseidon.F.toObject(poseidon([salt, BigInt(batch.values.length)]))
   for (let k = 0; k < Math.ceil(elements.length / 16); k++) {
     const chunk = Array.from({ length: 16 }, (_, j) => elements[16 * k + j] ?? 0n)

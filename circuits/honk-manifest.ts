@@ -1,4 +1,5 @@
 import { ArtifactError } from '../core/index.js'
+import type { CommitmentScheme } from './commitment-scheme.js'
 import honkJson from './honk-artifacts.json' with { type: 'json' }
 
 /** How a circuit's batch proofs are made and checked. */
@@ -11,8 +12,12 @@ export interface HonkCircuitEntry {
   purpose: 'production' | 'test'
   /** The Noir project under circuits/noir. */
   noir: string
-  /** The circom circuit whose statement, parameters and public outputs this one shares. */
+  /** The circom circuit whose statement (checks, public outputs, signed message) this one proves. */
   statement: string
+  /** Template parameters [B, valueBits, timeBits, gapBits] when not the statement's. */
+  params?: number[]
+  /** The batch commitment, when not the statement's Poseidon(16) chain: poseidon2 is commitment v3. */
+  commitment?: CommitmentScheme
   /** Name of the generated Solidity verifier contract (contracts/src/generated). */
   verifier: string
   /** bb's circuit size (gates after expanding black boxes). */

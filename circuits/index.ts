@@ -52,6 +52,8 @@ export { narrowestValueBits, selectSensorStatsCircuit, VALUE_WIDTHS } from './se
 export { assertBatch } from './assert-batch.js'
 export type { BatchReadings } from './assert-batch.js'
 export { computeBatchCommitment } from './compute-batch-commitment.js'
+export type { CommitmentScheme } from './commitment-scheme.js'
+export { poseidon2Hash, poseidon2Permutation } from './poseidon2.js'
 export { computeBatchStats } from './compute-batch-stats.js'
 export type { BatchStats } from './compute-batch-stats.js'
 export { createDeviceKey, deviceIdOf, deviceKeyFromPrivate } from './device-key.js'

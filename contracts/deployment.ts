@@ -38,10 +38,10 @@ export const VERIFIER_SLOTS = [
   { slot: 6, circuitId: 'sensor-stats-24bit-b336-v2', contract: 'SensorStats24BitV2Verifier', system: 'groth16' },
   { slot: 7, circuitId: 'sensor-stats-32bit-b280-v2', contract: 'SensorStats32BitV2Verifier', system: 'groth16' },
   // v2 statements in Noir, proved with UltraHonk (bb's Solidity verifier, linked libraries).
-  { slot: 8, circuitId: 'sensor-stats-b16-v2-honk', contract: 'SensorStatsB16TestV2HonkVerifier', system: 'ultrahonk' },
-  { slot: 9, circuitId: 'sensor-stats-16bit-b400-v2-honk', contract: 'SensorStats16BitV2HonkVerifier', system: 'ultrahonk' },
-  { slot: 10, circuitId: 'sensor-stats-24bit-b336-v2-honk', contract: 'SensorStats24BitV2HonkVerifier', system: 'ultrahonk' },
-  { slot: 11, circuitId: 'sensor-stats-32bit-b280-v2-honk', contract: 'SensorStats32BitV2HonkVerifier', system: 'ultrahonk' },
+  { slot: 8, circuitId: 'sensor-stats-b16-v3-honk', contract: 'SensorStatsB16TestV3HonkVerifier', system: 'ultrahonk' },
+  { slot: 9, circuitId: 'sensor-stats-16bit-b1152-v3-honk', contract: 'SensorStats16BitV3HonkVerifier', system: 'ultrahonk' },
+  { slot: 10, circuitId: 'sensor-stats-24bit-b1152-v3-honk', contract: 'SensorStats24BitV3HonkVerifier', system: 'ultrahonk' },
+  { slot: 11, circuitId: 'sensor-stats-32bit-b1128-v3-honk', contract: 'SensorStats32BitV3HonkVerifier', system: 'ultrahonk' },
 ] as const satisfies readonly VerifierSlot[]
 
 /** The verifier slot of a circuit. @throws {DeploymentError} for a circuit without one. */

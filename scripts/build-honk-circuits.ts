@@ -29,7 +29,7 @@ import {
   solidityVerifierForCrs,
   type BbCrs,
 } from '../circuits/node.js'
-import type { HonkCircuitEntry } from '../circuits/index.js'
+import type { CommitmentScheme, HonkCircuitEntry } from '../circuits/index.js'
 import { writeDevBbCrsFromSeed } from './dev-bb-crs-from-seed.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -43,7 +43,7 @@ const manifestPath = join(root, 'circuits', 'honk-artifacts.json')
 const verifierDir = join(root, 'contracts', 'src', 'generated')
 const only = flag('--only')?.split(',')
 const againstManifest = process.argv.includes('--against-manifest')
-/** One reference string for every circuit: 2^16 points holds the largest (B = 400, 65,321 gates). */
+/** One reference string for every circuit: 2^16 points holds the largest (65,439 gates: B = 1,128 at 32 bits). */
 const CRS_POINTS = 65536
 
 interface HonkSpec {
@@ -51,6 +51,8 @@ interface HonkSpec {
   purpose: 'production' | 'test'
   noir: string
   statement: string
+  params?: number[]
+  commitment?: CommitmentScheme
   verifier: string
 }
 
@@ -130,6 +132,8 @@ async function build(spec: HonkSpec, crs: BbCrs): Promise<HonkCircuitEntry> {
     purpose: spec.purpose,
     noir: spec.noir,
     statement: spec.statement,
+    ...(spec.params === undefined ? {} : { params: spec.params }),
+    ...(spec.commitment === undefined ? {} : { commitment: spec.commitment }),
     verifier: spec.verifier,
     gates,
     crs: { source: 'dev-seed', points: crs.points, sha256: crs.sha256 },

@@ -7868,8 +7868,8 @@ export const contractNames = ["BabyJubJub","DataMarket","DatasetRegistry","Devic
 
 /** The UltraHonk verifiers built (code in honk-verifiers.ts), each with keccak256 over the hashes of its and its libraries' creation code. */
 export const honkVerifierCodeHashes = {
-  "SensorStats16BitV2HonkVerifier": "0x80c7e7539cec2a763455ebfbc62cc50d0a0b255ab20b2edacc290f9705a15ca5",
-  "SensorStats24BitV2HonkVerifier": "0xe6996893c765d06ab11b9b9cf6ea537ff999499903b98f3686ee1c575bc9ca3a",
-  "SensorStats32BitV2HonkVerifier": "0xebba4bdfc797782ff7fbefdad6963c97f5754d3b5b828f21de5c39c073223760",
-  "SensorStatsB16TestV2HonkVerifier": "0xb3983c0ea9fcc2e6c0bce635c3c1a44168aafb2b95c12c66e636ab36e45288f7"
+  "SensorStats16BitV3HonkVerifier": "0x4cb5214aaa69f29dce332d1d3aa979d56e499a5b74815b9b4cdf041c8d3e0d37",
+  "SensorStats24BitV3HonkVerifier": "0xd1d115c53e8b5a9744bfe2630c47d273c9e234060b02412481e7af7a29d1b8d4",
+  "SensorStats32BitV3HonkVerifier": "0x4f7c0e386051b2354841ce8edbb3e9938c203040c962bdd92b71d3f3f8a70a82",
+  "SensorStatsB16TestV3HonkVerifier": "0x711a233a055b3e3cbf27133475d12b6e62536dcf4659895aa79eb126bfc2f151"
 } as const

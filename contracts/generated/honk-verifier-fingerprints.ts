@@ -2,88 +2,88 @@
 // Runtime code hashes of the committed UltraHonk verifiers and their libraries (HonkVerifierFingerprint).
 
 export const honkVerifierFingerprints = {
-  "SensorStatsB16TestV2HonkVerifier": {
-    "codeHash": "0xa2963de5946985c9c93b9e51cdbc56ce07b9a2b0e61053a287f42855fd699580",
+  "SensorStatsB16TestV3HonkVerifier": {
+    "codeHash": "0xed134c7a392f597129164d53ffc7d24727772058b46a0ef93eefb83213437a97",
     "links": [
       {
-        "library": "SensorStatsB16TestV2HonkVerifier_RelationsLib",
+        "library": "SensorStatsB16TestV3HonkVerifier_RelationsLib",
         "offsets": [
-          3048
+          3047
         ]
       },
       {
-        "library": "SensorStatsB16TestV2HonkVerifier_ZKTranscriptLib",
+        "library": "SensorStatsB16TestV3HonkVerifier_ZKTranscriptLib",
         "offsets": [
           342
         ]
       }
     ],
     "libraries": {
-      "SensorStatsB16TestV2HonkVerifier_RelationsLib": "0x398ed958ce7b32699a1b29d846cc663bfcc01cf61d6ba106a6f5777d3b0e988b",
-      "SensorStatsB16TestV2HonkVerifier_ZKTranscriptLib": "0xf2ed28d6a225af7caa9ff0d95176ce749e73b424bd95a61eca134ba94e715c83"
+      "SensorStatsB16TestV3HonkVerifier_RelationsLib": "0x1b0814eeda63297938a8968c56d6aba98ff47c94e2d445a8dc73ae942e482dc3",
+      "SensorStatsB16TestV3HonkVerifier_ZKTranscriptLib": "0x992a17874e3c097b76520c139cbd8f45aa89800318c5eb1be81d220ef2935331"
     }
   },
-  "SensorStats16BitV2HonkVerifier": {
-    "codeHash": "0xccf6119e7e67a1bd77b6de81d244e4925b02e757825c59c9ffc94c9961da54c2",
+  "SensorStats16BitV3HonkVerifier": {
+    "codeHash": "0x64da45c79dad5336e440a9ad652bb04fb3e5b78e9333d92fc90e8ec7bec65cca",
     "links": [
       {
-        "library": "SensorStats16BitV2HonkVerifier_RelationsLib",
+        "library": "SensorStats16BitV3HonkVerifier_RelationsLib",
         "offsets": [
           3048
         ]
       },
       {
-        "library": "SensorStats16BitV2HonkVerifier_ZKTranscriptLib",
+        "library": "SensorStats16BitV3HonkVerifier_ZKTranscriptLib",
         "offsets": [
           342
         ]
       }
     ],
     "libraries": {
-      "SensorStats16BitV2HonkVerifier_RelationsLib": "0x51b40457e9741d4a611b32bdc93f3b1c09b767b0d8bfdd9d750d3382032aa983",
-      "SensorStats16BitV2HonkVerifier_ZKTranscriptLib": "0x917cd8ed6fc863489c2f6f6b23bb5408fd7e7cdf4b818dc2a4d9ef71cc57fe67"
+      "SensorStats16BitV3HonkVerifier_RelationsLib": "0xf5e8f7b35ce774b74adc25c265f32110120de5e0f8eacbc7f94e6bf4df1581c2",
+      "SensorStats16BitV3HonkVerifier_ZKTranscriptLib": "0xf3b703814be4b2ce1abc014eec2430a94ccfc71ef5a3ea85668680befbe89fcb"
     }
   },
-  "SensorStats24BitV2HonkVerifier": {
-    "codeHash": "0x97b921f1e1bc746e7febc4a2f464c21be166c9a9316b837b85e6a6af6bc9ff50",
+  "SensorStats24BitV3HonkVerifier": {
+    "codeHash": "0x2298b6aec418f96a171cba69be51efd9615e557142dacb5f52ecfe4fe1ce9dab",
     "links": [
       {
-        "library": "SensorStats24BitV2HonkVerifier_RelationsLib",
+        "library": "SensorStats24BitV3HonkVerifier_RelationsLib",
         "offsets": [
           3048
         ]
       },
       {
-        "library": "SensorStats24BitV2HonkVerifier_ZKTranscriptLib",
+        "library": "SensorStats24BitV3HonkVerifier_ZKTranscriptLib",
         "offsets": [
           342
         ]
       }
     ],
     "libraries": {
-      "SensorStats24BitV2HonkVerifier_RelationsLib": "0x212171b1da621980caf3eae253d6f3940a7b08c7b26b07165662be989180d8c1",
-      "SensorStats24BitV2HonkVerifier_ZKTranscriptLib": "0x20fc7b4c48ba4d4142d2cfa74b1a56be1a4cd3f6cc1d26ed2675988e493aa0b9"
+      "SensorStats24BitV3HonkVerifier_RelationsLib": "0x7794c19f24b3720f8645745a586b2df6108013b549bf135f13def43ed6adf2c3",
+      "SensorStats24BitV3HonkVerifier_ZKTranscriptLib": "0xb7155063432e7153697455e6de554795f0f91ad5a138ec9005be09fb5ffe7848"
     }
   },
-  "SensorStats32BitV2HonkVerifier": {
-    "codeHash": "0x942057f3fed5d466f40b44afc7ed8d4da0904f8ecde6c47a248c3ef5147c1853",
+  "SensorStats32BitV3HonkVerifier": {
+    "codeHash": "0x934a48aeef89827158723c7f808b6911268a61c39b94ce6036f0294503b1e97e",
     "links": [
       {
-        "library": "SensorStats32BitV2HonkVerifier_RelationsLib",
+        "library": "SensorStats32BitV3HonkVerifier_RelationsLib",
         "offsets": [
           3048
         ]
       },
       {
-        "library": "SensorStats32BitV2HonkVerifier_ZKTranscriptLib",
+        "library": "SensorStats32BitV3HonkVerifier_ZKTranscriptLib",
         "offsets": [
           342
         ]
       }
     ],
     "libraries": {
-      "SensorStats32BitV2HonkVerifier_RelationsLib": "0xd9c259ab3356a14bfba5aaac91ce278e5f4613729893cf20f9598b33b2e3eb9b",
-      "SensorStats32BitV2HonkVerifier_ZKTranscriptLib": "0x95e3b46f6d627ebdf779c0b2352a375020c1c2c7205ea2bdaf1ced9eea967f14"
+      "SensorStats32BitV3HonkVerifier_RelationsLib": "0x306e89dd158437311a40a477a86a7e30db060e57f449c351eb1e70e169bc3dd8",
+      "SensorStats32BitV3HonkVerifier_ZKTranscriptLib": "0x00f65f2a3167422f3cf9d9e3bb5870a00e4cdaa5c0d0e4736b8176f0063b5482"
     }
   }
 } as const

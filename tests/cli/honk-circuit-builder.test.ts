@@ -14,7 +14,7 @@ import { caught } from '../helpers/errors.js'
 describe('startCircuitBuilder with UltraHonk circuits (built on their first use)', function () {
   this.timeout(300_000)
   const root = process.cwd()
-  const HONK = 'sensor-stats-b16-v2-honk'
+  const HONK = 'sensor-stats-b16-v3-honk'
   const builders: CircuitBuilder[] = []
   let cache: string
   let savedCache: string | undefined

@@ -69,9 +69,9 @@ describe('assay publish --prover honk through a running node: proved in its prov
       manifest: { proofs: { circuitId: string; proofSystem: string; vkeyHash: string } }
     }
     expect(page.manifest.proofs).to.include({
-      circuitId: 'sensor-stats-b16-v2-honk',
+      circuitId: 'sensor-stats-b16-v3-honk',
       proofSystem: 'ultrahonk',
-      vkeyHash: getHonkCircuit('sensor-stats-b16-v2-honk').files.vk,
+      vkeyHash: getHonkCircuit('sensor-stats-b16-v3-honk').files.vk,
     })
   })
 
@@ -92,7 +92,7 @@ describe('assay publish --prover honk through a running node: proved in its prov
       ['quality', true],
     ])
     expect(lines.find((l) => l.startsWith('✓ proofs: '))).to.match(
-      /sensor-stats-b16-v2-honk.* — development setup: anyone can forge these proofs$/,
+      /sensor-stats-b16-v3-honk.* — development setup: anyone can forge these proofs$/,
     )
   })
 

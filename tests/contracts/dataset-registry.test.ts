@@ -307,7 +307,7 @@ describe('DatasetRegistry', function () {
     })
   })
 
-  describe('verifyBatch in an UltraHonk slot, with a real Honk proof (Noir sensor-stats-b16-v2, native bb)', () => {
+  describe('verifyBatch in an UltraHonk slot, with a real Honk proof (Noir sensor-stats-b16-v3, native bb)', () => {
     const HONK_SLOT = 60
     const RECORD = `0x${'4b'.repeat(32)}`
     let honk: HonkBatch
@@ -391,13 +391,13 @@ describe('DatasetRegistry', function () {
     })
 
     it('the generated verifier (contracts/src/generated, linked by deployContracts) in its own slot accepts the proof', async function () {
-      if (!('SensorStatsB16TestV2HonkVerifier' in honkVerifierCodeHashes)) this.skip() // not generated yet
+      if (!('SensorStatsB16TestV3HonkVerifier' in honkVerifierCodeHashes)) this.skip() // not generated yet
       const { deployer, seller, signers } = await loadFixture(fixture)
       const deployment = await deployContracts(deployer, {
-        setupRecords: { ...(await committedSetupRecordDigests()), 'sensor-stats-b16-v2-honk': RECORD },
+        setupRecords: { ...(await committedSetupRecordDigests()), 'sensor-stats-b16-v3-honk': RECORD },
       })
-      const honkSlot = verifierSlotOf('sensor-stats-b16-v2-honk')
-      expect(deployment.verifiers['sensor-stats-b16-v2-honk']).to.include({ slot: honkSlot, system: 'ultrahonk' })
+      const honkSlot = verifierSlotOf('sensor-stats-b16-v3-honk')
+      expect(deployment.verifiers['sensor-stats-b16-v3-honk']).to.include({ slot: honkSlot, system: 'ultrahonk' })
       const client = createChainClient(seller, deployment)
       expect(await client.proofSystemOf(honkSlot)).to.equal('ultrahonk')
       // Its code and libraries are the committed verifier's (checked once), so eth_call's verdicts count.
@@ -426,7 +426,7 @@ describe('DatasetRegistry', function () {
         qualityScore: 9000,
         statsDigest: STATS,
         deviceIds: [alice.deviceId],
-        circuitId: 'sensor-stats-b16-v2-honk',
+        circuitId: 'sensor-stats-b16-v3-honk',
       })
       expect(
         await client.verifyBatch(
@@ -464,16 +464,16 @@ describe('DatasetRegistry', function () {
       const { datasets, deployer, address } = await loadFixture(honkFixture)
       const provider = deployer.provider!
       // Slot 8 holds the committed verifier (deployContracts, libraries linked at fresh addresses).
-      const committed = await datasets.verifiers(verifierSlotOf('sensor-stats-b16-v2-honk'))
-      await assertCommittedHonkVerifier(provider, committed, 'SensorStatsB16TestV2HonkVerifier')
+      const committed = await datasets.verifiers(verifierSlotOf('sensor-stats-b16-v3-honk'))
+      await assertCommittedHonkVerifier(provider, committed, 'SensorStatsB16TestV3HonkVerifier')
       // The test's own build of bb's verifier accepts the proof on-chain, yet its code is not the
       // committed one: verdicts of it cannot be tied to the committed key.
-      const err = await caught(() => assertCommittedHonkVerifier(provider, address, 'SensorStatsB16TestV2HonkVerifier'))
+      const err = await caught(() => assertCommittedHonkVerifier(provider, address, 'SensorStatsB16TestV3HonkVerifier'))
       expect(err.name).to.equal('VerifierCodeMismatchError')
-      expect(err.message.startsWith(`the verifier at ${address} is not the committed SensorStatsB16TestV2HonkVerifier: `)).to.equal(true)
+      expect(err.message.startsWith(`the verifier at ${address} is not the committed SensorStatsB16TestV3HonkVerifier: `)).to.equal(true)
       // Another circuit's committed verifier is not this one either.
-      const other = await datasets.verifiers(verifierSlotOf('sensor-stats-16bit-b400-v2-honk'))
-      expect((await caught(() => assertCommittedHonkVerifier(provider, other, 'SensorStatsB16TestV2HonkVerifier'))).name).to.equal(
+      const other = await datasets.verifiers(verifierSlotOf('sensor-stats-16bit-b1152-v3-honk'))
+      expect((await caught(() => assertCommittedHonkVerifier(provider, other, 'SensorStatsB16TestV3HonkVerifier'))).name).to.equal(
         'VerifierCodeMismatchError',
       )
     })

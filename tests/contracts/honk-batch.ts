@@ -1,11 +1,11 @@
-// An honest UltraHonk batch proof for the contract tests: the Noir port of SensorStatsV2 at B = 16
-// (circuits/noir/sensor-stats-b16-v2) proved by native bb over the development CRS, and bb's
+// An honest UltraHonk batch proof for the contract tests: the B = 16 test circuit of SensorStatsV2
+// with commitment v3 (circuits.json sensor-stats-b16-v3-honk, circuits/noir/sensor-stats-b16-v3) proved by native bb over the development CRS, and bb's
 // Solidity verifier for it (our CRS's tau·G2), compiled with solc and deployed with its libraries
 // linked, as tests/circuits/honk/stats-equivalence.test.ts does.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Signer } from 'ethers'
-import { sensorStatsParams, type DeviceKey } from '../../circuits/index.js'
+import { getHonkCircuit, sensorStatsParams, type DeviceKey } from '../../circuits/index.js'
 import {
   BB_G2_FILE,
   compileNoir,
@@ -20,8 +20,8 @@ import { testCrs } from '../circuits/honk/dev-crs.js'
 import { signedBatchInput } from '../helpers/proven-dataset.js'
 import { compileSolidity, deployLinked } from '../circuits/honk/honk-verifier.js'
 
-/** The Groth16 circuit whose statement the Noir program proves (same inputs, same six outputs). */
-export const HONK_STATEMENT = 'sensor-stats-b16-v2'
+/** The UltraHonk test circuit the batch is proved with (its committed verifier is slot 8's). */
+export const HONK_CIRCUIT = 'sensor-stats-b16-v3-honk'
 
 export interface HonkBatch {
   commitment: bigint
@@ -35,7 +35,7 @@ export interface HonkBatch {
 
 /** One batch of three readings signed by `device`, proved with UltraHonk (B = 16: ~22k gates, a 2^15-point CRS). */
 export async function proveHonkBatch(device: DeviceKey, index = 0): Promise<HonkBatch> {
-  const params = sensorStatsParams(HONK_STATEMENT)
+  const params = sensorStatsParams(HONK_CIRCUIT)
   const batch = { values: [100n + BigInt(index), 200n, 150n], times: [1000n, 1060n, 1120n].map((t) => t + BigInt(index) * 200n) }
   const { commitment, input } = await signedBatchInput(params, batch, {
     device,
@@ -47,7 +47,7 @@ export async function proveHonkBatch(device: DeviceKey, index = 0): Promise<Honk
   })
   const crs = testCrs(32768)
   const prover = createBbProver({ bb: findBbBinary(), crsDir: crs.dir, crsPoints: crs.points })
-  const program = await compileNoir(noirProject(HONK_STATEMENT))
+  const program = await compileNoir(noirProject(getHonkCircuit(HONK_CIRCUIT).noir))
   const { witness } = await executeNoir(program, sensorStatsNoirInput(input))
   const proof = await prover.prove(program, witness, 'evm')
   const publicSignals = Array.from({ length: proof.publicInputs.length / 32 }, (_, i) =>

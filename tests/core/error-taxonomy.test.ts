@@ -187,7 +187,7 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new DeploymentError('invalid deployment: chainId'), 'internal'],
   [new ContractError('anchor', 'DeviceNotAuthorised', [1n, '0xpub']), 'conflict'],
   [new MalformedProofError('a flat Groth16 proof has 8 words, not 7'), 'bad-input'],
-  [new VerifierCodeMismatchError('SensorStats16BitV2HonkVerifier', '0x01', 'its code differs'), 'tampered'],
+  [new VerifierCodeMismatchError('SensorStats16BitV3HonkVerifier', '0x01', 'its code differs'), 'tampered'],
   [new VerifierUnavailableError(9, { cause: new Error('timeout') }), 'unavailable'],
   // sdk
   [new VerificationError('root', 'differs from the anchored root'), 'tampered'],

@@ -3,11 +3,12 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import { circuitForSystem, getCircuitManifest, getHonkCircuit, listHonkCircuits, sensorStatsParams } from '../../../circuits/index.js'
 
-// Verifiers take an UltraHonk circuit's output limits, version and batch size from the circom
-// statement it names: the Noir program must be compiled with exactly those parameters.
+// Verifiers take an UltraHonk circuit's parameters and commitment from its entry (else from the
+// circom statement it names) and its output meaning and version from that statement: the Noir program
+// must be compiled with exactly those parameters and call the statement of its commitment.
 describe('the UltraHonk catalogue (circuits.json honk section, circuits/honk-artifacts.json)', () => {
   const catalog = JSON.parse(readFileSync('circuits/circuits.json', 'utf8')) as {
-    honk: Array<{ id: string; purpose: string; noir: string; statement: string; verifier: string }>
+    honk: Array<{ id: string; purpose: string; noir: string; statement: string; params?: number[]; commitment?: string; verifier: string }>
   }
 
   it('builds every UltraHonk circuit the catalogue names, and nothing else', () => {
@@ -15,18 +16,23 @@ describe('the UltraHonk catalogue (circuits.json honk section, circuits/honk-art
   })
 
   for (const spec of catalog.honk) {
-    it(`${spec.id}: its Noir program has its statement's B, value, time and gap widths; same purpose; a committed verifier`, () => {
+    it(`${spec.id}: its Noir program has its B, value, time and gap widths and commitment; its statement's purpose; a committed verifier`, () => {
       const main = readFileSync(join('circuits', 'noir', spec.noir, 'src', 'main.nr'), 'utf8')
       const b = /global B: u32 = (\d+);/.exec(main)?.[1]
-      const generic = /sensor_stats_v2::<B, (\d+), (\d+), (\d+)>/.exec(main)
-      const params = sensorStatsParams(spec.statement)
-      expect([Number(b), ...(generic?.slice(1).map(Number) ?? [])]).to.deep.equal([
+      const generic = /sensor_stats_v2::sensor_stats_(v2|v3)::<B, (\d+), (\d+), (\d+)>/.exec(main)
+      const params = sensorStatsParams(spec.id)
+      expect([Number(b), ...(generic?.slice(2).map(Number) ?? [])]).to.deep.equal([
         params.batchSize,
         params.valueBits,
         params.timeBits,
         params.gapBits,
       ])
-      expect(sensorStatsParams(spec.id)).to.deep.equal(params)
+      expect(generic?.[1]).to.equal(spec.commitment === 'poseidon2' ? 'v3' : 'v2')
+      expect(params.commitment).to.equal(spec.commitment)
+      const statement = sensorStatsParams(spec.statement)
+      expect(params.valueBits).to.equal(statement.valueBits)
+      expect(params.timeBits).to.equal(statement.timeBits)
+      expect(params.gapBits).to.equal(statement.gapBits)
       expect(getCircuitManifest(spec.statement).purpose).to.equal(spec.purpose)
       expect(getHonkCircuit(spec.id)).to.include({ statement: spec.statement, verifier: spec.verifier, noir: spec.noir })
       expect(existsSync(join('contracts', 'src', 'generated', `${spec.verifier}.sol`))).to.equal(true)

@@ -1,7 +1,10 @@
 // One test-vector suite for both backends of SensorStatsV2 (B = 16 test instance): honest
 // statements give the same six public outputs from circom's witness code and from the Noir port
 // (circuits/noir/sensor-stats-v2), and every forgery of tests/circuits/forgeries.ts is refused by
-// the Noir circuit as well.
+// the Noir circuit as well. The same runs against the commitment v3 program
+// (circuits/noir/sensor-stats-b16-v3): the statement with the Poseidon2 sponge as its commitment,
+// which has no circom twin — it must give circom's outputs except the commitment, which must be
+// computeBatchCommitment's, and refuse every forgery re-signed for its own message.
 //
 // A forgery's values come from the lenient circom build (ForgeryHarness.forge): its inputs, its
 // re-signed signature and its hints (active[i], min, max, maxGap, circom's `<--` signals) become
@@ -36,7 +39,15 @@ import {
   type CircuitInput,
   type Statement,
 } from '../forgeries.js'
-import { BatchInputError } from '../../../circuits/index.js'
+import {
+  BATCH_DOMAIN,
+  BatchInputError,
+  computeBatchCommitment,
+  getPoseidon,
+  poseidon2Hash,
+  signEddsaPoseidon,
+  SNARK_FIELD,
+} from '../../../circuits/index.js'
 import { testCrs } from './dev-crs.js'
 import { deployHonkVerifier, words } from './honk-verifier.js'
 
@@ -44,6 +55,7 @@ const OUTPUTS = ['commitment', 'device', 'series', 'batch', 'sums', 'bounds'] as
 const VB = BigInt(params.valueBits)
 const GB = BigInt(params.gapBits)
 const t0 = 1_700_000_000n
+const P = SNARK_FIELD
 
 /**
  * Forgeries whose change is confined to circom wires that have no Noir counterpart, so no Noir
@@ -68,17 +80,19 @@ function internalOnly(name: string): boolean {
 describe('SensorStatsV2: circom and Noir prove the same statement (B = 16)', function () {
   this.timeout(600_000)
   let program: NoirProgram
+  let programV3: NoirProgram
   let harness: ForgeryHarness
   let circom: WebAssembly.Module
 
   before(async () => {
     const started = Date.now()
-    ;[program, harness, circom] = await Promise.all([
+    ;[program, programV3, harness, circom] = await Promise.all([
       compileNoir(noirProject('sensor-stats-b16-v2')),
+      compileNoir(noirProject('sensor-stats-b16-v3')),
       ForgeryHarness.create(),
       readFile(join(ROOT, 'build', 'circuits', CIRCUIT_ID, 'main_js', 'main.wasm')).then((b) => WebAssembly.compile(b)),
     ])
-    console.log(`      compiled sensor-stats-b16-v2 and the lenient circom build in ${Date.now() - started} ms`)
+    console.log(`      compiled sensor-stats-b16-v2, -v3 and the lenient circom build in ${Date.now() - started} ms`)
   })
 
   /** The Noir inputs for the witness values of a (possibly forged) circom witness. */
@@ -176,6 +190,76 @@ describe('SensorStatsV2: circom and Noir prove the same statement (B = 16)', fun
         }
       },
     )
+  }
+
+  // --- commitment v3: the same statement, its commitment the Poseidon2 sponge ---
+
+  /** Commitment v3 of a Noir input as the program computes it: field arithmetic only, no checks. */
+  function commitmentV3(input: Record<string, string | string[]>): bigint {
+    const values = (input.values as string[]).map(BigInt)
+    const times = (input.times as string[]).map(BigInt)
+    const readingBits = VB + BigInt(params.timeBits) + 1n
+    const elements = Array.from({ length: Math.ceil(B / 3) }, (_, e) => {
+      let element = 0n
+      for (let r = 0; r < 3 && 3 * e + r < B; r++) element += ((times[3 * e + r]! << VB) + values[3 * e + r]!) << (BigInt(r) * readingBits)
+      return element % P
+    })
+    return poseidon2Hash([BigInt(input.salt as string), BigInt(input.count as string), ...elements])
+  }
+
+  /** The Noir input signed by the device for the v3 program's own message (as a v3 publisher signs). */
+  async function signedV3(input: Record<string, string | string[]>, series: bigint): Promise<Record<string, string | string[]>> {
+    const poseidon = await getPoseidon()
+    const position = (BigInt(input.batch_index as string) + BigInt(input.last as string) * (1n << 32n)) % P
+    const message = poseidon.F.toObject(poseidon([BATCH_DOMAIN, commitmentV3(input), series, position]))
+    const signature = await signEddsaPoseidon(harness.device.privateKey, message)
+    return { ...input, r8x: String(signature.R8x), r8y: String(signature.R8y), s: String(signature.S) }
+  }
+
+  async function noirOutputsV3(input: Record<string, string | string[]>): Promise<bigint[]> {
+    const { returnValue } = await executeNoir(programV3, input)
+    return (returnValue as string[]).map((v) => BigInt(v))
+  }
+
+  for (const [name, statement] of honest) {
+    it(`with commitment v3 gives circom's outputs but the commitment, which is computeBatchCommitment's Poseidon2 sponge, for ${name}`, async () => {
+      const input = await signed(statement)
+      const fromCircom = (await calculateWitness(circom, input)).slice(1, 1 + OUTPUTS.length)
+      const noir = await signedV3(sensorStatsNoirInput(input), fromCircom[2]!)
+      const fromNoir = await noirOutputsV3(noir)
+      const count = statement.count ?? BigInt(statement.values.length)
+      const batch = { values: statement.values.slice(0, Number(count)), times: statement.times.slice(0, Number(count)) }
+      const expected = await computeBatchCommitment(batch, statement.salt, { ...params, commitment: 'poseidon2' })
+      expect(fromNoir).to.deep.equal([expected, ...fromCircom.slice(1)])
+      expect(expected).not.to.equal(fromCircom[0])
+    })
+  }
+
+  it('with commitment v3 refuses a batch signed for its commitment v2 message (the same readings, the other scheme)', async () => {
+    const input = await signed(BASE)
+    const err = await noirOutputsV3(sensorStatsNoirInput(input)).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).to.be.instanceOf(NoirWitnessError)
+  })
+
+  // The claims on circom-internal wires (internalOnly) are not repeated: the v3 program shares every
+  // line after the commitment with v2 (`statement` in the library), whose outputs are shown above to
+  // differ from each forged claim.
+  for (const forgery of FORGERIES.filter((f) => !internalOnly(f.name))) {
+    it(`with commitment v3 refuses the forgery: ${forgery.name}`, async () => {
+      const forged = await forgery.build(harness)
+      const values = await harness.forge(forged)
+      const input = noirInput(values)
+      // Re-signed for the v3 message unless the forgery is about the signature itself.
+      const noir = forged.resign === false ? input : await signedV3(input, values.get('main.series')!)
+      const err = await noirOutputsV3(noir).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err, 'the v3 program accepted the forgery').to.be.instanceOf(NoirWitnessError)
+    })
   }
 
   it("is proven by native bb over our CRS, and bb's Solidity verifier accepts the proof with circom's outputs only", async () => {

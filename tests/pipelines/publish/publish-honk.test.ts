@@ -27,7 +27,7 @@ import { caught } from '../../helpers/errors.js'
 import { startTestPublisher, type TestPublisher } from '../../helpers/publisher.js'
 
 const ROWS = 40
-const HONK = 'sensor-stats-b16-v2-honk'
+const HONK = 'sensor-stats-b16-v3-honk'
 
 describe('publishing with UltraHonk (--prover honk): the Noir port proved by native bb, verified by the installed verifier', function () {
   this.timeout(600_000)
