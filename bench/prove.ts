@@ -77,7 +77,7 @@ async function measure(
   dir: string,
   id: string,
   input: CircuitSignals,
-): Promise<{ proveMs: number; verifyMs: number; publicSignals: string[] }> {
+): Promise<{ proveMs: number; twoProversMs: number; verifyMs: number; publicSignals: string[] }> {
   const wasm = new Uint8Array(readFileSync(join(dir, id, 'main_js', 'main.wasm')))
   const zkey = new Uint8Array(readFileSync(join(dir, id, 'main.zkey')))
   const vkey = JSON.parse(readFileSync(join(dir, id, 'vkey.json'), 'utf8')) as VerificationKey
@@ -96,10 +96,19 @@ async function measure(
     if (!(await verifyProof(vkey, last!.publicSignals, last!.proof))) throw new Error(`${id}: proof does not verify`)
     verify.push(performance.now() - t1)
   }
-  console.error(
-    `[bench] ${id}: prove ${prove.map((x) => x.toFixed(0)).join(', ')} ms; verify median of ${verify.length} ${median(verify).toFixed(1)} ms`,
+  // Two provers at once, as for UltraHonk below (snarkjs already spreads one proof over the cores).
+  const t2 = performance.now()
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let i = 0; i < runs; i++) await groth16.fullProve(input, wasm, zkey)
+    }),
   )
-  return { proveMs: median(prove), verifyMs: median(verify), publicSignals: last!.publicSignals }
+  const twoProversMs = (performance.now() - t2) / (2 * runs)
+  console.error(
+    `[bench] ${id}: prove ${prove.map((x) => x.toFixed(0)).join(', ')} ms; two provers ${twoProversMs.toFixed(0)} ms a batch; ` +
+      `verify median of ${verify.length} ${median(verify).toFixed(1)} ms`,
+  )
+  return { proveMs: median(prove), twoProversMs, verifyMs: median(verify), publicSignals: last!.publicSignals }
 }
 
 /**
@@ -133,11 +142,20 @@ async function measureHonk(id: string) {
     const wrong = Object.entries(expected).filter(([k, v]) => outputs[k] !== v)
     if (wrong.length > 0) throw new Error(`${id}: the proof's ${wrong.map(([k, v]) => `${k} is ${outputs[k]}, not ${v}`).join('; ')}`)
   }
+  // As two prover processes work (ASSAY_PROVERS=2 or two `assay worker`s): one batch's witness
+  // (single-threaded) while the other's bb proves on both cores; `runs` batches each, timed together.
+  const t3 = performance.now()
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let i = 0; i < runs; i++) await prover.prove(program, (await executeNoir(program, noirInput)).witness, 'evm', known)
+    }),
+  )
+  const twoProversMs = (performance.now() - t3) / (2 * runs)
   console.error(
     `[bench] ${id} (honk): ${gates} gates; witness ${witnessMs.map((x) => x.toFixed(0)).join(', ')} ms; ` +
-      `prove ${prove.map((x) => x.toFixed(0)).join(', ')} ms`,
+      `prove ${prove.map((x) => x.toFixed(0)).join(', ')} ms; two provers ${twoProversMs.toFixed(0)} ms a batch`,
   )
-  return { gates, proveMs: median(prove), witnessMs: median(witnessMs), proofBytes }
+  return { gates, proveMs: median(prove), witnessMs: median(witnessMs), twoProversMs, proofBytes }
 }
 
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d
@@ -172,13 +190,15 @@ for (const circuit of production) {
     constraints: circuit.constraints,
     constraints_per_reading: round(circuit.constraints / B, 1),
     prove_ms_median: round(ours.proveMs, 0),
-    readings_per_s: rps(ours.proveMs),
+    // Two prover processes, as publishing runs them (ASSAY_PROVERS); one proof alone below.
+    readings_per_s: rps(ours.twoProversMs),
+    sequential_readings_per_s: rps(ours.proveMs),
     verify_ms_median: round(ours.verifyMs, 1),
     baseline_constraints: baselineConstraints,
     baseline_constraints_per_reading: round(baselineConstraints / B, 1),
     baseline_prove_ms_median: round(baseline.proveMs, 0),
     baseline_readings_per_s: rps(baseline.proveMs),
-    ratio_vs_baseline: round(rps(ours.proveMs) / rps(baseline.proveMs)),
+    ratio_vs_baseline: round(rps(ours.proveMs) / rps(baseline.proveMs)), // one proof alone, each
     honk: {
       circuit: honkCircuit.id,
       batch: honkCircuit.batchSize,
@@ -186,8 +206,10 @@ for (const circuit of production) {
       gates_per_reading: round(honk.gates / honkCircuit.batchSize, 1),
       witness_ms_median: round(honk.witnessMs, 0),
       prove_ms_median: round(honk.proveMs, 0),
-      // Witness and proof, as a prover process does both.
-      readings_per_s: rps(honk.witnessMs + honk.proveMs, honkCircuit.batchSize),
+      // Witness and proof one after the other, as one prover process does both.
+      sequential_readings_per_s: rps(honk.witnessMs + honk.proveMs, honkCircuit.batchSize),
+      // Two prover processes: one's witness overlaps the other's proof (what publishing gets).
+      readings_per_s: rps(honk.twoProversMs, honkCircuit.batchSize),
       proof_bytes: honk.proofBytes,
     },
   })

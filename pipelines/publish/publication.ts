@@ -3,7 +3,7 @@ import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { CID } from 'multiformats/cid'
 import {
-  circuitForSystem,
+  proofSystemOf,
   committedKeyHashOf,
   computeDatasetRoot,
   computeKeyCommitment,
@@ -27,6 +27,7 @@ import {
   type QualityReport,
 } from '../import/index.js'
 import { buildManifestInput } from './build-manifest-input.js'
+import { SignedForOtherSystemError } from './signed-for-other-system-error.js'
 import type { BatchProver } from './create-local-prover.js'
 import { DeviceNotRegisteredError } from './device-not-registered-error.js'
 import type { ProvenBatchFile } from './proven-batch-file.js'
@@ -126,8 +127,11 @@ export class Publication {
       const source = this.sourcePath(spec)
       if (await isSignedBatchFile(source)) {
         const plan = await planSignedBatches(source)
-        // Devices sign the statement, not a proof system: the same batches prove with either.
-        return spec.proofSystem !== undefined ? { ...plan, circuitId: circuitForSystem(plan.circuitId, spec.proofSystem) } : plan
+        // Devices signed the circuit's commitments (its B and scheme): only that circuit proves them.
+        const system = proofSystemOf(plan.circuitId)
+        if (spec.proofSystem !== undefined && spec.proofSystem !== system)
+          throw new SignedForOtherSystemError(plan.circuitId, system, spec.proofSystem)
+        return plan
       }
       if (spec.mapping === undefined) throw new MappingError('mapping: required for files that are not signed batches')
       const imported = await importReadings(source, spec.mapping, spec.import)

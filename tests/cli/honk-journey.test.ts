@@ -32,7 +32,7 @@ describe('assay publish --prover honk through a running node: proved in its prov
     await deviceCreateCommand({ out: key, label: 'roof' }, quiet)
     await deviceRegisterCommand(key, { node: node.url, operatorToken: node.operatorToken }, quiet)
     const simulated = join(dir, 'roof.ndjson')
-    // Signed for the small test statement: the devices sign the statement, the seller picks the proof system.
+    // Signed for the UltraHonk test circuit: devices sign its commitments (v3), which only it proves.
     await simulateCommand(
       {
         out: simulated,
@@ -42,7 +42,7 @@ describe('assay publish --prover honk through a running node: proved in its prov
         interval: '300',
         start: '2026-03-01T00:00:00Z',
         seed: 5,
-        circuit: 'sensor-stats-b16-v2',
+        circuit: 'sensor-stats-b16-v3-honk',
       },
       quiet,
     )

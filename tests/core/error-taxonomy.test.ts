@@ -55,6 +55,7 @@ import {
   PublicationBusyError,
   PublicationNotFailedError,
   PublishError,
+  SignedForOtherSystemError,
   WindowAttachedError,
 } from '../../pipelines/publish/index.js'
 import { BatchVerifierError, IngestBusyError, StreamBatchError, UnknownStreamError } from '../../pipelines/streams/index.js'
@@ -138,6 +139,7 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new ShutdownTimeoutError('closing a worker', 100), 'internal'],
   [new PublicationNotFailedError('pub-1', 'running'), 'conflict'],
   [new PublicationBusyError('pub-1'), 'conflict'],
+  [new SignedForOtherSystemError('sensor-stats-b16-v2', 'groth16', 'ultrahonk'), 'bad-input'],
   [new WindowAttachedError(1n, 2n, 3n), 'conflict'],
   [new ProverCrashedError('the prover exited with 137'), 'unavailable'],
   [new BatchVerifierError('the verifier stopped'), 'unavailable'],

@@ -14,8 +14,8 @@ const MUTANTS: Array<{ name: string; file: string; from: string; to: string }> =
   {
     name: 'the comparison bit of greater_equal inverted (a reading outside [lo, hi] counted in range and the other way round)',
     file: 'sensor-stats-v2/src/lib.nr',
-    from: '    bits[N] as Field\n',
-    to: '    1 - (bits[N] as Field)\n',
+    from: '        (((t as u64) >> (N as u64)) & 1) as Field\n',
+    to: '        1 - ((((t as u64) >> (N as u64)) & 1) as Field)\n',
   },
   {
     name: "BabyAdd's quotient hint off by one (a point the addition formulas do not give)",

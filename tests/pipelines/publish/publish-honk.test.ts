@@ -19,6 +19,8 @@ import {
 } from '../../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../../circuits/node.js'
 import { parseImportMapping, type Manifest } from '../../../core/index.js'
+import { createDeviceKey, signEddsaPoseidon } from '../../../circuits/index.js'
+import { writeSignedBatchFile } from '../../helpers/signed-file.js'
 import { VerifierUnavailableError, type ChainClient } from '../../../contracts/index.js'
 import { publishDataset, type PublishResult } from '../../../pipelines/index.js'
 import type { ContentStore } from '../../../storage/index.js'
@@ -191,5 +193,48 @@ describe('publishing with UltraHonk (--prover honk): the Noir port proved by nat
   it('rejects an oversized Honk proof at parsing, before anything is verified', () => {
     const huge = { protocol: 'ultrahonk', curve: 'bn128', proof: 'A'.repeat(20_000) }
     expect(() => parseProofBundle({ ...bundle, batches: [{ ...bundle.batches[0]!, proof: huge }] })).to.throw('invalid proof bundle')
+  })
+
+  describe("device-signed batch files: devices sign a circuit's commitments, so the file decides the system", () => {
+    it('publishes a file signed for the UltraHonk circuit (commitment v3, B = 16) and verifies it', async () => {
+      const device = { ...(await createDeviceKey()), label: 'attic' }
+      await chain.registerDevice(device.Ax, device.Ay, '', (m) => signEddsaPoseidon(device.privateKey, m))
+      const file = await writeSignedBatchFile(join(publisher.dir, 'attic-honk.ndjson'), {
+        devices: [device],
+        metrics: ['co2'],
+        readings: 20,
+        seed: 3,
+        circuitId: HONK,
+      })
+      const signed = await publishDataset(publisher.components, { file, title: 'Attic CO₂, signed for UltraHonk', licence: 'CC-BY-4.0' })
+      expect(signed.manifest.proofs).to.include({ circuitId: HONK, proofSystem: 'ultrahonk' })
+      const proofs = parseProofBundle(await store.getJson(CID.parse(signed.manifest.proofs.bundleCid)))
+      const { vkeyHash } = await proofKeyOf(HONK, (id) => loadCircuitVerificationKey(id))
+      const verdict = await verifyDatasetProofs(signed.manifest, proofs, { vkeyHash, setupRecord, anchoredRoot: signed.root, honkVerifier })
+      expect(verdict.ok).to.equal(true)
+      if (!verdict.ok) return
+      expect(verdict.verdict.problems).to.deep.equal([])
+      expect(verdict.verdict.series[0]!.count).to.equal(20n)
+      expect(proofs.batches).to.have.length(2)
+    })
+
+    it('refuses, by name and before proving, to prove a file signed for Groth16 with UltraHonk', async () => {
+      const device = { ...(await createDeviceKey()), label: 'cellar' }
+      const file = await writeSignedBatchFile(join(publisher.dir, 'cellar.ndjson'), {
+        devices: [device],
+        metrics: ['co2'],
+        readings: 20,
+        seed: 4,
+      })
+      const err = await caught(() =>
+        publishDataset(publisher.components, { file, title: 'Cellar CO₂', licence: 'CC-BY-4.0', proofSystem: 'ultrahonk' }),
+      )
+      expect(err).to.include({ name: 'PublishError', stage: 'ingest', category: 'bad-input' })
+      expect(err.cause).to.include({
+        name: 'SignedForOtherSystemError',
+        circuitId: 'sensor-stats-b16-v2',
+        requested: 'ultrahonk',
+      })
+    })
   })
 })
