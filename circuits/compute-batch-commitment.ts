@@ -12,10 +12,20 @@ export function padBatch(batch: BatchReadings, params: SensorStatsParams): { val
 }
 
 /**
+ * Commitment v3's first input, 3·2^40 + B·2^24 + VB·2^16 + TB·2^8 + GB: its version and the
+ * circuit's parameters, so no two circuits share a commitment (at one sponge length, one batch's
+ * readings could otherwise be re-read under another value width).
+ */
+export function commitmentV3Tag(params: SensorStatsParams): bigint {
+  const { batchSize, valueBits, timeBits, gapBits } = params
+  return (3n << 40n) + (BigInt(batchSize) << 24n) + (BigInt(valueBits) << 16n) + (BigInt(timeBits) << 8n) + BigInt(gapBits)
+}
+
+/**
  * The batch commitment, bit for bit as the circuit computes it: readings packed as
  * time · 2^valueBits + value, three per field element; then, by `params.commitment`, sixteen elements
  * per Poseidon(16), chained with Poseidon(2) from Poseidon(salt, count) (`poseidon`, circom's
- * BatchCommitment and Noir's batch_commitment), or the Poseidon2 sponge over [salt, count, elements…]
+ * BatchCommitment and Noir's batch_commitment), or the Poseidon2 sponge over [commitmentV3Tag, salt, count, elements…]
  * (`poseidon2`, Noir's batch_commitment_v3).
  */
 export async function computeBatchCommitment(batch: BatchReadings, salt: bigint, params: SensorStatsParams): Promise<bigint> {
@@ -32,7 +42,7 @@ export async function computeBatchCommitment(batch: BatchReadings, salt: bigint,
     }
     elements.push(element)
   }
-  if (params.commitment === 'poseidon2') return poseidon2Hash([salt, BigInt(batch.values.length), ...elements])
+  if (params.commitment === 'poseidon2') return poseidon2Hash([commitmentV3Tag(params), salt, BigInt(batch.values.length), ...elements])
   const poseidon = await getPoseidon()
   let h = poseidon.F.toObject(poseidon([salt, BigInt(batch.values.length)]))
   for (let k = 0; k < Math.ceil(elements.length / 16); k++) {

@@ -78,6 +78,7 @@ export {
   PublicationBusyError,
   PublicationNotFailedError,
   publicationStatus,
+  SignedForOtherSystemError,
   retryPublication,
   stageJobId,
   startProveWorker,
@@ -156,6 +157,7 @@ import {
   PublicationBusyError,
   PublicationNotFailedError,
   PublishError,
+  SignedForOtherSystemError,
   WindowAttachedError,
 } from './publish/index.js'
 import { ShutdownTimeoutError } from './services/index.js'
@@ -173,6 +175,7 @@ registerErrorClass(
   PublicationNotFailedError,
   PublishError,
   ShutdownTimeoutError,
+  SignedForOtherSystemError,
   SimulationError,
   SourceFormatError,
   StreamBatchError,

@@ -43,7 +43,7 @@ const manifestPath = join(root, 'circuits', 'honk-artifacts.json')
 const verifierDir = join(root, 'contracts', 'src', 'generated')
 const only = flag('--only')?.split(',')
 const againstManifest = process.argv.includes('--against-manifest')
-/** One reference string for every circuit: 2^16 points holds the largest (65,439 gates: B = 1,128 at 32 bits). */
+/** One reference string for every circuit: 2^16 points holds the largest (65,514 gates: B = 1,128 at 32 bits). */
 const CRS_POINTS = 65536
 
 interface HonkSpec {

@@ -44,8 +44,13 @@ export function publishingRoutes(api: PublishingApi): Router {
       const { file, fields } = await receiveUpload(req, uploadDir, api.maxUploadBytes)
       const f = parseInput(publishFieldsSchema, fields, 'form')
       let mapping: ImportMapping | undefined = parseMappingField(f.mapping)
+      const signed = await isSignedBatchFile(file)
       // Signed batches carry their own encoding; anything else gets the mapping `assay map` would infer.
-      if (mapping === undefined && !(await isSignedBatchFile(file))) mapping = (await inferMapping(file)).mapping
+      if (mapping === undefined && !signed) mapping = (await inferMapping(file)).mapping
+      // Devices signed one circuit's commitments: a signed file proves with that circuit's system
+      // unless the seller names one (which must then be it); other files take the node's default.
+      const prover =
+        f.prover === 'honk' ? 'ultrahonk' : f.prover === 'groth16' ? 'groth16' : signed ? undefined : (api.defaultProofSystem ?? 'groth16')
       let splits: z.infer<typeof splitsSchema> | undefined
       if (f.splits !== undefined && f.splits.trim() !== '') {
         const s = splitsSchema.safeParse(JSON.parse(f.splits))
@@ -57,7 +62,7 @@ export function publishingRoutes(api: PublishingApi): Router {
         description: f.description,
         licence: f.licence,
         tags: f.tags,
-        proofSystem: f.prover === 'honk' ? 'ultrahonk' : f.prover === 'groth16' ? 'groth16' : (api.defaultProofSystem ?? 'groth16'),
+        ...(prover !== undefined ? { proofSystem: prover } : {}),
         ...(mapping !== undefined ? { mapping } : {}),
         ...(f.price !== undefined
           ? {

@@ -71,8 +71,9 @@ export function streamRoutes(api: StreamsApi): Router {
       next(err)
     }
   })
-  // A batch holds at most B ≤ 400 readings (~20 kB as JSON): 2 MB takes a device's backlog of
-  // dozens of batches, and bounds what a stranger can make the node parse per request.
+  // A batch holds at most B readings (400 for Groth16, ~20 kB as JSON; 1,152 for UltraHonk): 2 MB
+  // takes a device's backlog of dozens of batches, and bounds what a stranger can make the node
+  // parse and hash per request (at most 2 MB of readings, whatever B is).
   router.post('/streams/:id/readings', express.text({ type: () => true, limit: '2mb' }), async (req, res, next) => {
     try {
       const text = typeof req.body === 'string' ? req.body : ''

@@ -7868,8 +7868,8 @@ export const contractNames = ["BabyJubJub","DataMarket","DatasetRegistry","Devic
 
 /** The UltraHonk verifiers built (code in honk-verifiers.ts), each with keccak256 over the hashes of its and its libraries' creation code. */
 export const honkVerifierCodeHashes = {
-  "SensorStats16BitV3HonkVerifier": "0x4cb5214aaa69f29dce332d1d3aa979d56e499a5b74815b9b4cdf041c8d3e0d37",
-  "SensorStats24BitV3HonkVerifier": "0xd1d115c53e8b5a9744bfe2630c47d273c9e234060b02412481e7af7a29d1b8d4",
-  "SensorStats32BitV3HonkVerifier": "0x4f7c0e386051b2354841ce8edbb3e9938c203040c962bdd92b71d3f3f8a70a82",
-  "SensorStatsB16TestV3HonkVerifier": "0x711a233a055b3e3cbf27133475d12b6e62536dcf4659895aa79eb126bfc2f151"
+  "SensorStats16BitV3HonkVerifier": "0x444bdb856fc1887866035bf23d79155ce9b0396a95ec88f8081edc6f3d29be7e",
+  "SensorStats24BitV3HonkVerifier": "0x94b351d4492b041e7dd51bdad5c29802269aa3b7cb1ecdb28bcf4c229f263705",
+  "SensorStats32BitV3HonkVerifier": "0x839e9679545f43459c23d7720c33b0814224651affed96a30ef9eafeef234301",
+  "SensorStatsB16TestV3HonkVerifier": "0x99702dcfedfb022769201dffad1796d0124fac1eea8e0415e98cf0d17528e0b8"
 } as const

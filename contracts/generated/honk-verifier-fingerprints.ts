@@ -3,7 +3,7 @@
 
 export const honkVerifierFingerprints = {
   "SensorStatsB16TestV3HonkVerifier": {
-    "codeHash": "0xed134c7a392f597129164d53ffc7d24727772058b46a0ef93eefb83213437a97",
+    "codeHash": "0x6a3f54ed60f684808077dde5739a1fd1cab144f5ba79c2d977066f159b2003f7",
     "links": [
       {
         "library": "SensorStatsB16TestV3HonkVerifier_RelationsLib",
@@ -19,12 +19,12 @@ export const honkVerifierFingerprints = {
       }
     ],
     "libraries": {
-      "SensorStatsB16TestV3HonkVerifier_RelationsLib": "0x1b0814eeda63297938a8968c56d6aba98ff47c94e2d445a8dc73ae942e482dc3",
-      "SensorStatsB16TestV3HonkVerifier_ZKTranscriptLib": "0x992a17874e3c097b76520c139cbd8f45aa89800318c5eb1be81d220ef2935331"
+      "SensorStatsB16TestV3HonkVerifier_RelationsLib": "0xe53103c4be639feb3c4dd5fcc16171ad66b3680137805181061162594f0275f9",
+      "SensorStatsB16TestV3HonkVerifier_ZKTranscriptLib": "0x4b159f66f4fa6acc868fd44afffa942197ee3ad735246b2c4c64ce483f9baca6"
     }
   },
   "SensorStats16BitV3HonkVerifier": {
-    "codeHash": "0x64da45c79dad5336e440a9ad652bb04fb3e5b78e9333d92fc90e8ec7bec65cca",
+    "codeHash": "0xe69f262defdd69286698bf2581666cf2546fbfb6360ee3b98f9c590061095c92",
     "links": [
       {
         "library": "SensorStats16BitV3HonkVerifier_RelationsLib",
@@ -40,12 +40,12 @@ export const honkVerifierFingerprints = {
       }
     ],
     "libraries": {
-      "SensorStats16BitV3HonkVerifier_RelationsLib": "0xf5e8f7b35ce774b74adc25c265f32110120de5e0f8eacbc7f94e6bf4df1581c2",
-      "SensorStats16BitV3HonkVerifier_ZKTranscriptLib": "0xf3b703814be4b2ce1abc014eec2430a94ccfc71ef5a3ea85668680befbe89fcb"
+      "SensorStats16BitV3HonkVerifier_RelationsLib": "0x6daa61a7d9371467b2002ccde461252603b27e4ed549f2c8d34beceeac8220d2",
+      "SensorStats16BitV3HonkVerifier_ZKTranscriptLib": "0xe9614d756249dcf10c83ee84bdd5c211fd82a5d8cb0301164cc9ae21058a2af5"
     }
   },
   "SensorStats24BitV3HonkVerifier": {
-    "codeHash": "0x2298b6aec418f96a171cba69be51efd9615e557142dacb5f52ecfe4fe1ce9dab",
+    "codeHash": "0x7b1b580faec87104ff1f54730a57bbf07e9c3076e1edf6513da7817378b5cb15",
     "links": [
       {
         "library": "SensorStats24BitV3HonkVerifier_RelationsLib",
@@ -61,12 +61,12 @@ export const honkVerifierFingerprints = {
       }
     ],
     "libraries": {
-      "SensorStats24BitV3HonkVerifier_RelationsLib": "0x7794c19f24b3720f8645745a586b2df6108013b549bf135f13def43ed6adf2c3",
-      "SensorStats24BitV3HonkVerifier_ZKTranscriptLib": "0xb7155063432e7153697455e6de554795f0f91ad5a138ec9005be09fb5ffe7848"
+      "SensorStats24BitV3HonkVerifier_RelationsLib": "0x36d48b37a8d9c1a15b9c68c2280c86f364fdf814f269528ec008a0988bee25a5",
+      "SensorStats24BitV3HonkVerifier_ZKTranscriptLib": "0xff6382179dd65e526a93de831a47998f6483d38a3698b788a65b6606b50f79f6"
     }
   },
   "SensorStats32BitV3HonkVerifier": {
-    "codeHash": "0x934a48aeef89827158723c7f808b6911268a61c39b94ce6036f0294503b1e97e",
+    "codeHash": "0x104b9fc9f4f88fdc2941c3cafcb7e16c3cf74768ceb66bb419f18187f4a90b84",
     "links": [
       {
         "library": "SensorStats32BitV3HonkVerifier_RelationsLib",
@@ -82,8 +82,8 @@ export const honkVerifierFingerprints = {
       }
     ],
     "libraries": {
-      "SensorStats32BitV3HonkVerifier_RelationsLib": "0x306e89dd158437311a40a477a86a7e30db060e57f449c351eb1e70e169bc3dd8",
-      "SensorStats32BitV3HonkVerifier_ZKTranscriptLib": "0x00f65f2a3167422f3cf9d9e3bb5870a00e4cdaa5c0d0e4736b8176f0063b5482"
+      "SensorStats32BitV3HonkVerifier_RelationsLib": "0xb5ced7f6847a2a13b66dc0175a27833e1a64375d0c8e5f842c635e5e9808d176",
+      "SensorStats32BitV3HonkVerifier_ZKTranscriptLib": "0x12fd15975dd4237b8efeb891d0ad10259bf5cfdc90230e7efd8e47605d806a16"
     }
   }
 } as const

@@ -102,4 +102,38 @@ describe('assay publish --prover honk through a running node: proved in its prov
     )
     expect([err.name, err.message]).to.deep.equal(['ConfigError', '--prover: "plonk" is not a prover: groth16 or honk'])
   })
+
+  it("publishes a file signed for UltraHonk without --prover on a node whose default is Groth16 (the file's circuit decides)", async () => {
+    const key = join(dir, 'roof.key.json')
+    const file = join(dir, 'roof-again.ndjson')
+    await simulateCommand(
+      {
+        out: file,
+        devices: [key],
+        metrics: 'temperature',
+        readings: 20,
+        interval: '300',
+        start: '2026-03-05T00:00:00Z',
+        seed: 6,
+        circuit: 'sensor-stats-b16-v3-honk',
+      },
+      quiet,
+    )
+    expect(config().proofSystem).to.equal('groth16')
+    const published = await publishCommand(
+      file,
+      { node: node.url, operatorToken: node.operatorToken, title: 'Roof temperature, no --prover' },
+      quiet,
+    )
+    // State, not time: the catalog indexes the new dataset in the background.
+    const id = BigInt(published!.datasetId)
+    for (const deadline = Date.now() + 60_000; node.catalog.get(id)?.verification.status !== 'verified'; await sleep(200)) {
+      expect(Date.now(), JSON.stringify(node.catalog.get(id)?.verification)).to.be.below(deadline)
+      expect(node.catalog.get(id)?.verification.status).to.not.equal('failed')
+    }
+    const page = (await (await fetch(new URL(`/datasets/${published!.datasetId}`, node.url))).json()) as {
+      manifest: { proofs: { circuitId: string; proofSystem: string } }
+    }
+    expect(page.manifest.proofs).to.include({ circuitId: 'sensor-stats-b16-v3-honk', proofSystem: 'ultrahonk' })
+  })
 })

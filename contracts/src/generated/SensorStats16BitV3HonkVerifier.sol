@@ -7,7 +7,7 @@ pragma solidity ^0.8.30;
 uint256 constant N = 65536;
 uint256 constant LOG_N = 16;
 uint256 constant NUMBER_OF_PUBLIC_INPUTS = 14;
-uint256 constant VK_HASH = 0x0bb1568918fbe00cdba7a14c13c4827c155b904ef0d5d97f2037655f822f90b1;
+uint256 constant VK_HASH = 0x04c8ad13980827effb42dc6801021a0fa5cb77f2a8b076c09f2d66790d92518d;
 library SensorStats16BitV3HonkVerifier_HonkVerificationKey {
     function loadVerificationKey() internal pure returns (SensorStats16BitV3HonkVerifier_Honk.VerificationKey memory) {
         SensorStats16BitV3HonkVerifier_Honk.VerificationKey memory vk = SensorStats16BitV3HonkVerifier_Honk.VerificationKey({
@@ -15,40 +15,40 @@ library SensorStats16BitV3HonkVerifier_HonkVerificationKey {
             logCircuitSize: uint256(16),
             publicInputsSize: uint256(14),
             ql: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x1683884529b0d6eb6fc924148e87bf28f96b165bba3b2088aa34b5ab78a68a22),
-               y: uint256(0x18dd905cae57084d6dcbb891d6e9f1992b9bcd04c230a38dd32b91ed1cda95a4)
+               x: uint256(0x25fa14d737b8107b4ea515d54486e4deaf18cf5fbe41fa39fb76c9c420e9bd3f),
+               y: uint256(0x25af71d2b3a2ee2475edd43042d188983c2284a0829c7b87103f7e2a32e2a2a9)
             }),
             qr: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x079998c35368b6fca816c6138505f44b488f9ce4cb8ea86388d0ba217e2d4e22),
-               y: uint256(0x1ddb64bdc904dc191f5eb1a51773af8a72f7076cc8758067851c9f8e85bc3666)
+               x: uint256(0x29c3aa36952c235e7baf7d5ac9216bb4285e281492f090cfa0372d7cc0ae6185),
+               y: uint256(0x0a78ee06ac19c06d52b22400b562a72c3a3c29da08f52e334da67e25112a2226)
             }),
             qo: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x24c2f3e634cdddcde752d3892a790a75784c29b7f21a67de37bfd08c6e9762eb),
-               y: uint256(0x096eecdebf71b4b2cc8a78ad44b4c6e58b0e65b5754917139ad49777a4633eab)
+               x: uint256(0x1375d4c3fcbac725f9e2cd781ebd545fadd7762caccf4d75cacd47992c42a150),
+               y: uint256(0x2f9589049543fc4389d7d8ed5b6b27dc17077bdf97f50333931f607a3781a9f5)
             }),
             q4: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x13c72ed158bfda47689effaef14ec073d21d3e56c1dd020e452cfe2b8ddbc4b4),
-               y: uint256(0x0bbd5f0195896714bb8e304f8c0be20712cb29e015fd25a0619d567ae5be7834)
+               x: uint256(0x1114a37a49e91b4edf23d69b82bd1b096c55509f0e00a4d0c42ac69d025f4518),
+               y: uint256(0x0a96db03eaa5e0dc6f162a87326032cab6edf1ebd3f1982780bd5b36c39fb6f9)
             }),
             qm: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x23f904ba2582f988e0f6119e08445f5563e6f4e1bf57c9c46b74349fb708ea9d),
-               y: uint256(0x1233924cd01bc65500d16f088ea8d5a243b872d82514c814baf43bb9ae3c4a79)
+               x: uint256(0x24d3866c2e1f104710999d9147725d4c30779a1e84156ffc857c43ec4d963094),
+               y: uint256(0x1dc935d6bfccf42add4fc75a293baab469a55f58e110962efaf187a4b19c5f98)
             }),
             qc: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x1af1713e6de849809ff40b16ad5027aa633680454b603cd3066d0a776610fb32),
-               y: uint256(0x08b066279e27c5130ed2218c707f3e5d0428575056faa55ef19afd50d368fe84)
+               x: uint256(0x061909c1e4789b4e67ff69399b1ad7c253f5e0a10bf812c0298fcb154136b4ba),
+               y: uint256(0x0453a43f92c41b6c35a868ce14352913ea22a44b3cfeb09ad1a36f7144dc3814)
             }),
             qLookup: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qArith: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2dc1db0c6b98c071ca365576619c995690129af1a62cdb237e480c279961f1ee),
-               y: uint256(0x0d74068cb993e88394833a1570559ee6c68cf8dd0e9fd33d58f3f163163154c4)
+               x: uint256(0x0b98b6481f536da364e3d2ec2efbc1150425d429cd0729f3d5a6aa9b8ca33e01),
+               y: uint256(0x21f2231ef0330d8fcb9fef710e6325c5f9b91d3d947f532bb405db8fe3ba4185)
             }),
             qDeltaRange: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x009d0cecd5b9118389b16747ccadba4afcd14d52adaa5f0ae7024deb0a582666),
-               y: uint256(0x1359760cec8f12c07d807ba4ff54eec4e357d2eb8a7e147203e36fcfc306da37)
+               x: uint256(0x1a5a2a95887a33ba00df8674f45a6507a81a3ee0e458434638bdbdecc6942b50),
+               y: uint256(0x05f8124408254b996f9d755d8cf9df107445edcdeb00b3b1932271f9f1b0424d)
             }),
             qElliptic: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -63,28 +63,28 @@ library SensorStats16BitV3HonkVerifier_HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qPoseidon2External: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2ce5b0c6e9a6bf750317995ffb9b649dfc5bd6254e2b5f79706fdaa8467b9a8d),
-               y: uint256(0x241dfea08b8513fc04f20675c9655e24177768d0c8b3cada0448e1da21e22de9)
+               x: uint256(0x06eaf28eba1d21e6ee65b4c6b754ac225a27ec59fdf3b81314442a351871acb2),
+               y: uint256(0x1ebd4a9013da5a1b141984a5fc852528b220cd90d719446b3ac69bf496253ee9)
             }),
             qPoseidon2Internal: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x01047c321431b4b291ecf6807be3d086f5d3af2f078ae0bdf07ffc637e17819a),
-               y: uint256(0x1b62e0a9b43c5e9ba1bd91c73ca98dc3b34148489fbaf7a82aee15ca703266bb)
+               x: uint256(0x118693b15cf7bb49247b37d32d99f945f13224109109a952187c989840d05680),
+               y: uint256(0x1296bee945146cbfc85f42d01021d1a4704f8f40d8bd2fd15ab05ea0e7e16b1b)
             }),
             s1: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x23917e0d182851ebff2c42b143d84c538dd8ebfe13b0380374964a315d25c828),
-               y: uint256(0x0f1ef6d430a42f1e612fb4ab4f8f8cb2ff0e1f998ceb1af4cff6251c307f7409)
+               x: uint256(0x19bf7b54d946b1235738619c823e4c7035d388eb8af3c22e942423091702ca2c),
+               y: uint256(0x29293cb34de7a9fb2d6f90f38e51fa84cf75d4278fdec214d08c87a2e12ab81f)
             }),
             s2: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x1b15ab2f86b42c59e0539200eb2eb0ebf330af9bea08c6de390d391c64abb98a),
-               y: uint256(0x2c965e4ed00d3c94610c3773336d6d5134df7c8b6be99a857d5287d0c4cca3ff)
+               x: uint256(0x1a5850b24cf5611bfc98a3f941f993ca514efbc46dab658bfe55c99a4796911a),
+               y: uint256(0x23b2da0bb453018dc79194f0881c4a80a4ac8ea7e636e6270bb5999203f248ca)
             }),
             s3: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x150263f58b1e17710545b3614b23d2ae2a801c43b989b675dfc1b508be538601),
-               y: uint256(0x252c569edc3c6e5859bb6fc7876dcd98c1b03d1f445226c87d58eb680c208c98)
+               x: uint256(0x2e955d53bf97dd07b9d63b27fd7a2d8af66327143840a6ff22e842e32f9a331d),
+               y: uint256(0x12ae0f2c3ba6f5fff42d099bfc1a8c396823a2bb2515cf7e40abd9bf5c4b9686)
             }),
             s4: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2270d99282db3fb33e4d0ad53fe63a7004afa060606715c8dcfbed4dc4f5efa5),
-               y: uint256(0x1d48921e45a0f520a6d6a06faa06c8f212046b10e0a6ae21a56606edf3c5e3d8)
+               x: uint256(0x0ed8e89c00fd2fbd80f6195c561965c1c79efb68f20e901551a8e305b1858753),
+               y: uint256(0x18eb620c0abac687aa8d11d6787088a5c32cf29d4d920743fc0007d6c7b945db)
             }),
             t1: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -103,28 +103,28 @@ library SensorStats16BitV3HonkVerifier_HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             id1: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x09ac1bc4099c67df9d686693c3c9e029ad511177b22c00f32d307920cca2d9e6),
-               y: uint256(0x04c5522f3e5a9fcf6ffef22ce20e9b063d229de23a8f0f071744f17f45c380c5)
+               x: uint256(0x086c81bab2ff3eb6408c8d39694b8e378c24317c6c79427e5f9409257a9d200d),
+               y: uint256(0x2195c9f0b9767d6cd8abc098b3ba55f85c652c5f1d1e9f170d37b0b50fd8da44)
             }),
             id2: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x248b8d5d9771ee57b727d137d466cee1ee0000bd7d823b9e9974e78b43dc569c),
-               y: uint256(0x2cdda0782f6482c8742dad26c1987223d5bf707e33a5e720fbe6589c6d19384f)
+               x: uint256(0x1b4b4bee32fbfbdb9767b52500742540db9a218dd6eac625dd69ecc44328fd76),
+               y: uint256(0x10b80b8bfeb76cfaa3ed72ec91bd60062c40ebb62634fef47dcdcfc2b7f495eb)
             }),
             id3: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x16e59bb44fe3e8dc2969c05de51f7e72083e08cda46efdd6874bfc15e25cbf6c),
-               y: uint256(0x0c851db0fff92c56b442a318c84b30e24848866b51eb1cde2673a7ee6b59e96b)
+               x: uint256(0x2aa0dd433399cf253fe88c747cccba7b1cf46b9e34412dbc66a0042b7b87c604),
+               y: uint256(0x115c9d5d4df44da1420629aadfa30e56dcdab7b147b508182a6b6732a3898827)
             }),
             id4: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x257ca8bc8af7622cba8c45e6840e1d48e44d214c6fe4b1af9797201dc7a9b0be),
-               y: uint256(0x246ebba6122ee33935cce56f0fc1b8d8a263f0465f5d47beda396b7bae7a077d)
+               x: uint256(0x1784ed84e72a47f33fd324fdd922ddc4a0c918bd6b1eab9b3a5a3343a8cf1afc),
+               y: uint256(0x23f1b783d9f624df610e658442f522602ac55d96ca2d83c7254794fca61d53fc)
             }),
             lagrangeFirst: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x1a947b9731b227d276b5192263ac4ba099b1f74985ffff7e54488a28136ec42c),
                y: uint256(0x2e89020b786c0cd1de9e513239e6d437ae2ec5605306d540f08b8314ae68f05e)
             }),
             lagrangeLast: SensorStats16BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2c0ad529a6917ab3adb7b5c562bf4c132cb513a5040e2fabb97de21dee65258a),
-               y: uint256(0x19e7f70a51d60810abc037d0c37870a4e636382537a3cdf574483adf3e7d6d67)
+               x: uint256(0x2275c8a0505689ee131e8ec63fa0d303f1a3b9867a065743c34ac86f5452098b),
+               y: uint256(0x188c7739d41d5dfb52260843823225d6e5210c274a5af72f76ef64b77ff7c5b4)
             })
         });
         return vk;

@@ -7,7 +7,7 @@ pragma solidity ^0.8.30;
 uint256 constant N = 65536;
 uint256 constant LOG_N = 16;
 uint256 constant NUMBER_OF_PUBLIC_INPUTS = 14;
-uint256 constant VK_HASH = 0x090d5070eac9f21c7caff58bdade62c4faafd133e99f93442fca8224057534b6;
+uint256 constant VK_HASH = 0x116099686d738145831c8d9f8c6e13664c64c57aa317d14a65312865d26be2c5;
 library SensorStats24BitV3HonkVerifier_HonkVerificationKey {
     function loadVerificationKey() internal pure returns (SensorStats24BitV3HonkVerifier_Honk.VerificationKey memory) {
         SensorStats24BitV3HonkVerifier_Honk.VerificationKey memory vk = SensorStats24BitV3HonkVerifier_Honk.VerificationKey({
@@ -15,40 +15,40 @@ library SensorStats24BitV3HonkVerifier_HonkVerificationKey {
             logCircuitSize: uint256(16),
             publicInputsSize: uint256(14),
             ql: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x1df467b39815d6b928f43393d1b660b8edb2f8bca450c617aab4539992a93dfd),
-               y: uint256(0x0a586e6dbdc4f5f240a7d213cb3eb5e6de20f4e8ae38178a0621caae7c593871)
+               x: uint256(0x04801bbf48038fbc57caa05f64bba6f0ac324a491e8cabc6fbb76d2c683f8209),
+               y: uint256(0x2a680c8523073b7639c154e00654711f635502ef3cd0174573145d65f155a2b1)
             }),
             qr: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x240ba078a49088b7876f7b2b66e26456ec402dc36983d22c1a6e532370511d56),
-               y: uint256(0x022b9896320fd782fb44e5a18780313f1b00ef00a4f37df797dd31d3168b1527)
+               x: uint256(0x2eaa7acada3c7ef59581bc94f89f243d920098503b3f1aacef10ed4f19839d47),
+               y: uint256(0x06ffc9d7ac0daa55f6325bc69a1a7f3ea2a9487f9b9c0d763e1fbe2e04376646)
             }),
             qo: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x14763b507f9e513f922fe43e17637bb828dd069745171f9b9d29c6253e0716c5),
-               y: uint256(0x048ff61d1c12ae11f48f7d3682345cea7536a52d973c3559012bcb036a56d8aa)
+               x: uint256(0x0b73df5958b8ec7faf3e017fe16f270486f4ede2ee7e6f1ac95e553f0041ab45),
+               y: uint256(0x0a272af7e345493b7e55edefaedb6db467d87c876d60c6a315316d938ee59c5e)
             }),
             q4: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x13379b845e9d6a2ef66053be3d300cd11a116e41636614cd6f6f20a9a51ac1da),
-               y: uint256(0x09daa847f2ebf0fdfe5795f0f9940f32d7d949ba36d0abc6a102865229a9c35e)
+               x: uint256(0x12c705c028a6695f1f76d21f8f8372e9bfd545465419fb8db4343ab6ca103de3),
+               y: uint256(0x2fa7b3127842aec41856c107fb1a96c2dbcb673dba34fc4c9241b0aaeff65892)
             }),
             qm: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x1dfea0a537e2c49fa12581b0671f212ed3dd1a23931c792907a176d99848b690),
-               y: uint256(0x11be5c08ca00fef61d5489858e27cee0f228d3fc3cf2c537c21e3449c2bbfaf5)
+               x: uint256(0x1cc2ce886b397acf2932e0166daa48c23c39c9de259e67eb1612d9f232c1f5ca),
+               y: uint256(0x1e1e5c5fda9849ce29ea1caedf493a4c35339bfb76fff7424142799531f3e787)
             }),
             qc: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2f2a492a4d320c0270088be8388f375c85eca456fd4242ac3f1f5bd3de6932ab),
-               y: uint256(0x14ec2ea60f8d79ea8c8a14258c4aff4b5b6e2575d1006236cb3e3d1073fe1668)
+               x: uint256(0x09294a5153ecfadfebe8a114e57e79e48da7edf02c6dc8e1aa625f307943ee08),
+               y: uint256(0x1369d40038130c5b359e6d3d856c5b6879b2b827353bc7ff0fc3473e270d33b5)
             }),
             qLookup: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qArith: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2cb26ef8436b0c00ff0333c99fb8e69a8a6a9655ddf438d239e32d37faa08d9a),
-               y: uint256(0x08827de76d6440e880462d13b7044a6e058e831ca515acb18d069d56780b23e9)
+               x: uint256(0x17d689fd0ae003d968e8e723b60293aaeb465d1e2c0ef829731b9d86b70aa3b6),
+               y: uint256(0x06072a47738d2cead26de42fe36d4ba56988f53989469f3545dfee8c19291835)
             }),
             qDeltaRange: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x1d78a5f6588fbb6c362f7b7e39babf1f76808cdcf04b4445206bcaf45e012807),
-               y: uint256(0x25cc3b85b0b69f6c4805e83b7ac52ecfd40410746a71f7b92cdadfae8f5f2e03)
+               x: uint256(0x21f63880ad99db904cc9838a8f61d0bd938343fd4ea8e125fa66dae0758cd048),
+               y: uint256(0x1840b1dbe3abf4a4afc47243066fbcf41dce34a297e522f15b6f0f0e37b7d3e4)
             }),
             qElliptic: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -63,28 +63,28 @@ library SensorStats24BitV3HonkVerifier_HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qPoseidon2External: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2ce5b0c6e9a6bf750317995ffb9b649dfc5bd6254e2b5f79706fdaa8467b9a8d),
-               y: uint256(0x241dfea08b8513fc04f20675c9655e24177768d0c8b3cada0448e1da21e22de9)
+               x: uint256(0x06eaf28eba1d21e6ee65b4c6b754ac225a27ec59fdf3b81314442a351871acb2),
+               y: uint256(0x1ebd4a9013da5a1b141984a5fc852528b220cd90d719446b3ac69bf496253ee9)
             }),
             qPoseidon2Internal: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x01047c321431b4b291ecf6807be3d086f5d3af2f078ae0bdf07ffc637e17819a),
-               y: uint256(0x1b62e0a9b43c5e9ba1bd91c73ca98dc3b34148489fbaf7a82aee15ca703266bb)
+               x: uint256(0x118693b15cf7bb49247b37d32d99f945f13224109109a952187c989840d05680),
+               y: uint256(0x1296bee945146cbfc85f42d01021d1a4704f8f40d8bd2fd15ab05ea0e7e16b1b)
             }),
             s1: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x049630c0733d2dc105e2c296058cfd8b26124b5dd2bf307cf8b1914bf3f40802),
-               y: uint256(0x21bc41fe8afee31b42ece81c5f4c25cca1f96c1101b8397c9abfdce4bf5f3dd4)
+               x: uint256(0x0222686e88e45739ab96b98be0fb5de9979a5c0e1b7857546ca47dd0d8a54d50),
+               y: uint256(0x1ca7b2aefca2dfa2b990320942ecf432e83b6eae447f1d8fbe81b16c21090b28)
             }),
             s2: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2bd36bf9c2754673c72b2f1d4d59f0949eae18732b3bbcc620a1d0415bbf27b0),
-               y: uint256(0x22936e34d3f31f8d8ed55f812a607d74afd523336f37980fcc4a8693faa33d6c)
+               x: uint256(0x2b6364611d3d19056b4f4f507a742bbcb6bc52822fbe46d5dba9761d0604eb77),
+               y: uint256(0x2b5216b0ee56f389d2c51cce839d2bd7b52df5b8028044674df6494a23b6b0d0)
             }),
             s3: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x11eac205e010c464bdaabd8dcfe3fcf99fa8e44a3b70cbe418c2a801c3479e3e),
-               y: uint256(0x187c3a362e753da956484d25d3f585cf5c41d4829015d64a689424c0fc95dac6)
+               x: uint256(0x07638e9fd306c6b1f8c6243135d5df90293aaf713abe8711d0277232e85f1988),
+               y: uint256(0x019c0c81bf3698ca52ca893bc44b02da909622747169c81fcbddd86f452b6a42)
             }),
             s4: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x0b4e953d32da4690971254252054b2f25f5f0ab811f906da0e9f0087e5ea0cb4),
-               y: uint256(0x3058597f4c102b3a77eaa25b7624886efe2f7e20f8ff27be14b234dd27d5989e)
+               x: uint256(0x08af22e10d254b633ba0179d75872a0908fb75bb3f89dbbcf450a150dfff8af9),
+               y: uint256(0x26756ff60a3d2bc7d72909b9579f8e55d194b7c8d334c79c49f2797d96e6f71c)
             }),
             t1: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -103,28 +103,28 @@ library SensorStats24BitV3HonkVerifier_HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             id1: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x18f47d3bb718e89cd716224952cbe799cacd0eca0556bb3accf003b584d2b74b),
-               y: uint256(0x0bc0445388cc0a1fc695e7411742e5f97ba3aaca4bfe542983224578cc1187d7)
+               x: uint256(0x17c8e73a5b47eb83f08ab4d31422ddf88f4faaeefdf191e728e89af6c3322b92),
+               y: uint256(0x2433aee41cb51f9964f3261c553839068da6b7ae2d34d0ff21a6b976d2605874)
             }),
             id2: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2824cae1742543f16746f8a9c0dbd929267f1a3e41a672ab5f01b9c82d74816a),
-               y: uint256(0x0997e083a7c9ae95ddfd93cbda83608855372fa3bf804f3682b94e961adef09d)
+               x: uint256(0x16acf24b6a8ee0f528f10bea2c27f7898fe4d7a74ac6facc9ac7c588159c990b),
+               y: uint256(0x2ae62c8e12f1cbdd9de0e0b9661a3459c36b9ea7d76c05edff39b66012672038)
             }),
             id3: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x15d046b2972242287fb69cc21b1eac2fc6c4b2e937351beb266847f36429aef5),
-               y: uint256(0x1133c78dbc8b01050a511b0ef90edc99f7e536aea5fd3aa946995ec1e9914abf)
+               x: uint256(0x0ccde8d0f62bcb72b1801762310602804b64b8baa28d4e19c2e3610d0341d130),
+               y: uint256(0x1e76000fb3d74fa8cf54c273ec07f993e487635c2ca73eb6629c57f894aaffd5)
             }),
             id4: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x1dd109fba7c1d8bbc3b6098af3529be4a95546eebd8f9b68bbf246f7a8c8e6d4),
-               y: uint256(0x227c189204209b2f3c5dc2fd7f203651d35d08aa69bd66f023da4b4ae9907170)
+               x: uint256(0x170054e0612f7f47605c6b6fb8d1a9dcc0594f862d34fa315f0456bf4540d61f),
+               y: uint256(0x00330e7e57c5951e10856777912322a2e71435778c13b911cd52b311913c290a)
             }),
             lagrangeFirst: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x1a947b9731b227d276b5192263ac4ba099b1f74985ffff7e54488a28136ec42c),
                y: uint256(0x2e89020b786c0cd1de9e513239e6d437ae2ec5605306d540f08b8314ae68f05e)
             }),
             lagrangeLast: SensorStats24BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2c0ad529a6917ab3adb7b5c562bf4c132cb513a5040e2fabb97de21dee65258a),
-               y: uint256(0x19e7f70a51d60810abc037d0c37870a4e636382537a3cdf574483adf3e7d6d67)
+               x: uint256(0x2275c8a0505689ee131e8ec63fa0d303f1a3b9867a065743c34ac86f5452098b),
+               y: uint256(0x188c7739d41d5dfb52260843823225d6e5210c274a5af72f76ef64b77ff7c5b4)
             })
         });
         return vk;

@@ -7,7 +7,7 @@ pragma solidity ^0.8.30;
 uint256 constant N = 65536;
 uint256 constant LOG_N = 16;
 uint256 constant NUMBER_OF_PUBLIC_INPUTS = 14;
-uint256 constant VK_HASH = 0x06458b1611941dec79ef8d0681c020afce7af14b602d30b721d48409a60b6904;
+uint256 constant VK_HASH = 0x1e128f670f3c9f187d94c65f9c2dd7a122ca8da5b27d69bdc6430c87b8cedbd3;
 library SensorStats32BitV3HonkVerifier_HonkVerificationKey {
     function loadVerificationKey() internal pure returns (SensorStats32BitV3HonkVerifier_Honk.VerificationKey memory) {
         SensorStats32BitV3HonkVerifier_Honk.VerificationKey memory vk = SensorStats32BitV3HonkVerifier_Honk.VerificationKey({
@@ -15,40 +15,40 @@ library SensorStats32BitV3HonkVerifier_HonkVerificationKey {
             logCircuitSize: uint256(16),
             publicInputsSize: uint256(14),
             ql: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x1f1d68dffee3f21b79d6efb5f414dbb60d42b155f27a04b8c32c8ad2001d357c),
-               y: uint256(0x2aa73fb464ba2fea823472af2c6ec858804b85860a6f222969e025c965e96906)
+               x: uint256(0x3048e7b6b07692425a0589b1e1076ca7487b3c8e483ec6fe6669bbe34012b74c),
+               y: uint256(0x14535857159f86c7bdb27cef9ceb264eeb63a0fd18945a5a57946ff48a9a7f62)
             }),
             qr: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x034738755fbd5083ed752bb5c73bc1066b32ef1bdf2208d9c7b297ed3c55359a),
-               y: uint256(0x0892c64f9191bfc4f26e51950fceb493101147b939f7c427c6a2398db5a24039)
+               x: uint256(0x1b9035792f1a5fc9a993238169aa3fbd1b156476967de684d83f20065ca16cb7),
+               y: uint256(0x1c4b6184983c2a35fe7b93b8e04291a44eb63d04c1ac843e779166aa3b020c76)
             }),
             qo: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2af67e22a11f4cacf72c27580e225506d8e105d558fb9d807c95d3e3bd6f71fe),
-               y: uint256(0x01608b0e6278e0ef340bc472b269e442eadfff2421fd09233ff1097b939d7a05)
+               x: uint256(0x2837846fcb0a01801b3ce042d72b220c35663a66f73a5079368995e7d654400c),
+               y: uint256(0x02e1172388c66827008d00eb37e4598b9f8191bb839bf328cd4c6249b5b9e0d2)
             }),
             q4: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x0eecfc3f1dcb0b318133890d7bee2df363ebe30933a5b1d97ed917921a00bb88),
-               y: uint256(0x0e6c8b8f3c4109551dae061f484bc7389ac631be07f871c290828a9e537daef7)
+               x: uint256(0x154c7ec775c0c1a259898ef67e45c39a4f09faa0bf87d301ad36de38b74da76c),
+               y: uint256(0x045328bc5144c3f6409bd46ab28521a6c04891ff9e7cae76c3c07d7a9437df5f)
             }),
             qm: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x202347897700faed5c1249f1f04c21d02df10eb10918b4c62754fb8b9b77a272),
-               y: uint256(0x10c61d147eada6c72dfb18bb54536cdcd45c4000a09c3b71fabfd1574e193490)
+               x: uint256(0x089e2789b979abd79c989bab5ee0dcdd0d97ccaee34290cab04299c27a4ef650),
+               y: uint256(0x005793b47e52d6e1f2a351b1abfb3d3d4067700cd4a784f852924f19dae33f4d)
             }),
             qc: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x30632a607272807931858e97282b07c0c14c1318049718bf0c6e14b920215aa8),
-               y: uint256(0x2a607203efc2e21e415512f07dfcae27aeb03947911108081b57f9d8f9c13289)
+               x: uint256(0x09d47a80d3ea453236637fd2d91c8c82873a09c4a45f6aa9578c626714bc128e),
+               y: uint256(0x11c0d50f3937c0576f9139e9595e6c6c49c22e369abb2075e36b0862aee488da)
             }),
             qLookup: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qArith: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x286301424fae095145ea3717191e4b0bbd36d76cba17eb613e61dd5c6dbf30d5),
-               y: uint256(0x01908c0c0e1eddef0229f9572140208ff8330612409ef1f240abdbbb3ef6f9c5)
+               x: uint256(0x20711ef5984cf2c739fae5525079d55275b3a35f48c0d6fb55b74132e26006c5),
+               y: uint256(0x1a73322fa0fbe04053ad0fc752b830b14aabaf67fb83ca94e6e976e3b4e025b0)
             }),
             qDeltaRange: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x23f120f6295d6dcbb8f30587d72771594df9e89be5822fb744c868a4e63ac91c),
-               y: uint256(0x1864c7f9ab3ee9e3b5b7629d7af9c4edc4675b2b72e4d3ccd920572565cc4972)
+               x: uint256(0x2542732fb662ec69c47439961782d902c86421773d7e9f350ad8a1cec2d7b6f6),
+               y: uint256(0x050e3c21f0a62fb17fc73855ae275833fe087c1e2cb077023dcc745be0ea4da0)
             }),
             qElliptic: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -63,28 +63,28 @@ library SensorStats32BitV3HonkVerifier_HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qPoseidon2External: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2bd7b272369e3525cd5251cb1049c487b067a0a9a87eaa575697dd0021affba2),
-               y: uint256(0x25ddcc71c3228ab67cdcbc0f12a8c116930930a4f2959c33505de10be21d62cc)
+               x: uint256(0x09ffa7ecfaf1423666076aa32d31bc433865a1e3adf64c1f78a501b6155dabdb),
+               y: uint256(0x12bceb2d50cfe63d2e69f8f32e4a7c19ad0c05889a36944efdc1f30f33786f1e)
             }),
             qPoseidon2Internal: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x143a9344c1c5d90c8718adfe17662a4a6a39b9563d3f4ab6dd6044e6340f5e98),
-               y: uint256(0x143ad450d0176dadee654e5d52a10db2f211cc600e44996d9f5ba0e2eaaeefbe)
+               x: uint256(0x0087aa807de7f33f97d0a311359a58cb21c282ffa988aca90683761aac3128d2),
+               y: uint256(0x00f40e466cf22fa7520811a38f7742dfb1718f5a93f3684aab321f50e384bc99)
             }),
             s1: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x24604668c3f7d5f743deca78974d43a45f1feffca9e53d8d71385480612ff2d4),
-               y: uint256(0x2057b9c5177b074f1cb1604f1247b50a7fe9c2b1c7dfa975cbaf0a46431ac85d)
+               x: uint256(0x2aef4023a1c59393cee2263e0dc7f6afd8cd763693514b46d8b8b4b0ca092b06),
+               y: uint256(0x0530f003156a8d5cc9f3c828dd22a426224984202df8982563223a7f83aaf419)
             }),
             s2: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x108ac20716d8738dd172c40d20f70634ac9bc60cc7af4ce0ce36f1b0420ef39e),
-               y: uint256(0x2bb7ac195177a83f35d11fa221cbd9979bad59a2a5761e0f0d1c14eb326ff10f)
+               x: uint256(0x0142f9f5564ca93c1299f4fc2375e5de87956f10e45f334d3c460b2224196b27),
+               y: uint256(0x14186027ad3d782f9e942b85957712ce765ba8ca52af4b4a414b23901b66e4e8)
             }),
             s3: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x24016ba4c08c2d08ea68f984ea916520b7d5c5fc718df2f0dda9235eb9358fdb),
-               y: uint256(0x154d53e2bf23b93c010b898b49155af093ae78071b0297909652f56c990b296b)
+               x: uint256(0x07f6f5e43dafa4d9b4395de8c209011d88d7b768aa1a5e7ca07278b8ddb7ddca),
+               y: uint256(0x113d14216e45b0362305f48b759677381a6c92702ae572d227d92551cbfde1ea)
             }),
             s4: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x1d40c72c9a64693893032c99aeb8437e168d1d375fd06fc2525991e925e3889d),
-               y: uint256(0x139c8574a67e28e5fcb1be604f1f967a0305ec2a03b47eb811343efdafd1a9ca)
+               x: uint256(0x1b68ef1cc1bc9561cf28e27eec67ae642b0810c82a492732959d16986f46aa11),
+               y: uint256(0x03bd2c7bdb4ead7818f5df919d9a0c68814e47bbb9e74c0dfd398d05f28ae2c1)
             }),
             t1: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -103,28 +103,28 @@ library SensorStats32BitV3HonkVerifier_HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             id1: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x051fd1d3608b99cd5d3f90f1fb27c3218252f033d9ba18ad205d532b9dbcbe04),
-               y: uint256(0x13334270c73db3c78cdc30cab0771b3ae0cf0297946d065405eb86b45571063c)
+               x: uint256(0x304631d81f3fe866822e61c7841a6fea8cfe7da3ef2f6feb3646b3d6a26aa491),
+               y: uint256(0x0ee7f636ebe4e88751e1e6c88316a13df37a2e1c7627f6335b515333215df2e9)
             }),
             id2: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2a30ac74da363fc45a65c0fdba52a774eb92bb33fd9de6e710adbe639aeea183),
-               y: uint256(0x1c7d30b95748d01d554c0bdadfad62e0a2f6b9c049507517ca4b27c2ac583e0f)
+               x: uint256(0x1e9409c5a01b3eedd3366b34f7d12ca736d60e73aaed7c5774da26ff1f0f49ef),
+               y: uint256(0x2f3759cb6e92142d0a3c3b6c3889b2bad36322e45c7a48c12ebbdbae2dd35c99)
             }),
             id3: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2a82654823a8db4f5ced68b927b68ab9b7577842e487def8be7daa8ab68f5bb9),
-               y: uint256(0x16cebf7e9c015c34e99de8dfb285f8d236d2736c244b80663fbc8c6c5c1ff50c)
+               x: uint256(0x2902167d8156aa8138b0948a9768b29ec08d463f5a54cf96104ea53dd7282b30),
+               y: uint256(0x1aef7f603f8639e3f3e386b0d730247d451ac93d220085ad9c05c4549ee246aa)
             }),
             id4: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x0f3e6315360cdfe76d8c449f9bfa99b55d8ee57dbaa73627a77d00d886b8f99a),
-               y: uint256(0x1989896a495e2e30e1646020357a8c4e31c3129c4637dd8503303c2526ac30a9)
+               x: uint256(0x27b462e7c7c0514be5f9cd643446ddbb3d6ed6143d84252ace8832255a539e11),
+               y: uint256(0x11ef0775a03d7dc9025cb32a8653ed1ff13c87b08d5dc2b76ea8445f78039e8f)
             }),
             lagrangeFirst: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x1a947b9731b227d276b5192263ac4ba099b1f74985ffff7e54488a28136ec42c),
                y: uint256(0x2e89020b786c0cd1de9e513239e6d437ae2ec5605306d540f08b8314ae68f05e)
             }),
             lagrangeLast: SensorStats32BitV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x29a5ac8c201d7ef0e7ac822afcd52291c04824b06f176a1f01500122508b3243),
-               y: uint256(0x17fbdc4a5646833566b65a50c33e516dc6199088490d0940296612e3afa8f821)
+               x: uint256(0x0ebb71f08d25c752f4a3fb99ce72227881cd52d83b87d310d97670d9421cafa9),
+               y: uint256(0x0e9a3eab5f4c1308866c5f9204edcde0b50fea521c62156a3b3d69d14435b007)
             })
         });
         return vk;

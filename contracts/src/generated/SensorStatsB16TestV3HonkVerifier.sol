@@ -7,7 +7,7 @@ pragma solidity ^0.8.30;
 uint256 constant N = 32768;
 uint256 constant LOG_N = 15;
 uint256 constant NUMBER_OF_PUBLIC_INPUTS = 14;
-uint256 constant VK_HASH = 0x26b0ef11cf98e9102f72cfdedb31fefc26fab63bc406c4a59a899c7c69460f68;
+uint256 constant VK_HASH = 0x25b9581ab65aed3630474cb6bc6466eec70a72940f7374e0d69bef266e69a3d5;
 library SensorStatsB16TestV3HonkVerifier_HonkVerificationKey {
     function loadVerificationKey() internal pure returns (SensorStatsB16TestV3HonkVerifier_Honk.VerificationKey memory) {
         SensorStatsB16TestV3HonkVerifier_Honk.VerificationKey memory vk = SensorStatsB16TestV3HonkVerifier_Honk.VerificationKey({
@@ -15,40 +15,40 @@ library SensorStatsB16TestV3HonkVerifier_HonkVerificationKey {
             logCircuitSize: uint256(15),
             publicInputsSize: uint256(14),
             ql: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x1099a62cbc2cbbb518bfd66df4b8f1cdecac487da3c6fcc389db39bbce0d9b84),
-               y: uint256(0x009b144391c7edc1b3cd048329ae99a5a6e6e0c31c82330f5ee5761554fa5024)
+               x: uint256(0x0bba0a1203fcf686b3979584abfedce645bd90dd17569ab65511978b42abc5ea),
+               y: uint256(0x2240f3f4599649b220012a3f80e830092c5725ff1ba26f2e7ae0e1f17bb37fab)
             }),
             qr: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x24e6f69e691f919355c9ca69638df4c9360fbc30420dc8de5afd8551da46dd79),
-               y: uint256(0x04804d1325af3483b8a8ecfea51b548f8283f7d83b6925dcfb1c3936d8ec7cbf)
+               x: uint256(0x0312049cdf7b393c083c869b8fa41dd47160b2c2b59600f34e7bd8cefdc8a12b),
+               y: uint256(0x2bbcf085905be8507a593246a9b8e7a13d22207a186d8f8145bdc2c7d708324b)
             }),
             qo: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x19b40765a317c458b177688b5e33771fbf734cfe7820d7649c6491ae1fbdddbe),
-               y: uint256(0x24e75984471447a6c67e9df76c7269db5f05fb225c2ea6966ca9666ec5388a7d)
+               x: uint256(0x2e6813200b2432c1ffa5e36628721f18b91b6a4810e91761dc871e4780169c2b),
+               y: uint256(0x0ea2fb6ce4b7899a9f8402852ebe9d6b698e4854bc2126ae8bf79c10847d48a3)
             }),
             q4: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x206951ba0a2eac13640a82950abd4c62c39b6839f3d042c0361059a2ec6c5cbc),
-               y: uint256(0x072c7d26b90ddae0d2d03d75b3faebcf20574c18fa7ded7ac57f4c5427349c1a)
+               x: uint256(0x01d6bf03ed54930fb4011ede5fb8aac4d540ba751f05d89281e73d45b99a5737),
+               y: uint256(0x2a1573ce77540e11bbbaf74173b9c362e71003d724c816b82ad80fa8fd3d5dea)
             }),
             qm: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x1b07779c3efaca04735a9b93de1886c035ac0ea473691ebdef60e26e2d11bd6c),
-               y: uint256(0x2d835aeee26689af1fe95f645ba72f99cfc7668b486ed1c15c53efe5bc21d7cd)
+               x: uint256(0x039ded503709189e59db8de4647f50736795016ddff59b4a2f93be1117e4e775),
+               y: uint256(0x0e7a5c8c90c7ca9feb55bd3b09b7ee3b910402e64e736a925ad609db6f3dfa10)
             }),
             qc: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x0d8a5175f0c9100fff6f15830c4b09bde6bc4327e6decf56c218653625cb8dba),
-               y: uint256(0x0f2d59a8a8d9daec1aaeffe409ec2ec0869ab9ea6545478febbcad41167be4f9)
+               x: uint256(0x30472b097d34e7c1642e9e1c2b92cc93724b57a3349119d90bff3ef5f06270ae),
+               y: uint256(0x132b86b3494889815edb030f1332f6cee6bedd2b03d441d6605764586b4f659c)
             }),
             qLookup: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qArith: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2a0041d80beda01a3944cb6697627b5d576f2d4b5fe73f8eb05e8f51158b3a93),
-               y: uint256(0x1c37ff4b2a55292dea9cedee5841af2e7dee533ae6aeeab8c3ac8c223ffb6f51)
+               x: uint256(0x26ae56102f5a2795982a6d00a8d47bd3c20b5f50b0cb2996adfc85c9943799f7),
+               y: uint256(0x20bdafd1c3f3f1b9149e8228de0732f4ff60a4f6c6ed25076133c08980a3c773)
             }),
             qDeltaRange: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2a7be8a70a0d66e3dd04c094522dc6fcba1f3ea228fe6820be73bf6bbf2dda61),
-               y: uint256(0x2b60bc1e43fc2c905cffe62a239feed7230ef5b4112705f6a00ea5ecd1003b09)
+               x: uint256(0x1c4328dd83296b030e5c30854fb2e9d31b6f489a827e031fdbaa36ddc186751d),
+               y: uint256(0x049fabc808e4bc8772b08ccd0698d2510c22c0de1a092a31ed51b4fe897f86c8)
             }),
             qElliptic: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -63,28 +63,28 @@ library SensorStatsB16TestV3HonkVerifier_HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             qPoseidon2External: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x21efff327592cba77ea79e9edf5b36a2b0318d02103a8c3f699157e3154fc45b),
-               y: uint256(0x1b1763d4f795105a3b89baf42cc76499e1c9c5e330df06c251852d799679167c)
+               x: uint256(0x0fd0431c3f039431afe083650ce26cfeb426ec278f527d79011479a012a9a144),
+               y: uint256(0x1558bc31b033fb92113ba121c6361b9605309e9380e5a626587e79aa0dae9bee)
             }),
             qPoseidon2Internal: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x034a247da521ee73b4f11ee26cfb7c433528a91cc8e521aafa9e0e97b6153004),
-               y: uint256(0x1fb4b8976c3f51655654d0efccca5de5e91ddf43e0d6715f2e2222bf770c8a17)
+               x: uint256(0x1a7e324f8fd9bf8d3b977c522cbb378df59f90f9d5a99e08a89b4dc5b3d78828),
+               y: uint256(0x2a34b5b4b7aab745c785a21c584727e1e15b5225025301501b0703a470f34778)
             }),
             s1: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2557fd2090893d7f4efb46c41dc3887ba772f768c64d8f97471a7833380c69cd),
-               y: uint256(0x0b37cd0b4ebc7588de05d5bed5f61ce559fa039abcfdef7b27ebde794e9acefd)
+               x: uint256(0x23b5acf962acf62e85cb78e65a929ee825f240493679ccd1f27a19b994c80905),
+               y: uint256(0x0073f5aff4a90447fcdf1bc5bf5c6f32a14ba149ba42d1ec6f5ac24b97c50d5e)
             }),
             s2: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x10aad4ff40dfa8e20a32588340258bfa63b6793a5851f0d9047026e5baac225a),
-               y: uint256(0x11fcf3df0ea178eae95f0763b8c4da72ada8ce0559738829a28e92a65fef336a)
+               x: uint256(0x1ea8dfc4eea592ed036fad571d1752915cb31ad774929954f609b8b5044268d1),
+               y: uint256(0x0b6e6438c88173987cfee9186bc4294c004991d5c965afdf74cfac2cbf89c2ad)
             }),
             s3: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x19c26352e832db230db1dde5ede43d2fb3abbafaf09bec53b51e5a68347acce1),
-               y: uint256(0x27efe0f802ef879fd0f4d2701c9a0bc917680f2e37ef60e7f244af199a3dc78d)
+               x: uint256(0x25c3d1aae670e8fcdfd4524f8a1f8c0af82091f5ed1daa10c5d46bc7230d0443),
+               y: uint256(0x0c0d6a6c3316f52bcd99fa99b7ea5f849b9ed01b2ec7fade45d2829381e33fd5)
             }),
             s4: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x11b494f4eedfea411ddd67a0552ea788d7a7ebb6eba5030419e544bdc2d5127d),
-               y: uint256(0x2bc82a0492c9763ae09e36554c9fec1d3886df50754dbeb77a007a41c5834243)
+               x: uint256(0x14cfd0d12d45da9e1f347669816fb2caf97a2928b5c59b8c475b963d17d04cb0),
+               y: uint256(0x2cfae533a2143cf9f9ce0781e0999b236d95056a7ffc873a05e9de7e4c940506)
             }),
             t1: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x0000000000000000000000000000000000000000000000000000000000000000),
@@ -103,28 +103,28 @@ library SensorStatsB16TestV3HonkVerifier_HonkVerificationKey {
                y: uint256(0x0000000000000000000000000000000000000000000000000000000000000000)
             }),
             id1: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x1fa9db029c56b6be55cd73f99db6e45e2c96d75ef8bbd78f6b070d41f3eafb60),
-               y: uint256(0x1fcdfdca636d3afd2af89e6e9dc9fcd3cbca72e443d8ae9b256c999ad79b28c1)
+               x: uint256(0x29031e43e50753682aaf5e03c76097dd889cd734bf0c866088619e1c95eff969),
+               y: uint256(0x227ed5a6f0d2aeb320f489a6dcc77c8ee7c26df471ec85250f6eec2327d2dbdf)
             }),
             id2: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x06677c8ac1bb49356ca58a90b9f84fb9dd819234dcd9c465a7725c5f5d689bf7),
-               y: uint256(0x1e1624bd7a422d5214070cadb8d8bda9e6e48c9e539eaa96b4db5e21527984b8)
+               x: uint256(0x1adf1a48cd5524ca682bedc232307ca7fc81272e0991392731fc74e078659083),
+               y: uint256(0x2919a86b6a625c2c1ff5e55ff3ba6481795798a8445cb0f5f9ef0536548e74b5)
             }),
             id3: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x1f8fdfc231c5cf275f6ea0af2a3671b6001edd73e822d2bcc83b9c927691ef61),
-               y: uint256(0x1b821a1f242b48f08fbe6e91792f50eb03a6175db10e385945a57f4ab7d905a6)
+               x: uint256(0x03d7cd3d71c0b2e1b0aa84aaa308840c9d0e4b3f69191e9ec9f9df2a4f7e2b67),
+               y: uint256(0x0d949dac0c9fd2d8d11a938c79650e7e63a9c68f67d65ab3e97cfb6effcacbd4)
             }),
             id4: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x2880ce77dad4e382b4cfd0c0c2b2dfcc432510914c7178c7b052ad446bec731b),
-               y: uint256(0x2a67f2d54cb3e18a4735fed6956c58d7611f93728415e1325d25bfb4678ada8f)
+               x: uint256(0x1cd017ec3a19e002b85e9db74e5e5b2dc22be7c970969c45284e1539d45bb810),
+               y: uint256(0x17ea967a3d3ead8a2b567f209f5d7893b739c7d44722d1aceb5015b00c8df0f8)
             }),
             lagrangeFirst: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
                x: uint256(0x1a947b9731b227d276b5192263ac4ba099b1f74985ffff7e54488a28136ec42c),
                y: uint256(0x2e89020b786c0cd1de9e513239e6d437ae2ec5605306d540f08b8314ae68f05e)
             }),
             lagrangeLast: SensorStatsB16TestV3HonkVerifier_Honk.G1Point({ 
-               x: uint256(0x0ac2fdfdb7094971f8cae2885dabd25a2bb87f0a0f9b6596c89b8406fc3f0c1d),
-               y: uint256(0x168970eacabef41ef36acc1ef0468be1677dfdc29a86de86ae5487462578bd01)
+               x: uint256(0x21e7f3861becfb6c314300c6bab8dd8972ac4f05f133a1d5e9f554c6b6e7b4b6),
+               y: uint256(0x2d69a7ab3de976b69fe202adac54ebf5dd633ca7b164d7c587706c894a6cddae)
             })
         });
         return vk;

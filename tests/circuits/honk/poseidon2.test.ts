@@ -5,6 +5,7 @@
 import { expect } from 'chai'
 import { compileNoir, executeNoir, noirProject, type NoirProgram } from '../../../circuits/node.js'
 import {
+  commitmentV3Tag,
   BatchInputError,
   computeBatchCommitment,
   poseidon2Hash,
@@ -75,16 +76,33 @@ describe('Poseidon2 (width 4, BN254) in TypeScript', function () {
       expect(sensorStatsParams('sensor-stats-b16-v2')).not.to.have.property('commitment')
     })
 
-    it('is the sponge over [salt, count, three packed readings per element], zero slots included', async () => {
+    it('is the sponge over [tag, salt, count, three packed readings per element], zero slots included', async () => {
       const readingBits = 32n + 48n + 1n
       const packed = (i: number): bigint => (i < 4 ? (batch.times[i]! << 32n) + batch.values[i]! : 0n)
       const elements = Array.from(
         { length: 6 },
         (_, e) => packed(3 * e) + (packed(3 * e + 1) << readingBits) + (packed(3 * e + 2) << (2n * readingBits)),
       )
-      expect(await computeBatchCommitment(batch, 99n, params)).to.equal(poseidon2Hash([99n, 4n, ...elements]))
+      const tag = (3n << 40n) + (16n << 24n) + (32n << 16n) + (48n << 8n) + 24n
+      expect(commitmentV3Tag(params)).to.equal(tag)
+      expect(await computeBatchCommitment(batch, 99n, params)).to.equal(poseidon2Hash([tag, 99n, 4n, ...elements]))
       const { commitment: _, ...v2 } = params
       expect(await computeBatchCommitment(batch, 99n, v2)).not.to.equal(await computeBatchCommitment(batch, 99n, params))
+    })
+
+    it('gives two circuits of one sponge length different commitments: a 16-bit reading re-read as a 24-bit one does not keep its commitment', async () => {
+      // Both production circuits take 1,152 readings; without the tag, (t, v) at 16 bits and
+      // (t >> 8, (t & 255)·2^16 + v) at 24 bits pack to the same element.
+      const p16 = sensorStatsParams('sensor-stats-16bit-b1152-v3-honk')
+      const p24 = sensorStatsParams('sensor-stats-24bit-b1152-v3-honk')
+      expect(p16.batchSize).to.equal(p24.batchSize)
+      const t = 1_700_000_123n
+      const v = 4242n
+      const reread = { values: [((t & 255n) << 16n) + v], times: [t >> 8n] }
+      expect((reread.times[0]! << 24n) + reread.values[0]!).to.equal((t << 16n) + v)
+      expect(await computeBatchCommitment({ values: [v], times: [t] }, 987654321n, p16)).not.to.equal(
+        await computeBatchCommitment(reread, 987654321n, p24),
+      )
     })
 
     it('refuses a salt that is not a field element, by name, under either scheme', async () => {

@@ -42,6 +42,7 @@ import {
 import {
   BATCH_DOMAIN,
   BatchInputError,
+  commitmentV3Tag,
   computeBatchCommitment,
   getPoseidon,
   poseidon2Hash,
@@ -204,7 +205,7 @@ describe('SensorStatsV2: circom and Noir prove the same statement (B = 16)', fun
       for (let r = 0; r < 3 && 3 * e + r < B; r++) element += ((times[3 * e + r]! << VB) + values[3 * e + r]!) << (BigInt(r) * readingBits)
       return element % P
     })
-    return poseidon2Hash([BigInt(input.salt as string), BigInt(input.count as string), ...elements])
+    return poseidon2Hash([commitmentV3Tag(params), BigInt(input.salt as string), BigInt(input.count as string), ...elements])
   }
 
   /** The Noir input signed by the device for the v3 program's own message (as a v3 publisher signs). */
