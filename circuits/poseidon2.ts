@@ -34,7 +34,15 @@ const pow5 = (a: bigint): bigint => {
 function grainRoundConstants(): bigint[] {
   const fieldBits = SNARK_FIELD.toString(2).length
   const bits = (value: number, width: number): number[] => [...value.toString(2).padStart(width, '0')].map(Number)
-  const state = [...bits(1, 2), ...bits(0, 4), ...bits(fieldBits, 12), ...bits(T, 12), ...bits(ROUNDS_F, 10), ...bits(ROUNDS_P, 10), ...Array<number>(30).fill(1)]
+  const state = [
+    ...bits(1, 2),
+    ...bits(0, 4),
+    ...bits(fieldBits, 12),
+    ...bits(T, 12),
+    ...bits(ROUNDS_F, 10),
+    ...bits(ROUNDS_P, 10),
+    ...Array<number>(30).fill(1),
+  ]
   let head = 0 // a ring over the 80 bits: state[(head + i) % 80] is bit i
   const step = (): number => {
     const at = (i: number): number => state[(head + i) % 80]!
