@@ -73,6 +73,20 @@ async function sensorStatsInput(id: string): Promise<{ input: CircuitSignals; ex
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
+/**
+ * Milliseconds per batch with two provers at once, as two prover processes work (ASSAY_PROVERS=2
+ * or two `assay worker`s): two chains of `runs` proofs each, timed together.
+ */
+async function twoProversMsPerBatch(prove: () => Promise<unknown>): Promise<number> {
+  const start = performance.now()
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let i = 0; i < runs; i++) await prove()
+    }),
+  )
+  return (performance.now() - start) / (2 * runs)
+}
+
 async function measure(
   dir: string,
   id: string,
@@ -96,14 +110,8 @@ async function measure(
     if (!(await verifyProof(vkey, last!.publicSignals, last!.proof))) throw new Error(`${id}: proof does not verify`)
     verify.push(performance.now() - t1)
   }
-  // Two provers at once, as for UltraHonk below (snarkjs already spreads one proof over the cores).
-  const t2 = performance.now()
-  await Promise.all(
-    [0, 1].map(async () => {
-      for (let i = 0; i < runs; i++) await groth16.fullProve(input, wasm, zkey)
-    }),
-  )
-  const twoProversMs = (performance.now() - t2) / (2 * runs)
+  // snarkjs already spreads one proof over the cores; measured the same way as UltraHonk anyway.
+  const twoProversMs = await twoProversMsPerBatch(() => groth16.fullProve(input, wasm, zkey))
   console.error(
     `[bench] ${id}: prove ${prove.map((x) => x.toFixed(0)).join(', ')} ms; two provers ${twoProversMs.toFixed(0)} ms a batch; ` +
       `verify median of ${verify.length} ${median(verify).toFixed(1)} ms`,
@@ -142,15 +150,10 @@ async function measureHonk(id: string) {
     const wrong = Object.entries(expected).filter(([k, v]) => outputs[k] !== v)
     if (wrong.length > 0) throw new Error(`${id}: the proof's ${wrong.map(([k, v]) => `${k} is ${outputs[k]}, not ${v}`).join('; ')}`)
   }
-  // As two prover processes work (ASSAY_PROVERS=2 or two `assay worker`s): one batch's witness
-  // (single-threaded) while the other's bb proves on both cores; `runs` batches each, timed together.
-  const t3 = performance.now()
-  await Promise.all(
-    [0, 1].map(async () => {
-      for (let i = 0; i < runs; i++) await prover.prove(program, (await executeNoir(program, noirInput)).witness, 'evm', known)
-    }),
+  // One batch's witness (single-threaded) while the other's bb proves on both cores.
+  const twoProversMs = await twoProversMsPerBatch(async () =>
+    prover.prove(program, (await executeNoir(program, noirInput)).witness, 'evm', known),
   )
-  const twoProversMs = (performance.now() - t3) / (2 * runs)
   console.error(
     `[bench] ${id} (honk): ${gates} gates; witness ${witnessMs.map((x) => x.toFixed(0)).join(', ')} ms; ` +
       `prove ${prove.map((x) => x.toFixed(0)).join(', ')} ms; two provers ${twoProversMs.toFixed(0)} ms a batch`,

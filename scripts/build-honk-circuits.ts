@@ -29,7 +29,7 @@ import {
   solidityVerifierForCrs,
   type BbCrs,
 } from '../circuits/node.js'
-import type { CommitmentScheme, HonkCircuitEntry } from '../circuits/index.js'
+import type { HonkCircuitEntry } from '../circuits/index.js'
 import { writeDevBbCrsFromSeed } from './dev-bb-crs-from-seed.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -46,15 +46,8 @@ const againstManifest = process.argv.includes('--against-manifest')
 /** One reference string for every circuit: 2^16 points holds the largest (65,514 gates: B = 1,128 at 32 bits). */
 const CRS_POINTS = 65536
 
-interface HonkSpec {
-  id: string
-  purpose: 'production' | 'test'
-  noir: string
-  statement: string
-  params?: number[]
-  commitment?: CommitmentScheme
-  verifier: string
-}
+/** A circuits.json honk entry: what the build records of it, before the build adds its own findings. */
+type HonkSpec = { id: string } & Pick<HonkCircuitEntry, 'purpose' | 'noir' | 'statement' | 'params' | 'commitment' | 'verifier'>
 
 const log = (msg: string): void => console.log(`[honk] ${msg}`)
 const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex')
