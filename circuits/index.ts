@@ -41,6 +41,38 @@ export { loadVerificationKey, verifyProof } from './verify-proof.js'
 export type { Curve, VerificationKey } from './verify-proof.js'
 export { DEFAULT_CHUNK_SIZE, verifyProofsBatched } from './verify-proofs-batched.js'
 export type { BatchedVerifyOptions, ProofToVerify } from './verify-proofs-batched.js'
+export {
+  BB_G2_BYTES,
+  DEFAULT_ULTRAHONK_CHUNK_SIZE,
+  HONK_VK_BYTES,
+  HONK_VK_COMMITMENTS,
+  HONK_VK_FORMAT,
+  honkProofLayout,
+  honkVkBytes,
+  honkVkJson,
+  loadHonkVk,
+  PAIRING_POINTS_SIZE,
+  parseBbG2,
+  parseHonkProof,
+  parseHonkVk,
+  ultraHonkKey,
+  UltraHonkVerifyError,
+  verifyUltraHonk,
+  verifyUltraHonkBatch,
+} from './ultrahonk/index.js'
+export type {
+  G1Point,
+  G2Point,
+  HonkProof,
+  HonkVerificationKey,
+  HonkVkCommitment,
+  HonkVkJson,
+  UltraHonkBatchOptions,
+  UltraHonkKey,
+  UltraHonkProofToVerify,
+  UltraHonkPublicInputs,
+  VerifyUltraHonkOptions,
+} from './ultrahonk/index.js'
 
 /** Circuit id of the key-commitment circuit (recorded in proofs and on-chain). */
 export const KEY_COMMITMENT_CIRCUIT = 'key-commitment-v1'
@@ -172,6 +204,7 @@ import { PublicSignalsError } from './public-signals.js'
 import { BatchInputError } from './batch-input-error.js'
 import { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
 import { SetupRecordMissingError } from './setup-record-missing-error.js'
+import { UltraHonkVerifyError } from './ultrahonk/index.js'
 registerErrorClass(
   BatchInputError,
   BatchOrderError,
@@ -189,5 +222,6 @@ registerErrorClass(
   SetupRecordFormatError,
   SetupRecordMismatchError,
   SetupRecordMissingError,
+  UltraHonkVerifyError,
   WitnessError,
 )
