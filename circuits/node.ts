@@ -40,6 +40,7 @@ export {
   BB_G2_FILE,
   BbCommandError,
   BbNotFoundError,
+  committedHonkVkPath,
   compileNoir,
   createBbProver,
   noirProject,
@@ -54,12 +55,14 @@ export {
   NoirCompileError,
   proveHonkBatch,
   NoirWitnessError,
+  readCommittedHonkVk,
   runBb,
   SENSOR_STATS_NOIR_NAMES,
   sensorStatsNoirInput,
   solidityVerifierForCrs,
   writeBbCrs,
   writeBbCrsFromPoints,
+  writeHonkVkJson,
 } from './honk/node.js'
 export type {
   BbCrs,

@@ -2,7 +2,8 @@
 // noir_wasm, bb's circuit size and verification key (target evm) over the development reference
 // string (written from the cached development powers of tau, 2^16 points: the largest circuit's
 // dyadic size), bb's Solidity verifier with that CRS's tau·G2 and its names made unique, and the
-// committed manifest circuits/honk-artifacts.json. Incremental like build-circuits.ts: a circuit
+// committed manifest circuits/honk-artifacts.json and each key as JSON for the TypeScript verifier
+// (circuits/generated/<id>.honk-vk.json). Incremental like build-circuits.ts: a circuit
 // whose inputs hash to its stamp is not rebuilt, and builds are cached by that hash outside the
 // tree. Everything it writes into git is generated; don't edit.
 //   --only ID,ID          build only these circuits
@@ -27,6 +28,7 @@ import {
   noirProject,
   releaseProverThreads,
   solidityVerifierForCrs,
+  writeHonkVkJson,
   type BbCrs,
 } from '../circuits/node.js'
 import type { HonkCircuitEntry } from '../circuits/index.js'
@@ -167,11 +169,15 @@ async function main(): Promise<void> {
   const built: Record<string, HonkCircuitEntry> = only !== undefined ? { ...previous.circuits } : {}
   const crs = await developmentCrs()
   for (const spec of specs) {
-    built[spec.id] = await build(spec, crs)
-    if (againstManifest && JSON.stringify(previous.circuits[spec.id]) !== JSON.stringify(built[spec.id]))
+    const entry = await build(spec, crs)
+    built[spec.id] = entry
+    if (againstManifest && JSON.stringify(previous.circuits[spec.id]) !== JSON.stringify(entry))
       throw new Error(`${spec.id}: built artifacts differ from ${relative(root, manifestPath)}`)
-    if (!againstManifest)
+    if (!againstManifest) {
       writeIfChanged(join(verifierDir, `${spec.verifier}.sol`), readFileSync(join(buildDir, spec.id, `${spec.verifier}.sol`), 'utf8'))
+      // The key as JSON with the CRS's tau·G2: what the TypeScript verifier (and the browser) reads.
+      await writeHonkVkJson(spec.id, entry, readFileSync(join(buildDir, spec.id, 'vk')), crs.dir)
+    }
   }
   if (againstManifest) {
     log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
