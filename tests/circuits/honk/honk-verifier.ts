@@ -54,14 +54,14 @@ export async function deployLinked(contracts: Record<string, CompiledContract>, 
   return deployed.get(name)!
 }
 
-/** Deploys `source` (bb's HonkVerifier) and returns its verify, false where it reverts. */
-export async function deployHonkVerifier(source: string): Promise<HonkVerify> {
+/** Deploys `source` (bb's verifier, its contract `name`: HonkVerifier, or the generated ones' prefixed name) and returns its verify, false where it reverts. */
+export async function deployHonkVerifier(source: string, name = 'HonkVerifier'): Promise<HonkVerify> {
   const contracts = compileSolidity(source)
   const { ethers } = hardhat
   const [deployer] = await ethers.getSigners()
   // Hardhat's signer is an ethers v6 Signer from its own copy of ethers.
-  const address = await deployLinked(contracts, 'HonkVerifier', deployer as unknown as Signer)
-  const fn = new ethers.Contract(address, contracts.HonkVerifier!.abi as never, deployer).getFunction('verify')
+  const address = await deployLinked(contracts, name, deployer as unknown as Signer)
+  const fn = new ethers.Contract(address, contracts[name]!.abi as never, deployer).getFunction('verify')
   // The verifier reverts with a named error on most failures rather than returning false.
   return async (p, i) => ((await fn(p, i, { gasLimit: 10_000_000 }).catch(() => false)) as boolean) === true
 }
