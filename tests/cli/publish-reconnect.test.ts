@@ -45,7 +45,18 @@ describe('assay publish while the node crashes and restarts (assay node and the 
 
   const publish = (node: RunningNode, dataDir: string, title: string, ...extra: string[]): Cli => {
     const cli = runCli(
-      ['publish', slice, '--map', 'examples/occupancy-room-2015.mapping.json', '--title', title, '--json', '--node', node.url, ...extra],
+      [
+        'publish',
+        slice,
+        '--map',
+        'tests/fixtures/occupancy-temperature.mapping.json',
+        '--title',
+        title,
+        '--json',
+        '--node',
+        node.url,
+        ...extra,
+      ],
       { ASSAY_DATA_DIR: dataDir, ASSAY_TOKEN: '' },
     )
     clis.push(cli)

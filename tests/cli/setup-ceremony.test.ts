@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { expect } from 'chai'
 import { JsonRpcProvider } from 'ethers'
 import {
@@ -54,7 +54,7 @@ import { writeDevPtau } from '../../scripts/dev-ptau.js'
 
 const CIRCUIT = 'sensor-stats-b16-v2'
 const cacheDir = process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay')
-// The development ptau `npm run build -- --ptau 14` caches; written here when absent (about a minute).
+// The development ptau `npm run build -- --ptau 14` caches; written there when absent (once per machine).
 const cachedDevPtau = join(cacheDir, 'ptau', 'assay-dev-seed-pot14.ptau')
 
 const sha256 = async (path: string): Promise<string> =>
@@ -90,11 +90,21 @@ describe('assay setup: a three-contributor phase-2 ceremony on sensor-stats-b16-
   before(async function () {
     work = await mkdtemp(join(tmpdir(), 'assay-ceremony-'))
     dir = join(work, 'ceremony')
-    let source = cachedDevPtau
-    if (!existsSync(source)) {
-      source = join(work, 'dev-pot14.ptau')
-      await timed('dev ptau 2^14', () => writeDevPtau(source, 14))
+    // Cached as `npm run build -- --ptau 14` caches it (renamed into place, its sha256 beside it):
+    // the 2^14 file costs a minute or two of both cores, once per machine.
+    if (!existsSync(cachedDevPtau)) {
+      await mkdir(dirname(cachedDevPtau), { recursive: true })
+      const tmp = join(dirname(cachedDevPtau), `.tmp-${process.pid}-pot14.ptau`)
+      try {
+        await timed('dev ptau 2^14', () => writeDevPtau(tmp, 14))
+        const sha = await sha256(tmp)
+        await rename(tmp, cachedDevPtau)
+        await writeFile(`${cachedDevPtau}.sha256`, `${sha}\n`)
+      } finally {
+        await rm(tmp, { force: true })
+      }
     }
+    const source = cachedDevPtau
     ptau = await timed('import-ptau', () => setupImportPtauCommand(source, { ...ctx, cacheDir: join(work, 'cache') }))
     await timed('start', () => setupStartCommand(CIRCUIT, { ptau: ptau.path, out: dir }, ctx))
     for (const name of ['alice', 'bob', 'carol']) await timed('contribute ×3', () => setupContributeCommand(dir, { name }, ctx))

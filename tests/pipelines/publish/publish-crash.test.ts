@@ -15,7 +15,7 @@ import { operatorHeaders } from '../../helpers/operator.js'
 async function upload(node: RunningNode, file: string, title: string): Promise<string> {
   const form = new FormData()
   form.append('title', title)
-  form.append('mapping', await readFile('examples/occupancy-room-2015.mapping.json', 'utf8'))
+  form.append('mapping', await readFile('tests/fixtures/occupancy-temperature.mapping.json', 'utf8'))
   form.append('file', new Blob([await readFile(file)]), 'office.csv')
   const res = await fetch(new URL('/datasets', node.url), { method: 'POST', body: form, headers: operatorHeaders(node.operatorToken) })
   const body = (await res.json()) as { jobId: string }

@@ -274,7 +274,8 @@ describe('the publish flow on BullMQ (real Redis, Helia, anvil; proofs in sandbo
         description: '',
         licence: 'CC-BY-4.0',
         tags: [],
-        mapping: parseImportMapping(JSON.parse(await readFile('examples/occupancy-room-2015.mapping.json', 'utf8'))),
+        // One series, one proof: the wait for the circuit is what is tested.
+        mapping: parseImportMapping(JSON.parse(await readFile('tests/fixtures/occupancy-temperature.mapping.json', 'utf8'))),
       })
       const pubId = await submitPublication(gatedQueues, publication)
       const waiting = await until(pubId, (s) => s.waiting !== undefined, gatedQueues)
