@@ -12,6 +12,7 @@ export {
   statementOf,
 } from './honk-manifest.js'
 export { committedKeyHashOf } from './committed-key-hash.js'
+export { committedHonkKey, committedHonkKeyIds } from './committed-honk-key.js'
 export type { HonkCircuitEntry, ProofSystem } from './honk-manifest.js'
 export { DEVELOPMENT_SETUP_WARNING, setupFrom, setupOf, setupOfEntry, withSetupWarning } from './circuit-setup.js'
 export type { CircuitSetup } from './circuit-setup.js'

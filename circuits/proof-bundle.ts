@@ -6,6 +6,7 @@ import { proofSystemOf } from './honk-manifest.js'
 import { sensorStatsParams } from './sensor-stats-params.js'
 import type { Curve, VerificationKey } from './verify-proof.js'
 import { verifyProofsBatched } from './verify-proofs-batched.js'
+import { UltraHonkVerifyError, verifyUltraHonk, verifyUltraHonkBatch, type UltraHonkKey } from './ultrahonk/index.js'
 
 /** A bundle that is not well formed. */
 export class ProofBundleError extends AssayError {
@@ -126,7 +127,12 @@ const HONK_CONCURRENCY = 4
 export interface VerifyBundleOptions {
   /** The Groth16 verification key (a Groth16 bundle). */
   vkey?: VerificationKey
-  /** The verifier of an UltraHonk bundle's proofs. */
+  /**
+   * An UltraHonk bundle's key (committedHonkKey): its proofs are verified here, by the TypeScript
+   * UltraHonk verifier, all under one random-combination pairing per chunk.
+   */
+  honkKey?: UltraHonkKey
+  /** Without `honkKey`: the verifier of an UltraHonk bundle's proofs (e.g. an eth_call, one proof at a time). */
   honkVerifier?: HonkProofVerifier
   /** sha256 of the vkey bytes the caller loaded (checked against the bundle's vkeyHash). */
   vkeyHash: string
@@ -234,7 +240,8 @@ export async function verifyProofBundle(bundle: ProofBundle, options: VerifyBund
 
 /**
  * Every proof under its system: Groth16 all at once (a random linear combination per chunk, each
- * proof of a failing chunk then alone); UltraHonk each by the installed verifier, a few at a time.
+ * proof of a failing chunk then alone); UltraHonk the same way with its key, or else each by the
+ * given verifier (the installed contract), a few at a time.
  * @throws {ProofBundleError} when the system's key or verifier is missing
  * @throws whatever the Honk verifier throws when it gives no verdict (e.g. VerifierUnavailableError)
  */
@@ -251,9 +258,9 @@ async function verifyAll(
       ...(onProgress !== undefined ? { onProgress } : {}),
     })
   }
+  if (options.honkKey !== undefined) return verifyHonkHere(options.honkKey, items, options, onProgress)
   const verify = options.honkVerifier
-  if (verify === undefined)
-    throw new ProofBundleError('UltraHonk proofs are verified by the chain’s installed verifier, and none was given')
+  if (verify === undefined) throw new ProofBundleError('no UltraHonk key or verifier was given for an UltraHonk bundle')
   const verdicts = new Array<boolean>(items.length).fill(false)
   let next = 0
   let done = 0
@@ -267,5 +274,44 @@ async function verifyAll(
     }
   }
   await Promise.all(Array.from({ length: Math.min(HONK_CONCURRENCY, items.length) }, worker))
+  return verdicts
+}
+
+/**
+ * UltraHonk proofs by the TypeScript verifier, batched. A malformed proof (a point off the curve, a
+ * wrong length) makes the batch call throw for all; then each proof is verified alone, so only the
+ * malformed ones are false. Oversized proofs are false without being read.
+ */
+async function verifyHonkHere(
+  key: UltraHonkKey,
+  items: ProofBundle['batches'],
+  options: VerifyBundleOptions,
+  onProgress: ((done: number) => void) | undefined,
+): Promise<boolean[]> {
+  const bytes = items.map((b) => honkProofBytes(b.proof as HonkBundleProof))
+  const sized = items.flatMap((b, i) => (bytes[i]!.length <= MAX_HONK_PROOF_BYTES ? [i] : []))
+  const verdicts = new Array<boolean>(items.length).fill(false)
+  const curve = options.curve !== undefined ? { curve: options.curve } : {}
+  let found: boolean[]
+  try {
+    found = await verifyUltraHonkBatch(
+      key,
+      sized.map((i) => ({ proof: bytes[i]!, publicInputs: items[i]!.publicSignals })),
+      { ...curve, ...(onProgress !== undefined ? { onProgress: (done: number) => onProgress(done) } : {}) },
+    )
+  } catch (err) {
+    if (!(err instanceof UltraHonkVerifyError)) throw err
+    found = []
+    for (const i of sized) {
+      found.push(
+        await verifyUltraHonk(key, bytes[i]!, items[i]!.publicSignals, curve).catch((e: unknown) => {
+          if (e instanceof UltraHonkVerifyError) return false
+          throw e
+        }),
+      )
+      onProgress?.(found.length)
+    }
+  }
+  sized.forEach((i, k) => (verdicts[i] = found[k]!))
   return verdicts
 }

@@ -14,6 +14,7 @@ import { parsePublicSignals, PublicSignalsError } from './public-signals.js'
 import { knownFlawOf } from './artifact-manifest.js'
 import type { CircuitSetup } from './circuit-setup.js'
 import { assertVkeyOfRecord, canonicalJson, circuitMismatch, setupOfRecord, type SlotSetupRecord } from './anchored-setup-record.js'
+import { committedHonkKey } from './committed-honk-key.js'
 import { committedKeyHashOf } from './committed-key-hash.js'
 import { proofSystemOf, statementOf } from './honk-manifest.js'
 import { buildHonkSetupRecord, HONK_SETUP_RECORD_FORMAT } from './honk-setup-record.js'
@@ -22,6 +23,7 @@ import { deviceKeyFault, InvalidDeviceKeyError } from './babyjub.js'
 import { circuitVersion } from './circuit-version.js'
 import { deviceIdOf } from './device-key.js'
 import { sensorStatsParams } from './sensor-stats-params.js'
+import type { UltraHonkKey } from './ultrahonk/index.js'
 import type { Curve, VerificationKey } from './verify-proof.js'
 
 /**
@@ -78,8 +80,13 @@ export async function verifyDatasetProofs(
      */
     setupRecord: SlotSetupRecord
     /**
-     * Verifies an UltraHonk proof with the verifier installed in the dataset's registry slot
-     * (e.g. ChainClient.honkVerify, an eth_call): required for an UltraHonk circuit.
+     * An UltraHonk circuit's key (proofKeyOf gives the committed one): every proof is verified here
+     * by the TypeScript UltraHonk verifier, batched.
+     */
+    honkKey?: UltraHonkKey
+    /**
+     * Without `honkKey`: verifies an UltraHonk proof with the verifier installed in the dataset's
+     * registry slot (e.g. ChainClient.honkVerify, an eth_call), one proof at a time.
      */
     honkVerifier?: HonkProofVerifier
     anchoredRoot: bigint
@@ -124,6 +131,7 @@ export async function verifyDatasetProofs(
   }
   const verdict = await verifyProofBundle(bundle, {
     ...(options.vkey !== undefined ? { vkey: options.vkey } : {}),
+    ...(options.honkKey !== undefined ? { honkKey: options.honkKey } : {}),
     ...(options.honkVerifier !== undefined ? { honkVerifier: options.honkVerifier } : {}),
     vkeyHash: options.vkeyHash,
     expectedRoot: options.anchoredRoot,
@@ -231,12 +239,13 @@ async function checkDevices(manifest: Manifest): Promise<void> {
 
 /**
  * The key a verifier of `circuitId`'s proofs uses: a Groth16 circuit's from `loadGroth16` (the
- * committed or served vkey, checked against the artifact manifest); an UltraHonk circuit's is in the
- * verifier contract installed in its slot, so only its hash, from the committed Honk manifest.
+ * committed or served vkey, checked against the artifact manifest); an UltraHonk circuit's is the
+ * committed one (committedHonkKey, checked against the committed Honk manifest), with its hash.
  */
 export async function proofKeyOf(
   circuitId: string,
   loadGroth16: (circuitId: string) => Promise<{ vkey: VerificationKey; vkeyHash: string }>,
-): Promise<{ vkey?: VerificationKey; vkeyHash: string }> {
-  return proofSystemOf(circuitId) === 'ultrahonk' ? { vkeyHash: committedKeyHashOf(circuitId) } : loadGroth16(circuitId)
+): Promise<{ vkey?: VerificationKey; honkKey?: UltraHonkKey; vkeyHash: string }> {
+  if (proofSystemOf(circuitId) !== 'ultrahonk') return loadGroth16(circuitId)
+  return { honkKey: await committedHonkKey(circuitId), vkeyHash: committedKeyHashOf(circuitId) }
 }

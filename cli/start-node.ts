@@ -455,8 +455,6 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       catalog,
       verificationKey: (circuitId) => loadCircuitVerificationKey(circuitId),
       setupRecord: createSetupRecordReader({ chain, contentStore }),
-      // UltraHonk datasets: each proof by the verifier installed in the dataset's slot (eth_call).
-      honkVerifier: (slot) => (proof, signals) => chain.honkVerify(slot, proof, signals),
       log,
     })
     // In the background from the first tick: catching up with a long chain (reading manifests,

@@ -1,6 +1,7 @@
 import { Interface, ZeroAddress, type Provider } from 'ethers'
 import { CID } from 'multiformats/cid'
 import {
+  honkProofBytes,
   parseProofBundle,
   proveBatchInclusion,
   proofKeyOf,
@@ -8,6 +9,7 @@ import {
   withSetupWarning,
   type DatasetProofsCheck,
   type CircuitSetup,
+  type HonkBundleProof,
   type Curve,
   type ProofBundle,
   type SeriesTotals,
@@ -157,15 +159,15 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
   let proven: Extract<DatasetProofsCheck, { ok: true }> | undefined
   await check('proofs', async () => {
     bundle = parseProofBundle(await readJsonByCid(o.client, CID.parse(m.proofs.bundleCid), readFile))
-    const { vkey, vkeyHash } = await proofKeyOf(m.proofs.circuitId, (id) => o.verificationKey(id))
+    const { vkey, honkKey, vkeyHash } = await proofKeyOf(m.proofs.circuitId, (id) => o.verificationKey(id))
     const setup = await fetchAnchoredSetupRecord(o.client, o.chain, record!.circuit, m.proofs.circuitId)
     const slot = record!.circuit
     const result = await verifyDatasetProofs(m, bundle, {
       ...(vkey !== undefined ? { vkey } : {}),
+      // UltraHonk proofs: here, by the TypeScript verifier with the committed key.
+      ...(honkKey !== undefined ? { honkKey } : {}),
       vkeyHash,
       setupRecord: setup.record,
-      // UltraHonk proofs: the verifier contract installed in the dataset's slot, by eth_call.
-      honkVerifier: (proof, signals) => o.chain.honkVerify(slot, proof, signals),
       anchoredRoot: record!.root,
       ...(o.onProofProgress !== undefined ? { onProgress: o.onProofProgress } : {}),
       ...(o.proofCurve !== undefined ? { curve: o.proofCurve } : {}),
@@ -178,9 +180,16 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
       fail(
         `${bundle.batches.length} batch proofs verify, but with circuit ${m.proofs.circuitId}, which has a known soundness flaw: ${result.knownFlaw}`,
       )
+    // The proofs were verified here; the verifier installed in the slot (which on-chain callers of
+    // verifyBatch use) must be the committed one (honkVerify checks its code) and agree on batch 0.
+    const first = bundle.batches[0]
+    if (honkKey !== undefined && first !== undefined) {
+      const agrees = await o.chain.honkVerify(slot, honkProofBytes(first.proof as HonkBundleProof), first.publicSignals)
+      if (!agrees) fail(`the verifier installed in slot ${slot} rejects batch 0, which the committed UltraHonk key accepts`)
+    }
     const valid =
       vkey === undefined
-        ? `${bundle.batches.length} UltraHonk batch proofs valid (${m.proofs.circuitId}, key ${vkeyHash.slice(0, 12)}… as setup record ${setup.cid.slice(0, 16)}… anchored with its verifier says; each verified by the committed verifier contract installed in slot ${slot}); commitments rebuild the anchored root`
+        ? `${bundle.batches.length} UltraHonk batch proofs valid (${m.proofs.circuitId}, key ${vkeyHash.slice(0, 12)}… as setup record ${setup.cid.slice(0, 16)}… anchored with its verifier in slot ${slot} says; each verified here by the TypeScript UltraHonk verifier with that key); commitments rebuild the anchored root`
         : `${bundle.batches.length} batch proofs valid (${m.proofs.circuitId}, vkey ${vkeyHash.slice(0, 12)}…, the key of setup record ${setup.cid.slice(0, 16)}… anchored with its verifier); commitments rebuild the anchored root`
     // The proofs do verify, so the check passes; but never without saying who could have forged them.
     return withSetupWarning(valid, result.setup)

@@ -7,7 +7,6 @@ import {
   verifyDatasetProofs,
   withSetupWarning,
   type Curve,
-  type HonkProofVerifier,
   type SlotSetupRecord,
   type VerificationKey,
 } from '../circuits/index.js'
@@ -28,8 +27,6 @@ export interface CatalogIndexerComponents {
    * and of `circuitId` (readSlotSetupRecord): the key must be its key. Needed with `verificationKey`.
    */
   setupRecord?: (slot: number, circuitId: string) => Promise<SlotSetupRecord>
-  /** The verifier installed in an UltraHonk slot (ChainClient.honkVerify); without it such datasets fail verification. */
-  honkVerifier?: (slot: number) => HonkProofVerifier
   /** The curve batch proofs are verified on (the node passes the threaded one); only speed depends on it. */
   proofCurve?: () => Promise<Curve>
   log?: (msg: string) => void
@@ -197,13 +194,13 @@ export function createCatalogIndexer(c: CatalogIndexerComponents, options: Catal
         continue // not reachable yet: tried again next sync
       }
       try {
-        const { vkey, vkeyHash } = await proofKeyOf(manifest.proofs.circuitId, c.verificationKey)
+        const { vkey, honkKey, vkeyHash } = await proofKeyOf(manifest.proofs.circuitId, c.verificationKey)
         const setupRecord = await c.setupRecord(circuit, manifest.proofs.circuitId)
         const proofs = await verifyDatasetProofs(manifest, bundle, {
           ...(vkey !== undefined ? { vkey } : {}),
+          ...(honkKey !== undefined ? { honkKey } : {}),
           vkeyHash,
           setupRecord,
-          ...(c.honkVerifier !== undefined ? { honkVerifier: c.honkVerifier(circuit) } : {}),
           anchoredRoot: root,
           ...(c.proofCurve !== undefined ? { curve: c.proofCurve } : {}),
         })

@@ -58,7 +58,7 @@ describe('assay publish --prover honk through a running node: proved in its prov
     await rm(dir, { recursive: true, force: true })
   })
 
-  it("names the Honk circuit and proof system in the manifest and verifies in the node's catalog (each proof by eth_call of the slot's verifier)", async () => {
+  it("names the Honk circuit and proof system in the manifest and verifies in the node's catalog (every proof by the TypeScript verifier with the committed key)", async () => {
     // State, not time: the catalog verifies in the background.
     const status = (): string | undefined => node.catalog.get(BigInt(datasetId))?.verification.status
     for (const deadline = Date.now() + 60_000; status() !== 'verified'; await sleep(200)) {

@@ -25,16 +25,16 @@ async function checkProofs(task: VerifierTask): Promise<ProofsResult> {
     const { manifest } = await client.verifiedManifest(datasetId, chain)
     const record = await chain.datasetOf(datasetId)
     const bundle = parseProofBundle(await readJsonByCid(client, CID.parse(manifest.proofs.bundleCid)))
-    const { vkey, vkeyHash } = await proofKeyOf(manifest.proofs.circuitId, (id) => client.verificationKey(id))
+    const { vkey, honkKey, vkeyHash } = await proofKeyOf(manifest.proofs.circuitId, (id) => client.verificationKey(id))
     // The key must be the one anchored with the dataset's verifier slot, whatever the node serves.
     const { record: setupRecord } = await fetchAnchoredSetupRecord(client, chain, record.circuit, manifest.proofs.circuitId)
     const started = performance.now()
     const result = await verifyDatasetProofs(manifest, bundle, {
       ...(vkey !== undefined ? { vkey } : {}),
+      // UltraHonk proofs: in this worker, by the TypeScript verifier with the committed key.
+      ...(honkKey !== undefined ? { honkKey } : {}),
       vkeyHash,
       setupRecord,
-      // UltraHonk proofs: by the verifier contract installed in the dataset's slot (eth_call through this RPC).
-      honkVerifier: (proof, signals) => chain.honkVerify(record.circuit, proof, signals),
       anchoredRoot: record.root,
       onProgress: (done, total) => post({ type: 'progress', done, total }),
     })

@@ -5,7 +5,10 @@ import { expect } from 'chai'
 import { CID } from 'multiformats/cid'
 import {
   BundleVerificationError,
+  committedHonkKey,
+  committedHonkKeyIds,
   getHonkCircuit,
+  listHonkCircuits,
   parseProofBundle,
   proofKeyOf,
   proveBatchInclusion,
@@ -68,15 +71,25 @@ describe('publishing with UltraHonk (--prover honk): the Noir port proved by nat
     await publisher?.stop()
   })
 
-  const verify = async (manifest: Manifest, proofs: ProofBundle, o: { withoutHonkVerifier?: boolean } = {}) => {
-    const { vkey, vkeyHash } = await proofKeyOf(manifest.proofs.circuitId, (id) => loadCircuitVerificationKey(id))
+  /** By the committed key (TypeScript verifier, what the catalog, audit and browser use), the installed contract, or neither. */
+  const verify = async (manifest: Manifest, proofs: ProofBundle, by: 'key' | 'contract' | 'neither' = 'key') => {
+    const { vkey, honkKey, vkeyHash } = await proofKeyOf(manifest.proofs.circuitId, (id) => loadCircuitVerificationKey(id))
     return verifyDatasetProofs(manifest, proofs, {
       ...(vkey !== undefined ? { vkey } : {}),
       vkeyHash,
       setupRecord,
       anchoredRoot: result.root,
-      ...(o.withoutHonkVerifier === true ? {} : { honkVerifier }),
+      ...(by === 'key' && honkKey !== undefined ? { honkKey } : {}),
+      ...(by === 'contract' ? { honkVerifier } : {}),
     })
+  }
+  const withProof = (index: number, change: (bytes: Buffer) => Buffer): ProofBundle => {
+    const proof = bundle.batches[index]!.proof as { protocol: 'ultrahonk'; curve: 'bn128'; proof: string }
+    const bytes = change(Buffer.from(proof.proof, 'base64'))
+    return {
+      ...bundle,
+      batches: bundle.batches.map((b, i) => (i === index ? { ...b, proof: { ...proof, proof: bytes.toString('base64') } } : b)),
+    }
   }
 
   it("records the proof system in the manifest, the Honk circuit's slot on-chain and its key in the bundle", async () => {
@@ -87,12 +100,41 @@ describe('publishing with UltraHonk (--prover honk): the Noir port proved by nat
     for (const b of bundle.batches) expect(b.proof.protocol).to.equal('ultrahonk')
   })
 
-  it('verifies through the shared verification function: every proof by the installed verifier, statements against the manifest', async () => {
-    const check = await verify(result.manifest, bundle)
-    expect(check.ok, check.ok ? '' : check.error.message).to.equal(true)
-    if (!check.ok) return
-    expect(check.setup.kind).to.equal('development')
-    expect(check.verdict.series[0]!.count).to.equal(BigInt(ROWS))
+  it('verifies through the shared verification function: every proof by the committed key and by the installed verifier, statements against the manifest', async () => {
+    for (const by of ['key', 'contract'] as const) {
+      const check = await verify(result.manifest, bundle, by)
+      expect(check.ok, check.ok ? '' : `${by}: ${check.error.message}`).to.equal(true)
+      if (!check.ok) return
+      expect(check.setup.kind).to.equal('development')
+      expect(check.verdict.series[0]!.count).to.equal(BigInt(ROWS))
+    }
+  })
+
+  it('gives every UltraHonk circuit of the manifest its committed key, the one its setup record names', async () => {
+    expect(committedHonkKeyIds().sort()).to.deep.equal(
+      listHonkCircuits()
+        .map(([id]) => id)
+        .sort(),
+    )
+    for (const [id] of listHonkCircuits()) {
+      const { honkKey, vkeyHash } = await proofKeyOf(id, () => Promise.reject(new Error('not a Groth16 circuit')))
+      expect(honkKey?.logCircuitSize, id).to.be.a('number')
+      expect(vkeyHash).to.equal(getHonkCircuit(id).files.vk)
+    }
+    const err = await caught(() => committedHonkKey('sensor-stats-16bit-b400-v2'))
+    expect(err.name).to.equal('ArtifactError')
+  })
+
+  it('refuses a truncated Honk proof for its batch alone, by the committed key as by the contract', async () => {
+    const forged = withProof(1, (b) => b.subarray(0, b.length - 32))
+    for (const by of ['key', 'contract'] as const) {
+      const check = await verify(result.manifest, forged, by)
+      expect(check.ok, by).to.equal(false)
+      if (check.ok) return
+      expect((check.error as BundleVerificationError).problems, by).to.deep.equal([
+        { batch: { series: 0, index: 1 }, problem: 'proof does not verify' },
+      ])
+    }
   })
 
   it('DatasetRegistry.verifyBatch accepts a Honk batch against the anchored root', async () => {
@@ -101,21 +143,20 @@ describe('publishing with UltraHonk (--prover honk): the Noir port proved by nat
     expect(await chain.verifyBatch(result.datasetId, b.proof, b.publicSignals, siblings, 1)).to.equal(true)
   })
 
-  it('rejects a Honk proof with one byte changed, and names the batch', async () => {
-    const proof = bundle.batches[2]!.proof as { protocol: 'ultrahonk'; curve: 'bn128'; proof: string }
-    const bytes = Buffer.from(proof.proof, 'base64')
-    bytes[200] = bytes[200]! ^ 1
-    const forged: ProofBundle = {
-      ...bundle,
-      batches: bundle.batches.map((b, i) => (i === 2 ? { ...b, proof: { ...proof, proof: bytes.toString('base64') } } : b)),
+  it('rejects a Honk proof with one byte changed, and names the batch (by the committed key, as by the contract)', async () => {
+    const forged = withProof(2, (b) => {
+      b[200] = b[200]! ^ 1
+      return b
+    })
+    for (const by of ['key', 'contract'] as const) {
+      const check = await verify(result.manifest, forged, by)
+      expect(check.ok, by).to.equal(false)
+      if (check.ok) return
+      expect(check.error).to.be.instanceOf(BundleVerificationError)
+      expect((check.error as BundleVerificationError).problems, by).to.deep.equal([
+        { batch: { series: 0, index: 2 }, problem: 'proof does not verify' },
+      ])
     }
-    const check = await verify(result.manifest, forged)
-    expect(check.ok).to.equal(false)
-    if (check.ok) return
-    expect(check.error).to.be.instanceOf(BundleVerificationError)
-    expect((check.error as BundleVerificationError).problems).to.deep.equal([
-      { batch: { series: 0, index: 2 }, problem: 'proof does not verify' },
-    ])
   })
 
   it('rejects a Groth16-shaped proof filed under the Honk circuit without verifying it', async () => {
@@ -137,11 +178,11 @@ describe('publishing with UltraHonk (--prover honk): the Noir port proved by nat
     ])
   })
 
-  it('fails, naming why, when no verifier for UltraHonk proofs is given', async () => {
-    const check = await verify(result.manifest, bundle, { withoutHonkVerifier: true })
+  it('fails, naming why, when neither a key nor a verifier for UltraHonk proofs is given', async () => {
+    const check = await verify(result.manifest, bundle, 'neither')
     expect(check.ok).to.equal(false)
     if (check.ok) return
-    expect(check.error.message).to.include('UltraHonk proofs are verified by the chain’s installed verifier, and none was given')
+    expect(check.error.message).to.include('no UltraHonk key or verifier was given for an UltraHonk bundle')
   })
 
   it('refuses a manifest that calls Honk proofs Groth16, and a bundle whose key is not the anchored record’s', async () => {

@@ -401,7 +401,7 @@ export const datasetPage: Page = async (root, ctx, route, signal) => {
               result.setupWarning !== undefined ? 'warning' : 'success',
               h('strong', null, 'Proven. '),
               proofSystemOf(result.circuitId) === 'ultrahonk'
-                ? `Your browser checked all ${result.batches} UltraHonk batch proofs (${result.circuitId}) in ${result.seconds.toFixed(2)} s, each by the verifier contract installed on chain (read through this page's RPC), with the anchored Merkle root and the registered devices.`
+                ? `Your browser checked all ${result.batches} UltraHonk batch proofs (${result.circuitId}) in ${result.seconds.toFixed(2)} s, with the TypeScript UltraHonk verifier and the key committed with Assay's code (the key of the verifier contract installed on chain), with the anchored Merkle root and the registered devices.`
                 : `Your browser verified all ${result.batches} batch proofs (${result.circuitId}) in ${result.seconds.toFixed(2)} s against the verification key pinned in this app, the anchored Merkle root and the registered devices.`,
               ...(result.setupWarning !== undefined
                 ? [' ', h('strong', { 'data-testid': 'setup-warning' }, `But: ${result.setupWarning}.`)]
