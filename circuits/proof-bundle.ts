@@ -6,7 +6,7 @@ import { proofSystemOf } from './honk-manifest.js'
 import { sensorStatsParams } from './sensor-stats-params.js'
 import type { Curve, VerificationKey } from './verify-proof.js'
 import { verifyProofsBatched } from './verify-proofs-batched.js'
-import { UltraHonkVerifyError, verifyUltraHonk, verifyUltraHonkBatch, type UltraHonkKey } from './ultrahonk/index.js'
+import { verifyUltraHonkBatch, type UltraHonkKey } from './ultrahonk/index.js'
 
 /** A bundle that is not well formed. */
 export class ProofBundleError extends AssayError {
@@ -279,8 +279,8 @@ async function verifyAll(
 
 /**
  * UltraHonk proofs by the TypeScript verifier, batched. A malformed proof (a point off the curve, a
- * wrong length) makes the batch call throw for all; then each proof is verified alone, so only the
- * malformed ones are false. Oversized proofs are false without being read.
+ * wrong length) is false for its batch alone; the others stay in their chunks. Oversized proofs are
+ * false without being read.
  */
 async function verifyHonkHere(
   key: UltraHonkKey,
@@ -291,27 +291,15 @@ async function verifyHonkHere(
   const bytes = items.map((b) => honkProofBytes(b.proof as HonkBundleProof))
   const sized = items.flatMap((b, i) => (bytes[i]!.length <= MAX_HONK_PROOF_BYTES ? [i] : []))
   const verdicts = new Array<boolean>(items.length).fill(false)
-  const curve = options.curve !== undefined ? { curve: options.curve } : {}
-  let found: boolean[]
-  try {
-    found = await verifyUltraHonkBatch(
-      key,
-      sized.map((i) => ({ proof: bytes[i]!, publicInputs: items[i]!.publicSignals })),
-      { ...curve, ...(onProgress !== undefined ? { onProgress: (done: number) => onProgress(done) } : {}) },
-    )
-  } catch (err) {
-    if (!(err instanceof UltraHonkVerifyError)) throw err
-    found = []
-    for (const i of sized) {
-      found.push(
-        await verifyUltraHonk(key, bytes[i]!, items[i]!.publicSignals, curve).catch((e: unknown) => {
-          if (e instanceof UltraHonkVerifyError) return false
-          throw e
-        }),
-      )
-      onProgress?.(found.length)
-    }
-  }
+  const found = await verifyUltraHonkBatch(
+    key,
+    sized.map((i) => ({ proof: bytes[i]!, publicInputs: items[i]!.publicSignals })),
+    {
+      ...(options.curve !== undefined ? { curve: options.curve } : {}),
+      ...(onProgress !== undefined ? { onProgress: (done: number) => onProgress(done) } : {}),
+      onMalformed: () => undefined, // false, like any proof that does not verify
+    },
+  )
   sized.forEach((i, k) => (verdicts[i] = found[k]!))
   return verdicts
 }

@@ -181,11 +181,14 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
         `${bundle.batches.length} batch proofs verify, but with circuit ${m.proofs.circuitId}, which has a known soundness flaw: ${result.knownFlaw}`,
       )
     // The proofs were verified here; the verifier installed in the slot (which on-chain callers of
-    // verifyBatch use) must be the committed one (honkVerify checks its code) and agree on batch 0.
-    const first = bundle.batches[0]
-    if (honkKey !== undefined && first !== undefined) {
-      const agrees = await o.chain.honkVerify(slot, honkProofBytes(first.proof as HonkBundleProof), first.publicSignals)
-      if (!agrees) fail(`the verifier installed in slot ${slot} rejects batch 0, which the committed UltraHonk key accepts`)
+    // verifyBatch use) must be the committed one (honkVerify checks its code) and agree on a batch
+    // the publisher cannot predict.
+    if (honkKey !== undefined && bundle.batches.length > 0) {
+      const at = crypto.getRandomValues(new Uint32Array(1))[0]! % bundle.batches.length
+      const b = bundle.batches[at]!
+      const agrees = await o.chain.honkVerify(slot, honkProofBytes(b.proof as HonkBundleProof), b.publicSignals)
+      if (!agrees)
+        fail(`the verifier installed in slot ${slot} rejects batch ${b.series}/${b.index}, which the committed UltraHonk key accepts`)
     }
     const valid =
       vkey === undefined
@@ -208,7 +211,9 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
   await check('on-chain verifier', async () => {
     if (bundle === undefined) fail('no proof bundle')
     const n = bundle!.batches.length
-    const sample = [...new Set([0, Math.floor(n / 2), n - 1].slice(0, o.onChainSample ?? 3))]
+    // The first, one the publisher cannot predict, and the last.
+    const unpredictable = n > 0 ? crypto.getRandomValues(new Uint32Array(1))[0]! % n : 0
+    const sample = [...new Set([0, unpredictable, n - 1].slice(0, o.onChainSample ?? 3))].sort((a, b) => a - b)
     const commitments = m.commitments.batches.map(BigInt)
     for (const i of sample) {
       const b = bundle!.batches[i]!

@@ -2,7 +2,7 @@
 // multi-scalar multiplications and the pairing check. Points go in as ffjavascript holds them
 // (affine, little-endian Montgomery form); scalars as little-endian integers.
 import { curve as singleThreadCurve, type Curve } from '../verify-proof.js'
-import { FQ_MODULUS } from './bn254-field.js'
+import { FQ_MODULUS, FR_MODULUS } from './bn254-field.js'
 import type { G1Point, G2Point } from './g1-point.js'
 
 /** The parts of ffjavascript's curve beyond verify-proof's Curve that the verifier uses. */
@@ -103,4 +103,20 @@ export async function multiScalarMul(c: Curve, bases: Uint8Array, scalars: Uint8
 /** e(P0, [1]₂)·e(P1, [x]₂) = 1: the Solidity verifier's final pairing (its precompile's product check). */
 export function pairingCheck(c: Curve, p0: Uint8Array, p1: Uint8Array, g2: Uint8Array, tauG2: Uint8Array): Promise<boolean> {
   return c.pairingEq(p0, g2, p1, tauG2)
+}
+
+/**
+ * Whether a G2 point is in the prime-order subgroup and not the identity: on the twist and r·Q = O.
+ * ffjavascript's fromObject checks neither (and reads affine (0, 0) as a point, not the identity).
+ */
+export function isG2SubgroupPoint(c: Curve, p: G2Point): boolean {
+  const G2 = (c as unknown as { G2: G2Internals }).G2
+  const q = g2ToCurve(c, p)
+  return !G2.isZero(q) && G2.isValid(q) && G2.isZero(G2.timesScalar(q, FR_MODULUS))
+}
+
+interface G2Internals {
+  isZero(a: Uint8Array): boolean
+  isValid(a: Uint8Array): boolean
+  timesScalar(a: Uint8Array, s: bigint): Uint8Array
 }

@@ -3,6 +3,7 @@ import { ArtifactError } from '../../core/index.js'
 import { sha256Hex } from '../artifact-manifest.js'
 import { getHonkCircuit, type HonkCircuitEntry } from '../honk-manifest.js'
 import { writeWord } from './be-words.js'
+import { defaultHonkCurve, isG2SubgroupPoint } from './honk-curve.js'
 import { HONK_VK_BYTES, HONK_VK_COMMITMENTS, parseHonkVk, type HonkVkCommitment } from './parse-honk-vk.js'
 import { BB_G2_BYTES, parseBbG2, type UltraHonkKey } from './ultrahonk-key.js'
 import { UltraHonkVerifyError } from './ultrahonk-verify-error.js'
@@ -124,5 +125,10 @@ export async function loadHonkVk(circuitId: string, json: unknown): Promise<Ultr
   if (key.vkHash !== BigInt(vk.vkHash)) throw new UltraHonkVerifyError(`${label}.vkHash`, 'not the keccak hash of the key')
   const g2 = new Uint8Array(BB_G2_BYTES)
   ;[vk.crs.tauG2.x[0], vk.crs.tauG2.x[1], vk.crs.tauG2.y[0], vk.crs.tauG2.y[1]].forEach((v, i) => writeWord(g2, 32 * i, BigInt(v)))
-  return { ...key, tauG2: parseBbG2(g2) }
+  const tauG2 = parseBbG2(g2)
+  // Only the JSON holds tau·G2 (the manifest's CRS hash covers the whole G1 file too, which no
+  // verifier has): at least it must be a point of G2's prime-order subgroup, not the identity.
+  if (!isG2SubgroupPoint(await defaultHonkCurve(), tauG2))
+    throw new UltraHonkVerifyError(`${label}.crs.tauG2`, 'not a point of the prime-order subgroup of G2 other than the identity')
+  return { ...key, tauG2 }
 }

@@ -26,6 +26,12 @@ export interface UltraHonkBatchOptions {
   onProgress?: (done: number, total: number) => void
   /** The bn128 curve to compute with (verifyUltraHonk's `curve`); only speed depends on it. */
   curve?: () => Promise<Curve>
+  /**
+   * Given: a malformed item is false (as the contract's revert is to an eth_call) and reported
+   * here, and the others are still verified in their chunks. Without it the call throws: one bad
+   * item must not send a whole bundle to one-by-one verification.
+   */
+  onMalformed?: (index: number, error: UltraHonkVerifyError) => void
 }
 
 export const DEFAULT_ULTRAHONK_CHUNK_SIZE = 64
@@ -44,7 +50,8 @@ export const DEFAULT_ULTRAHONK_CHUNK_SIZE = 64
  * ones are named. A proof with a pairing-point object (one that aggregated others) enters with its
  * own P0, P1, folded as the Solidity verifier folds them.
  *
- * @throws {UltraHonkVerifyError} for a malformed item (verifyUltraHonk's), its field prefixed `items[i].`
+ * @throws {UltraHonkVerifyError} for a malformed item (verifyUltraHonk's), its field prefixed `items[i].`,
+ *   unless `onMalformed` is given
  */
 export async function verifyUltraHonkBatch(
   key: UltraHonkKey,
@@ -62,7 +69,7 @@ export async function verifyUltraHonkBatch(
   const pending: Array<{ done: Promise<void>; to: number }> = []
   for (let from = 0; from < items.length; from += chunkSize) {
     const to = Math.min(items.length, from + chunkSize)
-    const done = verifyChunk(c, key, items, from, to, verdicts)
+    const done = verifyChunk(c, key, items, from, to, verdicts, options.onMalformed)
     // Awaited below in order; until then a rejection (malformed input) must not count as unhandled.
     done.catch(() => {})
     pending.push({ done, to })
@@ -82,10 +89,17 @@ async function verifyChunk(
   from: number,
   to: number,
   verdicts: boolean[],
+  onMalformed: UltraHonkBatchOptions['onMalformed'],
 ): Promise<void> {
   const prepared: Array<{ item: number; prepared: PreparedUltraHonk }> = []
   for (let i = from; i < to; i++) {
-    const p = prepareItem(key, items, i)
+    let p: PreparedUltraHonk | undefined
+    try {
+      p = prepareItem(key, items, i)
+    } catch (err) {
+      if (onMalformed === undefined || !(err instanceof UltraHonkVerifyError)) throw err
+      onMalformed(i, err)
+    }
     if (p === undefined) verdicts[i] = false
     else prepared.push({ item: i, prepared: p })
   }

@@ -21,6 +21,7 @@ import { BundleVerificationError, ProofBundleError } from '../../circuits/proof-
 import { PublicSignalsError } from '../../circuits/public-signals.js'
 import { BatchInputError } from '../../circuits/batch-input-error.js'
 import { BbCommandError, BbNotFoundError, CrsError, NoirCompileError, NoirWitnessError } from '../../circuits/honk/node.js'
+import { UltraHonkVerifyError } from '../../circuits/ultrahonk/index.js'
 import { SetupRecordMismatchError } from '../../circuits/setup-record-mismatch-error.js'
 import { SetupRecordMissingError } from '../../circuits/setup-record-missing-error.js'
 import { CircuitBuildError } from '../../cli/circuit-builder.js'
@@ -185,6 +186,7 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new NoirCompileError('sum-range: parse error'), 'internal'],
   [new BbCommandError('bb prove', 'exited 1', 'out of memory'), 'internal'],
   [new BbNotFoundError('no bb in @aztec/bb.js'), 'internal'],
+  [new UltraHonkVerifyError('proof', '8736 bytes, 8768 expected'), 'tampered'],
   // contracts
   [new DeploymentError('invalid deployment: chainId'), 'internal'],
   [new ContractError('anchor', 'DeviceNotAuthorised', [1n, '0xpub']), 'conflict'],

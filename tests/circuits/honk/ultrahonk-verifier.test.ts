@@ -213,6 +213,19 @@ describe('UltraHonk verifier in TypeScript: a port of bb’s Solidity verifier (
       expect(await refusal(badHash)).to.be.instanceOf(UltraHonkVerifyError)
       expect(await refusal({ ...json, extra: 1 })).to.be.instanceOf(ArtifactError)
       expect(await refusal('not an object')).to.be.instanceOf(ArtifactError)
+      // tau·G2 is the JSON's alone: it must at least be a point of G2's subgroup, not (0, 0) or off the twist.
+      const zero = `0x${'0'.repeat(64)}`
+      const one = `0x${'0'.repeat(63)}1`
+      for (const tauG2 of [
+        { x: [zero, zero], y: [zero, zero] },
+        { x: [one, zero], y: [one, zero] },
+      ] as const) {
+        const forged = structuredClone(json)
+        forged.crs.tauG2 = { x: [...tauG2.x], y: [...tauG2.y] }
+        expect(await refusal(forged))
+          .to.be.instanceOf(UltraHonkVerifyError)
+          .with.property('field', `${CIRCUIT}.honk-vk.json.crs.tauG2`)
+      }
     })
 
     it('parseHonkVk refuses keys it does not describe: another length, another public-input offset, a point off the curve', () => {
@@ -442,6 +455,14 @@ describe('UltraHonk verifier in TypeScript: a port of bb’s Solidity verifier (
       expect(verdicts.flatMap((v, i) => (v ? [] : [i]))).to.deep.equal([4, 9])
       expect(progress).to.deep.equal([4, 8, 11])
       expect(await verifyUltraHonkBatch(key, [])).to.deep.equal([])
+    })
+
+    it('with onMalformed, a malformed item is false and reported while the others are verified in their chunk', async () => {
+      const items = [honest[0]!, { proof: honest[1]!.proof.subarray(32), publicInputs: honest[1]!.publicInputs }, honest[2]!]
+      const reported: Array<[number, string]> = []
+      const verdicts = await verifyUltraHonkBatch(key, items, { onMalformed: (i, e) => reported.push([i, e.field]) })
+      expect(verdicts).to.deep.equal([true, false, true])
+      expect(reported).to.deep.equal([[1, 'items[1].proof']])
     })
 
     it('throws UltraHonkVerifyError for a malformed item, naming it', async () => {
