@@ -45,6 +45,7 @@ export {
   createBbProver,
   noirProject,
   CrsError,
+  DEV_SEED,
   devBbCrs,
   devSeedCrsDir,
   executeNoir,
@@ -62,6 +63,7 @@ export {
   solidityVerifierForCrs,
   writeBbCrs,
   writeBbCrsFromPoints,
+  writeDevSeedCrs,
   writeHonkVkJson,
 } from './honk/node.js'
 export type {

@@ -18,7 +18,7 @@ export interface DevBbCrsOptions {
  * ptau with enough points is used. NOT FOR PRODUCTION: the development tau is public.
  */
 export function devBbCrs(options: DevBbCrsOptions): BbCrs & { ptau: string } {
-  const cacheDir = options.cacheDir ?? process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay')
+  const cacheDir = options.cacheDir ?? assayCacheDir()
   const ptauDir = join(cacheDir, 'ptau')
   const candidates = (existsSync(ptauDir) ? readdirSync(ptauDir) : [])
     .map((f) => /^assay-dev-seed-pot(\d+)\.ptau$/.exec(f))
@@ -40,6 +40,11 @@ export function devBbCrs(options: DevBbCrsOptions): BbCrs & { ptau: string } {
   const sha = readFileSync(`${ptau.path}.sha256`, 'utf8').trim()
   const crs = writeBbCrs(ptau.path, join(cacheDir, 'honk-crs', `${sha.slice(0, 16)}-${options.points}`), { points: options.points })
   return { ...crs, ptau: ptau.path }
+}
+
+/** The artifact cache the circuit builds use: ASSAY_CACHE_DIR, else `$XDG_CACHE_HOME/assay` or `~/.cache/assay`. */
+export function assayCacheDir(): string {
+  return process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay')
 }
 
 /** Where the build writes the development CRS of `points` points computed from the seed (no ptau). */

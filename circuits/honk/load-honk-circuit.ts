@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url'
 import { ArtifactError } from '../../core/index.js'
 import { getHonkCircuit, type HonkCircuitEntry } from '../honk-manifest.js'
 import type { NoirProgram } from './compile-noir.js'
-import { devBbCrs } from './dev-bb-crs.js'
+import { CrsError } from './crs-error.js'
+import { assayCacheDir, devBbCrs } from './dev-bb-crs.js'
+import { writeDevSeedCrs } from './write-dev-seed-crs.js'
 import type { BbCrs } from './write-bb-crs.js'
 
 const defaultBuildDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'circuits')
@@ -58,11 +60,19 @@ export async function loadHonkCircuit(circuitId: string, options: LoadHonkCircui
   if (sha256(vk) !== entry.files.vk) throw new ArtifactError(join(dir, 'vk'), `differs from the manifest (${entry.files.vk}); rebuild`)
   if (entry.crs.source !== 'dev-seed')
     throw new ArtifactError(circuitId, 'a ceremony reference string is recorded, but only the development one can be loaded yet')
+  const cacheDir = options.cacheDir ?? assayCacheDir()
   let crs: BbCrs
   try {
-    crs = devBbCrs({ points: entry.crs.points, ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}) })
+    crs = devBbCrs({ points: entry.crs.points, cacheDir })
   } catch (err) {
-    throw new ArtifactError(circuitId, `no reference string: ${(err as Error).message}`, { cause: err })
+    if (!(err instanceof CrsError)) throw err
+    // A machine that never built (an `assay worker` with a home of its own): the development CRS
+    // is computed from the public seed, once, and checked against the manifest below like any other.
+    try {
+      crs = await writeDevSeedCrs(cacheDir, entry.crs.points)
+    } catch (cause) {
+      throw new ArtifactError(circuitId, `no reference string: ${(err as Error).message}`, { cause })
+    }
   }
   if (crs.sha256 !== entry.crs.sha256)
     throw new ArtifactError(crs.dir, `reference string ${crs.sha256} is not the manifest's ${entry.crs.sha256}`)

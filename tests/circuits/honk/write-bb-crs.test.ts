@@ -4,9 +4,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import * as snarkjs from 'snarkjs'
-import { BB_G1_FILE, BB_G2_FILE, CrsError, devBbCrs, findBbBinary, writeBbCrs, type BbCrs } from '../../../circuits/node.js'
+import { getHonkCircuit } from '../../../circuits/index.js'
+import {
+  BB_G1_FILE,
+  BB_G2_FILE,
+  CrsError,
+  DEV_SEED,
+  devBbCrs,
+  findBbBinary,
+  loadHonkCircuit,
+  writeBbCrs,
+  type BbCrs,
+} from '../../../circuits/node.js'
 import { writeDevBbCrsFromSeed } from '../../../scripts/dev-bb-crs-from-seed.js'
-import { writeDevPtau } from '../../../scripts/dev-ptau.js'
+import { DEV_PTAU_SEED, writeDevPtau } from '../../../scripts/dev-ptau.js'
 import { testCrs } from './dev-crs.js'
 
 interface Curve {
@@ -113,6 +124,14 @@ describe('writeBbCrs', function () {
     // No ptau in that cache: devBbCrs answers with the seed's CRS, and with it for fewer points too.
     expect(devBbCrs({ points: crs.points, cacheDir: cache })).to.include({ sha256: crs.sha256, ptau: '' })
     expect(devBbCrs({ points: 64, cacheDir: cache })).to.include({ points: crs.points, ptau: '' })
+  })
+
+  it('is written on first use by loadHonkCircuit on a machine that never built (its own cache), and is the manifest’s', async () => {
+    expect(DEV_SEED).to.equal(DEV_PTAU_SEED)
+    const cache = join(dir, 'fresh-machine')
+    const circuit = await loadHonkCircuit('sensor-stats-b16-v3-honk', { cacheDir: cache })
+    expect(circuit.crs.sha256).to.equal(getHonkCircuit('sensor-stats-b16-v3-honk').crs.sha256)
+    expect(circuit.crs.dir.startsWith(cache)).to.equal(true)
   })
 
   it('refuses more points than the ptau holds, and a file that is not a ptau', async () => {
