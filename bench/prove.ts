@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { groth16, type CircuitSignals } from 'snarkjs'
-import { encodeValue, inferEncoding } from '../core/index.js'
+import { encodeValue, inferEncoding, loadConfig } from '../core/index.js'
 import {
   computeBatchCommitment,
   createDeviceKey,
@@ -231,14 +231,15 @@ const honkBest = fastest(
   (w) => w.honk.readings_per_s,
   (w) => w.honk.circuit,
 )
+const defaultHonk = loadConfig().proofSystem === 'ultrahonk'
 console.log(
   JSON.stringify({
     bench: 'prove',
-    // Groth16 stays the default (`--prover honk` is the other): smaller proofs, 11× less gas, batched
-    // verification (docs/publishing.md#choosing-the-proof-system---prover-groth16honk).
-    default_backend: 'groth16',
+    // The node's default (ASSAY_PROVER), UltraHonk since issue 22's last step; `--prover groth16` is
+    // the other (docs/publishing.md#choosing-the-proof-system---prover-groth16honk).
+    default_backend: defaultHonk ? 'honk' : 'groth16',
     // The default backend's best production circuit.
-    ...groth16Best,
+    ...(defaultHonk ? honkBest : groth16Best),
     backends: { groth16: groth16Best, honk: honkBest },
     runs,
     // What publishing would pick for these temperatures (0.01 °C): the narrowest width that holds them.

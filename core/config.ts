@@ -71,7 +71,7 @@ const envSchema = z.object({
   ASSAY_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),
   ASSAY_VERIFY_PROCESSES: z.coerce.number().int().min(0).max(64).optional(),
   ASSAY_PROVERS: z.coerce.number().int().min(0).max(64).default(1),
-  ASSAY_PROVER: z.enum(['groth16', 'honk']).default('groth16'),
+  ASSAY_PROVER: z.enum(['groth16', 'honk']).default('honk'),
   ASSAY_PTAU: z.string().min(1).optional(),
   ASSAY_DEPLOYMENT: z.string().min(1).optional(),
   ASSAY_ALLOW_DEV_SETUP: z.enum(['0', '1']).default('0'),
@@ -123,7 +123,7 @@ export interface AssayConfig {
    */
   provers: number
   /**
-   * The proof system of publications that name none (ASSAY_PROVER: groth16, the default, or honk —
+   * The proof system of publications that name none (ASSAY_PROVER: honk, the default, or groth16;
    * UltraHonk over the statement's Noir port, proved with native bb).
    */
   proofSystem: 'groth16' | 'ultrahonk'

@@ -204,6 +204,8 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     const status = page.locator('[data-testid=proof-status][data-state]')
     await status.waitFor({ timeout: 120_000 })
     expect(await status.getAttribute('data-state')).to.equal('proven')
+    // The node's default backend, UltraHonk: verified in the page's worker by the TypeScript verifier.
+    expect(await status.textContent()).to.match(/Your browser checked all 3 UltraHonk batch proofs \(sensor-stats-24bit-b1152-v3-honk\)/)
     // Proven, but never without the development setup's warning.
     expect(await status.getByTestId('setup-warning').textContent()).to.equal('But: development setup: anyone can forge these proofs.')
     expect(await page.locator('[data-testid^=proof-state-]').allTextContents()).to.deep.equal(['✓ proven', '✓ proven', '✓ proven'])
