@@ -27,7 +27,6 @@ import {
   sensorStatsParams,
   verifyProof,
   verifyProofBundle,
-  type Curve,
   type Groth16BundleProof,
   type HonkBundleProof,
   type ProofBundle,
@@ -88,10 +87,17 @@ const runsArg = process.argv.indexOf('--runs')
 const RUNS = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 3
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-/** Median seconds of RUNS verifications of the whole bundle (the cores are shared: one run can be unlucky). */
-async function timeBundle(name: string, curve: () => Promise<Curve>): Promise<{ wall: number; cpu: number }> {
-  // Warm-up: wasm instantiation and, for the threaded curve, its workers' start.
-  await verifyProofBundle({ ...bundle, batches: bundle.batches.slice(0, 256) }, { vkey: circuit.vkey, vkeyHash, curve })
+/**
+ * Median seconds of RUNS verifications of a whole bundle (the cores are shared: one run can be
+ * unlucky), after a warm-up on its first `warmUp` entries (wasm instantiation, the threaded curve's workers).
+ */
+async function timeBundle(
+  name: string,
+  target: ProofBundle,
+  options: Omit<Parameters<typeof verifyProofBundle>[1], 'onProgress'>,
+  warmUp: number,
+): Promise<{ wall: number; cpu: number }> {
+  await verifyProofBundle({ ...target, batches: target.batches.slice(0, warmUp) }, options)
   const runs: number[] = []
   const cpu: number[] = []
   for (let run = 0; run < RUNS; run++) {
@@ -100,22 +106,23 @@ async function timeBundle(name: string, curve: () => Promise<Curve>): Promise<{ 
     // not other work shares the cores.
     const cpu0 = process.cpuUsage()
     const start = performance.now()
-    const verdict = await verifyProofBundle(bundle, { vkey: circuit.vkey, vkeyHash, curve, onProgress: (done) => (last = done) })
+    const verdict = await verifyProofBundle(target, { ...options, onProgress: (done) => (last = done) })
     runs.push((performance.now() - start) / 1000)
     const used = process.cpuUsage(cpu0)
     cpu.push((used.user + used.system) / 1e6)
     const unverified = verdict.problems.filter((p) => p.problem === 'proof does not verify')
     if (unverified.length > 0) throw new Error(`${unverified.length} proofs do not verify`)
-    if (last !== PROOFS) throw new Error(`progress stopped at ${last} of ${PROOFS}`)
+    if (last !== target.batches.length) throw new Error(`progress stopped at ${last} of ${target.batches.length}`)
   }
   console.error(`[bench] ${name}: ${runs.map((s) => s.toFixed(2)).join(', ')} s (CPU ${cpu.map((s) => s.toFixed(2)).join(', ')} s)`)
   return { wall: median(runs), cpu: median(cpu) }
 }
 
-const threaded = await timeBundle('threaded curve', threadedVerifierCurve)
+const groth16Options = { vkey: circuit.vkey, vkeyHash }
+const threaded = await timeBundle('threaded curve', bundle, { ...groth16Options, curve: threadedVerifierCurve }, 256)
 const threadedS = threaded.wall
 await releaseProverThreads()
-const single = await timeBundle('single-threaded curve', singleThreadCurve)
+const single = await timeBundle('single-threaded curve', bundle, { ...groth16Options, curve: singleThreadCurve }, 256)
 const singleS = single.wall
 // The old path, one four-pairing check per proof, on a sample (it is linear in the proofs).
 const SAMPLE = 100
@@ -164,31 +171,10 @@ async function measureHonk(): Promise<Record<string, unknown>> {
     vkeyHash: honkKeyHash,
     batches: Array.from({ length: honkProofs }, (_, i) => ({ ...proven[i % DISTINCT]!, series: 0, index: i })),
   }
-  const time = async (name: string, curve: () => Promise<Curve>): Promise<{ wall: number; cpu: number }> => {
-    const options = { honkKey: honkKey!, vkeyHash: honkKeyHash, curve }
-    await verifyProofBundle({ ...honkBundle, batches: honkBundle.batches.slice(0, 64) }, options)
-    const runs: number[] = []
-    const cpu: number[] = []
-    for (let run = 0; run < RUNS; run++) {
-      let last = 0
-      const cpu0 = process.cpuUsage()
-      const start = performance.now()
-      const verdict = await verifyProofBundle(honkBundle, { ...options, onProgress: (done) => (last = done) })
-      runs.push((performance.now() - start) / 1000)
-      const used = process.cpuUsage(cpu0)
-      cpu.push((used.user + used.system) / 1e6)
-      const unverified = verdict.problems.filter((p) => p.problem === 'proof does not verify')
-      if (unverified.length > 0) throw new Error(`${unverified.length} UltraHonk proofs do not verify`)
-      if (last !== honkProofs) throw new Error(`progress stopped at ${last} of ${honkProofs}`)
-    }
-    console.error(
-      `[bench] UltraHonk, ${name}: ${runs.map((x) => x.toFixed(2)).join(', ')} s (CPU ${cpu.map((x) => x.toFixed(2)).join(', ')} s)`,
-    )
-    return { wall: median(runs), cpu: median(cpu) }
-  }
-  const honkThreaded = await time('threaded curve', threadedVerifierCurve)
+  const honkOptions = { honkKey: honkKey!, vkeyHash: honkKeyHash }
+  const honkThreaded = await timeBundle('UltraHonk, threaded curve', honkBundle, { ...honkOptions, curve: threadedVerifierCurve }, 64)
   await releaseProverThreads()
-  const honkSingle = await time('single-threaded curve', singleThreadCurve)
+  const honkSingle = await timeBundle('UltraHonk, single-threaded curve', honkBundle, { ...honkOptions, curve: singleThreadCurve }, 64)
   const onChain = process.argv.includes('--honk-eth-call')
     ? await measureHonkVerification({
         circuit: honkId,

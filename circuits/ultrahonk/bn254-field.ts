@@ -30,14 +30,18 @@ export function frPow2k(a: bigint, k: number): bigint {
 
 /** The inverse of a nonzero element (extended Euclid: about 4× faster than a^(r−2) on bigints); undefined for zero. */
 export function frInverse(a: bigint): bigint | undefined {
-  if (a === 0n) return undefined
-  let [t0, t1, r0, r1] = [0n, 1n, R, a]
+  return a === 0n ? undefined : modInverse(a, R)
+}
+
+/** a⁻¹ mod a prime m, for 0 < a < m, by the extended Euclidean algorithm. */
+export function modInverse(a: bigint, m: bigint): bigint {
+  let [t0, t1, r0, r1] = [0n, 1n, m, a]
   while (r1 !== 0n) {
     const q = r0 / r1
     ;[t0, t1] = [t1, t0 - q * t1]
     ;[r0, r1] = [r1, r0 - q * r1]
   }
-  return t0 < 0n ? t0 + R : t0
+  return t0 < 0n ? t0 + m : t0
 }
 
 /**

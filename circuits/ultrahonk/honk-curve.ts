@@ -2,7 +2,7 @@
 // multi-scalar multiplications and the pairing check. Points go in as ffjavascript holds them
 // (affine, little-endian Montgomery form); scalars as little-endian integers.
 import { curve as singleThreadCurve, type Curve } from '../verify-proof.js'
-import { FQ_MODULUS, FR_MODULUS } from './bn254-field.js'
+import { FQ_MODULUS, FR_MODULUS, modInverse } from './bn254-field.js'
 import type { G1Point, G2Point } from './g1-point.js'
 
 /** The parts of ffjavascript's curve beyond verify-proof's Curve that the verifier uses. */
@@ -17,17 +17,7 @@ export const defaultHonkCurve: () => Promise<Curve> = singleThreadCurve
 const Q = FQ_MODULUS
 /** 2^256 mod q and its inverse: ffjavascript's Montgomery factor for base-field elements. */
 const MONTGOMERY = (1n << 256n) % Q
-const MONTGOMERY_INVERSE = modInverseQ(MONTGOMERY)
-
-function modInverseQ(a: bigint): bigint {
-  let [t0, t1, r0, r1] = [0n, 1n, Q, a]
-  while (r1 !== 0n) {
-    const q = r0 / r1
-    ;[t0, t1] = [t1, t0 - q * t1]
-    ;[r0, r1] = [r1, r0 - q * r1]
-  }
-  return t0 < 0n ? t0 + Q : t0
-}
+const MONTGOMERY_INVERSE = modInverse(MONTGOMERY, Q)
 
 function writeLittleEndian(out: Uint8Array, offset: number, value: bigint): void {
   const view = new DataView(out.buffer, out.byteOffset + offset, 32)
