@@ -7,7 +7,7 @@
 //   --full            instead: the whole file published end to end (import → prove → store →
 //                     quality → preview → anchor → listed) through the BullMQ flow with --workers
 //                     prover processes (default 2); final line {bench, full, readings, total_s, …}
-//   --prover honk     prove with UltraHonk (the statement's Noir port, native bb); default groth16
+//   --prover P        groth16 or honk (UltraHonk: the statement's Noir port, native bb); default the node's (ASSAY_PROVER: honk)
 import '../core/polyfill.js'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey } from '../circuits/index.js'
 import { committedSetupRecordDigests, releaseProverThreads } from '../circuits/node.js'
-import { DEV_MNEMONIC, parseImportMapping } from '../core/index.js'
+import { DEV_MNEMONIC, loadConfig, parseImportMapping } from '../core/index.js'
 import { createChainClient } from '../contracts/index.js'
 import { ensureDeployment, startAnvil } from '../contracts/node.js'
 import {
@@ -48,7 +48,7 @@ const ROWS = arg('--rows', 2000)
 const FULL = process.argv.includes('--full')
 const WORKERS = arg('--workers', 2)
 const proverAt = process.argv.indexOf('--prover')
-const PROVER = proverAt >= 0 ? process.argv[proverAt + 1] : 'groth16'
+const PROVER = proverAt >= 0 ? process.argv[proverAt + 1] : loadConfig().proofSystem === 'ultrahonk' ? 'honk' : 'groth16'
 if (PROVER !== 'groth16' && PROVER !== 'honk') throw new Error(`--prover: ${PROVER} is not groth16 or honk`)
 const proofSystem = PROVER === 'honk' ? ('ultrahonk' as const) : ('groth16' as const)
 const round = (x: number): number => Math.round(x * 10) / 10
