@@ -1,8 +1,11 @@
 // Runs `circom --inspect` (circom's check that every signal is constrained and every component
 // output used) on each statistics circuit the build makes (SensorStats*, at its real parameters;
 // the key-commitment circuit is not used yet and is left to the issue that gives it a use), and fails on any warning
-// that is not a known one inside circomlib. Run by CI and `npm run check:circuit-inspect`.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+// that is not a known one inside circomlib. Run by CI and `npm run check:circuit-inspect`. A circuit
+// whose exact inputs passed before is skipped (a stamp in the artifact cache).
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { compileCircom } from './compile-circom.js'
@@ -31,7 +34,28 @@ const catalog = JSON.parse(readFileSync(join(root, 'circuits', 'circuits.json'),
 const findings: string[] = []
 const started = Date.now()
 const inspected = catalog.circuits.filter((c) => c.purpose !== 'retired' && c.template.startsWith('SensorStats'))
+
+// A circuit whose inputs (its spec, every circom source, circomlib, the compiler, this script) passed
+// before is not inspected again: the artifact cache (as the build's) keeps one stamp per passing set.
+const cacheDir = join(process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay'), 'inspect')
+const sources = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.circom'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort()
+const common = createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url)))
+for (const file of [...sources(join(root, 'circuits', 'src')), ...sources(join(root, 'node_modules', 'circomlib', 'circuits'))])
+  common.update(relative(root, file)).update(readFileSync(file))
+for (const pkg of ['circomlib', 'circom2']) common.update(readFileSync(join(root, 'node_modules', pkg, 'package.json')))
+const commonHash = common.digest('hex')
+const stampOf = (spec: Spec): string =>
+  join(cacheDir, `${createHash('sha256').update(commonHash).update(JSON.stringify(spec)).digest('hex')}.passed`)
+
 for (const spec of inspected) {
+  if (existsSync(stampOf(spec))) {
+    console.log(`[inspect] ${spec.id}: passed before with these exact sources (stamp in ${cacheDir})`)
+    continue
+  }
   // circom2 runs in a WASI sandbox rooted at the working directory: relative paths, no `../`.
   const dir = join(root, 'build', 'inspect', spec.id)
   rmSync(dir, { recursive: true, force: true })
@@ -54,6 +78,10 @@ for (const spec of inspected) {
   console.log(`[inspect] ${spec.id}: ${warnings.length} warnings, ${unknown.length} not known circomlib internals`)
   for (const w of unknown) findings.push(`${spec.id}: ${w}`)
   rmSync(dir, { recursive: true, force: true })
+  if (unknown.length === 0) {
+    mkdirSync(cacheDir, { recursive: true })
+    writeFileSync(stampOf(spec), `${new Date().toISOString()}\n`)
+  }
 }
 for (const f of findings) console.error(`[inspect] ${f}`)
 console.log(

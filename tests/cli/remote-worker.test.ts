@@ -49,7 +49,12 @@ describe('assay worker on another machine: proves a node’s publications with n
     const err: string[] = []
     const published = publishCommand(
       file,
-      { node: node.url, operatorToken: node.operatorToken, map: 'examples/occupancy-room-2015.mapping.json', title: 'Proven elsewhere' },
+      {
+        node: node.url,
+        operatorToken: node.operatorToken,
+        map: 'tests/fixtures/occupancy-temperature.mapping.json',
+        title: 'Proven elsewhere',
+      },
       { out: () => undefined, err: (s) => err.push(s) },
     )
     await until('the publication is accepted', () => err.some((l) => /publication pub-[\w-]+ accepted/.test(l)))
