@@ -1,4 +1,5 @@
 import type { Curve } from '../verify-proof.js'
+import type { BatchedVerifyOptions } from '../verify-proofs-batched.js'
 import { FR_MODULUS } from './bn254-field.js'
 import { G1_GENERATOR } from './g1-point.js'
 import { curveScalars, defaultHonkCurve, multiScalarMul, pairingCheck, writeCurveG1 } from './honk-curve.js'
@@ -15,17 +16,8 @@ export interface UltraHonkProofToVerify {
   publicInputs: UltraHonkPublicInputs
 }
 
-export interface UltraHonkBatchOptions {
-  /**
-   * Proofs checked by one pairing. A larger chunk spreads the pairing and the multi-scalar
-   * multiplication's fixed cost over more proofs; a smaller one costs less when a chunk fails (each
-   * of its proofs is then paired alone) and reports progress more often.
-   */
-  chunkSize?: number
-  /** Proofs decided so far, after each chunk (e.g. for a progress bar). */
-  onProgress?: (done: number, total: number) => void
-  /** The bn128 curve to compute with (verifyUltraHonk's `curve`); only speed depends on it. */
-  curve?: () => Promise<Curve>
+/** verifyProofsBatched's options (chunk size, progress, curve), and what to do with a malformed item. */
+export interface UltraHonkBatchOptions extends BatchedVerifyOptions {
   /**
    * Given: a malformed item is false (as the contract's revert is to an eth_call) and reported
    * here, and the others are still verified in their chunks. Without it the call throws: one bad
