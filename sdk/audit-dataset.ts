@@ -3,6 +3,7 @@ import { CID } from 'multiformats/cid'
 import {
   honkProofBytes,
   parseProofBundle,
+  proofSystemOf,
   proveBatchInclusion,
   proofKeyOf,
   verifyDatasetProofs,
@@ -180,16 +181,6 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
       fail(
         `${bundle.batches.length} batch proofs verify, but with circuit ${m.proofs.circuitId}, which has a known soundness flaw: ${result.knownFlaw}`,
       )
-    // The proofs were verified here; the verifier installed in the slot (which on-chain callers of
-    // verifyBatch use) must be the committed one (honkVerify checks its code) and agree on a batch
-    // the publisher cannot predict.
-    if (honkKey !== undefined && bundle.batches.length > 0) {
-      const at = crypto.getRandomValues(new Uint32Array(1))[0]! % bundle.batches.length
-      const b = bundle.batches[at]!
-      const agrees = await o.chain.honkVerify(slot, honkProofBytes(b.proof as HonkBundleProof), b.publicSignals)
-      if (!agrees)
-        fail(`the verifier installed in slot ${slot} rejects batch ${b.series}/${b.index}, which the committed UltraHonk key accepts`)
-    }
     const valid =
       vkey === undefined
         ? `${bundle.batches.length} UltraHonk batch proofs valid (${m.proofs.circuitId}, key ${vkeyHash.slice(0, 12)}… as setup record ${setup.cid.slice(0, 16)}… anchored with its verifier in slot ${slot} says; each verified here by the TypeScript UltraHonk verifier with that key); commitments rebuild the anchored root`
@@ -215,13 +206,23 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
     const unpredictable = n > 0 ? crypto.getRandomValues(new Uint32Array(1))[0]! % n : 0
     const sample = [...new Set([0, unpredictable, n - 1].slice(0, o.onChainSample ?? 3))].sort((a, b) => a - b)
     const commitments = m.commitments.batches.map(BigInt)
+    // The proofs were verified off-chain with the committed key; an UltraHonk slot's verifier, which
+    // verifyBatch runs, must also be the committed contract (honkVerify matches its code against the
+    // fingerprints) and agree on the batch the publisher cannot predict.
+    const honk = proofSystemOf(m.proofs.circuitId) === 'ultrahonk'
+    const drawn = bundle!.batches[unpredictable]
+    if (honk && drawn !== undefined) {
+      const slot = record!.circuit
+      if (!(await o.chain.honkVerify(slot, honkProofBytes(drawn.proof as HonkBundleProof), drawn.publicSignals)))
+        fail(`the verifier installed in slot ${slot} rejects batch ${unpredictable}, which the committed UltraHonk key accepts`)
+    }
     for (const i of sample) {
       const b = bundle!.batches[i]!
       // The path's index has one bit per real sibling (LeanIMT skips levels without one).
       const { siblings, index } = await proveBatchInclusion(commitments, i)
       await o.chain.verifyBatch(o.datasetId, b.proof, b.publicSignals, siblings, index)
     }
-    return `DatasetRegistry.verifyBatch accepts batches ${sample.join(', ')} against the anchored root`
+    return `DatasetRegistry.verifyBatch accepts batches ${sample.join(', ')} against the anchored root${honk ? ', by the committed UltraHonk verifier contract' : ''}`
   })
 
   // 7. Devices: the anchored ones, registered before publishing and not revoked by then.

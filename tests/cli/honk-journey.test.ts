@@ -94,6 +94,8 @@ describe('assay publish --prover honk through a running node: proved in its prov
     expect(lines.find((l) => l.startsWith('✓ proofs: '))).to.match(
       /sensor-stats-b16-v3-honk.* — development setup: anyone can forge these proofs$/,
     )
+    // Verified off-chain with the committed key; the slot's contract is checked to be the committed one too.
+    expect(report.checks.find((c) => c.name === 'on-chain verifier')?.detail).to.match(/, by the committed UltraHonk verifier contract$/)
   })
 
   it('refuses an unknown prover by name before anything is uploaded', async () => {
