@@ -1,10 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ArtifactError } from '../../core/index.js'
 import type { HonkCircuitEntry } from '../honk-manifest.js'
-import { honkVkJson, loadHonkVk, type UltraHonkKey } from '../ultrahonk/index.js'
+import { honkVkJson } from '../ultrahonk/index.js'
 import { BB_G2_FILE } from './write-bb-crs.js'
 
 const committedDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'generated')
@@ -31,27 +29,4 @@ export async function writeHonkVkJson(
   const path = committedHonkVkPath(circuitId, dir)
   if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeFileSync(path, text)
   return path
-}
-
-/**
- * The verifier's key of a committed UltraHonk circuit, read from circuits/generated and checked
- * against circuits/honk-artifacts.json (loadHonkVk). Node only; a browser loads the same JSON itself.
- *
- * @throws {ArtifactError} when the file is missing or is not the manifest's key
- */
-export async function readCommittedHonkVk(circuitId: string, dir = committedDir): Promise<UltraHonkKey> {
-  const path = committedHonkVkPath(circuitId, dir)
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    throw new ArtifactError(path, 'missing; run `npm run build:honk`', { cause: err })
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (err) {
-    throw new ArtifactError(path, 'not JSON', { cause: err })
-  }
-  return loadHonkVk(circuitId, json)
 }

@@ -26,4 +26,4 @@ export type { HonkCircuit, LoadHonkCircuitOptions } from './load-honk-circuit.js
 export { nameHonkVerifier } from './name-honk-verifier.js'
 export { proveHonkBatch } from './prove-honk-batch.js'
 export type { HonkBatchProof, ProveHonkBatchOptions } from './prove-honk-batch.js'
-export { committedHonkVkPath, readCommittedHonkVk, writeHonkVkJson } from './committed-honk-vk.js'
+export { committedHonkVkPath, writeHonkVkJson } from './committed-honk-vk.js'

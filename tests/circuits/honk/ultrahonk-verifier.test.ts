@@ -8,6 +8,7 @@ import { expect } from 'chai'
 import { AbiCoder, id, keccak256 as ethersKeccak256, type Signer } from 'ethers'
 import hardhat from 'hardhat'
 import {
+  committedHonkKey,
   createDeviceKey,
   getHonkCircuit,
   honkProofBytes,
@@ -24,15 +25,7 @@ import {
   type HonkVkJson,
   type UltraHonkKey,
 } from '../../../circuits/index.js'
-import {
-  BB_G1_FILE,
-  BB_G2_FILE,
-  committedHonkVkPath,
-  loadHonkCircuit,
-  proveHonkBatch,
-  readCommittedHonkVk,
-  type HonkCircuit,
-} from '../../../circuits/node.js'
+import { BB_G1_FILE, BB_G2_FILE, committedHonkVkPath, loadHonkCircuit, proveHonkBatch, type HonkCircuit } from '../../../circuits/node.js'
 import { ArtifactError } from '../../../core/index.js'
 import { FQ_MODULUS } from '../../../circuits/ultrahonk/bn254-field.js'
 import { keccak256 } from '../../../circuits/ultrahonk/keccak256.js'
@@ -111,7 +104,7 @@ describe('UltraHonk verifier in TypeScript: a port of bb’s Solidity verifier (
   before(async () => {
     const started = Date.now()
     circuit = await loadHonkCircuit(CIRCUIT)
-    key = await readCommittedHonkVk(CIRCUIT)
+    key = await committedHonkKey(CIRCUIT)
     const params = sensorStatsParams(CIRCUIT)
     const device = await createDeviceKey()
     const meaning = { metric: 'temperature', unit: '°C', scale: 0, offset: 0, nonce: 5n }
@@ -171,7 +164,7 @@ describe('UltraHonk verifier in TypeScript: a port of bb’s Solidity verifier (
         'sensor-stats-32bit-b1128-v3-honk',
       ])
       for (const [id] of circuits) {
-        const k = await readCommittedHonkVk(id)
+        const k = await committedHonkKey(id)
         const sol = solidityConstants(solidityOf(id))
         expect([BigInt(k.circuitSize), BigInt(k.logCircuitSize), BigInt(k.publicInputsSize), k.vkHash], id).to.deep.equal([
           sol.n,
