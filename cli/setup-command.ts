@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   applyBeacon,
+  assayCacheDir,
   CeremonyStateError,
   contributeToCeremony,
   committedCeremoniesDir,
@@ -35,7 +35,7 @@ const say = (ctx: SetupCommandContext): ((s: string) => void) => ctx.out ?? ((s)
 
 /** `assay setup import-ptau FILE`: copies a powers of tau into the cache and records its hashes and ceremony. */
 export async function setupImportPtauCommand(file: string, ctx: SetupCommandContext = {}): Promise<PtauRecord> {
-  const dir = join(ctx.cacheDir ?? defaultCacheDir(), 'ptau', 'imported')
+  const dir = join(ctx.cacheDir ?? assayCacheDir(), 'ptau', 'imported')
   const record = await importPtau(file, dir)
   say(ctx)(`ptau 2^${record.power} → ${record.path}`)
   say(ctx)(`  sha256      ${record.sha256}`)
@@ -131,7 +131,7 @@ export async function setupInstallCommand(
       ...backendOf(ctx),
       ...(o.ptau !== undefined ? { ptau: o.ptau } : {}),
       ceremoniesDir: ctx.ceremoniesDir ?? committedCeremoniesDir,
-      cacheDir: ctx.cacheDir ?? defaultCacheDir(),
+      cacheDir: ctx.cacheDir ?? assayCacheDir(),
     }),
   )
   const { record } = installed
@@ -178,10 +178,6 @@ function verifierNameOf(circuitId: string): string {
     circuits: { id: string; verifier: string }[]
   }
   return catalog.circuits.find((c) => c.id === circuitId)?.verifier ?? 'Groth16Verifier'
-}
-
-function defaultCacheDir(): string {
-  return process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay')
 }
 
 function seconds(since: number): string {

@@ -5,9 +5,9 @@
 // whose exact inputs passed before is skipped (a stamp in the artifact cache).
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { assayCacheDir } from '../circuits/honk/dev-bb-crs.js'
 import { compileCircom } from './compile-circom.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -37,7 +37,7 @@ const inspected = catalog.circuits.filter((c) => c.purpose !== 'retired' && c.te
 
 // A circuit whose inputs (its spec, every circom source, circomlib, the compiler, this script) passed
 // before is not inspected again: the artifact cache (as the build's) keeps one stamp per passing set.
-const cacheDir = join(process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay'), 'inspect')
+const cacheDir = join(assayCacheDir(), 'inspect')
 const sources = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && e.name.endsWith('.circom'))

@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
-import { homedir, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { getHonkCircuit } from '../../circuits/index.js'
-import { loadHonkCircuit } from '../../circuits/node.js'
+import { assayCacheDir, loadHonkCircuit } from '../../circuits/node.js'
 import { startCircuitBuilder, type CircuitBuilder } from '../../cli/circuit-builder.js'
 import { caught } from '../helpers/errors.js'
 
@@ -26,7 +26,7 @@ describe('startCircuitBuilder with UltraHonk circuits (built on their first use)
   }
 
   before(async () => {
-    const machineCache = process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay')
+    const machineCache = assayCacheDir()
     cache = await mkdtemp(join(tmpdir(), 'assay-honk-cache-'))
     await symlink(join(machineCache, 'ptau'), join(cache, 'ptau'), 'dir')
     savedCache = process.env.ASSAY_CACHE_DIR

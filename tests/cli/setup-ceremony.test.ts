@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { homedir, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { expect } from 'chai'
 import { JsonRpcProvider } from 'ethers'
 import {
+  assayCacheDir,
   checkAgainstSetupRecord,
   committedSetupRecords,
   compareCeremonyWithRecord,
@@ -53,7 +54,7 @@ import {
 import { writeDevPtau } from '../../scripts/dev-ptau.js'
 
 const CIRCUIT = 'sensor-stats-b16-v2'
-const cacheDir = process.env.ASSAY_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'assay')
+const cacheDir = assayCacheDir()
 // The development ptau `npm run build -- --ptau 14` caches; written there when absent (once per machine).
 const cachedDevPtau = join(cacheDir, 'ptau', 'assay-dev-seed-pot14.ptau')
 
