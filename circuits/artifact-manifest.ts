@@ -4,10 +4,12 @@ import manifestJson from './artifacts.json' with { type: 'json' }
 /** What the build recorded for one circuit (circuits/artifacts.json, generated). */
 export interface CircuitManifestEntry {
   /**
-   * production: what publishing uses; test: small circuits for the test suite; retired: verify-only
-   * (never built or proven with again), kept so datasets proven with it stay checkable.
+   * production: what publishing uses; test: small circuits for the test suite; protocol: a
+   * statement the contracts verify themselves (key-transfer-v1), always built, never chosen for
+   * statistics; retired: verify-only (never built or proven with again), kept so datasets proven
+   * with it stay checkable.
    */
-  purpose: 'production' | 'test' | 'retired'
+  purpose: 'production' | 'test' | 'protocol' | 'retired'
   /** Why a retired circuit was retired: every verifier reports it with the verdict. */
   knownFlaw?: string
   /** Name of the generated Solidity verifier contract (contracts/src/generated). */

@@ -36,6 +36,17 @@ export type { HonkSetupRecord } from './honk-setup-record.js'
 export { SetupRecordMismatchError } from './setup-record-mismatch-error.js'
 export { SetupRecordMissingError } from './setup-record-missing-error.js'
 export { computeKeyCommitment, getPoseidon, InvalidKeyError, splitKey } from './key-commitment.js'
+export { buyerKeyFromSeed, checkBuyerPublicKey, InvalidBuyerKeyError } from './buyer-key.js'
+export type { BuyerKey, BuyerKeyFault } from './buyer-key.js'
+export { encryptKeyForBuyer } from './encrypt-key-for-buyer.js'
+export type { EncryptedKey, EncryptKeyForBuyerOptions, KeyTransferInput } from './encrypt-key-for-buyer.js'
+export { decryptKeyTransfer } from './decrypt-key-transfer.js'
+export type { KeyTransfer } from './decrypt-key-transfer.js'
+export { KeyTransferError } from './key-transfer-error.js'
+export type { KeyTransferFault } from './key-transfer-error.js'
+export { KEY_TRANSFER_DOMAIN, keyTransferPads } from './key-transfer-pads.js'
+export { KEY_TRANSFER_CIRCUIT, keyTransferPublicSignals } from './key-transfer-public-signals.js'
+export type { KeyTransferPublicInputs } from './key-transfer-public-signals.js'
 export { generateProof, WitnessError } from './generate-proof.js'
 export type { GenerateProofOptions, ProvingArtifacts } from './generate-proof.js'
 export { loadVerificationKey, verifyProof } from './verify-proof.js'
@@ -198,7 +209,9 @@ import { BatchSequenceError } from './check-batch-sequence.js'
 import { BatchOrderError, BatchRangeMismatchError } from './dataset-stats.js'
 import { DeviceKeyFileError } from './device-key-file.js'
 import { WitnessError } from './generate-proof.js'
+import { InvalidBuyerKeyError } from './buyer-key.js'
 import { InvalidKeyError } from './key-commitment.js'
+import { KeyTransferError } from './key-transfer-error.js'
 import { ManifestProofMismatchError } from './manifest-proof-mismatch-error.js'
 import { BundleVerificationError, ProofBundleError } from './proof-bundle.js'
 import { PublicSignalsError } from './public-signals.js'
@@ -215,8 +228,10 @@ registerErrorClass(
   CeremonyStateError,
   CeremonyVerificationError,
   DeviceKeyFileError,
+  InvalidBuyerKeyError,
   InvalidDeviceKeyError,
   InvalidKeyError,
+  KeyTransferError,
   ManifestProofMismatchError,
   ProofBundleError,
   PublicSignalsError,

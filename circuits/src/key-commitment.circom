@@ -14,10 +14,8 @@ template KeyCommitment() {
     signal output commitment;
 
     // Num2Bits constrains the limb to 128 bits; the bits themselves are not needed.
-    component hiBits = Num2Bits(128);
-    hiBits.in <== keyHi;
-    component loBits = Num2Bits(128);
-    loBits.in <== keyLo;
+    _ <== Num2Bits(128)(keyHi);
+    _ <== Num2Bits(128)(keyLo);
 
     commitment <== Poseidon(2)([keyHi, keyLo]);
 }
