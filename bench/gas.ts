@@ -5,14 +5,21 @@
 // (Merkle depth 2; each further doubling of batches adds one Poseidon hash, ~22k gas);
 // verify_batch_honk is the same readings proved with UltraHonk (native bb) in the UltraHonk slot
 // of the B = 16 test circuit (commitment v3, so four batches of their own), same dataset shape.
+// escrow_*: KeyEscrow on a native perpetual listing without splits (as buy_native): open, settle
+// with a real key-transfer proof (payees already owed, a buyer new to the dataset, as buy_native;
+// _renewal: a buyer who holds the access already) and refund after the deadline.
 // Last line: JSON.
 import '../core/polyfill.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { HDNodeWallet, JsonRpcProvider, NonceManager, type ContractTransactionResponse } from 'ethers'
+import { HDNodeWallet, JsonRpcProvider, keccak256, toUtf8Bytes, type Result, NonceManager, type ContractTransactionResponse } from 'ethers'
 import {
+  buyerKeyFromSeed,
   computeBatchCommitment,
+  computeKeyCommitment,
+  encryptKeyForBuyer,
+  KEY_TRANSFER_CIRCUIT,
   computeDatasetRoot,
   createDeviceKey,
   generateProof,
@@ -31,12 +38,15 @@ import {
   datasetRegistryAbi,
   deviceRegistryAbi,
   batchProofBytes,
+  keyEscrowAbi,
+  proofToCalldata,
   testStablecoinAbi,
   typedContract,
   verifierSlotOf,
   type DataMarket,
   type DatasetRegistry,
   type DeviceRegistry,
+  type KeyEscrow,
   type TestStablecoin,
 } from '../contracts/index.js'
 import { ensureDeployment, startAnvil } from '../contracts/node.js'
@@ -158,6 +168,44 @@ try {
   const honkBatch = { proof: batchProofBytes(honk.proof), publicSignals: honkSignals }
   const honkPath = (await proveBatchInclusion(honkCommitments, leafIndex)).siblings
   const verifyBatchHonk = Number(await datasets.verifyBatch.estimateGas(4n, honkBatch, honkPath, leafIndex))
+
+  // KeyEscrow: dataset 5 anchors a real key commitment; listed like dataset 2 (native, perpetual, no splits).
+  const dataKey = Uint8Array.from({ length: 32 }, (_, i) => i + 1)
+  const keyCommitment = await computeKeyCommitment(dataKey)
+  const statsDigest = `0x${'ab'.repeat(32)}`
+  await gas(datasets.publish(cid, root, keyCommitment, 9100, statsDigest, [device.deviceId], 0n, verifierSlotOf(CIRCUIT)))
+  await gas(market(seller).list(5n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, []))
+  const escrow = (s: NonceManager) => typedContract<KeyEscrow>(deployment.contracts.keyEscrow, keyEscrowAbi, s)
+  const buyerKey = await buyerKeyFromSeed(new Uint8Array(32).fill(9))
+  const openOrder = async (b: NonceManager) => {
+    const tx = await escrow(b).open(5n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, ...buyerKey.publicKey, {
+      value: 10n ** 16n,
+    })
+    const receipt = (await tx.wait())!
+    const opened = receipt.logs.map((l) => escrow(b).interface.parseLog(l)).find((l) => l?.name === 'OrderOpened')!
+    // The order as OrderOpened carries it: what settle and refund take back.
+    const order = (opened.args.order as Result).toObject() as Parameters<KeyEscrow['refund']>[0]
+    return { order, gasUsed: Number(receipt.gasUsed), nonce: opened.args.nonce as bigint }
+  }
+  const transferCircuit = await loadCircuit(KEY_TRANSFER_CIRCUIT)
+  const anchor = { manifestCidHash: keccak256(toUtf8Bytes(cid)), keyCommitment, statsDigest }
+  const settleOrder = async (opened: Awaited<ReturnType<typeof openOrder>>) => {
+    const encrypted = await encryptKeyForBuyer(dataKey, buyerKey.publicKey, opened.nonce)
+    const { proof } = await generateProof(transferCircuit, encrypted.input)
+    const flat = proofToCalldata(proof)
+    const [ephemeralX, ephemeralY] = encrypted.ephemeralPublicKey
+    const [cipherHi, cipherLo] = encrypted.ciphertext
+    return gas(escrow(seller).settle(opened.order, flat, ephemeralX, ephemeralY, cipherHi, cipherLo, anchor))
+  }
+  const firstOrder = await openOrder(buyerA)
+  const typicalOrder = await openOrder(buyerB)
+  const refundOrder = await openOrder(buyerC)
+  const settleFirst = await settleOrder(firstOrder)
+  const settleTypical = await settleOrder(typicalOrder)
+  const settleRenewal = await settleOrder(await openOrder(buyerA))
+  await provider.send('evm_increaseTime', [86_400])
+  await provider.send('evm_mine', [])
+  const refund = await gas(escrow(buyerC).refund(refundOrder.order))
   await releaseProverThreads()
   console.log(
     JSON.stringify({
@@ -176,7 +224,19 @@ try {
       verify_batch_per_level: Math.round((verifyBatch - verifyBatchAlone) / siblings.length),
       verify_batch_honk: verifyBatchHonk,
       honk_proof_bytes: (honkBatch.proof.length - 2) / 2,
-      goals: { publish_1_device: 150_000, buy: 120_000, verify_batch: 300_000 },
+      escrow_open: typicalOrder.gasUsed,
+      escrow_settle: settleTypical,
+      escrow_settle_first: settleFirst,
+      escrow_settle_renewal: settleRenewal,
+      escrow_refund: refund,
+      goals: {
+        publish_1_device: 150_000,
+        buy: 120_000,
+        verify_batch: 300_000,
+        escrow_open: 120_000,
+        escrow_settle: 350_000,
+        escrow_refund: 60_000,
+      },
     }),
   )
 } finally {

@@ -1,6 +1,6 @@
 import { concat, ContractFactory, keccak256, type ContractTransactionResponse, type InterfaceAbi, type Signer } from 'ethers'
 import * as abis from './generated/abis.js'
-import type { DatasetRegistry } from './generated/contract-types.js'
+import type { DataMarket, DatasetRegistry } from './generated/contract-types.js'
 import { DeploymentError, proofSystemValue, VERIFIER_SLOTS, type Deployment, type VerifierSlot } from './deployment.js'
 import { deployLinked } from './deploy-linked.js'
 import { typedContract } from './typed-contract.js'
@@ -23,6 +23,11 @@ export interface DeployOptions {
   treasury?: string
   /** Protocol fee in basis points (default 250 = 2.5%). */
   feeBps?: number
+  /**
+   * Seconds from opening a key-escrow order to its deadline, after which the buyer may take the
+   * payment back (default 86 400: one day; at most 30 days).
+   */
+  settlementWindow?: number
   /** Holder of the admin roles (default: the deployer). */
   admin?: string
   /** ERC-1155 metadata URI template of access tokens. */
@@ -60,6 +65,8 @@ function deployedNames(testStablecoin: boolean, circuits: readonly string[]): st
     'DatasetRegistry',
     ...VERIFIER_SLOTS.filter((s) => circuits.includes(s.circuitId)).map((s) => s.contract),
     'DataMarket',
+    'KeyTransferVerifier',
+    'KeyEscrow',
     ...(testStablecoin ? ['TestStablecoin'] : []),
   ]
 }
@@ -144,7 +151,8 @@ export async function deployHonkVerifier(
 
 /**
  * Deploys Assay's contracts with `signer` and wires them: PoseidonT3, DeviceRegistry,
- * DatasetRegistry with every SensorStats verifier in its slot, DataMarket (and tUSD when asked).
+ * DatasetRegistry with every SensorStats verifier in its slot, DataMarket, the key-transfer
+ * verifier and KeyEscrow (holding DataMarket's ESCROW_ROLE), and tUSD when asked.
  * Works on any EVM chain: Hardhat's network, the embedded anvil, or an RPC endpoint.
  */
 export async function deployContracts(signer: Signer, options: DeployOptions): Promise<Deployment> {
@@ -190,14 +198,32 @@ export async function deployContracts(signer: Signer, options: DeployOptions): P
     await transact(registry.grantRole(await registry.DEFAULT_ADMIN_ROLE(), admin))
     await transact(registry.renounceRole(await registry.DEFAULT_ADMIN_ROLE(), deployer))
   }
+  // The deployer administers the market until the escrow holds ESCROW_ROLE, then hands over.
   const market = await deploy(signer, 'DataMarket', [
     datasets.address,
     options.treasury ?? deployer,
     options.feeBps ?? 250,
-    admin,
+    deployer,
     options.tokenUri ?? 'assay://datasets/{id}',
   ])
   log(`DataMarket ${market.address}`)
+  const keyTransferVerifier = await deploy(signer, 'KeyTransferVerifier', [])
+  log(`KeyTransferVerifier ${keyTransferVerifier.address}`)
+  const escrow = await deploy(signer, 'KeyEscrow', [
+    market.address,
+    datasets.address,
+    keyTransferVerifier.address,
+    options.settlementWindow ?? 86_400,
+  ])
+  log(`KeyEscrow ${escrow.address}`)
+  const marketContract = typedContract<DataMarket>(market.address, abis.dataMarketAbi, signer)
+  await transact(marketContract.grantRole(await marketContract.ESCROW_ROLE(), escrow.address))
+  if (admin !== deployer) {
+    for (const role of [await marketContract.FEE_ADMIN_ROLE(), await marketContract.DEFAULT_ADMIN_ROLE()]) {
+      await transact(marketContract.grantRole(role, admin))
+      await transact(marketContract.renounceRole(role, deployer))
+    }
+  }
   const stablecoin = options.testStablecoin === true ? await deploy(signer, 'TestStablecoin', [deployer]) : undefined
   if (stablecoin !== undefined) log(`TestStablecoin ${stablecoin.address}`)
 
@@ -211,6 +237,8 @@ export async function deployContracts(signer: Signer, options: DeployOptions): P
       deviceRegistry: devices.address,
       datasetRegistry: datasets.address,
       dataMarket: market.address,
+      keyTransferVerifier: keyTransferVerifier.address,
+      keyEscrow: escrow.address,
       ...(stablecoin !== undefined ? { testStablecoin: stablecoin.address } : {}),
     },
     verifiers,

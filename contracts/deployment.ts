@@ -72,6 +72,10 @@ export const deploymentSchema = z.strictObject({
     deviceRegistry: address,
     datasetRegistry: address,
     dataMarket: address,
+    /** The generated Groth16 verifier of the key-transfer circuit, used by KeyEscrow. */
+    keyTransferVerifier: address,
+    /** Trustless key delivery: orders paid into escrow, settled with a key-transfer proof. */
+    keyEscrow: address,
     /** A development stablecoin (tUSD), on development chains only. */
     testStablecoin: address.optional(),
   }),

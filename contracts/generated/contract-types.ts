@@ -21,10 +21,12 @@ export interface DataMarket {
   readonly balanceOf: ViewMethod<[account: string, id: bigint | number], bigint>
   readonly balanceOfBatch: ViewMethod<[accounts: readonly string[], ids: readonly (bigint | number)[]], bigint[]>
   readonly buy: SendMethod<[datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number], bigint>
+  readonly buyFor: SendMethod<[buyer: string, datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number], bigint>
   readonly createStream: SendMethod<[start: bigint | number, windowLength: bigint | number, period: bigint | number, paymentToken: string, pricePerPeriod: bigint | number, deviceIds: readonly (bigint | number)[], splits: readonly { account: string; bps: bigint | number }[]], bigint>
   readonly datasets: ViewMethod<[], string>
   readonly DEFAULT_ADMIN_ROLE: ViewMethod<[], string>
   readonly delist: SendMethod<[datasetId: bigint | number], []>
+  readonly ESCROW_ROLE: ViewMethod<[], string>
   readonly FEE_ADMIN_ROLE: ViewMethod<[], string>
   readonly feeTerms: ViewMethod<[], [treasury: string, bps: bigint]>
   readonly getRoleAdmin: ViewMethod<[role: BytesLike], string>
@@ -145,6 +147,19 @@ export interface DeviceRegistryEvents {
   readonly PublisherAuthorised: { readonly deviceId: bigint; readonly publisher: string; readonly authorised: boolean }
 }
 
+/** EscrowBuyer's functions, as ethers v6 calls them. */
+export interface EscrowBuyer {
+  readonly attempts: ViewMethod<[], bigint>
+  readonly escrow: ViewMethod<[], string>
+  readonly open: SendMethod<[datasetId: bigint | number, accessPeriod: bigint | number, buyerKeyX: bigint | number, buyerKeyY: bigint | number], bigint>
+  readonly reverted: ViewMethod<[], bigint>
+  readonly setReentry: SendMethod<[data: BytesLike], []>
+}
+
+/** EscrowBuyer's events: each one's arguments by name. */
+export interface EscrowBuyerEvents {
+}
+
 /** HostileToken's functions, as ethers v6 calls them. */
 export interface HostileToken {
   readonly allowance: ViewMethod<[owner: string, spender: string], bigint>
@@ -173,6 +188,7 @@ export interface HostileTokenEvents {
 export interface IDataMarket {
   readonly accessExpiry: ViewMethod<[account: string, datasetId: bigint | number], bigint>
   readonly buy: SendMethod<[datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number], bigint>
+  readonly buyFor: SendMethod<[buyer: string, datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number], bigint>
   readonly delist: SendMethod<[datasetId: bigint | number], []>
   readonly hasAccess: ViewMethod<[account: string, datasetId: bigint | number], boolean>
   readonly list: SendMethod<[datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number, splits: readonly { account: string; bps: bigint | number }[]], []>
@@ -249,6 +265,32 @@ export interface IHonkVerifier {
 export interface IHonkVerifierEvents {
 }
 
+/** IKeyEscrow's functions, as ethers v6 calls them. */
+export interface IKeyEscrow {
+  readonly hashOrder: ViewMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKeyX: bigint | number; buyerKeyY: bigint | number }], string>
+  readonly open: SendMethod<[datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number, buyerKeyX: bigint | number, buyerKeyY: bigint | number], bigint>
+  readonly orderNonce: ViewMethod<[orderId: bigint | number], bigint>
+  readonly orderStatus: ViewMethod<[orderId: bigint | number], bigint>
+  readonly refund: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKeyX: bigint | number; buyerKeyY: bigint | number }], []>
+  readonly settle: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKeyX: bigint | number; buyerKeyY: bigint | number }, proof: readonly (bigint | number)[], ephemeralX: bigint | number, ephemeralY: bigint | number, cipherHi: bigint | number, cipherLo: bigint | number, anchor: { manifestCidHash: BytesLike; keyCommitment: bigint | number; statsDigest: BytesLike }], bigint>
+}
+
+/** IKeyEscrow's events: each one's arguments by name. */
+export interface IKeyEscrowEvents {
+  readonly OrderOpened: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly order: { readonly id: bigint; readonly buyer: string; readonly datasetId: bigint; readonly paymentToken: string; readonly price: bigint; readonly accessPeriod: bigint; readonly deadline: bigint; readonly buyerKeyX: bigint; readonly buyerKeyY: bigint }; readonly nonce: bigint }
+  readonly OrderRefunded: { readonly orderId: bigint; readonly buyer: string; readonly paymentToken: string; readonly amount: bigint }
+  readonly OrderSettled: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly nonce: bigint; readonly ephemeralX: bigint; readonly ephemeralY: bigint; readonly cipherHi: bigint; readonly cipherLo: bigint; readonly expiresAt: bigint }
+}
+
+/** IKeyTransferVerifier's functions, as ethers v6 calls them. */
+export interface IKeyTransferVerifier {
+  readonly verifyProof: ViewMethod<[pA: readonly (bigint | number)[], pB: readonly (readonly (bigint | number)[])[], pC: readonly (bigint | number)[], pubSignals: readonly (bigint | number)[]], boolean>
+}
+
+/** IKeyTransferVerifier's events: each one's arguments by name. */
+export interface IKeyTransferVerifierEvents {
+}
+
 /** IPoseidonT3's functions, as ethers v6 calls them. */
 export interface IPoseidonT3 {
   readonly hash: ViewMethod<[inputs: readonly (bigint | number)[]], bigint>
@@ -295,6 +337,47 @@ export interface IStreamSubscriptionsEvents {
   readonly StreamCreated: { readonly streamId: bigint; readonly owner: string; readonly start: bigint; readonly windowLength: bigint; readonly period: bigint; readonly paymentToken: string; readonly pricePerPeriod: bigint; readonly deviceIds: bigint[]; readonly splits: { readonly account: string; readonly bps: bigint }[] }
   readonly Subscribed: { readonly streamId: bigint; readonly subscriber: string; readonly paymentToken: string; readonly amount: bigint; readonly fee: bigint; readonly start: bigint; readonly end: bigint }
   readonly WindowPublished: { readonly streamId: bigint; readonly windowIndex: bigint; readonly datasetId: bigint }
+}
+
+/** KeyEscrow's functions, as ethers v6 calls them. */
+export interface KeyEscrow {
+  readonly datasets: ViewMethod<[], string>
+  readonly hashOrder: ViewMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKeyX: bigint | number; buyerKeyY: bigint | number }], string>
+  readonly market: ViewMethod<[], string>
+  readonly MAX_SETTLEMENT_WINDOW: ViewMethod<[], bigint>
+  readonly open: SendMethod<[datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number, buyerKeyX: bigint | number, buyerKeyY: bigint | number], bigint>
+  readonly orderCount: ViewMethod<[], bigint>
+  readonly orderNonce: ViewMethod<[orderId: bigint | number], bigint>
+  readonly orderStatus: ViewMethod<[orderId: bigint | number], bigint>
+  readonly refund: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKeyX: bigint | number; buyerKeyY: bigint | number }], []>
+  readonly settle: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKeyX: bigint | number; buyerKeyY: bigint | number }, proof: readonly (bigint | number)[], ephemeralX: bigint | number, ephemeralY: bigint | number, cipherHi: bigint | number, cipherLo: bigint | number, anchor: { manifestCidHash: BytesLike; keyCommitment: bigint | number; statsDigest: BytesLike }], bigint>
+  readonly settlementWindow: ViewMethod<[], bigint>
+  readonly verifier: ViewMethod<[], string>
+}
+
+/** KeyEscrow's events: each one's arguments by name. */
+export interface KeyEscrowEvents {
+  readonly OrderOpened: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly order: { readonly id: bigint; readonly buyer: string; readonly datasetId: bigint; readonly paymentToken: string; readonly price: bigint; readonly accessPeriod: bigint; readonly deadline: bigint; readonly buyerKeyX: bigint; readonly buyerKeyY: bigint }; readonly nonce: bigint }
+  readonly OrderRefunded: { readonly orderId: bigint; readonly buyer: string; readonly paymentToken: string; readonly amount: bigint }
+  readonly OrderSettled: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly nonce: bigint; readonly ephemeralX: bigint; readonly ephemeralY: bigint; readonly cipherHi: bigint; readonly cipherLo: bigint; readonly expiresAt: bigint }
+}
+
+/** KeyTransferVerifier's functions, as ethers v6 calls them. */
+export interface KeyTransferVerifier {
+  readonly verifyProof: ViewMethod<[_pA: readonly (bigint | number)[], _pB: readonly (readonly (bigint | number)[])[], _pC: readonly (bigint | number)[], _pubSignals: readonly (bigint | number)[]], boolean>
+}
+
+/** KeyTransferVerifier's events: each one's arguments by name. */
+export interface KeyTransferVerifierEvents {
+}
+
+/** KeyTransferVerifierStub's functions, as ethers v6 calls them. */
+export interface KeyTransferVerifierStub {
+  readonly verifyProof: ViewMethod<[pA: readonly (bigint | number)[], arg1: readonly (readonly (bigint | number)[])[], arg2: readonly (bigint | number)[], pubSignals: readonly (bigint | number)[]], boolean>
+}
+
+/** KeyTransferVerifierStub's events: each one's arguments by name. */
+export interface KeyTransferVerifierStubEvents {
 }
 
 /** PoseidonT3's functions, as ethers v6 calls them. */

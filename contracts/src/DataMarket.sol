@@ -17,11 +17,14 @@ import {IStreamSubscriptions} from "./interfaces/IStreamSubscriptions.sol";
 /// renewal extends it. Streams are sold by subscription: a subscription covers whole windows of
 /// time, and every window dataset attached to the stream inside it is readable.
 /// @dev Access tokens are not transferable: access is a licence of the buyer, and its expiry is
-/// kept per account.
+/// kept per account. The key escrow (ESCROW_ROLE) buys for its buyers through `buyFor`, the same
+/// code as `buy`.
 contract DataMarket is IDataMarket, IStreamSubscriptions, ERC1155, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     bytes32 public constant FEE_ADMIN_ROLE = keccak256("FEE_ADMIN_ROLE");
+    /// @notice May buy on a buyer's behalf (`buyFor`): the KeyEscrow, granted at deployment.
+    bytes32 public constant ESCROW_ROLE = keccak256("ESCROW_ROLE");
     uint16 public constant MAX_FEE_BPS = 1_000;
     uint16 private constant BPS = 10_000;
     uint256 public constant MAX_SPLITS = 16;
@@ -126,16 +129,18 @@ contract DataMarket is IDataMarket, IStreamSubscriptions, ERC1155, AccessControl
         address paymentToken,
         uint64 accessPeriod
     ) external payable nonReentrant returns (uint64 expiresAt) {
-        Listing memory listing = _activeListing(datasetId);
-        if (listing.price != price || listing.paymentToken != paymentToken || listing.accessPeriod != accessPeriod)
-            revert ListingChanged(datasetId, listing.price, listing.paymentToken, listing.accessPeriod);
-        address token = listing.paymentToken;
-        _collect(token, listing.price);
-        uint256 feeAmount = _distribute(token, listing.price, _splits[datasetId], listing.seller);
+        return _purchase(msg.sender, datasetId, price, paymentToken, accessPeriod, true);
+    }
 
-        expiresAt = _extendAccess(msg.sender, datasetId, listing.accessPeriod);
-        _mint(msg.sender, datasetId, 1, "");
-        emit Purchased(datasetId, msg.sender, token, listing.price, feeAmount, expiresAt);
+    /// @inheritdoc IDataMarket
+    function buyFor(
+        address buyer,
+        uint256 datasetId,
+        uint256 price,
+        address paymentToken,
+        uint64 accessPeriod
+    ) external payable onlyRole(ESCROW_ROLE) nonReentrant returns (uint64 expiresAt) {
+        return _purchase(buyer, datasetId, price, paymentToken, accessPeriod, false);
     }
 
     /// @inheritdoc IStreamSubscriptions
@@ -354,6 +359,37 @@ contract DataMarket is IDataMarket, IStreamSubscriptions, ERC1155, AccessControl
     function _update(address from, address to, uint256[] memory ids, uint256[] memory values) internal override {
         if (from != address(0) && to != address(0)) revert AccessNotTransferable(ids[0]);
         super._update(from, to, ids, values);
+    }
+
+    /// @dev One purchase of `buyer` paid by the caller: the listing must have the agreed terms; the
+    /// payment is collected and distributed, access extended and the token minted. `receiverHook`:
+    /// whether the mint calls a contract buyer's onERC1155Received (see `buyFor` for why not always).
+    function _purchase(
+        address buyer,
+        uint256 datasetId,
+        uint256 price,
+        address paymentToken,
+        uint64 accessPeriod,
+        bool receiverHook
+    ) private returns (uint64 expiresAt) {
+        Listing memory listing = _activeListing(datasetId);
+        if (listing.price != price || listing.paymentToken != paymentToken || listing.accessPeriod != accessPeriod)
+            revert ListingChanged(datasetId, listing.price, listing.paymentToken, listing.accessPeriod);
+        address token = listing.paymentToken;
+        _collect(token, listing.price);
+        uint256 feeAmount = _distribute(token, listing.price, _splits[datasetId], listing.seller);
+
+        expiresAt = _extendAccess(buyer, datasetId, listing.accessPeriod);
+        if (receiverHook) {
+            _mint(buyer, datasetId, 1, "");
+        } else {
+            uint256[] memory ids = new uint256[](1);
+            uint256[] memory values = new uint256[](1);
+            ids[0] = datasetId;
+            values[0] = 1;
+            _update(address(0), buyer, ids, values);
+        }
+        emit Purchased(datasetId, buyer, token, listing.price, feeAmount, expiresAt);
     }
 
     function _extendAccess(address account, uint256 datasetId, uint64 period) private returns (uint64 expiresAt) {

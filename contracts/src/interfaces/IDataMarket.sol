@@ -108,6 +108,25 @@ interface IDataMarket {
         uint64 accessPeriod
     ) external payable returns (uint64 expiresAt);
 
+    /// @notice Buys access for `buyer`, paid by the caller (ESCROW_ROLE only: the key escrow settling
+    /// an order), exactly as `buy` would for the buyer: same terms check, fee, splits, expiry and
+    /// Purchased event. The access token is minted without calling a contract buyer's
+    /// onERC1155Received: a buyer must not be able to make a proven key delivery revert (its
+    /// ciphertext is public in the failed transaction) and then take a refund.
+    /// @param buyer Who gets the access.
+    /// @param datasetId The dataset.
+    /// @param price The price the buyer agreed to.
+    /// @param paymentToken The payment token the buyer agreed to (zero address: native coin).
+    /// @param accessPeriod The access period the buyer agreed to (0: perpetual).
+    /// @return expiresAt When access ends (type(uint64).max for perpetual).
+    function buyFor(
+        address buyer,
+        uint256 datasetId,
+        uint256 price,
+        address paymentToken,
+        uint64 accessPeriod
+    ) external payable returns (uint64 expiresAt);
+
     /// @notice Pays out the caller's proceeds in one token (zero address: native coin).
     /// @param token The token.
     function withdraw(address token) external;

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+/// @title Trustless key delivery: a purchase paid into escrow, released by a proof that the buyer
+/// received the dataset's committed key
+/// @notice A buyer opens an order for a listed dataset on its current terms with a BabyJubJub public
+/// key, paying into escrow. Anyone holding the data key (normally the seller's node) settles it by
+/// posting the key encrypted to that public key with a Groth16 proof that it is the key the dataset
+/// anchored; the escrow then buys the access for the buyer through DataMarket (same fee, splits and
+/// token as `buy`). Unsettled by the deadline, the buyer may take the payment back.
+interface IKeyEscrow {
+    /// @notice Where an order stands. Settled and Refunded are final.
+    enum OrderStatus {
+        None,
+        Open,
+        Settled,
+        Refunded
+    }
+
+    /// @notice An order as opened. Only its hash is stored: `settle` and `refund` take it back as
+    /// calldata (from the OrderOpened event) and check it against that hash.
+    /// @param id The order id (1, 2, ...).
+    /// @param buyer Who paid and receives the access token (or the refund).
+    /// @param datasetId The dataset bought.
+    /// @param paymentToken ERC-20 paid in; the zero address means the native coin.
+    /// @param price The listing's price when the order was opened (escrowed).
+    /// @param accessPeriod The listing's access period when the order was opened (0: perpetual).
+    /// @param deadline From this time on the buyer may be refunded (settling stays possible until then
+    /// and afterwards until a refund).
+    /// @param buyerKeyX The buyer's BabyJubJub public key, x (< the BN254 scalar field).
+    /// @param buyerKeyY The buyer's BabyJubJub public key, y (< the BN254 scalar field).
+    struct Order {
+        uint256 id;
+        address buyer;
+        uint256 datasetId;
+        address paymentToken;
+        uint256 price;
+        uint64 accessPeriod;
+        uint64 deadline;
+        uint256 buyerKeyX;
+        uint256 buyerKeyY;
+    }
+
+    /// @notice What DatasetRegistry's anchor of a dataset is the hash of:
+    /// `anchor = keccak256(abi.encode(manifestCidHash, keyCommitment, statsDigest))`, all three from
+    /// the DatasetPublished event (manifestCidHash = keccak256(bytes(manifestCid))).
+    struct AnchorPreimage {
+        bytes32 manifestCidHash;
+        uint256 keyCommitment;
+        bytes32 statsDigest;
+    }
+
+    error InvalidSettlementWindow(uint64 window);
+    error InvalidVerifier(address verifier);
+    /// @dev Same signature (and selector) as DataMarket's: the dataset is not for sale.
+    error NotListed(uint256 datasetId);
+    /// @dev Same signature (and selector) as DataMarket's: the listing's terms are not the ones the
+    /// buyer agreed to; carries the listing's current terms.
+    error ListingChanged(uint256 datasetId, uint256 price, address paymentToken, uint64 accessPeriod);
+    error InvalidBuyerKey(uint256 x, uint256 y);
+    error IncorrectPayment(uint256 sent, uint256 required);
+    error UnexpectedNativePayment(uint256 sent);
+    error PaymentShortfall(address token, uint256 received, uint256 required);
+    /// @dev The order is not open: never opened (None), or already Settled or Refunded.
+    error OrderNotOpen(uint256 orderId, OrderStatus status);
+    /// @dev The order given is not the one opened under its id (some field differs).
+    error OrderMismatch(uint256 orderId);
+    /// @dev The anchor preimage given does not hash to the dataset's anchor.
+    error AnchorMismatch(uint256 datasetId);
+    error InvalidKeyProof(uint256 orderId);
+    error DeadlineNotReached(uint256 orderId, uint64 deadline);
+    error NativeTransferFailed(address to, uint256 amount);
+
+    /// @notice An order was opened and its payment escrowed: everything the seller's node needs to
+    /// settle it (`order` is what `settle` takes back; `nonce` is the circuit's orderNonce).
+    event OrderOpened(
+        uint256 indexed orderId,
+        uint256 indexed datasetId,
+        address indexed buyer,
+        Order order,
+        uint256 nonce
+    );
+    /// @notice An order was settled: the data key, encrypted to the buyer's key under the ECDH secret
+    /// of the ephemeral key, proven to open the dataset's key commitment; the buyer decrypts it from
+    /// this event alone. Access was bought for the buyer through DataMarket (its Purchased event).
+    event OrderSettled(
+        uint256 indexed orderId,
+        uint256 indexed datasetId,
+        address indexed buyer,
+        uint256 nonce,
+        uint256 ephemeralX,
+        uint256 ephemeralY,
+        uint256 cipherHi,
+        uint256 cipherLo,
+        uint64 expiresAt
+    );
+    /// @notice An unsettled order past its deadline was refunded to its buyer.
+    event OrderRefunded(uint256 indexed orderId, address indexed buyer, address paymentToken, uint256 amount);
+
+    /// @notice Opens an order for the caller: escrows the price (native: exactly msg.value; ERC-20:
+    /// transferred from the caller, who approved this contract) and emits OrderOpened. The terms must
+    /// be the dataset's active listing's (NotListed, ListingChanged otherwise, as `DataMarket.buy`).
+    /// @dev Whether (buyerKeyX, buyerKeyY) is a point of BabyJubJub's prime-order subgroup is the
+    /// buyer's business: only the secret behind a good key decrypts the delivery.
+    /// @param datasetId The dataset.
+    /// @param price The price the buyer agreed to.
+    /// @param paymentToken The payment token the buyer agreed to (zero address: native coin).
+    /// @param accessPeriod The access period the buyer agreed to (0: perpetual).
+    /// @param buyerKeyX The buyer's BabyJubJub public key, x (< the BN254 scalar field).
+    /// @param buyerKeyY The buyer's BabyJubJub public key, y (< the BN254 scalar field).
+    /// @return orderId The new order's id.
+    function open(
+        uint256 datasetId,
+        uint256 price,
+        address paymentToken,
+        uint64 accessPeriod,
+        uint256 buyerKeyX,
+        uint256 buyerKeyY
+    ) external payable returns (uint256 orderId);
+
+    /// @notice Settles an open order (anyone may; normally the seller's node): verifies the
+    /// key-transfer proof for public signals (the dataset's key commitment, the order's buyer key,
+    /// the ephemeral key, the ciphertext, the order's nonce), then buys the access for the buyer
+    /// through DataMarket with the escrowed payment and emits OrderSettled. Allowed after the
+    /// deadline too, until the order is refunded. Reverts with DataMarket's NotListed or
+    /// ListingChanged when the listing's terms are no longer the order's (the buyer then refunds).
+    /// @param order The order, exactly as in OrderOpened.
+    /// @param proof The Groth16 proof as snarkjs exports it for Solidity: a[2], b[2][2], c[2] flattened.
+    /// @param ephemeralX The ephemeral BabyJubJub public key, x.
+    /// @param ephemeralY The ephemeral BabyJubJub public key, y.
+    /// @param cipherHi The encrypted high 128-bit half of the data key.
+    /// @param cipherLo The encrypted low 128-bit half of the data key.
+    /// @param anchor The preimage of the dataset's anchor: where its key commitment is read from.
+    /// @return expiresAt When the buyer's access ends (type(uint64).max for perpetual).
+    function settle(
+        Order calldata order,
+        uint256[8] calldata proof,
+        uint256 ephemeralX,
+        uint256 ephemeralY,
+        uint256 cipherHi,
+        uint256 cipherLo,
+        AnchorPreimage calldata anchor
+    ) external returns (uint64 expiresAt);
+
+    /// @notice Pays an open order's escrow back to its buyer once its deadline has passed (anyone may
+    /// call; the payment always goes to the buyer). A settled order cannot be refunded.
+    /// @param order The order, exactly as in OrderOpened.
+    function refund(Order calldata order) external;
+
+    /// @notice Where an order stands.
+    /// @param orderId The order.
+    /// @return The status (None for an id never opened).
+    function orderStatus(uint256 orderId) external view returns (OrderStatus);
+
+    /// @notice The circuit's orderNonce of an order: unique per order, chain and escrow contract.
+    /// @param orderId The order.
+    /// @return keccak256(abi.encode(chainid, this contract, orderId)) reduced modulo the BN254 scalar field.
+    function orderNonce(uint256 orderId) external view returns (uint256);
+
+    /// @notice The hash an open order is stored as.
+    /// @param order The order.
+    /// @return keccak256(abi.encode(order)).
+    function hashOrder(Order calldata order) external pure returns (bytes32);
+}

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+/// @title The generated Groth16 verifier of the key-transfer circuit (eight public signals)
+interface IKeyTransferVerifier {
+    /// @notice Checks a proof against its public signals.
+    /// @param pA Proof point A.
+    /// @param pB Proof point B.
+    /// @param pC Proof point C.
+    /// @param pubSignals keyCommitment, buyerX, buyerY, ephemeralX, ephemeralY, cipherHi, cipherLo,
+    /// orderNonce (circuits/src/key-transfer.circom).
+    /// @return Whether the proof verifies.
+    function verifyProof(
+        uint256[2] calldata pA,
+        uint256[2][2] calldata pB,
+        uint256[2] calldata pC,
+        uint256[8] calldata pubSignals
+    ) external view returns (bool);
+}
