@@ -2,7 +2,9 @@
 //   (a) limit: openssl enc -aes-256-ctr | openssl dgst -sha256 over the file (reads, writes nothing)
 //   (b) default @helia/unixfs addByteStream of the plaintext
 //   (c) Assay encrypt+add   (d) Assay cat+decrypt   (e) (c) and (d) on a 1 GiB file: peak RSS
-// Also: plain Helia add + its default recursive pin, since Assay's add pins too.
+// Also: plain Helia add + its default recursive pin, since Assay's add pins too; and the required
+// work's own bound (bench/storage-floor.mjs: read, plaintext SHA-256, AES-GCM, leaf SHA-256, one
+// file per leaf — and back — on two threads with nothing else), which no add or cat can beat.
 // Each 256 MiB step runs --repeats times (default 3) in fresh processes; the median run counts.
 // The limit is the median of three samples (start, before the adds, before the cats). Plain
 // Helia's stores are removed before the adds, and before each step the dirty pages of the steps
@@ -75,6 +77,25 @@ function limit(file: string, mib: number): number {
   return mbps
 }
 
+/** The required work alone (see storage-floor.mjs), --repeats times; the median of each direction. */
+function floor(file: string): { add: number; cat: number; addCpu: number; catCpu: number } {
+  const runs = Array.from({ length: repeats }, (_, i) => {
+    const dir = join(work, `floor-${i}`)
+    execFileSync('sync')
+    const out = execFileSync(process.execPath, ['bench/storage-floor.mjs', file, dir], { encoding: 'utf8' })
+    rmSync(dir, { recursive: true, force: true })
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { add_mbps: number; cat_mbps: number; add_cpu_s: number; cat_cpu_s: number }
+    console.error(
+      `[bench] required work alone: add ${r.add_mbps.toFixed(0)} MB/s (CPU ${r.add_cpu_s} s), cat ${r.cat_mbps.toFixed(0)} MB/s (CPU ${r.cat_cpu_s} s)`,
+    )
+    return r
+  })
+  const mid = <T>(xs: T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!
+  const add = mid(runs, (r) => r.add_mbps)
+  const cat = mid(runs, (r) => r.cat_mbps)
+  return { add: add.add_mbps, cat: cat.cat_mbps, addCpu: add.add_cpu_s, catCpu: cat.cat_cpu_s }
+}
+
 try {
   const file = makeFile(sizeMiB)
   // Warm the page cache so every step reads the file from memory, as the limit does.
@@ -82,6 +103,7 @@ try {
   // The limit moves with the machine's other work: it is sampled at the start and again just
   // before the adds and the cats, and the median of the three counts.
   const limits = [limit(file, sizeMiB)]
+  const required = floor(file)
   const dir = (name: string) => (i: number) => join(work, `${name}-${i}`)
   const heliaDefault = median('helia-add', file, dir('helia'))
   const heliaPinned = median('helia-add-pin', file, dir('helia-pin'))
@@ -121,6 +143,13 @@ try {
       cat_decrypt_mbps: round(catDecrypt.mbps),
       encrypt_add_ratio: round(encryptAdd.mbps / limitMbps),
       cat_decrypt_ratio: round(catDecrypt.mbps / limitMbps),
+      floor_add_mbps: round(required.add),
+      floor_cat_mbps: round(required.cat),
+      floor_cpu_s: { add: required.addCpu, cat: required.catCpu },
+      floor_add_ratio: round(required.add / limitMbps),
+      floor_cat_ratio: round(required.cat / limitMbps),
+      encrypt_add_vs_floor: round(encryptAdd.mbps / required.add),
+      cat_decrypt_vs_floor: round(catDecrypt.mbps / required.cat),
       encrypt_add_vs_helia_default: round(encryptAdd.mbps / heliaDefault.mbps),
       encrypt_add_vs_helia_add_and_pin: round(encryptAdd.mbps / heliaPinned.mbps),
       peak_rss_mb_256mib: { encrypt_add: round(encryptAdd.peakRssMb), cat_decrypt: round(catDecrypt.peakRssMb) },
