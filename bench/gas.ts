@@ -178,7 +178,7 @@ try {
   const escrow = (s: NonceManager) => typedContract<KeyEscrow>(deployment.contracts.keyEscrow, keyEscrowAbi, s)
   const buyerKey = await buyerKeyFromSeed(new Uint8Array(32).fill(9))
   const openOrder = async (b: NonceManager) => {
-    const tx = await escrow(b).open(5n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, ...buyerKey.publicKey, {
+    const tx = await escrow(b).open(5n, 10n ** 16n, '0x0000000000000000000000000000000000000000', 0n, buyerKey.publicKey, {
       value: 10n ** 16n,
     })
     const receipt = (await tx.wait())!
@@ -193,9 +193,8 @@ try {
     const encrypted = await encryptKeyForBuyer(dataKey, buyerKey.publicKey, opened.nonce)
     const { proof } = await generateProof(transferCircuit, encrypted.input)
     const flat = proofToCalldata(proof)
-    const [ephemeralX, ephemeralY] = encrypted.ephemeralPublicKey
     const [cipherHi, cipherLo] = encrypted.ciphertext
-    return gas(escrow(seller).settle(opened.order, flat, ephemeralX, ephemeralY, cipherHi, cipherLo, anchor))
+    return gas(escrow(seller).settle(opened.order, flat, encrypted.ephemeralPublicKey, cipherHi, cipherLo, anchor))
   }
   const firstOrder = await openOrder(buyerA)
   const typicalOrder = await openOrder(buyerB)

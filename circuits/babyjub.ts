@@ -133,6 +133,24 @@ export function onBabyJub([x, y]: readonly [bigint, bigint]): boolean {
   return m(A * x2 + y2) === m(1n + m(D * x2) * y2)
 }
 
+/**
+ * The point of Baby Jubjub with this y and the smaller of the two roots x, −x of the curve equation
+ * x² = (1 − y²)/(a − d·y²) (the other point is its negation; a − d·y² ≠ 0 since a/d is not a
+ * square), or undefined when y is not a field element or no x exists: y is not on the curve. A y
+ * names a point up to sign, which is all ECDH on y coordinates needs (circuits/src/key-transfer.circom).
+ */
+export async function pointFromY(y: bigint): Promise<[bigint, bigint] | undefined> {
+  if (y < 0n || y >= p) return undefined
+  const y2 = m(y * y)
+  const x2 = m(m(1n - y2) * invert(m(A - D * y2)))
+  if (x2 === 0n) return [0n, y]
+  // circomlibjs's field (ffjavascript, BN254's scalar field): its sqrt never returns for a non-square.
+  const { F } = await getPoseidon()
+  if (!F.isSquare(F.e(x2))) return undefined
+  const root = F.toObject(F.sqrt(F.e(x2)))
+  return [root <= p - root ? root : p - root, y]
+}
+
 /** k·P in affine coordinates (for tests and key derivation checks). */
 export function mulPoint(P: readonly [bigint, bigint], k: bigint): [bigint, bigint] {
   const [X, Y, Z] = P[0] === BASE8[0] && P[1] === BASE8[1] ? multiplyBase8(k) : multiply(fromAffine(P), k)

@@ -1,5 +1,5 @@
 import { SNARK_FIELD } from '../core/index.js'
-import { BABYJUB_SUBORDER, mulPoint, onBabyJub } from './babyjub.js'
+import { BABYJUB_SUBORDER, mulPoint, pointFromY } from './babyjub.js'
 import type { EncryptedKey } from './encrypt-key-for-buyer.js'
 import { getPoseidon } from './key-commitment.js'
 import { KeyTransferError } from './key-transfer-error.js'
@@ -15,12 +15,14 @@ export interface KeyTransfer extends EncryptedKey {
 const LIMB = 1n << 128n
 
 /**
- * Opens a key transfer with the buyer's secret (the buyer's side of trustless delivery): the ECDH
- * point `secret·ephemeral`, the order's pads, the limbs, and a check that they open the anchored
+ * Opens a key transfer with the buyer's secret (the buyer's side of trustless delivery): recovers
+ * the ephemeral point from its y (up to sign), takes the y of the ECDH point `secret·ephemeral`
+ * (the same for either sign), the order's pads, the limbs, and checks that they open the anchored
  * key commitment — so a wrong secret, order or commitment never yields a plausible key.
  *
  * @throws {KeyTransferError} `limb-out-of-range` or `commitment-mismatch` when the ciphertext does
  * not open to the committed key under this secret and order; a parameter fault for malformed input
+ * (`ephemeral-key` for a y of no curve point)
  */
 export async function decryptKeyTransfer(buyerSecret: bigint, transfer: KeyTransfer): Promise<Uint8Array> {
   const { ephemeralPublicKey, ciphertext, orderNonce, keyCommitment } = transfer
@@ -30,12 +32,10 @@ export async function decryptKeyTransfer(buyerSecret: bigint, transfer: KeyTrans
     throw new KeyTransferError('order-nonce', `orderNonce must be a BN254 field element, got ${orderNonce}`)
   if (!ciphertext.every((c) => c >= 0n && c < SNARK_FIELD))
     throw new KeyTransferError('ciphertext', 'ciphertext limbs must be BN254 field elements')
-  if (!onBabyJub(ephemeralPublicKey))
-    throw new KeyTransferError(
-      'ephemeral-key',
-      `ephemeral public key (${ephemeralPublicKey[0]}, ${ephemeralPublicKey[1]}) is not on Baby Jubjub`,
-    )
-  const [pad0, pad1] = await keyTransferPads(mulPoint(ephemeralPublicKey, buyerSecret), orderNonce)
+  const ephemeral = await pointFromY(ephemeralPublicKey)
+  if (ephemeral === undefined)
+    throw new KeyTransferError('ephemeral-key', `ephemeral public key ${ephemeralPublicKey} is not the y of a Baby Jubjub point`)
+  const [pad0, pad1] = await keyTransferPads(mulPoint(ephemeral, buyerSecret)[1], orderNonce)
   const keyHi = (ciphertext[0] - pad0 + SNARK_FIELD) % SNARK_FIELD
   const keyLo = (ciphertext[1] - pad1 + SNARK_FIELD) % SNARK_FIELD
   if (keyHi >= LIMB || keyLo >= LIMB)

@@ -154,6 +154,7 @@ export {
   InvalidDeviceKeyError,
   isDeviceKey,
   mulPoint,
+  pointFromY,
   signEddsaPoseidon,
   verifyEddsaPoseidon,
 } from './babyjub.js'

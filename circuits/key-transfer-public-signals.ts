@@ -8,11 +8,11 @@ export const KEY_TRANSFER_CIRCUIT = 'key-transfer-v1'
 /** The public signals of circuit KeyTransfer, by name. */
 export type KeyTransferPublicInputs = Pick<
   KeyTransferInput,
-  'keyCommitment' | 'buyerX' | 'buyerY' | 'ephemeralX' | 'ephemeralY' | 'cipherHi' | 'cipherLo' | 'orderNonce'
+  'keyCommitment' | 'buyerKey' | 'ephemeralKey' | 'cipherHi' | 'cipherLo' | 'orderNonce'
 >
 
 /**
- * A key transfer's public signals in the order the verifier takes them (uint[8]), read from the
+ * A key transfer's public signals in the order the verifier takes them (uint[6]), read from the
  * circuit's catalog entry (circuits.json `publicInputs`, recorded in circuits/artifacts.json) so the
  * order is declared once.
  *

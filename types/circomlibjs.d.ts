@@ -3,6 +3,9 @@ declare module 'circomlibjs' {
   export interface PoseidonField {
     toObject(element: Uint8Array): bigint
     e(value: bigint | number | string): Uint8Array
+    isSquare(element: Uint8Array): boolean
+    /** A square root; loops forever on a non-square (check isSquare first). */
+    sqrt(element: Uint8Array): Uint8Array
   }
   export interface Poseidon {
     (inputs: Array<bigint | number | string | Uint8Array>): Uint8Array

@@ -87,6 +87,7 @@ export interface DataMarketEvents {
 
 /** DatasetRegistry's functions, as ethers v6 calls them. */
 export interface DatasetRegistry {
+  readonly anchorOf: ViewMethod<[datasetId: bigint | number], string>
   readonly ASSESSOR_ROLE: ViewMethod<[], string>
   readonly attestationOf: ViewMethod<[datasetId: bigint | number], { readonly assessor: string; readonly score: bigint; readonly attestedAt: bigint }>
   readonly attestQuality: SendMethod<[datasetId: bigint | number, score: bigint | number, reportCid: string], []>
@@ -151,7 +152,7 @@ export interface DeviceRegistryEvents {
 export interface EscrowBuyer {
   readonly attempts: ViewMethod<[], bigint>
   readonly escrow: ViewMethod<[], string>
-  readonly open: SendMethod<[datasetId: bigint | number, accessPeriod: bigint | number, buyerKeyX: bigint | number, buyerKeyY: bigint | number], bigint>
+  readonly open: SendMethod<[datasetId: bigint | number, accessPeriod: bigint | number, buyerKey: bigint | number], bigint>
   readonly reverted: ViewMethod<[], bigint>
   readonly setReentry: SendMethod<[data: BytesLike], []>
 }
@@ -215,6 +216,7 @@ export interface IDataMarketEvents {
 
 /** IDatasetRegistry's functions, as ethers v6 calls them. */
 export interface IDatasetRegistry {
+  readonly anchorOf: ViewMethod<[datasetId: bigint | number], string>
   readonly attestationOf: ViewMethod<[datasetId: bigint | number], { readonly assessor: string; readonly score: bigint; readonly attestedAt: bigint }>
   readonly attestQuality: SendMethod<[datasetId: bigint | number, score: bigint | number, reportCid: string], []>
   readonly computeAnchor: ViewMethod<[manifestCid: string, keyCommitment: bigint | number, statsDigest: BytesLike], string>
@@ -267,19 +269,19 @@ export interface IHonkVerifierEvents {
 
 /** IKeyEscrow's functions, as ethers v6 calls them. */
 export interface IKeyEscrow {
-  readonly hashOrder: ViewMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKeyX: bigint | number; buyerKeyY: bigint | number }], string>
-  readonly open: SendMethod<[datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number, buyerKeyX: bigint | number, buyerKeyY: bigint | number], bigint>
+  readonly hashOrder: ViewMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKey: bigint | number; anchor: BytesLike }], string>
+  readonly open: SendMethod<[datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number, buyerKey: bigint | number], bigint>
   readonly orderNonce: ViewMethod<[orderId: bigint | number], bigint>
   readonly orderStatus: ViewMethod<[orderId: bigint | number], bigint>
-  readonly refund: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKeyX: bigint | number; buyerKeyY: bigint | number }], []>
-  readonly settle: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKeyX: bigint | number; buyerKeyY: bigint | number }, proof: readonly (bigint | number)[], ephemeralX: bigint | number, ephemeralY: bigint | number, cipherHi: bigint | number, cipherLo: bigint | number, anchor: { manifestCidHash: BytesLike; keyCommitment: bigint | number; statsDigest: BytesLike }], bigint>
+  readonly refund: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKey: bigint | number; anchor: BytesLike }], []>
+  readonly settle: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKey: bigint | number; anchor: BytesLike }, proof: readonly (bigint | number)[], ephemeralKey: bigint | number, cipherHi: bigint | number, cipherLo: bigint | number, anchor: { manifestCidHash: BytesLike; keyCommitment: bigint | number; statsDigest: BytesLike }], bigint>
 }
 
 /** IKeyEscrow's events: each one's arguments by name. */
 export interface IKeyEscrowEvents {
-  readonly OrderOpened: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly order: { readonly id: bigint; readonly buyer: string; readonly datasetId: bigint; readonly paymentToken: string; readonly price: bigint; readonly accessPeriod: bigint; readonly deadline: bigint; readonly buyerKeyX: bigint; readonly buyerKeyY: bigint }; readonly nonce: bigint }
+  readonly OrderOpened: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly order: { readonly id: bigint; readonly buyer: string; readonly datasetId: bigint; readonly paymentToken: string; readonly price: bigint; readonly accessPeriod: bigint; readonly deadline: bigint; readonly buyerKey: bigint; readonly anchor: string }; readonly nonce: bigint }
   readonly OrderRefunded: { readonly orderId: bigint; readonly buyer: string; readonly paymentToken: string; readonly amount: bigint }
-  readonly OrderSettled: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly nonce: bigint; readonly ephemeralX: bigint; readonly ephemeralY: bigint; readonly cipherHi: bigint; readonly cipherLo: bigint; readonly expiresAt: bigint }
+  readonly OrderSettled: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly nonce: bigint; readonly ephemeralKey: bigint; readonly cipherHi: bigint; readonly cipherLo: bigint; readonly expiresAt: bigint }
 }
 
 /** IKeyTransferVerifier's functions, as ethers v6 calls them. */
@@ -342,24 +344,24 @@ export interface IStreamSubscriptionsEvents {
 /** KeyEscrow's functions, as ethers v6 calls them. */
 export interface KeyEscrow {
   readonly datasets: ViewMethod<[], string>
-  readonly hashOrder: ViewMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKeyX: bigint | number; buyerKeyY: bigint | number }], string>
+  readonly hashOrder: ViewMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKey: bigint | number; anchor: BytesLike }], string>
   readonly market: ViewMethod<[], string>
   readonly MAX_SETTLEMENT_WINDOW: ViewMethod<[], bigint>
-  readonly open: SendMethod<[datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number, buyerKeyX: bigint | number, buyerKeyY: bigint | number], bigint>
+  readonly open: SendMethod<[datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number, buyerKey: bigint | number], bigint>
   readonly orderCount: ViewMethod<[], bigint>
   readonly orderNonce: ViewMethod<[orderId: bigint | number], bigint>
   readonly orderStatus: ViewMethod<[orderId: bigint | number], bigint>
-  readonly refund: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKeyX: bigint | number; buyerKeyY: bigint | number }], []>
-  readonly settle: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKeyX: bigint | number; buyerKeyY: bigint | number }, proof: readonly (bigint | number)[], ephemeralX: bigint | number, ephemeralY: bigint | number, cipherHi: bigint | number, cipherLo: bigint | number, anchor: { manifestCidHash: BytesLike; keyCommitment: bigint | number; statsDigest: BytesLike }], bigint>
+  readonly refund: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKey: bigint | number; anchor: BytesLike }], []>
+  readonly settle: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKey: bigint | number; anchor: BytesLike }, proof: readonly (bigint | number)[], ephemeralKey: bigint | number, cipherHi: bigint | number, cipherLo: bigint | number, anchor: { manifestCidHash: BytesLike; keyCommitment: bigint | number; statsDigest: BytesLike }], bigint>
   readonly settlementWindow: ViewMethod<[], bigint>
   readonly verifier: ViewMethod<[], string>
 }
 
 /** KeyEscrow's events: each one's arguments by name. */
 export interface KeyEscrowEvents {
-  readonly OrderOpened: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly order: { readonly id: bigint; readonly buyer: string; readonly datasetId: bigint; readonly paymentToken: string; readonly price: bigint; readonly accessPeriod: bigint; readonly deadline: bigint; readonly buyerKeyX: bigint; readonly buyerKeyY: bigint }; readonly nonce: bigint }
+  readonly OrderOpened: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly order: { readonly id: bigint; readonly buyer: string; readonly datasetId: bigint; readonly paymentToken: string; readonly price: bigint; readonly accessPeriod: bigint; readonly deadline: bigint; readonly buyerKey: bigint; readonly anchor: string }; readonly nonce: bigint }
   readonly OrderRefunded: { readonly orderId: bigint; readonly buyer: string; readonly paymentToken: string; readonly amount: bigint }
-  readonly OrderSettled: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly nonce: bigint; readonly ephemeralX: bigint; readonly ephemeralY: bigint; readonly cipherHi: bigint; readonly cipherLo: bigint; readonly expiresAt: bigint }
+  readonly OrderSettled: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly nonce: bigint; readonly ephemeralKey: bigint; readonly cipherHi: bigint; readonly cipherLo: bigint; readonly expiresAt: bigint }
 }
 
 /** KeyTransferVerifier's functions, as ethers v6 calls them. */
@@ -373,6 +375,7 @@ export interface KeyTransferVerifierEvents {
 
 /** KeyTransferVerifierStub's functions, as ethers v6 calls them. */
 export interface KeyTransferVerifierStub {
+  readonly REVERT: ViewMethod<[], bigint>
   readonly verifyProof: ViewMethod<[pA: readonly (bigint | number)[], arg1: readonly (readonly (bigint | number)[])[], arg2: readonly (bigint | number)[], pubSignals: readonly (bigint | number)[]], boolean>
 }
 

@@ -158,6 +158,11 @@ contract DatasetRegistry is IDatasetRegistry, AccessControl {
     }
 
     /// @inheritdoc IDatasetRegistry
+    function anchorOf(uint256 datasetId) external view returns (bytes32) {
+        return _datasets[datasetId].anchor;
+    }
+
+    /// @inheritdoc IDatasetRegistry
     function ownerOf(uint256 datasetId) external view returns (address) {
         address owner = _datasets[datasetId].owner;
         if (owner == address(0)) revert UnknownDataset(datasetId);

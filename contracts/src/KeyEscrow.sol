@@ -11,12 +11,14 @@ import {IKeyTransferVerifier} from "./interfaces/IKeyTransferVerifier.sol";
 
 /// @title KeyEscrow
 /// @notice Zero-knowledge contingent payment for dataset keys. A buyer escrows the listed price with
-/// a BabyJubJub public key; whoever holds the data key settles by posting it encrypted to that key
-/// with a Groth16 proof that it opens the dataset's anchored key commitment, and the escrow then buys
-/// the access for the buyer through DataMarket (`buyFor`: the same fee, splits and access token as
-/// `buy`). An order unsettled at its deadline may be refunded to the buyer.
-/// @dev One storage slot per order: the hash of its terms while open, then a marker of its final
-/// status (settled, refunded). The terms travel in the OrderOpened event and come back as calldata.
+/// a BabyJubJub public key (the y of its point); whoever holds the data key settles by posting it
+/// encrypted to that key with a Groth16 proof that it opens the dataset's anchored key commitment,
+/// and the escrow then buys the access for the buyer through DataMarket (`buyFor`: the same fee,
+/// splits and access token as `buy`). An order unsettled at its deadline may be refunded to the buyer.
+/// @dev One storage slot per order: the hash of its terms while open; settling clears it (the
+/// refund for clearing a slot pays part of the settlement; a cleared slot under an id already
+/// issued means settled), refunding leaves a marker. The terms travel in the OrderOpened event and
+/// come back as calldata.
 /// Refunds are paid straight to the buyer (anyone may trigger one): only the buyer can make its own
 /// refund fail, so nobody else's payout waits on it. Settlement pays DataMarket, which credits the
 /// seller, the revenue splits and the treasury for pull withdrawal as for every sale.
@@ -25,8 +27,7 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
 
     /// @dev The BN254 scalar field: public signals (keys, nonces) must be below it.
     uint256 private constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    /// @dev Final statuses, stored in place of an order's hash (no keccak256 output is 1 or 2 in practice).
-    bytes32 private constant SETTLED = bytes32(uint256(1));
+    /// @dev A refunded order's slot (no keccak256 output is 0 or 2 in practice; a settled one is 0).
     bytes32 private constant REFUNDED = bytes32(uint256(2));
     uint64 public constant MAX_SETTLEMENT_WINDOW = 30 days;
 
@@ -67,10 +68,9 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
         uint256 price,
         address paymentToken,
         uint64 accessPeriod,
-        uint256 buyerKeyX,
-        uint256 buyerKeyY
+        uint256 buyerKey
     ) external payable nonReentrant returns (uint256 orderId) {
-        if (buyerKeyX >= FIELD || buyerKeyY >= FIELD) revert InvalidBuyerKey(buyerKeyX, buyerKeyY);
+        if (buyerKey >= FIELD) revert InvalidBuyerKey(buyerKey);
         IDataMarket.Listing memory listing = market.listingOf(datasetId);
         if (!listing.active) revert NotListed(datasetId);
         if (listing.price != price || listing.paymentToken != paymentToken || listing.accessPeriod != accessPeriod)
@@ -85,8 +85,8 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
             price: price,
             accessPeriod: accessPeriod,
             deadline: uint64(block.timestamp) + settlementWindow,
-            buyerKeyX: buyerKeyX,
-            buyerKeyY: buyerKeyY
+            buyerKey: buyerKey,
+            anchor: datasets.anchorOf(datasetId)
         });
         _orders[orderId] = keccak256(abi.encode(order));
         _collect(paymentToken, price);
@@ -101,40 +101,20 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
     function settle(
         Order calldata order,
         uint256[8] calldata proof,
-        uint256 ephemeralX,
-        uint256 ephemeralY,
+        uint256 ephemeralKey,
         uint256 cipherHi,
         uint256 cipherLo,
         AnchorPreimage calldata anchor
     ) external nonReentrant returns (uint64 expiresAt) {
         _checkOpen(order);
-        if (keccak256(abi.encode(anchor)) != datasets.datasetOf(order.datasetId).anchor)
-            revert AnchorMismatch(order.datasetId);
+        // The anchor was read into the order at opening: settling reads nothing from the registry.
+        if (keccak256(abi.encode(anchor)) != order.anchor) revert AnchorMismatch(order.datasetId);
         uint256 nonce = _nonce(order.id);
-        uint256[8] memory signals = [
-            anchor.keyCommitment,
-            order.buyerKeyX,
-            order.buyerKeyY,
-            ephemeralX,
-            ephemeralY,
-            cipherHi,
-            cipherLo,
-            nonce
-        ];
+        uint256[6] memory signals = [anchor.keyCommitment, order.buyerKey, ephemeralKey, cipherHi, cipherLo, nonce];
         if (!_verifies(proof, signals)) revert InvalidKeyProof(order.id);
-        _orders[order.id] = SETTLED;
+        delete _orders[order.id]; // settled (see orderStatus)
         expiresAt = _buy(order);
-        emit OrderSettled(
-            order.id,
-            order.datasetId,
-            order.buyer,
-            nonce,
-            ephemeralX,
-            ephemeralY,
-            cipherHi,
-            cipherLo,
-            expiresAt
-        );
+        emit OrderSettled(order.id, order.datasetId, order.buyer, nonce, ephemeralKey, cipherHi, cipherLo, expiresAt);
     }
 
     /// @inheritdoc IKeyEscrow
@@ -154,10 +134,9 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
     /// @inheritdoc IKeyEscrow
     function orderStatus(uint256 orderId) external view returns (OrderStatus) {
         bytes32 stored = _orders[orderId];
-        if (stored == bytes32(0)) return OrderStatus.None;
-        if (stored == SETTLED) return OrderStatus.Settled;
         if (stored == REFUNDED) return OrderStatus.Refunded;
-        return OrderStatus.Open;
+        if (stored != bytes32(0)) return OrderStatus.Open;
+        return _issued(orderId) ? OrderStatus.Settled : OrderStatus.None;
     }
 
     /// @inheritdoc IKeyEscrow
@@ -180,10 +159,15 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
     function _checkOpen(Order calldata order) private view {
         bytes32 stored = _orders[order.id];
         if (stored == keccak256(abi.encode(order))) return;
-        if (stored == bytes32(0)) revert OrderNotOpen(order.id, OrderStatus.None);
-        if (stored == SETTLED) revert OrderNotOpen(order.id, OrderStatus.Settled);
+        if (stored == bytes32(0))
+            revert OrderNotOpen(order.id, _issued(order.id) ? OrderStatus.Settled : OrderStatus.None);
         if (stored == REFUNDED) revert OrderNotOpen(order.id, OrderStatus.Refunded);
         revert OrderMismatch(order.id);
+    }
+
+    /// @dev Whether `orderId` was ever opened: ids are issued once, in order, from 1.
+    function _issued(uint256 orderId) private view returns (bool) {
+        return orderId != 0 && orderId < _nextId;
     }
 
     /// @dev The circuit's orderNonce: the order id bound to this chain and this contract, so a proof
@@ -193,9 +177,14 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
     }
 
     /// @dev The generated verifier returns false on every bad proof (points off the curve, signals
-    /// outside the field included) rather than reverting.
-    function _verifies(uint256[8] calldata p, uint256[8] memory signals) private view returns (bool) {
-        return verifier.verifyProof([p[0], p[1]], [[p[2], p[3]], [p[4], p[5]]], [p[6], p[7]], signals);
+    /// outside the field included) rather than reverting; a revert counts as false all the same.
+    /// verifyProof's arguments (a[2], b[2][2], c[2], signals[6]) are 14 static words, in the ABI the
+    /// proof's 8 words then the signals: the call is encoded so, without building the nested arrays.
+    function _verifies(uint256[8] calldata proof, uint256[6] memory signals) private view returns (bool) {
+        (bool ok, bytes memory result) = address(verifier).staticcall(
+            abi.encodeWithSelector(IKeyTransferVerifier.verifyProof.selector, proof, signals)
+        );
+        return ok && result.length == 32 && abi.decode(result, (bool));
     }
 
     /// @dev Buys the order's access for its buyer with the escrowed payment (native: as the call's

@@ -20,6 +20,7 @@ import {
   keyTransferPads,
   keyTransferPublicSignals,
   mulPoint,
+  pointFromY,
   SNARK_FIELD,
   splitKey,
   verifyProof,
@@ -44,7 +45,7 @@ const ORDER_8: Point = [
   4826523245007015323400664741523384119579596407052839571721035538011798951543n,
 ]
 const SMALL_ORDER: Point[] = [0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n].map((k) => mulPoint(ORDER_8, k))
-const PUBLIC_INPUTS = ['keyCommitment', 'buyerX', 'buyerY', 'ephemeralX', 'ephemeralY', 'cipherHi', 'cipherLo', 'orderNonce']
+const PUBLIC_INPUTS = ['keyCommitment', 'buyerKey', 'ephemeralKey', 'cipherHi', 'cipherLo', 'orderNonce']
 const SOURCE = readFileSync('circuits/src/key-transfer.circom', 'utf8').split('\n')
 
 /** The line of circuits/src/key-transfer.circom holding `statement` (exactly one), as the witness code reports it. */
@@ -55,13 +56,22 @@ function lineOf(statement: string): number {
 }
 
 const random = (): Uint8Array => new Uint8Array(randomBytes(32))
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 
-/** A transfer's input rebuilt around a chosen shared point and limbs, as a cheating prover would. */
+/** The first y after `from` that is no point's y (about every other field element). */
+async function offCurveY(from: bigint): Promise<bigint> {
+  for (let y = from + 1n; ; y++) if ((await pointFromY(y)) === undefined) return y
+}
+
+/**
+ * A transfer's input rebuilt around a chosen shared point and limbs, as a cheating prover would
+ * (by default the shared point is s·(buyerX, buyerKey), whose y the pads take).
+ */
 async function inputWith(base: KeyTransferInput, changes: Partial<KeyTransferInput> & { shared?: Point }): Promise<KeyTransferInput> {
   const { shared, ...rest } = changes
   const input = { ...base, ...rest }
   const s = input.ephemeralSecret
-  const [pad0, pad1] = await keyTransferPads(shared ?? mulPoint([input.buyerX, input.buyerY], s), input.orderNonce)
+  const [pad0, pad1] = await keyTransferPads((shared ?? mulPoint([input.buyerX, input.buyerKey], s))[1], input.orderNonce)
   return { ...input, cipherHi: (input.keyHi + pad0) % SNARK_FIELD, cipherLo: (input.keyLo + pad1) % SNARK_FIELD }
 }
 
@@ -91,9 +101,9 @@ describe('KeyTransfer circuit (key-transfer-v1)', function () {
     expect(trace).to.match(new RegExp(`Error in template KeyTransfer_\\d+ line: ${lineOf(statement)}\\b`))
   }
 
-  it('is in the default build with 8 public inputs in the order the contract passes them, and no outputs', () => {
+  it('is in the default build with 6 public inputs in the order the contract passes them, and no outputs', () => {
     const entry = getCircuitManifest(KEY_TRANSFER_CIRCUIT)
-    expect(entry).to.include({ purpose: 'protocol', template: 'KeyTransfer', verifier: 'KeyTransferVerifier', publicSignals: 8 })
+    expect(entry).to.include({ purpose: 'protocol', template: 'KeyTransfer', verifier: 'KeyTransferVerifier', publicSignals: 6 })
     expect(entry.publicInputs).to.deep.equal(PUBLIC_INPUTS)
     expect(entry.constraints).to.be.below(8192) // a 2^13 domain: a second or so to prove
   })
@@ -120,7 +130,36 @@ describe('KeyTransfer circuit (key-transfer-v1)', function () {
 
   it('rejects a ciphertext made for another buyer key', async () => {
     const forOther = (await encryptKeyForBuyer(key, other.publicKey, nonce, { ephemeralSecret: honest.ephemeralSecret })).input
-    await refusedAt({ ...forOther, buyerX: buyer.publicKey[0], buyerY: buyer.publicKey[1] }, 'cipherHi === keyHi + pad0;')
+    await refusedAt({ ...forOther, buyerKey: buyer.publicKey, buyerX: buyer.publicPoint[0] }, 'cipherHi === keyHi + pad0;')
+  })
+
+  it('accepts either x for the buyer’s y and either sign of the ephemeral point, with one ciphertext the buyer opens', async () => {
+    // -(x, y) = (-x, y), and s·(±P) = ±(s·P) share their y: the prover's choices change no public signal.
+    const negatedX = SNARK_FIELD - honest.buyerX
+    const negatedSecret = BABYJUB_SUBORDER - honest.ephemeralSecret // (l - s)·Base8 = -(s·Base8)
+    const variants = [
+      await inputWith(honest, { buyerX: negatedX }),
+      await inputWith(honest, { ephemeralSecret: negatedSecret }),
+      await inputWith(honest, { buyerX: negatedX, ephemeralSecret: negatedSecret }),
+    ]
+    for (const input of variants) {
+      expect([input.cipherHi, input.cipherLo]).to.deep.equal([honest.cipherHi, honest.cipherLo])
+      const { proof, publicSignals } = await generateProof(circuit, input)
+      expect(publicSignals).to.deep.equal(keyTransferPublicSignals(honest).map(String))
+      expect(await verifyProof(circuit.vkey, publicSignals, proof)).to.equal(true)
+    }
+    const transfer = {
+      ephemeralPublicKey: honest.ephemeralKey,
+      ciphertext: [honest.cipherHi, honest.cipherLo] as [bigint, bigint],
+      orderNonce: nonce,
+      keyCommitment: honest.keyCommitment,
+    }
+    expect(hex(await decryptKeyTransfer(buyer.secret, transfer))).to.equal(hex(key))
+    // The buyer's recovered ephemeral point may be the seller's or its negation: its b·E has the pads' y either way.
+    const ephemeral = (await pointFromY(honest.ephemeralKey))!
+    const shared = mulPoint(buyer.publicPoint, honest.ephemeralSecret)
+    for (const E of [ephemeral, [SNARK_FIELD - ephemeral[0], ephemeral[1]] as Point])
+      expect(mulPoint(E, buyer.secret)[1]).to.equal(shared[1])
   })
 
   it('rejects a ciphertext made for another order', async () => {
@@ -140,34 +179,38 @@ describe('KeyTransfer circuit (key-transfer-v1)', function () {
     )
   })
 
-  it('rejects an ephemeral key that is not the ephemeral secret times Base8', async () => {
+  it('rejects an ephemeral key that is not the y of the ephemeral secret times Base8', async () => {
     const [x, y] = mulPoint(BASE8, honest.ephemeralSecret + 1n)
-    await refusedAt({ ...honest, ephemeralX: x, ephemeralY: y }, 'ephemeral[0] === ephemeralX;')
+    await refusedAt({ ...honest, ephemeralKey: y }, 'ephemeral[1] === ephemeralKey;')
+    // The right point's x in place of its y.
+    await refusedAt({ ...honest, ephemeralKey: mulPoint(BASE8, honest.ephemeralSecret)[0] }, 'ephemeral[1] === ephemeralKey;')
+    expect(x).to.not.equal(0n)
   })
 
   it('rejects the ephemeral secret 0 and a second encoding s + l of a secret', async () => {
-    const zero = await inputWith(honest, { ephemeralSecret: 0n, ephemeralX: 0n, ephemeralY: 1n, shared: [0n, 1n] })
+    const zero = await inputWith(honest, { ephemeralSecret: 0n, ephemeralKey: 1n, shared: [0n, 1n] })
     await refusedAt(zero, 'secretInverse * ephemeralSecret === 1;')
     // s + l < 2^251 names the same points as s: only the comparison with l refuses it.
     const s = 12_345n
-    const [x, y] = mulPoint(BASE8, s)
     const aliased = await inputWith(honest, {
       ephemeralSecret: s + BABYJUB_SUBORDER,
-      ephemeralX: x,
-      ephemeralY: y,
-      shared: mulPoint(buyer.publicKey, s),
+      ephemeralKey: mulPoint(BASE8, s)[1],
+      shared: mulPoint(buyer.publicPoint, s),
     })
     await refusedAt(aliased, 'belowOrder === 1;')
   })
 
-  it('rejects a buyer key off the curve', async () => {
-    const forged = await inputWith(honest, { buyerY: honest.buyerY + 1n, shared: mulPoint(buyer.publicKey, honest.ephemeralSecret) })
-    await refusedAt(forged, 'onCurve.y <== buyerY;', /BabyCheck_\d+ line: \d+/)
+  it('rejects a buyer x that does not fit the buyer key, and a buyer key no x fits', async () => {
+    const shared = mulPoint(buyer.publicPoint, honest.ephemeralSecret)
+    const misfit = await inputWith(honest, { buyerX: honest.buyerX + 1n, shared })
+    await refusedAt(misfit, 'onCurve.y <== buyerKey;', /BabyCheck_\d+ line: \d+/)
+    const offCurve = await inputWith(honest, { buyerKey: await offCurveY(honest.buyerKey), shared })
+    await refusedAt(offCurve, 'onCurve.y <== buyerKey;', /BabyCheck_\d+ line: \d+/)
   })
 
   it('rejects each of the 8 small-order buyer keys, whose shared point anyone could guess', async () => {
     for (const P of SMALL_ORDER) {
-      const forged = await inputWith(honest, { buyerX: P[0], buyerY: P[1], shared: mulPoint(P, honest.ephemeralSecret) })
+      const forged = await inputWith(honest, { buyerX: P[0], buyerKey: P[1], shared: mulPoint(P, honest.ephemeralSecret) })
       await refusedAt(forged, 'eightXInverse * dbl[2].xout === 1;')
     }
   })
@@ -175,16 +218,16 @@ describe('KeyTransfer circuit (key-transfer-v1)', function () {
   it('computes honest witnesses at the edge secrets (1, 2^148 ± 1, l − 1) and for a key with a small-order component', async () => {
     // EscalarMulAny's incomplete additions have no exceptional case for these (the circuit's NOTE):
     // every honest witness exists, and its ciphertext is the mirror's s·P (cipher checks included).
-    const mixed = addPoint(buyer.publicKey, ORDER_8)
-    for (const P of [buyer.publicKey, mixed])
+    const mixed = addPoint(buyer.publicPoint, ORDER_8)
+    for (const P of [buyer.publicPoint, mixed])
       for (const s of [1n, (1n << 148n) - 1n, (1n << 148n) + 1n, BABYJUB_SUBORDER - 1n]) {
-        const [x, y] = mulPoint(BASE8, s)
-        const input = await inputWith(honest, { buyerX: P[0], buyerY: P[1], ephemeralSecret: s, ephemeralX: x, ephemeralY: y })
+        const ephemeralKey = mulPoint(BASE8, s)[1]
+        const input = await inputWith(honest, { buyerX: P[0], buyerKey: P[1], ephemeralSecret: s, ephemeralKey })
         await wtns.calculate(input, circuit.wasm, { type: 'mem' })
       }
   })
 
-  it('verifies on-chain with the generated KeyTransferVerifier (uint[8] public inputs)', async () => {
+  it('verifies on-chain with the generated KeyTransferVerifier (uint[6] public inputs)', async () => {
     const { ethers } = ((await import('hardhat')) as unknown as { default: { ethers: HardhatEthers } }).default
     const deployed = await ethers.deployContract(getCircuitManifest(KEY_TRANSFER_CIRCUIT).verifier)
     const verify = deployed.getFunction('verifyProof')
@@ -195,9 +238,9 @@ describe('KeyTransfer circuit (key-transfer-v1)', function () {
       string[],
       string[],
     ]
-    expect(inputs).to.have.length(8)
+    expect(inputs).to.have.length(6)
     expect(await verify(a, b, c, inputs)).to.equal(true)
-    const tampered = inputs.map((s, i) => (i === 7 ? String(BigInt(s) + 1n) : s)) // another order
+    const tampered = inputs.map((s, i) => (i === 5 ? String(BigInt(s) + 1n) : s)) // another order
     expect(await verify(a, b, c, tampered)).to.equal(false)
   })
 })
@@ -216,7 +259,7 @@ describe('key transfer in TypeScript (encryptKeyForBuyer, decryptKeyTransfer, bu
       orderNonce: 99n,
       keyCommitment: input.keyCommitment,
     })
-    expect(Buffer.from(opened).toString('hex')).to.equal(Buffer.from(key).toString('hex'))
+    expect(hex(opened)).to.equal(hex(key))
   })
 
   it('throws KeyTransferError when decrypting with another buyer secret, for another order or another commitment', async () => {
@@ -239,51 +282,60 @@ describe('key transfer in TypeScript (encryptKeyForBuyer, decryptKeyTransfer, bu
     expect(error).to.be.instanceOf(KeyTransferError).and.include({ fault: 'commitment-mismatch' })
     expect(error.message).to.contain(String(transfer.keyCommitment + 1n))
     expect(await caught(() => decryptKeyTransfer(0n, transfer))).to.include({ name: 'KeyTransferError', fault: 'buyer-secret' })
+    const noPoint = await offCurveY(transfer.ephemeralPublicKey)
+    expect(await caught(() => decryptKeyTransfer(buyer.secret, { ...transfer, ephemeralPublicKey: noPoint }))).to.include({
+      name: 'KeyTransferError',
+      fault: 'ephemeral-key',
+    })
   })
 
-  it('derives one buyer key per seed, in the subgroup, and refuses a seed that is not 32 bytes', async () => {
+  it('derives one buyer key per seed, in the subgroup, its public key the y of secret·Base8, and refuses a seed that is not 32 bytes', async () => {
     const seed = random()
     const a = await buyerKeyFromSeed(seed)
     expect(await buyerKeyFromSeed(Uint8Array.from(seed))).to.deep.equal(a)
     expect((await buyerKeyFromSeed(random())).secret).to.not.equal(a.secret)
     expect(a.secret > 0n && a.secret < BABYJUB_SUBORDER).to.equal(true)
-    expect(a.publicKey).to.deep.equal(mulPoint(BASE8, a.secret))
-    expect(() => checkBuyerPublicKey(a.publicKey)).to.not.throw()
+    expect(a.publicPoint).to.deep.equal(mulPoint(BASE8, a.secret))
+    expect(a.publicKey).to.equal(a.publicPoint[1])
+    // The point recovered from the y: the smaller root x, the seller's point or its negation.
+    const [x, y] = await checkBuyerPublicKey(a.publicKey)
+    expect(y).to.equal(a.publicKey)
+    expect([a.publicPoint[0], SNARK_FIELD - a.publicPoint[0]]).to.include(x)
+    expect(x <= SNARK_FIELD - x).to.equal(true)
     const error = await caught(() => buyerKeyFromSeed(new Uint8Array(31)))
     expect(error).to.be.instanceOf(InvalidBuyerKeyError).and.include({ fault: 'bad-seed' })
     expect(error.message).to.contain('31 bytes')
   })
 
-  it('refuses buyer keys off the curve, of small order (the identity too) or outside the subgroup', async () => {
-    const { publicKey } = await buyerKeyFromSeed(random())
-    const cases: [Point, string][] = [
-      [[publicKey[0], publicKey[1] + 1n], 'not-on-curve'],
-      // SMALL_ORDER[0] is the identity (0, 1).
-      ...SMALL_ORDER.map((P): [Point, string] => [P, 'small-order']),
-      // A subgroup point plus a point of order 8: on the curve, of order 8·l.
-      [addPoint(publicKey, ORDER_8), 'not-in-subgroup'],
+  it('refuses buyer keys no x fits or out of the field, of small order (the identity too) or outside the subgroup', async () => {
+    const { publicKey, publicPoint } = await buyerKeyFromSeed(random())
+    const cases: [bigint, string][] = [
+      [await offCurveY(publicKey), 'not-on-curve'],
+      [SNARK_FIELD + 1n, 'not-on-curve'], // ≡ 1, the identity's y, but no field element
+      [-1n, 'not-on-curve'],
+      // SMALL_ORDER[0] is the identity (0, 1); each y names two small-order points.
+      ...SMALL_ORDER.map((P): [bigint, string] => [P[1], 'small-order']),
+      // A subgroup point plus a point of order 8: on the curve, of order 8·l (and so is its negation).
+      [addPoint(publicPoint, ORDER_8)[1], 'not-in-subgroup'],
     ]
-    for (const [P, fault] of cases) {
-      const error = (() => {
-        try {
-          checkBuyerPublicKey(P)
-        } catch (err) {
-          return err as Error
-        }
-        throw new Error(`(${P[0]}, ${P[1]}) accepted`)
-      })()
-      expect(error).to.be.instanceOf(InvalidBuyerKeyError).and.include({ name: 'InvalidBuyerKeyError', fault })
+    for (const [y, fault] of cases) {
+      const error = await caught(() => checkBuyerPublicKey(y))
+      expect(error, String(y)).to.be.instanceOf(InvalidBuyerKeyError).and.include({ name: 'InvalidBuyerKeyError', fault, publicKey: y })
     }
   })
 
   it('encrypts only to a subgroup key, for a nonce in the field and an ephemeral secret in [1, l)', async () => {
-    const { publicKey } = await buyerKeyFromSeed(random())
+    const { publicKey, publicPoint } = await buyerKeyFromSeed(random())
     const key = random()
     const refusal = async (fn: () => Promise<unknown>): Promise<string> => {
       const error = await caught(fn)
       return `${error.name}:${(error as { fault?: string }).fault ?? ''}`
     }
-    expect(await refusal(() => encryptKeyForBuyer(key, addPoint(publicKey, ORDER_8), 1n))).to.equal('InvalidBuyerKeyError:not-in-subgroup')
+    expect(await refusal(() => encryptKeyForBuyer(key, addPoint(publicPoint, ORDER_8)[1], 1n))).to.equal(
+      'InvalidBuyerKeyError:not-in-subgroup',
+    )
+    const noPoint = await offCurveY(publicKey)
+    expect(await refusal(() => encryptKeyForBuyer(key, noPoint, 1n))).to.equal('InvalidBuyerKeyError:not-on-curve')
     expect(await refusal(() => encryptKeyForBuyer(key, publicKey, SNARK_FIELD))).to.equal('KeyTransferError:order-nonce')
     expect(await refusal(() => encryptKeyForBuyer(key, publicKey, 1n, { ephemeralSecret: 0n }))).to.equal(
       'KeyTransferError:ephemeral-secret',

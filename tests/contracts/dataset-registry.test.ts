@@ -118,6 +118,8 @@ describe('DatasetRegistry', function () {
     )
     expect(record.anchor).to.equal(anchor)
     expect(await datasets.computeAnchor(CID, 777n, STATS)).to.equal(anchor)
+    expect(await datasets.anchorOf(1n)).to.equal(anchor)
+    expect(await datasets.anchorOf(2n)).to.equal(`0x${'00'.repeat(32)}`)
     expect(await datasets.hasDevice(1n, alice.deviceId)).to.equal(true)
     expect(await datasets.ownerOf(1n)).to.equal(seller.address)
     expect(await datasets.datasetCount()).to.equal(1n)

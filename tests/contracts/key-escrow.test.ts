@@ -54,10 +54,10 @@ interface Order {
   price: bigint
   accessPeriod: bigint
   deadline: bigint
-  buyerKeyX: bigint
-  buyerKeyY: bigint
+  buyerKey: bigint
+  anchor: string
 }
-const asTuple = (o: Order) => [o.id, o.buyer, o.datasetId, o.paymentToken, o.price, o.accessPeriod, o.deadline, o.buyerKeyX, o.buyerKeyY]
+const asTuple = (o: Order) => [o.id, o.buyer, o.datasetId, o.paymentToken, o.price, o.accessPeriod, o.deadline, o.buyerKey, o.anchor]
 
 describe('KeyEscrow', function () {
   this.timeout(600_000)
@@ -112,18 +112,18 @@ describe('KeyEscrow', function () {
   /** The nonce the circuit binds an order to, computed here independently of the contract. */
   const nonceOf = (chainId: bigint, escrow: string, orderId: bigint): bigint =>
     BigInt(keccak256(abi.encode(['uint256', 'address', 'uint256'], [chainId, escrow, orderId]))) % SNARK_FIELD
-  const buyerKey: [bigint, bigint] = [12345n, 67890n]
+  const buyerKey = 67890n
 
   /** Opens an order as `buyer` and returns it as OrderOpened carries it. */
   async function open(
     escrow: Escrow,
     buyer: Signer,
-    over: Partial<{ price: bigint; token: string; period: bigint; key: [bigint, bigint]; value: bigint }> = {},
+    over: Partial<{ price: bigint; token: string; period: bigint; key: bigint; value: bigint }> = {},
   ): Promise<Order> {
     const price = over.price ?? PRICE
     const token = over.token ?? ZeroAddress
     const key = over.key ?? buyerKey
-    const tx = await connected(escrow, buyer).open(1n, price, token, over.period ?? 0n, key[0], key[1], {
+    const tx = await connected(escrow, buyer).open(1n, price, token, over.period ?? 0n, key, {
       value: over.value ?? (token === ZeroAddress ? price : 0n),
     })
     return orderOf(escrow, tx)
@@ -142,22 +142,20 @@ describe('KeyEscrow', function () {
         price: o.price,
         accessPeriod: o.accessPeriod,
         deadline: o.deadline,
-        buyerKeyX: o.buyerKeyX,
-        buyerKeyY: o.buyerKeyY,
+        buyerKey: o.buyerKey,
+        anchor: o.anchor,
       }
     }
     throw new Error('no OrderOpened')
   }
 
   /** A delivery the stub verifier accepts for exactly these public signals. */
-  const delivery = { ephemeralX: 111n, ephemeralY: 222n, cipherHi: 333n, cipherLo: 444n }
-  const stubProof = (signals: bigint[]): bigint[] => [BigInt(keccak256(abi.encode(['uint256[8]'], [signals]))), 0n, 0n, 0n, 0n, 0n, 0n, 0n]
+  const delivery = { ephemeralKey: 222n, cipherHi: 333n, cipherLo: 444n }
+  const stubProof = (signals: bigint[]): bigint[] => [BigInt(keccak256(abi.encode(['uint256[6]'], [signals]))), 0n, 0n, 0n, 0n, 0n, 0n, 0n]
   const signalsOf = (order: Order, nonce: bigint, commitment = keyCommitment, d = delivery): bigint[] => [
     commitment,
-    order.buyerKeyX,
-    order.buyerKeyY,
-    d.ephemeralX,
-    d.ephemeralY,
+    order.buyerKey,
+    d.ephemeralKey,
     d.cipherHi,
     d.cipherLo,
     nonce,
@@ -168,8 +166,7 @@ describe('KeyEscrow', function () {
     return connected(escrow, caller).settle(
       order,
       proof ?? stubProof(signalsOf(order, nonce)),
-      delivery.ephemeralX,
-      delivery.ephemeralY,
+      delivery.ephemeralKey,
       delivery.cipherHi,
       delivery.cipherLo,
       anchor(),
@@ -178,9 +175,9 @@ describe('KeyEscrow', function () {
 
   describe('open', () => {
     it('escrows the native price and emits OrderOpened with the whole order, its nonce and deadline', async () => {
-      const { escrow, buyer, chainId } = await loadFixture(fixture)
+      const { escrow, datasets, buyer, chainId } = await loadFixture(fixture)
       const address = await escrow.getAddress()
-      const tx = connected(escrow, buyer).open(1n, PRICE, ZeroAddress, 0n, buyerKey[0], buyerKey[1], { value: PRICE })
+      const tx = connected(escrow, buyer).open(1n, PRICE, ZeroAddress, 0n, buyerKey, { value: PRICE })
       await expect(tx).to.changeEtherBalances([buyer, escrow], [-PRICE, PRICE])
       const block = await (await (await tx).wait())!.getBlock()
       const expected: Order = {
@@ -191,8 +188,9 @@ describe('KeyEscrow', function () {
         price: PRICE,
         accessPeriod: 0n,
         deadline: BigInt(block.timestamp) + HOUR,
-        buyerKeyX: buyerKey[0],
-        buyerKeyY: buyerKey[1],
+        buyerKey,
+        // Read from the registry at opening: settle checks the preimage against it.
+        anchor: await datasets.anchorOf(1n),
       }
       const nonce = nonceOf(chainId, address, 1n)
       await expect(tx).to.emit(escrow, 'OrderOpened').withArgs(1n, 1n, buyer.address, asTuple(expected), nonce)
@@ -200,8 +198,9 @@ describe('KeyEscrow', function () {
       expect(nonce).to.be.below(SNARK_FIELD)
       expect(await escrow.orderStatus(1n)).to.equal(OPEN)
       expect(await escrow.orderCount()).to.equal(1n)
+      expect(expected.anchor).to.equal(keccak256(abi.encode(['bytes32', 'uint256', 'bytes32'], Object.values(anchor()))))
       const stored = keccak256(
-        abi.encode(['tuple(uint256,address,uint256,address,uint256,uint64,uint64,uint256,uint256)'], [asTuple(expected)]),
+        abi.encode(['tuple(uint256,address,uint256,address,uint256,uint64,uint64,uint256,bytes32)'], [asTuple(expected)]),
       )
       expect(await escrow.hashOrder(expected)).to.equal(stored)
       // Another order of the same buyer and key gets another id and nonce.
@@ -215,10 +214,10 @@ describe('KeyEscrow', function () {
       const token = await stablecoin.getAddress()
       await (await connected(market, seller).list(1n, 5_000_000n, token, 30n * DAY, [])).wait()
       await (await connected(stablecoin, buyer).approve(await escrow.getAddress(), 5_000_000n)).wait()
-      await expect(connected(escrow, buyer).open(1n, 5_000_000n, token, 30n * DAY, 1n, 2n, { value: 1n }))
+      await expect(connected(escrow, buyer).open(1n, 5_000_000n, token, 30n * DAY, 2n, { value: 1n }))
         .to.be.revertedWithCustomError(escrow, 'UnexpectedNativePayment')
         .withArgs(1n)
-      await expect(connected(escrow, buyer).open(1n, 5_000_000n, token, 30n * DAY, 1n, 2n)).to.changeTokenBalances(
+      await expect(connected(escrow, buyer).open(1n, 5_000_000n, token, 30n * DAY, 2n)).to.changeTokenBalances(
         stablecoin,
         [buyer, escrow],
         [-5_000_000n, 5_000_000n],
@@ -229,7 +228,7 @@ describe('KeyEscrow', function () {
       const { escrow, market, seller, buyer, stablecoin } = await loadFixture(fixture)
       const token = await stablecoin.getAddress()
       const attempt = (price: bigint, paymentToken: string, period: bigint, value: bigint) =>
-        connected(escrow, buyer).open(1n, price, paymentToken, period, 1n, 2n, { value })
+        connected(escrow, buyer).open(1n, price, paymentToken, period, 2n, { value })
       for (const [price, paymentToken, period] of [
         [PRICE - 1n, ZeroAddress, 0n],
         [PRICE, token, 0n],
@@ -241,7 +240,7 @@ describe('KeyEscrow', function () {
       await expect(attempt(PRICE, ZeroAddress, 0n, PRICE - 1n))
         .to.be.revertedWithCustomError(escrow, 'IncorrectPayment')
         .withArgs(PRICE - 1n, PRICE)
-      await expect(connected(escrow, buyer).open(2n, PRICE, ZeroAddress, 0n, 1n, 2n, { value: PRICE }))
+      await expect(connected(escrow, buyer).open(2n, PRICE, ZeroAddress, 0n, 2n, { value: PRICE }))
         .to.be.revertedWithCustomError(escrow, 'NotListed')
         .withArgs(2n)
       await (await connected(market, seller).delist(1n)).wait()
@@ -251,16 +250,14 @@ describe('KeyEscrow', function () {
       expect(await escrow.orderCount()).to.equal(0n)
     })
 
-    it('rejects a buyer key coordinate at or above the BN254 scalar field', async () => {
+    it('rejects a buyer key at or above the BN254 scalar field', async () => {
       const { escrow, buyer } = await loadFixture(fixture)
-      await expect(open(escrow, buyer, { key: [SNARK_FIELD, 1n] }))
-        .to.be.revertedWithCustomError(escrow, 'InvalidBuyerKey')
-        .withArgs(SNARK_FIELD, 1n)
-      await expect(open(escrow, buyer, { key: [1n, SNARK_FIELD + 5n] }))
-        .to.be.revertedWithCustomError(escrow, 'InvalidBuyerKey')
-        .withArgs(1n, SNARK_FIELD + 5n)
-      const order = await open(escrow, buyer, { key: [SNARK_FIELD - 1n, SNARK_FIELD - 1n] })
-      expect(order.buyerKeyX).to.equal(SNARK_FIELD - 1n)
+      for (const key of [SNARK_FIELD, SNARK_FIELD + 5n])
+        await expect(open(escrow, buyer, { key }))
+          .to.be.revertedWithCustomError(escrow, 'InvalidBuyerKey')
+          .withArgs(key)
+      const order = await open(escrow, buyer, { key: SNARK_FIELD - 1n })
+      expect(order.buyerKey).to.equal(SNARK_FIELD - 1n)
     })
   })
 
@@ -280,17 +277,7 @@ describe('KeyEscrow', function () {
       await expect(tx).to.changeEtherBalances([escrow, market, stranger, buyer], [-PRICE, PRICE, 0n, 0n])
       await expect(tx)
         .to.emit(escrow, 'OrderSettled')
-        .withArgs(
-          order.id,
-          1n,
-          buyer.address,
-          nonce,
-          delivery.ephemeralX,
-          delivery.ephemeralY,
-          delivery.cipherHi,
-          delivery.cipherLo,
-          MAX_UINT64,
-        )
+        .withArgs(order.id, 1n, buyer.address, nonce, delivery.ephemeralKey, delivery.cipherHi, delivery.cipherLo, MAX_UINT64)
       await expect(tx).to.emit(market, 'Purchased').withArgs(1n, buyer.address, ZeroAddress, PRICE, fee, MAX_UINT64)
       await expect(tx)
         .to.emit(market, 'TransferSingle')
@@ -322,7 +309,7 @@ describe('KeyEscrow', function () {
       expect(await stablecoin.allowance(await escrow.getAddress(), await market.getAddress())).to.equal(0n)
     })
 
-    it('rejects a proof the verifier refuses, and a proof for another order, key or ciphertext (InvalidKeyProof)', async () => {
+    it('rejects a proof the verifier refuses or reverts on, and a proof for another order, key or ciphertext (InvalidKeyProof)', async () => {
       const { escrow, buyer, chainId } = await loadFixture(fixture)
       const order = await open(escrow, buyer)
       const other = await open(escrow, buyer) // same buyer key, another nonce
@@ -330,9 +317,12 @@ describe('KeyEscrow', function () {
       const nonce = nonceOf(chainId, address, order.id)
       const wrong = [
         [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n],
+        // A verifier that reverts refuses too: the right first word, and the stub's word to revert.
+        stubProof(signalsOf(order, nonce)).map((w, i) => (i === 1 ? 0xdeadn : w)),
         stubProof(signalsOf(order, nonceOf(chainId, address, other.id))),
         stubProof(signalsOf(order, nonceOf(chainId + 1n, address, order.id))),
-        stubProof(signalsOf({ ...order, buyerKeyX: 999n }, nonce)),
+        stubProof(signalsOf({ ...order, buyerKey: 999n }, nonce)),
+        stubProof(signalsOf(order, nonce, keyCommitment, { ...delivery, ephemeralKey: 223n })),
         stubProof(signalsOf(order, nonce, keyCommitment + 1n)),
         stubProof(signalsOf(order, nonce, keyCommitment, { ...delivery, cipherLo: 445n })),
       ]
@@ -350,7 +340,9 @@ describe('KeyEscrow', function () {
         { ...order, buyer: stranger.address },
         { ...order, price: PRICE - 1n },
         { ...order, deadline: order.deadline - 3600n },
-        { ...order, buyerKeyY: order.buyerKeyY + 1n },
+        { ...order, buyerKey: order.buyerKey + 1n },
+        // Another anchor would let a settler choose the key commitment it proves against.
+        { ...order, anchor: keccak256(abi.encode(['bytes32', 'uint256', 'bytes32'], [anchor().manifestCidHash, 1n, statsDigest])) },
         { ...order, accessPeriod: 1n },
       ]) {
         await expect(settle(escrow, chainId, forged, stranger))
@@ -359,10 +351,13 @@ describe('KeyEscrow', function () {
         await increaseTime(Number(HOUR))
         await expect(connected(escrow, stranger).refund(forged)).to.be.revertedWithCustomError(escrow, 'OrderMismatch').withArgs(order.id)
       }
-      await expect(settle(escrow, chainId, { ...order, id: 9n }, buyer))
-        .to.be.revertedWithCustomError(escrow, 'OrderNotOpen')
-        .withArgs(9n, NONE)
-      expect(await escrow.orderStatus(9n)).to.equal(NONE)
+      // A settled order's slot is cleared: only ids issued (1 .. orderCount) read as Settled.
+      for (const id of [0n, 2n, 9n]) {
+        await expect(settle(escrow, chainId, { ...order, id }, buyer))
+          .to.be.revertedWithCustomError(escrow, 'OrderNotOpen')
+          .withArgs(id, NONE)
+        expect(await escrow.orderStatus(id)).to.equal(NONE)
+      }
     })
 
     it("rejects an anchor preimage that is not the dataset's (AnchorMismatch)", async () => {
@@ -375,8 +370,7 @@ describe('KeyEscrow', function () {
         connected(escrow, buyer).settle(
           order,
           stubProof(signalsOf(order, nonce, fake)),
-          delivery.ephemeralX,
-          delivery.ephemeralY,
+          delivery.ephemeralKey,
           delivery.cipherHi,
           delivery.cipherLo,
           { ...anchor(), keyCommitment: fake },
@@ -424,6 +418,7 @@ describe('KeyEscrow', function () {
         .withArgs(settled.id, SETTLED)
       await (await connected(escrow, stranger).refund(refunded)).wait()
       expect(await escrow.orderStatus(refunded.id)).to.equal(REFUNDED)
+      expect(await escrow.orderStatus(settled.id)).to.equal(SETTLED)
       await expect(settle(escrow, chainId, refunded, seller))
         .to.be.revertedWithCustomError(escrow, 'OrderNotOpen')
         .withArgs(refunded.id, REFUNDED)
@@ -476,10 +471,10 @@ describe('KeyEscrow', function () {
 
     it('cannot re-enter from receive() during a native refund to take the payment twice', async () => {
       const { escrow, attacker, attackerAddress } = await contractBuyer()
-      await (await attacker.open(1n, 0n, buyerKey[0], buyerKey[1], { value: PRICE })).wait()
-      await (await attacker.open(1n, 0n, buyerKey[0], buyerKey[1], { value: PRICE })).wait()
+      await (await attacker.open(1n, 0n, buyerKey, { value: PRICE })).wait()
+      await (await attacker.open(1n, 0n, buyerKey, { value: PRICE })).wait()
       const first = await escrow.orderCount()
-      const order = await orderOf(escrow, await attacker.open(1n, 0n, buyerKey[0], buyerKey[1], { value: PRICE }))
+      const order = await orderOf(escrow, await attacker.open(1n, 0n, buyerKey, { value: PRICE }))
       expect(order.id).to.equal(first + 1n)
       await (await attacker.setReentry(escrow.interface.encodeFunctionData('refund', [order]))).wait()
       await increaseTime(Number(HOUR))
@@ -493,7 +488,7 @@ describe('KeyEscrow', function () {
 
     it('settles to a contract buyer that is no ERC-1155 receiver: the buyer cannot make a delivery revert', async () => {
       const { escrow, market, attacker, attackerAddress, seller, chainId } = await contractBuyer()
-      const order = await orderOf(escrow, await attacker.open(1n, 0n, buyerKey[0], buyerKey[1], { value: PRICE }))
+      const order = await orderOf(escrow, await attacker.open(1n, 0n, buyerKey, { value: PRICE }))
       await expect(settle(escrow, chainId, order, seller)).to.emit(escrow, 'OrderSettled')
       expect(await market.balanceOf(attackerAddress, 1n)).to.equal(1n)
     })
@@ -511,9 +506,9 @@ describe('KeyEscrow', function () {
       await expect(open(escrow, buyer, { price: 1000n, token: tokenAddress }))
         .to.be.revertedWithCustomError(escrow, 'PaymentShortfall')
         .withArgs(tokenAddress, 900n, 1000n)
-      const reenter = escrow.interface.encodeFunctionData('open', [1n, 1000n, tokenAddress, 0n, 1n, 2n])
+      const reenter = escrow.interface.encodeFunctionData('open', [1n, 1000n, tokenAddress, 0n, 2n])
       await (await token.setMode(2, await escrow.getAddress(), reenter)).wait()
-      await (await connected(escrow, buyer).open(1n, 1000n, tokenAddress, 0n, 1n, 2n)).wait()
+      await (await connected(escrow, buyer).open(1n, 1000n, tokenAddress, 0n, 2n)).wait()
       expect(await token.reentryReverted()).to.equal(true)
       expect(await escrow.orderCount()).to.equal(1n)
       expect(await token.balanceOf(await escrow.getAddress())).to.equal(1000n)
@@ -574,18 +569,18 @@ describe('KeyEscrow', function () {
       const encrypted = await encryptKeyForBuyer(dataKey, key.publicKey, nonce)
       const { proof, publicSignals } = await generateProof(await loadCircuit(KEY_TRANSFER_CIRCUIT), encrypted.input)
       expect(publicSignals.map(BigInt)).to.deep.equal(keyTransferPublicSignals(encrypted.input))
-      const [ephemeralX, ephemeralY] = encrypted.ephemeralPublicKey
+      const { ephemeralPublicKey } = encrypted
       const [cipherHi, cipherLo] = encrypted.ciphertext
       const flat = proofToCalldata(proof)
       // A proof of this delivery does not settle with another ciphertext.
-      await expect(connected(realEscrow, seller).settle(order, flat, ephemeralX, ephemeralY, cipherHi, cipherLo + 1n, anchor()))
+      await expect(connected(realEscrow, seller).settle(order, flat, ephemeralPublicKey, cipherHi, cipherLo + 1n, anchor()))
         .to.be.revertedWithCustomError(realEscrow, 'InvalidKeyProof')
         .withArgs(order.id)
-      const tx = await connected(realEscrow, seller).settle(order, flat, ephemeralX, ephemeralY, cipherHi, cipherLo, anchor())
+      const tx = await connected(realEscrow, seller).settle(order, flat, ephemeralPublicKey, cipherHi, cipherLo, anchor())
       const receipt = await tx.wait()
       const settled = receipt!.logs.map((l) => realEscrow.interface.parseLog(l)).find((l) => l?.name === 'OrderSettled')!
       const decrypted = await decryptKeyTransfer(key.secret, {
-        ephemeralPublicKey: [settled.args.ephemeralX as bigint, settled.args.ephemeralY as bigint],
+        ephemeralPublicKey: settled.args.ephemeralKey as bigint,
         ciphertext: [settled.args.cipherHi as bigint, settled.args.cipherLo as bigint],
         orderNonce: settled.args.nonce as bigint,
         keyCommitment,

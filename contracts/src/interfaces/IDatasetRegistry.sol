@@ -150,6 +150,13 @@ interface IDatasetRegistry {
     /// @return The record.
     function datasetOf(uint256 datasetId) external view returns (Dataset memory);
 
+    /// @notice The dataset's anchor alone, one storage read (`datasetOf` reads all three slots): what
+    /// a contract checks a claimed manifest CID, key commitment and stats digest against.
+    /// @param datasetId The dataset.
+    /// @return keccak256(abi.encode(keccak256(bytes(manifestCid)), keyCommitment, statsDigest)); zero
+    /// for a dataset never published.
+    function anchorOf(uint256 datasetId) external view returns (bytes32);
+
     /// @notice The dataset's owner.
     /// @param datasetId The dataset.
     /// @return The owner.

@@ -4,10 +4,11 @@ pragma solidity ^0.8.30;
 /// @title Trustless key delivery: a purchase paid into escrow, released by a proof that the buyer
 /// received the dataset's committed key
 /// @notice A buyer opens an order for a listed dataset on its current terms with a BabyJubJub public
-/// key, paying into escrow. Anyone holding the data key (normally the seller's node) settles it by
-/// posting the key encrypted to that public key with a Groth16 proof that it is the key the dataset
-/// anchored; the escrow then buys the access for the buyer through DataMarket (same fee, splits and
-/// token as `buy`). Unsettled by the deadline, the buyer may take the payment back.
+/// key (X25519-style, the y coordinate of the buyer's point), paying into escrow. Anyone holding the
+/// data key (normally the seller's node) settles it by posting the key encrypted to that public key
+/// with a Groth16 proof that it is the key the dataset anchored; the escrow then buys the access for
+/// the buyer through DataMarket (same fee, splits and token as `buy`). Unsettled by the deadline, the
+/// buyer may take the payment back.
 interface IKeyEscrow {
     /// @notice Where an order stands. Settled and Refunded are final.
     enum OrderStatus {
@@ -27,8 +28,10 @@ interface IKeyEscrow {
     /// @param accessPeriod The listing's access period when the order was opened (0: perpetual).
     /// @param deadline From this time on the buyer may be refunded (settling stays possible until then
     /// and afterwards until a refund).
-    /// @param buyerKeyX The buyer's BabyJubJub public key, x (< the BN254 scalar field).
-    /// @param buyerKeyY The buyer's BabyJubJub public key, y (< the BN254 scalar field).
+    /// @param buyerKey The buyer's BabyJubJub public key: the y coordinate of its point, which fixes
+    /// the point up to sign, all ECDH needs (< the BN254 scalar field).
+    /// @param anchor The dataset's anchor, read from DatasetRegistry when the order was opened (the
+    /// registry never changes an anchor): settlement checks the key commitment's preimage against it.
     struct Order {
         uint256 id;
         address buyer;
@@ -37,8 +40,8 @@ interface IKeyEscrow {
         uint256 price;
         uint64 accessPeriod;
         uint64 deadline;
-        uint256 buyerKeyX;
-        uint256 buyerKeyY;
+        uint256 buyerKey;
+        bytes32 anchor;
     }
 
     /// @notice What DatasetRegistry's anchor of a dataset is the hash of:
@@ -57,7 +60,7 @@ interface IKeyEscrow {
     /// @dev Same signature (and selector) as DataMarket's: the listing's terms are not the ones the
     /// buyer agreed to; carries the listing's current terms.
     error ListingChanged(uint256 datasetId, uint256 price, address paymentToken, uint64 accessPeriod);
-    error InvalidBuyerKey(uint256 x, uint256 y);
+    error InvalidBuyerKey(uint256 buyerKey);
     error IncorrectPayment(uint256 sent, uint256 required);
     error UnexpectedNativePayment(uint256 sent);
     error PaymentShortfall(address token, uint256 received, uint256 required);
@@ -65,7 +68,7 @@ interface IKeyEscrow {
     error OrderNotOpen(uint256 orderId, OrderStatus status);
     /// @dev The order given is not the one opened under its id (some field differs).
     error OrderMismatch(uint256 orderId);
-    /// @dev The anchor preimage given does not hash to the dataset's anchor.
+    /// @dev The anchor preimage given does not hash to the dataset's anchor (the order's).
     error AnchorMismatch(uint256 datasetId);
     error InvalidKeyProof(uint256 orderId);
     error DeadlineNotReached(uint256 orderId, uint64 deadline);
@@ -81,15 +84,15 @@ interface IKeyEscrow {
         uint256 nonce
     );
     /// @notice An order was settled: the data key, encrypted to the buyer's key under the ECDH secret
-    /// of the ephemeral key, proven to open the dataset's key commitment; the buyer decrypts it from
-    /// this event alone. Access was bought for the buyer through DataMarket (its Purchased event).
+    /// of the ephemeral key (its y coordinate), proven to open the dataset's key commitment; the
+    /// buyer decrypts it from this event alone. Access was bought for the buyer through DataMarket
+    /// (its Purchased event).
     event OrderSettled(
         uint256 indexed orderId,
         uint256 indexed datasetId,
         address indexed buyer,
         uint256 nonce,
-        uint256 ephemeralX,
-        uint256 ephemeralY,
+        uint256 ephemeralKey,
         uint256 cipherHi,
         uint256 cipherLo,
         uint64 expiresAt
@@ -100,22 +103,20 @@ interface IKeyEscrow {
     /// @notice Opens an order for the caller: escrows the price (native: exactly msg.value; ERC-20:
     /// transferred from the caller, who approved this contract) and emits OrderOpened. The terms must
     /// be the dataset's active listing's (NotListed, ListingChanged otherwise, as `DataMarket.buy`).
-    /// @dev Whether (buyerKeyX, buyerKeyY) is a point of BabyJubJub's prime-order subgroup is the
-    /// buyer's business: only the secret behind a good key decrypts the delivery.
+    /// @dev Whether buyerKey is the y of a point of BabyJubJub's prime-order subgroup is the buyer's
+    /// business: only the secret behind a good key decrypts the delivery.
     /// @param datasetId The dataset.
     /// @param price The price the buyer agreed to.
     /// @param paymentToken The payment token the buyer agreed to (zero address: native coin).
     /// @param accessPeriod The access period the buyer agreed to (0: perpetual).
-    /// @param buyerKeyX The buyer's BabyJubJub public key, x (< the BN254 scalar field).
-    /// @param buyerKeyY The buyer's BabyJubJub public key, y (< the BN254 scalar field).
+    /// @param buyerKey The buyer's BabyJubJub public key, the y of its point (< the BN254 scalar field).
     /// @return orderId The new order's id.
     function open(
         uint256 datasetId,
         uint256 price,
         address paymentToken,
         uint64 accessPeriod,
-        uint256 buyerKeyX,
-        uint256 buyerKeyY
+        uint256 buyerKey
     ) external payable returns (uint256 orderId);
 
     /// @notice Settles an open order (anyone may; normally the seller's node): verifies the
@@ -126,17 +127,16 @@ interface IKeyEscrow {
     /// ListingChanged when the listing's terms are no longer the order's (the buyer then refunds).
     /// @param order The order, exactly as in OrderOpened.
     /// @param proof The Groth16 proof as snarkjs exports it for Solidity: a[2], b[2][2], c[2] flattened.
-    /// @param ephemeralX The ephemeral BabyJubJub public key, x.
-    /// @param ephemeralY The ephemeral BabyJubJub public key, y.
+    /// @param ephemeralKey The ephemeral BabyJubJub public key, the y of its point.
     /// @param cipherHi The encrypted high 128-bit half of the data key.
     /// @param cipherLo The encrypted low 128-bit half of the data key.
-    /// @param anchor The preimage of the dataset's anchor: where its key commitment is read from.
+    /// @param anchor The preimage of the dataset's anchor (`order.anchor`): where its key commitment
+    /// is read from.
     /// @return expiresAt When the buyer's access ends (type(uint64).max for perpetual).
     function settle(
         Order calldata order,
         uint256[8] calldata proof,
-        uint256 ephemeralX,
-        uint256 ephemeralY,
+        uint256 ephemeralKey,
         uint256 cipherHi,
         uint256 cipherLo,
         AnchorPreimage calldata anchor
@@ -149,7 +149,8 @@ interface IKeyEscrow {
 
     /// @notice Where an order stands.
     /// @param orderId The order.
-    /// @return The status (None for an id never opened).
+    /// @return The status (None for an id never opened; a settled order's slot is cleared, so Settled
+    /// is an issued id with an empty slot).
     function orderStatus(uint256 orderId) external view returns (OrderStatus);
 
     /// @notice The circuit's orderNonce of an order: unique per order, chain and escrow contract.

@@ -18,13 +18,8 @@ contract EscrowBuyer {
     }
 
     /// @notice Opens an order paid in the native coin, with all it was sent.
-    function open(
-        uint256 datasetId,
-        uint64 accessPeriod,
-        uint256 buyerKeyX,
-        uint256 buyerKeyY
-    ) external payable returns (uint256) {
-        return escrow.open{value: msg.value}(datasetId, msg.value, address(0), accessPeriod, buyerKeyX, buyerKeyY);
+    function open(uint256 datasetId, uint64 accessPeriod, uint256 buyerKey) external payable returns (uint256) {
+        return escrow.open{value: msg.value}(datasetId, msg.value, address(0), accessPeriod, buyerKey);
     }
 
     /// @notice Sets the call tried on the escrow while it pays this contract.
