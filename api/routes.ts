@@ -8,6 +8,7 @@ import {
   registrationTermsSchema,
 } from './device-schemas.js'
 import { errorBodySchema } from './error-body.js'
+import { orderParamsSchema, settlementStatusSchema } from './escrow-schemas.js'
 import { keyReleaseSchema, keyRequestBodySchema } from './key-release-schemas.js'
 import { circuitParamsSchema, deploymentResponseSchema, healthReportSchema, verificationKeySchema } from './node-schemas.js'
 import { sessionRequestSchema, sessionSchema, siweNonceSchema } from './operator-schemas.js'
@@ -140,6 +141,22 @@ export const API = {
     summary: 'Submit a failed publication again; it goes on from where it stopped',
     params: jobParamsSchema,
     responses: { 202: json('The publication job', publicationAcceptedSchema), ...errors(401, 404, 409) },
+  }),
+  settlement: defineRoute({
+    method: 'get',
+    path: '/escrow/orders/:id',
+    access: 'public',
+    summary: 'A KeyEscrow order’s status on the chain and this node’s settlement of it',
+    params: orderParamsSchema,
+    responses: { 200: json('The order', settlementStatusSchema), ...errors(400) },
+  }),
+  retrySettlement: defineRoute({
+    method: 'post',
+    path: '/escrow/orders/:id/retry',
+    access: 'operator',
+    summary: 'Settle an order again whose settlement failed (after fixing its cause)',
+    params: orderParamsSchema,
+    responses: { 202: json('The order', settlementStatusSchema), ...errors(401, 404, 409) },
   }),
   publicationEvents: defineRoute({
     method: 'get',

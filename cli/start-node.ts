@@ -5,10 +5,11 @@ import type { Server } from 'node:http'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HDNodeWallet, isAddress, JsonRpcProvider, NonceManager, Wallet, ZeroAddress, type Signer } from 'ethers'
-import { sensorStatsParams } from '../circuits/index.js'
+import { generateProof, KEY_TRANSFER_CIRCUIT, sensorStatsParams, type KeyTransferInput } from '../circuits/index.js'
 import {
   committedSetupRecordDigests,
   committedVkeyPath,
+  loadCircuit,
   loadCircuitVerificationKey,
   releaseProverThreads,
   threadedVerifierCurve,
@@ -36,6 +37,10 @@ import {
   SIMULATION_CIRCUIT,
   Publication,
   assertPublishingSetup,
+  createEscrowWatcher,
+  createFileCursor,
+  createSettlementQueue,
+  startSettlementWorker,
   type RedisService,
 } from '../pipelines/index.js'
 import { startCircuitBuilder } from './circuit-builder.js'
@@ -463,6 +468,54 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     stack.push(() => indexer.stop())
     log(`catalog: ${join(config.dataDir, 'catalog.sqlite')} (indexed up to block ${catalog.cursor() ?? 'none yet'}; following the chain)`)
 
+    // Trustless key delivery: every KeyEscrow order for a dataset this node sells is queued (one
+    // job per order) and settled: the data key encrypted to the buyer's key, a key-transfer proof,
+    // `settle`. The watcher's cursor is per escrow, so a new deployment starts from its own block.
+    const sellsDataset = async (datasetId: bigint) => {
+      const manifest = await indexer.manifestOf(datasetId)
+      return manifest !== undefined && manifest.owner.toLowerCase() === wallet.address.toLowerCase() ? manifest : undefined
+    }
+    let keyTransferCircuit: ReturnType<typeof loadCircuit> | undefined
+    const settlementQueue = createSettlementQueue({ connection, escrow: deployment.contracts.keyEscrow })
+    const settlementWorker = startSettlementWorker(
+      {
+        chain,
+        async dataKeyOf(datasetId) {
+          const manifest = await sellsDataset(datasetId)
+          return manifest === undefined
+            ? undefined
+            : unwrapKey(wallet.signingKey.privateKey, Buffer.from(manifest.encryption.sellerWrappedKey, 'base64'))
+        },
+        async prove(input: KeyTransferInput) {
+          await circuits.whenReady(KEY_TRANSFER_CIRCUIT)
+          keyTransferCircuit ??= loadCircuit(KEY_TRANSFER_CIRCUIT)
+          keyTransferCircuit.catch(() => (keyTransferCircuit = undefined))
+          return (await generateProof(await keyTransferCircuit, input)).proof
+        },
+      },
+      { connection, escrow: deployment.contracts.keyEscrow, log },
+    )
+    settlementWorker.on('error', onRedisError)
+    const escrowWatcher = createEscrowWatcher({
+      ordersOpened: (from, to) => chain.ordersOpened(from, to),
+      blockNumber: () => provider.getBlockNumber(),
+      settles: async (datasetId) => (await sellsDataset(datasetId)) !== undefined,
+      enqueue: (order) => settlementQueue.enqueue(order),
+      cursor: createFileCursor(join(config.dataDir, 'escrow', `${deployment.contracts.keyEscrow.toLowerCase()}.cursor.json`)),
+      startBlock: deployment.startBlock,
+      log,
+    })
+    escrowWatcher.start(1_000)
+    stack.push(async () => {
+      await escrowWatcher.stop()
+      const results = await Promise.allSettled([
+        settlesWithin(settlementWorker.close(), WORKER_GRACE_MS, 'closing the settlement worker'),
+        settlesWithin(settlementQueue.close(), 5_000, 'closing the settlement queue'),
+      ])
+      for (const r of results) if (r.status === 'rejected') log(`stop: ${(r.reason as Error).message}`)
+    })
+    log(`escrow: settling KeyEscrow ${deployment.contracts.keyEscrow} orders for this node's datasets`)
+
     // Key release: nonces and the audit log live with the node's data; keys are opened from the
     // manifest's seller copy with the node's account key (a lost keystore loses nothing).
     const metrics = createMetrics()
@@ -521,6 +574,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       devices: { chain, owner: wallet.address },
       catalog: { catalog, contentStore },
       keyRelease,
+      escrow: { chain, settlements: settlementQueue },
       metrics,
       ipfs: { contentStore, catalogued: (cid) => catalog.references(cid) },
       // The embedded chain's URL is local and keyless, so clients may use it; an external RPC URL can

@@ -1,4 +1,6 @@
 import {
+  keccak256,
+  toUtf8Bytes,
   ZeroAddress,
   type ContractRunner,
   type ContractTransactionReceipt,
@@ -16,7 +18,22 @@ import {
   type RegistrationSigner,
   type RegistrationTerms,
 } from './device-registration-message.js'
-import { dataMarketAbi, datasetRegistryAbi, deviceRegistryAbi, iHonkVerifierAbi, testStablecoinAbi } from './generated/abis.js'
+import {
+  ESCROW_ORDER_STATUSES,
+  type AnchorPreimage,
+  type EscrowOrder,
+  type EscrowOrderStatus,
+  type KeySettlement,
+  type OpenedOrder,
+} from './escrow-order.js'
+import {
+  dataMarketAbi,
+  datasetRegistryAbi,
+  deviceRegistryAbi,
+  iHonkVerifierAbi,
+  keyEscrowAbi,
+  testStablecoinAbi,
+} from './generated/abis.js'
 import type {
   IHonkVerifier,
   DataMarket,
@@ -25,9 +42,11 @@ import type {
   DatasetRegistryEvents,
   DeviceRegistry,
   DeviceRegistryEvents,
+  KeyEscrow,
+  KeyEscrowEvents,
   TestStablecoin,
 } from './generated/contract-types.js'
-import { batchProofBytes, type BatchProofInput } from './proof-to-calldata.js'
+import { batchProofBytes, proofToCalldata, type BatchProofInput, type Groth16Proof } from './proof-to-calldata.js'
 import { typedContract } from './typed-contract.js'
 import { typedEvents, type TypedEvents } from './typed-events.js'
 
@@ -178,6 +197,34 @@ export interface ChainClient {
   windowDataset(streamId: bigint, windowIndex: bigint): Promise<bigint>
   /** The stream and window of a dataset (streamId 0n when it is not a window). */
   windowOf(datasetId: bigint): Promise<{ streamId: bigint; windowIndex: bigint }>
+  /**
+   * KeyEscrow: opens an order for `datasetId` on the agreed terms (default: the listing as read
+   * now), paying the price into escrow (an ERC-20 is approved for the escrow first), to be settled
+   * with the data key encrypted to `buyerKey` (the y of the buyer's Baby Jubjub key).
+   */
+  openOrder(datasetId: bigint, buyerKey: bigint, agreed?: AgreedTerms): Promise<OpenedOrder>
+  /** KeyEscrow.settle: the encrypted key, its Groth16 key-transfer proof and the anchor's parts. */
+  settleOrder(
+    order: EscrowOrder,
+    proof: Groth16Proof,
+    encrypted: { ephemeralKey: bigint; cipherHi: bigint; cipherLo: bigint },
+    anchor: AnchorPreimage,
+  ): Promise<TxResult & { expiresAt: bigint }>
+  /** KeyEscrow.refund: pays an unsettled order back to its buyer, from its deadline on. */
+  refundOrder(order: EscrowOrder): Promise<TxResult>
+  orderStatus(orderId: bigint): Promise<EscrowOrderStatus>
+  /** The key-transfer circuit's orderNonce of an order. */
+  orderNonce(orderId: bigint): Promise<bigint>
+  /** Orders opened in blocks [fromBlock, toBlock] (default: from the deployment's block to the head), optionally of one buyer or dataset. */
+  ordersOpened(fromBlock?: number, toBlock?: number, filter?: { buyer?: string; datasetId?: bigint }): Promise<OpenedOrder[]>
+  /** An order as it was opened; undefined when no such order exists. */
+  orderOf(orderId: bigint): Promise<OpenedOrder | undefined>
+  /** The settlement of an order (what the buyer decrypts the key from); undefined while unsettled. */
+  settlementOf(orderId: bigint): Promise<KeySettlement | undefined>
+  /** Every settlement to `buyer` (of one dataset, when given), oldest first. */
+  settlementsOf(buyer: string, datasetId?: bigint): Promise<KeySettlement[]>
+  /** The manifest CID hash, key commitment and stats digest DatasetPublished recorded for a dataset. */
+  anchorPreimageOf(datasetId: bigint): Promise<AnchorPreimage>
 }
 
 /** A chain client for `deployment`, signing with `runner` when it is a signer. */
@@ -188,6 +235,8 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
   const deviceEvents = typedEvents<DeviceRegistryEvents>(devices)
   const datasetEvents = typedEvents<DatasetRegistryEvents>(datasets)
   const marketEvents = typedEvents<DataMarketEvents>(market)
+  const escrow = typedContract<KeyEscrow>(deployment.contracts.keyEscrow, keyEscrowAbi, runner)
+  const escrowEvents = typedEvents<KeyEscrowEvents>(escrow)
 
   async function send(action: string, call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
     try {
@@ -214,12 +263,11 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
   /** The native coin goes with the call as its value; an ERC-20 was approved before. */
   const paying = (value: bigint | undefined): { value?: bigint } => (value !== undefined ? { value } : {})
 
-  /** Lets the market take `amount` of an ERC-20 from the signer (nothing to do for the native coin). */
-  async function approvePayment(paymentToken: string, amount: bigint): Promise<void> {
+  /** Lets `spender` (default: the market) take `amount` of an ERC-20 from the signer (nothing to do for the native coin). */
+  async function approvePayment(paymentToken: string, amount: bigint, spender = deployment.contracts.dataMarket): Promise<void> {
     if (paymentToken === ZeroAddress) return
     const token = typedContract<TestStablecoin>(paymentToken, testStablecoinAbi, runner)
     const owner = await (runner as unknown as { getAddress(): Promise<string> }).getAddress()
-    const spender = deployment.contracts.dataMarket
     const allowance = await read('read allowance', () => token.allowance(owner, spender))
     if (allowance < amount) await send('approve payment', () => token.approve(spender, amount))
   }
@@ -436,5 +484,116 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       const [streamId, windowIndex] = await read('read window of dataset', () => market.windowOf(datasetId))
       return { streamId, windowIndex }
     },
+    async openOrder(datasetId, buyerKey, agreed) {
+      const terms = agreed ?? (await listingOf(datasetId))
+      await approvePayment(terms.paymentToken, terms.price, deployment.contracts.keyEscrow)
+      const value = terms.paymentToken === ZeroAddress ? terms.price : undefined
+      const r = await send('open escrow order', () =>
+        escrow.open(datasetId, terms.price, terms.paymentToken, terms.accessPeriod, buyerKey, paying(value)),
+      )
+      const opened = emitted(escrowEvents, r, 'OrderOpened')
+      return { ...orderFrom(opened.order), nonce: opened.nonce, ...result(r) }
+    },
+    async settleOrder(order, proof, encrypted, anchor) {
+      const r = await send('settle escrow order', () =>
+        escrow.settle(order, proofToCalldata(proof), encrypted.ephemeralKey, encrypted.cipherHi, encrypted.cipherLo, anchor),
+      )
+      return { ...result(r), expiresAt: emitted(escrowEvents, r, 'OrderSettled').expiresAt }
+    },
+    async refundOrder(order) {
+      return result(await send('refund escrow order', () => escrow.refund(order)))
+    },
+    async orderStatus(orderId) {
+      const value = Number(await read('read order status', () => escrow.orderStatus(orderId)))
+      const status = ESCROW_ORDER_STATUSES[value]
+      if (status === undefined) throw new DeploymentError(`KeyEscrow reports an unknown order status ${value}`)
+      return status
+    },
+    orderNonce(orderId) {
+      return read('read order nonce', () => escrow.orderNonce(orderId))
+    },
+    async ordersOpened(fromBlock = deployment.startBlock, toBlock, filter = {}) {
+      const logs = await escrowLogs('OrderOpened', [null, filter.datasetId ?? null, filter.buyer ?? null], fromBlock, toBlock)
+      return logs.flatMap((log) => {
+        const e = escrowEvents.parse(log, 'OrderOpened')
+        return e === undefined ? [] : [{ ...orderFrom(e.order), nonce: e.nonce, txHash: log.transactionHash, blockNumber: log.blockNumber }]
+      })
+    },
+    async orderOf(orderId) {
+      const logs = await escrowLogs('OrderOpened', [orderId], deployment.startBlock)
+      const log = logs[0]
+      const e = log === undefined ? undefined : escrowEvents.parse(log, 'OrderOpened')
+      return e === undefined
+        ? undefined
+        : { ...orderFrom(e.order), nonce: e.nonce, txHash: log!.transactionHash, blockNumber: log!.blockNumber }
+    },
+    async settlementOf(orderId) {
+      return (await settlements([orderId]))[0]
+    },
+    settlementsOf(buyer, datasetId) {
+      return settlements([null, datasetId ?? null, buyer])
+    },
+    async anchorPreimageOf(datasetId) {
+      let logs: Log[]
+      try {
+        logs = await datasets.queryFilter(datasets.filters.DatasetPublished!(datasetId), deployment.startBlock)
+      } catch (err) {
+        throw decodeContractError('read dataset anchor', err)
+      }
+      const e = logs[0] === undefined ? undefined : datasetEvents.parse(logs[0], 'DatasetPublished')
+      if (e === undefined) throw new DeploymentError(`dataset ${datasetId} was never published on this deployment`)
+      return { manifestCidHash: keccak256(toUtf8Bytes(e.manifestCid)), keyCommitment: e.keyCommitment, statsDigest: e.statsDigest }
+    },
+  }
+
+  /** An order as the escrow emitted it (an ethers Result) as a plain object settle and refund take back. */
+  function orderFrom(o: KeyEscrowEvents['OrderOpened']['order']): EscrowOrder {
+    return {
+      id: o.id,
+      buyer: o.buyer,
+      datasetId: o.datasetId,
+      paymentToken: o.paymentToken,
+      price: o.price,
+      accessPeriod: o.accessPeriod,
+      deadline: o.deadline,
+      buyerKey: o.buyerKey,
+      anchor: o.anchor,
+    }
+  }
+
+  async function escrowLogs(
+    event: 'OrderOpened' | 'OrderSettled',
+    topics: Array<bigint | string | null>,
+    fromBlock: number,
+    toBlock?: number,
+  ): Promise<Log[]> {
+    try {
+      return await escrow.queryFilter(escrow.filters[event]!(...topics), fromBlock, toBlock)
+    } catch (err) {
+      throw decodeContractError(`read ${event} events`, err)
+    }
+  }
+
+  async function settlements(topics: Array<bigint | string | null>): Promise<KeySettlement[]> {
+    const logs = await escrowLogs('OrderSettled', topics, deployment.startBlock)
+    return logs.flatMap((log) => {
+      const e = escrowEvents.parse(log, 'OrderSettled')
+      return e === undefined
+        ? []
+        : [
+            {
+              orderId: e.orderId,
+              datasetId: e.datasetId,
+              buyer: e.buyer,
+              nonce: e.nonce,
+              ephemeralKey: e.ephemeralKey,
+              cipherHi: e.cipherHi,
+              cipherLo: e.cipherLo,
+              expiresAt: e.expiresAt,
+              txHash: log.transactionHash,
+              blockNumber: log.blockNumber,
+            },
+          ]
+    })
   }
 }

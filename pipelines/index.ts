@@ -1,7 +1,8 @@
 // Pipelines: importing sellers' files into readings, the quality score, and (on BullMQ and Redis)
 // the publish flow and streams. Node-only. One subfolder per thing served, each with its index.ts:
 // import/ → signed-batches/; publish/ → import/, services/; streams/ → publish/, import/,
-// signed-batches/ (scripts/check-imports.ts keeps it so).
+// signed-batches/; escrow/ (the seller's side of trustless key delivery) → nothing else here
+// (scripts/check-imports.ts keeps it so).
 export {
   REDIS_INSTALL_HINT,
   startRedis,
@@ -146,6 +147,35 @@ export type {
   MqttAck,
 } from './streams/index.js'
 
+export {
+  settleOrder,
+  DataKeyUnavailableError,
+  KeyCommitmentMismatchError,
+  SettlementTooLateError,
+  createSettlementQueue,
+  deserializeOrder,
+  serializeOrder,
+  SETTLE_QUEUE,
+  startSettlementWorker,
+  createEscrowWatcher,
+  createFileCursor,
+} from './escrow/index.js'
+export type {
+  SettleOrderComponents,
+  SettleOrderOptions,
+  SettleOutcome,
+  SettlementChain,
+  SerializedOrder,
+  SettleJob,
+  SettleJobResult,
+  SettlementQueue,
+  SettlementQueueOptions,
+  SettlementStatus,
+  EscrowWatcher,
+  EscrowWatcherComponents,
+  EscrowWatcherOptions,
+} from './escrow/index.js'
+
 // Errors sent from another process (a prover, a batch verifier, a queue's job) come back as
 // their own classes: deserializeError finds them here (core/serialized-error.ts).
 import { registerErrorClass } from '../core/index.js'
@@ -160,10 +190,14 @@ import {
   SignedForOtherSystemError,
   WindowAttachedError,
 } from './publish/index.js'
+import { DataKeyUnavailableError, KeyCommitmentMismatchError, SettlementTooLateError } from './escrow/index.js'
 import { ShutdownTimeoutError } from './services/index.js'
 import { BatchVerifierError, IngestBusyError, StreamBatchError, UnknownStreamError } from './streams/index.js'
 registerErrorClass(
   BatchVerifierError,
+  DataKeyUnavailableError,
+  KeyCommitmentMismatchError,
+  SettlementTooLateError,
   DevelopmentSetupError,
   DeviceNotRegisteredError,
   ImportRowError,

@@ -19,6 +19,7 @@ import { createConnectionLimit, type ConnectionLimitOptions } from './connection
 import { deviceRoutes, type DevicesApi } from './device-routes.js'
 import { ipfsRoutes, type IpfsApi } from './ipfs-routes.js'
 import type { Metrics } from './metrics.js'
+import { escrowRoutes, type EscrowApi } from './escrow-routes.js'
 import { keyReleaseRoutes, type KeyReleaseComponents } from './key-release.js'
 import type { OperatorAuth } from './operator-auth.js'
 import { mappingRoutes } from './mapping-routes.js'
@@ -54,6 +55,8 @@ export interface AppComponents {
   catalog?: CatalogApi
   /** Data streams: creation, live ingestion, windows (absent: the routes answer 404). */
   streams?: StreamsApi
+  /** Trustless key delivery: this node's settlements of KeyEscrow orders (absent: the routes answer 404). */
+  escrow?: EscrowApi
   /** Key release to buyers (absent: the route answers 404). */
   keyRelease?: KeyReleaseComponents
   /** The trustless gateway (CAR and raw blocks) over the node's content store. */
@@ -144,6 +147,7 @@ export function createApp(components: AppComponents): Express {
   if (components.publishing !== undefined) app.use(publishingRoutes(components.publishing))
   if (components.streams !== undefined) app.use(streamRoutes(components.streams))
   if (components.keyRelease !== undefined) app.use(keyReleaseRoutes(components.keyRelease))
+  if (components.escrow !== undefined) app.use(escrowRoutes(components.escrow))
   if (components.devices !== undefined) app.use('/devices', express.json({ limit: '16kb' }))
   if (components.devices !== undefined) app.use(deviceRoutes(components.devices))
 

@@ -28,6 +28,8 @@ export { createCatalogIndexer, ManifestMismatchError } from './catalog-indexer.j
 export type { CatalogIndexer, CatalogIndexerComponents, CatalogIndexerOptions } from './catalog-indexer.js'
 export { catalogRoutes } from './catalog-routes.js'
 export type { CatalogApi } from './catalog-routes.js'
+export { escrowRoutes, SettlementNotFailedError } from './escrow-routes.js'
+export type { EscrowApi } from './escrow-routes.js'
 export { openAuditLog } from './audit-log.js'
 export type { AuditEntry, AuditLog } from './audit-log.js'
 export {

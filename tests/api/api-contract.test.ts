@@ -37,6 +37,7 @@ function fullApp(overrides: Partial<AppComponents> = {}): Express {
     publishing: some,
     streams: some,
     keyRelease: { deployment: { chainId: 31337, contracts: {} } } as never,
+    escrow: some,
     devices: some,
     logError: () => {},
     ...overrides,

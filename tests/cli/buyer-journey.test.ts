@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { HDNodeWallet, JsonRpcProvider } from 'ethers'
+import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { CID } from 'multiformats/cid'
 import {
   buyCommand,
@@ -17,7 +17,7 @@ import {
   verifyCommand,
   type AssayNode,
 } from '../../cli/index.js'
-import { DEVELOPMENT_SETUP_WARNING, parseProofBundle } from '../../circuits/index.js'
+import { buyerKeyFromSeed, decryptKeyTransfer, DEVELOPMENT_SETUP_WARNING, parseProofBundle } from '../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../circuits/node.js'
 import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
 import { createChainClient } from '../../contracts/index.js'
@@ -92,6 +92,63 @@ describe('buying and auditing through a running node (publish → list → buy �
     const result = await downloadCommand(datasetId, config(), { node: node.url, out, devAccount: 2 }, quiet)
     expect([result.readings, result.batches]).to.deep.equal([80, 6])
     expect(await readFile(join(out, 'source', 'balcony.ndjson'))).to.deep.equal(await readFile(simulated))
+  })
+
+  it('buys trustlessly: the node settles the escrow order, the buyer opens the key from the chain alone, downloads and verifies', async () => {
+    const provider = new JsonRpcProvider(node.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 })
+    const wallet = new NonceManager(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/4").connect(provider))
+    const buyer = createChainClient(wallet, node.deployment)
+    const id = BigInt(datasetId)
+    const buyerKey = await buyerKeyFromSeed(new Uint8Array(32).fill(4))
+    expect(await buyer.hasAccess(await wallet.getAddress(), id)).to.equal(false)
+    const order = await buyer.openOrder(id, buyerKey.publicKey)
+    const sellerOwed = await node.chain.owed(node.deployment.contracts.keyEscrow)
+    expect(sellerOwed).to.equal(0n) // the escrow holds the payment, it is owed nothing
+    // The node sees the order, proves the key transfer and settles; the buyer needs nothing from it.
+    let settlement = await buyer.settlementOf(order.id)
+    for (let i = 0; i < 600 && settlement === undefined; i++, await new Promise((r) => setTimeout(r, 100)))
+      settlement = await buyer.settlementOf(order.id)
+    expect(settlement, 'the node settled the order within 60 s').to.not.equal(undefined)
+    const anchor = await buyer.anchorPreimageOf(id)
+    const key = await decryptKeyTransfer(buyerKey.secret, {
+      ephemeralPublicKey: settlement!.ephemeralKey,
+      ciphertext: [settlement!.cipherHi, settlement!.cipherLo],
+      orderNonce: settlement!.nonce,
+      keyCommitment: anchor.keyCommitment,
+    })
+    expect([await buyer.hasAccess(await wallet.getAddress(), id), await buyer.orderStatus(order.id)]).to.deep.equal([true, 'settled'])
+    // Another buyer key opens nothing: the key was encrypted to this one.
+    const other = await buyerKeyFromSeed(new Uint8Array(32).fill(5))
+    const wrong = await caught(() =>
+      decryptKeyTransfer(other.secret, {
+        ephemeralPublicKey: settlement!.ephemeralKey,
+        ciphertext: [settlement!.cipherHi, settlement!.cipherLo],
+        orderNonce: settlement!.nonce,
+        keyCommitment: anchor.keyCommitment,
+      }),
+    )
+    expect(wrong.name).to.equal('KeyTransferError')
+    const out = join(dir, 'bought-trustlessly')
+    const result = await downloadDataset({ client: createAssayClient({ node: node.url }), chain: buyer, datasetId: id, outDir: out, key })
+    expect([result.readings, result.batches]).to.deep.equal([80, 6])
+    expect(await readFile(join(out, 'source', 'balcony.ndjson'))).to.deep.equal(await readFile(simulated))
+    // The node reports its settlement; a second pass of its watcher queues nothing new.
+    const status = (await (await fetch(`${node.url}/escrow/orders/${order.id}`)).json()) as {
+      status: string
+      settlement?: { txHash: string }
+      job?: { state: string }
+    }
+    expect([status.status, status.settlement?.txHash, status.job?.state]).to.deep.equal(['settled', settlement!.txHash, 'completed'])
+    const retry = await fetch(`${node.url}/escrow/orders/${order.id}/retry`, { method: 'POST' })
+    expect(retry.status).to.equal(401) // the operator's alone
+    const notFailed = await fetch(`${node.url}/escrow/orders/${order.id}/retry`, {
+      method: 'POST',
+      headers: operatorHeaders(node.operatorToken),
+    })
+    expect([notFailed.status, ((await notFailed.json()) as { error: { name: string } }).error.name]).to.deep.equal([
+      409,
+      'SettlementNotFailedError',
+    ])
   })
 
   it('verify passes every check, from the chain and content addressing alone, with and without the plaintext', async () => {

@@ -16,6 +16,8 @@ import { BatchSequenceError } from '../../circuits/check-batch-sequence.js'
 import { DeviceKeyFileError } from '../../circuits/device-key-file.js'
 import { WitnessError } from '../../circuits/generate-proof.js'
 import { InvalidKeyError } from '../../circuits/key-commitment.js'
+import { KeyTransferError } from '../../circuits/key-transfer-error.js'
+import { InvalidBuyerKeyError } from '../../circuits/buyer-key.js'
 import { ManifestProofMismatchError } from '../../circuits/manifest-proof-mismatch-error.js'
 import { BundleVerificationError, ProofBundleError } from '../../circuits/proof-bundle.js'
 import { PublicSignalsError } from '../../circuits/public-signals.js'
@@ -62,6 +64,7 @@ import {
 import { BatchVerifierError, IngestBusyError, StreamBatchError, UnknownStreamError } from '../../pipelines/streams/index.js'
 import { ImportRowError, MissingColumnError, NoReadingsError, SimulationError, SourceFormatError } from '../../pipelines/import/index.js'
 import { ShutdownTimeoutError, startRedis } from '../../pipelines/services/index.js'
+import { DataKeyUnavailableError, KeyCommitmentMismatchError, SettlementTooLateError } from '../../pipelines/escrow/index.js'
 import { stageFailure } from '../../pipelines/publish/stage-failure.js'
 import { AssayApiError } from '../../sdk/assay-api-error.js'
 import { NodeUnreachableError } from '../../sdk/node-unreachable-error.js'
@@ -71,6 +74,7 @@ import { ManifestMismatchError } from '../../server/catalog-indexer.js'
 import { ResponseContractError } from '../../server/contract-route.js'
 import { TooManyConnectionsError } from '../../server/connection-limit.js'
 import { DeviceOwnedError } from '../../server/device-routes.js'
+import { SettlementNotFailedError } from '../../server/escrow-routes.js'
 import { createErrorHandler } from '../../server/http-errors.js'
 import {
   KeyNotHeldError,
@@ -129,6 +133,7 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new NonceReusedError('0x01'), 'conflict'],
   [new NoAccessError('0xbuyer', 1n), 'forbidden'],
   [new KeyNotHeldError(1n, 'held by another node'), 'not-found'],
+  [new SettlementNotFailedError(4n), 'conflict'],
   [new NotFoundError('no dataset 9'), 'not-found'],
   [new OperatorAuthError('no operator token'), 'unauthorised'],
   [new ForeignRequestError('another origin'), 'forbidden'],
@@ -142,6 +147,9 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new PublicationBusyError('pub-1'), 'conflict'],
   [new SignedForOtherSystemError('sensor-stats-b16-v2', 'groth16', 'ultrahonk'), 'bad-input'],
   [new WindowAttachedError(1n, 2n, 3n), 'conflict'],
+  [new SettlementTooLateError(4n, 1000n, 300), 'conflict'],
+  [new KeyCommitmentMismatchError(2n), 'tampered'],
+  [new DataKeyUnavailableError(2n), 'not-found'],
   [new ProverCrashedError('the prover exited with 137'), 'unavailable'],
   [new BatchVerifierError('the verifier stopped'), 'unavailable'],
   [new DeviceNotRegisteredError('123456789012345', 'kitchen', '0xowner'), 'forbidden'],
@@ -177,6 +185,8 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new PublicSignalsError('wrong length'), 'tampered'],
   [new BatchInputError('time goes backwards', 3), 'bad-input'],
   [new InvalidKeyError('31 bytes'), 'bad-input'],
+  [new KeyTransferError('commitment-mismatch', 'the ciphertext does not open to the committed key'), 'bad-input'],
+  [new InvalidBuyerKeyError('small-order', { publicKey: 1n }), 'bad-input'],
   [new ProofBundleError('no batches'), 'tampered'],
   [new BundleVerificationError([{ batch: { series: 0, index: 1 }, problem: 'proof does not verify' }]), 'tampered'],
   [new BatchSequenceError(0, 2, 'batch 2 is missing'), 'tampered'],

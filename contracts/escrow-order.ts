@@ -1,0 +1,54 @@
+/** A KeyEscrow order as OrderOpened emits it and settle/refund take it back (the escrow stores only its hash). */
+export interface EscrowOrder {
+  id: bigint
+  buyer: string
+  datasetId: bigint
+  /** ERC-20 address; the zero address for the native coin. */
+  paymentToken: string
+  price: bigint
+  /** Seconds of access the purchase buys; 0 = perpetual. */
+  accessPeriod: bigint
+  /** Unix seconds: from then on, an unsettled order may be refunded. */
+  deadline: bigint
+  /** The y coordinate of the buyer's Baby Jubjub public key (buyerKeyFromSeed). */
+  buyerKey: bigint
+  /** The dataset's anchor (DatasetRegistry.anchorOf) as read at open, 0x-hex: settle checks the key commitment against it. */
+  anchor: string
+}
+
+/** An opened order with what the key-transfer proof binds it to and where it was opened. */
+export interface OpenedOrder extends EscrowOrder {
+  /** The circuit's orderNonce (KeyEscrow.orderNonce(id)). */
+  nonce: bigint
+  txHash: string
+  blockNumber: number
+}
+
+export type EscrowOrderStatus = 'none' | 'open' | 'settled' | 'refunded'
+/** KeyEscrow's OrderStatus enum, by value. */
+export const ESCROW_ORDER_STATUSES: readonly EscrowOrderStatus[] = ['none', 'open', 'settled', 'refunded']
+
+/** The parts of a dataset's on-chain anchor (DatasetPublished) that settle checks the key commitment against. */
+export interface AnchorPreimage {
+  /** keccak256 of the manifest CID's UTF-8 bytes, 0x-hex. */
+  manifestCidHash: string
+  keyCommitment: bigint
+  /** 0x-hex. */
+  statsDigest: string
+}
+
+/** What OrderSettled publishes: the buyer opens the data key from this alone (decryptKeyTransfer). */
+export interface KeySettlement {
+  orderId: bigint
+  datasetId: bigint
+  buyer: string
+  nonce: bigint
+  /** The y coordinate of the ephemeral public key. */
+  ephemeralKey: bigint
+  cipherHi: bigint
+  cipherLo: bigint
+  /** The access expiry the purchase gave (0 = perpetual). */
+  expiresAt: bigint
+  txHash: string
+  blockNumber: number
+}

@@ -1,0 +1,113 @@
+import { computeKeyCommitment, encryptKeyForBuyer, type KeyTransferInput } from '../../circuits/index.js'
+import { AssayError } from '../../core/index.js'
+import type { AnchorPreimage, EscrowOrder, EscrowOrderStatus, Groth16Proof, TxResult } from '../../contracts/index.js'
+
+/** What settling needs from the chain (ChainClient implements it). */
+export interface SettlementChain {
+  orderStatus(orderId: bigint): Promise<EscrowOrderStatus>
+  orderNonce(orderId: bigint): Promise<bigint>
+  /** The anchor parts DatasetPublished recorded for the dataset. */
+  anchorPreimageOf(datasetId: bigint): Promise<AnchorPreimage>
+  settleOrder(
+    order: EscrowOrder,
+    proof: Groth16Proof,
+    encrypted: { ephemeralKey: bigint; cipherHi: bigint; cipherLo: bigint },
+    anchor: AnchorPreimage,
+  ): Promise<TxResult & { expiresAt: bigint }>
+}
+
+export interface SettleOrderComponents {
+  chain: SettlementChain
+  /** The 32-byte data key of a dataset this party holds; undefined when it holds none. */
+  dataKeyOf(datasetId: bigint): Promise<Uint8Array | undefined>
+  /** Proves a key transfer (circuit key-transfer-v1) from its full witness input. */
+  prove(input: KeyTransferInput): Promise<Groth16Proof>
+  /** Unix seconds (tests move it). */
+  now?: () => number
+}
+
+export interface SettleOrderOptions {
+  /**
+   * Seconds before the deadline after which this side no longer settles. A settle transaction
+   * publishes the encrypted key the moment it is broadcast; mined after the deadline, it could lose
+   * the race against the buyer's refund, and the buyer would have the key and the payment. Default 300.
+   */
+  deadlineMarginS?: number
+}
+
+export type SettleOutcome =
+  | { outcome: 'settled'; txHash: string; blockNumber: number; expiresAt: bigint }
+  /** Someone settled it already (this node before a crash, or another key holder), or the buyer was refunded. */
+  | { outcome: 'closed'; status: EscrowOrderStatus }
+
+/** An order this side will not settle: its deadline is too close or has passed (the buyer may refund). */
+export class SettlementTooLateError extends AssayError {
+  override readonly category = 'conflict' as const
+  constructor(
+    readonly orderId: bigint,
+    deadline: bigint,
+    marginS: number,
+  ) {
+    super(`order ${orderId}: its deadline ${deadline} is less than ${marginS} s away; not settling (the buyer may refund)`)
+    this.name = 'SettlementTooLateError'
+  }
+}
+
+/** The data key this side holds does not open the dataset's anchored key commitment: settling would fail the proof. */
+export class KeyCommitmentMismatchError extends AssayError {
+  override readonly category = 'tampered' as const
+  constructor(readonly datasetId: bigint) {
+    super(`dataset ${datasetId}: the data key held here does not open the anchored key commitment`)
+    this.name = 'KeyCommitmentMismatchError'
+  }
+}
+
+/** This side holds no data key for the order's dataset. */
+export class DataKeyUnavailableError extends AssayError {
+  override readonly category = 'not-found' as const
+  constructor(readonly datasetId: bigint) {
+    super(`dataset ${datasetId}: no data key held here`)
+    this.name = 'DataKeyUnavailableError'
+  }
+}
+
+/**
+ * Settles one KeyEscrow order: encrypts the dataset's data key to the order's buyer key under a
+ * fresh ephemeral key, proves the transfer against the anchored key commitment, and sends
+ * `settle`. Idempotent: an order that is no longer open is reported as closed, and a settle that
+ * loses a race to another settlement comes back the same way.
+ *
+ * @throws {SettlementTooLateError} when the deadline is within the margin (or past)
+ * @throws {DataKeyUnavailableError} when no key is held for the dataset
+ * @throws {KeyCommitmentMismatchError} when the held key is not the anchored one
+ * @throws {InvalidBuyerKeyError} when the order's buyer key is no key of Base8's subgroup (only a refund ends it)
+ */
+export async function settleOrder(
+  components: SettleOrderComponents,
+  order: EscrowOrder,
+  options: SettleOrderOptions = {},
+): Promise<SettleOutcome> {
+  const { chain } = components
+  const status = await chain.orderStatus(order.id)
+  if (status !== 'open') return { outcome: 'closed', status }
+  const margin = options.deadlineMarginS ?? 300
+  const now = components.now?.() ?? Math.floor(Date.now() / 1000)
+  if (BigInt(now + margin) >= order.deadline) throw new SettlementTooLateError(order.id, order.deadline, margin)
+  const key = await components.dataKeyOf(order.datasetId)
+  if (key === undefined) throw new DataKeyUnavailableError(order.datasetId)
+  const anchor = await chain.anchorPreimageOf(order.datasetId)
+  if ((await computeKeyCommitment(key)) !== anchor.keyCommitment) throw new KeyCommitmentMismatchError(order.datasetId)
+  const nonce = await chain.orderNonce(order.id)
+  const encrypted = await encryptKeyForBuyer(key, order.buyerKey, nonce)
+  const proof = await components.prove(encrypted.input)
+  try {
+    const { ephemeralKey, cipherHi, cipherLo } = encrypted.input
+    const r = await chain.settleOrder(order, proof, { ephemeralKey, cipherHi, cipherLo }, anchor)
+    return { outcome: 'settled', txHash: r.txHash, blockNumber: r.blockNumber, expiresAt: r.expiresAt }
+  } catch (err) {
+    // Settled or refunded meanwhile: the chain's state is the answer, not the revert.
+    const after = await chain.orderStatus(order.id).catch(() => 'open' as const)
+    if (after !== 'open') return { outcome: 'closed', status: after }
+    throw err
+  }
+}
