@@ -286,33 +286,93 @@ program
   .command('buy')
   .description('buy access to a dataset with your wallet (PRIVATE_KEY, or --dev-account N on the local chain)')
   .argument('<id>', 'dataset id')
+  .option('--trustless', 'pay into the key escrow: the seller is paid only by settling with the key encrypted to you and a proof')
+  .option('--timeout <duration>', 'with --trustless: how long to wait for the settlement: 10m, 90s', '10m')
+  .option('--buyer-key-file <file>', 'with --trustless: a 32-byte hex buyer key seed instead of the key your wallet signature derives')
   .option('--dev-account <n>', "use anvil's test account n (local development chain only)")
   .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
-  .option('--json', 'print {datasetId, buyer, txHash, price, expiresAt}')
-  .action(async (id: string, opts: { node?: string; devAccount?: string; json?: boolean }) => {
-    const { buyCommand } = await import('./buy-command.js')
-    await buyCommand(id, loadConfig(), { node: nodeUrl(opts), ...devAccount(opts), json: opts.json === true })
+  .option(
+    '--json',
+    'print {datasetId, buyer, txHash, price, expiresAt} (--trustless: {…, orderId, openTx, settleTx, deadline, keyCommitment})',
+  )
+  .action(
+    async (
+      id: string,
+      opts: { trustless?: boolean; timeout: string; buyerKeyFile?: string; node?: string; devAccount?: string; json?: boolean },
+    ) => {
+      if (opts.trustless === true) {
+        const { buyTrustlessCommand } = await import('./buy-trustless-command.js')
+        await buyTrustlessCommand(id, loadConfig(), {
+          node: nodeUrl(opts),
+          ...devAccount(opts),
+          ...(opts.buyerKeyFile !== undefined ? { buyerKeyFile: opts.buyerKeyFile } : {}),
+          timeoutS: Number(parseDuration(opts.timeout, '--timeout')),
+          json: opts.json === true,
+        })
+        return
+      }
+      const { buyCommand } = await import('./buy-command.js')
+      await buyCommand(id, loadConfig(), { node: nodeUrl(opts), ...devAccount(opts), json: opts.json === true })
+    },
+  )
+
+program
+  .command('refund')
+  .description('pay an unsettled escrow order (assay buy --trustless) back to its buyer, from its deadline on')
+  .argument('<order>', 'the order id `assay buy --trustless` printed')
+  .option('--dev-account <n>', "use anvil's test account n (local development chain only)")
+  .option(
+    '--node <url>',
+    'the node whose deployment to use, unless RPC_URL and a saved deployment are set (default: http://127.0.0.1:$PORT)',
+  )
+  .option('--json', 'print {orderId, buyer, price, txHash}')
+  .action(async (order: string, opts: { node?: string; devAccount?: string; json?: boolean }) => {
+    const { refundCommand } = await import('./refund-command.js')
+    await refundCommand(order, loadConfig(), { node: nodeUrl(opts), ...devAccount(opts), json: opts.json === true })
+  })
+
+program
+  .command('settle')
+  .description("settle a buyer's escrow order by hand from the data key (a seller whose node is offline): encrypt, prove, settle")
+  .argument('<order>', 'the order id (KeyEscrow OrderOpened)')
+  .requiredOption('--key-file <file>', "the dataset's 32-byte data key as hex")
+  .option('--dev-account <n>', "use anvil's test account n (local development chain only; else PRIVATE_KEY)")
+  .option(
+    '--node <url>',
+    'a node whose deployment to use, unless RPC_URL and a saved deployment (ASSAY_DEPLOYMENT or the data dir) are set (default: http://127.0.0.1:$PORT)',
+  )
+  .option('--json', 'print {orderId, datasetId, buyer, outcome, txHash}')
+  .action(async (order: string, opts: { keyFile: string; node?: string; devAccount?: string; json?: boolean }) => {
+    const { settleCommand } = await import('./settle-command.js')
+    await settleCommand(order, loadConfig(), { node: nodeUrl(opts), keyFile: opts.keyFile, ...devAccount(opts), json: opts.json === true })
   })
 
 program
   .command('download')
-  .description('get the key, download, decrypt, and re-verify every commitment against the anchored root')
+  .description('get the key (from your escrow settlement on chain, else from the node), download, decrypt, and re-verify every commitment')
   .argument('<id>', 'dataset id')
   .requiredOption('--out <dir>', 'where to write the decrypted files')
   .option('--dev-account <n>', "use anvil's test account n (local development chain only)")
+  .option('--buyer-key-file <file>', 'the buyer key seed a trustless purchase was made with (default: derived from your wallet)')
   .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
   .option('--json', 'print what was written')
   .option(...WAIT_FOR_NODE)
-  .action(async (id: string, opts: { out: string; node?: string; devAccount?: string; json?: boolean; waitForNode?: string }) => {
-    const { downloadCommand } = await import('./download-command.js')
-    await downloadCommand(id, loadConfig(), {
-      node: nodeUrl(opts),
-      out: opts.out,
-      ...devAccount(opts),
-      json: opts.json === true,
-      ...giveUpAfterMs(opts),
-    })
-  })
+  .action(
+    async (
+      id: string,
+      opts: { out: string; buyerKeyFile?: string; node?: string; devAccount?: string; json?: boolean; waitForNode?: string },
+    ) => {
+      const { downloadCommand } = await import('./download-command.js')
+      await downloadCommand(id, loadConfig(), {
+        node: nodeUrl(opts),
+        out: opts.out,
+        ...devAccount(opts),
+        ...(opts.buyerKeyFile !== undefined ? { buyerKeyFile: opts.buyerKeyFile } : {}),
+        json: opts.json === true,
+        ...giveUpAfterMs(opts),
+      })
+    },
+  )
 
 program
   .command('verify')

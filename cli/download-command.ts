@@ -1,26 +1,45 @@
+import { buyerKeyFromSeed } from '../circuits/index.js'
 import type { AssayConfig } from '../core/index.js'
 import { downloadDataset, type DownloadResult } from '../sdk/node.js'
+import { readHexKeyFile } from './hex-key-file.js'
 import { retryWhenNodeReturns } from './retry-when-node-returns.js'
 import { buyerWallet, withDataset } from './wallet.js'
 
+/** Where a download's key came from: an escrow settlement on the chain, or the node's key release. */
+export type KeySource = 'escrow' | 'node'
+
 /**
- * `assay download ID --out DIR`: requests the key, downloads, decrypts, and re-verifies every
- * commitment; fails with a named error (and leaves nothing behind) if anything differs. A node that
- * goes away midway is waited for, and the download starts again once it is back.
+ * `assay download ID --out DIR`: takes the key from the buyer's latest escrow settlement for the
+ * dataset when there is one (trustless delivery: from the chain alone), else requests it from the
+ * node; downloads, decrypts, and re-verifies every commitment; fails with a named error (and leaves
+ * nothing behind) if anything differs. A node that goes away midway is waited for, and the
+ * download starts again once it is back.
  */
 export async function downloadCommand(
   id: string,
   config: AssayConfig,
-  o: { node: string; out: string; devAccount?: number; json?: boolean; giveUpAfterMs?: number },
+  o: { node: string; out: string; devAccount?: number; buyerKeyFile?: string; json?: boolean; giveUpAfterMs?: number },
   io: { out: (s: string) => void; err?: (s: string) => void } = { out: (s) => console.log(s) },
-): Promise<DownloadResult> {
+): Promise<DownloadResult & { keySource: KeySource }> {
+  const buyerKey =
+    o.buyerKeyFile !== undefined ? await buyerKeyFromSeed(await readHexKeyFile(o.buyerKeyFile, '--buyer-key-file')) : undefined
   // downloadDataset removes what it wrote when anything fails (the archive keeps a .partial name
   // until the last check), so a download cut short leaves no file that looks complete and can
   // start again from the beginning.
-  const download = (): Promise<DownloadResult> =>
-    withDataset(id, config, o.node, (datasetId, client, chain) =>
-      downloadDataset({ client, chain: chain.reader, signer: buyerWallet(config, chain, o.devAccount), datasetId, outDir: o.out }),
-    )
+  const download = (): Promise<DownloadResult & { keySource: KeySource }> =>
+    withDataset(id, config, o.node, async (datasetId, client, chain) => {
+      const signer = buyerWallet(config, chain, o.devAccount)
+      const key = await client.trustlessKey(signer, datasetId, { buyerKey })
+      const result = await downloadDataset({
+        client,
+        chain: chain.reader,
+        signer,
+        datasetId,
+        outDir: o.out,
+        ...(key !== undefined ? { key } : {}),
+      })
+      return { ...result, keySource: key !== undefined ? 'escrow' : 'node' }
+    })
   const result = await retryWhenNodeReturns(o.node, download, {
     io: { err: io.err ?? ((s) => console.error(s)) },
     what: `downloading dataset ${id}`,
@@ -35,11 +54,13 @@ export async function downloadCommand(
         files: result.files,
         batches: result.batches,
         readings: result.readings,
+        keySource: result.keySource,
       }),
     )
   else
     io.out(
-      `#${id}: ${result.readings} readings decrypted to ${o.out}; all ${result.batches} batch commitments and the anchored root verified (${result.files.length} files)`,
+      `#${id}: ${result.readings} readings decrypted to ${o.out} with the key ${result.keySource === 'escrow' ? 'from your escrow settlement on chain' : 'the node released'}; ` +
+        `all ${result.batches} batch commitments and the anchored root verified (${result.files.length} files)`,
     )
   return result
 }

@@ -2,6 +2,7 @@ import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet, type Signer } from
 import { ConfigError, DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
 import { createChainClient, type ChainClient, type Deployment } from '../contracts/index.js'
 import { createAssayClient, type AssayClient } from '../sdk/index.js'
+import { savedDeployment } from './saved-deployment.js'
 
 /** Chain ids of development chains, where anvil's public test accounts may be used. */
 const DEV_CHAINS = new Set([31337])
@@ -47,10 +48,25 @@ export async function withDataset<T>(
   fn: (datasetId: bigint, client: AssayClient, chain: ChainAccess) => Promise<T>,
 ): Promise<T> {
   if (!/^[1-9]\d*$/.test(id)) throw new ConfigError('ID', 'must be a dataset id')
-  const client = createAssayClient({ node })
+  return withChain(config, node, (client, chain) => fn(BigInt(id), client, chain))
+}
+
+/**
+ * Runs a command with a client of the node and the chain (closed afterwards). With RPC_URL and a
+ * saved deployment (savedDeployment: ASSAY_DEPLOYMENT, or the data dir's), the node is not asked
+ * for the deployment, so the chain-only commands (settle, refund, waiting for a key) work while
+ * it is down.
+ */
+export async function withChain<T>(
+  config: AssayConfig,
+  node: string,
+  fn: (client: AssayClient, chain: ChainAccess) => Promise<T>,
+): Promise<T> {
+  const deployment = await savedDeployment(config)
+  const client = createAssayClient({ node, ...(deployment !== undefined ? { deployment } : {}) })
   const chain = await connectChain(config, client)
   try {
-    return await fn(BigInt(id), client, chain)
+    return await fn(client, chain)
   } finally {
     chain.close()
   }

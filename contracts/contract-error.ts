@@ -1,6 +1,6 @@
 import { Interface } from 'ethers'
 import { AssayError } from '../core/index.js'
-import { dataMarketAbi, datasetRegistryAbi, deviceRegistryAbi, testStablecoinAbi } from './generated/abis.js'
+import { dataMarketAbi, datasetRegistryAbi, deviceRegistryAbi, keyEscrowAbi, testStablecoinAbi } from './generated/abis.js'
 
 /**
  * A contract call reverted. `errorName` and `args` are the decoded custom error (e.g.
@@ -22,7 +22,7 @@ export class ContractError extends AssayError {
 
 // Every custom error Assay's contracts can raise (OpenZeppelin's come in through the ABIs).
 const errors = new Interface(
-  [...dataMarketAbi, ...datasetRegistryAbi, ...deviceRegistryAbi, ...testStablecoinAbi].filter(
+  [...dataMarketAbi, ...datasetRegistryAbi, ...deviceRegistryAbi, ...keyEscrowAbi, ...testStablecoinAbi].filter(
     (item, i, all) => item.type === 'error' && all.findIndex((o) => o.type === 'error' && 'name' in o && o.name === item.name) === i,
   ),
 )

@@ -7,6 +7,9 @@ import { ConfigError } from './errors.js'
  */
 export const DEV_MNEMONIC = 'test test test test test test test test test test test junk'
 
+/** Chain id of the local development chain (anvil, hardhat): the one chain where development setups are fine. */
+export const LOCAL_DEV_CHAIN_ID = 31337
+
 /** Port of the HTTP API and web UI when PORT is unset. */
 export const DEFAULT_PORT = 7420
 

@@ -1,7 +1,17 @@
 import { decodeBase64, hexlify, randomBytes, SigningKey, type Signer } from 'ethers'
 import { CID } from 'multiformats/cid'
-import { checkArtifact, computeKeyCommitment, sha256Hex, type VerificationKey } from '../circuits/index.js'
-import { parseManifest, type ImportMapping, type Manifest } from '../core/index.js'
+import {
+  checkArtifact,
+  computeKeyCommitment,
+  decryptKeyTransfer,
+  KEY_TRANSFER_CIRCUIT,
+  KeyTransferError,
+  setupOf,
+  sha256Hex,
+  type BuyerKey,
+  type VerificationKey,
+} from '../circuits/index.js'
+import { LOCAL_DEV_CHAIN_ID, parseManifest, type ImportMapping, type Manifest } from '../core/index.js'
 import {
   computeAnchor,
   createChainClient,
@@ -11,7 +21,11 @@ import {
   type AgreedTerms,
   type ChainClient,
   type Deployment,
+  type EscrowOrder,
   type KeyRequest,
+  type KeySettlement,
+  type OpenedOrder,
+  type TxResult,
 } from '../contracts/index.js'
 import { checkBlock, unwrapKeyWeb } from '../storage/index.js'
 import { API, parseResponse, type RouteContract } from '../api/index.js'
@@ -37,9 +51,15 @@ import type {
   StreamView,
 } from './api-types.js'
 import { AssayApiError } from './assay-api-error.js'
+import { BuyerKeyMismatchError } from './buyer-key-mismatch-error.js'
+import { deriveBuyerKey } from './derive-buyer-key.js'
 import { encodeMultipart, type MultipartPart } from './encode-multipart.js'
+import { KeyDeliveryTimeoutError } from './key-delivery-timeout-error.js'
 import { NodeUnreachableError } from './node-unreachable-error.js'
+import { OrderNotFoundError } from './order-not-found-error.js'
+import { OrderRefundedError } from './order-refunded-error.js'
 import { readEventStream } from './read-event-stream.js'
+import { UnsafeEscrowSetupError } from './unsafe-escrow-setup-error.js'
 import { countingStream, postWithXhr, type UploadProgress } from './upload-progress.js'
 import { VerificationError } from './verification-error.js'
 
@@ -51,6 +71,59 @@ export interface AssayClientOptions {
   operatorToken?: string | undefined
   /** Ends every request of this client when it aborts, e.g. `AbortSignal.timeout(10_000)`. */
   signal?: AbortSignal
+  /**
+   * The deployment, when known already (a saved deployment file): the client then never asks the
+   * node for it, so the chain-only calls (trustless buying, waiting for a key, refunds) work while
+   * the node is away. Default: the node's GET /deployment.
+   */
+  deployment?: Deployment & { rpcUrl?: string }
+}
+
+/** The buyer key of trustless calls; default: derived from the wallet (deriveBuyerKey, one signature). */
+export interface BuyerKeyOptions {
+  /** A buyer key held otherwise, e.g. from a key file (buyerKeyFromSeed). */
+  buyerKey?: BuyerKey | undefined
+}
+
+/** Options of `waitForKey`. */
+export interface WaitForKeyOptions extends BuyerKeyOptions {
+  /** How long to wait for the settlement; default 10 minutes. */
+  timeoutMs?: number
+  /** How often to look for it; default 1 s. */
+  pollMs?: number
+  /** Stops waiting (an AbortError) when it aborts. */
+  signal?: AbortSignal | undefined
+}
+
+/** Options of `buyTrustless`. */
+export interface BuyTrustlessOptions extends Omit<WaitForKeyOptions, 'buyerKey'>, BuyerKeyOptions {
+  /** The terms the buyer was shown (default: the listing as read now); the escrow refuses an order if they changed. */
+  agreed?: AgreedTerms | undefined
+  /** Called once the order is open, before waiting for its settlement. */
+  onOrder?: (order: OpenedOrder) => void
+}
+
+/** A delivered key and the settlement it was opened from. */
+export interface DeliveredKey {
+  /** The 32-byte data key, checked against the dataset's anchored key commitment. */
+  key: Uint8Array
+  settlement: KeySettlement
+}
+
+/** Waits `ms`, or rejects when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error)
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal!.reason as Error)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
 }
 
 /** Per-call options of the node's routes. */
@@ -99,7 +172,8 @@ interface ErrorBody {
 export function createAssayClient(options: AssayClientOptions) {
   const http = options.fetch ?? fetch
   const url = (path: string): URL => new URL(path, options.node)
-  let deploymentPromise: Promise<Deployment & { rpcUrl?: string }> | undefined
+  let deploymentPromise: Promise<Deployment & { rpcUrl?: string }> | undefined =
+    options.deployment !== undefined ? Promise.resolve(options.deployment) : undefined
 
   /** The client's signal and the call's, either ending the request. */
   const signalOf = (call?: AbortSignal | null): AbortSignal | undefined =>
@@ -386,7 +460,10 @@ export function createAssayClient(options: AssayClientOptions) {
       return call<OperatorSession>(API.signOut, '/operator/session', { method: 'DELETE', signal: callOptions.signal ?? null })
     },
 
-    /** The chain and contract addresses the node works with (and its RPC URL when it runs a local chain). */
+    /**
+     * The chain and contract addresses the node works with (and its RPC URL when it runs a local
+     * chain); the client's `deployment` option instead, when given.
+     */
     deployment(): Promise<Deployment & { rpcUrl?: string }> {
       deploymentPromise ??= call<Record<string, unknown>>(API.deployment, '/deployment').then(
         ({ rpcUrl, ...rest }) => ({ ...parseDeployment(rest), ...(typeof rpcUrl === 'string' ? { rpcUrl } : {}) }),
@@ -486,6 +563,123 @@ export function createAssayClient(options: AssayClientOptions) {
         throw new VerificationError('key-commitment', `the key released for dataset ${datasetId} does not match its anchored commitment`)
       return key
     },
+
+    /**
+     * Opens a KeyEscrow order (trustless key delivery): derives the buyer key from the wallet (one
+     * signature, see deriveBuyerKey) unless one is given, and escrows the price on the agreed terms
+     * (default: the listing as read now). The seller's node settles it; see `waitForKey`.
+     */
+    async openOrder(signer: Signer, datasetId: bigint, agreed?: AgreedTerms, keyOptions: BuyerKeyOptions = {}): Promise<OpenedOrder> {
+      const deployment = await client.deployment()
+      // Under a development setup anyone can forge a settlement: pay into the escrow only where
+      // that costs nothing real (the local development chain).
+      if (deployment.chainId !== LOCAL_DEV_CHAIN_ID && setupOf(KEY_TRANSFER_CIRCUIT).warning !== undefined)
+        throw new UnsafeEscrowSetupError(KEY_TRANSFER_CIRCUIT, deployment.chainId)
+      const buyerKey = keyOptions.buyerKey ?? (await deriveBuyerKey(signer, deployment))
+      return createChainClient(signer, deployment).openOrder(datasetId, buyerKey.publicKey, agreed)
+    },
+
+    /**
+     * Waits for an order's settlement on the chain and opens the data key from it with the buyer
+     * key — no request to any node. The key is checked against the dataset's anchored commitment.
+     *
+     * @throws {OrderNotFoundError} when no order has this id
+     * @throws {BuyerKeyMismatchError} when the order was opened for another buyer key
+     * @throws {OrderRefundedError} when the order was refunded instead
+     * @throws {KeyDeliveryTimeoutError} when nothing arrived in time (the buyer may refund from the order's deadline on)
+     * @throws {KeyTransferError} when the settlement does not open to the committed key
+     */
+    async waitForKey(signer: Signer, orderOrId: bigint | EscrowOrder, waitOptions: WaitForKeyOptions = {}): Promise<DeliveredKey> {
+      const deployment = await client.deployment()
+      const chain = createChainClient(signer, deployment)
+      const order = typeof orderOrId === 'bigint' ? await chain.orderOf(orderOrId) : orderOrId
+      if (order === undefined) throw new OrderNotFoundError(orderOrId as bigint)
+      const buyerKey = waitOptions.buyerKey ?? (await deriveBuyerKey(signer, deployment))
+      if (order.buyerKey !== buyerKey.publicKey) throw new BuyerKeyMismatchError(order.id, order.buyerKey, buyerKey.publicKey)
+      const timeoutMs = waitOptions.timeoutMs ?? 600_000
+      const giveUpAt = Date.now() + timeoutMs
+      for (;;) {
+        waitOptions.signal?.throwIfAborted()
+        const settlement = await chain.settlementOf(order.id)
+        if (settlement !== undefined) return { key: await openSettlement(chain, buyerKey, settlement), settlement }
+        if ((await chain.orderStatus(order.id)) === 'refunded') throw new OrderRefundedError(order.id)
+        if (Date.now() >= giveUpAt) throw new KeyDeliveryTimeoutError(order.id, order.deadline, timeoutMs)
+        await sleep(Math.min(waitOptions.pollMs ?? 1_000, Math.max(0, giveUpAt - Date.now())), waitOptions.signal)
+      }
+    },
+
+    /**
+     * Buys through the key escrow: opens an order (`openOrder`) and waits for its settlement
+     * (`waitForKey`), with one wallet signature for the buyer key.
+     *
+     * @example
+     * const { order, key } = await client.buyTrustless(signer, 7n, { timeoutMs: 60_000 })
+     */
+    async buyTrustless(
+      signer: Signer,
+      datasetId: bigint,
+      buyOptions: BuyTrustlessOptions = {},
+    ): Promise<DeliveredKey & { order: OpenedOrder }> {
+      const { agreed, onOrder, ...waitOptions } = buyOptions
+      const buyerKey = waitOptions.buyerKey ?? (await deriveBuyerKey(signer, await client.deployment()))
+      const order = await client.openOrder(signer, datasetId, agreed, { buyerKey })
+      onOrder?.(order)
+      return { order, ...(await client.waitForKey(signer, order, { ...waitOptions, buyerKey })) }
+    },
+
+    /**
+     * The data key from this buyer's latest settlement for the dataset (newest first, the first
+     * that opens with the buyer key), or undefined when there is none: the chain keeps every
+     * settlement, so the key is re-derived here rather than stored.
+     *
+     * @throws {KeyTransferError} when settlements exist but none opens with this buyer key
+     */
+    async trustlessKey(signer: Signer, datasetId: bigint, keyOptions: BuyerKeyOptions = {}): Promise<Uint8Array | undefined> {
+      const deployment = await client.deployment()
+      const chain = createChainClient(signer, deployment)
+      const settlements = await chain.settlementsOf(await signer.getAddress(), datasetId)
+      if (settlements.length === 0) return undefined
+      const buyerKey = keyOptions.buyerKey ?? (await deriveBuyerKey(signer, deployment))
+      let newest: unknown
+      for (const settlement of settlements.reverse()) {
+        try {
+          return await openSettlement(chain, buyerKey, settlement)
+        } catch (err) {
+          if (!(err instanceof KeyTransferError)) throw err
+          newest ??= err
+        }
+      }
+      throw newest
+    },
+
+    /**
+     * Pays an unsettled order back to its buyer (anyone may send it; the escrow pays the buyer), from
+     * the order's deadline on: before it the escrow reverts with DeadlineNotReached.
+     *
+     * @throws {OrderNotFoundError} when no order has this id
+     * @throws {ContractError} with the escrow's refusal (`DeadlineNotReached`, `OrderNotOpen`)
+     */
+    async refundOrder(signer: Signer, orderId: bigint): Promise<TxResult & { order: OpenedOrder }> {
+      const chain = createChainClient(signer, await client.deployment())
+      const order = await chain.orderOf(orderId)
+      if (order === undefined) throw new OrderNotFoundError(orderId)
+      return { ...(await chain.refundOrder(order)), order }
+    },
+  }
+
+  /** Opens a settlement's key with the buyer key, against the dataset's anchored key commitment. */
+  async function openSettlement(
+    chain: Pick<ChainClient, 'anchorPreimageOf'>,
+    buyerKey: BuyerKey,
+    settlement: KeySettlement,
+  ): Promise<Uint8Array> {
+    const { keyCommitment } = await chain.anchorPreimageOf(settlement.datasetId)
+    return decryptKeyTransfer(buyerKey.secret, {
+      ephemeralPublicKey: settlement.ephemeralKey,
+      ciphertext: [settlement.cipherHi, settlement.cipherLo],
+      orderNonce: settlement.nonce,
+      keyCommitment,
+    })
   }
   return client
 }

@@ -3,7 +3,24 @@
 // (downloading to disk) are in sdk/node.ts.
 export { AssayApiError } from './assay-api-error.js'
 export { createAssayClient } from './assay-client.js'
-export type { AssayClient, AssayClientOptions, CallOptions, PublishOptions } from './assay-client.js'
+export type {
+  AssayClient,
+  AssayClientOptions,
+  BuyerKeyOptions,
+  BuyTrustlessOptions,
+  CallOptions,
+  DeliveredKey,
+  PublishOptions,
+  WaitForKeyOptions,
+} from './assay-client.js'
+export { buyerKeyMessage } from './buyer-key-message.js'
+export type { BuyerKeyScope } from './buyer-key-message.js'
+export { BuyerKeyMismatchError } from './buyer-key-mismatch-error.js'
+export { deriveBuyerKey } from './derive-buyer-key.js'
+export { KeyDeliveryTimeoutError } from './key-delivery-timeout-error.js'
+export { OrderNotFoundError } from './order-not-found-error.js'
+export { OrderRefundedError } from './order-refunded-error.js'
+export { UnsafeEscrowSetupError } from './unsafe-escrow-setup-error.js'
 export type * from './api-types.js'
 export type { UploadProgress } from './upload-progress.js'
 export { auditDataset } from './audit-dataset.js'
@@ -32,7 +49,22 @@ export type { WaitForNodeOptions } from './wait-for-node.js'
 // own classes: deserializeError finds them here (core/serialized-error.ts).
 import { registerErrorClass } from '../core/index.js'
 import { AssayApiError } from './assay-api-error.js'
+import { BuyerKeyMismatchError } from './buyer-key-mismatch-error.js'
+import { KeyDeliveryTimeoutError } from './key-delivery-timeout-error.js'
 import { NodeUnreachableError } from './node-unreachable-error.js'
+import { OrderNotFoundError } from './order-not-found-error.js'
+import { OrderRefundedError } from './order-refunded-error.js'
+import { UnsafeEscrowSetupError } from './unsafe-escrow-setup-error.js'
 import { TarFormatError } from './read-tar.js'
 import { VerificationError } from './verification-error.js'
-registerErrorClass(AssayApiError, NodeUnreachableError, TarFormatError, VerificationError)
+registerErrorClass(
+  AssayApiError,
+  BuyerKeyMismatchError,
+  KeyDeliveryTimeoutError,
+  NodeUnreachableError,
+  OrderNotFoundError,
+  OrderRefundedError,
+  UnsafeEscrowSetupError,
+  TarFormatError,
+  VerificationError,
+)

@@ -85,7 +85,7 @@ export function createSettlementQueue(options: SettlementQueueOptions): Settleme
     async status(orderId) {
       const job = await queue.getJob(jobIdOf(options.escrow, orderId))
       if (job === undefined) return undefined
-      const state = (await job.getState())
+      const state = await job.getState()
       return {
         orderId: orderId.toString(),
         state,

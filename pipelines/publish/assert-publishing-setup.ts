@@ -1,4 +1,4 @@
-import { AssayError } from '../../core/index.js'
+import { AssayError, LOCAL_DEV_CHAIN_ID } from '../../core/index.js'
 import {
   buildHonkSetupRecord,
   circuitForSystem,
@@ -10,8 +10,7 @@ import {
   type ProofSystem,
 } from '../../circuits/index.js'
 
-/** Chain id of the local development chain (anvil, hardhat): the one chain where development setups are fine. */
-export const LOCAL_DEV_CHAIN_ID = 31337
+export { LOCAL_DEV_CHAIN_ID }
 
 /** A publication's proofs would be made under a development setup on a chain where they would be believed. */
 export class DevelopmentSetupError extends AssayError {

@@ -6,6 +6,7 @@ import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { CID } from 'multiformats/cid'
 import {
   buyCommand,
+  buyTrustlessCommand,
   deviceCreateCommand,
   deviceRegisterCommand,
   downloadCommand,
@@ -149,6 +150,15 @@ describe('buying and auditing through a running node (publish → list → buy �
       409,
       'SettlementNotFailedError',
     ])
+  })
+
+  it('assay buy --trustless waits for the node’s settlement, and assay download then takes the key from the chain', async () => {
+    const bought = await buyTrustlessCommand(datasetId, config(), { node: node.url, devAccount: 6, json: true }, quiet)
+    expect(bought.buyer).to.equal(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/6").address)
+    const out = join(dir, 'bought-with-escrow')
+    const result = await downloadCommand(datasetId, config(), { node: node.url, out, devAccount: 6 }, quiet)
+    expect([result.keySource, result.readings]).to.deep.equal(['escrow', 80])
+    expect(await readFile(join(out, 'source', 'balcony.ndjson'))).to.deep.equal(await readFile(simulated))
   })
 
   it('verify passes every check, from the chain and content addressing alone, with and without the plaintext', async () => {

@@ -67,6 +67,11 @@ import { ShutdownTimeoutError, startRedis } from '../../pipelines/services/index
 import { DataKeyUnavailableError, KeyCommitmentMismatchError, SettlementTooLateError } from '../../pipelines/escrow/index.js'
 import { stageFailure } from '../../pipelines/publish/stage-failure.js'
 import { AssayApiError } from '../../sdk/assay-api-error.js'
+import { BuyerKeyMismatchError } from '../../sdk/buyer-key-mismatch-error.js'
+import { KeyDeliveryTimeoutError } from '../../sdk/key-delivery-timeout-error.js'
+import { OrderNotFoundError } from '../../sdk/order-not-found-error.js'
+import { OrderRefundedError } from '../../sdk/order-refunded-error.js'
+import { UnsafeEscrowSetupError } from '../../sdk/unsafe-escrow-setup-error.js'
 import { NodeUnreachableError } from '../../sdk/node-unreachable-error.js'
 import { TarFormatError } from '../../sdk/read-tar.js'
 import { VerificationError } from '../../sdk/verification-error.js'
@@ -134,6 +139,11 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new NoAccessError('0xbuyer', 1n), 'forbidden'],
   [new KeyNotHeldError(1n, 'held by another node'), 'not-found'],
   [new SettlementNotFailedError(4n), 'conflict'],
+  [new KeyDeliveryTimeoutError(1n, 2n, 1000), 'unavailable'],
+  [new OrderRefundedError(1n), 'conflict'],
+  [new UnsafeEscrowSetupError('key-transfer-v1', 1), 'conflict'],
+  [new OrderNotFoundError(1n), 'not-found'],
+  [new BuyerKeyMismatchError(1n, 2n, 3n), 'bad-input'],
   [new NotFoundError('no dataset 9'), 'not-found'],
   [new OperatorAuthError('no operator token'), 'unauthorised'],
   [new ForeignRequestError('another origin'), 'forbidden'],

@@ -1,0 +1,10 @@
+import { AssayError } from '../core/index.js'
+
+/** The order was refunded to its buyer: it will never be settled, so no key comes through it. */
+export class OrderRefundedError extends AssayError {
+  override readonly category = 'conflict' as const
+  constructor(readonly orderId: bigint) {
+    super(`order ${orderId} was refunded: no key will be delivered through it (open a new order to buy again)`)
+    this.name = 'OrderRefundedError'
+  }
+}
