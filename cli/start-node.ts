@@ -471,20 +471,21 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     // Trustless key delivery: every KeyEscrow order for a dataset this node sells is queued (one
     // job per order) and settled: the data key encrypted to the buyer's key, a key-transfer proof,
     // `settle`. The watcher's cursor is per escrow, so a new deployment starts from its own block.
-    const sellsDataset = async (datasetId: bigint) => {
-      const manifest = await indexer.manifestOf(datasetId)
-      return manifest !== undefined && manifest.owner.toLowerCase() === wallet.address.toLowerCase() ? manifest : undefined
-    }
+    // Whose dataset an order is for is read from the chain (the anchor's owner), never from IPFS: a
+    // stranger's orders for datasets with unreadable manifests cannot hold up the watcher.
+    const ownDataset = async (datasetId: bigint): Promise<boolean> =>
+      (await chain.datasetOf(datasetId)).owner.toLowerCase() === wallet.address.toLowerCase()
     let keyTransferCircuit: ReturnType<typeof loadCircuit> | undefined
     const settlementQueue = createSettlementQueue({ connection, escrow: deployment.contracts.keyEscrow })
     const settlementWorker = startSettlementWorker(
       {
         chain,
         async dataKeyOf(datasetId) {
-          const manifest = await sellsDataset(datasetId)
-          return manifest === undefined
-            ? undefined
-            : unwrapKey(wallet.signingKey.privateKey, Buffer.from(manifest.encryption.sellerWrappedKey, 'base64'))
+          if (!(await ownDataset(datasetId))) return undefined
+          const manifest = await indexer.manifestOf(datasetId)
+          // Ours, but its manifest not readable yet (IPFS): an outage the queue retries.
+          if (manifest === undefined) throw new ServiceError('ipfs', `the manifest of dataset ${datasetId} is not readable yet`)
+          return unwrapKey(wallet.signingKey.privateKey, Buffer.from(manifest.encryption.sellerWrappedKey, 'base64'))
         },
         async prove(input: KeyTransferInput) {
           await circuits.whenReady(KEY_TRANSFER_CIRCUIT)
@@ -492,6 +493,8 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
           keyTransferCircuit.catch(() => (keyTransferCircuit = undefined))
           return (await generateProof(await keyTransferCircuit, input)).proof
         },
+        // The escrow measures its deadline in block time.
+        now: async () => (await provider.getBlock('latest'))?.timestamp ?? Math.floor(Date.now() / 1000),
       },
       { connection, escrow: deployment.contracts.keyEscrow, log },
     )
@@ -499,7 +502,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     const escrowWatcher = createEscrowWatcher({
       ordersOpened: (from, to) => chain.ordersOpened(from, to),
       blockNumber: () => provider.getBlockNumber(),
-      settles: async (datasetId) => (await sellsDataset(datasetId)) !== undefined,
+      settles: ownDataset,
       enqueue: (order) => settlementQueue.enqueue(order),
       cursor: createFileCursor(join(config.dataDir, 'escrow', `${deployment.contracts.keyEscrow.toLowerCase()}.cursor.json`)),
       startBlock: deployment.startBlock,
@@ -564,6 +567,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
             rateLimits: {
               readings: createRateLimit({ perMinute: config.rateLimitPerMinute }),
               keyRequests: createRateLimit({ perMinute: config.rateLimitPerMinute }),
+              escrowStatus: createRateLimit({ perMinute: config.rateLimitPerMinute }),
             },
           }
         : {}),

@@ -227,6 +227,9 @@ export interface ChainClient {
   anchorPreimageOf(datasetId: bigint): Promise<AnchorPreimage>
 }
 
+/** How long a settlement waits for its receipt before the attempt fails (and is tried again). */
+const SETTLE_RECEIPT_TIMEOUT_MS = 120_000
+
 /** A chain client for `deployment`, signing with `runner` when it is a signer. */
 export function createChainClient(runner: ContractRunner, deployment: Deployment): ChainClient {
   const devices = typedContract<DeviceRegistry>(deployment.contracts.deviceRegistry, deviceRegistryAbi, runner)
@@ -238,12 +241,21 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
   const escrow = typedContract<KeyEscrow>(deployment.contracts.keyEscrow, keyEscrowAbi, runner)
   const escrowEvents = typedEvents<KeyEscrowEvents>(escrow)
 
-  async function send(action: string, call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
+  async function send(
+    action: string,
+    call: () => Promise<ContractTransactionResponse>,
+    receiptTimeoutMs?: number,
+  ): Promise<ContractTransactionReceipt> {
     try {
       const tx = await call()
       // wait() is null only when asked for 0 confirmations.
-      return (await tx.wait())!
+      return (await tx.wait(1, receiptTimeoutMs))!
     } catch (err) {
+      // ethers' NonceManager counts a nonce before the transaction is estimated and sent: after a
+      // failure it would leave a gap that stalls every later transaction of the account. Reset, so
+      // the next one reads the account's pending nonce from the chain.
+      const nonces = runner as { reset?: () => void }
+      if (typeof nonces.reset === 'function') nonces.reset()
       throw decodeContractError(action, err)
     }
   }
@@ -495,8 +507,19 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       return { ...orderFrom(opened.order), nonce: opened.nonce, ...result(r) }
     },
     async settleOrder(order, proof, encrypted, anchor) {
-      const r = await send('settle escrow order', () =>
-        escrow.settle(order, proofToCalldata(proof), encrypted.ephemeralKey, encrypted.cipherHi, encrypted.cipherLo, anchor),
+      const calldata = proofToCalldata(proof)
+      const { ephemeralKey, cipherHi, cipherLo } = encrypted
+      // The transaction's calldata is the encrypted key: a settlement that reverts after it is
+      // broadcast hands the key over unpaid (the buyer reads it from the failed transaction). So it is
+      // simulated first (a revert is never broadcast), and sent with a quarter more gas than estimated (storage a same-block withdrawal
+      // emptied costs more to write again); a receipt that does not come is an error to retry.
+      const gas = await read('simulate escrow settlement', () =>
+        escrow.settle.estimateGas(order, calldata, ephemeralKey, cipherHi, cipherLo, anchor),
+      )
+      const r = await send(
+        'settle escrow order',
+        () => escrow.settle(order, calldata, ephemeralKey, cipherHi, cipherLo, anchor, { gasLimit: gas + gas / 4n }),
+        SETTLE_RECEIPT_TIMEOUT_MS,
       )
       return { ...result(r), expiresAt: emitted(escrowEvents, r, 'OrderSettled').expiresAt }
     },

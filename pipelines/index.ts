@@ -151,6 +151,7 @@ export {
   settleOrder,
   DataKeyUnavailableError,
   KeyCommitmentMismatchError,
+  SettlementFailedError,
   SettlementTooLateError,
   createSettlementQueue,
   deserializeOrder,
@@ -190,13 +191,14 @@ import {
   SignedForOtherSystemError,
   WindowAttachedError,
 } from './publish/index.js'
-import { DataKeyUnavailableError, KeyCommitmentMismatchError, SettlementTooLateError } from './escrow/index.js'
+import { DataKeyUnavailableError, KeyCommitmentMismatchError, SettlementFailedError, SettlementTooLateError } from './escrow/index.js'
 import { ShutdownTimeoutError } from './services/index.js'
 import { BatchVerifierError, IngestBusyError, StreamBatchError, UnknownStreamError } from './streams/index.js'
 registerErrorClass(
   BatchVerifierError,
   DataKeyUnavailableError,
   KeyCommitmentMismatchError,
+  SettlementFailedError,
   SettlementTooLateError,
   DevelopmentSetupError,
   DeviceNotRegisteredError,

@@ -42,7 +42,7 @@ export interface AppComponents {
   /** Who may do what: the Host and Origin guard, and the operator's token (createOperatorAuth). */
   auth: OperatorAuth
   /** Per-client limits on the routes anyone may call that cost the node work (createRateLimit). */
-  rateLimits?: { readings?: RequestHandler; keyRequests?: RequestHandler }
+  rateLimits?: { readings?: RequestHandler; keyRequests?: RequestHandler; escrowStatus?: RequestHandler }
   /** Caps on open event streams (GET /jobs/:id/events), per client and in total (createConnectionLimit's defaults). */
   eventStreams?: ConnectionLimitOptions
   /** Built web app (Vite output) to serve at `/`, when present. */
@@ -118,6 +118,8 @@ export function createApp(components: AppComponents): Express {
   // Open routes that make the node work (signature checks, key unwrapping): a share per client.
   if (components.rateLimits?.readings !== undefined) app.post('/streams/:id/readings', components.rateLimits.readings)
   if (components.rateLimits?.keyRequests !== undefined) app.post('/datasets/:id/key', components.rateLimits.keyRequests)
+  // Each answer reads the chain (a settled order's event): a share per client too.
+  if (components.rateLimits?.escrowStatus !== undefined) app.get('/escrow/orders/:id', components.rateLimits.escrowStatus)
   // Each event stream holds a socket and polls the job store until its client leaves.
   app.get('/jobs/:id/events', createConnectionLimit(components.eventStreams))
 

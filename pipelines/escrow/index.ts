@@ -1,7 +1,13 @@
 // Escrow: the seller's side of trustless key delivery. Follows KeyEscrow's opened orders for the
 // datasets this node sells, and settles each (key encrypted to the buyer, key-transfer proof,
 // `settle`) from a BullMQ queue: retried, idempotent, with status. Node-only.
-export { settleOrder, DataKeyUnavailableError, KeyCommitmentMismatchError, SettlementTooLateError } from './settle-order.js'
+export {
+  settleOrder,
+  DataKeyUnavailableError,
+  KeyCommitmentMismatchError,
+  SettlementFailedError,
+  SettlementTooLateError,
+} from './settle-order.js'
 export type { SettleOrderComponents, SettleOrderOptions, SettleOutcome, SettlementChain } from './settle-order.js'
 export { createSettlementQueue, deserializeOrder, serializeOrder, SETTLE_QUEUE, startSettlementWorker } from './settlement-queue.js'
 export type {

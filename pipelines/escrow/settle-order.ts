@@ -22,8 +22,8 @@ export interface SettleOrderComponents {
   dataKeyOf(datasetId: bigint): Promise<Uint8Array | undefined>
   /** Proves a key transfer (circuit key-transfer-v1) from its full witness input. */
   prove(input: KeyTransferInput): Promise<Groth16Proof>
-  /** Unix seconds (tests move it). */
-  now?: () => number
+  /** Unix seconds: the node passes the chain's latest block time, which is what the escrow's deadline is measured in. */
+  now?: () => number | Promise<number>
 }
 
 export interface SettleOrderOptions {
@@ -62,6 +62,25 @@ export class KeyCommitmentMismatchError extends AssayError {
   }
 }
 
+/**
+ * A settlement attempt failed while the order is still open (a revert, a lost receipt, an RPC
+ * outage, a listing changed meanwhile): tried again while the deadline allows, because a failed
+ * transaction may already have shown the buyer the encrypted key (503).
+ */
+export class SettlementFailedError extends AssayError {
+  override readonly category = 'unavailable' as const
+  constructor(
+    readonly orderId: bigint,
+    options: { cause: unknown },
+  ) {
+    super(
+      `order ${orderId}: settling failed (${options.cause instanceof Error ? options.cause.message : String(options.cause)}); will try again`,
+      options,
+    )
+    this.name = 'SettlementFailedError'
+  }
+}
+
 /** This side holds no data key for the order's dataset. */
 export class DataKeyUnavailableError extends AssayError {
   override readonly category = 'not-found' as const
@@ -91,8 +110,12 @@ export async function settleOrder(
   const status = await chain.orderStatus(order.id)
   if (status !== 'open') return { outcome: 'closed', status }
   const margin = options.deadlineMarginS ?? 300
-  const now = components.now?.() ?? Math.floor(Date.now() / 1000)
-  if (BigInt(now + margin) >= order.deadline) throw new SettlementTooLateError(order.id, order.deadline, margin)
+  // Checked again right before sending: proving and an RPC's delays eat into the margin.
+  const checkDeadline = async (): Promise<void> => {
+    const now = (await components.now?.()) ?? Math.floor(Date.now() / 1000)
+    if (BigInt(now + margin) >= order.deadline) throw new SettlementTooLateError(order.id, order.deadline, margin)
+  }
+  await checkDeadline()
   const key = await components.dataKeyOf(order.datasetId)
   if (key === undefined) throw new DataKeyUnavailableError(order.datasetId)
   const anchor = await chain.anchorPreimageOf(order.datasetId)
@@ -100,6 +123,7 @@ export async function settleOrder(
   const nonce = await chain.orderNonce(order.id)
   const encrypted = await encryptKeyForBuyer(key, order.buyerKey, nonce)
   const proof = await components.prove(encrypted.input)
+  await checkDeadline()
   try {
     const { ephemeralKey, cipherHi, cipherLo } = encrypted.input
     const r = await chain.settleOrder(order, proof, { ephemeralKey, cipherHi, cipherLo }, anchor)
@@ -108,6 +132,6 @@ export async function settleOrder(
     // Settled or refunded meanwhile: the chain's state is the answer, not the revert.
     const after = await chain.orderStatus(order.id).catch(() => 'open' as const)
     if (after !== 'open') return { outcome: 'closed', status: after }
-    throw err
+    throw new SettlementFailedError(order.id, { cause: err })
   }
 }

@@ -45,9 +45,17 @@ export interface SettlementQueue {
 
 /**
  * Attempts and backoff: an RPC or Redis outage passes within them. A settlement must land before
- * its deadline (a day by default), so it never waits long between tries.
+ * its deadline (a day by default), so it never waits long between tries. Finished jobs are kept
+ * for their status up to a bound (Redis memory does not grow with every order ever opened); the
+ * chain stays the record, and an order whose job was dropped and is queued again is found closed.
  */
-const JOB_OPTIONS = { attempts: 6, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: false, removeOnFail: false } as const
+const KEPT_JOBS = 10_000
+const JOB_OPTIONS = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { count: KEPT_JOBS },
+  removeOnFail: { count: KEPT_JOBS },
+} as const
 
 export const serializeOrder = (order: EscrowOrder): SerializedOrder => ({
   id: order.id.toString(),

@@ -64,7 +64,12 @@ import {
 import { BatchVerifierError, IngestBusyError, StreamBatchError, UnknownStreamError } from '../../pipelines/streams/index.js'
 import { ImportRowError, MissingColumnError, NoReadingsError, SimulationError, SourceFormatError } from '../../pipelines/import/index.js'
 import { ShutdownTimeoutError, startRedis } from '../../pipelines/services/index.js'
-import { DataKeyUnavailableError, KeyCommitmentMismatchError, SettlementTooLateError } from '../../pipelines/escrow/index.js'
+import {
+  DataKeyUnavailableError,
+  KeyCommitmentMismatchError,
+  SettlementFailedError,
+  SettlementTooLateError,
+} from '../../pipelines/escrow/index.js'
 import { stageFailure } from '../../pipelines/publish/stage-failure.js'
 import { AssayApiError } from '../../sdk/assay-api-error.js'
 import { BuyerKeyMismatchError } from '../../sdk/buyer-key-mismatch-error.js'
@@ -158,6 +163,7 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new SignedForOtherSystemError('sensor-stats-b16-v2', 'groth16', 'ultrahonk'), 'bad-input'],
   [new WindowAttachedError(1n, 2n, 3n), 'conflict'],
   [new SettlementTooLateError(4n, 1000n, 300), 'conflict'],
+  [new SettlementFailedError(4n, { cause: new Error('reverted') }), 'unavailable'],
   [new KeyCommitmentMismatchError(2n), 'tampered'],
   [new DataKeyUnavailableError(2n), 'not-found'],
   [new ProverCrashedError('the prover exited with 137'), 'unavailable'],
