@@ -159,6 +159,16 @@ interface ErrorBody {
 }
 
 /**
+ * Under a development setup anyone can forge a settlement proof: pay into the escrow only where that
+ * costs nothing real (the local development chain).
+ * @throws {UnsafeEscrowSetupError}
+ */
+function assertSafeEscrow(chainId: number): void {
+  if (chainId !== LOCAL_DEV_CHAIN_ID && setupOf(KEY_TRANSFER_CIRCUIT).warning !== undefined)
+    throw new UnsafeEscrowSetupError(KEY_TRANSFER_CIRCUIT, chainId)
+}
+
+/**
  * Assay's client, and the one HTTP client of a node (the CLI and the web app call nothing else):
  * catalog reads, buying, key requests, content by CID, and the operator's routes (publishing,
  * devices, streams, sessions). Only the chain and content addressing are trusted: manifests are
@@ -571,10 +581,7 @@ export function createAssayClient(options: AssayClientOptions) {
      */
     async openOrder(signer: Signer, datasetId: bigint, agreed?: AgreedTerms, keyOptions: BuyerKeyOptions = {}): Promise<OpenedOrder> {
       const deployment = await client.deployment()
-      // Under a development setup anyone can forge a settlement: pay into the escrow only where
-      // that costs nothing real (the local development chain).
-      if (deployment.chainId !== LOCAL_DEV_CHAIN_ID && setupOf(KEY_TRANSFER_CIRCUIT).warning !== undefined)
-        throw new UnsafeEscrowSetupError(KEY_TRANSFER_CIRCUIT, deployment.chainId)
+      assertSafeEscrow(deployment.chainId)
       const buyerKey = keyOptions.buyerKey ?? (await deriveBuyerKey(signer, deployment))
       return createChainClient(signer, deployment).openOrder(datasetId, buyerKey.publicKey, agreed)
     },
@@ -621,7 +628,9 @@ export function createAssayClient(options: AssayClientOptions) {
       buyOptions: BuyTrustlessOptions = {},
     ): Promise<DeliveredKey & { order: OpenedOrder }> {
       const { agreed, onOrder, ...waitOptions } = buyOptions
-      const buyerKey = waitOptions.buyerKey ?? (await deriveBuyerKey(signer, await client.deployment()))
+      const deployment = await client.deployment()
+      assertSafeEscrow(deployment.chainId) // before asking the wallet for anything
+      const buyerKey = waitOptions.buyerKey ?? (await deriveBuyerKey(signer, deployment))
       const order = await client.openOrder(signer, datasetId, agreed, { buyerKey })
       onOrder?.(order)
       return { order, ...(await client.waitForKey(signer, order, { ...waitOptions, buyerKey })) }

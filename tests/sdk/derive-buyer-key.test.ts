@@ -57,5 +57,7 @@ describe('openOrder on a chain where the escrow’s setup is a development one',
     const error = await caught(() => client.openOrder(signer as never, 1n))
     expect([error.name, (error as Error & { chainId?: number }).chainId, asked]).to.deep.equal(['UnsafeEscrowSetupError', 1, 0])
     expect(error.message).to.contain('key-transfer-v1 has a development setup')
+    const viaBuy = await caught(() => client.buyTrustless(signer as never, 1n))
+    expect([viaBuy.name, asked]).to.deep.equal(['UnsafeEscrowSetupError', 0])
   })
 })

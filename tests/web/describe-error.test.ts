@@ -1,7 +1,14 @@
 import { expect } from 'chai'
 import { ContractError } from '../../contracts/index.js'
 import { deserializeError, serializeError } from '../../core/index.js'
-import { AssayApiError, NodeUnreachableError, VerificationError } from '../../sdk/index.js'
+import {
+  AssayApiError,
+  KeyDeliveryTimeoutError,
+  NodeUnreachableError,
+  OrderRefundedError,
+  UnsafeEscrowSetupError,
+  VerificationError,
+} from '../../sdk/index.js'
 import { ContentCorruptedError } from '../../storage/index.js'
 import { RpcUnknownError } from '../../web/src/app-context.js'
 import { describeError } from '../../web/src/describe-error.js'
@@ -98,6 +105,24 @@ describe('web app error messages', () => {
       'A check failed, so nothing was trusted or saved: manifest-anchor: not the anchored manifest',
     )
     expect(title(deserializeError({ name: 'NewCheckError', message: 'x', category: 'tampered' }))).to.equal('Tampered data')
+  })
+
+  it('explains an escrow purchase that cannot go on: an unsafe setup, no key in time, a refunded order', () => {
+    const unsafe = new UnsafeEscrowSetupError('key-transfer-v1', 1)
+    expect(describeError(unsafe)).to.deep.equal({
+      title: 'Not possible now',
+      message: `${unsafe.message}. Reload to see the current state, then try again.`,
+    })
+    const late = new KeyDeliveryTimeoutError(7n, 1_900_000_000n, 600_000)
+    expect(describeError(late).title).to.equal('Node unreachable')
+    expect(describeError(late).message).to.match(
+      /^order 7: no key was delivered within 600 s; the seller may still settle until 2030-03-17T/,
+    )
+    expect(title(new OrderRefundedError(7n))).to.equal('Not possible now')
+    // The escrow's revert for changed terms reads as the market's does.
+    expect(
+      title(new ContractError('open escrow order', 'ListingChanged', [1n, 20n, '0x0000000000000000000000000000000000000000', 0n])),
+    ).to.equal('Terms changed')
   })
 
   it('explains reverted purchases with the contract’s error', () => {

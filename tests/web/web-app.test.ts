@@ -235,6 +235,57 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     expect(await node.chain.hasAccess(buyer, BigInt(datasetId))).to.equal(true)
   })
 
+  it('buys through the key escrow with the development wallet: the node settles with a proof, the key comes from the chain', async () => {
+    // Account 3 has bought nothing: a tab of its own (the wallet choice is per tab), so the main
+    // page keeps account 2 for the tests after this one.
+    const buyer = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/3").address
+    expect(await node.chain.hasAccess(buyer, BigInt(datasetId))).to.equal(false)
+    const tab = await context.newPage()
+    const tabErrors = pageErrors(tab)
+    try {
+      await tab.goto(`${node.url}/#/datasets/${datasetId}`)
+      await tab.getByRole('button', { name: 'Connect wallet' }).click()
+      await tab.getByLabel('Account').selectOption('3')
+      await tab.getByRole('button', { name: 'Use development wallet' }).click()
+      const escrow = tab.getByTestId('buy-escrow')
+      expect(await escrow.getAttribute('aria-describedby').then((id) => tab.locator(`#${id}`).textContent())).to.match(
+        /^Trustless: the payment is held by the KeyEscrow contract and released only when the seller’s node delivers the key with a proof/,
+      )
+      await screenshot(tab, '7a-dataset-escrow-offered')
+      await escrow.click()
+      const steps = tab.getByTestId('escrow-progress')
+      // The order is open and the page waits for the seller's proof, with the deadline.
+      await tab.locator('[data-testid=escrow-progress][data-order]').waitFor({ timeout: 60_000 })
+      const orderId = await steps.getAttribute('data-order')
+      expect(await steps.locator('[data-step=open]').textContent()).to.equal(`done: Order #${orderId} opened: 0.02 ETH held by KeyEscrow`)
+      await tab.locator('[data-testid=escrow-progress][data-state=received]').waitFor({ timeout: 120_000 })
+      expect(await steps.locator('[data-step=proof]').textContent()).to.match(/^done: Settled with a verified key-transfer proof \(tx 0x/)
+      expect(await steps.locator('[data-step=key]').textContent()).to.equal(
+        'done: Key received from the chain and checked against the anchored key commitment',
+      )
+      // Access came with the settlement: the panel offers the download, focused, the steps still shown.
+      const download = tab.getByTestId('download')
+      await download.waitFor({ timeout: 60_000 })
+      expect(await download.evaluate((el) => el === document.activeElement)).to.equal(true)
+      await screenshot(tab, '7b-dataset-escrow-received')
+      await download.click()
+      const save = tab.getByTestId('save-source')
+      await save.waitFor({ timeout: 60_000 })
+      expect(await tab.getByTestId('download-result').textContent()).to.contain('rebuild all 3 batch commitments and the anchored root')
+      expect(await tab.getByTestId('key-source').getAttribute('data-source')).to.equal('escrow')
+      await screenshot(tab, '7c-dataset-escrow-downloaded')
+      const [file] = await Promise.all([tab.waitForEvent('download'), save.click()])
+      expect(Buffer.compare(await readFile(await file.path()), await readFile(slice))).to.equal(0)
+      // The chain agrees: account 3's order was settled and it holds the access token.
+      expect(await node.chain.orderStatus(BigInt(orderId!))).to.equal('settled')
+      expect((await node.chain.settlementsOf(buyer, BigInt(datasetId))).map((s) => String(s.orderId))).to.deep.equal([orderId])
+      expect(await node.chain.hasAccess(buyer, BigInt(datasetId))).to.equal(true)
+      expect(tabErrors).to.deep.equal([])
+    } finally {
+      await tab.close()
+    }
+  })
+
   it('passes the audit page for the dataset, with a downloadable JSON report', async () => {
     await page.goto(`${node.url}/#/audit/${datasetId}`)
     const verdict = page.getByTestId('audit-verdict')

@@ -12,10 +12,11 @@ import {
 } from '../../../sdk/index.js'
 import type { AppContext } from '../app-context.js'
 import { actionButton, errorAlert, notice, qualityBadge, saveBytes, spinner } from '../components.js'
-import { h, mount, progressBar } from '../dom.js'
+import { h, mount, progressBar, uid } from '../dom.js'
 import { deviceName, formatBytes, formatDate, formatDuration, formatNumber, formatPrice, shortHex } from '../format.js'
 import { href, type Page } from '../router.js'
 import { runVerifier } from '../run-verifier.js'
+import { buyThroughEscrow, datasetKey, escrowProgress, type KeySource } from './escrow-purchase.js'
 import { provenanceTimeline } from './provenance-timeline.js'
 import { QUALITY_EXPLANATIONS } from './quality-explanations.js'
 
@@ -132,10 +133,17 @@ function qualitySection(report: QualityReportView): HTMLElement {
   )
 }
 
-/** The access panel: buy, then request the key, download, decrypt and check in the browser, save. */
+/**
+ * The access panel: buy (the node releases the key) or buy through the key escrow (the key comes
+ * from the chain with a proof), then download, decrypt and check in the browser, save.
+ */
 function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, signal: AbortSignal): HTMLElement {
   const panel = h('section', { class: 'panel access', 'aria-labelledby': 'access-title', 'data-testid': 'access-panel' })
   const id = BigInt(page.datasetId)
+  // An escrow purchase's steps stay on screen once it has given access (the panel is drawn again then).
+  let escrowDone: { address: string; el: HTMLElement } | undefined
+  // After a purchase, focus goes to what comes next rather than to the page's top.
+  let focusDownload = false
   const render = async (): Promise<void> => {
     const listing = page.listing
     const head = h(
@@ -168,54 +176,88 @@ function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, sig
     if (signal.aborted) return
     if (!access) {
       if (listing?.active !== true) return mount(panel, head, h('p', null, 'This wallet has no access.'))
+      // The terms on the buttons are the ones agreed: the market and the escrow refuse them if they changed.
+      const agreed = { price: BigInt(listing.price), paymentToken: listing.paymentToken, accessPeriod: BigInt(listing.accessPeriod) }
+      const steps = escrowProgress()
+      const buy = actionButton(
+        `Buy for ${formatPrice(listing.price, listing.paymentToken)}`,
+        async () => {
+          await ctx.client.buy(await ctx.wallet.signer(), id, agreed)
+          focusDownload = true
+          await render()
+        },
+        { class: 'primary', 'data-testid': 'buy' },
+      )
+      const escrowHint = uid('escrow-hint')
+      const escrow = actionButton(
+        'Buy through escrow',
+        async () => {
+          // One purchase at a time: the plain Buy waits while the escrow order runs.
+          const plain = buy.querySelector('button')!
+          plain.disabled = true
+          try {
+            await buyThroughEscrow(ctx, id, agreed, steps, signal)
+          } finally {
+            plain.disabled = false
+          }
+          escrowDone = { address: state.address, el: steps.el }
+          focusDownload = true
+          await render()
+        },
+        { 'data-testid': 'buy-escrow', 'aria-describedby': escrowHint },
+      )
       return mount(
         panel,
         head,
-        actionButton(
-          `Buy for ${formatPrice(listing.price, listing.paymentToken)}`,
-          async () => {
-            // The terms on the button are the ones agreed: the market refuses the purchase if they changed.
-            await ctx.client.buy(await ctx.wallet.signer(), id, {
-              price: BigInt(listing.price),
-              paymentToken: listing.paymentToken,
-              accessPeriod: BigInt(listing.accessPeriod),
-            })
-            await render()
-          },
-          { class: 'primary', 'data-testid': 'buy' },
-        ),
+        buy,
         listing.paymentToken !== ZeroAddress ? h('p', { class: 'hint' }, 'Paid in tUSD: your wallet approves the amount first.') : null,
+        h(
+          'div',
+          { class: 'escrow' },
+          escrow,
+          h(
+            'p',
+            { class: 'hint', id: escrowHint },
+            'Trustless: the payment is held by the KeyEscrow contract and released only when the seller’s node delivers the key with a proof; refundable after the deadline. Your wallet signs a message once to derive the key that receives it.',
+          ),
+          steps.el,
+        ),
       )
     }
     const result = h('div', { 'data-testid': 'download-result' })
     const progress = progressBar('Download progress')
+    const download = actionButton(
+      'Download & decrypt',
+      async () => {
+        result.replaceChildren(progress.el)
+        const signer = await ctx.wallet.signer()
+        const { key, source } = await datasetKey(ctx, signer, await signer.getAddress(), id, manifest.encryption.keyCommitment)
+        const total = manifest.content.bytes
+        const data = await decryptDataset({
+          client: ctx.client,
+          manifest,
+          key,
+          onProgress: (stage, bytes) =>
+            progress.set(
+              stage === 'download' ? bytes / 2 : total / 2 + bytes / 2,
+              total,
+              `${stage === 'verify' ? 'checking commitments' : stage === 'download' ? 'downloading' : 'decrypting'} · ${formatBytes(bytes)}`,
+            ),
+        })
+        mount(result, downloaded(data, page, source))
+      },
+      { class: 'primary', 'data-testid': 'download' },
+    )
     mount(
       panel,
       head,
       notice('success', isOwner ? 'You published this dataset.' : 'This wallet has access.'),
-      actionButton(
-        'Download & decrypt',
-        async () => {
-          result.replaceChildren(progress.el)
-          const key = await ctx.client.requestKey(await ctx.wallet.signer(), id, manifest.encryption.keyCommitment)
-          const total = manifest.content.bytes
-          const data = await decryptDataset({
-            client: ctx.client,
-            manifest,
-            key,
-            onProgress: (stage, bytes) =>
-              progress.set(
-                stage === 'download' ? bytes / 2 : total / 2 + bytes / 2,
-                total,
-                `${stage === 'verify' ? 'checking commitments' : stage === 'download' ? 'downloading' : 'decrypting'} · ${formatBytes(bytes)}`,
-              ),
-          })
-          mount(result, downloaded(data, page))
-        },
-        { class: 'primary', 'data-testid': 'download' },
-      ),
+      escrowDone?.address === state.address ? escrowDone.el : null,
+      download,
       result,
     )
+    if (focusDownload) download.querySelector('button')!.focus()
+    focusDownload = false
   }
   const off = ctx.wallet.subscribe(() => void render().catch((err: unknown) => mount(panel, errorAlert(err))))
   signal.addEventListener('abort', off, { once: true })
@@ -223,7 +265,13 @@ function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, sig
   return panel
 }
 
-function downloaded(data: DecryptedDataset, page: DatasetPage): HTMLElement {
+/** Where the key came from, in words: the chain (escrow settlement) or the node. */
+const KEY_SOURCE_WORDS: Record<KeySource, string> = {
+  escrow: 'Key from your escrow settlement on the chain (no request to the node), checked against the anchored key commitment.',
+  node: 'Key released by the seller’s node on your signed request, checked against the anchored key commitment.',
+}
+
+function downloaded(data: DecryptedDataset, page: DatasetPage, keySource: KeySource): HTMLElement {
   const mbps = data.decryptSeconds > 0 ? data.archive.length / (1 << 20) / data.decryptSeconds : 0
   return h(
     'div',
@@ -238,6 +286,7 @@ function downloaded(data: DecryptedDataset, page: DatasetPage): HTMLElement {
       { class: 'hint', 'data-testid': 'decrypt-rate' },
       `${formatBytes(data.archive.length)}, archive hash as anchored; decrypted in ${(data.decryptSeconds * 1000).toFixed(0)} ms${mbps > 0 ? ` (${mbps.toFixed(0)} MiB/s)` : ''}.`,
     ),
+    h('p', { class: 'hint', 'data-testid': 'key-source', 'data-source': keySource }, KEY_SOURCE_WORDS[keySource]),
     h(
       'div',
       { class: 'row' },
