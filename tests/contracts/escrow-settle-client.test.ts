@@ -24,6 +24,29 @@ import {
 import { hardhat } from '../helpers/chain.js'
 import { connected, deployTypedAssay } from '../helpers/typed-assay.js'
 
+/**
+ * A dataset of account 2 anchored with `dataKey`'s commitment, listed at 1 ETH (with a 30% split to
+ * account 4 when asked) and sold once, so its payees are owed.
+ */
+async function soldDataset(dataKey: Uint8Array, options: { split?: boolean } = {}) {
+  const device = await createDeviceKey()
+  const keyCommitment = await computeKeyCommitment(dataKey)
+  const statsDigest = `0x${'00'.repeat(32)}`
+  const anchor = { manifestCidHash: keccak256(toUtf8Bytes('bafymanifest')), keyCommitment, statsDigest }
+  const f = await deployTypedAssay()
+  const [seller, buyer, splitter, other] = [f.signers[2]!, f.signers[3]!, f.signers[4]!, f.signers[6]!]
+  await f.client(seller).registerDevice(device.Ax, device.Ay, '', (m) => signEddsaPoseidon(device.privateKey, m))
+  const slot = verifierSlotOf('sensor-stats-b16-v2')
+  await (
+    await connected(f.datasets, seller).publish('bafymanifest', 1n, keyCommitment, 9000, statsDigest, [device.deviceId], 0n, slot)
+  ).wait()
+  const splits = options.split === true ? [{ account: splitter.address, bps: 3000 }] : []
+  await (await connected(f.market, seller).list(1n, PRICE, ZeroAddress, 0n, splits)).wait()
+  await (await connected(f.market, other).buy(1n, PRICE, ZeroAddress, 0n, { value: PRICE })).wait()
+  return { f, seller, buyer, splitter, anchor }
+}
+const PRICE = 10n ** 18n
+
 // The chain client's settlement, as the node's signer (a NonceManager) sends it. A settle's calldata
 // is the encrypted key, so one that would revert must never be broadcast, and a failure must not
 // leave the account's nonces stuck (found in review: ethers' NonceManager counts a nonce before it
@@ -32,34 +55,13 @@ describe('settling through the chain client', function () {
   this.timeout(600_000)
 
   it('simulates a settle first: one that would revert is never sent, and the node’s next transaction still mines', async () => {
-    const device = await createDeviceKey()
-    const keyCommitment = await computeKeyCommitment(new Uint8Array(32).fill(1))
-    const f = await deployTypedAssay()
-    const [seller, buyer, other] = [f.signers[2]!, f.signers[3]!, f.signers[6]!]
-    await f.client(seller).registerDevice(device.Ax, device.Ay, '', (m) => signEddsaPoseidon(device.privateKey, m))
-    const statsDigest = `0x${'00'.repeat(32)}`
-    await (
-      await connected(f.datasets, seller).publish(
-        'bafym',
-        1n,
-        keyCommitment,
-        9000,
-        statsDigest,
-        [device.deviceId],
-        0n,
-        verifierSlotOf('sensor-stats-b16-v2'),
-      )
-    ).wait()
-    const PRICE = 10n ** 18n
-    await (await connected(f.market, seller).list(1n, PRICE, ZeroAddress, 0n, [])).wait()
-    await (await connected(f.market, other).buy(1n, PRICE, ZeroAddress, 0n, { value: PRICE })).wait() // the seller is owed
+    const { f, seller, buyer, anchor } = await soldDataset(new Uint8Array(32).fill(1))
     const provider = (await hardhat()).ethers.provider as unknown as Provider
     const wallet = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/2").connect(provider)
     expect(wallet.address).to.equal(seller.address)
     const node = new NonceManager(wallet) // as cli/start-node.ts builds the node's signer
     const chain = createChainClient(node, f.deployment)
     const order = await createChainClient(buyer, f.deployment).openOrder(1n, 12345n)
-    const anchor = { manifestCidHash: keccak256(toUtf8Bytes('bafym')), keyCommitment, statsDigest }
     const bogus = {
       pi_a: ['1', '2', '1'],
       pi_b: [
@@ -85,29 +87,8 @@ describe('settling through the chain client', function () {
   })
 
   it('sends a settle with gas to spare: a withdrawal landing first in the same block does not make it revert (and show the key)', async () => {
-    const device = await createDeviceKey()
     const dataKey = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff)
-    const keyCommitment = await computeKeyCommitment(dataKey)
-    const statsDigest = `0x${'00'.repeat(32)}`
-    const anchor = { manifestCidHash: keccak256(toUtf8Bytes('bafymanifest')), keyCommitment, statsDigest }
-    const f = await deployTypedAssay()
-    const [seller, buyer, splitter, other] = [f.signers[2]!, f.signers[3]!, f.signers[4]!, f.signers[6]!]
-    await f.client(seller).registerDevice(device.Ax, device.Ay, '', (m) => signEddsaPoseidon(device.privateKey, m))
-    await (
-      await connected(f.datasets, seller).publish(
-        'bafymanifest',
-        1n,
-        keyCommitment,
-        9000,
-        statsDigest,
-        [device.deviceId],
-        0n,
-        verifierSlotOf('sensor-stats-b16-v2'),
-      )
-    ).wait()
-    const PRICE = 10n ** 18n
-    await (await connected(f.market, seller).list(1n, PRICE, ZeroAddress, 0n, [{ account: splitter.address, bps: 3000 }])).wait()
-    await (await connected(f.market, other).buy(1n, PRICE, ZeroAddress, 0n, { value: PRICE })).wait() // the split is owed
+    const { f, seller, buyer, splitter, anchor } = await soldDataset(dataKey, { split: true })
     const buyerKey = await buyerKeyFromSeed(new Uint8Array(32).fill(9))
     const order = await createChainClient(buyer, f.deployment).openOrder(1n, buyerKey.publicKey)
     const chain = createChainClient(seller, f.deployment)
