@@ -78,6 +78,8 @@ const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** Largest upload `POST /datasets` accepts. */
 /** How long a stopping node lets running stage jobs and proofs finish. */
 const WORKER_GRACE_MS = 20_000
+/** How long a stopping node waits for a settlement in progress (see the escrow's stop). */
+const SETTLEMENT_GRACE_MS = 3_000
 /** How often stream windows are checked for closing and their publications followed. */
 const STREAM_TICK_MS = 1_000
 
@@ -511,9 +513,11 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     escrowWatcher.start(1_000)
     stack.push(async () => {
       await escrowWatcher.stop()
+      // A settlement left unfinished is taken up again at the next start (settling is idempotent),
+      // so the node does not wait long for it, least of all with Redis gone.
       const results = await Promise.allSettled([
-        settlesWithin(settlementWorker.close(), WORKER_GRACE_MS, 'closing the settlement worker'),
-        settlesWithin(settlementQueue.close(), 5_000, 'closing the settlement queue'),
+        settlesWithin(settlementWorker.close(), SETTLEMENT_GRACE_MS, 'closing the settlement worker'),
+        settlesWithin(settlementQueue.close(), SETTLEMENT_GRACE_MS, 'closing the settlement queue'),
       ])
       for (const r of results) if (r.status === 'rejected') log(`stop: ${(r.reason as Error).message}`)
     })
