@@ -133,12 +133,12 @@ describe('buying and auditing through a running node (publish → list → buy �
     const result = await downloadDataset({ client: createAssayClient({ node: node.url }), chain: buyer, datasetId: id, outDir: out, key })
     expect([result.readings, result.batches]).to.deep.equal([80, 6])
     expect(await readFile(join(out, 'source', 'balcony.ndjson'))).to.deep.equal(await readFile(simulated))
-    // The node reports its settlement; a second pass of its watcher queues nothing new.
-    const status = (await (await fetch(`${node.url}/escrow/orders/${order.id}`)).json()) as {
-      status: string
-      settlement?: { txHash: string }
-      job?: { state: string }
-    }
+    // The node reports its settlement: its job completes once the receipt is in (the buyer may read
+    // the event a moment before the worker records it).
+    type SettlementView = { status: string; settlement?: { txHash: string }; job?: { state: string } }
+    let status = (await (await fetch(`${node.url}/escrow/orders/${order.id}`)).json()) as SettlementView
+    for (let i = 0; i < 100 && status.job?.state !== 'completed'; i++, await new Promise((r) => setTimeout(r, 100)))
+      status = (await (await fetch(`${node.url}/escrow/orders/${order.id}`)).json()) as SettlementView
     expect([status.status, status.settlement?.txHash, status.job?.state]).to.deep.equal(['settled', settlement!.txHash, 'completed'])
     const retry = await fetch(`${node.url}/escrow/orders/${order.id}/retry`, { method: 'POST' })
     expect(retry.status).to.equal(401) // the operator's alone

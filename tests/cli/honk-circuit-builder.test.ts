@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,6 +30,8 @@ describe('startCircuitBuilder with UltraHonk circuits (built on their first use)
     const machineCache = assayCacheDir()
     cache = await mkdtemp(join(tmpdir(), 'assay-honk-cache-'))
     await symlink(join(machineCache, 'ptau'), join(cache, 'ptau'), 'dir')
+    // The reference string too: writing it on first use has its own test (dev-bb-crs); this one is about the build.
+    if (existsSync(join(machineCache, 'honk-crs'))) await symlink(join(machineCache, 'honk-crs'), join(cache, 'honk-crs'), 'dir')
     savedCache = process.env.ASSAY_CACHE_DIR
     process.env.ASSAY_CACHE_DIR = cache // inherited by the build
     await mkdir(join(root, 'build'), { recursive: true })
