@@ -1,7 +1,7 @@
 // Pipelines: importing sellers' files into readings, the quality score, and (on BullMQ and Redis)
 // the publish flow and streams. Node-only. One subfolder per thing served, each with its index.ts:
 // import/ → signed-batches/; publish/ → import/, services/; streams/ → publish/, import/,
-// signed-batches/; escrow/ (the seller's side of trustless key delivery) → nothing else here
+// signed-batches/; escrow/ (the seller's side of trustless key delivery) → publish/
 // (scripts/check-imports.ts keeps it so).
 export {
   REDIS_INSTALL_HINT,

@@ -1,20 +1,9 @@
 import { computeKeyCommitment, encryptKeyForBuyer, type KeyTransferInput } from '../../circuits/index.js'
 import { AssayError } from '../../core/index.js'
-import type { AnchorPreimage, EscrowOrder, EscrowOrderStatus, Groth16Proof, TxResult } from '../../contracts/index.js'
+import type { ChainClient, EscrowOrder, EscrowOrderStatus, Groth16Proof } from '../../contracts/index.js'
 
-/** What settling needs from the chain (ChainClient implements it). */
-export interface SettlementChain {
-  orderStatus(orderId: bigint): Promise<EscrowOrderStatus>
-  orderNonce(orderId: bigint): Promise<bigint>
-  /** The anchor parts DatasetPublished recorded for the dataset. */
-  anchorPreimageOf(datasetId: bigint): Promise<AnchorPreimage>
-  settleOrder(
-    order: EscrowOrder,
-    proof: Groth16Proof,
-    encrypted: { ephemeralKey: bigint; cipherHi: bigint; cipherLo: bigint },
-    anchor: AnchorPreimage,
-  ): Promise<TxResult & { expiresAt: bigint }>
-}
+/** What settling needs from the chain. */
+export type SettlementChain = Pick<ChainClient, 'orderStatus' | 'orderNonce' | 'anchorPreimageOf' | 'settleOrder'>
 
 export interface SettleOrderComponents {
   chain: SettlementChain

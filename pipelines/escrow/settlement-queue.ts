@@ -1,6 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq'
-import { AssayError, ERROR_CATEGORIES, serializeError, type SerializedError } from '../../core/index.js'
+import { serializeError, type SerializedError } from '../../core/index.js'
 import type { EscrowOrder } from '../../contracts/index.js'
+import { isUnrecoverable } from '../publish/index.js'
 import { settleOrder, type SettleOrderComponents, type SettleOrderOptions, type SettleOutcome } from './settle-order.js'
 
 export const SETTLE_QUEUE = 'assay-settle'
@@ -112,11 +113,6 @@ export function createSettlementQueue(options: SettlementQueueOptions): Settleme
   }
 }
 
-/** Whether a retry of the job could help: not for a bad order, a lost race or a missing key. */
-function permanent(err: unknown): AssayError | undefined {
-  return err instanceof AssayError && !ERROR_CATEGORIES[err.category].jobRetries ? err : undefined
-}
-
 /**
  * The worker that settles queued orders, one at a time (a key-transfer proof takes about a second
  * on both cores). Runs on the node, which holds the data keys and the chain key.
@@ -135,7 +131,7 @@ export function startSettlementWorker(
         outcome = await settleOrder(components, order, settleOptions)
       } catch (err) {
         await job.updateData({ ...job.data, failedError: serializeError(err) })
-        const fatal = permanent(err)
+        const fatal = isUnrecoverable(err) ? err : undefined
         options.log?.(
           `settle order ${order.id}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}${fatal ? '' : ' (will retry)'}`,
         )
