@@ -535,20 +535,11 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     orderNonce(orderId) {
       return read('read order nonce', () => escrow.orderNonce(orderId))
     },
-    async ordersOpened(fromBlock = deployment.startBlock, toBlock, filter = {}) {
-      const logs = await escrowLogs('OrderOpened', [null, filter.datasetId ?? null, filter.buyer ?? null], fromBlock, toBlock)
-      return logs.flatMap((log) => {
-        const e = escrowEvents.parse(log, 'OrderOpened')
-        return e === undefined ? [] : [{ ...orderFrom(e.order), nonce: e.nonce, txHash: log.transactionHash, blockNumber: log.blockNumber }]
-      })
+    ordersOpened(fromBlock = deployment.startBlock, toBlock, filter = {}) {
+      return opened([null, filter.datasetId ?? null, filter.buyer ?? null], fromBlock, toBlock)
     },
     async orderOf(orderId) {
-      const logs = await escrowLogs('OrderOpened', [orderId], deployment.startBlock)
-      const log = logs[0]
-      const e = log === undefined ? undefined : escrowEvents.parse(log, 'OrderOpened')
-      return e === undefined
-        ? undefined
-        : { ...orderFrom(e.order), nonce: e.nonce, txHash: log!.transactionHash, blockNumber: log!.blockNumber }
+      return (await opened([orderId], deployment.startBlock))[0]
     },
     async settlementOf(orderId) {
       return (await settlements([orderId]))[0]
@@ -595,6 +586,14 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     } catch (err) {
       throw decodeContractError(`read ${event} events`, err)
     }
+  }
+
+  async function opened(topics: Array<bigint | string | null>, fromBlock: number, toBlock?: number): Promise<OpenedOrder[]> {
+    const logs = await escrowLogs('OrderOpened', topics, fromBlock, toBlock)
+    return logs.flatMap((log) => {
+      const e = escrowEvents.parse(log, 'OrderOpened')
+      return e === undefined ? [] : [{ ...orderFrom(e.order), nonce: e.nonce, txHash: log.transactionHash, blockNumber: log.blockNumber }]
+    })
   }
 
   async function settlements(topics: Array<bigint | string | null>): Promise<KeySettlement[]> {
