@@ -28,7 +28,7 @@ export {
   verificationStatusSchema,
 } from './catalog-schemas.js'
 export { keyReleaseSchema, keyRequestBodySchema } from './key-release-schemas.js'
-export { orderParamsSchema, settlementStatusSchema } from './escrow-schemas.js'
+export { orderParamsSchema, settlementStatusSchema, windowParamsSchema } from './escrow-schemas.js'
 export {
   deviceParamsSchema,
   deviceRegisteredSchema,

@@ -8,7 +8,7 @@ import {
   registrationTermsSchema,
 } from './device-schemas.js'
 import { errorBodySchema } from './error-body.js'
-import { orderParamsSchema, settlementStatusSchema } from './escrow-schemas.js'
+import { orderParamsSchema, settlementStatusSchema, windowParamsSchema } from './escrow-schemas.js'
 import { keyReleaseSchema, keyRequestBodySchema } from './key-release-schemas.js'
 import { circuitParamsSchema, deploymentResponseSchema, healthReportSchema, verificationKeySchema } from './node-schemas.js'
 import { sessionRequestSchema, sessionSchema, siweNonceSchema } from './operator-schemas.js'
@@ -157,6 +157,22 @@ export const API = {
     summary: 'Settle an order again whose settlement failed (after fixing its cause)',
     params: orderParamsSchema,
     responses: { 202: json('The order', settlementStatusSchema), ...errors(401, 404, 409) },
+  }),
+  windowSettlement: defineRoute({
+    method: 'get',
+    path: '/escrow/orders/:id/windows/:index',
+    access: 'public',
+    summary: 'One window of a KeyEscrow stream order: its status on the chain and this node’s settlement of it',
+    params: windowParamsSchema,
+    responses: { 200: json('The window', settlementStatusSchema), ...errors(400) },
+  }),
+  retryWindowSettlement: defineRoute({
+    method: 'post',
+    path: '/escrow/orders/:id/windows/:index/retry',
+    access: 'operator',
+    summary: 'Settle a stream order’s window again whose settlement failed (after fixing its cause)',
+    params: windowParamsSchema,
+    responses: { 202: json('The window', settlementStatusSchema), ...errors(401, 404, 409) },
   }),
   publicationEvents: defineRoute({
     method: 'get',

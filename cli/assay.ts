@@ -318,17 +318,25 @@ program
 
 program
   .command('refund')
-  .description('pay an unsettled escrow order (assay buy --trustless) back to its buyer, from its deadline on')
-  .argument('<order>', 'the order id `assay buy --trustless` printed')
+  .description(
+    'pay an unsettled escrow order (assay buy --trustless) back to its buyer, from its deadline on; for a stream order (assay subscribe --trustless), its undelivered windows',
+  )
+  .argument('<order>', 'the order id `assay buy --trustless` or `assay subscribe --trustless` printed')
+  .option('--windows <A:B>', 'a stream order: refund windows A to B-1 (A: to the end, A alone; default: all)')
   .option('--dev-account <n>', "use anvil's test account n (local development chain only)")
   .option(
     '--node <url>',
     'the node whose deployment to use, unless RPC_URL and a saved deployment are set (default: http://127.0.0.1:$PORT)',
   )
   .option('--json', 'print {orderId, buyer, price, txHash}')
-  .action(async (order: string, opts: { node?: string; devAccount?: string; json?: boolean }) => {
+  .action(async (order: string, opts: { node?: string; devAccount?: string; windows?: string; json?: boolean }) => {
     const { refundCommand } = await import('./refund-command.js')
-    await refundCommand(order, loadConfig(), { node: nodeUrl(opts), ...devAccount(opts), json: opts.json === true })
+    await refundCommand(order, loadConfig(), {
+      node: nodeUrl(opts),
+      ...devAccount(opts),
+      ...(opts.windows !== undefined ? { windows: opts.windows } : {}),
+      json: opts.json === true,
+    })
   })
 
 program
@@ -455,31 +463,69 @@ stream
   .requiredOption('--out <dir>', 'folder for window-N subfolders')
   .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
   .option('--dev-account <n>', "use anvil's test account n (development chain only; else PRIVATE_KEY)")
+  .option('--buyer-key-file <file>', 'the buyer key seed a trustless subscription was opened with (default: derived from your wallet)')
   .option('--json', 'print the result as JSON')
   .option(...WAIT_FOR_NODE)
-  .action(async (id: string, opts: { out: string; node?: string; devAccount?: string; json?: boolean; waitForNode?: string }) => {
-    const { streamPullCommand } = await import('./stream-commands.js')
-    await streamPullCommand(id, loadConfig(), {
-      node: nodeUrl(opts),
-      out: opts.out,
-      ...devAccount(opts),
-      json: opts.json === true,
-      ...giveUpAfterMs(opts),
-    })
-  })
+  .action(
+    async (
+      id: string,
+      opts: { out: string; node?: string; devAccount?: string; buyerKeyFile?: string; json?: boolean; waitForNode?: string },
+    ) => {
+      const { streamPullCommand } = await import('./stream-commands.js')
+      await streamPullCommand(id, loadConfig(), {
+        node: nodeUrl(opts),
+        out: opts.out,
+        ...devAccount(opts),
+        ...(opts.buyerKeyFile !== undefined ? { buyerKeyFile: opts.buyerKeyFile } : {}),
+        json: opts.json === true,
+        ...giveUpAfterMs(opts),
+      })
+    },
+  )
 
 program
   .command('subscribe')
   .description('buy access to a stream for a period, from the window now open (renewals extend)')
   .argument('<stream>', 'stream id')
   .option('--period <d>', 'how long: 7d, 24h, seconds (rounded up to whole periods)', '7d')
+  .option(
+    '--trustless',
+    "pay into the key escrow: each window's share is released only when its key is delivered to you on chain, with a proof",
+  )
+  .option('--first-window <n>', 'with --trustless: the first window to buy (default: the one open now; earlier windows too)')
+  .option('--buyer-key-file <file>', 'with --trustless: a 32-byte hex buyer key seed instead of the key your wallet signature derives')
   .option('--node <url>', 'the node (default: http://127.0.0.1:$PORT)')
   .option('--dev-account <n>', "use anvil's test account n (development chain only; else PRIVATE_KEY)")
   .option('--json', 'print the result as JSON')
-  .action(async (id: string, opts: { period: string; node?: string; devAccount?: string; json?: boolean }) => {
-    const { subscribeCommand } = await import('./stream-commands.js')
-    await subscribeCommand(id, loadConfig(), { node: nodeUrl(opts), period: opts.period, ...devAccount(opts), json: opts.json === true })
-  })
+  .action(
+    async (
+      id: string,
+      opts: {
+        period: string
+        trustless?: boolean
+        firstWindow?: string
+        buyerKeyFile?: string
+        node?: string
+        devAccount?: string
+        json?: boolean
+      },
+    ) => {
+      if (opts.trustless === true) {
+        const { subscribeTrustlessCommand } = await import('./subscribe-trustless-command.js')
+        await subscribeTrustlessCommand(id, loadConfig(), {
+          node: nodeUrl(opts),
+          period: opts.period,
+          ...(opts.firstWindow !== undefined ? { firstWindow: opts.firstWindow } : {}),
+          ...(opts.buyerKeyFile !== undefined ? { buyerKeyFile: opts.buyerKeyFile } : {}),
+          ...devAccount(opts),
+          json: opts.json === true,
+        })
+        return
+      }
+      const { subscribeCommand } = await import('./stream-commands.js')
+      await subscribeCommand(id, loadConfig(), { node: nodeUrl(opts), period: opts.period, ...devAccount(opts), json: opts.json === true })
+    },
+  )
 
 const setupCmd = program
   .command('setup')

@@ -472,7 +472,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
 
     // Trustless key delivery: every KeyEscrow order for a dataset this node sells is queued (one
     // job per order) and settled: the data key encrypted to the buyer's key, a key-transfer proof,
-    // `settle`. The watcher's cursor is per escrow, so a new deployment starts from its own block.
+    // `settle`; a stream order of this node's streams, one job per window as windows are attached. The watcher's cursor is per escrow, so a new deployment starts from its own block.
     // Whose dataset an order is for is read from the chain (the anchor's owner), never from IPFS: a
     // stranger's orders for datasets with unreadable manifests cannot hold up the watcher.
     const ownDataset = async (datasetId: bigint): Promise<boolean> =>
@@ -508,6 +508,12 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       enqueue: (order) => settlementQueue.enqueue(order),
       cursor: createFileCursor(join(config.dataDir, 'escrow', `${deployment.contracts.keyEscrow.toLowerCase()}.cursor.json`)),
       startBlock: deployment.startBlock,
+      streams: {
+        streamOrdersOpened: (from, to, streamId) => chain.streamOrdersOpened(from, to, streamId !== undefined ? { streamId } : {}),
+        windowsPublished: (from, to, streamId) => chain.windowsPublished(from, to, streamId),
+        settlesStream: async (streamId) => (await chain.streamOf(streamId)).owner.toLowerCase() === wallet.address.toLowerCase(),
+        enqueueWindow: (order, windowIndex) => settlementQueue.enqueueWindow(order, windowIndex),
+      },
       log,
     })
     escrowWatcher.start(1_000)

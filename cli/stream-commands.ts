@@ -8,7 +8,9 @@ import { createChainClient } from '../contracts/index.js'
 import { createStreamFeed, MAX_BATCHES_PER_REQUEST } from '../pipelines/index.js'
 import { AssayApiError, createAssayClient, type StreamCreated, type StreamView } from '../sdk/index.js'
 import { downloadDataset } from '../sdk/node.js'
+import { buyerKeyFromSeed } from '../circuits/index.js'
 import { readDeviceKeyFile } from './device-command.js'
+import { readHexKeyFile } from './hex-key-file.js'
 import { parseDuration } from './publish-command.js'
 import { retryWhenNodeReturns } from './retry-when-node-returns.js'
 import { buyerWallet, connectChain } from './wallet.js'
@@ -253,16 +255,21 @@ export async function subscribeCommand(
 
 /**
  * `assay stream pull STREAM --out DIR`: downloads, decrypts and verifies every published window
- * the subscriber may read into DIR/window-N (windows already there are skipped). A node that goes
- * away midway is waited for; then the pull goes on with the windows not yet here.
+ * the subscriber may read into DIR/window-N (windows already there are skipped). A window bought
+ * through the key escrow (`assay subscribe --trustless`) is opened with the key its settlement
+ * delivered on chain; others with the key the node releases. A node that goes away midway is
+ * waited for; then the pull goes on with the windows not yet here.
  */
 export async function streamPullCommand(
   streamId: string,
   config: AssayConfig,
-  o: { node: string; out: string; devAccount?: number; json?: boolean; giveUpAfterMs?: number },
+  o: { node: string; out: string; devAccount?: number; buyerKeyFile?: string; json?: boolean; giveUpAfterMs?: number },
   io: Io = stdio,
-): Promise<{ pulled: number[]; skipped: number[]; noAccess: number[] }> {
-  const result = { pulled: [] as number[], skipped: [] as number[], noAccess: [] as number[] }
+): Promise<{ pulled: number[]; skipped: number[]; noAccess: number[]; escrowKeys: number[] }> {
+  /** escrowKeys: the windows pulled with the key their escrow settlement delivered on chain. */
+  const result = { pulled: [] as number[], skipped: [] as number[], noAccess: [] as number[], escrowKeys: [] as number[] }
+  const buyerKey =
+    o.buyerKeyFile !== undefined ? await buyerKeyFromSeed(await readHexKeyFile(o.buyerKeyFile, '--buyer-key-file')) : undefined
   const pull = async (): Promise<void> => {
     const client = createAssayClient({ node: o.node })
     const chain = await connectChain(config, client)
@@ -283,15 +290,18 @@ export async function streamPullCommand(
           result.noAccess.push(w.index)
           continue
         }
+        const key = await client.trustlessKey(signer, BigInt(w.datasetId!), { buyerKey })
         const got = await downloadDataset({
           client,
           chain: chain.reader,
           signer,
           datasetId: BigInt(w.datasetId!),
+          ...(key !== undefined ? { key } : {}),
           ...(w.manifestCid !== null ? { manifestCid: w.manifestCid } : {}),
           outDir,
         })
         result.pulled.push(w.index)
+        if (key !== undefined) result.escrowKeys.push(w.index)
         if (o.json !== true)
           io.out(`window ${w.index} (dataset ${w.datasetId}): ${got.readings} readings in ${got.batches} batches verified → ${outDir}`)
       }
@@ -307,7 +317,8 @@ export async function streamPullCommand(
   if (o.json === true) io.out(JSON.stringify(result))
   else
     io.out(
-      `stream ${streamId}: ${result.pulled.length} window(s) pulled, ${result.skipped.length} already here, ${result.noAccess.length} outside your subscription`,
+      `stream ${streamId}: ${result.pulled.length} window(s) pulled (${result.escrowKeys.length} with keys delivered through the escrow), ` +
+        `${result.skipped.length} already here, ${result.noAccess.length} outside your subscription`,
     )
   return result
 }

@@ -25,6 +25,8 @@ import {
   type EscrowOrderStatus,
   type KeySettlement,
   type OpenedOrder,
+  type OpenedStreamOrder,
+  type StreamEscrowOrder,
 } from './escrow-order.js'
 import {
   dataMarketAbi,
@@ -225,7 +227,49 @@ export interface ChainClient {
   settlementsOf(buyer: string, datasetId?: bigint): Promise<KeySettlement[]>
   /** The manifest CID hash, key commitment and stats digest DatasetPublished recorded for a dataset. */
   anchorPreimageOf(datasetId: bigint): Promise<AnchorPreimage>
+  /**
+   * KeyEscrow.openStream: a trustless subscription to `periods` periods of windows from
+   * `firstWindow`, at the price per period the buyer agreed to (default: the stream's, read now),
+   * paid into escrow (an ERC-20 approved for the escrow first).
+   */
+  openStreamOrder(
+    streamId: bigint,
+    firstWindow: bigint,
+    periods: bigint,
+    buyerKey: bigint,
+    agreedPricePerPeriod?: bigint,
+  ): Promise<OpenedStreamOrder>
+  /** KeyEscrow.settleWindow: one window's key, encrypted, with its proof (simulated before it is sent, as settleOrder). */
+  settleWindow(
+    order: StreamEscrowOrder,
+    windowIndex: bigint,
+    proof: Groth16Proof,
+    encrypted: { ephemeralKey: bigint; cipherHi: bigint; cipherLo: bigint },
+    anchor: AnchorPreimage,
+  ): Promise<TxResult & { datasetId: bigint }>
+  /** KeyEscrow.refundWindows: pays back the unsettled windows of [fromWindow, toWindow) once the last is past its deadline. */
+  refundWindows(order: StreamEscrowOrder, fromWindow: bigint, toWindow: bigint): Promise<TxResult & { amount: bigint }>
+  windowStatus(order: StreamEscrowOrder, windowIndex: bigint): Promise<EscrowOrderStatus>
+  /** The key-transfer circuit's orderNonce of one window of a stream order. */
+  windowNonce(orderId: bigint, windowIndex: bigint): Promise<bigint>
+  /** From when a window of a stream order may be refunded (its end plus the settlement window). */
+  windowDeadline(order: StreamEscrowOrder, windowIndex: bigint): Promise<bigint>
+  /** Stream orders opened in blocks [fromBlock, toBlock] (default: the deployment's block to the head), optionally of one buyer or stream. */
+  streamOrdersOpened(fromBlock?: number, toBlock?: number, filter?: { buyer?: string; streamId?: bigint }): Promise<OpenedStreamOrder[]>
+  /** The settlement of one window of a stream order; undefined while unsettled. */
+  windowSettlementOf(orderId: bigint, windowIndex: bigint): Promise<KeySettlement | undefined>
+  /** A stream order as it was opened; undefined when there is none under that id. */
+  streamOrderOf(orderId: bigint): Promise<OpenedStreamOrder | undefined>
+  /** Windows attached to streams in blocks [fromBlock, toBlock] (default: all), optionally of one stream. */
+  windowsPublished(
+    fromBlock?: number,
+    toBlock?: number,
+    streamId?: bigint,
+  ): Promise<Array<{ streamId: bigint; windowIndex: bigint; datasetId: bigint; blockNumber: number }>>
 }
+
+/** The access expiry of a perpetual purchase, and of every stream window bought through the escrow. */
+const MAX_UINT64 = (1n << 64n) - 1n
 
 /** How long a settlement waits for its receipt before the attempt fails (and is tried again). */
 const SETTLE_RECEIPT_TIMEOUT_MS = 120_000
@@ -527,10 +571,7 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       return result(await send('refund escrow order', () => escrow.refund(order)))
     },
     async orderStatus(orderId) {
-      const value = Number(await read('read order status', () => escrow.orderStatus(orderId)))
-      const status = ESCROW_ORDER_STATUSES[value]
-      if (status === undefined) throw new DeploymentError(`KeyEscrow reports an unknown order status ${value}`)
-      return status
+      return statusFrom(await read('read order status', () => escrow.orderStatus(orderId)))
     },
     orderNonce(orderId) {
       return read('read order nonce', () => escrow.orderNonce(orderId))
@@ -544,8 +585,12 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     async settlementOf(orderId) {
       return (await settlements([orderId]))[0]
     },
-    settlementsOf(buyer, datasetId) {
-      return settlements([null, datasetId ?? null, buyer])
+    async settlementsOf(buyer, datasetId) {
+      const [orders, windows] = await Promise.all([
+        settlements([null, datasetId ?? null, buyer]),
+        settlements([null, datasetId ?? null, buyer], 'WindowSettled'),
+      ])
+      return [...orders, ...windows].sort((a, b) => a.blockNumber - b.blockNumber)
     },
     async anchorPreimageOf(datasetId) {
       let logs: Log[]
@@ -558,6 +603,102 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       if (e === undefined) throw new DeploymentError(`dataset ${datasetId} was never published on this deployment`)
       return { manifestCidHash: keccak256(toUtf8Bytes(e.manifestCid)), keyCommitment: e.keyCommitment, statsDigest: e.statsDigest }
     },
+    async openStreamOrder(streamId, firstWindow, periods, buyerKey, agreedPricePerPeriod) {
+      const stream = await read('read stream', () => market.streamOf(streamId))
+      const price = agreedPricePerPeriod ?? stream.pricePerPeriod
+      const amount = price * periods
+      await approvePayment(stream.paymentToken, amount, deployment.contracts.keyEscrow)
+      const value = stream.paymentToken === ZeroAddress ? amount : undefined
+      const r = await send('open stream escrow order', () =>
+        escrow.openStream(streamId, firstWindow, periods, price, buyerKey, paying(value)),
+      )
+      return { ...streamOrderFrom(emitted(escrowEvents, r, 'StreamOrderOpened').order), ...result(r) }
+    },
+    async settleWindow(order, windowIndex, proof, encrypted, anchor) {
+      const calldata = proofToCalldata(proof)
+      const { ephemeralKey, cipherHi, cipherLo } = encrypted
+      // As settleOrder: never broadcast a settlement that reverts (its calldata is the key).
+      const gas = await read('simulate window settlement', () =>
+        escrow.settleWindow.estimateGas(order, windowIndex, calldata, ephemeralKey, cipherHi, cipherLo, anchor),
+      )
+      const r = await send(
+        'settle stream window',
+        () => escrow.settleWindow(order, windowIndex, calldata, ephemeralKey, cipherHi, cipherLo, anchor, { gasLimit: gas + gas / 4n }),
+        SETTLE_RECEIPT_TIMEOUT_MS,
+      )
+      return { ...result(r), datasetId: emitted(escrowEvents, r, 'WindowSettled').datasetId }
+    },
+    async refundWindows(order, fromWindow, toWindow) {
+      const r = await send('refund stream windows', () => escrow.refundWindows(order, fromWindow, toWindow))
+      return { ...result(r), amount: emitted(escrowEvents, r, 'WindowsRefunded').amount }
+    },
+    async windowStatus(order, windowIndex) {
+      return statusFrom(await read('read window status', () => escrow.windowStatus(order, windowIndex)))
+    },
+    windowNonce(orderId, windowIndex) {
+      return read('read window nonce', () => escrow.windowNonce(orderId, windowIndex))
+    },
+    windowDeadline(order, windowIndex) {
+      return read('read window deadline', () => escrow.windowDeadline(order, windowIndex))
+    },
+    streamOrdersOpened(fromBlock = deployment.startBlock, toBlock, filter = {}) {
+      return streamOrdersOpened([null, filter.streamId ?? null, filter.buyer ?? null], fromBlock, toBlock)
+    },
+    async windowSettlementOf(orderId, windowIndex) {
+      const all = await settlements([orderId], 'WindowSettled')
+      return all.find((x) => x.window?.windowIndex === windowIndex)
+    },
+    async streamOrderOf(orderId) {
+      return (await streamOrdersOpened([orderId], deployment.startBlock))[0]
+    },
+    async windowsPublished(fromBlock = deployment.startBlock, toBlock, streamId) {
+      let logs: Log[]
+      try {
+        logs = await market.queryFilter(market.filters.WindowPublished!(streamId ?? null), fromBlock, toBlock)
+      } catch (err) {
+        throw decodeContractError('read WindowPublished events', err)
+      }
+      return logs.flatMap((log) => {
+        const e = marketEvents.parse(log, 'WindowPublished')
+        return e === undefined
+          ? []
+          : [{ streamId: e.streamId, windowIndex: e.windowIndex, datasetId: e.datasetId, blockNumber: log.blockNumber }]
+      })
+    },
+  }
+
+  function statusFrom(raw: bigint): EscrowOrderStatus {
+    const status = ESCROW_ORDER_STATUSES[Number(raw)]
+    if (status === undefined) throw new DeploymentError(`KeyEscrow reports an unknown order status ${raw}`)
+    return status
+  }
+
+  function streamOrderFrom(o: KeyEscrowEvents['StreamOrderOpened']['order']): StreamEscrowOrder {
+    return {
+      id: o.id,
+      buyer: o.buyer,
+      streamId: o.streamId,
+      paymentToken: o.paymentToken,
+      amount: o.amount,
+      firstWindow: o.firstWindow,
+      windowCount: o.windowCount,
+      streamStart: o.streamStart,
+      windowLength: o.windowLength,
+      openedAt: o.openedAt,
+      buyerKey: o.buyerKey,
+    }
+  }
+
+  async function streamOrdersOpened(
+    topics: Array<bigint | string | null>,
+    fromBlock: number,
+    toBlock?: number,
+  ): Promise<OpenedStreamOrder[]> {
+    const logs = await escrowLogs('StreamOrderOpened', topics, fromBlock, toBlock)
+    return logs.flatMap((log) => {
+      const e = escrowEvents.parse(log, 'StreamOrderOpened')
+      return e === undefined ? [] : [{ ...streamOrderFrom(e.order), txHash: log.transactionHash, blockNumber: log.blockNumber }]
+    })
   }
 
   /** An order as the escrow emitted it (an ethers Result) as a plain object settle and refund take back. */
@@ -576,7 +717,7 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
   }
 
   async function escrowLogs(
-    event: 'OrderOpened' | 'OrderSettled',
+    event: 'OrderOpened' | 'OrderSettled' | 'StreamOrderOpened' | 'WindowSettled',
     topics: Array<bigint | string | null>,
     fromBlock: number,
     toBlock?: number,
@@ -596,26 +737,29 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     })
   }
 
-  async function settlements(topics: Array<bigint | string | null>): Promise<KeySettlement[]> {
-    const logs = await escrowLogs('OrderSettled', topics, deployment.startBlock)
-    return logs.flatMap((log) => {
-      const e = escrowEvents.parse(log, 'OrderSettled')
-      return e === undefined
-        ? []
-        : [
-            {
-              orderId: e.orderId,
-              datasetId: e.datasetId,
-              buyer: e.buyer,
-              nonce: e.nonce,
-              ephemeralKey: e.ephemeralKey,
-              cipherHi: e.cipherHi,
-              cipherLo: e.cipherLo,
-              expiresAt: e.expiresAt,
-              txHash: log.transactionHash,
-              blockNumber: log.blockNumber,
-            },
-          ]
+  /** Settlements of dataset orders and of stream windows (the same delivery: one key, encrypted to the buyer). */
+  async function settlements(
+    topics: Array<bigint | string | null>,
+    event: 'OrderSettled' | 'WindowSettled' = 'OrderSettled',
+  ): Promise<KeySettlement[]> {
+    const logs = await escrowLogs(event, topics, deployment.startBlock)
+    return logs.flatMap((log): KeySettlement[] => {
+      const e = event === 'OrderSettled' ? escrowEvents.parse(log, 'OrderSettled') : escrowEvents.parse(log, 'WindowSettled')
+      if (e === undefined) return []
+      const settled = {
+        orderId: e.orderId,
+        datasetId: e.datasetId,
+        buyer: e.buyer,
+        nonce: e.nonce,
+        ephemeralKey: e.ephemeralKey,
+        cipherHi: e.cipherHi,
+        cipherLo: e.cipherLo,
+        txHash: log.transactionHash,
+        blockNumber: log.blockNumber,
+      }
+      return 'expiresAt' in e
+        ? [{ ...settled, expiresAt: e.expiresAt }]
+        : [{ ...settled, expiresAt: MAX_UINT64, window: { streamId: e.streamId, windowIndex: e.windowIndex } }]
     })
   }
 }

@@ -37,6 +37,39 @@ export interface AnchorPreimage {
   statsDigest: string
 }
 
+/**
+ * A KeyEscrow stream order (a trustless subscription) as StreamOrderOpened emits it and
+ * settleWindow/refundWindows take it back: windows firstWindow .. firstWindow + windowCount - 1,
+ * each settled with its own proof and paying its own share of `amount`.
+ */
+export interface StreamEscrowOrder {
+  id: bigint
+  buyer: string
+  streamId: bigint
+  /** ERC-20 address; the zero address for the native coin. */
+  paymentToken: string
+  /** pricePerPeriod × periods, escrowed. */
+  amount: bigint
+  firstWindow: bigint
+  windowCount: bigint
+  /** The stream's start and window length (a window's deadline is its end plus the settlement window). */
+  streamStart: bigint
+  windowLength: bigint
+  /** Unix seconds: a window that had ended by then has its deadline a settlement window after this. */
+  openedAt: bigint
+  buyerKey: bigint
+}
+
+export interface OpenedStreamOrder extends StreamEscrowOrder {
+  txHash: string
+  blockNumber: number
+}
+
+/** Window k's share of a stream order (as KeyEscrow pays it): the shares add up to the amount exactly. */
+export function windowShare(order: Pick<StreamEscrowOrder, 'amount' | 'windowCount'>, k: bigint): bigint {
+  return (order.amount * (k + 1n)) / order.windowCount - (order.amount * k) / order.windowCount
+}
+
 /** What OrderSettled publishes: the buyer opens the data key from this alone (decryptKeyTransfer). */
 export interface KeySettlement {
   orderId: bigint
@@ -47,8 +80,10 @@ export interface KeySettlement {
   ephemeralKey: bigint
   cipherHi: bigint
   cipherLo: bigint
-  /** The access expiry the purchase gave (0 = perpetual). */
+  /** The access expiry the purchase gave (2^64 - 1 = perpetual, as a stream window's always is). */
   expiresAt: bigint
+  /** Set when this settles one window of a stream order (WindowSettled). */
+  window?: { streamId: bigint; windowIndex: bigint }
   txHash: string
   blockNumber: number
 }

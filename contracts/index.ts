@@ -18,8 +18,16 @@ export type {
   StreamRecord,
   TxResult,
 } from './chain-client.js'
-export { ESCROW_ORDER_STATUSES } from './escrow-order.js'
-export type { AnchorPreimage, EscrowOrder, EscrowOrderStatus, KeySettlement, OpenedOrder } from './escrow-order.js'
+export { ESCROW_ORDER_STATUSES, windowShare } from './escrow-order.js'
+export type {
+  AnchorPreimage,
+  EscrowOrder,
+  EscrowOrderStatus,
+  KeySettlement,
+  OpenedOrder,
+  OpenedStreamOrder,
+  StreamEscrowOrder,
+} from './escrow-order.js'
 export { deviceRegistrationMessage, REGISTRATION_DOMAIN } from './device-registration-message.js'
 export type { DeviceSignature, PossessionProof, RegistrationSigner, RegistrationTerms } from './device-registration-message.js'
 export { batchProofBytes, MalformedProofError, proofToCalldata } from './proof-to-calldata.js'

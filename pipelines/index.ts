@@ -155,7 +155,10 @@ export {
   SettlementTooLateError,
   createSettlementQueue,
   deserializeOrder,
+  deserializeStreamOrder,
   serializeOrder,
+  serializeStreamOrder,
+  settleWindow,
   SETTLE_QUEUE,
   startSettlementWorker,
   createEscrowWatcher,
@@ -166,7 +169,10 @@ export type {
   SettleOrderOptions,
   SettleOutcome,
   SettlementChain,
+  OrderSettlementChain,
+  WindowSettlementChain,
   SerializedOrder,
+  SerializedStreamOrder,
   SettleJob,
   SettleJobResult,
   SettlementQueue,
@@ -175,6 +181,8 @@ export type {
   EscrowWatcher,
   EscrowWatcherComponents,
   EscrowWatcherOptions,
+  PublishedWindow,
+  StreamOrderComponents,
 } from './escrow/index.js'
 
 // Errors sent from another process (a prover, a batch verifier, a queue's job) come back as

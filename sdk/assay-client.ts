@@ -25,6 +25,8 @@ import {
   type KeyRequest,
   type KeySettlement,
   type OpenedOrder,
+  type OpenedStreamOrder,
+  type StreamEscrowOrder,
   type TxResult,
 } from '../contracts/index.js'
 import { checkBlock, unwrapKeyWeb } from '../storage/index.js'
@@ -101,6 +103,16 @@ export interface BuyTrustlessOptions extends Omit<WaitForKeyOptions, 'buyerKey'>
   agreed?: AgreedTerms | undefined
   /** Called once the order is open, before waiting for its settlement. */
   onOrder?: (order: OpenedOrder) => void
+}
+
+/** Options of `openStreamOrder`. */
+export interface OpenStreamOrderOptions extends BuyerKeyOptions {
+  /** Whole periods to buy (default 1). */
+  periods?: bigint
+  /** The first window bought (default: the window open now, or window 0 before the stream starts). */
+  firstWindow?: bigint
+  /** The price per period the buyer was shown (default: the stream's, read now); the escrow refuses the order if it changed. */
+  agreedPricePerPeriod?: bigint
 }
 
 /** A delivered key and the settlement it was opened from. */
@@ -659,6 +671,83 @@ export function createAssayClient(options: AssayClientOptions) {
         }
       }
       throw newest
+    },
+
+    /**
+     * Opens a trustless subscription (a KeyEscrow stream order): `periods` periods of the stream's
+     * windows from `firstWindow`, paid into escrow. The stream's node settles each window once its
+     * dataset is attached, releasing that window's share; see `waitForWindowKey`. The buyer key is
+     * derived from the wallet unless given.
+     */
+    async openStreamOrder(signer: Signer, streamId: bigint, orderOptions: OpenStreamOrderOptions = {}): Promise<OpenedStreamOrder> {
+      const deployment = await client.deployment()
+      assertSafeEscrow(deployment.chainId)
+      const chain = createChainClient(signer, deployment)
+      let firstWindow = orderOptions.firstWindow
+      if (firstWindow === undefined) {
+        const stream = await chain.streamOf(streamId)
+        const now = BigInt((await signer.provider?.getBlock('latest'))?.timestamp ?? Math.floor(Date.now() / 1000))
+        firstWindow = now > stream.start ? (now - stream.start) / stream.windowLength : 0n
+      }
+      const buyerKey = orderOptions.buyerKey ?? (await deriveBuyerKey(signer, deployment))
+      return chain.openStreamOrder(streamId, firstWindow, orderOptions.periods ?? 1n, buyerKey.publicKey, orderOptions.agreedPricePerPeriod)
+    },
+
+    /**
+     * Waits for one window of a stream order to be settled on the chain and opens its data key with
+     * the buyer key (no request to any node), checked against the window dataset's anchored commitment.
+     *
+     * @throws {OrderNotFoundError} when no stream order has this id
+     * @throws {BuyerKeyMismatchError} when the order was opened for another buyer key
+     * @throws {OrderRefundedError} when the window was refunded instead
+     * @throws {KeyDeliveryTimeoutError} when nothing arrived in time
+     */
+    async waitForWindowKey(
+      signer: Signer,
+      orderOrId: bigint | StreamEscrowOrder,
+      windowIndex: bigint,
+      waitOptions: WaitForKeyOptions = {},
+    ): Promise<DeliveredKey> {
+      const deployment = await client.deployment()
+      const chain = createChainClient(signer, deployment)
+      const order = typeof orderOrId === 'bigint' ? await chain.streamOrderOf(orderOrId) : orderOrId
+      if (order === undefined) throw new OrderNotFoundError(orderOrId as bigint)
+      const buyerKey = waitOptions.buyerKey ?? (await deriveBuyerKey(signer, deployment))
+      if (order.buyerKey !== buyerKey.publicKey) throw new BuyerKeyMismatchError(order.id, order.buyerKey, buyerKey.publicKey)
+      const timeoutMs = waitOptions.timeoutMs ?? 600_000
+      const giveUpAt = Date.now() + timeoutMs
+      for (;;) {
+        waitOptions.signal?.throwIfAborted()
+        const settlement = await chain.windowSettlementOf(order.id, windowIndex)
+        if (settlement !== undefined) return { key: await openSettlement(chain, buyerKey, settlement), settlement }
+        const status = await chain.windowStatus(order, windowIndex)
+        if (status === 'refunded') throw new OrderRefundedError(order.id, windowIndex)
+        if (status === 'none') throw new OrderNotFoundError(order.id, windowIndex)
+        if (Date.now() >= giveUpAt)
+          throw new KeyDeliveryTimeoutError(order.id, await chain.windowDeadline(order, windowIndex), timeoutMs, windowIndex)
+        await sleep(Math.min(waitOptions.pollMs ?? 1_000, Math.max(0, giveUpAt - Date.now())), waitOptions.signal)
+      }
+    },
+
+    /**
+     * Pays back the unsettled windows of a stream order in [fromWindow, toWindow) (default: the
+     * whole order) to its buyer, once the last of them is past its deadline (its end plus the
+     * escrow's settlement window): before, the escrow reverts with DeadlineNotReached.
+     *
+     * @throws {OrderNotFoundError} when no stream order has this id
+     * @throws {ContractError} with the escrow's refusal (`DeadlineNotReached`, `NothingToRefund`, `WindowNotInOrder`)
+     */
+    async refundWindows(
+      signer: Signer,
+      orderId: bigint,
+      range: { fromWindow?: bigint; toWindow?: bigint } = {},
+    ): Promise<TxResult & { amount: bigint; order: OpenedStreamOrder }> {
+      const chain = createChainClient(signer, await client.deployment())
+      const order = await chain.streamOrderOf(orderId)
+      if (order === undefined) throw new OrderNotFoundError(orderId)
+      const from = range.fromWindow ?? order.firstWindow
+      const to = range.toWindow ?? order.firstWindow + order.windowCount
+      return { ...(await chain.refundWindows(order, from, to)), order }
     },
 
     /**

@@ -8,6 +8,7 @@ export type {
   AssayClientOptions,
   BuyerKeyOptions,
   BuyTrustlessOptions,
+  OpenStreamOrderOptions,
   CallOptions,
   DeliveredKey,
   PublishOptions,

@@ -11,10 +11,14 @@ export class KeyDeliveryTimeoutError extends AssayError {
     /** Unix seconds: from then on the buyer may refund. */
     readonly deadline: bigint,
     waitedMs: number,
+    /** Set when waiting for one window of a stream order. */
+    readonly windowIndex?: bigint,
   ) {
+    const what = windowIndex === undefined ? `order ${orderId}` : `order ${orderId} window ${windowIndex}`
+    const refund = windowIndex === undefined ? `assay refund ${orderId}` : `assay refund ${orderId} --windows ${windowIndex}`
     super(
-      `order ${orderId}: no key was delivered within ${Math.round(waitedMs / 1000)} s; the seller may still settle until ` +
-        `${new Date(Number(deadline) * 1000).toISOString()}, and from then on you may refund the order (assay refund ${orderId})`,
+      `${what}: no key was delivered within ${Math.round(waitedMs / 1000)} s; the seller may still settle until ` +
+        `${new Date(Number(deadline) * 1000).toISOString()}, and from then on you may refund it (${refund})`,
     )
     this.name = 'KeyDeliveryTimeoutError'
   }

@@ -119,7 +119,8 @@ export function createApp(components: AppComponents): Express {
   if (components.rateLimits?.readings !== undefined) app.post('/streams/:id/readings', components.rateLimits.readings)
   if (components.rateLimits?.keyRequests !== undefined) app.post('/datasets/:id/key', components.rateLimits.keyRequests)
   // Each answer reads the chain (a settled order's event): a share per client too.
-  if (components.rateLimits?.escrowStatus !== undefined) app.get('/escrow/orders/:id', components.rateLimits.escrowStatus)
+  if (components.rateLimits?.escrowStatus !== undefined)
+    app.get(['/escrow/orders/:id', '/escrow/orders/:id/windows/:index'], components.rateLimits.escrowStatus)
   // Each event stream holds a socket and polls the job store until its client leaves.
   app.get('/jobs/:id/events', createConnectionLimit(components.eventStreams))
 

@@ -22,6 +22,7 @@ export interface DataMarket {
   readonly balanceOfBatch: ViewMethod<[accounts: readonly string[], ids: readonly (bigint | number)[]], bigint[]>
   readonly buy: SendMethod<[datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number], bigint>
   readonly buyFor: SendMethod<[buyer: string, datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number], bigint>
+  readonly buyWindowFor: SendMethod<[buyer: string, streamId: bigint | number, windowIndex: bigint | number, amount: bigint | number], bigint>
   readonly createStream: SendMethod<[start: bigint | number, windowLength: bigint | number, period: bigint | number, paymentToken: string, pricePerPeriod: bigint | number, deviceIds: readonly (bigint | number)[], splits: readonly { account: string; bps: bigint | number }[]], bigint>
   readonly datasets: ViewMethod<[], string>
   readonly DEFAULT_ADMIN_ROLE: ViewMethod<[], string>
@@ -82,6 +83,7 @@ export interface DataMarketEvents {
   readonly TreasuryChanged: { readonly oldTreasury: string; readonly newTreasury: string }
   readonly URI: { readonly value: string; readonly id: bigint }
   readonly WindowPublished: { readonly streamId: bigint; readonly windowIndex: bigint; readonly datasetId: bigint }
+  readonly WindowPurchased: { readonly streamId: bigint; readonly windowIndex: bigint; readonly buyer: string; readonly datasetId: bigint; readonly paymentToken: string; readonly amount: bigint; readonly fee: bigint }
   readonly Withdrawn: { readonly account: string; readonly token: string; readonly amount: bigint }
 }
 
@@ -271,10 +273,16 @@ export interface IHonkVerifierEvents {
 export interface IKeyEscrow {
   readonly hashOrder: ViewMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKey: bigint | number; anchor: BytesLike }], string>
   readonly open: SendMethod<[datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number, buyerKey: bigint | number], bigint>
+  readonly openStream: SendMethod<[streamId: bigint | number, firstWindow: bigint | number, periods: bigint | number, expectedPrice: bigint | number, buyerKey: bigint | number], bigint>
   readonly orderNonce: ViewMethod<[orderId: bigint | number], bigint>
   readonly orderStatus: ViewMethod<[orderId: bigint | number], bigint>
   readonly refund: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKey: bigint | number; anchor: BytesLike }], []>
+  readonly refundWindows: SendMethod<[order: { id: bigint | number; buyer: string; streamId: bigint | number; paymentToken: string; amount: bigint | number; firstWindow: bigint | number; windowCount: bigint | number; streamStart: bigint | number; windowLength: bigint | number; openedAt: bigint | number; buyerKey: bigint | number }, fromWindow: bigint | number, toWindow: bigint | number], bigint>
   readonly settle: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKey: bigint | number; anchor: BytesLike }, proof: readonly (bigint | number)[], ephemeralKey: bigint | number, cipherHi: bigint | number, cipherLo: bigint | number, anchor: { manifestCidHash: BytesLike; keyCommitment: bigint | number; statsDigest: BytesLike }], bigint>
+  readonly settleWindow: SendMethod<[order: { id: bigint | number; buyer: string; streamId: bigint | number; paymentToken: string; amount: bigint | number; firstWindow: bigint | number; windowCount: bigint | number; streamStart: bigint | number; windowLength: bigint | number; openedAt: bigint | number; buyerKey: bigint | number }, windowIndex: bigint | number, proof: readonly (bigint | number)[], ephemeralKey: bigint | number, cipherHi: bigint | number, cipherLo: bigint | number, anchor: { manifestCidHash: BytesLike; keyCommitment: bigint | number; statsDigest: BytesLike }], bigint>
+  readonly windowDeadline: ViewMethod<[order: { id: bigint | number; buyer: string; streamId: bigint | number; paymentToken: string; amount: bigint | number; firstWindow: bigint | number; windowCount: bigint | number; streamStart: bigint | number; windowLength: bigint | number; openedAt: bigint | number; buyerKey: bigint | number }, windowIndex: bigint | number], bigint>
+  readonly windowNonce: ViewMethod<[orderId: bigint | number, windowIndex: bigint | number], bigint>
+  readonly windowStatus: ViewMethod<[order: { id: bigint | number; buyer: string; streamId: bigint | number; paymentToken: string; amount: bigint | number; firstWindow: bigint | number; windowCount: bigint | number; streamStart: bigint | number; windowLength: bigint | number; openedAt: bigint | number; buyerKey: bigint | number }, windowIndex: bigint | number], bigint>
 }
 
 /** IKeyEscrow's events: each one's arguments by name. */
@@ -282,6 +290,9 @@ export interface IKeyEscrowEvents {
   readonly OrderOpened: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly order: { readonly id: bigint; readonly buyer: string; readonly datasetId: bigint; readonly paymentToken: string; readonly price: bigint; readonly accessPeriod: bigint; readonly deadline: bigint; readonly buyerKey: bigint; readonly anchor: string }; readonly nonce: bigint }
   readonly OrderRefunded: { readonly orderId: bigint; readonly buyer: string; readonly paymentToken: string; readonly amount: bigint }
   readonly OrderSettled: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly nonce: bigint; readonly ephemeralKey: bigint; readonly cipherHi: bigint; readonly cipherLo: bigint; readonly expiresAt: bigint }
+  readonly StreamOrderOpened: { readonly orderId: bigint; readonly streamId: bigint; readonly buyer: string; readonly order: { readonly id: bigint; readonly buyer: string; readonly streamId: bigint; readonly paymentToken: string; readonly amount: bigint; readonly firstWindow: bigint; readonly windowCount: bigint; readonly streamStart: bigint; readonly windowLength: bigint; readonly openedAt: bigint; readonly buyerKey: bigint } }
+  readonly WindowSettled: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly streamId: bigint; readonly windowIndex: bigint; readonly nonce: bigint; readonly ephemeralKey: bigint; readonly cipherHi: bigint; readonly cipherLo: bigint }
+  readonly WindowsRefunded: { readonly orderId: bigint; readonly buyer: string; readonly fromWindow: bigint; readonly toWindow: bigint; readonly paymentToken: string; readonly amount: bigint }
 }
 
 /** IKeyTransferVerifier's functions, as ethers v6 calls them. */
@@ -323,6 +334,7 @@ export interface ISensorStatsVerifierEvents {
 /** IStreamSubscriptions's functions, as ethers v6 calls them. */
 export interface IStreamSubscriptions {
   readonly attachWindow: SendMethod<[streamId: bigint | number, windowIndex: bigint | number, datasetId: bigint | number], []>
+  readonly buyWindowFor: SendMethod<[buyer: string, streamId: bigint | number, windowIndex: bigint | number, amount: bigint | number], bigint>
   readonly createStream: SendMethod<[start: bigint | number, windowLength: bigint | number, period: bigint | number, paymentToken: string, pricePerPeriod: bigint | number, deviceIds: readonly (bigint | number)[], splits: readonly { account: string; bps: bigint | number }[]], bigint>
   readonly pastSubscriptionsOf: ViewMethod<[account: string, streamId: bigint | number], { readonly start: bigint; readonly end: bigint }[]>
   readonly streamDevices: ViewMethod<[streamId: bigint | number], bigint[]>
@@ -339,6 +351,7 @@ export interface IStreamSubscriptionsEvents {
   readonly StreamCreated: { readonly streamId: bigint; readonly owner: string; readonly start: bigint; readonly windowLength: bigint; readonly period: bigint; readonly paymentToken: string; readonly pricePerPeriod: bigint; readonly deviceIds: bigint[]; readonly splits: { readonly account: string; readonly bps: bigint }[] }
   readonly Subscribed: { readonly streamId: bigint; readonly subscriber: string; readonly paymentToken: string; readonly amount: bigint; readonly fee: bigint; readonly start: bigint; readonly end: bigint }
   readonly WindowPublished: { readonly streamId: bigint; readonly windowIndex: bigint; readonly datasetId: bigint }
+  readonly WindowPurchased: { readonly streamId: bigint; readonly windowIndex: bigint; readonly buyer: string; readonly datasetId: bigint; readonly paymentToken: string; readonly amount: bigint; readonly fee: bigint }
 }
 
 /** KeyEscrow's functions, as ethers v6 calls them. */
@@ -348,13 +361,19 @@ export interface KeyEscrow {
   readonly market: ViewMethod<[], string>
   readonly MAX_SETTLEMENT_WINDOW: ViewMethod<[], bigint>
   readonly open: SendMethod<[datasetId: bigint | number, price: bigint | number, paymentToken: string, accessPeriod: bigint | number, buyerKey: bigint | number], bigint>
+  readonly openStream: SendMethod<[streamId: bigint | number, firstWindow: bigint | number, periods: bigint | number, expectedPrice: bigint | number, buyerKey: bigint | number], bigint>
   readonly orderCount: ViewMethod<[], bigint>
   readonly orderNonce: ViewMethod<[orderId: bigint | number], bigint>
   readonly orderStatus: ViewMethod<[orderId: bigint | number], bigint>
   readonly refund: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKey: bigint | number; anchor: BytesLike }], []>
+  readonly refundWindows: SendMethod<[order: { id: bigint | number; buyer: string; streamId: bigint | number; paymentToken: string; amount: bigint | number; firstWindow: bigint | number; windowCount: bigint | number; streamStart: bigint | number; windowLength: bigint | number; openedAt: bigint | number; buyerKey: bigint | number }, fromWindow: bigint | number, toWindow: bigint | number], bigint>
   readonly settle: SendMethod<[order: { id: bigint | number; buyer: string; datasetId: bigint | number; paymentToken: string; price: bigint | number; accessPeriod: bigint | number; deadline: bigint | number; buyerKey: bigint | number; anchor: BytesLike }, proof: readonly (bigint | number)[], ephemeralKey: bigint | number, cipherHi: bigint | number, cipherLo: bigint | number, anchor: { manifestCidHash: BytesLike; keyCommitment: bigint | number; statsDigest: BytesLike }], bigint>
   readonly settlementWindow: ViewMethod<[], bigint>
+  readonly settleWindow: SendMethod<[order: { id: bigint | number; buyer: string; streamId: bigint | number; paymentToken: string; amount: bigint | number; firstWindow: bigint | number; windowCount: bigint | number; streamStart: bigint | number; windowLength: bigint | number; openedAt: bigint | number; buyerKey: bigint | number }, windowIndex: bigint | number, proof: readonly (bigint | number)[], ephemeralKey: bigint | number, cipherHi: bigint | number, cipherLo: bigint | number, anchor: { manifestCidHash: BytesLike; keyCommitment: bigint | number; statsDigest: BytesLike }], bigint>
   readonly verifier: ViewMethod<[], string>
+  readonly windowDeadline: ViewMethod<[order: { id: bigint | number; buyer: string; streamId: bigint | number; paymentToken: string; amount: bigint | number; firstWindow: bigint | number; windowCount: bigint | number; streamStart: bigint | number; windowLength: bigint | number; openedAt: bigint | number; buyerKey: bigint | number }, windowIndex: bigint | number], bigint>
+  readonly windowNonce: ViewMethod<[orderId: bigint | number, windowIndex: bigint | number], bigint>
+  readonly windowStatus: ViewMethod<[order: { id: bigint | number; buyer: string; streamId: bigint | number; paymentToken: string; amount: bigint | number; firstWindow: bigint | number; windowCount: bigint | number; streamStart: bigint | number; windowLength: bigint | number; openedAt: bigint | number; buyerKey: bigint | number }, windowIndex: bigint | number], bigint>
 }
 
 /** KeyEscrow's events: each one's arguments by name. */
@@ -362,6 +381,9 @@ export interface KeyEscrowEvents {
   readonly OrderOpened: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly order: { readonly id: bigint; readonly buyer: string; readonly datasetId: bigint; readonly paymentToken: string; readonly price: bigint; readonly accessPeriod: bigint; readonly deadline: bigint; readonly buyerKey: bigint; readonly anchor: string }; readonly nonce: bigint }
   readonly OrderRefunded: { readonly orderId: bigint; readonly buyer: string; readonly paymentToken: string; readonly amount: bigint }
   readonly OrderSettled: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly nonce: bigint; readonly ephemeralKey: bigint; readonly cipherHi: bigint; readonly cipherLo: bigint; readonly expiresAt: bigint }
+  readonly StreamOrderOpened: { readonly orderId: bigint; readonly streamId: bigint; readonly buyer: string; readonly order: { readonly id: bigint; readonly buyer: string; readonly streamId: bigint; readonly paymentToken: string; readonly amount: bigint; readonly firstWindow: bigint; readonly windowCount: bigint; readonly streamStart: bigint; readonly windowLength: bigint; readonly openedAt: bigint; readonly buyerKey: bigint } }
+  readonly WindowSettled: { readonly orderId: bigint; readonly datasetId: bigint; readonly buyer: string; readonly streamId: bigint; readonly windowIndex: bigint; readonly nonce: bigint; readonly ephemeralKey: bigint; readonly cipherHi: bigint; readonly cipherLo: bigint }
+  readonly WindowsRefunded: { readonly orderId: bigint; readonly buyer: string; readonly fromWindow: bigint; readonly toWindow: bigint; readonly paymentToken: string; readonly amount: bigint }
 }
 
 /** KeyTransferVerifier's functions, as ethers v6 calls them. */

@@ -18,12 +18,12 @@ import {IStreamSubscriptions} from "./interfaces/IStreamSubscriptions.sol";
 /// time, and every window dataset attached to the stream inside it is readable.
 /// @dev Access tokens are not transferable: access is a licence of the buyer, and its expiry is
 /// kept per account. The key escrow (ESCROW_ROLE) buys for its buyers through `buyFor`, the same
-/// code as `buy`.
+/// code as `buy`, and one stream window at a time through `buyWindowFor`.
 contract DataMarket is IDataMarket, IStreamSubscriptions, ERC1155, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     bytes32 public constant FEE_ADMIN_ROLE = keccak256("FEE_ADMIN_ROLE");
-    /// @notice May buy on a buyer's behalf (`buyFor`): the KeyEscrow, granted at deployment.
+    /// @notice May buy on a buyer's behalf (`buyFor`, `buyWindowFor`): the KeyEscrow, granted at deployment.
     bytes32 public constant ESCROW_ROLE = keccak256("ESCROW_ROLE");
     uint16 public constant MAX_FEE_BPS = 1_000;
     uint16 private constant BPS = 10_000;
@@ -218,6 +218,23 @@ contract DataMarket is IDataMarket, IStreamSubscriptions, ERC1155, AccessControl
     }
 
     /// @inheritdoc IStreamSubscriptions
+    function buyWindowFor(
+        address buyer,
+        uint256 streamId,
+        uint64 windowIndex,
+        uint256 amount
+    ) external payable onlyRole(ESCROW_ROLE) nonReentrant returns (uint256 datasetId) {
+        Stream memory stream = _knownStream(streamId);
+        datasetId = _windows[streamId][windowIndex];
+        if (datasetId == 0) revert WindowNotPublished(streamId, windowIndex);
+        _collect(stream.paymentToken, amount);
+        uint256 feeAmount = _distribute(stream.paymentToken, amount, _streamSplits[streamId], stream.owner);
+        _expiry[buyer][datasetId] = type(uint64).max;
+        _mintAccess(buyer, datasetId, false);
+        emit WindowPurchased(streamId, windowIndex, buyer, datasetId, stream.paymentToken, amount, feeAmount);
+    }
+
+    /// @inheritdoc IStreamSubscriptions
     function attachWindow(uint256 streamId, uint64 windowIndex, uint256 datasetId) external {
         Stream memory stream = _knownStream(streamId);
         if (stream.owner != msg.sender) revert NotStreamOwner(streamId, msg.sender);
@@ -380,6 +397,13 @@ contract DataMarket is IDataMarket, IStreamSubscriptions, ERC1155, AccessControl
         uint256 feeAmount = _distribute(token, listing.price, _splits[datasetId], listing.seller);
 
         expiresAt = _extendAccess(buyer, datasetId, listing.accessPeriod);
+        _mintAccess(buyer, datasetId, receiverHook);
+        emit Purchased(datasetId, buyer, token, listing.price, feeAmount, expiresAt);
+    }
+
+    /// @dev Mints one access token. Without `receiverHook` a contract buyer's onERC1155Received is
+    /// not called: the escrow's purchases must not be revertible by the buyer (see `buyFor`).
+    function _mintAccess(address buyer, uint256 datasetId, bool receiverHook) private {
         if (receiverHook) {
             _mint(buyer, datasetId, 1, "");
         } else {
@@ -389,7 +413,6 @@ contract DataMarket is IDataMarket, IStreamSubscriptions, ERC1155, AccessControl
             values[0] = 1;
             _update(address(0), buyer, ids, values);
         }
-        emit Purchased(datasetId, buyer, token, listing.price, feeAmount, expiresAt);
     }
 
     function _extendAccess(address account, uint256 datasetId, uint64 period) private returns (uint64 expiresAt) {

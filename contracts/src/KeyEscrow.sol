@@ -8,6 +8,7 @@ import {IDataMarket} from "./interfaces/IDataMarket.sol";
 import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
 import {IKeyEscrow} from "./interfaces/IKeyEscrow.sol";
 import {IKeyTransferVerifier} from "./interfaces/IKeyTransferVerifier.sol";
+import {IStreamSubscriptions} from "./interfaces/IStreamSubscriptions.sol";
 
 /// @title KeyEscrow
 /// @notice Zero-knowledge contingent payment for dataset keys. A buyer escrows the listed price with
@@ -22,6 +23,8 @@ import {IKeyTransferVerifier} from "./interfaces/IKeyTransferVerifier.sol";
 /// Refunds are paid straight to the buyer (anyone may trigger one): only the buyer can make its own
 /// refund fail, so nobody else's payout waits on it. Settlement pays DataMarket, which credits the
 /// seller, the revenue splits and the treasury for pull withdrawal as for every sale.
+/// A stream order (a trustless subscription) is stored the same way, plus two bits per window
+/// (open, settled, refunded): each window is settled with its own proof and pays its own share.
 contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -30,6 +33,11 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
     /// @dev A refunded order's slot (no keccak256 output is 0 or 2 in practice; a settled one is 0).
     bytes32 private constant REFUNDED = bytes32(uint256(2));
     uint64 public constant MAX_SETTLEMENT_WINDOW = 30 days;
+    /// @dev As DataMarket.MAX_PERIODS: a stream order buys 1 .. 1000 periods.
+    uint256 private constant MAX_PERIODS = 1_000;
+    /// @dev Window states, two bits each (OrderStatus Open = 0 here, Settled, Refunded), 128 per word.
+    uint256 private constant WINDOW_SETTLED = 1;
+    uint256 private constant WINDOW_REFUNDED = 2;
 
     IDataMarket public immutable market;
     IDatasetRegistry public immutable datasets;
@@ -41,6 +49,7 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
     /// @dev Starts at 1 (set in the constructor), so no open pays for a zero-to-nonzero write.
     uint256 private _nextId;
     mapping(uint256 orderId => bytes32) private _orders;
+    mapping(uint256 orderId => mapping(uint256 word => uint256 states)) private _windowStates;
 
     /// @param market_ The market that sells the access (must grant this contract ESCROW_ROLE).
     /// @param datasets_ The dataset registry (anchors key commitments).
@@ -132,6 +141,137 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IKeyEscrow
+    function openStream(
+        uint256 streamId,
+        uint64 firstWindow,
+        uint256 periods,
+        uint256 expectedPrice,
+        uint256 buyerKey
+    ) external payable nonReentrant returns (uint256 orderId) {
+        if (buyerKey >= FIELD) revert InvalidBuyerKey(buyerKey);
+        IStreamSubscriptions.Stream memory stream = IStreamSubscriptions(address(market)).streamOf(streamId);
+        if (periods == 0 || periods > MAX_PERIODS) revert InvalidPeriods(periods);
+        if (stream.pricePerPeriod != expectedPrice)
+            revert StreamPriceMismatch(streamId, expectedPrice, stream.pricePerPeriod);
+        // period <= 100 years and a multiple of windowLength (DataMarket checks both at creation).
+        uint256 windowCount = (periods * stream.period) / stream.windowLength;
+        uint256 lastDeadline = uint256(stream.start) +
+            (uint256(firstWindow) + windowCount) *
+            stream.windowLength +
+            settlementWindow;
+        // (The deadline of a window that ended before the opening is block.timestamp + settlementWindow.)
+        if (lastDeadline > type(uint64).max) revert InvalidWindowRange(firstWindow, uint64(windowCount));
+        orderId = _nextId;
+        ++_nextId;
+        StreamOrder memory order = StreamOrder({
+            id: orderId,
+            buyer: msg.sender,
+            streamId: streamId,
+            paymentToken: stream.paymentToken,
+            amount: uint256(stream.pricePerPeriod) * periods,
+            firstWindow: firstWindow,
+            windowCount: uint64(windowCount),
+            streamStart: stream.start,
+            windowLength: stream.windowLength,
+            openedAt: uint64(block.timestamp),
+            buyerKey: buyerKey
+        });
+        _orders[orderId] = keccak256(abi.encode(order));
+        _collect(order.paymentToken, order.amount);
+        emit StreamOrderOpened(orderId, streamId, msg.sender, order);
+    }
+
+    /// @inheritdoc IKeyEscrow
+    /// @dev The window's anchor is read at settlement (the window may be attached after the order
+    /// was opened); DatasetRegistry never changes an anchor, and the stream's owner is the only one
+    /// who can attach a window.
+    function settleWindow(
+        StreamOrder calldata order,
+        uint64 windowIndex,
+        uint256[8] calldata proof,
+        uint256 ephemeralKey,
+        uint256 cipherHi,
+        uint256 cipherLo,
+        AnchorPreimage calldata anchor
+    ) external nonReentrant returns (uint256 datasetId) {
+        _checkStreamOrder(order);
+        uint256 k = _windowOffset(order, windowIndex);
+        uint256 state = _windowState(order.id, k);
+        if (state != 0) revert WindowClosed(order.id, windowIndex, _statusOf(state));
+        uint256 nonce;
+        (datasetId, nonce) = _proveWindow(order, windowIndex, proof, [ephemeralKey, cipherHi, cipherLo], anchor);
+        _windowStates[order.id][k >> 7] |= WINDOW_SETTLED << ((k & 127) << 1);
+        _buyWindow(order, windowIndex, _windowShare(order, k));
+        emit WindowSettled(
+            order.id,
+            datasetId,
+            order.buyer,
+            order.streamId,
+            windowIndex,
+            nonce,
+            ephemeralKey,
+            cipherHi,
+            cipherLo
+        );
+    }
+
+    /// @inheritdoc IKeyEscrow
+    function refundWindows(
+        StreamOrder calldata order,
+        uint64 fromWindow,
+        uint64 toWindow
+    ) external nonReentrant returns (uint256 amount) {
+        _checkStreamOrder(order);
+        if (toWindow <= fromWindow) revert WindowNotInOrder(order.id, fromWindow);
+        uint256 first = _windowOffset(order, fromWindow);
+        uint256 end = _windowOffset(order, toWindow - 1) + 1;
+        uint64 deadline = _windowDeadline(order, toWindow - 1);
+        if (block.timestamp < deadline) revert DeadlineNotReached(order.id, deadline);
+        // One read and one write per word of 128 windows.
+        uint256 word = first >> 7;
+        uint256 states = _windowStates[order.id][word];
+        for (uint256 k = first; k < end; ++k) {
+            if (k >> 7 != word) {
+                _windowStates[order.id][word] = states;
+                word = k >> 7;
+                states = _windowStates[order.id][word];
+            }
+            uint256 shift = (k & 127) << 1;
+            if ((states >> shift) & 3 == 0) {
+                states |= WINDOW_REFUNDED << shift;
+                amount += _windowShare(order, k);
+            }
+        }
+        _windowStates[order.id][word] = states;
+        if (amount == 0) revert NothingToRefund(order.id, fromWindow, toWindow);
+        if (order.paymentToken == address(0)) {
+            (bool ok, ) = order.buyer.call{value: amount}("");
+            if (!ok) revert NativeTransferFailed(order.buyer, amount);
+        } else {
+            IERC20(order.paymentToken).safeTransfer(order.buyer, amount);
+        }
+        emit WindowsRefunded(order.id, order.buyer, fromWindow, toWindow, order.paymentToken, amount);
+    }
+
+    /// @inheritdoc IKeyEscrow
+    function windowStatus(StreamOrder calldata order, uint64 windowIndex) external view returns (OrderStatus) {
+        if (_orders[order.id] != keccak256(abi.encode(order))) return OrderStatus.None;
+        if (windowIndex < order.firstWindow || windowIndex - order.firstWindow >= order.windowCount)
+            return OrderStatus.None;
+        return _statusOf(_windowState(order.id, windowIndex - order.firstWindow));
+    }
+
+    /// @inheritdoc IKeyEscrow
+    function windowNonce(uint256 orderId, uint64 windowIndex) external view returns (uint256) {
+        return _windowNonce(orderId, windowIndex);
+    }
+
+    /// @inheritdoc IKeyEscrow
+    function windowDeadline(StreamOrder calldata order, uint64 windowIndex) external view returns (uint64) {
+        return _windowDeadline(order, windowIndex);
+    }
+
+    /// @inheritdoc IKeyEscrow
     function orderStatus(uint256 orderId) external view returns (OrderStatus) {
         bytes32 stored = _orders[orderId];
         if (stored == REFUNDED) return OrderStatus.Refunded;
@@ -163,6 +303,80 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
             revert OrderNotOpen(order.id, _issued(order.id) ? OrderStatus.Settled : OrderStatus.None);
         if (stored == REFUNDED) revert OrderNotOpen(order.id, OrderStatus.Refunded);
         revert OrderMismatch(order.id);
+    }
+
+    /// @dev Checks a window's key-transfer proof against its dataset's anchored key commitment;
+    /// `delivery` is (ephemeralKey, cipherHi, cipherLo). Returns the dataset and the window's nonce.
+    function _proveWindow(
+        StreamOrder calldata order,
+        uint64 windowIndex,
+        uint256[8] calldata proof,
+        uint256[3] memory delivery,
+        AnchorPreimage calldata anchor
+    ) private view returns (uint256 datasetId, uint256 nonce) {
+        datasetId = IStreamSubscriptions(address(market)).windowDataset(order.streamId, windowIndex);
+        if (datasetId == 0) revert IStreamSubscriptions.WindowNotPublished(order.streamId, windowIndex);
+        if (keccak256(abi.encode(anchor)) != datasets.anchorOf(datasetId)) revert AnchorMismatch(datasetId);
+        nonce = _windowNonce(order.id, windowIndex);
+        uint256[6] memory signals = [anchor.keyCommitment, order.buyerKey, delivery[0], delivery[1], delivery[2], nonce];
+        if (!_verifies(proof, signals)) revert InvalidKeyProof(order.id);
+    }
+
+    /// @dev Buys one window for the order's buyer with its share of the escrow (as `_buy`).
+    function _buyWindow(StreamOrder calldata order, uint64 windowIndex, uint256 share) private {
+        IStreamSubscriptions streams = IStreamSubscriptions(address(market));
+        if (order.paymentToken == address(0)) {
+            streams.buyWindowFor{value: share}(order.buyer, order.streamId, windowIndex, share);
+        } else {
+            IERC20(order.paymentToken).forceApprove(address(market), share);
+            streams.buyWindowFor(order.buyer, order.streamId, windowIndex, share);
+        }
+    }
+
+    /// @dev Reverts unless `order` is the stream order opened under its id exactly as given (its slot
+    /// keeps the hash for good: the windows carry the state).
+    function _checkStreamOrder(StreamOrder calldata order) private view {
+        bytes32 stored = _orders[order.id];
+        if (stored == keccak256(abi.encode(order))) return;
+        if (stored == bytes32(0)) revert OrderNotOpen(order.id, OrderStatus.None);
+        revert OrderMismatch(order.id);
+    }
+
+    /// @dev The window's place in the order (0 .. windowCount - 1), or WindowNotInOrder.
+    function _windowOffset(StreamOrder calldata order, uint64 windowIndex) private pure returns (uint256) {
+        if (windowIndex < order.firstWindow || windowIndex - order.firstWindow >= order.windowCount)
+            revert WindowNotInOrder(order.id, windowIndex);
+        return windowIndex - order.firstWindow;
+    }
+
+    function _windowState(uint256 orderId, uint256 k) private view returns (uint256) {
+        return (_windowStates[orderId][k >> 7] >> ((k & 127) << 1)) & 3;
+    }
+
+    function _statusOf(uint256 state) private pure returns (OrderStatus) {
+        if (state == WINDOW_SETTLED) return OrderStatus.Settled;
+        if (state == WINDOW_REFUNDED) return OrderStatus.Refunded;
+        return OrderStatus.Open;
+    }
+
+    /// @dev Window k's share: the shares of windows 0..k add up to amount·(k+1)/windowCount, so all
+    /// of them to the amount, with no wei left over.
+    function _windowShare(StreamOrder calldata order, uint256 k) private pure returns (uint256) {
+        return (order.amount * (k + 1)) / order.windowCount - (order.amount * k) / order.windowCount;
+    }
+
+    /// @dev The settlement window after the window's end, or after the opening when the window had
+    /// ended by then: a seller always gets the whole settlement window to deliver, so a buyer cannot
+    /// buy a past window and refund it in the next block, racing the settlement that shows the key
+    /// (fits: checked at opening for the last window).
+    function _windowDeadline(StreamOrder calldata order, uint64 windowIndex) private view returns (uint64) {
+        uint64 end = order.streamStart + (windowIndex + 1) * order.windowLength;
+        return (end > order.openedAt ? end : order.openedAt) + settlementWindow;
+    }
+
+    /// @dev A window's orderNonce: four words hashed where a dataset order's nonce hashes three.
+    function _windowNonce(uint256 orderId, uint64 windowIndex) private view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), orderId, windowIndex))) % FIELD;
     }
 
     /// @dev Whether `orderId` was ever opened: ids are issued once, in order, from 1.

@@ -1,4 +1,25 @@
-import type { EscrowOrder, OpenedOrder } from '../../contracts/index.js'
+import type { EscrowOrder, OpenedOrder, OpenedStreamOrder, StreamEscrowOrder } from '../../contracts/index.js'
+
+/** A window attached to a stream (DataMarket's WindowPublished). */
+export interface PublishedWindow {
+  streamId: bigint
+  windowIndex: bigint
+  datasetId: bigint
+}
+
+/**
+ * What following stream orders needs: a stream order is settled window by window, each as soon as
+ * both the order and the window's dataset exist on-chain, in whichever order they came.
+ */
+export interface StreamOrderComponents {
+  /** StreamOrderOpened events in [fromBlock, toBlock], optionally of one stream. */
+  streamOrdersOpened(fromBlock: number, toBlock: number, streamId?: bigint): Promise<OpenedStreamOrder[]>
+  /** WindowPublished events in [fromBlock, toBlock], optionally of one stream. */
+  windowsPublished(fromBlock: number, toBlock: number, streamId?: bigint): Promise<PublishedWindow[]>
+  /** Whether this node settles the stream's windows (it owns the stream and holds the windows' keys). */
+  settlesStream(streamId: bigint): Promise<boolean>
+  enqueueWindow(order: StreamEscrowOrder, windowIndex: bigint): Promise<void>
+}
 
 export interface EscrowWatcherComponents {
   /** OrderOpened events in [fromBlock, toBlock]. */
@@ -11,6 +32,8 @@ export interface EscrowWatcherComponents {
   cursor: { read(): number | undefined; write(block: number): void }
   /** The block the escrow was deployed in: the first sync starts there. */
   startBlock: number
+  /** Follows stream orders too, when given. */
+  streams?: StreamOrderComponents
   log?: (msg: string) => void
 }
 
@@ -31,6 +54,10 @@ export interface EscrowWatcher {
  * Follows KeyEscrow's OrderOpened events and queues the orders this node should settle. The
  * cursor advances only past blocks whose orders were all queued, and queuing is idempotent (one
  * job per order), so a crash between the two queues nothing twice and misses nothing.
+ * A stream order's windows are queued from two sides: a new order takes every window of its range
+ * already attached, and a newly attached window every open order of its stream that covers it
+ * (both looked up from the escrow's first block to the range's end, so neither order of events is
+ * missed; a window found twice is one job).
  */
 export function createEscrowWatcher(components: EscrowWatcherComponents, options: EscrowWatcherOptions = {}): EscrowWatcher {
   const range = options.blockRange ?? 2_000
@@ -49,10 +76,35 @@ export function createEscrowWatcher(components: EscrowWatcherComponents, options
           components.log?.(`escrow: order ${order.id} for dataset ${order.datasetId} queued for settlement (deadline ${order.deadline})`)
         }
       }
+      if (components.streams !== undefined) await syncStreams(components.streams, from, to)
       components.cursor.write(to)
       from = to + 1
     }
     return components.cursor.read() ?? components.startBlock - 1
+  }
+
+  async function syncStreams(streams: StreamOrderComponents, from: number, to: number): Promise<void> {
+    const covers = (order: StreamEscrowOrder, windowIndex: bigint): boolean =>
+      windowIndex >= order.firstWindow && windowIndex < order.firstWindow + order.windowCount
+    const queue = async (order: StreamEscrowOrder, windowIndex: bigint): Promise<void> => {
+      await streams.enqueueWindow(order, windowIndex)
+      components.log?.(`escrow: order ${order.id} window ${windowIndex} of stream ${order.streamId} queued for settlement`)
+    }
+    const settles = new Map<bigint, Promise<boolean>>()
+    const ours = (streamId: bigint): Promise<boolean> => {
+      if (!settles.has(streamId)) settles.set(streamId, streams.settlesStream(streamId))
+      return settles.get(streamId)!
+    }
+    for (const order of await streams.streamOrdersOpened(from, to)) {
+      if (!(await ours(order.streamId))) continue
+      for (const w of await streams.windowsPublished(components.startBlock, to, order.streamId))
+        if (covers(order, w.windowIndex)) await queue(order, w.windowIndex)
+    }
+    for (const w of await streams.windowsPublished(from, to)) {
+      if (!(await ours(w.streamId))) continue
+      for (const order of await streams.streamOrdersOpened(components.startBlock, to, w.streamId))
+        if (covers(order, w.windowIndex)) await queue(order, w.windowIndex)
+    }
   }
 
   const sync = (): Promise<number> => {

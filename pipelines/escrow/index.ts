@@ -1,6 +1,7 @@
 // Escrow: the seller's side of trustless key delivery. Follows KeyEscrow's opened orders for the
-// datasets this node sells, and settles each (key encrypted to the buyer, key-transfer proof,
-// `settle`) from a BullMQ queue: retried, idempotent, with status. Node-only.
+// datasets and streams this node sells, and settles each (key encrypted to the buyer, key-transfer
+// proof, `settle`; a stream order window by window, as windows are attached) from a BullMQ queue:
+// retried, idempotent, with status. Node-only.
 export {
   settleOrder,
   DataKeyUnavailableError,
@@ -8,10 +9,27 @@ export {
   SettlementFailedError,
   SettlementTooLateError,
 } from './settle-order.js'
-export type { SettleOrderComponents, SettleOrderOptions, SettleOutcome, SettlementChain } from './settle-order.js'
-export { createSettlementQueue, deserializeOrder, serializeOrder, SETTLE_QUEUE, startSettlementWorker } from './settlement-queue.js'
+export type {
+  OrderSettlementChain,
+  SettleOrderComponents,
+  SettleOrderOptions,
+  SettleOutcome,
+  SettlementChain,
+  WindowSettlementChain,
+} from './settle-order.js'
+export { settleWindow } from './settle-window.js'
+export {
+  createSettlementQueue,
+  deserializeOrder,
+  deserializeStreamOrder,
+  serializeOrder,
+  serializeStreamOrder,
+  SETTLE_QUEUE,
+  startSettlementWorker,
+} from './settlement-queue.js'
 export type {
   SerializedOrder,
+  SerializedStreamOrder,
   SettleJob,
   SettleJobResult,
   SettlementQueue,
@@ -19,5 +37,11 @@ export type {
   SettlementStatus,
 } from './settlement-queue.js'
 export { createEscrowWatcher } from './escrow-watcher.js'
-export type { EscrowWatcher, EscrowWatcherComponents, EscrowWatcherOptions } from './escrow-watcher.js'
+export type {
+  EscrowWatcher,
+  EscrowWatcherComponents,
+  EscrowWatcherOptions,
+  PublishedWindow,
+  StreamOrderComponents,
+} from './escrow-watcher.js'
 export { createFileCursor } from './file-cursor.js'

@@ -1,12 +1,19 @@
 import { computeKeyCommitment, encryptKeyForBuyer, type KeyTransferInput } from '../../circuits/index.js'
 import { AssayError } from '../../core/index.js'
-import type { ChainClient, EscrowOrder, EscrowOrderStatus, Groth16Proof } from '../../contracts/index.js'
+import type { AnchorPreimage, ChainClient, EscrowOrder, EscrowOrderStatus, Groth16Proof } from '../../contracts/index.js'
 
-/** What settling needs from the chain. */
-export type SettlementChain = Pick<ChainClient, 'orderStatus' | 'orderNonce' | 'anchorPreimageOf' | 'settleOrder'>
+/** What settling a dataset order needs from the chain. */
+export type OrderSettlementChain = Pick<ChainClient, 'orderStatus' | 'orderNonce' | 'anchorPreimageOf' | 'settleOrder'>
+/** What settling a stream order's window needs from the chain. */
+export type WindowSettlementChain = Pick<
+  ChainClient,
+  'windowStatus' | 'windowNonce' | 'windowDeadline' | 'windowDataset' | 'anchorPreimageOf' | 'settleWindow'
+>
+/** What settling both needs from the chain. */
+export type SettlementChain = OrderSettlementChain & WindowSettlementChain
 
-export interface SettleOrderComponents {
-  chain: SettlementChain
+export interface SettleOrderComponents<C = SettlementChain> {
+  chain: C
   /** The 32-byte data key of a dataset this party holds; undefined when it holds none. */
   dataKeyOf(datasetId: bigint): Promise<Uint8Array | undefined>
   /** Proves a key transfer (circuit key-transfer-v1) from its full witness input. */
@@ -91,27 +98,17 @@ export class DataKeyUnavailableError extends AssayError {
  * @throws {InvalidBuyerKeyError} when the order's buyer key is no key of Base8's subgroup (only a refund ends it)
  */
 export async function settleOrder(
-  components: SettleOrderComponents,
+  components: SettleOrderComponents<OrderSettlementChain>,
   order: EscrowOrder,
   options: SettleOrderOptions = {},
 ): Promise<SettleOutcome> {
   const { chain } = components
   const status = await chain.orderStatus(order.id)
   if (status !== 'open') return { outcome: 'closed', status }
-  const margin = options.deadlineMarginS ?? 300
   // Checked again right before sending: proving and an RPC's delays eat into the margin.
-  const checkDeadline = async (): Promise<void> => {
-    const now = (await components.now?.()) ?? Math.floor(Date.now() / 1000)
-    if (BigInt(now + margin) >= order.deadline) throw new SettlementTooLateError(order.id, order.deadline, margin)
-  }
+  const checkDeadline = () => checkSettlementDeadline(components, order.id, order.deadline, options)
   await checkDeadline()
-  const key = await components.dataKeyOf(order.datasetId)
-  if (key === undefined) throw new DataKeyUnavailableError(order.datasetId)
-  const anchor = await chain.anchorPreimageOf(order.datasetId)
-  if ((await computeKeyCommitment(key)) !== anchor.keyCommitment) throw new KeyCommitmentMismatchError(order.datasetId)
-  const nonce = await chain.orderNonce(order.id)
-  const encrypted = await encryptKeyForBuyer(key, order.buyerKey, nonce)
-  const proof = await components.prove(encrypted.input)
+  const { encrypted, proof, anchor } = await proveKeyDelivery(components, order.datasetId, order.buyerKey, await chain.orderNonce(order.id))
   await checkDeadline()
   try {
     const { ephemeralKey, cipherHi, cipherLo } = encrypted.input
@@ -123,4 +120,34 @@ export async function settleOrder(
     if (after !== 'open') return { outcome: 'closed', status: after }
     throw new SettlementFailedError(order.id, { cause: err })
   }
+}
+
+/** Throws SettlementTooLateError when `deadline` is within the margin of the chain's time. */
+export async function checkSettlementDeadline(
+  components: Pick<SettleOrderComponents, 'now'>,
+  orderId: bigint,
+  deadline: bigint,
+  options: SettleOrderOptions,
+): Promise<void> {
+  const margin = options.deadlineMarginS ?? 300
+  const now = (await components.now?.()) ?? Math.floor(Date.now() / 1000)
+  if (BigInt(now + margin) >= deadline) throw new SettlementTooLateError(orderId, deadline, margin)
+}
+
+/**
+ * The delivery of one dataset's key to one buyer key under `nonce`: the held key checked against
+ * the anchored commitment, encrypted under a fresh ephemeral key, and proven (key-transfer-v1).
+ */
+export async function proveKeyDelivery(
+  components: Pick<SettleOrderComponents<Pick<ChainClient, 'anchorPreimageOf'>>, 'chain' | 'dataKeyOf' | 'prove'>,
+  datasetId: bigint,
+  buyerKey: bigint,
+  nonce: bigint,
+): Promise<{ encrypted: Awaited<ReturnType<typeof encryptKeyForBuyer>>; proof: Groth16Proof; anchor: AnchorPreimage }> {
+  const key = await components.dataKeyOf(datasetId)
+  if (key === undefined) throw new DataKeyUnavailableError(datasetId)
+  const anchor = await components.chain.anchorPreimageOf(datasetId)
+  if ((await computeKeyCommitment(key)) !== anchor.keyCommitment) throw new KeyCommitmentMismatchError(datasetId)
+  const encrypted = await encryptKeyForBuyer(key, buyerKey, nonce)
+  return { encrypted, proof: await components.prove(encrypted.input), anchor }
 }

@@ -1,16 +1,20 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq'
 import { serializeError, type SerializedError } from '../../core/index.js'
-import type { EscrowOrder } from '../../contracts/index.js'
+import type { EscrowOrder, StreamEscrowOrder } from '../../contracts/index.js'
 import { isUnrecoverable } from '../publish/index.js'
 import { settleOrder, type SettleOrderComponents, type SettleOrderOptions, type SettleOutcome } from './settle-order.js'
+import { settleWindow } from './settle-window.js'
 
 export const SETTLE_QUEUE = 'assay-settle'
 
 /** An order as a job holds it (JSON: bigints as decimal strings). */
 export type SerializedOrder = { [K in keyof EscrowOrder]: string }
 
-export interface SettleJob {
-  order: SerializedOrder
+/** A stream order as a job holds it. */
+export type SerializedStreamOrder = { [K in keyof StreamEscrowOrder]: string }
+
+/** A dataset order to settle, or one window of a stream order. */
+export type SettleJob = ({ order: SerializedOrder } | { streamOrder: SerializedStreamOrder; windowIndex: string }) & {
   /** The error the last attempt failed with, for the status to show by name. */
   failedError?: SerializedError
 }
@@ -29,6 +33,8 @@ export interface SettlementQueueOptions {
 
 export interface SettlementStatus {
   orderId: string
+  /** Set for a stream order's window. */
+  windowIndex?: string
   state: 'waiting' | 'active' | 'delayed' | 'completed' | 'failed' | 'prioritized' | 'waiting-children' | 'unknown'
   attempts: number
   result?: SettleJobResult
@@ -38,9 +44,12 @@ export interface SettlementStatus {
 export interface SettlementQueue {
   /** Queues an order once: the job id is the order's, so a second call (a rescan, a restart) adds nothing. */
   enqueue(order: EscrowOrder): Promise<void>
-  status(orderId: bigint): Promise<SettlementStatus | undefined>
+  /** Queues one window of a stream order once (job id: the order's and the window's). */
+  enqueueWindow(order: StreamEscrowOrder, windowIndex: bigint): Promise<void>
+  /** A dataset order's settlement, or a stream order's window's when `windowIndex` is given. */
+  status(orderId: bigint, windowIndex?: bigint): Promise<SettlementStatus | undefined>
   /** Tries a failed settlement again (after the operator fixed its cause); false when it has not failed. */
-  retry(orderId: bigint): Promise<boolean>
+  retry(orderId: bigint, windowIndex?: bigint): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -82,7 +91,36 @@ export const deserializeOrder = (o: SerializedOrder): EscrowOrder => ({
   anchor: o.anchor,
 })
 
-const jobIdOf = (escrow: string, orderId: bigint): string => `order-${escrow.toLowerCase()}-${orderId}`
+export const serializeStreamOrder = (order: StreamEscrowOrder): SerializedStreamOrder => ({
+  id: order.id.toString(),
+  buyer: order.buyer,
+  streamId: order.streamId.toString(),
+  paymentToken: order.paymentToken,
+  amount: order.amount.toString(),
+  firstWindow: order.firstWindow.toString(),
+  windowCount: order.windowCount.toString(),
+  streamStart: order.streamStart.toString(),
+  windowLength: order.windowLength.toString(),
+  openedAt: order.openedAt.toString(),
+  buyerKey: order.buyerKey.toString(),
+})
+
+export const deserializeStreamOrder = (o: SerializedStreamOrder): StreamEscrowOrder => ({
+  id: BigInt(o.id),
+  buyer: o.buyer,
+  streamId: BigInt(o.streamId),
+  paymentToken: o.paymentToken,
+  amount: BigInt(o.amount),
+  firstWindow: BigInt(o.firstWindow),
+  windowCount: BigInt(o.windowCount),
+  streamStart: BigInt(o.streamStart),
+  windowLength: BigInt(o.windowLength),
+  openedAt: BigInt(o.openedAt),
+  buyerKey: BigInt(o.buyerKey),
+})
+
+const jobIdOf = (escrow: string, orderId: bigint, windowIndex?: bigint): string =>
+  windowIndex === undefined ? `order-${escrow.toLowerCase()}-${orderId}` : `window-${escrow.toLowerCase()}-${orderId}-${windowIndex}`
 const connectionOf = (o: SettlementQueueOptions) => ({ connection: o.connection, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}) })
 
 export function createSettlementQueue(options: SettlementQueueOptions): SettlementQueue {
@@ -91,20 +129,28 @@ export function createSettlementQueue(options: SettlementQueueOptions): Settleme
     async enqueue(order) {
       await queue.add('settle', { order: serializeOrder(order) }, { ...JOB_OPTIONS, jobId: jobIdOf(options.escrow, order.id) })
     },
-    async status(orderId) {
-      const job = await queue.getJob(jobIdOf(options.escrow, orderId))
+    async enqueueWindow(order, windowIndex) {
+      await queue.add(
+        'settle-window',
+        { streamOrder: serializeStreamOrder(order), windowIndex: windowIndex.toString() },
+        { ...JOB_OPTIONS, jobId: jobIdOf(options.escrow, order.id, windowIndex) },
+      )
+    },
+    async status(orderId, windowIndex) {
+      const job = await queue.getJob(jobIdOf(options.escrow, orderId, windowIndex))
       if (job === undefined) return undefined
       const state = await job.getState()
       return {
         orderId: orderId.toString(),
+        ...(windowIndex !== undefined ? { windowIndex: windowIndex.toString() } : {}),
         state,
         attempts: job.attemptsMade,
         ...(job.returnvalue !== null && job.returnvalue !== undefined ? { result: job.returnvalue } : {}),
         ...(state !== 'completed' && job.data.failedError !== undefined ? { error: job.data.failedError } : {}),
       }
     },
-    async retry(orderId) {
-      const job = await queue.getJob(jobIdOf(options.escrow, orderId))
+    async retry(orderId, windowIndex) {
+      const job = await queue.getJob(jobIdOf(options.escrow, orderId, windowIndex))
       if (job === undefined || !(await job.isFailed())) return false
       await job.retry('failed')
       return true
@@ -114,7 +160,7 @@ export function createSettlementQueue(options: SettlementQueueOptions): Settleme
 }
 
 /**
- * The worker that settles queued orders, one at a time (a key-transfer proof takes about a second
+ * The worker that settles queued orders and stream windows, one at a time (a key-transfer proof takes about a second
  * on both cores). Runs on the node, which holds the data keys and the chain key.
  */
 export function startSettlementWorker(
@@ -125,23 +171,30 @@ export function startSettlementWorker(
   return new Worker<SettleJob, SettleJobResult>(
     SETTLE_QUEUE,
     async (job: Job<SettleJob, SettleJobResult>) => {
-      const order = deserializeOrder(job.data.order)
+      const data = job.data
+      const what =
+        'order' in data
+          ? `order ${data.order.id} (dataset ${data.order.datasetId}, buyer ${data.order.buyer})`
+          : `order ${data.streamOrder.id} window ${data.windowIndex} (stream ${data.streamOrder.streamId}, buyer ${data.streamOrder.buyer})`
       let outcome: SettleOutcome
       try {
-        outcome = await settleOrder(components, order, settleOptions)
+        outcome =
+          'order' in data
+            ? await settleOrder(components, deserializeOrder(data.order), settleOptions)
+            : await settleWindow(components, deserializeStreamOrder(data.streamOrder), BigInt(data.windowIndex), settleOptions)
       } catch (err) {
-        await job.updateData({ ...job.data, failedError: serializeError(err) })
+        await job.updateData({ ...data, failedError: serializeError(err) })
         const fatal = isUnrecoverable(err) ? err : undefined
         options.log?.(
-          `settle order ${order.id}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}${fatal ? '' : ' (will retry)'}`,
+          `settle ${what}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}${fatal ? '' : ' (will retry)'}`,
         )
         throw fatal !== undefined ? new UnrecoverableError(`${fatal.name}: ${fatal.message}`) : err
       }
       if (outcome.outcome === 'settled') {
-        options.log?.(`settled order ${order.id} (dataset ${order.datasetId}, buyer ${order.buyer}) in tx ${outcome.txHash}`)
+        options.log?.(`settled ${what} in tx ${outcome.txHash}`)
         return { outcome: 'settled', txHash: outcome.txHash, blockNumber: outcome.blockNumber, expiresAt: outcome.expiresAt.toString() }
       }
-      options.log?.(`order ${order.id} is ${outcome.status}; nothing to settle`)
+      options.log?.(`${what} is ${outcome.status}; nothing to settle`)
       return { outcome: 'closed', status: outcome.status }
     },
     { ...connectionOf(options), concurrency: 1 },

@@ -12,6 +12,7 @@ import {
   streamPullCommand,
   streamPushCommand,
   subscribeCommand,
+  subscribeTrustlessCommand,
   type AssayNode,
 } from '../../cli/index.js'
 import { deviceKeyFromFile, sensorStatsParams, type DeviceKey } from '../../circuits/index.js'
@@ -172,6 +173,53 @@ describe('data streams through a running node (live batches → windows → subs
       outDir: join(dir, 'window-2'),
     })
     expect([got.readings, got.batches]).to.deep.equal([WINDOW, 1])
+    provider.destroy()
+  })
+
+  it('sells windows through the key escrow: the node settles each window of a trustless subscription, the buyer opens the keys from the chain and pulls', async () => {
+    // Windows 0–4 were published by the first test: a trustless subscription to 2 periods from
+    // window 0 buys windows 0–3 (already closed, so each deadline runs from the opening).
+    const config = loadConfig({ ASSAY_DATA_DIR: join(dir, 'escrow-buyer') })
+    const opened = await subscribeTrustlessCommand(
+      stream.streamId,
+      config,
+      { node: node.url, period: String(4 * WINDOW), firstWindow: '0', devAccount: 5 },
+      quiet,
+    )
+    expect([opened.firstWindow, opened.windowCount, opened.paid]).to.deep.equal(['0', '4', (2n * 10n ** 15n).toString()])
+    const provider = new JsonRpcProvider(node.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
+    const buyer = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/5").connect(provider)
+    const client = createAssayClient({ node: node.url })
+    const chain = createChainClient(buyer, node.deployment)
+    const order = (await chain.streamOrderOf(BigInt(opened.orderId)))!
+    const keys: bigint[] = []
+    for (const w of [0n, 1n, 2n, 3n]) {
+      const { key, settlement } = await client.waitForWindowKey(buyer, order, w, { timeoutMs: 180_000, pollMs: 250 })
+      const datasetId = await chain.windowDataset(BigInt(stream.streamId), w)
+      expect(settlement.window).to.deep.equal({ streamId: BigInt(stream.streamId), windowIndex: w })
+      expect([settlement.datasetId, key.length, await chain.hasAccess(buyer.address, datasetId)]).to.deep.equal([datasetId, 32, true])
+      keys.push(datasetId)
+    }
+    // The node's view of a window's settlement (public) matches the chain's.
+    const view0 = (await (await fetch(new URL(`/escrow/orders/${opened.orderId}/windows/0`, node.url))).json()) as {
+      status: string
+      windowIndex: string
+      job?: { state: string }
+    }
+    expect([view0.status, view0.windowIndex]).to.deep.equal(['settled', '0'])
+    // Each window's share went to the stream's owner as it settled; nothing is left in escrow.
+    expect(await provider.getBalance(node.deployment.contracts.keyEscrow)).to.equal(0n)
+    expect(await chain.hasAccess(buyer.address, await chain.windowDataset(BigInt(stream.streamId), 4n))).to.equal(false)
+    const pulled = await streamPullCommand(
+      stream.streamId,
+      config,
+      { node: node.url, out: join(dir, 'escrow-pulled'), devAccount: 5 },
+      quiet,
+    )
+    expect([pulled.pulled, pulled.escrowKeys]).to.deep.equal([
+      [0, 1, 2, 3],
+      [0, 1, 2, 3],
+    ])
     provider.destroy()
   })
 

@@ -9,6 +9,10 @@ pragma solidity ^0.8.30;
 /// with a Groth16 proof that it is the key the dataset anchored; the escrow then buys the access for
 /// the buyer through DataMarket (same fee, splits and token as `buy`). Unsettled by the deadline, the
 /// buyer may take the payment back.
+/// Streams are bought the same way, one order per subscription: the buyer escrows the price of whole
+/// periods, and each window of the range is settled on its own (its dataset's key, proven to the same
+/// buyer key under a per-window nonce), releasing that window's share; a window still unsettled a
+/// settlement window after it ends may be refunded.
 interface IKeyEscrow {
     /// @notice Where an order stands. Settled and Refunded are final.
     enum OrderStatus {
@@ -44,6 +48,38 @@ interface IKeyEscrow {
         bytes32 anchor;
     }
 
+    /// @notice A trustless subscription as opened: windows firstWindow .. firstWindow + windowCount - 1
+    /// of a stream, paid `amount` in escrow. Only its hash is stored; the windows' states are kept
+    /// per window (see windowStatus).
+    /// @param id The order id (shared with dataset orders).
+    /// @param buyer Who paid and receives each window's access (or the refunds).
+    /// @param streamId The stream.
+    /// @param paymentToken The stream's payment token (zero address: native coin).
+    /// @param amount The escrowed price: pricePerPeriod × periods. Window k of the range (k from 0)
+    /// is worth amount·(k+1)/windowCount − amount·k/windowCount (rounded down), so the shares add up
+    /// to the amount exactly.
+    /// @param firstWindow The first window bought.
+    /// @param windowCount How many windows: periods × period / windowLength.
+    /// @param streamStart The stream's start (a window's end is streamStart + (index+1)·windowLength).
+    /// @param windowLength The stream's window length in seconds.
+    /// @param openedAt When the order was opened: a window's deadline is the settlement window after
+    /// its end or after the opening, whichever is later, so a window bought after it closed leaves
+    /// the seller the whole settlement window too.
+    /// @param buyerKey The buyer's BabyJubJub public key (the y of its point).
+    struct StreamOrder {
+        uint256 id;
+        address buyer;
+        uint256 streamId;
+        address paymentToken;
+        uint256 amount;
+        uint64 firstWindow;
+        uint64 windowCount;
+        uint64 streamStart;
+        uint64 windowLength;
+        uint64 openedAt;
+        uint256 buyerKey;
+    }
+
     /// @notice What DatasetRegistry's anchor of a dataset is the hash of:
     /// `anchor = keccak256(abi.encode(manifestCidHash, keyCommitment, statsDigest))`, all three from
     /// the DatasetPublished event (manifestCidHash = keccak256(bytes(manifestCid))).
@@ -73,6 +109,18 @@ interface IKeyEscrow {
     error InvalidKeyProof(uint256 orderId);
     error DeadlineNotReached(uint256 orderId, uint64 deadline);
     error NativeTransferFailed(address to, uint256 amount);
+    /// @dev Same signature (and selector) as DataMarket's.
+    error InvalidPeriods(uint256 periods);
+    /// @dev Same signature (and selector) as DataMarket's: the stream's price is not the agreed one.
+    error StreamPriceMismatch(uint256 streamId, uint256 expected, uint256 actual);
+    /// @dev The windows asked for end beyond what a timestamp can hold.
+    error InvalidWindowRange(uint64 firstWindow, uint64 windowCount);
+    /// @dev The window is not one the stream order bought.
+    error WindowNotInOrder(uint256 orderId, uint64 windowIndex);
+    /// @dev The window was already settled or refunded.
+    error WindowClosed(uint256 orderId, uint64 windowIndex, OrderStatus status);
+    /// @dev Every window of the range asked for was already settled or refunded.
+    error NothingToRefund(uint256 orderId, uint64 fromWindow, uint64 toWindow);
 
     /// @notice An order was opened and its payment escrowed: everything the seller's node needs to
     /// settle it (`order` is what `settle` takes back; `nonce` is the circuit's orderNonce).
@@ -96,6 +144,37 @@ interface IKeyEscrow {
         uint256 cipherHi,
         uint256 cipherLo,
         uint64 expiresAt
+    );
+    /// @notice A stream order was opened and its payment escrowed (`order` is what settleWindow and
+    /// refundWindows take back).
+    event StreamOrderOpened(
+        uint256 indexed orderId,
+        uint256 indexed streamId,
+        address indexed buyer,
+        StreamOrder order
+    );
+    /// @notice One window of a stream order was settled: the window dataset's key encrypted to the
+    /// buyer's key as in OrderSettled, under the window's nonce. DataMarket's WindowPurchased records
+    /// the payment of the window's share.
+    event WindowSettled(
+        uint256 indexed orderId,
+        uint256 indexed datasetId,
+        address indexed buyer,
+        uint256 streamId,
+        uint64 windowIndex,
+        uint256 nonce,
+        uint256 ephemeralKey,
+        uint256 cipherHi,
+        uint256 cipherLo
+    );
+    /// @notice The unsettled windows of [fromWindow, toWindow) of a stream order were refunded.
+    event WindowsRefunded(
+        uint256 indexed orderId,
+        address indexed buyer,
+        uint64 fromWindow,
+        uint64 toWindow,
+        address paymentToken,
+        uint256 amount
     );
     /// @notice An unsettled order past its deadline was refunded to its buyer.
     event OrderRefunded(uint256 indexed orderId, address indexed buyer, address paymentToken, uint256 amount);
@@ -147,7 +226,81 @@ interface IKeyEscrow {
     /// @param order The order, exactly as in OrderOpened.
     function refund(Order calldata order) external;
 
-    /// @notice Where an order stands.
+    /// @notice Opens a trustless subscription for the caller: `periods` periods of the stream's windows
+    /// from `firstWindow` (past, current or future windows alike), paying pricePerPeriod × periods
+    /// into escrow (as `open`). Each window is then settled or refunded on its own.
+    /// @param streamId The stream.
+    /// @param firstWindow The first window bought.
+    /// @param periods Number of periods (1 to 1000, as `DataMarket.subscribe`).
+    /// @param expectedPrice The price per period the buyer agreed to.
+    /// @param buyerKey The buyer's BabyJubJub public key, the y of its point (< the BN254 scalar field).
+    /// @return orderId The new order's id.
+    function openStream(
+        uint256 streamId,
+        uint64 firstWindow,
+        uint256 periods,
+        uint256 expectedPrice,
+        uint256 buyerKey
+    ) external payable returns (uint256 orderId);
+
+    /// @notice Settles one window of a stream order (anyone may): the window's dataset must be
+    /// attached to the stream (DataMarket's WindowNotPublished otherwise); verifies the key-transfer
+    /// proof for (the window dataset's key commitment, the order's buyer key, the ephemeral key, the
+    /// ciphertext, windowNonce(order, window)), then buys the window for the buyer with its share of
+    /// the escrow and emits WindowSettled. Allowed after the window's deadline too, until it is refunded.
+    /// @param order The order, exactly as in StreamOrderOpened.
+    /// @param windowIndex The window.
+    /// @param proof The Groth16 proof (a[2], b[2][2], c[2] flattened).
+    /// @param ephemeralKey The ephemeral BabyJubJub public key, the y of its point.
+    /// @param cipherHi The encrypted high half of the window's data key.
+    /// @param cipherLo The encrypted low half.
+    /// @param anchor The preimage of the window dataset's anchor in DatasetRegistry.
+    /// @return datasetId The window's dataset.
+    function settleWindow(
+        StreamOrder calldata order,
+        uint64 windowIndex,
+        uint256[8] calldata proof,
+        uint256 ephemeralKey,
+        uint256 cipherHi,
+        uint256 cipherLo,
+        AnchorPreimage calldata anchor
+    ) external returns (uint256 datasetId);
+
+    /// @notice Pays back to the buyer the shares of the unsettled windows in [fromWindow, toWindow)
+    /// of a stream order (anyone may call; the payment always goes to the buyer), once the last of
+    /// them is past its deadline: the settlement window after its end (or after the order's opening,
+    /// if later). Those windows can no longer be settled.
+    /// @param order The order, exactly as in StreamOrderOpened.
+    /// @param fromWindow The first window to refund.
+    /// @param toWindow One past the last window to refund.
+    /// @return amount What was paid back.
+    function refundWindows(
+        StreamOrder calldata order,
+        uint64 fromWindow,
+        uint64 toWindow
+    ) external returns (uint256 amount);
+
+    /// @notice Where one window of a stream order stands (Open, Settled or Refunded; None when the
+    /// order's id was never issued or the window is not in it).
+    /// @param order The order, exactly as in StreamOrderOpened.
+    /// @param windowIndex The window.
+    /// @return The window's status.
+    function windowStatus(StreamOrder calldata order, uint64 windowIndex) external view returns (OrderStatus);
+
+    /// @notice The circuit's orderNonce for one window of a stream order.
+    /// @param orderId The order.
+    /// @param windowIndex The window.
+    /// @return keccak256(abi.encode(chainid, this contract, orderId, windowIndex)) modulo the BN254
+    /// scalar field (never a dataset order's nonce: the preimages differ in length).
+    function windowNonce(uint256 orderId, uint64 windowIndex) external view returns (uint256);
+
+    /// @notice When one window of a stream order may be refunded.
+    /// @param order The order.
+    /// @param windowIndex The window.
+    /// @return The later of the window's end and the order's opening, plus the settlement window.
+    function windowDeadline(StreamOrder calldata order, uint64 windowIndex) external view returns (uint64);
+
+    /// @notice Where an order stands (a stream order stays Open: its windows have their own status).
     /// @param orderId The order.
     /// @return The status (None for an id never opened; a settled order's slot is cleared, so Settled
     /// is an issued id with an empty slot).

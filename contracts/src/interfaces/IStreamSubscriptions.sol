@@ -39,6 +39,8 @@ interface IStreamSubscriptions {
     error WindowNotStarted(uint256 streamId, uint64 windowIndex, uint64 windowStart);
     error WindowAlreadyPublished(uint256 streamId, uint64 windowIndex, uint256 datasetId);
     error DatasetAlreadyAttached(uint256 datasetId);
+    /// @dev No dataset is attached to the window yet.
+    error WindowNotPublished(uint256 streamId, uint64 windowIndex);
 
     /// @notice A stream was created.
     event StreamCreated(
@@ -63,6 +65,18 @@ interface IStreamSubscriptions {
         uint256 fee,
         uint64 start,
         uint64 end
+    );
+
+    /// @notice One window was bought for `buyer` by the key escrow (a trustless subscription settles
+    /// window by window): `amount` is that window's share of the escrowed subscription price.
+    event WindowPurchased(
+        uint256 indexed streamId,
+        uint64 indexed windowIndex,
+        address indexed buyer,
+        uint256 datasetId,
+        address paymentToken,
+        uint256 amount,
+        uint256 fee
     );
 
     /// @notice Creates a stream owned by the caller.
@@ -96,6 +110,23 @@ interface IStreamSubscriptions {
         uint256 periods,
         uint256 expectedPrice
     ) external payable returns (uint64 start, uint64 end);
+
+    /// @notice Buys one published window for `buyer`, paid by the caller (ESCROW_ROLE only: the key
+    /// escrow, when a trustless subscription's window is settled): `amount` in the stream's payment
+    /// token (native: exactly msg.value; ERC-20: transferred from the caller) is credited like a
+    /// subscription (fee, the stream's splits, its owner), and the buyer gets perpetual access to the
+    /// window's dataset (its access token, minted without the receiver hook, as `buyFor`).
+    /// @param buyer Who receives the access.
+    /// @param streamId The stream.
+    /// @param windowIndex The window; its dataset must be attached (WindowNotPublished otherwise).
+    /// @param amount The window's price.
+    /// @return datasetId The window's dataset.
+    function buyWindowFor(
+        address buyer,
+        uint256 streamId,
+        uint64 windowIndex,
+        uint256 amount
+    ) external payable returns (uint256 datasetId);
 
     /// @notice Attaches a window's dataset to its stream (owner of both, once per window and dataset).
     /// @param streamId The stream.
