@@ -7,7 +7,9 @@
 // of the B = 16 test circuit (commitment v3, so four batches of their own), same dataset shape.
 // escrow_*: KeyEscrow on a native perpetual listing without splits (as buy_native): open, settle
 // with a real key-transfer proof (payees already owed, a buyer new to the dataset, as buy_native;
-// _renewal: a buyer who holds the access already) and refund after the deadline.
+// _renewal: a buyer who holds the access already) and refund after the deadline;
+// escrow_*stream*/*window*: a one-period stream order of two 1 h windows (open, settle one window
+// for a buyer new to it, refund both windows at once).
 // Last line: JSON.
 import '../core/polyfill.js'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -205,6 +207,45 @@ try {
   await provider.send('evm_increaseTime', [86_400])
   await provider.send('evm_mine', [])
   const refund = await gas(escrow(buyerC).refund(refundOrder.order))
+
+  // Stream orders: a native stream of 1 h windows sold by 2 h periods, windows 0 and 1 attached
+  // (datasets 6 and 7, anchoring the same key commitment); a one-period order covers both.
+  await gas(
+    market(seller).createStream(0n, 3_600n, 7_200n, '0x0000000000000000000000000000000000000000', 10n ** 16n, [device.deviceId], []),
+  )
+  const streamId = 1n
+  await provider.send('evm_increaseTime', [3_601])
+  await provider.send('evm_mine', [])
+  for (const [w, id] of [
+    [0n, 6n],
+    [1n, 7n],
+  ] as const) {
+    await gas(datasets.publish(cid, root, keyCommitment, 9100, statsDigest, [device.deviceId], 0n, verifierSlotOf(CIRCUIT)))
+    await gas(market(seller).attachWindow(streamId, w, id))
+  }
+  const openStreamOrder = async (b: NonceManager) => {
+    const receipt = (await (await escrow(b).openStream(streamId, 0n, 1n, 10n ** 16n, buyerKey.publicKey, { value: 10n ** 16n })).wait())!
+    const opened = receipt.logs.map((l) => escrow(b).interface.parseLog(l)).find((l) => l?.name === 'StreamOrderOpened')!
+    const order = (opened.args.order as Result).toObject() as Parameters<KeyEscrow['refundWindows']>[0]
+    return { order, id: opened.args.orderId as bigint, gasUsed: Number(receipt.gasUsed) }
+  }
+  const settleWindow = async (opened: Awaited<ReturnType<typeof openStreamOrder>>, w: bigint) => {
+    const nonce = await escrow(seller).windowNonce(opened.id, w)
+    const encrypted = await encryptKeyForBuyer(dataKey, buyerKey.publicKey, nonce)
+    const { proof } = await generateProof(transferCircuit, encrypted.input)
+    const [cipherHi, cipherLo] = encrypted.ciphertext
+    return gas(
+      escrow(seller).settleWindow(opened.order, w, proofToCalldata(proof), encrypted.ephemeralPublicKey, cipherHi, cipherLo, anchor),
+    )
+  }
+  const firstStreamOrder = await openStreamOrder(buyerA)
+  const typicalStreamOrder = await openStreamOrder(buyerB)
+  const refundStreamOrder = await openStreamOrder(buyerC)
+  const settleWindowFirst = await settleWindow(firstStreamOrder, 0n)
+  const settleWindowTypical = await settleWindow(typicalStreamOrder, 0n)
+  await provider.send('evm_increaseTime', [86_400 + 3_600])
+  await provider.send('evm_mine', [])
+  const refundWindows = await gas(escrow(buyerC).refundWindows(refundStreamOrder.order, 0n, 2n))
   await releaseProverThreads()
   console.log(
     JSON.stringify({
@@ -228,6 +269,10 @@ try {
       escrow_settle_first: settleFirst,
       escrow_settle_renewal: settleRenewal,
       escrow_refund: refund,
+      escrow_open_stream: typicalStreamOrder.gasUsed,
+      escrow_settle_window: settleWindowTypical,
+      escrow_settle_window_first: settleWindowFirst,
+      escrow_refund_windows_2: refundWindows,
       goals: {
         publish_1_device: 150_000,
         buy: 120_000,

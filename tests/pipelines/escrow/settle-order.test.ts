@@ -3,9 +3,26 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { buyerKeyFromSeed, computeKeyCommitment } from '../../../circuits/index.js'
-import type { AnchorPreimage, EscrowOrder, EscrowOrderStatus, OpenedOrder } from '../../../contracts/index.js'
-import { createEscrowWatcher, createFileCursor, settleOrder, type SettlementChain } from '../../../pipelines/index.js'
+import { buyerKeyFromSeed, computeKeyCommitment, type KeyTransferInput } from '../../../circuits/index.js'
+import type {
+  AnchorPreimage,
+  EscrowOrder,
+  EscrowOrderStatus,
+  Groth16Proof,
+  OpenedOrder,
+  OpenedStreamOrder,
+  StreamEscrowOrder,
+} from '../../../contracts/index.js'
+import {
+  createEscrowWatcher,
+  createFileCursor,
+  settleOrder,
+  settleWindow,
+  type EscrowWatcherComponents,
+  type OrderSettlementChain,
+  type PublishedWindow,
+  type WindowSettlementChain,
+} from '../../../pipelines/index.js'
 import { caught } from '../../helpers/errors.js'
 
 // The settlement's own rules, before anything reaches a chain: the contract's side is in
@@ -27,7 +44,7 @@ async function orderFor(deadline: number): Promise<EscrowOrder> {
   }
 }
 
-function chainWith(status: EscrowOrderStatus, keyCommitment: bigint, calls: string[]): SettlementChain {
+function chainWith(status: EscrowOrderStatus, keyCommitment: bigint, calls: string[]): OrderSettlementChain {
   const anchor: AnchorPreimage = { manifestCidHash: '0x' + '00'.repeat(32), keyCommitment, statsDigest: '0x' + '00'.repeat(32) }
   return {
     orderStatus: () => (calls.push('status'), Promise.resolve(status)),
@@ -38,7 +55,7 @@ function chainWith(status: EscrowOrderStatus, keyCommitment: bigint, calls: stri
 }
 
 describe('settling an escrow order (the node’s rules)', () => {
-  const components = (chain: SettlementChain, proved: string[]) => ({
+  const components = (chain: OrderSettlementChain, proved: string[]) => ({
     chain,
     dataKeyOf: () => Promise.resolve(key),
     prove: () => (proved.push('prove'), Promise.resolve({} as never)),
@@ -68,7 +85,8 @@ describe('settling an escrow order (the node’s rules)', () => {
   it('refuses a held key that does not open the anchored commitment before proving or sending anything', async () => {
     const calls: string[] = []
     const error = await caught(async () => settleOrder(components(chainWith('open', 12345n, calls), calls), await orderFor(NOW + 3_600)))
-    expect([error.name, calls]).to.deep.equal(['KeyCommitmentMismatchError', ['status', 'anchor']])
+    // (The nonce is read first, as the delivery's input; reading it proves and sends nothing.)
+    expect([error.name, calls]).to.deep.equal(['KeyCommitmentMismatchError', ['status', 'nonce', 'anchor']])
   })
 
   it('refuses a buyer key outside the subgroup before proving (only a refund ends such an order)', async () => {
@@ -164,5 +182,293 @@ describe('the escrow watcher', () => {
         [31, 35],
       ],
     ])
+  })
+})
+
+describe('settling a window of a stream order (the node’s rules)', () => {
+  const MAX_UINT64 = (1n << 64n) - 1n
+  /** Windows 2..5 of stream 4; the stream started long ago, so by its end alone window 4's deadline would be far past. */
+  async function streamOrder(): Promise<StreamEscrowOrder> {
+    return {
+      id: 8n,
+      buyer: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      streamId: 4n,
+      paymentToken: '0x0000000000000000000000000000000000000000',
+      amount: 40n,
+      firstWindow: 2n,
+      windowCount: 4n,
+      streamStart: 1_000n,
+      windowLength: 3_600n,
+      openedAt: BigInt(NOW - 60),
+      buyerKey: (await buyerKeyFromSeed(new Uint8Array(32).fill(1))).publicKey,
+    }
+  }
+
+  interface WindowCalls {
+    /** Every chain call by name, in order. */
+    names: string[]
+    nonce?: [bigint, bigint]
+    settled?: { order: StreamEscrowOrder; windowIndex: bigint; proof: Groth16Proof; encrypted: unknown; anchor: AnchorPreimage }
+    anchorOf?: bigint
+  }
+  /** A chain where the window is `status`, its deadline `deadline`, its dataset 5 (unless told), anchored to `keyCommitment`. */
+  function windowChain(
+    calls: WindowCalls,
+    options: { status?: EscrowOrderStatus; deadline?: number; datasetId?: bigint; keyCommitment: bigint },
+  ): WindowSettlementChain {
+    const anchor: AnchorPreimage = {
+      manifestCidHash: '0x' + '22'.repeat(32),
+      keyCommitment: options.keyCommitment,
+      statsDigest: '0x' + '33'.repeat(32),
+    }
+    return {
+      windowStatus: () => (calls.names.push('status'), Promise.resolve(options.status ?? 'open')),
+      windowDeadline: () => (calls.names.push('deadline'), Promise.resolve(BigInt(options.deadline ?? NOW + 3_600))),
+      windowDataset: () => (calls.names.push('dataset'), Promise.resolve(options.datasetId ?? 5n)),
+      windowNonce: (orderId, windowIndex) => (calls.names.push('nonce'), (calls.nonce = [orderId, windowIndex]), Promise.resolve(77n)),
+      anchorPreimageOf: (datasetId) => (calls.names.push('anchor'), (calls.anchorOf = datasetId), Promise.resolve(anchor)),
+      settleWindow: (order, windowIndex, proof, encrypted, a) => (
+        calls.names.push('settle'),
+        (calls.settled = { order, windowIndex, proof, encrypted, anchor: a }),
+        Promise.resolve({ txHash: '0xdef', blockNumber: 9, datasetId: options.datasetId ?? 5n })
+      ),
+    }
+  }
+  const proofOf = { pi_a: ['proof'] } as unknown as Groth16Proof
+  const components = (chain: WindowSettlementChain, calls: WindowCalls, proved: KeyTransferInput[] = []) => ({
+    chain,
+    dataKeyOf: () => Promise.resolve(key),
+    prove: (input: KeyTransferInput) => (calls.names.push('prove'), proved.push(input), Promise.resolve(proofOf)),
+    now: () => NOW,
+  })
+
+  it('reports a window settled, refunded or not in the order as closed, without proving anything', async () => {
+    for (const status of ['settled', 'refunded', 'none'] as const) {
+      const calls: WindowCalls = { names: [] }
+      const chain = windowChain(calls, { status, keyCommitment: await computeKeyCommitment(key) })
+      const outcome = await settleWindow(components(chain, calls), await streamOrder(), 4n)
+      expect([outcome, calls.names]).to.deep.equal([{ outcome: 'closed', status }, ['status']])
+    }
+  })
+
+  it('refuses a window whose deadline (as the escrow reports it) is within the margin, before looking up its dataset', async () => {
+    const commitment = await computeKeyCommitment(key)
+    const calls: WindowCalls = { names: [] }
+    const error = await caught(async () =>
+      settleWindow(components(windowChain(calls, { deadline: NOW + 299, keyCommitment: commitment }), calls), await streamOrder(), 4n),
+    )
+    expect([error.name, calls.names]).to.deep.equal(['SettlementTooLateError', ['status', 'deadline']])
+    expect((error as Error & { orderId: bigint }).orderId).to.equal(8n)
+    // A deadline already past is refused the same way.
+    const past = await caught(async () =>
+      settleWindow(
+        components(windowChain({ names: [] }, { deadline: NOW - 1, keyCommitment: commitment }), { names: [] }),
+        await streamOrder(),
+        4n,
+      ),
+    )
+    expect(past.name).to.equal('SettlementTooLateError')
+    // With a smaller margin the same deadline leaves time enough.
+    const outcome = await settleWindow(
+      components(windowChain({ names: [] }, { deadline: NOW + 60, keyCommitment: commitment }), { names: [] }),
+      await streamOrder(),
+      4n,
+      { deadlineMarginS: 30 },
+    )
+    expect(outcome.outcome).to.equal('settled')
+  })
+
+  it('refuses a window with no dataset attached yet as a ServiceError (tried again) before proving anything', async () => {
+    const calls: WindowCalls = { names: [] }
+    const chain = windowChain(calls, { datasetId: 0n, keyCommitment: await computeKeyCommitment(key) })
+    const error = await caught(async () => settleWindow(components(chain, calls), await streamOrder(), 4n))
+    expect([error.name, (error as Error & { category: string }).category]).to.deep.equal(['ServiceError', 'unavailable'])
+    expect(error.message).to.contain('stream 4 window 4')
+    expect(calls.names).to.deep.equal(['status', 'deadline', 'dataset'])
+  })
+
+  it("refuses a held key that does not open the window dataset's anchored commitment before proving or sending anything", async () => {
+    const calls: WindowCalls = { names: [] }
+    const error = await caught(async () =>
+      settleWindow(components(windowChain(calls, { keyCommitment: 12345n }), calls), await streamOrder(), 4n),
+    )
+    expect(error.name).to.equal('KeyCommitmentMismatchError')
+    expect((error as Error & { datasetId: bigint }).datasetId).to.equal(5n)
+    expect(calls.anchorOf).to.equal(5n)
+    expect([calls.names.includes('prove'), calls.names.includes('settle')]).to.deep.equal([false, false])
+  })
+
+  it("settles the window with its own nonce: proves the window dataset's key to the order's buyer key and sends settleWindow with the window index and the proof", async () => {
+    const calls: WindowCalls = { names: [] }
+    const proved: KeyTransferInput[] = []
+    const order = await streamOrder()
+    const commitment = await computeKeyCommitment(key)
+    const outcome = await settleWindow(components(windowChain(calls, { keyCommitment: commitment }), calls, proved), order, 4n)
+    // A window's access never expires.
+    expect(outcome).to.deep.equal({ outcome: 'settled', txHash: '0xdef', blockNumber: 9, expiresAt: MAX_UINT64 })
+    expect(calls.names).to.deep.equal(['status', 'deadline', 'dataset', 'nonce', 'anchor', 'prove', 'settle'])
+    expect(calls.nonce).to.deep.equal([8n, 4n])
+    expect(calls.anchorOf).to.equal(5n)
+    expect(proved).to.have.length(1)
+    const input = proved[0]!
+    expect([input.orderNonce, input.buyerKey, input.keyCommitment]).to.deep.equal([77n, order.buyerKey, commitment])
+    const settled = calls.settled!
+    expect(settled.order).to.equal(order)
+    expect(settled.windowIndex).to.equal(4n)
+    expect(settled.proof).to.equal(proofOf)
+    expect(settled.encrypted).to.deep.equal({ ephemeralKey: input.ephemeralKey, cipherHi: input.cipherHi, cipherLo: input.cipherLo })
+    expect(settled.anchor.keyCommitment).to.equal(commitment)
+  })
+
+  it('takes a lost race (the window settled by someone else while proving) as closed, and a failure while still open as SettlementFailedError', async () => {
+    const commitment = await computeKeyCommitment(key)
+    let statuses: EscrowOrderStatus[] = ['open', 'settled']
+    const calls: WindowCalls = { names: [] }
+    const chain = windowChain(calls, { keyCommitment: commitment })
+    chain.windowStatus = () => Promise.resolve(statuses.shift()!)
+    chain.settleWindow = () => Promise.reject(new Error('reverted: WindowClosed(8, 4, 2)'))
+    expect(await settleWindow(components(chain, calls), await streamOrder(), 4n)).to.deep.equal({ outcome: 'closed', status: 'settled' })
+    statuses = ['open', 'refunded']
+    expect(await settleWindow(components(chain, calls), await streamOrder(), 4n)).to.deep.equal({ outcome: 'closed', status: 'refunded' })
+    statuses = ['open', 'open']
+    const error = await caught(async () => settleWindow(components(chain, calls), await streamOrder(), 4n))
+    expect([error.name, (error as Error & { category: string }).category]).to.deep.equal(['SettlementFailedError', 'unavailable'])
+    expect(error.message).to.contain('WindowClosed')
+  })
+})
+
+describe('the escrow watcher’s stream orders', () => {
+  const ownStream = 1n
+  const otherStream = 2n
+  function streamOrderAt(id: bigint, streamId: bigint, firstWindow: bigint, windowCount: bigint, block: number): OpenedStreamOrder {
+    return {
+      id,
+      buyer: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      streamId,
+      paymentToken: '0x0000000000000000000000000000000000000000',
+      amount: 10n,
+      firstWindow,
+      windowCount,
+      streamStart: 0n,
+      windowLength: 3_600n,
+      openedAt: 0n,
+      buyerKey: 1n,
+      txHash: '0x',
+      blockNumber: block,
+    }
+  }
+  const windowAt = (streamId: bigint, windowIndex: bigint, block: number) => ({
+    streamId,
+    windowIndex,
+    datasetId: 100n + windowIndex,
+    block,
+  })
+
+  /** A chain of stream orders and windows (each at a block), a head the test moves, and the windows queued as "order:window". */
+  function streamWatcher(options: { orders: OpenedStreamOrder[]; windows: Array<PublishedWindow & { block: number }>; head: number }) {
+    const queued: string[] = []
+    const asked: bigint[] = []
+    let cursor: number | undefined
+    const inRange = (block: number, from: number, to: number) => block >= from && block <= to
+    const components: EscrowWatcherComponents = {
+      ordersOpened: () => Promise.resolve([]),
+      blockNumber: () => Promise.resolve(options.head),
+      settles: () => Promise.resolve(true),
+      enqueue: () => Promise.resolve(),
+      cursor: { read: () => cursor, write: (block) => (cursor = block) },
+      startBlock: 10,
+      streams: {
+        streamOrdersOpened: (from, to, streamId) =>
+          Promise.resolve(
+            options.orders.filter((o) => inRange(o.blockNumber, from, to) && (streamId === undefined || o.streamId === streamId)),
+          ),
+        windowsPublished: (from, to, streamId) =>
+          Promise.resolve(
+            options.windows
+              .filter((w) => inRange(w.block, from, to) && (streamId === undefined || w.streamId === streamId))
+              .map(({ streamId: s, windowIndex, datasetId }) => ({ streamId: s, windowIndex, datasetId })),
+          ),
+        settlesStream: (streamId) => (asked.push(streamId), Promise.resolve(streamId === ownStream)),
+        enqueueWindow: (order, windowIndex) => (queued.push(`${order.id}:${windowIndex}`), Promise.resolve()),
+      },
+    }
+    return { watcher: createEscrowWatcher(components), queued, asked }
+  }
+
+  it('queues exactly the already-published windows inside the range of a stream order opened after them', async () => {
+    const chain = {
+      orders: [] as OpenedStreamOrder[],
+      windows: [
+        windowAt(ownStream, 0n, 11),
+        windowAt(ownStream, 1n, 12),
+        windowAt(ownStream, 2n, 13),
+        windowAt(ownStream, 5n, 14),
+        windowAt(otherStream, 1n, 14), // another stream's window 1
+      ],
+      head: 15,
+    }
+    const { watcher, queued } = streamWatcher(chain)
+    expect(await watcher.sync()).to.equal(15)
+    expect(queued).to.deep.equal([]) // windows but no orders yet
+    chain.orders.push(streamOrderAt(1n, ownStream, 1n, 3n, 20)) // windows 1..3: 1 and 2 are out, 3 is not yet
+    chain.head = 25
+    expect(await watcher.sync()).to.equal(25)
+    expect(queued).to.deep.equal(['1:1', '1:2'])
+  })
+
+  it('queues a window published after the orders for each order of its stream that covers it, and for no other', async () => {
+    const chain = {
+      orders: [
+        streamOrderAt(1n, ownStream, 1n, 3n, 20), // windows 1..3
+        streamOrderAt(2n, ownStream, 3n, 4n, 21), // windows 3..6
+        streamOrderAt(3n, ownStream, 0n, 2n, 22), // windows 0..1
+        streamOrderAt(4n, otherStream, 0n, 10n, 23), // another stream's windows 0..9
+      ],
+      windows: [] as Array<PublishedWindow & { block: number }>,
+      head: 25,
+    }
+    const { watcher, queued } = streamWatcher(chain)
+    await watcher.sync()
+    expect(queued).to.deep.equal([]) // orders but no windows yet
+    chain.windows.push(windowAt(ownStream, 3n, 30))
+    chain.head = 35
+    await watcher.sync()
+    expect(queued).to.deep.equal(['1:3', '2:3'])
+    // Published later still: window 1 for orders 1 and 3, window 6 (order 2's last) for order 2.
+    chain.windows.push(windowAt(ownStream, 1n, 40), windowAt(ownStream, 6n, 41))
+    chain.head = 45
+    await watcher.sync()
+    expect(queued).to.deep.equal(['1:3', '2:3', '1:1', '3:1', '2:6'])
+  })
+
+  it('queues nothing for a stream this node does not settle, whichever side came first', async () => {
+    const chain = {
+      orders: [streamOrderAt(1n, otherStream, 0n, 4n, 20)],
+      windows: [windowAt(otherStream, 0n, 12), windowAt(otherStream, 1n, 30)],
+      head: 25,
+    }
+    const { watcher, queued, asked } = streamWatcher(chain)
+    await watcher.sync()
+    chain.head = 35
+    await watcher.sync()
+    expect(queued).to.deep.equal([])
+    expect(asked).to.include(otherStream)
+  })
+
+  it("queues no window outside an order's range: neither the one before its first nor the one past its last, published before or after it", async () => {
+    const chain = {
+      orders: [] as OpenedStreamOrder[],
+      windows: [windowAt(ownStream, 1n, 11), windowAt(ownStream, 2n, 12)],
+      head: 15,
+    }
+    const { watcher, queued } = streamWatcher(chain)
+    await watcher.sync()
+    chain.orders.push(streamOrderAt(1n, ownStream, 2n, 2n, 20)) // windows 2..3
+    chain.head = 25
+    await watcher.sync()
+    chain.windows.push(windowAt(ownStream, 4n, 30), windowAt(ownStream, 3n, 31), windowAt(ownStream, 0n, 32))
+    chain.head = 35
+    await watcher.sync()
+    expect(queued).to.deep.equal(['1:2', '1:3'])
   })
 })
