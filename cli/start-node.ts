@@ -509,8 +509,8 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       cursor: createFileCursor(join(config.dataDir, 'escrow', `${deployment.contracts.keyEscrow.toLowerCase()}.cursor.json`)),
       startBlock: deployment.startBlock,
       streams: {
-        streamOrdersOpened: (from, to, streamId) => chain.streamOrdersOpened(from, to, streamId !== undefined ? { streamId } : {}),
-        windowsPublished: (from, to, streamId) => chain.windowsPublished(from, to, streamId),
+        streamOrdersOpened: (from, to) => chain.streamOrdersOpened(from, to),
+        windowsPublished: (from, to) => chain.windowsPublished(from, to),
         settlesStream: async (streamId) => (await chain.streamOf(streamId)).owner.toLowerCase() === wallet.address.toLowerCase(),
         enqueueWindow: (order, windowIndex) => settlementQueue.enqueueWindow(order, windowIndex),
       },

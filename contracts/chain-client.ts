@@ -252,7 +252,7 @@ export interface ChainClient {
   windowStatus(order: StreamEscrowOrder, windowIndex: bigint): Promise<EscrowOrderStatus>
   /** The key-transfer circuit's orderNonce of one window of a stream order. */
   windowNonce(orderId: bigint, windowIndex: bigint): Promise<bigint>
-  /** From when a window of a stream order may be refunded (its end plus the settlement window). */
+  /** From when a window of a stream order may be refunded: the settlement window after its end, or after the order's opening if later. */
   windowDeadline(order: StreamEscrowOrder, windowIndex: bigint): Promise<bigint>
   /** Stream orders opened in blocks [fromBlock, toBlock] (default: the deployment's block to the head), optionally of one buyer or stream. */
   streamOrdersOpened(fromBlock?: number, toBlock?: number, filter?: { buyer?: string; streamId?: bigint }): Promise<OpenedStreamOrder[]>

@@ -52,7 +52,7 @@ export interface StreamEscrowOrder {
   amount: bigint
   firstWindow: bigint
   windowCount: bigint
-  /** The stream's start and window length (a window's deadline is its end plus the settlement window). */
+  /** The stream's start and window length: window i ends at streamStart + (i + 1) · windowLength. */
   streamStart: bigint
   windowLength: bigint
   /** Unix seconds: a window that had ended by then has its deadline a settlement window after this. */

@@ -42,7 +42,8 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
     IDataMarket public immutable market;
     IDatasetRegistry public immutable datasets;
     IKeyTransferVerifier public immutable verifier;
-    /// @notice Seconds from opening to an order's deadline (fixed at deployment: a buyer knows at
+    /// @notice Seconds from opening to an order's deadline, and from a stream window's end (or the
+    /// stream order's opening, if later) to the window's (fixed at deployment: a buyer knows at
     /// once how long its payment may wait, and no admin can change it for open orders).
     uint64 public immutable settlementWindow;
 
@@ -155,10 +156,8 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
             revert StreamPriceMismatch(streamId, expectedPrice, stream.pricePerPeriod);
         // period <= 100 years and a multiple of windowLength (DataMarket checks both at creation).
         uint256 windowCount = (periods * stream.period) / stream.windowLength;
-        uint256 lastDeadline = uint256(stream.start) +
-            (uint256(firstWindow) + windowCount) *
-            stream.windowLength +
-            settlementWindow;
+        uint256 lastDeadline =
+            uint256(stream.start) + (uint256(firstWindow) + windowCount) * stream.windowLength + settlementWindow;
         // (The deadline of a window that ended before the opening is block.timestamp + settlementWindow.)
         if (lastDeadline > type(uint64).max) revert InvalidWindowRange(firstWindow, uint64(windowCount));
         orderId = _nextId;
@@ -268,6 +267,7 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
 
     /// @inheritdoc IKeyEscrow
     function windowDeadline(StreamOrder calldata order, uint64 windowIndex) external view returns (uint64) {
+        _windowOffset(order, windowIndex);
         return _windowDeadline(order, windowIndex);
     }
 
@@ -318,7 +318,14 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
         if (datasetId == 0) revert IStreamSubscriptions.WindowNotPublished(order.streamId, windowIndex);
         if (keccak256(abi.encode(anchor)) != datasets.anchorOf(datasetId)) revert AnchorMismatch(datasetId);
         nonce = _windowNonce(order.id, windowIndex);
-        uint256[6] memory signals = [anchor.keyCommitment, order.buyerKey, delivery[0], delivery[1], delivery[2], nonce];
+        uint256[6] memory signals = [
+            anchor.keyCommitment,
+            order.buyerKey,
+            delivery[0],
+            delivery[1],
+            delivery[2],
+            nonce
+        ];
         if (!_verifies(proof, signals)) revert InvalidKeyProof(order.id);
     }
 

@@ -43,8 +43,12 @@ export class SettlementTooLateError extends AssayError {
     readonly orderId: bigint,
     deadline: bigint,
     marginS: number,
+    /** Set for one window of a stream order. */
+    readonly windowIndex?: bigint,
   ) {
-    super(`order ${orderId}: its deadline ${deadline} is less than ${marginS} s away; not settling (the buyer may refund)`)
+    super(
+      `order ${orderId}${windowIndex === undefined ? '' : ` window ${windowIndex}`}: its deadline ${deadline} is less than ${marginS} s away; not settling (the buyer may refund)`,
+    )
     this.name = 'SettlementTooLateError'
   }
 }
@@ -67,10 +71,10 @@ export class SettlementFailedError extends AssayError {
   override readonly category = 'unavailable' as const
   constructor(
     readonly orderId: bigint,
-    options: { cause: unknown },
+    options: { cause: unknown; windowIndex?: bigint },
   ) {
     super(
-      `order ${orderId}: settling failed (${options.cause instanceof Error ? options.cause.message : String(options.cause)}); will try again`,
+      `order ${orderId}${options.windowIndex === undefined ? '' : ` window ${options.windowIndex}`}: settling failed (${options.cause instanceof Error ? options.cause.message : String(options.cause)}); will try again`,
       options,
     )
     this.name = 'SettlementFailedError'
@@ -128,10 +132,11 @@ export async function checkSettlementDeadline(
   orderId: bigint,
   deadline: bigint,
   options: SettleOrderOptions,
+  windowIndex?: bigint,
 ): Promise<void> {
   const margin = options.deadlineMarginS ?? 300
   const now = (await components.now?.()) ?? Math.floor(Date.now() / 1000)
-  if (BigInt(now + margin) >= deadline) throw new SettlementTooLateError(orderId, deadline, margin)
+  if (BigInt(now + margin) >= deadline) throw new SettlementTooLateError(orderId, deadline, margin, windowIndex)
 }
 
 /**

@@ -31,7 +31,7 @@ export async function settleWindow(
   // 'none': not a window of this order (the watcher only queues windows of the range).
   if (status !== 'open') return { outcome: 'closed', status }
   const deadline = await chain.windowDeadline(order, windowIndex)
-  const checkDeadline = () => checkSettlementDeadline(components, order.id, deadline, options)
+  const checkDeadline = () => checkSettlementDeadline(components, order.id, deadline, options, windowIndex)
   await checkDeadline()
   const datasetId = await chain.windowDataset(order.streamId, windowIndex)
   if (datasetId === 0n) throw new ServiceError('chain', `stream ${order.streamId} window ${windowIndex} has no dataset attached yet`)
@@ -45,6 +45,6 @@ export async function settleWindow(
   } catch (err) {
     const after = await chain.windowStatus(order, windowIndex).catch(() => 'open' as const)
     if (after !== 'open') return { outcome: 'closed', status: after }
-    throw new SettlementFailedError(order.id, { cause: err })
+    throw new SettlementFailedError(order.id, { cause: err, windowIndex })
   }
 }

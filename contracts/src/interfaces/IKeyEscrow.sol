@@ -12,7 +12,7 @@ pragma solidity ^0.8.30;
 /// Streams are bought the same way, one order per subscription: the buyer escrows the price of whole
 /// periods, and each window of the range is settled on its own (its dataset's key, proven to the same
 /// buyer key under a per-window nonce), releasing that window's share; a window still unsettled a
-/// settlement window after it ends may be refunded.
+/// settlement window after it ends (or after the order's opening, if later) may be refunded.
 interface IKeyEscrow {
     /// @notice Where an order stands. Settled and Refunded are final.
     enum OrderStatus {
@@ -66,6 +66,8 @@ interface IKeyEscrow {
     /// its end or after the opening, whichever is later, so a window bought after it closed leaves
     /// the seller the whole settlement window too.
     /// @param buyerKey The buyer's BabyJubJub public key (the y of its point).
+    // Never stored (only its hash is): packing would save nothing.
+    // solhint-disable-next-line gas-struct-packing
     struct StreamOrder {
         uint256 id;
         address buyer;
@@ -294,7 +296,7 @@ interface IKeyEscrow {
     /// scalar field (never a dataset order's nonce: the preimages differ in length).
     function windowNonce(uint256 orderId, uint64 windowIndex) external view returns (uint256);
 
-    /// @notice When one window of a stream order may be refunded.
+    /// @notice When one window of a stream order may be refunded (WindowNotInOrder for a window not in it).
     /// @param order The order.
     /// @param windowIndex The window.
     /// @return The later of the window's end and the order's opening, plus the settlement window.

@@ -365,10 +365,14 @@ describe('the escrow watcher’s stream orders', () => {
   })
 
   /** A chain of stream orders and windows (each at a block), a head the test moves, and the windows queued as "order:window". */
-  function streamWatcher(options: { orders: OpenedStreamOrder[]; windows: Array<PublishedWindow & { block: number }>; head: number }) {
+  function streamWatcher(
+    options: { orders: OpenedStreamOrder[]; windows: Array<PublishedWindow & { block: number }>; head: number },
+    cursorFrom?: { cursor: number | undefined },
+  ) {
     const queued: string[] = []
     const asked: bigint[] = []
-    let cursor: number | undefined
+    const ranges: Array<[number, number]> = []
+    let cursor: number | undefined = cursorFrom?.cursor
     const inRange = (block: number, from: number, to: number) => block >= from && block <= to
     const components: EscrowWatcherComponents = {
       ordersOpened: () => Promise.resolve([]),
@@ -378,22 +382,55 @@ describe('the escrow watcher’s stream orders', () => {
       cursor: { read: () => cursor, write: (block) => (cursor = block) },
       startBlock: 10,
       streams: {
-        streamOrdersOpened: (from, to, streamId) =>
-          Promise.resolve(
-            options.orders.filter((o) => inRange(o.blockNumber, from, to) && (streamId === undefined || o.streamId === streamId)),
-          ),
-        windowsPublished: (from, to, streamId) =>
+        streamOrdersOpened: (from, to) => (
+          ranges.push([from, to]),
+          Promise.resolve(options.orders.filter((o) => inRange(o.blockNumber, from, to)))
+        ),
+        windowsPublished: (from, to) =>
           Promise.resolve(
             options.windows
-              .filter((w) => inRange(w.block, from, to) && (streamId === undefined || w.streamId === streamId))
+              .filter((w) => inRange(w.block, from, to))
               .map(({ streamId: s, windowIndex, datasetId }) => ({ streamId: s, windowIndex, datasetId })),
           ),
         settlesStream: (streamId) => (asked.push(streamId), Promise.resolve(streamId === ownStream)),
         enqueueWindow: (order, windowIndex) => (queued.push(`${order.id}:${windowIndex}`), Promise.resolve()),
       },
     }
-    return { watcher: createEscrowWatcher(components), queued, asked }
+    return {
+      watcher: createEscrowWatcher(components, { blockRange: 10 }),
+      queued,
+      asked,
+      ranges,
+      cursor: {
+        get cursor() {
+          return cursor
+        },
+      },
+    }
   }
+
+  it('after a restart, matches a new order with the windows published before it (read again from the first block, in ranges)', async () => {
+    const chain = {
+      orders: [] as OpenedStreamOrder[],
+      windows: [windowAt(ownStream, 0n, 11), windowAt(ownStream, 1n, 24)],
+      head: 30,
+    }
+    const first = streamWatcher(chain)
+    expect(await first.watcher.sync()).to.equal(30)
+    // A new watcher (the node restarted) resumes at block 31 from the cursor: its memory of the
+    // windows comes from reading blocks 10–30 again, ten at a time.
+    const second = streamWatcher(chain, first.cursor)
+    chain.orders.push(streamOrderAt(1n, ownStream, 0n, 2n, 33)) // windows 0..1
+    chain.head = 35
+    expect(await second.watcher.sync()).to.equal(35)
+    expect(second.queued).to.deep.equal(['1:0', '1:1'])
+    expect(second.ranges).to.deep.equal([
+      [10, 19],
+      [20, 29],
+      [30, 30],
+      [31, 35],
+    ])
+  })
 
   it('queues exactly the already-published windows inside the range of a stream order opened after them', async () => {
     const chain = {
