@@ -57,10 +57,19 @@ export { computeAnchor, statsDigestOf } from './dataset-anchor.js'
 import { registerErrorClass } from '../core/index.js'
 import { ContractError } from './contract-error.js'
 import { DeploymentError } from './deployment.js'
+import { EscrowCodeMismatchError } from './escrow-fingerprint.js'
 import { VerifierCodeMismatchError } from './honk-verifier-fingerprint.js'
 import { MalformedProofError } from './proof-to-calldata.js'
 import { VerifierUnavailableError } from './verifier-unavailable-error.js'
-registerErrorClass(ContractError, DeploymentError, MalformedProofError, VerifierCodeMismatchError, VerifierUnavailableError)
+registerErrorClass(
+  ContractError,
+  DeploymentError,
+  EscrowCodeMismatchError,
+  MalformedProofError,
+  VerifierCodeMismatchError,
+  VerifierUnavailableError,
+)
+export { assertCommittedEscrow, EscrowCodeMismatchError } from './escrow-fingerprint.js'
 export { assertCommittedHonkVerifier, maskedCodeHash, VerifierCodeMismatchError } from './honk-verifier-fingerprint.js'
 export type { HonkVerifierFingerprint } from './honk-verifier-fingerprint.js'
 export { VerifierUnavailableError } from './verifier-unavailable-error.js'

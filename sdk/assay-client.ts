@@ -13,8 +13,10 @@ import {
 } from '../circuits/index.js'
 import { LOCAL_DEV_CHAIN_ID, parseManifest, type ImportMapping, type Manifest } from '../core/index.js'
 import {
+  assertCommittedEscrow,
   computeAnchor,
   createChainClient,
+  EscrowCodeMismatchError,
   parseDeployment,
   signKeyRequest,
   statsDigestOf,
@@ -194,6 +196,7 @@ function assertSafeEscrow(chainId: number): void {
 export function createAssayClient(options: AssayClientOptions) {
   const http = options.fetch ?? fetch
   const url = (path: string): URL => new URL(path, options.node)
+  let escrowChecked: Promise<void> | undefined
   let deploymentPromise: Promise<Deployment & { rpcUrl?: string }> | undefined =
     options.deployment !== undefined ? Promise.resolve(options.deployment) : undefined
 
@@ -594,6 +597,7 @@ export function createAssayClient(options: AssayClientOptions) {
     async openOrder(signer: Signer, datasetId: bigint, agreed?: AgreedTerms, keyOptions: BuyerKeyOptions = {}): Promise<OpenedOrder> {
       const deployment = await client.deployment()
       assertSafeEscrow(deployment.chainId)
+      await committedEscrow(signer, deployment)
       const buyerKey = keyOptions.buyerKey ?? (await deriveBuyerKey(signer, deployment))
       return createChainClient(signer, deployment).openOrder(datasetId, buyerKey.publicKey, agreed)
     },
@@ -642,6 +646,7 @@ export function createAssayClient(options: AssayClientOptions) {
       const { agreed, onOrder, ...waitOptions } = buyOptions
       const deployment = await client.deployment()
       assertSafeEscrow(deployment.chainId) // before asking the wallet for anything
+      await committedEscrow(signer, deployment)
       const buyerKey = waitOptions.buyerKey ?? (await deriveBuyerKey(signer, deployment))
       const order = await client.openOrder(signer, datasetId, agreed, { buyerKey })
       onOrder?.(order)
@@ -682,6 +687,7 @@ export function createAssayClient(options: AssayClientOptions) {
     async openStreamOrder(signer: Signer, streamId: bigint, orderOptions: OpenStreamOrderOptions = {}): Promise<OpenedStreamOrder> {
       const deployment = await client.deployment()
       assertSafeEscrow(deployment.chainId)
+      await committedEscrow(signer, deployment)
       const chain = createChainClient(signer, deployment)
       let firstWindow = orderOptions.firstWindow
       if (firstWindow === undefined) {
@@ -763,6 +769,18 @@ export function createAssayClient(options: AssayClientOptions) {
       if (order === undefined) throw new OrderNotFoundError(orderId)
       return { ...(await chain.refundOrder(order)), order }
     },
+  }
+
+  /**
+   * The deployment's escrow and its verifier are the committed contracts (assertCommittedEscrow),
+   * checked once per client before the first payment into it.
+   */
+  function committedEscrow(signer: Signer, deployment: Deployment): Promise<void> {
+    if (signer.provider === null)
+      throw new EscrowCodeMismatchError(deployment.contracts.keyEscrow, 'the wallet has no provider to read it with')
+    escrowChecked ??= assertCommittedEscrow(signer.provider, deployment)
+    escrowChecked.catch(() => (escrowChecked = undefined))
+    return escrowChecked
   }
 
   /** Opens a settlement's key with the buyer key, against the dataset's anchored key commitment. */

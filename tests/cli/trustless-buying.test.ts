@@ -112,7 +112,7 @@ describe('trustless buying with the seller offline (assay buy --trustless, assay
     const timedOut = await caught(() => client().waitForKey(buyer(3), order, { timeoutMs: 300, pollMs: 100 }))
     expect(timedOut.name).to.equal('KeyDeliveryTimeoutError')
     expect(timedOut.message).to.match(
-      new RegExp(`^order ${order.id}: no key was delivered .* you may refund the order \\(assay refund ${order.id}\\)$`),
+      new RegExp(`^order ${order.id}: no key was delivered .* you may refund it \\(assay refund ${order.id}\\)$`),
     )
   })
 

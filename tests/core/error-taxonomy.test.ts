@@ -35,6 +35,7 @@ import { StreamPushError } from '../../cli/stream-commands.js'
 import { ContractError } from '../../contracts/contract-error.js'
 import { MalformedProofError } from '../../contracts/proof-to-calldata.js'
 import { VerifierCodeMismatchError } from '../../contracts/honk-verifier-fingerprint.js'
+import { EscrowCodeMismatchError } from '../../contracts/escrow-fingerprint.js'
 import { VerifierUnavailableError } from '../../contracts/verifier-unavailable-error.js'
 import { DeploymentError } from '../../contracts/deployment.js'
 import {
@@ -218,6 +219,7 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new ContractError('anchor', 'DeviceNotAuthorised', [1n, '0xpub']), 'conflict'],
   [new MalformedProofError('a flat Groth16 proof has 8 words, not 7'), 'bad-input'],
   [new VerifierCodeMismatchError('SensorStats16BitV3HonkVerifier', '0x01', 'its code differs'), 'tampered'],
+  [new EscrowCodeMismatchError('0x01', 'its code differs'), 'tampered'],
   [new VerifierUnavailableError(9, { cause: new Error('timeout') }), 'unavailable'],
   // sdk
   [new VerificationError('root', 'differs from the anchored root'), 'tampered'],
