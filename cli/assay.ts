@@ -344,15 +344,22 @@ program
   .description("settle a buyer's escrow order by hand from the data key (a seller whose node is offline): encrypt, prove, settle")
   .argument('<order>', 'the order id (KeyEscrow OrderOpened)')
   .requiredOption('--key-file <file>', "the dataset's 32-byte data key as hex")
+  .option('--window <n>', "a stream order (assay subscribe --trustless): settle this window, with the window dataset's key")
   .option('--dev-account <n>', "use anvil's test account n (local development chain only; else PRIVATE_KEY)")
   .option(
     '--node <url>',
     'a node whose deployment to use, unless RPC_URL and a saved deployment (ASSAY_DEPLOYMENT or the data dir) are set (default: http://127.0.0.1:$PORT)',
   )
   .option('--json', 'print {orderId, datasetId, buyer, outcome, txHash}')
-  .action(async (order: string, opts: { keyFile: string; node?: string; devAccount?: string; json?: boolean }) => {
+  .action(async (order: string, opts: { keyFile: string; window?: string; node?: string; devAccount?: string; json?: boolean }) => {
     const { settleCommand } = await import('./settle-command.js')
-    await settleCommand(order, loadConfig(), { node: nodeUrl(opts), keyFile: opts.keyFile, ...devAccount(opts), json: opts.json === true })
+    await settleCommand(order, loadConfig(), {
+      node: nodeUrl(opts),
+      keyFile: opts.keyFile,
+      ...(opts.window !== undefined ? { window: opts.window } : {}),
+      ...devAccount(opts),
+      json: opts.json === true,
+    })
   })
 
 program

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { HDNodeWallet, hexlify, JsonRpcProvider, NonceManager, parseEther, ZeroHash } from 'ethers'
-import { buyTrustlessCommand, deployCommand, refundCommand, settleCommand } from '../../cli/index.js'
+import { buyTrustlessCommand, deployCommand, refundCommand, settleCommand, subscribeTrustlessCommand } from '../../cli/index.js'
 import { computeKeyCommitment, createDeviceKey, signEddsaPoseidon } from '../../circuits/index.js'
 import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
 import { createChainClient, parseDeployment, type ChainClient, type Deployment } from '../../contracts/index.js'
@@ -30,6 +30,7 @@ describe('trustless buying with the seller offline (assay buy --trustless, assay
   let datasetId: bigint
   let keyFile: string
   let wrongKeyFile: string
+  let deviceId: bigint
   const dataKey = Uint8Array.from({ length: 32 }, (_, i) => (i * 29 + 7) & 0xff)
   const seller = account(5)
   const sellerConfig = () => loadConfig({ RPC_URL: anvil.rpcUrl, PRIVATE_KEY: seller.privateKey, ASSAY_DATA_DIR: join(dir, 'seller') })
@@ -51,7 +52,7 @@ describe('trustless buying with the seller offline (assay buy --trustless, assay
     deployment = parseDeployment(JSON.parse(await readFile(join(dir, 'seller', 'chain', `deployment-${anvil.chainId}.json`), 'utf8')))
     const chain = createChainClient(new NonceManager(seller.connect(provider)), deployment)
     const device = await createDeviceKey()
-    const { deviceId } = await chain.registerDevice(device.Ax, device.Ay, '', (m) => signEddsaPoseidon(device.privateKey, m))
+    ;({ deviceId } = await chain.registerDevice(device.Ax, device.Ay, '', (m) => signEddsaPoseidon(device.privateKey, m)))
     ;({ datasetId } = await chain.publishDataset({
       manifestCid: 'bafkreitrustlessmanifest',
       root: 1n,
@@ -130,5 +131,56 @@ describe('trustless buying with the seller offline (assay buy --trustless, assay
       'OrderNotFoundError',
       "order 999 was never opened on this deployment's key escrow",
     ])
+  })
+
+  it('settles a window of a trustless subscription with `assay settle --window`; refunds of windows wait for their deadline', async () => {
+    // The seller's stream of 1 h windows, sold by 2 h periods; window 0 (started now) attached as a
+    // dataset anchoring the same key commitment.
+    const chain = createChainClient(new NonceManager(seller.connect(provider)), deployment)
+    const { streamId } = await chain.createStream({
+      windowLength: 3_600n,
+      period: 7_200n,
+      pricePerPeriod: parseEther('0.002'),
+      deviceIds: [],
+    })
+    const { datasetId: windowDataset } = await chain.publishDataset({
+      manifestCid: 'bafkreitrustlesswindow',
+      root: 1n,
+      keyCommitment: await computeKeyCommitment(dataKey),
+      qualityScore: 9000,
+      statsDigest: ZeroHash,
+      deviceIds: [deviceId],
+      parent: 0n,
+      circuitId: 'sensor-stats-b16-v2',
+    })
+    await chain.attachWindow(streamId, 0n, windowDataset)
+    const opened = await subscribeTrustlessCommand(
+      String(streamId),
+      buyerConfig(),
+      { node: NO_NODE, period: '2h', firstWindow: '0', devAccount: 6 },
+      quiet,
+    )
+    expect([opened.firstWindow, opened.windowCount, opened.paid]).to.deep.equal(['0', '2', parseEther('0.002').toString()])
+
+    const bad = await caught(() => settleCommand(opened.orderId, sellerConfig(), { node: NO_NODE, keyFile, window: 'one' }, quiet))
+    expect([bad.name, bad.message]).to.deep.equal(['ConfigError', '--window: must be a window index (0, 1, …), got "one"'])
+    const settled = await settleCommand(opened.orderId, sellerConfig(), { node: NO_NODE, keyFile, window: '0', json: true }, quiet)
+    expect(settled).to.deep.include({ orderId: opened.orderId, datasetId: String(windowDataset), outcome: 'settled' })
+    const delivered = await client().waitForWindowKey(buyer(6), BigInt(opened.orderId), 0n, { timeoutMs: 1_000 })
+    expect([hexlify(delivered.key), delivered.settlement.window]).to.deep.equal([hexlify(dataKey), { streamId, windowIndex: 0n }])
+    expect(await reader().hasAccess(account(6).address, windowDataset)).to.equal(true)
+    const again = await settleCommand(opened.orderId, sellerConfig(), { node: NO_NODE, keyFile, window: '0', json: true }, quiet)
+    expect(again.outcome).to.equal('settled-already')
+    // Window 1 is not published: no settlement; its refund waits for its end plus the settlement window.
+    const order = (await reader().streamOrderOf(BigInt(opened.orderId)))!
+    const deadline = await reader().windowDeadline(order, 1n)
+    const early = (await caught(() =>
+      refundCommand(opened.orderId, buyerConfig(), { node: NO_NODE, devAccount: 6, windows: '1' }, quiet),
+    )) as Error & { errorName?: string; args?: unknown[] }
+    expect([early.name, early.errorName, early.args]).to.deep.equal(['ContractError', 'DeadlineNotReached', [order.id, deadline]])
+    const waiting = await caught(() => client().waitForWindowKey(buyer(6), order, 1n, { timeoutMs: 200, pollMs: 100 }))
+    expect(waiting.message).to.include(`(assay refund ${order.id} --windows 1)`)
+    const range = await caught(() => refundCommand(opened.orderId, buyerConfig(), { node: NO_NODE, devAccount: 6, windows: '2:1' }, quiet))
+    expect([range.name, range.message]).to.deep.equal(['ConfigError', '--windows: the range 2:1 is empty'])
   })
 })
