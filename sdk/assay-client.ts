@@ -617,18 +617,13 @@ export function createAssayClient(options: AssayClientOptions) {
       const chain = createChainClient(signer, deployment)
       const order = typeof orderOrId === 'bigint' ? await chain.orderOf(orderOrId) : orderOrId
       if (order === undefined) throw new OrderNotFoundError(orderOrId as bigint)
-      const buyerKey = waitOptions.buyerKey ?? (await deriveBuyerKey(signer, deployment))
-      if (order.buyerKey !== buyerKey.publicKey) throw new BuyerKeyMismatchError(order.id, order.buyerKey, buyerKey.publicKey)
-      const timeoutMs = waitOptions.timeoutMs ?? 600_000
-      const giveUpAt = Date.now() + timeoutMs
-      for (;;) {
-        waitOptions.signal?.throwIfAborted()
-        const settlement = await chain.settlementOf(order.id)
-        if (settlement !== undefined) return { key: await openSettlement(chain, buyerKey, settlement), settlement }
-        if ((await chain.orderStatus(order.id)) === 'refunded') throw new OrderRefundedError(order.id)
-        if (Date.now() >= giveUpAt) throw new KeyDeliveryTimeoutError(order.id, order.deadline, timeoutMs)
-        await sleep(Math.min(waitOptions.pollMs ?? 1_000, Math.max(0, giveUpAt - Date.now())), waitOptions.signal)
-      }
+      return waitForSettlement(signer, deployment, order, waitOptions, {
+        settlement: () => chain.settlementOf(order.id),
+        async closed() {
+          if ((await chain.orderStatus(order.id)) === 'refunded') throw new OrderRefundedError(order.id)
+        },
+        timedOut: (timeoutMs) => Promise.resolve(new KeyDeliveryTimeoutError(order.id, order.deadline, timeoutMs)),
+      })
     },
 
     /**
@@ -718,21 +713,16 @@ export function createAssayClient(options: AssayClientOptions) {
       const chain = createChainClient(signer, deployment)
       const order = typeof orderOrId === 'bigint' ? await chain.streamOrderOf(orderOrId) : orderOrId
       if (order === undefined) throw new OrderNotFoundError(orderOrId as bigint)
-      const buyerKey = waitOptions.buyerKey ?? (await deriveBuyerKey(signer, deployment))
-      if (order.buyerKey !== buyerKey.publicKey) throw new BuyerKeyMismatchError(order.id, order.buyerKey, buyerKey.publicKey)
-      const timeoutMs = waitOptions.timeoutMs ?? 600_000
-      const giveUpAt = Date.now() + timeoutMs
-      for (;;) {
-        waitOptions.signal?.throwIfAborted()
-        const settlement = await chain.windowSettlementOf(order.id, windowIndex)
-        if (settlement !== undefined) return { key: await openSettlement(chain, buyerKey, settlement), settlement }
-        const status = await chain.windowStatus(order, windowIndex)
-        if (status === 'refunded') throw new OrderRefundedError(order.id, windowIndex)
-        if (status === 'none') throw new OrderNotFoundError(order.id, windowIndex)
-        if (Date.now() >= giveUpAt)
-          throw new KeyDeliveryTimeoutError(order.id, await chain.windowDeadline(order, windowIndex), timeoutMs, windowIndex)
-        await sleep(Math.min(waitOptions.pollMs ?? 1_000, Math.max(0, giveUpAt - Date.now())), waitOptions.signal)
-      }
+      return waitForSettlement(signer, deployment, order, waitOptions, {
+        settlement: () => chain.windowSettlementOf(order.id, windowIndex),
+        async closed() {
+          const status = await chain.windowStatus(order, windowIndex)
+          if (status === 'refunded') throw new OrderRefundedError(order.id, windowIndex)
+          if (status === 'none') throw new OrderNotFoundError(order.id, windowIndex)
+        },
+        timedOut: async (timeoutMs) =>
+          new KeyDeliveryTimeoutError(order.id, await chain.windowDeadline(order, windowIndex), timeoutMs, windowIndex),
+      })
     },
 
     /**
@@ -769,6 +759,36 @@ export function createAssayClient(options: AssayClientOptions) {
       if (order === undefined) throw new OrderNotFoundError(orderId)
       return { ...(await chain.refundOrder(order)), order }
     },
+  }
+
+  /**
+   * Polls the chain for a settlement to `order`'s buyer key and opens the key from it (checked
+   * against the anchored commitment): `closed` throws when no settlement can come any more.
+   */
+  async function waitForSettlement(
+    signer: Signer,
+    deployment: Deployment,
+    order: { id: bigint; buyerKey: bigint },
+    waitOptions: WaitForKeyOptions,
+    watch: {
+      settlement: () => Promise<KeySettlement | undefined>
+      closed: () => Promise<void>
+      timedOut: (timeoutMs: number) => Promise<Error>
+    },
+  ): Promise<DeliveredKey> {
+    const chain = createChainClient(signer, deployment)
+    const buyerKey = waitOptions.buyerKey ?? (await deriveBuyerKey(signer, deployment))
+    if (order.buyerKey !== buyerKey.publicKey) throw new BuyerKeyMismatchError(order.id, order.buyerKey, buyerKey.publicKey)
+    const timeoutMs = waitOptions.timeoutMs ?? 600_000
+    const giveUpAt = Date.now() + timeoutMs
+    for (;;) {
+      waitOptions.signal?.throwIfAborted()
+      const settlement = await watch.settlement()
+      if (settlement !== undefined) return { key: await openSettlement(chain, buyerKey, settlement), settlement }
+      await watch.closed()
+      if (Date.now() >= giveUpAt) throw await watch.timedOut(timeoutMs)
+      await sleep(Math.min(waitOptions.pollMs ?? 1_000, Math.max(0, giveUpAt - Date.now())), waitOptions.signal)
+    }
   }
 
   /**
