@@ -252,6 +252,8 @@ export interface ChainClient {
   windowStatus(order: StreamEscrowOrder, windowIndex: bigint): Promise<EscrowOrderStatus>
   /** The key-transfer circuit's orderNonce of one window of a stream order. */
   windowNonce(orderId: bigint, windowIndex: bigint): Promise<bigint>
+  /** KeyEscrow's settlement window in seconds (fixed at deployment; see windowDeadlineOf). */
+  settlementWindow(): Promise<bigint>
   /** From when a window of a stream order may be refunded: the settlement window after its end, or after the order's opening if later. */
   windowDeadline(order: StreamEscrowOrder, windowIndex: bigint): Promise<bigint>
   /** Stream orders opened in blocks [fromBlock, toBlock] (default: the deployment's block to the head), optionally of one buyer or stream. */
@@ -637,6 +639,9 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     },
     windowNonce(orderId, windowIndex) {
       return read('read window nonce', () => escrow.windowNonce(orderId, windowIndex))
+    },
+    settlementWindow() {
+      return read('read settlement window', () => escrow.settlementWindow())
     },
     windowDeadline(order, windowIndex) {
       return read('read window deadline', () => escrow.windowDeadline(order, windowIndex))

@@ -70,6 +70,19 @@ export function windowShare(order: Pick<StreamEscrowOrder, 'amount' | 'windowCou
   return (order.amount * (k + 1n)) / order.windowCount - (order.amount * k) / order.windowCount
 }
 
+/**
+ * When window `windowIndex` of a stream order may be refunded, as KeyEscrow computes it: the
+ * settlement window after the window's end, or after the order's opening if that is later.
+ */
+export function windowDeadlineOf(
+  order: Pick<StreamEscrowOrder, 'streamStart' | 'windowLength' | 'openedAt'>,
+  windowIndex: bigint,
+  settlementWindow: bigint,
+): bigint {
+  const end = order.streamStart + (windowIndex + 1n) * order.windowLength
+  return (end > order.openedAt ? end : order.openedAt) + settlementWindow
+}
+
 /** What OrderSettled publishes: the buyer opens the data key from this alone (decryptKeyTransfer). */
 export interface KeySettlement {
   orderId: bigint

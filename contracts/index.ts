@@ -18,7 +18,7 @@ export type {
   StreamRecord,
   TxResult,
 } from './chain-client.js'
-export { ESCROW_ORDER_STATUSES, windowShare } from './escrow-order.js'
+export { ESCROW_ORDER_STATUSES, windowDeadlineOf, windowShare } from './escrow-order.js'
 export type {
   AnchorPreimage,
   EscrowOrder,

@@ -16,7 +16,8 @@ import { h, mount, progressBar, uid } from '../dom.js'
 import { deviceName, formatBytes, formatDate, formatDuration, formatNumber, formatPrice, shortHex } from '../format.js'
 import { href, type Page } from '../router.js'
 import { runVerifier } from '../run-verifier.js'
-import { buyThroughEscrow, datasetKey, escrowProgress, type KeySource } from './escrow-purchase.js'
+import { datasetOrders } from './escrow-orders.js'
+import { BUYER_KEY_EXPLANATION, buyThroughEscrow, datasetKey, escrowProgress, type KeySource } from './escrow-purchase.js'
 import { provenanceTimeline } from './provenance-timeline.js'
 import { QUALITY_EXPLANATIONS } from './quality-explanations.js'
 
@@ -135,7 +136,9 @@ function qualitySection(report: QualityReportView): HTMLElement {
 
 /**
  * The access panel: buy (the node releases the key) or buy through the key escrow (the key comes
- * from the chain with a proof), then download, decrypt and check in the browser, save.
+ * from the chain with a proof), then download, decrypt and check in the browser, save. The
+ * buyer's escrow orders for the dataset are listed from the chain, so a reload loses nothing: an
+ * open one is waited on (access follows its settlement) and refundable from its deadline on.
  */
 function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, signal: AbortSignal): HTMLElement {
   const panel = h('section', { class: 'panel access', 'aria-labelledby': 'access-title', 'data-testid': 'access-panel' })
@@ -144,7 +147,14 @@ function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, sig
   let escrowDone: { address: string; el: HTMLElement } | undefined
   // After a purchase, focus goes to what comes next rather than to the page's top.
   let focusDownload = false
+  // A purchase under way: an earlier order's settlement does not redraw the panel meanwhile.
+  let busy = false
+  // The escrow orders of the panel as drawn last: followed until the next drawing.
+  let following: AbortController | undefined
+  signal.addEventListener('abort', () => following?.abort(), { once: true })
   const render = async (): Promise<void> => {
+    following?.abort()
+    const follow = (following = new AbortController())
     const listing = page.listing
     const head = h(
       'div',
@@ -173,16 +183,37 @@ function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, sig
     const { reader } = ctx.chain()
     const isOwner = state.address.toLowerCase() === page.owner.toLowerCase()
     const access = isOwner || (await reader.hasAccess(state.address, id))
-    if (signal.aborted) return
+    // While an escrow order is open, the escrow button waits (one order at a time), saying why.
+    let showOpenOrder = (_open: boolean): void => undefined
+    // The buyer's escrow orders, found on the chain (nothing is kept in the browser): a reload shows them again.
+    const orders = isOwner
+      ? { el: null, hasOpen: false }
+      : await datasetOrders(ctx, id, state.address, follow.signal, {
+          settled: () => {
+            // Access came with the settlement: offer the download.
+            if (access || busy || follow.signal.aborted) return
+            focusDownload = true
+            render().catch((err: unknown) => mount(panel, errorAlert(err)))
+          },
+          change: (open) => showOpenOrder(open),
+        })
+    // A drawing overtaken by a newer one (the wallet changed meanwhile) stops here.
+    if (signal.aborted || follow.signal.aborted) return
     if (!access) {
-      if (listing?.active !== true) return mount(panel, head, h('p', null, 'This wallet has no access.'))
+      // No longer for sale: an order opened before is still shown (and refundable).
+      if (listing?.active !== true) return mount(panel, head, orders.el, h('p', null, 'This wallet has no access.'))
       // The terms on the buttons are the ones agreed: the market and the escrow refuse them if they changed.
       const agreed = { price: BigInt(listing.price), paymentToken: listing.paymentToken, accessPeriod: BigInt(listing.accessPeriod) }
       const steps = escrowProgress()
       const buy = actionButton(
         `Buy for ${formatPrice(listing.price, listing.paymentToken)}`,
         async () => {
-          await ctx.client.buy(await ctx.wallet.signer(), id, agreed)
+          busy = true
+          try {
+            await ctx.client.buy(await ctx.wallet.signer(), id, agreed)
+          } finally {
+            busy = false
+          }
           focusDownload = true
           await render()
         },
@@ -195,10 +226,12 @@ function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, sig
           // One purchase at a time: the plain Buy waits while the escrow order runs.
           const plain = buy.querySelector('button')!
           plain.disabled = true
+          busy = true
           try {
             await buyThroughEscrow(ctx, id, agreed, steps, signal)
           } finally {
             plain.disabled = false
+            busy = false
           }
           escrowDone = { address: state.address, el: steps.el }
           focusDownload = true
@@ -206,9 +239,18 @@ function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, sig
         },
         { 'data-testid': 'buy-escrow', 'aria-describedby': escrowHint },
       )
+      const openNote = h('span', { 'data-testid': 'open-order-note' })
+      showOpenOrder = (open) => {
+        escrow.querySelector('button')!.disabled = open
+        openNote.textContent = open
+          ? ' You have an open escrow order for this dataset (listed above): wait for its key, or refund it from its deadline on, before opening another.'
+          : ''
+      }
+      showOpenOrder(orders.hasOpen)
       return mount(
         panel,
         head,
+        orders.el,
         buy,
         listing.paymentToken !== ZeroAddress ? h('p', { class: 'hint' }, 'Paid in tUSD: your wallet approves the amount first.') : null,
         h(
@@ -218,7 +260,8 @@ function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, sig
           h(
             'p',
             { class: 'hint', id: escrowHint },
-            'Trustless: the payment is held by the KeyEscrow contract and released only when the seller’s node delivers the key with a proof; refundable after the deadline. Your wallet signs a message once to derive the key that receives it.',
+            `Trustless: the payment is held by the KeyEscrow contract and released only when the seller’s node delivers the key with a proof; refundable after the deadline. ${BUYER_KEY_EXPLANATION}`,
+            openNote,
           ),
           steps.el,
         ),
@@ -253,6 +296,7 @@ function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, sig
       head,
       notice('success', isOwner ? 'You published this dataset.' : 'This wallet has access.'),
       escrowDone?.address === state.address ? escrowDone.el : null,
+      orders.el,
       download,
       result,
     )

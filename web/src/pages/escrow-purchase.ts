@@ -1,6 +1,6 @@
 import type { Signer } from 'ethers'
 import type { BuyerKey } from '../../../circuits/index.js'
-import type { AgreedTerms, OpenedOrder } from '../../../contracts/index.js'
+import type { AgreedTerms, OpenedOrder, OpenedStreamOrder } from '../../../contracts/index.js'
 import { deriveBuyerKey, type DeliveredKey } from '../../../sdk/index.js'
 import type { AppContext } from '../app-context.js'
 import { h, mount } from '../dom.js'
@@ -47,39 +47,45 @@ export async function datasetKey(
   return { key: await ctx.client.requestKey(signer, datasetId, keyCommitment), source: 'node' }
 }
 
-const STEPS = ['sign', 'open', 'proof', 'key'] as const
-type Step = (typeof STEPS)[number]
-type StepState = 'pending' | 'active' | 'completed' | 'failed'
-const STEP_LABELS: Record<Step, string> = {
+/** The steps of an escrow purchase, in order. */
+const STEP_LABELS = {
   sign: 'Sign the buyer-key message',
   open: 'Open the order',
   proof: 'Wait for the seller’s proof',
   key: 'Receive the key and check it against the anchored commitment',
-}
+} as const
+type Step = keyof typeof STEP_LABELS
+type StepState = 'pending' | 'active' | 'completed' | 'failed'
 const STATE_WORDS: Record<StepState, string> = { pending: 'to do: ', active: 'now: ', completed: 'done: ', failed: 'failed: ' }
 
-/** The steps of an escrow purchase as a list announced to screen readers as it moves on. */
-export function escrowProgress(): {
+/** A list of steps announced to screen readers as it moves on. */
+export interface StepsProgress<S extends string> {
   el: HTMLElement
-  set(step: Step, state: StepState, text: string): void
+  set(step: S, state: StepState, text: string): void
   /** Marks the step under way as failed. */
   fail(): void
-} {
-  const items = new Map<Step, { li: HTMLElement; state: StepState; text: string }>()
-  const list = h('ol', { class: 'stages', 'aria-live': 'polite', 'aria-label': 'Escrow purchase' })
-  for (const step of STEPS) {
+}
+
+/**
+ * Steps (in the order of `labels`) as a list announced to screen readers as it moves on. The
+ * element's data-state is the whole: failed, the step under way, or received once every step is done.
+ */
+function stepsProgress<S extends string>(labels: Record<S, string>, name: string): StepsProgress<S> {
+  const steps = Object.keys(labels) as S[]
+  const items = new Map<S, { li: HTMLElement; state: StepState; text: string }>()
+  const list = h('ol', { class: 'stages', 'aria-live': 'polite', 'aria-label': name })
+  for (const step of steps) {
     const li = h('li', { class: 'stage', 'data-step': step })
-    items.set(step, { li, state: 'pending', text: STEP_LABELS[step] })
+    items.set(step, { li, state: 'pending', text: labels[step] })
     list.append(li)
   }
   const el = h('div', { class: 'escrow-progress', 'data-testid': 'escrow-progress', hidden: true }, list)
-  const set = (step: Step, state: StepState, text: string): void => {
+  const set = (step: S, state: StepState, text: string): void => {
     const item = items.get(step)!
     Object.assign(item, { state, text })
     item.li.className = `stage ${state}`
     mount(item.li, h('span', { class: 'stage-state', 'aria-hidden': 'true' }), h('span', { class: 'sr-only' }, STATE_WORDS[state]), text)
     el.hidden = false
-    // The purchase as a whole, for tests and styles: failed, the step under way, or received once every step is done.
     const all = [...items]
     el.dataset.state = all.some(([, i]) => i.state === 'failed')
       ? 'failed'
@@ -93,6 +99,17 @@ export function escrowProgress(): {
     },
   }
 }
+
+/** The steps of an escrow purchase as a list announced to screen readers as it moves on. */
+export function escrowProgress(): StepsProgress<Step> {
+  return stepsProgress(STEP_LABELS, 'Escrow purchase')
+}
+
+/**
+ * What the wallet is asked to sign and why, shown next to every escrow button (the dataset's and
+ * the stream's): the same message derives the same buyer key.
+ */
+export const BUYER_KEY_EXPLANATION = 'Your wallet signs a message once to derive the key that receives it.'
 
 /**
  * Buys through KeyEscrow and reports every step on `progress`: the buyer key (one signature), the
@@ -139,4 +156,65 @@ export async function buyThroughEscrow(
     progress.fail()
     throw err
   }
+}
+
+const STREAM_STEP_LABELS = {
+  sign: 'Sign the buyer-key message',
+  open: 'Open the stream order',
+} as const
+
+/** The steps of a trustless subscription (the windows are followed in the stream's order list). */
+export function streamEscrowProgress(): StepsProgress<keyof typeof STREAM_STEP_LABELS> {
+  return stepsProgress(STREAM_STEP_LABELS, 'Escrow subscription')
+}
+
+/**
+ * Opens a trustless subscription (a KeyEscrow stream order, the SDK's openStreamOrder) with the
+ * connected wallet: the buyer key (one signature, the dataset flow's), then `periods` periods of the
+ * stream's windows from the window open now (chain time), at the price per period shown. The
+ * stream's node then settles each window as it is published; see the stream's order list.
+ *
+ * @throws what openStreamOrder throws (UnsafeEscrowSetupError, ContractError StreamPriceMismatch …), after marking the step that failed
+ */
+export async function subscribeThroughEscrow(
+  ctx: AppContext,
+  streamId: bigint,
+  terms: { periods: bigint; pricePerPeriod: bigint; paymentToken: string },
+  progress: ReturnType<typeof streamEscrowProgress>,
+): Promise<OpenedStreamOrder> {
+  delete progress.el.dataset.order
+  progress.set('open', 'pending', STREAM_STEP_LABELS.open)
+  progress.set('sign', 'active', 'Sign the buyer-key message in your wallet (free, no transaction)…')
+  try {
+    const signer = await ctx.wallet.signer()
+    const buyerKey = await buyerKeyOf(ctx, signer, await signer.getAddress())
+    progress.set('sign', 'completed', 'Buyer key derived from your wallet’s signature')
+    const amount = terms.pricePerPeriod * terms.periods
+    progress.set(
+      'open',
+      'active',
+      `Opening the order: ${formatPrice(amount, terms.paymentToken)} into the escrow for ${terms.periods} period${terms.periods === 1n ? '' : 's'} from the window open now…`,
+    )
+    const order = await ctx.client.openStreamOrder(signer, streamId, {
+      periods: terms.periods,
+      agreedPricePerPeriod: terms.pricePerPeriod,
+      buyerKey,
+    })
+    progress.el.dataset.order = String(order.id)
+    progress.set(
+      'open',
+      'completed',
+      `Order #${order.id} opened: ${formatPrice(order.amount, order.paymentToken)} held by KeyEscrow for ${windowRange(order)}; each window’s state is listed under “Your escrow orders”`,
+    )
+    return order
+  } catch (err) {
+    progress.fail()
+    throw err
+  }
+}
+
+/** "window 4" or "windows 4–7". */
+export function windowRange(order: Pick<OpenedStreamOrder, 'firstWindow' | 'windowCount'>): string {
+  const last = order.firstWindow + order.windowCount - 1n
+  return last === order.firstWindow ? `window ${last}` : `windows ${order.firstWindow}–${last}`
 }

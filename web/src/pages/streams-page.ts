@@ -2,9 +2,11 @@ import { createChainClient, type StreamRecord } from '../../../contracts/index.j
 import type { StreamView as ShownStream, StreamSummary } from '../../../sdk/index.js'
 import type { AppContext } from '../app-context.js'
 import { actionButton, errorAlert, notice, spinner } from '../components.js'
-import { field, h, mount } from '../dom.js'
+import { field, h, mount, uid } from '../dom.js'
 import { formatDate, formatDuration, formatPrice } from '../format.js'
 import { href, type Page } from '../router.js'
+import { streamOrders } from './escrow-orders.js'
+import { BUYER_KEY_EXPLANATION, streamEscrowProgress, subscribeThroughEscrow } from './escrow-purchase.js'
 
 /** A stream as listed (without its windows) or shown (with them). */
 type StreamView = StreamSummary & { windows?: ShownStream['windows'] }
@@ -93,9 +95,22 @@ async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal
   const status = h('section', { 'aria-live': 'polite', 'data-testid': 'stream-status' })
   const windows = h('section', { 'aria-labelledby': 'windows-title' })
   const subscription = h('div', { 'data-testid': 'subscription' })
+  // The buyer's escrow orders (trustless subscriptions) for this stream, with their windows.
+  const escrowOrders = h('div')
   const periods = h('input', { type: 'number', min: 1, max: 1000, step: 1, value: 1, 'data-testid': 'periods' })
   let covered: { start: bigint; end: bigint } = { start: 0n, end: 0n }
+  // Windows whose keys the escrow delivered to this wallet (settled window orders give access to their datasets).
+  let escrowSettled: ReadonlySet<number> = new Set()
   let view: StreamView | undefined
+  // The orders as drawn for the wallet shown last: followed until the wallet changes.
+  let following: AbortController | undefined
+  signal.addEventListener('abort', () => following?.abort(), { once: true })
+  const chosenPeriods = (): bigint => {
+    const n = Number(periods.value)
+    if (!Number.isInteger(n) || n < 1 || n > 1000)
+      throw Object.assign(new Error('Periods: a whole number from 1 to 1000'), { name: 'ValidationError' })
+    return BigInt(n)
+  }
 
   const renderWindows = (): void => {
     if (view === undefined) return
@@ -138,7 +153,11 @@ async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal
                     ),
                     h('td', null, String(w.readings)),
                     h('td', null, w.datasetId !== null ? h('a', { href: href(`datasets/${w.datasetId}`) }, `#${w.datasetId}`) : '—'),
-                    h('td', { 'data-testid': `access-${w.index}` }, inside ? '✓ subscribed' : '—'),
+                    h(
+                      'td',
+                      { 'data-testid': `access-${w.index}` },
+                      inside ? '✓ subscribed' : escrowSettled.has(w.index) ? '✓ through escrow' : '—',
+                    ),
                   )
                 }),
               ),
@@ -169,12 +188,34 @@ async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal
   }
   const renderSubscription = async (): Promise<void> => {
     const wallet = ctx.wallet.state()
+    following?.abort()
+    const follow = (following = new AbortController())
     if (wallet.kind === 'none') {
       covered = { start: 0n, end: 0n }
+      escrowSettled = new Set()
+      escrowOrders.replaceChildren()
       return mount(subscription, h('p', null, 'Connect a wallet (top right) to subscribe.'))
     }
     covered = await ctx.chain().reader.subscriptionOf(wallet.address, BigInt(id))
+    if (follow.signal.aborted) return
     renderWindows()
+    const orders = streamOrders(
+      ctx,
+      { id: BigInt(id), start: terms.start, windowLength: terms.windowLength },
+      wallet.address,
+      follow.signal,
+      {
+        published: (index) => view?.windows?.find((w) => w.index === index)?.datasetId ?? null,
+        settled: (windows) => {
+          if (windows.size === escrowSettled.size && [...windows].every((w) => escrowSettled.has(w))) return
+          escrowSettled = windows
+          renderWindows()
+        },
+      },
+    )
+    mount(escrowOrders, orders.el)
+    const steps = streamEscrowProgress()
+    const escrowHint = uid('escrow-hint')
     mount(
       subscription,
       covered.end > 0n
@@ -184,17 +225,39 @@ async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal
           )
         : h('p', null, 'You have no subscription yet.'),
       h('div', { class: 'row' }, field('Periods', periods, `${formatDuration(Number(terms.period))} each`)),
-      actionButton(
-        covered.end * 1000n > BigInt(Date.now()) ? 'Extend subscription' : 'Subscribe',
-        async () => {
-          const n = Number(periods.value)
-          if (!Number.isInteger(n) || n < 1 || n > 1000)
-            throw Object.assign(new Error('Periods: a whole number from 1 to 1000'), { name: 'ValidationError' })
-          await createChainClient(await ctx.wallet.signer(), ctx.deployment).subscribe(BigInt(id), BigInt(n))
-          await renderSubscription()
-        },
-        { class: 'primary', 'data-testid': 'subscribe' },
+      h(
+        'div',
+        { class: 'row subscribe-actions' },
+        actionButton(
+          covered.end * 1000n > BigInt(Date.now()) ? 'Extend subscription' : 'Subscribe',
+          async () => {
+            const n = chosenPeriods()
+            await createChainClient(await ctx.wallet.signer(), ctx.deployment).subscribe(BigInt(id), n)
+            await renderSubscription()
+          },
+          { class: 'primary', 'data-testid': 'subscribe' },
+        ),
+        actionButton(
+          'Subscribe through escrow',
+          async () => {
+            const n = chosenPeriods()
+            await subscribeThroughEscrow(
+              ctx,
+              BigInt(id),
+              { periods: n, pricePerPeriod: terms.pricePerPeriod, paymentToken: terms.paymentToken },
+              steps,
+            )
+            await orders.reload()
+          },
+          { 'data-testid': 'subscribe-escrow', 'aria-describedby': escrowHint },
+        ),
       ),
+      h(
+        'p',
+        { class: 'hint', id: escrowHint },
+        `Trustless: the price of the periods chosen, from the window open now, is held by the KeyEscrow contract; each window’s share is released only when the stream’s node delivers that window’s key with a proof, and a window not delivered is refundable after its deadline. ${BUYER_KEY_EXPLANATION}`,
+      ),
+      steps.el,
     )
   }
 
@@ -218,6 +281,7 @@ async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal
         subscription,
       ),
     ),
+    escrowOrders,
     windows,
   )
   try {
