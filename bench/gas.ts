@@ -238,6 +238,12 @@ try {
       escrow(seller).settleWindow(opened.order, w, proofToCalldata(proof), encrypted.ephemeralPublicKey, cipherHi, cipherLo, anchor),
     )
   }
+  // A 1,000-period order (2,000 windows) refunded at once: the cost per window of a large refund.
+  const bigReceipt = (await (
+    await escrow(buyerC).openStream(streamId, 0n, 1_000n, 10n ** 16n, buyerKey.publicKey, { value: 1_000n * 10n ** 16n })
+  ).wait())!
+  const bigOpened = bigReceipt.logs.map((l) => escrow(buyerC).interface.parseLog(l)).find((l) => l?.name === 'StreamOrderOpened')!
+  const bigOrder = (bigOpened.args.order as Result).toObject() as Parameters<KeyEscrow['refundWindows']>[0]
   const firstStreamOrder = await openStreamOrder(buyerA)
   const typicalStreamOrder = await openStreamOrder(buyerB)
   const refundStreamOrder = await openStreamOrder(buyerC)
@@ -246,6 +252,9 @@ try {
   await provider.send('evm_increaseTime', [86_400 + 3_600])
   await provider.send('evm_mine', [])
   const refundWindows = await gas(escrow(buyerC).refundWindows(refundStreamOrder.order, 0n, 2n))
+  await provider.send('evm_increaseTime', [2_000 * 3_600])
+  await provider.send('evm_mine', [])
+  const refundBig = await gas(escrow(buyerC).refundWindows(bigOrder, 0n, 2_000n))
   await releaseProverThreads()
   console.log(
     JSON.stringify({
@@ -273,6 +282,7 @@ try {
       escrow_settle_window: settleWindowTypical,
       escrow_settle_window_first: settleWindowFirst,
       escrow_refund_windows_2: refundWindows,
+      escrow_refund_per_window_2000: Math.round(refundBig / 2_000),
       goals: {
         publish_1_device: 150_000,
         buy: 120_000,

@@ -14,7 +14,7 @@ import {
   releaseProverThreads,
   threadedVerifierCurve,
 } from '../circuits/node.js'
-import { assertNodeConfig, ConfigError, DEV_MNEMONIC, type AssayConfig } from '../core/index.js'
+import { assertNodeConfig, ConfigError, DEV_MNEMONIC, LOCAL_DEV_CHAIN_ID, type AssayConfig } from '../core/index.js'
 import { createChainClient, parseDeployment, type ChainClient, type Deployment } from '../contracts/index.js'
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../contracts/node.js'
 import {
@@ -78,6 +78,9 @@ const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** Largest upload `POST /datasets` accepts. */
 /** How long a stopping node lets running stage jobs and proofs finish. */
 const WORKER_GRACE_MS = 20_000
+/** Gas of one window's settlement (bench:gas escrow_settle_window, ~387k, and a margin). */
+const WINDOW_SETTLEMENT_GAS = 420_000n
+
 /** How long a stopping node waits for a settlement in progress (see the escrow's stop). */
 const SETTLEMENT_GRACE_MS = 3_000
 /** How often stream windows are checked for closing and their publications followed. */
@@ -478,7 +481,11 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     const ownDataset = async (datasetId: bigint): Promise<boolean> =>
       (await chain.datasetOf(datasetId)).owner.toLowerCase() === wallet.address.toLowerCase()
     let keyTransferCircuit: ReturnType<typeof loadCircuit> | undefined
-    const settlementQueue = createSettlementQueue({ connection, escrow: deployment.contracts.keyEscrow })
+    const settlementQueue = createSettlementQueue({
+      connection,
+      escrow: deployment.contracts.keyEscrow,
+      settlementWindow: await chain.settlementWindow(),
+    })
     const settlementWorker = startSettlementWorker(
       {
         chain,
@@ -497,6 +504,14 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
         },
         // The escrow measures its deadline in block time.
         now: async () => (await provider.getBlock('latest'))?.timestamp ?? Math.floor(Date.now() / 1000),
+        // A window paid in the native coin is settled only when its share pays for the gas now, so
+        // orders cannot make the node settle at a loss (an ERC-20 share has no price here; on the
+        // local development chain gas costs nothing real).
+        async worthSettling(paymentToken, share) {
+          if (paymentToken !== ZeroAddress || deployment.chainId === LOCAL_DEV_CHAIN_ID) return true
+          const { gasPrice, maxFeePerGas } = await provider.getFeeData()
+          return share >= (gasPrice ?? maxFeePerGas ?? 0n) * WINDOW_SETTLEMENT_GAS
+        },
       },
       { connection, escrow: deployment.contracts.keyEscrow, log },
     )
@@ -509,9 +524,9 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       cursor: createFileCursor(join(config.dataDir, 'escrow', `${deployment.contracts.keyEscrow.toLowerCase()}.cursor.json`)),
       startBlock: deployment.startBlock,
       streams: {
-        streamOrdersOpened: (from, to) => chain.streamOrdersOpened(from, to),
-        windowsPublished: (from, to) => chain.windowsPublished(from, to),
-        settlesStream: async (streamId) => (await chain.streamOf(streamId)).owner.toLowerCase() === wallet.address.toLowerCase(),
+        ownStreamsCreated: (from, to) => chain.streamsCreatedBy(wallet.address, from, to),
+        streamOrdersOpened: (from, to, streamIds) => chain.streamOrdersOpened(from, to, { streamId: streamIds }),
+        windowsPublished: (from, to, streamIds) => chain.windowsPublished(from, to, streamIds),
         enqueueWindow: (order, windowIndex) => settlementQueue.enqueueWindow(order, windowIndex),
       },
       log,

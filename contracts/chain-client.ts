@@ -256,18 +256,26 @@ export interface ChainClient {
   settlementWindow(): Promise<bigint>
   /** From when a window of a stream order may be refunded: the settlement window after its end, or after the order's opening if later. */
   windowDeadline(order: StreamEscrowOrder, windowIndex: bigint): Promise<bigint>
-  /** Stream orders opened in blocks [fromBlock, toBlock] (default: the deployment's block to the head), optionally of one buyer or stream. */
-  streamOrdersOpened(fromBlock?: number, toBlock?: number, filter?: { buyer?: string; streamId?: bigint }): Promise<OpenedStreamOrder[]>
+  /** Stream orders opened in blocks [fromBlock, toBlock] (default: the deployment's block to the head), optionally of one buyer or of some streams. */
+  streamOrdersOpened(
+    fromBlock?: number,
+    toBlock?: number,
+    filter?: { buyer?: string; streamId?: bigint | readonly bigint[] },
+  ): Promise<OpenedStreamOrder[]>
+  /** The refunds of a stream order's windows (WindowsRefunded): each refunded the still-open windows of [fromWindow, toWindow). */
+  windowRefundsOf(orderId: bigint): Promise<Array<{ fromWindow: bigint; toWindow: bigint; amount: bigint; txHash: string }>>
   /** The settlement of one window of a stream order; undefined while unsettled. */
   windowSettlementOf(orderId: bigint, windowIndex: bigint): Promise<KeySettlement | undefined>
   /** A stream order as it was opened; undefined when there is none under that id. */
   streamOrderOf(orderId: bigint): Promise<OpenedStreamOrder | undefined>
-  /** Windows attached to streams in blocks [fromBlock, toBlock] (default: all), optionally of one stream. */
+  /** Windows attached to streams in blocks [fromBlock, toBlock] (default: all), optionally of some streams. */
   windowsPublished(
     fromBlock?: number,
     toBlock?: number,
-    streamId?: bigint,
+    streamId?: bigint | readonly bigint[],
   ): Promise<Array<{ streamId: bigint; windowIndex: bigint; datasetId: bigint; blockNumber: number }>>
+  /** Ids of the streams `owner` created in blocks [fromBlock, toBlock] (default: all). */
+  streamsCreatedBy(owner: string, fromBlock?: number, toBlock?: number): Promise<bigint[]>
 }
 
 /** The access expiry of a perpetual purchase, and of every stream window bought through the escrow. */
@@ -647,7 +655,14 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       return read('read window deadline', () => escrow.windowDeadline(order, windowIndex))
     },
     streamOrdersOpened(fromBlock = deployment.startBlock, toBlock, filter = {}) {
-      return streamOrdersOpened([null, filter.streamId ?? null, filter.buyer ?? null], fromBlock, toBlock)
+      return streamOrdersOpened([null, topicOf(filter.streamId), filter.buyer ?? null], fromBlock, toBlock)
+    },
+    async windowRefundsOf(orderId) {
+      const logs = await escrowLogs('WindowsRefunded', [orderId], deployment.startBlock)
+      return logs.flatMap((log) => {
+        const e = escrowEvents.parse(log, 'WindowsRefunded')
+        return e === undefined ? [] : [{ fromWindow: e.fromWindow, toWindow: e.toWindow, amount: e.amount, txHash: log.transactionHash }]
+      })
     },
     async windowSettlementOf(orderId, windowIndex) {
       const all = await settlements([orderId], 'WindowSettled')
@@ -656,10 +671,22 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     async streamOrderOf(orderId) {
       return (await streamOrdersOpened([orderId], deployment.startBlock))[0]
     },
+    async streamsCreatedBy(owner, fromBlock = deployment.startBlock, toBlock) {
+      let logs: Log[]
+      try {
+        logs = await market.queryFilter(market.filters.StreamCreated!(null, owner), fromBlock, toBlock)
+      } catch (err) {
+        throw decodeContractError('read StreamCreated events', err)
+      }
+      return logs.flatMap((log) => {
+        const e = marketEvents.parse(log, 'StreamCreated')
+        return e === undefined ? [] : [e.streamId]
+      })
+    },
     async windowsPublished(fromBlock = deployment.startBlock, toBlock, streamId) {
       let logs: Log[]
       try {
-        logs = await market.queryFilter(market.filters.WindowPublished!(streamId ?? null), fromBlock, toBlock)
+        logs = await market.queryFilter(market.filters.WindowPublished!(topicOf(streamId)), fromBlock, toBlock)
       } catch (err) {
         throw decodeContractError('read WindowPublished events', err)
       }
@@ -670,6 +697,12 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
           : [{ streamId: e.streamId, windowIndex: e.windowIndex, datasetId: e.datasetId, blockNumber: log.blockNumber }]
       })
     },
+  }
+
+  /** An indexed topic: one value, any of several (an OR), or any (null). */
+  function topicOf(value: bigint | readonly bigint[] | undefined): bigint | bigint[] | null {
+    if (value === undefined) return null
+    return typeof value === 'bigint' ? value : [...value]
   }
 
   function statusFrom(raw: bigint): EscrowOrderStatus {
@@ -695,7 +728,7 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
   }
 
   async function streamOrdersOpened(
-    topics: Array<bigint | string | null>,
+    topics: Array<bigint | bigint[] | string | null>,
     fromBlock: number,
     toBlock?: number,
   ): Promise<OpenedStreamOrder[]> {
@@ -722,13 +755,13 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
   }
 
   async function escrowLogs(
-    event: 'OrderOpened' | 'OrderSettled' | 'StreamOrderOpened' | 'WindowSettled',
-    topics: Array<bigint | string | null>,
+    event: 'OrderOpened' | 'OrderSettled' | 'StreamOrderOpened' | 'WindowSettled' | 'WindowsRefunded',
+    topics: Array<bigint | bigint[] | string | null>,
     fromBlock: number,
     toBlock?: number,
   ): Promise<Log[]> {
     try {
-      return await escrow.queryFilter(escrow.filters[event]!(...topics), fromBlock, toBlock)
+      return await escrow.queryFilter(escrow.filters[event]!(...(topics as never[])), fromBlock, toBlock)
     } catch (err) {
       throw decodeContractError(`read ${event} events`, err)
     }

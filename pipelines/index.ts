@@ -153,9 +153,11 @@ export {
   KeyCommitmentMismatchError,
   SettlementFailedError,
   SettlementTooLateError,
+  SettlementUnprofitableError,
   createSettlementQueue,
   deserializeOrder,
   deserializeStreamOrder,
+  priorityOf,
   serializeOrder,
   serializeStreamOrder,
   settleWindow,
@@ -199,7 +201,13 @@ import {
   SignedForOtherSystemError,
   WindowAttachedError,
 } from './publish/index.js'
-import { DataKeyUnavailableError, KeyCommitmentMismatchError, SettlementFailedError, SettlementTooLateError } from './escrow/index.js'
+import {
+  DataKeyUnavailableError,
+  KeyCommitmentMismatchError,
+  SettlementFailedError,
+  SettlementTooLateError,
+  SettlementUnprofitableError,
+} from './escrow/index.js'
 import { ShutdownTimeoutError } from './services/index.js'
 import { BatchVerifierError, IngestBusyError, StreamBatchError, UnknownStreamError } from './streams/index.js'
 registerErrorClass(
@@ -208,6 +216,7 @@ registerErrorClass(
   KeyCommitmentMismatchError,
   SettlementFailedError,
   SettlementTooLateError,
+  SettlementUnprofitableError,
   DevelopmentSetupError,
   DeviceNotRegisteredError,
   ImportRowError,

@@ -15,11 +15,13 @@ import { LOCAL_DEV_CHAIN_ID, parseManifest, type ImportMapping, type Manifest } 
 import {
   assertCommittedEscrow,
   computeAnchor,
+  ContractError,
   createChainClient,
   EscrowCodeMismatchError,
   parseDeployment,
   signKeyRequest,
   statsDigestOf,
+  windowDeadlineOf,
   type AgreedTerms,
   type ChainClient,
   type Deployment,
@@ -106,6 +108,9 @@ export interface BuyTrustlessOptions extends Omit<WaitForKeyOptions, 'buyerKey'>
   /** Called once the order is open, before waiting for its settlement. */
   onOrder?: (order: OpenedOrder) => void
 }
+
+/** Windows refunded per transaction at most (KeyEscrow.refundWindows costs ~390 gas a window). */
+const REFUND_CHUNK = 20_000n
 
 /** Options of `openStreamOrder`. */
 export interface OpenStreamOrderOptions extends BuyerKeyOptions {
@@ -742,8 +747,39 @@ export function createAssayClient(options: AssayClientOptions) {
       const order = await chain.streamOrderOf(orderId)
       if (order === undefined) throw new OrderNotFoundError(orderId)
       const from = range.fromWindow ?? order.firstWindow
-      const to = range.toWindow ?? order.firstWindow + order.windowCount
-      return { ...(await chain.refundWindows(order, from, to)), order }
+      let to = range.toWindow
+      if (to === undefined) {
+        // Up to the last window past its deadline now (deadlines never fall with the index): the
+        // escrow refuses a range whose last window is not past it.
+        const now = BigInt((await signer.provider?.getBlock('latest'))?.timestamp ?? Math.floor(Date.now() / 1000))
+        const settlementWindow = await chain.settlementWindow()
+        const end = order.firstWindow + order.windowCount
+        if (windowDeadlineOf(order, from, settlementWindow) > now) {
+          to = from + 1n // none is: the escrow's DeadlineNotReached names the first deadline
+        } else {
+          // Windows that ended by now − settlementWindow are past their deadlines (and so are those
+          // that ended before the opening: the first window's deadline has passed).
+          const ended = (now - settlementWindow - order.streamStart) / order.windowLength
+          to = ended < end ? ended : end
+        }
+      }
+      // In chunks one transaction can hold (~390 gas a window); a chunk with nothing left to refund is skipped.
+      let amount = 0n
+      let last: TxResult | undefined
+      let nothing: unknown
+      for (let at = from; at < to; at += REFUND_CHUNK) {
+        const upTo = at + REFUND_CHUNK < to ? at + REFUND_CHUNK : to
+        try {
+          const r = await chain.refundWindows(order, at, upTo)
+          amount += r.amount
+          last = r
+        } catch (err) {
+          if (!(err instanceof ContractError && err.errorName === 'NothingToRefund') || to - from <= REFUND_CHUNK) throw err
+          nothing ??= err
+        }
+      }
+      if (last === undefined) throw nothing
+      return { txHash: last.txHash, blockNumber: last.blockNumber, amount, order }
     },
 
     /**

@@ -156,10 +156,17 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
             revert StreamPriceMismatch(streamId, expectedPrice, stream.pricePerPeriod);
         // period <= 100 years and a multiple of windowLength (DataMarket checks both at creation).
         uint256 windowCount = (periods * stream.period) / stream.windowLength;
-        uint256 lastDeadline =
-            uint256(stream.start) + (uint256(firstWindow) + windowCount) * stream.windowLength + settlementWindow;
+        uint256 firstStart = uint256(stream.start) + uint256(firstWindow) * stream.windowLength;
+        uint256 lastDeadline = firstStart + windowCount * stream.windowLength + settlementWindow;
         // (The deadline of a window that ended before the opening is block.timestamp + settlementWindow.)
-        if (lastDeadline > type(uint64).max) revert InvalidWindowRange(firstWindow, uint64(windowCount));
+        // A first window more than a period ahead (of now, or of the stream's start) is a typo that
+        // would hold the payment as long.
+        uint256 horizon = (block.timestamp > stream.start ? block.timestamp : stream.start) + stream.period;
+        if (lastDeadline > type(uint64).max || firstStart > horizon)
+            revert InvalidWindowRange(firstWindow, uint64(windowCount));
+        // Every window must pay something: a window worth 0 would still cost its seller a settlement.
+        if (uint256(stream.pricePerPeriod) * periods < windowCount)
+            revert WindowShareTooSmall(uint256(stream.pricePerPeriod) * periods, uint64(windowCount));
         orderId = _nextId;
         ++_nextId;
         StreamOrder memory order = StreamOrder({
@@ -226,10 +233,12 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
         uint256 end = _windowOffset(order, toWindow - 1) + 1;
         uint64 deadline = _windowDeadline(order, toWindow - 1);
         if (block.timestamp < deadline) revert DeadlineNotReached(order.id, deadline);
-        // One read and one write per word of 128 windows.
+        // One read and one write per word of 128 windows; the shares of a run of consecutive open
+        // windows telescope (amount·b/N − amount·a/N), so there are two divisions per run, not per window.
         uint256 word = first >> 7;
         uint256 states = _windowStates[order.id][word];
-        for (uint256 k = first; k < end; ++k) {
+        uint256 runStart = type(uint256).max;
+        for (uint256 k = first; k < end;) {
             if (k >> 7 != word) {
                 _windowStates[order.id][word] = states;
                 word = k >> 7;
@@ -238,9 +247,16 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
             uint256 shift = (k & 127) << 1;
             if ((states >> shift) & 3 == 0) {
                 states |= WINDOW_REFUNDED << shift;
-                amount += _windowShare(order, k);
+                if (runStart == type(uint256).max) runStart = k;
+            } else if (runStart != type(uint256).max) {
+                amount += _sharesBetween(order, runStart, k);
+                runStart = type(uint256).max;
+            }
+            unchecked {
+                ++k;
             }
         }
+        if (runStart != type(uint256).max) amount += _sharesBetween(order, runStart, end);
         _windowStates[order.id][word] = states;
         if (amount == 0) revert NothingToRefund(order.id, fromWindow, toWindow);
         if (order.paymentToken == address(0)) {
@@ -369,7 +385,12 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
     /// @dev Window k's share: the shares of windows 0..k add up to amount·(k+1)/windowCount, so all
     /// of them to the amount, with no wei left over.
     function _windowShare(StreamOrder calldata order, uint256 k) private pure returns (uint256) {
-        return (order.amount * (k + 1)) / order.windowCount - (order.amount * k) / order.windowCount;
+        return _sharesBetween(order, k, k + 1);
+    }
+
+    /// @dev The shares of windows a .. b − 1 of the order (offsets), together.
+    function _sharesBetween(StreamOrder calldata order, uint256 a, uint256 b) private pure returns (uint256) {
+        return (order.amount * b) / order.windowCount - (order.amount * a) / order.windowCount;
     }
 
     /// @dev The settlement window after the window's end, or after the opening when the window had

@@ -1,3 +1,4 @@
+import { checkBuyerPublicKey } from '../../circuits/index.js'
 import type { EscrowOrder, OpenedOrder, OpenedStreamOrder, StreamEscrowOrder } from '../../contracts/index.js'
 
 /** A window attached to a stream (DataMarket's WindowPublished). */
@@ -9,15 +10,16 @@ export interface PublishedWindow {
 
 /**
  * What following stream orders needs: a stream order is settled window by window, each as soon as
- * both the order and the window's dataset exist on-chain, in whichever order they came.
+ * both the order and the window's dataset exist on-chain, in whichever order they came. Only the
+ * node's own streams are read (their ids as getLogs topics), so strangers' streams cost nothing.
  */
 export interface StreamOrderComponents {
-  /** StreamOrderOpened events in [fromBlock, toBlock]. */
-  streamOrdersOpened(fromBlock: number, toBlock: number): Promise<OpenedStreamOrder[]>
-  /** WindowPublished events in [fromBlock, toBlock]. */
-  windowsPublished(fromBlock: number, toBlock: number): Promise<PublishedWindow[]>
-  /** Whether this node settles the stream's windows (it owns the stream and holds the windows' keys). */
-  settlesStream(streamId: bigint): Promise<boolean>
+  /** Ids of the streams this node's account created in [fromBlock, toBlock] (StreamCreated, owner topic). */
+  ownStreamsCreated(fromBlock: number, toBlock: number): Promise<bigint[]>
+  /** StreamOrderOpened events in [fromBlock, toBlock] of these streams. */
+  streamOrdersOpened(fromBlock: number, toBlock: number, streamIds: readonly bigint[]): Promise<OpenedStreamOrder[]>
+  /** WindowPublished events in [fromBlock, toBlock] of these streams. */
+  windowsPublished(fromBlock: number, toBlock: number, streamIds: readonly bigint[]): Promise<PublishedWindow[]>
   enqueueWindow(order: StreamEscrowOrder, windowIndex: bigint): Promise<void>
 }
 
@@ -38,7 +40,7 @@ export interface EscrowWatcherComponents {
 }
 
 export interface EscrowWatcherOptions {
-  /** Blocks per getLogs request. */
+  /** Blocks per getLogs request at most (a failed request halves it for the next try; successes grow it back). */
   blockRange?: number
 }
 
@@ -50,17 +52,30 @@ export interface EscrowWatcher {
   stop(): Promise<void>
 }
 
+/** Whether the buyer key is one a delivery can be encrypted to (on the curve, in Base8's subgroup). */
+async function usableBuyerKey(publicKey: bigint): Promise<boolean> {
+  try {
+    await checkBuyerPublicKey(publicKey)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * Follows KeyEscrow's OrderOpened events and queues the orders this node should settle. The
  * cursor advances only past blocks whose orders were all queued, and queuing is idempotent (one
- * job per order), so a crash between the two queues nothing twice and misses nothing.
+ * job per order), so a crash between the two queues nothing twice and misses nothing. Orders whose
+ * buyer key no delivery can be encrypted to are not queued (only the buyer's refund ends them).
  * A stream order's windows are queued from two sides: a new order takes every window of its range
  * already attached, and a newly attached window every order of its stream that covers it (the
- * watcher keeps both of its own streams in memory, read once from the escrow's first block at
- * start; neither order of events is missed, and a window found twice is one job).
+ * watcher keeps both, for its own streams only, in memory: read once from the escrow's first block
+ * at start, and added to only once their jobs are queued; a window found twice is one job).
  */
 export function createEscrowWatcher(components: EscrowWatcherComponents, options: EscrowWatcherOptions = {}): EscrowWatcher {
-  const range = options.blockRange ?? 2_000
+  const maxRange = options.blockRange ?? 2_000
+  // A provider that refuses a range (too many logs, a timeout) gets half of it at the next try.
+  let range = maxRange
   let timer: NodeJS.Timeout | undefined
   let running: Promise<number> | undefined
   let stopped = false
@@ -70,76 +85,105 @@ export function createEscrowWatcher(components: EscrowWatcherComponents, options
     let from = (components.cursor.read() ?? components.startBlock - 1) + 1
     while (from <= head) {
       const to = Math.min(head, from + range - 1)
-      for (const order of await components.ordersOpened(from, to)) {
-        if (await components.settles(order.datasetId)) {
-          await components.enqueue(order)
-          components.log?.(`escrow: order ${order.id} for dataset ${order.datasetId} queued for settlement (deadline ${order.deadline})`)
-        }
+      try {
+        await syncRange(from, to)
+      } catch (err) {
+        range = Math.max(1, Math.floor(range / 2))
+        throw err
       }
-      if (components.streams !== undefined) await syncStreams(components.streams, from, to)
       components.cursor.write(to)
+      range = Math.min(maxRange, range * 2)
       from = to + 1
     }
     return components.cursor.read() ?? components.startBlock - 1
   }
 
-  // Stream orders and attached windows of the streams this node settles, as seen so far: a new
-  // order is matched with the windows here, a new window with the orders. Rebuilt once per start
-  // by reading the blocks already behind the cursor (in ranges, as every read), then kept up.
-  type StreamIndex = { orders: Map<bigint, StreamEscrowOrder[]>; windows: Map<bigint, bigint[]> }
-  let seen: StreamIndex | undefined
-  const owned = new Map<bigint, Promise<boolean>>()
-  const ours = (streams: StreamOrderComponents, streamId: bigint): Promise<boolean> => {
-    // A stream's owner never changes: asked once per stream.
-    let answer = owned.get(streamId)
-    if (answer === undefined) {
-      answer = streams.settlesStream(streamId)
-      answer.catch(() => owned.delete(streamId))
-      owned.set(streamId, answer)
+  async function syncRange(from: number, to: number): Promise<void> {
+    for (const order of await components.ordersOpened(from, to)) {
+      if (!(await components.settles(order.datasetId))) continue
+      if (!(await usableBuyerKey(order.buyerKey))) {
+        components.log?.(
+          `escrow: order ${order.id} for dataset ${order.datasetId} names a buyer key no key can be sent to; not settling it`,
+        )
+        continue
+      }
+      await components.enqueue(order)
+      components.log?.(`escrow: order ${order.id} for dataset ${order.datasetId} queued for settlement (deadline ${order.deadline})`)
     }
-    return answer
+    if (components.streams !== undefined) await syncStreams(components.streams, from, to)
   }
+
+  // The node's streams, their orders and their attached windows as seen so far. Rebuilt once per
+  // start by reading the blocks already behind the cursor, then kept up range by range.
+  interface StreamIndex {
+    streams: Set<bigint>
+    orders: Map<bigint, Map<bigint, StreamEscrowOrder>>
+    windows: Map<bigint, Set<bigint>>
+  }
+  let seen: StreamIndex | undefined
   const covers = (order: StreamEscrowOrder, windowIndex: bigint): boolean =>
     windowIndex >= order.firstWindow && windowIndex < order.firstWindow + order.windowCount
 
-  /** Reads [from, to]'s stream orders and windows into `index`; returns the new ones of streams this node settles. */
+  /** The new orders (with usable buyer keys) and windows of the node's streams in [from, to]. */
   async function readStreams(
     streams: StreamOrderComponents,
     index: StreamIndex,
     from: number,
     to: number,
   ): Promise<{ orders: StreamEscrowOrder[]; windows: PublishedWindow[] }> {
+    for (const id of await streams.ownStreamsCreated(from, to)) index.streams.add(id)
+    if (index.streams.size === 0) return { orders: [], windows: [] }
+    const ids = [...index.streams]
     const orders: StreamEscrowOrder[] = []
-    for (const order of await streams.streamOrdersOpened(from, to)) {
-      if (!(await ours(streams, order.streamId))) continue
-      index.orders.set(order.streamId, [...(index.orders.get(order.streamId) ?? []), order])
-      orders.push(order)
+    for (const order of await streams.streamOrdersOpened(from, to, ids)) {
+      if (!index.streams.has(order.streamId)) continue
+      if (await usableBuyerKey(order.buyerKey)) orders.push(order)
+      else components.log?.(`escrow: stream order ${order.id} names a buyer key no key can be sent to; not settling it`)
     }
-    const windows: PublishedWindow[] = []
-    for (const w of await streams.windowsPublished(from, to)) {
-      if (!(await ours(streams, w.streamId))) continue
-      index.windows.set(w.streamId, [...(index.windows.get(w.streamId) ?? []), w.windowIndex])
-      windows.push(w)
-    }
+    const windows = (await streams.windowsPublished(from, to, ids)).filter((w) => index.streams.has(w.streamId))
     return { orders, windows }
+  }
+
+  function remember(index: StreamIndex, fresh: { orders: StreamEscrowOrder[]; windows: PublishedWindow[] }): void {
+    for (const order of fresh.orders) {
+      const orders = index.orders.get(order.streamId) ?? new Map<bigint, StreamEscrowOrder>()
+      orders.set(order.id, order)
+      index.orders.set(order.streamId, orders)
+    }
+    for (const w of fresh.windows) {
+      const windows = index.windows.get(w.streamId) ?? new Set<bigint>()
+      windows.add(w.windowIndex)
+      index.windows.set(w.streamId, windows)
+    }
   }
 
   async function syncStreams(streams: StreamOrderComponents, from: number, to: number): Promise<void> {
     if (seen === undefined) {
-      const index: StreamIndex = { orders: new Map(), windows: new Map() }
-      for (let at = components.startBlock; at < from; at += range) await readStreams(streams, index, at, Math.min(from - 1, at + range - 1))
+      const index: StreamIndex = { streams: new Set(), orders: new Map(), windows: new Map() }
+      for (let at = components.startBlock; at < from; at += maxRange)
+        remember(index, await readStreams(streams, index, at, Math.min(from - 1, at + maxRange - 1)))
       seen = index
     }
-    const queue = async (order: StreamEscrowOrder, windowIndex: bigint): Promise<void> => {
+    const fresh = await readStreams(streams, seen, from, to)
+    // Each (order, window) pair once: new orders with every window (known or new), new windows with
+    // the orders known before this range.
+    const pairs: Array<[StreamEscrowOrder, bigint]> = []
+    for (const order of fresh.orders) {
+      const known = seen.windows.get(order.streamId) ?? new Set<bigint>()
+      const all = [
+        ...known,
+        ...fresh.windows.filter((w) => w.streamId === order.streamId && !known.has(w.windowIndex)).map((w) => w.windowIndex),
+      ]
+      for (const w of all) if (covers(order, w)) pairs.push([order, w])
+    }
+    for (const w of fresh.windows)
+      for (const order of seen.orders.get(w.streamId)?.values() ?? []) if (covers(order, w.windowIndex)) pairs.push([order, w.windowIndex])
+    for (const [order, windowIndex] of pairs) {
       await streams.enqueueWindow(order, windowIndex)
       components.log?.(`escrow: order ${order.id} window ${windowIndex} of stream ${order.streamId} queued for settlement`)
     }
-    // Read first, then match: an order and a window in the same range find each other (queued
-    // twice at most, which is one job).
-    const fresh = await readStreams(streams, seen, from, to)
-    for (const order of fresh.orders) for (const w of seen.windows.get(order.streamId) ?? []) if (covers(order, w)) await queue(order, w)
-    for (const w of fresh.windows)
-      for (const order of seen.orders.get(w.streamId) ?? []) if (covers(order, w.windowIndex)) await queue(order, w.windowIndex)
+    // Only now: a range whose queuing failed is read again whole at the next try.
+    remember(seen, fresh)
   }
 
   const sync = (): Promise<number> => {

@@ -8,6 +8,7 @@ export {
   KeyCommitmentMismatchError,
   SettlementFailedError,
   SettlementTooLateError,
+  SettlementUnprofitableError,
 } from './settle-order.js'
 export type {
   OrderSettlementChain,
@@ -22,6 +23,7 @@ export {
   createSettlementQueue,
   deserializeOrder,
   deserializeStreamOrder,
+  priorityOf,
   serializeOrder,
   serializeStreamOrder,
   SETTLE_QUEUE,

@@ -20,6 +20,11 @@ export interface SettleOrderComponents<C = SettlementChain> {
   prove(input: KeyTransferInput): Promise<Groth16Proof>
   /** Unix seconds: the node passes the chain's latest block time, which is what the escrow's deadline is measured in. */
   now?: () => number | Promise<number>
+  /**
+   * Whether a stream window's share pays for settling it (the node: a native-coin share at least
+   * the settlement's gas at the current gas price). Absent: every window is settled.
+   */
+  worthSettling?: (paymentToken: string, share: bigint) => Promise<boolean>
 }
 
 export interface SettleOrderOptions {
@@ -78,6 +83,25 @@ export class SettlementFailedError extends AssayError {
       options,
     )
     this.name = 'SettlementFailedError'
+  }
+}
+
+/**
+ * A stream window's share of its order is less than settling it would cost in gas now: the node
+ * does not settle at a loss (tried again later, as gas prices move; the buyer may refund it after
+ * its deadline).
+ */
+export class SettlementUnprofitableError extends AssayError {
+  override readonly category = 'unavailable' as const
+  constructor(
+    readonly orderId: bigint,
+    readonly windowIndex: bigint,
+    readonly share: bigint,
+  ) {
+    super(
+      `order ${orderId} window ${windowIndex}: its share (${share} wei) does not pay for its settlement at the current gas price; not settling now`,
+    )
+    this.name = 'SettlementUnprofitableError'
   }
 }
 

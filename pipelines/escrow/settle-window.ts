@@ -1,8 +1,9 @@
-import type { StreamEscrowOrder } from '../../contracts/index.js'
+import { windowShare, type StreamEscrowOrder } from '../../contracts/index.js'
 import {
   checkSettlementDeadline,
   proveKeyDelivery,
   SettlementFailedError,
+  SettlementUnprofitableError,
   type SettleOrderComponents,
   type SettleOrderOptions,
   type SettleOutcome,
@@ -19,6 +20,7 @@ import { ServiceError } from '../../core/index.js'
  * @throws {SettlementTooLateError} when the window's deadline is within the margin (or past)
  * @throws {DataKeyUnavailableError} / {KeyCommitmentMismatchError} as settleOrder
  * @throws {ServiceError} when the window has no dataset attached yet (retried)
+ * @throws {SettlementUnprofitableError} when `worthSettling` says the window's share does not pay for it (retried)
  */
 export async function settleWindow(
   components: SettleOrderComponents<WindowSettlementChain>,
@@ -33,6 +35,9 @@ export async function settleWindow(
   const deadline = await chain.windowDeadline(order, windowIndex)
   const checkDeadline = () => checkSettlementDeadline(components, order.id, deadline, options, windowIndex)
   await checkDeadline()
+  const share = windowShare(order, windowIndex - order.firstWindow)
+  if (components.worthSettling !== undefined && !(await components.worthSettling(order.paymentToken, share)))
+    throw new SettlementUnprofitableError(order.id, windowIndex, share)
   const datasetId = await chain.windowDataset(order.streamId, windowIndex)
   if (datasetId === 0n) throw new ServiceError('chain', `stream ${order.streamId} window ${windowIndex} has no dataset attached yet`)
   const nonce = await chain.windowNonce(order.id, windowIndex)

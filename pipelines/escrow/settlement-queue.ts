@@ -1,6 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq'
 import { serializeError, type SerializedError } from '../../core/index.js'
-import type { EscrowOrder, StreamEscrowOrder } from '../../contracts/index.js'
+import { windowDeadlineOf, type EscrowOrder, type StreamEscrowOrder } from '../../contracts/index.js'
 import { isUnrecoverable } from '../publish/index.js'
 import { settleOrder, type SettleOrderComponents, type SettleOrderOptions, type SettleOutcome } from './settle-order.js'
 import { settleWindow } from './settle-window.js'
@@ -29,6 +29,8 @@ export interface SettlementQueueOptions {
   escrow: string
   /** Queue name prefix (tests use their own). */
   prefix?: string
+  /** KeyEscrow's settlement window (seconds): with it, window jobs are prioritised by their deadline too. */
+  settlementWindow?: bigint
 }
 
 export interface SettlementStatus {
@@ -119,6 +121,16 @@ export const deserializeStreamOrder = (o: SerializedStreamOrder): StreamEscrowOr
   buyerKey: BigInt(o.buyerKey),
 })
 
+/**
+ * BullMQ priority from a deadline: minutes left, so the settlement due first goes first (a buyer's
+ * backfill of a stream's history cannot hold up an order due sooner). 1 is the highest priority.
+ */
+const MAX_PRIORITY = 2_097_152
+export function priorityOf(deadline: bigint, nowS: number = Math.floor(Date.now() / 1000)): number {
+  const minutes = Number(deadline - BigInt(nowS)) / 60
+  return Math.min(MAX_PRIORITY, Math.max(1, Math.floor(minutes) + 1))
+}
+
 const jobIdOf = (escrow: string, orderId: bigint, windowIndex?: bigint): string =>
   windowIndex === undefined ? `order-${escrow.toLowerCase()}-${orderId}` : `window-${escrow.toLowerCase()}-${orderId}-${windowIndex}`
 const connectionOf = (o: SettlementQueueOptions) => ({ connection: o.connection, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}) })
@@ -127,13 +139,23 @@ export function createSettlementQueue(options: SettlementQueueOptions): Settleme
   const queue = new Queue<SettleJob, SettleJobResult>(SETTLE_QUEUE, connectionOf(options))
   return {
     async enqueue(order) {
-      await queue.add('settle', { order: serializeOrder(order) }, { ...JOB_OPTIONS, jobId: jobIdOf(options.escrow, order.id) })
+      await queue.add(
+        'settle',
+        { order: serializeOrder(order) },
+        { ...JOB_OPTIONS, jobId: jobIdOf(options.escrow, order.id), priority: priorityOf(order.deadline) },
+      )
     },
     async enqueueWindow(order, windowIndex) {
       await queue.add(
         'settle-window',
         { streamOrder: serializeStreamOrder(order), windowIndex: windowIndex.toString() },
-        { ...JOB_OPTIONS, jobId: jobIdOf(options.escrow, order.id, windowIndex) },
+        {
+          ...JOB_OPTIONS,
+          jobId: jobIdOf(options.escrow, order.id, windowIndex),
+          ...(options.settlementWindow !== undefined
+            ? { priority: priorityOf(windowDeadlineOf(order, windowIndex, options.settlementWindow)) }
+            : {}),
+        },
       )
     },
     async status(orderId, windowIndex) {

@@ -402,19 +402,29 @@ describe('KeyEscrow stream orders (trustless subscriptions)', function () {
       expect((await openStream(escrow, buyer, { key: SNARK_FIELD - 1n })).buyerKey).to.equal(SNARK_FIELD - 1n)
     })
 
-    it('accepts the last range whose last deadline fits in uint64, and refuses one window further (InvalidWindowRange)', async () => {
-      const { escrow, buyer, start } = await loadFixture(fixture)
-      // Two windows from `last`: the last one's deadline is start + (last + 2) h + the one-hour settlement window.
-      const last = (MAX_UINT64 - start - HOUR) / HOUR - 2n
-      await expect(connected(escrow, buyer).openStream(1n, last + 1n, 1n, PRICE, buyerKey, { value: PRICE }))
+    it('refuses a first window more than a period ahead, a range past what uint64 holds, and a price that leaves a window 0 (InvalidWindowRange, WindowShareTooSmall)', async () => {
+      const f = await loadFixture(fixture)
+      const { escrow, buyer, seller, market, start } = f
+      // Stream 1 starts at `start` (soon) with 2 h periods: window 2 (starting start + 2 h) is the last one allowed.
+      await expect(connected(escrow, buyer).openStream(1n, 3n, 1n, PRICE, buyerKey, { value: PRICE }))
         .to.be.revertedWithCustomError(escrow, 'InvalidWindowRange')
-        .withArgs(last + 1n, 2n)
-      const order = await openStream(escrow, buyer, { first: last })
-      expect([order.firstWindow, order.windowCount]).to.deep.equal([last, 2n])
-      const deadline = await escrow.windowDeadline(order, last + 1n)
-      expect(deadline).to.equal(start + (last + 2n) * HOUR + HOUR)
-      expect(deadline).to.be.at.most(MAX_UINT64)
-      expect(await escrow.windowStatus(order, last + 1n)).to.equal(OPEN)
+        .withArgs(3n, 2n)
+      expect((await openStream(escrow, buyer, { first: 2n })).firstWindow).to.equal(2n)
+      // A stream whose windows end near the end of uint64 time: the last range that fits, and one window further.
+      const far = MAX_UINT64 - 3n * HOUR
+      await (await connected(market, seller).createStream(far, HOUR, 2n * HOUR, ZeroAddress, PRICE, [], [])).wait()
+      const farStream = 3n
+      // Windows 0..1 end at far + 2 h, their deadline an hour later: 2^64 - 1 exactly. Windows 2..3 do not fit.
+      await expect(connected(escrow, buyer).openStream(farStream, 2n, 1n, PRICE, buyerKey, { value: PRICE }))
+        .to.be.revertedWithCustomError(escrow, 'InvalidWindowRange')
+        .withArgs(2n, 2n)
+      const fits = await openStream(escrow, buyer, { stream: farStream, first: 0n })
+      expect(await escrow.windowDeadline(fits, 1n)).to.equal(MAX_UINT64)
+      // 1 000 wei for the 2 000 windows of 1 000 periods: some windows would be worth 0.
+      await (await connected(market, seller).createStream(0n, HOUR, 2n * HOUR, ZeroAddress, 1n, [], [])).wait()
+      await expect(connected(escrow, buyer).openStream(4n, 0n, 1000n, 1n, buyerKey, { value: 1000n }))
+        .to.be.revertedWithCustomError(escrow, 'WindowShareTooSmall')
+        .withArgs(1000n, 2000n)
     })
   })
 

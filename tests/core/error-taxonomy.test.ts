@@ -70,6 +70,7 @@ import {
   KeyCommitmentMismatchError,
   SettlementFailedError,
   SettlementTooLateError,
+  SettlementUnprofitableError,
 } from '../../pipelines/escrow/index.js'
 import { stageFailure } from '../../pipelines/publish/stage-failure.js'
 import { AssayApiError } from '../../sdk/assay-api-error.js'
@@ -164,6 +165,7 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new SignedForOtherSystemError('sensor-stats-b16-v2', 'groth16', 'ultrahonk'), 'bad-input'],
   [new WindowAttachedError(1n, 2n, 3n), 'conflict'],
   [new SettlementTooLateError(4n, 1000n, 300), 'conflict'],
+  [new SettlementUnprofitableError(4n, 2n, 10n), 'unavailable'],
   [new SettlementFailedError(4n, { cause: new Error('reverted') }), 'unavailable'],
   [new KeyCommitmentMismatchError(2n), 'tampered'],
   [new DataKeyUnavailableError(2n), 'not-found'],

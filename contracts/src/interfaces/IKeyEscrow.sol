@@ -115,8 +115,11 @@ interface IKeyEscrow {
     error InvalidPeriods(uint256 periods);
     /// @dev Same signature (and selector) as DataMarket's: the stream's price is not the agreed one.
     error StreamPriceMismatch(uint256 streamId, uint256 expected, uint256 actual);
-    /// @dev The windows asked for end beyond what a timestamp can hold.
+    /// @dev The windows asked for end beyond what a timestamp can hold, or the first of them starts
+    /// more than a period after now (or after the stream's start, if later).
     error InvalidWindowRange(uint64 firstWindow, uint64 windowCount);
+    /// @dev The price would leave some window a share of 0 (fewer wei than windows).
+    error WindowShareTooSmall(uint256 amount, uint64 windowCount);
     /// @dev The window is not one the stream order bought.
     error WindowNotInOrder(uint256 orderId, uint64 windowIndex);
     /// @dev The window was already settled or refunded.
@@ -229,8 +232,9 @@ interface IKeyEscrow {
     function refund(Order calldata order) external;
 
     /// @notice Opens a trustless subscription for the caller: `periods` periods of the stream's windows
-    /// from `firstWindow` (past, current or future windows alike), paying pricePerPeriod × periods
-    /// into escrow (as `open`). Each window is then settled or refunded on its own.
+    /// from `firstWindow` (past or current windows, or one starting within a period of now or of the
+    /// stream's start), paying
+    /// pricePerPeriod × periods into escrow (as `open`). Each window is then settled or refunded on its own.
     /// @param streamId The stream.
     /// @param firstWindow The first window bought.
     /// @param periods Number of periods (1 to 1000, as `DataMarket.subscribe`).

@@ -16,6 +16,7 @@ import type {
 import {
   createEscrowWatcher,
   createFileCursor,
+  priorityOf,
   settleOrder,
   settleWindow,
   type EscrowWatcherComponents,
@@ -129,7 +130,8 @@ describe('the escrow watcher', () => {
   after(() => rm(dir, { recursive: true, force: true }))
 
   it('queues the orders of datasets it settles, in block ranges, and resumes from its cursor after a restart', async () => {
-    const opened = (id: bigint, datasetId: bigint, block: number): OpenedOrder => ({
+    const goodKey = (await buyerKeyFromSeed(new Uint8Array(32).fill(2))).publicKey
+    const opened = (id: bigint, datasetId: bigint, block: number, buyerKey = goodKey): OpenedOrder => ({
       id,
       buyer: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
       datasetId,
@@ -137,7 +139,7 @@ describe('the escrow watcher', () => {
       price: 1n,
       accessPeriod: 0n,
       deadline: 0n,
-      buyerKey: 1n,
+      buyerKey,
       anchor: '0x',
       nonce: 1n,
       txHash: '0x',
@@ -251,6 +253,26 @@ describe('settling a window of a stream order (the node’s rules)', () => {
     }
   })
 
+  it('does not settle a window whose share does not pay for its gas (worthSettling), before looking up its dataset or proving', async () => {
+    const calls: WindowCalls = { names: [] }
+    const asked: Array<[string, bigint]> = []
+    const chain = windowChain(calls, { keyCommitment: await computeKeyCommitment(key) })
+    const error = await caught(async () =>
+      settleWindow(
+        { ...components(chain, calls), worthSettling: (token, share) => (asked.push([token, share]), Promise.resolve(false)) },
+        await streamOrder(),
+        4n,
+      ),
+    )
+    // Window 4 is the order's third (k = 2) of 4 sharing 40 wei: 10.
+    expect(asked).to.deep.equal([['0x0000000000000000000000000000000000000000', 10n]])
+    expect([error.name, (error as Error & { category: string }).category, calls.names]).to.deep.equal([
+      'SettlementUnprofitableError',
+      'unavailable',
+      ['status', 'deadline'],
+    ])
+  })
+
   it('refuses a window whose deadline (as the escrow reports it) is within the margin, before looking up its dataset', async () => {
     const commitment = await computeKeyCommitment(key)
     const calls: WindowCalls = { names: [] }
@@ -340,7 +362,16 @@ describe('settling a window of a stream order (the node’s rules)', () => {
 describe('the escrow watcher’s stream orders', () => {
   const ownStream = 1n
   const otherStream = 2n
-  function streamOrderAt(id: bigint, streamId: bigint, firstWindow: bigint, windowCount: bigint, block: number): OpenedStreamOrder {
+  let goodKey: bigint
+  before(async () => (goodKey = (await buyerKeyFromSeed(new Uint8Array(32).fill(3))).publicKey))
+  function streamOrderAt(
+    id: bigint,
+    streamId: bigint,
+    firstWindow: bigint,
+    windowCount: bigint,
+    block: number,
+    buyerKey = goodKey,
+  ): OpenedStreamOrder {
     return {
       id,
       buyer: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
@@ -352,7 +383,7 @@ describe('the escrow watcher’s stream orders', () => {
       streamStart: 0n,
       windowLength: 3_600n,
       openedAt: 0n,
-      buyerKey: 1n,
+      buyerKey,
       txHash: '0x',
       blockNumber: block,
     }
@@ -370,7 +401,8 @@ describe('the escrow watcher’s stream orders', () => {
     cursorFrom?: { cursor: number | undefined },
   ) {
     const queued: string[] = []
-    const asked: bigint[] = []
+    /** The stream ids each read was filtered by. */
+    const asked: bigint[][] = []
     const ranges: Array<[number, number]> = []
     let cursor: number | undefined = cursorFrom?.cursor
     const inRange = (block: number, from: number, to: number) => block >= from && block <= to
@@ -382,21 +414,26 @@ describe('the escrow watcher’s stream orders', () => {
       cursor: { read: () => cursor, write: (block) => (cursor = block) },
       startBlock: 10,
       streams: {
-        streamOrdersOpened: (from, to) => (
+        // This node created stream 1 at block 10; stream 2 is a stranger's.
+        ownStreamsCreated: (from, to) => Promise.resolve(inRange(10, from, to) ? [ownStream] : []),
+        streamOrdersOpened: (from, to, ids) => (
           ranges.push([from, to]),
-          Promise.resolve(options.orders.filter((o) => inRange(o.blockNumber, from, to)))
+          asked.push([...ids]),
+          Promise.resolve(options.orders.filter((o) => inRange(o.blockNumber, from, to) && ids.includes(o.streamId)))
         ),
-        windowsPublished: (from, to) =>
+        windowsPublished: (from, to, ids) => (
+          asked.push([...ids]),
           Promise.resolve(
             options.windows
-              .filter((w) => inRange(w.block, from, to))
+              .filter((w) => inRange(w.block, from, to) && ids.includes(w.streamId))
               .map(({ streamId: s, windowIndex, datasetId }) => ({ streamId: s, windowIndex, datasetId })),
-          ),
-        settlesStream: (streamId) => (asked.push(streamId), Promise.resolve(streamId === ownStream)),
+          )
+        ),
         enqueueWindow: (order, windowIndex) => (queued.push(`${order.id}:${windowIndex}`), Promise.resolve()),
       },
     }
     return {
+      components,
       watcher: createEscrowWatcher(components, { blockRange: 10 }),
       queued,
       asked,
@@ -489,7 +526,9 @@ describe('the escrow watcher’s stream orders', () => {
     chain.head = 35
     await watcher.sync()
     expect(queued).to.deep.equal([])
-    expect(asked).to.include(otherStream)
+    // Only the node's own stream is ever asked for.
+    expect(asked.length).to.be.above(0)
+    expect(asked.every((ids) => ids.length === 1 && ids[0] === ownStream)).to.equal(true)
   })
 
   it("queues no window outside an order's range: neither the one before its first nor the one past its last, published before or after it", async () => {
@@ -507,5 +546,53 @@ describe('the escrow watcher’s stream orders', () => {
     chain.head = 35
     await watcher.sync()
     expect(queued).to.deep.equal(['1:2', '1:3'])
+  })
+  it('queues no window of an order whose buyer key no key can be sent to (off the curve): only its refund ends it', async () => {
+    const chain = {
+      orders: [streamOrderAt(1n, ownStream, 0n, 2n, 20, 1n), streamOrderAt(2n, ownStream, 0n, 2n, 21)],
+      windows: [windowAt(ownStream, 0n, 12)],
+      head: 25,
+    }
+    const { watcher, queued } = streamWatcher(chain)
+    await watcher.sync()
+    chain.windows.push(windowAt(ownStream, 1n, 30))
+    chain.head = 35
+    await watcher.sync()
+    expect(queued).to.deep.equal(['2:0', '2:1'])
+  })
+
+  it('reads a range again whole after its queuing failed (nothing remembered twice), with half the blocks per read until one succeeds', async () => {
+    const chain = {
+      orders: [streamOrderAt(1n, ownStream, 0n, 4n, 20)],
+      windows: [windowAt(ownStream, 0n, 12), windowAt(ownStream, 1n, 21)],
+      head: 29,
+    }
+    const w = streamWatcher(chain)
+    let failures = 1
+    const enqueueWindow = w.components.streams!.enqueueWindow
+    w.components.streams!.enqueueWindow = (order, windowIndex) => {
+      if (failures-- > 0) return Promise.reject(new Error('redis is away'))
+      return enqueueWindow(order, windowIndex)
+    }
+    expect(await w.watcher.sync().catch((e: Error) => e.message)).to.equal('redis is away')
+    expect(await w.watcher.sync()).to.equal(29)
+    // Every pair once: the failed range's order was not remembered, so it paired again, once.
+    expect(w.queued).to.deep.equal(['1:0', '1:1'])
+    // 10-block reads; the failed one (20..29) halved to 5 blocks, then growing back.
+    expect(w.ranges).to.deep.equal([
+      [10, 19],
+      [20, 29],
+      [20, 24],
+      [25, 29],
+    ])
+  })
+  it('prioritises settlements by deadline: the one due first runs first (minutes left, within BullMQ’s range)', () => {
+    const now = 1_800_000_000
+    expect([
+      priorityOf(BigInt(now + 59), now),
+      priorityOf(BigInt(now + 3_600), now),
+      priorityOf(BigInt(now - 10), now),
+      priorityOf(BigInt(now) + 10n ** 12n, now),
+    ]).to.deep.equal([1, 61, 1, 2_097_152])
   })
 })

@@ -15,6 +15,8 @@ import { windowRange } from './escrow-purchase.js'
 
 /** How often open orders are read again. */
 const POLL_MS = 3_000
+/** Windows of one stream order followed one by one (the rest are summed up). */
+const MAX_FOLLOWED = 1_000n
 
 /** The chain's clock: the latest block's timestamp, which KeyEscrow compares its deadlines with. */
 export async function chainTime(ctx: AppContext): Promise<bigint> {
@@ -252,7 +254,9 @@ export function streamOrders(
     if (now >= deadline(f, w)) return 'refundable'
     return hooks.published(Number(w)) !== null ? 'published' : 'waiting'
   }
-  const windowsOf = (o: OpenedStreamOrder): bigint[] => Array.from({ length: Number(o.windowCount) }, (_, k) => o.firstWindow + BigInt(k))
+  // Followed window by window: the first MAX_FOLLOWED of an order (an order may hold millions).
+  const windowsOf = (o: OpenedStreamOrder): bigint[] =>
+    Array.from({ length: Number(o.windowCount < MAX_FOLLOWED ? o.windowCount : MAX_FOLLOWED) }, (_, k) => o.firstWindow + BigInt(k))
 
   // Fixed at the escrow's deployment: read once.
   let settlementWindow: Promise<bigint> = reader.settlementWindow()
@@ -291,16 +295,15 @@ export function streamOrders(
     const mine = generation
     now = await chainTime(ctx)
     const settlements = (await reader.settlementsOf(buyer)).filter((s) => s.window?.streamId === stream.id)
-    // An unsettled window past its deadline is open (refundable) or refunded: only the escrow knows which.
-    const asks: Array<{ f: FollowedOrder; w: bigint }> = []
-    for (const f of followed) {
-      for (const s of settlements) if (s.orderId === f.order.id) f.settled.set(s.window!.windowIndex, s)
-      for (const w of windowsOf(f.order)) if (!f.settled.has(w) && !f.refunded.has(w) && now >= deadline(f, w)) asks.push({ f, w })
-    }
-    const answers = await Promise.all(asks.map(async ({ f, w }) => reader.windowStatus(f.order, w)))
+    // An unsettled window past its deadline is open (refundable) or refunded: the escrow's
+    // WindowsRefunded events say which (a refund skips the windows settled before it).
+    const refunds = await Promise.all(followed.map((f) => reader.windowRefundsOf(f.order.id)))
     if (mine !== generation || signal.aborted) return false
-    // (A window settled meanwhile has its WindowSettled event read at the next tick.)
-    asks.forEach(({ f, w }, i) => answers[i] === 'refunded' && f.refunded.add(w))
+    followed.forEach((f, i) => {
+      for (const s of settlements) if (s.orderId === f.order.id) f.settled.set(s.window!.windowIndex, s)
+      for (const r of refunds[i]!)
+        for (const w of windowsOf(f.order)) if (w >= r.fromWindow && w < r.toWindow && !f.settled.has(w)) f.refunded.add(w)
+    })
     problem.replaceChildren()
     const news: string[] = []
     let open = false
@@ -336,6 +339,7 @@ export function streamOrders(
     for (const w of windows) if (f.states.get(w) !== 'waiting' && w > lastShown) lastShown = w
     const shown = windows.filter((w) => w <= lastShown || w === order.firstWindow)
     const rest = windows.slice(shown.length)
+    if (rest.length === 0 && BigInt(windows.length) < order.windowCount) rest.push(order.firstWindow + BigInt(windows.length))
     const nextDeadline = windows.find((w) => f.states.get(w) === 'waiting' || f.states.get(w) === 'published')
     const signature = JSON.stringify([shown.map((w) => f.states.get(w)), rest.length, nextDeadline?.toString()])
     // Drawn again only on change: focus stays where it is, and nothing is read out twice.
@@ -418,7 +422,8 @@ export function streamOrders(
               ? h(
                   'tr',
                   { 'data-state': 'waiting' },
-                  h('th', { scope: 'row' }, `${rest[0]}–${rest.at(-1)}`),
+                  // (Windows past the ones followed one by one are in this row too.)
+                  h('th', { scope: 'row' }, `${rest[0]}–${order.firstWindow + order.windowCount - 1n}`),
                   h('td', null, `from ${formatDate(Number(windowEnd(order, rest[0]!) - order.windowLength))}`),
                   h('td', null, h('span', { class: 'badge' }, WINDOW_STATE_WORDS.waiting)),
                   h('td', null, `from ${formatDate(Number(deadline(f, rest[0]!)))}`),
