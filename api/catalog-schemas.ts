@@ -64,6 +64,8 @@ export const catalogEntrySchema = z.object({
   readings: z.number().int(),
   deviceCount: z.number().int(),
   previewCid: z.string().nullable(),
+  /** The card's thumbnail of one series (GET /datasets/:id/thumbnail); null for a manifest without one. */
+  thumbnailCid: z.string().nullable(),
   listing: z.object({ price: z.string(), paymentToken: addressSchema, accessPeriod: z.number(), active: z.boolean() }).nullable(),
   purchases: z.number().int(),
   /**

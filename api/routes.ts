@@ -108,6 +108,18 @@ export const API = {
       ...errors(400, 404),
     },
   }),
+  datasetThumbnail: defineRoute({
+    method: 'get',
+    path: '/datasets/:id/thumbnail',
+    access: 'public',
+    summary: 'The marketplace card’s thumbnail: one series (PNG, immutable)',
+    params: datasetParamsSchema,
+    responses: {
+      200: { description: 'PNG', contentType: 'image/png' },
+      304: { description: 'Not modified' },
+      ...errors(400, 404),
+    },
+  }),
   requestKey: defineRoute({
     method: 'post',
     path: '/datasets/:id/key',

@@ -146,6 +146,8 @@ export {
   SNARK_FIELD,
 } from './public-signals.js'
 export type { BatchPublicSignals, OutputLimits } from './public-signals.js'
+export { provenBatchSummaries } from './proven-batch-summaries.js'
+export type { ProvenBatchSummary } from './proven-batch-summaries.js'
 export {
   assertDeviceKey,
   BASE8,

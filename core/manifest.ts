@@ -97,6 +97,8 @@ export const manifestSchema = z
     stats: z.array(statsSchema),
     quality: z.strictObject({ score: z.number().min(0).max(100), reportCid: cid }),
     previewCid: cid.optional(),
+    /** The marketplace card's thumbnail (PNG of one series); absent in manifests written before thumbnails. */
+    thumbnailCid: cid.optional(),
     stream: z.strictObject({ streamId: z.string().min(1), windowIndex: count }).optional(),
     parent: cid.nullable().default(null),
     createdAt: z.iso.datetime(),

@@ -38,6 +38,10 @@ export {
   plaintextArchive,
   seriesDescription,
   renderPreview,
+  renderThumbnail,
+  PIXEL_RATIO,
+  PREVIEW_WIDTH,
+  THUMBNAIL_SIZE,
 } from './import/index.js'
 export type {
   SourceRecord,

@@ -149,10 +149,13 @@ export async function auditDataset(o: AuditOptions): Promise<AuditReport> {
     let bytes = 0
     for await (const chunk of readFile(await o.client.car(CID.parse(m.content.ciphertextCid)), CID.parse(m.content.ciphertextCid)))
       bytes += chunk.length
-    const previews = m.previewCid !== undefined ? [m.previewCid] : []
-    for (const cid of [m.quality.reportCid, ...previews])
+    const images: Array<[string, string]> = []
+    if (m.previewCid !== undefined) images.push(['preview', m.previewCid])
+    if (m.thumbnailCid !== undefined) images.push(['thumbnail', m.thumbnailCid])
+    for (const cid of [m.quality.reportCid, ...images.map(([, c]) => c)])
       for await (const _ of readFile(await o.client.car(CID.parse(cid)), CID.parse(cid)));
-    return `ciphertext ${bytes} bytes, quality report${previews.length > 0 ? ' and preview' : ''}: every block matches its CID`
+    const named = ['quality report', ...images.map(([what]) => what)]
+    return `ciphertext ${bytes} bytes, ${named.slice(0, -1).join(', ')}${named.length > 1 ? ' and ' : ''}${named.at(-1)!}: every block matches its CID`
   })
 
   // 4. Proofs: the bundle, its verification key against the artifact manifest, every batch.

@@ -1,8 +1,8 @@
-import { Router } from 'express'
+import { Router, type RequestHandler } from 'express'
 import { CID } from 'multiformats/cid'
 import { API } from '../api/index.js'
 import type { ContentStore } from '../storage/index.js'
-import type { Catalog } from './catalog.js'
+import type { Catalog, CatalogEntry } from './catalog.js'
 import { checkedBody, reply, requestOf } from './contract-route.js'
 import { NotFoundError } from './not-found-error.js'
 
@@ -13,7 +13,8 @@ export interface CatalogApi {
 
 /**
  * GET /datasets (search and filters, paginated), GET /datasets/:id (catalog entry, manifest and the
- * node's verification of the proofs), GET /datasets/:id/preview (the public chart, immutable).
+ * node's verification of the proofs), GET /datasets/:id/preview and /thumbnail (the public charts,
+ * immutable).
  */
 export function catalogRoutes(api: CatalogApi): Router {
   const router = Router()
@@ -54,21 +55,34 @@ export function catalogRoutes(api: CatalogApi): Router {
     }
   })
 
-  router.get('/datasets/:id/preview', async (req, res, next) => {
-    try {
-      const id = BigInt(requestOf(API.datasetPreview, req).params.id)
-      const cid = api.catalog.get(id)?.previewCid
-      if (cid == null) return next(new NotFoundError(`no preview for dataset ${id}`))
-      const etag = `"${cid}"`
-      res.setHeader('etag', etag)
-      // Content-addressed: the bytes behind a CID never change.
-      res.setHeader('cache-control', 'public, max-age=31536000, immutable')
-      if (req.headers['if-none-match'] === etag) return void res.status(304).end()
-      const bytes = await api.contentStore.getBytes(CID.parse(cid), { signal: AbortSignal.timeout(10_000) })
-      res.type('image/png').send(Buffer.from(bytes))
-    } catch (err) {
-      next(err)
-    }
-  })
+  // The public images a manifest links to, served by the CID of the manifest the catalog read and
+  // checked against its anchor (never a CID from the request); read from IPFS (every block checked,
+  // at most the content store's size bound of 16 MiB), always as image/png (and nosniff).
+  const image = (route: typeof API.datasetPreview | typeof API.datasetThumbnail, what: string, cidOf: (e: CatalogEntry) => string | null) =>
+    (async (req, res, next) => {
+      try {
+        const id = BigInt(requestOf(route, req).params.id)
+        const entry = api.catalog.get(id)
+        const cid = entry === undefined ? null : cidOf(entry)
+        if (cid == null) return next(new NotFoundError(`no ${what} for dataset ${id}`))
+        const etag = `"${cid}"`
+        res.setHeader('etag', etag)
+        // Content-addressed: the bytes behind a CID never change.
+        res.setHeader('cache-control', 'public, max-age=31536000, immutable')
+        if (req.headers['if-none-match'] === etag) return void res.status(304).end()
+        const bytes = await api.contentStore.getBytes(CID.parse(cid), { signal: AbortSignal.timeout(10_000) })
+        res.type('image/png').send(Buffer.from(bytes))
+      } catch (err) {
+        next(err)
+      }
+    }) satisfies RequestHandler
+  router.get(
+    '/datasets/:id/preview',
+    image(API.datasetPreview, 'preview', (e) => e.previewCid),
+  )
+  router.get(
+    '/datasets/:id/thumbnail',
+    image(API.datasetThumbnail, 'thumbnail', (e) => e.thumbnailCid),
+  )
   return router
 }

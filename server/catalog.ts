@@ -31,6 +31,8 @@ export interface CatalogEntry {
   readings: number
   deviceCount: number
   previewCid: string | null
+  /** The card's thumbnail (one series), absent from manifests written before thumbnails. */
+  thumbnailCid: string | null
   listing: { price: string; paymentToken: string; accessPeriod: number; active: boolean } | null
   purchases: number
   /**
@@ -121,9 +123,10 @@ export interface Catalog {
  * Bumped whenever SCHEMA changes, or what a stored verdict means does: 3 rebuilt every catalog when
  * the verifier learnt circuit v2's checks and the `flawed` status, so no dataset keeps a `verified`
  * it would no longer get; 4 when verdicts learnt their circuit's setup (a development one's warning);
- * 5 when the key must be the one of the setup record anchored with the dataset's verifier slot.
+ * 5 when the key must be the one of the setup record anchored with the dataset's verifier slot; 6
+ * for the thumbnail column (manifests read again, so datasets published with a thumbnail show it).
  */
-const SCHEMA_VERSION = 5
+const SCHEMA_VERSION = 6
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS datasets (
@@ -152,6 +155,7 @@ CREATE TABLE IF NOT EXISTS datasets (
   readings INTEGER NOT NULL DEFAULT 0,
   device_count INTEGER NOT NULL DEFAULT 0,
   preview_cid TEXT,
+  thumbnail_cid TEXT,
   price TEXT,
   payment_token TEXT,
   access_period INTEGER,
@@ -195,6 +199,7 @@ const LIST_COLUMNS = [
   'readings',
   'device_count',
   'preview_cid',
+  'thumbnail_cid',
   'price',
   'payment_token',
   'access_period',
@@ -241,6 +246,7 @@ interface Row {
   readings: number
   device_count: number
   preview_cid: string | null
+  thumbnail_cid: string | null
   price: string | null
   payment_token: string | null
   access_period: number | null
@@ -276,6 +282,7 @@ function toEntry(r: Row): CatalogEntry {
     readings: r.readings,
     deviceCount: r.device_count,
     previewCid: r.preview_cid,
+    thumbnailCid: r.thumbnail_cid,
     listing:
       r.price === null
         ? null
@@ -287,10 +294,16 @@ function toEntry(r: Row): CatalogEntry {
 
 /**
  * The content roots an anchored dataset consists of, read from the manifest's own fields (never a
- * search of its text): ciphertext, proof bundle, quality report, preview.
+ * search of its text): ciphertext, proof bundle, quality report, preview, thumbnail.
  */
 function datasetCids(m: Manifest): string[] {
-  return [m.content.ciphertextCid, m.proofs.bundleCid, m.quality.reportCid, ...(m.previewCid !== undefined ? [m.previewCid] : [])]
+  return [
+    m.content.ciphertextCid,
+    m.proofs.bundleCid,
+    m.quality.reportCid,
+    ...(m.previewCid !== undefined ? [m.previewCid] : []),
+    ...(m.thumbnailCid !== undefined ? [m.thumbnailCid] : []),
+  ]
 }
 
 /** Opens (creating if needed) the catalog database at `path` (`:memory:` for tests). */
@@ -315,7 +328,8 @@ export function openCatalog(path: string): Catalog {
     ON CONFLICT(id) DO NOTHING`)
   const updateManifest = db.prepare(`UPDATE datasets SET manifest_status = 'ok', manifest = @manifest, title = @title,
     description = @description, licence = @licence, tags = @tags, metrics = @metrics, units = @units, first_time = @firstTime,
-    last_time = @lastTime, rows = @rows, readings = @readings, device_count = @deviceCount, preview_cid = @previewCid WHERE id = @id`)
+    last_time = @lastTime, rows = @rows, readings = @readings, device_count = @deviceCount, preview_cid = @previewCid,
+    thumbnail_cid = @thumbnailCid WHERE id = @id`)
   const byId = db.prepare('SELECT * FROM datasets WHERE id = ?')
   // Searches build their SQL from the filters present: prepare each shape once.
   const statements = new Map<string, Database.Statement>()
@@ -386,6 +400,7 @@ export function openCatalog(path: string): Catalog {
           readings: m.series.reduce((n, s) => n + s.count, 0),
           deviceCount: m.devices.length,
           previewCid: m.previewCid ?? null,
+          thumbnailCid: m.thumbnailCid ?? null,
         })
         statement('DELETE FROM dataset_metrics WHERE dataset_id = ?').run(id)
         const addMetric = statement('INSERT INTO dataset_metrics (dataset_id, metric, unit) VALUES (?, ?, ?)')

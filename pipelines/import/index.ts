@@ -26,5 +26,5 @@ export {
 } from './simulate-device.js'
 export type { SimulatedMetric, SimulateOptions } from './simulate-device.js'
 export { plaintextArchive, seriesDescription } from './plaintext-archive.js'
-export { renderPreview } from './render-preview.js'
+export { PIXEL_RATIO, PREVIEW_WIDTH, renderPreview, renderThumbnail, THUMBNAIL_SIZE } from './render-preview.js'
 export type { PreviewSeries } from './render-preview.js'

@@ -4,6 +4,15 @@ import type { BatchPlan, QualityReport } from '../import/index.js'
 import type { PublicationSpec } from './publication-spec.js'
 import type { StoredContent } from './stored-content.js'
 
+/**
+ * What the preview stage stored. `thumbnailCid` is absent from a preview stage saved before
+ * thumbnails existed (a publication resumed across an upgrade): its manifest has no thumbnail.
+ */
+export interface PreviewImages {
+  previewCid: string
+  thumbnailCid?: string
+}
+
 /** What the anchor stage puts in a manifest: the earlier stages' saved results. */
 export interface ManifestSources {
   spec: PublicationSpec
@@ -11,7 +20,7 @@ export interface ManifestSources {
   plan: BatchPlan & { rows: number }
   stored: StoredContent
   quality: { report: QualityReport; reportCid: string }
-  preview: { previewCid: string }
+  preview: PreviewImages
   /** The dataset root over every batch commitment. */
   root: bigint
   /** Each series' totals as its proofs state them. */
@@ -77,6 +86,7 @@ export function buildManifestInput({ spec, owner, plan, stored, quality, preview
     }),
     quality: { score: quality.report.score, reportCid: quality.reportCid },
     previewCid: preview.previewCid,
+    ...(preview.thumbnailCid !== undefined ? { thumbnailCid: preview.thumbnailCid } : {}),
     ...(spec.stream !== undefined ? { stream: spec.stream } : {}),
     parent: spec.parent?.manifestCid ?? null,
     createdAt: spec.createdAt,

@@ -22,11 +22,12 @@ import {
   planSignedBatches,
   plaintextArchive,
   renderPreview,
+  renderThumbnail,
   scoreQuality,
   type BatchPlan,
   type QualityReport,
 } from '../import/index.js'
-import { buildManifestInput } from './build-manifest-input.js'
+import { buildManifestInput, type PreviewImages } from './build-manifest-input.js'
 import { SignedForOtherSystemError } from './signed-for-other-system-error.js'
 import type { BatchProver } from './create-local-prover.js'
 import { DeviceNotRegisteredError } from './device-not-registered-error.js'
@@ -216,15 +217,19 @@ export class Publication {
     })
   }
 
-  /** preview: a PNG of every series (min–max envelopes), stored unencrypted. */
-  preview(c: PublicationComponents, plan: BatchPlan): Promise<{ previewCid: string }> {
+  /**
+   * preview: a PNG of every series (min–max envelopes) for the dataset page, and the card's
+   * thumbnail of one series, both stored unencrypted.
+   */
+  preview(c: PublicationComponents, plan: BatchPlan): Promise<PreviewImages> {
     return this.once('preview', async () => {
       const spec = await this.spec()
-      const png = await renderPreview(
-        spec.title,
-        plan.series.map((s) => ({ label: s.metric, unit: s.unit, times: s.times.map(Number), values: s.texts.map(Number) })),
-      )
-      return { previewCid: (await c.contentStore.putBytes(png, { kind: 'preview', label: spec.title })).toString() }
+      const series = plan.series.map((s) => ({ label: s.metric, unit: s.unit, times: s.times.map(Number), values: s.texts.map(Number) }))
+      const [preview, thumbnail] = await Promise.all([renderPreview(spec.title, series), renderThumbnail(series)])
+      return {
+        previewCid: (await c.contentStore.putBytes(preview, { kind: 'preview', label: spec.title })).toString(),
+        thumbnailCid: (await c.contentStore.putBytes(thumbnail, { kind: 'thumbnail', label: spec.title })).toString(),
+      }
     })
   }
 
@@ -238,7 +243,7 @@ export class Publication {
       const spec = await this.spec()
       const stored = (await this.load<StoredContent>('stored'))!
       const quality = (await this.load<{ report: QualityReport; reportCid: string }>('quality'))!
-      const preview = (await this.load<{ previewCid: string }>('preview'))!
+      const preview = (await this.load<PreviewImages>('preview'))!
       const commitments = plan.batches.map((b) => b.commitment)
       const root = await computeDatasetRoot(commitments)
       const proven = provenTotals(plan, proofs)

@@ -17,7 +17,7 @@ export const PUBLISH_STAGE_DECLARATIONS = [
   { name: 'prove', does: 'proves every batch (in the flow: one child job per batch on the proof queue)', after: 'ingest' },
   { name: 'store', does: 'encrypts the plaintext archive into IPFS with a fresh data key and stores the proof bundle', after: 'prove' },
   { name: 'quality', does: 'scores the quality, with validity and gaps taken from the proofs', after: 'store' },
-  { name: 'preview', does: "renders a PNG of every series' min–max envelope", after: 'quality' },
+  { name: 'preview', does: "renders a PNG of every series' min–max envelope and the card's thumbnail of one", after: 'quality' },
   { name: 'anchor', does: 'stores the manifest and anchors it on-chain (DatasetRegistry.publish), once', after: 'preview' },
   { name: 'list', does: 'attaches a stream window to its stream, then lists the dataset for sale when a price was given', after: 'anchor' },
 ] as const satisfies readonly PublishStageDeclaration[]

@@ -44,6 +44,14 @@ describe('manifest schema', () => {
     expect(issuesOf({ ...sampleManifest(), version: 2 })).to.deep.equal(['version: unsupported manifest version 2 (this code reads 1)'])
   })
 
+  it('takes an optional thumbnail CID beside the preview: older manifests without it still parse', () => {
+    const older = sampleManifest({ previewCid: 'bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq' })
+    expect(parseManifest(older)).not.to.have.property('thumbnailCid')
+    const thumbnailCid = 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku'
+    expect(parseManifest({ ...older, thumbnailCid }).thumbnailCid).to.equal(thumbnailCid)
+    expect(issuesOf({ ...older, thumbnailCid: 'not-a-cid' })).to.deep.equal(['thumbnailCid: must be a CID string'])
+  })
+
   it('rejects a quality score outside 0..100 and a codec offset outside 32 bits', () => {
     const m = sampleManifest()
     const issues = issuesOf({ ...m, quality: { ...m.quality, score: 101 }, series: [{ ...m.series[0]!, offset: 2 ** 32 }] })

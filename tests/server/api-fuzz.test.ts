@@ -73,7 +73,9 @@ const requests: fc.Arbitrary<FuzzRequest> = fc.oneof(
       path: `/datasets?${new URLSearchParams(query)}`,
     })),
   segment.map((id) => ({ method: 'GET' as const, path: `/datasets/${encodeURIComponent(id)}` })),
-  segment.map((id) => ({ method: 'GET' as const, path: `/datasets/${encodeURIComponent(id)}/preview` })),
+  fc
+    .tuple(segment, fc.constantFrom('preview', 'thumbnail'))
+    .map(([id, image]) => ({ method: 'GET' as const, path: `/datasets/${encodeURIComponent(id)}/${image}` })),
   fc
     .tuple(segment, fc.constantFrom('car', 'raw', 'json', ''))
     .map(([cid, format]) => ({ method: 'GET' as const, path: `/ipfs/${encodeURIComponent(cid)}?format=${format}` })),

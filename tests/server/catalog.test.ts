@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect } from 'chai'
+import sharp from 'sharp'
+import { CID } from 'multiformats/cid'
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
 import { createDeviceKey, DEVELOPMENT_SETUP_WARNING, deviceKeyFromPrivate, knownFlawOf, signEddsaPoseidon } from '../../circuits/index.js'
 import { loadCircuitVerificationKey } from '../../circuits/node.js'
@@ -241,6 +243,39 @@ describe('catalog: indexer, search and dataset pages (real anvil, Helia, SQLite)
       expect(body.error.message).to.match(message)
     }
     expect((await get('/datasets/999')).status).to.equal(404)
+  })
+
+  it('serves the card thumbnail like the preview (by the anchored manifest’s CID, PNG, immutable), and 404 for a manifest without one', async () => {
+    const get = async (path: string, headers: Record<string, string> = {}) => fetch(new URL(path, url), { headers })
+    const thumbnailCid = roof.manifest.thumbnailCid!
+    expect(catalog.get(roof.datasetId)!.thumbnailCid).to.equal(thumbnailCid)
+    expect(catalog.search({ q: 'rooftop' }).items[0]!.thumbnailCid).to.equal(thumbnailCid)
+    // The gateway serves it too: it is part of the dataset.
+    expect(catalog.references(thumbnailCid)).to.equal(true)
+    const thumbnail = await get(`/datasets/${roof.datasetId}/thumbnail`)
+    expect([
+      thumbnail.status,
+      thumbnail.headers.get('content-type'),
+      thumbnail.headers.get('cache-control'),
+      thumbnail.headers.get('etag'),
+    ]).to.deep.equal([200, 'image/png', 'public, max-age=31536000, immutable', `"${thumbnailCid}"`])
+    const bytes = Buffer.from(await thumbnail.arrayBuffer())
+    expect(await sharp(bytes).metadata()).to.include({ format: 'png', width: 720, height: 300 })
+    expect(bytes.equals(Buffer.from(await publisher.components.contentStore.getBytes(CID.parse(thumbnailCid))))).to.equal(true)
+    expect((await get(`/datasets/${roof.datasetId}/thumbnail`, { 'if-none-match': `"${thumbnailCid}"` })).status).to.equal(304)
+    // A manifest written before thumbnails (the same dataset without one): listed, its preview served, no thumbnail.
+    const { thumbnailCid: _dropped, ...older } = roof.manifest
+    const id = await anchorManifest({ contentStore: publisher.components.contentStore, chain: publisher.chain }, older)
+    await indexer.sync()
+    expect([catalog.get(id)!.manifestStatus, catalog.get(id)!.thumbnailCid]).to.deep.equal(['ok', null])
+    expect((await get(`/datasets/${id}/preview`)).status).to.equal(200)
+    const missing = await get(`/datasets/${id}/thumbnail`)
+    expect([missing.status, ((await missing.json()) as { error: { message: string } }).error.message]).to.deep.equal([
+      404,
+      `no thumbnail for dataset ${id}`,
+    ])
+    expect((await get('/datasets/999/thumbnail')).status).to.equal(404)
+    expect((await get('/datasets/abc/thumbnail')).status).to.equal(400)
   })
 
   it('fails the proofs of a manifest that gives a series another of its devices or a narrower valid range, naming series and batch', async () => {

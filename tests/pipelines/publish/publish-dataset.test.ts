@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { expect } from 'chai'
+import sharp from 'sharp'
 import type { HDNodeWallet } from 'ethers'
 import { CID } from 'multiformats/cid'
 import { parseProofBundle, proveBatchInclusion, verifyProofBundle } from '../../../circuits/index.js'
@@ -120,12 +121,14 @@ describe('publishing a file end to end (real Helia on disk, real anvil, producti
     expect((await readFile(join(out, 'readings.ndjson'), 'utf8')).trim().split('\n')).to.have.length(5 * ROWS)
   })
 
-  it('stores the quality report and a PNG preview, both linked from the manifest', async () => {
+  it('stores the quality report, a PNG preview and the card’s thumbnail, all linked from the manifest', async () => {
     const report = (await store.getJson(CID.parse(result.manifest.quality.reportCid))) as { score: number; signedBy: string }
     expect(report.score).to.equal(result.manifest.quality.score)
     expect(report.signedBy).to.equal('gateway')
     const png = await store.getBytes(CID.parse(result.manifest.previewCid!))
     expect(Buffer.from(png.subarray(1, 4)).toString()).to.equal('PNG')
+    const thumbnail = await sharp(await store.getBytes(CID.parse(result.manifest.thumbnailCid!))).metadata()
+    expect(thumbnail).to.include({ format: 'png', width: 720, height: 300 })
   })
 
   it('resumes a workspace without redoing finished stages, and never anchors the same manifest twice', async () => {
