@@ -485,6 +485,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       connection,
       escrow: deployment.contracts.keyEscrow,
       settlementWindow: await chain.settlementWindow(),
+      onError: onRedisError,
     })
     const settlementWorker = startSettlementWorker(
       {

@@ -31,6 +31,8 @@ export interface SettlementQueueOptions {
   prefix?: string
   /** KeyEscrow's settlement window (seconds): with it, window jobs are prioritised by their deadline too. */
   settlementWindow?: bigint
+  /** Redis errors of the queue's connection (an outage): reported here instead of thrown at no one. */
+  onError?: (err: Error) => void
 }
 
 export interface SettlementStatus {
@@ -137,6 +139,7 @@ const connectionOf = (o: SettlementQueueOptions) => ({ connection: o.connection,
 
 export function createSettlementQueue(options: SettlementQueueOptions): SettlementQueue {
   const queue = new Queue<SettleJob, SettleJobResult>(SETTLE_QUEUE, connectionOf(options))
+  if (options.onError !== undefined) queue.on('error', options.onError)
   return {
     async enqueue(order) {
       await queue.add(
