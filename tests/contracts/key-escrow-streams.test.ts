@@ -404,7 +404,7 @@ describe('KeyEscrow stream orders (trustless subscriptions)', function () {
 
     it('refuses a first window more than a period ahead, a range past what uint64 holds, and a price that leaves a window 0 (InvalidWindowRange, WindowShareTooSmall)', async () => {
       const f = await loadFixture(fixture)
-      const { escrow, buyer, seller, market, start } = f
+      const { escrow, buyer, seller, market } = f
       // Stream 1 starts at `start` (soon) with 2 h periods: window 2 (starting start + 2 h) is the last one allowed.
       await expect(connected(escrow, buyer).openStream(1n, 3n, 1n, PRICE, buyerKey, { value: PRICE }))
         .to.be.revertedWithCustomError(escrow, 'InvalidWindowRange')

@@ -569,8 +569,9 @@ describe('the escrow watcher’s stream orders', () => {
     }
     const w = streamWatcher(chain)
     let failures = 1
-    const enqueueWindow = w.components.streams!.enqueueWindow
-    w.components.streams!.enqueueWindow = (order, windowIndex) => {
+    const streams = w.components.streams!
+    const enqueueWindow = streams.enqueueWindow.bind(streams)
+    streams.enqueueWindow = (order, windowIndex) => {
       if (failures-- > 0) return Promise.reject(new Error('redis is away'))
       return enqueueWindow(order, windowIndex)
     }
