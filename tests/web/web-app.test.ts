@@ -9,10 +9,10 @@ import { getBytes, HDNodeWallet } from 'ethers'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startNode, type AssayNode } from '../../cli/index.js'
 import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
-import { createAssayClient } from '../../sdk/index.js'
+import { createAssayClient, followPublication } from '../../sdk/index.js'
 import { createDeviceKey, signEddsaPoseidon } from '../../circuits/index.js'
 import { createStreamFeed } from '../../pipelines/index.js'
-import { launchChromium, pageErrors, screenshot } from '../helpers/browser.js'
+import { axeViolations, launchChromium, saveDocScreenshot, screenshot, watchPages } from '../helpers/browser.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { writeSignedBatchFile } from '../helpers/signed-file.js'
@@ -20,8 +20,9 @@ import { operatorHeaders } from '../helpers/operator.js'
 
 // The whole product in a real browser: a seller publishes through the Sell page, a buyer finds the
 // dataset, lets the browser verify its proofs, buys with the development wallet, downloads and
-// decrypts it; the audit page passes for it and fails for a tampered manifest. Screenshots of every
-// page go to test-output/web/.
+// decrypts it; the audit page passes for it and fails for a tampered manifest. Every page the suite
+// opens is watched for uncaught errors, console errors and failed requests. Screenshots of the steps
+// go to test-output/web/; the last test saves one of every page at 1280 and 390 px to docs/screenshots/.
 describe('web app in Chromium (sell → find → verify → buy → download → audit)', function () {
   this.timeout(600_000)
   let dir: string
@@ -29,9 +30,14 @@ describe('web app in Chromium (sell → find → verify → buy → download →
   let browser: Browser
   let context: BrowserContext
   let page: Page
-  let errors: string[]
   let slice: string
   let datasetId: string
+  let streamId: string
+  // A second dataset, published through the node while the first tests run: the search must leave it out.
+  let greenhouse: Promise<bigint>
+  // Uncaught errors, console errors and failed requests of every page, by test (checked in `after`).
+  const watch = watchPages()
+  const problems: string[] = []
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'assay-web-'))
@@ -45,15 +51,40 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     const lines = (await readFile(datasetPath('occupancy-room-2015.csv'), 'utf8')).split('\n')
     slice = join(dir, 'occupancy-feb-2015.csv')
     await writeFile(slice, `${lines.slice(0, 301).join('\n')}\n`)
+    // The second dataset: 16 device-signed greenhouse temperatures, no CO2, no "occupancy". Its
+    // device is registered now; it is published and proven meanwhile, awaited by the search.
+    const sensor = { ...(await createDeviceKey()), label: 'greenhouse-sensor' }
+    await node.chain.registerDevice(sensor.Ax, sensor.Ay, sensor.label, (m) => signEddsaPoseidon(sensor.privateKey, m))
+    const file = await writeSignedBatchFile(join(dir, 'greenhouse.ndjson'), {
+      devices: [sensor],
+      metrics: ['temperature'],
+      readings: 16,
+      seed: 5,
+    })
+    const seller = createAssayClient({ node: node.url, operatorToken: node.operatorToken })
+    const accepted = await seller.publish(
+      new Blob([await readFile(file)]),
+      { title: 'Greenhouse temperature, January 2026', price: 10n ** 16n },
+      { fileName: 'greenhouse.ndjson' },
+    )
+    greenhouse = followPublication(seller, accepted.jobId).then(async (status) => {
+      if (status.result === undefined) throw new Error(`the greenhouse dataset was not published: ${status.failedReason}`)
+      const id = BigInt(status.result.datasetId)
+      for (let i = 0; i < 150 && node.catalog.get(id) === undefined; i++) await new Promise((r) => setTimeout(r, 200))
+      return id
+    })
+    greenhouse.catch(() => undefined) // awaited (and reported) by the search test
     browser = await launchChromium()
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
+    watch.watch(context)
     page = await context.newPage()
-    errors = pageErrors(page)
   })
   after(async () => {
+    problems.push(...watch.take().map((p) => `after the last test: ${p}`))
     await browser?.close()
     await node?.stop()
     await rm(dir, { recursive: true, force: true })
+    expect(problems, 'uncaught errors, console errors or failed requests').to.deep.equal([])
   })
   const blockNumber = async (): Promise<string> => {
     const res = await fetch(node.rpcUrl, {
@@ -66,13 +97,15 @@ describe('web app in Chromium (sell → find → verify → buy → download →
   const streamCount = async (): Promise<number> =>
     ((await (await fetch(new URL('/streams', node.url))).json()) as { streams: unknown[] }).streams.length
 
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed' && page !== undefined) return screenshot(page, `failed-${this.currentTest.title.slice(0, 40)}`)
+  afterEach(async function () {
+    problems.push(...watch.take().map((p) => `${this.currentTest?.title.slice(0, 60)}: ${p}`))
+    if (this.currentTest?.state === 'failed' && page !== undefined) await screenshot(page, `failed-${this.currentTest.title.slice(0, 40)}`)
   })
 
   it('lets a seller publish a slice of the occupancy file: editable mapping, parsed rows, live progress', async () => {
     await page.goto(`${node.url}/#/sell`)
     // Selling is the operator's: a wrong token is refused by name, the node's own opens the page.
+    watch.allow(/^HTTP 401: POST [^ ]+\/operator\/session$/)
     await page.getByTestId('operator-token').fill('not-the-token-of-this-node-0123456789')
     await page.getByTestId('operator-sign-in').click()
     await page.getByText('that is not the operator token of this node').waitFor()
@@ -132,6 +165,9 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     // A browser of its own (no session yet) whose window.ethereum holds one anvil account: the
     // node's own (account 0, the deployer: the operator by default) or another.
     const fresh = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    watch.watch(fresh)
+    // Account 1 is not the operator: its signed sign-in is refused on purpose.
+    watch.allow(/^HTTP 401: POST [^ ]+\/operator\/session$/)
     const devAccount = (i: number): HDNodeWallet => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`)
     const walletPage = async (wallet: HDNodeWallet | 'rejecting' | 'none'): Promise<Page> => {
       const p = await fresh.newPage()
@@ -186,7 +222,21 @@ describe('web app in Chromium (sell → find → verify → buy → download →
   })
 
   it('lets a buyer find it, verify the proofs in the browser, buy with the development wallet and save the original file', async () => {
+    // Before the search: both datasets listed (the greenhouse one has no CO2 and no "occupancy").
+    const greenhouseId = await greenhouse
     await page.goto(`${node.url}/#/`)
+    const all = page.locator('[data-testid=results][aria-busy=false][data-query="limit=24"]')
+    await all.waitFor()
+    expect(await all.locator('#results-title').textContent()).to.equal('2 datasets')
+    expect(await all.getByTestId('dataset-card').locator('h3').allTextContents()).to.have.members([
+      'Office occupancy room, February 2015',
+      'Greenhouse temperature, January 2026',
+    ])
+    // The card's proof badge is the node's own check, and says so.
+    const nodeCheck = all.getByTestId('dataset-card').first().getByTestId('node-check')
+    expect(await nodeCheck.getAttribute('title')).to.equal(
+      'This node’s own check of the proofs, not your browser’s: the dataset page verifies them again in your browser',
+    )
     await page.getByRole('searchbox', { name: 'Search' }).fill('occupancy')
     await page.getByLabel('Metric').fill('co2')
     await page.getByRole('button', { name: 'Search' }).click()
@@ -197,6 +247,8 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     expect(await results.locator('#results-title').textContent()).to.equal('1 dataset')
     const card = results.getByTestId('dataset-card')
     expect(await card.count()).to.equal(1)
+    expect(await card.locator('h3').textContent()).to.equal('Office occupancy room, February 2015')
+    expect(await page.locator(`[data-testid=dataset-card] a[href="#/datasets/${greenhouseId}"]`).count()).to.equal(0)
     expect(await card.locator('.price').textContent()).to.equal('0.02 ETH')
     await screenshot(page, '4-marketplace')
 
@@ -241,7 +293,6 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     const buyer = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/3").address
     expect(await node.chain.hasAccess(buyer, BigInt(datasetId))).to.equal(false)
     const tab = await context.newPage()
-    const tabErrors = pageErrors(tab)
     try {
       await tab.goto(`${node.url}/#/datasets/${datasetId}`)
       await tab.getByRole('button', { name: 'Connect wallet' }).click()
@@ -280,7 +331,6 @@ describe('web app in Chromium (sell → find → verify → buy → download →
       expect(await node.chain.orderStatus(BigInt(orderId!))).to.equal('settled')
       expect((await node.chain.settlementsOf(buyer, BigInt(datasetId))).map((s) => String(s.orderId))).to.deep.equal([orderId])
       expect(await node.chain.hasAccess(buyer, BigInt(datasetId))).to.equal(true)
-      expect(tabErrors).to.deep.equal([])
     } finally {
       await tab.close()
     }
@@ -421,6 +471,7 @@ describe('web app in Chromium (sell → find → verify → buy → download →
       }),
     })
     const stream = (await res.json()) as { streamId: string }
+    streamId = stream.streamId
     const feed = createStreamFeed({
       devices: [key],
       metrics: ['temperature'],
@@ -443,8 +494,23 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     await page.locator('[data-window="0"] .badge.ok').waitFor({ timeout: 60_000 })
     expect(await page.getByTestId('live-state').textContent()).to.equal('● live')
     expect(await page.getByTestId('windows-published').textContent()).to.equal('1')
-    await page.getByTestId('subscribe').click()
-    await page.locator('[data-testid=subscription] .alert.success').waitFor({ timeout: 30_000 })
+    // Before: account 2 (connected in this tab) holds no subscription, on the page and on chain.
+    const buyer = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/2").address
+    const subscription = page.getByTestId('subscription')
+    const subscribe = page.getByTestId('subscribe')
+    await subscribe.waitFor()
+    expect(await subscription.locator('p').first().textContent()).to.equal('You have no subscription yet.')
+    expect(await subscribe.textContent()).to.equal('Subscribe')
+    expect((await node.chain.subscriptionOf(buyer, BigInt(stream.streamId))).end).to.equal(0n)
+    await subscribe.click()
+    // After: the page says what the subscription covers and offers to extend it; the chain agrees.
+    const covers = subscription.locator('.alert.success')
+    await covers.waitFor({ timeout: 30_000 })
+    expect(await covers.textContent()).to.match(/^Your subscription covers windows from .+ to .+\.$/)
+    expect(await subscribe.textContent()).to.equal('Extend subscription')
+    const covered = await node.chain.subscriptionOf(buyer, BigInt(stream.streamId))
+    expect(covered.end - covered.start).to.equal(16n) // one period, from the window open then
+    // Window 0 closed before the subscription began: it stays outside it.
     expect(await page.getByTestId('access-0').textContent()).to.equal('—')
     await screenshot(page, '12-stream')
     // The window's own page says where it belongs.
@@ -503,6 +569,8 @@ describe('web app in Chromium (sell → find → verify → buy → download →
         </script></body>`)
     })
     attacker.listen(0, '127.0.0.1')
+    // The node refuses both, which is the point.
+    watch.allow(/^HTTP 403: POST [^ ]+\/(datasets|streams)$/)
     await once(attacker, 'listening')
     try {
       const evil = await context.newPage()
@@ -518,15 +586,153 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     expect({ uploads: await count(), block: await blockNumber(), streams: await streamCount() }).to.deep.equal(before)
   })
 
-  it('fits a phone screen and raised no uncaught errors in any page', async () => {
+  it('keeps the bar one line on a phone, with a keyboard-usable menu, and closes the wallet dialog when the page changes', async () => {
     const phone = await context.newPage()
     await phone.setViewportSize({ width: 390, height: 844 })
     await phone.goto(`${node.url}/#/`)
-    await phone.getByTestId('dataset-card').first().waitFor()
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
-    expect(overflow).to.equal(0)
-    await screenshot(phone, '13-marketplace-phone')
+    await phone.locator('[data-testid=results][aria-busy=false]').waitFor()
+    const toggle = phone.getByTestId('menu-toggle')
+    const nav = phone.getByRole('navigation', { name: 'Main' })
+    // One line: the brand, the menu button and the wallet button share a row; the links wait behind the button.
+    const rows = await phone
+      .locator('.topbar > :is(.brand, .menu-toggle, .wallet)')
+      .evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)))
+    expect(rows).to.have.length(3)
+    expect(Math.max(...rows) - Math.min(...rows)).to.be.at.most(4)
+    expect(await nav.isVisible()).to.equal(false)
+    // Keyboard only: Enter opens the menu, Tab reaches the links, Enter follows one and the menu closes.
+    await toggle.focus()
+    await phone.keyboard.press('Enter')
+    expect(await toggle.getAttribute('aria-expanded')).to.equal('true')
+    expect(await nav.isVisible()).to.equal(true)
+    await phone.keyboard.press('Tab')
+    expect(await phone.evaluate(() => document.activeElement?.textContent)).to.equal('Marketplace')
+    await phone.keyboard.press('Tab')
+    await phone.keyboard.press('Tab')
+    await phone.keyboard.press('Enter')
+    // The route changed once the app marks Sell as the current page (its hashchange handler).
+    await phone.locator('nav a[data-nav=sell][aria-current]').waitFor({ state: 'attached' })
+    expect(await toggle.getAttribute('aria-expanded')).to.equal('false')
+    expect(await nav.isVisible()).to.equal(false)
+    // Escape closes an open menu and gives focus back to its button.
+    await toggle.click()
+    await phone.keyboard.press('Tab')
+    await phone.keyboard.press('Escape')
+    expect(await nav.isVisible()).to.equal(false)
+    expect(await toggle.evaluate((el) => el === document.activeElement)).to.equal(true)
+    // The wallet dialog opened on Sell closes when the browser goes back to the marketplace.
+    await phone.getByTestId('file').waitFor()
+    await phone.getByRole('button', { name: 'Connect wallet' }).click()
+    const dialog = phone.locator('dialog.wallet-dialog')
+    expect(await dialog.evaluate((d: HTMLDialogElement) => d.open)).to.equal(true)
+    await phone.goBack()
+    await phone.locator('[data-testid=results][aria-busy=false]').waitFor()
+    expect(await dialog.evaluate((d: HTMLDialogElement) => d.open)).to.equal(false)
+    expect(await phone.evaluate(() => document.activeElement?.id)).to.equal('main')
     await phone.close()
-    expect(errors).to.deep.equal([])
+  })
+
+  it('shows every page at 1280 and 390 px with no serious or critical axe violation and nothing wider than the screen, saving each to docs/screenshots', async () => {
+    // The nodes, datasets and stream of the tests above; the sign-in page in a browser not signed in.
+    const signedOut = await browser.newContext()
+    watch.watch(signedOut)
+    // One tab goes from page to page through the app's own routing (the hash), as a reader does;
+    // without `path` it stays where the last page left it. The sign-in page opens in a browser not
+    // signed in. `check` looks at the layout at each width: a problem in words, or nothing.
+    const shown: Array<{
+      name: string
+      path?: string
+      signedOut?: true
+      ready: (p: Page) => Promise<unknown>
+      check?: (p: Page) => Promise<string | undefined>
+    }> = [
+      {
+        name: 'marketplace',
+        path: '',
+        ready: (p) => p.locator('[data-testid=results][aria-busy=false]').waitFor(),
+        // A card clips what runs past its edge (a long badge): nothing may.
+        check: (p) =>
+          p.evaluate(() =>
+            [...document.querySelectorAll('[data-testid=dataset-card]')].some((card) =>
+              [...card.querySelectorAll('.card-body *')].some((e) => e.getBoundingClientRect().right > card.getBoundingClientRect().right),
+            )
+              ? 'a card’s content runs past its edge'
+              : undefined,
+          ),
+      },
+      {
+        name: 'wallet',
+        ready: async (p) => {
+          await p.getByRole('button', { name: 'Connect wallet' }).click()
+          await p.locator('dialog[open]').waitFor()
+        },
+      },
+      {
+        name: 'dataset',
+        path: `datasets/${datasetId}`,
+        ready: (p) => Promise.all([p.locator('[data-testid=proof-status][data-state]').waitFor(), p.getByTestId('timeline').waitFor()]),
+      },
+      { name: 'streams', path: 'streams', ready: (p) => p.getByTestId('streams-table').waitFor() },
+      {
+        name: 'stream',
+        path: `streams/${streamId}`,
+        // No wallet in a new tab: the panel asks for one.
+        ready: (p) => Promise.all([p.getByTestId('windows-table').waitFor(), p.getByTestId('subscription').locator('p').first().waitFor()]),
+      },
+      {
+        name: 'sell',
+        path: 'sell',
+        ready: async (p) => {
+          await p.getByTestId('file').setInputFiles(slice)
+          await p.getByTestId('parsed-rows').waitFor()
+        },
+        // The Devices dropdown beside or above the Device label field, never running under it.
+        check: async (p) => {
+          const devices = (await p.getByLabel('Devices', { exact: true }).boundingBox())!
+          const label = (await p.getByLabel('Device label').boundingBox())!
+          const apart = devices.x + devices.width <= label.x || devices.y + devices.height <= label.y
+          return apart ? undefined : 'the Devices dropdown overlaps the Device label field'
+        },
+      },
+      { name: 'audit', path: `audit/${datasetId}`, ready: (p) => p.getByTestId('audit-verdict').waitFor() },
+      {
+        name: 'node',
+        path: 'node',
+        ready: (p) => p.locator('[data-testid=services][aria-busy=false]').waitFor(),
+        // A service's details as a definition list (this browser is the operator's), not JSON.
+        check: async (p) => {
+          const terms = await p.locator('[data-service=chain] > dl.details > dt').allTextContents()
+          return terms.join(', ') === 'chain id, block number, contracts' ? undefined : `chain details read: ${terms.join(', ')}`
+        },
+      },
+      { name: 'sign-in', path: 'sell', signedOut: true, ready: (p) => p.getByTestId('operator-token').waitFor() },
+    ]
+    const found: string[] = []
+    const writes: Array<Promise<void>> = []
+    const tab = await context.newPage()
+    for (const { name, path, signedOut: out, ready, check } of shown) {
+      const p = out === true ? await signedOut.newPage() : tab
+      await p.setViewportSize({ width: 1280, height: 900 })
+      if (p !== tab || p.url() === 'about:blank') await p.goto(`${node.url}/#/${path}`)
+      else if (path !== undefined) await p.evaluate((hash) => (location.hash = hash), `#/${path}`)
+      await ready(p)
+      // The same page narrowed: the layout follows the width alone.
+      for (const [width, height] of [
+        [1280, 900],
+        [390, 844],
+      ] as const) {
+        await p.setViewportSize({ width, height })
+        found.push(...(await axeViolations(p)).map((v) => `${name} at ${width} px: ${v}`))
+        const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+        if (overflow > 0) found.push(`${name} at ${width} px: ${overflow} px wider than the screen`)
+        const problem = await check?.(p)
+        if (problem !== undefined) found.push(`${name} at ${width} px: ${problem}`)
+        writes.push((await saveDocScreenshot(p, `${name}-${width}`)).written)
+      }
+    }
+    await tab.close()
+    await signedOut.close()
+    await Promise.all(writes)
+    expect(found).to.deep.equal([])
   })
 })

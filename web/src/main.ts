@@ -20,20 +20,62 @@ const PAGES: Record<string, { load: () => Promise<Page>; title: string }> = {
 function shell(ctx: AppContext | undefined): HTMLElement {
   const nav = h(
     'nav',
-    { 'aria-label': 'Main' },
+    { 'aria-label': 'Main', id: 'main-nav' },
     h('a', { href: '#/', 'data-nav': '' }, 'Marketplace'),
     h('a', { href: '#/streams', 'data-nav': 'streams' }, 'Streams'),
     h('a', { href: '#/sell', 'data-nav': 'sell' }, 'Sell'),
     h('a', { href: '#/audit', 'data-nav': 'audit' }, 'Audit'),
     h('a', { href: '#/node', 'data-nav': 'node' }, 'Node'),
   )
-  return h(
+  // On a phone the links fold behind a disclosure button, so the bar stays one line (CSS shows the
+  // button below 760 px only); Escape closes the menu and gives focus back to the button.
+  const toggle = h(
+    'button',
+    { type: 'button', class: 'menu-toggle', 'aria-expanded': 'false', 'aria-controls': 'main-nav', 'data-testid': 'menu-toggle' },
+    h('span', { 'aria-hidden': 'true' }, '☰ '),
+    'Menu',
+  )
+  const header = h(
     'header',
     { class: 'topbar' },
     h('a', { class: 'brand', href: '#/' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '◆'), 'Assay'),
+    toggle,
     nav,
     ctx !== undefined ? walletWidget(ctx) : null,
   )
+  toggle.addEventListener('click', () => setMenu(header, toggle.getAttribute('aria-expanded') !== 'true'))
+  nav.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || toggle.getAttribute('aria-expanded') !== 'true') return
+    setMenu(header, false)
+    toggle.focus()
+  })
+  return header
+}
+
+/** Opens or closes the phone menu (a no-op on wide screens, where the links are always shown). */
+function setMenu(header: HTMLElement, open: boolean): void {
+  header.classList.toggle('menu-open', open)
+  header.querySelector('.menu-toggle')?.setAttribute('aria-expanded', String(open))
+}
+
+/**
+ * A wide table scrolls sideways in its `.table-wrap` on a phone, which the keyboard reaches only if
+ * the wrap can take focus: every wrap a page draws becomes a focusable region named by its table's
+ * caption (or the section's heading), as pages draw them, wherever they do.
+ */
+function focusableTableWraps(root: HTMLElement): void {
+  const name = (wrap: HTMLElement): string =>
+    wrap.querySelector('caption')?.textContent?.trim() ||
+    wrap.closest('section, fieldset')?.querySelector('h2, h3, legend')?.textContent?.trim() ||
+    'Table'
+  const mark = (): void => {
+    for (const wrap of root.querySelectorAll<HTMLElement>('.table-wrap:not([tabindex])')) {
+      wrap.tabIndex = 0
+      wrap.setAttribute('role', 'region')
+      wrap.setAttribute('aria-label', name(wrap))
+    }
+  }
+  new MutationObserver(mark).observe(root, { childList: true, subtree: true })
 }
 
 async function start(): Promise<void> {
@@ -61,6 +103,7 @@ async function start(): Promise<void> {
     footer,
   )
 
+  focusableTableWraps(main)
   let controller: AbortController | undefined
   const render = (): void => {
     controller?.abort()
@@ -79,6 +122,10 @@ async function start(): Promise<void> {
       })
   }
   window.addEventListener('hashchange', () => {
+    // A new page closes what belonged to the last one: the phone menu and any open dialog (the
+    // wallet's), which would otherwise stay modal over the new page.
+    setMenu(document.querySelector<HTMLElement>('.topbar')!, false)
+    for (const dialog of document.querySelectorAll<HTMLDialogElement>('dialog[open]')) dialog.close()
     render()
     main.focus({ preventScroll: true })
     window.scrollTo(0, 0)

@@ -1,6 +1,7 @@
 // Messages between the pages and the verifier worker (proof checks and audits run off the main
 // thread so the page stays responsive and its progress bars move).
 import type { SerializedError } from '../../core/index.js'
+import type { ProvenBatchSummary } from '../../circuits/index.js'
 import type { AuditCheck, AuditReport } from '../../sdk/index.js'
 
 export type VerifierTask =
@@ -20,6 +21,11 @@ export interface ProofsResult {
   /** The proofs verify under a development setup: anyone could have made them. */
   setupWarning?: string
   batches: number
+  /**
+   * When the proofs verify: per series, each batch's proven count, span, min, max and mean, from
+   * the public signals of the proofs just verified (no reading).
+   */
+  summaries?: ProvenBatchSummary[][]
   /** Wall time of verifying the batch proofs alone. */
   seconds: number
   circuitId: string

@@ -4,7 +4,14 @@ import './buffer-global.js'
 import { JsonRpcProvider } from 'ethers'
 import { CID } from 'multiformats/cid'
 import { serializeError } from '../../core/index.js'
-import { ceremonyFileInMemory, ceremonyFilesInMemory, parseProofBundle, proofKeyOf, verifyDatasetProofs } from '../../circuits/index.js'
+import {
+  ceremonyFileInMemory,
+  ceremonyFilesInMemory,
+  parseProofBundle,
+  proofKeyOf,
+  provenBatchSummaries,
+  verifyDatasetProofs,
+} from '../../circuits/index.js'
 import { createChainClient } from '../../contracts/index.js'
 import { auditDataset, checkSetupTranscript, createAssayClient, fetchAnchoredSetupRecord, readJsonByCid } from '../../sdk/index.js'
 import type { ProofsResult, VerifierMessage, VerifierTask } from './verifier-protocol.js'
@@ -47,6 +54,8 @@ async function checkProofs(task: VerifierTask): Promise<ProofsResult> {
       ...(result.misstated !== undefined ? { misstated: result.misstated } : {}),
       ...(result.knownFlaw !== undefined ? { knownFlaw: result.knownFlaw } : {}),
       ...(result.setup.warning !== undefined ? { setupWarning: result.setup.warning } : {}),
+      // What each verified batch proof states, for the page's chart of the proven summary.
+      summaries: provenBatchSummaries(manifest, bundle),
       ...base,
     }
   } finally {

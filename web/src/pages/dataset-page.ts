@@ -20,6 +20,7 @@ import { datasetOrders } from './escrow-orders.js'
 import { BUYER_KEY_EXPLANATION, buyThroughEscrow, datasetKey, escrowProgress, type KeySource } from './escrow-purchase.js'
 import { provenanceTimeline } from './provenance-timeline.js'
 import { QUALITY_EXPLANATIONS } from './quality-explanations.js'
+import { summaryChart } from './summary-chart.js'
 
 function statsTable(m: Manifest): { table: HTMLElement; mark(state: 'proven' | 'failed', reason?: string, series?: number): void } {
   const marks: HTMLElement[] = []
@@ -417,6 +418,12 @@ export const datasetPage: Page = async (root, ctx, route, signal) => {
   const proofProgress = progressBar('Proof verification progress')
   const proofStatus = h('div', { class: 'proof-status', 'data-testid': 'proof-status' }, proofProgress.el)
   const quality = h('div', null, spinner('Reading the quality report…'))
+  // Drawn from the verified proofs only, once the browser has verified them.
+  const summary = h(
+    'div',
+    { 'data-testid': 'summary' },
+    h('p', { class: 'hint' }, 'Drawn once your browser has verified the batch proofs.'),
+  )
   const timeline = h('div', null, spinner('Reading the chain…'))
   mount(
     root,
@@ -445,6 +452,7 @@ export const datasetPage: Page = async (root, ctx, route, signal) => {
       accessPanel(ctx, page, manifest, signal),
     ),
     h('section', { 'aria-labelledby': 'stats-title' }, h('h2', { id: 'stats-title' }, 'Proven statistics'), proofStatus, stats.table),
+    h('section', { 'aria-labelledby': 'summary-title' }, h('h2', { id: 'summary-title' }, 'Proven summary per batch'), summary),
     h(
       'div',
       { class: 'two-col' },
@@ -456,7 +464,7 @@ export const datasetPage: Page = async (root, ctx, route, signal) => {
         h('img', {
           class: 'preview',
           src: new URL(`/datasets/${page.datasetId}/preview`, ctx.node).toString(),
-          alt: `Chart of ${manifest.title}: hourly means per series`,
+          alt: `Preview of ${manifest.title}: the range of the readings over time, per series (${manifest.series.map((s) => s.metric).join(', ')})`,
         }),
       ),
     ),
@@ -501,11 +509,19 @@ export const datasetPage: Page = async (root, ctx, route, signal) => {
                 : []),
             ),
       )
+      mount(
+        summary,
+        !bad && result.summaries !== undefined
+          ? summaryChart(manifest, result.summaries, signal)
+          : h('p', { class: 'hint' }, 'Not drawn: only values the proofs prove are drawn, and these are not proven (see above).'),
+      )
       proofStatus.dataset.seconds = String(result.seconds)
       proofStatus.dataset.state = bad ? 'failed' : 'proven'
     },
     (err: unknown) => {
-      if (!signal.aborted) mount(proofStatus, errorAlert(err))
+      if (signal.aborted) return
+      mount(proofStatus, errorAlert(err))
+      mount(summary, h('p', { class: 'hint' }, 'Not drawn: the proofs could not be verified.'))
     },
   )
   readJsonByCid(ctx.client, CID.parse(manifest.quality.reportCid)).then(

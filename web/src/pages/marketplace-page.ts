@@ -18,13 +18,26 @@ function card(item: SearchResult['items'][number], node: string): HTMLElement {
   return h(
     'li',
     { class: 'card', 'data-testid': 'dataset-card' },
-    h('img', {
-      src: new URL(`/datasets/${item.datasetId}/preview`, node).toString(),
-      alt: `Preview chart of ${item.title}`,
-      loading: 'lazy',
-      width: 480,
-      height: 200,
-    }),
+    // The thumbnail is drawn for the card's image box (12:5, at twice its size); a dataset published
+    // before thumbnails shows its whole preview, fitted in the box rather than cropped.
+    item.thumbnailCid !== null
+      ? h('img', {
+          src: new URL(`/datasets/${item.datasetId}/thumbnail`, node).toString(),
+          alt: `Chart of ${item.metrics.length > 1 ? 'one series' : 'the readings'} of ${item.title}`,
+          loading: 'lazy',
+          width: 720,
+          height: 300,
+          'data-testid': 'card-thumbnail',
+        })
+      : h('img', {
+          class: 'preview-fallback',
+          src: new URL(`/datasets/${item.datasetId}/preview`, node).toString(),
+          alt: `Preview chart of ${item.title}`,
+          loading: 'lazy',
+          width: 480,
+          height: 200,
+          'data-testid': 'card-preview',
+        }),
     h(
       'div',
       { class: 'card-body' },
@@ -48,20 +61,21 @@ function card(item: SearchResult['items'][number], node: string): HTMLElement {
           'span',
           {
             class: `badge ${nodeCheck === 'verified' ? 'ok' : nodeCheck === 'failed' || nodeCheck === 'flawed' ? 'bad' : ''}`,
+            'data-testid': 'node-check',
             title:
               nodeCheck === 'flawed'
                 ? (item.verification.detail ?? 'proven with a circuit that has a known soundness flaw')
-                : 'What this node’s catalog found; the dataset page checks again in your browser',
+                : 'This node’s own check of the proofs, not your browser’s: the dataset page verifies them again in your browser',
           },
           nodeCheck === 'verified'
-            ? 'proofs valid'
+            ? 'node verified the proofs'
             : nodeCheck === 'failed'
-              ? 'proofs fail'
+              ? 'node: proofs fail'
               : nodeCheck === 'flawed'
                 ? 'circuit v1: known flaw'
-                : 'checking proofs',
+                : 'node checking proofs',
         ),
-        // A proof under a development setup is no evidence: the card says so beside "proofs valid".
+        // A proof under a development setup is no evidence: the card says so beside the node's check.
         nodeCheck === 'verified' && typeof item.verification.setupWarning === 'string'
           ? h(
               'span',
@@ -164,7 +178,7 @@ export const marketplacePage: Page = async (root, ctx, route, signal) => {
       h(
         'p',
         { class: 'lead' },
-        'Every statistic below is proven in zero knowledge over the raw readings and anchored on-chain. Your browser checks the proofs itself.',
+        'Every statistic below is proven in zero knowledge over the raw readings and anchored on-chain. A card shows this node’s check of the proofs; a dataset’s page checks them again in your browser.',
       ),
     ),
     form,

@@ -2,29 +2,41 @@ import { errorAlert } from '../components.js'
 import { h, mount } from '../dom.js'
 import type { Page } from '../router.js'
 
+/** `blockNumber` → "block number", `peerId` → "peer id". */
+const words = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase()
+
+/**
+ * A service's details as a definition list: nested objects as nested lists, lists one item a line.
+ * The node tells them to its operator only (others get none).
+ */
+function details(value: Record<string, unknown>): HTMLElement {
+  const entries = Object.entries(value)
+  if (entries.length === 0) return h('p', { class: 'hint' }, 'Details are shown to the node’s operator.')
+  return detailList(entries)
+}
+
+function detailList(entries: Array<[string, unknown]>): HTMLElement {
+  return h('dl', { class: 'details' }, ...entries.flatMap(([key, v]) => [h('dt', null, words(key)), h('dd', null, detailValue(v))]))
+}
+
+function detailValue(v: unknown): HTMLElement | string {
+  if (Array.isArray(v))
+    return v.length === 0 ? 'none' : h('ul', { class: 'detail-list' }, ...v.map((item) => h('li', null, detailValue(item))))
+  if (typeof v === 'object' && v !== null) return Object.keys(v).length === 0 ? 'none' : detailList(Object.entries(v))
+  if (typeof v === 'string') return /^(0x[0-9a-f]+|[a-z0-9]{20,}|\/|[a-z]+:\/\/)/i.test(v) ? h('code', null, v) : v
+  return String(v)
+}
+
 /** The node's services and the deployment it works with. */
 export const nodePage: Page = async (root, ctx, _route, signal) => {
-  const body = h('tbody', null, h('tr', null, h('td', { colspan: 3 }, 'Checking…')))
+  // One card per service: its state, then its details as a definition list (readable on a phone too).
+  const services = h('ul', { class: 'services', 'data-testid': 'services', 'aria-busy': 'true' }, h('li', null, 'Checking…'))
   const circuitsBody = h('tbody', null, h('tr', null, h('td', { colspan: 3 }, 'Checking…')))
   const circuitsSummary = h('p', null)
   mount(
     root,
     h('h1', null, 'Node'),
-    h(
-      'section',
-      { 'aria-labelledby': 'health-title' },
-      h('h2', { id: 'health-title' }, 'Services'),
-      h(
-        'table',
-        null,
-        h(
-          'thead',
-          null,
-          h('tr', null, h('th', { scope: 'col' }, 'Service'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Detail')),
-        ),
-        body,
-      ),
-    ),
+    h('section', { 'aria-labelledby': 'health-title' }, h('h2', { id: 'health-title' }, 'Services'), services),
     h(
       'section',
       { 'aria-labelledby': 'circuits-title' },
@@ -69,17 +81,24 @@ export const nodePage: Page = async (root, ctx, _route, signal) => {
     try {
       const report = await ctx.client.health({ signal })
       mount(
-        body,
+        services,
         ...Object.entries(report.services).map(([name, s]) =>
           h(
-            'tr',
-            null,
-            h('td', null, `${name}${s.embedded ? ' (embedded)' : ''}`),
-            h('td', { class: s.ok ? 'ok' : 'down' }, s.ok ? 'up' : 'down'),
-            h('td', null, h('code', null, s.error ?? JSON.stringify(s.detail))),
+            'li',
+            { class: 'service', 'data-service': name, 'data-ok': String(s.ok) },
+            h(
+              'h3',
+              null,
+              name,
+              s.embedded ? h('small', null, ' embedded') : null,
+              ' ',
+              h('span', { class: `badge ${s.ok ? 'ok' : 'bad'}` }, s.ok ? 'up' : 'down'),
+            ),
+            s.error !== undefined ? h('p', { class: 'field-error' }, s.error) : details(s.detail),
           ),
         ),
       )
+      services.setAttribute('aria-busy', 'false')
       const circuits = report.circuits
       if (circuits !== undefined) {
         mount(
@@ -102,7 +121,8 @@ export const nodePage: Page = async (root, ctx, _route, signal) => {
         )
       }
     } catch (err) {
-      mount(body, h('tr', null, h('td', { colspan: 3 }, errorAlert(err))))
+      mount(services, h('li', null, errorAlert(err)))
+      services.setAttribute('aria-busy', 'false')
     }
   }
   await refresh()

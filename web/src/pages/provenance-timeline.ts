@@ -83,6 +83,7 @@ export async function provenanceTimeline(
         ' · ',
         cidLink(node, manifest.quality.reportCid, 'car', 'quality report'),
         ...(manifest.previewCid !== undefined ? [' · ', cidLink(node, manifest.previewCid, 'car', 'preview')] : []),
+        ...(manifest.thumbnailCid !== undefined ? [' · ', cidLink(node, manifest.thumbnailCid, 'car', 'thumbnail')] : []),
       ],
     })
     steps.push({

@@ -149,10 +149,14 @@ const sellForm: Page = (root, ctx, _route, signal) => {
     const done = (result: NonNullable<PublicationStatus['result']>): void => {
       const id = result.datasetId
       mount(outcome, spinner(`Anchored as dataset #${id} (tx ${shortHex(result.txHash)}); waiting for the catalog…`))
+      // Asked through the newest page of the catalog, not GET /datasets/:id, whose 404s until then
+      // would each be an error in the browser's console.
+      const listed = async (): Promise<boolean> =>
+        (await ctx.client.search({ sort: 'newest', limit: 100 })).items.some((item) => item.datasetId === id)
       const wait = async (): Promise<void> => {
         for (let i = 0; i < 150 && !signal.aborted; i++) {
           try {
-            await ctx.client.get(id)
+            if (!(await listed())) throw new Error('not in the catalog yet')
             return mount(
               outcome,
               notice(
