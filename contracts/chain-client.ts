@@ -1,4 +1,5 @@
 import {
+  isError,
   keccak256,
   toUtf8Bytes,
   ZeroAddress,
@@ -276,6 +277,19 @@ export interface ChainClient {
   ): Promise<Array<{ streamId: bigint; windowIndex: bigint; datasetId: bigint; blockNumber: number }>>
   /** Ids of the streams `owner` created in blocks [fromBlock, toBlock] (default: all). */
   streamsCreatedBy(owner: string, fromBlock?: number, toBlock?: number): Promise<bigint[]>
+  /**
+   * Every DataMarket purchase `buyer` made (Purchased events from the deployment's block), oldest
+   * first: the dataset, what was paid, and the access expiry (2^64 - 1 = perpetual). Stream
+   * subscriptions and escrow settlements are not purchases here (see subscriptionOf, settlementsOf).
+   */
+  purchasesOf(
+    buyer: string,
+  ): Promise<Array<{ datasetId: bigint; paymentToken: string; price: bigint; expiresAt: bigint; txHash: string; blockNumber: number }>>
+}
+
+/** A node refused a transaction for a nonce already used (ethers' NONCE_EXPIRED, or a node's own words, as Hardhat's). */
+function nonceTaken(err: unknown): boolean {
+  return isError(err, 'NONCE_EXPIRED') || (err instanceof Error && /nonce too low/i.test(err.message))
 }
 
 /** The access expiry of a perpetual purchase, and of every stream window bought through the escrow. */
@@ -300,16 +314,34 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     call: () => Promise<ContractTransactionResponse>,
     receiptTimeoutMs?: number,
   ): Promise<ContractTransactionReceipt> {
+    // ethers' NonceManager counts a nonce before the transaction is estimated and sent: after a
+    // failure it would leave a gap that stalls every later transaction of the account. Reset, so
+    // the next one reads the account's pending nonce from the chain.
+    const reset = (): void => {
+      const nonces = runner as { reset?: () => void }
+      if (typeof nonces.reset === 'function') nonces.reset()
+    }
+    let tx: ContractTransactionResponse
     try {
-      const tx = await call()
+      tx = await call()
+    } catch (err) {
+      reset()
+      // Someone else sent from this account (its operator withdrawing in the web app with the
+      // node's key): the node refused to take a used nonce, so nothing was sent. Once more, with
+      // the account's nonce read again.
+      if (!nonceTaken(err)) throw decodeContractError(action, err)
+      try {
+        tx = await call()
+      } catch (again) {
+        reset()
+        throw decodeContractError(action, again)
+      }
+    }
+    try {
       // wait() is null only when asked for 0 confirmations.
       return (await tx.wait(1, receiptTimeoutMs))!
     } catch (err) {
-      // ethers' NonceManager counts a nonce before the transaction is estimated and sent: after a
-      // failure it would leave a gap that stalls every later transaction of the account. Reset, so
-      // the next one reads the account's pending nonce from the chain.
-      const nonces = runner as { reset?: () => void }
-      if (typeof nonces.reset === 'function') nonces.reset()
+      reset()
       throw decodeContractError(action, err)
     }
   }
@@ -681,6 +713,29 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       return logs.flatMap((log) => {
         const e = marketEvents.parse(log, 'StreamCreated')
         return e === undefined ? [] : [e.streamId]
+      })
+    },
+    async purchasesOf(buyer) {
+      let logs: Log[]
+      try {
+        logs = await market.queryFilter(market.filters.Purchased!(null, buyer), deployment.startBlock)
+      } catch (err) {
+        throw decodeContractError('read Purchased events', err)
+      }
+      return logs.flatMap((log) => {
+        const e = marketEvents.parse(log, 'Purchased')
+        return e === undefined
+          ? []
+          : [
+              {
+                datasetId: e.datasetId,
+                paymentToken: e.paymentToken,
+                price: e.price,
+                expiresAt: e.expiresAt,
+                txHash: log.transactionHash,
+                blockNumber: log.blockNumber,
+              },
+            ]
       })
     },
     async windowsPublished(fromBlock = deployment.startBlock, toBlock, streamId) {

@@ -86,6 +86,24 @@ describe('settling through the chain client', function () {
     expect((await tx.wait())?.status).to.equal(1)
   })
 
+  it('sends again once when another sender of the node’s account took its next nonce (the operator withdrawing in the web app)', async () => {
+    const { f, seller } = await soldDataset(new Uint8Array(32).fill(3))
+    const provider = (await hardhat()).ethers.provider as unknown as Provider
+    const wallet = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/2").connect(provider)
+    const node = new NonceManager(wallet)
+    const chain = createChainClient(node, f.deployment)
+    await chain.setPrice(1n, 2n * 10n ** 18n) // the node's NonceManager now counts this account's nonces itself
+    // The same key elsewhere (a browser wallet) sends one: the node's count is now one behind.
+    await createChainClient(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/2").connect(provider), f.deployment).setPrice(
+      1n,
+      3n * 10n ** 18n,
+    )
+    const before = await provider.getTransactionCount(seller.address)
+    await chain.setPrice(1n, 4n * 10n ** 18n)
+    expect(await provider.getTransactionCount(seller.address)).to.equal(before + 1)
+    expect((await chain.listingOf(1n)).price).to.equal(4n * 10n ** 18n)
+  })
+
   it('sends a settle with gas to spare: a withdrawal landing first in the same block does not make it revert (and show the key)', async () => {
     const dataKey = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff)
     const { f, seller, buyer, splitter, anchor } = await soldDataset(dataKey, { split: true })
