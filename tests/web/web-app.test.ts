@@ -695,6 +695,8 @@ describe('web app in Chromium (sell → find → verify → buy → download →
         },
       },
       { name: 'audit', path: `audit/${datasetId}`, ready: (p) => p.getByTestId('audit-verdict').waitFor() },
+      // No wallet in this tab: the page asks for one.
+      { name: 'account', path: 'account', ready: (p) => p.getByText('Connect a wallet (top right)').waitFor() },
       {
         name: 'node',
         path: 'node',
@@ -734,5 +736,48 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     await signedOut.close()
     await Promise.all(writes)
     expect(found).to.deep.equal([])
+  })
+
+  it('shows the account page: the buyer’s purchases, and the seller’s proceeds withdrawn to 0', async () => {
+    // Last: the seller's withdrawal is sent from the browser with the node's own key (account 0), behind
+    // the back of the node's NonceManager, whose next transaction would then fail with "nonce too low".
+    // A tab of its own (the wallet choice is per tab).
+    const tab = await context.newPage()
+    try {
+      await tab.goto(`${node.url}/#/account`)
+      await tab.getByText('Connect a wallet (top right)').waitFor()
+      // The buyer (account 2, who bought on the market) holds the dataset until the listing's access period ends.
+      await tab.getByRole('button', { name: 'Connect wallet' }).click()
+      await tab.getByLabel('Account').selectOption('2')
+      await tab.getByRole('button', { name: 'Use development wallet' }).click()
+      const bought = tab.getByTestId('purchases-table').locator(`tr[data-dataset="${datasetId}"]`)
+      await bought.waitFor()
+      expect(await bought.getByRole('link').getAttribute('href')).to.equal(`#/datasets/${datasetId}`)
+      expect(await bought.getByRole('link').textContent()).to.equal('Office occupancy room, February 2015')
+      expect(await bought.getByTestId('bought-through').textContent()).to.equal('market')
+      expect(await bought.getByTestId('expiry').textContent()).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? UTC$/)
+      expect(await tab.getByTestId('purchases-table').locator('tbody tr').count()).to.equal(1)
+      // The seller: the node's account 0 (not offered by the wallet dialog; restored from the tab's session).
+      const seller = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/0").address
+      const owedBefore = await node.chain.owed(seller)
+      expect(owedBefore > 0n).to.equal(true)
+      await tab.evaluate(() => sessionStorage.setItem('assay.wallet', 'dev:0'))
+      await tab.reload()
+      const owed = tab.getByTestId('owed-native')
+      await owed.waitFor()
+      expect(await tab.getByTestId('account-address').textContent()).to.equal(seller)
+      expect(await owed.textContent()).to.not.equal('0 ETH')
+      expect(await axeViolations(tab)).to.deep.equal([])
+      await screenshot(tab, '7d-account-proceeds')
+      await tab.getByRole('button', { name: 'Withdraw ETH (native coin)' }).click()
+      const status = tab.getByTestId('withdraw-status')
+      await tab.getByText(/^Withdrew /).waitFor({ timeout: 30_000 })
+      expect(await status.textContent()).to.match(/^Withdrew [\d.]+ ETH to your wallet \(tx 0x[0-9a-f]{8}…\)\. Balance now 0 ETH\.$/)
+      expect(await owed.textContent()).to.equal('0 ETH')
+      expect(await tab.getByTestId('withdraw-native').count()).to.equal(0)
+      expect(await node.chain.owed(seller)).to.equal(0n)
+    } finally {
+      await tab.close()
+    }
   })
 })

@@ -14,6 +14,7 @@ const PAGES: Record<string, { load: () => Promise<Page>; title: string }> = {
   streams: { load: () => import('./pages/streams-page.js').then((m) => m.streamsPage), title: 'Streams' },
   sell: { load: () => import('./pages/sell-page.js').then((m) => m.sellPage), title: 'Sell' },
   audit: { load: () => import('./pages/audit-page.js').then((m) => m.auditPage), title: 'Audit' },
+  account: { load: () => import('./pages/account-page.js').then((m) => m.accountPage), title: 'My account' },
   node: { load: () => import('./pages/node-page.js').then((m) => m.nodePage), title: 'Node' },
 }
 
@@ -25,6 +26,7 @@ function shell(ctx: AppContext | undefined): HTMLElement {
     h('a', { href: '#/streams', 'data-nav': 'streams' }, 'Streams'),
     h('a', { href: '#/sell', 'data-nav': 'sell' }, 'Sell'),
     h('a', { href: '#/audit', 'data-nav': 'audit' }, 'Audit'),
+    h('a', { href: '#/account', 'data-nav': 'account' }, 'Account'),
     h('a', { href: '#/node', 'data-nav': 'node' }, 'Node'),
   )
   // On a phone the links fold behind a disclosure button, so the bar stays one line (CSS shows the
