@@ -132,12 +132,7 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
         _checkOpen(order);
         if (block.timestamp < order.deadline) revert DeadlineNotReached(order.id, order.deadline);
         _orders[order.id] = REFUNDED;
-        if (order.paymentToken == address(0)) {
-            (bool ok, ) = order.buyer.call{value: order.price}("");
-            if (!ok) revert NativeTransferFailed(order.buyer, order.price);
-        } else {
-            IERC20(order.paymentToken).safeTransfer(order.buyer, order.price);
-        }
+        _payBack(order.buyer, order.paymentToken, order.price);
         emit OrderRefunded(order.id, order.buyer, order.paymentToken, order.price);
     }
 
@@ -165,8 +160,8 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
         if (lastDeadline > type(uint64).max || firstStart > horizon)
             revert InvalidWindowRange(firstWindow, uint64(windowCount));
         // Every window must pay something: a window worth 0 would still cost its seller a settlement.
-        if (uint256(stream.pricePerPeriod) * periods < windowCount)
-            revert WindowShareTooSmall(uint256(stream.pricePerPeriod) * periods, uint64(windowCount));
+        uint256 amount = uint256(stream.pricePerPeriod) * periods;
+        if (amount < windowCount) revert WindowShareTooSmall(amount, uint64(windowCount));
         orderId = _nextId;
         ++_nextId;
         StreamOrder memory order = StreamOrder({
@@ -174,7 +169,7 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
             buyer: msg.sender,
             streamId: streamId,
             paymentToken: stream.paymentToken,
-            amount: uint256(stream.pricePerPeriod) * periods,
+            amount: amount,
             firstWindow: firstWindow,
             windowCount: uint64(windowCount),
             streamStart: stream.start,
@@ -259,12 +254,7 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
         if (runStart != type(uint256).max) amount += _sharesBetween(order, runStart, end);
         _windowStates[order.id][word] = states;
         if (amount == 0) revert NothingToRefund(order.id, fromWindow, toWindow);
-        if (order.paymentToken == address(0)) {
-            (bool ok, ) = order.buyer.call{value: amount}("");
-            if (!ok) revert NativeTransferFailed(order.buyer, amount);
-        } else {
-            IERC20(order.paymentToken).safeTransfer(order.buyer, amount);
-        }
+        _payBack(order.buyer, order.paymentToken, amount);
         emit WindowsRefunded(order.id, order.buyer, fromWindow, toWindow, order.paymentToken, amount);
     }
 
@@ -443,6 +433,16 @@ contract KeyEscrow is IKeyEscrow, ReentrancyGuardTransient {
                 );
         IERC20(order.paymentToken).forceApprove(address(market), order.price);
         return market.buyFor(order.buyer, order.datasetId, order.price, order.paymentToken, order.accessPeriod);
+    }
+
+    /// @dev Pays a refund straight to the buyer (native coin or ERC-20).
+    function _payBack(address buyer, address token, uint256 amount) private {
+        if (token == address(0)) {
+            (bool ok, ) = buyer.call{value: amount}("");
+            if (!ok) revert NativeTransferFailed(buyer, amount);
+        } else {
+            IERC20(token).safeTransfer(buyer, amount);
+        }
     }
 
     /// @dev Takes `amount` from the caller in `token` (native: msg.value must be exactly it), as
