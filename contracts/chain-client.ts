@@ -3,6 +3,7 @@ import {
   keccak256,
   toUtf8Bytes,
   ZeroAddress,
+  type BaseContract,
   type ContractRunner,
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
@@ -452,12 +453,7 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       return { ...result(r), datasetId: emitted(datasetEvents, r, 'DatasetPublished').datasetId }
     },
     async findPublished(owner, manifestCid) {
-      let logs: Log[]
-      try {
-        logs = await datasets.queryFilter(datasets.filters.DatasetPublished!(null, owner), deployment.startBlock)
-      } catch (err) {
-        throw decodeContractError('look up published datasets', err)
-      }
+      const logs = await logsOf(datasets, 'DatasetPublished', [null, owner], deployment.startBlock, undefined, 'look up published datasets')
       for (const log of logs) {
         const published = datasetEvents.parse(log, 'DatasetPublished')
         if (published?.manifestCid === manifestCid)
@@ -635,12 +631,7 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       return [...orders, ...windows].sort((a, b) => a.blockNumber - b.blockNumber)
     },
     async anchorPreimageOf(datasetId) {
-      let logs: Log[]
-      try {
-        logs = await datasets.queryFilter(datasets.filters.DatasetPublished!(datasetId), deployment.startBlock)
-      } catch (err) {
-        throw decodeContractError('read dataset anchor', err)
-      }
+      const logs = await logsOf(datasets, 'DatasetPublished', [datasetId], deployment.startBlock, undefined, 'read dataset anchor')
       const e = logs[0] === undefined ? undefined : datasetEvents.parse(logs[0], 'DatasetPublished')
       if (e === undefined) throw new DeploymentError(`dataset ${datasetId} was never published on this deployment`)
       return { manifestCidHash: keccak256(toUtf8Bytes(e.manifestCid)), keyCommitment: e.keyCommitment, statsDigest: e.statsDigest }
@@ -704,24 +695,14 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       return (await streamOrdersOpened([orderId], deployment.startBlock))[0]
     },
     async streamsCreatedBy(owner, fromBlock = deployment.startBlock, toBlock) {
-      let logs: Log[]
-      try {
-        logs = await market.queryFilter(market.filters.StreamCreated!(null, owner), fromBlock, toBlock)
-      } catch (err) {
-        throw decodeContractError('read StreamCreated events', err)
-      }
+      const logs = await logsOf(market, 'StreamCreated', [null, owner], fromBlock, toBlock)
       return logs.flatMap((log) => {
         const e = marketEvents.parse(log, 'StreamCreated')
         return e === undefined ? [] : [e.streamId]
       })
     },
     async purchasesOf(buyer) {
-      let logs: Log[]
-      try {
-        logs = await market.queryFilter(market.filters.Purchased!(null, buyer), deployment.startBlock)
-      } catch (err) {
-        throw decodeContractError('read Purchased events', err)
-      }
+      const logs = await logsOf(market, 'Purchased', [null, buyer], deployment.startBlock)
       return logs.flatMap((log) => {
         const e = marketEvents.parse(log, 'Purchased')
         return e === undefined
@@ -739,12 +720,7 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
       })
     },
     async windowsPublished(fromBlock = deployment.startBlock, toBlock, streamId) {
-      let logs: Log[]
-      try {
-        logs = await market.queryFilter(market.filters.WindowPublished!(topicOf(streamId)), fromBlock, toBlock)
-      } catch (err) {
-        throw decodeContractError('read WindowPublished events', err)
-      }
+      const logs = await logsOf(market, 'WindowPublished', [topicOf(streamId)], fromBlock, toBlock)
       return logs.flatMap((log) => {
         const e = marketEvents.parse(log, 'WindowPublished')
         return e === undefined
@@ -809,17 +785,29 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     }
   }
 
-  async function escrowLogs(
+  /** `event`'s logs of one of the deployment's contracts, by indexed topics (null: any; an array: any of them). */
+  async function logsOf(
+    contract: BaseContract,
+    event: string,
+    topics: Array<bigint | bigint[] | string | null>,
+    fromBlock: number,
+    toBlock?: number,
+    action = `read ${event} events`,
+  ): Promise<Log[]> {
+    try {
+      return await contract.queryFilter(contract.filters[event]!(...(topics as never[])), fromBlock, toBlock)
+    } catch (err) {
+      throw decodeContractError(action, err)
+    }
+  }
+
+  function escrowLogs(
     event: 'OrderOpened' | 'OrderSettled' | 'StreamOrderOpened' | 'WindowSettled' | 'WindowsRefunded',
     topics: Array<bigint | bigint[] | string | null>,
     fromBlock: number,
     toBlock?: number,
   ): Promise<Log[]> {
-    try {
-      return await escrow.queryFilter(escrow.filters[event]!(...(topics as never[])), fromBlock, toBlock)
-    } catch (err) {
-      throw decodeContractError(`read ${event} events`, err)
-    }
+    return logsOf(escrow, event, topics, fromBlock, toBlock)
   }
 
   async function opened(topics: Array<bigint | string | null>, fromBlock: number, toBlock?: number): Promise<OpenedOrder[]> {
