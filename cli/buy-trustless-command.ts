@@ -1,7 +1,6 @@
 import { formatEther } from 'ethers'
-import { buyerKeyFromSeed } from '../circuits/index.js'
 import type { AssayConfig } from '../core/index.js'
-import { readHexKeyFile } from './hex-key-file.js'
+import { readBuyerKeyFile } from './hex-key-file.js'
 import { buyerWallet, withDataset } from './wallet.js'
 
 export interface BuyTrustlessCommandOptions {
@@ -38,8 +37,7 @@ export async function buyTrustlessCommand(
   o: BuyTrustlessCommandOptions,
   io: { out: (s: string) => void; err?: (s: string) => void } = { out: (s) => console.log(s), err: (s) => console.error(s) },
 ): Promise<BuyTrustlessResult> {
-  const buyerKey =
-    o.buyerKeyFile !== undefined ? await buyerKeyFromSeed(await readHexKeyFile(o.buyerKeyFile, '--buyer-key-file')) : undefined
+  const buyerKey = await readBuyerKeyFile(o.buyerKeyFile)
   return withDataset(id, config, o.node, async (datasetId, client, chain) => {
     const signer = buyerWallet(config, chain, o.devAccount)
     // The terms read here, from the buyer's own chain connection, are the ones reported and agreed.

@@ -1,7 +1,6 @@
-import { buyerKeyFromSeed } from '../circuits/index.js'
 import type { AssayConfig } from '../core/index.js'
 import { downloadDataset, type DownloadResult } from '../sdk/node.js'
-import { readHexKeyFile } from './hex-key-file.js'
+import { readBuyerKeyFile } from './hex-key-file.js'
 import { retryWhenNodeReturns } from './retry-when-node-returns.js'
 import { buyerWallet, withDataset } from './wallet.js'
 
@@ -21,8 +20,7 @@ export async function downloadCommand(
   o: { node: string; out: string; devAccount?: number; buyerKeyFile?: string; json?: boolean; giveUpAfterMs?: number },
   io: { out: (s: string) => void; err?: (s: string) => void } = { out: (s) => console.log(s) },
 ): Promise<DownloadResult & { keySource: KeySource }> {
-  const buyerKey =
-    o.buyerKeyFile !== undefined ? await buyerKeyFromSeed(await readHexKeyFile(o.buyerKeyFile, '--buyer-key-file')) : undefined
+  const buyerKey = await readBuyerKeyFile(o.buyerKeyFile)
   // downloadDataset removes what it wrote when anything fails (the archive keeps a .partial name
   // until the last check), so a download cut short leaves no file that looks complete and can
   // start again from the beginning.

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { buyerKeyFromSeed, type BuyerKey } from '../circuits/index.js'
 import { ConfigError } from '../core/index.js'
 
 /**
@@ -18,4 +19,9 @@ export async function readHexKeyFile(path: string, option: string): Promise<Uint
   const hex = text.trim().replace(/^0x/i, '')
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new ConfigError(option, `${path} must hold 32 bytes as 64 hex digits`)
   return Uint8Array.from(hex.match(/../g)!, (b) => parseInt(b, 16))
+}
+
+/** The buyer key of `--buyer-key-file` (a 32-byte hex seed), or undefined without one (then the wallet's signature derives it). */
+export async function readBuyerKeyFile(path: string | undefined): Promise<BuyerKey | undefined> {
+  return path === undefined ? undefined : buyerKeyFromSeed(await readHexKeyFile(path, '--buyer-key-file'))
 }

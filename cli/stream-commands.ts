@@ -8,9 +8,8 @@ import { createChainClient } from '../contracts/index.js'
 import { createStreamFeed, MAX_BATCHES_PER_REQUEST } from '../pipelines/index.js'
 import { AssayApiError, createAssayClient, type StreamCreated, type StreamView } from '../sdk/index.js'
 import { downloadDataset } from '../sdk/node.js'
-import { buyerKeyFromSeed } from '../circuits/index.js'
 import { readDeviceKeyFile } from './device-command.js'
-import { readHexKeyFile } from './hex-key-file.js'
+import { readBuyerKeyFile } from './hex-key-file.js'
 import { parseDuration } from './publish-command.js'
 import { retryWhenNodeReturns } from './retry-when-node-returns.js'
 import { buyerWallet, connectChain } from './wallet.js'
@@ -268,8 +267,7 @@ export async function streamPullCommand(
 ): Promise<{ pulled: number[]; skipped: number[]; noAccess: number[]; escrowKeys: number[] }> {
   /** escrowKeys: the windows pulled with the key their escrow settlement delivered on chain. */
   const result = { pulled: [] as number[], skipped: [] as number[], noAccess: [] as number[], escrowKeys: [] as number[] }
-  const buyerKey =
-    o.buyerKeyFile !== undefined ? await buyerKeyFromSeed(await readHexKeyFile(o.buyerKeyFile, '--buyer-key-file')) : undefined
+  const buyerKey = await readBuyerKeyFile(o.buyerKeyFile)
   const pull = async (): Promise<void> => {
     const client = createAssayClient({ node: o.node })
     const chain = await connectChain(config, client)

@@ -1,14 +1,9 @@
 import { formatEther } from 'ethers'
-import { buyerKeyFromSeed } from '../circuits/index.js'
-import { ConfigError, type AssayConfig } from '../core/index.js'
-import { readHexKeyFile } from './hex-key-file.js'
+import type { AssayConfig } from '../core/index.js'
+import { readBuyerKeyFile } from './hex-key-file.js'
+import { parseWindowIndex } from './order-id.js'
 import { parseDuration } from './publish-command.js'
 import { buyerWallet, withChain } from './wallet.js'
-
-function parseWindowIndex(text: string): bigint {
-  if (!/^\d+$/.test(text)) throw new ConfigError('--first-window', `must be a window index (0, 1, …), got ${JSON.stringify(text)}`)
-  return BigInt(text)
-}
 
 export interface SubscribeTrustlessResult {
   streamId: string
@@ -33,8 +28,7 @@ export async function subscribeTrustlessCommand(
   o: { node: string; period: string; firstWindow?: string; buyerKeyFile?: string; devAccount?: number; json?: boolean },
   io: { out: (s: string) => void } = { out: (s) => console.log(s) },
 ): Promise<SubscribeTrustlessResult> {
-  const buyerKey =
-    o.buyerKeyFile !== undefined ? await buyerKeyFromSeed(await readHexKeyFile(o.buyerKeyFile, '--buyer-key-file')) : undefined
+  const buyerKey = await readBuyerKeyFile(o.buyerKeyFile)
   return withChain(config, o.node, async (client, chain) => {
     const signer = buyerWallet(config, chain, o.devAccount)
     const terms = await chain.reader.streamOf(BigInt(streamId))
@@ -43,7 +37,7 @@ export async function subscribeTrustlessCommand(
       periods,
       agreedPricePerPeriod: terms.pricePerPeriod,
       buyerKey,
-      ...(o.firstWindow !== undefined ? { firstWindow: parseWindowIndex(o.firstWindow) } : {}),
+      ...(o.firstWindow !== undefined ? { firstWindow: parseWindowIndex(o.firstWindow, '--first-window') } : {}),
     })
     const result: SubscribeTrustlessResult = {
       streamId,
