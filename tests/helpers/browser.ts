@@ -58,13 +58,43 @@ export async function saveDocScreenshot(page: Page, name: string): Promise<{ wri
   })
   const written = (async () => {
     await mkdir(DOC_SCREENSHOTS, { recursive: true })
-    await writeFile(
-      join(DOC_SCREENSHOTS, `${name}.png`),
-      await sharp(png).png({ palette: true, compressionLevel: 9, effort: 7 }).toBuffer(),
-    )
+    const path = join(DOC_SCREENSHOTS, `${name}.png`)
+    // Times and ids change from run to run: a page that looks the same keeps its committed image,
+    // so a test run leaves docs/ unchanged unless a page does change.
+    if (await looksTheSame(path, png)) return
+    await writeFile(path, await sharp(png).png({ palette: true, compressionLevel: 9, effort: 7 }).toBuffer())
   })()
   written.catch(() => undefined) // awaited by the caller
   return { written }
+}
+
+/** Share of pixels that may differ for a doc screenshot to count as unchanged (a few words' worth). */
+const UNCHANGED_SHARE = 0.01
+
+/** Whether the image at `path` has the size of `png` and at most UNCHANGED_SHARE of its pixels differ. */
+async function looksTheSame(path: string, png: Buffer): Promise<boolean> {
+  let old: { data: Buffer; info: { width: number; height: number } }
+  try {
+    old = await sharp(await readFile(path))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+  } catch {
+    return false // none yet (or unreadable): write it
+  }
+  const now = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+  if (old.info.width !== now.info.width || old.info.height !== now.info.height) return false
+  let differing = 0
+  // The committed image is a 256-colour palette: a pixel counts as changed only beyond that rounding.
+  for (let i = 0; i < now.data.length; i += 3)
+    if (
+      Math.abs(now.data[i]! - old.data[i]!) +
+        Math.abs(now.data[i + 1]! - old.data[i + 1]!) +
+        Math.abs(now.data[i + 2]! - old.data[i + 2]!) >
+      48
+    )
+      differing++
+  return differing <= UNCHANGED_SHARE * now.info.width * now.info.height
 }
 
 /** Collects uncaught page errors, so a test can require there were none. */

@@ -117,6 +117,15 @@ describe('charts in Chromium (card thumbnail, preview, proven summary per batch)
     // Drawn 544 CSS px wide at 2×, with labels of ≥ 14 px: shown at about that size, they stay ≥ 12 px.
     expect(preview.natural[0]).to.equal(1088)
     expect((preview.box[0]! / 544) * 14).to.be.at.least(12)
+    // On a phone it is not shrunk below that: it scrolls sideways in its own keyboard-reachable region.
+    await page.setViewportSize({ width: 390, height: 844 })
+    const narrow = await loaded(page.locator('img.preview'))
+    expect((narrow.box[0]! / 544) * 14).to.be.at.least(12)
+    const region = await page
+      .locator('.preview-scroll')
+      .evaluate((el: HTMLElement) => ({ scrolls: el.scrollWidth > el.clientWidth, tabIndex: el.tabIndex, fits: el.clientWidth <= 390 }))
+    expect(region).to.deep.equal({ scrolls: true, tabIndex: 0, fits: true })
+    await page.setViewportSize({ width: 1280, height: 900 })
 
     // Nothing is drawn before the browser has verified the proofs.
     const chart = page.getByTestId('summary-chart')

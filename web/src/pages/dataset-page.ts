@@ -461,11 +461,17 @@ export const datasetPage: Page = async (root, ctx, route, signal) => {
         'section',
         { 'aria-labelledby': 'preview-title' },
         h('h2', { id: 'preview-title' }, 'Preview'),
-        h('img', {
-          class: 'preview',
-          src: new URL(`/datasets/${page.datasetId}/preview`, ctx.node).toString(),
-          alt: `Preview of ${manifest.title}: the range of the readings over time, per series (${manifest.series.map((s) => s.metric).join(', ')})`,
-        }),
+        // Never drawn narrower than its labels stay readable (≥ 12 px): on a phone it scrolls
+        // sideways in a region the keyboard can reach, rather than shrinking to ~9 px text.
+        h(
+          'div',
+          { class: 'preview-scroll', tabindex: '0', role: 'region', 'aria-label': 'Preview chart' },
+          h('img', {
+            class: 'preview',
+            src: new URL(`/datasets/${page.datasetId}/preview`, ctx.node).toString(),
+            alt: `Preview of ${manifest.title}: the range of the readings over time, per series (${manifest.series.map((s) => s.metric).join(', ')})`,
+          }),
+        ),
       ),
     ),
     h('section', { 'aria-labelledby': 'timeline-title' }, h('h2', { id: 'timeline-title' }, 'Provenance'), timeline),
