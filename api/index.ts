@@ -41,7 +41,10 @@ export {
   mappingPreviewFieldsSchema,
   mappingPreviewSchema,
   publicationAcceptedSchema,
+  publicationListSchema,
+  publicationsQuerySchema,
   publicationStatusSchema,
+  publicationSummarySchema,
   publishFieldsSchema,
   splitsSchema,
 } from './publishing-schemas.js'

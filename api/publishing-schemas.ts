@@ -65,6 +65,33 @@ export const publicationStatusSchema = z.object({
   retryable: z.boolean().optional(),
 })
 
+/** GET /jobs query parameters: one page of the node's publications, newest first. */
+export const publicationsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+})
+
+/** A publication as GET /jobs lists it: its status (as GET /jobs/:id) and what the seller asked for. */
+export const publicationSummarySchema = publicationStatusSchema.extend({
+  /** The publication's title (its id when its workspace is gone). */
+  title: z.string(),
+  /** When it was created (ISO 8601); a retry keeps it. */
+  createdAt: z.string(),
+  /** The seller's file name. */
+  sourceName: z.string().optional(),
+  /** A stream window's publication: which stream and window. */
+  stream: z.object({ streamId: z.string(), windowIndex: z.number().int() }).optional(),
+})
+
+/** GET /jobs: one page of the node's publications, newest first. */
+export const publicationListSchema = z.object({
+  /** Every publication the node has. */
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+  items: z.array(publicationSummarySchema),
+})
+
 /** POST /mappings/preview form fields (besides the `file` part: the head of the seller's file). */
 export const mappingPreviewFieldsSchema = z.strictObject({
   /** The seller's edited mapping as JSON; inferred when absent. */

@@ -17,6 +17,8 @@ import {
   mappingPreviewFieldsSchema,
   mappingPreviewSchema,
   publicationAcceptedSchema,
+  publicationListSchema,
+  publicationsQuerySchema,
   publicationStatusSchema,
   publishFieldsSchema,
 } from './publishing-schemas.js'
@@ -137,6 +139,14 @@ export const API = {
       'The mapping `assay map` would infer (or the one sent, checked) and the first rows read with it (multipart: `file`, the head of the file)',
     form: mappingPreviewFieldsSchema,
     responses: { 200: json('The preview', mappingPreviewSchema), ...errors(400, 401, 413) },
+  }),
+  publications: defineRoute({
+    method: 'get',
+    path: '/jobs',
+    access: 'operator',
+    summary: 'The node’s publications, newest first (pages of `limit`), each with its status',
+    query: publicationsQuerySchema,
+    responses: { 200: json('One page of publications', publicationListSchema), ...errors(400, 401) },
   }),
   publication: defineRoute({
     method: 'get',

@@ -19,6 +19,7 @@ import { createChainClient, parseDeployment, type ChainClient, type Deployment }
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../contracts/node.js'
 import {
   createPublishQueues,
+  listPublications,
   publicationStatus,
   settlesWithin,
   startProveWorker,
@@ -293,6 +294,7 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
         const status = await publicationStatus(queues, id)
         return Object.values(status.stages).every((s) => s === 'unknown') ? undefined : status
       },
+      list: (options: { limit: number; offset: number }) => listPublications(queues, options),
       // Uploads and stream windows keep their workspaces in two folders; a job id names one.
       retry: async (id: string) => {
         if (!/^[\w-]+$/.test(id)) return undefined

@@ -38,6 +38,10 @@ export interface PublishFields {
 export type PublicationAccepted = ResponseBody<Api['publishDataset'], 202>
 /** GET /jobs/:id: where a publication stands. */
 export type PublicationStatus = ResponseBody<Api['publication']>
+/** GET /jobs: one page of the node's publications, newest first. */
+export type PublicationList = ResponseBody<Api['publications']>
+/** A publication as GET /jobs lists it: its status, title and creation time. */
+export type PublicationSummary = PublicationList['items'][number]
 /** Each event of GET /jobs/:id/events. */
 export type PublicationEvent = EventData<Api['publicationEvents']>
 /** POST /mappings/preview: the mapping (inferred, or the one sent, checked) and the first rows read with it. */

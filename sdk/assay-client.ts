@@ -45,6 +45,7 @@ import type {
   MappingPreview,
   OperatorSession,
   PublicationAccepted,
+  PublicationList,
   PublicationStatus,
   PublishFields,
   RegisterDeviceRequest,
@@ -387,6 +388,17 @@ export function createAssayClient(options: AssayClientOptions) {
     /** Where a publication stands (GET /jobs/:id). */
     publication(jobId: string, callOptions: CallOptions = {}): Promise<PublicationStatus> {
       return call<PublicationStatus>(API.publication, `/jobs/${id(jobId)}`, { signal: callOptions.signal ?? null })
+    },
+
+    /**
+     * The node's publications, newest first (GET /jobs, the operator's): a page of `limit` (1–100,
+     * default 20) after `offset`, each with its status, title and creation time.
+     */
+    publications(query: { limit?: number; offset?: number } = {}, callOptions: CallOptions = {}): Promise<PublicationList> {
+      const params = new URLSearchParams()
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v))
+      const qs = params.toString()
+      return call<PublicationList>(API.publications, `/jobs${qs === '' ? '' : `?${qs}`}`, { signal: callOptions.signal ?? null })
     },
 
     /** Submits a failed publication again (POST /jobs/:id/retry): it goes on from where it stopped. */

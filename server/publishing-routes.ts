@@ -10,7 +10,15 @@ import type { ProofSystem } from '../circuits/index.js'
 import { parseMappingField } from './mapping-field.js'
 import { receiveUpload } from './receive-upload.js'
 import { parseInput, ValidationError } from './validation-error.js'
-import { inferMapping, isSignedBatchFile, Publication, type PublicationSpec, type PublicationStatus } from '../pipelines/index.js'
+import {
+  inferMapping,
+  isSignedBatchFile,
+  Publication,
+  type ListPublicationsOptions,
+  type PublicationSpec,
+  type PublicationStatus,
+  type PublicationSummary,
+} from '../pipelines/index.js'
 import { NotFoundError } from './not-found-error.js'
 
 /** What the publishing routes need from the node. */
@@ -21,6 +29,8 @@ export interface PublishingApi {
   maxUploadBytes: number
   submit(publication: Publication): Promise<string>
   status(id: string): Promise<PublicationStatus | undefined>
+  /** One page of the node's publications, newest first: at most `limit` (1–100), after `offset`. */
+  list(options: Required<ListPublicationsOptions>): Promise<{ total: number; items: PublicationSummary[] }>
   /**
    * Submits a failed publication again, keeping what it had finished; undefined for an unknown id.
    * @throws {PublicationNotFailedError} @throws {PublicationBusyError}
@@ -31,8 +41,9 @@ export interface PublishingApi {
 }
 
 /**
- * POST /datasets (multipart upload → a publication job), GET /jobs/:id, GET /jobs/:id/events
- * (SSE), POST /jobs/:id/retry (a failed publication, from where it stopped).
+ * POST /datasets (multipart upload → a publication job), GET /jobs (the publications, newest
+ * first), GET /jobs/:id, GET /jobs/:id/events (SSE), POST /jobs/:id/retry (a failed publication,
+ * from where it stopped).
  */
 export function publishingRoutes(api: PublishingApi): Router {
   const router = Router()
@@ -81,6 +92,17 @@ export function publishingRoutes(api: PublishingApi): Router {
       reply(res, API.publishDataset, 202, { jobId, status: `/jobs/${jobId}`, events: `/jobs/${jobId}/events` })
     } catch (err) {
       await rm(uploadDir, { recursive: true, force: true })
+      next(err)
+    }
+  })
+
+  router.get('/jobs', async (req, res, next) => {
+    try {
+      const { limit, offset } = requestOf(API.publications, req).query
+      const { total, items } = await api.list({ limit, offset })
+      // The bound holds whatever the job store returns.
+      reply(res, API.publications, 200, { total, limit, offset, items: items.slice(0, limit) })
+    } catch (err) {
       next(err)
     }
   })

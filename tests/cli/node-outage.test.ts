@@ -57,6 +57,7 @@ function createStandIn(): {
       maxUploadBytes: 0,
       submit: () => Promise.reject(new Error('not here')),
       retry: () => Promise.reject(new Error('not here')),
+      list: () => Promise.reject(new Error('not here')),
       status: (id) => Promise.resolve(id === JOB ? status.current : undefined),
     }),
   )

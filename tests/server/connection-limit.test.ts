@@ -12,6 +12,7 @@ describe('event stream caps', () => {
     maxUploadBytes: 1,
     submit: () => Promise.reject(new Error('not here')),
     retry: () => Promise.resolve(undefined),
+    list: () => Promise.reject(new Error('not here')),
     status: () => Promise.resolve({ id: 'job-1', stages: {}, proofs: { done: 0, total: 0 } } as never),
   }
   async function withNode(

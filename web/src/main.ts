@@ -13,6 +13,7 @@ const PAGES: Record<string, { load: () => Promise<Page>; title: string }> = {
   datasets: { load: () => import('./pages/dataset-page.js').then((m) => m.datasetPage), title: 'Dataset' },
   streams: { load: () => import('./pages/streams-page.js').then((m) => m.streamsPage), title: 'Streams' },
   sell: { load: () => import('./pages/sell-page.js').then((m) => m.sellPage), title: 'Sell' },
+  publications: { load: () => import('./pages/publications-page.js').then((m) => m.publicationsPage), title: 'Publications' },
   audit: { load: () => import('./pages/audit-page.js').then((m) => m.auditPage), title: 'Audit' },
   account: { load: () => import('./pages/account-page.js').then((m) => m.accountPage), title: 'My account' },
   node: { load: () => import('./pages/node-page.js').then((m) => m.nodePage), title: 'Node' },

@@ -1,6 +1,6 @@
 import { errorAlert } from '../components.js'
 import { h, mount } from '../dom.js'
-import type { Page } from '../router.js'
+import { href, type Page } from '../router.js'
 
 /** `blockNumber` → "block number", `peerId` → "peer id". */
 const words = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase()
@@ -36,6 +36,13 @@ export const nodePage: Page = async (root, ctx, _route, signal) => {
   mount(
     root,
     h('h1', null, 'Node'),
+    h(
+      'p',
+      null,
+      'For the operator: ',
+      h('a', { href: href('publications'), 'data-testid': 'publications-link' }, 'Publications'),
+      ', every publication of this node followed live, failed ones retried.',
+    ),
     h('section', { 'aria-labelledby': 'health-title' }, h('h2', { id: 'health-title' }, 'Services'), services),
     h(
       'section',
