@@ -1,21 +1,7 @@
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
-import { z } from 'zod'
-import { createDeviceKey, deviceKeyFromFile, deviceKeyToFile, DeviceKeyFileError, signEddsaPoseidon } from '../circuits/index.js'
-import { AssayError, fieldElementSchema, isErrorCategory, type ErrorCategory } from '../core/index.js'
-import { deviceRegistrationMessage, type RegistrationTerms } from '../contracts/index.js'
-import { AssayApiError, createAssayClient, type DeviceRegistered } from '../sdk/index.js'
-
-/** The node did not say what a device key signs to be registered (its refusals are AssayApiErrors). */
-export class DeviceCommandError extends AssayError {
-  /** The category given, else 'internal'. */
-  override readonly category: ErrorCategory
-  constructor(message: string, options?: { cause?: unknown; category?: unknown }) {
-    super(message, options)
-    this.name = 'DeviceCommandError'
-    this.category = isErrorCategory(options?.category) ? options.category : 'internal'
-  }
-}
+import { createDeviceKey, deviceKeyFromFile, deviceKeyToFile, DeviceKeyFileError } from '../circuits/index.js'
+import { createAssayClient, registerDeviceKey } from '../sdk/index.js'
 
 type Io = { out: (s: string) => void; err: (s: string) => void }
 const defaultIo: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }
@@ -45,22 +31,11 @@ export async function readDeviceKeyFile(path: string): Promise<Awaited<ReturnTyp
   return deviceKeyFromFile(json)
 }
 
-/** GET /devices/registration as the node answers it. */
-const registrationTermsSchema = z.object({
-  owner: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
-  chainId: fieldElementSchema,
-  registry: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
-  nonce: fieldElementSchema,
-})
-
-/** Attempts when the node's account registers other devices meanwhile (each moves its nonce on). */
-const REGISTER_ATTEMPTS = 3
-
 /**
  * `assay device register KEYFILE`: registers the device's public key on-chain through the node,
- * to the node's account (the account that publishes). The key signs the registration message for
- * that account, chain, registry and nonce (computed here, never taken from the node), proving the
- * key is held by whoever registers it. The private key never leaves this machine.
+ * to the node's account (the account that publishes), with the key's signature of the node's
+ * registration terms as proof of possession (registerDeviceKey). The private key never leaves this
+ * machine.
  */
 export async function deviceRegisterCommand(
   keyFile: string,
@@ -68,34 +43,8 @@ export async function deviceRegisterCommand(
   io: Io = defaultIo,
 ): Promise<{ deviceId: string; owner: string; txHash?: string; alreadyRegistered: boolean }> {
   const key = await readDeviceKeyFile(keyFile)
-  const label = options.label ?? key.label
   const client = createAssayClient({ node: options.node, operatorToken: options.operatorToken })
-  const registrationTerms = async (): Promise<RegistrationTerms> => {
-    const parsed = registrationTermsSchema.safeParse(await client.deviceRegistration())
-    if (!parsed.success)
-      throw new DeviceCommandError(
-        `the node at ${options.node} did not say what to sign (${parsed.error.issues[0]?.message ?? 'bad terms'})`,
-      )
-    const t = parsed.data
-    return { owner: t.owner, chainId: BigInt(t.chainId), registry: t.registry, nonce: BigInt(t.nonce) }
-  }
-  let body: DeviceRegistered
-  for (let attempt = 1; ; attempt++) {
-    const terms = await registrationTerms()
-    const signature = await signEddsaPoseidon(key.privateKey, deviceRegistrationMessage(terms))
-    const proof = { nonce: terms.nonce.toString(), R8x: signature.R8x.toString(), R8y: signature.R8y.toString(), S: signature.S.toString() }
-    try {
-      body = await client.registerDevice({
-        publicKey: { x: key.Ax.toString(), y: key.Ay.toString() },
-        proof,
-        ...(label !== undefined ? { label } : {}),
-      })
-      break
-    } catch (err) {
-      // Another registration by the node's account took the nonce meanwhile: sign the new one.
-      if (!(err instanceof AssayApiError) || attempt === REGISTER_ATTEMPTS || (await registrationTerms()).nonce === terms.nonce) throw err
-    }
-  }
+  const body = await registerDeviceKey(client, key, { label: options.label ?? key.label })
   const result = {
     deviceId: body.deviceId,
     owner: body.owner,

@@ -14,7 +14,7 @@ export { ensureOperatorToken, operatorTokenPath, readOperatorToken } from './ope
 export { retryWhenNodeReturns } from './retry-when-node-returns.js'
 export type { RetryWhenNodeReturnsOptions } from './retry-when-node-returns.js'
 export { workerCommand } from './worker-command.js'
-export { deviceCreateCommand, DeviceCommandError, deviceRegisterCommand, readDeviceKeyFile } from './device-command.js'
+export { deviceCreateCommand, deviceRegisterCommand, readDeviceKeyFile } from './device-command.js'
 export { simulateCommand } from './simulate-command.js'
 export type { SimulateCommandOptions } from './simulate-command.js'
 export { listCommand, showCommand } from './catalog-commands.js'

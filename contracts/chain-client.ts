@@ -125,6 +125,18 @@ export interface TxResult {
   blockNumber: number
 }
 
+/** A device's registration as DeviceRegistry emitted it (`label` is its metadataURI). */
+export interface DeviceRegistration {
+  deviceId: bigint
+  /** The account that registered it (it may have been transferred since: deviceOf says who owns it now). */
+  registeredBy: string
+  Ax: bigint
+  Ay: bigint
+  label: string
+  txHash: string
+  blockNumber: number
+}
+
 /** Typed calls on Assay's contracts; every revert becomes a ContractError with the decoded custom error. */
 export interface ChainClient {
   readonly deployment: Deployment
@@ -145,6 +157,12 @@ export interface ChainClient {
   setPublisher(deviceId: bigint, publisher: string, authorised: boolean): Promise<TxResult>
   deviceOf(deviceId: bigint): Promise<{ owner: string; registeredAt: bigint; revokedAt: bigint; epoch: number }>
   canPublish(deviceId: bigint, publisher: string): Promise<boolean>
+  /**
+   * The registrations of the devices `owner` registered or was transferred (DeviceRegistered and
+   * DeviceTransferred events from the deployment's block), oldest first. Whether each is still
+   * `owner`'s, or revoked, is deviceOf's answer.
+   */
+  deviceRegistrationsOf(owner: string): Promise<DeviceRegistration[]>
   publishDataset(params: PublishDatasetParams): Promise<TxResult & { datasetId: bigint }>
   /** A dataset `owner` already anchored with this manifest CID (so a retried publish never anchors twice). */
   findPublished(owner: string, manifestCid: string): Promise<(TxResult & { datasetId: bigint }) | undefined>
@@ -286,6 +304,43 @@ export interface ChainClient {
   purchasesOf(
     buyer: string,
   ): Promise<Array<{ datasetId: bigint; paymentToken: string; price: bigint; expiresAt: bigint; txHash: string; blockNumber: number }>>
+  /**
+   * Every DataMarket subscription bought to `streamId` (Subscribed events from the deployment's
+   * block), oldest first: who paid how much (the protocol fee included in it) and the
+   * subscription's [start, end) after the purchase (a renewal extends it).
+   */
+  subscriptionsTo(streamId: bigint): Promise<StreamSubscription[]>
+  /** Every window of `streamId` bought through the KeyEscrow (WindowPurchased: a stream order's window settled), oldest first. */
+  windowPurchasesOf(streamId: bigint): Promise<WindowPurchase[]>
+}
+
+/** One DataMarket subscription purchase (Subscribed). */
+export interface StreamSubscription {
+  streamId: bigint
+  subscriber: string
+  paymentToken: string
+  /** What was paid, the fee included. */
+  amount: bigint
+  fee: bigint
+  /** The subscription after this purchase (unix seconds). */
+  start: bigint
+  end: bigint
+  txHash: string
+  blockNumber: number
+}
+
+/** One stream window bought through the KeyEscrow and paid to the stream (WindowPurchased). */
+export interface WindowPurchase {
+  streamId: bigint
+  windowIndex: bigint
+  buyer: string
+  datasetId: bigint
+  paymentToken: string
+  /** The window's share of its order, the fee included. */
+  amount: bigint
+  fee: bigint
+  txHash: string
+  blockNumber: number
 }
 
 /** A node refused a transaction for a nonce already used (ethers' NONCE_EXPIRED, or a node's own words, as Hardhat's). */
@@ -443,6 +498,34 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
     },
     canPublish(deviceId, publisher) {
       return read('check device', () => devices.canPublish(deviceId, publisher))
+    },
+    async deviceRegistrationsOf(owner) {
+      const action = 'read device registrations'
+      const [registered, received] = await Promise.all([
+        logsOf(devices, 'DeviceRegistered', [null, owner], deployment.startBlock, undefined, action),
+        logsOf(devices, 'DeviceTransferred', [null, null, owner], deployment.startBlock, undefined, action),
+      ])
+      const receivedIds = received.flatMap((log) => deviceEvents.parse(log, 'DeviceTransferred')?.deviceId ?? [])
+      // A device transferred to `owner` was registered by another account: its registration by id.
+      const ofReceived =
+        receivedIds.length === 0
+          ? []
+          : await logsOf(devices, 'DeviceRegistered', [[...new Set(receivedIds)]], deployment.startBlock, undefined, action)
+      const byId = new Map<bigint, DeviceRegistration>()
+      for (const log of [...registered, ...ofReceived].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index)) {
+        const e = deviceEvents.parse(log, 'DeviceRegistered')
+        if (e === undefined || byId.has(e.deviceId)) continue
+        byId.set(e.deviceId, {
+          deviceId: e.deviceId,
+          registeredBy: e.owner,
+          Ax: e.ax,
+          Ay: e.ay,
+          label: e.metadataURI,
+          txHash: log.transactionHash,
+          blockNumber: log.blockNumber,
+        })
+      }
+      return [...byId.values()]
     },
     async publishDataset(p) {
       const slot = deployment.verifiers[p.circuitId]?.slot
@@ -713,6 +796,48 @@ export function createChainClient(runner: ContractRunner, deployment: Deployment
                 paymentToken: e.paymentToken,
                 price: e.price,
                 expiresAt: e.expiresAt,
+                txHash: log.transactionHash,
+                blockNumber: log.blockNumber,
+              },
+            ]
+      })
+    },
+    async subscriptionsTo(streamId) {
+      const logs = await logsOf(market, 'Subscribed', [streamId], deployment.startBlock)
+      return logs.flatMap((log) => {
+        const e = marketEvents.parse(log, 'Subscribed')
+        return e === undefined
+          ? []
+          : [
+              {
+                streamId: e.streamId,
+                subscriber: e.subscriber,
+                paymentToken: e.paymentToken,
+                amount: e.amount,
+                fee: e.fee,
+                start: e.start,
+                end: e.end,
+                txHash: log.transactionHash,
+                blockNumber: log.blockNumber,
+              },
+            ]
+      })
+    },
+    async windowPurchasesOf(streamId) {
+      const logs = await logsOf(market, 'WindowPurchased', [streamId], deployment.startBlock)
+      return logs.flatMap((log) => {
+        const e = marketEvents.parse(log, 'WindowPurchased')
+        return e === undefined
+          ? []
+          : [
+              {
+                streamId: e.streamId,
+                windowIndex: e.windowIndex,
+                buyer: e.buyer,
+                datasetId: e.datasetId,
+                paymentToken: e.paymentToken,
+                amount: e.amount,
+                fee: e.fee,
                 txHash: log.transactionHash,
                 blockNumber: log.blockNumber,
               },

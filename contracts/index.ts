@@ -12,11 +12,14 @@ export type {
   ChainClient,
   CreateStreamParams,
   DatasetRecord,
+  DeviceRegistration,
   ListingRecord,
   ListParams,
   PublishDatasetParams,
   StreamRecord,
+  StreamSubscription,
   TxResult,
+  WindowPurchase,
 } from './chain-client.js'
 export { ESCROW_ORDER_STATUSES, windowDeadlineOf, windowShare } from './escrow-order.js'
 export type {

@@ -291,6 +291,25 @@ describe('DeviceRegistry', function () {
         .withArgs(key.deviceId, owner.address)
     })
 
+    it('lists an account’s registrations, those it was transferred included (the chain client’s deviceRegistrationsOf)', async () => {
+      const f = await loadFixture(fixture)
+      const { registry, owner, other } = f
+      const client = f.client(owner)
+      const [mine, theirs, kept] = [key, await createDeviceKey(), await createDeviceKey()]
+      expect(await client.deviceRegistrationsOf(owner.address)).to.deep.equal([])
+      await register(registry, owner, mine)
+      await register(registry, other, theirs)
+      await register(registry, other, kept)
+      await (await connected(registry, other).transferDevice(theirs.deviceId, owner.address)).wait()
+      const listed = await client.deviceRegistrationsOf(owner.address)
+      expect(listed.map((r) => [r.deviceId, r.registeredBy, r.Ax, r.Ay, r.label])).to.deep.equal([
+        [mine.deviceId, owner.address, mine.Ax, mine.Ay, 'ipfs://device-meta'],
+        [theirs.deviceId, other.address, theirs.Ax, theirs.Ay, 'ipfs://device-meta'],
+      ])
+      expect(listed.every((r) => /^0x[0-9a-f]{64}$/.test(r.txHash) && r.blockNumber > 0)).to.equal(true)
+      expect((await client.deviceRegistrationsOf(other.address)).map((r) => r.deviceId)).to.deep.equal([theirs.deviceId, kept.deviceId])
+    })
+
     it('rejects the zero address as new owner or publisher with InvalidAddress(account)', async () => {
       const { registry, owner } = await loadFixture(fixture)
       await register(registry, owner)

@@ -28,7 +28,6 @@ import { SetupRecordMismatchError } from '../../circuits/setup-record-mismatch-e
 import { SetupRecordMissingError } from '../../circuits/setup-record-missing-error.js'
 import { CircuitBuildError } from '../../cli/circuit-builder.js'
 import { cliFailure } from '../../cli/cli-failure.js'
-import { DeviceCommandError } from '../../cli/device-command.js'
 import { FollowTimeoutError } from '../../cli/follow-progress.js'
 import { PublishCommandError } from '../../cli/publish-command-error.js'
 import { StreamPushError } from '../../cli/stream-commands.js'
@@ -231,7 +230,6 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   // cli
   [new PublishCommandError('publication pub-1 failed'), 'internal'],
   [new StreamPushError('2 of 5 batches were refused'), 'bad-input'],
-  [new DeviceCommandError('registration refused'), 'internal'],
   [new FollowTimeoutError('pub-1', unreachable), 'unavailable'],
   [new CircuitBuildError('sensor-stats-b16', 'circom failed'), 'internal'],
 ]

@@ -13,6 +13,7 @@ import {
   AssayApiError,
   createAssayClient,
   followPublication,
+  registerDeviceKey,
   type AssayClient,
   type RegisterDeviceRequest,
   type UploadProgress,
@@ -176,6 +177,24 @@ describe('createAssayClient: every route the CLI and the web app use, against a 
     // A refused batch is an answer (422, one result per batch), not an error.
     const sent = await anyone.sendReadings(created.streamId, [{ not: 'a batch' }])
     expect([sent.accepted, sent.rejected, sent.results.length, sent.results[0]!.ok]).to.deep.equal([0, 1, 1, false])
+  })
+
+  it('registers a device key with registerDeviceKey, signing again when another registration took the nonce meanwhile', async () => {
+    const [key, other] = [await createDeviceKey(), await createDeviceKey()]
+    let posts = 0
+    const racing: Pick<AssayClient, 'deviceRegistration' | 'registerDevice'> = {
+      deviceRegistration: () => operator.deviceRegistration(),
+      registerDevice: async (request) => {
+        // The node's account registers another device between the first signature and its post.
+        if (++posts === 1) await node.chain.registerDevice(other.Ax, other.Ay, 'meanwhile', (m) => signEddsaPoseidon(other.privateKey, m))
+        return operator.registerDevice(request)
+      },
+    }
+    const nonce = BigInt((await operator.deviceRegistration()).nonce)
+    const registered = await registerDeviceKey(racing, key, { label: 'racer' })
+    expect([posts, registered.deviceId, registered.alreadyRegistered]).to.deep.equal([2, key.deviceId.toString(), false])
+    expect(BigInt((await operator.deviceRegistration()).nonce)).to.equal(nonce + 2n)
+    expect((await registerDeviceKey(operator, key)).alreadyRegistered).to.equal(true)
   })
 
   it('opens and ends operator sessions with the token or a Sign-In with Ethereum message', async () => {

@@ -17,6 +17,7 @@ const PAGES: Record<string, { load: () => Promise<Page>; title: string }> = {
   audit: { load: () => import('./pages/audit-page.js').then((m) => m.auditPage), title: 'Audit' },
   account: { load: () => import('./pages/account-page.js').then((m) => m.accountPage), title: 'My account' },
   node: { load: () => import('./pages/node-page.js').then((m) => m.nodePage), title: 'Node' },
+  devices: { load: () => import('./pages/devices-page.js').then((m) => m.devicesPage), title: 'Devices' },
 }
 
 function shell(ctx: AppContext | undefined): HTMLElement {

@@ -252,6 +252,13 @@ const sellForm: Page = (root, ctx, _route, signal) => {
       `This node encrypts your file, stores it in IPFS, proves its statistics in zero knowledge and anchors them on chain ${ctx.deployment.chainId} with its own account, which becomes the seller.`,
     ),
     h(
+      'p',
+      null,
+      'Every publication of this node, with its progress and a retry for failed ones: ',
+      h('a', { href: href('publications'), 'data-testid': 'publications-link' }, 'Publications'),
+      '.',
+    ),
+    h(
       'form',
       { class: 'sell', onSubmit: (e: SubmitEvent) => void publish(e) },
       h(
@@ -259,6 +266,13 @@ const sellForm: Page = (root, ctx, _route, signal) => {
         { class: 'panel' },
         h('h2', null, '1. Your data'),
         field('CSV or NDJSON file, or device-signed batches', fileInput),
+        h(
+          'p',
+          { class: 'hint' },
+          'Batches signed by your own sensors need their device keys registered to this node: see ',
+          h('a', { href: href('devices'), 'data-testid': 'devices-link' }, 'Devices'),
+          '.',
+        ),
         mappingArea,
       ),
       h(

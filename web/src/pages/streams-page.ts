@@ -7,6 +7,8 @@ import { formatDate, formatDuration, formatPrice } from '../format.js'
 import { href, type Page } from '../router.js'
 import { streamOrders } from './escrow-orders.js'
 import { BUYER_KEY_EXPLANATION, streamEscrowProgress, subscribeThroughEscrow } from './escrow-purchase.js'
+import { createStreamPage } from './stream-form.js'
+import { streamOwnerPanel } from './stream-owner-panel.js'
 
 /** A stream as listed (without its windows) or shown (with them). */
 type StreamView = StreamSummary & { windows?: ShownStream['windows'] }
@@ -23,22 +25,36 @@ function liveBadge(s: StreamView): HTMLElement {
   return h('span', { class: `badge ${isLive(s) ? 'ok' : ''}`, 'data-testid': 'live-state' }, isLive(s) ? '● live' : 'idle')
 }
 
-/** Streams: the node's live feeds, each an open-ended sequence of proven windows sold by subscription. */
+/**
+ * Streams: the node's live feeds, each an open-ended sequence of proven windows sold by
+ * subscription; `#/streams/new` creates one (the operator's).
+ */
 export const streamsPage: Page = async (root, ctx, route, signal) => {
+  if (route.path[1] === 'new') return createStreamPage(root, ctx, route, signal)
   if (route.path[1] !== undefined) return streamPage(root, ctx, route.path[1], signal)
   mount(root, h('h1', null, 'Streams'), spinner('Loading streams…'))
   try {
     const streams = await ctx.client.streams()
+    // Anyone sees the link; the form behind it asks for the operator's sign-in.
+    const createLink = h('a', { href: href('streams/new'), class: 'button-link', 'data-testid': 'new-stream' }, 'Create a stream')
     mount(
       root,
-      h('h1', null, 'Streams'),
+      h('div', { class: 'page-head' }, h('h1', null, 'Streams'), createLink),
       h(
         'p',
         { class: 'lead' },
         'Live sensor feeds. Every closed window becomes a dataset of its own — proven, encrypted, anchored — and a subscription gives you every window in the period you pay for, including windows published later.',
       ),
       streams.length === 0
-        ? h('p', null, 'No streams on this node yet. Create one with ', h('code', null, 'assay stream create'), '.')
+        ? h(
+            'p',
+            { 'data-testid': 'no-streams' },
+            'No streams on this node yet. The node’s operator creates one ',
+            h('a', { href: href('streams/new') }, 'here'),
+            ' or with ',
+            h('code', null, 'assay stream create'),
+            '.',
+          )
         : h(
             'div',
             { class: 'table-wrap' },
@@ -105,6 +121,29 @@ async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal
   // The orders as drawn for the wallet shown last: followed until the wallet changes.
   let following: AbortController | undefined
   signal.addEventListener('abort', () => following?.abort(), { once: true })
+  // Subscribers and revenue, for the stream's owner: this node's operator (the node's account owns
+  // the node's streams), or a wallet that is the stream's owner on chain.
+  const ownerArea = h('div')
+  let owner: ReturnType<typeof streamOwnerPanel> | undefined
+  let operator = false
+  const walletAddress = (): string | undefined => {
+    const wallet = ctx.wallet.state()
+    return wallet.kind === 'none' ? undefined : wallet.address
+  }
+  const showOwner = (): void => {
+    if (signal.aborted) return
+    const wallet = walletAddress()
+    const isOwner = operator || (wallet !== undefined && wallet.toLowerCase() === terms.owner.toLowerCase())
+    if (isOwner && owner === undefined) {
+      owner = streamOwnerPanel(ctx, BigInt(id), terms)
+      mount(ownerArea, owner.el)
+    } else if (!isOwner && owner !== undefined) {
+      owner.stop()
+      owner = undefined
+      ownerArea.replaceChildren()
+    }
+  }
+  signal.addEventListener('abort', () => owner?.stop(), { once: true })
   const chosenPeriods = (): bigint => {
     const n = Number(periods.value)
     if (!Number.isInteger(n) || n < 1 || n > 1000)
@@ -188,6 +227,7 @@ async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal
   }
   const renderSubscription = async (): Promise<void> => {
     const wallet = ctx.wallet.state()
+    showOwner()
     following?.abort()
     const follow = (following = new AbortController())
     if (wallet.kind === 'none') {
@@ -233,6 +273,7 @@ async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal
           async () => {
             const n = chosenPeriods()
             await createChainClient(await ctx.wallet.signer(), ctx.deployment).subscribe(BigInt(id), n)
+            void owner?.refresh()
             await renderSubscription()
           },
           { class: 'primary', 'data-testid': 'subscribe' },
@@ -247,6 +288,7 @@ async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal
               { periods: n, pricePerPeriod: terms.pricePerPeriod, paymentToken: terms.paymentToken },
               steps,
             )
+            void owner?.refresh()
             await orders.reload()
           },
           { 'data-testid': 'subscribe-escrow', 'aria-describedby': escrowHint },
@@ -281,6 +323,7 @@ async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal
         subscription,
       ),
     ),
+    ownerArea,
     escrowOrders,
     windows,
   )
@@ -292,6 +335,13 @@ async function streamPage(root: HTMLElement, ctx: AppContext, id: string, signal
     mount(status, errorAlert(err))
   }
   renderSubscription().catch((err: unknown) => mount(subscription, errorAlert(err)))
+  ctx.client.operatorSession({ signal }).then(
+    (session) => {
+      operator = session.operator
+      showOwner()
+    },
+    () => undefined, // not the operator's browser, as far as this page can tell: the buyer's view alone
+  )
   const off = ctx.wallet.subscribe(() => void renderSubscription().catch((err: unknown) => mount(subscription, errorAlert(err))))
   const timer = setInterval(() => void refresh().catch(() => undefined), 3000)
   signal.addEventListener(
