@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import { getBytes, HDNodeWallet } from 'ethers'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { startNode, type AssayNode } from '../../cli/index.js'
+import { deviceCreateCommand, readDeviceKeyFile, startNode, type AssayNode } from '../../cli/index.js'
 import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
 import { createAssayClient, followPublication } from '../../sdk/index.js'
 import { createDeviceKey, signEddsaPoseidon } from '../../circuits/index.js'
@@ -16,14 +16,15 @@ import { axeViolations, launchChromium, saveDocScreenshot, screenshot, watchPage
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
 import { writeSignedBatchFile } from '../helpers/signed-file.js'
-import { operatorHeaders } from '../helpers/operator.js'
 
-// The whole product in a real browser: a seller publishes through the Sell page, a buyer finds the
-// dataset, lets the browser verify its proofs, buys with the development wallet, downloads and
-// decrypts it; the audit page passes for it and fails for a tampered manifest. Every page the suite
+// The whole product in a real browser, each role's story: a seller publishes through the Sell page,
+// registers sensors from their key files, creates a stream, follows and retries publications in the
+// Publications list and withdraws the proceeds; a buyer finds the dataset, lets the browser verify
+// its proofs, buys with the development wallet, downloads and decrypts it; the audit page passes for
+// it and fails for a tampered manifest. Every page the suite
 // opens is watched for uncaught errors, console errors and failed requests. Screenshots of the steps
 // go to test-output/web/; the last test saves one of every page at 1280 and 390 px to docs/screenshots/.
-describe('web app in Chromium (sell → find → verify → buy → download → audit)', function () {
+describe('web app in Chromium, each role’s story (seller: device → stream → publish → follow → withdraw; buyer: find → verify → buy → download; auditor)', function () {
   this.timeout(600_000)
   let dir: string
   let node: AssayNode
@@ -451,26 +452,42 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     expect(await tryConnect(undefined)).to.match(/^No wallet No browser wallet found/)
   })
 
-  it('shows a live stream with its windows, and subscribes the connected wallet', async () => {
-    const key = await createDeviceKey()
-    await node.chain.registerDevice(key.Ax, key.Ay, 'web-stream-sensor', (m) => signEddsaPoseidon(key.privateKey, m))
+  it('lets the seller register a sensor from its key file and create a stream with it, then shows it live and subscribes the connected wallet', async () => {
+    // The seller's side, in the browser signed in as the operator: the sensor's key file (as
+    // `assay device create` writes it) is read and signs on the Devices page ...
+    const keyFile = join(dir, 'web-stream-sensor.key.json')
+    await deviceCreateCommand({ out: keyFile, label: 'web-stream-sensor' }, { out: () => undefined, err: () => undefined })
+    const key = await readDeviceKeyFile(keyFile)
+    expect((await fetch(new URL(`/devices/${key.deviceId}`, node.url))).status).to.equal(404)
+    await page.goto(`${node.url}/#/devices`)
+    await page.getByTestId('device-key-file').setInputFiles(keyFile)
+    await page.getByTestId('device-key-chosen').getByText('key checked').waitFor()
+    await page.getByTestId('register-device').click()
+    await page.getByTestId('register-outcome').getByText('Registered.').waitFor({ timeout: 60_000 })
+    const owner = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/0").address
+    expect((await node.chain.deviceOf(key.deviceId)).owner).to.equal(owner)
+    // ... and the stream is created with it on the New stream page: window 0 opened 16 s ago and
+    // fills with 8 readings, so it is published without waiting for its grace.
     const start = Math.floor(Date.now() / 1000) - 16
-    const res = await fetch(new URL('/streams', node.url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...operatorHeaders(node.operatorToken) },
-      body: JSON.stringify({
-        title: 'Office air, live',
-        windowSeconds: 8,
-        periodSeconds: 16,
-        price: '1000000000000000',
-        graceSeconds: 60,
-        maxReadings: 8, // window 0 fills at once and is published without waiting for its grace
-        deviceIds: [key.deviceId.toString()],
-        circuitId: 'sensor-stats-b16-v2',
-        start,
-      }),
-    })
-    const stream = (await res.json()) as { streamId: string }
+    const streamsBefore = await streamCount()
+    await page.goto(`${node.url}/#/streams/new`)
+    await page.getByTestId('stream-form').waitFor()
+    await page.getByTestId('stream-title-input').fill('Office air, live')
+    await page.getByTestId('window').fill('8')
+    await page.getByTestId('window-unit').selectOption('s')
+    await page.getByTestId('period').fill('16')
+    await page.getByTestId('period-unit').selectOption('s')
+    await page.getByTestId('stream-price').fill('0.001')
+    await page.getByTestId('grace').fill('1')
+    await page.getByTestId('grace-unit').selectOption('min')
+    await page.getByTestId('max-readings').fill('8')
+    await page.getByTestId('stream-start').fill(new Date(start * 1000).toISOString().slice(0, 19))
+    await page.getByTestId('stream-circuit').selectOption('sensor-stats-b16-v2')
+    await page.locator(`[data-device="${key.deviceId}"]`).check()
+    await page.getByTestId('create-stream').click()
+    await page.getByTestId('stream-title').filter({ hasText: 'Office air, live' }).waitFor({ timeout: 60_000 })
+    expect(await streamCount()).to.equal(streamsBefore + 1)
+    const stream = { streamId: /#\/streams\/(\d+)$/.exec(page.url())![1]! }
     streamId = stream.streamId
     const feed = createStreamFeed({
       devices: [key],
@@ -521,9 +538,11 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     )
   })
 
-  it('offers to retry a publication that failed at anchor, and finishes it once the device is registered', async () => {
+  it('offers to retry a publication that failed at anchor; the seller follows it in Publications, registers the device and retries it there', async () => {
     // Readings signed by a sensor nobody registered yet: proven and stored, then refused at anchor.
-    const sensor = { ...(await createDeviceKey()), label: 'attic' }
+    const keyFile = join(dir, 'attic.key.json')
+    await deviceCreateCommand({ out: keyFile, label: 'attic' }, { out: () => undefined, err: () => undefined })
+    const sensor = { ...(await readDeviceKeyFile(keyFile)), label: 'attic' }
     const file = await writeSignedBatchFile(join(dir, 'attic.ndjson'), {
       devices: [sensor],
       metrics: ['temperature'],
@@ -536,18 +555,31 @@ describe('web app in Chromium (sell → find → verify → buy → download →
     await page.getByRole('status').filter({ hasText: 'device-signed batches: published exactly as the devices signed them' }).waitFor()
     await page.getByTestId('title').fill('Attic temperature')
     await page.getByTestId('publish').click()
-    const retry = page.getByTestId('retry')
-    await retry.waitFor({ timeout: 120_000 })
+    await page.getByTestId('retry').waitFor({ timeout: 120_000 })
     expect(await page.locator('[role=alert]').last().textContent()).to.match(
       /^Publication failed anchor: DeviceNotRegisteredError: device "attic"/,
     )
     expect(await page.locator('[data-stage=anchor]').textContent()).to.match(/failed$/)
     expect(await page.locator('[data-stage=list]').textContent()).to.match(/not run$/)
     await screenshot(page, '14-sell-failed')
-    await node.chain.registerDevice(sensor.Ax, sensor.Ay, '', (m) => signEddsaPoseidon(sensor.privateKey, m))
-    await retry.click()
-    await page.getByTestId('listing-link').waitFor({ timeout: 120_000 })
-    expect(await page.locator('.stage.completed').count()).to.equal(7)
+    // The Publications list has it, failed, with the reason and a Retry.
+    await page.goto(`${node.url}/#/publications`)
+    await page.locator('[data-testid=publications][aria-busy=false]').waitFor()
+    const row = page.locator('[data-testid=publications-table] tbody tr', { hasText: 'Attic temperature' })
+    expect(await row.getAttribute('data-state')).to.equal('failed')
+    expect(await row.getByTestId('failure').textContent()).to.match(/^anchor: DeviceNotRegisteredError: device "attic"/)
+    // The seller registers the sensor from its key file on the Devices page ...
+    await page.goto(`${node.url}/#/devices`)
+    await page.getByTestId('device-key-file').setInputFiles(keyFile)
+    await page.getByTestId('device-key-chosen').getByText('key checked').waitFor()
+    await page.getByTestId('register-device').click()
+    await page.getByTestId('register-outcome').getByText('Registered.').waitFor({ timeout: 60_000 })
+    // ... and retries from the list, which follows it to its dataset.
+    await page.goto(`${node.url}/#/publications`)
+    await row.getByRole('button', { name: 'Retry' }).click()
+    await row.getByTestId('dataset-link').waitFor({ timeout: 120_000 })
+    expect(await row.getAttribute('data-state')).to.equal('done')
+    expect(await row.getByTestId('progress-text').textContent()).to.equal('Published')
   })
 
   it('refuses a cross-site form post and fetch from another origin in the signed-in browser: nothing published, queued or sent', async () => {
