@@ -65,7 +65,7 @@ export type FormFields<R extends RouteContract> = R extends { form: infer B exte
 /** The query parameters a route takes, as a client writes them. */
 export type QueryOf<R extends RouteContract> = R extends { query: infer B extends z.ZodType } ? z.input<B> : never
 
-/** `/datasets/:id` → `/datasets/{id}` (OpenAPI's form). */
+/** `/datasets/:id` → `/datasets/{id}`, and a wildcard `/ipfs/:cid/*path` → `/ipfs/{cid}/{path}` (OpenAPI's form). */
 export function openApiPath(path: string): string {
-  return path.replace(/:(\w+)/g, '{$1}')
+  return path.replace(/[:*](\w+)/g, '{$1}')
 }

@@ -8,6 +8,7 @@ import {
   registrationTermsSchema,
 } from './device-schemas.js'
 import { errorBodySchema } from './error-body.js'
+import { gatewayParamsSchema, gatewayPathParamsSchema, gatewayQuerySchema } from './gateway-schemas.js'
 import { orderParamsSchema, settlementStatusSchema, windowParamsSchema } from './escrow-schemas.js'
 import { keyReleaseSchema, keyRequestBodySchema } from './key-release-schemas.js'
 import { circuitParamsSchema, deploymentResponseSchema, healthReportSchema, verificationKeySchema } from './node-schemas.js'
@@ -40,6 +41,14 @@ function errors<const S extends readonly number[]>(
   return Object.fromEntries(statuses.map((s) => [s, { description: 'A named error', body: errorBodySchema }])) as never
 }
 // Every route may also answer 400 (bad Host or origin), 401 (operator routes) and 5xx (errors of its own services).
+
+/** The trustless gateway's answers (docs/ipfs.md). */
+const gatewayResponses = {
+  200: { description: 'A raw block (application/vnd.ipld.raw) or a CARv1 (order=dfs)', contentType: 'application/vnd.ipld.car' },
+  304: { description: 'Not modified: If-None-Match names the ETag of this representation' },
+  ...errors(400, 404),
+  412: { description: 'Cache-Control: only-if-cached, and this node does not hold the root block' },
+} as const satisfies Record<number, ResponseContract>
 
 /**
  * Every route of the node's HTTP API. The server mounts each through its contract (input and
@@ -282,13 +291,19 @@ export const API = {
     method: 'get',
     path: '/ipfs/:cid',
     access: 'public',
-    summary: 'Trustless gateway: a CAR or a raw block (`format` or `Accept`)',
-    params: z.strictObject({ cid: z.string().min(1).max(200) }),
-    query: z.object({ format: z.enum(['car', 'raw']).optional() }),
-    responses: {
-      200: { description: 'CAR or raw block', contentType: 'application/vnd.ipld.car' },
-      ...errors(400, 404),
-    },
+    summary: 'Trustless gateway (also HEAD, CORS): a raw block or a CAR (`format` or `Accept`), docs/ipfs.md',
+    params: gatewayParamsSchema,
+    query: gatewayQuerySchema,
+    responses: gatewayResponses,
+  }),
+  ipfsPath: defineRoute({
+    method: 'get',
+    path: '/ipfs/:cid/*path',
+    access: 'public',
+    summary: 'Trustless gateway: a CAR of a UnixFS path under a CID (the blocks that prove the path, then its end)',
+    params: gatewayPathParamsSchema,
+    query: gatewayQuerySchema,
+    responses: gatewayResponses,
   }),
   operatorSession: defineRoute({
     method: 'get',

@@ -15,16 +15,19 @@ export interface ConnectionLimitOptions {
   perClient?: number
   /** Open connections all clients together may hold (default 256). */
   total?: number
+  /** What the connections are, in the refusals (default 'event streams'). */
+  what?: string
 }
 
 /**
- * Caps long-lived responses (server-sent events): each holds a socket, a timer and a poll of the
- * job store for as long as the client keeps it open. A connection counts until its response
+ * Caps long-lived responses (server-sent events, gateway CARs): each holds a socket and a timer,
+ * and a poll of the job store or a walk of a DAG, for as long as the client keeps it open. A connection counts until its response
  * closes, however it ends. Beyond a cap: 429 TooManyConnectionsError, nothing opened.
  */
 export function createConnectionLimit(options: ConnectionLimitOptions = {}): RequestHandler & { open(): number } {
   const perClient = options.perClient ?? 16
   const total = options.total ?? 256
+  const what = options.what ?? 'event streams'
   const byClient = new Map<string, number>()
   let open = 0
   const clientOf = (req: Request): string => req.socket.remoteAddress ?? 'unknown'
@@ -32,8 +35,8 @@ export function createConnectionLimit(options: ConnectionLimitOptions = {}): Req
   const handler: RequestHandler = (req, res, next) => {
     const client = clientOf(req)
     const mine = byClient.get(client) ?? 0
-    if (mine >= perClient) return next(new TooManyConnectionsError(`this client already holds ${mine} event streams; close one first`))
-    if (open >= total) return next(new TooManyConnectionsError(`the node holds ${open} event streams, its limit; try again later`))
+    if (mine >= perClient) return next(new TooManyConnectionsError(`this client already holds ${mine} ${what}; close one first`))
+    if (open >= total) return next(new TooManyConnectionsError(`the node holds ${open} ${what}, its limit; try again later`))
     open++
     byClient.set(client, mine + 1)
     // Counted down once, on whichever closes first: a response still queued behind a pipelined

@@ -45,6 +45,8 @@ export interface AppComponents {
   rateLimits?: { readings?: RequestHandler; keyRequests?: RequestHandler; escrowStatus?: RequestHandler }
   /** Caps on open event streams (GET /jobs/:id/events), per client and in total (createConnectionLimit's defaults). */
   eventStreams?: ConnectionLimitOptions
+  /** Gateway responses (GET/HEAD /ipfs/…) open at once, per client and in all (default 64 and 256). */
+  gatewayResponses?: ConnectionLimitOptions
   /** Built web app (Vite output) to serve at `/`, when present. */
   webDir?: string
   /** Publishing: uploads become publication jobs (absent: the routes answer 404). */
@@ -123,6 +125,9 @@ export function createApp(components: AppComponents): Express {
     app.get(['/escrow/orders/:id', '/escrow/orders/:id/windows/:index'], components.rateLimits.escrowStatus)
   // Each event stream holds a socket and polls the job store until its client leaves.
   app.get('/jobs/:id/events', createConnectionLimit(components.eventStreams))
+  // Each gateway answer holds a block in memory, or walks a DAG for as long as its client reads: a
+  // stranger cannot open them without end (a block-by-block client asks for a few dozen at once).
+  app.use('/ipfs', createConnectionLimit({ perClient: 64, total: 256, what: 'gateway responses', ...components.gatewayResponses }))
 
   if (components.metrics !== undefined) {
     const metrics = components.metrics

@@ -4,16 +4,23 @@ import { car } from '@helia/car'
 import { unixfs } from '@helia/unixfs'
 import { CarBlockIterator } from '@ipld/car'
 import type { Helia } from 'helia'
+import { createUnsafe } from 'multiformats/block'
 import { CID } from 'multiformats/cid'
+import { identity } from 'multiformats/hashes/identity'
 import { parseManifest, ServiceError, type Manifest, type ManifestInput } from '../core/index.js'
 import { decryptEnvelope } from './decrypt-envelope.js'
 import { encryptEnvelope, type EncryptOptions } from './encrypt-envelope.js'
 import { DEFAULT_CHUNK_SIZE, ENVELOPE_ID } from './envelope-format.js'
+import { getBlockBytes } from './block-bytes.js'
+import type { DagReader } from './dag-entity.js'
+import { checkBlock } from './check-block.js'
 import { ContentNotFoundError } from './errors.js'
 import { leafSkippingWalker } from './pin-walker.js'
 import { pipelinedLeafImporter } from './pipelined-leaf-importer.js'
 import { readAhead } from './read-ahead.js'
 import { readUnixfsFile } from './read-unixfs-file.js'
+import { resolveDagPath, type DagBlock, type ResolvedDagPath } from './resolve-dag-path.js'
+import { selectDagBlocks, type DagSelection, type SelectDagBlocksOptions } from './select-dag-blocks.js'
 import { ByteReader } from './byte-reader.js'
 import { sealEnvelopeLeaves, type SealSummary } from './seal-envelope-leaves.js'
 import { startSealWorkerRing } from './seal-worker-ring.js'
@@ -75,9 +82,26 @@ export interface ContentStore {
   isPinned(cid: CID): Promise<boolean>
   /** Everything this node holds pinned, with the kind and label recorded at add time. */
   list(): Promise<HeldContent[]>
+  /**
+   * One block as stored, whatever its codec, checked against its CID; an identity CID answers
+   * from itself. @throws {ContentNotFoundError}
+   */
+  getBlock(cid: CID, options?: ReadOptions): Promise<Uint8Array>
+  /** Whether this node holds the block itself, without asking its peers. */
+  hasBlock(cid: CID): Promise<boolean>
+  /**
+   * Follows a UnixFS path from `root` through directories (HAMT-sharded ones too): the CID each
+   * segment names, the blocks that prove it, and what it ends at. @throws {ContentNotFoundError}
+   */
+  resolvePath(root: CID, path: readonly string[], options?: ReadOptions): Promise<ResolvedDagPath>
+  /**
+   * The blocks of a DAG selection (a trustless gateway's dag-scope, entity-bytes and dups) in
+   * depth-first order, each checked against its CID, read as they are pulled.
+   */
+  selectBlocks(root: CID, selection: DagSelection, options?: SelectDagBlocksOptions): AsyncGenerator<DagBlock>
   /** A CARv1 stream of every block under `cid`, for storage deals and pinning services. */
   exportCar(cid: CID, options?: ReadOptions): AsyncGenerator<Uint8Array>
-  /** Imports a CAR stream, pins its roots and returns them. */
+  /** Imports a CAR stream (every block checked against its CID), pins its roots and returns them. @throws {ContentCorruptedError} */
   importCar(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<CID[]>
   putJson(value: unknown, metadata?: Record<string, string>): Promise<CID>
   /** Stores public bytes unencrypted (previews), pinned. */
@@ -141,6 +165,20 @@ export function createContentStore(components: ContentStoreComponents, storeOpti
   const fs = unixfs({ blockstore: verified })
   const cars = car(helia)
   const signalOf = (options?: ReadOptions): AbortSignal => options?.signal ?? AbortSignal.timeout(DEFAULT_READ_TIMEOUT_MS)
+  const dag: DagReader = {
+    async getBlock(cid, options) {
+      if (cid.multihash.code === identity.code) return cid.multihash.digest
+      try {
+        return await getBlockBytes(verified, cid, { signal: signalOf(options) })
+      } catch (err) {
+        rethrowRead(cid, err)
+      }
+    },
+    async linksOf(cid, bytes) {
+      const block = createUnsafe({ cid, bytes, codec: await helia.getCodec(cid.code) })
+      return [...block.links()].map(([, link]) => link)
+    },
+  }
 
   const pin = async (cid: CID, metadata: Record<string, string> = {}, options?: ReadOptions): Promise<void> => {
     if (await helia.pins.isPinned(cid)) return
@@ -287,6 +325,14 @@ export function createContentStore(components: ContentStoreComponents, storeOpti
       return out
     },
 
+    getBlock: (cid, options) => dag.getBlock(cid, options),
+
+    hasBlock: async (cid) => cid.multihash.code === identity.code || (await helia.blockstore.has(cid)),
+
+    resolvePath: (root, path, options) => resolveDagPath(dag, root, path, options),
+
+    selectBlocks: (root, selection, options) => selectDagBlocks(dag, root, selection, options),
+
     async *exportCar(cid, options) {
       try {
         yield* cars.export(cid, { signal: signalOf(options) })
@@ -301,8 +347,14 @@ export function createContentStore(components: ContentStoreComponents, storeOpti
       // ours, else rebuild them from their bytes.
       const asOurs = (cid: { bytes: Uint8Array }): CID => CID.asCID(cid) ?? CID.decode(cid.bytes)
       const roots = (await iterator.getRoots()).map(asOurs)
+      // A CAR is untrusted input: every block is checked against its CID before it is stored, and
+      // the roots are pinned only once all of them were.
       async function* blocks(): AsyncGenerator<{ cid: CID; bytes: Uint8Array }> {
-        for await (const block of iterator) yield { cid: asOurs(block.cid), bytes: block.bytes }
+        for await (const block of iterator) {
+          const cid = asOurs(block.cid)
+          await checkBlock(cid, block.bytes)
+          yield { cid, bytes: block.bytes }
+        }
       }
       await cars.import({ blocks })
       for (const root of roots) await pin(root, { kind: 'car-import' })

@@ -17,6 +17,7 @@ export { unwrapKeyWeb } from './unwrap-key-web.js'
 export { decryptEnvelopeWeb } from './decrypt-envelope-web.js'
 export { checkBlock } from './check-block.js'
 export { readCarFile } from './read-car-file.js'
+export { carV1Block, carV1Header } from './car-v1-frames.js'
 export { concatBytes } from './concat-bytes.js'
 export {
   ContentCorruptedError,
@@ -41,6 +42,9 @@ export type {
   ReadOptions,
 } from './content-store.js'
 export type { Keystore, KeystoreComponents, MasterKeyOptions } from './keystore.js'
+export type { DagEntity, DagEntityKind } from './dag-entity.js'
+export type { DagBlock, ResolvedDagPath } from './resolve-dag-path.js'
+export type { DagScope, DagSelection, SelectDagBlocksOptions } from './select-dag-blocks.js'
 
 // Errors sent from another process (a prover, a batch verifier, a queue's job) come back as
 // their own classes: deserializeError finds them here (core/serialized-error.ts).

@@ -68,7 +68,7 @@ describe('the API contract (api/)', () => {
       const op = doc.paths[openApiPath(r.path)]![r.method]!
       expect(Object.keys(op.responses), key(r)).to.deep.equal(Object.keys(r.responses))
       // Every path parameter is declared.
-      const named = [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1])
+      const named = [...r.path.matchAll(/[:*](\w+)/g)].map((m) => m[1])
       expect(
         op.parameters.filter((p) => p.in === 'path').map((p) => p.name),
         key(r),

@@ -86,6 +86,7 @@ import { ResponseContractError } from '../../server/contract-route.js'
 import { TooManyConnectionsError } from '../../server/connection-limit.js'
 import { DeviceOwnedError } from '../../server/device-routes.js'
 import { SettlementNotFailedError } from '../../server/escrow-routes.js'
+import { GatewayRequestError } from '../../server/gateway-request-error.js'
 import { createErrorHandler } from '../../server/http-errors.js'
 import {
   KeyNotHeldError,
@@ -151,6 +152,7 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new OrderNotFoundError(1n), 'not-found'],
   [new BuyerKeyMismatchError(1n, 2n, 3n), 'bad-input'],
   [new NotFoundError('no dataset 9'), 'not-found'],
+  [new GatewayRequestError('dag-scope', '"most" is not block, entity or all'), 'bad-input'],
   [new OperatorAuthError('no operator token'), 'unauthorised'],
   [new ForeignRequestError('another origin'), 'forbidden'],
   // pipelines

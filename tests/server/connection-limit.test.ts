@@ -2,10 +2,13 @@ import { once } from 'node:events'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { expect } from 'chai'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
 import { createApp, type ConnectionLimitOptions, type PublishingApi } from '../../server/index.js'
 import { operatorHeaders, testAuth } from '../helpers/operator.js'
 
-describe('event stream caps', () => {
+describe('connection caps (event streams, gateway responses)', () => {
   // A job that never finishes: its event stream stays open until the client leaves.
   const publishing: PublishingApi = {
     workDir: '/nonexistent',
@@ -95,5 +98,57 @@ describe('event stream caps', () => {
       expect(streams.map((s) => s.status)).to.deep.equal([200, 200])
       streams.forEach((s) => s.close())
     })
+  })
+
+  it('caps the gateway responses a client holds open (429 TooManyConnectionsError, in its words), and frees a slot when one ends', async () => {
+    // A block that never arrives keeps its answer open: what a slow or stalling gateway read does.
+    const cid = CID.create(1, raw.code, await sha256.digest(new Uint8Array([1])))
+    const server = createApp({
+      auth: testAuth(),
+      checkHealth: () => Promise.resolve({ ok: true, services: {} }),
+      ipfs: {
+        contentStore: {
+          isPinned: () => Promise.resolve(true),
+          hasBlock: () => Promise.resolve(true),
+          getBlock: (_cid, options) =>
+            new Promise((_resolve, reject) => options?.signal?.addEventListener('abort', () => reject(options.signal!.reason as Error))),
+          resolvePath: () => Promise.reject(new Error('not here')),
+          selectBlocks: () => (async function* () {})(),
+        },
+      },
+      gatewayResponses: { perClient: 2, total: 10 },
+      logError: () => undefined,
+    }).listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ipfs/${cid.toString()}?format=raw`
+    const pending: AbortController[] = []
+    const hold = (): void => {
+      const controller = new AbortController()
+      pending.push(controller)
+      fetch(url, { signal: controller.signal }).catch(() => undefined)
+    }
+    try {
+      hold()
+      hold()
+      // Ask until both held answers are counted (state, not time): then the third is refused.
+      let third = await fetch(url)
+      while (third.status !== 429) {
+        await third.body?.cancel()
+        third = await fetch(url)
+      }
+      const error = ((await third.json()) as { error: { name: string; message: string } }).error
+      expect(error.name).to.equal('TooManyConnectionsError')
+      expect(error.message).to.match(/^this client already holds 2 gateway responses; close one first/)
+      pending.shift()!.abort()
+      let after = await fetch(url, { signal: AbortSignal.timeout(200) }).catch((err: Error) => err)
+      while (!(after instanceof Error) && after.status === 429)
+        after = await fetch(url, { signal: AbortSignal.timeout(200) }).catch((err: Error) => err)
+      // Admitted: it waits for its block like the others (cut short by the client's own timeout).
+      expect(after).to.be.instanceOf(Error)
+    } finally {
+      pending.forEach((c) => c.abort())
+      server.closeAllConnections()
+      server.close()
+    }
   })
 })

@@ -127,6 +127,19 @@ describe('content store', function () {
     expect(sha256(await collect(b.store.cat(cid, key)))).to.equal(sha256(plain))
   })
 
+  it('refuses a CAR holding a block that is not its CID’s, and pins nothing of it', async () => {
+    const a = await node()
+    const cid = await a.store.putJson({ reading: 21.5 })
+    const carBytes = await collect(a.store.exportCar(cid))
+    // The last byte is the block's own: the CID and the frame stay as they were.
+    carBytes[carBytes.length - 1]! ^= 1
+    const b = await node()
+    const err = await caught(() => b.store.importCar([carBytes]))
+    expect(err.name).to.equal('ContentCorruptedError')
+    expect(err.message).to.include(cid.toString())
+    expect(await b.store.isPinned(cid)).to.equal(false)
+  })
+
   it('fetches a dataset from another node over bitswap after dialling its multiaddr', async () => {
     const a = await node()
     const { cid } = await a.store.addStream(pieces(plain, 65536), key)

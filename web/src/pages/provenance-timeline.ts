@@ -16,8 +16,22 @@ interface Step {
   tx?: string
 }
 
+/**
+ * A download of an anchored object from the node's trustless gateway, which answers as an
+ * attachment (`<cid>.bin` or `.car`): named here for what it is (the one raw block linked, the
+ * manifest, is JSON).
+ */
 const cidLink = (node: string, cid: string, format: 'raw' | 'car', label: string): HTMLElement =>
-  h('a', { href: new URL(`/ipfs/${cid}?format=${format}`, node).toString(), title: cid, rel: 'noopener' }, `${label} ${shortHex(cid, 6)}`)
+  h(
+    'a',
+    {
+      href: new URL(`/ipfs/${cid}?format=${format}`, node).toString(),
+      title: cid,
+      rel: 'noopener',
+      download: `${cid}.${format === 'car' ? 'car' : 'json'}`,
+    },
+    `${label} ${shortHex(cid, 6)}`,
+  )
 
 /**
  * The dataset's history read from the chain itself (device registrations, the anchor, quality
