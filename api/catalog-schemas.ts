@@ -76,7 +76,15 @@ export const catalogEntrySchema = z.object({
 })
 
 /** GET /datasets/:id: the catalog entry and its manifest (null until read; check it against its anchor). */
-export const datasetPageSchema = catalogEntrySchema.extend({ manifest: manifestSchema.nullable() })
+export const datasetPageSchema = catalogEntrySchema.extend({
+  manifest: manifestSchema.nullable(),
+  /**
+   * Where the dataset's content can be fetched (Assay nodes or trustless gateways, blocks checked by
+   * the client either way): this node first, at the address it was asked at, when it holds the
+   * whole dataset; then the nodes it mirrored the dataset from. Absent from older nodes: [].
+   */
+  providers: z.array(z.string()).default([]),
+})
 
 /** GET /datasets: one page of search results. */
 export const searchResultSchema = z.object({

@@ -28,6 +28,7 @@ export {
   verificationStatusSchema,
 } from './catalog-schemas.js'
 export { keyReleaseSchema, keyRequestBodySchema } from './key-release-schemas.js'
+export { mirroredDatasetSchema, mirrorReportSchema, mirrorRequestSchema, providerUrlSchema } from './mirror-schemas.js'
 export { orderParamsSchema, settlementStatusSchema, windowParamsSchema } from './escrow-schemas.js'
 export {
   deviceParamsSchema,

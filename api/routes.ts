@@ -11,6 +11,7 @@ import { errorBodySchema } from './error-body.js'
 import { gatewayParamsSchema, gatewayPathParamsSchema, gatewayQuerySchema } from './gateway-schemas.js'
 import { orderParamsSchema, settlementStatusSchema, windowParamsSchema } from './escrow-schemas.js'
 import { keyReleaseSchema, keyRequestBodySchema } from './key-release-schemas.js'
+import { mirrorReportSchema, mirrorRequestSchema } from './mirror-schemas.js'
 import { circuitParamsSchema, deploymentResponseSchema, healthReportSchema, verificationKeySchema } from './node-schemas.js'
 import { sessionRequestSchema, sessionSchema, siweNonceSchema } from './operator-schemas.js'
 import {
@@ -204,6 +205,15 @@ export const API = {
     summary: 'Settle a stream order’s window again whose settlement failed (after fixing its cause)',
     params: windowParamsSchema,
     responses: { 202: json('The window', settlementStatusSchema), ...errors(401, 404, 409) },
+  }),
+  mirror: defineRoute({
+    method: 'post',
+    path: '/mirrors',
+    access: 'operator',
+    summary:
+      'Mirror an anchored dataset (or every one the catalog knows) from another node or trustless gateway: every block checked against its CID, the manifest against its anchor, then pinned and listed as a provider',
+    body: mirrorRequestSchema,
+    responses: { 200: json('What was mirrored', mirrorReportSchema), ...errors(400, 401, 404, 413, 422, 503) },
   }),
   publicationEvents: defineRoute({
     method: 'get',

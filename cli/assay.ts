@@ -390,6 +390,28 @@ program
   )
 
 program
+  .command('mirror')
+  .description(
+    'copy an anchored dataset (or --all) onto your node from another node or trustless gateway: every block checked, the manifest against its anchor, then pinned and listed as a provider',
+  )
+  .argument('[id]', 'dataset id')
+  .requiredOption('--from <url>', 'the Assay node or trustless gateway to fetch from')
+  .option('--all', 'every dataset your node’s catalog knows, instead of one')
+  .option('--node <url>', 'your node, which fetches and keeps the copy (default: http://127.0.0.1:$PORT)')
+  .option('--json', 'print the report {from, datasets: [{datasetId, outcome, fetched, held, blocks, bytes, error?}]}')
+  .action(async (id: string | undefined, opts: { from: string; all?: boolean; node?: string; json?: boolean }) => {
+    const { mirrorCommand } = await import('./mirror-command.js')
+    const report = await mirrorCommand(id, {
+      node: nodeUrl(opts),
+      operatorToken: await readOperatorToken(loadConfig()),
+      from: opts.from,
+      all: opts.all === true,
+      json: opts.json === true,
+    })
+    if (report.datasets.some((d) => d.outcome === 'failed')) process.exitCode = 1
+  })
+
+program
   .command('verify')
   .description(
     'audit a dataset from the chain and IPFS alone: anchor, manifest, content, proofs, stats, on-chain verifier, devices, quality',
@@ -413,6 +435,26 @@ program
       json: opts.json === true,
     })
     if (!report.ok) process.exitCode = 1
+  })
+
+program
+  .command('export')
+  .description(
+    "write a dataset's blocks as one CAR (manifest and everything it names, each block checked) with its Filecoin piece CID, for a storage deal",
+  )
+  .argument('<id>', 'dataset id')
+  .option('--car', 'write a CARv1 (the one format so far)')
+  .option('--out <file>', 'where to write it (default: dataset-<id>.car)')
+  .option('--node <url>', 'the node to read the blocks from, as a gateway (default: http://127.0.0.1:$PORT)')
+  .option('--json', 'print {datasetId, file, root, blocks, payloadSize, pieceCid, pieceCidV2, pieceSize}')
+  .action(async (id: string, opts: { car?: boolean; out?: string; node?: string; json?: boolean }) => {
+    const { exportCommand } = await import('./export-command.js')
+    await exportCommand(id, loadConfig(), {
+      node: nodeUrl(opts),
+      car: opts.car === true,
+      ...(opts.out !== undefined ? { out: opts.out } : {}),
+      json: opts.json === true,
+    })
   })
 
 const stream = program.command('stream').description('live data streams: create one, push batches, pull the windows you subscribed to')

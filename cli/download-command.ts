@@ -1,4 +1,5 @@
 import type { AssayConfig } from '../core/index.js'
+import { contentProviders } from '../sdk/index.js'
 import { downloadDataset, type DownloadResult } from '../sdk/node.js'
 import { readBuyerKeyFile } from './hex-key-file.js'
 import { retryWhenNodeReturns } from './retry-when-node-returns.js'
@@ -11,8 +12,9 @@ export type KeySource = 'escrow' | 'node'
  * `assay download ID --out DIR`: takes the key from the buyer's latest escrow settlement for the
  * dataset when there is one (trustless delivery: from the chain alone), else requests it from the
  * node; downloads, decrypts, and re-verifies every commitment; fails with a named error (and leaves
- * nothing behind) if anything differs. A node that goes away midway is waited for, and the
- * download starts again once it is back.
+ * nothing behind) if anything differs. The content comes from the first of the dataset's providers
+ * that serves it (GET /datasets/:id `providers`). A node that goes away midway is waited for, and
+ * the download starts again once it is back.
  */
 export async function downloadCommand(
   id: string,
@@ -28,11 +30,16 @@ export async function downloadCommand(
     withDataset(id, config, o.node, async (datasetId, client, chain) => {
       const signer = buyerWallet(config, chain, o.devAccount)
       const key = await client.trustlessKey(signer, datasetId, { buyerKey })
+      // The content from whichever of the dataset's providers answers: the node's list (itself
+      // first when it holds the dataset, then the nodes it mirrored it from), then the node.
+      const page = await client.get(datasetId)
       const result = await downloadDataset({
         client,
         chain: chain.reader,
         signer,
         datasetId,
+        manifestCid: page.manifestCid,
+        providers: contentProviders(page.providers, o.node),
         outDir: o.out,
         ...(key !== undefined ? { key } : {}),
       })

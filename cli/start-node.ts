@@ -45,6 +45,8 @@ import {
   type RedisService,
 } from '../pipelines/index.js'
 import { startCircuitBuilder } from './circuit-builder.js'
+import { startPinning } from './start-pinning.js'
+import type { PinFollower } from '../pipelines/index.js'
 import { loadGatewayKey } from './gateway-key.js'
 import { reservePort } from './reserve-port.js'
 import { ensureOperatorToken, operatorTokenPath } from './operator-token.js'
@@ -52,6 +54,8 @@ import { createAssayClient } from '../sdk/index.js'
 import {
   createApp,
   createCatalogIndexer,
+  createMirrorService,
+  openProviderRegistry,
   createSetupRecordReader,
   storeSetupRecords,
   createMetrics,
@@ -418,6 +422,8 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     }
 
     const chainUrl = rpcUrl
+    // The remote pinning service (ASSAY_PINNING_SERVICE_URL), started once the HTTP port is known.
+    const pinning: { follower?: PinFollower } = {}
     const checkHealth = async (): Promise<HealthReport> => {
       const { Redis } = await import('ioredis')
       const services = {
@@ -451,7 +457,20 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
           })
         }),
       }
-      return { ok: Object.values(services).every((s) => s.ok), services, circuits: circuits.health() }
+      // A remote pinning service's trouble is the operator's to see, not a reason to call the node down.
+      const pinned = pinning.follower?.report()
+      const remote: Record<string, ServiceHealth> =
+        pinned === undefined
+          ? {}
+          : {
+              pinning: {
+                ok: pinned.ok,
+                embedded: false,
+                detail: { ...pinned },
+                ...(pinned.lastError !== undefined ? { error: pinned.lastError } : {}),
+              },
+            }
+      return { ok: Object.values(services).every((s) => s.ok), services: { ...services, ...remote }, circuits: circuits.health() }
     }
 
     // The catalog is derived from the chain and IPFS: delete catalog.sqlite and it rebuilds.
@@ -474,6 +493,22 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     indexer.start(1_000)
     stack.push(() => indexer.stop())
     log(`catalog: ${join(config.dataDir, 'catalog.sqlite')} (indexed up to block ${catalog.cursor() ?? 'none yet'}; following the chain)`)
+
+    // Mirroring (POST /mirrors, `assay mirror`): datasets copied from other nodes or gateways, every
+    // block checked, the manifest against its anchor; the sources recorded as providers (not derived
+    // from the chain, so kept apart from the catalog).
+    const providerRegistry = openProviderRegistry(join(config.dataDir, 'providers.sqlite'))
+    stack.push(() => Promise.resolve(providerRegistry.close()))
+    const mirrors = createMirrorService({
+      catalog,
+      sync: () => indexer.sync(),
+      chain,
+      blocks: { blockstore: helia.helia.blockstore, getCodec: (code) => helia.helia.getCodec(code) },
+      contentStore,
+      providers: providerRegistry,
+      log,
+    })
+    stack.push(() => Promise.resolve(mirrors.stop()))
 
     // Trustless key delivery: every KeyEscrow order for a dataset this node sells is queued (one
     // job per order) and settled: the data key encrypted to the buyer's key, a key-transfer proof,
@@ -604,7 +639,8 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       publishing,
       streams,
       devices: { chain, owner: wallet.address },
-      catalog: { catalog, contentStore },
+      catalog: { catalog, contentStore, providers: providerRegistry },
+      mirrors,
       keyRelease,
       escrow: { chain, settlements: settlementQueue },
       metrics,
@@ -627,6 +663,16 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
     const port = typeof address === 'object' && address !== null ? address.port : config.port
     const url = `http://${config.host}:${port}`
     log(`http: ${url} (health at ${url}/health)`)
+    pinning.follower = await startPinning({
+      config,
+      catalog,
+      owner: wallet.address,
+      chainId,
+      libp2p: helia.helia.libp2p,
+      httpPort: port,
+      log,
+    })
+    stack.push(() => pinning.follower?.stop() ?? Promise.resolve())
     let stopping: Promise<void> | undefined
     return {
       url,

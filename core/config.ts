@@ -27,7 +27,7 @@ const url = (protocols: string[]) =>
   )
 
 /** Variables whose values never appear in error messages or logs. */
-const SECRET_VARIABLES = new Set(['PRIVATE_KEY', 'ASSAY_MASTER_KEY', 'ASSAY_TOKEN'])
+const SECRET_VARIABLES = new Set(['PRIVATE_KEY', 'ASSAY_MASTER_KEY', 'ASSAY_TOKEN', 'ASSAY_PINNING_SERVICE_TOKEN'])
 
 /** Every environment variable Assay reads, with its schema. Unset means "use the embedded default". */
 const envSchema = z.object({
@@ -78,6 +78,21 @@ const envSchema = z.object({
   ASSAY_PTAU: z.string().min(1).optional(),
   ASSAY_DEPLOYMENT: z.string().min(1).optional(),
   ASSAY_ALLOW_DEV_SETUP: z.enum(['0', '1']).default('0'),
+  ASSAY_PINNING_SERVICE_URL: url(['http:', 'https:'])
+    .refine((s) => URL.canParse(s) && new URL(s).username === '' && new URL(s).password === '', {
+      message: 'must not hold credentials: put the access token in ASSAY_PINNING_SERVICE_TOKEN',
+    })
+    .optional(),
+  ASSAY_PINNING_SERVICE_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,4096}$/, { message: 'must be 1 to 4096 printable ASCII characters, no spaces' })
+    .optional(),
+  ASSAY_PINNING_DATASETS: z
+    .string()
+    .default('')
+    .refine((s) => s.trim() === 'all' || s.split(',').every((id) => id.trim() === '' || /^[1-9]\d{0,30}$/.test(id.trim())), {
+      message: 'must be `all` or comma-separated dataset ids',
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -142,6 +157,13 @@ export interface AssayConfig {
    * development one (ASSAY_ALLOW_DEV_SETUP=1); refused by default.
    */
   allowDevSetup: boolean
+  /**
+   * A remote IPFS Pinning Service API endpoint and its access token (ASSAY_PINNING_SERVICE_URL,
+   * ASSAY_PINNING_SERVICE_TOKEN): the node asks it to pin every dataset it publishes once anchored.
+   */
+  pinningService?: { url: string; token: string }
+  /** Other datasets the pinning service is asked to pin (ASSAY_PINNING_DATASETS): ids, or every catalogued one. */
+  pinningDatasets: 'all' | string[]
   logLevel: AssayEnv['LOG_LEVEL']
 }
 
@@ -167,6 +189,10 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
     })
   }
   const e = parsed.data
+  if ((e.ASSAY_PINNING_SERVICE_URL === undefined) !== (e.ASSAY_PINNING_SERVICE_TOKEN === undefined))
+    throw e.ASSAY_PINNING_SERVICE_URL === undefined
+      ? new ConfigError('ASSAY_PINNING_SERVICE_URL', 'is needed with ASSAY_PINNING_SERVICE_TOKEN')
+      : new ConfigError('ASSAY_PINNING_SERVICE_TOKEN', 'is needed with ASSAY_PINNING_SERVICE_URL (the service’s access token)')
   return {
     dataDir: e.ASSAY_DATA_DIR,
     host: e.HOST,
@@ -197,6 +223,15 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
     ptauPath: e.ASSAY_PTAU,
     ...(e.ASSAY_DEPLOYMENT !== undefined ? { deploymentSource: e.ASSAY_DEPLOYMENT } : {}),
     allowDevSetup: e.ASSAY_ALLOW_DEV_SETUP === '1',
+    ...(e.ASSAY_PINNING_SERVICE_URL !== undefined && e.ASSAY_PINNING_SERVICE_TOKEN !== undefined
+      ? { pinningService: { url: e.ASSAY_PINNING_SERVICE_URL, token: e.ASSAY_PINNING_SERVICE_TOKEN } }
+      : {}),
+    pinningDatasets:
+      e.ASSAY_PINNING_DATASETS === 'all'
+        ? 'all'
+        : e.ASSAY_PINNING_DATASETS.split(',')
+            .map((id) => id.trim())
+            .filter((id) => id !== ''),
     provers: e.ASSAY_PROVERS,
     proofSystem: e.ASSAY_PROVER === 'honk' ? 'ultrahonk' : 'groth16',
     logLevel: e.LOG_LEVEL,

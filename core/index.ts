@@ -19,6 +19,7 @@ export { assertNodeConfig, DEFAULT_PORT, DEV_MNEMONIC, LOCAL_DEV_CHAIN_ID, loadC
 export type { AssayConfig, AssayEnv } from './config.js'
 export { MANIFEST_VERSION, ManifestValidationError, manifestSchema, parseManifest } from './manifest.js'
 export type { FieldIssue, Manifest, ManifestInput } from './manifest.js'
+export { datasetCids } from './dataset-cids.js'
 export {
   decodeValue,
   ENCODED_BITS,

@@ -1,8 +1,9 @@
 // Pipelines: importing sellers' files into readings, the quality score, and (on BullMQ and Redis)
 // the publish flow and streams. Node-only. One subfolder per thing served, each with its index.ts:
 // import/ → signed-batches/; publish/ → import/, services/; streams/ → publish/, import/,
-// signed-batches/; escrow/ (the seller's side of trustless key delivery) → publish/
-// (scripts/check-imports.ts keeps it so).
+// signed-batches/; escrow/ (the seller's side of trustless key delivery) → publish/; mirror/
+// (copying anchored datasets from other nodes) → none; pinning/ (keeping them pinned on a remote
+// pinning service) → none (scripts/check-imports.ts keeps it so).
 export {
   REDIS_INSTALL_HINT,
   startRedis,
@@ -195,6 +196,41 @@ export type {
   StreamOrderComponents,
 } from './escrow/index.js'
 
+export {
+  mirrorDataset,
+  createGatewaySource,
+  receiveDag,
+  AnchorMismatchError,
+  DatasetNotAnchoredError,
+  IncompleteCarError,
+  MirrorSourceError,
+  MirrorTooLargeError,
+} from './mirror/index.js'
+export type {
+  CarSource,
+  DatasetAnchor,
+  GatewaySourceOptions,
+  MirrorComponents,
+  MirroredDataset,
+  MirrorOptions,
+  ReceiveDagComponents,
+  ReceiveDagOptions,
+  ReceivedDag,
+} from './mirror/index.js'
+export { createPinFollower, createPinLedgerFile, PIN_STATES } from './pinning/index.js'
+export type {
+  DatasetPins,
+  PinFollower,
+  PinFollowerComponents,
+  PinFollowerOptions,
+  PinLedger,
+  PinLedgerState,
+  PinnableDataset,
+  PinningReport,
+  PinRecord,
+  PinState,
+} from './pinning/index.js'
+
 // Errors sent from another process (a prover, a batch verifier, a queue's job) come back as
 // their own classes: deserializeError finds them here (core/serialized-error.ts).
 import { registerErrorClass } from '../core/index.js'
@@ -217,9 +253,15 @@ import {
   SettlementUnprofitableError,
 } from './escrow/index.js'
 import { ShutdownTimeoutError } from './services/index.js'
+import { AnchorMismatchError, DatasetNotAnchoredError, IncompleteCarError, MirrorSourceError, MirrorTooLargeError } from './mirror/index.js'
 import { BatchVerifierError, IngestBusyError, StreamBatchError, UnknownStreamError } from './streams/index.js'
 registerErrorClass(
+  AnchorMismatchError,
   BatchVerifierError,
+  DatasetNotAnchoredError,
+  IncompleteCarError,
+  MirrorSourceError,
+  MirrorTooLargeError,
   DataKeyUnavailableError,
   KeyCommitmentMismatchError,
   SettlementFailedError,

@@ -88,5 +88,9 @@ export type SignInRequest = RequestBody<Api['signIn']>
 export type SiweChallenge = ResponseBody<Api['siweNonce']>
 /** GET /deployment. */
 export type DeploymentResponse = ResponseBody<Api['deployment']>
+/** POST /mirrors body: one dataset (`datasetId`) or every dataset the node's catalog knows (`all: true`), from `from`. */
+export type MirrorRequest = RequestBody<Api['mirror']>
+/** POST /mirrors: what was mirrored, dataset by dataset. */
+export type MirrorReport = ResponseBody<Api['mirror']>
 /** A key release (POST /datasets/:id/key). */
 export type KeyRelease = ResponseBody<Api['requestKey']>

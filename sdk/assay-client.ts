@@ -43,6 +43,8 @@ import type {
   HealthReport,
   IngestResponse,
   MappingPreview,
+  MirrorReport,
+  MirrorRequest,
   OperatorSession,
   PublicationAccepted,
   PublicationList,
@@ -61,6 +63,7 @@ import { AssayApiError } from './assay-api-error.js'
 import { BuyerKeyMismatchError } from './buyer-key-mismatch-error.js'
 import { deriveBuyerKey } from './derive-buyer-key.js'
 import { encodeMultipart, type MultipartPart } from './encode-multipart.js'
+import { firstProvider } from './first-provider.js'
 import { KeyDeliveryTimeoutError } from './key-delivery-timeout-error.js'
 import { NodeUnreachableError } from './node-unreachable-error.js'
 import { OrderNotFoundError } from './order-not-found-error.js'
@@ -152,6 +155,16 @@ export interface CallOptions {
   signal?: AbortSignal | undefined
 }
 
+/** Per-call options of content reads (blocks, CARs, manifests). */
+export interface ContentOptions extends CallOptions {
+  /**
+   * Nodes or trustless gateways to read from, tried in order until one serves it (a dataset page's
+   * `providers`, see contentProviders); default: the client's node. Every block is checked against
+   * its CID whoever serves it, and the operator's token goes to the client's node only.
+   */
+  providers?: readonly string[] | undefined
+}
+
 /** Options of `publish`. */
 export interface PublishOptions extends CallOptions {
   /** The file name the node sees (default: the File's name, else `upload`). */
@@ -226,8 +239,26 @@ export function createAssayClient(options: AssayClientOptions) {
     }
   }
 
-  /** A body's bytes as they arrive; a connection lost midway is a NodeUnreachableError. */
-  async function* bytesOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  /**
+   * GET of `path` (relative: below a provider's own path) from a provider; the operator's token
+   * only to the client's own node.
+   */
+  async function fetchFrom(provider: string, path: string, signal?: AbortSignal | null): Promise<Response> {
+    const base = new URL(provider.endsWith('/') ? provider : `${provider}/`)
+    const own = base.origin === new URL(options.node).origin
+    const both = signalOf(signal)
+    try {
+      return await http(new URL(path, base), {
+        ...(own ? { headers: headersOf() } : {}),
+        ...(both !== undefined ? { signal: both } : {}),
+      })
+    } catch (err) {
+      throw NodeUnreachableError.wrap(provider, err)
+    }
+  }
+
+  /** A body's bytes as they arrive; a connection lost midway is a NodeUnreachableError (of `node`). */
+  async function* bytesOf(body: ReadableStream<Uint8Array>, node = options.node): AsyncGenerator<Uint8Array> {
     // A reader rather than async iteration: older browsers cannot iterate a ReadableStream.
     const reader = body.getReader()
     try {
@@ -236,7 +267,7 @@ export function createAssayClient(options: AssayClientOptions) {
         try {
           next = await reader.read()
         } catch (err) {
-          throw NodeUnreachableError.wrap(options.node, err)
+          throw NodeUnreachableError.wrap(node, err)
         }
         if (next.done) return
         yield next.value
@@ -420,6 +451,16 @@ export function createAssayClient(options: AssayClientOptions) {
       for await (const { event, data } of readEventStream(bytesOf(res.body))) yield { event, status: JSON.parse(data) as PublicationStatus }
     },
 
+    /**
+     * Mirrors an anchored dataset, or every dataset the node's catalog knows (`all: true`), onto the
+     * node from another node or trustless gateway (POST /mirrors, the operator's): the node checks
+     * every block against its CID and the manifest against its anchor, pins it, and lists `from`
+     * and itself as its providers. Answers once done: give a long `signal`, or none.
+     */
+    mirror(request: MirrorRequest, callOptions: CallOptions = {}): Promise<MirrorReport> {
+      return postJson<MirrorReport>(API.mirror, '/mirrors', request, callOptions)
+    },
+
     /** What a device key signs to be registered to the node's account (GET /devices/registration, the operator's). */
     deviceRegistration(): Promise<RegistrationTermsResponse> {
       return call<RegistrationTermsResponse>(API.deviceRegistration, '/devices/registration')
@@ -528,28 +569,51 @@ export function createAssayClient(options: AssayClientOptions) {
       return call<DatasetPage>(API.dataset, `/datasets/${datasetId}`)
     },
 
-    /** One raw block by CID, checked against it. */
-    async block(cid: CID): Promise<Uint8Array> {
-      const res = await send(`/ipfs/${cid.toString()}?format=raw`)
-      if (!res.ok) throw new AssayApiError(res.status, 'BlockUnavailable', `${cid.toString()} is not served by ${options.node}`)
-      let bytes: ArrayBuffer
-      try {
-        bytes = await res.arrayBuffer()
-      } catch (err) {
-        throw NodeUnreachableError.wrap(options.node, err)
-      }
-      return checkedBlock(cid, new Uint8Array(bytes))
+    /**
+     * One raw block by CID, checked against it: from the client's node, or the first of
+     * `providers` that serves it (one that is away, refuses or sends another block is skipped).
+     */
+    async block(cid: CID, contentOptions: ContentOptions = {}): Promise<Uint8Array> {
+      return firstProvider(
+        contentOptions.providers ?? [options.node],
+        cid.toString(),
+        async (provider) => {
+          const res = await fetchFrom(provider, `ipfs/${cid.toString()}?format=raw`, contentOptions.signal)
+          if (!res.ok) {
+            await res.body?.cancel().catch(() => undefined)
+            throw new AssayApiError(res.status, 'BlockUnavailable', `${cid.toString()} is not served by ${provider}`)
+          }
+          let bytes: ArrayBuffer
+          try {
+            bytes = await res.arrayBuffer()
+          } catch (err) {
+            throw NodeUnreachableError.wrap(provider, err)
+          }
+          return checkedBlock(cid, new Uint8Array(bytes))
+        },
+        { signal: signalOf(contentOptions.signal) },
+      )
     },
 
     /**
-     * A CID's whole DAG as a CAR stream (check blocks with storage's readFileFromCar); a connection
-     * lost midway ends it with a NodeUnreachableError.
+     * A CID's whole DAG as a CAR stream (check blocks with storage's readFileFromCar): from the
+     * client's node, or the first of `providers` that answers. A connection lost midway ends the
+     * stream with a NodeUnreachableError (start again, e.g. with firstProvider, to go on elsewhere).
      */
-    async car(cid: CID): Promise<AsyncIterable<Uint8Array>> {
-      const res = await send(`/ipfs/${cid.toString()}?format=car`)
-      if (!res.ok || res.body === null)
-        throw new AssayApiError(res.status, 'ContentUnavailable', `${cid.toString()} is not served by ${options.node}`)
-      return bytesOf(res.body)
+    async car(cid: CID, contentOptions: ContentOptions = {}): Promise<AsyncIterable<Uint8Array>> {
+      return firstProvider(
+        contentOptions.providers ?? [options.node],
+        cid.toString(),
+        async (provider) => {
+          const res = await fetchFrom(provider, `ipfs/${cid.toString()}?format=car`, contentOptions.signal)
+          if (!res.ok || res.body === null) {
+            await res.body?.cancel().catch(() => undefined)
+            throw new AssayApiError(res.status, 'ContentUnavailable', `${cid.toString()} is not served by ${provider}`)
+          }
+          return bytesOf(res.body, provider)
+        },
+        { signal: signalOf(contentOptions.signal) },
+      )
     },
 
     /**
@@ -560,10 +624,11 @@ export function createAssayClient(options: AssayClientOptions) {
       datasetId: bigint,
       chain: Pick<ChainClient, 'datasetOf'>,
       manifestCid?: string,
+      contentOptions: ContentOptions = {},
     ): Promise<{ manifest: Manifest; manifestCid: string }> {
       const cidText = manifestCid ?? (await client.get(datasetId)).manifestCid
       const cid = CID.parse(cidText)
-      const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await client.block(cid))))
+      const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await client.block(cid, contentOptions))))
       const record = await chain.datasetOf(datasetId)
       const anchor = computeAnchor(cidText, BigInt(manifest.encryption.keyCommitment), statsDigestOf(manifest.stats))
       if (anchor !== record.anchor)

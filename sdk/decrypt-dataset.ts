@@ -2,6 +2,7 @@ import { CID } from 'multiformats/cid'
 import type { Manifest } from '../core/index.js'
 import { concatBytes, decryptEnvelopeWeb, readCarFile } from '../storage/index.js'
 import type { AssayClient } from './assay-client.js'
+import { firstProvider } from './first-provider.js'
 import { openArchive, type OpenedArchive } from './open-archive.js'
 
 export interface DecryptDatasetOptions {
@@ -10,6 +11,11 @@ export interface DecryptDatasetOptions {
   manifest: Manifest
   /** The dataset key, checked against its anchored commitment (client.requestKey). */
   key: Uint8Array
+  /**
+   * Nodes or trustless gateways holding the dataset, tried in order (contentProviders of the
+   * dataset page); one that is away, refuses or sends a forged block is skipped. Default: the client's node.
+   */
+  providers?: readonly string[]
   /** Ciphertext bytes fetched and checked so far, and plaintext bytes decrypted. */
   onProgress?: (stage: 'download' | 'decrypt' | 'verify', bytes: number) => void
 }
@@ -22,7 +28,7 @@ export interface DecryptedDataset extends OpenedArchive {
 }
 
 /**
- * The browser's download: the ciphertext's CAR through the node's gateway (every block checked
+ * The browser's download: the ciphertext's CAR through the node's gateway or the first provider that serves it (every block checked
  * against its CID), decrypted chunk by chunk with WebCrypto (every chunk authenticated), the
  * archive's hash and every batch commitment checked against the manifest. Holds the dataset in
  * memory; for files larger than a browser tab should hold, use `assay download`. Browser-safe.
@@ -31,13 +37,17 @@ export interface DecryptedDataset extends OpenedArchive {
  */
 export async function decryptDataset(o: DecryptDatasetOptions): Promise<DecryptedDataset> {
   const root = CID.parse(o.manifest.content.ciphertextCid)
-  const sealed: Uint8Array[] = []
-  let fetched = 0
-  for await (const chunk of readCarFile(await o.client.car(root), root)) {
-    sealed.push(chunk)
-    fetched += chunk.length
-    o.onProgress?.('download', fetched)
-  }
+  // From the first provider that serves all of it: one failing midway means starting over at the next.
+  const sealed = await firstProvider(o.providers ?? [o.client.node], 'the ciphertext', async (provider) => {
+    const blocks: Uint8Array[] = []
+    let fetched = 0
+    for await (const chunk of readCarFile(await o.client.car(root, { providers: [provider] }), root)) {
+      blocks.push(chunk)
+      fetched += chunk.length
+      o.onProgress?.('download', fetched)
+    }
+    return blocks
+  })
   const started = performance.now()
   const parts: Uint8Array[] = []
   let size = 0

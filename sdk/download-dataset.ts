@@ -6,6 +6,7 @@ import type { Manifest } from '../core/index.js'
 import type { ChainClient } from '../contracts/index.js'
 import { decryptEnvelope, readFileFromCar } from '../storage/node.js'
 import type { AssayClient } from './assay-client.js'
+import { firstProvider } from './first-provider.js'
 import { openArchive } from './open-archive.js'
 import { VerificationError } from './verification-error.js'
 
@@ -21,6 +22,12 @@ export interface DownloadOptions {
   outDir: string
   /** A key obtained before; skips the key request. */
   key?: Uint8Array
+  /**
+   * Nodes or trustless gateways holding the dataset, tried in order (a dataset page's providers,
+   * see contentProviders); one that is away, refuses or sends a forged block is skipped, even in
+   * the middle of the ciphertext (which then starts again from the next). Default: the client's node.
+   */
+  providers?: readonly string[]
 }
 
 export interface DownloadResult {
@@ -42,7 +49,8 @@ export interface DownloadResult {
  * @throws {VerificationError} naming the check that failed
  */
 export async function downloadDataset(o: DownloadOptions): Promise<DownloadResult> {
-  const { manifest, manifestCid } = await o.client.verifiedManifest(o.datasetId, o.chain, o.manifestCid)
+  const providers = o.providers ?? [o.client.node]
+  const { manifest, manifestCid } = await o.client.verifiedManifest(o.datasetId, o.chain, o.manifestCid, { providers })
   let key = o.key
   if (key === undefined) {
     if (o.signer === undefined) throw new VerificationError('key', 'a signer (the buyer’s wallet) or a key is needed')
@@ -53,12 +61,13 @@ export async function downloadDataset(o: DownloadOptions): Promise<DownloadResul
   const partial = `${archive}.partial`
   const written: string[] = []
   try {
-    const parts: Uint8Array[] = []
-    const car = await o.client.car(CID.parse(manifest.content.ciphertextCid))
-    for await (const chunk of decryptEnvelope(readFileFromCar(car, CID.parse(manifest.content.ciphertextCid)), key)) {
-      parts.push(chunk)
-    }
-    const tar = Buffer.concat(parts)
+    const root = CID.parse(manifest.content.ciphertextCid)
+    const tar = await firstProvider(providers, `the ciphertext of dataset ${o.datasetId}`, async (provider) => {
+      const parts: Uint8Array[] = []
+      const car = await o.client.car(root, { providers: [provider] })
+      for await (const chunk of decryptEnvelope(readFileFromCar(car, root), key)) parts.push(chunk)
+      return Buffer.concat(parts)
+    })
     await writeFile(partial, tar)
     const { files, batches, readings } = await openArchive(tar, manifest)
     for (const [name, bytes] of files) {

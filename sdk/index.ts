@@ -10,6 +10,7 @@ export type {
   BuyTrustlessOptions,
   OpenStreamOrderOptions,
   CallOptions,
+  ContentOptions,
   DeliveredKey,
   PublishOptions,
   WaitForKeyOptions,
@@ -34,6 +35,8 @@ export { fetchAnchoredSetupRecord } from './fetch-anchored-setup-record.js'
 export { followPublication } from './follow-publication.js'
 export type { FollowPublicationOptions } from './follow-publication.js'
 export { NodeUnreachableError } from './node-unreachable-error.js'
+export { contentProviders, firstProvider, isProviderFailure } from './first-provider.js'
+export { ProvidersFailedError } from './providers-failed-error.js'
 export { openArchive } from './open-archive.js'
 export type { OpenedArchive } from './open-archive.js'
 export { readEventStream } from './read-event-stream.js'
@@ -56,6 +59,7 @@ import { KeyDeliveryTimeoutError } from './key-delivery-timeout-error.js'
 import { NodeUnreachableError } from './node-unreachable-error.js'
 import { OrderNotFoundError } from './order-not-found-error.js'
 import { OrderRefundedError } from './order-refunded-error.js'
+import { ProvidersFailedError } from './providers-failed-error.js'
 import { UnsafeEscrowSetupError } from './unsafe-escrow-setup-error.js'
 import { TarFormatError } from './read-tar.js'
 import { VerificationError } from './verification-error.js'
@@ -66,6 +70,7 @@ registerErrorClass(
   NodeUnreachableError,
   OrderNotFoundError,
   OrderRefundedError,
+  ProvidersFailedError,
   UnsafeEscrowSetupError,
   TarFormatError,
   VerificationError,

@@ -1,14 +1,17 @@
-import { Router, type RequestHandler } from 'express'
+import { Router, type Request, type RequestHandler } from 'express'
 import { CID } from 'multiformats/cid'
 import { API } from '../api/index.js'
 import type { ContentStore } from '../storage/index.js'
 import type { Catalog, CatalogEntry } from './catalog.js'
+import type { ProviderRegistry } from './provider-registry.js'
 import { checkedBody, reply, requestOf } from './contract-route.js'
 import { NotFoundError } from './not-found-error.js'
 
 export interface CatalogApi {
   catalog: Catalog
-  contentStore: Pick<ContentStore, 'getBytes'>
+  contentStore: Pick<ContentStore, 'getBytes' | 'isPinned'>
+  /** The nodes datasets were mirrored from (absent: none recorded). */
+  providers?: Pick<ProviderRegistry, 'of'>
 }
 
 /**
@@ -44,12 +47,25 @@ export function catalogRoutes(api: CatalogApi): Router {
     }
   })
 
-  router.get('/datasets/:id', (req, res, next) => {
+  // Where a dataset's content can be fetched: this node, at the address the client reached it at,
+  // when it holds the whole dataset (its manifest is pinned last, after everything it names), then
+  // the nodes it was mirrored from.
+  const providersOf = async (req: Request, entry: CatalogEntry): Promise<string[]> => {
+    let held = false
+    try {
+      held = await api.contentStore.isPinned(CID.parse(entry.manifestCid))
+    } catch {
+      // an anchored manifest CID that is no CID: nobody holds it
+    }
+    return [...new Set([...(held ? [`${req.protocol}://${req.get('host')}`] : []), ...(api.providers?.of(entry.manifestCid) ?? [])])]
+  }
+
+  router.get('/datasets/:id', async (req, res, next) => {
     try {
       const id = BigInt(requestOf(API.dataset, req).params.id)
       const entry = api.catalog.get(id)
       if (entry === undefined) return next(new NotFoundError(`no dataset ${id}`))
-      reply(res, API.dataset, 200, entry)
+      reply(res, API.dataset, 200, { ...entry, providers: await providersOf(req, entry) })
     } catch (err) {
       next(err)
     }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import type { Manifest } from '../core/index.js'
+import { datasetCids, type Manifest } from '../core/index.js'
 
 /** A dataset as the catalog knows it: the anchor, its manifest's searchable parts, its listing. */
 /** The node's verdict on a dataset's proofs (see CatalogEntry.verification). */
@@ -290,20 +290,6 @@ function toEntry(r: Row): CatalogEntry {
     purchases: r.purchases,
     verification: { status: r.verification, detail: r.verification_detail, setupWarning: r.verification_setup_warning },
   }
-}
-
-/**
- * The content roots an anchored dataset consists of, read from the manifest's own fields (never a
- * search of its text): ciphertext, proof bundle, quality report, preview, thumbnail.
- */
-function datasetCids(m: Manifest): string[] {
-  return [
-    m.content.ciphertextCid,
-    m.proofs.bundleCid,
-    m.quality.reportCid,
-    ...(m.previewCid !== undefined ? [m.previewCid] : []),
-    ...(m.thumbnailCid !== undefined ? [m.thumbnailCid] : []),
-  ]
 }
 
 /** Opens (creating if needed) the catalog database at `path` (`:memory:` for tests). */

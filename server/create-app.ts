@@ -26,6 +26,8 @@ import { mappingRoutes } from './mapping-routes.js'
 import { publishingRoutes, type PublishingApi } from './publishing-routes.js'
 import { streamRoutes, type StreamsApi } from './stream-routes.js'
 import { NotFoundError } from './not-found-error.js'
+import { mirrorRoutes } from './mirror-routes.js'
+import type { MirrorsApi } from './mirror-service.js'
 
 /** State of one embedded or external service, as reported by `GET /health`. */
 export type ServiceHealth = z.output<typeof serviceHealthSchema>
@@ -63,6 +65,8 @@ export interface AppComponents {
   keyRelease?: KeyReleaseComponents
   /** The trustless gateway (CAR and raw blocks) over the node's content store. */
   ipfs?: IpfsApi
+  /** Mirroring datasets from other nodes (absent: the route answers 404). */
+  mirrors?: MirrorsApi
   /** Prometheus metrics, served at /metrics. */
   metrics?: Metrics
   /** Where a circuit's verification key is (the committed copy): served to browsers. */
@@ -158,6 +162,7 @@ export function createApp(components: AppComponents): Express {
   if (components.escrow !== undefined) app.use(escrowRoutes(components.escrow))
   if (components.devices !== undefined) app.use('/devices', express.json({ limit: '16kb' }))
   if (components.devices !== undefined) app.use(deviceRoutes(components.devices))
+  if (components.mirrors !== undefined) app.use(mirrorRoutes(components.mirrors))
 
   if (components.webDir !== undefined && existsSync(components.webDir)) {
     app.use(express.static(components.webDir, { index: 'index.html', maxAge: '1h' }))

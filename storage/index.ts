@@ -19,6 +19,26 @@ export { checkBlock } from './check-block.js'
 export { readCarFile } from './read-car-file.js'
 export { carV1Block, carV1Header } from './car-v1-frames.js'
 export { concatBytes } from './concat-bytes.js'
+export { createDagVerifier } from './dag-verifier.js'
+export type { DagVerifier, DagVerifierOptions } from './dag-verifier.js'
+export { exportDatasetCar } from './export-dataset-car.js'
+export type { DatasetCar, DatasetCarSource } from './export-dataset-car.js'
+export { createPinningServiceClient, PIN_STATUSES, pinningEndpoint } from './pinning-service-client.js'
+export type {
+  Pin,
+  PinFilter,
+  PinningServiceClient,
+  PinningServiceClientOptions,
+  PinStatus,
+  PinStatusValue,
+} from './pinning-service-client.js'
+export {
+  PinningServiceAuthError,
+  PinningServiceRequestError,
+  PinningServiceResponseError,
+  PinningServiceUnavailableError,
+} from './pinning-service-error.js'
+export type { PinningServiceAnswer } from './pinning-service-error.js'
 export {
   ContentCorruptedError,
   ContentNotFoundError,
@@ -61,7 +81,17 @@ import {
   TruncatedEnvelopeError,
   WrongKeyError,
 } from './errors.js'
+import {
+  PinningServiceAuthError,
+  PinningServiceRequestError,
+  PinningServiceResponseError,
+  PinningServiceUnavailableError,
+} from './pinning-service-error.js'
 registerErrorClass(
+  PinningServiceAuthError,
+  PinningServiceRequestError,
+  PinningServiceResponseError,
+  PinningServiceUnavailableError,
   ContentCorruptedError,
   ContentNotFoundError,
   EnvelopeFormatError,

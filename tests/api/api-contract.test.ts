@@ -39,6 +39,7 @@ function fullApp(overrides: Partial<AppComponents> = {}): Express {
     keyRelease: { deployment: { chainId: 31337, contracts: {} } } as never,
     escrow: some,
     devices: some,
+    mirrors: some,
     logError: () => {},
     ...overrides,
   })

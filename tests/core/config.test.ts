@@ -107,4 +107,32 @@ describe('loadConfig', () => {
   it('rejects an unknown LOG_LEVEL', () => {
     expect(configError({ LOG_LEVEL: 'loud' }).variable).to.equal('LOG_LEVEL')
   })
+
+  it('reads a remote pinning service only with both its URL and token, and never echoes the token', () => {
+    expect(loadConfig({}).pinningService).to.equal(undefined)
+    const token = 'eyJhbGciOi.secret-part.signature'
+    expect(
+      loadConfig({ ASSAY_PINNING_SERVICE_URL: 'https://pins.example/psa', ASSAY_PINNING_SERVICE_TOKEN: token }).pinningService,
+    ).to.deep.equal({
+      url: 'https://pins.example/psa',
+      token,
+    })
+    expect(configError({ ASSAY_PINNING_SERVICE_URL: 'https://pins.example' }).variable).to.equal('ASSAY_PINNING_SERVICE_TOKEN')
+    expect(configError({ ASSAY_PINNING_SERVICE_TOKEN: token }).variable).to.equal('ASSAY_PINNING_SERVICE_URL')
+    const withSpace = configError({ ASSAY_PINNING_SERVICE_URL: 'https://pins.example', ASSAY_PINNING_SERVICE_TOKEN: 'two words' })
+    expect([withSpace.variable, withSpace.message.includes('two words')]).to.deep.equal(['ASSAY_PINNING_SERVICE_TOKEN', false])
+    expect(
+      configError({ ASSAY_PINNING_SERVICE_URL: 'https://user:pw@pins.example', ASSAY_PINNING_SERVICE_TOKEN: token }).message,
+    ).to.contain('must not hold credentials')
+    expect(configError({ ASSAY_PINNING_SERVICE_URL: 'ftp://pins.example', ASSAY_PINNING_SERVICE_TOKEN: token }).variable).to.equal(
+      'ASSAY_PINNING_SERVICE_URL',
+    )
+  })
+
+  it('reads ASSAY_PINNING_DATASETS as dataset ids or `all`', () => {
+    expect(loadConfig({}).pinningDatasets).to.deep.equal([])
+    expect(loadConfig({ ASSAY_PINNING_DATASETS: '3, 12' }).pinningDatasets).to.deep.equal(['3', '12'])
+    expect(loadConfig({ ASSAY_PINNING_DATASETS: 'all' }).pinningDatasets).to.equal('all')
+    expect(configError({ ASSAY_PINNING_DATASETS: '0,x' }).variable).to.equal('ASSAY_PINNING_DATASETS')
+  })
 })

@@ -72,11 +72,19 @@ import {
   SettlementUnprofitableError,
 } from '../../pipelines/escrow/index.js'
 import { stageFailure } from '../../pipelines/publish/stage-failure.js'
+import {
+  AnchorMismatchError,
+  DatasetNotAnchoredError,
+  IncompleteCarError,
+  MirrorSourceError,
+  MirrorTooLargeError,
+} from '../../pipelines/mirror/index.js'
 import { AssayApiError } from '../../sdk/assay-api-error.js'
 import { BuyerKeyMismatchError } from '../../sdk/buyer-key-mismatch-error.js'
 import { KeyDeliveryTimeoutError } from '../../sdk/key-delivery-timeout-error.js'
 import { OrderNotFoundError } from '../../sdk/order-not-found-error.js'
 import { OrderRefundedError } from '../../sdk/order-refunded-error.js'
+import { ProvidersFailedError } from '../../sdk/providers-failed-error.js'
 import { UnsafeEscrowSetupError } from '../../sdk/unsafe-escrow-setup-error.js'
 import { NodeUnreachableError } from '../../sdk/node-unreachable-error.js'
 import { TarFormatError } from '../../sdk/read-tar.js'
@@ -114,6 +122,12 @@ import {
   TruncatedEnvelopeError,
   WrongKeyError,
 } from '../../storage/errors.js'
+import {
+  PinningServiceAuthError,
+  PinningServiceRequestError,
+  PinningServiceResponseError,
+  PinningServiceUnavailableError,
+} from '../../storage/pinning-service-error.js'
 
 const unreachable = new NodeUnreachableError('http://127.0.0.1:1', 'connection refused')
 const encoding = { scale: 2, offset: 0 }
@@ -180,6 +194,11 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new IngestBusyError('2048 batches in flight'), 'unavailable'],
   [new UnknownStreamError('7'), 'not-found'],
   [new SimulationError('unknown metric'), 'bad-input'],
+  [new DatasetNotAnchoredError(9n), 'not-found'],
+  [new AnchorMismatchError(3n, 'anchor', 'manifest bafy does not hash to the anchor on chain'), 'tampered'],
+  [new MirrorSourceError('http://a:7420', 'bafy', 'connection refused'), 'unavailable'],
+  [new IncompleteCarError('bafy', '1 block(s) missing'), 'unavailable'],
+  [new MirrorTooLargeError('bafy', 1000), 'too-large'],
   // storage
   [new InvalidDataKeyError(16), 'bad-input'],
   [new EnvelopeFormatError('not an envelope'), 'bad-input'],
@@ -191,6 +210,10 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new ContentNotFoundError('bafy', 'not available'), 'not-found'],
   [new InvalidPublicKeyError('not on secp256k1'), 'bad-input'],
   [new ContentCorruptedError('bafy', 'bytes do not hash to the CID'), 'tampered'],
+  [new PinningServiceAuthError({ status: 401, reason: 'UNAUTHORIZED' }), 'unauthorised'],
+  [new PinningServiceUnavailableError('cannot reach the pinning service'), 'unavailable'],
+  [new PinningServiceRequestError('pin bafy', { status: 409, reason: 'INSUFFICIENT_FUNDS' }), 'conflict'],
+  [new PinningServiceResponseError('not the spec’s answer'), 'internal'],
   // circuits
   [new BatchOrderError(1, 'starts before batch 0 ends'), 'bad-input'],
   [new BatchRangeMismatchError(1, { lo: 1n, hi: 2n }, { lo: 0n, hi: 2n }), 'bad-input'],
@@ -229,6 +252,7 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new AssayApiError(403, 'NoAccessError', 'no access token'), 'forbidden'],
   [new TarFormatError('no end marker'), 'tampered'],
   [unreachable, 'unavailable'],
+  [new ProvidersFailedError('bafy', [{ provider: 'http://127.0.0.1:1', error: unreachable }]), 'unavailable'],
   // cli
   [new PublishCommandError('publication pub-1 failed'), 'internal'],
   [new StreamPushError('2 of 5 batches were refused'), 'bad-input'],
@@ -379,6 +403,25 @@ describe('error taxonomy', () => {
     expect(new AssayApiError(418, 'HttpError', 'x').category).to.equal('internal')
     expect(new AssayApiError(400, 'X', 'x', { category: 'no-such-category' }).category).to.equal('bad-input')
     expect(new PublishCommandError('publication pub-1 failed: ingest: …', { category: 'bad-input' }).category).to.equal('bad-input')
+  })
+
+  it("gives a mirror source's refusal and a failed provider list the category of what happened", () => {
+    expect(new MirrorSourceError('http://a', 'bafy', 'it answered 404', { status: 404 }).category).to.equal('not-found')
+    expect(new MirrorSourceError('http://a', 'bafy', 'it answered 502', { status: 502 }).category).to.equal('unavailable')
+    const missing = new AssayApiError(404, 'ContentUnavailable', 'not served')
+    const forged = new VerificationError('block', 'bytes do not match')
+    expect(
+      new ProvidersFailedError('bafy', [
+        { provider: 'http://a', error: missing },
+        { provider: 'http://b', error: missing },
+      ]).category,
+    ).to.equal('not-found')
+    expect(
+      new ProvidersFailedError('bafy', [
+        { provider: 'http://a', error: missing },
+        { provider: 'http://b', error: forged },
+      ]).category,
+    ).to.equal('unavailable')
   })
 
   it('gives a stream rejection its reason: busy is worth sending again, a bad signature is tampered', () => {

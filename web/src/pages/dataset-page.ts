@@ -4,6 +4,7 @@ import { proofSystemOf } from '../../../circuits/index.js'
 import type { Manifest } from '../../../core/index.js'
 import {
   AssayApiError,
+  contentProviders,
   decryptDataset,
   readJsonByCid,
   type DatasetPage,
@@ -281,6 +282,7 @@ function accessPanel(ctx: AppContext, page: DatasetPage, manifest: Manifest, sig
           client: ctx.client,
           manifest,
           key,
+          providers: contentProviders(page.providers, ctx.node),
           onProgress: (stage, bytes) =>
             progress.set(
               stage === 'download' ? bytes / 2 : total / 2 + bytes / 2,
@@ -398,6 +400,24 @@ async function indexedPage(ctx: AppContext, idText: string, signal: AbortSignal)
   }
 }
 
+/** Where the dataset's content can be fetched from (downloads fall back along it): this node, the nodes it was mirrored from. */
+function providersLine(providers: readonly string[], node: string): HTMLElement | null {
+  if (providers.length === 0) return null
+  const originOf = (u: string): string => {
+    try {
+      return new URL(u, location.href).origin
+    } catch {
+      return u
+    }
+  }
+  const self = originOf(node)
+  return h(
+    'p',
+    { class: 'meta', 'data-testid': 'providers' },
+    `Held by ${providers.map((p) => (originOf(p) === self ? 'this node' : p)).join(' · ')}`,
+  )
+}
+
 /** One dataset: proven statistics (checked here), quality, preview, provenance, access. */
 export const datasetPage: Page = async (root, ctx, route, signal) => {
   const idText = route.path[1] ?? ''
@@ -448,6 +468,7 @@ export const datasetPage: Page = async (root, ctx, route, signal) => {
           { class: 'meta' },
           `Owner ${shortHex(manifest.owner, 4)} · ${manifest.devices.length} device(s) · published ${manifest.createdAt.slice(0, 10)}`,
         ),
+        providersLine(page.providers, ctx.node),
       ),
       accessPanel(ctx, page, manifest, signal),
     ),
