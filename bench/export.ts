@@ -6,19 +6,17 @@
 import '../core/polyfill.js'
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import express from 'express'
 import { CID } from 'multiformats/cid'
 import { createAssayClient } from '../sdk/index.js'
 import { exportDatasetCar, generateDataKey } from '../storage/index.js'
-import { computePieceCid, createContentStore, createEmbeddedHelia, createPieceHasher } from '../storage/node.js'
+import { computePieceCid, createContentStore, createEmbeddedHelia, writeCarFile } from '../storage/node.js'
 import { sampleManifest } from '../tests/helpers/manifest.js'
 
 const arg = (name: string, fallback: number): number => {
@@ -46,19 +44,7 @@ async function step(dataDir: string, manifestCid: string): Promise<void> {
   const started = process.hrtime.bigint()
   const cpu = process.cpuUsage()
   const car = exportDatasetCar(CID.parse(manifestCid), manifest, { car: (cid) => client.car(cid) })
-  const hasher = createPieceHasher()
-  await pipeline(
-    Readable.from(
-      (async function* () {
-        for await (const chunk of car) {
-          hasher.write(chunk)
-          yield chunk
-        }
-      })(),
-    ),
-    createWriteStream(out),
-  )
-  const piece = hasher.finish()
+  const piece = await writeCarFile(car, out)
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const used = process.cpuUsage(cpu)
   server.close()

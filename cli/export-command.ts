@@ -1,12 +1,8 @@
-import { createWriteStream } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { CID } from 'multiformats/cid'
 import { ConfigError, type AssayConfig } from '../core/index.js'
 import { exportDatasetCar } from '../storage/index.js'
-import { createPieceHasher, type PieceCid } from '../storage/node.js'
+import { writeCarFile, type PieceCid } from '../storage/node.js'
 import { withDataset } from './wallet.js'
 
 export interface ExportCommandOptions {
@@ -48,35 +44,14 @@ export async function exportCommand(
   const result = await withDataset(id, config, o.node, async (datasetId, client, chain) => {
     const { manifest, manifestCid } = await client.verifiedManifest(datasetId, chain.reader)
     const car = exportDatasetCar(CID.parse(manifestCid), manifest, { car: (cid) => client.car(cid) })
-    const hasher = createPieceHasher()
-    const partial = `${file}.partial`
-    try {
-      await pipeline(
-        Readable.from(
-          (async function* () {
-            for await (const chunk of car) {
-              hasher.write(chunk)
-              yield chunk
-            }
-          })(),
-        ),
-        createWriteStream(partial),
-      )
-      const piece = hasher.finish()
-      await rename(partial, file)
-      return {
-        datasetId: datasetId.toString(),
-        file,
-        root: manifestCid,
-        dags: car.dags.map(String),
-        blocks: car.blocks,
-        ...piece,
-      }
-    } catch (err) {
-      await rm(partial, { force: true })
-      throw err
-    } finally {
-      hasher.free()
+    const piece = await writeCarFile(car, file)
+    return {
+      datasetId: datasetId.toString(),
+      file,
+      root: manifestCid,
+      dags: car.dags.map(String),
+      blocks: car.blocks,
+      ...piece,
     }
   })
   if (o.json === true) io.out(JSON.stringify(result))

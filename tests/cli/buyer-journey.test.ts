@@ -7,13 +7,9 @@ import { CID } from 'multiformats/cid'
 import {
   buyCommand,
   buyTrustlessCommand,
-  deviceCreateCommand,
-  deviceRegisterCommand,
   downloadCommand,
   listCommand,
-  publishCommand,
   showCommand,
-  simulateCommand,
   startNode,
   verifyCommand,
   type AssayNode,
@@ -27,6 +23,7 @@ import { downloadDataset } from '../../sdk/node.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { caught } from '../helpers/errors.js'
 import { operatorHeaders } from '../helpers/operator.js'
+import { publishSimulatedFeed } from '../helpers/publish-simulated-feed.js'
 
 const quiet = { out: () => undefined, err: () => undefined }
 
@@ -42,29 +39,12 @@ describe('buying and auditing through a running node (publish → list → buy �
     dir = await mkdtemp(join(tmpdir(), 'assay-journey-'))
     node = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node') }), port: 0 }, () => undefined)
     // The seller: a device, a simulated signed feed, registration, publication at 0.01 ETH for 7 days.
-    const key = join(dir, 'balcony.key.json')
-    await deviceCreateCommand({ out: key, label: 'balcony' }, quiet)
-    await deviceRegisterCommand(key, { node: node.url, operatorToken: node.operatorToken }, quiet)
-    simulated = join(dir, 'balcony.ndjson')
-    await simulateCommand(
-      {
-        out: simulated,
-        devices: [key],
-        metrics: 'temperature,humidity',
-        readings: 40,
-        interval: '300',
-        start: '2026-03-01T00:00:00Z',
-        seed: 11,
-        circuit: 'sensor-stats-b16-v2',
-      },
-      quiet,
-    )
-    const published = await publishCommand(
-      simulated,
-      { node: node.url, operatorToken: node.operatorToken, title: 'Balcony climate, March', tags: 'outdoor', price: '0.01', period: '7d' },
-      quiet,
-    )
-    datasetId = published!.datasetId
+    const published = await publishSimulatedFeed(node, dir, 'balcony', {
+      simulate: { metrics: 'temperature,humidity', readings: 40, seed: 11, circuit: 'sensor-stats-b16-v2' },
+      publish: { title: 'Balcony climate, March', tags: 'outdoor', price: '0.01', period: '7d' },
+    })
+    simulated = published.file
+    datasetId = published.datasetId
   })
   after(async () => {
     await node?.stop()

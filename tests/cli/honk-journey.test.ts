@@ -3,18 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { expect } from 'chai'
-import {
-  deviceCreateCommand,
-  deviceRegisterCommand,
-  publishCommand,
-  simulateCommand,
-  startNode,
-  verifyCommand,
-  type AssayNode,
-} from '../../cli/index.js'
+import { publishCommand, simulateCommand, startNode, verifyCommand, type AssayNode } from '../../cli/index.js'
 import { getHonkCircuit } from '../../circuits/index.js'
 import { loadConfig } from '../../core/index.js'
 import { caught } from '../helpers/errors.js'
+import { publishSimulatedFeed } from '../helpers/publish-simulated-feed.js'
 
 const quiet = { out: () => undefined, err: () => undefined }
 
@@ -28,30 +21,12 @@ describe('assay publish --prover honk through a running node: proved in its prov
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'assay-honk-journey-'))
     node = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'node') }), port: 0 }, () => undefined)
-    const key = join(dir, 'roof.key.json')
-    await deviceCreateCommand({ out: key, label: 'roof' }, quiet)
-    await deviceRegisterCommand(key, { node: node.url, operatorToken: node.operatorToken }, quiet)
-    const simulated = join(dir, 'roof.ndjson')
     // Signed for the UltraHonk test circuit: devices sign its commitments (v3), which only it proves.
-    await simulateCommand(
-      {
-        out: simulated,
-        devices: [key],
-        metrics: 'temperature',
-        readings: 40,
-        interval: '300',
-        start: '2026-03-01T00:00:00Z',
-        seed: 5,
-        circuit: 'sensor-stats-b16-v3-honk',
-      },
-      quiet,
-    )
-    const published = await publishCommand(
-      simulated,
-      { node: node.url, operatorToken: node.operatorToken, title: 'Roof temperature (UltraHonk)', prover: 'honk' },
-      quiet,
-    )
-    datasetId = published!.datasetId
+    const published = await publishSimulatedFeed(node, dir, 'roof', {
+      simulate: { metrics: 'temperature', readings: 40, seed: 5, circuit: 'sensor-stats-b16-v3-honk' },
+      publish: { title: 'Roof temperature (UltraHonk)', prover: 'honk' },
+    })
+    datasetId = published.datasetId
   })
   after(async () => {
     await node?.stop()

@@ -7,13 +7,9 @@ import { CID } from 'multiformats/cid'
 import {
   buyTrustlessCommand,
   deployCommand,
-  deviceCreateCommand,
-  deviceRegisterCommand,
   downloadCommand,
   mirrorCommand,
-  publishCommand,
   settleCommand,
-  simulateCommand,
   startNode,
   type AssayNode,
 } from '../../cli/index.js'
@@ -24,6 +20,7 @@ import { createAssayClient, decryptDataset, type DatasetPage } from '../../sdk/i
 import { downloadDataset } from '../../sdk/node.js'
 import { unwrapKey } from '../../storage/node.js'
 import { caught } from '../helpers/errors.js'
+import { publishSimulatedFeed } from '../helpers/publish-simulated-feed.js'
 
 const quiet = { out: () => undefined, err: () => undefined }
 const account = (n: number): HDNodeWallet => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${n}`)
@@ -81,30 +78,13 @@ describe('mirroring: a dataset outlives the node that published it (assay mirror
       },
       () => undefined,
     )
-    const key = join(dir, 'porch.key.json')
-    await deviceCreateCommand({ out: key, label: 'porch' }, quiet)
-    await deviceRegisterCommand(key, { node: a.url, operatorToken: a.operatorToken }, quiet)
-    simulated = join(dir, 'porch.ndjson')
-    await simulateCommand(
-      {
-        out: simulated,
-        devices: [key],
-        metrics: 'temperature',
-        readings: 16,
-        interval: '300',
-        start: '2026-03-01T00:00:00Z',
-        seed: 5,
-        circuit: 'sensor-stats-b16-v2',
-      },
-      quiet,
-    )
-    const published = await publishCommand(
-      simulated,
-      { node: a.url, operatorToken: a.operatorToken, title: 'Porch temperature', price: '0.01' },
-      quiet,
-    )
-    datasetId = published!.datasetId
-    manifest = await a.contentStore.getManifest(CID.parse(published!.manifestCid))
+    const published = await publishSimulatedFeed(a, dir, 'porch', {
+      simulate: { metrics: 'temperature', readings: 16, seed: 5, circuit: 'sensor-stats-b16-v2' },
+      publish: { title: 'Porch temperature', price: '0.01' },
+    })
+    simulated = published.file
+    datasetId = published.datasetId
+    manifest = await a.contentStore.getManifest(CID.parse(published.manifestCid))
   })
   after(async () => {
     await a?.stop()

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import type { AxeResults } from 'axe-core'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 import sharp from 'sharp'
 
 /** Debian's Chromium (apt-get install chromium): Playwright's own browser download does not work here. */
@@ -164,6 +164,16 @@ export function watchPages(): PageWatch {
       return problems
     },
   }
+}
+
+/**
+ * A page in a new browser context (1280 × 900 unless `options` say otherwise) that `watch` watches,
+ * as it does every page opened in that context later (`page.context()`).
+ */
+export async function openWatchedPage(browser: Browser, watch: PageWatch, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options })
+  watch.watch(context)
+  return context.newPage()
 }
 
 let axeSource: Promise<string> | undefined

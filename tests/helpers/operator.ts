@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core'
 import { createOperatorAuth } from '../../server/index.js'
 
 /** The operator token of apps the tests build with createApp (a node started by the tests makes its own). */
@@ -8,3 +9,9 @@ export const testAuth = (): ReturnType<typeof createOperatorAuth> => createOpera
 
 /** Headers that make a request the operator's. */
 export const operatorHeaders = (token = TEST_TOKEN): Record<string, string> => ({ authorization: `Bearer ${token}` })
+
+/** Signs in with `token` on the operator sign-in form the page shows (an operator's page asks for it first). */
+export async function signInAsOperator(page: Page, token: string): Promise<void> {
+  await page.getByTestId('operator-token').fill(token)
+  await page.getByTestId('operator-sign-in').click()
+}

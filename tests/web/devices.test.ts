@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { ZeroAddress } from 'ethers'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { deviceCreateCommand, readDeviceKeyFile, startNode, type AssayNode } from '../../cli/index.js'
 import { deviceKeyFromFile, type DeviceKey } from '../../circuits/index.js'
 import { loadConfig } from '../../core/index.js'
-import { axeViolations, launchChromium, saveDocScreenshot, screenshot, watchPages } from '../helpers/browser.js'
+import { axeViolations, launchChromium, openWatchedPage, saveDocScreenshot, screenshot, watchPages } from '../helpers/browser.js'
+import { signInAsOperator } from '../helpers/operator.js'
 
 const quiet = { out: () => undefined, err: () => undefined }
 
@@ -19,7 +20,6 @@ describe('devices page in Chromium (register a device key chosen locally, list t
   let dir: string
   let node: AssayNode
   let browser: Browser
-  let context: BrowserContext
   let page: Page
   let keyFile: string
   let key: DeviceKey & { label?: string }
@@ -52,15 +52,12 @@ describe('devices page in Chromium (register a device key chosen locally, list t
     key = await readDeviceKeyFile(keyFile)
     privateKeyHex = (JSON.parse(await readFile(keyFile, 'utf8')) as { privateKey: string }).privateKey
     browser = await launchChromium()
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
-    watch.watch(context)
-    page = await context.newPage()
+    page = await openWatchedPage(browser, watch, { acceptDownloads: true })
     page.on('request', (request) => {
       if (request.method() === 'POST' && new URL(request.url()).pathname === '/devices') posted.push(request.postData() ?? '')
     })
     await page.goto(`${node.url}/#/devices`)
-    await page.getByTestId('operator-token').fill(node.operatorToken)
-    await page.getByTestId('operator-sign-in').click()
+    await signInAsOperator(page, node.operatorToken)
     await page.getByRole('heading', { name: 'Devices', level: 1 }).waitFor()
   })
   after(async () => {

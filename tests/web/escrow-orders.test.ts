@@ -8,12 +8,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startNode, type AssayNode } from '../../cli/index.js'
 import { createDeviceKey, signEddsaPoseidon, type DeviceKey } from '../../circuits/index.js'
 import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
-import { createStreamFeed } from '../../pipelines/index.js'
 import { createAssayClient, followPublication } from '../../sdk/index.js'
 import { wrapKey } from '../../storage/node.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { launchChromium, pageErrors, screenshot } from '../helpers/browser.js'
 import { operatorHeaders } from '../helpers/operator.js'
+import { pushFirstWindow } from '../helpers/push-first-window.js'
 import { writeSignedBatchFile } from '../helpers/signed-file.js'
 
 const account = (i: number): HDNodeWallet => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`)
@@ -86,21 +86,9 @@ describe('escrow orders in Chromium (subscribe through escrow, resume after a re
     })
     expect(created.status).to.equal(201)
     streamId = ((await created.json()) as { streamId: string }).streamId
-    // The device ends its series after 8 readings, marking that batch last (the feed is told of
-    // 8-second windows for that): window 0 is then complete and published long before it ends.
-    const feed = createStreamFeed({
-      devices: [device],
-      metrics: ['temperature'],
-      circuitId: 'sensor-stats-b16-v2',
-      stream: { start, windowLength: 8 },
-      interval: 1,
-      batchReadings: 4,
-    })
-    const batches = (await feed.batchesUntil(start + 9)).filter((b) => b.times[0]! < start + 8)
-    const pushed = await fetch(new URL(`/streams/${streamId}/readings`, node.url), {
-      method: 'POST',
-      body: batches.map((b) => JSON.stringify(b)).join('\n'),
-    })
+    // The device ends its series after 8 readings, marking that batch last: window 0 is then
+    // complete and published long before it ends.
+    const pushed = await pushFirstWindow(node.url, { streamId, start, circuitId: 'sensor-stats-b16-v2' }, device)
     expect(pushed.status).to.equal(200)
 
     // A dataset the node sells (and settles escrow orders for): 16 device-signed readings.

@@ -3,21 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { HDNodeWallet, hexlify } from 'ethers'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { CID } from 'multiformats/cid'
-import {
-  deviceCreateCommand,
-  deviceRegisterCommand,
-  publishCommand,
-  settleCommand,
-  simulateCommand,
-  startNode,
-  type AssayNode,
-} from '../../cli/index.js'
+import { settleCommand, startNode, type AssayNode } from '../../cli/index.js'
 import { DEV_MNEMONIC, loadConfig, type Manifest } from '../../core/index.js'
 import { createAssayClient } from '../../sdk/index.js'
 import { unwrapKey } from '../../storage/node.js'
-import { axeViolations, launchChromium, watchPages } from '../helpers/browser.js'
+import { axeViolations, launchChromium, openWatchedPage, watchPages } from '../helpers/browser.js'
+import { publishSimulatedFeed } from '../helpers/publish-simulated-feed.js'
 
 const quiet = { out: () => undefined, err: () => undefined }
 const account = (n: number): HDNodeWallet => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${n}`)
@@ -32,7 +25,6 @@ describe('a mirrored dataset in Chromium (providers line, escrow purchase with t
   let a: AssayNode
   let b: AssayNode
   let browser: Browser
-  let context: BrowserContext
   let page: Page
   let datasetId: string
   let manifest: Manifest
@@ -51,37 +43,25 @@ describe('a mirrored dataset in Chromium (providers line, escrow purchase with t
     dir = await mkdtemp(join(tmpdir(), 'assay-web-mirror-'))
     b = await startNode({ ...loadConfig({ ASSAY_DATA_DIR: join(dir, 'b') }), port: 0 }, () => undefined)
     a = await startNode({ ...sellerConfig(), port: 0 }, () => undefined)
-    const key = join(dir, 'attic.key.json')
-    await deviceCreateCommand({ out: key, label: 'attic' }, quiet)
-    await deviceRegisterCommand(key, { node: a.url, operatorToken: a.operatorToken }, quiet)
-    simulated = join(dir, 'attic.ndjson')
-    await simulateCommand(
-      {
-        out: simulated,
-        devices: [key],
-        metrics: 'temperature',
-        readings: 16,
-        interval: '300',
-        start: '2026-03-01T00:00:00Z',
-        seed: 8,
-        circuit: 'sensor-stats-b16-v2',
-      },
-      quiet,
-    )
-    const published = await publishCommand(
-      simulated,
-      { node: a.url, operatorToken: a.operatorToken, title: 'Attic temperature', price: '0.01' },
-      quiet,
-    )
-    datasetId = published!.datasetId
-    manifest = await a.contentStore.getManifest(CID.parse(published!.manifestCid))
+    const published = await publishSimulatedFeed(a, dir, 'attic', {
+      simulate: { metrics: 'temperature', readings: 16, seed: 8, circuit: 'sensor-stats-b16-v2' },
+      publish: { title: 'Attic temperature', price: '0.01' },
+    })
+    simulated = published.file
+    datasetId = published.datasetId
+    manifest = await a.contentStore.getManifest(CID.parse(published.manifestCid))
     const report = await createAssayClient({ node: b.url, operatorToken: b.operatorToken }).mirror({ from: a.url, datasetId })
     expect(report.datasets.map((d) => d.outcome)).to.deep.equal(['mirrored'])
+    // B's page offers the purchase once its catalog has followed the chain to the listing (its
+    // indexer ticks every second; a busy machine can leave it behind the mirror): wait for that state.
+    const onB = createAssayClient({ node: b.url })
+    for (let i = 0; (await onB.get(datasetId)).listing?.active !== true; i++) {
+      if (i >= 600) throw new Error(`B's catalog never listed dataset ${datasetId} for sale`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
     await a.stop()
     browser = await launchChromium()
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
-    watch.watch(context)
-    page = await context.newPage()
+    page = await openWatchedPage(browser, watch, { acceptDownloads: true })
   })
   after(async () => {
     await browser?.close()

@@ -2,13 +2,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { startNode, type AssayNode } from '../../cli/index.js'
 import { createDeviceKey, signEddsaPoseidon, type DeviceKey } from '../../circuits/index.js'
 import { loadConfig } from '../../core/index.js'
 import { startProveWorker, type ProveWorker } from '../../pipelines/index.js'
 import { createAssayClient, followPublication, type AssayClient } from '../../sdk/index.js'
-import { axeViolations, launchChromium, saveDocScreenshot, screenshot, watchPages } from '../helpers/browser.js'
+import { axeViolations, launchChromium, openWatchedPage, saveDocScreenshot, screenshot, watchPages } from '../helpers/browser.js'
+import { signInAsOperator } from '../helpers/operator.js'
 import { writeSignedBatchFile } from '../helpers/signed-file.js'
 
 // The operator's Publications page on a node of this file's own, which proves nothing itself
@@ -20,7 +21,6 @@ describe('the Publications page in Chromium (every publication, live progress, r
   let node: AssayNode
   let operator: AssayClient
   let browser: Browser
-  let context: BrowserContext
   let page: Page
   let prover: ProveWorker | undefined
   // Signed by a sensor registered only later: proven and stored, then refused at anchor.
@@ -65,9 +65,7 @@ describe('the Publications page in Chromium (every publication, live progress, r
     runningId = await publish('Greenhouse temperature', greenhouse, 48)
 
     browser = await launchChromium()
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-    watch.watch(context)
-    page = await context.newPage()
+    page = await openWatchedPage(browser, watch)
   })
   after(async () => {
     problems.push(...watch.take().map((p) => `after the last test: ${p}`))
@@ -85,8 +83,7 @@ describe('the Publications page in Chromium (every publication, live progress, r
   it('is the operator’s: reached from the Node page, it asks for the operator token, then lists both publications newest first', async () => {
     await page.goto(`${node.url}/#/node`)
     await page.getByTestId('publications-link').click()
-    await page.getByTestId('operator-token').fill(node.operatorToken)
-    await page.getByTestId('operator-sign-in').click()
+    await signInAsOperator(page, node.operatorToken)
     const table = page.getByTestId('publications-table')
     await page.locator('[data-testid=publications][aria-busy=false]').waitFor()
     expect(await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.publication))).to.deep.equal([

@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { formatEther, HDNodeWallet, JsonRpcProvider, NonceManager } from 'ethers'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { startNode, type AssayNode } from '../../cli/index.js'
 import { createDeviceKey, signEddsaPoseidon, type DeviceKey } from '../../circuits/index.js'
 import { createChainClient } from '../../contracts/index.js'
 import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
-import { createStreamFeed } from '../../pipelines/index.js'
 import { createAssayClient, type StreamSummary } from '../../sdk/index.js'
-import { axeViolations, launchChromium, saveDocScreenshot, screenshot, watchPages } from '../helpers/browser.js'
+import { axeViolations, launchChromium, openWatchedPage, saveDocScreenshot, screenshot, watchPages } from '../helpers/browser.js'
+import { signInAsOperator } from '../helpers/operator.js'
+import { pushFirstWindow } from '../helpers/push-first-window.js'
+import { fillStreamForm } from '../helpers/stream-form.js'
 
 const account = (i: number): HDNodeWallet => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`)
 const TITLE = 'Balcony air, live'
@@ -25,7 +27,6 @@ describe('streams in Chromium (create a stream, see its subscribers and revenue)
   let dir: string
   let node: AssayNode
   let browser: Browser
-  let context: BrowserContext
   let page: Page
   let feeder: DeviceKey
   let spare: DeviceKey
@@ -47,9 +48,7 @@ describe('streams in Chromium (create a stream, see its subscribers and revenue)
     await node.chain.registerDevice(feeder.Ax, feeder.Ay, 'balcony-sensor', (m) => signEddsaPoseidon(feeder.privateKey, m))
     await node.chain.registerDevice(spare.Ax, spare.Ay, 'spare-sensor', (m) => signEddsaPoseidon(spare.privateKey, m))
     browser = await launchChromium()
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-    watch.watch(context)
-    page = await context.newPage()
+    page = await openWatchedPage(browser, watch)
     page.on('request', (r) => {
       if (r.method() === 'POST' && new URL(r.url()).pathname === '/streams') posts.push(r.url())
     })
@@ -91,8 +90,7 @@ describe('streams in Chromium (create a stream, see its subscribers and revenue)
     await page.getByTestId('no-streams').waitFor()
     await page.getByTestId('new-stream').click()
     // The form is the operator's: the page asks for the sign-in first.
-    await page.getByTestId('operator-token').fill(node.operatorToken)
-    await page.getByTestId('operator-sign-in').click()
+    await signInAsOperator(page, node.operatorToken)
     const form = page.getByTestId('stream-form')
     await form.waitFor()
     // The devices offered are the two registered to the node's account.
@@ -109,11 +107,7 @@ describe('streams in Chromium (create a stream, see its subscribers and revenue)
     ).to.equal(1)
 
     // A period of 90 minutes for hourly windows, and no device: both named, nothing sent.
-    await page.getByTestId('stream-title-input').fill(TITLE)
-    await page.getByTestId('window').fill('1')
-    await page.getByTestId('window-unit').selectOption('h')
-    await page.getByTestId('period').fill('90')
-    await page.getByTestId('period-unit').selectOption('min')
+    await fillStreamForm(page, { title: TITLE, window: ['1', 'h'], period: ['90', 'min'] })
     await page.getByTestId('create-stream').click()
     const summary = page.getByTestId('stream-form-problems').getByRole('alert')
     await summary.waitFor()
@@ -137,8 +131,7 @@ describe('streams in Chromium (create a stream, see its subscribers and revenue)
     const found = await checkWidths('stream form with problems', 'stream-create')
 
     // A whole period, and a device typed by id that the node's account does not hold: named too.
-    await page.getByTestId('period').fill('2')
-    await page.getByTestId('period-unit').selectOption('h')
+    await fillStreamForm(page, { period: ['2', 'h'] })
     await page.getByTestId('other-devices').fill('12345')
     await page.getByTestId('create-stream').click()
     await page.locator('[data-problem=devices]', { hasText: '#12345 is not registered' }).waitFor()
@@ -155,20 +148,19 @@ describe('streams in Chromium (create a stream, see its subscribers and revenue)
     // (Whole minutes would be shown, and read back, without their seconds.)
     if (start % 60 === 0) start -= 1
     await page.getByTestId('other-devices').fill('')
-    await page.getByTestId('stream-description').fill('Temperature on the balcony, every second.')
-    await page.getByTestId('stream-tags').fill('balcony, air')
-    await page.getByTestId('stream-licence').fill('CC0-1.0')
-    await page.getByTestId('window').fill('8')
-    await page.getByTestId('window-unit').selectOption('s')
-    await page.getByTestId('period').fill('16')
-    await page.getByTestId('period-unit').selectOption('s')
-    await page.getByTestId('stream-price').fill('0.001')
-    await page.getByTestId('grace').fill('1')
-    await page.getByTestId('grace-unit').selectOption('min')
-    await page.getByTestId('max-readings').fill('8')
-    await page.getByTestId('stream-start').fill(new Date(start * 1000).toISOString().slice(0, 19))
-    await page.getByTestId('stream-circuit').selectOption(CIRCUIT)
-    await page.locator(`[data-device="${feeder.deviceId}"]`).check()
+    await fillStreamForm(page, {
+      description: 'Temperature on the balcony, every second.',
+      tags: 'balcony, air',
+      licence: 'CC0-1.0',
+      window: ['8', 's'],
+      period: ['16', 's'],
+      price: '0.001',
+      grace: ['1', 'min'],
+      maxReadings: '8',
+      start,
+      circuit: CIRCUIT,
+      devices: [feeder.deviceId],
+    })
     await page.getByTestId('create-stream').click()
     await page.waitForURL(/#\/streams\/\d+$/, { timeout: 60_000 })
     streamId = new URL(page.url()).hash.split('/').at(-1)!
@@ -214,19 +206,7 @@ describe('streams in Chromium (create a stream, see its subscribers and revenue)
     expect(await page.getByTestId('withdraw-link').getAttribute('href')).to.equal('#/account')
 
     // Window 0 fills with 8 readings of the stream's device: the node proves and publishes it.
-    const feed = createStreamFeed({
-      devices: [feeder],
-      metrics: ['temperature'],
-      circuitId: CIRCUIT,
-      stream: { start, windowLength: 8 },
-      interval: 1,
-      batchReadings: 4,
-    })
-    const batches = (await feed.batchesUntil(start + 9)).filter((b) => b.times[0]! < start + 8)
-    const pushed = await fetch(new URL(`/streams/${streamId}/readings`, node.url), {
-      method: 'POST',
-      body: batches.map((b) => JSON.stringify(b)).join('\n'),
-    })
+    const pushed = await pushFirstWindow(node.url, { streamId, start, circuitId: CIRCUIT }, feeder)
     expect(pushed.status).to.equal(200)
 
     // Account 2 subscribes for a period; account 3 orders windows 0–1 through the escrow.

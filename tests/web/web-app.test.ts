@@ -11,11 +11,13 @@ import { deviceCreateCommand, readDeviceKeyFile, startNode, type AssayNode } fro
 import { DEV_MNEMONIC, loadConfig } from '../../core/index.js'
 import { createAssayClient, followPublication } from '../../sdk/index.js'
 import { createDeviceKey, signEddsaPoseidon } from '../../circuits/index.js'
-import { createStreamFeed } from '../../pipelines/index.js'
-import { axeViolations, launchChromium, saveDocScreenshot, screenshot, watchPages } from '../helpers/browser.js'
+import { axeViolations, launchChromium, openWatchedPage, saveDocScreenshot, screenshot, watchPages } from '../helpers/browser.js'
 import { anchorManifest } from '../helpers/anchor-manifest.js'
 import { datasetPath } from '../helpers/datasets.js'
+import { signInAsOperator } from '../helpers/operator.js'
 import { writeSignedBatchFile } from '../helpers/signed-file.js'
+import { pushFirstWindow } from '../helpers/push-first-window.js'
+import { fillStreamForm } from '../helpers/stream-form.js'
 
 // The whole product in a real browser, each role's story: a seller publishes through the Sell page,
 // registers sensors from their key files, creates a stream, follows and retries publications in the
@@ -76,9 +78,8 @@ describe('web app in Chromium, each role’s story (seller: device → stream �
     })
     greenhouse.catch(() => undefined) // awaited (and reported) by the search test
     browser = await launchChromium()
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
-    watch.watch(context)
-    page = await context.newPage()
+    page = await openWatchedPage(browser, watch, { acceptDownloads: true })
+    context = page.context()
   })
   after(async () => {
     problems.push(...watch.take().map((p) => `after the last test: ${p}`))
@@ -110,8 +111,7 @@ describe('web app in Chromium, each role’s story (seller: device → stream �
     await page.getByTestId('operator-token').fill('not-the-token-of-this-node-0123456789')
     await page.getByTestId('operator-sign-in').click()
     await page.getByText('that is not the operator token of this node').waitFor()
-    await page.getByTestId('operator-token').fill(node.operatorToken)
-    await page.getByTestId('operator-sign-in').click()
+    await signInAsOperator(page, node.operatorToken)
     await page.getByTestId('file').setInputFiles(slice)
     const parsed = page.getByTestId('parsed-rows')
     await parsed.waitFor()
@@ -472,36 +472,23 @@ describe('web app in Chromium, each role’s story (seller: device → stream �
     const streamsBefore = await streamCount()
     await page.goto(`${node.url}/#/streams/new`)
     await page.getByTestId('stream-form').waitFor()
-    await page.getByTestId('stream-title-input').fill('Office air, live')
-    await page.getByTestId('window').fill('8')
-    await page.getByTestId('window-unit').selectOption('s')
-    await page.getByTestId('period').fill('16')
-    await page.getByTestId('period-unit').selectOption('s')
-    await page.getByTestId('stream-price').fill('0.001')
-    await page.getByTestId('grace').fill('1')
-    await page.getByTestId('grace-unit').selectOption('min')
-    await page.getByTestId('max-readings').fill('8')
-    await page.getByTestId('stream-start').fill(new Date(start * 1000).toISOString().slice(0, 19))
-    await page.getByTestId('stream-circuit').selectOption('sensor-stats-b16-v2')
-    await page.locator(`[data-device="${key.deviceId}"]`).check()
+    await fillStreamForm(page, {
+      title: 'Office air, live',
+      window: ['8', 's'],
+      period: ['16', 's'],
+      price: '0.001',
+      grace: ['1', 'min'],
+      maxReadings: '8',
+      start,
+      circuit: 'sensor-stats-b16-v2',
+      devices: [key.deviceId],
+    })
     await page.getByTestId('create-stream').click()
     await page.getByTestId('stream-title').filter({ hasText: 'Office air, live' }).waitFor({ timeout: 60_000 })
     expect(await streamCount()).to.equal(streamsBefore + 1)
     const stream = { streamId: /#\/streams\/(\d+)$/.exec(page.url())![1]! }
     streamId = stream.streamId
-    const feed = createStreamFeed({
-      devices: [key],
-      metrics: ['temperature'],
-      circuitId: 'sensor-stats-b16-v2',
-      stream: { start, windowLength: 8 },
-      interval: 1,
-      batchReadings: 4,
-    })
-    const batches = (await feed.batchesUntil(start + 9)).filter((b) => b.times[0]! < start + 8)
-    const pushed = await fetch(new URL(`/streams/${stream.streamId}/readings`, node.url), {
-      method: 'POST',
-      body: batches.map((b) => JSON.stringify(b)).join('\n'),
-    })
+    const pushed = await pushFirstWindow(node.url, { streamId: stream.streamId, start, circuitId: 'sensor-stats-b16-v2' }, key)
     expect(pushed.status).to.equal(200)
 
     await page.goto(`${node.url}/#/streams`)
