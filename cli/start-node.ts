@@ -14,7 +14,7 @@ import {
   releaseProverThreads,
   threadedVerifierCurve,
 } from '../circuits/node.js'
-import { assertNodeConfig, ConfigError, DEV_MNEMONIC, LOCAL_DEV_CHAIN_ID, type AssayConfig } from '../core/index.js'
+import { assertNodeConfig, ConfigError, DEV_MNEMONIC, LOCAL_DEV_CHAIN_ID, redactUrl, type AssayConfig } from '../core/index.js'
 import { createChainClient, parseDeployment, type ChainClient, type Deployment } from '../contracts/index.js'
 import { ensureDeployment, loadDeployment, startAnvil, type AnvilService } from '../contracts/node.js'
 import {
@@ -173,7 +173,8 @@ export async function startNode(config: AssayConfig, log: (msg: string) => void 
       rpcUrl = anvil.rpcUrl
       log(`chain: embedded anvil at ${rpcUrl} (pid ${anvil.pid}, state in ${join(config.dataDir, 'chain')})`)
     } else {
-      log(`chain: ${rpcUrl}`)
+      // Hosted RPC URLs carry their API key in the path or query: logs show the host only.
+      log(`chain: ${redactUrl(rpcUrl, { path: false })}`)
     }
     // The node's signer: PRIVATE_KEY, or on the embedded chain anvil's first (public) dev account.
     const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 250 })

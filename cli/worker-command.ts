@@ -1,4 +1,4 @@
-import { ConfigError, type AssayConfig } from '../core/index.js'
+import { ConfigError, redactUrl, type AssayConfig } from '../core/index.js'
 import { startProveWorker } from '../pipelines/index.js'
 
 /**
@@ -18,7 +18,9 @@ export function workerCommand(
   const worker = startProveWorker({ connection: { url: config.redisUrl, maxRetriesPerRequest: null }, concurrency: options.concurrency })
   worker.worker.on('completed', (job) => log(`proved ${job.id}`))
   worker.worker.on('failed', (job, err) => log(`failed ${job?.id ?? '?'}: ${err.message}`))
-  log(`assay worker: ${options.concurrency} prover process(es) on ${config.redisUrl}`)
+  log(
+    `assay worker: ${options.concurrency} prover process(es) on ${config.redisUrl === undefined ? 'no Redis' : redactUrl(config.redisUrl)}`,
+  )
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) process.exit(130)

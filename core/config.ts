@@ -29,6 +29,59 @@ const url = (protocols: string[]) =>
 /** Variables whose values never appear in error messages or logs. */
 const SECRET_VARIABLES = new Set(['PRIVATE_KEY', 'ASSAY_MASTER_KEY', 'ASSAY_TOKEN', 'ASSAY_PINNING_SERVICE_TOKEN'])
 
+/**
+ * URL-valued variables, shown in errors through redactUrl: with their path where it names a
+ * resource, without it where providers put API keys there (RPC: `…/v3/<key>`).
+ */
+const URL_VARIABLES: Record<string, { path: boolean }> = {
+  RPC_URL: { path: false },
+  REDIS_URL: { path: true },
+  MQTT_URL: { path: true },
+  ASSAY_PINNING_SERVICE_URL: { path: true },
+}
+
+const NOT_A_URL = 'a value that is not a URL with a host, not shown as it may hold credentials'
+
+/** What of a URL may be shown (scheme, host, port, path unless `path: false`) and what was left out. */
+function urlParts(value: string, options: { path?: boolean }): { shown: string; hidden: string[] } | undefined {
+  if (!URL.canParse(value)) return undefined
+  const u = new URL(value)
+  // A scheme-less `user:password@host` parses as an opaque URL whose "path" is the password.
+  if (u.host === '') return undefined
+  const path = u.pathname.replace(/\/+$/, '')
+  const shown = `${u.protocol}//${u.host}${path === '' ? '' : options.path === false ? '/…' : path}`
+  const hidden = [
+    ...(u.username !== '' || u.password !== '' ? ['credentials'] : []),
+    ...(value.includes('?') ? ['query'] : []),
+    ...(value.includes('#') ? ['fragment'] : []),
+  ]
+  return { shown, hidden }
+}
+
+const listed = (words: string[]): string => (words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`)
+
+/**
+ * A URL as it may be shown in errors and logs: its scheme, host and port (and path, unless
+ * `path: false`), never its user, password, query or fragment, which can hold credentials.
+ *
+ * @example redactUrl('redis://:hunter2@10.0.0.5:6379/0') // 'redis://10.0.0.5:6379/0 (credentials not shown)'
+ */
+export function redactUrl(value: string, options: { path?: boolean } = {}): string {
+  const parts = urlParts(value, options)
+  if (parts === undefined) return NOT_A_URL
+  return parts.hidden.length === 0 ? parts.shown : `${parts.shown} (${listed(parts.hidden)} not shown)`
+}
+
+/** How a variable's value appears in a ConfigError. */
+function shownValue(variable: string, value: string | undefined): string {
+  if (SECRET_VARIABLES.has(variable)) return 'a value that is not shown'
+  const url = URL_VARIABLES[variable]
+  if (url === undefined || value === undefined) return JSON.stringify(value)
+  const parts = urlParts(value, url)
+  if (parts === undefined) return NOT_A_URL
+  return `${JSON.stringify(parts.shown)}${parts.hidden.length === 0 ? '' : `, its ${listed(parts.hidden)} not shown`}`
+}
+
 /** Every environment variable Assay reads, with its schema. Unset means "use the embedded default". */
 const envSchema = z.object({
   ASSAY_DATA_DIR: z.string().min(1).default('./data'),
@@ -80,7 +133,11 @@ const envSchema = z.object({
   ASSAY_ALLOW_DEV_SETUP: z.enum(['0', '1']).default('0'),
   ASSAY_PINNING_SERVICE_URL: url(['http:', 'https:'])
     .refine((s) => URL.canParse(s) && new URL(s).username === '' && new URL(s).password === '', {
-      message: 'must not hold credentials: put the access token in ASSAY_PINNING_SERVICE_TOKEN',
+      message: 'must not hold credentials (user or password): put the access token in ASSAY_PINNING_SERVICE_TOKEN',
+    })
+    // The client calls `<endpoint>/pins`, so a query or fragment would be dropped silently.
+    .refine((s) => !/[?#]/.test(s), {
+      message: 'must not have a query (?…) or fragment (#…): put the access token in ASSAY_PINNING_SERVICE_TOKEN',
     })
     .optional(),
   ASSAY_PINNING_SERVICE_TOKEN: z
@@ -183,8 +240,7 @@ export function loadConfig(env: Record<string, string | undefined> = globalThis.
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const variable = String(issue?.path[0] ?? 'environment')
-    const shown = SECRET_VARIABLES.has(variable) ? 'a value that is not shown' : JSON.stringify(raw[variable])
-    throw new ConfigError(variable, `${issue?.message ?? 'invalid value'} (got ${shown})`, {
+    throw new ConfigError(variable, `${issue?.message ?? 'invalid value'} (got ${shownValue(variable, raw[variable])})`, {
       cause: parsed.error,
     })
   }

@@ -86,6 +86,17 @@ export function pinningEndpoint(url: string): string {
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`
 }
 
+/** The longest Retry-After honoured: a service cannot park its callers for longer. */
+const RETRY_AFTER_MAX_MS = 3_600_000
+const HTTP_DATE = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/
+
+/** A Retry-After header (seconds, or an HTTP date) as milliseconds from now, within 0 and an hour. */
+function retryAfterMs(header: string | null): number | undefined {
+  const value = header?.trim() ?? ''
+  const ms = /^\d{1,10}$/.test(value) ? Number(value) * 1000 : HTTP_DATE.test(value) ? Date.parse(value) - Date.now() : NaN
+  return Number.isFinite(ms) ? Math.min(RETRY_AFTER_MAX_MS, Math.max(0, ms)) : undefined
+}
+
 async function readBody(res: Response, max: number): Promise<string> {
   if (res.body === null) return ''
   const reader = res.body.getReader()
@@ -117,11 +128,16 @@ export function createPinningServiceClient(options: PinningServiceClientOptions)
   const base = new URL(options.url)
   if (base.protocol !== 'http:' && base.protocol !== 'https:')
     throw new TypeError(`a pinning service URL starts with http:// or https:// (got ${base.protocol})`)
+  // Calls go to `<endpoint>/pins` with the token as a Bearer header: credentials, a query or a
+  // fragment in the URL (an API key, say) would be dropped silently.
+  if (base.username !== '' || base.password !== '' || /[?#]/.test(options.url))
+    throw new TypeError(
+      `a pinning service URL holds no credentials, query or fragment (${pinningEndpoint(options.url)}): pass the access token as \`token\``,
+    )
   const endpoint = pinningEndpoint(options.url)
   const timeoutMs = options.timeoutMs ?? 10_000
   const maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024
   const fetchFn = options.fetch ?? globalThis.fetch
-  // Credentials in the URL go in the header the spec names, never in the request line.
   const root = `${endpoint}/pins`
 
   async function call<T>(
@@ -182,10 +198,15 @@ export function createPinningServiceClient(options: PinningServiceClientOptions)
       // Not JSON: the status alone says what happened.
     }
     if (res.status === 401 || res.status === 403) throw new PinningServiceAuthError(answer)
-    if (res.status === 429 || res.status >= 500)
+    if (res.status === 429 || res.status >= 500) {
+      const retryAfter = retryAfterMs(res.headers.get('retry-after'))
       throw new PinningServiceUnavailableError(
-        `${what}: the pinning service at ${endpoint} answered ${res.status}${answer.reason !== undefined ? ` ${answer.reason}` : ''}`,
+        `${what}: the pinning service at ${endpoint} answered ${res.status}${answer.reason !== undefined ? ` ${answer.reason}` : ''}${
+          retryAfter !== undefined ? ` (retry after ${Math.ceil(retryAfter / 1000)} s)` : ''
+        }`,
+        { ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) },
       )
+    }
     throw new PinningServiceRequestError(`${what}: the pinning service refused it`, answer)
   }
 

@@ -28,9 +28,12 @@ export class PinningServiceAuthError extends AssayError {
 /** The pinning service could not be reached in time, or answered that it is down (5xx, 429). */
 export class PinningServiceUnavailableError extends AssayError {
   override readonly category = 'unavailable' as const
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** How long the service asked callers to wait (its Retry-After, at most an hour), if it said. */
+  readonly retryAfterMs: number | undefined
+  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(message, options)
     this.name = 'PinningServiceUnavailableError'
+    this.retryAfterMs = options?.retryAfterMs
   }
 }
 
@@ -43,11 +46,17 @@ export class PinningServiceRequestError extends AssayError {
   override readonly category: ErrorCategory
   readonly status: number
   readonly reason: string | undefined
+  /**
+   * The refusal is about the account, not this request: payment required (402) or insufficient
+   * funds (409 INSUFFICIENT_FUNDS, the spec's one 409). Every other request would get it too.
+   */
+  readonly accountWide: boolean
   constructor(what: string, answer: PinningServiceAnswer, options?: { cause?: unknown }) {
     super(describe(what, answer), options)
     this.name = 'PinningServiceRequestError'
     this.status = answer.status
     this.reason = answer.reason
+    this.accountWide = answer.status === 402 || (answer.status === 409 && answer.reason === 'INSUFFICIENT_FUNDS')
     const category = categoryOfStatus(answer.status)
     this.category = category === undefined || category === 'internal' || category === 'unavailable' ? 'bad-input' : category
   }

@@ -1,5 +1,5 @@
 import { categoryOf, type ErrorCategory } from '../../core/index.js'
-import type { PinningServiceClient, PinStatus } from '../../storage/index.js'
+import type { PinningServiceClient, PinningServiceRequestError, PinningServiceUnavailableError, PinStatus } from '../../storage/index.js'
 import { PIN_STATES, type DatasetPins, type PinLedger, type PinLedgerState, type PinRecord, type PinState } from './pin-ledger.js'
 
 /** A dataset to keep pinned: anchored, its manifest read and checked against the anchor. */
@@ -37,6 +37,13 @@ export interface PinFollowerOptions {
   pollMaxMs?: number
   /** Calls to the service per round at most, so a long ledger is worked through in bounded steps. Default 32. */
   callsPerTick?: number
+  /**
+   * Datasets the ledger follows at most (the node's own count too); newer ones are refused, logged
+   * and reported, so the ledger (rewritten whole) and each round's walk stay bounded. Default 10 000.
+   */
+  maxDatasets?: number
+  /** Least time between two writes of the ledger; changes meanwhile are written together (and on stop). Default 5 s. */
+  saveIntervalMs?: number
 }
 
 /** What the operator sees (GET /health's detail): the service, the counts, each dataset's pins. */
@@ -46,6 +53,8 @@ export interface PinningReport {
   ok: boolean
   /** The last failure of a call to the service, as `Name: message`. */
   lastError?: string
+  /** Why datasets are not followed (the ledger holds maxDatasets): they are not pinned. */
+  refusing?: string
   counts: Record<PinState, number>
   /** The latest datasets (at most 50), newest first. */
   datasets: Array<{ datasetId: string; name: string; pins: Array<Omit<PinRecord, 'attempts' | 'polls'>> }>
@@ -62,9 +71,19 @@ export interface PinFollower {
 }
 
 const PENDING = new Set<PinState>(['queued', 'pinning'])
-/** Failures about one request; any other (the service down, the token refused) holds for every call of the round. */
+/** Failures about one request; any other (the service down, the token refused) holds for every call. */
 const PIN_SPECIFIC = new Set<ErrorCategory>(['bad-input', 'not-found', 'conflict', 'too-large'])
 const REPORTED_DATASETS = 50
+
+/** Whether a failure holds for every call to the service (down, rate limited, token refused, out of funds), not one pin. */
+function serviceWide(err: unknown): boolean {
+  if (err instanceof Error && err.name === 'PinningServiceRequestError') return (err as PinningServiceRequestError).accountWide
+  return !PIN_SPECIFIC.has(categoryOf(err))
+}
+
+/** The wait the service asked for (429/503 with Retry-After), if any. */
+const retryAfterOf = (err: unknown): number =>
+  err instanceof Error && err.name === 'PinningServiceUnavailableError' ? ((err as PinningServiceUnavailableError).retryAfterMs ?? 0) : 0
 
 const describeError = (err: unknown): string =>
   err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 500) : String(err).slice(0, 500)
@@ -74,8 +93,10 @@ const describeError = (err: unknown): string =>
  * each object it names) named `assay-dataset-<id>`, with the node's addresses as origins and the
  * dataset and chain ids as meta; follows each request (queued → pinning → pinned | failed) with
  * bounded polling; retries failures with exponential back-off; keeps every request id in the ledger
- * so a restart neither loses nor repeats one (a request made just before a crash is found again by
- * CID and name).
+ * so a restart neither loses nor repeats one (a request made just before a crash, or not yet
+ * written to the ledger, is found again by CID and name). A failure of the whole service (down,
+ * rate limited, token refused, out of funds) costs one call: then no call at all until its back-off
+ * (or the service's Retry-After) has passed.
  */
 export function createPinFollower(c: PinFollowerComponents, options: PinFollowerOptions = {}): PinFollower {
   const now = c.now ?? Date.now
@@ -86,9 +107,17 @@ export function createPinFollower(c: PinFollowerComponents, options: PinFollower
   const pollBaseMs = options.pollBaseMs ?? 1_000
   const pollMaxMs = options.pollMaxMs ?? 60_000
   const callsPerTick = options.callsPerTick ?? 32
+  const maxDatasets = options.maxDatasets ?? 10_000
+  const saveIntervalMs = options.saveIntervalMs ?? 5_000
   let state: PinLedgerState = { version: 1, endpoint: c.client.endpoint, datasets: [] }
   let dirty = false
+  let savedAt = -Infinity
   let lastError: string | undefined
+  let refusing: string | undefined
+  // The service's own back-off: failures of the whole service in a row, and when it may be called again.
+  let serviceFailures = 0
+  let serviceDueAt = 0
+  let serviceError = ''
   let running: Promise<void> | undefined
   let timer: NodeJS.Timeout | undefined
   let stopped = false
@@ -133,11 +162,31 @@ export function createPinFollower(c: PinFollowerComponents, options: PinFollower
     })
   }
 
-  /** A call failed: the pin keeps its request (if any) and is tried again after the back-off. */
+  /** A call about this pin failed: the pin keeps its request (if any) and is tried again after the back-off. */
   function failed(d: DatasetPins, pin: PinRecord, err: unknown, state: PinState): void {
     const attempts = pin.attempts + 1
     lastError = describeError(err)
+    serviceFailures = 0
     update(d, pin, { state, reason: lastError, attempts, dueAt: now() + backoff(attempts, retryBaseMs, retryMaxMs) })
+  }
+
+  /** The service answered: its back-off is over. */
+  function answered(): void {
+    lastError = undefined
+    serviceFailures = 0
+  }
+
+  /** The whole service failed: nothing is asked of it until the back-off (or its Retry-After) has passed. */
+  function serviceFailed(err: unknown): void {
+    serviceFailures += 1
+    serviceError = lastError = describeError(err)
+    serviceDueAt = now() + Math.max(backoff(serviceFailures, retryBaseMs, retryMaxMs), retryAfterOf(err))
+    log(`pinning: ${serviceError}; no call to the service for ${Math.ceil((serviceDueAt - now()) / 1000)} s`)
+  }
+
+  /** A pin due while the service failed: it shows the failure and waits for the service, its own attempts unchanged. */
+  function held(d: DatasetPins, pin: PinRecord, state: PinState): void {
+    update(d, pin, { state, reason: serviceError, dueAt: serviceDueAt })
   }
 
   /**
@@ -159,11 +208,11 @@ export function createPinFollower(c: PinFollowerComponents, options: PinFollower
           origins: [...new Set(c.origins())].slice(0, 20),
           meta: { datasetId: d.datasetId, chainId: String(c.chainId) },
         }))
-      lastError = undefined
+      answered()
       apply(d, pin, status)
     } catch (err) {
+      if (serviceWide(err)) return err
       failed(d, pin, err, 'failed')
-      return PIN_SPECIFIC.has(categoryOf(err)) ? undefined : err
     }
     return undefined
   }
@@ -172,19 +221,32 @@ export function createPinFollower(c: PinFollowerComponents, options: PinFollower
   async function poll(d: DatasetPins, pin: PinRecord): Promise<unknown> {
     try {
       const status = await c.client.get(pin.requestid!)
-      lastError = undefined
+      answered()
       apply(d, pin, status)
     } catch (err) {
       if (categoryOf(err) === 'not-found') {
         // The service no longer knows the request: ask again at once.
-        lastError = undefined
+        answered()
         update(d, pin, { state: 'unsent', requestid: undefined, reason: `${describeError(err)} (asked again)`, dueAt: now() })
         return undefined
       }
+      if (serviceWide(err)) return err
       failed(d, pin, err, pin.state)
-      return PIN_SPECIFIC.has(categoryOf(err)) ? undefined : err
     }
     return undefined
+  }
+
+  /** Writes the ledger if it changed, at most once per saveIntervalMs unless `force`d. */
+  async function save(force: boolean): Promise<void> {
+    if (!dirty || (!force && now() - savedAt < saveIntervalMs)) return
+    dirty = false
+    savedAt = now()
+    try {
+      await c.ledger.save(state)
+    } catch (err) {
+      dirty = true
+      throw err
+    }
   }
 
   async function round(): Promise<void> {
@@ -192,6 +254,13 @@ export function createPinFollower(c: PinFollowerComponents, options: PinFollower
     const known = new Set(state.datasets.map((d) => d.datasetId))
     for (const dataset of await c.datasets()) {
       if (known.has(dataset.datasetId)) continue
+      if (state.datasets.length >= maxDatasets) {
+        if (refusing === undefined) {
+          refusing = `the ledger follows ${maxDatasets} datasets, the most it takes (maxDatasets): dataset ${dataset.datasetId} and newer ones are not pinned`
+          log(`pinning: ${refusing}`)
+        }
+        continue
+      }
       known.add(dataset.datasetId)
       const at = new Date(t).toISOString()
       state.datasets.push({
@@ -211,25 +280,27 @@ export function createPinFollower(c: PinFollowerComponents, options: PinFollower
       log(`pinning: dataset ${dataset.datasetId} (${dataset.cids.length + 1} CIDs) to ${c.client.endpoint}`)
     }
     let calls = 0
-    // Once the service is down or refuses the token, the round's other due pins get the same
-    // failure without a call each: a hanging service costs one timeout per round, not one per pin.
-    let serviceFailure: unknown
+    // Once the service fails as a whole (down, rate limited, token refused, out of funds), the
+    // round's other due pins get the same failure without a call each, and later rounds make none
+    // until the service's back-off has passed: a failing service costs one call per back-off, not one per pin.
+    let serviceFailure = t < serviceDueAt
     for (const d of state.datasets)
       for (const pin of d.pins) {
         if (calls >= callsPerTick || stopped) break
         if (pin.state === 'pinned' || pin.dueAt > t) continue
         const pending = PENDING.has(pin.state) && pin.requestid !== undefined
-        if (serviceFailure !== undefined) {
-          failed(d, pin, serviceFailure, pending ? pin.state : 'failed')
+        if (serviceFailure) {
+          held(d, pin, pending ? pin.state : 'failed')
           continue
         }
         calls += 1
-        serviceFailure = pending ? await poll(d, pin) : await request(d, pin)
+        const err = pending ? await poll(d, pin) : await request(d, pin)
+        if (err === undefined) continue
+        serviceFailed(err)
+        serviceFailure = true
+        held(d, pin, pending ? pin.state : 'failed')
       }
-    if (dirty) {
-      dirty = false
-      await c.ledger.save(state)
-    }
+    await save(false)
   }
 
   const tick = (): Promise<void> => {
@@ -271,15 +342,16 @@ export function createPinFollower(c: PinFollowerComponents, options: PinFollower
       stopped = true
       clearTimeout(timer)
       await running?.catch(() => undefined)
-      if (dirty) await c.ledger.save(state).catch((err: unknown) => log(`pinning: cannot save the ledger: ${describeError(err)}`))
+      await save(true).catch((err: unknown) => log(`pinning: cannot save the ledger: ${describeError(err)}`))
     },
     report() {
       const counts = Object.fromEntries(PIN_STATES.map((s) => [s, 0])) as Record<PinState, number>
       for (const pin of state.datasets.flatMap((d) => d.pins)) counts[pin.state] += 1
       return {
         endpoint: c.client.endpoint,
-        ok: lastError === undefined && counts.failed === 0,
+        ok: lastError === undefined && refusing === undefined && counts.failed === 0,
         ...(lastError !== undefined ? { lastError } : {}),
+        ...(refusing !== undefined ? { refusing } : {}),
         counts,
         datasets: state.datasets
           .slice(-REPORTED_DATASETS)

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import { ServiceError } from '../../core/index.js'
+import { redactUrl, ServiceError } from '../../core/index.js'
 import { findFreePort, startManagedProcess } from '../../core/node.js'
 
 /** A Redis this node uses: external (from REDIS_URL) or a private redis-server it spawned. */
@@ -94,14 +94,4 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisServi
     { ready: () => ping(url), logFile: join(dir, 'redis.log'), timeoutMs: 15_000 },
   )
   return { url, embedded: true, pid: proc.pid, stop: () => proc.stop() }
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password !== '') u.password = '***'
-    return u.toString()
-  } catch {
-    return '<unparseable>'
-  }
 }

@@ -154,13 +154,15 @@ describe('storage deals: assay export --car and remote pinning through a running
       const detail = await pinningHealth()
       expect(detail.ok).to.equal(false)
       expect(detail.lastError).to.match(/^PinningServiceAuthError/)
-      // Kept on disk with the reason.
-      const ledger = JSON.parse(await readFile(join(dir, 'node', 'pinning', 'requests.json'), 'utf8')) as {
-        datasets: PinningDetail['datasets']
+      // Kept on disk with the reason (the ledger is written at most every 5 s).
+      const onDisk = async (): Promise<string[] | undefined> => {
+        const ledger = JSON.parse(await readFile(join(dir, 'node', 'pinning', 'requests.json'), 'utf8')) as {
+          datasets: PinningDetail['datasets']
+        }
+        return ledger.datasets.find((d) => d.datasetId === second.id)?.pins.map((p) => p.state)
       }
-      expect(ledger.datasets.find((d) => d.datasetId === second.id)!.pins.map((p) => p.state)).to.deep.equal(
-        refused.pins.map(() => 'failed'),
-      )
+      await until('the refusal written to the ledger', async () => (await onDisk())?.every((state) => state === 'failed') === true)
+      expect(await onDisk()).to.have.length(refused.pins.length)
       // The operator sets the new token and restarts the node: the failed requests go out at once, the pinned stay as they were.
       const posts = service.calls.filter((c) => c === 'POST /pins 202').length
       await node.stop()

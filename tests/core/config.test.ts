@@ -1,5 +1,6 @@
+import { inspect } from 'node:util'
 import { expect } from 'chai'
-import { assertNodeConfig, ConfigError, DEFAULT_PORT, loadConfig } from '../../core/index.js'
+import { assertNodeConfig, ConfigError, DEFAULT_PORT, loadConfig, redactUrl } from '../../core/index.js'
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -127,6 +128,71 @@ describe('loadConfig', () => {
     expect(configError({ ASSAY_PINNING_SERVICE_URL: 'ftp://pins.example', ASSAY_PINNING_SERVICE_TOKEN: token }).variable).to.equal(
       'ASSAY_PINNING_SERVICE_URL',
     )
+  })
+
+  it('refuses a pinning service URL with credentials, a query or a fragment, showing only its origin and path', () => {
+    const token = 'eyJhbGciOi.secret-part.signature'
+    const refused = (url: string): ConfigError => configError({ ASSAY_PINNING_SERVICE_URL: url, ASSAY_PINNING_SERVICE_TOKEN: token })
+    expect(refused('https://user:SuperSecret@pins.example/api').message).to.equal(
+      'ASSAY_PINNING_SERVICE_URL: must not hold credentials (user or password): put the access token in ASSAY_PINNING_SERVICE_TOKEN (got "https://pins.example/api", its credentials not shown)',
+    )
+    // The client calls <endpoint>/pins: a query would be dropped silently, so it is refused by name.
+    expect(refused('https://pins.example/api?key=SuperSecret').message).to.equal(
+      'ASSAY_PINNING_SERVICE_URL: must not have a query (?…) or fragment (#…): put the access token in ASSAY_PINNING_SERVICE_TOKEN (got "https://pins.example/api", its query not shown)',
+    )
+    expect(refused('https://pins.example/api/#SuperSecret').message).to.match(
+      /must not have a query .*"https:\/\/pins\.example\/api", its fragment not shown\)$/,
+    )
+    expect(
+      loadConfig({ ASSAY_PINNING_SERVICE_URL: 'https://pins.example/api/', ASSAY_PINNING_SERVICE_TOKEN: token }).pinningService?.url,
+    ).to.equal('https://pins.example/api/')
+  })
+
+  it('never echoes a secret in its errors: secret variables are not shown, URL-valued ones without credentials, keys or queries', () => {
+    const cases: Array<[Record<string, string>, string, RegExp]> = [
+      [{ PRIVATE_KEY: '0xSuperSecret' }, 'PRIVATE_KEY', /\(got a value that is not shown\)$/],
+      [{ ASSAY_MASTER_KEY: 'SuperSecret' }, 'ASSAY_MASTER_KEY', /\(got a value that is not shown\)$/],
+      [{ ASSAY_TOKEN: 'SuperSecret' }, 'ASSAY_TOKEN', /\(got a value that is not shown\)$/],
+      [
+        { ASSAY_PINNING_SERVICE_URL: 'https://pins.example', ASSAY_PINNING_SERVICE_TOKEN: 'Super Secret' },
+        'ASSAY_PINNING_SERVICE_TOKEN',
+        /\(got a value that is not shown\)$/,
+      ],
+      // RPC providers put their API key in the path (Infura's /v3/<key>, Alchemy's /v2/<key>) or the query.
+      [{ RPC_URL: 'htps://mainnet.infura.io/v3/SuperSecret' }, 'RPC_URL', /\(got "htps:\/\/mainnet\.infura\.io\/…"\)$/],
+      [{ RPC_URL: 'ftp://rpc.example/?apikey=SuperSecret' }, 'RPC_URL', /\(got "ftp:\/\/rpc\.example", its query not shown\)$/],
+      [
+        { RPC_URL: 'mainnet.infura.io/v3/SuperSecret' },
+        'RPC_URL',
+        /\(got a value that is not a URL with a host, not shown as it may hold credentials\)$/,
+      ],
+      [
+        { REDIS_URL: 'http://:SuperSecret@10.0.0.5:6379/0' },
+        'REDIS_URL',
+        /\(got "http:\/\/10\.0\.0\.5:6379\/0", its credentials not shown\)$/,
+      ],
+      // Without a scheme, `user:password@host` parses as a URL whose scheme is the user and path the password.
+      [{ REDIS_URL: 'default:SuperSecret@10.0.0.5:6379' }, 'REDIS_URL', /not a URL with a host, not shown/],
+      [
+        { MQTT_URL: 'http://u:SuperSecret@broker/mqtt?t=SuperSecret#SuperSecret' },
+        'MQTT_URL',
+        /"http:\/\/broker\/mqtt", its credentials, query and fragment not shown\)$/,
+      ],
+    ]
+    for (const [env, variable, shown] of cases) {
+      const err = configError(env)
+      expect(err.variable).to.equal(variable)
+      expect(err.message).to.match(shown)
+      // Neither the message nor anything kept with it (the cause, as a log would print it) holds the secret.
+      expect(inspect(err, { depth: null })).to.not.contain('SuperSecret')
+    }
+  })
+
+  it('redacts URLs for logs: scheme, host and port, the path unless asked not to', () => {
+    expect(redactUrl('redis://:hunter2@10.0.0.5:6379/0')).to.equal('redis://10.0.0.5:6379/0 (credentials not shown)')
+    expect(redactUrl('https://eth-mainnet.g.alchemy.com/v2/SuperSecret', { path: false })).to.equal('https://eth-mainnet.g.alchemy.com/…')
+    expect(redactUrl('wss://rpc.example')).to.equal('wss://rpc.example')
+    expect(redactUrl('not a url')).to.equal('a value that is not a URL with a host, not shown as it may hold credentials')
   })
 
   it('reads ASSAY_PINNING_DATASETS as dataset ids or `all`', () => {

@@ -3,7 +3,12 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { expect } from 'chai'
 import express from 'express'
-import { createPinningServiceClient, pinningEndpoint } from '../../storage/index.js'
+import {
+  createPinningServiceClient,
+  pinningEndpoint,
+  type PinningServiceRequestError,
+  type PinningServiceUnavailableError,
+} from '../../storage/index.js'
 import { findFreePort } from '../../core/node.js'
 import { caught } from '../helpers/errors.js'
 import { startPinningService, type TestPinningService } from '../helpers/pinning-service.js'
@@ -116,14 +121,33 @@ describe('pinning service client (IPFS Pinning Service API)', function () {
   it('takes a 5xx or 429 for an outage and another 4xx for a refusal with its reason', async () => {
     const answers = await serve((req, res) => {
       if (req.path === '/api/pins/busy') return void res.status(429).json({ error: { reason: 'RATE_LIMITED' } })
+      if (req.path === '/api/pins/later')
+        return void res
+          .status(429)
+          .set('retry-after', '30')
+          .json({ error: { reason: 'RATE_LIMITED' } })
+      if (req.path === '/api/pins/forever') return void res.status(503).set('retry-after', '99999999').end()
+      if (req.path === '/api/pins/paid') return void res.status(402).json({ error: { reason: 'PAYMENT_REQUIRED' } })
+      if (req.path === '/api/pins/taken') return void res.status(409).json({ error: { reason: 'DUPLICATE' } })
       if (req.path === '/api/pins/broken') return void res.status(502).send('bad gateway')
       res.status(409).json({ error: { reason: 'INSUFFICIENT_FUNDS', details: 'Unable to process request due to the lack of funds' } })
     })
     try {
       const client = createPinningServiceClient({ url: `${answers.url}/api/`, token: TOKEN })
       expect(client.endpoint).to.equal(`${answers.url}/api`)
-      expect((await caught(() => client.get('busy'))).name).to.equal('PinningServiceUnavailableError')
+      const busy = await caught(() => client.get('busy'))
+      expect([busy.name, (busy as PinningServiceUnavailableError).retryAfterMs]).to.deep.equal([
+        'PinningServiceUnavailableError',
+        undefined,
+      ])
       expect((await caught(() => client.get('broken'))).name).to.equal('PinningServiceUnavailableError')
+      // Retry-After is kept (for the caller's back-off), at most an hour.
+      const later = await caught(() => client.get('later'))
+      expect([(later as PinningServiceUnavailableError).retryAfterMs, later.message]).to.deep.equal([
+        30_000,
+        `pin request later: the pinning service at ${answers.url}/api answered 429 RATE_LIMITED (retry after 30 s)`,
+      ])
+      expect(((await caught(() => client.get('forever'))) as PinningServiceUnavailableError).retryAfterMs).to.equal(3_600_000)
       const funds = await caught(() => client.add({ cid: CID_A }))
       expect([funds.name, (funds as Error & { category?: string }).category, (funds as Error & { reason?: string }).reason]).to.deep.equal([
         'PinningServiceRequestError',
@@ -131,6 +155,10 @@ describe('pinning service client (IPFS Pinning Service API)', function () {
         'INSUFFICIENT_FUNDS',
       ])
       expect(funds.message).to.contain('lack of funds')
+      // Out of funds or unpaid holds for every request of the account; another conflict for this one only.
+      const paid = await caught(() => client.get('paid'))
+      const taken = await caught(() => client.get('taken'))
+      expect([funds, paid, taken].map((e) => (e as PinningServiceRequestError).accountWide)).to.deep.equal([true, true, false])
     } finally {
       await answers.close()
     }
@@ -139,5 +167,21 @@ describe('pinning service client (IPFS Pinning Service API)', function () {
   it('shows an endpoint without its credentials or query', () => {
     expect(pinningEndpoint('https://user:pass@pins.example/v1/?key=abc#x')).to.equal('https://pins.example/v1')
     expect(() => createPinningServiceClient({ url: 'ftp://pins.example', token: TOKEN })).to.throw(TypeError, /http/)
+  })
+
+  it('refuses a URL whose credentials, query or fragment it would drop, without showing them', () => {
+    for (const url of [
+      'https://user:SuperSecret@pins.example/v1',
+      'https://pins.example/v1?key=SuperSecret',
+      'https://pins.example/v1#SuperSecret',
+    ]) {
+      expect(() => createPinningServiceClient({ url, token: TOKEN }))
+        .to.throw(
+          TypeError,
+          'a pinning service URL holds no credentials, query or fragment (https://pins.example/v1): pass the access token',
+        )
+        .with.property('message')
+        .that.does.not.contain('SuperSecret')
+    }
   })
 })

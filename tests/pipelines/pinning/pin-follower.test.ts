@@ -7,7 +7,14 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import express from 'express'
 import { CID } from 'multiformats/cid'
-import { createPinFollower, createPinLedgerFile, type PinFollower, type PinnableDataset, type PinState } from '../../../pipelines/index.js'
+import {
+  createPinFollower,
+  createPinLedgerFile,
+  type PinFollower,
+  type PinLedger,
+  type PinnableDataset,
+  type PinState,
+} from '../../../pipelines/index.js'
 import { createPinningServiceClient, generateDataKey, type ContentStore, type EmbeddedHelia } from '../../../storage/index.js'
 import { createContentStore, createEmbeddedHelia } from '../../../storage/node.js'
 import { pieces, pseudoRandomBytes } from '../../helpers/bytes.js'
@@ -191,5 +198,200 @@ describe('pin follower (remote pinning of anchored datasets)', function () {
     // The failed requests were removed, the new ones pinned.
     expect(s.pins().filter((p) => failedIds.includes(p.requestid))).to.deep.equal([])
     expect(s.pins().every((p) => p.status === 'pinned')).to.equal(true)
+  })
+})
+
+/**
+ * A pinning service holding no pins that refuses every new request with `status` and `reason`
+ * (and `headers`) until accept(); then it queues each one.
+ */
+async function refusingService(status: number, reason: string, headers: Record<string, string> = {}) {
+  let accepting = false
+  const calls: string[] = []
+  const held = new Map<string, unknown>()
+  const app = express()
+  app.use(express.json())
+  app.use((req, _res, next) => {
+    calls.push(`${req.method} ${req.path}`)
+    next()
+  })
+  app.get('/pins', (_req, res) => void res.json({ count: 0, results: [] }))
+  app.get('/pins/:id', (req, res) => void res.json(held.get(req.params.id)))
+  app.post('/pins', (req, res) => {
+    if (!accepting)
+      return void res
+        .status(status)
+        .set(headers)
+        .json({ error: { reason, details: 'refused by the test' } })
+    const requestid = `r${held.size + 1}`
+    held.set(requestid, { requestid, status: 'queued', created: new Date().toISOString(), pin: req.body as unknown, delegates: [] })
+    res.status(202).json(held.get(requestid))
+  })
+  const server = app.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    posts: () => calls.filter((c) => c === 'POST /pins').length,
+    calls,
+    accept: () => void (accepting = true),
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise((r) => server.close(r))
+    },
+  }
+}
+
+describe('pin follower facing a service that fails as a whole (out of funds, unpaid, rate limited)', function () {
+  this.timeout(30_000)
+  let dir: string
+  let clock: number
+  let service: Awaited<ReturnType<typeof refusingService>> | undefined
+  const running: PinFollower[] = []
+  // Ten datasets of three CIDs each: thirty pins due at once.
+  const datasets: PinnableDataset[] = Array.from({ length: 10 }, (_, i) => ({
+    datasetId: String(i + 1),
+    manifestCid: `bafy-manifest-${i}`,
+    cids: [`bafy-ciphertext-${i}`, `bafy-report-${i}`],
+  }))
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'assay-pin-refusals-'))
+  })
+  beforeEach(() => {
+    clock = 1_700_000_000_000
+  })
+  afterEach(async () => {
+    for (const f of running.splice(0)) await f.stop()
+    await service?.close()
+    service = undefined
+  })
+  after(() => rm(dir, { recursive: true, force: true }))
+
+  function follower(
+    url: string,
+    o: { ledger?: PinLedger; maxDatasets?: number; saveIntervalMs?: number; log?: (msg: string) => void } = {},
+  ): PinFollower {
+    const f = createPinFollower(
+      {
+        client: createPinningServiceClient({ url, token: TOKEN }),
+        ledger: o.ledger ?? createPinLedgerFile(join(dir, `${clock}-${Math.random()}.json`)),
+        datasets: () => datasets,
+        origins: () => [`/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`],
+        chainId: 31337,
+        now: () => clock,
+        ...(o.log !== undefined ? { log: o.log } : {}),
+      },
+      {
+        retryBaseMs: 1_000,
+        retryMaxMs: 8_000,
+        pollBaseMs: 1_000,
+        pollMaxMs: 1_000,
+        maxDatasets: o.maxDatasets,
+        saveIntervalMs: o.saveIntervalMs,
+      },
+    )
+    running.push(f)
+    return f
+  }
+  const pins = (f: PinFollower) => f.report().datasets.flatMap((d) => d.pins)
+
+  for (const [status, reason] of [
+    [409, 'INSUFFICIENT_FUNDS'],
+    [402, 'PAYMENT_REQUIRED'],
+  ] as const) {
+    it(`makes one call per back-off, not one per pin, while the service answers ${status} ${reason}`, async () => {
+      service = await refusingService(status, reason)
+      const f = follower(service.url)
+      await f.tick()
+      expect(service.posts()).to.equal(1)
+      expect(pins(f)).to.have.length(30)
+      expect(pins(f).every((p) => p.state === 'failed' && p.reason?.includes(`(${status} ${reason}`))).to.equal(true)
+      expect(f.report()).to.include({ ok: false })
+      expect(f.report().lastError).to.match(
+        new RegExp(`^PinningServiceRequestError: pin bafy-manifest-0: the pinning service refused it \\(${status} ${reason}`),
+      )
+      // Within the back-off (1 s, then 2 s) no call at all; after it, one.
+      const calls = service.calls.length
+      await f.tick()
+      clock += 999
+      await f.tick()
+      expect(service.calls.length).to.equal(calls)
+      clock += 1
+      await f.tick()
+      expect(service.posts()).to.equal(2)
+      clock += 1_999
+      await f.tick()
+      expect(service.posts()).to.equal(2)
+      clock += 1
+      await f.tick()
+      expect(service.posts()).to.equal(3)
+      // Funds added: the next call gets through, and so does every pin that waited.
+      service.accept()
+      clock += 4_000
+      await f.tick()
+      expect(service.posts()).to.equal(3 + 30)
+      expect(f.report()).to.include({ ok: true })
+      expect(pins(f).every((p) => p.state === 'queued' && p.reason === undefined)).to.equal(true)
+    })
+  }
+
+  it('still asks for each pin when the service refuses one pin only (400)', async () => {
+    service = await refusingService(400, 'BAD_REQUEST')
+    const f = follower(service.url)
+    await f.tick()
+    expect(service.posts()).to.equal(30)
+    expect(pins(f).every((p) => p.state === 'failed' && p.reason?.includes('(400 BAD_REQUEST'))).to.equal(true)
+  })
+
+  it('waits as long as a rate-limiting service asks (429 with Retry-After), past its own back-off', async () => {
+    service = await refusingService(429, 'RATE_LIMITED', { 'retry-after': '30' })
+    const f = follower(service.url)
+    await f.tick()
+    expect(service.posts()).to.equal(1)
+    expect(f.report().lastError).to.match(/^PinningServiceUnavailableError: .*429 RATE_LIMITED \(retry after 30 s\)$/)
+    clock += 29_999
+    await f.tick()
+    expect(service.posts()).to.equal(1)
+    clock += 1
+    await f.tick()
+    expect(service.posts()).to.equal(2)
+  })
+
+  it('bounds its ledger: at most maxDatasets datasets (the rest refused by name) and one write per saveIntervalMs, flushed on stop', async () => {
+    service = await refusingService(409, 'INSUFFICIENT_FUNDS')
+    service.accept()
+    const path = join(dir, 'bounded.json')
+    const file = createPinLedgerFile(path)
+    let saves = 0
+    const ledger: PinLedger = { load: () => file.load(), save: (s) => ((saves += 1), file.save(s)) }
+    const logs: string[] = []
+    const f = follower(service.url, { ledger, maxDatasets: 4, saveIntervalMs: 10_000, log: (m) => logs.push(m) })
+    await f.tick()
+    expect(f.report().datasets.map((d) => d.datasetId)).to.deep.equal(['4', '3', '2', '1'])
+    expect(service.posts()).to.equal(12)
+    const refusing = 'the ledger follows 4 datasets, the most it takes (maxDatasets): dataset 5 and newer ones are not pinned'
+    expect(f.report()).to.include({ ok: false, refusing })
+    expect(saves).to.equal(1)
+    // Every pin polled each second (a change each time): no write until saveIntervalMs has passed.
+    for (let i = 0; i < 3; i++) {
+      clock += 1_000
+      await f.tick()
+    }
+    expect(service.calls.filter((c) => c.startsWith('GET /pins/r')).length).to.be.greaterThan(0)
+    expect(saves).to.equal(1)
+    expect(logs.filter((m) => m.includes(refusing))).to.have.length(1)
+    clock += 7_000
+    await f.tick()
+    expect(saves).to.equal(2)
+    // What changed since is written on stop.
+    clock += 2_000
+    await f.tick()
+    expect(saves).to.equal(2)
+    await f.stop()
+    expect(saves).to.equal(3)
+    const saved = JSON.parse(await readFile(path, 'utf8')) as { datasets: Array<{ pins: Array<{ polls: number }> }> }
+    expect(saved.datasets).to.have.length(4)
+    // Queued at the first round, then asked about five times: the last answer is in the file.
+    expect(saved.datasets.flatMap((d) => d.pins.map((p) => p.polls))).to.deep.equal(pins(f).map(() => 6))
   })
 })
