@@ -199,9 +199,11 @@ export type {
 export {
   mirrorDataset,
   createGatewaySource,
+  providerAddress,
   receiveDag,
   AnchorMismatchError,
   DatasetNotAnchoredError,
+  DeclaredSizeMismatchError,
   IncompleteCarError,
   MirrorSourceError,
   MirrorTooLargeError,
@@ -253,12 +255,20 @@ import {
   SettlementUnprofitableError,
 } from './escrow/index.js'
 import { ShutdownTimeoutError } from './services/index.js'
-import { AnchorMismatchError, DatasetNotAnchoredError, IncompleteCarError, MirrorSourceError, MirrorTooLargeError } from './mirror/index.js'
+import {
+  AnchorMismatchError,
+  DatasetNotAnchoredError,
+  DeclaredSizeMismatchError,
+  IncompleteCarError,
+  MirrorSourceError,
+  MirrorTooLargeError,
+} from './mirror/index.js'
 import { BatchVerifierError, IngestBusyError, StreamBatchError, UnknownStreamError } from './streams/index.js'
 registerErrorClass(
   AnchorMismatchError,
   BatchVerifierError,
   DatasetNotAnchoredError,
+  DeclaredSizeMismatchError,
   IncompleteCarError,
   MirrorSourceError,
   MirrorTooLargeError,

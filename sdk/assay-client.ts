@@ -33,7 +33,7 @@ import {
   type StreamEscrowOrder,
   type TxResult,
 } from '../contracts/index.js'
-import { checkBlock, unwrapKeyWeb } from '../storage/index.js'
+import { checkBlock, concatBytes, ContentTooLargeError, unwrapKeyWeb } from '../storage/index.js'
 import { API, parseResponse, type RouteContract } from '../api/index.js'
 import type {
   CreateStreamRequest,
@@ -172,6 +172,12 @@ export interface PublishOptions extends CallOptions {
   /** Bytes of the upload sent so far, of its total: rises to the total, never falls. */
   onProgress?: (progress: UploadProgress) => void
 }
+
+/**
+ * The longest raw block `block` reads (twice a UnixFS leaf of 1 MiB, and far above a manifest's
+ * single block): a provider sending more is cut off rather than held in memory.
+ */
+const MAX_BLOCK_BYTES = 2 * 1024 * 1024
 
 /** A CID's raw block, checked against the CID: the node is not trusted. */
 async function checkedBlock(cid: CID, bytes: Uint8Array): Promise<Uint8Array> {
@@ -571,7 +577,8 @@ export function createAssayClient(options: AssayClientOptions) {
 
     /**
      * One raw block by CID, checked against it: from the client's node, or the first of
-     * `providers` that serves it (one that is away, refuses or sends another block is skipped).
+     * `providers` that serves it (one that is away, refuses, sends another block or more than
+     * MAX_BLOCK_BYTES is skipped).
      */
     async block(cid: CID, contentOptions: ContentOptions = {}): Promise<Uint8Array> {
       return firstProvider(
@@ -583,13 +590,26 @@ export function createAssayClient(options: AssayClientOptions) {
             await res.body?.cancel().catch(() => undefined)
             throw new AssayApiError(res.status, 'BlockUnavailable', `${cid.toString()} is not served by ${provider}`)
           }
-          let bytes: ArrayBuffer
-          try {
-            bytes = await res.arrayBuffer()
-          } catch (err) {
-            throw NodeUnreachableError.wrap(provider, err)
+          // Read as it comes and cut off past the bound: the provider chooses how much it sends.
+          const tooLarge = () =>
+            new ContentTooLargeError(
+              cid.toString(),
+              MAX_BLOCK_BYTES,
+              `${provider} sent more than the ${MAX_BLOCK_BYTES} bytes a block may have`,
+            )
+          if (Number(res.headers.get('content-length') ?? 0) > MAX_BLOCK_BYTES) {
+            await res.body?.cancel().catch(() => undefined)
+            throw tooLarge()
           }
-          return checkedBlock(cid, new Uint8Array(bytes))
+          const parts: Uint8Array[] = []
+          let size = 0
+          if (res.body !== null)
+            for await (const part of bytesOf(res.body, provider)) {
+              size += part.length
+              if (size > MAX_BLOCK_BYTES) throw tooLarge()
+              parts.push(part)
+            }
+          return checkedBlock(cid, concatBytes(parts))
         },
         { signal: signalOf(contentOptions.signal) },
       )

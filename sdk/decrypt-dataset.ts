@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import type { Manifest } from '../core/index.js'
-import { concatBytes, decryptEnvelopeWeb, readCarFile } from '../storage/index.js'
+import { concatBytes, decryptEnvelopeWeb, envelopeSize, readCarFile } from '../storage/index.js'
 import type { AssayClient } from './assay-client.js'
 import { firstProvider } from './first-provider.js'
 import { openArchive, type OpenedArchive } from './open-archive.js'
@@ -37,11 +37,13 @@ export interface DecryptedDataset extends OpenedArchive {
  */
 export async function decryptDataset(o: DecryptDatasetOptions): Promise<DecryptedDataset> {
   const root = CID.parse(o.manifest.content.ciphertextCid)
+  // The envelope's size follows from the manifest: a provider cannot make the tab hold more.
+  const maxBytes = envelopeSize(o.manifest.content.bytes, o.manifest.encryption.chunkSize)
   // From the first provider that serves all of it: one failing midway means starting over at the next.
   const sealed = await firstProvider(o.providers ?? [o.client.node], 'the ciphertext', async (provider) => {
     const blocks: Uint8Array[] = []
     let fetched = 0
-    for await (const chunk of readCarFile(await o.client.car(root, { providers: [provider] }), root)) {
+    for await (const chunk of readCarFile(await o.client.car(root, { providers: [provider] }), root, { maxBytes })) {
       blocks.push(chunk)
       fetched += chunk.length
       o.onProgress?.('download', fetched)

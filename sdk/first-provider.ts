@@ -2,13 +2,16 @@ import { ProvidersFailedError } from './providers-failed-error.js'
 
 /**
  * Whether another provider may succeed where this one failed: it was away or cut the answer short,
- * refused (it does not hold the content, or is broken), or sent a block that is not the one asked
- * for. Matched by name: the classes may come from another bundle.
+ * refused (it does not hold the content, or is broken), sent a block that is not the one asked
+ * for, bytes that are no CAR (an HTML page answered with 200), or more than the reader takes.
+ * Matched by name: the classes may come from another bundle.
  */
 export function isProviderFailure(err: unknown): boolean {
   const e = err as { name?: unknown; check?: unknown } | undefined
   if (e?.name === 'VerificationError') return e.check === 'block'
-  return ['NodeUnreachableError', 'AssayApiError', 'ContentCorruptedError', 'ProvidersFailedError'].includes(String(e?.name))
+  return ['NodeUnreachableError', 'AssayApiError', 'ContentCorruptedError', 'ContentTooLargeError', 'ProvidersFailedError'].includes(
+    String(e?.name),
+  )
 }
 
 /**

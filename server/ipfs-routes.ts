@@ -13,6 +13,7 @@ import {
   RAW_TYPE,
   type GatewayRequest,
 } from './gateway-request.js'
+import { createGatewayWriter } from './gateway-writer.js'
 import { NotFoundError } from './not-found-error.js'
 
 export interface IpfsApi {
@@ -24,9 +25,30 @@ export interface IpfsApi {
   catalogued?: (cid: string) => boolean
   /** How long one block may take to arrive, from disk or a peer (default 30 s). */
   blockTimeoutMs?: number
-  /** How long a client may leave a CAR unread before the node drops it (default 60 s). */
+  /**
+   * How long a client may leave an answer unread before the node drops it (default 60 s); also the
+   * most time a client can bank against `minBytesPerSecond`.
+   */
   stallTimeoutMs?: number
+  /**
+   * The rate a client must keep up, on average, while the node waits for it to read (default
+   * 16 KiB/s): a client that reads a byte now and then, to hold a connection slot, is dropped.
+   */
+  minBytesPerSecond?: number
+  /**
+   * The longest one answer may last, however fast its client reads (default 1 hour: a 1 GiB
+   * dataset at 300 KB/s). Larger content is read in parts (`entity-bytes`) or block by block.
+   */
+  maxResponseMs?: number
+  /**
+   * Blocks one answer may read that add nothing to it (a block met again, a path's search) before
+   * it ends with DagWalkLimitError (default 10,000). Each other read sends a block.
+   */
+  maxIdleReads?: number
 }
+
+/** The codecs Assay stores (raw leaves, dag-pb nodes): pinned content is served under these alone. */
+const STORED_CODECS = new Set([0x55, 0x70])
 
 /** `/ipfs/` content never changes: the spec's caching for immutable paths. */
 const IMMUTABLE = 'public, max-age=29030400, immutable'
@@ -67,27 +89,6 @@ function payloadHeaders(req: Request, res: Response, request: GatewayRequest, ro
 }
 
 /**
- * Writes a chunk, waiting while the client's socket is full. A client that stops reading for
- * `stallMs` is dropped: an unread CAR must not hold the node's blocks and socket for ever.
- */
-async function write(res: Response, chunk: Uint8Array, stallMs: number, signal: AbortSignal): Promise<void> {
-  if (!res.write(chunk)) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => res.destroy(), stallMs)
-      const done = (): void => {
-        clearTimeout(timer)
-        res.off('drain', done)
-        res.off('close', done)
-        resolve()
-      }
-      res.once('drain', done)
-      res.once('close', done)
-    })
-  }
-  signal.throwIfAborted()
-}
-
-/**
  * A trustless gateway (specs.ipfs.tech/http-gateways/trustless-gateway) for what this node may
  * serve: `GET|HEAD /ipfs/{cid}[/{path}]` as one raw block (`?format=raw`) or a CARv1
  * (`?format=car`, with `dag-scope`, `entity-bytes`, `car-dups`; blocks always depth-first), the
@@ -95,11 +96,20 @@ async function write(res: Response, chunk: Uint8Array, stallMs: number, signal: 
  * its CID, so they need not trust this node; what it serves is public (manifests, bundles,
  * previews) or encrypted (dataset content). Only pinned content, content of catalogued datasets
  * and identity CIDs (answered from the CID) are served; the node is no proxy for the network.
- * Memory stays at a block or two per request: a raw answer is one block, a CAR streams.
+ * Pinned content is read from the pins alone, offline, under the codecs Assay stores: pins are
+ * keyed by multihash, so a pinned block named under another codec must not lead the node to
+ * fetch what its bytes happen to link to.
+ * Memory stays at a block or two per request: a raw answer is one block, a CAR streams. Time is
+ * bounded too: per block (`blockTimeoutMs`), per client's pace (`stallTimeoutMs`,
+ * `minBytesPerSecond`), per answer (`maxResponseMs`), and a DAG that links to the same blocks over
+ * and over is walked once (`maxIdleReads`).
  */
 export function ipfsRoutes(api: IpfsApi): Router {
   const blockTimeoutMs = api.blockTimeoutMs ?? 30_000
   const stallMs = api.stallTimeoutMs ?? 60_000
+  const minBytesPerSecond = api.minBytesPerSecond ?? 16 * 1024
+  const maxResponseMs = api.maxResponseMs ?? 3_600_000
+  const maxIdleReads = api.maxIdleReads ?? 10_000
   const router = Router()
   router.use('/ipfs', gatewayCors)
 
@@ -108,13 +118,25 @@ export function ipfsRoutes(api: IpfsApi): Router {
     // Ends block reads and the CAR when the client goes.
     const gone = new AbortController()
     res.once('close', () => gone.abort())
+    // However fast the client reads, an answer ends: it holds a connection slot and a walk.
+    const lifetime = setTimeout(() => res.destroy(), maxResponseMs)
     const within = (): AbortSignal => AbortSignal.any([gone.signal, AbortSignal.timeout(blockTimeoutMs)])
+    const out = createGatewayWriter(res, { stallMs, minBytesPerSecond, signal: gone.signal })
     let blocks: AsyncGenerator<DagBlock> | undefined
     try {
       const request = parseGatewayRequest({ cid: String(req.params.cid), path: pathOf(req), query: req.query, accept: req.get('accept') })
       const { cid } = request
-      if (!isIdentity(cid) && !(await api.contentStore.isPinned(cid)) && api.catalogued?.(cid.toString()) !== true)
-        throw new NotFoundError(`${cid.toString()} is not served by this node: it serves pinned content and catalogued datasets`)
+      const catalogued = api.catalogued?.(cid.toString()) === true
+      if (!isIdentity(cid) && !catalogued) {
+        if (!(await api.contentStore.isPinned(cid)))
+          throw new NotFoundError(`${cid.toString()} is not served by this node: it serves pinned content and catalogued datasets`)
+        if (!STORED_CODECS.has(cid.code))
+          throw new NotFoundError(
+            `${cid.toString()} names pinned bytes under codec 0x${cid.code.toString(16)}: this node serves pinned content under the codecs it stores it with (raw, dag-pb)`,
+          )
+      }
+      // What is not catalogued is read from the pins alone, never from the network.
+      const source = { pinnedOnly: !catalogued }
       // An identity CID holds its block; following its links would fetch blocks nobody vetted.
       if (isIdentity(cid) && request.path.length > 0)
         throw new NotFoundError(`${cid.toString()} is an identity CID: this node answers it from the CID alone, with no path`)
@@ -135,26 +157,32 @@ export function ipfsRoutes(api: IpfsApi): Router {
       }
 
       if (request.format === 'raw') {
-        const bytes = await api.contentStore.getBlock(cid, { signal: within() })
+        const bytes = await api.contentStore.getBlock(cid, { signal: within(), ...source })
         representationHeaders(res, etag)
         payloadHeaders(req, res, request, [cid])
         res.setHeader('content-length', bytes.length)
-        return void res.end(req.method === 'HEAD' ? undefined : bytes)
+        return void (await out.end(req.method === 'HEAD' ? undefined : bytes))
       }
 
-      const resolved = await api.contentStore.resolvePath(cid, request.path, { signal: within() })
-      const { entity } = resolved
       const { scope, entityBytes, dups } = request.car
-      if (isIdentity(cid) && entity.links > 0 && scope !== 'block')
+      // dag-scope=block sends the path's end as it is: no need to decode it, whatever its codec.
+      const resolved = await api.contentStore.resolvePath(cid, request.path, {
+        signal: within(),
+        describe: scope !== 'block',
+        maxIdleReads,
+        ...source,
+      })
+      const { entity } = resolved
+      if (isIdentity(cid) && entity !== undefined && entity.links > 0)
         throw new NotFoundError(
           `${cid.toString()} is an identity CID that links to other blocks: this node answers it from the CID alone (dag-scope=block)`,
         )
       const range =
-        scope === 'entity' && entityBytes !== undefined && entity.kind === 'file' ? byteRangeOf(entityBytes, entity.size ?? 0) : undefined
+        scope === 'entity' && entityBytes !== undefined && entity?.kind === 'file' ? byteRangeOf(entityBytes, entity.size ?? 0) : undefined
       blocks = api.contentStore.selectBlocks(
-        entity.cid,
+        resolved.roots.at(-1)!,
         { scope, duplicates: dups, ...(range !== undefined ? { range } : {}) },
-        { signal: gone.signal, blockTimeoutMs },
+        { signal: gone.signal, blockTimeoutMs, maxIdleReads, ...source },
       )
       // The path's end is read before any header is sent: a missing root is a 404, not a broken CAR.
       const first = await blocks.next()
@@ -162,20 +190,21 @@ export function ipfsRoutes(api: IpfsApi): Router {
       payloadHeaders(req, res, request, resolved.roots)
       res.setHeader('accept-ranges', 'none')
       if (req.method === 'HEAD') return void res.end()
-      await write(res, carV1Header([cid]), stallMs, gone.signal)
+      await out.write(carV1Header([cid]))
       const send = async (block: DagBlock): Promise<void> => {
         if (isIdentity(block.cid)) return // the spec keeps identity blocks out of CARs
-        for (const piece of carV1Block(block.cid, block.bytes)) await write(res, piece, stallMs, gone.signal)
+        for (const piece of carV1Block(block.cid, block.bytes)) await out.write(piece)
       }
       for (const block of resolved.blocks) await send(block)
       if (first.done !== true) await send(first.value)
       for await (const block of blocks) await send(block)
-      res.end()
+      await out.end()
     } catch (err) {
       // Once the status is sent a CAR can only be cut short: clients check that it is complete.
       if (res.headersSent) res.destroy(err as Error)
       else next(err)
     } finally {
+      clearTimeout(lifetime)
       await blocks?.return(undefined)
     }
   }

@@ -1,7 +1,14 @@
 import type { ResponseBody, Api } from '../api/index.js'
 import { categoryOf } from '../core/index.js'
 import type { ChainClient } from '../contracts/index.js'
-import { createGatewaySource, mirrorDataset, type CarSource, type DatasetAnchor, type MirrorComponents } from '../pipelines/index.js'
+import {
+  createGatewaySource,
+  mirrorDataset,
+  providerAddress,
+  type CarSource,
+  type DatasetAnchor,
+  type MirrorComponents,
+} from '../pipelines/index.js'
 import type { Catalog } from './catalog.js'
 import type { ProviderRegistry } from './provider-registry.js'
 
@@ -74,8 +81,9 @@ export function createMirrorService(c: MirrorServiceComponents): MirrorsApi {
 
   async function mirrorOne(datasetId: bigint, source: CarSource, signal: AbortSignal): Promise<MirrorReport['datasets'][number]> {
     const mirrored = await mirrorDataset(datasetId, { anchorOf, blocks: c.blocks, contentStore: c.contentStore, source }, { signal })
-    // Only a source that served something is known to hold it.
-    if (mirrored.outcome === 'mirrored') c.providers.add(mirrored.manifestCid, source.url)
+    // Only a source that served something is known to hold it. Its address is public (GET
+    // /datasets/:id lists it): origin and path only, whatever credentials or token `from` carries.
+    if (mirrored.outcome === 'mirrored') c.providers.add(mirrored.manifestCid, providerAddress(source.url))
     if (c.catalog.get(datasetId)?.manifestStatus !== 'ok') c.catalog.setManifest(datasetId, mirrored.manifest)
     log(
       `mirror: dataset ${datasetId} ${mirrored.outcome} from ${source.url} (${mirrored.fetched} fetched, ${mirrored.held} held, ${mirrored.bytes} bytes)`,

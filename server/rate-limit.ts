@@ -1,5 +1,6 @@
-import type { Request, RequestHandler } from 'express'
+import type { RequestHandler } from 'express'
 import { AssayError } from '../core/index.js'
+import { clientOf } from './connection-limit.js'
 
 /** A client sent more requests than its share; it may try again after `retryAfterS` seconds. */
 export class RateLimitedError extends AssayError {
@@ -40,11 +41,12 @@ export function createRateLimit(options: RateLimitOptions): RequestHandler & { c
   // Only differences matter: a monotonic clock, so a wall-clock step never refills or drains a bucket.
   const now = options.now ?? ((): number => performance.now() / 1000)
   const buckets = new Map<string, { tokens: number; at: number }>()
-  const clientOf = (req: Request): string => req.socket.remoteAddress ?? 'unknown'
 
   const handler: RequestHandler = (req, res, next) => {
-    const client = clientOf(req)
-    if (exemptLoopback && LOOPBACK.test(client)) return next()
+    const address = req.socket.remoteAddress ?? 'unknown'
+    if (exemptLoopback && LOOPBACK.test(address)) return next()
+    // One bucket per IPv4 address or IPv6 /64: a host holds a whole /64, not one address of it.
+    const client = clientOf(address)
     const t = now()
     const previous = buckets.get(client)
     const tokens = previous === undefined ? burst : Math.min(burst, previous.tokens + (t - previous.at) * rate)

@@ -12,18 +12,19 @@ import { decryptEnvelope } from './decrypt-envelope.js'
 import { encryptEnvelope, type EncryptOptions } from './encrypt-envelope.js'
 import { DEFAULT_CHUNK_SIZE, ENVELOPE_ID } from './envelope-format.js'
 import { getBlockBytes } from './block-bytes.js'
-import type { DagReader } from './dag-entity.js'
+import { codecName, type DagReader } from './dag-entity.js'
 import { checkBlock } from './check-block.js'
 import { ContentNotFoundError } from './errors.js'
 import { leafSkippingWalker } from './pin-walker.js'
 import { pipelinedLeafImporter } from './pipelined-leaf-importer.js'
 import { readAhead } from './read-ahead.js'
 import { readUnixfsFile } from './read-unixfs-file.js'
-import { resolveDagPath, type DagBlock, type ResolvedDagPath } from './resolve-dag-path.js'
+import { resolveDagPath, type DagBlock, type ResolveDagPathOptions, type ResolvedDagPath } from './resolve-dag-path.js'
 import { selectDagBlocks, type DagSelection, type SelectDagBlocksOptions } from './select-dag-blocks.js'
 import { ByteReader } from './byte-reader.js'
 import { sealEnvelopeLeaves, type SealSummary } from './seal-envelope-leaves.js'
 import { startSealWorkerRing } from './seal-worker-ring.js'
+import { UndecodableBlockError } from './undecodable-block-error.js'
 import { createVerifiedBlockstore } from './verified-blockstore.js'
 
 /** What a content store needs from Helia: blocks, pins and codecs (for CAR traversal). */
@@ -56,6 +57,16 @@ export interface ReadOptions {
   signal?: AbortSignal
 }
 
+/** How a gateway read takes its blocks. */
+export interface BlockReadOptions extends ReadOptions {
+  /**
+   * Read only blocks this node has pinned, from its own disk, never asking its peers: for content
+   * served because it is pinned, whose links (under whatever codec a CID names its bytes) may lead
+   * anywhere. A block outside every pin is ContentNotFoundError. Default false.
+   */
+  pinnedOnly?: boolean
+}
+
 export interface ContentStoreOptions {
   /**
    * Worker threads that encrypt and hash during an add (seal-worker-ring.ts), started per add and
@@ -86,19 +97,21 @@ export interface ContentStore {
    * One block as stored, whatever its codec, checked against its CID; an identity CID answers
    * from itself. @throws {ContentNotFoundError}
    */
-  getBlock(cid: CID, options?: ReadOptions): Promise<Uint8Array>
+  getBlock(cid: CID, options?: BlockReadOptions): Promise<Uint8Array>
   /** Whether this node holds the block itself, without asking its peers. */
   hasBlock(cid: CID): Promise<boolean>
   /**
    * Follows a UnixFS path from `root` through directories (HAMT-sharded ones too): the CID each
    * segment names, the blocks that prove it, and what it ends at. @throws {ContentNotFoundError}
+   * @throws {DagWalkLimitError} @throws {UndecodableBlockError}
    */
-  resolvePath(root: CID, path: readonly string[], options?: ReadOptions): Promise<ResolvedDagPath>
+  resolvePath(root: CID, path: readonly string[], options?: ResolveDagPathOptions & BlockReadOptions): Promise<ResolvedDagPath>
   /**
    * The blocks of a DAG selection (a trustless gateway's dag-scope, entity-bytes and dups) in
    * depth-first order, each checked against its CID, read as they are pulled.
+   * @throws {DagWalkLimitError} @throws {UndecodableBlockError}
    */
-  selectBlocks(root: CID, selection: DagSelection, options?: SelectDagBlocksOptions): AsyncGenerator<DagBlock>
+  selectBlocks(root: CID, selection: DagSelection, options?: SelectDagBlocksOptions & BlockReadOptions): AsyncGenerator<DagBlock>
   /** A CARv1 stream of every block under `cid`, for storage deals and pinning services. */
   exportCar(cid: CID, options?: ReadOptions): AsyncGenerator<Uint8Array>
   /** Imports a CAR stream (every block checked against its CID), pins its roots and returns them. @throws {ContentCorruptedError} */
@@ -149,7 +162,7 @@ async function* fromAny(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
 /** Rethrows a failed read: missing blocks (or a read that timed out waiting for them) become ContentNotFoundError. */
 function rethrowRead(cid: CID, err: unknown): never {
   const name = (err as { name?: string } | undefined)?.name ?? ''
-  if (['NotFoundError', 'LoadBlockFailedError', 'AbortError', 'TimeoutError'].includes(name)) {
+  if (['NotFoundError', 'LoadBlockFailedError', 'BlockNotFoundWhileOfflineError', 'AbortError', 'TimeoutError'].includes(name)) {
     throw new ContentNotFoundError(cid.toString(), 'not available from this node or its peers', { cause: err })
   }
   throw err
@@ -165,20 +178,36 @@ export function createContentStore(components: ContentStoreComponents, storeOpti
   const fs = unixfs({ blockstore: verified })
   const cars = car(helia)
   const signalOf = (options?: ReadOptions): AbortSignal => options?.signal ?? AbortSignal.timeout(DEFAULT_READ_TIMEOUT_MS)
-  const dag: DagReader = {
+  // Blocks for the gateway: any block (fetched from peers when missing), or pinned ones alone,
+  // from disk (Helia's pins and blockstore are keyed by multihash: a pinned block is pinned under
+  // any codec a CID names it with, so what its links lead to must be pinned too).
+  const dagReader = (pinnedOnly: boolean): DagReader => ({
     async getBlock(cid, options) {
       if (cid.multihash.code === identity.code) return cid.multihash.digest
+      const signal = signalOf(options)
+      if (pinnedOnly && !(await helia.pins.isPinned(cid, { signal })))
+        throw new ContentNotFoundError(cid.toString(), 'not pinned on this node, which serves pinned content from its pins alone')
       try {
-        return await getBlockBytes(verified, cid, { signal: signalOf(options) })
+        return await getBlockBytes(verified, cid, { signal, ...(pinnedOnly ? { offline: true } : {}) })
       } catch (err) {
         rethrowRead(cid, err)
       }
     },
     async linksOf(cid, bytes) {
-      const block = createUnsafe({ cid, bytes, codec: await helia.getCodec(cid.code) })
+      let block
+      try {
+        block = createUnsafe({ cid, bytes, codec: await helia.getCodec(cid.code) })
+      } catch (err) {
+        throw new UndecodableBlockError(cid.toString(), codecName(cid.code), err instanceof Error ? err.message : String(err), {
+          cause: err,
+        })
+      }
       return [...block.links()].map(([, link]) => link)
     },
-  }
+  })
+  const anyBlock = dagReader(false)
+  const pinnedBlock = dagReader(true)
+  const readerFor = (options?: BlockReadOptions): DagReader => (options?.pinnedOnly === true ? pinnedBlock : anyBlock)
 
   const pin = async (cid: CID, metadata: Record<string, string> = {}, options?: ReadOptions): Promise<void> => {
     if (await helia.pins.isPinned(cid)) return
@@ -325,13 +354,13 @@ export function createContentStore(components: ContentStoreComponents, storeOpti
       return out
     },
 
-    getBlock: (cid, options) => dag.getBlock(cid, options),
+    getBlock: (cid, options) => readerFor(options).getBlock(cid, options),
 
     hasBlock: async (cid) => cid.multihash.code === identity.code || (await helia.blockstore.has(cid)),
 
-    resolvePath: (root, path, options) => resolveDagPath(dag, root, path, options),
+    resolvePath: (root, path, options) => resolveDagPath(readerFor(options), root, path, options),
 
-    selectBlocks: (root, selection, options) => selectDagBlocks(dag, root, selection, options),
+    selectBlocks: (root, selection, options) => selectDagBlocks(readerFor(options), root, selection, options),
 
     async *exportCar(cid, options) {
       try {

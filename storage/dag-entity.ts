@@ -1,7 +1,7 @@
 import { code as DAG_PB_CODE, decode as decodeDagPb, type PBNode } from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import type { CID } from 'multiformats/cid'
-import { ContentCorruptedError } from './errors.js'
+import { UndecodableBlockError } from './undecodable-block-error.js'
 
 /** Multicodec of raw blocks. */
 export const RAW_CODE = 0x55
@@ -31,12 +31,28 @@ export interface DagEntity {
   links: number
 }
 
-/** A dag-pb block decoded, or ContentCorruptedError (its bytes hash to its CID, so they were stored that way). */
+const CODEC_NAMES: Record<number, string> = {
+  0x55: 'raw',
+  0x70: 'dag-pb',
+  0x71: 'dag-cbor',
+  0x0129: 'dag-json',
+  0x0200: 'json',
+  0x51: 'cbor',
+}
+
+/** A codec's name for people: `dag-json`, or its code (`0x9999`) when it has none here. */
+export const codecName = (code: number): string => CODEC_NAMES[code] ?? `0x${code.toString(16)}`
+
+/**
+ * A dag-pb block decoded. Its bytes hash to its CID, so a failure is no corruption: the CID names
+ * bytes of another kind as dag-pb (anyone can name any bytes under any codec).
+ * @throws {UndecodableBlockError}
+ */
 export function decodeDagPbBlock(cid: CID, bytes: Uint8Array): PBNode {
   try {
     return decodeDagPb(bytes)
   } catch (err) {
-    throw new ContentCorruptedError(cid.toString(), `not a dag-pb block: ${err instanceof Error ? err.message : String(err)}`)
+    throw new UndecodableBlockError(cid.toString(), 'dag-pb', err instanceof Error ? err.message : String(err), { cause: err })
   }
 }
 

@@ -85,8 +85,8 @@ export class InvalidPublicKeyError extends AssayError {
 export class ContentCorruptedError extends AssayError {
   override readonly category = 'tampered' as const
   readonly cid: string
-  constructor(cid: string, message: string) {
-    super(`${cid}: ${message}`)
+  constructor(cid: string, message: string, options?: { cause?: unknown }) {
+    super(`${cid}: ${message}`, options)
     this.name = 'ContentCorruptedError'
     this.cid = cid
   }

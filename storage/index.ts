@@ -17,6 +17,7 @@ export { unwrapKeyWeb } from './unwrap-key-web.js'
 export { decryptEnvelopeWeb } from './decrypt-envelope-web.js'
 export { checkBlock } from './check-block.js'
 export { readCarFile } from './read-car-file.js'
+export type { ReadCarFileOptions } from './read-car-file.js'
 export { carV1Block, carV1Header } from './car-v1-frames.js'
 export { concatBytes } from './concat-bytes.js'
 export { createDagVerifier } from './dag-verifier.js'
@@ -39,6 +40,9 @@ export {
   PinningServiceUnavailableError,
 } from './pinning-service-error.js'
 export type { PinningServiceAnswer } from './pinning-service-error.js'
+export { ContentTooLargeError } from './content-too-large-error.js'
+export { DagWalkLimitError } from './dag-walk-limit-error.js'
+export { UndecodableBlockError } from './undecodable-block-error.js'
 export {
   ContentCorruptedError,
   ContentNotFoundError,
@@ -55,6 +59,7 @@ export type { EmbeddedHelia, EmbeddedHeliaOptions, HeliaNode } from './create-em
 export type {
   AddResult,
   AddStreamOptions,
+  BlockReadOptions,
   ContentStore,
   ContentStoreComponents,
   ContentStoreOptions,
@@ -63,13 +68,16 @@ export type {
 } from './content-store.js'
 export type { Keystore, KeystoreComponents, MasterKeyOptions } from './keystore.js'
 export type { DagEntity, DagEntityKind } from './dag-entity.js'
-export type { DagBlock, ResolvedDagPath } from './resolve-dag-path.js'
+export type { DagBlock, ResolveDagPathOptions, ResolvedDagPath } from './resolve-dag-path.js'
 export type { DagScope, DagSelection, SelectDagBlocksOptions } from './select-dag-blocks.js'
 
 // Errors sent from another process (a prover, a batch verifier, a queue's job) come back as
 // their own classes: deserializeError finds them here (core/serialized-error.ts).
 import { registerErrorClass } from '../core/index.js'
 import { InvalidDataKeyError } from './data-key.js'
+import { ContentTooLargeError } from './content-too-large-error.js'
+import { DagWalkLimitError } from './dag-walk-limit-error.js'
+import { UndecodableBlockError } from './undecodable-block-error.js'
 import {
   ContentCorruptedError,
   ContentNotFoundError,
@@ -94,6 +102,8 @@ registerErrorClass(
   PinningServiceUnavailableError,
   ContentCorruptedError,
   ContentNotFoundError,
+  ContentTooLargeError,
+  DagWalkLimitError,
   EnvelopeFormatError,
   EnvelopeTamperedError,
   InvalidDataKeyError,
@@ -101,5 +111,6 @@ registerErrorClass(
   KeyUnwrapError,
   KeystoreError,
   TruncatedEnvelopeError,
+  UndecodableBlockError,
   WrongKeyError,
 )

@@ -5,11 +5,13 @@ export { mirrorDataset } from './mirror-dataset.js'
 export type { DatasetAnchor, MirrorComponents, MirroredDataset, MirrorOptions } from './mirror-dataset.js'
 export { createGatewaySource } from './gateway-source.js'
 export type { CarSource, GatewaySourceOptions } from './gateway-source.js'
+export { providerAddress } from './provider-address.js'
 export { receiveDag } from './receive-dag.js'
 export type { ReceiveDagComponents, ReceiveDagOptions, ReceivedDag } from './receive-dag.js'
 export {
   AnchorMismatchError,
   DatasetNotAnchoredError,
+  DeclaredSizeMismatchError,
   IncompleteCarError,
   MirrorSourceError,
   MirrorTooLargeError,

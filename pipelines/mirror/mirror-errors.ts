@@ -62,15 +62,50 @@ export class IncompleteCarError extends AssayError {
   }
 }
 
-/** The source sent more bytes for an object than its manifest allows it (`limit`). Nothing of it was pinned. */
+/**
+ * An object is larger than its manifest allows it (`limit`): the source sent more bytes of CAR
+ * than that, or the object's root describes a larger file (`declared`). Nothing of it was pinned.
+ */
 export class MirrorTooLargeError extends AssayError {
   override readonly category = 'too-large' as const
   readonly cid: string
   readonly limit: number
-  constructor(cid: string, limit: number) {
-    super(`the CAR of ${cid} is larger than the ${limit} bytes its dataset allows`)
+  /** The file size the object's root describes, when that is what exceeds the limit. */
+  readonly declared: bigint | undefined
+  constructor(cid: string, limit: number, options?: { declared?: bigint }) {
+    super(
+      options?.declared === undefined
+        ? `the CAR of ${cid} is larger than the ${limit} bytes its dataset allows`
+        : `${cid} describes a file of ${options.declared} bytes, more than the ${limit} bytes its dataset allows`,
+    )
     this.name = 'MirrorTooLargeError'
     this.cid = cid
     this.limit = limit
+    this.declared = options?.declared
+  }
+}
+
+/**
+ * An object a manifest names is not the file the manifest says: its root describes another size
+ * than the manifest records (`expected`: the ciphertext's envelope), or no UnixFS file at all
+ * (`declared` undefined). A few KB of genuine blocks can describe terabytes (a node linking
+ * hundreds of times to the same child): the root is checked before anything below it is taken.
+ * Any source would send the same blocks, so the dataset itself is at fault. Nothing of it was kept.
+ */
+export class DeclaredSizeMismatchError extends AssayError {
+  override readonly category = 'tampered' as const
+  readonly cid: string
+  readonly expected: bigint | undefined
+  readonly declared: bigint | undefined
+  constructor(cid: string, expected: bigint | undefined, declared: bigint | undefined) {
+    super(
+      declared === undefined
+        ? `${cid} is not a UnixFS file (its root is neither a raw block nor a dag-pb file node)`
+        : `${cid} describes a file of ${declared} bytes where its manifest records ${expected}`,
+    )
+    this.name = 'DeclaredSizeMismatchError'
+    this.cid = cid
+    this.expected = expected
+    this.declared = declared
   }
 }

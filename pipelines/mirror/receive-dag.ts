@@ -25,6 +25,11 @@ export interface ReceiveDagOptions {
    * back in memory, up to this many bytes; more is an IncompleteCarError. Default 32 MiB.
    */
   maxPendingBytes?: number
+  /**
+   * Called with the root block once it is checked against its CID, before it or anything below it
+   * is written: what it throws ends the receipt (e.g. a root describing a larger file than allowed).
+   */
+  checkRoot?: (cid: CID, bytes: Uint8Array) => void | Promise<void>
   signal?: AbortSignal
 }
 
@@ -65,6 +70,7 @@ async function* bounded(
  * @throws {ContentCorruptedError} a block does not hash to its CID (nothing after it is read)
  * @throws {IncompleteCarError} the CAR ends with blocks of the DAG missing, or is no CAR
  * @throws {MirrorTooLargeError} the CAR is larger than `maxBytes`
+ * @throws what `checkRoot` throws
  */
 export async function receiveDag(
   car: AsyncIterable<Uint8Array>,
@@ -74,7 +80,8 @@ export async function receiveDag(
 ): Promise<ReceivedDag> {
   const maxPending = options.maxPendingBytes ?? 32 * 1024 * 1024
   const received: ReceivedDag = { blocks: 0, bytes: 0, written: 0 }
-  const wanted = new Set<string>(root.multihash.code === identity.code ? [] : [keyOf(root)])
+  const rootKey = keyOf(root)
+  const wanted = new Set<string>(root.multihash.code === identity.code ? [] : [rootKey])
   const done = new Set<string>()
   // Checked blocks nothing links to yet, by key.
   const pending = new Map<string, { cid: CID; bytes: Uint8Array }>()
@@ -94,6 +101,7 @@ export async function receiveDag(
       wanted.delete(key)
       if (done.has(key)) continue
       done.add(key)
+      if (key === rootKey) await options.checkRoot?.(next.cid, next.bytes)
       received.blocks++
       if (!(await components.blockstore.has(next.cid, { signal: options.signal }))) {
         await components.blockstore.put(next.cid, next.bytes, { signal: options.signal })
@@ -115,9 +123,9 @@ export async function receiveDag(
     }
   }
 
+  const source = bounded(car, root, options.maxBytes, (n) => (received.bytes = n))
   try {
-    const iterator = await CarBlockIterator.fromIterable(bounded(car, root, options.maxBytes, (n) => (received.bytes = n)))
-    for await (const block of iterator) {
+    for await (const block of await CarBlockIterator.fromIterable(source)) {
       options.signal?.throwIfAborted()
       const cid = CID.decode(block.cid.bytes)
       await checkBlock(cid, block.bytes)
@@ -136,6 +144,10 @@ export async function receiveDag(
     const name = (err as { name?: unknown } | undefined)?.name
     if (err instanceof AssayError || name === 'AbortError' || name === 'TimeoutError') throw err
     throw new IncompleteCarError(root.toString(), `unreadable CAR (${(err as Error).message})`, { cause: err })
+  } finally {
+    // @ipld/car does not close what it reads from when its reader stops early (a refused block):
+    // closing it lets the source stop sending (a gateway's answer is cancelled).
+    void source.return(undefined).catch(() => undefined)
   }
   if (wanted.size > 0) {
     const missing = [...wanted]

@@ -75,6 +75,7 @@ import { stageFailure } from '../../pipelines/publish/stage-failure.js'
 import {
   AnchorMismatchError,
   DatasetNotAnchoredError,
+  DeclaredSizeMismatchError,
   IncompleteCarError,
   MirrorSourceError,
   MirrorTooLargeError,
@@ -110,7 +111,10 @@ import { RateLimitedError } from '../../server/rate-limit.js'
 import { UploadTooLargeError } from '../../server/receive-upload.js'
 import { SetupRecordStoreError } from '../../server/setup-records.js'
 import { ValidationError } from '../../server/validation-error.js'
+import { ContentTooLargeError } from '../../storage/content-too-large-error.js'
 import { InvalidDataKeyError } from '../../storage/data-key.js'
+import { DagWalkLimitError } from '../../storage/dag-walk-limit-error.js'
+import { UndecodableBlockError } from '../../storage/undecodable-block-error.js'
 import {
   ContentCorruptedError,
   ContentNotFoundError,
@@ -199,6 +203,7 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new MirrorSourceError('http://a:7420', 'bafy', 'connection refused'), 'unavailable'],
   [new IncompleteCarError('bafy', '1 block(s) missing'), 'unavailable'],
   [new MirrorTooLargeError('bafy', 1000), 'too-large'],
+  [new DeclaredSizeMismatchError('bafy', 100n, 16_000_000n), 'tampered'],
   // storage
   [new InvalidDataKeyError(16), 'bad-input'],
   [new EnvelopeFormatError('not an envelope'), 'bad-input'],
@@ -210,6 +215,9 @@ const ERRORS: [AssayError, ErrorCategory][] = [
   [new ContentNotFoundError('bafy', 'not available'), 'not-found'],
   [new InvalidPublicKeyError('not on secp256k1'), 'bad-input'],
   [new ContentCorruptedError('bafy', 'bytes do not hash to the CID'), 'tampered'],
+  [new ContentTooLargeError('bafy', 2 * 1024 * 1024, 'the provider sent more than a block may have'), 'too-large'],
+  [new DagWalkLimitError('bafy', 10_000, 'the walk visited 10000 blocks that added nothing'), 'too-large'],
+  [new UndecodableBlockError('bafy', 'dag-json', 'unexpected end of data'), 'bad-input'],
   [new PinningServiceAuthError({ status: 401, reason: 'UNAUTHORIZED' }), 'unauthorised'],
   [new PinningServiceUnavailableError('cannot reach the pinning service'), 'unavailable'],
   [new PinningServiceRequestError('pin bafy', { status: 409, reason: 'INSUFFICIENT_FUNDS' }), 'conflict'],

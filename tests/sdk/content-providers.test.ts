@@ -1,10 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { CarWriter } from '@ipld/car'
 import { expect } from 'chai'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { findFreePort } from '../../core/node.js'
 import { contentProviders, createAssayClient, firstProvider, ProvidersFailedError } from '../../sdk/index.js'
+import { readCarFile } from '../../storage/index.js'
 import { collect } from '../helpers/bytes.js'
 import { caught } from '../helpers/errors.js'
 
@@ -66,6 +68,50 @@ describe('reading content from a list of providers (SDK)', () => {
     const prefixed = await start((url) => (url.startsWith('/gw/ipfs/') ? { status: 200, body: block } : { status: 404 }))
     const car = await createAssayClient({ node: down }).car(cid, { providers: [down, `${prefixed.url}/gw`] })
     expect(await collect(car)).to.deep.equal(block)
+  })
+
+  it('moves on from a provider answering 200 with something that is not a CAR (an HTML page)', async () => {
+    const html = await start(() => ({ status: 200, body: new TextEncoder().encode('<html>a captive portal</html>') }))
+    const { writer, out } = CarWriter.create([cid])
+    void writer.put({ cid, bytes: block }).then(() => writer.close())
+    const honest = await start(((car) => () => ({ status: 200, body: car }))(await collect(out)))
+    const client = createAssayClient({ node: honest.url })
+    const download = (providers: string[]) =>
+      firstProvider(providers, 'the file', async (p) => collect(readCarFile(await client.car(cid, { providers: [p] }), cid)))
+    const alone = await caught(() => download([html.url]))
+    expect(alone.name).to.equal('ContentCorruptedError')
+    expect(alone.message.startsWith(`${cid.toString()}: the CAR does not parse: `), alone.message).to.equal(true)
+    expect(await download([html.url, honest.url])).to.deep.equal(block)
+    expect([html.seen.length, honest.seen.length]).to.deep.equal([2, 1])
+  })
+
+  it('cuts off a provider sending more than a block may have, and moves on', async function () {
+    this.timeout(10_000) // reading the flood whole would never end
+    let closed: Promise<unknown> = Promise.resolve()
+    const endless = createServer((_req, res) => {
+      res.writeHead(200)
+      closed = new Promise((r) => res.once('close', r))
+      const chunk = new Uint8Array(64 * 1024)
+      const more = (): void => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', more)
+      }
+      more()
+    })
+    servers.push(endless)
+    endless.listen(0, '127.0.0.1')
+    await new Promise((r) => endless.once('listening', r))
+    const flood = `http://127.0.0.1:${(endless.address() as AddressInfo).port}`
+    const honest = await start(() => ({ status: 200, body: block }))
+    const client = createAssayClient({ node: honest.url })
+    const alone = (await caught(() => client.block(cid, { providers: [flood] }))) as Error & { limit?: number }
+    expect([alone.name, alone.limit, alone.message]).to.deep.equal([
+      'ContentTooLargeError',
+      2 * 1024 * 1024,
+      `${cid.toString()}: ${flood} sent more than the ${2 * 1024 * 1024} bytes a block may have`,
+    ])
+    await closed // the client hung up
+    expect(await client.block(cid, { providers: [flood, honest.url] })).to.deep.equal(block)
   })
 
   it('names every provider and why it failed when none serves the block', async () => {

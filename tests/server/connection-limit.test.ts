@@ -1,11 +1,13 @@
-import { once } from 'node:events'
+import { EventEmitter, once } from 'node:events'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { expect } from 'chai'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
+import type { Request, Response } from 'express'
 import { createApp, type ConnectionLimitOptions, type PublishingApi } from '../../server/index.js'
+import { clientOf, createConnectionLimit } from '../../server/connection-limit.js'
 import { operatorHeaders, testAuth } from '../helpers/operator.js'
 
 describe('connection caps (event streams, gateway responses)', () => {
@@ -150,5 +152,41 @@ describe('connection caps (event streams, gateway responses)', () => {
       server.closeAllConnections()
       server.close()
     }
+  })
+
+  const addresses: [string | undefined, string][] = [
+    ['192.0.2.7', '192.0.2.7'],
+    ['::ffff:192.0.2.7', '192.0.2.7'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::9', '2001:db8:1:2::/64'],
+    ['2001:0DB8:0001:0002:ffff:ffff:ffff:ffff', '2001:db8:1:2::/64'],
+    ['2001:db8:1:3::1', '2001:db8:1:3::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['::ffff:0:192.0.2.7', '0:0:0:0::/64'],
+    [undefined, 'unknown'],
+  ]
+  for (const [address, client] of addresses)
+    it(`counts ${address ?? 'an unknown address'} as the client ${client}`, () => {
+      expect(clientOf(address)).to.equal(client)
+    })
+
+  it('counts every address of one IPv6 /64 against one cap, and another /64 apart', () => {
+    const limit = createConnectionLimit({ perClient: 2, total: 10, what: 'gateway responses' })
+    const from = (remoteAddress: string): unknown => {
+      const socket = Object.assign(new EventEmitter(), { remoteAddress })
+      let passed: unknown = 'not called'
+      limit({ socket } as unknown as Request, new EventEmitter() as unknown as Response, (err?: unknown) => (passed = err))
+      return passed
+    }
+    // Two addresses of the network take its two slots; a third address of it is refused.
+    expect(from('2001:db8:1:2::a')).to.equal(undefined)
+    expect(from('2001:db8:1:2:ffff::b')).to.equal(undefined)
+    const refused = from('2001:db8:1:2::c') as Error
+    expect(refused.name).to.equal('TooManyConnectionsError')
+    expect(refused.message).to.match(/this client already holds 2 gateway responses/)
+    // The next /64 is another subscriber.
+    expect(from('2001:db8:1:3::a')).to.equal(undefined)
+    expect(limit.open()).to.equal(3)
   })
 })

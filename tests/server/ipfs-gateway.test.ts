@@ -7,13 +7,14 @@ import { join } from 'node:path'
 import type { Server } from 'node:http'
 import { unixfs } from '@helia/unixfs'
 import { CarBlockIterator } from '@ipld/car'
-import { decode as decodeDagPb } from '@ipld/dag-pb'
+import { code as DAG_PB, decode as decodeDagPb, encode as encodeDagPb, type PBLink } from '@ipld/dag-pb'
 import { expect } from 'chai'
+import { UnixFS } from 'ipfs-unixfs'
 import { CID } from 'multiformats/cid'
 import { identity } from 'multiformats/hashes/identity'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { createApp } from '../../server/index.js'
-import { checkBlock, type ContentStore, type EmbeddedHelia } from '../../storage/index.js'
+import { checkBlock, DagWalkLimitError, type ContentStore, type DagBlock, type EmbeddedHelia } from '../../storage/index.js'
 import { createContentStore, createEmbeddedHelia } from '../../storage/node.js'
 import { testAuth } from '../helpers/operator.js'
 
@@ -42,13 +43,48 @@ interface Fixture {
   missing: string
   /** An identity CID holding "hi". */
   hi: string
+  // Forged input: blocks whose bytes a stranger chose, pinned here as they are (e.g. after a mirror).
+  /** A "dedup bomb": a file of 10^9 16-byte leaves in four blocks, each node linking 1000 times to the next. */
+  bomb: string
+  /** Its blocks, root first: the three nodes, then the one leaf. */
+  bombBlocks: string[]
+  /** A CID nothing here holds, pins or catalogues. */
+  elsewhere: string
+  /** A pinned raw block, `{"/": elsewhere}`, named as dag-json (the same multihash). */
+  asDagJson: string
+  /** The same, named as dag-cbor. */
+  asDagCbor: string
+  /** A pinned raw block whose bytes happen to be a dag-pb node linking to `elsewhere`, named as dag-pb. */
+  asDagPbLinking: string
+  /** A pinned raw block of text, named as dag-pb: not decodable as dag-pb. */
+  asDagPbText: string
+  /** A catalogued CID of a block held here, under a codec nobody knows (0x9999). */
+  unknownCodec: string
+  /** A HAMT whose shards each link 256 times to the same sub-shard, three deep; `wanted` in the last. */
+  forgedHamt: string
 }
 
 interface Answer {
   status: number
   headers: Headers
   body: Uint8Array
+  /** Whether the body was cut short (the node destroyed the answer). */
+  cut: boolean
 }
+
+/** A UnixFS file node whose `fanout` links all lead to `child`, of `childSize` bytes. */
+function fileNode(child: CID, childSize: number, fanout: number): Uint8Array {
+  const unixfs = new UnixFS({ type: 'file' })
+  for (let i = 0; i < fanout; i++) unixfs.addBlockSize(BigInt(childSize))
+  return encodeDagPb({ Data: unixfs.marshal(), Links: Array.from({ length: fanout }, () => ({ Hash: child, Tsize: childSize })) })
+}
+
+/** A HAMT shard (fanout 256) of these links, named by slot ("00") or slot and name ("A7wanted"). */
+function shardNode(links: PBLink[]): Uint8Array {
+  return encodeDagPb({ Data: new UnixFS({ type: 'hamt-sharded-directory', fanout: 256n, hashType: 0x22n }).marshal(), Links: links })
+}
+
+const SLOTS = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'))
 
 /** The blocks of a CAR answer, each checked against its CID. */
 async function carOf(body: Uint8Array): Promise<{ roots: string[]; blocks: string[] }> {
@@ -77,6 +113,8 @@ interface Row {
   car?: (f: Fixture) => { roots?: string[]; blocks: string[] }
   /** A named error: its name, and the parameter its message starts with. */
   error?: { name: string; message?: RegExp }
+  /** The answer is cut short after its status (a CAR whose walk failed midway). */
+  cut?: boolean
   body?: (body: Uint8Array, f: Fixture, store: ContentStore) => Promise<void> | void
 }
 
@@ -92,6 +130,8 @@ describe('the trustless gateway (a real Helia content store, conformance with th
   let base: string
   const f = {} as Fixture
   const fileBytes = new Uint8Array(FILE_BYTES).map((_, i) => (i * 7) % 251)
+  /** Every CID the node asked its blockstore for without `offline` (Helia would ask its peers for a missing one). */
+  const online: string[] = []
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'assay-gateway-'))
@@ -121,10 +161,49 @@ describe('the trustless gateway (a real Helia content store, conformance with th
     f.unpinned = unpinned.toString()
     f.missing = CID.createV1(0x55, await sha256.digest(new TextEncoder().encode('catalogued, held by nobody'))).toString()
     f.hi = CID.createV1(0x55, identity.digest(new TextEncoder().encode('hi'))).toString()
+
+    // Forged input, pinned block by block as it is (each pin covers its block alone).
+    const pinBlock = async (code: number, bytes: Uint8Array): Promise<CID> => {
+      const cid = CID.createV1(code, await sha256.digest(bytes))
+      await node.helia.blockstore.put(cid, bytes)
+      for await (const _ of node.helia.pins.add(cid, { depth: 0 })) {
+        // pinning
+      }
+      return cid
+    }
+    const leaf = await pinBlock(0x55, new Uint8Array(16).fill(1))
+    const bombBlocks = [leaf]
+    for (let level = 1, child = leaf; level <= 3; level++) {
+      child = await pinBlock(DAG_PB, fileNode(child, 16 * 1000 ** (level - 1), 1000))
+      bombBlocks.unshift(child)
+    }
+    f.bombBlocks = bombBlocks.map(String)
+    f.bomb = f.bombBlocks[0]!
+    const elsewhere = CID.createV1(0x55, await sha256.digest(new TextEncoder().encode('held, pinned and catalogued by nobody')))
+    f.elsewhere = elsewhere.toString()
+    const linkingJson = await store.putBytes(new TextEncoder().encode(`{"/":"${f.elsewhere}"}`))
+    f.asDagJson = CID.createV1(0x0129, linkingJson.multihash).toString()
+    f.asDagCbor = CID.createV1(0x71, linkingJson.multihash).toString()
+    const linkingPb = await store.putBytes(encodeDagPb({ Links: [{ Hash: elsewhere, Name: 'x', Tsize: 1 }] }))
+    f.asDagPbLinking = CID.createV1(DAG_PB, linkingPb.multihash).toString()
+    const text = await store.putBytes(new TextEncoder().encode('not json, not cbor, not dag-pb {'))
+    f.asDagPbText = CID.createV1(DAG_PB, text.multihash).toString()
+    f.unknownCodec = CID.createV1(0x9999, text.multihash).toString()
+    let shard = await pinBlock(DAG_PB, shardNode([{ Name: 'A7wanted', Hash: json, Tsize: 1 }]))
+    for (let depth = 0; depth < 3; depth++)
+      shard = await pinBlock(DAG_PB, shardNode(SLOTS.map((Name) => ({ Name, Hash: shard, Tsize: 1 }))))
+    f.forgedHamt = shard.toString()
+
+    const blockstore = node.helia.blockstore as unknown as { get(cid: CID, options?: { offline?: boolean }): AsyncGenerator<Uint8Array> }
+    const get = blockstore.get.bind(blockstore)
+    blockstore.get = (cid, options) => {
+      if (options?.offline !== true) online.push(cid.toString())
+      return get(cid, options)
+    }
     const app = createApp({
       auth: testAuth(),
       checkHealth: () => Promise.resolve({ ok: true, services: {} }),
-      ipfs: { contentStore: store, catalogued: (cid) => cid === f.missing, blockTimeoutMs: 300 },
+      ipfs: { contentStore: store, catalogued: (cid) => cid === f.missing || cid === f.unknownCodec, blockTimeoutMs: 300 },
     })
     server = app.listen(0, '127.0.0.1')
     await once(server, 'listening')
@@ -136,9 +215,13 @@ describe('the trustless gateway (a real Helia content store, conformance with th
     await rm(dir, { recursive: true, force: true })
   })
 
-  async function ask(path: string, init: RequestInit = {}): Promise<Answer> {
-    const res = await fetch(base + path, init)
-    return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) }
+  async function ask(path: string, init: RequestInit = {}, at = base): Promise<Answer> {
+    const res = await fetch(at + path, init)
+    try {
+      return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()), cut: false }
+    } catch {
+      return { status: res.status, headers: res.headers, body: new Uint8Array(), cut: true }
+    }
   }
 
   const rows: Row[] = [
@@ -575,6 +658,92 @@ describe('the trustless gateway (a real Helia content store, conformance with th
       status: 200,
       lacks: ['access-control-allow-origin'],
     },
+    // Forged DAGs: a stranger's blocks, pinned here
+    {
+      it: 'walks a dedup bomb (a file of 10^9 leaves in four blocks) once per block with dag-scope=entity',
+      path: (x) => `/ipfs/${x.bomb}?format=car&dag-scope=entity`,
+      status: 200,
+      car: (x) => ({ blocks: x.bombBlocks }),
+    },
+    {
+      it: 'walks a dedup bomb once per block with dag-scope=all',
+      path: (x) => `/ipfs/${x.bomb}?format=car&dag-scope=all`,
+      status: 200,
+      car: (x) => ({ blocks: x.bombBlocks }),
+    },
+    {
+      it: 'walks a dedup bomb once per block for the whole file asked as entity-bytes=0:*',
+      path: (x) => `/ipfs/${x.bomb}?format=car&entity-bytes=0:*`,
+      status: 200,
+      car: (x) => ({ blocks: x.bombBlocks }),
+    },
+    {
+      it: 'answers a dedup bomb’s byte range with the blocks over it, each once',
+      path: (x) => `/ipfs/${x.bomb}?format=car&entity-bytes=8:${16 * 1000 * 1000 + 40}`,
+      status: 200,
+      car: (x) => ({ blocks: x.bombBlocks }),
+    },
+    {
+      it: 'answers a searched HAMT whose shards link to one sub-shard 256 times, searching each shard once',
+      path: (x) => `/ipfs/${x.forgedHamt}/absent?format=car`,
+      status: 404,
+      error: { name: 'ContentNotFoundError', message: /no entry named "absent"/ },
+    },
+    {
+      it: 'follows a path through that forged HAMT to the entry it holds',
+      path: (x) => `/ipfs/${x.forgedHamt}/wanted?format=car&dag-scope=block`,
+      status: 200,
+      has: (x) => ({ 'x-ipfs-roots': `${x.forgedHamt},${x.json}` }),
+    },
+    // Pinned bytes named under another codec (pins and blocks are keyed by multihash)
+    {
+      it: 'refuses a pinned block named as dag-json with 404, before walking the links in its bytes',
+      path: (x) => `/ipfs/${x.asDagJson}?format=car`,
+      status: 404,
+      error: { name: 'NotFoundError', message: /under codec 0x129: this node serves pinned content under the codecs it stores it with/ },
+    },
+    {
+      it: 'refuses a pinned block named as dag-cbor with 404, raw too',
+      path: (x) => `/ipfs/${x.asDagCbor}?format=raw`,
+      status: 404,
+      error: { name: 'NotFoundError', message: /under codec 0x71/ },
+    },
+    {
+      it: 'answers pinned bytes named as dag-pb that are not dag-pb with 400 UndecodableBlockError',
+      path: (x) => `/ipfs/${x.asDagPbText}?format=car`,
+      status: 400,
+      error: { name: 'UndecodableBlockError', message: /not decodable as dag-pb/ },
+    },
+    {
+      it: 'answers the same with dag-scope=entity with 400 UndecodableBlockError',
+      path: (x) => `/ipfs/${x.asDagPbText}?format=car&dag-scope=entity`,
+      status: 400,
+      error: { name: 'UndecodableBlockError' },
+    },
+    {
+      it: 'answers the same with dag-scope=block with the block, which needs no decoding',
+      path: (x) => `/ipfs/${x.asDagPbText}?format=car&dag-scope=block`,
+      status: 200,
+      car: (x) => ({ blocks: [x.asDagPbText] }),
+    },
+    {
+      it: 'cuts the CAR of a pinned block named as dag-pb where it links outside the pins, fetching nothing',
+      path: (x) => `/ipfs/${x.asDagPbLinking}?format=car`,
+      status: 200,
+      cut: true,
+    },
+    {
+      it: 'answers catalogued content under a codec it cannot decode with 400 UndecodableBlockError',
+      path: (x) => `/ipfs/${x.unknownCodec}?format=car`,
+      status: 400,
+      error: { name: 'UndecodableBlockError', message: /not decodable as 0x9999/ },
+    },
+    {
+      it: 'answers catalogued content under a codec it cannot decode with dag-scope=block',
+      path: (x) => `/ipfs/${x.unknownCodec}?format=car&dag-scope=block`,
+      status: 200,
+      car: (x) => ({ blocks: [x.unknownCodec] }),
+    },
   ]
 
   for (const row of rows) {
@@ -583,6 +752,7 @@ describe('the trustless gateway (a real Helia content store, conformance with th
       const answer = await ask(row.path(f), { method: row.method ?? 'GET', headers })
       const detail = `${row.method ?? 'GET'} ${row.path(f)}: ${new TextDecoder().decode(answer.body.subarray(0, 300))}`
       expect(answer.status, detail).to.equal(row.status)
+      expect(answer.cut, `${detail}: cut short`).to.equal(row.cut ?? false)
       for (const [name, expected] of Object.entries(row.has?.(f) ?? {})) {
         const actual = answer.headers.get(name)
         if (expected instanceof RegExp) expect(actual, name).to.match(expected)
@@ -664,5 +834,125 @@ describe('the trustless gateway (a real Helia content store, conformance with th
     expect(single.blocks).to.have.length(2)
     expect(dups.blocks).to.have.length(3)
     expect(dups.blocks[1]).to.equal(dups.blocks[2])
+  })
+
+  it('reads pinned content from its pins alone, never asking peers, whatever codec its CID names', async () => {
+    online.length = 0
+    for (const path of [
+      `/ipfs/${f.asDagJson}?format=car`,
+      `/ipfs/${f.asDagPbLinking}?format=car`,
+      `/ipfs/${f.asDagPbLinking}?format=car&dag-scope=entity`,
+      `/ipfs/${f.file}?format=car`,
+      `/ipfs/${f.dir}/report.json?format=car`,
+      `/ipfs/${f.leaves[0]!}?format=raw`,
+    ])
+      await ask(path)
+    // What a pinned block's bytes link to is not fetched: the node reads nothing at all that way.
+    expect(online).to.deep.equal([])
+    // The control: catalogued content may be fetched.
+    await ask(`/ipfs/${f.missing}?format=raw`)
+    expect(online).to.include(f.missing)
+  })
+
+  /** A gateway on the same store with its own options, for one test. */
+  async function withGateway(
+    options: Record<string, number>,
+    run: (at: string, port: number, other: Server) => Promise<void>,
+  ): Promise<void> {
+    const app = createApp({
+      auth: testAuth(),
+      checkHealth: () => Promise.resolve({ ok: true, services: {} }),
+      ipfs: { contentStore: store, ...options },
+    })
+    const other = app.listen(0, '127.0.0.1')
+    await once(other, 'listening')
+    const port = (other.address() as AddressInfo).port
+    try {
+      await run(`http://127.0.0.1:${port}`, port, other)
+    } finally {
+      other.closeAllConnections()
+      other.close()
+    }
+  }
+
+  it('ends a path search that reads more than maxIdleReads blocks with 413 DagWalkLimitError', async () => {
+    await withGateway({ maxIdleReads: 2 }, async (at) => {
+      const answer = await ask(`/ipfs/${f.hamt}/absent?format=car`, {}, at)
+      expect(answer.status).to.equal(413)
+      expect(errorBody(answer.body)).to.include({ name: 'DagWalkLimitError' })
+      expect(errorBody(answer.body).message).to.match(/following the path read 2 blocks/)
+    })
+  })
+
+  it('ends a walk that revisits more than maxIdleReads blocks with DagWalkLimitError, after what it sent', async () => {
+    // A range over leaves 0 and 1, both the one leaf: it is read twice, sent once.
+    const walk = (maxIdleReads: number): AsyncGenerator<DagBlock> =>
+      store.selectBlocks(CID.parse(f.bomb), { scope: 'entity', range: { offset: 8, length: 16 } }, { maxIdleReads, pinnedOnly: true })
+    const sent: string[] = []
+    for await (const block of walk(1)) sent.push(block.cid.toString())
+    expect(sent).to.deep.equal(f.bombBlocks)
+    const cut: string[] = []
+    let failure: unknown
+    try {
+      for await (const block of walk(0)) cut.push(block.cid.toString())
+    } catch (err) {
+      failure = err
+    }
+    expect(failure).to.be.instanceOf(DagWalkLimitError)
+    expect(cut).to.deep.equal(f.bombBlocks)
+  })
+
+  /**
+   * Reads a CAR over a raw socket in bursts (`readMs` reading, `pauseMs` not), with `Connection:
+   * close`: whether it arrived whole (the chunked body's last chunk) or the node dropped it.
+   */
+  async function readInBursts(port: number, path: string, readMs: number, pauseMs: number): Promise<'whole' | 'dropped'> {
+    const socket = connect(port, '127.0.0.1')
+    socket.on('error', () => undefined) // a dropped answer may end in a reset
+    await once(socket, 'connect')
+    let tail = ''
+    socket.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString('latin1')).slice(-16)))
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)
+    const closed = once(socket, 'close')
+    let open = true
+    void closed.then(() => (open = false))
+    while (open) {
+      socket.pause()
+      await new Promise((resolve) => setTimeout(resolve, pauseMs))
+      socket.resume()
+      await new Promise((resolve) => setTimeout(resolve, readMs))
+    }
+    return tail.endsWith('0\r\n\r\n') ? 'whole' : 'dropped'
+  }
+
+  it('drops a client that reads a CAR slower than minBytesPerSecond, though it never stalls for stallTimeoutMs', async function () {
+    this.timeout(120_000)
+    // Far more than loopback's socket buffers hold: the node waits for the client many times.
+    const large = (await store.putBytes(randomBytes(32 * LEAF))).toString()
+    // Reads in bursts, never pausing as long as stallTimeoutMs: the stall rule alone kept it for ever.
+    await withGateway({ stallTimeoutMs: 500, minBytesPerSecond: 1e12 }, async (_, port) => {
+      expect(await readInBursts(port, `/ipfs/${large}?format=car`, 5, 100)).to.equal('dropped')
+    })
+    // The same client, with a rate it keeps up, gets the whole CAR.
+    await withGateway({ stallTimeoutMs: 500, minBytesPerSecond: 1 }, async (_, port) => {
+      expect(await readInBursts(port, `/ipfs/${large}?format=car`, 5, 100)).to.equal('whole')
+    })
+  })
+
+  it('ends an answer at maxResponseMs however the client reads', async () => {
+    const large = (await store.putBytes(randomBytes(12 * LEAF))).toString()
+    // A client that reads nothing: only the answer's lifetime (not the 60 s stall) can end it.
+    await withGateway({ maxResponseMs: 300, stallTimeoutMs: 60_000 }, async (_, port, other) => {
+      const open = (): Promise<number> =>
+        new Promise((resolve, reject) => other.getConnections((err, n) => (err ? reject(err) : resolve(n))))
+      const socket = connect(port, '127.0.0.1')
+      await once(socket, 'connect')
+      socket.pause() // reads nothing
+      socket.write(`GET /ipfs/${large}?format=car HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)
+      const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20))
+      while ((await open()) === 0) await tick()
+      while ((await open()) > 0) await tick()
+      socket.destroy()
+    })
   })
 })

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { unixfs } from '@helia/unixfs'
 import { expect } from 'chai'
+import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { CID } from 'multiformats/cid'
 import { envelopeSize, generateDataKey, type EmbeddedHelia } from '../../storage/index.js'
 import { createContentStore, createEmbeddedHelia } from '../../storage/node.js'
 import { collect, pieces, pseudoRandomBytes, sha256 } from '../helpers/bytes.js'
+import { dedupBomb, fileNode, rawBlock } from '../helpers/dedup-bomb.js'
 import { caught } from '../helpers/errors.js'
 import { sampleManifest } from '../helpers/manifest.js'
 
@@ -101,6 +103,52 @@ describe('content store', function () {
     await store.unpin(cid)
     await n.helia.gc()
     expect((await caught(() => collect(store.catRaw(cid, { signal: AbortSignal.timeout(500) })))).name).to.equal('ContentNotFoundError')
+  })
+
+  it('pins and unpins a dedup bomb (three blocks linking 1000 × 1000 times to one leaf) walking each block once', async function () {
+    this.timeout(15_000) // every path of it would be a million reads
+    const { node: n, store } = await node()
+    const bomb = await dedupBomb(new Uint8Array(16).fill(1), 1000, 2)
+    for (const b of bomb.blocks) await n.helia.blockstore.put(b.cid, b.bytes)
+    const leaf = bomb.blocks.at(-1)!.cid
+    await store.pin(bomb.root)
+    expect(await store.isPinned(leaf)).to.equal(true)
+    await n.helia.gc()
+    expect(await n.helia.blockstore.has(leaf)).to.equal(true)
+    await store.unpin(bomb.root)
+    expect(await store.isPinned(leaf)).to.equal(false)
+  })
+
+  it('rejects a pin aborted midway, or that cannot read a block, to its caller and nowhere else', async () => {
+    const { node: n, store } = await node()
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      // 1,000 leaves held here: the walk is aborted once it marked the root, with the leaves to come.
+      const bytes = pseudoRandomBytes(100_000, 6)
+      const root = await unixfs(n.helia).addBytes(bytes, { chunker: fixedSize({ chunkSize: 100 }), rawLeaves: true, cidVersion: 1 })
+      const lastLeaf = (await rawBlock(bytes.subarray(99_900))).cid
+      const hangUp = new AbortController()
+      const pinning = caught(() => store.pin(root, {}, { signal: hangUp.signal }))
+      while (!(await n.helia.pins.isPinned(root))) await new Promise((r) => setImmediate(r))
+      expect(await n.helia.pins.isPinned(lastLeaf)).to.equal(false)
+      hangUp.abort()
+      await pinning // rejected (by the read or write the abort reached), or caught() fails the test
+      // A leaf nobody holds: reading it gives up when the signal does.
+      const missing = await rawBlock(new TextEncoder().encode('held by nobody'))
+      const held = await rawBlock(new TextEncoder().encode('held here'))
+      await n.helia.blockstore.put(held.cid, held.bytes)
+      const parent = await fileNode([held.cid, missing.cid, held.cid], [9, 14, 9])
+      await n.helia.blockstore.put(parent.cid, parent.bytes)
+      await caught(() => store.pin(parent.cid, {}, { signal: AbortSignal.timeout(300) }))
+      // Anything thrown elsewhere surfaces within a turn of the event loop.
+      await new Promise((r) => setImmediate(r))
+      await new Promise((r) => setImmediate(r))
+      expect(unhandled).to.deep.equal([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
   })
 
   it('keeps content and pins across a restart', async () => {

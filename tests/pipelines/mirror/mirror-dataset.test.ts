@@ -3,20 +3,39 @@ import type { AddressInfo } from 'node:net'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { unixfs } from '@helia/unixfs'
 import { CarBlockIterator, CarWriter } from '@ipld/car'
 import { expect } from 'chai'
+import { UnixFS } from 'ipfs-unixfs'
+import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { CID } from 'multiformats/cid'
 import { parseManifest, type Manifest } from '../../../core/index.js'
 import { computeAnchor, statsDigestOf } from '../../../contracts/index.js'
 import { findFreePort } from '../../../core/node.js'
-import { createGatewaySource, mirrorDataset, type CarSource, type DatasetAnchor, type MirrorComponents } from '../../../pipelines/index.js'
-import { generateDataKey, type ContentStore, type EmbeddedHelia } from '../../../storage/index.js'
+import {
+  createGatewaySource,
+  mirrorDataset,
+  providerAddress,
+  type CarSource,
+  type DatasetAnchor,
+  type MirrorComponents,
+} from '../../../pipelines/index.js'
+import { envelopeSize, generateDataKey, type ContentStore, type EmbeddedHelia } from '../../../storage/index.js'
 import { createContentStore, createEmbeddedHelia } from '../../../storage/node.js'
 import { collect, pieces, pseudoRandomBytes, sha256 } from '../../helpers/bytes.js'
+import { dedupBomb, pbBlock, rawBlock } from '../../helpers/dedup-bomb.js'
 import { caught } from '../../helpers/errors.js'
 import { sampleManifest } from '../../helpers/manifest.js'
 
 type Block = { cid: CID; bytes: Uint8Array }
+
+/** The anchor a manifest's author would record for it. */
+const anchorFor = (m: Manifest, manifestCid: string): DatasetAnchor => ({
+  manifestCid,
+  anchor: computeAnchor(manifestCid, BigInt(m.encryption.keyCommitment), statsDigestOf(m.stats)),
+  root: BigInt(m.commitments.root),
+  owner: m.owner,
+})
 
 /** The blocks of a CAR, in its order. */
 async function blocksOf(car: AsyncIterable<Uint8Array>): Promise<Block[]> {
@@ -108,12 +127,7 @@ describe('mirrorDataset', function () {
       }),
     )
     manifestCid = (await source.store.putManifest(manifest)).toString()
-    anchor = {
-      manifestCid,
-      anchor: computeAnchor(manifestCid, BigInt(manifest.encryption.keyCommitment), statsDigestOf(manifest.stats)),
-      root: BigInt(manifest.commitments.root),
-      owner: manifest.owner,
-    }
+    anchor = anchorFor(manifest, manifestCid)
   })
   after(async () => {
     for (const n of nodes.splice(0)) await n.stop()
@@ -205,27 +219,192 @@ describe('mirrorDataset', function () {
     ])
   })
 
-  it('refuses more bytes than the manifest allows an object', async () => {
+  it('refuses more CAR than an object may take, and a ciphertext that is not the size its manifest records', async () => {
     const target = await helia()
     const err = await caught(() => mirrorDataset(datasetId, componentsOf(target, sourceOf()), { maxObjectBytes: 1000 }))
     expect([err.name, err.message]).to.deep.equal([
       'MirrorTooLargeError',
       `the CAR of ${manifest.proofs.bundleCid} is larger than the 1000 bytes its dataset allows`,
     ])
-    // The ciphertext's bound comes from the manifest: its envelope's size (here, one stating 1000 bytes).
-    const small = await helia()
+    // A small report whose CAR comes padded with 7000 bytes of something else: cut off at the bound.
+    const stray = await rawBlock(pseudoRandomBytes(7000, 5))
+    const padded = sourceOf((cid, blocks) => (cid.toString() === manifest.quality.reportCid ? [...blocks, stray] : blocks))
+    const other = await helia()
+    const tooLarge = await caught(() => mirrorDataset(datasetId, componentsOf(other, padded), { maxObjectBytes: 6000 }))
+    expect([tooLarge.name, tooLarge.message]).to.deep.equal([
+      'MirrorTooLargeError',
+      `the CAR of ${manifest.quality.reportCid} is larger than the 6000 bytes its dataset allows`,
+    ])
+    // The ciphertext must describe the envelope its manifest records (here, one stating 1000 bytes).
     const lying = parseManifest({ ...manifest, content: { ...manifest.content, bytes: 1000 } })
     const lyingCid = (await source.store.putManifest(lying)).toString()
-    const lyingAnchor = {
-      ...anchor,
-      manifestCid: lyingCid,
-      anchor: computeAnchor(lyingCid, BigInt(lying.encryption.keyCommitment), statsDigestOf(lying.stats)),
+    const small = await helia()
+    const mismatch = (await caught(() =>
+      mirrorDataset(datasetId, componentsOf(small, sourceOf(), anchorFor(lying, lyingCid))),
+    )) as Error & {
+      cid?: string
+      expected?: bigint
+      declared?: bigint
     }
-    const tooLarge = await caught(() => mirrorDataset(datasetId, componentsOf(small, sourceOf(), lyingAnchor)))
-    expect([tooLarge.name, (tooLarge as Error & { cid?: string }).cid]).to.deep.equal([
-      'MirrorTooLargeError',
+    const expected = BigInt(envelopeSize(1000, manifest.encryption.chunkSize))
+    const declared = BigInt(envelopeSize(manifest.content.bytes, manifest.encryption.chunkSize))
+    expect([mismatch.name, mismatch.cid, mismatch.expected, mismatch.declared]).to.deep.equal([
+      'DeclaredSizeMismatchError',
       manifest.content.ciphertextCid,
+      expected,
+      declared,
     ])
+    expect(await small.helia.helia.blockstore.has(CID.parse(manifest.content.ciphertextCid))).to.equal(false)
+  })
+
+  it('survives an abort while a part is being pinned: the pin ends, the mirror stops before the manifest', async () => {
+    // A preview of 1,000 leaves of 100 bytes: a pin walk long enough to be aborted midway.
+    const bytes = pseudoRandomBytes(100_000, 4)
+    const preview = await unixfs(source.helia.helia).addBytes(bytes, {
+      chunker: fixedSize({ chunkSize: 100 }),
+      rawLeaves: true,
+      cidVersion: 1,
+    })
+    const lastLeaf = (await rawBlock(bytes.subarray(99_900))).cid
+    expect(await source.helia.helia.blockstore.has(lastLeaf)).to.equal(true)
+    const m = parseManifest({ ...manifest, previewCid: preview.toString() })
+    const mCid = (await source.store.putManifest(m)).toString()
+    const target = await helia()
+    const hangUp = new AbortController()
+    let abortedMidWalk = false
+    const components = componentsOf(target, sourceOf(), anchorFor(m, mCid))
+    components.contentStore = {
+      isPinned: (cid) => target.store.isPinned(cid),
+      getManifest: (cid, options) => target.store.getManifest(cid, options),
+      async pin(cid, metadata, options) {
+        const pinning = target.store.pin(cid, metadata, options)
+        if (cid.equals(preview)) {
+          // The operator hangs up once the walk is under way: the root is marked, its leaves are not yet.
+          while (!(await target.helia.helia.pins.isPinned(preview))) await new Promise((r) => setImmediate(r))
+          abortedMidWalk = !(await target.helia.helia.pins.isPinned(lastLeaf))
+          hangUp.abort()
+        }
+        return pinning
+      },
+    }
+    const err = await caught(() => mirrorDataset(datasetId, components, { signal: hangUp.signal }))
+    expect([err.name, abortedMidWalk]).to.deep.equal(['AbortError', true])
+    expect(await target.store.isPinned(preview)).to.equal(true)
+    expect(await target.helia.helia.pins.isPinned(lastLeaf)).to.equal(true)
+    expect(await target.store.isPinned(CID.parse(mCid))).to.equal(false)
+  })
+
+  describe('forged datasets (anyone can anchor one)', () => {
+    /**
+     * A stranger's dataset, anchored as its author would: a manifest (one raw block) naming
+     * `ciphertext`, `bundle` and `report` (blocks root first), served by a source of its own.
+     */
+    async function strangers(parts: { ciphertext: Block[]; bundle?: Block[]; report?: Block[]; bytes?: number }) {
+      const small = await rawBlock(new TextEncoder().encode('{"ok":true}'))
+      const bundle = parts.bundle ?? [small]
+      const report = parts.report ?? [small]
+      const base = sampleManifest()
+      const m = parseManifest(
+        sampleManifest({
+          content: { ...base.content, ciphertextCid: parts.ciphertext[0]!.cid.toString(), bytes: parts.bytes ?? 100 },
+          proofs: { ...base.proofs, bundleCid: bundle[0]!.cid.toString() },
+          quality: { score: 50, reportCid: report[0]!.cid.toString() },
+        }),
+      )
+      const manifestBlock = await rawBlock(new TextEncoder().encode(JSON.stringify(m)))
+      const dags = new Map<string, Block[]>(
+        [[manifestBlock], parts.ciphertext, bundle, report].map((blocks) => [blocks[0]!.cid.toString(), blocks]),
+      )
+      const requests: string[] = []
+      const closed: string[] = []
+      const s: CarSource & { requests: string[]; closed: string[] } = {
+        url: 'http://stranger.test',
+        requests,
+        closed,
+        async *car(cid) {
+          requests.push(cid.toString())
+          try {
+            yield* carOf(cid, dags.get(cid.toString()) ?? [])
+          } finally {
+            closed.push(cid.toString())
+          }
+        },
+      }
+      return { manifest: m, manifestCid: manifestBlock.cid.toString(), anchor: anchorFor(m, manifestBlock.cid.toString()), source: s }
+    }
+
+    it('refuses an anchored manifest that is not one raw block (a dedup bomb describing a terabyte) without fetching it', async () => {
+      const bomb = await dedupBomb(new Uint8Array(256 * 1024).fill(0x20), 2000, 2)
+      expect(bomb.size).to.equal(256 * 1024 * 2000 * 2000)
+      const s = sourceOf()
+      const target = await helia()
+      const err = await caught(() => mirrorDataset(datasetId, componentsOf(target, s, { ...anchor, manifestCid: bomb.root.toString() })))
+      expect([err.name, err.message]).to.deep.equal([
+        'ManifestValidationError',
+        `invalid manifest: (root): the anchored manifest ${bomb.root.toString()} is not one raw block (codec 0x70)`,
+      ])
+      expect(s.requests).to.deep.equal([])
+    })
+
+    it('refuses a ciphertext whose root describes another size than its manifest records (a dedup bomb), keeping none of it', async () => {
+      // Three blocks: 1000 links to a node of 1000 links to one 16-byte leaf, 16 MB described.
+      const bomb = await dedupBomb(new Uint8Array(16).fill(7), 1000, 2)
+      const forged = await strangers({ ciphertext: bomb.blocks, bytes: 100 })
+      const target = await helia()
+      const err = (await caught(() => mirrorDataset(datasetId, componentsOf(target, forged.source, forged.anchor)))) as Error & {
+        expected?: bigint
+        declared?: bigint
+      }
+      const expected = BigInt(envelopeSize(100, forged.manifest.encryption.chunkSize))
+      expect([err.name, err.expected, err.declared, err.message]).to.deep.equal([
+        'DeclaredSizeMismatchError',
+        expected,
+        16_000_000n,
+        `${bomb.root.toString()} describes a file of 16000000 bytes where its manifest records ${expected}`,
+      ])
+      expect(forged.source.requests).to.deep.equal([forged.manifestCid, bomb.root.toString()])
+      // The refused CAR is closed, not left hanging: its source may stop sending.
+      while (!forged.source.closed.includes(bomb.root.toString())) await new Promise((r) => setImmediate(r))
+      for (const b of bomb.blocks) expect(await target.helia.helia.blockstore.has(b.cid), b.cid.toString()).to.equal(false)
+      for (const cid of [forged.manifestCid, bomb.root.toString()]) expect(await target.store.isPinned(CID.parse(cid)), cid).to.equal(false)
+    })
+
+    it('refuses a proof bundle whose root describes more than an object may be (a dedup bomb), keeping none of it', async () => {
+      const ciphertext = await rawBlock(pseudoRandomBytes(envelopeSize(100, sampleManifest().encryption.chunkSize), 2))
+      const bomb = await dedupBomb(new Uint8Array(16).fill(7), 1000, 3)
+      const forged = await strangers({ ciphertext: [ciphertext], bundle: bomb.blocks, bytes: 100 })
+      const target = await helia()
+      const err = (await caught(() => mirrorDataset(datasetId, componentsOf(target, forged.source, forged.anchor)))) as Error & {
+        declared?: bigint
+      }
+      expect([err.name, err.declared, err.message]).to.deep.equal([
+        'MirrorTooLargeError',
+        16_000_000_000n,
+        `${bomb.root.toString()} describes a file of 16000000000 bytes, more than the ${64 * 1024 * 1024} bytes its dataset allows`,
+      ])
+      for (const b of bomb.blocks) expect(await target.helia.helia.blockstore.has(b.cid), b.cid.toString()).to.equal(false)
+      expect(await target.store.isPinned(ciphertext.cid)).to.equal(true) // before it in the manifest: mirrored
+      expect(await target.store.isPinned(CID.parse(forged.manifestCid))).to.equal(false)
+    })
+
+    it('refuses an object whose root is no UnixFS file, keeping none of it', async () => {
+      // A ciphertext as its manifest describes it (one raw block of the envelope's size); a report that is a directory.
+      const ciphertext = await rawBlock(pseudoRandomBytes(envelopeSize(100, sampleManifest().encryption.chunkSize), 2))
+      const inside = await rawBlock(new TextEncoder().encode('{"score":50}'))
+      const directory = await pbBlock(new UnixFS({ type: 'directory' }), [{ Hash: inside.cid, Name: 'report.json', Tsize: 12 }])
+      const forged = await strangers({ ciphertext: [ciphertext], report: [directory, inside], bytes: 100 })
+      const target = await helia()
+      const err = (await caught(() => mirrorDataset(datasetId, componentsOf(target, forged.source, forged.anchor)))) as Error & {
+        cid?: string
+      }
+      expect([err.name, err.cid, err.message]).to.deep.equal([
+        'DeclaredSizeMismatchError',
+        directory.cid.toString(),
+        `${directory.cid.toString()} is not a UnixFS file (its root is neither a raw block nor a dag-pb file node)`,
+      ])
+      expect(await target.helia.helia.blockstore.has(directory.cid)).to.equal(false)
+      expect(await target.store.isPinned(CID.parse(forged.manifestCid))).to.equal(false)
+    })
   })
 
   describe('createGatewaySource', () => {
@@ -235,6 +414,7 @@ describe('mirrorDataset', function () {
     before(async () => {
       server = createServer((req, res) => {
         hits.push(`${req.url} ${req.headers.accept}`)
+        if (req.url?.startsWith('/moved/') === true) return void res.writeHead(302, { location: req.url.slice('/moved'.length) }).end()
         const cid = /^\/ipfs\/(\w+)\?/.exec(req.url ?? '')?.[1]
         if (cid === undefined || !parts().includes(cid)) return void res.writeHead(404).end()
         if (cid === manifest.quality.reportCid) return void res.writeHead(200) // and then nothing: stalls
@@ -281,5 +461,25 @@ describe('mirrorDataset', function () {
         `${closed} did not serve ${missing.toString()}: connection refused`,
       ])
     })
+
+    it('does not follow a redirect, and names the source without its credentials, query or fragment', async () => {
+      const moved = createGatewaySource(`${url}/moved`)
+      const before = hits.length
+      const err = (await caught(() => collect(moved.car(CID.parse(manifestCid))))) as Error & { status?: number }
+      expect([err.name, err.status, err.message]).to.deep.equal([
+        'MirrorSourceError',
+        302,
+        `${url}/moved did not serve ${manifestCid}: it answered 302 (a redirect, not followed)`,
+      ])
+      expect(hits.slice(before).map((h) => h.split('?')[0])).to.deep.equal([`/moved/ipfs/${manifestCid}`])
+      const port = new URL(url).port
+      expect(createGatewaySource(`http://user:secret@127.0.0.1:${port}/?token=abc#frag`).url).to.equal(`http://127.0.0.1:${port}`)
+    })
+  })
+
+  it('records a provider as its origin and path only', () => {
+    expect(providerAddress('https://user:secret@gw.example/ipfs-gw/?token=x#y')).to.equal('https://gw.example/ipfs-gw/')
+    expect(providerAddress('http://10.0.0.2:7420')).to.equal('http://10.0.0.2:7420')
+    expect(providerAddress('http://10.0.0.2:7420/?key=1')).to.equal('http://10.0.0.2:7420')
   })
 })
