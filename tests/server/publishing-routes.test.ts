@@ -7,8 +7,26 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { PublicationNotFailedError, type PublicationSummary } from '../../pipelines/index.js'
-import { createApp } from '../../server/index.js'
+import { createApp, type PublishingApi } from '../../server/index.js'
 import { operatorHeaders, testAuth } from '../helpers/operator.js'
+
+/** A node app whose publishing is a stand-in: each test gives the parts it exercises. */
+function appWithPublishing(publishing: Partial<PublishingApi>): ReturnType<typeof createApp> {
+  return createApp({
+    auth: testAuth(),
+    checkHealth: () => Promise.resolve({ ok: true, services: {} }),
+    logError: () => {},
+    publishing: {
+      workDir: tmpdir(),
+      maxUploadBytes: 1024,
+      submit: () => Promise.reject(new Error('not used')),
+      status: () => Promise.resolve(undefined),
+      retry: () => Promise.resolve(undefined),
+      list: () => Promise.reject(new Error('not used')),
+      ...publishing,
+    },
+  })
+}
 
 // The upload limit, checked at the route (the end-to-end publishing tests go through a real node
 // whose limit, 1 GiB, is too large to test).
@@ -16,19 +34,7 @@ describe('POST /datasets upload limit', () => {
   it('refuses a file above the limit with 413 UploadTooLargeError and keeps nothing of it', async () => {
     const workDir = await mkdtemp(join(tmpdir(), 'assay-upload-'))
     let submitted = 0
-    const app = createApp({
-      auth: testAuth(),
-      checkHealth: () => Promise.resolve({ ok: true, services: {} }),
-      logError: () => {},
-      publishing: {
-        workDir,
-        maxUploadBytes: 1024,
-        submit: () => Promise.resolve(`job-${++submitted}`),
-        status: () => Promise.resolve(undefined),
-        retry: () => Promise.resolve(undefined),
-        list: () => Promise.reject(new Error('not used')),
-      },
-    })
+    const app = appWithPublishing({ workDir, submit: () => Promise.resolve(`job-${++submitted}`) })
     const server = app.listen(0, '127.0.0.1')
     await once(server, 'listening')
     try {
@@ -58,21 +64,11 @@ describe('POST /datasets upload limit', () => {
 
 describe('POST /jobs/:id/retry', () => {
   it('answers 202 with the job’s links, 404 for an unknown job and 409 for one that has not failed', async () => {
-    const app = createApp({
-      auth: testAuth(),
-      checkHealth: () => Promise.resolve({ ok: true, services: {} }),
-      logError: () => {},
-      publishing: {
-        workDir: tmpdir(),
-        maxUploadBytes: 1024,
-        submit: () => Promise.reject(new Error('not used')),
-        status: () => Promise.resolve(undefined),
-        list: () => Promise.reject(new Error('not used')),
-        retry: (id) => {
-          if (id === 'pub-failed') return Promise.resolve(id)
-          if (id === 'pub-running') return Promise.reject(new PublicationNotFailedError(id, 'running'))
-          return Promise.resolve(undefined)
-        },
+    const app = appWithPublishing({
+      retry: (id) => {
+        if (id === 'pub-failed') return Promise.resolve(id)
+        if (id === 'pub-running') return Promise.reject(new PublicationNotFailedError(id, 'running'))
+        return Promise.resolve(undefined)
       },
     })
     const server = app.listen(0, '127.0.0.1')
@@ -123,24 +119,14 @@ describe('GET /jobs', () => {
   let server: Server
   let base: string
   before(async () => {
-    const app = createApp({
-      auth: testAuth(),
-      checkHealth: () => Promise.resolve({ ok: true, services: {} }),
-      logError: () => {},
-      publishing: {
-        workDir: tmpdir(),
-        maxUploadBytes: 1024,
-        submit: () => Promise.reject(new Error('not used')),
-        status: () => Promise.resolve(undefined),
-        retry: () => Promise.resolve(undefined),
-        list: (options) => {
-          asked.push(options)
-          // One too many: the route answers with `limit` at most, whatever the store returns.
-          return Promise.resolve({
-            total: publications.length,
-            items: publications.slice(options.offset, options.offset + options.limit + 1),
-          })
-        },
+    const app = appWithPublishing({
+      list: (options) => {
+        asked.push(options)
+        // One too many: the route answers with `limit` at most, whatever the store returns.
+        return Promise.resolve({
+          total: publications.length,
+          items: publications.slice(options.offset, options.offset + options.limit + 1),
+        })
       },
     })
     server = app.listen(0, '127.0.0.1')
